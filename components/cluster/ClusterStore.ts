@@ -1,0 +1,66 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import { Provider } from "@pulumi/kubernetes/provider";
+
+/** Label the CSI driver requires on node-publish secrets (since driver 1.0). */
+export const CSI_USED_LABEL = { "secrets-store.csi.k8s.io/used": "true" } as const;
+
+export interface ClusterStoreArgs {
+    /** Namespace of Azure IoT Operations. Default `azure-iot-operations`. Taken over if it exists; never deleted. */
+    namespace?: string;
+    /** Name of the credential Secret the SPCs' pods use. Default `aio-akv-sp`. */
+    secretName?: string;
+    /** Service principal client id. Required. */
+    clientId: pulumi.Input<string>;
+    /** Service principal client secret; must be a Pulumi secret. Required. */
+    clientSecret: pulumi.Input<string>;
+    /** Kubernetes provider; default: the ambient kubeconfig/context. */
+    provider?: Provider;
+}
+
+/**
+ * The cluster side of `az iot ops init`'s secret set-up: the AIO namespace and the `aio-akv-sp`
+ * Secret (Opaque, keys `clientid` and `clientsecret`, labelled for the CSI driver).
+ */
+export class ClusterStore extends pulumi.ComponentResource {
+    /** The namespace name. */
+    readonly namespace: pulumi.Output<string>;
+    /** The credential Secret's name, for `nodePublishSecretRef`. */
+    readonly secretName: pulumi.Output<string>;
+    /** Resources SPCs wait for. */
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: ClusterStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("aio-secrets:cluster:ClusterStore", name, {}, opts);
+        const namespaceName = args.namespace ?? "azure-iot-operations";
+        const childOpts = { parent: this, provider: args.provider };
+
+        // Server-side apply takes over an existing namespace; a destroy must never delete it
+        // (it holds all of Azure IoT Operations).
+        const namespace = new corev1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: namespaceName } },
+            { ...childOpts, retainOnDelete: true },
+        );
+        const secret = new corev1.Secret(
+            `${name}-sp-secret`,
+            {
+                metadata: {
+                    name: args.secretName ?? "aio-akv-sp",
+                    namespace: namespace.metadata.name,
+                    labels: { ...CSI_USED_LABEL },
+                },
+                type: "Opaque",
+                stringData: {
+                    clientid: args.clientId,
+                    clientsecret: pulumi.secret(args.clientSecret),
+                },
+            },
+            childOpts,
+        );
+        this.namespace = namespace.metadata.name;
+        this.secretName = secret.metadata.name;
+        this.ready = [namespace, secret];
+        this.registerOutputs({ namespace: this.namespace, secretName: this.secretName });
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * The Secrets Store CSI driver extension's settings, pure. Defaults are what
+ * `az iot ops init` set; `extra` entries are added or override them.
+ */
+export interface CsiDriverSettings {
+    enableSecretRotation: boolean;
+    rotationPollInterval: string;
+    syncSecret: boolean;
+    /** Additional or overriding chart settings, verbatim. */
+    extra?: Record<string, string>;
+}
+
+export function csiDriverConfigurationSettings(s: CsiDriverSettings): Record<string, string> {
+    return {
+        "secrets-store-csi-driver.enableSecretRotation": String(s.enableSecretRotation),
+        "secrets-store-csi-driver.rotationPollInterval": s.rotationPollInterval,
+        "secrets-store-csi-driver.syncSecret.enabled": String(s.syncSecret),
+        ...(s.extra ?? {}),
+    };
+}

@@ -1,0 +1,35 @@
+/**
+ * Password lifetime arithmetic, pure. The password's end date is derived from the rotation
+ * timestamp kept in state (never from the clock at run time), so it is identical on every
+ * `pulumi up` until the rotation fires.
+ */
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `base + days`, as an RFC 3339 UTC timestamp. */
+export function addDays(baseRfc3339: string, days: number): string {
+    const base = Date.parse(baseRfc3339);
+    if (Number.isNaN(base)) throw new Error(`not an RFC 3339 timestamp: ${JSON.stringify(baseRfc3339)}`);
+    return new Date(base + days * DAY_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Whole days from `now` until `endRfc3339` (negative once expired). */
+export function daysUntil(endRfc3339: string, now: Date): number {
+    return Math.floor((Date.parse(endRfc3339) - now.getTime()) / DAY_MS);
+}
+
+/** Safety margin the plan asks for between rotation and expiry. */
+export const ROTATION_GRACE_DAYS = 30;
+
+/**
+ * A warning when the password could expire before (or too soon after) the rotation that
+ * replaces it, counting the grace period that covers a missed scheduled run.
+ */
+export function rotationWarning(secretValidDays: number, rotationDays: number, graceDays: number = ROTATION_GRACE_DAYS): string | undefined {
+    if (secretValidDays >= rotationDays + graceDays) return undefined;
+    return (
+        `service principal password lives ${secretValidDays} days but rotates every ${rotationDays}: ` +
+        `less than the ${graceDays}-day grace that covers a missed scheduled \`pulumi up --refresh\`; ` +
+        `raise servicePrincipal.secretValidDays to at least ${rotationDays + graceDays} or lower rotationDays`
+    );
+}

@@ -1,0 +1,118 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as resources from "@pulumi/azure-native/resources";
+
+export interface KeyVaultArgs {
+    /** Vault name (3-24 chars, globally unique). Required. */
+    vaultName: string;
+    /** Resource group of the vault. Required. */
+    resourceGroupName: string;
+    /** Azure region; default: the provider's `azure-native:location`. Ignored for an existing vault. */
+    location?: string;
+    /** Entra tenant the vault trusts. Required. */
+    tenantId: pulumi.Input<string>;
+    /** true: look the vault up and never create, change or delete it. Default false. */
+    existing?: boolean;
+    /** Create the resource group too (never for an existing vault). Default false. */
+    createResourceGroup?: boolean;
+    /** `accessPolicy` (what init required) or `rbac`. Default `accessPolicy`. */
+    permissionModel?: "accessPolicy" | "rbac";
+    /** Soft-delete retention, 7..90 days, fixed at creation. Default 90. */
+    softDeleteRetentionDays?: number;
+    /** Purge protection; once on it can never be turned off. Default true. */
+    purgeProtection?: boolean;
+    /** Public network access. Default `Enabled` (the CSI driver on an edge cluster reaches the vault over the internet). */
+    publicNetworkAccess?: "Enabled" | "Disabled";
+    /** Set Pulumi's `protect` on the vault (protected environments). Default false. */
+    protect?: boolean;
+    /** Tags on the vault. Default none. */
+    tags?: Record<string, string>;
+}
+
+/**
+ * The Key Vault that holds the AIO secrets: created as `az iot ops init` expected it (standard
+ * sku, soft delete, purge protection, no inline access policies: access is granted by
+ * `VaultAccess` with separate resources), or looked up when `existing`.
+ */
+export class KeyVault extends pulumi.ComponentResource {
+    /** The vault's name. */
+    readonly vaultName: pulumi.Output<string>;
+    /** Its ARM id, the scope for role assignments. */
+    readonly vaultId: pulumi.Output<string>;
+    /** Data-plane URI, `https://<name>.vault.azure.net/`. */
+    readonly vaultUri: pulumi.Output<string>;
+    /** The vault's resource group. */
+    readonly resourceGroupName: pulumi.Output<string>;
+    /** Tenant the vault trusts. */
+    readonly tenantId: pulumi.Output<string>;
+    /** Whether access is by Azure RBAC rather than access policies. */
+    readonly rbac: boolean;
+
+    constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("aio-secrets:keyvault:KeyVault", name, {}, opts);
+        this.rbac = (args.permissionModel ?? "accessPolicy") === "rbac";
+
+        if (args.existing) {
+            const found = keyvault.getVaultOutput(
+                { resourceGroupName: args.resourceGroupName, vaultName: args.vaultName },
+                { parent: this },
+            );
+            this.vaultName = pulumi.output(args.vaultName);
+            this.vaultId = found.id;
+            this.vaultUri = found.properties.apply((p) => p.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
+            this.tenantId = found.properties.tenantId;
+            this.resourceGroupName = pulumi.output(args.resourceGroupName);
+        } else {
+            let resourceGroupName: pulumi.Output<string> = pulumi.output(args.resourceGroupName);
+            if (args.createResourceGroup) {
+                const group = new resources.ResourceGroup(
+                    `${name}-rg`,
+                    { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+                    { parent: this, protect: args.protect },
+                );
+                // Known at preview time, yet still waits for the group.
+                resourceGroupName = group.urn.apply(() => args.resourceGroupName);
+            }
+            const vault = new keyvault.Vault(
+                `${name}-vault`,
+                {
+                    vaultName: args.vaultName,
+                    resourceGroupName,
+                    location: args.location,
+                    tags: args.tags,
+                    properties: {
+                        tenantId: args.tenantId,
+                        sku: { family: "A", name: "standard" },
+                        enableSoftDelete: true,
+                        softDeleteRetentionInDays: args.softDeleteRetentionDays ?? 90,
+                        // The API accepts only true or absent: purge protection cannot be switched off.
+                        enablePurgeProtection: (args.purgeProtection ?? true) ? true : undefined,
+                        enableRbacAuthorization: this.rbac,
+                        publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
+                    },
+                },
+                {
+                    parent: this,
+                    protect: args.protect,
+                    // Access policies are separate keyvault.AccessPolicy resources; never let the
+                    // vault's own (empty) list fight them.
+                    ignoreChanges: ["properties.accessPolicies"],
+                },
+            );
+            // The name is known before the vault exists; deriving it from the urn keeps the
+            // dependency so that every user of the name waits for the vault.
+            this.vaultName = vault.urn.apply(() => args.vaultName);
+            this.vaultId = vault.id;
+            this.vaultUri = vault.properties.apply((p) => p.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
+            this.tenantId = pulumi.output(args.tenantId);
+            this.resourceGroupName = resourceGroupName;
+        }
+
+        this.registerOutputs({
+            vaultName: this.vaultName,
+            vaultId: this.vaultId,
+            vaultUri: this.vaultUri,
+            tenantId: this.tenantId,
+        });
+    }
+}

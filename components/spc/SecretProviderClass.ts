@@ -1,0 +1,114 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import { Provider } from "@pulumi/kubernetes/provider";
+import type { RestartTarget } from "../../stacks/catalog";
+import { contentHash, renderSpcObjects, SpcObject } from "./render";
+
+/** Annotation prefix on pod templates; the suffix names the SPC. */
+export const RESTART_ANNOTATION_PREFIX = "secrets.aio-secrets.io/";
+
+/** Annotation key for an SPC, within Kubernetes' 63-character name limit. */
+export function restartAnnotationKey(spcName: string): string {
+    const name = spcName.length <= 63 ? spcName : `${spcName.slice(0, 54)}-${contentHash(spcName, {}).slice(0, 8)}`;
+    return `${RESTART_ANNOTATION_PREFIX}${name}`;
+}
+
+export interface SecretProviderClassArgs {
+    /** Kubernetes name of the SPC. Required. */
+    spcName: string;
+    /** Namespace of the SPC (pods must be in the same one). Required. */
+    namespace: pulumi.Input<string>;
+    /** Vault name, the `keyvaultName` parameter. Required. */
+    keyvaultName: pulumi.Input<string>;
+    /** Tenant of the vault, the `tenantId` parameter. Required. */
+    tenantId: pulumi.Input<string>;
+    /** Objects to mount; order does not matter (rendered sorted). */
+    objects: readonly SpcObject[];
+    /** Workloads to roll when the content changes. Default none. */
+    restart?: readonly RestartTarget[];
+    /**
+     * Current version of each mounted object the stack manages, by object name; part of the
+     * restart hash so a new value rolls the workloads once. Default none.
+     */
+    versions?: Record<string, pulumi.Input<string>>;
+    /** Kubernetes provider; default: the ambient kubeconfig/context. */
+    provider?: Provider;
+    /** Resources that must exist first (the CSI driver, the namespace). */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * A SecretProviderClass for the Azure provider (`usePodIdentity: "false"`, service principal
+ * credentials from `aio-akv-sp`), plus pod-template patches that roll the listed workloads
+ * when the mounted content changes. The CSI driver's rotation updates mounted files but never
+ * restarts pods; the patch's annotation is a content hash, so a no-op `up` rolls nothing.
+ */
+export class SecretProviderClass extends pulumi.ComponentResource {
+    /** The rendered `objects` parameter. */
+    readonly objects: string;
+    /** The pod-template annotation value (content hash). */
+    readonly contentHash: pulumi.Output<string>;
+    /** The SPC's Kubernetes name. */
+    readonly spcName: pulumi.Output<string>;
+
+    constructor(name: string, args: SecretProviderClassArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("aio-secrets:spc:SecretProviderClass", name, {}, opts);
+        const childOpts = { parent: this, provider: args.provider };
+        this.objects = renderSpcObjects(args.objects);
+
+        const spc = new apiextensions.CustomResource(
+            `${name}-spc`,
+            {
+                apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                kind: "SecretProviderClass",
+                metadata: { name: args.spcName, namespace: args.namespace },
+                spec: {
+                    provider: "azure",
+                    parameters: {
+                        usePodIdentity: "false",
+                        keyvaultName: args.keyvaultName,
+                        objects: this.objects,
+                        tenantId: args.tenantId,
+                    },
+                },
+            },
+            { ...childOpts, dependsOn: args.dependsOn },
+        );
+        this.spcName = pulumi.output(args.spcName);
+
+        const objects = this.objects;
+        this.contentHash = pulumi
+            .all(args.versions ?? {})
+            .apply((versions) => contentHash(objects, versions as Record<string, string>));
+
+        for (const target of args.restart ?? []) {
+            const patchArgs = {
+                metadata: {
+                    name: target.name,
+                    namespace: target.namespace ?? args.namespace,
+                    // Take the annotation over even if another field manager set it before.
+                    annotations: { "pulumi.com/patchForce": "true" },
+                },
+                spec: {
+                    template: { metadata: { annotations: { [restartAnnotationKey(args.spcName)]: this.contentHash } } },
+                },
+            };
+            const patchName = `${name}-restart-${target.kind.toLowerCase()}-${target.namespace ? `${target.namespace}-` : ""}${target.name}`;
+            const patchOpts = { ...childOpts, dependsOn: [spc] };
+            switch (target.kind) {
+                case "Deployment":
+                    new appsv1.DeploymentPatch(patchName, patchArgs, patchOpts);
+                    break;
+                case "StatefulSet":
+                    new appsv1.StatefulSetPatch(patchName, patchArgs, patchOpts);
+                    break;
+                case "DaemonSet":
+                    new appsv1.DaemonSetPatch(patchName, patchArgs, patchOpts);
+                    break;
+            }
+        }
+
+        this.registerOutputs({ spcName: this.spcName, contentHash: this.contentHash });
+    }
+}

@@ -1,0 +1,108 @@
+import { createHash } from "node:crypto";
+import { parse, stringify } from "yaml";
+import type { CatalogSecret } from "../../stacks/catalog";
+
+/**
+ * The `objects` parameter of an Azure-provider SecretProviderClass, rendered and parsed.
+ * The provider reads it with Go's yaml.v3 as `array:`, a list of YAML *strings*, each one an
+ * object (objectName, objectType, objectVersion, objectAlias, objectEncoding, objectFormat,
+ * filePermission). Unknown keys are ignored silently by the provider, so we only ever write
+ * known ones. Pure: no Pulumi here.
+ */
+
+/** One entry of the `objects` array, with the provider's key names. */
+export interface SpcObject {
+    objectName: string;
+    objectType: "secret" | "key" | "cert";
+    objectVersion: string;
+    objectAlias?: string;
+    objectEncoding?: "utf-8" | "hex" | "base64";
+    objectFormat?: "pem" | "pfx";
+    filePermission?: string;
+}
+
+const KEY_ORDER: (keyof SpcObject)[] = [
+    "objectName",
+    "objectType",
+    "objectVersion",
+    "objectAlias",
+    "objectEncoding",
+    "objectFormat",
+    "filePermission",
+];
+
+/** The SPC entry for a catalog secret. */
+export function spcObjectOf(
+    secret: Pick<CatalogSecret, "name" | "type" | "version" | "alias" | "encoding" | "format" | "filePermission">,
+): SpcObject {
+    const object: SpcObject = { objectName: secret.name, objectType: secret.type, objectVersion: secret.version };
+    if (secret.alias !== undefined) object.objectAlias = secret.alias;
+    if (secret.encoding !== undefined) object.objectEncoding = secret.encoding;
+    if (secret.format !== undefined) object.objectFormat = secret.format;
+    if (secret.filePermission !== undefined) object.filePermission = secret.filePermission;
+    return object;
+}
+
+/** File name in the pod: alias, else object name. */
+export function spcFileName(object: SpcObject): string {
+    return object.objectAlias ?? object.objectName;
+}
+
+/**
+ * Deterministic order, independent of catalog order: by file name, then type and name.
+ * File names are unique within an SPC (validated), so this is a total order.
+ */
+export function sortSpcObjects(objects: readonly SpcObject[]): SpcObject[] {
+    const key = (o: SpcObject) => `${spcFileName(o)}\u0000${o.objectType}\u0000${o.objectName}`;
+    return [...objects].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+function renderOne(object: SpcObject): string {
+    const ordered: Record<string, string> = {};
+    for (const k of KEY_ORDER) {
+        const v = object[k];
+        if (v !== undefined) ordered[k] = v;
+    }
+    // YAML 1.1 rules quote anything yaml.v3 could read as a number, bool or null ("0644", "", "yes").
+    return stringify(ordered, { version: "1.1" });
+}
+
+/**
+ * Renders the `objects` string: `array:` followed by one block-literal string per object,
+ * the shape `az iot ops init` wrote.
+ */
+export function renderSpcObjects(objects: readonly SpcObject[]): string {
+    const items = sortSpcObjects(objects).map(renderOne);
+    return stringify({ array: items }, { blockQuote: "literal" });
+}
+
+/**
+ * Parses an `objects` string the way the provider does: `array` must be a list of strings,
+ * each a YAML map. Throws on anything else. Used by tests, the plan and the policy pack.
+ */
+export function parseSpcObjects(text: string): Record<string, unknown>[] {
+    const root: unknown = parse(text);
+    if (root === null || typeof root !== "object" || !("array" in root)) throw new Error("objects: missing `array`");
+    const array = (root as { array: unknown }).array;
+    if (!Array.isArray(array)) throw new Error("objects: `array` must be a list");
+    return array.map((item, i) => {
+        if (typeof item !== "string") throw new Error(`objects: array[${i}] must be a YAML string, not a nested map`);
+        const object: unknown = parse(item);
+        if (object === null || typeof object !== "object" || Array.isArray(object)) {
+            throw new Error(`objects: array[${i}] must hold a map`);
+        }
+        return object as Record<string, unknown>;
+    });
+}
+
+/**
+ * The pod-template annotation value that rolls workloads when an SPC's content changes:
+ * a hash of the rendered objects and the current version of every object it mounts.
+ * Deterministic (never a timestamp): an unchanged SPC yields the same value on every `up`.
+ */
+export function contentHash(objects: string, versions: Readonly<Record<string, string>>): string {
+    const hash = createHash("sha256");
+    hash.update(objects);
+    for (const name of Object.keys(versions).sort()) hash.update(`\u0000${name}=${versions[name]}`);
+    return hash.digest("hex").slice(0, 32);
+}

@@ -1,0 +1,150 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { VaultAccess } from "./components/access/VaultAccess";
+import { ClusterStore } from "./components/cluster/ClusterStore";
+import { CsiDriverExtension } from "./components/cluster/CsiDriverExtension";
+import { rotationWarning } from "./components/identity/expiry";
+import { ServicePrincipal } from "./components/identity/ServicePrincipal";
+import { KeyVault } from "./components/keyvault/KeyVault";
+import { VaultSecrets } from "./components/secrets/VaultSecrets";
+import { SecretProviderClass } from "./components/spc/SecretProviderClass";
+import { ownershipTags } from "./components/tags";
+import { loadProgramInputs } from "./stacks/load";
+import { buildModel } from "./stacks/model";
+
+/**
+ * aio-secrets: what `az iot ops init` did for Azure IoT Operations secrets, as code, plus every
+ * secret and SecretProviderClass entry of `stacks/secrets.yaml`.
+ */
+
+// Which config keys hold secure values. Pulumi's own check is internal, so fall back to the
+// variable the language host sets.
+function secretConfigKeys(config: Record<string, string>): string[] {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    if (typeof runtime.isConfigSecret === "function") return Object.keys(config).filter((k) => runtime.isConfigSecret!(k));
+    const listed: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
+    return Array.isArray(listed) ? listed.map(String) : [];
+}
+
+const project = pulumi.getProject();
+const stack = pulumi.getStack();
+const config = pulumi.runtime.allConfig();
+
+// Validate everything before declaring anything.
+const inputs = loadProgramInputs({ project, stack, config, secretKeys: secretConfigKeys(config) }, { projectDir: __dirname });
+const { settings } = inputs;
+const model = buildModel(inputs);
+for (const warning of inputs.warnings) void pulumi.log.warn(warning);
+if (settings.servicePrincipal.mode === "create") {
+    const warning = rotationWarning(settings.servicePrincipal.secretValidDays, settings.servicePrincipal.rotationDays);
+    if (warning) void pulumi.log.warn(`${settings.file}: ${warning}`);
+}
+
+const tags = ownershipTags(project, stack, settings.environment);
+const deployer = authorization.getClientConfigOutput();
+const tenantId = settings.tenantId ?? deployer.tenantId;
+
+const vault = new KeyVault("keyvault", {
+    vaultName: settings.keyVault.name,
+    resourceGroupName: settings.keyVault.resourceGroupName,
+    location: settings.keyVault.location,
+    tenantId,
+    existing: settings.keyVault.existing,
+    createResourceGroup: settings.keyVault.createResourceGroup,
+    permissionModel: settings.keyVault.permissionModel,
+    softDeleteRetentionDays: settings.keyVault.softDeleteRetentionDays,
+    purgeProtection: settings.keyVault.purgeProtection,
+    publicNetworkAccess: settings.keyVault.publicNetworkAccess,
+    protect: settings.protect,
+    tags,
+});
+
+const sp = settings.servicePrincipal;
+const identity = new ServicePrincipal(
+    "identity",
+    sp.mode === "create"
+        ? {
+              mode: "create",
+              displayName: sp.displayName,
+              owners: [deployer.objectId],
+              secretValidDays: sp.secretValidDays,
+              rotationDays: sp.rotationDays,
+          }
+        : { mode: "existing", clientId: sp.clientId, objectId: sp.objectId, clientSecret: pulumi.secret(sp.clientSecret) },
+);
+
+const access = new VaultAccess("access", {
+    vaultName: vault.vaultName,
+    resourceGroupName: vault.resourceGroupName,
+    vaultId: vault.vaultId,
+    tenantId,
+    subscriptionId: deployer.subscriptionId,
+    permissionModel: settings.keyVault.permissionModel,
+    readerObjectId: identity.objectId,
+    writerObjectId: settings.keyVault.grantDeployer ? deployer.objectId : undefined,
+    usage: model.usage,
+});
+
+const secrets = new VaultSecrets("vault-secrets", {
+    vaultName: vault.vaultName,
+    resourceGroupName: vault.resourceGroupName,
+    secrets: model.managed.map((m) => ({
+        ...m,
+        value: m.source === "config" ? pulumi.secret(settings.secretValues[m.name]) : undefined,
+    })),
+    tags,
+    protect: settings.protect,
+    dependsOn: access.grants,
+});
+
+const store = new ClusterStore("cluster", {
+    namespace: settings.cluster.namespace,
+    clientId: identity.clientId,
+    clientSecret: identity.clientSecret,
+});
+
+const csi = settings.cluster.csiDriver;
+const extension = csi.install
+    ? new CsiDriverExtension("csi-driver", {
+          clusterName: settings.cluster.arcClusterName!,
+          resourceGroupName: settings.cluster.arcResourceGroupName!,
+          extensionName: csi.extensionName,
+          version: csi.version,
+          settings: {
+              enableSecretRotation: csi.enableSecretRotation,
+              rotationPollInterval: csi.rotationPollInterval,
+              syncSecret: csi.syncSecret,
+              extra: csi.settings,
+          },
+      })
+    : undefined;
+
+const spcs = model.spcs.map(
+    (spc) =>
+        new SecretProviderClass(`spc-${spc.name}`, {
+            spcName: spc.name,
+            namespace: store.namespace,
+            keyvaultName: vault.vaultName,
+            tenantId: vault.tenantId,
+            objects: spc.objects,
+            restart: spc.restart,
+            versions: Object.fromEntries(
+                spc.objects.filter((o) => secrets.versions[o.objectName]).map((o) => [o.objectName, secrets.versions[o.objectName]]),
+            ),
+            dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
+        }),
+);
+
+export const environment = settings.environment;
+export const vaultName = vault.vaultName;
+export const vaultUri = vault.vaultUri;
+export const vaultTenantId = vault.tenantId;
+export const servicePrincipalClientId = identity.clientId;
+export const servicePrincipalObjectId = identity.objectId;
+export const passwordExpiresAt = identity.passwordExpiresAt;
+export const passwordRotationDueAt = identity.rotationDueAt;
+export const namespace = store.namespace;
+export const credentialSecretName = store.secretName;
+export const secretProviderClasses = spcs.map((s) => s.spcName);
+export const managedSecrets = secrets.names;
+export const csiDriverExtension = extension ? extension.extension.name : undefined;

@@ -1,0 +1,278 @@
+import { z } from "zod";
+import { Document, isMap, LineCounter, parseDocument } from "yaml";
+import { Problem } from "./errors";
+import { intRange, issuesToProblems, ruled, strictObject } from "./schema";
+import * as rules from "./rules";
+
+/**
+ * The catalog, `stacks/secrets.yaml`: which secrets exist, where they are mounted and in
+ * which environments. Shared by every stack; holds no values. Pure: parse and validate only.
+ */
+
+export const CATALOG_FILE = "stacks/secrets.yaml";
+
+/** The five SecretProviderClasses `az iot ops init` created; they always exist. */
+export const DEFAULT_SPC_NAMES = [
+    "aio-default-spc",
+    "aio-opc-ua-broker-client-certificate",
+    "aio-opc-ua-broker-user-authentication",
+    "aio-opc-ua-broker-trust-list",
+    "aio-opc-ua-broker-issuer-list",
+] as const;
+
+export const OBJECT_TYPES = ["secret", "key", "cert"] as const;
+export const SOURCES = ["config", "generated", "existing"] as const;
+export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet"] as const;
+
+export type ObjectType = (typeof OBJECT_TYPES)[number];
+export type SecretSource = (typeof SOURCES)[number];
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+const restartSchema = strictObject({
+    kind: z.enum(WORKLOAD_KINDS),
+    name: ruled(rules.dns1123Subdomain),
+    namespace: ruled(rules.dns1123Label).optional(),
+});
+
+const spcSchema = strictObject({
+    restart: z.array(restartSchema).default([]),
+    pods: intRange(1, 100000).optional(),
+});
+
+const secretSchema = strictObject({
+    name: ruled(rules.vaultObjectName),
+    type: z.enum(OBJECT_TYPES).default("secret"),
+    source: z.enum(SOURCES),
+    spcs: z.array(ruled(rules.dns1123Subdomain)).default([]),
+    alias: ruled(rules.relativeFileName).optional(),
+    version: z
+        .string()
+        .regex(/^([0-9a-fA-F]{32})?$/, 'must be "" (latest) or a 32-character Key Vault version id')
+        .default(""),
+    environments: z.array(ruled(rules.environmentName)).min(1, "must list at least one environment (omit the key for all)").optional(),
+    deleteOnRemove: z.boolean().default(false),
+    length: intRange(16, 4096).optional(),
+    keySize: z.union([z.literal(2048), z.literal(3072), z.literal(4096)], { error: "must be 2048, 3072 or 4096" }).optional(),
+    contentType: z.string().max(255, "must be at most 255 characters (Key Vault limit)").optional(),
+    encoding: z.enum(["utf-8", "hex", "base64"]).optional(),
+    format: z.enum(["pem", "pfx"]).optional(),
+    filePermission: ruled(rules.octalFileMode).optional(),
+});
+
+const catalogSchema = strictObject({
+    environments: z.array(ruled(rules.environmentName)).min(1, "must list at least one environment").optional(),
+    secretProviderClasses: z.record(z.string(), z.union([spcSchema, z.null()])).default({}),
+    secrets: z.array(secretSchema, { error: "must be a list of secrets (may be empty: secrets: [])" }),
+});
+
+export type RestartTarget = z.infer<typeof restartSchema>;
+
+/** A SecretProviderClass as declared (or one of init's five, implicitly). */
+export interface SpcDecl {
+    name: string;
+    /** Workloads rolled when the SPC's content changes. */
+    restart: RestartTarget[];
+    /** Expected pods mounting it (for the vault read budget); unknown when undefined. */
+    pods?: number;
+    /** One of the five SPCs `az iot ops init` created. */
+    isDefault: boolean;
+}
+
+/** A catalog entry, validated and defaulted. */
+export interface CatalogSecret extends z.infer<typeof secretSchema> {
+    /** Position in the catalog, for messages only: never part of a resource identity. */
+    index: number;
+    /** Line in the catalog file, for messages. */
+    line?: number;
+}
+
+export interface Catalog {
+    file: string;
+    /** Environments the catalog knows; when set, every `environments` entry must be one of them. */
+    environments?: string[];
+    spcs: Map<string, SpcDecl>;
+    secrets: CatalogSecret[];
+}
+
+/** `secrets[2] (mq-password).alias`, `secretProviderClasses.my-spc.restart[0].kind`. */
+function catalogPath(input: unknown, path: readonly PropertyKey[]): string {
+    let out = "";
+    path.forEach((key, i) => {
+        if (typeof key === "number") out += `[${key}]`;
+        else out += out === "" ? String(key) : `.${String(key)}`;
+        if (i === 1 && path[0] === "secrets" && typeof key === "number") {
+            const entry = (input as { secrets?: unknown[] } | undefined)?.secrets?.[key];
+            const name = entry && typeof entry === "object" ? (entry as { name?: unknown }).name : undefined;
+            if (typeof name === "string") out += ` (${name})`;
+        }
+    });
+    return out;
+}
+
+function lineFinder(doc: Document, counter: LineCounter): (path: readonly PropertyKey[]) => number | undefined {
+    return (path) => {
+        for (let n = path.length; n >= 0; n--) {
+            const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+            if (node && node.range) return counter.linePos(node.range[0]).line;
+            if (n > 0 && typeof path[n - 1] === "string") {
+                // An unknown key: point at the key itself in its parent map.
+                const parent = doc.getIn(path.slice(0, n - 1) as unknown[], true);
+                if (isMap(parent)) {
+                    const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === path[n - 1]);
+                    const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+                    if (range) return counter.linePos(range[0]).line;
+                }
+            }
+        }
+        return undefined;
+    };
+}
+
+/** Whether two `environments` lists can be on at the same time (undefined = all). */
+export function environmentsOverlap(a?: readonly string[], b?: readonly string[]): boolean {
+    return !a || !b || a.some((e) => b.includes(e));
+}
+
+/** The name of the file a secret becomes inside the pod. */
+export function fileNameOf(secret: Pick<CatalogSecret, "name" | "alias">): string {
+    return secret.alias ?? secret.name;
+}
+
+/**
+ * Parses and validates the catalog text. Returns every problem found; `catalog` only when
+ * there are none.
+ */
+export function parseCatalog(text: string, file: string = CATALOG_FILE): { catalog?: Catalog; problems: Problem[] } {
+    const counter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+    const problems: Problem[] = [];
+    for (const error of doc.errors) {
+        const line = error.linePos?.[0]?.line;
+        const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+        problems.push({ file, line, path: "", rule: `YAML syntax: ${message}` });
+    }
+    if (problems.length > 0) return { problems };
+
+    const input: unknown = doc.toJS();
+    if (input === null || input === undefined) {
+        return { problems: [{ file, path: "", rule: "is empty: declare at least `secrets: []`" }] };
+    }
+    if (typeof input !== "object" || Array.isArray(input)) {
+        return { problems: [{ file, line: 1, path: "", rule: "must be a map with the keys secretProviderClasses and secrets" }] };
+    }
+    const lineOf = lineFinder(doc, counter);
+    const at = (path: PropertyKey[], rule: string, value?: string) =>
+        problems.push({ file, line: lineOf(path), path: catalogPath(input, path), rule, value });
+
+    const result = catalogSchema.safeParse(input);
+    if (!result.success) {
+        problems.push(
+            ...issuesToProblems(result.error.issues, { file, input, pathOf: (p) => catalogPath(input, p), lineOf }),
+        );
+        return { problems };
+    }
+    const parsed = result.data;
+
+    const spcs = new Map<string, SpcDecl>();
+    for (const name of DEFAULT_SPC_NAMES) spcs.set(name, { name, restart: [], isDefault: true });
+    for (const [name, decl] of Object.entries(parsed.secretProviderClasses)) {
+        const nameProblem = rules.dns1123Subdomain(name);
+        if (nameProblem) {
+            at(["secretProviderClasses", name], `SecretProviderClass name ${nameProblem}`);
+            continue;
+        }
+        const restart = decl?.restart ?? [];
+        const seen = new Set<string>();
+        restart.forEach((target, i) => {
+            const id = `${target.kind}/${target.namespace ?? ""}/${target.name}`;
+            if (seen.has(id)) at(["secretProviderClasses", name, "restart", i], "lists the same workload twice");
+            seen.add(id);
+        });
+        spcs.set(name, { name, restart, pods: decl?.pods, isDefault: spcs.get(name)?.isDefault ?? false });
+    }
+
+    const knownEnvs = parsed.environments;
+    if (knownEnvs && new Set(knownEnvs).size !== knownEnvs.length) at(["environments"], "lists an environment twice");
+
+    const secrets: CatalogSecret[] = [];
+    const byName = new Map<string, number>();
+    parsed.secrets.forEach((entry, index) => {
+        const path = (...rest: PropertyKey[]) => ["secrets", index, ...rest];
+        const key = entry.name.toLowerCase();
+        const first = byName.get(key);
+        if (first !== undefined) {
+            at(path("name"), `duplicate secret name (first at secrets[${first}]; Key Vault names are case-insensitive)`, JSON.stringify(entry.name));
+        } else byName.set(key, index);
+
+        if (entry.type === "cert" && entry.source !== "existing") {
+            at(path("source"), "certificates must be `existing`: import them into the vault (az keyvault certificate import), then mount them", JSON.stringify(entry.source));
+        }
+        if (entry.type === "key" && entry.source === "config") {
+            at(path("source"), "keys cannot take a value from config; use `generated` (the stack creates a vault key) or `existing`", JSON.stringify(entry.source));
+        }
+        if (entry.length !== undefined && !(entry.type === "secret" && entry.source === "generated")) {
+            at(path("length"), "applies only to generated secrets (type secret, source generated)");
+        }
+        if (entry.keySize !== undefined && !(entry.type === "key" && entry.source === "generated")) {
+            at(path("keySize"), "applies only to generated keys (type key, source generated)");
+        }
+        if (entry.encoding !== undefined && entry.type !== "secret") {
+            at(path("encoding"), "objectEncoding applies only to secrets (type secret)");
+        }
+        if (entry.format === "pfx" && entry.type !== "secret") {
+            at(path("format"), "pfx applies only to type secret (a certificate's secret); keys and certs are pem");
+        }
+        if (entry.contentType !== undefined && entry.type !== "secret") {
+            at(path("contentType"), "applies only to secrets the stack writes (type secret)");
+        }
+        if (entry.deleteOnRemove && entry.source === "existing") {
+            at(path("deleteOnRemove"), "the stack never owned an existing object, so it cannot delete it");
+        }
+        if (entry.version !== "" && entry.source !== "existing") {
+            at(path("version"), "a pinned version applies only to existing objects; the stack's own secrets mount their latest version");
+        }
+        if (entry.environments) {
+            if (new Set(entry.environments).size !== entry.environments.length) at(path("environments"), "lists an environment twice");
+            entry.environments.forEach((env, i) => {
+                if (knownEnvs && !knownEnvs.includes(env)) {
+                    at(path("environments", i), `is not one of the catalog's environments (${knownEnvs.join(", ")})`, JSON.stringify(env));
+                }
+            });
+        }
+        if (new Set(entry.spcs).size !== entry.spcs.length) at(path("spcs"), "lists a SecretProviderClass twice");
+        entry.spcs.forEach((spc, i) => {
+            if (!spcs.has(spc)) {
+                at(path("spcs", i), `is not a declared SecretProviderClass; add it under secretProviderClasses (declared: ${[...spcs.keys()].join(", ")})`, JSON.stringify(spc));
+            }
+        });
+        secrets.push({ ...entry, index, line: lineOf(path()) });
+    });
+
+    // Two objects with the same file name in one SPC overwrite each other in the pod; the
+    // provider does not notice. Only entries that can be on in the same environment clash.
+    // Grouped by (SPC, file name) so the check stays linear in the catalog size.
+    const byFile = new Map<string, CatalogSecret[]>();
+    for (const secret of secrets) {
+        for (const spc of secret.spcs) {
+            const key = `${spc}\u0000${fileNameOf(secret)}`;
+            const earlier = byFile.get(key) ?? [];
+            const clash = earlier.find((a) => environmentsOverlap(a.environments, secret.environments));
+            if (clash) {
+                at(
+                    ["secrets", secret.index, secret.alias !== undefined ? "alias" : "name"],
+                    `file name "${fileNameOf(secret)}" is already used in SecretProviderClass ${spc} by secrets[${clash.index}] (${clash.name}); set a distinct alias`,
+                );
+            }
+            earlier.push(secret);
+            byFile.set(key, earlier);
+        }
+    }
+
+    if (problems.length > 0) return { problems };
+    return { catalog: { file, environments: knownEnvs, spcs, secrets }, problems };
+}
+
+/** The catalog entries that exist in an environment. */
+export function secretsForEnvironment(catalog: Catalog, environment: string): CatalogSecret[] {
+    return catalog.secrets.filter((s) => !s.environments || s.environments.includes(environment));
+}

@@ -1,0 +1,84 @@
+import { spcObjectOf, SpcObject } from "../components/spc/render";
+import type { VaultUsage } from "../components/access/permissions";
+import type { CatalogSecret, RestartTarget } from "./catalog";
+import type { ProgramInputs } from "./load";
+
+/**
+ * What the stack declares, derived from the validated inputs. Pure: the same inputs give the
+ * same model, whatever the catalog's order.
+ */
+
+/** A vault object the stack writes (values are attached at the edge, in index.ts). */
+export interface ManagedObject {
+    name: string;
+    type: "secret" | "key";
+    source: "config" | "generated";
+    length?: number;
+    randomBytes?: number;
+    keySize?: number;
+    contentType?: string;
+    deleteOnRemove: boolean;
+}
+
+export interface SpcModel {
+    name: string;
+    objects: SpcObject[];
+    restart: RestartTarget[];
+    pods?: number;
+    isDefault: boolean;
+}
+
+export interface StackModel {
+    /** Objects written to the vault, sorted by name. */
+    managed: ManagedObject[];
+    /** Every SPC with its objects, sorted by name. */
+    spcs: SpcModel[];
+    /** What the cluster reads and the stack writes: decides the access granted. */
+    usage: VaultUsage;
+}
+
+/** The default secret `az iot ops init` created, as a catalog-like entry. */
+function defaultSecretEntry(inputs: ProgramInputs): Pick<CatalogSecret, "name" | "type" | "version" | "alias" | "encoding" | "format" | "filePermission"> {
+    return { name: inputs.settings.defaultSecret.name, type: "secret", version: "" };
+}
+
+function byName<T extends { name: string }>(a: T, b: T): number {
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export function buildModel(inputs: ProgramInputs): StackModel {
+    const { settings, catalog, enabled } = inputs;
+    const managed: ManagedObject[] = [];
+    if (settings.defaultSecret.source === "generated") {
+        managed.push({ name: settings.defaultSecret.name, type: "secret", source: "generated", randomBytes: 32, deleteOnRemove: false });
+    }
+    for (const s of enabled) {
+        if (s.source === "existing" || s.type === "cert") continue;
+        managed.push({
+            name: s.name,
+            type: s.type,
+            source: s.source,
+            length: s.length,
+            keySize: s.keySize,
+            contentType: s.contentType,
+            deleteOnRemove: s.deleteOnRemove,
+        });
+    }
+    managed.sort(byName);
+
+    const members = new Map<string, SpcObject[]>();
+    for (const spc of catalog.spcs.values()) members.set(spc.name, spc.isDefault ? [spcObjectOf(defaultSecretEntry(inputs))] : []);
+    for (const s of enabled) for (const spc of s.spcs) members.get(spc)?.push(spcObjectOf(s));
+
+    const spcs: SpcModel[] = [...catalog.spcs.values()]
+        .map((spc) => ({ name: spc.name, objects: members.get(spc.name) ?? [], restart: spc.restart, pods: spc.pods, isDefault: spc.isDefault }))
+        .sort(byName);
+
+    const mounted = enabled.filter((s) => s.spcs.length > 0);
+    const usage: VaultUsage = {
+        mountsKeys: mounted.some((s) => s.type === "key"),
+        mountsCerts: mounted.some((s) => s.type === "cert"),
+        writesKeys: managed.some((m) => m.type === "key"),
+    };
+    return { managed, spcs, usage };
+}

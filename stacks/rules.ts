@@ -1,0 +1,109 @@
+/**
+ * Naming and format rules of Azure Key Vault, Kubernetes and Pulumi, as pure checks.
+ * Each returns the broken rule as a message, or undefined when the value is fine.
+ * Sources: Key Vault naming (learn.microsoft.com "Azure Key Vault keys, secrets and
+ * certificates overview" and the resource-name rules for Microsoft.KeyVault), Kubernetes
+ * object names (DNS-1123), and the Secrets Store CSI driver's rotation poll interval
+ * (a Go duration).
+ */
+
+export type Rule = (value: string) => string | undefined;
+
+/** Key Vault name: 3-24 chars, letters/digits/hyphens, starts with a letter, ends with a letter or digit, no `--`. */
+export const vaultName: Rule = (v) => {
+    if (v.length < 3 || v.length > 24) return `must be 3-24 characters (is ${v.length})`;
+    if (!/^[A-Za-z0-9-]+$/.test(v)) return "only letters, digits and hyphens";
+    if (!/^[A-Za-z]/.test(v)) return "must start with a letter";
+    if (!/[A-Za-z0-9]$/.test(v)) return "must end with a letter or digit";
+    if (v.includes("--")) return "no consecutive hyphens";
+    return undefined;
+};
+
+/** Key Vault object (secret, key, certificate) name: 1-127 chars, letters, digits and hyphens. */
+export const vaultObjectName: Rule = (v) => {
+    if (v.length < 1 || v.length > 127) return `must be 1-127 characters (is ${v.length})`;
+    if (!/^[A-Za-z0-9-]+$/.test(v)) return "Key Vault object names allow only letters, digits and hyphens";
+    return undefined;
+};
+
+/** Azure resource group name: 1-90 chars, letters, digits, `_`, `-`, `.`, `(`, `)`, not ending in `.`. */
+export const resourceGroupName: Rule = (v) => {
+    if (v.length < 1 || v.length > 90) return `must be 1-90 characters (is ${v.length})`;
+    if (!/^[-\w.()]+$/.test(v)) return "only letters, digits, underscores, hyphens, periods and parentheses";
+    if (v.endsWith(".")) return "must not end with a period";
+    return undefined;
+};
+
+/** Arc connected cluster name: 1-63 chars, letters, digits, `-` and `_`, starting with a letter or digit. */
+export const arcClusterName: Rule = (v) => {
+    if (v.length < 1 || v.length > 63) return `must be 1-63 characters (is ${v.length})`;
+    if (!/^[A-Za-z0-9][-_A-Za-z0-9]*$/.test(v)) return "only letters, digits, hyphens and underscores, starting with a letter or digit";
+    return undefined;
+};
+
+/** A GUID such as a tenant id, client id or object id. */
+export const guid: Rule = (v) =>
+    /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(v)
+        ? undefined
+        : "must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)";
+
+/** DNS-1123 label: namespaces. 1-63 chars, lower-case alphanumerics and `-`, alphanumeric at both ends. */
+export const dns1123Label: Rule = (v) => {
+    if (v.length < 1 || v.length > 63) return `must be 1-63 characters (is ${v.length})`;
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v))
+        return "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit";
+    return undefined;
+};
+
+/** DNS-1123 subdomain: most Kubernetes object names (SecretProviderClass, Deployment). */
+export const dns1123Subdomain: Rule = (v) => {
+    if (v.length < 1 || v.length > 253) return `must be 1-253 characters (is ${v.length})`;
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v))
+        return "must be a Kubernetes name (DNS-1123 subdomain): lower-case letters, digits, '-' and '.', starting and ending with a letter or digit";
+    return undefined;
+};
+
+/** Environment names: short lower-case words, as used in stack names. */
+export const environmentName: Rule = (v) =>
+    /^[a-z][a-z0-9-]{0,31}$/.test(v)
+        ? undefined
+        : "must be 1-32 lower-case letters, digits or '-', starting with a letter";
+
+/** Go duration as the CSI driver reads `rotationPollInterval`: `1h`, `30m`, `1h30m`, `90s`. */
+export const goDuration: Rule = (v) => {
+    if (!/^(\d+h)?(\d+m)?(\d+s)?$/.test(v) || v === "") return "must be a duration such as 1h, 30m, 1h30m or 90s";
+    if (durationSeconds(v) < 1) return "must be at least 1s";
+    return undefined;
+};
+
+/** Seconds in a duration accepted by {@link goDuration}. */
+export function durationSeconds(v: string): number {
+    const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
+    if (!m) return NaN;
+    return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/** Extension version: semantic version, as the Arc extension API pins it. */
+export const semver: Rule = (v) =>
+    /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(v) ? undefined : "must be a version such as 1.5.3";
+
+/** File name inside the mount: relative, no `..` segments, no empty segments. */
+export const relativeFileName: Rule = (v) => {
+    if (v.length === 0) return "must not be empty";
+    if (v.startsWith("/")) return "must be a relative file name (no leading '/')";
+    if (v.includes("\\")) return "must use '/' as separator, not '\\'";
+    const parts = v.split("/");
+    if (parts.some((p) => p === "..")) return "must not contain '..'";
+    if (parts.some((p) => p === "" || p === ".")) return "must not contain empty or '.' path segments";
+    return undefined;
+};
+
+/** Unix file mode in octal as the CSI driver reads `filePermission`, e.g. `0644`. */
+export const octalFileMode: Rule = (v) =>
+    /^0?[0-7]{3}$/.test(v) ? undefined : "must be an octal file mode such as 0644 or 0400 (a string, quoted in YAML)";
+
+/** Kubernetes label value for identifiers we derive. */
+export const maxLength =
+    (n: number): Rule =>
+    (v) =>
+        v.length <= n ? undefined : `must be at most ${n} characters (is ${v.length})`;

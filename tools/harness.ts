@@ -1,0 +1,315 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as pulumiTypes from "@pulumi/pulumi";
+import { readStackConfig } from "./stackfile";
+
+/**
+ * Runs the real `index.ts` for one stack under Pulumi's mock runtime and records what it
+ * declares, exactly as the engine would receive it: type, name, parent, inputs (with secret
+ * envelopes intact), and the resource options `protect` and `retainOnDelete`. No network, no
+ * CLI, no credentials. Used by the offline plan and by the whole-program tests.
+ */
+
+/** Pulumi's wire markers (sdk/nodejs/runtime/rpc.ts). */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+
+/** How the mocks answer for values only Azure would know. */
+export type MockMode =
+    /** Like `pulumi preview`: values computed by providers stay unknown. The offline plan. */
+    | "preview"
+    /** Like `pulumi up` against a fake cloud: computed values are made up deterministically. Tests. */
+    | "up";
+
+export interface RunOptions {
+    /** Stack name: `Pulumi.<stack>.yaml` is read unless `stackFile` is given. */
+    stack: string;
+    /** Project root (where `index.ts` and `Pulumi.yaml` are). Default: this repository. */
+    projectDir?: string;
+    /** Stack settings file. Default `<projectDir>/Pulumi.<stack>.yaml`. */
+    stackFile?: string;
+    /** Catalog file. Default `<projectDir>/stacks/secrets.yaml`. */
+    catalogFile?: string;
+    /** Values for secure config paths (`aio-secrets:secretValues.x`); default: placeholders. */
+    secureValues?: Record<string, string>;
+    /** Extra or replaced config entries (`ns:key` -> string), applied after the stack file. */
+    configOverrides?: Record<string, string>;
+    /** Default `preview`. */
+    mode?: MockMode;
+    /** Value of getClientConfig in `up` mode and of deployer placeholders. */
+    deployer?: { tenantId?: string; objectId?: string; clientId?: string; subscriptionId?: string };
+}
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    /** Parent URN; undefined for the stack's direct children. */
+    parent?: string;
+    custom: boolean;
+    /** Inputs as sent to the engine: secrets as `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
+    inputs: Record<string, unknown>;
+    protect: boolean;
+    retainOnDelete: boolean;
+    dependsOn: string[];
+}
+
+export interface RunResult {
+    stack: string;
+    project: string;
+    environment?: string;
+    /** Everything declared, in registration order, the stack resource excluded. */
+    resources: RecordedResource[];
+    /** Stack outputs as registered, secrets enveloped. */
+    outputs: Record<string, unknown>;
+    warnings: string[];
+    /** Set when the program failed (bad input): the message, without a stack trace. */
+    error?: string;
+    /** The error object, for tests. */
+    errorObject?: unknown;
+}
+
+const DEFAULT_PROJECT_DIR = path.resolve(__dirname, "..");
+const PLACEHOLDER_TENANT = "00000000-0000-0000-0000-0000000000aa";
+
+function fakeGuid(seed: string): string {
+    const h = createHash("sha256").update(seed).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function secretEnvelope(value: unknown): Record<string, unknown> {
+    return { [SECRET_SIG_KEY]: SECRET_SIG, value };
+}
+
+function isEnvelope(value: unknown): value is { value: unknown } {
+    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** Replaces every secret with `[secret]`, unknowns with `(known after up)`, references with URNs. */
+export function redact(value: unknown): unknown {
+    if (value === UNKNOWN) return "(known after up)";
+    if (Array.isArray(value)) return value.map(redact);
+    if (value !== null && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (record[SECRET_SIG_KEY] === SECRET_SIG) return "[secret]";
+        if (record[SECRET_SIG_KEY] === RESOURCE_SIG) return record.urn;
+        const out: Record<string, unknown> = {};
+        for (const key of Object.keys(record).sort()) out[key] = redact(record[key]);
+        return out;
+    }
+    return value;
+}
+
+/** Reads a nested property from recorded inputs, looking through secret envelopes. */
+export function inputAt(inputs: unknown, dotted: string): unknown {
+    let node: unknown = inputs;
+    for (const key of dotted.split(".")) {
+        if (isEnvelope(node)) node = node.value;
+        if (node === null || typeof node !== "object") return undefined;
+        node = (node as Record<string, unknown>)[key];
+    }
+    return isEnvelope(node) ? node.value : node;
+}
+
+function versionOf(value: unknown): string {
+    return createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 32);
+}
+
+type MockArgs = pulumiTypes.runtime.MockResourceArgs;
+
+/** Computed outputs a real provider would return, made up deterministically (`up` mode). */
+function computedState(args: MockArgs, opts: RunOptions): { id: string; state: Record<string, unknown> } {
+    const inputs = args.inputs as Record<string, unknown>;
+    const sub = opts.deployer?.subscriptionId ?? "00000000-0000-0000-0000-0000000000cc";
+    switch (args.type) {
+        case "azure-native:keyvault:Vault": {
+            const name = String(inputs.vaultName);
+            const props = (inputs.properties ?? {}) as Record<string, unknown>;
+            return {
+                id: `/subscriptions/${sub}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.KeyVault/vaults/${name}`,
+                state: { ...inputs, name, properties: { ...props, vaultUri: `https://${name}.vault.azure.net/` } },
+            };
+        }
+        case "azure-native:keyvault:Secret": {
+            const props = (inputs.properties ?? {}) as Record<string, unknown>;
+            const uri = `https://${String(inputs.vaultName)}.vault.azure.net/secrets/${String(inputs.secretName)}`;
+            return {
+                id: `${args.name}-id`,
+                state: { ...inputs, properties: { ...props, secretUri: uri, secretUriWithVersion: `${uri}/${versionOf(props.value)}` } },
+            };
+        }
+        case "azure-native:keyvault:Key": {
+            const uri = `https://${String(inputs.vaultName)}.vault.azure.net/keys/${String(inputs.keyName)}`;
+            return { id: `${args.name}-id`, state: { ...inputs, keyUri: uri, keyUriWithVersion: `${uri}/${versionOf(inputs.properties)}` } };
+        }
+        case "azuread:index/application:Application": {
+            const objectId = fakeGuid(`app-object-${args.name}`);
+            return { id: `/applications/${objectId}`, state: { ...inputs, clientId: fakeGuid(`app-client-${args.name}`), objectId } };
+        }
+        case "azuread:index/servicePrincipal:ServicePrincipal":
+            return { id: fakeGuid(`sp-${args.name}`), state: { ...inputs, objectId: fakeGuid(`sp-${args.name}`) } };
+        case "azuread:index/applicationPassword:ApplicationPassword":
+            return {
+                id: `${args.name}-id`,
+                state: { ...inputs, keyId: fakeGuid(`key-${args.name}`), value: secretEnvelope(`mock-password-value-${args.name}`) },
+            };
+        case "time:index/rotating:Rotating": {
+            const base = "2026-01-01T00:00:00Z";
+            const due = new Date(Date.parse(base) + Number(inputs.rotationDays ?? 0) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
+            return { id: base, state: { ...inputs, rfc3339: base, rotationRfc3339: due } };
+        }
+        case "random:index/randomPassword:RandomPassword":
+            return { id: "none", state: { ...inputs, result: secretEnvelope(`mock-generated-value-${args.name}`) } };
+        case "random:index/randomBytes:RandomBytes": {
+            const bytes = createHash("sha256").update(args.name).digest();
+            return { id: "none", state: { ...inputs, base64: secretEnvelope(bytes.toString("base64")), hex: secretEnvelope(bytes.toString("hex")) } };
+        }
+        default:
+            return { id: `${args.name}-id`, state: { ...inputs } };
+    }
+}
+
+/** Whether a value is an Error raised for bad user input (shown without a trace). */
+function isInputError(e: unknown): e is Error {
+    return e instanceof Error && (e.name === "ConfigError" || e.constructor?.name === "ConfigError");
+}
+
+/**
+ * Runs the program once. The caller must give each run a fresh module registry for the
+ * project's own files (the plan runs once per process; tests call `jest.resetModules()`).
+ */
+export async function runProgram(opts: RunOptions): Promise<RunResult> {
+    // Loaded here, not at the top: the program must see the same module instances as the mocks.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pulumi = require("@pulumi/pulumi") as typeof pulumiTypes;
+    const projectDir = opts.projectDir ?? DEFAULT_PROJECT_DIR;
+    const project = "aio-secrets";
+    const stackFile = opts.stackFile ?? path.join(projectDir, `Pulumi.${opts.stack}.yaml`);
+    const mode = opts.mode ?? "preview";
+    const result: RunResult = { stack: opts.stack, project, resources: [], outputs: {}, warnings: [] };
+
+    let text: string;
+    try {
+        text = fs.readFileSync(stackFile, "utf8");
+    } catch {
+        result.error = `${path.basename(stackFile)}: cannot be read (no such stack settings file)`;
+        return result;
+    }
+    let stackConfig;
+    try {
+        stackConfig = readStackConfig(text, path.basename(stackFile), project, opts.secureValues);
+    } catch (e) {
+        if (!isInputError(e)) throw e;
+        result.error = e.message;
+        result.errorObject = e;
+        return result;
+    }
+    const config = { ...stackConfig.config, ...(opts.configOverrides ?? {}) };
+    const tenantFromConfig = config[`${project}:tenantId`];
+
+    const mocks: pulumiTypes.runtime.Mocks = {
+        newResource: (args) => {
+            if (mode === "up") return computedState(args, opts);
+            // Preview: only what the program said; ids and computed outputs stay unknown.
+            return { id: undefined, state: { ...(args.inputs as Record<string, unknown>) } };
+        },
+        call: (args) => {
+            switch (args.token) {
+                case "azure-native:authorization:getClientConfig":
+                    return {
+                        tenantId: opts.deployer?.tenantId ?? tenantFromConfig ?? PLACEHOLDER_TENANT,
+                        objectId: opts.deployer?.objectId ?? (mode === "up" ? fakeGuid("deployer") : "(deploying identity's object id)"),
+                        clientId: opts.deployer?.clientId ?? (mode === "up" ? fakeGuid("deployer-client") : "(deploying identity's client id)"),
+                        subscriptionId: opts.deployer?.subscriptionId ?? "00000000-0000-0000-0000-0000000000cc",
+                    };
+                case "azure-native:keyvault:getVault": {
+                    const name = String(args.inputs.vaultName);
+                    return {
+                        id: `/subscriptions/${opts.deployer?.subscriptionId ?? "00000000-0000-0000-0000-0000000000cc"}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.KeyVault/vaults/${name}`,
+                        name,
+                        properties: { tenantId: tenantFromConfig ?? PLACEHOLDER_TENANT, vaultUri: `https://${name}.vault.azure.net/` },
+                    };
+                }
+                default:
+                    return {};
+            }
+        },
+    };
+
+    await pulumi.runtime.setMocks(mocks, project, opts.stack, mode === "preview");
+    pulumi.runtime.setAllConfig(config, stackConfig.secretKeys);
+
+    // Record what the engine would receive, options included, by wrapping the mock monitor.
+    interface RegisterRequest {
+        getType(): string;
+        getName(): string;
+        getParent(): string;
+        getCustom(): boolean;
+        getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+        getProtect(): boolean;
+        getRetainondelete(): boolean;
+        getDependenciesList(): string[];
+    }
+    interface Monitor {
+        registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): unknown;
+        registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): unknown;
+    }
+    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+    const registerResource = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        registerResource(req, (err, res) => {
+            if (!err && res && req.getType() !== "pulumi:pulumi:Stack") {
+                result.resources.push({
+                    urn: res.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() && !req.getParent().includes("::pulumi:pulumi:Stack::") ? req.getParent() : undefined,
+                    custom: req.getCustom(),
+                    inputs: req.getObject()?.toJavaScript() ?? {},
+                    protect: req.getProtect() === true,
+                    retainOnDelete: req.getRetainondelete() === true,
+                    dependsOn: req.getDependenciesList(),
+                });
+            }
+            cb(err, res);
+        });
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) => {
+        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) result.outputs = req.getOutputs()?.toJavaScript() ?? {};
+        return registerOutputs(req, cb);
+    };
+    const log = pulumi.log as { warn: (msg: string) => Promise<void> };
+    log.warn = async (msg: string) => {
+        result.warnings.push(msg);
+    };
+
+    const previousCatalog = process.env.AIO_SECRETS_CATALOG;
+    const previousStackFile = process.env.AIO_SECRETS_STACK_FILE;
+    if (opts.catalogFile) process.env.AIO_SECRETS_CATALOG = path.resolve(opts.catalogFile);
+    else delete process.env.AIO_SECRETS_CATALOG;
+    process.env.AIO_SECRETS_STACK_FILE = path.resolve(stackFile);
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const program = require(path.join(projectDir, "index.ts")) as Record<string, unknown>;
+            return program;
+        });
+        const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+        await runtime.waitForRPCs?.();
+    } catch (e) {
+        if (!isInputError(e)) throw e;
+        result.error = e.message;
+        result.errorObject = e;
+    } finally {
+        if (previousCatalog === undefined) delete process.env.AIO_SECRETS_CATALOG;
+        else process.env.AIO_SECRETS_CATALOG = previousCatalog;
+        if (previousStackFile === undefined) delete process.env.AIO_SECRETS_STACK_FILE;
+        else process.env.AIO_SECRETS_STACK_FILE = previousStackFile;
+    }
+    const environment = result.outputs.environment;
+    result.environment = typeof environment === "string" ? environment : undefined;
+    return result;
+}

@@ -1,0 +1,80 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { ConfigError, Problem } from "../stacks/errors";
+
+/**
+ * Reads a `Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to a program: every config
+ * key as a string (objects as JSON), plus the list of keys that hold `secure:` values.
+ * Without the CLI there is no decryption, so each secure value becomes a placeholder (or a
+ * value a test supplies), which the program receives as a secret.
+ */
+
+export interface StackConfig {
+    config: Record<string, string>;
+    secretKeys: string[];
+    /** `ns:key` or `ns:key.path.to.leaf` of every secure value. */
+    securePaths: string[];
+}
+
+/** Placeholder the offline plan uses for a secure value it cannot decrypt. */
+export function securePlaceholder(path: string): string {
+    return `placeholder-for-${path}`;
+}
+
+export function readStackConfig(
+    text: string,
+    file: string,
+    project: string,
+    secureValues: Readonly<Record<string, string>> = {},
+): StackConfig {
+    const counter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+    const problems: Problem[] = doc.errors.map((e) => ({
+        file,
+        line: e.linePos?.[0]?.line,
+        path: "",
+        rule: `YAML syntax: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
+    }));
+    if (problems.length > 0) throw new ConfigError(problems);
+
+    const root = doc.contents;
+    if (root === null || (isScalar(root) && (root.value === null || root.value === ""))) {
+        throw new ConfigError([{ file, path: "", rule: "is empty; it needs a config: map (see Pulumi.dev.yaml)" }]);
+    }
+    if (!isMap(root)) throw new ConfigError([{ file, line: 1, path: "", rule: "must be a map with a config: key" }]);
+    const configNode = root.get("config", true);
+    if (configNode === undefined || (isScalar(configNode) && configNode.value === null)) {
+        throw new ConfigError([{ file, path: "config", rule: "is missing; the stack settings live under config:" }]);
+    }
+    if (!isMap(configNode)) throw new ConfigError([{ file, path: "config", rule: "must be a map of settings" }]);
+
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const securePaths: string[] = [];
+    for (const pair of configNode.items) {
+        if (!isScalar(pair.key)) continue;
+        const rawKey = String(pair.key.value);
+        const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+        let secret = false;
+        const convert = (node: unknown, at: string): unknown => {
+            if (isMap(node)) {
+                if (node.items.length === 1 && isScalar(node.items[0].key) && node.items[0].key.value === "secure") {
+                    secret = true;
+                    securePaths.push(at);
+                    return secureValues[at] ?? securePlaceholder(at);
+                }
+                const out: Record<string, unknown> = {};
+                for (const item of node.items) {
+                    if (isScalar(item.key)) out[String(item.key.value)] = convert(item.value, `${at}.${String(item.key.value)}`);
+                }
+                return out;
+            }
+            if (isSeq(node)) return node.items.map((item, i) => convert(item, `${at}[${i}]`));
+            if (isScalar(node)) return node.value;
+            return null;
+        };
+        const value = convert(pair.value, key);
+        config[key] = typeof value === "string" ? value : value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
+        if (secret) secretKeys.push(key);
+    }
+    return { config, secretKeys, securePaths };
+}
