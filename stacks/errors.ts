@@ -1,3 +1,5 @@
+import { RunError } from "@pulumi/pulumi";
+
 /**
  * One thing wrong with the user's input: which file, which key path, which rule.
  * Every validation in `stacks/` reports problems in this shape so that one run shows
@@ -26,9 +28,10 @@ export function formatProblem(p: Problem): string {
 
 /**
  * Thrown before any resource is declared when the stack settings or the catalog are invalid.
- * Carries every problem found, not only the first.
+ * Carries every problem found, not only the first. A `RunError`, so `pulumi up` prints the
+ * message alone, without a JavaScript stack trace.
  */
-export class ConfigError extends Error {
+export class ConfigError extends RunError {
     readonly problems: readonly Problem[];
 
     constructor(problems: readonly Problem[]) {

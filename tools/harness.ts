@@ -172,6 +172,55 @@ function computedState(args: MockArgs, opts: RunOptions): { id: string; state: R
     }
 }
 
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getProtect(): boolean;
+    getRetainondelete(): boolean;
+    getDependenciesList(): string[];
+}
+interface RecordingMonitor {
+    registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): unknown;
+    registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): unknown;
+}
+
+/**
+ * Wraps the mock monitor (after `setMocks`) so every registration is recorded as the engine
+ * would receive it, resource options included (the mocks' `newResource` never sees options).
+ */
+export function installRecorder(pulumi: typeof pulumiTypes): { resources: RecordedResource[]; stackOutputs: () => Record<string, unknown> } {
+    const resources: RecordedResource[] = [];
+    let outputs: Record<string, unknown> = {};
+    const monitor = pulumi.runtime.getMonitor() as unknown as RecordingMonitor;
+    const registerResource = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        registerResource(req, (err, res) => {
+            if (!err && res && req.getType() !== "pulumi:pulumi:Stack") {
+                resources.push({
+                    urn: res.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() && !req.getParent().includes("::pulumi:pulumi:Stack::") ? req.getParent() : undefined,
+                    custom: req.getCustom(),
+                    inputs: req.getObject()?.toJavaScript() ?? {},
+                    protect: req.getProtect() === true,
+                    retainOnDelete: req.getRetainondelete() === true,
+                    dependsOn: req.getDependenciesList(),
+                });
+            }
+            cb(err, res);
+        });
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) => {
+        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) outputs = req.getOutputs()?.toJavaScript() ?? {};
+        return registerOutputs(req, cb);
+    };
+    return { resources, stackOutputs: () => outputs };
+}
+
 /** Whether a value is an Error raised for bad user input (shown without a trace). */
 function isInputError(e: unknown): e is Error {
     return e instanceof Error && (e.name === "ConfigError" || e.constructor?.name === "ConfigError");
@@ -242,45 +291,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     await pulumi.runtime.setMocks(mocks, project, opts.stack, mode === "preview");
     pulumi.runtime.setAllConfig(config, stackConfig.secretKeys);
 
-    // Record what the engine would receive, options included, by wrapping the mock monitor.
-    interface RegisterRequest {
-        getType(): string;
-        getName(): string;
-        getParent(): string;
-        getCustom(): boolean;
-        getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-        getProtect(): boolean;
-        getRetainondelete(): boolean;
-        getDependenciesList(): string[];
-    }
-    interface Monitor {
-        registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): unknown;
-        registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): unknown;
-    }
-    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
-    const registerResource = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) =>
-        registerResource(req, (err, res) => {
-            if (!err && res && req.getType() !== "pulumi:pulumi:Stack") {
-                result.resources.push({
-                    urn: res.getUrn(),
-                    type: req.getType(),
-                    name: req.getName(),
-                    parent: req.getParent() && !req.getParent().includes("::pulumi:pulumi:Stack::") ? req.getParent() : undefined,
-                    custom: req.getCustom(),
-                    inputs: req.getObject()?.toJavaScript() ?? {},
-                    protect: req.getProtect() === true,
-                    retainOnDelete: req.getRetainondelete() === true,
-                    dependsOn: req.getDependenciesList(),
-                });
-            }
-            cb(err, res);
-        });
-    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-    monitor.registerResourceOutputs = (req, cb) => {
-        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) result.outputs = req.getOutputs()?.toJavaScript() ?? {};
-        return registerOutputs(req, cb);
-    };
+    const recorder = installRecorder(pulumi);
+    result.resources = recorder.resources;
     const log = pulumi.log as { warn: (msg: string) => Promise<void> };
     log.warn = async (msg: string) => {
         result.warnings.push(msg);
@@ -293,22 +305,27 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     process.env.AIO_SECRETS_STACK_FILE = path.resolve(stackFile);
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const program = require(path.join(projectDir, "index.ts")) as Record<string, unknown>;
-            return program;
+            try {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                return require(path.join(projectDir, "index.ts")) as Record<string, unknown>;
+            } catch (e) {
+                // Bad input: the program stops before declaring anything, and the language
+                // host would print only the message (ConfigError is a RunError).
+                if (!isInputError(e)) throw e;
+                result.error = e.message;
+                result.errorObject = e;
+                return {};
+            }
         });
         const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
         await runtime.waitForRPCs?.();
-    } catch (e) {
-        if (!isInputError(e)) throw e;
-        result.error = e.message;
-        result.errorObject = e;
     } finally {
         if (previousCatalog === undefined) delete process.env.AIO_SECRETS_CATALOG;
         else process.env.AIO_SECRETS_CATALOG = previousCatalog;
         if (previousStackFile === undefined) delete process.env.AIO_SECRETS_STACK_FILE;
         else process.env.AIO_SECRETS_STACK_FILE = previousStackFile;
     }
+    result.outputs = recorder.stackOutputs();
     const environment = result.outputs.environment;
     result.environment = typeof environment === "string" ? environment : undefined;
     return result;

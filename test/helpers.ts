@@ -1,0 +1,72 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { RecordedResource, RunOptions, RunResult } from "../tools/harness";
+import { SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+export const FIXTURES = path.resolve(PROJECT_DIR, "..", "shared", "fixtures", "az-iot-ops-init");
+
+/** Every stack settings file of the project. */
+export function stackNames(): string[] {
+    return fs
+        .readdirSync(PROJECT_DIR)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/**
+ * Runs the real program once, with a fresh module registry so that `index.ts` executes anew
+ * and sees the mocks of this run.
+ */
+export async function runStack(opts: RunOptions): Promise<RunResult> {
+    jest.resetModules();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const harness = require("../tools/harness") as typeof import("../tools/harness");
+    return harness.runProgram(opts);
+}
+
+/** A scratch directory with the given files. */
+export function scratch(files: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-secrets-test-"));
+    for (const [name, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, name), text);
+    }
+    return dir;
+}
+
+export function byType(run: RunResult, type: string): RecordedResource[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+export function byName(run: RunResult, name: string): RecordedResource {
+    const found = run.resources.find((r) => r.name === name);
+    if (!found) throw new Error(`no resource named ${name}; have ${run.resources.map((r) => r.name).join(", ")}`);
+    return found;
+}
+
+/**
+ * Paths at which `needle` appears in `value` outside a secret envelope. An empty result
+ * proves the value only ever travels wrapped.
+ */
+export function plaintextPaths(value: unknown, needle: string, at = "$"): string[] {
+    if (typeof value === "string") return value.includes(needle) ? [at] : [];
+    if (Array.isArray(value)) return value.flatMap((v, i) => plaintextPaths(v, needle, `${at}[${i}]`));
+    if (value !== null && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (record[SECRET_SIG_KEY] === SECRET_SIG) return [];
+        return Object.entries(record).flatMap(([k, v]) => plaintextPaths(v, needle, `${at}.${k}`));
+    }
+    return [];
+}
+
+/** A minimal valid stack settings file, for variations. */
+export const MINIMAL_STACK = `config:
+  azure-native:location: westeurope
+  aio-secrets:tenantId: 11111111-2222-3333-4444-555555555555
+  aio-secrets:keyVault:
+    name: kv-test-01
+    resourceGroupName: rg-test
+`;

@@ -1,0 +1,125 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { inputAt } from "../tools/harness";
+import { byName, byType, PROJECT_DIR, runStack, scratch, stackNames } from "./helpers";
+
+/** The whole program, run for every stack settings file of the project. */
+describe.each(stackNames())("stack %s", (stack) => {
+    let run: Awaited<ReturnType<typeof runStack>>;
+    beforeAll(async () => {
+        run = await runStack({ stack, mode: "up" });
+    });
+
+    test("runs without error and declares the init objects", () => {
+        expect(run.error).toBeUndefined();
+        const spcs = byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) => inputAt(r.inputs, "metadata.name"));
+        expect(spcs).toEqual(
+            expect.arrayContaining([
+                "aio-default-spc",
+                "aio-opc-ua-broker-client-certificate",
+                "aio-opc-ua-broker-user-authentication",
+                "aio-opc-ua-broker-trust-list",
+                "aio-opc-ua-broker-issuer-list",
+            ]),
+        );
+        expect(byType(run, "kubernetes:core/v1:Secret")).toHaveLength(1);
+        expect(byType(run, "kubernetes:core/v1:Namespace")[0].retainOnDelete).toBe(true);
+    });
+
+    test("environment output matches the stack file", () => {
+        const file = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+        expect(run.outputs.environment).toBe(file.config["aio-secrets:environment"] ?? stack);
+    });
+
+    test("every child is named after its component and parented to it", () => {
+        const components = new Map(run.resources.filter((r) => !r.custom).map((r) => [r.urn, r.name]));
+        for (const r of run.resources.filter((x) => x.parent)) {
+            const parentName = components.get(r.parent!);
+            expect(parentName).toBeDefined();
+            expect(r.name.startsWith(`${parentName}-`)).toBe(true);
+        }
+        const urns = run.resources.map((r) => r.urn);
+        expect(new Set(urns).size).toBe(urns.length);
+    });
+
+    test("vault secrets are kept in the vault when removed from the catalog", () => {
+        for (const s of byType(run, "azure-native:keyvault:Secret")) expect(s.retainOnDelete).toBe(true);
+    });
+});
+
+describe("settings decide the shape", () => {
+    test("an existing vault is looked up, never declared; bring-your-own SP declares no Graph resources", async () => {
+        const run = await runStack({ stack: "prod", mode: "up" });
+        expect(run.error).toBeUndefined();
+        expect(byType(run, "azure-native:keyvault:Vault")).toHaveLength(0);
+        expect(run.resources.filter((r) => r.type.startsWith("azuread:"))).toHaveLength(0);
+        expect(run.outputs.vaultUri).toBe("https://kv-aio-prod-01.vault.azure.net/");
+        expect(run.outputs.servicePrincipalClientId).toBe("22222222-3333-4444-5555-666666666666");
+    });
+
+    test("prod is protected: protect on every vault secret", async () => {
+        const run = await runStack({ stack: "prod", mode: "up" });
+        const secrets = byType(run, "azure-native:keyvault:Secret");
+        expect(secrets.length).toBeGreaterThan(0);
+        for (const s of secrets) expect(s.protect).toBe(true);
+    });
+
+    test("a created vault follows the settings and has no inline access policies", async () => {
+        const run = await runStack({ stack: "dev", mode: "up" });
+        const vault = byName(run, "keyvault-vault");
+        expect(inputAt(vault.inputs, "properties.sku.name")).toBe("standard");
+        expect(inputAt(vault.inputs, "properties.softDeleteRetentionInDays")).toBe(7);
+        expect(inputAt(vault.inputs, "properties.enableRbacAuthorization")).toBe(false);
+        expect(inputAt(vault.inputs, "properties.accessPolicies")).toBeUndefined();
+        expect(inputAt(vault.inputs, "properties.tenantId")).toBe("11111111-2222-3333-4444-555555555555");
+        expect(byName(run, "keyvault-rg")).toBeDefined();
+    });
+
+    test("the password end date is derived from the rotation clock, not the time of the run", async () => {
+        const a = await runStack({ stack: "dev", mode: "up" });
+        await new Promise((r) => setTimeout(r, 1100));
+        const b = await runStack({ stack: "dev", mode: "up" });
+        const end = (run: typeof a) => inputAt(byName(run, "identity-password").inputs, "endDate");
+        expect(end(a)).toBe("2027-01-01T00:00:00Z"); // mock rotation base 2026-01-01 + 365 days
+        expect(end(b)).toBe(end(a));
+        expect(a.outputs.passwordExpiresAt).toBe("2027-01-01T00:00:00Z");
+        expect(inputAt(byName(a, "identity-password").inputs, "applicationId")).toMatch(/^\/applications\//);
+    });
+
+    test("RBAC mode assigns vault-scoped roles instead of access policies", async () => {
+        const run = await runStack({ stack: "staging", mode: "up" });
+        expect(byType(run, "azure-native:keyvault:AccessPolicy")).toHaveLength(0);
+        const roles = byType(run, "azure-native:authorization:RoleAssignment");
+        expect(roles.map((r) => r.name).sort()).toEqual(["access-reader-secretsUser", "access-writer-secretsOfficer"]);
+        const vaultId = byName(run, "keyvault-vault").urn && run.resources.find((r) => r.name === "keyvault-vault");
+        expect(vaultId).toBeDefined();
+        for (const r of roles) {
+            expect(String(inputAt(r.inputs, "scope"))).toMatch(/\/providers\/Microsoft\.KeyVault\/vaults\/kv-aio-staging-01$/);
+        }
+        expect(String(inputAt(roles[0].inputs, "roleDefinitionId"))).toContain("/providers/Microsoft.Authorization/roleDefinitions/");
+    });
+
+    test("without Arc settings no extension is declared", async () => {
+        const dir = scratch({
+            "Pulumi.min.yaml": `config:\n  azure-native:location: westeurope\n  aio-secrets:keyVault:\n    name: kv-min-01\n    resourceGroupName: rg\n`,
+            "secrets.yaml": "secrets: []\n",
+        });
+        const run = await runStack({ stack: "min", stackFile: path.join(dir, "Pulumi.min.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
+        expect(run.error).toBeUndefined();
+        expect(byType(run, "azure-native:kubernetesconfiguration:Extension")).toHaveLength(0);
+        expect(run.outputs.environment).toBe("min");
+    });
+
+    test("bad input fails before any resource is declared", async () => {
+        const dir = scratch({ "Pulumi.bad.yaml": `config:\n  aio-secrets:keyVault:\n    name: kv--x\n    resourceGroupName: rg\n` });
+        const run = await runStack({ stack: "bad", stackFile: path.join(dir, "Pulumi.bad.yaml") });
+        expect(run.error).toContain('Pulumi.bad.yaml: aio-secrets:keyVault.name "kv--x": no consecutive hyphens');
+        expect(run.resources).toHaveLength(0);
+    });
+});
+
+test("the default stacks exist", () => {
+    expect(stackNames()).toEqual(expect.arrayContaining(["dev", "staging", "prod"]));
+    expect(fs.existsSync(path.join(PROJECT_DIR, "stacks", "secrets.yaml"))).toBe(true);
+});
