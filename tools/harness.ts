@@ -134,12 +134,12 @@ function computedState(args: MockArgs, opts: RunOptions): { id: string; state: R
             };
         }
         case "azure-native:keyvault:Secret": {
-            const props = (inputs.properties ?? {}) as Record<string, unknown>;
+            // The secret value makes all of `properties` secret on the wire; the engine keeps
+            // outputs secret where inputs were, so the answer is enveloped again.
+            const props = (inputAt(inputs, "properties") ?? {}) as Record<string, unknown>;
             const uri = `https://${String(inputs.vaultName)}.vault.azure.net/secrets/${String(inputs.secretName)}`;
-            return {
-                id: `${args.name}-id`,
-                state: { ...inputs, properties: { ...props, secretUri: uri, secretUriWithVersion: `${uri}/${versionOf(props.value)}` } },
-            };
+            const properties = { ...props, secretUri: uri, secretUriWithVersion: `${uri}/${versionOf(props.value)}` };
+            return { id: `${args.name}-id`, state: { ...inputs, properties: isEnvelope(inputs.properties) ? secretEnvelope(properties) : properties } };
         }
         case "azure-native:keyvault:Key": {
             const uri = `https://${String(inputs.vaultName)}.vault.azure.net/keys/${String(inputs.keyName)}`;

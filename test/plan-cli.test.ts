@@ -1,0 +1,71 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { PROJECT_DIR, scratch } from "./helpers";
+
+/** The offline plan as users and CI run it: a separate process, exit codes, files. */
+
+function plan(...args: string[]) {
+    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+    const result = spawnSync(tsx, [path.join(PROJECT_DIR, "tools", "plan.ts"), ...args], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60000 });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test("--json prints the machine-readable plan and --out writes one manifest per Kubernetes object", () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "aio-plan-out-"));
+    const { code, stdout, stderr } = plan("--stack", "dev", "--json", "--out", out);
+    expect(stderr).not.toMatch(/internal error/);
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout) as { stack: string; environment: string; resources: Record<string, unknown>[]; warnings: unknown[] };
+    expect(json.stack).toBe("dev");
+    expect(json.environment).toBe("dev");
+    expect(Array.isArray(json.warnings)).toBe(true);
+    for (const r of json.resources) {
+        expect(Object.keys(r)).toEqual(expect.arrayContaining(["urn", "type", "name", "parent", "inputs", "protect", "retainOnDelete"]));
+    }
+    const k8s = json.resources.filter((r) => String(r.type).startsWith("kubernetes:"));
+    const files = fs.readdirSync(out).sort();
+    expect(files).toHaveLength(k8s.length);
+    const secret = parse(fs.readFileSync(path.join(out, "cluster-sp-secret.yaml"), "utf8")) as Record<string, unknown>;
+    expect(secret.kind).toBe("Secret");
+    // The offline plan never sees a decrypted value: placeholders stand in and stay hidden.
+    const everything = stdout + files.map((f) => fs.readFileSync(path.join(out, f), "utf8")).join("\n");
+    expect(everything).not.toContain("placeholder-for-");
+    expect(everything).toContain("[secret]");
+});
+
+test("the text plan groups resources under their components", () => {
+    const { code, stdout } = plan("--stack", "staging");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^aio-secrets offline plan: stack staging, environment staging/);
+    expect(stdout).toMatch(/aio-secrets:keyvault:KeyVault "keyvault"\n\s+\+ azure-native:keyvault:Vault keyvault-vault/);
+    expect(stdout).toMatch(/objects=\[azure-iot-operations, dataflow-api-token, mq-password\]/);
+});
+
+test("bad input: exit 1, every problem, no stack trace", () => {
+    const dir = scratch({
+        "Pulumi.bad.yaml": `config:
+  aio-secrets:keyVault:
+    name: kv--x
+    resourceGroupName: rg
+    softDeleteRetentionDays: 3
+  aio-secrets:cluster:
+    namespace: Not_A_Namespace
+`,
+    });
+    const { code, stdout, stderr } = plan("--stack", "bad", "--stack-file", path.join(dir, "Pulumi.bad.yaml"));
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain('Pulumi.bad.yaml: aio-secrets:keyVault.name "kv--x": no consecutive hyphens');
+    expect(stderr).toContain("aio-secrets:keyVault.softDeleteRetentionDays 3: must be a whole number from 7 to 90");
+    expect(stderr).toContain('aio-secrets:cluster.namespace "Not_A_Namespace"');
+    expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+});
+
+test("an unknown stack is bad input too", () => {
+    const { code, stderr } = plan("--stack", "nope");
+    expect(code).toBe(1);
+    expect(stderr).toContain("Pulumi.nope.yaml: cannot be read");
+});
