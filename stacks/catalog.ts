@@ -61,7 +61,7 @@ const secretSchema = strictObject({
 
 const catalogSchema = strictObject({
     environments: z.array(ruled(rules.environmentName)).min(1, "must list at least one environment").optional(),
-    secretProviderClasses: z.record(z.string(), z.union([spcSchema, z.null()])).default({}),
+    secretProviderClasses: z.record(z.string(), spcSchema.nullable()).default({}),
     secrets: z.array(secretSchema, { error: "must be a list of secrets (may be empty: secrets: [])" }),
 });
 
@@ -147,7 +147,7 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
     const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
     const problems: Problem[] = [];
     for (const error of doc.errors) {
-        const line = error.linePos?.[0]?.line;
+        const line = counter.linePos(error.pos[0]).line;
         const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
         problems.push({ file, line, path: "", rule: `YAML syntax: ${message}` });
     }
@@ -253,7 +253,7 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
     // Grouped by (SPC, file name) so the check stays linear in the catalog size.
     const byFile = new Map<string, CatalogSecret[]>();
     for (const secret of secrets) {
-        for (const spc of secret.spcs) {
+        for (const spc of new Set(secret.spcs)) {
             const key = `${spc}\u0000${fileNameOf(secret)}`;
             const earlier = byFile.get(key) ?? [];
             const clash = earlier.find((a) => environmentsOverlap(a.environments, secret.environments));

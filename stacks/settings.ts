@@ -144,9 +144,19 @@ export interface RawStackConfig {
 const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "defaultSecret", "secretValues"]);
 const SECRET_PATHS = [/^secretValues\./, /^servicePrincipal\.clientSecret$/];
 
-function isSecretPath(path: readonly PropertyKey[]): boolean {
-    const dotted = path.map(String).join(".");
-    return SECRET_PATHS.some((re) => re.test(dotted));
+/**
+ * Whether the value at a settings path may be secret, so never shown in a message: the
+ * known secret paths, and whatever the user stored with `--secret` (per leaf when the stack
+ * file tells, else per key).
+ */
+function secretPathTest(raw: RawStackConfig): (path: readonly PropertyKey[]) => boolean {
+    const secretKeys = new Set(raw.secretKeys);
+    return (path) => {
+        const dotted = path.map(String).join(".");
+        if (SECRET_PATHS.some((re) => re.test(dotted))) return true;
+        if (raw.secureLeaves) return [...raw.secureLeaves].some((leaf) => dotted === leaf || dotted.startsWith(`${leaf}.`));
+        return secretKeys.has(`${CONFIG_NAMESPACE}:${String(path[0])}`);
+    };
 }
 
 /** `aio-secrets:keyVault.name`, `aio-secrets:secretValues.mq-password`. */
@@ -199,6 +209,7 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     const file = `Pulumi.${raw.stack}.yaml`;
     const problems: Problem[] = [];
     const input = decodeRawConfig(raw, file, problems);
+    const isSecretPath = secretPathTest(raw);
     // Each section is checked on its own so that one broken section does not hide the
     // cross-field problems of another: one run reports everything.
     const parsed: Partial<ParsedSettings> = {};

@@ -30,7 +30,7 @@ export function readStackConfig(
     const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
     const problems: Problem[] = doc.errors.map((e) => ({
         file,
-        line: e.linePos?.[0]?.line,
+        line: counter.linePos(e.pos[0]).line,
         path: "",
         rule: `YAML syntax: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
     }));
