@@ -181,6 +181,6 @@ export function kubernetesManifests(run: RunResult): { fileName: string; yaml: s
                 if (manifest[key] !== undefined) ordered[key] = manifest[key];
             }
             const header = r.type.endsWith("Patch") ? "# Server-side apply patch: only the fields below are managed by this stack.\n" : "";
-            return { fileName: `${r.name}.yaml`, yaml: header + stringify(ordered, { blockQuote: "literal" }) };
+            return { fileName: `${r.name.replace(/\//g, "%2F")}.yaml`, yaml: header + stringify(ordered, { blockQuote: "literal" }) };
         });
 }

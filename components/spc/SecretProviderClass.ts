@@ -94,7 +94,8 @@ export class SecretProviderClass extends pulumi.ComponentResource {
                     template: { metadata: { annotations: { [restartAnnotationKey(args.spcName)]: this.contentHash } } },
                 },
             };
-            const patchName = `${name}-restart-${target.kind.toLowerCase()}-${target.namespace ? `${target.namespace}-` : ""}${target.name}`;
+            // "/" appears in no Kubernetes name, so namespace/name can never collide with a plain name.
+            const patchName = `${name}-restart-${target.kind.toLowerCase()}-${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
             const patchOpts = { ...childOpts, dependsOn: [spc] };
             switch (target.kind) {
                 case "Deployment":

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { parse, stringify } from "yaml";
+import { Document, isScalar, parse, stringify, visit } from "yaml";
 import type { CatalogSecret } from "../../stacks/catalog";
 
 /**
@@ -57,14 +57,32 @@ export function sortSpcObjects(objects: readonly SpcObject[]): SpcObject[] {
     return [...objects].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
+const YAML_WORDS = new Set(["y", "n", "yes", "no", "on", "off", "true", "false", "null"]);
+
+/**
+ * Whether a string is read back as the same string by any YAML resolver (the `yaml` package's
+ * 1.2 core schema, YAML 1.1, Go's yaml.v3): starts with a letter, no indicator characters, not a
+ * bool/null word. Everything else is double-quoted ("0644", "", "0o17", "yes").
+ */
+export function isPlainSafe(value: string): boolean {
+    return /^[A-Za-z][A-Za-z0-9._/-]*$/.test(value) && !YAML_WORDS.has(value.toLowerCase());
+}
+
 function renderOne(object: SpcObject): string {
     const ordered: Record<string, string> = {};
     for (const k of KEY_ORDER) {
         const v = object[k];
         if (v !== undefined) ordered[k] = v;
     }
-    // YAML 1.1 rules quote anything yaml.v3 could read as a number, bool or null ("0644", "", "yes").
-    return stringify(ordered, { version: "1.1" });
+    const doc = new Document(ordered);
+    visit(doc, {
+        Pair(_, pair) {
+            if (isScalar(pair.value) && typeof pair.value.value === "string" && !isPlainSafe(pair.value.value)) {
+                pair.value.type = "QUOTE_DOUBLE";
+            }
+        },
+    });
+    return doc.toString();
 }
 
 /**
