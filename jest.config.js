@@ -7,4 +7,6 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { transpilation: true, diagnostics: false }],
   },
   testTimeout: 60000,
+  // Two cores: the whole-program suites load the providers once per run, so run two files at a time.
+  maxWorkers: 2,
 };
