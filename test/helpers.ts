@@ -5,7 +5,13 @@ import type { RecordedResource, RunOptions, RunResult } from "../tools/harness";
 import { SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
-export const FIXTURES = path.resolve(PROJECT_DIR, "..", "shared", "fixtures", "az-iot-ops-init");
+/** The design brief's copy of what `az iot ops init` wrote (beside the repository, read-only). */
+export const SHARED_FIXTURES = path.resolve(PROJECT_DIR, "..", "shared", "fixtures", "az-iot-ops-init");
+/**
+ * Our committed copy of those fixtures, so parity tests run on any clone; `parity.test.ts`
+ * checks it against the shared one whenever that is present.
+ */
+export const FIXTURES = path.resolve(PROJECT_DIR, "test", "fixtures", "az-iot-ops-init");
 
 /** Every stack settings file of the project. */
 export function stackNames(): string[] {

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { parseSpcObjects } from "../components/spc/render";
 import { inputAt, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
 import type { RecordedResource, RunResult } from "../tools/harness";
-import { byName, byType, runStack, scratch } from "./helpers";
+import { byName, byType, FIXTURES, runStack, scratch, SHARED_FIXTURES } from "./helpers";
 
 /**
  * Parity with what `az iot ops init` wrote, field by field, against the reference objects in
@@ -12,7 +12,7 @@ import { byName, byType, runStack, scratch } from "./helpers";
  * catalog, so it declares exactly what init did and nothing more.
  */
 
-const FIXTURE_DIR = path.resolve(__dirname, "..", "..", "shared", "fixtures", "az-iot-ops-init");
+const FIXTURE_DIR = FIXTURES;
 const TENANT = "11111111-2222-3333-4444-555555555555";
 const VAULT = "kv-parity-01";
 const DEFAULT_SECRET = "azure-iot-operations";
@@ -277,5 +277,17 @@ describe("vault access policy for the service principal (vault-access-policy.jso
     test("tenantId is the tenant", () => {
         expect(inputAt(policy.inputs, "policy.tenantId")).toBe(TENANT);
         expect(Object.keys(inputAt(policy.inputs, "policy") as Record<string, unknown>).sort()).toEqual(Object.keys(fixture).sort());
+    });
+});
+
+describe("the committed fixtures", () => {
+    const shared = fs.existsSync(SHARED_FIXTURES);
+    (shared ? test : test.skip)("are the design brief's fixtures, byte for byte", () => {
+        for (const file of fs.readdirSync(SHARED_FIXTURES)) {
+            expect({ file, text: fs.readFileSync(path.join(FIXTURES, file), "utf8") }).toEqual({
+                file,
+                text: fs.readFileSync(path.join(SHARED_FIXTURES, file), "utf8"),
+            });
+        }
     });
 });

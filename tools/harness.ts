@@ -303,6 +303,13 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     if (opts.catalogFile) process.env.AIO_SECRETS_CATALOG = path.resolve(opts.catalogFile);
     else delete process.env.AIO_SECRETS_CATALOG;
     process.env.AIO_SECRETS_STACK_FILE = path.resolve(stackFile);
+    // Several runs in one plain Node process (the corpus runner) need index.ts and the
+    // project's modules to execute anew; node_modules stay loaded (they hold the mocks).
+    for (const key of Object.keys(require.cache)) {
+        if (key.startsWith(projectDir + path.sep) && !key.includes(`${path.sep}node_modules${path.sep}`) && !key.startsWith(__dirname)) {
+            delete require.cache[key];
+        }
+    }
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             try {
