@@ -3,7 +3,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import { VaultAccess } from "./components/access/VaultAccess";
 import { ClusterStore } from "./components/cluster/ClusterStore";
 import { CsiDriverExtension } from "./components/cluster/CsiDriverExtension";
-import { rotationWarning } from "./components/identity/expiry";
+import { daysUntil, ROTATION_GRACE_DAYS, rotationWarning } from "./components/identity/expiry";
 import { ServicePrincipal } from "./components/identity/ServicePrincipal";
 import { KeyVault } from "./components/keyvault/KeyVault";
 import { VaultSecrets } from "./components/secrets/VaultSecrets";
@@ -143,6 +143,17 @@ export const servicePrincipalClientId = identity.clientId;
 export const servicePrincipalObjectId = identity.objectId;
 export const passwordExpiresAt = identity.passwordExpiresAt;
 export const passwordRotationDueAt = identity.rotationDueAt;
+/** Whole days until the SP password expires, as of this run (an output only: never an input). */
+export const passwordDaysToExpiry = identity.passwordExpiresAt.apply((end) => {
+    if (!end) return undefined;
+    const days = daysUntil(end, new Date());
+    if (days < ROTATION_GRACE_DAYS) {
+        void pulumi.log.warn(
+            `service principal password expires in ${days} days (${end}); run \`pulumi up --refresh --stack ${stack}\` to rotate it`,
+        );
+    }
+    return days;
+});
 export const namespace = store.namespace;
 export const credentialSecretName = store.secretName;
 export const secretProviderClasses = spcs.map((s) => s.spcName);

@@ -96,12 +96,21 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
     }
 }
 
+let loaded: { pulumi: Pulumi; harness: typeof import("../tools/harness") } | undefined;
+
 async function setup(): Promise<Env> {
-    jest.resetModules();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pulumi = require("@pulumi/pulumi") as Pulumi;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const harness = require("../tools/harness") as typeof import("../tools/harness");
+    // One module registry for the file (loading the providers is the slow part); each test
+    // gets its own mocks and recorder on the same runtime.
+    if (!loaded) {
+        jest.resetModules();
+        loaded = {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            pulumi: require("@pulumi/pulumi") as Pulumi,
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            harness: require("../tools/harness") as typeof import("../tools/harness"),
+        };
+    }
+    const { pulumi, harness } = loaded;
     const ids = new Map<string, string>();
     const calls: Env["calls"] = [];
     await pulumi.runtime.setMocks(

@@ -123,3 +123,56 @@ test("the default stacks exist", () => {
     expect(stackNames()).toEqual(expect.arrayContaining(["dev", "staging", "prod"]));
     expect(fs.existsSync(path.join(PROJECT_DIR, "stacks", "secrets.yaml"))).toBe(true);
 });
+
+/** Least privilege, per stack: exactly what the catalog mounts, never purge, never wider than the vault. */
+describe.each(stackNames())("least privilege in stack %s", (stack) => {
+    let run: Awaited<ReturnType<typeof runStack>>;
+    beforeAll(async () => {
+        run = await runStack({ stack, mode: "up" });
+    });
+
+    test("the SP reads exactly the object types the stack's SPCs mount", () => {
+        const objects = byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) =>
+            String(inputAt(r.inputs, "spec.parameters.objects")),
+        );
+        const mounts = (type: string) => objects.some((o) => o.includes(`objectType: ${type}`));
+        const policies = byType(run, "azure-native:keyvault:AccessPolicy");
+        const roles = byType(run, "azure-native:authorization:RoleAssignment");
+        if (policies.length > 0) {
+            expect(roles).toHaveLength(0);
+            expect(inputAt(byName(run, "access-reader").inputs, "policy.permissions")).toEqual({
+                secrets: ["get", "list"],
+                keys: mounts("key") ? ["get"] : [],
+                certificates: mounts("cert") ? ["get"] : [],
+                storage: [],
+            });
+        } else {
+            const reader = roles.filter((r) => r.name.startsWith("access-reader-")).map((r) => r.name).sort();
+            const expected = ["access-reader-secretsUser"];
+            if (mounts("cert")) expected.push("access-reader-certificateUser");
+            if (mounts("key")) expected.push("access-reader-cryptoUser");
+            expect(reader).toEqual(expected.sort());
+        }
+    });
+
+    test("nobody is granted purge", () => {
+        for (const p of byType(run, "azure-native:keyvault:AccessPolicy")) {
+            const permissions = inputAt(p.inputs, "policy.permissions") as Record<string, string[]>;
+            for (const list of Object.values(permissions)) expect(list).not.toContain("purge");
+        }
+    });
+
+    test("role assignments are scoped to the vault, never a group or subscription", () => {
+        for (const r of byType(run, "azure-native:authorization:RoleAssignment")) {
+            expect(String(inputAt(r.inputs, "scope"))).toMatch(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/);
+        }
+    });
+
+    test("days to expiry is exported for a created password, and only then", () => {
+        if (run.resources.some((r) => r.type === "azuread:index/applicationPassword:ApplicationPassword")) {
+            expect(typeof run.outputs.passwordDaysToExpiry).toBe("number");
+        } else {
+            expect(run.outputs.passwordDaysToExpiry).toBeUndefined();
+        }
+    });
+});

@@ -82,3 +82,46 @@ test("a plaintext secretValues entry in the stack file is refused", async () => 
     expect(run.error).not.toContain("PLAINTEXT-in-file-0x1");
     expect(run.resources).toHaveLength(0);
 });
+
+test("a stress catalog: 60 secrets of every source, none of their values unwrapped anywhere", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { scratch } = require("./helpers") as typeof import("./helpers");
+    const entries: string[] = [];
+    const values: Record<string, string> = {};
+    let stackValues = "";
+    for (let i = 0; i < 60; i++) {
+        const source = ["config", "generated", "existing"][i % 3];
+        const spcs = [`spc-${i % 7}`, i % 2 === 0 ? "aio-default-spc" : `spc-${(i + 3) % 7}`];
+        entries.push(`  - { name: stress-${i}, source: ${source}, spcs: [${spcs.join(", ")}], alias: f-${i}.txt }\n`);
+        if (source === "config") {
+            values[`aio-secrets:secretValues.stress-${i}`] = `PLAINTEXT-stress-${i}-${"x".repeat(i)}`;
+            stackValues += `    stress-${i}:\n      secure: v1:abc\n`;
+        }
+    }
+    const spcDecls = Array.from({ length: 7 }, (_, i) => `  spc-${i}:\n    restart:\n      - { kind: Deployment, name: app-${i} }\n`).join("");
+    const dir = scratch({
+        "Pulumi.stress.yaml": `config:
+  azure-native:location: westeurope
+  aio-secrets:environment: dev
+  aio-secrets:keyVault: { name: kv-stress-01, resourceGroupName: rg }
+  aio-secrets:secretValues:
+${stackValues}`,
+        "secrets.yaml": `secretProviderClasses:\n${spcDecls}secrets:\n${entries.join("")}`,
+    });
+    const run = await runStack({
+        stack: "stress",
+        stackFile: `${dir}/Pulumi.stress.yaml`,
+        catalogFile: `${dir}/secrets.yaml`,
+        secureValues: values,
+        mode: "up",
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.resources.filter((r) => r.type === "azure-native:keyvault:Secret")).toHaveLength(41); // 20 config + 20 generated + default
+    const shown = everythingShown(run);
+    for (const needle of [...Object.values(values), ...GENERATED_MARKERS]) {
+        for (const r of run.resources) expect(plaintextPaths(r.inputs, needle)).toEqual([]);
+        expect(plaintextPaths(run.outputs, needle)).toEqual([]);
+        expect(shown).not.toContain(needle);
+    }
+    expect(JSON.stringify(run.resources.map((r) => r.inputs))).toContain(values["aio-secrets:secretValues.stress-0"]);
+});
