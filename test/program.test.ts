@@ -176,3 +176,26 @@ describe.each(stackNames())("least privilege in stack %s", (stack) => {
         }
     });
 });
+
+test("a protected environment protects a created vault and every vault secret, and refuses purge protection off", async () => {
+    const stack = `config:
+  azure-native:location: westeurope
+  aio-secrets:environment: prod
+  aio-secrets:keyVault: { name: kv-prot-01, resourceGroupName: rg, createResourceGroup: true }
+`;
+    const dir = scratch({ "Pulumi.prot.yaml": stack, "secrets.yaml": "secrets:\n  - { name: tok, source: generated }\n" });
+    const run = await runStack({ stack: "prot", stackFile: path.join(dir, "Pulumi.prot.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
+    expect(run.error).toBeUndefined();
+    expect(byName(run, "keyvault-vault").protect).toBe(true);
+    expect(byName(run, "keyvault-rg").protect).toBe(true);
+    for (const s of byType(run, "azure-native:keyvault:Secret")) expect(s.protect).toBe(true);
+
+    const off = scratch({ "Pulumi.prot.yaml": stack.replace("createResourceGroup: true", "purgeProtection: false"), "secrets.yaml": "secrets: []\n" });
+    const refused = await runStack({ stack: "prot", stackFile: path.join(off, "Pulumi.prot.yaml"), catalogFile: path.join(off, "secrets.yaml") });
+    expect(refused.error).toContain("aio-secrets:keyVault.purgeProtection false: must be true in a protected environment");
+    expect(refused.resources).toHaveLength(0);
+
+    const unprotected = scratch({ "Pulumi.dev2.yaml": stack.replace("environment: prod", "environment: dev"), "secrets.yaml": "secrets: []\n" });
+    const dev = await runStack({ stack: "dev2", stackFile: path.join(unprotected, "Pulumi.dev2.yaml"), catalogFile: path.join(unprotected, "secrets.yaml"), mode: "up" });
+    expect(byName(dev, "keyvault-vault").protect).toBe(false);
+});
