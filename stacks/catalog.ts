@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Document, isMap, LineCounter, parseDocument } from "yaml";
 import { Problem } from "./errors";
+import { yamlSyntaxProblems } from "./yamlErrors";
 import { intRange, issuesToProblems, ruled, strictObject } from "./schema";
 import * as rules from "./rules";
 
@@ -145,12 +146,7 @@ export function fileNameOf(secret: Pick<CatalogSecret, "name" | "alias">): strin
 export function parseCatalog(text: string, file: string = CATALOG_FILE): { catalog?: Catalog; problems: Problem[] } {
     const counter = new LineCounter();
     const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-    const problems: Problem[] = [];
-    for (const error of doc.errors) {
-        const line = counter.linePos(error.pos[0]).line;
-        const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-        problems.push({ file, line, path: "", rule: `YAML syntax: ${message}` });
-    }
+    const problems: Problem[] = yamlSyntaxProblems(doc, counter, text, file);
     if (problems.length > 0) return { problems };
 
     const input: unknown = doc.toJS();

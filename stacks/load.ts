@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { isMap, isScalar, parseDocument } from "yaml";
 import { Catalog, CATALOG_FILE, CatalogSecret, DEFAULT_SPC_NAMES, fileNameOf, parseCatalog, secretsForEnvironment } from "./catalog";
 import { ConfigError, Problem } from "./errors";
-import { CONFIG_NAMESPACE, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
+import { CONFIG_NAMESPACE, editDistance, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
 
 /**
  * Everything the program needs, validated once at the edge before any resource is declared.
@@ -46,23 +46,10 @@ export function secureLeavesOf(stackFileText: string): Set<string> {
 }
 
 function closest(name: string, candidates: readonly string[]): string | undefined {
-    const distance = (a: string, b: string) => {
-        const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-        for (let i = 1; i <= a.length; i++) {
-            let prev = row[0];
-            row[0] = i;
-            for (let j = 1; j <= b.length; j++) {
-                const tmp = row[j];
-                row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-                prev = tmp;
-            }
-        }
-        return row[b.length];
-    };
     let best: string | undefined;
     let bestDistance = 3;
     for (const c of candidates) {
-        const d = distance(name, c);
+        const d = editDistance(name, c);
         if (d < bestDistance) {
             best = c;
             bestDistance = d;
@@ -201,5 +188,6 @@ export function loadProgramInputs(
     // The stack file tells which leaves are `secure:`; without it (e.g. config from an
     // environment) we fall back to Pulumi's per-key secrecy.
     const secureLeaves = fs.existsSync(stackFilePath) ? secureLeavesOf(fs.readFileSync(stackFilePath, "utf8")) : undefined;
-    return resolveProgramInputs({ ...config, secureLeaves }, catalogText, catalogLabel.split(path.sep).join("/"));
+    const file = stackFilePath === path.join(files.projectDir, `Pulumi.${config.stack}.yaml`) ? undefined : path.basename(stackFilePath);
+    return resolveProgramInputs({ ...config, file, secureLeaves }, catalogText, catalogLabel.split(path.sep).join("/"));
 }

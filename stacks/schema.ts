@@ -26,7 +26,11 @@ export function strictObject<T extends z.ZodRawShape>(shape: T): z.ZodObject<T, 
 /** An integer within [min, max], with the range in the message. */
 export function intRange(min: number, max: number): z.ZodNumber {
     const message = `must be a whole number from ${min} to ${max}`;
-    return z.number({ error: message }).int(message).min(min, message).max(max, message);
+    return z
+        .number({ error: (issue) => (typeof issue.input === "string" ? `${message}, written without quotes` : message) })
+        .int(message)
+        .min(min, message)
+        .max(max, message);
 }
 
 function describeType(expected: string): string {

@@ -130,6 +130,8 @@ export interface StackSettings {
 export interface RawStackConfig {
     project: string;
     stack: string;
+    /** Name of the settings file for messages; default `Pulumi.<stack>.yaml`. */
+    file?: string;
     /** Full config map as `pulumi.runtime.allConfig()` returns it (`ns:key` -> string). */
     config: Record<string, string>;
     /** Config keys that hold secure values (`PULUMI_CONFIG_SECRET_KEYS`). */
@@ -173,11 +175,24 @@ export function settingsKeyPath(path: readonly PropertyKey[]): string {
  * JSON text, booleans as "true"/"false". Keys outside the `aio-secrets` namespace are
  * ignored (they belong to providers).
  */
-function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[]): Record<string, unknown> {
+function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[]): { decoded: Record<string, unknown>; broken: Set<string> } {
     const decoded: Record<string, unknown> = {};
+    const broken = new Set<string>();
     const prefix = `${CONFIG_NAMESPACE}:`;
     for (const [fullKey, text] of Object.entries(raw.config)) {
-        if (!fullKey.startsWith(prefix)) continue;
+        if (!fullKey.startsWith(prefix)) {
+            // Other namespaces belong to providers, but a near miss of ours is a typo that
+            // would silently drop a whole section.
+            const namespace = fullKey.split(":")[0];
+            if (namespace !== CONFIG_NAMESPACE && editDistance(namespace, CONFIG_NAMESPACE) <= 2) {
+                problems.push({
+                    file,
+                    path: fullKey,
+                    rule: `unknown namespace "${namespace}"; did you mean ${CONFIG_NAMESPACE}:${fullKey.slice(namespace.length + 1)}?`,
+                });
+            }
+            continue;
+        }
         const key = fullKey.slice(prefix.length);
         if (OBJECT_KEYS.has(key)) {
             let value: unknown;
@@ -188,6 +203,7 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
             }
             if (value === null || typeof value !== "object" || Array.isArray(value)) {
                 problems.push({ file, path: fullKey, rule: "must be a map of keys (see README, Stack settings)" });
+                broken.add(key);
                 continue;
             }
             decoded[key] = value;
@@ -198,7 +214,22 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
             decoded[key] = text;
         }
     }
-    return decoded;
+    return { decoded, broken };
+}
+
+/** Levenshtein distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
 }
 
 /**
@@ -206,9 +237,9 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
  * found (the caller throws them together with the catalog's).
  */
 export function parseStackSettings(raw: RawStackConfig): { settings?: StackSettings; problems: Problem[] } {
-    const file = `Pulumi.${raw.stack}.yaml`;
+    const file = raw.file ?? `Pulumi.${raw.stack}.yaml`;
     const problems: Problem[] = [];
-    const input = decodeRawConfig(raw, file, problems);
+    const { decoded: input, broken } = decodeRawConfig(raw, file, problems);
     const isSecretPath = secretPathTest(raw);
     // Each section is checked on its own so that one broken section does not hide the
     // cross-field problems of another: one run reports everything.
@@ -223,6 +254,7 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     const topResult = topLevelSchema.safeParse(input);
     if (!topResult.success) report(topResult.error.issues.filter((i) => i.code === "unrecognized_keys"), []);
     for (const [key, schema] of Object.entries(settingsShape) as [keyof ParsedSettings, z.ZodType][]) {
+        if (broken.has(key)) continue;
         const result = schema.safeParse(input[key]);
         if (result.success) (parsed as Record<string, unknown>)[key] = result.data;
         else report(result.error.issues, [key]);

@@ -208,7 +208,7 @@ describe("keyVault", () => {
 
 describe("wrong types", () => {
     test.each([
-        [{ ...KV, softDeleteRetentionDays: "90" }, 'aio-secrets:keyVault.softDeleteRetentionDays "90": must be a whole number from 7 to 90'],
+        [{ ...KV, softDeleteRetentionDays: "90" }, 'aio-secrets:keyVault.softDeleteRetentionDays "90": must be a whole number from 7 to 90, written without quotes'],
         [{ ...KV, name: 5 }, "aio-secrets:keyVault.name 5: must be a string (quote numbers and booleans meant as text)"],
         [{ ...KV, existing: "yes" }, 'aio-secrets:keyVault.existing "yes": must be true or false'],
         [{ ...KV, purgeProtection: 1 }, "aio-secrets:keyVault.purgeProtection 1: must be true or false"],
@@ -226,7 +226,7 @@ describe("wrong types", () => {
     test("a string where a number of days is expected", () => {
         const p = onlyProblem(rawConfig({ keyVault: KV, servicePrincipal: { secretValidDays: "365" } }));
         expect(p.path).toBe("aio-secrets:servicePrincipal.secretValidDays");
-        expect(p.rule).toBe("must be a whole number from 1 to 730");
+        expect(p.rule).toBe("must be a whole number from 1 to 730, written without quotes");
     });
 
     test("protect must be true or false", () => {

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { ConfigError, Problem } from "../stacks/errors";
+import { yamlSyntaxProblems } from "../stacks/yamlErrors";
 
 /**
  * Reads a `Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to a program: every config
@@ -28,12 +29,7 @@ export function readStackConfig(
 ): StackConfig {
     const counter = new LineCounter();
     const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-    const problems: Problem[] = doc.errors.map((e) => ({
-        file,
-        line: counter.linePos(e.pos[0]).line,
-        path: "",
-        rule: `YAML syntax: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
-    }));
+    const problems: Problem[] = yamlSyntaxProblems(doc, counter, text, file);
     if (problems.length > 0) throw new ConfigError(problems);
 
     const root = doc.contents;
