@@ -26,136 +26,161 @@ function secretConfigKeys(config: Record<string, string>): string[] {
     return Array.isArray(listed) ? listed.map(String) : [];
 }
 
-const project = pulumi.getProject();
-const stack = pulumi.getStack();
-const config = pulumi.runtime.allConfig();
+/**
+ * The program. Exported as a function (the Pulumi Node.js host calls it and takes the result
+ * as the stack outputs) so that tooling can run it again in the same process.
+ */
+function main(): Record<string, unknown> {
+    const project = pulumi.getProject();
+    const stack = pulumi.getStack();
+    const config = pulumi.runtime.allConfig();
 
-// Validate everything before declaring anything.
-const inputs = loadProgramInputs({ project, stack, config, secretKeys: secretConfigKeys(config) }, { projectDir: __dirname });
-const { settings } = inputs;
-const model = buildModel(inputs);
-for (const warning of inputs.warnings) void pulumi.log.warn(warning);
-if (settings.servicePrincipal.mode === "create") {
-    const warning = rotationWarning(settings.servicePrincipal.secretValidDays, settings.servicePrincipal.rotationDays);
-    if (warning) void pulumi.log.warn(`${settings.file}: ${warning}`);
+    // Validate everything before declaring anything.
+    const inputs = loadProgramInputs({ project, stack, config, secretKeys: secretConfigKeys(config) }, { projectDir: __dirname });
+    const { settings } = inputs;
+    const model = buildModel(inputs);
+    for (const warning of inputs.warnings) void pulumi.log.warn(warning);
+    if (settings.servicePrincipal.mode === "create") {
+        const warning = rotationWarning(settings.servicePrincipal.secretValidDays, settings.servicePrincipal.rotationDays);
+        if (warning) void pulumi.log.warn(`${settings.file}: ${warning}`);
+    }
+
+    const tags = ownershipTags(project, stack, settings.environment);
+    const deployer = authorization.getClientConfigOutput();
+    const tenantId = settings.tenantId ?? deployer.tenantId;
+
+    const vault = new KeyVault("keyvault", {
+        vaultName: settings.keyVault.name,
+        resourceGroupName: settings.keyVault.resourceGroupName,
+        location: settings.keyVault.location,
+        tenantId,
+        existing: settings.keyVault.existing,
+        createResourceGroup: settings.keyVault.createResourceGroup,
+        permissionModel: settings.keyVault.permissionModel,
+        softDeleteRetentionDays: settings.keyVault.softDeleteRetentionDays,
+        purgeProtection: settings.keyVault.purgeProtection,
+        publicNetworkAccess: settings.keyVault.publicNetworkAccess,
+        protect: settings.protect,
+        tags,
+    });
+
+    const sp = settings.servicePrincipal;
+    const identity = new ServicePrincipal(
+        "identity",
+        sp.mode === "create"
+            ? {
+                  mode: "create",
+                  displayName: sp.displayName,
+                  owners: [deployer.objectId],
+                  secretValidDays: sp.secretValidDays,
+                  rotationDays: sp.rotationDays,
+              }
+            : { mode: "existing", clientId: sp.clientId, objectId: sp.objectId, clientSecret: pulumi.secret(sp.clientSecret) },
+    );
+
+    const access = new VaultAccess("access", {
+        vaultName: vault.vaultName,
+        resourceGroupName: vault.resourceGroupName,
+        vaultId: vault.vaultId,
+        tenantId,
+        subscriptionId: deployer.subscriptionId,
+        permissionModel: settings.keyVault.permissionModel,
+        readerObjectId: identity.objectId,
+        writerObjectId: settings.keyVault.grantDeployer ? deployer.objectId : undefined,
+        usage: model.usage,
+    });
+
+    const secrets = new VaultSecrets("vault-secrets", {
+        vaultName: vault.vaultName,
+        resourceGroupName: vault.resourceGroupName,
+        secrets: model.managed.map((m) => ({
+            ...m,
+            value: m.source === "config" ? pulumi.secret(settings.secretValues[m.name]) : undefined,
+        })),
+        tags,
+        protect: settings.protect,
+        dependsOn: access.grants,
+    });
+
+    const store = new ClusterStore("cluster", {
+        namespace: settings.cluster.namespace,
+        clientId: identity.clientId,
+        clientSecret: identity.clientSecret,
+    });
+
+    const csi = settings.cluster.csiDriver;
+    const extension = csi.install
+        ? new CsiDriverExtension("csi-driver", {
+              clusterName: settings.cluster.arcClusterName!,
+              resourceGroupName: settings.cluster.arcResourceGroupName!,
+              extensionName: csi.extensionName,
+              version: csi.version,
+              settings: {
+                  enableSecretRotation: csi.enableSecretRotation,
+                  rotationPollInterval: csi.rotationPollInterval,
+                  syncSecret: csi.syncSecret,
+                  extra: csi.settings,
+              },
+          })
+        : undefined;
+
+    const spcs = model.spcs.map(
+        (spc) =>
+            new SecretProviderClass(`spc-${spc.name}`, {
+                spcName: spc.name,
+                namespace: store.namespace,
+                keyvaultName: vault.vaultName,
+                tenantId: vault.tenantId,
+                objects: spc.objects,
+                restart: spc.restart,
+                versions: Object.fromEntries(
+                    spc.objects.filter((o) => secrets.versions[o.objectName]).map((o) => [o.objectName, secrets.versions[o.objectName]]),
+                ),
+                dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
+            }),
+    );
+
+    const environment = settings.environment;
+    const vaultName = vault.vaultName;
+    const vaultUri = vault.vaultUri;
+    const vaultTenantId = vault.tenantId;
+    const servicePrincipalClientId = identity.clientId;
+    const servicePrincipalObjectId = identity.objectId;
+    const passwordExpiresAt = identity.passwordExpiresAt;
+    const passwordRotationDueAt = identity.rotationDueAt;
+    /** Whole days until the SP password expires, as of this run (an output only: never an input). */
+    const passwordDaysToExpiry = identity.passwordExpiresAt.apply((end) => {
+        if (!end) return undefined;
+        const days = daysUntil(end, new Date());
+        if (days < ROTATION_GRACE_DAYS) {
+            void pulumi.log.warn(
+                `service principal password expires in ${days} days (${end}); run \`pulumi up --refresh --stack ${stack}\` to rotate it`,
+            );
+        }
+        return days;
+    });
+    const namespace = store.namespace;
+    const credentialSecretName = store.secretName;
+    const secretProviderClasses = spcs.map((s) => s.spcName);
+    const managedSecrets = secrets.names;
+    const csiDriverExtension = extension ? extension.extension.name : undefined;
+
+    return {
+        environment,
+        vaultName,
+        vaultUri,
+        vaultTenantId,
+        servicePrincipalClientId,
+        servicePrincipalObjectId,
+        passwordExpiresAt,
+        passwordRotationDueAt,
+        passwordDaysToExpiry,
+        namespace,
+        credentialSecretName,
+        secretProviderClasses,
+        managedSecrets,
+        csiDriverExtension,
+    };
 }
 
-const tags = ownershipTags(project, stack, settings.environment);
-const deployer = authorization.getClientConfigOutput();
-const tenantId = settings.tenantId ?? deployer.tenantId;
-
-const vault = new KeyVault("keyvault", {
-    vaultName: settings.keyVault.name,
-    resourceGroupName: settings.keyVault.resourceGroupName,
-    location: settings.keyVault.location,
-    tenantId,
-    existing: settings.keyVault.existing,
-    createResourceGroup: settings.keyVault.createResourceGroup,
-    permissionModel: settings.keyVault.permissionModel,
-    softDeleteRetentionDays: settings.keyVault.softDeleteRetentionDays,
-    purgeProtection: settings.keyVault.purgeProtection,
-    publicNetworkAccess: settings.keyVault.publicNetworkAccess,
-    protect: settings.protect,
-    tags,
-});
-
-const sp = settings.servicePrincipal;
-const identity = new ServicePrincipal(
-    "identity",
-    sp.mode === "create"
-        ? {
-              mode: "create",
-              displayName: sp.displayName,
-              owners: [deployer.objectId],
-              secretValidDays: sp.secretValidDays,
-              rotationDays: sp.rotationDays,
-          }
-        : { mode: "existing", clientId: sp.clientId, objectId: sp.objectId, clientSecret: pulumi.secret(sp.clientSecret) },
-);
-
-const access = new VaultAccess("access", {
-    vaultName: vault.vaultName,
-    resourceGroupName: vault.resourceGroupName,
-    vaultId: vault.vaultId,
-    tenantId,
-    subscriptionId: deployer.subscriptionId,
-    permissionModel: settings.keyVault.permissionModel,
-    readerObjectId: identity.objectId,
-    writerObjectId: settings.keyVault.grantDeployer ? deployer.objectId : undefined,
-    usage: model.usage,
-});
-
-const secrets = new VaultSecrets("vault-secrets", {
-    vaultName: vault.vaultName,
-    resourceGroupName: vault.resourceGroupName,
-    secrets: model.managed.map((m) => ({
-        ...m,
-        value: m.source === "config" ? pulumi.secret(settings.secretValues[m.name]) : undefined,
-    })),
-    tags,
-    protect: settings.protect,
-    dependsOn: access.grants,
-});
-
-const store = new ClusterStore("cluster", {
-    namespace: settings.cluster.namespace,
-    clientId: identity.clientId,
-    clientSecret: identity.clientSecret,
-});
-
-const csi = settings.cluster.csiDriver;
-const extension = csi.install
-    ? new CsiDriverExtension("csi-driver", {
-          clusterName: settings.cluster.arcClusterName!,
-          resourceGroupName: settings.cluster.arcResourceGroupName!,
-          extensionName: csi.extensionName,
-          version: csi.version,
-          settings: {
-              enableSecretRotation: csi.enableSecretRotation,
-              rotationPollInterval: csi.rotationPollInterval,
-              syncSecret: csi.syncSecret,
-              extra: csi.settings,
-          },
-      })
-    : undefined;
-
-const spcs = model.spcs.map(
-    (spc) =>
-        new SecretProviderClass(`spc-${spc.name}`, {
-            spcName: spc.name,
-            namespace: store.namespace,
-            keyvaultName: vault.vaultName,
-            tenantId: vault.tenantId,
-            objects: spc.objects,
-            restart: spc.restart,
-            versions: Object.fromEntries(
-                spc.objects.filter((o) => secrets.versions[o.objectName]).map((o) => [o.objectName, secrets.versions[o.objectName]]),
-            ),
-            dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
-        }),
-);
-
-export const environment = settings.environment;
-export const vaultName = vault.vaultName;
-export const vaultUri = vault.vaultUri;
-export const vaultTenantId = vault.tenantId;
-export const servicePrincipalClientId = identity.clientId;
-export const servicePrincipalObjectId = identity.objectId;
-export const passwordExpiresAt = identity.passwordExpiresAt;
-export const passwordRotationDueAt = identity.rotationDueAt;
-/** Whole days until the SP password expires, as of this run (an output only: never an input). */
-export const passwordDaysToExpiry = identity.passwordExpiresAt.apply((end) => {
-    if (!end) return undefined;
-    const days = daysUntil(end, new Date());
-    if (days < ROTATION_GRACE_DAYS) {
-        void pulumi.log.warn(
-            `service principal password expires in ${days} days (${end}); run \`pulumi up --refresh --stack ${stack}\` to rotate it`,
-        );
-    }
-    return days;
-});
-export const namespace = store.namespace;
-export const credentialSecretName = store.secretName;
-export const secretProviderClasses = spcs.map((s) => s.spcName);
-export const managedSecrets = secrets.names;
-export const csiDriverExtension = extension ? extension.extension.name : undefined;
+export = main;

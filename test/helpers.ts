@@ -22,14 +22,18 @@ export function stackNames(): string[] {
         .sort();
 }
 
+let harness: typeof import("../tools/harness") | undefined;
+
 /**
- * Runs the real program once, with a fresh module registry so that `index.ts` executes anew
- * and sees the mocks of this run.
+ * Runs the real program once. The providers are loaded once per test file (the slow part);
+ * each run sets its own mocks and calls the program anew.
  */
 export async function runStack(opts: RunOptions): Promise<RunResult> {
-    jest.resetModules();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const harness = require("../tools/harness") as typeof import("../tools/harness");
+    if (!harness) {
+        jest.resetModules();
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        harness = require("../tools/harness") as typeof import("../tools/harness");
+    }
     return harness.runProgram(opts);
 }
 

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -7,15 +7,45 @@ import { PROJECT_DIR, scratch } from "./helpers";
 
 /** The offline plan as users and CI run it: a separate process, exit codes, files. */
 
-function plan(...args: string[]) {
-    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-    const result = spawnSync(tsx, [path.join(PROJECT_DIR, "tools", "plan.ts"), ...args], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60000 });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+interface PlanRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
 }
 
-test("--json prints the machine-readable plan and --out writes one manifest per Kubernetes object", () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "aio-plan-out-"));
-    const { code, stdout, stderr } = plan("--stack", "dev", "--json", "--out", out);
+/** Starts the plan in its own process; the runs of this file go concurrently. */
+function plan(...args: string[]): Promise<PlanRun> {
+    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+    return new Promise((resolve) => {
+        const child = spawn(tsx, [path.join(PROJECT_DIR, "tools", "plan.ts"), ...args], { cwd: PROJECT_DIR, timeout: 60000 });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+const out = fs.mkdtempSync(path.join(os.tmpdir(), "aio-plan-out-"));
+const badDir = scratch({
+    "Pulumi.bad.yaml": `config:
+  aio-secrets:keyVault:
+    name: kv--x
+    resourceGroupName: rg
+    softDeleteRetentionDays: 3
+  aio-secrets:cluster:
+    namespace: Not_A_Namespace
+`,
+});
+const runs = {
+    json: plan("--stack", "dev", "--json", "--out", out),
+    text: plan("--stack", "staging"),
+    bad: plan("--stack", "bad", "--stack-file", path.join(badDir, "Pulumi.bad.yaml")),
+    unknown: plan("--stack", "nope"),
+};
+
+test("--json prints the machine-readable plan and --out writes one manifest per Kubernetes object", async () => {
+    const { code, stdout, stderr } = await runs.json;
     expect(stderr).not.toMatch(/internal error/);
     expect(code).toBe(0);
     const json = JSON.parse(stdout) as { stack: string; environment: string; resources: Record<string, unknown>[]; warnings: unknown[] };
@@ -36,26 +66,16 @@ test("--json prints the machine-readable plan and --out writes one manifest per 
     expect(everything).toContain("[secret]");
 });
 
-test("the text plan groups resources under their components", () => {
-    const { code, stdout } = plan("--stack", "staging");
+test("the text plan groups resources under their components", async () => {
+    const { code, stdout } = await runs.text;
     expect(code).toBe(0);
     expect(stdout).toMatch(/^aio-secrets offline plan: stack staging, environment staging/);
     expect(stdout).toMatch(/aio-secrets:keyvault:KeyVault "keyvault"\n\s+\+ azure-native:keyvault:Vault keyvault-vault/);
     expect(stdout).toMatch(/objects=\[azure-iot-operations, dataflow-api-token, mq-password\]/);
 });
 
-test("bad input: exit 1, every problem, no stack trace", () => {
-    const dir = scratch({
-        "Pulumi.bad.yaml": `config:
-  aio-secrets:keyVault:
-    name: kv--x
-    resourceGroupName: rg
-    softDeleteRetentionDays: 3
-  aio-secrets:cluster:
-    namespace: Not_A_Namespace
-`,
-    });
-    const { code, stdout, stderr } = plan("--stack", "bad", "--stack-file", path.join(dir, "Pulumi.bad.yaml"));
+test("bad input: exit 1, every problem, no stack trace", async () => {
+    const { code, stdout, stderr } = await runs.bad;
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toContain('Pulumi.bad.yaml: aio-secrets:keyVault.name "kv--x": no consecutive hyphens');
@@ -64,8 +84,8 @@ test("bad input: exit 1, every problem, no stack trace", () => {
     expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
 });
 
-test("an unknown stack is bad input too", () => {
-    const { code, stderr } = plan("--stack", "nope");
+test("an unknown stack is bad input too", async () => {
+    const { code, stderr } = await runs.unknown;
     expect(code).toBe(1);
     expect(stderr).toContain("Pulumi.nope.yaml: cannot be read");
 });

@@ -303,18 +303,14 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     if (opts.catalogFile) process.env.AIO_SECRETS_CATALOG = path.resolve(opts.catalogFile);
     else delete process.env.AIO_SECRETS_CATALOG;
     process.env.AIO_SECRETS_STACK_FILE = path.resolve(stackFile);
-    // Several runs in one plain Node process (the corpus runner) need index.ts and the
-    // project's modules to execute anew; node_modules stay loaded (they hold the mocks).
-    for (const key of Object.keys(require.cache)) {
-        if (key.startsWith(projectDir + path.sep) && !key.includes(`${path.sep}node_modules${path.sep}`) && !key.startsWith(__dirname)) {
-            delete require.cache[key];
-        }
-    }
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             try {
+                // index.ts exports the program as a function, as the Pulumi host expects; it
+                // runs anew on every call (the module itself is loaded once).
                 // eslint-disable-next-line @typescript-eslint/no-require-imports
-                return require(path.join(projectDir, "index.ts")) as Record<string, unknown>;
+                const program = require(path.join(projectDir, "index.ts")) as unknown;
+                return typeof program === "function" ? (program as () => Record<string, unknown>)() : (program as Record<string, unknown>);
             } catch (e) {
                 // Bad input: the program stops before declaring anything, and the language
                 // host would print only the message (ConfigError is a RunError).
