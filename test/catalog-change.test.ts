@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import type { RunResult } from "../tools/harness";
 import { inputAt } from "../tools/harness";
+import { diffRuns, diffText } from "../tools/planDiff";
 import { byName, runStack, scratch } from "./helpers";
 
 /**
@@ -70,18 +71,10 @@ interface Diff {
     changed: string[];
 }
 
-/** Resource names added, removed and changed (inputs or options) between two runs. */
+/** Resource names added, removed and changed (inputs or options), as the plan diff reports them. */
 function diff(before: RunResult, after: RunResult): Diff {
-    const index = (run: RunResult) =>
-        new Map(run.resources.filter((r) => r.custom).map((r) => [r.urn, JSON.stringify([r.inputs, r.protect, r.retainOnDelete])]));
-    const a = index(before);
-    const b = index(after);
-    const name = (urn: string) => urn.split("::").pop()!;
-    return {
-        added: [...b.keys()].filter((u) => !a.has(u)).map(name).sort(),
-        removed: [...a.keys()].filter((u) => !b.has(u)).map(name).sort(),
-        changed: [...b.keys()].filter((u) => a.has(u) && a.get(u) !== b.get(u)).map(name).sort(),
-    };
+    const d = diffRuns(before, after);
+    return { added: d.added.map((r) => r.name), removed: d.removed.map((r) => r.name), changed: d.changed.map((r) => r.name) };
 }
 
 function spcObjectNames(run: RunResult, spc: string): string[] {
@@ -181,4 +174,33 @@ test("existing objects are mounted, never written", () => {
     expect(spcObjectNames(base, "app-spc")).toContain("broker-cert");
     const objects = String(inputAt(byName(base, "spc-app-spc-spc").inputs, "spec.parameters.objects"));
     expect(objects).toMatch(/objectName: broker-cert\n\s*objectType: cert/);
+});
+
+test("the plan diff shows SPC objects as object lists, not YAML text", async () => {
+    const added = `  - name: new-token
+    source: generated
+    spcs: [app-spc]
+`;
+    const after = await plan(catalog([BASE_ENTRIES.mq, BASE_ENTRIES.token, BASE_ENTRIES.cert, added]));
+    const text = diffText(diffRuns(base, after), "header");
+    expect(text).toContain("+ azure-native:keyvault:Secret vault-secrets-new-token");
+    expect(text).toMatch(/~ kubernetes:secrets-store\.csi\.x-k8s\.io\/v1:SecretProviderClass spc-app-spc-spc\n\s+\+ spec\.parameters\.objects\[new-token\]: new-token \(secret/);
+    expect(text).toMatch(/2 added, 0 removed, 2 changed\n$/);
+    expect(text).not.toContain("array:");
+    expect(diffText(diffRuns(base, base), "header")).toBe("header\nno changes\n");
+});
+
+test("the plan diff marks removed vault secrets as retained", async () => {
+    const after = await plan(catalog([BASE_ENTRIES.mq, BASE_ENTRIES.cert]));
+    expect(diffText(diffRuns(base, after), "h")).toContain("- azure-native:keyvault:Secret vault-secrets-api-token  (retained");
+});
+
+test("the plan diff reports a new secret value without showing it", async () => {
+    const after = await plan(catalog([BASE_ENTRIES.mq, BASE_ENTRIES.token, BASE_ENTRIES.cert]), {
+        "aio-secrets:secretValues.mq-password": "value-2-PLAINTEXT",
+    });
+    const text = diffText(diffRuns(base, after), "h");
+    expect(text).toContain("~ azure-native:keyvault:Secret vault-secrets-mq-password\n    ~ properties.value: [secret] -> [secret] (new value)");
+    expect(text).not.toContain("value-2-PLAINTEXT");
+    expect(text).not.toContain("value-1");
 });

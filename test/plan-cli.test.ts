@@ -89,3 +89,14 @@ test("an unknown stack is bad input too", async () => {
     expect(code).toBe(1);
     expect(stderr).toContain("Pulumi.nope.yaml: cannot be read");
 });
+
+describe("--against", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { readAtRevision } = require("../tools/planDiff") as typeof import("../tools/planDiff");
+
+    test("reads a file as of a git revision, undefined where it did not exist", () => {
+        expect(readAtRevision(PROJECT_DIR, "HEAD", "./Pulumi.yaml")).toContain("name: aio-secrets");
+        expect(readAtRevision(PROJECT_DIR, "HEAD", "./no-such-file.yaml")).toBeUndefined();
+        expect(() => readAtRevision(PROJECT_DIR, "no-such-revision-xyz", "./Pulumi.yaml")).toThrow(/not a git revision/);
+    });
+});

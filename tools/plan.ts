@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { runProgram } from "./harness";
+import * as os from "node:os";
+import { runProgram, RunResult } from "./harness";
+import { diffRuns, diffText, readAtRevision } from "./planDiff";
 import { kubernetesManifests, planJson, planText } from "./planRender";
 
 /**
@@ -11,10 +13,12 @@ import { kubernetesManifests, planJson, planText } from "./planRender";
  * message and no stack trace.
  */
 
-const USAGE = `usage: npm run plan -- --stack <name> [--json] [--out <dir>]
+const USAGE = `usage: npm run plan -- --stack <name> [--json] [--out <dir>] [--against <git-rev>]
   --stack <name>      plan Pulumi.<name>.yaml (required)
-  --json              print the plan as JSON instead of text
+  --json              print the plan (or the diff) as JSON instead of text
   --out <dir>         write one YAML file per Kubernetes object into <dir> (Secret data redacted)
+  --against <rev>     also plan the stack file and catalog as of git revision <rev> and print
+                      what changes: added, removed and changed resources with their fields
   --stack-file <path> read the stack settings from another file (default Pulumi.<name>.yaml)
   --catalog <path>    read another catalog (default stacks/secrets.yaml)`;
 
@@ -28,6 +32,7 @@ async function main(): Promise<number> {
                 out: { type: "string" },
                 "stack-file": { type: "string" },
                 catalog: { type: "string" },
+                against: { type: "string" },
                 help: { type: "boolean", short: "h", default: false },
             },
             strict: true,
@@ -52,6 +57,7 @@ async function main(): Promise<number> {
         process.stderr.write(`aio-secrets plan: stack ${values.stack}: invalid input\n${run.error}\n`);
         return 1;
     }
+    if (values.against !== undefined) return planAgainst(run, values.against, { projectDir, stackFile, catalogFile, stack: values.stack, json: values.json });
     if (values.json) process.stdout.write(`${JSON.stringify(planJson(run), null, 2)}\n`);
     else {
         const rel = (p: string) => path.relative(process.cwd(), p) || p;
@@ -63,6 +69,41 @@ async function main(): Promise<number> {
         for (const m of manifests) fs.writeFileSync(path.join(values.out, m.fileName), m.yaml);
         process.stderr.write(`wrote ${manifests.length} Kubernetes manifests to ${values.out}\n`);
     }
+    return 0;
+}
+
+/** Plans the same stack with its files as of `revision` and prints the difference. */
+async function planAgainst(
+    current: RunResult,
+    revision: string,
+    o: { projectDir: string; stackFile: string; catalogFile: string; stack: string; json: boolean },
+): Promise<number> {
+    const relative = (file: string) => `./${path.relative(o.projectDir, file).split(path.sep).join("/")}`;
+    let oldStack: string | undefined;
+    let oldCatalog: string | undefined;
+    try {
+        oldStack = readAtRevision(o.projectDir, revision, relative(o.stackFile));
+        oldCatalog = readAtRevision(o.projectDir, revision, relative(o.catalogFile));
+    } catch (e) {
+        process.stderr.write(`aio-secrets plan: ${(e as Error).message}\n`);
+        return 2;
+    }
+    let base: RunResult = { ...current, resources: [], outputs: {}, warnings: [] };
+    let note = "";
+    if (oldStack === undefined) note = ` (the stack file does not exist at ${revision}: everything is new)`;
+    else {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-plan-against-"));
+        const stackFile = path.join(dir, path.basename(o.stackFile));
+        fs.writeFileSync(stackFile, oldStack);
+        const catalogFile = path.join(dir, "secrets.yaml");
+        fs.writeFileSync(catalogFile, oldCatalog ?? "secrets: []\n");
+        const old = await runProgram({ stack: o.stack, projectDir: o.projectDir, stackFile, catalogFile, mode: "preview" });
+        if (old.error) note = ` (the inputs at ${revision} are invalid, so everything counts as new: ${old.error.split("\n")[0]})`;
+        else base = old;
+    }
+    const diff = diffRuns(base, current);
+    if (o.json) process.stdout.write(`${JSON.stringify({ stack: o.stack, against: revision, note: note || undefined, ...diff }, null, 2)}\n`);
+    else process.stdout.write(diffText(diff, `aio-secrets plan diff: stack ${o.stack} against ${revision}${note}`));
     return 0;
 }
 

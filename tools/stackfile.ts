@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { ConfigError, Problem } from "../stacks/errors";
 import { yamlSyntaxProblems } from "../stacks/yamlErrors";
@@ -16,9 +17,13 @@ export interface StackConfig {
     securePaths: string[];
 }
 
-/** Placeholder the offline plan uses for a secure value it cannot decrypt. */
-export function securePlaceholder(path: string): string {
-    return `placeholder-for-${path}`;
+/**
+ * Placeholder the offline plan uses for a secure value it cannot decrypt. It carries a digest
+ * of the ciphertext, so a value changed with `pulumi config set --secret` shows up as a
+ * changed secret in `plan --against`, still without revealing anything.
+ */
+export function securePlaceholder(path: string, ciphertext: string): string {
+    return `placeholder-for-${path}#${createHash("sha256").update(ciphertext).digest("hex").slice(0, 12)}`;
 }
 
 export function readStackConfig(
@@ -56,7 +61,7 @@ export function readStackConfig(
                 if (node.items.length === 1 && isScalar(node.items[0].key) && node.items[0].key.value === "secure") {
                     secret = true;
                     securePaths.push(at);
-                    return secureValues[at] ?? securePlaceholder(at);
+                    return secureValues[at] ?? securePlaceholder(at, String((node.items[0].value as { value?: unknown } | null)?.value ?? ""));
                 }
                 const out: Record<string, unknown> = {};
                 for (const item of node.items) {
