@@ -1,0 +1,60 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { parseCatalog } from "../stacks/catalog";
+import { promotionComplete, promotionStatus, StackInfo, statusText } from "../tools/promotion";
+import { readStackConfig } from "../tools/stackfile";
+import { PROJECT_DIR } from "./helpers";
+
+const CATALOG = `environments: [dev, staging, prod]
+secretProviderClasses: {}
+secrets:
+  - { name: mq-password, source: config, environments: [dev, staging] }
+  - { name: api-token, source: generated }
+  - { name: broker-cert, type: cert, source: existing, environments: [prod] }
+  - { name: db-password, source: config }
+`;
+
+function stack(name: string, environment: string, secretValues: string): StackInfo {
+    const text = `config:\n  aio-secrets:environment: ${environment}\n  aio-secrets:secretValues:\n${secretValues}`;
+    return { stack: name, environment, config: readStackConfig(text, `Pulumi.${name}.yaml`, "aio-secrets") };
+}
+
+const catalog = parseCatalog(CATALOG).catalog!;
+const stacks = [
+    stack("dev", "dev", "    mq-password: { secure: v1:a }\n    db-password: { secure: v1:b }\n"),
+    stack("staging", "staging", "    db-password: plaintext-oops\n"),
+    stack("prod", "prod", "    db-password: { secure: v1:c }\n"),
+];
+
+test("each secret in each stack: enabled or not, value present or missing", () => {
+    const status = promotionStatus(catalog, stacks);
+    const cells = Object.fromEntries(status.rows.map((r) => [r.secret, r.cells]));
+    expect(cells["mq-password"]).toEqual({ dev: "set", staging: "missing", prod: "off" });
+    expect(cells["api-token"]).toEqual({ dev: "generated", staging: "generated", prod: "generated" });
+    expect(cells["broker-cert"]).toEqual({ dev: "off", staging: "off", prod: "existing" });
+    expect(cells["db-password"]).toEqual({ dev: "set", staging: "plaintext", prod: "set" });
+    expect(status.fixes).toEqual([
+        "pulumi config set --secret --path 'secretValues.mq-password' --stack staging   # missing",
+        "pulumi config set --secret --path 'secretValues.db-password' --stack staging   # replace the plaintext value",
+    ]);
+    expect(promotionComplete(status)).toBe(false);
+    const text = statusText(status);
+    expect(text).toMatch(/^secret\s+source\s+dev\s+staging\s+prod\n/);
+    expect(text).not.toContain("plaintext-oops");
+});
+
+test("complete when every enabled config secret has a secure value", () => {
+    const fixed = [stacks[0], stack("staging", "staging", "    mq-password: { secure: v1:d }\n    db-password: { secure: v1:e }\n"), stacks[2]];
+    const status = promotionStatus(catalog, fixed);
+    expect(status.fixes).toEqual([]);
+    expect(promotionComplete(status)).toBe(true);
+    expect(statusText(status)).toContain("Every enabled secret has its value.");
+});
+
+test("the project's own stacks are complete (npm run promote -- --status --check)", () => {
+    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+    const run = spawnSync(tsx, [path.join(PROJECT_DIR, "tools", "promote.ts"), "--status", "--check"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/mq-password\s+config\s+set\s+off\s+set/);
+});
