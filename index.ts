@@ -10,7 +10,9 @@ import { VaultSecrets } from "./components/secrets/VaultSecrets";
 import { SecretProviderClass } from "./components/spc/SecretProviderClass";
 import { ownershipTags } from "./components/tags";
 import { loadProgramInputs } from "./stacks/load";
+import { budgetWarning, readBudget } from "./stacks/budget";
 import { buildModel } from "./stacks/model";
+import { durationSeconds } from "./stacks/rules";
 
 /**
  * aio-secrets: what `az iot ops init` did for Azure IoT Operations secrets, as code, plus every
@@ -44,6 +46,11 @@ function main(): Record<string, unknown> {
         const warning = rotationWarning(settings.servicePrincipal.secretValidDays, settings.servicePrincipal.rotationDays);
         if (warning) void pulumi.log.warn(`${settings.file}: ${warning}`);
     }
+
+    const csi = settings.cluster.csiDriver;
+    const budget = readBudget(model.spcs, durationSeconds(csi.rotationPollInterval), csi.enableSecretRotation);
+    const overBudget = budgetWarning(budget, csi.rotationPollInterval);
+    if (overBudget) void pulumi.log.warn(`${settings.file}: ${overBudget}`);
 
     const tags = ownershipTags(project, stack, settings.environment);
     const deployer = authorization.getClientConfigOutput();
@@ -108,7 +115,6 @@ function main(): Record<string, unknown> {
         clientSecret: identity.clientSecret,
     });
 
-    const csi = settings.cluster.csiDriver;
     const extension = csi.install
         ? new CsiDriverExtension("csi-driver", {
               clusterName: settings.cluster.arcClusterName!,
@@ -164,6 +170,7 @@ function main(): Record<string, unknown> {
     const secretProviderClasses = spcs.map((s) => s.spcName);
     const managedSecrets = secrets.names;
     const csiDriverExtension = extension ? extension.extension.name : undefined;
+    const vaultReadsPer10s = { estimate: Math.round(budget.getsPer10s * 100) / 100, limit: budget.limit };
 
     return {
         environment,
@@ -180,6 +187,7 @@ function main(): Record<string, unknown> {
         secretProviderClasses,
         managedSecrets,
         csiDriverExtension,
+        vaultReadsPer10s,
     };
 }
 

@@ -199,3 +199,14 @@ test("a protected environment protects a created vault and every vault secret, a
     const dev = await runStack({ stack: "dev2", stackFile: path.join(unprotected, "Pulumi.dev2.yaml"), catalogFile: path.join(unprotected, "secrets.yaml"), mode: "up" });
     expect(byName(dev, "keyvault-vault").protect).toBe(false);
 });
+
+test("two plans of the same inputs are byte-identical (--json)", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { planJson } = require("../tools/planRender") as typeof import("../tools/planRender");
+    for (const stack of stackNames()) {
+        const a = JSON.stringify(planJson(await runStack({ stack })), null, 2);
+        const b = JSON.stringify(planJson(await runStack({ stack })), null, 2);
+        expect(b).toBe(a);
+        expect(a.length).toBeGreaterThan(1000);
+    }
+});
