@@ -1,0 +1,327 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { validateWorkflow, ValidationError } from "@action-validator/core";
+import { parseDocument } from "yaml";
+
+/**
+ * The GitHub Actions workflows of the stack-per-environment flow (docs/ci.md): every file in
+ * .github/workflows is valid against the official workflow schema (@action-validator/core,
+ * offline), and the flow's contract holds: PR test + plan diff + preview, deploy
+ * dev -> staging -> prod behind environments, weekly rotation with refresh, OIDC only, and
+ * every credential from `secrets.` / `vars.`.
+ */
+
+const ROOT = path.resolve(__dirname, "..");
+const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
+const ENVIRONMENTS = ["dev", "staging", "prod"];
+const ACTION_PINS = ["actions/checkout@v4", "actions/setup-node@v4", "azure/login@v2", "pulumi/actions@v6"];
+const SECRETS = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID", "PULUMI_CONFIG_PASSPHRASE"];
+const VARS = ["PULUMI_BACKEND_URL", "AZURE_STORAGE_ACCOUNT"];
+
+type Env = Record<string, unknown>;
+interface Step {
+    name?: string;
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Env;
+}
+interface Job {
+    needs?: string | string[];
+    if?: string;
+    environment?: string | { name: string };
+    permissions?: string | Record<string, string>;
+    concurrency?: string | { group: string; "cancel-in-progress"?: boolean };
+    strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown> };
+    env?: Env;
+    steps?: Step[];
+}
+interface Workflow {
+    on: Record<string, unknown>;
+    env?: Env;
+    permissions?: string | Record<string, string>;
+    jobs: Record<string, Job>;
+}
+
+const workflowFiles = fs
+    .readdirSync(WORKFLOW_DIR)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+
+function textOf(file: string): string {
+    return fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
+}
+
+/** Parses with the `yaml` package, which (unlike the validator) refuses duplicate keys. */
+function parseWorkflow(text: string): { workflow?: Workflow; errors: string[] } {
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+    const errors = [...doc.errors, ...doc.warnings].map((e) => e.message);
+    return { workflow: errors.length ? undefined : (doc.toJS() as Workflow), errors };
+}
+
+function load(file: string): Workflow {
+    const { workflow, errors } = parseWorkflow(textOf(file));
+    expect(errors).toEqual([]);
+    return workflow!;
+}
+
+/** One line per leaf error: schema errors nest their causes under `states` (oneOf branches). */
+function flatten(errors: ValidationError[], depth = 0): string[] {
+    const lines: string[] = [];
+    for (const e of errors) {
+        const where = "path" in e && e.path !== undefined ? e.path || "/" : "location" in e && e.location ? `line ${e.location.line}` : "";
+        lines.push(`${"  ".repeat(depth)}${where} ${e.code}: ${e.title}${e.detail ? ` (${e.detail})` : ""}`);
+        if ("states" in e && e.states) for (const s of e.states) lines.push(...flatten(s.errors, depth + 1));
+    }
+    return lines;
+}
+
+function schemaErrors(text: string): string[] {
+    return flatten(validateWorkflow(text).errors);
+}
+
+function needsOf(job: Job): string[] {
+    return job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs];
+}
+
+function environmentOf(job: Job): string | undefined {
+    return typeof job.environment === "object" ? job.environment.name : job.environment;
+}
+
+function stepUsing(job: Job, action: string): Step | undefined {
+    return (job.steps ?? []).find((s) => s.uses?.split("@")[0] === action);
+}
+
+function pulumiStep(job: Job): Step {
+    const step = stepUsing(job, "pulumi/actions");
+    expect(step).toBeDefined();
+    return step!;
+}
+
+/** Every string in a parsed document (comments are gone), with its key path. */
+function strings(value: unknown, at = ""): [string, string][] {
+    if (typeof value === "string") return [[at, value]];
+    if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${at}[${i}]`));
+    if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => strings(v, `${at}.${k}`));
+    return [];
+}
+
+/** Jobs of every workflow, as [file, job name, job]. */
+const allJobs: [string, string, Job][] = workflowFiles.flatMap((file) => {
+    const { workflow } = parseWorkflow(textOf(file));
+    return Object.entries(workflow?.jobs ?? {}).map(([name, job]): [string, string, Job] => [file, name, job]);
+});
+const pulumiJobs = allJobs.filter(([, , job]) => stepUsing(job, "pulumi/actions"));
+
+describe("workflow files", () => {
+    it("are the three workflows of the flow", () => {
+        expect(workflowFiles).toEqual(expect.arrayContaining(["deploy.yml", "pull-request.yml", "rotate.yml"]));
+    });
+
+    it.each(workflowFiles)("%s is valid against the GitHub workflow schema", (file) => {
+        const errors = schemaErrors(textOf(file));
+        if (errors.length) throw new Error(`${file}: schema errors\n${errors.join("\n")}`);
+    });
+
+    it.each(workflowFiles)("%s parses as YAML without duplicate keys or warnings", (file) => {
+        const { errors } = parseWorkflow(textOf(file));
+        if (errors.length) throw new Error(`${file}:\n${errors.join("\n")}`);
+    });
+});
+
+describe("the validator is not a rubber stamp", () => {
+    const good = ["on: push", "jobs:", "  a:", "    runs-on: ubuntu-latest", "    steps:", "      - run: echo hi", ""].join("\n");
+
+    it("accepts a minimal valid workflow", () => {
+        expect(schemaErrors(good)).toEqual([]);
+    });
+
+    it.each([
+        ["a job without runs-on", good.replace("    runs-on: ubuntu-latest\n", ""), "runs-on"],
+        ["an unknown top-level key", `${good}deploy-everything: true\n`, "deploy-everything"],
+        ["an unknown step key", good.replace("- run: echo hi", "- run: echo hi\n        wiht: { a: 1 }"), "wiht"],
+        ["needs of a job that does not exist", good.replace("    steps:", "    needs: build\n    steps:"), "build"],
+        ["an invalid cron", good.replace("on: push", 'on:\n  schedule:\n    - cron: "every monday"'), "/on"],
+        ["an unknown permission value", good.replace("    steps:", "    permissions:\n      id-token: wirte\n    steps:"), "id-token"],
+        ["broken YAML", good.replace("on: push", "on: [push"), "Parse Error"],
+    ])("rejects %s", (_what, text, mentioned) => {
+        const errors = schemaErrors(text);
+        expect(errors.length).toBeGreaterThan(0);
+        expect(errors.join("\n")).toContain(mentioned);
+    });
+
+    it("duplicate keys are caught by the yaml parse (the validator's parser lets the last one win)", () => {
+        const dup = `${good}  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo again\n`;
+        expect(parseWorkflow(dup).errors.join("\n")).toMatch(/unique/i);
+    });
+});
+
+describe("pull-request.yml", () => {
+    const wf = load("pull-request.yml");
+
+    it("runs on pull requests to main", () => {
+        expect(wf.on).toHaveProperty("pull_request");
+        expect((wf.on.pull_request as { branches?: string[] }).branches).toEqual(["main"]);
+    });
+
+    it("has jobs test, plan-diff and preview; the last two need test", () => {
+        expect(Object.keys(wf.jobs)).toEqual(expect.arrayContaining(["test", "plan-diff", "preview"]));
+        expect(needsOf(wf.jobs["plan-diff"])).toEqual(["test"]);
+        expect(needsOf(wf.jobs.preview)).toEqual(["test"]);
+    });
+
+    it("test: full checkout, node 20 with npm cache, npm ci, npm test", () => {
+        const job = wf.jobs.test;
+        expect(stepUsing(job, "actions/checkout")?.with?.["fetch-depth"]).toBe(0);
+        const node = stepUsing(job, "actions/setup-node");
+        expect(String(node?.with?.["node-version"])).toBe("20");
+        expect(node?.with?.cache).toBe("npm");
+        const runs = (job.steps ?? []).map((s) => s.run?.trim()).filter(Boolean);
+        expect(runs).toEqual(["npm ci", "npm test"]);
+    });
+
+    it("plan-diff: plans every Pulumi.*.yaml against the base branch into the step summary", () => {
+        const job = wf.jobs["plan-diff"];
+        expect(stepUsing(job, "actions/checkout")?.with?.["fetch-depth"]).toBe(0);
+        const script = (job.steps ?? []).map((s) => s.run ?? "").join("\n");
+        expect(script).toContain("Pulumi.*.yaml");
+        expect(script).toMatch(/npm run -s plan -- --stack "\$stack" --against "origin\/\$BASE_REF"/);
+        expect(script).toContain("$GITHUB_STEP_SUMMARY");
+        expect(script).toMatch(/^\s*echo '(```+)text'[\s\S]*echo '\1'/m);
+        const step = (job.steps ?? []).find((s) => s.run?.includes("--against"));
+        expect(step?.env?.BASE_REF).toBe("${{ github.base_ref }}");
+    });
+
+    it("preview: OIDC permissions, a matrix of the environments, a PR comment per stack", () => {
+        const job = wf.jobs.preview;
+        expect(job.permissions).toEqual({ "id-token": "write", contents: "read", "pull-requests": "write" });
+        expect(job.strategy?.matrix?.stack).toEqual(ENVIRONMENTS);
+        expect(job.environment).toBeUndefined(); // OIDC subject stays `pull_request`
+        const step = pulumiStep(job);
+        expect(step.with).toMatchObject({
+            command: "preview",
+            "stack-name": "${{ matrix.stack }}",
+            "comment-on-pr": true,
+            "cloud-url": "${{ vars.PULUMI_BACKEND_URL }}",
+        });
+    });
+});
+
+describe("deploy.yml", () => {
+    const wf = load("deploy.yml");
+
+    it("runs on push to main and on demand", () => {
+        expect((wf.on.push as { branches?: string[] }).branches).toEqual(["main"]);
+        expect(wf.on).toHaveProperty("workflow_dispatch");
+    });
+
+    it("chains dev -> staging -> prod, each bound to its environment", () => {
+        expect(Object.keys(wf.jobs)).toEqual(ENVIRONMENTS);
+        expect(needsOf(wf.jobs.dev)).toEqual([]);
+        expect(needsOf(wf.jobs.staging)).toEqual(["dev"]);
+        expect(needsOf(wf.jobs.prod)).toEqual(["staging"]);
+        for (const env of ENVIRONMENTS) expect(environmentOf(wf.jobs[env])).toBe(env);
+    });
+
+    it.each(ENVIRONMENTS)("%s: one run at a time, never cancelled; npm ci then pulumi up without refresh", (env) => {
+        const job = wf.jobs[env];
+        expect(job.concurrency).toEqual({ group: `pulumi-${env}`, "cancel-in-progress": false });
+        const steps = job.steps ?? [];
+        const ci = steps.findIndex((s) => s.run?.trim() === "npm ci");
+        const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+        expect(ci).toBeGreaterThanOrEqual(0);
+        expect(up).toBeGreaterThan(ci);
+        expect(steps[up].with).toMatchObject({ command: "up", "stack-name": env, refresh: false });
+    });
+});
+
+describe("rotate.yml", () => {
+    const wf = load("rotate.yml");
+    const [name, job] = Object.entries(wf.jobs)[0];
+
+    it("runs weekly on a schedule and on demand", () => {
+        const schedule = wf.on.schedule as { cron: string }[];
+        expect(schedule).toHaveLength(1);
+        expect(schedule[0].cron.split(" ")).toHaveLength(5);
+        expect(schedule[0].cron.split(" ")[4]).toMatch(/^[0-6]$/); // one day of the week
+        expect(wf.on).toHaveProperty("workflow_dispatch");
+    });
+
+    it("rotates every environment, bound to it, with pulumi up --refresh", () => {
+        expect(Object.keys(wf.jobs)).toEqual([name]);
+        expect(job.strategy?.matrix?.stack).toEqual(ENVIRONMENTS);
+        expect(job.environment).toBe("${{ matrix.stack }}");
+        expect(pulumiStep(job).with).toMatchObject({ command: "up", "stack-name": "${{ matrix.stack }}", refresh: true });
+    });
+
+    it("shares the deploy's concurrency group per environment and explains the refresh", () => {
+        expect(job.concurrency).toEqual({ group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
+        expect(textOf("rotate.yml")).toMatch(/#.*Why refresh/);
+    });
+});
+
+describe("every workflow", () => {
+    it.each(allJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))("%s pins actions by major version", (_id, job) => {
+        for (const step of job.steps ?? []) if (step.uses) expect(ACTION_PINS).toContain(step.uses);
+    });
+
+    it.each(allJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))("%s interpolates no expression into a run script", (_id, job) => {
+        for (const step of job.steps ?? []) expect(step.run ?? "").not.toContain("${{");
+    });
+
+    it("has pulumi/actions steps in each of the three workflows", () => {
+        expect(new Set(pulumiJobs.map(([file]) => file))).toEqual(new Set(["pull-request.yml", "deploy.yml", "rotate.yml"]));
+    });
+
+    it.each(pulumiJobs.map(([f, n, j]) => [`${f} ${n}`, f, j] as [string, string, Job]))(
+        "%s: pulumi runs with OIDC after azure/login, state in azblob, credentials from secrets",
+        (_id, file, job) => {
+            const step = pulumiStep(job);
+            const wfEnv = parseWorkflow(textOf(file)).workflow?.env ?? {};
+            const env: Env = { ...wfEnv, ...job.env, ...step.env };
+            expect(env.ARM_USE_OIDC).toBe("true"); // the string "true", as the provider reads it
+            expect(env).toMatchObject({
+                ARM_CLIENT_ID: "${{ secrets.AZURE_CLIENT_ID }}",
+                ARM_TENANT_ID: "${{ secrets.AZURE_TENANT_ID }}",
+                ARM_SUBSCRIPTION_ID: "${{ secrets.AZURE_SUBSCRIPTION_ID }}",
+                AZURE_STORAGE_ACCOUNT: "${{ vars.AZURE_STORAGE_ACCOUNT }}",
+                PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+            });
+            expect(step.with?.["cloud-url"]).toBe("${{ vars.PULUMI_BACKEND_URL }}");
+            expect(typeof job.permissions === "object" && job.permissions["id-token"]).toBe("write");
+            const steps = job.steps ?? [];
+            const login = steps.findIndex((s) => s.uses?.startsWith("azure/login@"));
+            expect(login).toBeGreaterThanOrEqual(0);
+            expect(login).toBeLessThan(steps.indexOf(step));
+            expect(steps[login].with).toEqual({
+                "client-id": "${{ secrets.AZURE_CLIENT_ID }}",
+                "tenant-id": "${{ secrets.AZURE_TENANT_ID }}",
+                "subscription-id": "${{ secrets.AZURE_SUBSCRIPTION_ID }}",
+            });
+            // OIDC only: no client secret anywhere near the deployment
+            expect(JSON.stringify(job)).not.toMatch(/CLIENT_SECRET|client-secret|creds/);
+        },
+    );
+
+    it.each(workflowFiles)("%s holds no literal credential (outside comments)", (file) => {
+        const found = strings(load(file));
+        const guid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+        expect(found.filter(([, v]) => guid.test(v))).toEqual([]);
+        const credentialKey = /(_ID|-id|PASSPHRASE|SECRET|TOKEN|KEY|PASSWORD|STORAGE_ACCOUNT|cloud-url)$/i;
+        const expression = /^\$\{\{ (secrets|vars)\.[A-Z_]+ \}\}$/;
+        const credentials = found.filter(([at]) => !at.includes(".permissions.") && credentialKey.test(at.split(".").pop()!));
+        expect(credentials.length).toBeGreaterThan(0);
+        for (const [at, value] of credentials) expect({ at, value }).toEqual({ at, value: expect.stringMatching(expression) });
+    });
+
+    it("uses only the documented secrets and variables, and docs/ci.md lists them", () => {
+        const all = workflowFiles.map(textOf).join("\n");
+        const used = (kind: string) => [...new Set([...all.matchAll(new RegExp(`\\b${kind}\\.([A-Za-z_]+)`, "g"))].map((m) => m[1]))].sort();
+        expect(used("secrets")).toEqual([...SECRETS].sort());
+        expect(used("vars")).toEqual([...VARS].sort());
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "ci.md"), "utf8");
+        for (const name of [...SECRETS, ...VARS]) expect(doc).toContain(name);
+        for (const env of ENVIRONMENTS) expect(doc).toContain(`:environment:${env}`);
+        expect(doc).toContain(":pull_request");
+    });
+});
