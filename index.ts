@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { VaultAccess } from "./components/access/VaultAccess";
 import { ClusterStore } from "./components/cluster/ClusterStore";
+import { MqResources } from "./components/mq/MqResources";
+import { mqKeyVaultBlock } from "./components/mq/render";
 import { CsiDriverExtension } from "./components/cluster/CsiDriverExtension";
 import { daysUntil, ROTATION_GRACE_DAYS, rotationWarning } from "./components/identity/expiry";
 import { ServicePrincipal } from "./components/identity/ServicePrincipal";
@@ -95,6 +97,7 @@ function main(): Record<string, unknown> {
         readerObjectId: identity.objectId,
         writerObjectId: settings.keyVault.grantDeployer ? deployer.objectId : undefined,
         usage: model.usage,
+        retainOnDelete: settings.adopt,
     });
 
     const secrets = new VaultSecrets("vault-secrets", {
@@ -113,6 +116,7 @@ function main(): Record<string, unknown> {
         namespace: settings.cluster.namespace,
         clientId: identity.clientId,
         clientSecret: identity.clientSecret,
+        adopt: settings.adopt,
     });
 
     const extension = csi.install
@@ -143,8 +147,33 @@ function main(): Record<string, unknown> {
                     spc.objects.filter((o) => secrets.versions[o.objectName]).map((o) => [o.objectName, secrets.versions[o.objectName]]),
                 ),
                 dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
+                adopt: settings.adopt,
             }),
     );
+
+    // Azure IoT MQ takes vault references in its own resources instead of SPC entries.
+    const mqVaultReferences = Object.fromEntries(
+        inputs.enabled
+            .filter((s) => s.mq !== undefined)
+            .map((s) => [
+                s.name,
+                mqKeyVaultBlock(s.mq!, { name: s.name, version: s.version }, {
+                    name: vault.vaultName,
+                    directoryId: vault.tenantId,
+                    servicePrincipalLocalSecretName: store.secretName,
+                }),
+            ]),
+    );
+    const mq =
+        inputs.catalog.mqResources.length > 0
+            ? new MqResources("mq", {
+                  resources: inputs.catalog.mqResources,
+                  blocks: mqVaultReferences,
+                  namespace: store.namespace,
+                  retainOnDelete: settings.adopt,
+                  dependsOn: store.ready,
+              })
+            : undefined;
 
     const environment = settings.environment;
     const vaultName = vault.vaultName;
@@ -188,6 +217,8 @@ function main(): Record<string, unknown> {
         managedSecrets,
         csiDriverExtension,
         vaultReadsPer10s,
+        mqVaultReferences,
+        mqResources: mq?.applied ?? [],
     };
 }
 

@@ -24,6 +24,8 @@ export const DEFAULT_SPC_NAMES = [
 export const OBJECT_TYPES = ["secret", "key", "cert"] as const;
 export const SOURCES = ["config", "generated", "existing"] as const;
 export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet"] as const;
+/** How Azure IoT MQ refers to a vault object: `vaultSecret`, `vaultCert`, `vaultCaChainSecret`. */
+export const MQ_REFERENCE_KINDS = ["secret", "cert", "caChain"] as const;
 
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 export type SecretSource = (typeof SOURCES)[number];
@@ -58,13 +60,60 @@ const secretSchema = strictObject({
     encoding: z.enum(["utf-8", "hex", "base64"]).optional(),
     format: z.enum(["pem", "pfx"]).optional(),
     filePermission: ruled(rules.octalFileMode).optional(),
+    mq: z.enum(MQ_REFERENCE_KINDS).optional(),
+});
+
+/** A whole Azure IoT MQ custom resource; `{ keyVaultRef: <secret> }` marks where a vault reference goes. */
+const mqResourceSchema = strictObject({
+    apiVersion: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9]+$/, "must be group/version, e.g. mq.iotoperations.azure.com/v1beta1"),
+    kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "must be a Kubernetes kind, e.g. BrokerListener"),
+    metadata: strictObject({
+        name: ruled(rules.dns1123Subdomain),
+        namespace: ruled(rules.dns1123Label).optional(),
+        labels: z.record(z.string(), z.string()).optional(),
+        annotations: z.record(z.string(), z.string()).optional(),
+    }),
+    spec: z.record(z.string(), z.unknown()),
 });
 
 const catalogSchema = strictObject({
     environments: z.array(ruled(rules.environmentName)).min(1, "must list at least one environment").optional(),
     secretProviderClasses: z.record(z.string(), spcSchema.nullable()).default({}),
     secrets: z.array(secretSchema, { error: "must be a list of secrets (may be empty: secrets: [])" }),
+    mqResources: z.array(mqResourceSchema).default([]),
 });
+
+export type MqResource = z.infer<typeof mqResourceSchema>;
+export type MqReferenceKind = (typeof MQ_REFERENCE_KINDS)[number];
+
+/** Where a `{ keyVaultRef: <secret> }` sits inside an MQ resource. */
+export interface KeyVaultRefSite {
+    /** Index of the resource in `mqResources`. */
+    resource: number;
+    /** Path inside the resource, e.g. `spec.authenticationMethods[0].x509.keyVault`. */
+    path: (string | number)[];
+    secret: string;
+}
+
+/** Finds every `{ keyVaultRef: name }` object in a value (and malformed ones, as problems). */
+export function findKeyVaultRefs(value: unknown, at: (string | number)[] = []): { sites: Omit<KeyVaultRefSite, "resource">[]; malformed: (string | number)[][] } {
+    const sites: Omit<KeyVaultRefSite, "resource">[] = [];
+    const malformed: (string | number)[][] = [];
+    const walk = (node: unknown, path: (string | number)[]) => {
+        if (Array.isArray(node)) node.forEach((item, i) => walk(item, [...path, i]));
+        else if (node !== null && typeof node === "object") {
+            const record = node as Record<string, unknown>;
+            if ("keyVaultRef" in record) {
+                if (Object.keys(record).length === 1 && typeof record.keyVaultRef === "string") sites.push({ path, secret: record.keyVaultRef });
+                else malformed.push(path);
+                return;
+            }
+            for (const [k, v] of Object.entries(record)) walk(v, [...path, k]);
+        }
+    };
+    walk(value, at);
+    return { sites, malformed };
+}
 
 export type RestartTarget = z.infer<typeof restartSchema>;
 
@@ -89,6 +138,9 @@ export interface CatalogSecret extends z.infer<typeof secretSchema> {
 
 export interface Catalog {
     file: string;
+    /** Azure IoT MQ resources to apply, with their vault reference sites. */
+    mqResources: MqResource[];
+    keyVaultRefs: KeyVaultRefSite[];
     /** Environments the catalog knows; when set, every `environments` entry must be one of them. */
     environments?: string[];
     spcs: Map<string, SpcDecl>;
@@ -264,8 +316,35 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
         }
     }
 
+    // MQ: the object type must fit the reference, and every `keyVaultRef` must name an mq secret.
+    for (const secret of secrets) {
+        const expected = secret.mq === "cert" ? "cert" : "secret";
+        if (secret.mq !== undefined && secret.type !== expected) {
+            at(["secrets", secret.index, "mq"], `mq: ${secret.mq} refers to a vault ${expected}, but the entry has type ${secret.type}`);
+        }
+    }
+    const keyVaultRefs: KeyVaultRefSite[] = [];
+    const seenResources = new Map<string, number>();
+    parsed.mqResources.forEach((resource, index) => {
+        const id = `${resource.apiVersion.split("/")[0]}/${resource.kind}/${resource.metadata.name}`;
+        const first = seenResources.get(id);
+        if (first !== undefined) at(["mqResources", index, "metadata", "name"], `duplicate ${resource.kind} "${resource.metadata.name}" (first at mqResources[${first}])`);
+        else seenResources.set(id, index);
+        const { sites, malformed } = findKeyVaultRefs(resource.spec, ["spec"]);
+        for (const path of malformed) {
+            at(["mqResources", index, ...path], "a vault reference is written { keyVaultRef: <secret name> } and nothing else");
+        }
+        for (const site of sites) {
+            const secret = secrets.find((s) => s.name === site.secret);
+            if (!secret) at(["mqResources", index, ...site.path, "keyVaultRef"], `names no secret of the catalog`, JSON.stringify(site.secret));
+            else if (secret.mq === undefined) {
+                at(["mqResources", index, ...site.path, "keyVaultRef"], `secret "${site.secret}" has no mq: (secret, cert or caChain) in its catalog entry`, JSON.stringify(site.secret));
+            } else keyVaultRefs.push({ resource: index, ...site });
+        }
+    });
+
     if (problems.length > 0) return { problems };
-    return { catalog: { file, environments: knownEnvs, spcs, secrets }, problems };
+    return { catalog: { file, environments: knownEnvs, spcs, secrets, mqResources: parsed.mqResources, keyVaultRefs }, problems };
 }
 
 /** The catalog entries that exist in an environment. */

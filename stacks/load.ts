@@ -101,6 +101,28 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
         }
     }
 
+    const enabledByName = new Set(enabled.map((s) => s.name));
+    for (const site of catalog.keyVaultRefs) {
+        if (!enabledByName.has(site.secret)) {
+            problems.push({
+                file: catalog.file,
+                path: `mqResources[${site.resource}].${site.path.map((p) => (typeof p === "number" ? `[${p}]` : p)).join(".").replace(/\.\[/g, "[")}.keyVaultRef`,
+                value: JSON.stringify(site.secret),
+                rule: `secret "${site.secret}" is not enabled in environment ${env}; add ${env} to its environments`,
+            });
+        }
+    }
+    catalog.mqResources.forEach((resource, i) => {
+        if (resource.metadata.namespace !== undefined && resource.metadata.namespace !== settings.cluster.namespace) {
+            problems.push({
+                file: catalog.file,
+                path: `mqResources[${i}].metadata.namespace`,
+                value: JSON.stringify(resource.metadata.namespace),
+                rule: `MQ resources are applied in the AIO namespace (${settings.cluster.namespace}); remove the key or set it to that`,
+            });
+        }
+    });
+
     const declared = new Map(catalog.secrets.map((s) => [s.name, s]));
     const enabledNames = new Set(enabled.map((s) => s.name));
     for (const name of Object.keys(settings.secretValues)) {

@@ -74,6 +74,7 @@ const settingsShape = {
     environment: ruled(rules.environmentName).optional(),
     tenantId: ruled(rules.guid).optional(),
     protect: z.boolean().optional(),
+    adopt: z.boolean().default(false),
     keyVault: keyVaultSchema,
     servicePrincipal: servicePrincipalSchema.default(() => servicePrincipalSchema.parse({})),
     cluster: clusterSchema.default(() => clusterSchema.parse({})),
@@ -116,6 +117,11 @@ export interface StackSettings {
     tenantId?: string;
     /** Protected stacks get `protect` on the vault and every vault secret. */
     protect: boolean;
+    /**
+     * The cluster went through `az iot ops init`: its objects are taken over in place (server-side
+     * apply, forced) and never deleted by a destroy.
+     */
+    adopt: boolean;
     keyVault: ParsedSettings["keyVault"];
     servicePrincipal: ServicePrincipalSettings;
     cluster: Omit<ParsedSettings["cluster"], "csiDriver"> & {
@@ -207,7 +213,7 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
                 continue;
             }
             decoded[key] = value;
-        } else if (key === "protect") {
+        } else if (key === "protect" || key === "adopt") {
             if (text === "true" || text === "false") decoded[key] = text === "true";
             else decoded[key] = text;
         } else {
@@ -359,6 +365,7 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             environment,
             tenantId: parsed.tenantId,
             protect,
+            adopt: parsed.adopt ?? false,
             keyVault: parsed.keyVault,
             servicePrincipal,
             cluster: { ...cluster, csiDriver: { ...cluster.csiDriver, install } },

@@ -56,5 +56,5 @@ test("the project's own stacks are complete (npm run promote -- --status --check
     const run = spawnSync(tsx, [path.join(PROJECT_DIR, "tools", "promote.ts"), "--status", "--check"], { cwd: PROJECT_DIR, encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/mq-password\s+config\s+set\s+off\s+set/);
+    expect(run.stdout).toMatch(/mq-password\s+config\s+set\s+set\s+off\s+set/);
 });

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import * as os from "node:os";
 import { runProgram, RunResult } from "./harness";
 import { diffRuns, diffText, readAtRevision } from "./planDiff";
-import { kubernetesManifests, planJson, planText } from "./planRender";
+import { outputFiles, planJson, planText } from "./planRender";
 
 /**
  * The offline plan: `npm run plan -- --stack <name> [--json] [--out <dir>]`.
@@ -65,9 +65,9 @@ async function main(): Promise<number> {
     }
     if (values.out) {
         fs.mkdirSync(values.out, { recursive: true });
-        const manifests = kubernetesManifests(run);
-        for (const m of manifests) fs.writeFileSync(path.join(values.out, m.fileName), m.yaml);
-        process.stderr.write(`wrote ${manifests.length} Kubernetes manifests to ${values.out}\n`);
+        const files = outputFiles(run);
+        for (const f of files) fs.writeFileSync(path.join(values.out, f.fileName), f.yaml);
+        process.stderr.write(`wrote ${files.length} files to ${values.out}\n`);
     }
     return 0;
 }

@@ -184,3 +184,19 @@ export function kubernetesManifests(run: RunResult): { fileName: string; yaml: s
             return { fileName: `${r.name.replace(/\//g, "%2F")}.yaml`, yaml: header + stringify(ordered, { blockQuote: "literal" }) };
         });
 }
+
+/** Every file `--out` writes: the Kubernetes manifests, and the MQ vault references if any. */
+export function outputFiles(run: RunResult): { fileName: string; yaml: string }[] {
+    const files = kubernetesManifests(run);
+    const references = redact(run.outputs.mqVaultReferences);
+    if (references && typeof references === "object" && Object.keys(references).length > 0) {
+        files.push({
+            fileName: "mq-keyvault-references.yaml",
+            yaml:
+                "# Azure IoT MQ `keyVault:` blocks by secret name: paste one under an MQ resource's keyVault field,\n" +
+                "# or write { keyVaultRef: <secret> } in the catalog's mqResources.\n" +
+                stringify(references),
+        });
+    }
+    return files;
+}

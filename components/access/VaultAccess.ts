@@ -22,6 +22,8 @@ export interface VaultAccessArgs {
     writerObjectId?: pulumi.Input<string>;
     /** What is mounted and written, which decides the permissions. Required. */
     usage: VaultUsage;
+    /** Keep the grants when they leave the stack (adopted set-ups: init granted the SP already). Default false. */
+    retainOnDelete?: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export class VaultAccess extends pulumi.ComponentResource {
                         vaultName: args.vaultName,
                         policy: { tenantId: args.tenantId, objectId, permissions },
                     },
-                    { parent: this },
+                    { parent: this, retainOnDelete: args.retainOnDelete },
                 );
             this.grants.push(policy("reader", args.readerObjectId, readerPermissions(args.usage)));
             if (args.writerObjectId !== undefined) {
@@ -63,7 +65,7 @@ export class VaultAccess extends pulumi.ComponentResource {
                         roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_ROLES[role].id}`,
                         description: `aio-secrets: ${KEY_VAULT_ROLES[role].name} for the ${part}`,
                     },
-                    { parent: this },
+                    { parent: this, retainOnDelete: args.retainOnDelete },
                 );
             for (const role of readerRoles(args.usage)) this.grants.push(assign("reader", args.readerObjectId, role, "ServicePrincipal"));
             if (args.writerObjectId !== undefined) {

@@ -16,7 +16,15 @@ export interface ClusterStoreArgs {
     clientSecret: pulumi.Input<string>;
     /** Kubernetes provider; default: the ambient kubeconfig/context. */
     provider?: Provider;
+    /**
+     * The objects already exist (made by `az iot ops init`): take them over in place, forcing
+     * field ownership, and never delete them. Default false.
+     */
+    adopt?: boolean;
 }
+
+/** Server-side apply takes fields over from another manager (init's kubectl) only when forced. */
+export const FORCE_APPLY = { "pulumi.com/patchForce": "true" } as const;
 
 /**
  * The cluster side of `az iot ops init`'s secret set-up: the AIO namespace and the `aio-akv-sp`
@@ -39,7 +47,7 @@ export class ClusterStore extends pulumi.ComponentResource {
         // (it holds all of Azure IoT Operations).
         const namespace = new corev1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: namespaceName } },
+            { metadata: { name: namespaceName, annotations: args.adopt ? { ...FORCE_APPLY } : undefined } },
             { ...childOpts, retainOnDelete: true },
         );
         const secret = new corev1.Secret(
@@ -49,6 +57,7 @@ export class ClusterStore extends pulumi.ComponentResource {
                     name: args.secretName ?? "aio-akv-sp",
                     namespace: namespace.metadata.name,
                     labels: { ...CSI_USED_LABEL },
+                    annotations: args.adopt ? { ...FORCE_APPLY } : undefined,
                 },
                 type: "Opaque",
                 stringData: {
@@ -56,7 +65,7 @@ export class ClusterStore extends pulumi.ComponentResource {
                     clientsecret: pulumi.secret(args.clientSecret),
                 },
             },
-            childOpts,
+            { ...childOpts, retainOnDelete: args.adopt },
         );
         this.namespace = namespace.metadata.name;
         this.secretName = secret.metadata.name;

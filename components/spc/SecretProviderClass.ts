@@ -3,6 +3,7 @@ import * as apiextensions from "@pulumi/kubernetes/apiextensions";
 import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
 import type { RestartTarget } from "../../stacks/catalog";
+import { FORCE_APPLY } from "../cluster/ClusterStore";
 import { contentHash, renderSpcObjects, SpcObject } from "./render";
 
 /** Annotation prefix on pod templates; the suffix names the SPC. */
@@ -36,6 +37,8 @@ export interface SecretProviderClassArgs {
     provider?: Provider;
     /** Resources that must exist first (the CSI driver, the namespace). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** The SPC already exists (made by `az iot ops init`): take it over in place and never delete it. Default false. */
+    adopt?: boolean;
 }
 
 /**
@@ -62,7 +65,11 @@ export class SecretProviderClass extends pulumi.ComponentResource {
             {
                 apiVersion: "secrets-store.csi.x-k8s.io/v1",
                 kind: "SecretProviderClass",
-                metadata: { name: args.spcName, namespace: args.namespace },
+                metadata: {
+                    name: args.spcName,
+                    namespace: args.namespace,
+                    annotations: args.adopt ? { ...FORCE_APPLY } : undefined,
+                },
                 spec: {
                     provider: "azure",
                     parameters: {
@@ -73,7 +80,7 @@ export class SecretProviderClass extends pulumi.ComponentResource {
                     },
                 },
             },
-            { ...childOpts, dependsOn: args.dependsOn },
+            { ...childOpts, dependsOn: args.dependsOn, retainOnDelete: args.adopt },
         );
         this.spcName = pulumi.output(args.spcName);
 
@@ -88,7 +95,7 @@ export class SecretProviderClass extends pulumi.ComponentResource {
                     name: target.name,
                     namespace: target.namespace ?? args.namespace,
                     // Take the annotation over even if another field manager set it before.
-                    annotations: { "pulumi.com/patchForce": "true" },
+                    annotations: { ...FORCE_APPLY },
                 },
                 spec: {
                     template: { metadata: { annotations: { [restartAnnotationKey(args.spcName)]: this.contentHash } } },

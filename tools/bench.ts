@@ -1,0 +1,348 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { runProgram, RecordedResource } from "./harness";
+import { runBaseline } from "./bench/baseline";
+import { BenchFiles, BenchSpec, makeSpec, writeBenchFiles } from "./bench/catalog";
+import { fullGc, maxRssMb, median, timed } from "./bench/measure";
+import { formatSummary, profiled, ProfileSummary, summarize, writeProfile } from "./bench/profile";
+
+/**
+ * `npm run bench [-- --quick] [-- --json]`: the offline plan against a bare-SDK baseline.
+ *
+ * For catalogs of 10, 100 and 1000 secrets over 1, 10 and 50 SecretProviderClasses it runs
+ * the real program (`runProgram`, preview mocks) and, in the same process, a baseline that
+ * registers the same vault secrets, value generators, SPCs and restart patches directly with
+ * the SDK under the same mocks, config and recorder. Runs alternate (plan first, then baseline
+ * first) after a full GC each; timings are medians. The ratio plan/baseline is the figure
+ * that matters: targets are 1.3x and 30 s at 1000 secrets over 50 SPCs, and cost growing
+ * linearly with the catalog. Nothing is asserted: the numbers are printed.
+ */
+
+const USAGE = `usage: npm run bench -- [--quick] [--json] [--runs <k>] [--case <N>x<S> ...] [--profile <dir>] [--keep]
+  --quick           10x1, 100x10 and 1000x50 only, fewer runs (about 30 s)
+  --json            print the results as JSON instead of a markdown table
+  --runs <k>        runs of each side per case (default 5 up to 100 secrets, 3 for 1000; quick 3 and 1)
+  --case <N>x<S>    measure only these sizes (repeatable), e.g. --case 1000x50
+  --profile <dir>   then CPU-profile one plan and one baseline run of the largest case: write
+                    .cpuprofile files to <dir> and print where the time goes
+  --keep            keep the generated stack files and catalogs (their directory is printed)`;
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+const TARGET_RATIO = 1.3;
+const TARGET_SECONDS = 30;
+
+interface CaseSize {
+    secrets: number;
+    spcs: number;
+    runs: number;
+}
+
+interface SideResult {
+    seconds: number[];
+    median: number;
+    resources: number;
+    peakRssMb: number;
+    peakHeapMb: number;
+}
+
+interface CaseResult {
+    secrets: number;
+    spcs: number;
+    runs: number;
+    plan: SideResult;
+    baseline: SideResult;
+    /** median(plan) / median(baseline). */
+    ratio: number;
+    /** Median of the per-iteration ratios (each pair ran back to back). */
+    pairedRatio: number;
+    /** Plan milliseconds per catalog secret. */
+    planMsPerSecret: number;
+    baselineMsPerSecret: number;
+    /** Types the baseline registers whose counts differ in the plan (should be none). */
+    mismatches: string[];
+}
+
+function defaultSizes(quick: boolean): CaseSize[] {
+    if (quick) {
+        return [
+            { secrets: 10, spcs: 1, runs: 3 },
+            { secrets: 100, spcs: 10, runs: 3 },
+            { secrets: 1000, spcs: 50, runs: 1 },
+        ];
+    }
+    const sizes: CaseSize[] = [];
+    for (const secrets of [10, 100, 1000]) {
+        for (const spcs of [1, 10, 50]) sizes.push({ secrets, spcs, runs: secrets >= 1000 ? 3 : 5 });
+    }
+    return sizes;
+}
+
+function countByType(resources: readonly RecordedResource[]): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    return counts;
+}
+
+/** The baseline must register what the plan registers for the catalog: same types, same counts. */
+function mismatchesOf(plan: readonly RecordedResource[], baseline: readonly RecordedResource[]): string[] {
+    const p = countByType(plan);
+    const out: string[] = [];
+    for (const [type, n] of countByType(baseline)) {
+        if (p.get(type) !== n) out.push(`${type}: plan ${p.get(type) ?? 0}, baseline ${n}`);
+    }
+    return out;
+}
+
+function log(message: string): void {
+    process.stderr.write(`${message}\n`);
+}
+
+async function planOnce(files: BenchFiles): Promise<RecordedResource[]> {
+    const run = await runProgram({ stack: "dev", projectDir: PROJECT_DIR, ...files, mode: "preview" });
+    if (run.error) throw new Error(`the generated catalog is invalid (a defect of tools/bench):\n${run.error}`);
+    return run.resources;
+}
+
+async function measureCase(size: CaseSize, dir: string, devStack: string, label: string): Promise<CaseResult> {
+    const spec = makeSpec(size.secrets, size.spcs);
+    const files = writeBenchFiles(spec, dir, devStack);
+    const plan: { seconds: number; rss: number; heap: number; resources: RecordedResource[] }[] = [];
+    const base: { seconds: number; rss: number; heap: number; resources: RecordedResource[] }[] = [];
+    const pairs: number[] = [];
+    for (let i = 0; i < size.runs; i++) {
+        // Alternate which side goes first, so drift (JIT, other load) hits both alike.
+        const order: ("plan" | "baseline")[] = i % 2 === 0 ? ["plan", "baseline"] : ["baseline", "plan"];
+        let p = 0;
+        let b = 0;
+        for (const side of order) {
+            if (side === "plan") {
+                const t = await timed(() => planOnce(files));
+                plan.push({ seconds: t.seconds, rss: t.peakRssMb, heap: t.peakHeapMb, resources: t.value });
+                p = t.seconds;
+            } else {
+                const t = await timed(async () => (await runBaseline(spec, files.stackFile)).resources);
+                base.push({ seconds: t.seconds, rss: t.peakRssMb, heap: t.peakHeapMb, resources: t.value });
+                b = t.seconds;
+            }
+        }
+        pairs.push(p / b);
+        log(`${label} ${size.secrets} secrets x ${size.spcs} SPCs, run ${i + 1}/${size.runs}: plan ${p.toFixed(2)} s, baseline ${b.toFixed(2)} s`);
+    }
+    const side = (runs: typeof plan): SideResult => ({
+        seconds: runs.map((r) => r.seconds),
+        median: median(runs.map((r) => r.seconds)),
+        resources: runs[0].resources.length,
+        peakRssMb: Math.max(...runs.map((r) => r.rss)),
+        peakHeapMb: Math.max(...runs.map((r) => r.heap)),
+    });
+    const planSide = side(plan);
+    const baseSide = side(base);
+    const mismatches = mismatchesOf(plan[0].resources, base[0].resources);
+    // Drop the recorded resources before the next case.
+    plan.length = 0;
+    base.length = 0;
+    return {
+        secrets: size.secrets,
+        spcs: size.spcs,
+        runs: size.runs,
+        plan: planSide,
+        baseline: baseSide,
+        ratio: planSide.median / baseSide.median,
+        pairedRatio: median(pairs),
+        planMsPerSecret: (planSide.median * 1000) / size.secrets,
+        baselineMsPerSecret: (baseSide.median * 1000) / size.secrets,
+        mismatches,
+    };
+}
+
+interface Growth {
+    spcs: number;
+    from: number;
+    to: number;
+    /** Marginal milliseconds per added secret. */
+    planMarginalMs: number;
+    baselineMarginalMs: number;
+    /** Exponent e in time ~ resources^e between the two sizes (1 = linear). */
+    planExponent: number;
+    baselineExponent: number;
+}
+
+function growthOf(results: readonly CaseResult[]): Growth[] {
+    const out: Growth[] = [];
+    const bySpcs = new Map<number, CaseResult[]>();
+    for (const r of results) bySpcs.set(r.spcs, [...(bySpcs.get(r.spcs) ?? []), r]);
+    for (const [spcs, rows] of bySpcs) {
+        const sorted = [...rows].sort((a, b) => a.secrets - b.secrets);
+        for (let i = 1; i < sorted.length; i++) {
+            const a = sorted[i - 1];
+            const b = sorted[i];
+            const exponent = (ta: number, tb: number, ra: number, rb: number) => Math.log(tb / ta) / Math.log(rb / ra);
+            out.push({
+                spcs,
+                from: a.secrets,
+                to: b.secrets,
+                planMarginalMs: ((b.plan.median - a.plan.median) * 1000) / (b.secrets - a.secrets),
+                baselineMarginalMs: ((b.baseline.median - a.baseline.median) * 1000) / (b.secrets - a.secrets),
+                planExponent: exponent(a.plan.median, b.plan.median, a.plan.resources, b.plan.resources),
+                baselineExponent: exponent(a.baseline.median, b.baseline.median, a.baseline.resources, b.baseline.resources),
+            });
+        }
+    }
+    return out.sort((x, y) => x.spcs - y.spcs || x.from - y.from);
+}
+
+function markdown(results: readonly CaseResult[], growth: readonly Growth[], env: Record<string, unknown>): string {
+    const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-");
+    const lines: string[] = [];
+    lines.push(
+        `Offline plan vs bare-SDK baseline (node ${String(env.node)}, ${String(env.cpus)} cores, load ${String(env.loadStart)} -> ${String(env.loadEnd)}; medians; full GC before every run)`,
+        "",
+        "| secrets | SPCs | resources plan / baseline | plan s | baseline s | ratio | paired ratio | plan ms/secret | baseline ms/secret | peak RSS MB | peak heap MB plan / baseline | runs |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const r of results) {
+        lines.push(
+            `| ${r.secrets} | ${r.spcs} | ${r.plan.resources} / ${r.baseline.resources} | ${f(r.plan.median)} | ${f(r.baseline.median)} | ${f(r.ratio)} | ${f(r.pairedRatio)} | ` +
+                `${f(r.planMsPerSecret, 1)} | ${f(r.baselineMsPerSecret, 1)} | ${f(Math.max(r.plan.peakRssMb, r.baseline.peakRssMb), 0)} | ` +
+                `${f(r.plan.peakHeapMb, 0)} / ${f(r.baseline.peakHeapMb, 0)} | ${r.runs} |`,
+        );
+    }
+    if (growth.length > 0) {
+        lines.push(
+            "",
+            "Growth with the catalog (marginal cost per added secret; exponent e in time ~ resources^e, 1 = linear):",
+            "",
+            "| SPCs | secrets | plan ms/added secret | baseline ms/added secret | plan e | baseline e |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        );
+        for (const g of growth) {
+            lines.push(`| ${g.spcs} | ${g.from} -> ${g.to} | ${f(g.planMarginalMs, 1)} | ${f(g.baselineMarginalMs, 1)} | ${f(g.planExponent)} | ${f(g.baselineExponent)} |`);
+        }
+    }
+    const headline = results.find((r) => r.secrets === 1000 && r.spcs === 50);
+    lines.push("");
+    if (headline) {
+        const ok = (b: boolean) => (b ? "met" : "NOT met");
+        lines.push(
+            `1000 secrets x 50 SPCs: ratio ${f(headline.ratio)} (target <= ${TARGET_RATIO}: ${ok(headline.ratio <= TARGET_RATIO)}), ` +
+                `plan ${f(headline.plan.median, 1)} s (target < ${TARGET_SECONDS} s: ${ok(headline.plan.median < TARGET_SECONDS)}).`,
+        );
+    }
+    for (const r of results) {
+        if (r.mismatches.length > 0) lines.push(`warning: ${r.secrets}x${r.spcs}: the baseline does not match the plan: ${r.mismatches.join("; ")}`);
+    }
+    lines.push(`Process peak RSS ${f(Number(env.maxRssMb), 0)} MB; ${String(env.wallSeconds)} s in all.`);
+    return `${lines.join("\n")}\n`;
+}
+
+function parseCase(text: string): { secrets: number; spcs: number } {
+    const m = /^(\d+)x(\d+)$/.exec(text);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`--case ${text}: expected <secrets>x<spcs>, e.g. 1000x50`);
+    return { secrets: Number(m[1]), spcs: Number(m[2]) };
+}
+
+async function main(): Promise<number> {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            options: {
+                quick: { type: "boolean", default: false },
+                json: { type: "boolean", default: false },
+                runs: { type: "string" },
+                case: { type: "string", multiple: true },
+                profile: { type: "string" },
+                keep: { type: "boolean", default: false },
+                help: { type: "boolean", short: "h", default: false },
+            },
+            strict: true,
+        }));
+    } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+        return 2;
+    }
+    if (values.help) {
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+    }
+    let sizes: CaseSize[];
+    try {
+        const runs = values.runs !== undefined ? Number(values.runs) : undefined;
+        if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new Error(`--runs ${values.runs}: expected a whole number >= 1`);
+        sizes = values.case?.length
+            ? values.case.map(parseCase).map((c) => ({ ...c, runs: runs ?? (c.secrets >= 1000 ? 3 : 5) }))
+            : defaultSizes(values.quick).map((s) => ({ ...s, runs: runs ?? s.runs }));
+    } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+        return 2;
+    }
+
+    const started = Date.now();
+    const load = () => os.loadavg()[0].toFixed(1);
+    const loadStart = load();
+    const devStack = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-secrets-bench-"));
+    const results: CaseResult[] = [];
+    let profiles: { plan: ProfileSummary; baseline: ProfileSummary; files: string[]; size: string } | undefined;
+    try {
+        if (!fullGc()) log("note: no full GC between runs (could not expose gc); runs may pay for each other's garbage");
+        // Warm-up, untimed: loads the SDKs and providers and compiles the project once.
+        log("warm-up (loading the SDKs and the program)...");
+        const warm: BenchSpec = makeSpec(10, 1);
+        const warmFiles = writeBenchFiles(warm, dir, devStack);
+        await planOnce(warmFiles);
+        await runBaseline(warm, warmFiles.stackFile);
+
+        for (const [i, size] of sizes.entries()) results.push(await measureCase(size, dir, devStack, `[${i + 1}/${sizes.length}]`));
+
+        if (values.profile) {
+            const largest = [...sizes].sort((a, b) => b.secrets * b.spcs - a.secrets * a.spcs || b.secrets - a.secrets)[0];
+            const spec = makeSpec(largest.secrets, largest.spcs);
+            const files = writeBenchFiles(spec, dir, devStack);
+            const tag = `${largest.secrets}x${largest.spcs}`;
+            log(`profiling ${tag}: one plan run, one baseline run...`);
+            fullGc();
+            const p = await profiled(() => planOnce(files));
+            fullGc();
+            const b = await profiled(() => runBaseline(spec, files.stackFile));
+            const planFile = path.resolve(values.profile, `plan-${tag}.cpuprofile`);
+            const baseFile = path.resolve(values.profile, `baseline-${tag}.cpuprofile`);
+            writeProfile(planFile, p.profile);
+            writeProfile(baseFile, b.profile);
+            profiles = { size: tag, plan: summarize(p.profile, PROJECT_DIR), baseline: summarize(b.profile, PROJECT_DIR), files: [planFile, baseFile] };
+        }
+    } finally {
+        if (values.keep) log(`generated files kept in ${dir}`);
+        else fs.rmSync(dir, { recursive: true, force: true });
+    }
+
+    const growth = growthOf(results);
+    const env = {
+        node: process.version,
+        cpus: os.cpus().length,
+        loadStart,
+        loadEnd: load(),
+        maxRssMb: maxRssMb(),
+        wallSeconds: ((Date.now() - started) / 1000).toFixed(0),
+    };
+    if (values.json) {
+        process.stdout.write(`${JSON.stringify({ env, targets: { ratio: TARGET_RATIO, seconds: TARGET_SECONDS }, results, growth, profiles }, null, 2)}\n`);
+    } else {
+        process.stdout.write(markdown(results, growth, env));
+        if (profiles) {
+            process.stdout.write(`\nProfiles of ${profiles.size} (${profiles.files.join(", ")}):\n\n`);
+            process.stdout.write(formatSummary("plan", profiles.plan));
+            process.stdout.write(formatSummary("baseline", profiles.baseline));
+        }
+    }
+    return 0;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+        process.stderr.write(`aio-secrets bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exit(3);
+    },
+);
