@@ -177,7 +177,7 @@ describe("pull-request.yml", () => {
         expect(String(node?.with?.["node-version"])).toBe("20");
         expect(node?.with?.cache).toBe("npm");
         const runs = (job.steps ?? []).map((s) => s.run?.trim()).filter(Boolean);
-        expect(runs).toEqual(["npm ci", "npm test"]);
+        expect(runs).toEqual(["npm ci", "npm test", "npm run promote -- --status --check"]);
     });
 
     it("plan-diff: plans every Pulumi.*.yaml against the base branch into the step summary", () => {
