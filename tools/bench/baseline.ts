@@ -14,7 +14,9 @@ import { BenchSpec, DEFAULT_SECRET, INIT_SPCS } from "./catalog";
  * The bare-SDK baseline: the same vault secrets, value generators, SecretProviderClasses and
  * restart patches the program declares for a generated catalog, registered directly with the
  * SDK under the same preview-mode mocks, config and recorder as `runProgram`, with no project
- * code (no validation, no components, no renderer, no outputs).
+ * code (no validation, no components, no renderer, no outputs). Names and inputs are plain
+ * values; the restart annotation is a hash of the SPC's objects string (the program's also
+ * folds in the version of every mounted secret, an Output).
  */
 
 export interface BaselineResult {

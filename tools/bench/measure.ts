@@ -30,6 +30,8 @@ export function fullGc(): boolean {
 export interface Timed<T> {
     value: T;
     seconds: number;
+    /** CPU time of the process during the run (user + system, every thread: GC helpers too). */
+    cpuSeconds: number;
     /** Highest resident set size seen during the run, MB. */
     peakRssMb: number;
     /** Highest V8 heap in use seen during the run, MB (the run starts after a full GC). */
@@ -55,12 +57,14 @@ export async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
     sample();
     const timer = setInterval(sample, 5);
     timer.unref();
+    const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
     try {
         const value = await fn();
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        const cpu = process.cpuUsage(cpuStart);
         sample();
-        return { value, seconds, peakRssMb: peakRss / MB, peakHeapMb: peakHeap / MB };
+        return { value, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: peakRss / MB, peakHeapMb: peakHeap / MB };
     } finally {
         clearInterval(timer);
     }
