@@ -143,9 +143,13 @@ function main(): Record<string, unknown> {
                 tenantId: vault.tenantId,
                 objects: spc.objects,
                 restart: spc.restart,
-                versions: Object.fromEntries(
-                    spc.objects.filter((o) => secrets.versions[o.objectName]).map((o) => [o.objectName, secrets.versions[o.objectName]]),
-                ),
+                // Versions feed the restart hash; SPCs that roll nothing need none.
+                versions:
+                    spc.restart.length > 0
+                        ? Object.fromEntries(
+                              spc.objects.filter((o) => secrets.manages(o.objectName)).map((o) => [o.objectName, secrets.versionOf(o.objectName)]),
+                          )
+                        : undefined,
                 dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
                 adopt: settings.adopt,
             }),

@@ -309,7 +309,7 @@ describe("VaultSecrets", () => {
         expect(inputAt(env.named("vs-big").inputs, "properties.kty")).toBe("RSA");
         expect(inputAt(env.named("vs-default").inputs, "properties.keySize")).toBe(2048);
         expect(env.of("azure-native:keyvault:Secret")).toHaveLength(0);
-        expect(await resolved(c.versions.big)).toBe("version-of-vs-big");
+        expect(await resolved(c.versionOf("big"))).toBe("version-of-vs-big");
     });
 
     test("versions hold the version id of each object, not secret", async () => {
@@ -317,8 +317,10 @@ describe("VaultSecrets", () => {
         const { VaultSecrets } = load<VaultSecretsModule>("../components/secrets/VaultSecrets");
         const c = new VaultSecrets("vs", { ...base, secrets: [{ name: "a", type: "secret", source: "config", value: "v" }] });
         await env.settle(c);
-        expect(await resolved(c.versions.a)).toBe("version-of-vs-a");
-        expect(await env.pulumi.isSecret(c.versions.a)).toBe(false);
+        expect(await resolved(c.versionOf("a"))).toBe("version-of-vs-a");
+        expect(await env.pulumi.isSecret(c.versionOf("a"))).toBe(false);
+        expect(c.manages("a")).toBe(true);
+        expect(() => c.versionOf("not-written")).toThrow(/not written by this stack/);
     });
 
     test.each([

@@ -303,6 +303,11 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     if (opts.catalogFile) process.env.AIO_SECRETS_CATALOG = path.resolve(opts.catalogFile);
     else delete process.env.AIO_SECRETS_CATALOG;
     process.env.AIO_SECRETS_STACK_FILE = path.resolve(stackFile);
+    // The SDK captures a stack trace for every internal promise (tens of thousands in a large
+    // plan) and tsx maps each through source maps: most of a plan's time. Off during the run;
+    // AIO_SECRETS_DEBUG=1 keeps them for debugging the program itself.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!process.env.AIO_SECRETS_DEBUG) Error.stackTraceLimit = 0;
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             try {
@@ -323,6 +328,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
         await runtime.waitForRPCs?.();
     } finally {
+        Error.stackTraceLimit = stackTraceLimit;
         if (previousCatalog === undefined) delete process.env.AIO_SECRETS_CATALOG;
         else process.env.AIO_SECRETS_CATALOG = previousCatalog;
         if (previousStackFile === undefined) delete process.env.AIO_SECRETS_STACK_FILE;

@@ -51,8 +51,8 @@ function versionOf(uriWithVersion: string | undefined): string {
  * (`retainOnDelete`) unless the entry said `deleteOnRemove: true` on the previous `up`.
  */
 export class VaultSecrets extends pulumi.ComponentResource {
-    /** Current version id of each object, by name (for pod restarts on change). */
-    readonly versions: Record<string, pulumi.Output<string>> = {};
+    private readonly versionSources = new Map<string, () => pulumi.Output<string>>();
+    private readonly versionCache = new Map<string, pulumi.Output<string>>();
     /** Names of the objects written, in input order. */
     readonly names: string[];
 
@@ -87,21 +87,20 @@ export class VaultSecrets extends pulumi.ComponentResource {
                     },
                     objectOpts,
                 );
-                this.versions[spec.name] = key.keyUriWithVersion.apply(versionOf);
+                this.versionSources.set(spec.name, () => key.keyUriWithVersion.apply(versionOf));
                 continue;
             }
+            // The provider does not mark the value secret by itself: every source is wrapped here, once.
             let value: pulumi.Output<string>;
             if (spec.source === "config") {
                 if (spec.value === undefined) throw new Error(`${child}: a config secret needs a value`);
                 value = pulumi.secret(spec.value);
             } else if (spec.randomBytes !== undefined) {
-                value = new random.RandomBytes(`${child}-value`, { length: spec.randomBytes }, { parent: this }).base64;
+                value = pulumi.secret(new random.RandomBytes(`${child}-value`, { length: spec.randomBytes }, { parent: this }).base64);
             } else {
-                value = new random.RandomPassword(
-                    `${child}-value`,
-                    { length: spec.length ?? 32, special: false },
-                    { parent: this },
-                ).result;
+                value = pulumi.secret(
+                    new random.RandomPassword(`${child}-value`, { length: spec.length ?? 32, special: false }, { parent: this }).result,
+                );
             }
             const secret = new keyvault.Secret(
                 child,
@@ -109,17 +108,35 @@ export class VaultSecrets extends pulumi.ComponentResource {
                     vaultName: args.vaultName,
                     resourceGroupName: args.resourceGroupName,
                     secretName: spec.name,
-                    // The provider does not mark the value secret by itself.
-                    properties: { value: pulumi.secret(value), contentType: spec.contentType },
+                    properties: { value, contentType: spec.contentType },
                     tags: args.tags,
                 },
                 objectOpts,
             );
             // `properties` carries the (secret) value, so Pulumi marks all of it secret; the
             // version id is not sensitive and feeds a visible pod annotation.
-            this.versions[spec.name] = pulumi.unsecret(secret.properties.apply((p) => versionOf(p.secretUriWithVersion)));
+            this.versionSources.set(spec.name, () => pulumi.unsecret(secret.properties.apply((p) => versionOf(p.secretUriWithVersion))));
         }
 
         this.registerOutputs({ names: this.names });
+    }
+
+    /** Whether the stack writes this object (and so knows its version). */
+    manages(name: string): boolean {
+        return this.versionSources.has(name);
+    }
+
+    /**
+     * The current version id of an object the stack writes, for pod restarts on change. Built on
+     * first use: only SPCs with restart targets need it.
+     */
+    versionOf(name: string): pulumi.Output<string> {
+        const cached = this.versionCache.get(name);
+        if (cached) return cached;
+        const source = this.versionSources.get(name);
+        if (!source) throw new Error(`vault object "${name}" is not written by this stack`);
+        const version = source();
+        this.versionCache.set(name, version);
+        return version;
     }
 }

@@ -117,6 +117,6 @@ export class SecretProviderClass extends pulumi.ComponentResource {
             }
         }
 
-        this.registerOutputs({ spcName: this.spcName, contentHash: this.contentHash });
+        this.registerOutputs({ spcName: this.spcName, ...((args.restart ?? []).length > 0 ? { contentHash: this.contentHash } : {}) });
     }
 }

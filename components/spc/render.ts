@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Document, isScalar, parse, stringify, visit } from "yaml";
+import { parse, stringify } from "yaml";
 import type { CatalogSecret } from "../../stacks/catalog";
 
 /**
@@ -69,20 +69,14 @@ export function isPlainSafe(value: string): boolean {
 }
 
 function renderOne(object: SpcObject): string {
-    const ordered: Record<string, string> = {};
+    // One `key: value` line per set field. A value that is not plain-safe is written as a
+    // JSON string, which is a valid YAML double-quoted scalar (JSON is a subset of YAML 1.2).
+    let out = "";
     for (const k of KEY_ORDER) {
         const v = object[k];
-        if (v !== undefined) ordered[k] = v;
+        if (v !== undefined) out += `${k}: ${isPlainSafe(v) ? v : JSON.stringify(v)}\n`;
     }
-    const doc = new Document(ordered);
-    visit(doc, {
-        Pair(_, pair) {
-            if (isScalar(pair.value) && typeof pair.value.value === "string" && !isPlainSafe(pair.value.value)) {
-                pair.value.type = "QUOTE_DOUBLE";
-            }
-        },
-    });
-    return doc.toString();
+    return out;
 }
 
 /**

@@ -7,14 +7,8 @@ import * as path from "node:path";
  * objects without going through any project code.
  */
 
-/** The five SecretProviderClasses the program always declares (as `az iot ops init` did). */
-export const INIT_SPCS = [
-    "aio-default-spc",
-    "aio-opc-ua-broker-client-certificate",
-    "aio-opc-ua-broker-user-authentication",
-    "aio-opc-ua-broker-trust-list",
-    "aio-opc-ua-broker-issuer-list",
-] as const;
+/** The five SecretProviderClasses the program always declares (as `az iot ops init` did): data, not code. */
+export { DEFAULT_SPC_NAMES as INIT_SPCS } from "../../stacks/catalog";
 
 /** Name and file of the default secret the program writes and mounts in the five init SPCs. */
 export const DEFAULT_SECRET = "azure-iot-operations";
