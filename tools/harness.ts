@@ -221,6 +221,20 @@ export function installRecorder(pulumi: typeof pulumiTypes): { resources: Record
     return { resources, stackOutputs: () => outputs };
 }
 
+/**
+ * The SDK captures a stack trace for every internal promise (tens of thousands in a large
+ * plan) and tsx maps each through source maps: most of a run's time. Turned off for the run
+ * (and for the benchmark's baseline, so both pay the same); `AIO_SECRETS_DEBUG=1` keeps them
+ * for debugging the program itself. Returns the function that restores the setting.
+ */
+export function suspendStackTraces(): () => void {
+    const limit = Error.stackTraceLimit;
+    if (!process.env.AIO_SECRETS_DEBUG) Error.stackTraceLimit = 0;
+    return () => {
+        Error.stackTraceLimit = limit;
+    };
+}
+
 /** Whether a value is an Error raised for bad user input (shown without a trace). */
 function isInputError(e: unknown): e is Error {
     return e instanceof Error && (e.name === "ConfigError" || e.constructor?.name === "ConfigError");
@@ -303,11 +317,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     if (opts.catalogFile) process.env.AIO_SECRETS_CATALOG = path.resolve(opts.catalogFile);
     else delete process.env.AIO_SECRETS_CATALOG;
     process.env.AIO_SECRETS_STACK_FILE = path.resolve(stackFile);
-    // The SDK captures a stack trace for every internal promise (tens of thousands in a large
-    // plan) and tsx maps each through source maps: most of a plan's time. Off during the run;
-    // AIO_SECRETS_DEBUG=1 keeps them for debugging the program itself.
-    const stackTraceLimit = Error.stackTraceLimit;
-    if (!process.env.AIO_SECRETS_DEBUG) Error.stackTraceLimit = 0;
+    const restoreTraces = suspendStackTraces();
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             try {
@@ -328,7 +338,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
         await runtime.waitForRPCs?.();
     } finally {
-        Error.stackTraceLimit = stackTraceLimit;
+        restoreTraces();
         if (previousCatalog === undefined) delete process.env.AIO_SECRETS_CATALOG;
         else process.env.AIO_SECRETS_CATALOG = previousCatalog;
         if (previousStackFile === undefined) delete process.env.AIO_SECRETS_STACK_FILE;

@@ -6,7 +6,7 @@ import type * as keyvaultTypes from "@pulumi/azure-native/keyvault";
 import type * as randomTypes from "@pulumi/random";
 import type * as apiextensionsTypes from "@pulumi/kubernetes/apiextensions";
 import type * as appsv1Types from "@pulumi/kubernetes/apps/v1";
-import { installRecorder, RecordedResource } from "../harness";
+import { installRecorder, RecordedResource, suspendStackTraces } from "../harness";
 import { readStackConfig } from "../stackfile";
 import { BenchSpec, DEFAULT_SECRET, INIT_SPCS } from "./catalog";
 
@@ -93,66 +93,72 @@ export async function runBaseline(spec: BenchSpec, stackFile: string): Promise<B
     pulumi.runtime.setAllConfig(config, stackConfig.secretKeys);
     const recorder = installRecorder(pulumi);
 
-    await pulumi.runtime.runInPulumiStack(async () => {
-        const values = JSON.parse(config[`${project}:secretValues`] ?? "{}") as Record<string, string>;
-        const vaultName = "kv-aio-dev-01";
-        const resourceGroupName = "rg-aio-dev";
-        const namespace = "azure-iot-operations";
-        const tenantId = config[`${project}:tenantId`] ?? "00000000-0000-0000-0000-0000000000aa";
-        const tags = { "managed-by": "aio-secrets", "aio-secrets-stack": `${project}/dev`, "aio-secrets-environment": "dev" };
-        const secretOpts = { retainOnDelete: true };
+    // The same run conditions as the plan (tools/harness.ts).
+    const restoreTraces = suspendStackTraces();
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            const values = JSON.parse(config[`${project}:secretValues`] ?? "{}") as Record<string, string>;
+            const vaultName = "kv-aio-dev-01";
+            const resourceGroupName = "rg-aio-dev";
+            const namespace = "azure-iot-operations";
+            const tenantId = config[`${project}:tenantId`] ?? "00000000-0000-0000-0000-0000000000aa";
+            const tags = { "managed-by": "aio-secrets", "aio-secrets-stack": `${project}/dev`, "aio-secrets-environment": "dev" };
+            const secretOpts = { retainOnDelete: true };
 
-        // The default secret: random bytes, written to the vault.
-        const defaultValue = new random.RandomBytes(`vault-secrets-${DEFAULT_SECRET}-value`, { length: 32 }).base64;
-        new keyvault.Secret(
-            `vault-secrets-${DEFAULT_SECRET}`,
-            { vaultName, resourceGroupName, secretName: DEFAULT_SECRET, properties: { value: pulumi.secret(defaultValue) }, tags },
-            secretOpts,
-        );
-        // Every written catalog secret (existing ones are only mounted).
-        for (const s of spec.entries) {
-            if (s.source === "existing") continue;
-            const value =
-                s.source === "config"
-                    ? pulumi.secret(values[s.name])
-                    : new random.RandomPassword(`vault-secrets-${s.name}-value`, { length: s.length ?? 32, special: false }).result;
+            // The default secret: random bytes, written to the vault.
+            const defaultValue = new random.RandomBytes(`vault-secrets-${DEFAULT_SECRET}-value`, { length: 32 }).base64;
             new keyvault.Secret(
-                `vault-secrets-${s.name}`,
-                { vaultName, resourceGroupName, secretName: s.name, properties: { value: pulumi.secret(value) }, tags },
+                `vault-secrets-${DEFAULT_SECRET}`,
+                { vaultName, resourceGroupName, secretName: DEFAULT_SECRET, properties: { value: pulumi.secret(defaultValue) }, tags },
                 secretOpts,
             );
-        }
-
-        // SPCs: the five init ones (the default secret mounted) plus the declared ones.
-        const members = new Map<string, Mounted[]>();
-        for (const name of INIT_SPCS) members.set(name, [{ name: DEFAULT_SECRET }]);
-        for (const spc of spec.declared) if (!members.has(spc.name)) members.set(spc.name, []);
-        for (const s of spec.entries) for (const spc of s.spcs) members.get(spc)?.push({ name: s.name, alias: s.alias });
-        const restarts = new Map(spec.declared.map((d) => [d.name, d.restart]));
-
-        for (const [spcName, objects] of members) {
-            const rendered = objectsOf(objects);
-            const spc = new apiextensions.CustomResource(`spc-${spcName}-spc`, {
-                apiVersion: "secrets-store.csi.x-k8s.io/v1",
-                kind: "SecretProviderClass",
-                metadata: { name: spcName, namespace },
-                spec: { provider: "azure", parameters: { usePodIdentity: "false", keyvaultName: vaultName, objects: rendered, tenantId } },
-            });
-            const hash = createHash("sha256").update(rendered).digest("hex").slice(0, 32);
-            for (const target of restarts.get(spcName) ?? []) {
-                const args = {
-                    metadata: { name: target.name, namespace, annotations: { "pulumi.com/patchForce": "true" } },
-                    spec: { template: { metadata: { annotations: { [`secrets.aio-secrets.io/${spcName}`]: hash } } } },
-                };
-                const name = `spc-${spcName}-restart-${target.kind.toLowerCase()}-${target.name}`;
-                if (target.kind === "Deployment") new appsv1.DeploymentPatch(name, args, { dependsOn: [spc] });
-                else if (target.kind === "StatefulSet") new appsv1.StatefulSetPatch(name, args, { dependsOn: [spc] });
-                else new appsv1.DaemonSetPatch(name, args, { dependsOn: [spc] });
+            // Every written catalog secret (existing ones are only mounted).
+            for (const s of spec.entries) {
+                if (s.source === "existing") continue;
+                const value =
+                    s.source === "config"
+                        ? pulumi.secret(values[s.name])
+                        : new random.RandomPassword(`vault-secrets-${s.name}-value`, { length: s.length ?? 32, special: false }).result;
+                new keyvault.Secret(
+                    `vault-secrets-${s.name}`,
+                    { vaultName, resourceGroupName, secretName: s.name, properties: { value: pulumi.secret(value) }, tags },
+                    secretOpts,
+                );
             }
-        }
-        return {};
-    });
-    const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-    await runtime.waitForRPCs?.();
+
+            // SPCs: the five init ones (the default secret mounted) plus the declared ones.
+            const members = new Map<string, Mounted[]>();
+            for (const name of INIT_SPCS) members.set(name, [{ name: DEFAULT_SECRET }]);
+            for (const spc of spec.declared) if (!members.has(spc.name)) members.set(spc.name, []);
+            for (const s of spec.entries) for (const spc of s.spcs) members.get(spc)?.push({ name: s.name, alias: s.alias });
+            const restarts = new Map(spec.declared.map((d) => [d.name, d.restart]));
+
+            for (const [spcName, objects] of members) {
+                const rendered = objectsOf(objects);
+                const spc = new apiextensions.CustomResource(`spc-${spcName}-spc`, {
+                    apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                    kind: "SecretProviderClass",
+                    metadata: { name: spcName, namespace },
+                    spec: { provider: "azure", parameters: { usePodIdentity: "false", keyvaultName: vaultName, objects: rendered, tenantId } },
+                });
+                const hash = createHash("sha256").update(rendered).digest("hex").slice(0, 32);
+                for (const target of restarts.get(spcName) ?? []) {
+                    const args = {
+                        metadata: { name: target.name, namespace, annotations: { "pulumi.com/patchForce": "true" } },
+                        spec: { template: { metadata: { annotations: { [`secrets.aio-secrets.io/${spcName}`]: hash } } } },
+                    };
+                    const name = `spc-${spcName}-restart-${target.kind.toLowerCase()}-${target.name}`;
+                    if (target.kind === "Deployment") new appsv1.DeploymentPatch(name, args, { dependsOn: [spc] });
+                    else if (target.kind === "StatefulSet") new appsv1.StatefulSetPatch(name, args, { dependsOn: [spc] });
+                    else new appsv1.DaemonSetPatch(name, args, { dependsOn: [spc] });
+                }
+            }
+            return {};
+        });
+        const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+        await runtime.waitForRPCs?.();
+    } finally {
+        restoreTraces();
+    }
     return { resources: recorder.resources };
 }
