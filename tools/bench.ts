@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./cli";
 import { runProgram, RecordedResource } from "./harness";
 import { runBaseline } from "./bench/baseline";
 import { BenchFiles, BenchSpec, makeSpec, writeBenchFiles } from "./bench/catalog";
@@ -285,28 +285,19 @@ function parseCase(text: string): { secrets: number; spcs: number } {
 }
 
 async function main(): Promise<number> {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            options: {
-                quick: { type: "boolean", default: false },
-                json: { type: "boolean", default: false },
-                runs: { type: "string" },
-                case: { type: "string", multiple: true },
-                profile: { type: "string" },
-                keep: { type: "boolean", default: false },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-        }));
-    } catch (e) {
-        process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-        return 2;
-    }
-    if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
+    const parsed = parseCommandLine(
+        {
+            quick: { type: "boolean", default: false },
+            json: { type: "boolean", default: false },
+            runs: { type: "string" },
+            case: { type: "string", multiple: true },
+            profile: { type: "string" },
+            keep: { type: "boolean", default: false },
+        },
+        USAGE,
+    );
+    if ("exit" in parsed) return parsed.exit;
+    const { values } = parsed;
     let sizes: CaseSize[];
     try {
         const runs = values.runs !== undefined ? Number(values.runs) : undefined;

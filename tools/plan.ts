@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./cli";
 import * as os from "node:os";
 import { runProgram, RunResult } from "./harness";
 import { diffRuns, diffText, readAtRevision } from "./planDiff";
@@ -23,28 +23,19 @@ const USAGE = `usage: npm run plan -- --stack <name> [--json] [--out <dir>] [--a
   --catalog <path>    read another catalog (default stacks/secrets.yaml)`;
 
 async function main(): Promise<number> {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            options: {
-                stack: { type: "string" },
-                json: { type: "boolean", default: false },
-                out: { type: "string" },
-                "stack-file": { type: "string" },
-                catalog: { type: "string" },
-                against: { type: "string" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-        }));
-    } catch (e) {
-        process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-        return 2;
-    }
-    if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
+    const parsed = parseCommandLine(
+        {
+            stack: { type: "string" },
+            json: { type: "boolean", default: false },
+            out: { type: "string" },
+            "stack-file": { type: "string" },
+            catalog: { type: "string" },
+            against: { type: "string" },
+        },
+        USAGE,
+    );
+    if ("exit" in parsed) return parsed.exit;
+    const { values } = parsed;
     if (!values.stack) {
         process.stderr.write(`--stack is required\n${USAGE}\n`);
         return 2;

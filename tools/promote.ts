@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./cli";
 import { parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
 import { promotionComplete, promotionStatus, StackInfo, statusText } from "./promotion";
@@ -15,24 +15,20 @@ import { readStackConfig } from "./stackfile";
 const USAGE = `usage: npm run promote -- --status [--check] [--json] [--catalog <path>]`;
 
 function main(): number {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            options: {
-                status: { type: "boolean", default: false },
-                check: { type: "boolean", default: false },
-                json: { type: "boolean", default: false },
-                catalog: { type: "string" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-        }));
-    } catch (e) {
-        process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    const parsed = parseCommandLine(
+        {
+            status: { type: "boolean", default: false },
+            check: { type: "boolean", default: false },
+            json: { type: "boolean", default: false },
+            catalog: { type: "string" },
+        },
+        USAGE,
+    );
+    if ("exit" in parsed) return parsed.exit;
+    const { values } = parsed;
+    if (!values.status && !values.check) {
+        process.stderr.write(`${USAGE}\n`);
         return 2;
-    }
-    if (values.help || (!values.status && !values.check)) {
-        process.stdout.write(`${USAGE}\n`);
-        return values.help ? 0 : 2;
     }
     const projectDir = path.resolve(__dirname, "..");
     const catalogPath = values.catalog ?? path.join(projectDir, "stacks", "secrets.yaml");
