@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { VaultAccess } from "./components/access/VaultAccess";
+import { Provider } from "@pulumi/kubernetes/provider";
 import { ClusterStore } from "./components/cluster/ClusterStore";
 import { MqResources } from "./components/mq/MqResources";
 import { mqKeyVaultBlock } from "./components/mq/render";
@@ -54,6 +55,14 @@ function main(): Record<string, unknown> {
     const overBudget = budgetWarning(budget, csi.rotationPollInterval);
     if (overBudget) void pulumi.log.warn(`${settings.file}: ${overBudget}`);
 
+    if (!settings.keyVault.grantReader && (model.usage.mountsCerts || model.usage.mountsKeys)) {
+        void pulumi.log.warn(
+            `${settings.file}: the catalog mounts ${model.usage.mountsCerts ? "certificates" : "keys"} but keyVault.grantReader is off ` +
+                `(az iot ops init granted only secrets get/list): grant them with az keyvault set-policy --name ${settings.keyVault.name} ` +
+                `--object-id <service principal object id> --secret-permissions get list --certificate-permissions get --key-permissions get`,
+        );
+    }
+
     const tags = ownershipTags(project, stack, settings.environment);
     const deployer = authorization.getClientConfigOutput();
     const tenantId = settings.tenantId ?? deployer.tenantId;
@@ -94,7 +103,7 @@ function main(): Record<string, unknown> {
         tenantId,
         subscriptionId: deployer.subscriptionId,
         permissionModel: settings.keyVault.permissionModel,
-        readerObjectId: identity.objectId,
+        readerObjectId: settings.keyVault.grantReader ? identity.objectId : undefined,
         writerObjectId: settings.keyVault.grantDeployer ? deployer.objectId : undefined,
         usage: model.usage,
         retainOnDelete: settings.adopt,
@@ -112,7 +121,22 @@ function main(): Record<string, unknown> {
         dependsOn: access.grants,
     });
 
+    // One explicit provider for every Kubernetes object. The AIO namespace always exists, and
+    // an adopted cluster has init's objects: creating them must take them over (pulumi-kubernetes
+    // >= 4.29 refuses to create existing objects unless told to). `aio-akv-sp` changes with every
+    // password rotation: updated in place, never deleted and recreated under the CSI driver.
+    // Resource names here never change, so an upsert is never followed by a delete of the same object.
+    const kubernetesConfig = new pulumi.Config("kubernetes");
+    const kubeconfig = kubernetesConfig.get("kubeconfig");
+    const kubernetes = new Provider("kubernetes", {
+        kubeconfig: kubeconfig !== undefined ? pulumi.secret(kubeconfig) : undefined,
+        context: kubernetesConfig.get("context"),
+        upsertExistingObjects: true,
+        enableSecretMutable: true,
+    });
+
     const store = new ClusterStore("cluster", {
+        provider: kubernetes,
         namespace: settings.cluster.namespace,
         clientId: identity.clientId,
         clientSecret: identity.clientSecret,
@@ -152,6 +176,7 @@ function main(): Record<string, unknown> {
                         : undefined,
                 dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
                 adopt: settings.adopt,
+                provider: kubernetes,
             }),
     );
 
@@ -176,6 +201,7 @@ function main(): Record<string, unknown> {
                   namespace: store.namespace,
                   retainOnDelete: settings.adopt,
                   dependsOn: store.ready,
+                  provider: kubernetes,
               })
             : undefined;
 

@@ -36,7 +36,8 @@ const keyVaultSchema = strictObject({
     softDeleteRetentionDays: intRange(7, 90).default(90),
     purgeProtection: z.boolean().default(true),
     publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
-    grantDeployer: z.boolean().default(true),
+    grantDeployer: z.boolean().optional(),
+    grantReader: z.boolean().optional(),
 });
 
 const servicePrincipalSchema = strictObject({
@@ -122,7 +123,12 @@ export interface StackSettings {
      * apply, forced) and never deleted by a destroy.
      */
     adopt: boolean;
-    keyVault: ParsedSettings["keyVault"];
+    keyVault: Omit<ParsedSettings["keyVault"], "grantDeployer" | "grantReader"> & {
+        /** Grant the deploying identity (default: only for a vault the stack creates). */
+        grantDeployer: boolean;
+        /** Grant the CSI driver's SP (default: unless adopting, where init granted it). */
+        grantReader: boolean;
+    };
     servicePrincipal: ServicePrincipalSettings;
     cluster: Omit<ParsedSettings["cluster"], "csiDriver"> & {
         csiDriver: ParsedSettings["cluster"]["csiDriver"] & { install: boolean };
@@ -366,7 +372,13 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             tenantId: parsed.tenantId,
             protect,
             adopt: parsed.adopt ?? false,
-            keyVault: parsed.keyVault,
+            keyVault: {
+                ...parsed.keyVault,
+                // An existing vault usually grants its creator already, and azure-native refuses
+                // to create an access policy for a principal that has one.
+                grantDeployer: parsed.keyVault.grantDeployer ?? !parsed.keyVault.existing,
+                grantReader: parsed.keyVault.grantReader ?? !(parsed.adopt ?? false),
+            },
             servicePrincipal,
             cluster: { ...cluster, csiDriver: { ...cluster.csiDriver, install } },
             defaultSecret: parsed.defaultSecret,

@@ -138,6 +138,11 @@ describe.each(stackNames())("least privilege in stack %s", (stack) => {
         const mounts = (type: string) => objects.some((o) => o.includes(`objectType: ${type}`));
         const policies = byType(run, "azure-native:keyvault:AccessPolicy");
         const roles = byType(run, "azure-native:authorization:RoleAssignment");
+        if (![...policies, ...roles].some((r) => r.name.startsWith("access-reader"))) {
+            // Only an adopted cluster leaves the SP's access as init granted it (keyVault.grantReader).
+            expect(stack).toBe("adopt");
+            return;
+        }
         if (policies.length > 0) {
             expect(roles).toHaveLength(0);
             expect(inputAt(byName(run, "access-reader").inputs, "policy.permissions")).toEqual({

@@ -55,6 +55,8 @@ export interface RecordedResource {
     protect: boolean;
     retainOnDelete: boolean;
     dependsOn: string[];
+    /** Provider reference (`urn::id`), when one was given. */
+    provider?: string;
 }
 
 export interface RunResult {
@@ -181,6 +183,7 @@ interface RegisterRequest {
     getProtect(): boolean;
     getRetainondelete(): boolean;
     getDependenciesList(): string[];
+    getProvider(): string;
 }
 interface RecordingMonitor {
     registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): unknown;
@@ -209,6 +212,7 @@ export function installRecorder(pulumi: typeof pulumiTypes): { resources: Record
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
                     dependsOn: req.getDependenciesList(),
+                    provider: req.getProvider() || undefined,
                 });
             }
             cb(err, res);

@@ -16,8 +16,8 @@ export interface VaultAccessArgs {
     subscriptionId: pulumi.Input<string>;
     /** `accessPolicy` or `rbac`, as the vault is configured. Required. */
     permissionModel: "accessPolicy" | "rbac";
-    /** Object id of the CSI driver's service principal (reader). Required. */
-    readerObjectId: pulumi.Input<string>;
+    /** Object id of the CSI driver's service principal (reader); omit to grant it nothing (already granted). */
+    readerObjectId?: pulumi.Input<string>;
     /** Object id of the deploying identity (writer); omit to grant it nothing. */
     writerObjectId?: pulumi.Input<string>;
     /** What is mounted and written, which decides the permissions. Required. */
@@ -50,7 +50,7 @@ export class VaultAccess extends pulumi.ComponentResource {
                     },
                     { parent: this, retainOnDelete: args.retainOnDelete },
                 );
-            this.grants.push(policy("reader", args.readerObjectId, readerPermissions(args.usage)));
+            if (args.readerObjectId !== undefined) this.grants.push(policy("reader", args.readerObjectId, readerPermissions(args.usage)));
             if (args.writerObjectId !== undefined) {
                 this.grants.push(policy("writer", args.writerObjectId, writerPermissions(args.usage)));
             }
@@ -67,7 +67,8 @@ export class VaultAccess extends pulumi.ComponentResource {
                     },
                     { parent: this, retainOnDelete: args.retainOnDelete },
                 );
-            for (const role of readerRoles(args.usage)) this.grants.push(assign("reader", args.readerObjectId, role, "ServicePrincipal"));
+            const reader = args.readerObjectId;
+            if (reader !== undefined) for (const role of readerRoles(args.usage)) this.grants.push(assign("reader", reader, role, "ServicePrincipal"));
             if (args.writerObjectId !== undefined) {
                 for (const role of writerRoles(args.usage)) this.grants.push(assign("writer", args.writerObjectId, role));
             }
