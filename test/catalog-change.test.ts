@@ -203,4 +203,9 @@ test("the plan diff reports a new secret value without showing it", async () => 
     expect(text).toContain("~ azure-native:keyvault:Secret vault-secrets-mq-password\n    ~ properties.value: [secret] -> [secret] (new value)");
     expect(text).not.toContain("value-2-PLAINTEXT");
     expect(text).not.toContain("value-1");
+    // The machine-readable diff (plan --against --json) carries neither values nor their digests.
+    const json = JSON.stringify(diffRuns(base, after));
+    expect(json).toContain('"before":"[secret]","after":"[secret] (new value)"');
+    expect(json).not.toMatch(/[0-9a-f]{64}/);
+    expect(json).not.toContain("value-2-PLAINTEXT");
 });

@@ -67,16 +67,15 @@ function secretDigests(value: unknown, at: string, out: Map<string, string>): vo
     }
 }
 
-function fields(r: RecordedResource): Map<string, unknown> {
-    const out = new Map<string, unknown>();
-    flatten(redact(r.inputs), "", out);
-    // A secret that changed is shown as changed, its value still hidden.
-    const digests = new Map<string, string>();
-    secretDigests(r.inputs, "", digests);
-    for (const [path, digest] of digests) out.set(`${path} (secret)`, `[secret ${digest}]`);
-    out.set("(option) protect", r.protect);
-    out.set("(option) retainOnDelete", r.retainOnDelete);
-    return out;
+function fields(r: RecordedResource): { shown: Map<string, unknown>; secrets: Map<string, string> } {
+    const shown = new Map<string, unknown>();
+    flatten(redact(r.inputs), "", shown);
+    // Digests are compared to tell that a secret changed; they never leave this module.
+    const secrets = new Map<string, string>();
+    secretDigests(r.inputs, "", secrets);
+    shown.set("(option) protect", r.protect);
+    shown.set("(option) retainOnDelete", r.retainOnDelete);
+    return { shown, secrets };
 }
 
 export function diffRuns(before: RunResult, after: RunResult): PlanDiff {
@@ -91,10 +90,16 @@ export function diffRuns(before: RunResult, after: RunResult): PlanDiff {
         const fa = fields(old);
         const fb = fields(r);
         const changes: FieldChange[] = [];
-        for (const path of new Set([...fa.keys(), ...fb.keys()])) {
-            const x = fa.get(path);
-            const y = fb.get(path);
+        for (const path of new Set([...fa.shown.keys(), ...fb.shown.keys()])) {
+            const x = fa.shown.get(path);
+            const y = fb.shown.get(path);
             if (JSON.stringify(x) !== JSON.stringify(y)) changes.push({ path, before: x, after: y });
+        }
+        // A secret that changed is reported as changed, its value (and digest) still hidden.
+        for (const path of new Set([...fa.secrets.keys(), ...fb.secrets.keys()])) {
+            const x = fa.secrets.get(path);
+            const y = fb.secrets.get(path);
+            if (x !== undefined && y !== undefined && x !== y) changes.push({ path, before: "[secret]", after: "[secret] (new value)" });
         }
         if (changes.length > 0) diff.changed.push({ urn, type: r.type, name: r.name, fields: changes.sort((p, q) => (p.path < q.path ? -1 : 1)) });
     }
@@ -107,7 +112,6 @@ export function diffRuns(before: RunResult, after: RunResult): PlanDiff {
 
 function show(value: unknown): string {
     if (value === undefined) return "(none)";
-    if (typeof value === "string" && value.startsWith("[secret ")) return "[secret]";
     if (value !== null && typeof value === "object" && "objectName" in value) {
         const o = value as Record<string, unknown>;
         const extras = Object.entries(o)
@@ -133,7 +137,7 @@ export function diffText(diff: PlanDiff, header: string): string {
         for (const f of r.fields) {
             if (f.before === undefined) lines.push(`    + ${f.path}: ${show(f.after)}`);
             else if (f.after === undefined) lines.push(`    - ${f.path}: ${show(f.before)}`);
-            else if (f.path.endsWith(" (secret)")) lines.push(`    ~ ${f.path.slice(0, -9)}: [secret] -> [secret] (new value)`);
+            else if (f.after === "[secret] (new value)") lines.push(`    ~ ${f.path}: [secret] -> [secret] (new value)`);
             else lines.push(`    ~ ${f.path}: ${show(f.before)} -> ${show(f.after)}`);
         }
     }
