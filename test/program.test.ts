@@ -92,11 +92,9 @@ describe("settings decide the shape", () => {
         expect(byType(run, "azure-native:keyvault:AccessPolicy")).toHaveLength(0);
         const roles = byType(run, "azure-native:authorization:RoleAssignment");
         expect(roles.map((r) => r.name).sort()).toEqual(["access-reader-secretsUser", "access-writer-secretsOfficer"]);
-        const vaultId = byName(run, "keyvault-vault").urn && run.resources.find((r) => r.name === "keyvault-vault");
-        expect(vaultId).toBeDefined();
-        for (const r of roles) {
-            expect(String(inputAt(r.inputs, "scope"))).toMatch(/\/providers\/Microsoft\.KeyVault\/vaults\/kv-aio-staging-01$/);
-        }
+        // Exactly the vault's ARM id (as the mock cloud assigns it), nothing wider.
+        const vaultId = `/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg-aio-staging/providers/Microsoft.KeyVault/vaults/kv-aio-staging-01`;
+        for (const r of roles) expect(inputAt(r.inputs, "scope")).toBe(vaultId);
         expect(String(inputAt(roles[0].inputs, "roleDefinitionId"))).toContain("/providers/Microsoft.Authorization/roleDefinitions/");
     });
 
