@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { VaultAccess } from "./components/access/VaultAccess";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import { permissionModelProblem } from "./components/keyvault/existing";
+import { ConfigError } from "./stacks/errors";
+import { VaultAccess, VaultWriter } from "./components/access/VaultAccess";
 import { Provider } from "@pulumi/kubernetes/provider";
 import { ClusterStore } from "./components/cluster/ClusterStore";
 import { MqResources } from "./components/mq/MqResources";
@@ -16,6 +19,8 @@ import { loadProgramInputs } from "./stacks/load";
 import { budgetWarning, readBudget } from "./stacks/budget";
 import { buildModel } from "./stacks/model";
 import { durationSeconds } from "./stacks/rules";
+import { clusterIdentifier, defaultDeployerWarning, guessDeployerType } from "./stacks/deployers";
+import type { StackSettings } from "./stacks/settings";
 
 /**
  * aio-secrets: what `az iot ops init` did for Azure IoT Operations secrets, as code, plus every
@@ -31,11 +36,50 @@ function secretConfigKeys(config: Record<string, string>): string[] {
     return Array.isArray(listed) ? listed.map(String) : [];
 }
 
+/** Reads an existing vault and checks that it uses the configured permission model. */
+async function lookUpExistingVault(settings: StackSettings): Promise<keyvault.GetVaultResult> {
+    const vault = await keyvault.getVault({ resourceGroupName: settings.keyVault.resourceGroupName, vaultName: settings.keyVault.name });
+    const problem = permissionModelProblem(
+        settings.file,
+        settings.keyVault.name,
+        settings.keyVault.permissionModel,
+        vault.properties.enableRbacAuthorization,
+    );
+    if (problem) throw new ConfigError([problem]);
+    return vault;
+}
+
+/**
+ * The principals that deploy the stack: the configured `deployers`, else the identity running
+ * the program (with a warning, since a person running `up` once would take CI's place).
+ * Entra app owners must be users or service principals; groups only get the writer grant.
+ */
+function deployingPrincipals(
+    settings: StackSettings,
+    currentObjectId: pulumi.Output<string>,
+    config: Record<string, string>,
+): { owners: pulumi.Input<string>[]; writers: VaultWriter[] } {
+    if (settings.deployers === undefined) {
+        const guess = guessDeployerType(process.env, config);
+        const warning = defaultDeployerWarning(settings, guess);
+        if (warning) void pulumi.log.warn(warning);
+        return { owners: [currentObjectId], writers: [{ objectId: currentObjectId, type: guess.type }] };
+    }
+    const owners = settings.deployers.filter((d) => d.type !== "Group").map((d) => d.objectId);
+    if (owners.length === 0 && settings.servicePrincipal.mode === "create") {
+        void pulumi.log.warn(
+            `${settings.file}: aio-secrets:deployers lists only groups, and Entra app owners must be users or service principals: ` +
+                `nobody owns the app registration, so rotating its password needs Application.ReadWrite.All`,
+        );
+    }
+    return { owners, writers: settings.deployers.map((d) => ({ objectId: d.objectId, type: d.type, key: d.objectId })) };
+}
+
 /**
  * The program. Exported as a function (the Pulumi Node.js host calls it and takes the result
  * as the stack outputs) so that tooling can run it again in the same process.
  */
-function main(): Record<string, unknown> {
+async function main(): Promise<Record<string, unknown>> {
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
     const config = pulumi.runtime.allConfig();
@@ -63,9 +107,14 @@ function main(): Record<string, unknown> {
         );
     }
 
+    // An existing vault is read before anything is declared: a permission model that differs
+    // from the settings stops the run with the settings error, not halfway through an update.
+    const existingVault = settings.keyVault.existing ? await lookUpExistingVault(settings) : undefined;
+
     const tags = ownershipTags(project, stack, settings.environment);
     const deployer = authorization.getClientConfigOutput();
     const tenantId = settings.tenantId ?? deployer.tenantId;
+    const deployers = deployingPrincipals(settings, deployer.objectId, config);
 
     const vault = new KeyVault("keyvault", {
         vaultName: settings.keyVault.name,
@@ -80,6 +129,8 @@ function main(): Record<string, unknown> {
         publicNetworkAccess: settings.keyVault.publicNetworkAccess,
         protect: settings.protect,
         tags,
+        settingsFile: settings.file,
+        lookedUp: existingVault,
     });
 
     const sp = settings.servicePrincipal;
@@ -89,9 +140,10 @@ function main(): Record<string, unknown> {
             ? {
                   mode: "create",
                   displayName: sp.displayName,
-                  owners: [deployer.objectId],
+                  owners: deployers.owners,
                   secretValidDays: sp.secretValidDays,
                   rotationDays: sp.rotationDays,
+                  overlapDays: sp.overlapDays,
               }
             : { mode: "existing", clientId: sp.clientId, objectId: sp.objectId, clientSecret: pulumi.secret(sp.clientSecret) },
     );
@@ -104,7 +156,7 @@ function main(): Record<string, unknown> {
         subscriptionId: deployer.subscriptionId,
         permissionModel: settings.keyVault.permissionModel,
         readerObjectId: settings.keyVault.grantReader ? identity.objectId : undefined,
-        writerObjectId: settings.keyVault.grantDeployer ? deployer.objectId : undefined,
+        writers: settings.keyVault.grantDeployer ? deployers.writers : [],
         usage: model.usage,
         retainOnDelete: settings.adopt,
     });
@@ -131,6 +183,7 @@ function main(): Record<string, unknown> {
     const kubernetes = new Provider("kubernetes", {
         kubeconfig: kubeconfig !== undefined ? pulumi.secret(kubeconfig) : undefined,
         context: kubernetesConfig.get("context"),
+        clusterIdentifier: clusterIdentifier(settings),
         upsertExistingObjects: true,
         enableSecretMutable: true,
     });
@@ -140,7 +193,6 @@ function main(): Record<string, unknown> {
         namespace: settings.cluster.namespace,
         clientId: identity.clientId,
         clientSecret: identity.clientSecret,
-        adopt: settings.adopt,
     });
 
     const extension = csi.install
@@ -212,6 +264,8 @@ function main(): Record<string, unknown> {
     const servicePrincipalClientId = identity.clientId;
     const servicePrincipalObjectId = identity.objectId;
     const passwordExpiresAt = identity.passwordExpiresAt;
+    /** The previous password, still valid during the rotation overlap. */
+    const previousPasswordExpiresAt = identity.previousPasswordExpiresAt;
     const passwordRotationDueAt = identity.rotationDueAt;
     /** Whole days until the SP password expires, as of this run (an output only: never an input). */
     const passwordDaysToExpiry = identity.passwordExpiresAt.apply((end) => {
@@ -239,6 +293,7 @@ function main(): Record<string, unknown> {
         servicePrincipalClientId,
         servicePrincipalObjectId,
         passwordExpiresAt,
+        previousPasswordExpiresAt,
         passwordRotationDueAt,
         passwordDaysToExpiry,
         namespace,

@@ -44,6 +44,7 @@ const servicePrincipalSchema = strictObject({
     displayName: z.string().min(1, "must not be empty").max(120, "must be at most 120 characters").optional(),
     secretValidDays: intRange(1, 730).default(INIT_DEFAULTS.secretValidDays),
     rotationDays: intRange(1, 729).default(180),
+    overlapDays: intRange(1, 365).default(7),
     clientId: ruled(rules.guid).optional(),
     objectId: ruled(rules.guid).optional(),
     clientSecret: z.string().min(1, "must not be empty").optional(),
@@ -63,12 +64,25 @@ const clusterSchema = strictObject({
     namespace: ruled(rules.dns1123Label).default(INIT_DEFAULTS.namespace),
     arcClusterName: ruled(rules.arcClusterName).optional(),
     arcResourceGroupName: ruled(rules.resourceGroupName).optional(),
+    identifier: z.string().min(1, "must not be empty").max(253, "must be at most 253 characters").optional(),
     csiDriver: csiDriverSchema.default(() => csiDriverSchema.parse({})),
 });
 
 const defaultSecretSchema = strictObject({
     name: ruled(rules.vaultObjectName).default(INIT_DEFAULTS.defaultSecretName),
-    source: z.enum(["generated", "existing"]).default("generated"),
+    /** Default: `existing` for an existing vault (init made the secret there), else `generated`. */
+    source: z.enum(["generated", "existing"]).optional(),
+});
+
+/** Kinds of Entra principal a role assignment names (Azure's `principalType`). */
+export const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal"] as const;
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+
+const deployerSchema = strictObject({
+    objectId: ruled(rules.guid),
+    type: z.enum(PRINCIPAL_TYPES),
+    /** A label for messages and the plan, e.g. "github-actions". */
+    name: z.string().min(1, "must not be empty").max(120, "must be at most 120 characters").optional(),
 });
 
 const settingsShape = {
@@ -80,6 +94,7 @@ const settingsShape = {
     servicePrincipal: servicePrincipalSchema.default(() => servicePrincipalSchema.parse({})),
     cluster: clusterSchema.default(() => clusterSchema.parse({})),
     defaultSecret: defaultSecretSchema.default(() => defaultSecretSchema.parse({})),
+    deployers: z.array(deployerSchema).min(1, "must list at least one principal (or remove the key to use the deploying identity)").optional(),
     secretValues: z.record(z.string(), z.string({ error: "must be a string value set with --secret" })).default({}),
 };
 
@@ -98,6 +113,8 @@ export type ServicePrincipalSettings =
           displayName: string;
           secretValidDays: number;
           rotationDays: number;
+          /** Days the previous password must stay valid after the new one is written. */
+          overlapDays: number;
       }
     | {
           /** Bring your own: nothing is created in Entra ID. */
@@ -107,6 +124,13 @@ export type ServicePrincipalSettings =
           /** Plaintext, only to be wrapped with `pulumi.secret` at the edge. */
           clientSecret: string;
       };
+
+/** A principal that deploys the stack. */
+export interface Deployer {
+    objectId: string;
+    type: PrincipalType;
+    name?: string;
+}
 
 /** Validated, defaulted stack settings. */
 export interface StackSettings {
@@ -133,7 +157,13 @@ export interface StackSettings {
     cluster: Omit<ParsedSettings["cluster"], "csiDriver"> & {
         csiDriver: ParsedSettings["cluster"]["csiDriver"] & { install: boolean };
     };
-    defaultSecret: ParsedSettings["defaultSecret"];
+    defaultSecret: { name: string; source: "generated" | "existing" };
+    /**
+     * The principals that run `pulumi up` (CI, a break-glass group): they own the app
+     * registration and get the vault writer grant. Undefined: the identity running the program
+     * (`getClientConfig`), which the program warns about.
+     */
+    deployers?: Deployer[];
     /** Plaintext values of catalog secrets (source `config`); never log this object. */
     secretValues: Record<string, string>;
 }
@@ -156,6 +186,8 @@ export interface RawStackConfig {
 }
 
 const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "defaultSecret", "secretValues"]);
+/** Keys whose value is a list (Pulumi hands it over as JSON text). */
+const LIST_KEYS = new Set(["deployers"]);
 const SECRET_PATHS = [/^secretValues\./, /^servicePrincipal\.clientSecret$/];
 
 /**
@@ -219,6 +251,19 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
                 continue;
             }
             decoded[key] = value;
+        } else if (LIST_KEYS.has(key)) {
+            let value: unknown;
+            try {
+                value = JSON.parse(text);
+            } catch {
+                value = text;
+            }
+            if (!Array.isArray(value)) {
+                problems.push({ file, path: fullKey, rule: "must be a list (see README, Stack settings)" });
+                broken.add(key);
+                continue;
+            }
+            decoded[key] = value;
         } else if (key === "protect" || key === "adopt") {
             if (text === "true" || text === "false") decoded[key] = text === "true";
             else decoded[key] = text;
@@ -242,6 +287,36 @@ export function editDistance(a: string, b: string): number {
         }
     }
     return row[b.length];
+}
+
+/**
+ * The two-slot password rotation's rules (see components/identity/ServicePrincipal.ts): a new
+ * password every `rotationDays`, alternating between two slots, so the previous one lives on
+ * until its slot is reissued `rotationDays` later. It must outlive the overlap, and the new one
+ * must exist before the old one expires.
+ */
+export function passwordOverlapProblem(
+    secretValidDays: number,
+    rotationDays: number,
+    overlapDays: number,
+): { path: string; rule: string; value: string } | undefined {
+    if (overlapDays > rotationDays) {
+        return {
+            path: "servicePrincipal.overlapDays",
+            rule: `must be at most rotationDays (${rotationDays}): the previous password's slot is reissued at the next rotation`,
+            value: String(overlapDays),
+        };
+    }
+    if (rotationDays + overlapDays > secretValidDays) {
+        return {
+            path: "servicePrincipal.rotationDays",
+            rule:
+                `rotationDays + overlapDays (${rotationDays} + ${overlapDays}) must be at most secretValidDays (${secretValidDays}) ` +
+                `so that the previous password is still valid for the whole overlap`,
+            value: String(rotationDays),
+        };
+    }
+    return undefined;
 }
 
 /**
@@ -298,18 +373,14 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         }
         servicePrincipal = { mode: "existing", clientId: sp.clientId!, objectId: sp.objectId!, clientSecret: sp.clientSecret! };
     } else if (parsed.servicePrincipal) {
-        if (sp.rotationDays >= sp.secretValidDays) {
-            at(
-                "servicePrincipal.rotationDays",
-                `must be less than secretValidDays (${sp.secretValidDays}) so that the new password exists before the old one expires`,
-                String(sp.rotationDays),
-            );
-        }
+        const overlapProblem = passwordOverlapProblem(sp.secretValidDays, sp.rotationDays, sp.overlapDays);
+        if (overlapProblem) at(overlapProblem.path, overlapProblem.rule, overlapProblem.value);
         servicePrincipal = {
             mode: "create",
             displayName: sp.displayName ?? `aio-secrets-${raw.project}-${raw.stack}`,
             secretValidDays: sp.secretValidDays,
             rotationDays: sp.rotationDays,
+            overlapDays: sp.overlapDays,
         };
     }
 
@@ -381,7 +452,13 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             },
             servicePrincipal,
             cluster: { ...cluster, csiDriver: { ...cluster.csiDriver, install } },
-            defaultSecret: parsed.defaultSecret,
+            defaultSecret: {
+                name: parsed.defaultSecret.name,
+                // init made the default secret in the vault it was given; azure-native refuses to
+                // create a secret that exists, so an existing vault mounts it unless told otherwise.
+                source: parsed.defaultSecret.source ?? (parsed.keyVault.existing ? "existing" : "generated"),
+            },
+            deployers: parsed.deployers,
             secretValues,
         },
     };

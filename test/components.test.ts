@@ -1,7 +1,7 @@
 import type * as pulumiTypes from "@pulumi/pulumi";
 import type { RecordedResource } from "../tools/harness";
 import { inputAt, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
-import { readerPermissions, writerPermissions, KEY_VAULT_ROLES, VaultUsage } from "../components/access/permissions";
+import { readerPermissions, roleAssignmentName, writerPermissions, KEY_VAULT_ROLES, VaultUsage } from "../components/access/permissions";
 import { contentHash, renderSpcObjects, SpcObject } from "../components/spc/render";
 import { restartAnnotationKey } from "../components/spc/SecretProviderClass";
 import { plaintextPaths } from "./helpers";
@@ -85,8 +85,12 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
             return { objectId: "bbbbbbbb-0000-4000-a000-000000000003" };
         case "azuread:index/applicationPassword:ApplicationPassword":
             return { value: envelope(`password-of-${name}`), endDate: inputs.endDate };
-        case "time:index/rotating:Rotating":
-            return { rfc3339: "2026-01-01T00:00:00Z", rotationRfc3339: "2026-06-30T00:00:00Z" };
+        case "time:index/rotating:Rotating": {
+            // The base is the given one, else "now" (a fixed day here); rotation = base + days.
+            const base = typeof inputs.rfc3339 === "string" ? inputs.rfc3339 : "2026-01-01T00:00:00Z";
+            const due = new Date(Date.parse(base) + Number(inputs.rotationDays) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
+            return { rfc3339: base, rotationRfc3339: due };
+        }
         case "random:index/randomPassword:RandomPassword":
             return { result: envelope(`random-of-${name}`) };
         case "random:index/randomBytes:RandomBytes":
@@ -97,6 +101,8 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
 }
 
 let loaded: { pulumi: Pulumi; harness: typeof import("../tools/harness") } | undefined;
+/** What the lookup of an existing vault finds (`enableRbacAuthorization`); tests may change it. */
+let lookedUpVaultRbac: boolean | undefined;
 
 async function setup(): Promise<Env> {
     // One module registry for the file (loading the providers is the slow part); each test
@@ -111,6 +117,7 @@ async function setup(): Promise<Env> {
         };
     }
     const { pulumi, harness } = loaded;
+    lookedUpVaultRbac = undefined;
     const ids = new Map<string, string>();
     const calls: Env["calls"] = [];
     await pulumi.runtime.setMocks(
@@ -124,7 +131,11 @@ async function setup(): Promise<Env> {
             call: (args) => {
                 calls.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
                 if (args.token === "azure-native:keyvault:getVault") {
-                    return { id: VAULT_ID, name: args.inputs.vaultName, properties: { tenantId: TENANT, vaultUri: "https://kv-test-01.vault.azure.net/" } };
+                    return {
+                        id: VAULT_ID,
+                        name: args.inputs.vaultName,
+                        properties: { tenantId: TENANT, vaultUri: "https://kv-test-01.vault.azure.net/", enableRbacAuthorization: lookedUpVaultRbac },
+                    };
                 }
                 return {};
             },
@@ -368,12 +379,13 @@ describe("VaultAccess", () => {
         readerObjectId: "bbbbbbbb-0000-4000-a000-000000000003",
     };
     const WRITER = "cccccccc-0000-4000-a000-000000000004";
+    const GROUP = "dddddddd-0000-4000-a000-000000000005";
 
     test("access policy mode: reader and writer policies with the permissions of permissions.ts, no role assignment", async () => {
         const env = await setup();
         const { VaultAccess } = load<VaultAccessModule>("../components/access/VaultAccess");
         const usage: VaultUsage = { mountsKeys: true, mountsCerts: false, writesKeys: true };
-        const c = new VaultAccess("access", { ...base, permissionModel: "accessPolicy", writerObjectId: WRITER, usage });
+        const c = new VaultAccess("access", { ...base, permissionModel: "accessPolicy", writers: [{ objectId: WRITER, type: "User" }], usage });
         await env.settle(c);
         expect(env.of("azure-native:authorization:RoleAssignment")).toHaveLength(0);
         const policies = env.of("azure-native:keyvault:AccessPolicy");
@@ -390,6 +402,26 @@ describe("VaultAccess", () => {
         expect(c.grants).toHaveLength(2);
     });
 
+    test("access policies on one vault are written one after another, each replaced delete-first", async () => {
+        const env = await setup();
+        const { VaultAccess } = load<VaultAccessModule>("../components/access/VaultAccess");
+        const writers = [
+            { objectId: WRITER, type: "ServicePrincipal" as const, key: WRITER },
+            { objectId: GROUP, type: "Group" as const, key: GROUP },
+        ];
+        const c = new VaultAccess("access", { ...base, permissionModel: "accessPolicy", writers, usage: NO_USAGE });
+        await env.settle(c);
+        const policies = env.of("azure-native:keyvault:AccessPolicy");
+        expect(policies.map((p) => p.name)).toEqual(["access-reader", `access-writer-${WRITER}`, `access-writer-${GROUP}`]);
+        // A chain: each policy waits for the one before, so no two writes to the vault overlap.
+        expect(policies[0].dependsOn).toEqual([]);
+        expect(policies[1].dependsOn).toEqual([policies[0].urn]);
+        expect(policies[2].dependsOn).toEqual([policies[1].urn]);
+        for (const p of policies) expect(p.deleteBeforeReplace).toBe(true);
+        expect(inputAt(policies[2].inputs, "policy.objectId")).toBe(GROUP);
+        expect(c.lastVaultWrite).toBe(c.grants[2]);
+    });
+
     test("access policy mode without a writer: only the reader policy, as init", async () => {
         const env = await setup();
         const { VaultAccess } = load<VaultAccessModule>("../components/access/VaultAccess");
@@ -400,11 +432,11 @@ describe("VaultAccess", () => {
         expect(inputAt(policies[0].inputs, "policy.permissions")).toEqual({ secrets: ["get", "list"], keys: [], certificates: [], storage: [] });
     });
 
-    test("rbac mode: role assignments scoped exactly to the vault, the reader as a ServicePrincipal", async () => {
+    test("rbac mode: role assignments scoped exactly to the vault, each naming its principal type, with deterministic names", async () => {
         const env = await setup();
         const { VaultAccess } = load<VaultAccessModule>("../components/access/VaultAccess");
         const usage: VaultUsage = { mountsKeys: true, mountsCerts: true, writesKeys: false };
-        const c = new VaultAccess("access", { ...base, permissionModel: "rbac", writerObjectId: WRITER, usage });
+        const c = new VaultAccess("access", { ...base, permissionModel: "rbac", writers: [{ objectId: WRITER, type: "ServicePrincipal" }], usage });
         await env.settle(c);
         expect(env.of("azure-native:keyvault:AccessPolicy")).toHaveLength(0);
         const roles = env.of("azure-native:authorization:RoleAssignment");
@@ -417,11 +449,14 @@ describe("VaultAccess", () => {
             const prefix = `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/`;
             expect(roleDefinitionId.startsWith(prefix)).toBe(true);
             expect(roleDefinitionId.slice(prefix.length)).toMatch(GUID);
-        }
-        for (const r of roles.filter((x) => x.name.startsWith("access-reader-"))) {
-            expect(inputAt(r.inputs, "principalId")).toBe(base.readerObjectId);
+            // Azure would assume User and answer UnmatchedPrincipalType for a service principal.
             expect(inputAt(r.inputs, "principalType")).toBe("ServicePrincipal");
+            expect(inputAt(r.inputs, "roleAssignmentName")).toBe(
+                roleAssignmentName(VAULT_ID, String(inputAt(r.inputs, "principalId")), roleDefinitionId),
+            );
+            expect(r.deleteBeforeReplace).toBe(true);
         }
+        for (const r of roles.filter((x) => x.name.startsWith("access-reader-"))) expect(inputAt(r.inputs, "principalId")).toBe(base.readerObjectId);
         const secretsUser = env.named("access-reader-secretsUser");
         expect(String(inputAt(secretsUser.inputs, "roleDefinitionId")).endsWith(`/${KEY_VAULT_ROLES.secretsUser.id}`)).toBe(true);
         const officer = env.named("access-writer-secretsOfficer");
@@ -430,10 +465,26 @@ describe("VaultAccess", () => {
         expect(c.grants).toHaveLength(4);
     });
 
+    test("rbac mode: a group and a user deployer keep their own types and names", async () => {
+        const env = await setup();
+        const { VaultAccess } = load<VaultAccessModule>("../components/access/VaultAccess");
+        const writers = [
+            { objectId: WRITER, type: "User" as const, key: WRITER },
+            { objectId: GROUP, type: "Group" as const, key: GROUP },
+        ];
+        const c = new VaultAccess("access", { ...base, readerObjectId: undefined, permissionModel: "rbac", writers, usage: NO_USAGE });
+        await env.settle(c);
+        expect(inputAt(env.named(`access-writer-${WRITER}-secretsOfficer`).inputs, "principalType")).toBe("User");
+        expect(inputAt(env.named(`access-writer-${GROUP}-secretsOfficer`).inputs, "principalType")).toBe("Group");
+        expect(() => new VaultAccess("again", { ...base, permissionModel: "rbac", writers: [writers[0], writers[0]], usage: NO_USAGE })).toThrow(
+            /two writers share the key/,
+        );
+    });
+
     test("rbac mode without a writer: no writer assignment", async () => {
         const env = await setup();
         const { VaultAccess } = load<VaultAccessModule>("../components/access/VaultAccess");
-        const c = new VaultAccess("access", { ...base, permissionModel: "rbac", writerObjectId: undefined, usage: NO_USAGE });
+        const c = new VaultAccess("access", { ...base, permissionModel: "rbac", writers: [], usage: NO_USAGE });
         await env.settle(c);
         const roles = env.of("azure-native:authorization:RoleAssignment");
         expect(roles.map((r) => r.name)).toEqual(["access-reader-secretsUser"]);
@@ -467,7 +518,7 @@ describe("ServicePrincipal", () => {
         expect(() => new ServicePrincipal("identity", { mode: "existing", clientId: "x", objectId: "y" })).toThrow(/clientId, objectId and clientSecret/);
     });
 
-    test("create mode declares Application, ServicePrincipal, Rotating and ApplicationPassword, wired by id", async () => {
+    test("create mode declares Application, ServicePrincipal, two rotating password slots, wired by id", async () => {
         const env = await setup();
         const { ServicePrincipal } = load<ServicePrincipalModule>("../components/identity/ServicePrincipal");
         const c = new ServicePrincipal("identity", { mode: "create", displayName: "aio-secrets-test", secretValidDays: 365, rotationDays: 180 });
@@ -477,7 +528,9 @@ describe("ServicePrincipal", () => {
             [
                 "azuread:index/application:Application",
                 "azuread:index/applicationPassword:ApplicationPassword",
+                "azuread:index/applicationPassword:ApplicationPassword",
                 "azuread:index/servicePrincipal:ServicePrincipal",
+                "time:index/rotating:Rotating",
                 "time:index/rotating:Rotating",
             ].sort(),
         );
@@ -486,17 +539,39 @@ describe("ServicePrincipal", () => {
         expect(inputAt(app.inputs, "signInAudience")).toBe("AzureADMyOrg");
         const sp = env.named("identity-sp");
         expect(inputAt(sp.inputs, "clientId")).toBe("aaaaaaaa-0000-4000-a000-000000000001");
-        const password = env.named("identity-password");
-        // applicationId is the Application's id (/applications/...), not its client id.
-        expect(inputAt(password.inputs, "applicationId")).toBe(env.ids.get("identity-app"));
-        expect(inputAt(password.inputs, "applicationId")).not.toBe("aaaaaaaa-0000-4000-a000-000000000001");
-        expect(inputAt(password.inputs, "rotateWhenChanged")).toEqual({ rotation: env.ids.get("identity-rotation") });
-        expect(inputAt(password.inputs, "endDate")).toBe("2027-01-01T00:00:00Z");
-        expect(inputAt(env.named("identity-rotation").inputs, "rotationDays")).toBe(180);
+        for (const slot of ["a", "b"]) {
+            const password = env.named(`identity-password-${slot}`);
+            // applicationId is the Application's id (/applications/...), not its client id.
+            expect(inputAt(password.inputs, "applicationId")).toBe(env.ids.get("identity-app"));
+            expect(inputAt(password.inputs, "rotateWhenChanged")).toEqual({ rotation: env.ids.get(`identity-rotation-${slot}`) });
+            // Each slot is reissued every other rotation.
+            expect(inputAt(env.named(`identity-rotation-${slot}`).inputs, "rotationDays")).toBe(360);
+        }
+        // Slot b runs half a period after slot a, and keeps its own rhythm once created.
+        const rotationB = env.named("identity-rotation-b");
+        expect(inputAt(rotationB.inputs, "rfc3339")).toBe("2026-06-30T00:00:00Z");
+        expect(rotationB.ignoreChanges).toEqual(["rfc3339"]);
+        expect(inputAt(env.named("identity-password-a").inputs, "endDate")).toBe("2027-01-01T00:00:00Z");
+        expect(inputAt(env.named("identity-password-b").inputs, "endDate")).toBe("2027-06-30T00:00:00Z");
+        // One password write at a time on the application.
+        expect(env.named("identity-password-b").dependsOn).toContain(env.named("identity-password-a").urn);
+        // The newest slot (b) is active; a stays valid: nothing is deleted when they switch.
+        expect(await resolved(c.passwordExpiresAt)).toBe("2027-06-30T00:00:00Z");
+        expect(await resolved(c.previousPasswordExpiresAt)).toBe("2027-01-01T00:00:00Z");
+        expect(await resolved(c.rotationDueAt)).toBe("2026-12-27T00:00:00Z");
         expect(await resolved(c.objectId)).toBe("bbbbbbbb-0000-4000-a000-000000000003");
         expect(await resolved(c.clientId)).toBe("aaaaaaaa-0000-4000-a000-000000000001");
         expect(await env.pulumi.isSecret(c.clientSecret)).toBe(true);
+        expect(await resolved(c.clientSecret)).toBe("password-of-identity-password-b");
         for (const r of env.resources) expect(r.parent === undefined || r.parent === env.named("identity").urn).toBe(true);
+    });
+
+    test("create mode refuses an overlap the slots cannot give", async () => {
+        await setup();
+        const { ServicePrincipal } = load<ServicePrincipalModule>("../components/identity/ServicePrincipal");
+        expect(
+            () => new ServicePrincipal("identity", { mode: "create", displayName: "x", secretValidDays: 30, rotationDays: 25, overlapDays: 7 }),
+        ).toThrow(/overlapDays/);
     });
 
     test("create mode without a display name throws", async () => {

@@ -78,7 +78,12 @@ describe("MQ vault references", () => {
     test("mqResources are applied in the AIO namespace with keyVaultRef replaced by the block", () => {
         const authn = byName(run, "mq-brokerauthentication-authn");
         expect(authn.type).toBe("kubernetes:mq.iotoperations.azure.com/v1beta1:BrokerAuthentication");
-        expect(inputAt(authn.inputs, "metadata")).toEqual({ name: "authn", namespace: "azure-iot-operations" });
+        expect(inputAt(authn.inputs, "metadata")).toEqual({
+            name: "authn",
+            namespace: "azure-iot-operations",
+            // Fixed names that may exist already: force-applied.
+            annotations: { "pulumi.com/patchForce": "true" },
+        });
         expect(inputAt(authn.inputs, "spec")).toEqual({
             listenerRef: ["listener"],
             authenticationMethods: [{ usernamePassword: { keyVault: { vault: VAULT, vaultSecret: { name: "broker-password", version: "" } } } }],
@@ -202,9 +207,16 @@ describe("adopting a cluster set up by az iot ops init (Pulumi.adopt.yaml)", () 
         expect(names(adopt)).toEqual(names(fresh));
     });
 
-    test("a fresh stack neither forces field ownership nor retains its SPCs", () => {
+    test("a fresh stack also force-applies every fixed-name object (init may have made it) but does not retain its SPCs", () => {
         const spc = byName(fresh, "spc-aio-default-spc-spc");
         expect(spc.retainOnDelete).toBe(false);
-        expect(inputAt(spc.inputs, "metadata.annotations")).toBeUndefined();
+        const fixedNames = fresh.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
+        expect(fixedNames.length).toBeGreaterThan(5);
+        for (const r of fixedNames) {
+            const annotations = inputAt(r.inputs, "metadata.annotations") as Record<string, string> | undefined;
+            expect({ name: r.name, force: annotations?.["pulumi.com/patchForce"] }).toEqual({ name: r.name, force: "true" });
+        }
+        // The credential Secret is never deleted by the stack, adopted or not.
+        expect(byName(fresh, "cluster-sp-secret").retainOnDelete).toBe(true);
     });
 });

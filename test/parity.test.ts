@@ -191,7 +191,7 @@ describe("credential Secret aio-akv-sp (secret-aio-akv-sp.yaml)", () => {
         const clientsecret = isEnvelope(stringData) ? stringData : (leaf as Record<string, unknown>).clientsecret;
         expect(isEnvelope(clientsecret)).toBe(true);
         expect((clientsecret as Record<string, unknown>)[SECRET_SIG_KEY]).toBe(SECRET_SIG);
-        expect(inputAt(secret.inputs, "stringData.clientsecret")).toBe("mock-password-value-identity-password");
+        expect(inputAt(secret.inputs, "stringData.clientsecret")).toBe("mock-password-value-identity-password-b");
     });
 });
 

@@ -80,11 +80,15 @@ describe("settings decide the shape", () => {
         const a = await runStack({ stack: "dev", mode: "up" });
         await new Promise((r) => setTimeout(r, 1100));
         const b = await runStack({ stack: "dev", mode: "up" });
-        const end = (run: typeof a) => inputAt(byName(run, "identity-password").inputs, "endDate");
-        expect(end(a)).toBe("2027-01-01T00:00:00Z"); // mock rotation base 2026-01-01 + 365 days
-        expect(end(b)).toBe(end(a));
-        expect(a.outputs.passwordExpiresAt).toBe("2027-01-01T00:00:00Z");
-        expect(inputAt(byName(a, "identity-password").inputs, "applicationId")).toMatch(/^\/applications\//);
+        const end = (run: typeof a, slot: string) => inputAt(byName(run, `identity-password-${slot}`).inputs, "endDate");
+        expect(end(a, "a")).toBe("2027-01-01T00:00:00Z"); // mock rotation base 2026-01-01 + 365 days
+        expect(end(a, "b")).toBe("2027-06-30T00:00:00Z"); // slot b: half a rotation period (360 days) later
+        expect(end(b, "a")).toBe(end(a, "a"));
+        expect(end(b, "b")).toBe(end(a, "b"));
+        // Slot b holds the newest password; slot a's stays valid through the overlap.
+        expect(a.outputs.passwordExpiresAt).toBe("2027-06-30T00:00:00Z");
+        expect(a.outputs.previousPasswordExpiresAt).toBe("2027-01-01T00:00:00Z");
+        expect(inputAt(byName(a, "identity-password-a").inputs, "applicationId")).toMatch(/^\/applications\//);
     });
 
     test("RBAC mode assigns vault-scoped roles instead of access policies", async () => {

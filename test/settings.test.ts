@@ -92,7 +92,23 @@ describe("defaults (what az iot ops init did)", () => {
             displayName: "aio-secrets-aio-secrets-dev",
             secretValidDays: 365,
             rotationDays: 180,
+            overlapDays: 7,
         });
+    });
+
+    test("no deployers: the identity running the program (the program warns)", () => {
+        expect(s().deployers).toBeUndefined();
+    });
+
+    test("the default secret is generated in a vault the stack creates", () => {
+        expect(s().defaultSecret).toEqual({ name: "azure-iot-operations", source: "generated" });
+    });
+
+    test("an existing vault mounts the default secret init made instead of creating it", () => {
+        expect(settingsOf(rawConfig({ keyVault: { ...KV, existing: true } })).defaultSecret).toEqual({ name: "azure-iot-operations", source: "existing" });
+        expect(
+            settingsOf(rawConfig({ keyVault: { ...KV, existing: true }, defaultSecret: { source: "generated" } })).defaultSecret.source,
+        ).toBe("generated");
     });
 
     test("no secret values", () => {
@@ -117,7 +133,7 @@ describe("defaults (what az iot ops init did)", () => {
         expect(settings.keyVault).toMatchObject({ permissionModel: "rbac", softDeleteRetentionDays: 30, purgeProtection: false, existing: true });
         expect(settings.cluster.namespace).toBe("aio");
         expect(settings.cluster.csiDriver).toMatchObject({ version: "1.6.0", rotationPollInterval: "30m", syncSecret: true, enableSecretRotation: false, install: true });
-        expect(settings.servicePrincipal).toEqual({ mode: "create", displayName: "my-sp", secretValidDays: 90, rotationDays: 60 });
+        expect(settings.servicePrincipal).toEqual({ mode: "create", displayName: "my-sp", secretValidDays: 90, rotationDays: 60, overlapDays: 7 });
         expect(settings.defaultSecret).toEqual({ name: "my-default", source: "existing" });
         expect(settings.tenantId).toBe(GUID_A);
     });
@@ -289,7 +305,7 @@ describe("tenantId, namespace, durations, version", () => {
 describe("unknown keys", () => {
     test("at the top level, listing the allowed keys", () => {
         expect(messages(rawConfig({ keyVault: KV, keyvault: { name: "x" } }))).toEqual([
-            "Pulumi.dev.yaml: aio-secrets:keyvault: unknown key; allowed keys here: environment, tenantId, protect, adopt, keyVault, servicePrincipal, cluster, defaultSecret, secretValues",
+            "Pulumi.dev.yaml: aio-secrets:keyvault: unknown key; allowed keys here: environment, tenantId, protect, adopt, keyVault, servicePrincipal, cluster, defaultSecret, deployers, secretValues",
         ]);
     });
 
@@ -372,21 +388,21 @@ describe("service principal", () => {
     });
 
     test.each([
-        [180, 365, false],
-        [364, 365, false],
-        [365, 365, true],
-        [400, 365, true],
-        [30, 30, true],
-        [29, 30, false],
-    ])("rotationDays %p with secretValidDays %p: error %p", (rotationDays, secretValidDays, error) => {
-        const result = parseStackSettings(rawConfig({ keyVault: KV, servicePrincipal: { rotationDays, secretValidDays } }));
-        if (!error) {
+        // rotationDays, secretValidDays, overlapDays, expected problem
+        [180, 365, 7, undefined],
+        [358, 365, 7, undefined],
+        [359, 365, 7, "aio-secrets:servicePrincipal.rotationDays 359: rotationDays + overlapDays (359 + 7) must be at most secretValidDays (365) so that the previous password is still valid for the whole overlap"],
+        [365, 365, 7, "aio-secrets:servicePrincipal.rotationDays 365: rotationDays + overlapDays (365 + 7) must be at most secretValidDays (365) so that the previous password is still valid for the whole overlap"],
+        [20, 30, 10, undefined],
+        [20, 30, 11, "aio-secrets:servicePrincipal.rotationDays 20: rotationDays + overlapDays (20 + 11) must be at most secretValidDays (30) so that the previous password is still valid for the whole overlap"],
+        [5, 30, 6, "aio-secrets:servicePrincipal.overlapDays 6: must be at most rotationDays (5): the previous password's slot is reissued at the next rotation"],
+    ])("rotationDays %p, secretValidDays %p, overlapDays %p", (rotationDays, secretValidDays, overlapDays, expected) => {
+        const result = parseStackSettings(rawConfig({ keyVault: KV, servicePrincipal: { rotationDays, secretValidDays, overlapDays } }));
+        if (expected === undefined) {
             expect(result.problems).toEqual([]);
-            expect(result.settings?.servicePrincipal).toMatchObject({ mode: "create", rotationDays, secretValidDays });
+            expect(result.settings?.servicePrincipal).toMatchObject({ mode: "create", rotationDays, secretValidDays, overlapDays });
         } else {
-            expect(result.problems.map(formatProblem)).toEqual([
-                `Pulumi.dev.yaml: aio-secrets:servicePrincipal.rotationDays ${rotationDays}: must be less than secretValidDays (${secretValidDays}) so that the new password exists before the old one expires`,
-            ]);
+            expect(result.problems.map(formatProblem)).toEqual([`Pulumi.dev.yaml: ${expected}`]);
         }
     });
 
@@ -621,5 +637,33 @@ describe("problems are collected, not first-only", () => {
     test("a broken keyVault does not hide the Arc cross-field problem", () => {
         const paths = parseStackSettings(rawConfig({ keyVault: { name: "x" }, cluster: { arcClusterName: "arc" } })).problems.map((p) => p.path);
         expect(paths).toEqual(expect.arrayContaining(["aio-secrets:keyVault.name", "aio-secrets:keyVault.resourceGroupName", "aio-secrets:cluster.arcResourceGroupName"]));
+    });
+});
+
+describe("deployers and cluster identifier", () => {
+    test("deployers: object id and principal type, several allowed", () => {
+        const deployers = [
+            { objectId: GUID_A, type: "ServicePrincipal", name: "github-actions" },
+            { objectId: GUID_B, type: "Group" },
+        ];
+        expect(settingsOf(rawConfig({ keyVault: KV, deployers })).deployers).toEqual(deployers);
+    });
+
+    test("deployers: type must be one Azure knows, object id a GUID, list not empty", () => {
+        expect(messages(rawConfig({ keyVault: KV, deployers: [{ objectId: "ci", type: "App" }] }))).toEqual([
+            'Pulumi.dev.yaml: aio-secrets:deployers[0].objectId "ci": must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)',
+            'Pulumi.dev.yaml: aio-secrets:deployers[0].type "App": must be one of User, Group, ServicePrincipal',
+        ]);
+        expect(messages(rawConfig({ keyVault: KV, deployers: [] }))).toEqual([
+            "Pulumi.dev.yaml: aio-secrets:deployers (a list): must list at least one principal (or remove the key to use the deploying identity)",
+        ]);
+        expect(messages(rawConfig({ keyVault: KV, deployers: { objectId: GUID_A } as unknown as unknown[] }))).toEqual([
+            "Pulumi.dev.yaml: aio-secrets:deployers: must be a list (see README, Stack settings)",
+        ]);
+    });
+
+    test("cluster.identifier is taken as given", () => {
+        expect(settingsOf(rawConfig({ keyVault: KV, cluster: { identifier: "edge-07" } })).cluster.identifier).toBe("edge-07");
+        expect(onlyProblem(rawConfig({ keyVault: KV, cluster: { identifier: "" } })).rule).toBe("must not be empty");
     });
 });

@@ -39,6 +39,11 @@ export interface RunOptions {
     configOverrides?: Record<string, string>;
     /** Default `preview`. */
     mode?: MockMode;
+    /**
+     * What the lookup of an existing vault finds. Default: a vault whose permission model is
+     * the one the stack file configures.
+     */
+    existingVault?: { enableRbacAuthorization?: boolean };
     /** Value of getClientConfig in `up` mode and of deployer placeholders. */
     deployer?: { tenantId?: string; objectId?: string; clientId?: string; subscriptionId?: string };
 }
@@ -54,6 +59,10 @@ export interface RecordedResource {
     inputs: Record<string, unknown>;
     protect: boolean;
     retainOnDelete: boolean;
+    /** A replacement deletes the old resource before creating the new one. */
+    deleteBeforeReplace: boolean;
+    /** Input paths whose changes the engine ignores. */
+    ignoreChanges: string[];
     dependsOn: string[];
     /** Provider reference (`urn::id`), when one was given. */
     provider?: string;
@@ -122,6 +131,16 @@ function versionOf(value: unknown): string {
 
 type MockArgs = pulumiTypes.runtime.MockResourceArgs;
 
+/** Whether the stack file's `keyVault` section (JSON text) asks for Azure RBAC. */
+function configuredRbac(keyVaultJson: string | undefined): boolean {
+    try {
+        const parsed: unknown = JSON.parse(keyVaultJson ?? "{}");
+        return parsed !== null && typeof parsed === "object" && (parsed as Record<string, unknown>).permissionModel === "rbac";
+    } catch {
+        return false;
+    }
+}
+
 /** Computed outputs a real provider would return, made up deterministically (`up` mode). */
 function computedState(args: MockArgs, opts: RunOptions): { id: string; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
@@ -159,7 +178,7 @@ function computedState(args: MockArgs, opts: RunOptions): { id: string; state: R
                 state: { ...inputs, keyId: fakeGuid(`key-${args.name}`), value: secretEnvelope(`mock-password-value-${args.name}`) },
             };
         case "time:index/rotating:Rotating": {
-            const base = "2026-01-01T00:00:00Z";
+            const base = typeof inputs.rfc3339 === "string" ? inputs.rfc3339 : "2026-01-01T00:00:00Z";
             const due = new Date(Date.parse(base) + Number(inputs.rotationDays ?? 0) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
             return { id: base, state: { ...inputs, rfc3339: base, rotationRfc3339: due } };
         }
@@ -182,6 +201,8 @@ interface RegisterRequest {
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getProtect(): boolean;
     getRetainondelete(): boolean;
+    getDeletebeforereplace(): boolean;
+    getIgnorechangesList(): string[];
     getDependenciesList(): string[];
     getProvider(): string;
 }
@@ -211,6 +232,8 @@ export function installRecorder(pulumi: typeof pulumiTypes): { resources: Record
                     inputs: req.getObject()?.toJavaScript() ?? {},
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
+                    deleteBeforeReplace: req.getDeletebeforereplace() === true,
+                    ignoreChanges: req.getIgnorechangesList(),
                     dependsOn: req.getDependenciesList(),
                     provider: req.getProvider() || undefined,
                 });
@@ -297,7 +320,11 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                     return {
                         id: `/subscriptions/${opts.deployer?.subscriptionId ?? "00000000-0000-0000-0000-0000000000cc"}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.KeyVault/vaults/${name}`,
                         name,
-                        properties: { tenantId: tenantFromConfig ?? PLACEHOLDER_TENANT, vaultUri: `https://${name}.vault.azure.net/` },
+                        properties: {
+                            tenantId: tenantFromConfig ?? PLACEHOLDER_TENANT,
+                            vaultUri: `https://${name}.vault.azure.net/`,
+                            enableRbacAuthorization: opts.existingVault?.enableRbacAuthorization ?? configuredRbac(config[`${project}:keyVault`]),
+                        },
                     };
                 }
                 default:
@@ -329,7 +356,11 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                 // runs anew on every call (the module itself is loaded once).
                 // eslint-disable-next-line @typescript-eslint/no-require-imports
                 const program = require(path.join(projectDir, "index.ts")) as unknown;
-                return typeof program === "function" ? (program as () => Record<string, unknown>)() : (program as Record<string, unknown>);
+                // The program may be async (it reads an existing vault before declaring anything):
+                // await it here so that its input errors are caught like synchronous ones.
+                return typeof program === "function"
+                    ? await (program as () => Record<string, unknown> | Promise<Record<string, unknown>>)()
+                    : (program as Record<string, unknown>);
             } catch (e) {
                 // Bad input: the program stops before declaring anything, and the language
                 // host would print only the message (ConfigError is a RunError).

@@ -1,7 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { KEY_VAULT_ROLES, readerPermissions, readerRoles, RoleKey, VaultUsage, writerPermissions, writerRoles } from "./permissions";
+import type { PrincipalType } from "../../stacks/settings";
+import {
+    KEY_VAULT_ROLES,
+    PolicyPermissions,
+    readerPermissions,
+    readerRoles,
+    RoleKey,
+    roleAssignmentName,
+    VaultUsage,
+    writerPermissions,
+    writerRoles,
+} from "./permissions";
+
+/** A principal that writes the stack's secrets (a deployer). */
+export interface VaultWriter {
+    /** Entra object id. Required. */
+    objectId: pulumi.Input<string>;
+    /** `User`, `Group` or `ServicePrincipal`: role assignments must state it (Azure defaults to User). Required. */
+    type: PrincipalType;
+    /**
+     * Stable part of the child resources' names. Default: none, the name the single default
+     * writer always had (`<name>-writer`). Use the object id for configured deployers so that
+     * their grants do not depend on list order.
+     */
+    key?: string;
+}
 
 export interface VaultAccessArgs {
     /** Vault name. Required. */
@@ -18,8 +43,8 @@ export interface VaultAccessArgs {
     permissionModel: "accessPolicy" | "rbac";
     /** Object id of the CSI driver's service principal (reader); omit to grant it nothing (already granted). */
     readerObjectId?: pulumi.Input<string>;
-    /** Object id of the deploying identity (writer); omit to grant it nothing. */
-    writerObjectId?: pulumi.Input<string>;
+    /** The deploying principals (writers); default none. Keys must be unique. */
+    writers?: readonly VaultWriter[];
     /** What is mounted and written, which decides the permissions. Required. */
     usage: VaultUsage;
     /** Keep the grants when they leave the stack (adopted set-ups: init granted the SP already). Default false. */
@@ -28,51 +53,79 @@ export interface VaultAccessArgs {
 
 /**
  * Vault access as code: the CSI driver's service principal may read exactly what the catalog
- * mounts, and the deploying identity may write the stack's secrets (never purge). Access
- * policies are separate `keyvault.AccessPolicy` resources (never inline on the vault); RBAC
- * role assignments are scoped to the vault, never the group or subscription.
+ * mounts, and the deploying principals may write the stack's secrets (never purge). Access
+ * policies are separate `keyvault.AccessPolicy` resources (never inline on the vault), written
+ * one after another: azure-native takes no lock and parallel writes to one vault's policies
+ * fail with 409 "changed from the point the operation began" (pulumi/pulumi-azure-native#1013).
+ * RBAC role assignments are scoped to the vault, name their principal type (Azure assumes User
+ * and answers UnmatchedPrincipalType for a service principal, Azure/azure-rest-api-specs#21664)
+ * and have deterministic names.
  */
 export class VaultAccess extends pulumi.ComponentResource {
     /** Resources the vault's secrets must wait for (writes fail until access exists). */
     readonly grants: pulumi.Resource[] = [];
+    /** The last vault-level write of this component, for the next write to wait for (access policies only). */
+    readonly lastVaultWrite: pulumi.Resource | undefined;
 
     constructor(name: string, args: VaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:access:VaultAccess", name, {}, opts);
+        const writers = args.writers ?? [];
+        const keys = writers.map((w) => w.key ?? "");
+        const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
+        if (duplicate !== undefined) throw new Error(`${name}: two writers share the key "${duplicate}"`);
+        const part = (role: "reader" | "writer", key?: string) => (key ? `${role}-${key}` : role);
 
+        let previous: pulumi.Resource | undefined;
         if (args.permissionModel === "accessPolicy") {
-            const policy = (part: string, objectId: pulumi.Input<string>, permissions: ReturnType<typeof readerPermissions>) =>
-                new keyvault.AccessPolicy(
-                    `${name}-${part}`,
+            const policy = (child: string, objectId: pulumi.Input<string>, permissions: PolicyPermissions) => {
+                const created: keyvault.AccessPolicy = new keyvault.AccessPolicy(
+                    `${name}-${child}`,
                     {
                         resourceGroupName: args.resourceGroupName,
                         vaultName: args.vaultName,
                         policy: { tenantId: args.tenantId, objectId, permissions },
                     },
-                    { parent: this, retainOnDelete: args.retainOnDelete },
-                );
-            if (args.readerObjectId !== undefined) this.grants.push(policy("reader", args.readerObjectId, readerPermissions(args.usage)));
-            if (args.writerObjectId !== undefined) {
-                this.grants.push(policy("writer", args.writerObjectId, writerPermissions(args.usage)));
-            }
-        } else {
-            const assign = (part: string, principalId: pulumi.Input<string>, role: RoleKey, principalType?: string) =>
-                new authorization.RoleAssignment(
-                    `${name}-${part}-${role}`,
                     {
-                        principalId,
-                        principalType,
-                        scope: args.vaultId,
-                        roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_ROLES[role].id}`,
-                        description: `aio-secrets: ${KEY_VAULT_ROLES[role].name} for the ${part}`,
+                        parent: this,
+                        retainOnDelete: args.retainOnDelete,
+                        // One policy per principal: a replacement must remove the old one first.
+                        deleteBeforeReplace: true,
+                        dependsOn: previous ? [previous] : [],
                     },
-                    { parent: this, retainOnDelete: args.retainOnDelete },
                 );
+                previous = created;
+                this.grants.push(created);
+            };
+            if (args.readerObjectId !== undefined) policy("reader", args.readerObjectId, readerPermissions(args.usage));
+            for (const writer of writers) policy(part("writer", writer.key), writer.objectId, writerPermissions(args.usage));
+        } else {
+            const assign = (child: string, principalId: pulumi.Input<string>, principalType: PrincipalType, role: RoleKey) => {
+                const roleDefinitionId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_ROLES[role].id}`;
+                this.grants.push(
+                    new authorization.RoleAssignment(
+                        `${name}-${child}-${role}`,
+                        {
+                            roleAssignmentName: pulumi
+                                .all([args.vaultId, principalId, roleDefinitionId])
+                                .apply(([scope, principal, definition]) => roleAssignmentName(scope, principal, definition)),
+                            principalId,
+                            principalType,
+                            scope: args.vaultId,
+                            roleDefinitionId,
+                            description: `aio-secrets: ${KEY_VAULT_ROLES[role].name} for the ${child}`,
+                        },
+                        // Azure allows one assignment per scope, principal and role.
+                        { parent: this, retainOnDelete: args.retainOnDelete, deleteBeforeReplace: true },
+                    ),
+                );
+            };
             const reader = args.readerObjectId;
-            if (reader !== undefined) for (const role of readerRoles(args.usage)) this.grants.push(assign("reader", reader, role, "ServicePrincipal"));
-            if (args.writerObjectId !== undefined) {
-                for (const role of writerRoles(args.usage)) this.grants.push(assign("writer", args.writerObjectId, role));
+            if (reader !== undefined) for (const role of readerRoles(args.usage)) assign("reader", reader, "ServicePrincipal", role);
+            for (const writer of writers) {
+                for (const role of writerRoles(args.usage)) assign(part("writer", writer.key), writer.objectId, writer.type, role);
             }
         }
+        this.lastVaultWrite = previous;
 
         this.registerOutputs({});
     }

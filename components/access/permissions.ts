@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * Who may do what on the vault, derived from what the catalog mounts and writes. Pure.
  * Access-policy permissions are the names Key Vault uses; RBAC roles are the built-in
@@ -68,4 +70,28 @@ export function writerRoles(usage: VaultUsage): RoleKey[] {
     const roles: RoleKey[] = ["secretsOfficer"];
     if (usage.writesKeys) roles.push("cryptoOfficer");
     return roles;
+}
+
+/** Namespace of aio-secrets' name-based UUIDs (a v4 UUID chosen once; never change it). */
+const ROLE_ASSIGNMENT_NAMESPACE = "3f0c5a5e-8d7b-4c1e-9a57-6a4de2b0c7f1";
+
+/** RFC 4122 version-5 (SHA-1, name-based) UUID of `name` in `namespace`. */
+export function uuidV5(name: string, namespace: string): string {
+    const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
+    if (ns.length !== 16) throw new Error(`not a UUID: ${namespace}`);
+    const hash = createHash("sha1").update(ns).update(name, "utf8").digest();
+    hash[6] = (hash[6] & 0x0f) | 0x50;
+    hash[8] = (hash[8] & 0x3f) | 0x80;
+    const hex = hash.subarray(0, 16).toString("hex");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The role assignment's name: a UUID v5 of scope, principal and role definition, so a lost
+ * state or a re-created grant meets its own assignment (and `pulumi import` can name it)
+ * instead of a 409 RoleAssignmentExists for a random new name. ARM ids are case-insensitive,
+ * so the parts are lower-cased.
+ */
+export function roleAssignmentName(scope: string, principalId: string, roleDefinitionId: string): string {
+    return uuidV5([scope, principalId, roleDefinitionId].map((p) => p.toLowerCase()).join("|"), ROLE_ASSIGNMENT_NAMESPACE);
 }

@@ -16,19 +16,22 @@ export interface ClusterStoreArgs {
     clientSecret: pulumi.Input<string>;
     /** Kubernetes provider; default: the ambient kubeconfig/context. */
     provider?: Provider;
-    /**
-     * The objects already exist (made by `az iot ops init`): take them over in place, forcing
-     * field ownership, and never delete them. Default false.
-     */
-    adopt?: boolean;
 }
 
-/** Server-side apply takes fields over from another manager (init's kubectl) only when forced. */
+/**
+ * Server-side apply takes fields over from another field manager (init's CLI, an earlier tool)
+ * only when forced; without it the first `up` on a cluster that init set up meets a 409
+ * conflict that `pulumi preview` does not show (the provider forces on preview when there is
+ * no prior state). Every fixed-name object the stack may meet on a cluster carries it.
+ */
 export const FORCE_APPLY = { "pulumi.com/patchForce": "true" } as const;
 
 /**
  * The cluster side of `az iot ops init`'s secret set-up: the AIO namespace and the `aio-akv-sp`
- * Secret (Opaque, keys `clientid` and `clientsecret`, labelled for the CSI driver).
+ * Secret (Opaque, keys `clientid` and `clientsecret`, labelled for the CSI driver). Both have
+ * fixed names and may exist already, so both are force-applied and neither is ever deleted by
+ * the stack: a replaced Kubernetes provider replaces every object create-before-delete, and the
+ * delete would remove the object just upserted.
  */
 export class ClusterStore extends pulumi.ComponentResource {
     /** The namespace name. */
@@ -47,7 +50,7 @@ export class ClusterStore extends pulumi.ComponentResource {
         // (it holds all of Azure IoT Operations).
         const namespace = new corev1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: namespaceName, annotations: args.adopt ? { ...FORCE_APPLY } : undefined } },
+            { metadata: { name: namespaceName, annotations: { ...FORCE_APPLY } } },
             { ...childOpts, retainOnDelete: true },
         );
         const secret = new corev1.Secret(
@@ -57,7 +60,7 @@ export class ClusterStore extends pulumi.ComponentResource {
                     name: args.secretName ?? "aio-akv-sp",
                     namespace: namespace.metadata.name,
                     labels: { ...CSI_USED_LABEL },
-                    annotations: args.adopt ? { ...FORCE_APPLY } : undefined,
+                    annotations: { ...FORCE_APPLY },
                 },
                 type: "Opaque",
                 stringData: {
@@ -65,7 +68,7 @@ export class ClusterStore extends pulumi.ComponentResource {
                     clientsecret: pulumi.secret(args.clientSecret),
                 },
             },
-            { ...childOpts, retainOnDelete: args.adopt },
+            { ...childOpts, retainOnDelete: true },
         );
         this.namespace = namespace.metadata.name;
         this.secretName = secret.metadata.name;

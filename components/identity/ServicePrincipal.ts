@@ -1,22 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as time from "@pulumiverse/time";
-import { addDays } from "./expiry";
+import { activeSlot, addDays } from "./expiry";
 
 export interface ServicePrincipalArgs {
     /**
-     * `create`: an app registration (single tenant), its service principal and a rotating
-     * password. `existing`: the given credentials are used and nothing is created in Entra ID.
+     * `create`: an app registration (single tenant), its service principal and two rotating
+     * passwords. `existing`: the given credentials are used and nothing is created in Entra ID.
      */
     mode: "create" | "existing";
     /** App registration display name (create). Required for create. */
     displayName?: string;
-    /** Object ids that own the app and SP (create); default: none. Give the deploying identity so it can rotate the password. */
+    /**
+     * Object ids (users or service principals; Entra refuses groups) that own the app and SP
+     * (create); default: none. Give the deploying principals so they can rotate the password.
+     */
     owners?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Password lifetime in days (create). Default 365, as init. */
+    /** Lifetime of each password in days (create). Default 365, as init. */
     secretValidDays?: number;
-    /** Days between rotations (create), less than `secretValidDays`. Default 180. */
+    /** Days between rotations (create); at most `secretValidDays - overlapDays`. Default 180. */
     rotationDays?: number;
+    /** Clients of the old password must keep working this many days after the switch; at most `rotationDays`. Default 7. */
+    overlapDays?: number;
     /** Client (application) id (existing). */
     clientId?: pulumi.Input<string>;
     /** Service principal object id (existing). */
@@ -25,21 +30,32 @@ export interface ServicePrincipalArgs {
     clientSecret?: pulumi.Input<string>;
 }
 
+/** The two password slots. */
+const SLOTS = ["a", "b"] as const;
+
 /**
  * The identity the Secrets Store CSI driver uses to read the vault, as `az iot ops init`
- * made it: an app registration with a service principal and a client secret. The password is
- * replaced every `rotationDays` (on `pulumi up --refresh` after that date) and the new one is
- * issued before the old one expires (create before delete).
+ * made it: an app registration with a service principal and a client secret.
+ *
+ * Rotation keeps the old password valid for an overlap: two password slots alternate. Each
+ * slot is reissued every `2 * rotationDays` (a `time:Rotating` trigger kept in state, fired by
+ * `pulumi up --refresh`), slot b half a period after slot a, so every `rotationDays` one slot
+ * gets a new password and becomes the active one (written to `aio-akv-sp`), while the other
+ * slot's password stays valid until that slot's next turn, `rotationDays` later. Nothing is
+ * deleted in the `up` that switches, so pods still holding the old password keep mounting
+ * while Entra replicates the new one and the CSI driver picks it up.
  */
 export class ServicePrincipal extends pulumi.ComponentResource {
     /** Application (client) id. */
     readonly clientId: pulumi.Output<string>;
     /** Service principal object id, the principal the vault grants access to. */
     readonly objectId: pulumi.Output<string>;
-    /** Client secret, always a Pulumi secret. */
+    /** Client secret of the active password, always a Pulumi secret. */
     readonly clientSecret: pulumi.Output<string>;
-    /** When the current password expires (RFC 3339); undefined for bring-your-own. */
+    /** When the active password expires (RFC 3339); undefined for bring-your-own. */
     readonly passwordExpiresAt: pulumi.Output<string | undefined>;
+    /** When the previous (still valid) password expires (RFC 3339); undefined for bring-your-own. */
+    readonly previousPasswordExpiresAt: pulumi.Output<string | undefined>;
     /** When the next rotation is due (RFC 3339); undefined for bring-your-own. */
     readonly rotationDueAt: pulumi.Output<string | undefined>;
 
@@ -54,11 +70,16 @@ export class ServicePrincipal extends pulumi.ComponentResource {
             this.objectId = pulumi.output(args.objectId);
             this.clientSecret = pulumi.secret(args.clientSecret);
             this.passwordExpiresAt = pulumi.output(undefined);
+            this.previousPasswordExpiresAt = pulumi.output(undefined);
             this.rotationDueAt = pulumi.output(undefined);
         } else {
             const validDays = args.secretValidDays ?? 365;
             const rotationDays = args.rotationDays ?? 180;
+            const overlapDays = args.overlapDays ?? 7;
             if (!args.displayName) throw new Error(`${name}: displayName is required to create an app registration`);
+            if (overlapDays > rotationDays || rotationDays + overlapDays > validDays) {
+                throw new Error(`${name}: overlapDays <= rotationDays and rotationDays + overlapDays <= secretValidDays must hold`);
+            }
             const app = new azuread.Application(
                 `${name}-app`,
                 { displayName: args.displayName, signInAudience: "AzureADMyOrg", owners: args.owners },
@@ -69,29 +90,60 @@ export class ServicePrincipal extends pulumi.ComponentResource {
                 { clientId: app.clientId, owners: args.owners },
                 { parent: this },
             );
-            // Rotation clock kept in state: it moves only when `up --refresh` finds it due.
-            const rotation = new time.Rotating(`${name}-rotation`, { rotationDays }, { parent: this });
-            const password = new azuread.ApplicationPassword(
-                `${name}-password`,
-                {
-                    applicationId: app.id,
-                    displayName: "aio-secrets (Secrets Store CSI driver)",
-                    endDate: rotation.rfc3339.apply((base) => addDays(base, validDays)),
-                    rotateWhenChanged: { rotation: rotation.id },
-                },
-                { parent: this },
+            // Rotation clocks kept in state: each moves only when `up --refresh` finds it due.
+            // Slot b's base is half a period after slot a's, set once (later changes of slot a's
+            // base are ignored: slot b keeps its own rhythm).
+            const rotationA = new time.Rotating(
+                `${name}-rotation-a`,
+                { rotationDays: 2 * rotationDays },
+                { parent: this, aliases: [{ name: `${name}-rotation` }] },
             );
+            const rotationB = new time.Rotating(
+                `${name}-rotation-b`,
+                { rfc3339: rotationA.rfc3339.apply((base) => addDays(base, rotationDays)), rotationDays: 2 * rotationDays },
+                { parent: this, ignoreChanges: ["rfc3339"] },
+            );
+            const rotations = { a: rotationA, b: rotationB };
+            const passwords = {} as Record<(typeof SLOTS)[number], azuread.ApplicationPassword>;
+            for (const slot of SLOTS) {
+                const rotation = rotations[slot];
+                passwords[slot] = new azuread.ApplicationPassword(
+                    `${name}-password-${slot}`,
+                    {
+                        applicationId: app.id,
+                        displayName: `aio-secrets (Secrets Store CSI driver) slot ${slot}`,
+                        endDate: rotation.rfc3339.apply((base) => addDays(base, validDays)),
+                        rotateWhenChanged: { rotation: rotation.id },
+                    },
+                    // One password write at a time per application.
+                    { parent: this, dependsOn: slot === "b" ? [passwords.a] : [], aliases: slot === "a" ? [{ name: `${name}-password` }] : [] },
+                );
+            }
+            // The slot with the later base is the newest password: the active one.
+            const active = pulumi
+                .all([rotationA.rfc3339, rotationB.rfc3339])
+                .apply(([a, b]) => activeSlot(a, b));
             this.clientId = app.clientId;
             this.objectId = sp.objectId;
-            this.clientSecret = pulumi.secret(password.value);
-            this.passwordExpiresAt = password.endDate;
-            this.rotationDueAt = rotation.rotationRfc3339;
+            this.clientSecret = pulumi.secret(
+                pulumi.all([active, passwords.a.value, passwords.b.value]).apply(([slot, a, b]) => (slot === "a" ? a : b)),
+            );
+            this.passwordExpiresAt = pulumi
+                .all([active, passwords.a.endDate, passwords.b.endDate])
+                .apply(([slot, a, b]): string | undefined => (slot === "a" ? a : b));
+            this.previousPasswordExpiresAt = pulumi
+                .all([active, passwords.a.endDate, passwords.b.endDate])
+                .apply(([slot, a, b]): string | undefined => (slot === "a" ? b : a));
+            this.rotationDueAt = pulumi
+                .all([rotationA.rotationRfc3339, rotationB.rotationRfc3339])
+                .apply(([a, b]): string | undefined => (Date.parse(a) <= Date.parse(b) ? a : b));
         }
 
         this.registerOutputs({
             clientId: this.clientId,
             objectId: this.objectId,
             passwordExpiresAt: this.passwordExpiresAt,
+            previousPasswordExpiresAt: this.previousPasswordExpiresAt,
         });
     }
 }

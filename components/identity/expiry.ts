@@ -33,3 +33,11 @@ export function rotationWarning(secretValidDays: number, rotationDays: number, g
         `raise servicePrincipal.secretValidDays to at least ${rotationDays + graceDays} or lower rotationDays`
     );
 }
+
+/**
+ * Which of the two password slots holds the newest password: the one whose rotation base is
+ * later (slot a on a tie). That password is the one written to `aio-akv-sp`.
+ */
+export function activeSlot(baseA: string, baseB: string): "a" | "b" {
+    return Date.parse(baseB) > Date.parse(baseA) ? "b" : "a";
+}

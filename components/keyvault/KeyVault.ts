@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as resources from "@pulumi/azure-native/resources";
+import { ConfigError } from "../../stacks/errors";
+import { permissionModelProblem } from "./existing";
 
 export interface KeyVaultArgs {
     /** Vault name (3-24 chars, globally unique). Required. */
@@ -27,6 +29,13 @@ export interface KeyVaultArgs {
     protect?: boolean;
     /** Tags on the vault. Default none. */
     tags?: Record<string, string>;
+    /** The settings file, named in the error when an existing vault's permission model differs. Default `Pulumi.<stack>.yaml`. */
+    settingsFile?: string;
+    /**
+     * An existing vault as already looked up (and checked) by the caller; default: the
+     * component looks it up itself and checks its permission model when the value arrives.
+     */
+    lookedUp?: keyvault.GetVaultResult;
 }
 
 /**
@@ -53,15 +62,29 @@ export class KeyVault extends pulumi.ComponentResource {
         this.rbac = (args.permissionModel ?? "accessPolicy") === "rbac";
 
         if (args.existing) {
-            const found = keyvault.getVaultOutput(
-                { resourceGroupName: args.resourceGroupName, vaultName: args.vaultName },
-                { parent: this },
-            );
-            this.vaultName = pulumi.output(args.vaultName);
+            const lookedUp = args.lookedUp
+                ? pulumi.output(args.lookedUp)
+                : keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.vaultName }, { parent: this });
+            // Everything the stack uses of the vault flows through this check, so a mismatch stops
+            // the run before any grant or secret is written.
+            const file = args.settingsFile ?? `Pulumi.${pulumi.getStack()}.yaml`;
+            const found = lookedUp.apply((vault) => {
+                const problem = permissionModelProblem(
+                    file,
+                    args.vaultName,
+                    args.permissionModel ?? "accessPolicy",
+                    vault.properties.enableRbacAuthorization,
+                );
+                if (problem) throw new ConfigError([problem]);
+                return vault;
+            });
             this.vaultId = found.id;
             this.vaultUri = found.properties.apply((p) => p.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
             this.tenantId = found.properties.tenantId;
             this.resourceGroupName = pulumi.output(args.resourceGroupName);
+            // The name is known up front; deriving it from the checked lookup makes every
+            // user of the vault wait for (and fail with) the check.
+            this.vaultName = found.apply(() => args.vaultName);
         } else {
             let resourceGroupName: pulumi.Output<string> = pulumi.output(args.resourceGroupName);
             if (args.createResourceGroup) {

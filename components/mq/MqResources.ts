@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as apiextensions from "@pulumi/kubernetes/apiextensions";
 import { Provider } from "@pulumi/kubernetes/provider";
 import type { MqResource } from "../../stacks/catalog";
+import { FORCE_APPLY } from "../cluster/ClusterStore";
 import { substituteKeyVaultRefs } from "./render";
 
 export interface MqResourcesArgs {
@@ -33,7 +34,13 @@ export class MqResources extends pulumi.ComponentResource {
                 {
                     apiVersion: resource.apiVersion,
                     kind: resource.kind,
-                    metadata: { ...resource.metadata, namespace: args.namespace },
+                    // Fixed names that may exist already: force-apply, like every object the stack
+                    // may meet on the cluster.
+                    metadata: {
+                        ...resource.metadata,
+                        namespace: args.namespace,
+                        annotations: { ...(resource.metadata.annotations ?? {}), ...FORCE_APPLY },
+                    },
                     spec: substituteKeyVaultRefs(resource.spec, args.blocks) as Record<string, unknown>,
                 },
                 { parent: this, provider: args.provider, dependsOn: args.dependsOn, retainOnDelete: args.retainOnDelete },

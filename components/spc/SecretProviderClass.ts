@@ -37,7 +37,7 @@ export interface SecretProviderClassArgs {
     provider?: Provider;
     /** Resources that must exist first (the CSI driver, the namespace). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
-    /** The SPC already exists (made by `az iot ops init`): take it over in place and never delete it. Default false. */
+    /** The SPC was made by `az iot ops init` and is only taken over: never delete it. Default false. */
     adopt?: boolean;
 }
 
@@ -68,7 +68,8 @@ export class SecretProviderClass extends pulumi.ComponentResource {
                 metadata: {
                     name: args.spcName,
                     namespace: args.namespace,
-                    annotations: args.adopt ? { ...FORCE_APPLY } : undefined,
+                    // Fixed name: init's SPCs of the same name are taken over, never a 409.
+                    annotations: { ...FORCE_APPLY },
                 },
                 spec: {
                     provider: "azure",

@@ -256,7 +256,7 @@ export const cases: CorpusCase[] = [
     {
         id: "servicePrincipal.rotationDays not less than secretValidDays",
         stackFile: stack({ extra: "  aio-secrets:servicePrincipal:\n    secretValidDays: 90\n    rotationDays: 90\n" }),
-        expect: [{ file: S, path: `${NS}:servicePrincipal.rotationDays`, value: `90`, rule: /must be less than secretValidDays \(90\)/ }],
+        expect: [{ file: S, path: `${NS}:servicePrincipal.rotationDays`, value: `90`, rule: /rotationDays \+ overlapDays \(90 \+ 7\) must be at most secretValidDays \(90\)/ }],
     },
     {
         id: "servicePrincipal.clientId not a GUID",
