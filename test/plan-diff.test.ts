@@ -11,14 +11,14 @@ import { byName, runStack, scratch } from "./helpers";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
 
-function stackFile(o: { protect?: boolean; mqCiphertext?: string } = {}): string {
+function stackFile(o: { protect?: boolean; mqCiphertext?: string; vaultName?: string } = {}): string {
     return `config:
   azure-native:location: westeurope
   aio-secrets:environment: dev
   aio-secrets:tenantId: ${TENANT}
   aio-secrets:protect: ${o.protect ?? false}
   aio-secrets:keyVault:
-    name: kv-diff-01
+    name: ${o.vaultName ?? "kv-diff-01"}
     resourceGroupName: rg-diff
     purgeProtection: true
   aio-secrets:secretValues:
@@ -184,9 +184,26 @@ describe("blockers and warnings", () => {
         expect(asJson(diff).blockers).toEqual(JSON.parse(JSON.stringify(diff.blockers)));
         const text = diffText(diff, "h");
         expect(text).toContain(`blocked: azure-native:keyvault:Secret vault-secrets-api-token is protected`);
-        expect(text).toContain(`first run: pulumi state unprotect --stack dev '${secret.urn}'\n`);
+        expect(text).toContain(`fix: pulumi state unprotect --stack dev '${secret.urn}'\n`);
         // The generator is not protected: only the vault secret blocks.
         expect(diff.removed.map((r) => r.name)).toEqual(["vault-secrets-api-token", "vault-secrets-api-token-value"]);
+    });
+
+    test("renaming the vault of a protected stack is a blocker for the vault and each secret in it", async () => {
+        const before = await plan(BASE, stackFile({ protect: true }));
+        const after = await plan(BASE, stackFile({ protect: true, vaultName: "kv-diff-02" }));
+        const diff = diffRuns(before, after);
+        expect(diff.blockers.map((b) => b.urn.split("::").pop())).toEqual([
+            "keyvault-vault",
+            "vault-secrets-api-token",
+            "vault-secrets-azure-iot-operations",
+            "vault-secrets-mq-password",
+        ]);
+        const vault = diff.blockers.find((b) => b.urn.endsWith("::keyvault-vault"))!;
+        expect(vault.reason).toMatch(/is protected and a new vaultName replaces it/);
+        expect(vault.fix).toBe(`revert the change; to replace it anyway: pulumi state unprotect --stack dev '${byName(before, "keyvault-vault").urn}'`);
+        // Unprotected, the same change blocks nothing.
+        expect(diffRuns(base, await plan(BASE, stackFile({ vaultName: "kv-diff-02" }))).blockers).toEqual([]);
     });
 
     test("the same removal from an unprotected stack blocks nothing", async () => {

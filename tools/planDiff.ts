@@ -230,23 +230,54 @@ function restartsOf(before: RunResult, after: RunResult): Restart[] {
 }
 
 /**
- * Resources the last `up` recorded as protected that this change removes: the engine refuses
- * to delete them ("unable to delete resource ... as it is currently marked for protection"),
- * in `preview` and in `up`, whatever `retainOnDelete` says, until they are unprotected in the state.
+ * Inputs that are part of an azure-native resource's ARM path: a change replaces the resource
+ * (delete and create), which the engine refuses for a protected one.
+ */
+const REPLACING_INPUTS: Record<string, string[]> = {
+    "azure-native:resources:ResourceGroup": ["resourceGroupName"],
+    "azure-native:keyvault:Vault": ["resourceGroupName", "vaultName"],
+    "azure-native:keyvault:Secret": ["resourceGroupName", "vaultName", "secretName"],
+    "azure-native:keyvault:Key": ["resourceGroupName", "vaultName", "keyName"],
+};
+
+/**
+ * What stops `pulumi up` (and `pulumi preview`) until fixed by hand. The engine refuses to
+ * delete a resource the last `up` recorded as protected ("unable to delete resource ... as it
+ * is currently marked for protection"), whatever `retainOnDelete` says, and to replace one
+ * that stays protected.
  */
 function blockersOf(before: RunResult, after: RunResult): Blocker[] {
-    const kept = new Set(after.resources.map((r) => r.urn));
-    return before.resources
-        .filter((r) => r.protect && !kept.has(r.urn))
-        .map((r) => ({
-            urn: r.urn,
-            reason:
-                `${r.type} ${r.name} is protected and this change removes it: \`pulumi up\` stops before deleting it` +
-                (r.retainOnDelete ? " (once unprotected, it leaves the stack and stays in Azure/the cluster)" : " (once unprotected, `up` deletes it)"),
-            // URNs hold `$` and `::`: single quotes keep the shell off them.
-            fix: `pulumi state unprotect --stack ${after.stack} '${r.urn}'`,
-        }))
-        .sort((p, q) => (p.urn < q.urn ? -1 : p.urn > q.urn ? 1 : 0));
+    const now = new Map(after.resources.map((r) => [r.urn, r]));
+    // URNs hold `$` and `::`: single quotes keep the shell off them.
+    const unprotect = (urn: string) => `pulumi state unprotect --stack ${after.stack} '${urn}'`;
+    const blockers: Blocker[] = [];
+    for (const r of before.resources) {
+        if (!r.protect) continue;
+        const next = now.get(r.urn);
+        if (!next) {
+            blockers.push({
+                urn: r.urn,
+                reason:
+                    `${r.type} ${r.name} is protected and this change removes it: \`pulumi up\` stops before deleting it` +
+                    (r.retainOnDelete ? " (once unprotected, it leaves the stack and stays in Azure/the cluster)" : " (once unprotected, `up` deletes it)"),
+                fix: unprotect(r.urn),
+            });
+            continue;
+        }
+        const moved = (REPLACING_INPUTS[r.type] ?? []).filter((p) => {
+            const x = inputAt(r.inputs, p);
+            const y = inputAt(next.inputs, p);
+            return x !== UNKNOWN && y !== UNKNOWN && JSON.stringify(x) !== JSON.stringify(y);
+        });
+        if (next.protect && moved.length > 0) {
+            blockers.push({
+                urn: r.urn,
+                reason: `${r.type} ${r.name} is protected and a new ${moved.join(", ")} replaces it (delete, then create): \`pulumi up\` stops`,
+                fix: `revert the change; to replace it anyway: ${unprotect(r.urn)}`,
+            });
+        }
+    }
+    return blockers.sort((p, q) => (p.urn < q.urn ? -1 : p.urn > q.urn ? 1 : 0));
 }
 
 /** The SDK's note for every undefined stack output: noise in a review. */
@@ -339,7 +370,7 @@ export function diffText(diff: PlanDiff, header: string): string {
         }
     }
     for (const r of diff.restarts) lines.push(`restarts: ${r.kind} ${r.namespace}/${r.name} (${r.spc}: ${restartReason(r)})`);
-    for (const b of diff.blockers) lines.push(`blocked: ${b.reason}; first run: ${b.fix}`);
+    for (const b of diff.blockers) lines.push(`blocked: ${b.reason}; fix: ${b.fix}`);
     for (const w of diff.warnings) lines.push(`warning: ${w}`);
     if (resources > 0) lines.push(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`);
     return lines.join("\n") + "\n";
