@@ -2,8 +2,8 @@ import type * as pulumiTypes from "@pulumi/pulumi";
 import type { RecordedResource } from "../tools/harness";
 import { inputAt, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
 import { readerPermissions, roleAssignmentName, writerPermissions, KEY_VAULT_ROLES, VaultUsage } from "../components/access/permissions";
-import { contentHash, renderSpcObjects, SpcObject } from "../components/spc/render";
-import { restartAnnotationKey } from "../components/spc/SecretProviderClass";
+import { objectsHash, renderSpcObjects, SpcObject, versionsHash } from "../components/spc/render";
+import { restartAnnotationKey, versionsAnnotationKey } from "../components/spc/SecretProviderClass";
 import { plaintextPaths } from "./helpers";
 
 /**
@@ -684,7 +684,7 @@ describe("SecretProviderClass", () => {
     } as const;
     const patches = (env: Env) => env.resources.filter((r) => r.type.endsWith("Patch"));
 
-    test("one Patch of the right kind per restart target, annotated with the content hash", async () => {
+    test("one Patch of the right kind per restart target, annotated with the objects and versions hashes", async () => {
         const env = await setup();
         const { SecretProviderClass } = load<SpcModule>("../components/spc/SecretProviderClass");
         const c = new SecretProviderClass("spc-aio-default-spc", {
@@ -698,9 +698,10 @@ describe("SecretProviderClass", () => {
             versions: { "mq-password": "v1", "azure-iot-operations": env.pulumi.output("v2") },
         });
         await env.settle(c);
-        const expectedHash = contentHash(renderSpcObjects(objects), { "mq-password": "v1", "azure-iot-operations": "v2" });
-        expect(await resolved(c.contentHash)).toBe(expectedHash);
-        const key = restartAnnotationKey("aio-default-spc");
+        const expectedObjects = objectsHash(renderSpcObjects(objects));
+        const expectedVersions = versionsHash({ "mq-password": "v1", "azure-iot-operations": "v2" });
+        expect(c.objectsHash).toBe(expectedObjects);
+        expect(await resolved(c.versionsHash)).toBe(expectedVersions);
         const all = patches(env);
         expect(all).toHaveLength(3);
         const expected: [keyof typeof PATCH_TYPES, string, string][] = [
@@ -716,20 +717,23 @@ describe("SecretProviderClass", () => {
             expect(inputAt(patch.inputs, "metadata.name")).toBe(name);
             expect(inputAt(patch.inputs, "metadata.namespace")).toBe(namespace);
             const annotations = inputAt(patch.inputs, "spec.template.metadata.annotations") as Record<string, unknown>;
-            expect(annotations).toEqual({ [key]: expectedHash });
+            expect(annotations).toEqual({
+                [restartAnnotationKey("aio-default-spc")]: expectedObjects,
+                [versionsAnnotationKey("aio-default-spc")]: expectedVersions,
+            });
             expect(patch.parent).toBe(env.named("spc-aio-default-spc").urn);
             expect(patch.dependsOn).toContain(spc.urn);
         }
     });
 
-    test("the annotation changes with a version and stays for equal inputs", async () => {
+    test("the versions annotation changes with a version and stays for equal inputs", async () => {
         const hashFor = async (versions: Record<string, string>) => {
             const env = await setup();
             const { SecretProviderClass } = load<SpcModule>("../components/spc/SecretProviderClass");
             const c = new SecretProviderClass("s", { ...base, spcName: "s", restart: [{ kind: "Deployment", name: "d" }], versions });
             await env.settle(c);
             const annotations = inputAt(patches(env)[0].inputs, "spec.template.metadata.annotations") as Record<string, unknown>;
-            return annotations[restartAnnotationKey("s")];
+            return annotations[versionsAnnotationKey("s")];
         };
         const a = await hashFor({ "mq-password": "v1" });
         expect(await hashFor({ "mq-password": "v1" })).toBe(a);
@@ -744,7 +748,7 @@ describe("SecretProviderClass", () => {
         const c = new SecretProviderClass("long", { ...base, spcName, restart: [{ kind: "Deployment", name: "d" }] });
         await env.settle(c);
         const annotations = inputAt(patches(env)[0].inputs, "spec.template.metadata.annotations") as Record<string, unknown>;
-        expect(Object.keys(annotations)).toEqual([restartAnnotationKey(spcName)]);
+        expect(Object.keys(annotations)).toEqual([restartAnnotationKey(spcName), versionsAnnotationKey(spcName)]);
         expect(restartAnnotationKey(spcName).split("/")[1].length).toBeLessThanOrEqual(63);
     });
 

@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { contentHash, parseSpcObjects, renderSpcObjects, SpcObject, spcObjectOf } from "../components/spc/render";
+import { objectsHash, parseSpcObjects, renderSpcObjects, SpcObject, spcObjectOf, versionsHash } from "../components/spc/render";
 import { addDays, daysUntil, ROTATION_GRACE_DAYS, rotationWarning } from "../components/identity/expiry";
 import {
     KEY_VAULT_ROLES,
@@ -11,7 +11,7 @@ import {
     writerRoles,
 } from "../components/access/permissions";
 import { csiDriverConfigurationSettings } from "../components/cluster/extension";
-import { RESTART_ANNOTATION_PREFIX, restartAnnotationKey } from "../components/spc/SecretProviderClass";
+import { RESTART_ANNOTATION_PREFIX, restartAnnotationKey, VERSIONS_ANNOTATION_PREFIX, versionsAnnotationKey } from "../components/spc/SecretProviderClass";
 
 /** Pure functions: no Pulumi runtime, no mocks. */
 
@@ -198,39 +198,43 @@ describe("renderSpcObjects / parseSpcObjects", () => {
     });
 });
 
-describe("contentHash", () => {
+describe("objectsHash / versionsHash (the two restart annotations)", () => {
     const objects = renderSpcObjects(OBJECTS);
     const versions = { "mq-password": "v1", "api-token": "v2", "azure-iot-operations": "v3" };
 
-    test("is deterministic", () => {
-        expect(contentHash(objects, versions)).toBe(contentHash(objects, { ...versions }));
-        expect(contentHash(objects, versions)).toMatch(/^[0-9a-f]{32}$/);
+    test("are deterministic", () => {
+        expect(objectsHash(objects)).toBe(objectsHash(renderSpcObjects([...OBJECTS].reverse())));
+        expect(objectsHash(objects)).toMatch(/^[0-9a-f]{32}$/);
+        expect(versionsHash(versions)).toBe(versionsHash({ ...versions }));
+        expect(versionsHash(versions)).toMatch(/^[0-9a-f]{32}$/);
     });
 
-    test("changes when the objects change", () => {
-        const other = renderSpcObjects(OBJECTS.slice(1));
-        expect(contentHash(other, versions)).not.toBe(contentHash(objects, versions));
+    test("the objects hash changes when the objects change", () => {
+        expect(objectsHash(renderSpcObjects(OBJECTS.slice(1)))).not.toBe(objectsHash(objects));
         const renamedAlias = renderSpcObjects([{ ...OBJECTS[0], objectAlias: "other.txt" }, ...OBJECTS.slice(1)]);
-        expect(contentHash(renamedAlias, versions)).not.toBe(contentHash(objects, versions));
+        expect(objectsHash(renamedAlias)).not.toBe(objectsHash(objects));
+        const pinned = renderSpcObjects([{ ...OBJECTS[0], objectVersion: "0123" }, ...OBJECTS.slice(1)]);
+        expect(objectsHash(pinned)).not.toBe(objectsHash(objects));
     });
 
-    test.each(Object.keys(versions))("changes when the version of %s changes", (name) => {
-        expect(contentHash(objects, { ...versions, [name]: "changed" })).not.toBe(contentHash(objects, versions));
+    test.each(Object.keys(versions))("the versions hash changes when the version of %s changes", (name) => {
+        expect(versionsHash({ ...versions, [name]: "changed" })).not.toBe(versionsHash(versions));
     });
 
-    test("changes when a version is added or removed", () => {
-        expect(contentHash(objects, { ...versions, extra: "v9" })).not.toBe(contentHash(objects, versions));
-        expect(contentHash(objects, {})).not.toBe(contentHash(objects, versions));
+    test("the versions hash changes when a version is added or removed", () => {
+        expect(versionsHash({ ...versions, extra: "v9" })).not.toBe(versionsHash(versions));
+        expect(versionsHash({})).not.toBe(versionsHash(versions));
     });
 
-    test("does not depend on the key order of the versions record", () => {
+    test("the versions hash does not depend on the key order of the record", () => {
         const reversed = Object.fromEntries(Object.entries(versions).reverse());
         expect(Object.keys(reversed)).not.toEqual(Object.keys(versions));
-        expect(contentHash(objects, reversed)).toBe(contentHash(objects, versions));
+        expect(versionsHash(reversed)).toBe(versionsHash(versions));
     });
 
-    test("a version moved from one name to another changes the hash", () => {
-        expect(contentHash(objects, { a: "1", b: "2" })).not.toBe(contentHash(objects, { a: "2", b: "1" }));
+    test("a version moved from one name to another changes the versions hash", () => {
+        expect(versionsHash({ a: "1", b: "2" })).not.toBe(versionsHash({ a: "2", b: "1" }));
+        expect(versionsHash({ a: "1=b" })).not.toBe(versionsHash({ "a=1": "b" }));
     });
 });
 
@@ -427,10 +431,16 @@ describe("restartAnnotationKey", () => {
         expect(restartAnnotationKey(spcName)).toBe(restartAnnotationKey(spcName));
     });
 
-    test("the prefix is a valid DNS subdomain", () => {
-        const prefix = RESTART_ANNOTATION_PREFIX.replace(/\/$/, "");
+    test.each([RESTART_ANNOTATION_PREFIX, VERSIONS_ANNOTATION_PREFIX])("the prefix %s is a valid DNS subdomain", (withSlash) => {
+        const prefix = withSlash.replace(/\/$/, "");
         expect(prefix.length).toBeLessThanOrEqual(253);
         expect(prefix).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+    });
+
+    test.each([10, 63, 100])("the versions key of a %i-character SPC name has the same name part as the objects key", (length) => {
+        const spcName = "s".repeat(length);
+        expect(versionsAnnotationKey(spcName)).toBe(`${VERSIONS_ANNOTATION_PREFIX}${namePart(restartAnnotationKey(spcName))}`);
+        expect(versionsAnnotationKey(spcName)).not.toBe(restartAnnotationKey(spcName));
     });
 
     test("long names that share a prefix get distinct, stable keys", () => {

@@ -1,12 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { RecordedResource, redact, RunResult, SECRET_SIG, SECRET_SIG_KEY } from "./harness";
-import { parseSpcObjects } from "../components/spc/render";
+import { inputAt, RecordedResource, redact, RunResult, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN } from "./harness";
+import { parseSpcObjects, restartAnnotationKey, versionsAnnotationKey } from "../components/spc/render";
 
 /**
  * What changes between two plans of the same stack, for reviews: resources added, removed and
  * changed, with the changed fields. SPC `objects` strings are compared as object lists, not
- * as YAML text. Everything is redacted first: secrets stay `[secret]`.
+ * as YAML text. Everything is redacted first: secrets stay `[secret]`. Also: the workloads
+ * `up` will restart and why, what will stop `up` (protected resources it would delete), and
+ * the new run's warnings.
  */
 
 export interface FieldChange {
@@ -22,10 +24,41 @@ export interface ResourceChange {
     fields: FieldChange[];
 }
 
+/**
+ * Why a workload rolls: `objects` (the SPC's object list changed: a secret added, moved out,
+ * renamed alias, pinned version), `value` (a value or version of an object the stack writes
+ * changed), `added` (a new restart target: its annotations appear), `removed` (a restart target
+ * dropped: its annotations are removed, which rolls it once more).
+ */
+export type RestartReason = "objects" | "value" | "added" | "removed";
+
+export interface Restart {
+    /** The SPC whose content rolls the workload. */
+    spc: string;
+    kind: string;
+    namespace: string;
+    name: string;
+    reason: RestartReason;
+    /** Vault objects the SPC mounts whose value changes (names only, never values). */
+    values?: string[];
+}
+
+/** Something that stops `pulumi up` (and `pulumi preview`) until fixed by hand. */
+export interface Blocker {
+    urn: string;
+    reason: string;
+    fix: string;
+}
+
 export interface PlanDiff {
     added: { urn: string; type: string; name: string }[];
     removed: { urn: string; type: string; name: string; retainOnDelete: boolean }[];
     changed: ResourceChange[];
+    /** Workloads the `up` will roll, one entry per SPC that rolls it. */
+    restarts: Restart[];
+    blockers: Blocker[];
+    /** The new run's warnings (the plan's), without the SDK's stack-output noise. */
+    warnings: string[];
 }
 
 /** Flattens redacted inputs to `a.b[0].c` -> value; SPC objects become one entry per file. */
@@ -78,10 +111,194 @@ function fields(r: RecordedResource): { shown: Map<string, unknown>; secrets: Ma
     return { shown, secrets };
 }
 
+const PATCH_TYPE = /^kubernetes:apps\/v1:(Deployment|StatefulSet|DaemonSet)Patch$/;
+const SPC_COMPONENT = "aio-secrets:spc:SecretProviderClass";
+const SPC_RESOURCE = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass";
+const VAULT_OBJECT_TYPES = new Set(["azure-native:keyvault:Secret", "azure-native:keyvault:Key"]);
+
+/** A restart patch of a run, with the SPC (Kubernetes name) whose content it carries. */
+interface Target {
+    spc: string;
+    kind: string;
+    namespace: string;
+    name: string;
+    patch: RecordedResource;
+}
+
+function known(value: unknown): string {
+    return value === UNKNOWN || value === undefined ? "(known after up)" : String(value);
+}
+
+function restartTargets(run: RunResult): Map<string, Target> {
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const spcNames = new Map<string, string>();
+    for (const r of run.resources) if (r.type === SPC_RESOURCE && r.parent) spcNames.set(r.parent, known(inputAt(r.inputs, "metadata.name")));
+    const targets = new Map<string, Target>();
+    for (const r of run.resources) {
+        const kind = PATCH_TYPE.exec(r.type)?.[1];
+        if (kind === undefined || r.parent === undefined || byUrn.get(r.parent)?.type !== SPC_COMPONENT) continue;
+        const spc = spcNames.get(r.parent) ?? byUrn.get(r.parent)!.name;
+        targets.set(r.urn, { spc, kind, namespace: known(inputAt(r.inputs, "metadata.namespace")), name: known(inputAt(r.inputs, "metadata.name")), patch: r });
+    }
+    return targets;
+}
+
+/** A pod-template annotation of a patch (keys hold dots, so not through inputAt's path). */
+function annotation(patch: RecordedResource, key: string): unknown {
+    const annotations = inputAt(patch.inputs, "spec.template.metadata.annotations");
+    if (annotations === null || typeof annotations !== "object" || !Object.hasOwn(annotations, key)) return undefined;
+    return (annotations as Record<string, unknown>)[key];
+}
+
+/** Whether a vault object's stored value (and so its version) changes: its properties or its generator. */
+function valueChanged(old: RecordedResource, now: RecordedResource, oldIndex: Map<string, RecordedResource>, newIndex: Map<string, RecordedResource>): boolean {
+    const fa = fields(old);
+    const fb = fields(now);
+    const props = (m: Map<string, unknown>) => JSON.stringify([...m].filter(([k]) => k === "properties" || k.startsWith("properties.")).sort());
+    if (props(fa.shown) !== props(fb.shown) || props(fa.secrets) !== props(fb.secrets)) return true;
+    // A generated value is unknown in a plan: a changed generator (replaced) is a new value.
+    for (const urn of now.dependsOn) {
+        const generator = newIndex.get(urn);
+        if (!generator?.type.startsWith("random:")) continue;
+        const before = oldIndex.get(urn);
+        if (!before || JSON.stringify(redact(before.inputs)) !== JSON.stringify(redact(generator.inputs))) return true;
+    }
+    return false;
+}
+
+/**
+ * The vault objects feeding a patch's versions annotation (the patch depends on each of them),
+ * by object name: those whose value changes, and those that join or leave the annotation
+ * (written by the stack, or no longer).
+ */
+function changedValues(
+    old: Target,
+    now: Target,
+    oldIndex: Map<string, RecordedResource>,
+    newIndex: Map<string, RecordedResource>,
+): { changed: string[]; joinedOrLeft: string[] } {
+    const vaultObjects = (patch: RecordedResource, index: Map<string, RecordedResource>) =>
+        new Map(patch.dependsOn.map((urn) => index.get(urn)).filter((r): r is RecordedResource => r !== undefined && VAULT_OBJECT_TYPES.has(r.type)).map((r) => [r.urn, r]));
+    const a = vaultObjects(old.patch, oldIndex);
+    const b = vaultObjects(now.patch, newIndex);
+    const objectName = (r: RecordedResource) => known(inputAt(r.inputs, r.type.endsWith(":Key") ? "keyName" : "secretName"));
+    const changed: string[] = [];
+    const joinedOrLeft: string[] = [];
+    for (const urn of new Set([...a.keys(), ...b.keys()])) {
+        const ra = a.get(urn);
+        const rb = b.get(urn);
+        if (ra && rb) {
+            if (valueChanged(ra, rb, oldIndex, newIndex)) changed.push(objectName(rb));
+        } else joinedOrLeft.push(objectName((rb ?? ra)!));
+    }
+    return { changed: changed.sort(), joinedOrLeft: joinedOrLeft.sort() };
+}
+
+/**
+ * Which workloads `up` rolls, and why. The objects annotation is known in a plan; the versions
+ * annotation only after `up` (Azure assigns version ids), so where it is unknown the vault
+ * objects feeding it tell: a new value (a `config` value re-set, a generator changed) is a new version.
+ */
+function restartsOf(before: RunResult, after: RunResult): Restart[] {
+    const oldTargets = restartTargets(before);
+    const newTargets = restartTargets(after);
+    const oldIndex = new Map(before.resources.map((r) => [r.urn, r]));
+    const newIndex = new Map(after.resources.map((r) => [r.urn, r]));
+    const entry = (t: Target, reason: RestartReason): Restart => ({ spc: t.spc, kind: t.kind, namespace: t.namespace, name: t.name, reason });
+    const restarts: Restart[] = [];
+    for (const [urn, now] of newTargets) {
+        const old = oldTargets.get(urn);
+        if (!old) {
+            restarts.push(entry(now, "added"));
+            continue;
+        }
+        const { changed, joinedOrLeft } = changedValues(old, now, oldIndex, newIndex);
+        const values = (names: string[]) => (names.length > 0 ? { values: names } : {});
+        if (annotation(old.patch, restartAnnotationKey(old.spc)) !== annotation(now.patch, restartAnnotationKey(now.spc))) {
+            restarts.push({ ...entry(now, "objects"), ...values(changed) });
+            continue;
+        }
+        const va = annotation(old.patch, versionsAnnotationKey(old.spc));
+        const vb = annotation(now.patch, versionsAnnotationKey(now.spc));
+        const all = [...new Set([...changed, ...joinedOrLeft])].sort();
+        const bothKnown = va !== undefined && vb !== undefined && va !== UNKNOWN && vb !== UNKNOWN;
+        if (bothKnown ? va !== vb : all.length > 0) restarts.push({ ...entry(now, "value"), ...values(all) });
+    }
+    for (const [urn, old] of oldTargets) if (!newTargets.has(urn)) restarts.push(entry(old, "removed"));
+    const key = (r: Restart) => `${r.spc}\u0000${r.kind}\u0000${r.namespace}\u0000${r.name}`;
+    return restarts.sort((p, q) => (key(p) < key(q) ? -1 : key(p) > key(q) ? 1 : 0));
+}
+
+/**
+ * Inputs that are part of an azure-native resource's ARM path: a change replaces the resource
+ * (delete and create), which the engine refuses for a protected one.
+ */
+const REPLACING_INPUTS: Record<string, string[]> = {
+    "azure-native:resources:ResourceGroup": ["resourceGroupName"],
+    "azure-native:keyvault:Vault": ["resourceGroupName", "vaultName"],
+    "azure-native:keyvault:Secret": ["resourceGroupName", "vaultName", "secretName"],
+    "azure-native:keyvault:Key": ["resourceGroupName", "vaultName", "keyName"],
+};
+
+/**
+ * What stops `pulumi up` (and `pulumi preview`) until fixed by hand. The engine refuses to
+ * delete a resource the last `up` recorded as protected ("unable to delete resource ... as it
+ * is currently marked for protection"), whatever `retainOnDelete` says, and to replace one
+ * that stays protected.
+ */
+function blockersOf(before: RunResult, after: RunResult): Blocker[] {
+    const now = new Map(after.resources.map((r) => [r.urn, r]));
+    // URNs hold `$` and `::`: single quotes keep the shell off them.
+    const unprotect = (urn: string) => `pulumi state unprotect --stack ${after.stack} '${urn}'`;
+    const blockers: Blocker[] = [];
+    for (const r of before.resources) {
+        if (!r.protect) continue;
+        const next = now.get(r.urn);
+        if (!next) {
+            blockers.push({
+                urn: r.urn,
+                reason:
+                    `${r.type} ${r.name} is protected and this change removes it: \`pulumi up\` stops before deleting it` +
+                    (r.retainOnDelete ? " (once unprotected, it leaves the stack and stays in Azure/the cluster)" : " (once unprotected, `up` deletes it)"),
+                fix: unprotect(r.urn),
+            });
+            continue;
+        }
+        const moved = (REPLACING_INPUTS[r.type] ?? []).filter((p) => {
+            const x = inputAt(r.inputs, p);
+            const y = inputAt(next.inputs, p);
+            return x !== UNKNOWN && y !== UNKNOWN && JSON.stringify(x) !== JSON.stringify(y);
+        });
+        if (next.protect && moved.length > 0) {
+            blockers.push({
+                urn: r.urn,
+                reason: `${r.type} ${r.name} is protected and a new ${moved.join(", ")} replaces it (delete, then create): \`pulumi up\` stops`,
+                fix: `revert the change; to replace it anyway: ${unprotect(r.urn)}`,
+            });
+        }
+    }
+    return blockers.sort((p, q) => (p.urn < q.urn ? -1 : p.urn > q.urn ? 1 : 0));
+}
+
+/** The SDK's note for every undefined stack output: noise in a review. */
+const SDK_NOISE = /^Undefined value \(.*\) will not show as a stack output\.?$/;
+
+/** The plan's warnings worth a reviewer's eye: deleteOnRemove, budget, expiry, placeholders. */
+export function reviewWarnings(warnings: readonly string[]): string[] {
+    return [...new Set(warnings.filter((w) => !SDK_NOISE.test(w)))];
+}
+
 export function diffRuns(before: RunResult, after: RunResult): PlanDiff {
     const a = new Map(before.resources.filter((r) => r.custom).map((r) => [r.urn, r]));
     const b = new Map(after.resources.filter((r) => r.custom).map((r) => [r.urn, r]));
-    const diff: PlanDiff = { added: [], removed: [], changed: [] };
+    const diff: PlanDiff = {
+        added: [],
+        removed: [],
+        changed: [],
+        restarts: restartsOf(before, after),
+        blockers: blockersOf(before, after),
+        warnings: reviewWarnings(after.warnings),
+    };
     for (const [urn, r] of b) if (!a.has(urn)) diff.added.push({ urn, type: r.type, name: r.name });
     for (const [urn, r] of a) if (!b.has(urn)) diff.removed.push({ urn, type: r.type, name: r.name, retainOnDelete: r.retainOnDelete });
     for (const [urn, r] of b) {
@@ -122,12 +339,23 @@ function show(value: unknown): string {
     return JSON.stringify(value);
 }
 
+function restartReason(r: Restart): string {
+    switch (r.reason) {
+        case "objects":
+            return `objects changed${r.values ? `; new value of ${r.values.join(", ")}` : ""}`;
+        case "value":
+            return r.values ? `new value of ${r.values.join(", ")}` : "a value changed";
+        case "added":
+            return "restart target added";
+        case "removed":
+            return "restart target removed: its annotations are dropped";
+    }
+}
+
 export function diffText(diff: PlanDiff, header: string): string {
     const lines = [header];
-    if (diff.added.length + diff.removed.length + diff.changed.length === 0) {
-        lines.push("no changes");
-        return lines.join("\n") + "\n";
-    }
+    const resources = diff.added.length + diff.removed.length + diff.changed.length;
+    if (resources === 0) lines.push("no changes");
     for (const r of diff.added) lines.push(`+ ${r.type} ${r.name}`);
     for (const r of diff.removed) {
         lines.push(`- ${r.type} ${r.name}${r.retainOnDelete ? "  (retained: leaves the stack, stays in Azure/the cluster)" : ""}`);
@@ -141,7 +369,10 @@ export function diffText(diff: PlanDiff, header: string): string {
             else lines.push(`    ~ ${f.path}: ${show(f.before)} -> ${show(f.after)}`);
         }
     }
-    lines.push(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`);
+    for (const r of diff.restarts) lines.push(`restarts: ${r.kind} ${r.namespace}/${r.name} (${r.spc}: ${restartReason(r)})`);
+    for (const b of diff.blockers) lines.push(`blocked: ${b.reason}; fix: ${b.fix}`);
+    for (const w of diff.warnings) lines.push(`warning: ${w}`);
+    if (resources > 0) lines.push(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`);
     return lines.join("\n") + "\n";
 }
 

@@ -4,16 +4,10 @@ import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
 import type { RestartTarget } from "../../stacks/catalog";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { contentHash, renderSpcObjects, SpcObject } from "./render";
+import { objectsHash, renderSpcObjects, restartAnnotationKey, SpcObject, versionsAnnotationKey, versionsHash } from "./render";
 
-/** Annotation prefix on pod templates; the suffix names the SPC. */
-export const RESTART_ANNOTATION_PREFIX = "secrets.aio-secrets.io/";
-
-/** Annotation key for an SPC, within Kubernetes' 63-character name limit. */
-export function restartAnnotationKey(spcName: string): string {
-    const name = spcName.length <= 63 ? spcName : `${spcName.slice(0, 54)}-${contentHash(spcName, {}).slice(0, 8)}`;
-    return `${RESTART_ANNOTATION_PREFIX}${name}`;
-}
+// The annotation keys live with the pure rendering (the plan diff reads them too).
+export { RESTART_ANNOTATION_PREFIX, restartAnnotationKey, VERSIONS_ANNOTATION_PREFIX, versionsAnnotationKey } from "./render";
 
 export interface SecretProviderClassArgs {
     /** Kubernetes name of the SPC. Required. */
@@ -29,8 +23,8 @@ export interface SecretProviderClassArgs {
     /** Workloads to roll when the content changes. Default none. */
     restart?: readonly RestartTarget[];
     /**
-     * Current version of each mounted object the stack manages, by object name; part of the
-     * restart hash so a new value rolls the workloads once. Default none.
+     * Current version of each mounted object the stack manages, by object name; hashed into the
+     * versions annotation so a new value rolls the workloads once. Default none.
      */
     versions?: Record<string, pulumi.Input<string>>;
     /** Kubernetes provider; default: the ambient kubeconfig/context. */
@@ -45,13 +39,16 @@ export interface SecretProviderClassArgs {
  * A SecretProviderClass for the Azure provider (`usePodIdentity: "false"`, service principal
  * credentials from `aio-akv-sp`), plus pod-template patches that roll the listed workloads
  * when the mounted content changes. The CSI driver's rotation updates mounted files but never
- * restarts pods; the patch's annotation is a content hash, so a no-op `up` rolls nothing.
+ * restarts pods; the patch's two annotations are hashes (of the objects, known at plan time, and
+ * of their versions, known after `up`), so a no-op `up` rolls nothing.
  */
 export class SecretProviderClass extends pulumi.ComponentResource {
     /** The rendered `objects` parameter. */
     readonly objects: string;
-    /** The pod-template annotation value (content hash). */
-    readonly contentHash: pulumi.Output<string>;
+    /** The objects annotation value: hash of the rendered objects, known at plan time. */
+    readonly objectsHash: string;
+    /** The versions annotation value: hash of the managed objects' versions, known after `up`. */
+    readonly versionsHash: pulumi.Output<string>;
     /** The SPC's Kubernetes name. */
     readonly spcName: pulumi.Output<string>;
 
@@ -85,10 +82,8 @@ export class SecretProviderClass extends pulumi.ComponentResource {
         );
         this.spcName = pulumi.output(args.spcName);
 
-        const objects = this.objects;
-        this.contentHash = pulumi
-            .all(args.versions ?? {})
-            .apply((versions) => contentHash(objects, versions as Record<string, string>));
+        this.objectsHash = objectsHash(this.objects);
+        this.versionsHash = pulumi.all(args.versions ?? {}).apply((versions) => versionsHash(versions as Record<string, string>));
 
         for (const target of args.restart ?? []) {
             const patchArgs = {
@@ -99,7 +94,14 @@ export class SecretProviderClass extends pulumi.ComponentResource {
                     annotations: { ...FORCE_APPLY },
                 },
                 spec: {
-                    template: { metadata: { annotations: { [restartAnnotationKey(args.spcName)]: this.contentHash } } },
+                    template: {
+                        metadata: {
+                            annotations: {
+                                [restartAnnotationKey(args.spcName)]: this.objectsHash,
+                                [versionsAnnotationKey(args.spcName)]: this.versionsHash,
+                            },
+                        },
+                    },
                 },
             };
             // "/" appears in no Kubernetes name, so namespace/name can never collide with a plain name.
@@ -118,6 +120,6 @@ export class SecretProviderClass extends pulumi.ComponentResource {
             }
         }
 
-        this.registerOutputs({ spcName: this.spcName, ...((args.restart ?? []).length > 0 ? { contentHash: this.contentHash } : {}) });
+        this.registerOutputs({ spcName: this.spcName, ...((args.restart ?? []).length > 0 ? { objectsHash: this.objectsHash, versionsHash: this.versionsHash } : {}) });
     }
 }

@@ -107,14 +107,45 @@ export function parseSpcObjects(text: string): Record<string, unknown>[] {
     });
 }
 
+/** Annotation prefix on pod templates for an SPC's objects; the suffix names the SPC. */
+export const RESTART_ANNOTATION_PREFIX = "secrets.aio-secrets.io/";
+/** Annotation prefix on pod templates for the versions of the objects an SPC mounts. */
+export const VERSIONS_ANNOTATION_PREFIX = "versions.secrets.aio-secrets.io/";
+
+function sha256Hex(text: string): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, 32);
+}
+
+/** The name part of an annotation key for an SPC, within Kubernetes' 63-character limit. */
+function annotationName(spcName: string): string {
+    return spcName.length <= 63 ? spcName : `${spcName.slice(0, 54)}-${sha256Hex(spcName).slice(0, 8)}`;
+}
+
+/** Pod-template annotation key carrying the hash of an SPC's rendered objects. */
+export function restartAnnotationKey(spcName: string): string {
+    return `${RESTART_ANNOTATION_PREFIX}${annotationName(spcName)}`;
+}
+
+/** Pod-template annotation key carrying the hash of the versions of the objects an SPC mounts. */
+export function versionsAnnotationKey(spcName: string): string {
+    return `${VERSIONS_ANNOTATION_PREFIX}${annotationName(spcName)}`;
+}
+
 /**
- * The pod-template annotation value that rolls workloads when an SPC's content changes:
- * a hash of the rendered objects and the current version of every object it mounts.
- * Deterministic (never a timestamp): an unchanged SPC yields the same value on every `up`.
+ * The restart annotations are two hashes, so that a plan can tell what will roll:
+ * - objects: the rendered `objects` string. Known when the program runs, so `plan --against`
+ *   sees a moved, added or removed object, a new alias or a pinned version.
+ * - versions: the current version of every object the stack writes. Known only after `up`
+ *   (Azure assigns version ids), so a new value rolls the workloads once.
+ * Both are deterministic (never a timestamp): an unchanged SPC yields the same values on every
+ * `up`, and a no-op `up` rolls nothing.
  */
-export function contentHash(objects: string, versions: Readonly<Record<string, string>>): string {
-    const hash = createHash("sha256");
-    hash.update(objects);
-    for (const name of Object.keys(versions).sort()) hash.update(`\u0000${name}=${versions[name]}`);
-    return hash.digest("hex").slice(0, 32);
+export function objectsHash(objects: string): string {
+    return sha256Hex(objects);
+}
+
+/** The versions part of the restart annotations (see objectsHash); independent of key order. */
+export function versionsHash(versions: Readonly<Record<string, string>>): string {
+    // JSON keeps name/version boundaries unambiguous whatever characters they hold.
+    return sha256Hex(JSON.stringify(Object.keys(versions).sort().map((name) => [name, versions[name]])));
 }
