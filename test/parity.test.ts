@@ -8,8 +8,8 @@ import { byName, byType, FIXTURES, runStack, scratch, SHARED_FIXTURES } from "./
 
 /**
  * Parity with what `az iot ops init` wrote, field by field, against the reference objects in
- * ../shared/fixtures/az-iot-ops-init (see the README there). The stack runs with an empty
- * catalog, so it declares exactly what init did and nothing more.
+ * test/fixtures/az-iot-ops-init (a copy of ../shared/fixtures/az-iot-ops-init; see its README).
+ * The stack runs with an empty catalog, so it declares exactly what init did and nothing more.
  */
 
 const FIXTURE_DIR = FIXTURES;
