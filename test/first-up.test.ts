@@ -88,6 +88,11 @@ describe("pure pieces", () => {
     });
 });
 
+/** The dev example in RBAC mode, with no deployers set. */
+const RBAC_DEV = {
+    "aio-secrets:keyVault": JSON.stringify({ name: "kv-aio-dev-01", resourceGroupName: "rg-aio-dev", createResourceGroup: true, permissionModel: "rbac" }),
+};
+
 describe("the whole program", () => {
     const env = { ...process.env };
     afterEach(() => {
@@ -100,7 +105,7 @@ describe("the whole program", () => {
     test("RBAC role assignments state the principal type of every principal (default deployer under CI's OIDC sign-in)", async () => {
         clearSignIn();
         process.env.ARM_USE_OIDC = "true";
-        const run = await runStack({ stack: "staging", mode: "up" });
+        const run = await runStack({ stack: "dev", mode: "up", configOverrides: RBAC_DEV });
         const roles = byType(run, "azure-native:authorization:RoleAssignment");
         expect(roles.length).toBeGreaterThan(1);
         for (const r of roles) {
@@ -114,8 +119,8 @@ describe("the whole program", () => {
 
     test("a person's sign-in is a User, and a second run names the same assignments", async () => {
         clearSignIn();
-        const a = await runStack({ stack: "staging", mode: "up" });
-        const b = await runStack({ stack: "staging", mode: "up" });
+        const a = await runStack({ stack: "dev", mode: "up", configOverrides: RBAC_DEV });
+        const b = await runStack({ stack: "dev", mode: "up", configOverrides: RBAC_DEV });
         const writer = byName(a, "access-writer-secretsOfficer");
         expect(inputAt(writer.inputs, "principalType")).toBe("User");
         const names = (run: typeof a) => byType(run, "azure-native:authorization:RoleAssignment").map((r) => inputAt(r.inputs, "roleAssignmentName"));
@@ -150,6 +155,16 @@ describe("the whole program", () => {
             // Nothing about the grants or owners depends on who ran the update.
             expect(JSON.stringify(a.resources.map((r) => [r.urn, r.inputs]))).toBe(JSON.stringify(b.resources.map((r) => [r.urn, r.inputs])));
         });
+    });
+
+    test("the staging example names its deployers: typed grants, no warning", async () => {
+        const run = await runStack({ stack: "staging", mode: "up" });
+        const writers = byType(run, "azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("access-writer-"));
+        expect(writers.map((r) => [r.name, inputAt(r.inputs, "principalType")])).toEqual([
+            ["access-writer-77777777-8888-9999-aaaa-bbbbbbbbbbbb-secretsOfficer", "ServicePrincipal"],
+            ["access-writer-88888888-9999-aaaa-bbbb-cccccccccccc-secretsOfficer", "Group"],
+        ]);
+        expect(run.warnings.some((w) => w.includes("aio-secrets:deployers is not set"))).toBe(false);
     });
 
     test("every vault-level write waits for the one before: access policies, then each secret in name order", async () => {

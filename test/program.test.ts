@@ -95,7 +95,11 @@ describe("settings decide the shape", () => {
         const run = await runStack({ stack: "staging", mode: "up" });
         expect(byType(run, "azure-native:keyvault:AccessPolicy")).toHaveLength(0);
         const roles = byType(run, "azure-native:authorization:RoleAssignment");
-        expect(roles.map((r) => r.name).sort()).toEqual(["access-reader-secretsUser", "access-writer-secretsOfficer"]);
+        expect(roles.map((r) => r.name).sort()).toEqual([
+            "access-reader-secretsUser",
+            "access-writer-77777777-8888-9999-aaaa-bbbbbbbbbbbb-secretsOfficer",
+            "access-writer-88888888-9999-aaaa-bbbb-cccccccccccc-secretsOfficer",
+        ]);
         // Exactly the vault's ARM id (as the mock cloud assigns it), nothing wider.
         const vaultId = `/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg-aio-staging/providers/Microsoft.KeyVault/vaults/kv-aio-staging-01`;
         for (const r of roles) expect(inputAt(r.inputs, "scope")).toBe(vaultId);
