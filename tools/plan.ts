@@ -130,7 +130,6 @@ async function main(): Promise<number> {
  * a terminal control sequence); they are escaped too, which keeps the JSON equal.
  */
 function jsonText(value: unknown): string {
-    // eslint-disable-next-line no-control-regex
     return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
