@@ -2,7 +2,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { inputFileProblem, MAX_INPUT_BYTES, parseStackName, resolveUserPath, sanitize, userDirectory } from "../tools/cli";
+import { inputFileProblem, MAX_INPUT_BYTES, parseCommandLine, parseStackName, resolveUserPath, sanitize, userDirectory } from "../tools/cli";
+import * as benchCommand from "../tools/bench";
+import * as planCommand from "../tools/plan";
+import * as promoteCommand from "../tools/promote";
 import type { RecordedResource, RunResult } from "../tools/harness";
 import { fileNameClashes, OUT_MARKER, outDirProblem, writeOutDir } from "../tools/outDir";
 import { readAtRevision } from "../tools/planDiff";
@@ -19,7 +22,39 @@ describe("what a user typed is safe to echo", () => {
         const hostile = "dev\u001b[2J\u009b31m\r\u202eevil\u0007\nnext\tcol";
         const safe = sanitize(hostile);
         expect(safe).toBe("dev\\u{1b}[2J\\u{9b}31m\\u{d}\\u{202e}evil\\u{7}\nnext\tcol");
+        // eslint-disable-next-line no-control-regex
         expect(safe).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+    });
+});
+
+describe("every command's --help explains each of its flags", () => {
+    it.each([
+        ["plan", planCommand],
+        ["promote", promoteCommand],
+        ["bench", benchCommand],
+    ] as const)("%s", (name, command) => {
+        expect(command.USAGE).toMatch(new RegExp(`^usage: npx aio-secrets ${name} `));
+        // Each flag the parser accepts starts a line of the usage and has words after it.
+        for (const flag of Object.keys(command.OPTIONS)) expect(command.USAGE).toMatch(new RegExp(`^ +--${flag}\\b[^\\n]*?\\s{2,}\\S[^\\n]{9,}`, "m"));
+        const write = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+        try {
+            expect(parseCommandLine(command.OPTIONS, command.USAGE, ["--json", "--help"])).toEqual({ exit: 0 });
+            expect(write).toHaveBeenCalledWith(`${command.USAGE}\n`);
+        } finally {
+            write.mockRestore();
+        }
+    });
+
+    it("an unknown flag is exit 2, echoed without its terminal controls", () => {
+        const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+        try {
+            expect(parseCommandLine(planCommand.OPTIONS, planCommand.USAGE, ["--stack\u001b[2J"])).toEqual({ exit: 2 });
+            const printed = write.mock.calls.map((c) => String(c[0])).join("");
+            expect(printed).toContain("\\u{1b}[2J");
+            expect(printed).not.toContain("\u001b");
+        } finally {
+            write.mockRestore();
+        }
     });
 });
 
@@ -30,8 +65,10 @@ describe("--stack follows Pulumi's stack-name rule", () => {
 
     it.each([
         ["../../etc/passwd", /letters, digits/],
-        ["dev/..", /not a stack/],
-        ["..", /not a stack/],
+        ["dev/..", /is a path, not a name/],
+        ["..", /is a path, not a name/],
+        ["../x", /is a path, not a name/],
+        ["org/../x", /is a path, not a name/],
         ["", /letters, digits/],
         ["dev\u001b[2J", /letters, digits/],
         ["a/b/c/d", /letters, digits/],

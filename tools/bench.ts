@@ -24,7 +24,7 @@ import { formatSummary, profiled, ProfileSummary, summarize, writeProfile } from
 const TARGET_RATIO = 1.3;
 const TARGET_SECONDS = 30;
 
-const USAGE = `usage: npx aio-secrets bench [--quick] [--json] [--runs <k>] [--case <N>x<S> ...] [--profile <dir>] [--keep]
+export const USAGE = `usage: npx aio-secrets bench [--quick] [--json] [--runs <k>] [--case <N>x<S> ...] [--profile <dir>] [--keep]
    or: npm run -s bench -- [flags]
 
 Times the offline plan against a bare-SDK baseline that registers the same resources, for
@@ -43,6 +43,15 @@ Progress goes to stderr, results to stdout. Takes a few minutes; --quick about 3
   -h, --help        this text`;
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
+
+export const OPTIONS = {
+    quick: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    runs: { type: "string" },
+    case: { type: "string", multiple: true },
+    profile: { type: "string" },
+    keep: { type: "boolean", default: false },
+} as const;
 
 interface CaseSize {
     secrets: number;
@@ -294,17 +303,7 @@ function parseCase(text: string): { secrets: number; spcs: number } {
 }
 
 async function main(): Promise<number> {
-    const parsed = parseCommandLine(
-        {
-            quick: { type: "boolean", default: false },
-            json: { type: "boolean", default: false },
-            runs: { type: "string" },
-            case: { type: "string", multiple: true },
-            profile: { type: "string" },
-            keep: { type: "boolean", default: false },
-        },
-        USAGE,
-    );
+    const parsed = parseCommandLine(OPTIONS, USAGE);
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
     let sizes: CaseSize[];
@@ -381,10 +380,13 @@ async function main(): Promise<number> {
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-        process.stderr.write(`aio-secrets bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-        process.exit(3);
-    },
-);
+// Run as a command (not when a test imports USAGE and OPTIONS).
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            process.stderr.write(`aio-secrets bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+            process.exit(3);
+        },
+    );
+}

@@ -90,7 +90,8 @@ export function parseStackName(given: string): { stack: string } | { error: stri
     const rule = "a stack name is letters, digits, '_', '.' and '-' (at most 100), optionally qualified as project/stack or org/project/stack";
     if (parts.length > 3 || !parts.every((p) => STACK_NAME_PART.test(p))) return { error: `--stack ${quote(given)}: ${rule}` };
     const stack = parts[parts.length - 1];
-    if (stack === "." || stack === "..") return { error: `--stack ${quote(given)}: ${rule}; "${stack}" is not a stack` };
+    const dots = parts.find((p) => p === "." || p === "..");
+    if (dots !== undefined) return { error: `--stack ${quote(given)}: ${rule}; "${dots}" is a path, not a name` };
     if (parts.length === 3 && parts[1] !== "aio-secrets") {
         return { error: `--stack ${quote(given)}: the project part must be aio-secrets (Pulumi.yaml's name)` };
     }

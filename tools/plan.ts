@@ -2,10 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fail, inputFileProblem, parseCommandLine, parseStackName, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
-import { runProgram, RunResult } from "./harness";
+import type { RunResult } from "./harness";
 import { fileNameClashes, outDirProblem, writeOutDir } from "./outDir";
-import { diffRuns, diffText, readAtRevision } from "./planDiff";
-import { engineView, outputFiles, planJson, planText } from "./planRender";
 
 /**
  * The offline plan: `npm run -s plan -- --stack <name> [--json] [--out <dir>]`.
@@ -14,7 +12,7 @@ import { engineView, outputFiles, planJson, planText } from "./planRender";
  * command line, with the message and no stack trace.
  */
 
-const USAGE = `usage: npx aio-secrets plan --stack <name> [options]
+export const USAGE = `usage: npx aio-secrets plan --stack <name> [options]
    or: npm run -s plan -- --stack <name> [options]      (-s keeps npm's banner out of stdout)
 
 Runs the program for Pulumi.<name>.yaml offline (no cloud, no Pulumi CLI, no credentials) and
@@ -39,19 +37,18 @@ INIT_CWD). Exit codes: 0 done, 1 invalid stack settings or catalog, 2 bad comman
 
 const TOOL = "plan";
 
+export const OPTIONS = {
+    stack: { type: "string" },
+    json: { type: "boolean", default: false },
+    out: { type: "string" },
+    permissions: { type: "boolean", default: false },
+    "stack-file": { type: "string" },
+    catalog: { type: "string" },
+    against: { type: "string" },
+} as const;
+
 async function main(): Promise<number> {
-    const parsed = parseCommandLine(
-        {
-            stack: { type: "string" },
-            json: { type: "boolean", default: false },
-            out: { type: "string" },
-            permissions: { type: "boolean", default: false },
-            "stack-file": { type: "string" },
-            catalog: { type: "string" },
-            against: { type: "string" },
-        },
-        USAGE,
-    );
+    const parsed = parseCommandLine(OPTIONS, USAGE);
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
     if (values.stack === undefined || values.stack === "") {
@@ -96,7 +93,24 @@ async function main(): Promise<number> {
         const problem = outDirProblem(out, projectDir);
         if (problem) return fail(TOOL, problem, 2);
     }
-    if (values.against !== undefined && values.against.startsWith("-")) return fail(TOOL, `--against ${quote(values.against)}: not a git revision`, 2);
+    // Loaded only now: a mistyped command line fails fast, without loading the program's modules.
+    const { readAtRevision } = await import("./planDiff");
+    const { runProgram } = await import("./harness");
+    const { engineView, outputFiles, planJson, planText } = await import("./planRender");
+
+    // The files as of --against are read first: a bad revision stops before the plan runs.
+    let previous: { stack: string | undefined; catalog: string | undefined } | undefined;
+    if (values.against !== undefined) {
+        const relative = (file: string) => `./${path.relative(projectDir, file).split(path.sep).join("/")}`;
+        try {
+            previous = {
+                stack: readAtRevision(projectDir, values.against, relative(stackFile)),
+                catalog: readAtRevision(projectDir, values.against, relative(catalogFile)),
+            };
+        } catch (e) {
+            return fail(TOOL, (e as Error).message, 2);
+        }
+    }
 
     const recorded = await runProgram({ stack, projectDir, stackFile, catalogFile, mode: "preview" });
     if (recorded.error) {
@@ -104,8 +118,8 @@ async function main(): Promise<number> {
         return 1;
     }
     const run = engineView(recorded);
-    if (values.against !== undefined) {
-        return planAgainst(run, values.against, { projectDir, stackFile, catalogFile, stack, json: values.json });
+    if (values.against !== undefined && previous !== undefined) {
+        return planAgainst(run, values.against, previous, { projectDir, stackFile, stack, json: values.json });
     }
     const display = (p: string) => sanitize(path.relative(userDirectory(), p) || p);
     const files = out !== undefined ? outputFiles(run) : [];
@@ -137,17 +151,13 @@ function jsonText(value: unknown): string {
 async function planAgainst(
     current: RunResult,
     revision: string,
-    o: { projectDir: string; stackFile: string; catalogFile: string; stack: string; json: boolean },
+    previous: { stack: string | undefined; catalog: string | undefined },
+    o: { projectDir: string; stackFile: string; stack: string; json: boolean },
 ): Promise<number> {
-    const relative = (file: string) => `./${path.relative(o.projectDir, file).split(path.sep).join("/")}`;
-    let oldStack: string | undefined;
-    let oldCatalog: string | undefined;
-    try {
-        oldStack = readAtRevision(o.projectDir, revision, relative(o.stackFile));
-        oldCatalog = readAtRevision(o.projectDir, revision, relative(o.catalogFile));
-    } catch (e) {
-        return fail(TOOL, (e as Error).message, 2);
-    }
+    const { runProgram } = await import("./harness");
+    const { engineView } = await import("./planRender");
+    const oldStack = previous.stack;
+    const oldCatalog = previous.catalog;
     let base: RunResult = { ...current, resources: [], outputs: {}, warnings: [] };
     let note = "";
     if (oldStack === undefined) note = ` (the stack file does not exist at ${revision}: everything is new)`;
@@ -166,17 +176,21 @@ async function planAgainst(
             fs.rmSync(dir, { recursive: true, force: true });
         }
     }
+    const { diffRuns, diffText } = await import("./planDiff");
     const diff = diffRuns(base, current);
     if (o.json) process.stdout.write(`${jsonText({ stack: o.stack, against: revision, note: note || undefined, ...diff })}\n`);
     else process.stdout.write(sanitize(diffText(diff, `aio-secrets plan diff: stack ${o.stack} against ${revision}${note}`)));
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-        // Not bad input: a defect in the program or the tool. Show everything.
-        process.stderr.write(`aio-secrets plan: internal error\n${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
-        process.exit(3);
-    },
-);
+// Run as a command (not when a test imports USAGE and OPTIONS).
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            // Not bad input: a defect in the program or the tool. Show everything.
+            process.stderr.write(`aio-secrets plan: internal error\n${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+            process.exit(3);
+        },
+    );
+}

@@ -12,7 +12,7 @@ import { readStackConfig } from "./stackfile";
  * the command that fixes what is missing. `--check` exits 1 when anything is missing.
  */
 
-const USAGE = `usage: npx aio-secrets promote --status [--check] [--json] [--catalog <path>]
+export const USAGE = `usage: npx aio-secrets promote --status [--check] [--json] [--catalog <path>]
    or: npm run -s promote -- --status [--check] [--json] [--catalog <path>]
 
 For every secret of the catalog and every Pulumi.<stack>.yaml: whether the secret is enabled in
@@ -32,6 +32,13 @@ line, 3 internal error.`;
 
 const TOOL = "promote";
 
+export const OPTIONS = {
+    status: { type: "boolean", default: false },
+    check: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    catalog: { type: "string" },
+} as const;
+
 /** The last line of `--check`: what was checked and whether it passed. */
 function verdict(status: PromotionStatus): string {
     const counts = `${status.rows.length} secrets x ${status.stacks.length} stacks`;
@@ -41,15 +48,7 @@ function verdict(status: PromotionStatus): string {
 }
 
 function main(): number {
-    const parsed = parseCommandLine(
-        {
-            status: { type: "boolean", default: false },
-            check: { type: "boolean", default: false },
-            json: { type: "boolean", default: false },
-            catalog: { type: "string" },
-        },
-        USAGE,
-    );
+    const parsed = parseCommandLine(OPTIONS, USAGE);
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
     if (!values.status && !values.check) {
@@ -89,10 +88,13 @@ function main(): number {
     return 0;
 }
 
-try {
-    process.exitCode = main();
-} catch (e) {
-    // Never a stack trace for a user: one line (AIO_SECRETS_DEBUG=1 shows the trace).
-    const detail = e instanceof Error ? (process.env.AIO_SECRETS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
-    process.exitCode = fail(TOOL, `internal error: ${detail}`, 3);
+// Run as a command (not when a test imports USAGE and OPTIONS).
+if (require.main === module) {
+    try {
+        process.exitCode = main();
+    } catch (e) {
+        // Never a stack trace for a user: one line (AIO_SECRETS_DEBUG=1 shows the trace).
+        const detail = e instanceof Error ? (process.env.AIO_SECRETS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
+        process.exitCode = fail(TOOL, `internal error: ${detail}`, 3);
+    }
 }
