@@ -170,11 +170,13 @@ describe("pull-request.yml", () => {
         expect(needsOf(wf.jobs.preview)).toEqual(["test"]);
     });
 
-    it("test: full checkout, node 20 with npm cache, npm ci, npm test", () => {
+    it("test: full checkout, Node 22 and 24 with npm cache, npm ci, npm test", () => {
         const job = wf.jobs.test;
         expect(stepUsing(job, "actions/checkout")?.with?.["fetch-depth"]).toBe(0);
+        expect(job.strategy?.matrix?.node).toEqual([22, 24]);
+        expect(job.strategy?.["fail-fast"]).toBe(false);
         const node = stepUsing(job, "actions/setup-node");
-        expect(String(node?.with?.["node-version"])).toBe("20");
+        expect(String(node?.with?.["node-version"])).toBe("${{ matrix.node }}");
         expect(node?.with?.cache).toBe("npm");
         const runs = (job.steps ?? []).map((s) => s.run?.trim()).filter(Boolean);
         expect(runs).toEqual(["npm ci", "npm test", "npm run promote -- --status --check"]);
@@ -261,6 +263,30 @@ describe("rotate.yml", () => {
 });
 
 describe("every workflow", () => {
+    /** The lowest major a `>=N` range admits. */
+    const minimum = (range: string | undefined) => Number(/^>=\s*(\d+)/.exec(range ?? "")?.[1] ?? NaN);
+    const engines = (file: string) => (JSON.parse(fs.readFileSync(file, "utf8")) as { engines?: { node?: string } }).engines?.node;
+
+    it("package.json engines admit no Node older than @pulumi/pulumi requires", () => {
+        const ours = minimum(engines(path.join(ROOT, "package.json")));
+        const sdk = minimum(engines(require.resolve("@pulumi/pulumi/package.json")));
+        expect(ours).toBeGreaterThanOrEqual(sdk);
+        expect(ours).toBeGreaterThanOrEqual(22);
+        // The lockfile's copy of the root package agrees (npm ci reads the lockfile).
+        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } }> };
+        expect(lock.packages[""].engines?.node).toBe(engines(path.join(ROOT, "package.json")));
+    });
+
+    const nodeJobs = allJobs.filter(([, , j]) => stepUsing(j, "actions/setup-node"));
+    it.each(nodeJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))("%s sets up a Node that package.json engines admit", (_id, job) => {
+        const step = stepUsing(job, "actions/setup-node")!;
+        const floor = minimum(engines(path.join(ROOT, "package.json")));
+        const given = String(step.with?.["node-version"]);
+        const versions = given === "${{ matrix.node }}" ? ((job.strategy?.matrix?.node as number[] | undefined) ?? []) : [Number(given)];
+        expect(versions.length).toBeGreaterThan(0);
+        for (const v of versions) expect(v).toBeGreaterThanOrEqual(floor);
+    });
+
     it.each(allJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))("%s pins actions by major version", (_id, job) => {
         for (const step of job.steps ?? []) if (step.uses) expect(ACTION_PINS).toContain(step.uses);
     });

@@ -1,24 +1,125 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O; strict: true }>>["values"];
 
 /**
+ * The command-line edge the project's commands share (plan, promote, bench): flag parsing,
+ * `--help`, where relative paths point, checks of input files and stack names, and making
+ * anything a user typed safe to echo on a terminal.
+ */
+
+/** Largest stack file or catalog the tools read: far above any real one, far below a mistake. */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * Text safe to print on a terminal: control characters (C0 but newline and tab, DEL, C1) and
+ * bidirectional overrides become visible `\u{..}` escapes, so a value a user typed (or a file
+ * holds) can never move the cursor, recolour the screen or reorder what is shown.
+ */
+export function sanitize(text: string): string {
+    // eslint-disable-next-line no-control-regex
+    return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
+
+/** A user-given value for a message: sanitized and quoted. */
+export function quote(value: string): string {
+    return `"${sanitize(value)}"`;
+}
+
+/**
+ * The directory the user ran the command in. `npm run` starts scripts in the package root and
+ * keeps the caller's directory in `INIT_CWD`; `npx`/`npm exec` set it too. Relative paths given
+ * on the command line resolve against it.
+ */
+export function userDirectory(): string {
+    const init = process.env.INIT_CWD;
+    if (init && path.isAbsolute(init)) {
+        try {
+            if (fs.statSync(init).isDirectory()) return init;
+        } catch {
+            // Gone or unreadable: fall back to the process's own directory.
+        }
+    }
+    return process.cwd();
+}
+
+/** A path from the command line, absolute, resolved against the user's directory. */
+export function resolveUserPath(given: string): string {
+    return path.resolve(userDirectory(), given);
+}
+
+/**
+ * Checks a file the tools will read: it exists, is a regular file (not a directory, FIFO or
+ * device, which would block or never end) and is at most `MAX_INPUT_BYTES`. Returns the
+ * problem, or undefined when the file is fine.
+ */
+export function inputFileProblem(flag: string, file: string): string | undefined {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(file);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        return `${flag} ${quote(file)}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot be read (${code ?? "error"})`}`;
+    }
+    if (stat.isDirectory()) return `${flag} ${quote(file)}: is a directory, not a file`;
+    if (!stat.isFile()) return `${flag} ${quote(file)}: is not a regular file (a FIFO, socket or device is never read)`;
+    if (stat.size > MAX_INPUT_BYTES) {
+        return `${flag} ${quote(file)}: is ${stat.size} bytes; the limit is ${MAX_INPUT_BYTES} (1 MiB): is this the right file?`;
+    }
+    try {
+        fs.accessSync(file, fs.constants.R_OK);
+    } catch {
+        return `${flag} ${quote(file)}: permission denied`;
+    }
+    return undefined;
+}
+
+/** Pulumi's rule for stack and project names (the CLI and the service enforce the same). */
+const STACK_NAME_PART = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/**
+ * A `--stack` value as Pulumi accepts it: `stack`, `project/stack` or `org/project/stack`, each
+ * part letters, digits, `_`, `.` and `-` (at most 100). The stack settings file is named after
+ * the last part only (`Pulumi.<stack>.yaml`), as the Pulumi CLI does. Never a path.
+ */
+export function parseStackName(given: string): { stack: string } | { error: string } {
+    const parts = given.split("/");
+    const rule = "a stack name is letters, digits, '_', '.' and '-' (at most 100), optionally qualified as project/stack or org/project/stack";
+    if (parts.length > 3 || !parts.every((p) => STACK_NAME_PART.test(p))) return { error: `--stack ${quote(given)}: ${rule}` };
+    const stack = parts[parts.length - 1];
+    const dots = parts.find((p) => p === "." || p === "..");
+    if (dots !== undefined) return { error: `--stack ${quote(given)}: ${rule}; "${dots}" is a path, not a name` };
+    if (parts.length === 3 && parts[1] !== "aio-secrets") {
+        return { error: `--stack ${quote(given)}: the project part must be aio-secrets (Pulumi.yaml's name)` };
+    }
+    return { stack };
+}
+
+/**
  * The flag handling the project's commands share: `node:util` parseArgs, strict, plus `--help`.
  * Returns the values, or the exit code when the command should stop: 2 for bad flags (usage on
  * stderr), 0 after printing the usage for `--help`.
  */
-export function parseCommandLine<O extends Options>(options: O, usage: string): { values: Values<O> } | { exit: number } {
-    let values: Values<O>;
-    try {
-        ({ values } = parseArgs({ options, strict: true, args: process.argv.slice(2).filter((a) => a !== "--help" && a !== "-h") }));
-    } catch (e) {
-        process.stderr.write(`${(e as Error).message}\n${usage}\n`);
-        return { exit: 2 };
-    }
-    if (process.argv.slice(2).some((a) => a === "--help" || a === "-h")) {
+export function parseCommandLine<O extends Options>(options: O, usage: string, argv: string[] = process.argv.slice(2)): { values: Values<O> } | { exit: number } {
+    if (argv.some((a) => a === "--help" || a === "-h")) {
         process.stdout.write(`${usage}\n`);
         return { exit: 0 };
     }
+    let values: Values<O>;
+    try {
+        ({ values } = parseArgs({ options, strict: true, args: argv }));
+    } catch (e) {
+        process.stderr.write(`${sanitize((e as Error).message)}\n${usage}\n`);
+        return { exit: 2 };
+    }
     return { values };
+}
+
+/** Prints a one-line (or few-line) error for `tool`, sanitized, and returns `code`. */
+export function fail(tool: string, message: string, code: number): number {
+    process.stderr.write(`aio-secrets ${tool}: ${sanitize(message)}\n`);
+    return code;
 }

@@ -1,108 +1,196 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { parseCommandLine } from "./cli";
 import * as os from "node:os";
-import { runProgram, RunResult } from "./harness";
-import { diffRuns, diffText, readAtRevision } from "./planDiff";
-import { outputFiles, planJson, planText } from "./planRender";
+import * as path from "node:path";
+import { fail, inputFileProblem, parseCommandLine, parseStackName, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
+import type { RunResult } from "./harness";
+import { fileNameClashes, outDirProblem, writeOutDir } from "./outDir";
 
 /**
- * The offline plan: `npm run plan -- --stack <name> [--json] [--out <dir>]`.
+ * The offline plan: `npm run -s plan -- --stack <name> [--json] [--out <dir>]`.
  * Runs the real program for `Pulumi.<name>.yaml` under Pulumi's mock runtime (no cloud, no
- * CLI, no credentials) and prints what it would declare. Exit 1 on bad input, with the
- * message and no stack trace.
+ * CLI, no credentials) and prints what it would declare. Exit 1 on bad input, 2 on a bad
+ * command line, with the message and no stack trace.
  */
 
-const USAGE = `usage: npm run plan -- --stack <name> [--json] [--out <dir>] [--against <git-rev>]
-  --stack <name>      plan Pulumi.<name>.yaml (required)
-  --json              print the plan (or the diff) as JSON instead of text
-  --out <dir>         write one YAML file per Kubernetes object into <dir> (Secret data redacted)
-  --against <rev>     also plan the stack file and catalog as of git revision <rev> and print
-                      what changes: added, removed and changed resources with their fields
-  --stack-file <path> read the stack settings from another file (default Pulumi.<name>.yaml)
-  --catalog <path>    read another catalog (default stacks/secrets.yaml)`;
+export const USAGE = `usage: npx aio-secrets plan --stack <name> [options]
+   or: npm run -s plan -- --stack <name> [options]      (-s keeps npm's banner out of stdout)
+
+Runs the program for Pulumi.<name>.yaml offline (no cloud, no Pulumi CLI, no credentials) and
+prints what a first \`pulumi up\` would declare, laid out like \`pulumi preview\`.
+
+  --stack <name>       the stack: Pulumi.<name>.yaml is read (required). Letters, digits, _ . -;
+                       project/stack or org/project/stack is accepted, the last part names the file
+  --json               print the plan (or, with --against, the diff) as JSON on stdout
+  --out <dir>          also write one YAML file per Kubernetes object (Secret data redacted) into
+                       <dir>, replaced whole on each run. <dir> must be new, empty or an earlier
+                       --out directory, and not the project or one of its source folders
+  --permissions        add the Azure, Microsoft Graph and Kubernetes rights the stack needs
+  --against <rev>      plan the stack file and catalog as of git revision <rev> as well and print
+                       what changes: added, removed and changed resources with their fields
+  --stack-file <path>  read the stack settings from this file instead of Pulumi.<name>.yaml
+  --catalog <path>     read this catalog instead of stacks/secrets.yaml
+  -h, --help           this text
+
+Relative paths are taken from the directory you ran the command in (npm run keeps it in
+INIT_CWD). Exit codes: 0 done, 1 invalid stack settings or catalog, 2 bad command line,
+3 internal error.`;
+
+const TOOL = "plan";
+
+export const OPTIONS = {
+    stack: { type: "string" },
+    json: { type: "boolean", default: false },
+    out: { type: "string" },
+    permissions: { type: "boolean", default: false },
+    "stack-file": { type: "string" },
+    catalog: { type: "string" },
+    against: { type: "string" },
+} as const;
 
 async function main(): Promise<number> {
-    const parsed = parseCommandLine(
-        {
-            stack: { type: "string" },
-            json: { type: "boolean", default: false },
-            out: { type: "string" },
-            "stack-file": { type: "string" },
-            catalog: { type: "string" },
-            against: { type: "string" },
-        },
-        USAGE,
-    );
+    const parsed = parseCommandLine(OPTIONS, USAGE);
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
-    if (!values.stack) {
+    if (values.stack === undefined || values.stack === "") {
         process.stderr.write(`--stack is required\n${USAGE}\n`);
         return 2;
     }
+    const name = parseStackName(values.stack);
+    if ("error" in name) return fail(TOOL, name.error, 2);
+    const stack = name.stack;
     const projectDir = path.resolve(__dirname, "..");
-    const stackFile = values["stack-file"] ?? path.join(projectDir, `Pulumi.${values.stack}.yaml`);
-    const catalogFile = values.catalog ?? path.join(projectDir, "stacks", "secrets.yaml");
-    const run = await runProgram({ stack: values.stack, projectDir, stackFile, catalogFile, mode: "preview" });
-    if (run.error) {
-        process.stderr.write(`aio-secrets plan: stack ${values.stack}: invalid input\n${run.error}\n`);
+
+    // Every check of the command line comes before the (slow) plan runs.
+    let stackFile: string;
+    if (values["stack-file"] !== undefined) {
+        stackFile = resolveUserPath(values["stack-file"]);
+        const problem = inputFileProblem("--stack-file", stackFile);
+        if (problem) return fail(TOOL, problem, 2);
+    } else {
+        stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+        if (!fs.existsSync(stackFile)) {
+            const known = fs
+                .readdirSync(projectDir)
+                .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+                .map((f) => f.slice("Pulumi.".length, -".yaml".length))
+                .sort();
+            return fail(
+                TOOL,
+                `Pulumi.${stack}.yaml: cannot be read (no such stack settings file in ${projectDir}); the stacks here are: ${known.join(", ") || "(none)"}. ` +
+                    "Create one from Pulumi.dev.yaml, or give --stack-file <path>",
+                1,
+            );
+        }
+        const problem = inputFileProblem("--stack", stackFile);
+        if (problem) return fail(TOOL, problem, 2);
+    }
+    const catalogFile = values.catalog !== undefined ? resolveUserPath(values.catalog) : path.join(projectDir, "stacks", "secrets.yaml");
+    const catalogProblem = inputFileProblem("--catalog", catalogFile);
+    if (catalogProblem) return fail(TOOL, catalogProblem, 2);
+    const out = values.out !== undefined ? resolveUserPath(values.out) : undefined;
+    if (out !== undefined) {
+        if (values.against !== undefined) return fail(TOOL, "--out writes the manifests of one plan; it does not go with --against", 2);
+        const problem = outDirProblem(out, projectDir);
+        if (problem) return fail(TOOL, problem, 2);
+    }
+    // Loaded only now: a mistyped command line fails fast, without loading the program's modules.
+    const { readAtRevision } = await import("./planDiff");
+    const { runProgram } = await import("./harness");
+    const { engineView, outputFiles, planJson, planText } = await import("./planRender");
+
+    // The files as of --against are read first: a bad revision stops before the plan runs.
+    let previous: { stack: string | undefined; catalog: string | undefined } | undefined;
+    if (values.against !== undefined) {
+        const relative = (file: string) => `./${path.relative(projectDir, file).split(path.sep).join("/")}`;
+        try {
+            previous = {
+                stack: readAtRevision(projectDir, values.against, relative(stackFile)),
+                catalog: readAtRevision(projectDir, values.against, relative(catalogFile)),
+            };
+        } catch (e) {
+            return fail(TOOL, (e as Error).message, 2);
+        }
+    }
+
+    const recorded = await runProgram({ stack, projectDir, stackFile, catalogFile, mode: "preview" });
+    if (recorded.error) {
+        process.stderr.write(`aio-secrets plan: stack ${stack}: invalid input\n${sanitize(recorded.error)}\n`);
         return 1;
     }
-    if (values.against !== undefined) return planAgainst(run, values.against, { projectDir, stackFile, catalogFile, stack: values.stack, json: values.json });
-    if (values.json) process.stdout.write(`${JSON.stringify(planJson(run), null, 2)}\n`);
-    else {
-        const rel = (p: string) => path.relative(process.cwd(), p) || p;
-        process.stdout.write(planText(run, { stackFile: rel(stackFile), catalogFile: rel(catalogFile) }));
+    const run = engineView(recorded);
+    if (values.against !== undefined && previous !== undefined) {
+        return planAgainst(run, values.against, previous, { projectDir, stackFile, stack, json: values.json });
     }
-    if (values.out) {
-        fs.mkdirSync(values.out, { recursive: true });
-        const files = outputFiles(run);
-        for (const f of files) fs.writeFileSync(path.join(values.out, f.fileName), f.yaml);
-        process.stderr.write(`wrote ${files.length} files to ${values.out}\n`);
+    const display = (p: string) => sanitize(path.relative(userDirectory(), p) || p);
+    const files = out !== undefined ? outputFiles(run) : [];
+    const clashes = fileNameClashes(files);
+    if (clashes.length > 0) return fail(TOOL, `--out: two objects would share a file name:\n  ${clashes.join("\n  ")}`, 1);
+
+    if (values.json) process.stdout.write(`${jsonText(planJson(run, { permissions: values.permissions }))}\n`);
+    else process.stdout.write(sanitize(planText(run, { stackFile: display(stackFile), catalogFile: display(catalogFile) }, { permissions: values.permissions })));
+    if (out !== undefined) {
+        try {
+            writeOutDir(out, files);
+        } catch (e) {
+            return fail(TOOL, `--out ${quote(out)}: cannot write the manifests: ${(e as Error).message}`, 1);
+        }
+        process.stderr.write(`wrote ${files.length} files to ${display(out)}\n`);
     }
     return 0;
+}
+
+/**
+ * JSON for stdout. JSON.stringify escapes C0 controls but not DEL and C1 (one of which starts
+ * a terminal control sequence); they are escaped too, which keeps the JSON equal.
+ */
+function jsonText(value: unknown): string {
+    return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Plans the same stack with its files as of `revision` and prints the difference. */
 async function planAgainst(
     current: RunResult,
     revision: string,
-    o: { projectDir: string; stackFile: string; catalogFile: string; stack: string; json: boolean },
+    previous: { stack: string | undefined; catalog: string | undefined },
+    o: { projectDir: string; stackFile: string; stack: string; json: boolean },
 ): Promise<number> {
-    const relative = (file: string) => `./${path.relative(o.projectDir, file).split(path.sep).join("/")}`;
-    let oldStack: string | undefined;
-    let oldCatalog: string | undefined;
-    try {
-        oldStack = readAtRevision(o.projectDir, revision, relative(o.stackFile));
-        oldCatalog = readAtRevision(o.projectDir, revision, relative(o.catalogFile));
-    } catch (e) {
-        process.stderr.write(`aio-secrets plan: ${(e as Error).message}\n`);
-        return 2;
-    }
+    const { runProgram } = await import("./harness");
+    const { engineView } = await import("./planRender");
+    const oldStack = previous.stack;
+    const oldCatalog = previous.catalog;
     let base: RunResult = { ...current, resources: [], outputs: {}, warnings: [] };
     let note = "";
     if (oldStack === undefined) note = ` (the stack file does not exist at ${revision}: everything is new)`;
     else {
+        // The old files live only as long as their plan: removed whatever happens.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-plan-against-"));
-        const stackFile = path.join(dir, path.basename(o.stackFile));
-        fs.writeFileSync(stackFile, oldStack);
-        const catalogFile = path.join(dir, "secrets.yaml");
-        fs.writeFileSync(catalogFile, oldCatalog ?? "secrets: []\n");
-        const old = await runProgram({ stack: o.stack, projectDir: o.projectDir, stackFile, catalogFile, mode: "preview" });
-        if (old.error) note = ` (the inputs at ${revision} are invalid, so everything counts as new: ${old.error.split("\n")[0]})`;
-        else base = old;
+        try {
+            const stackFile = path.join(dir, path.basename(o.stackFile));
+            fs.writeFileSync(stackFile, oldStack);
+            const catalogFile = path.join(dir, "secrets.yaml");
+            fs.writeFileSync(catalogFile, oldCatalog ?? "secrets: []\n");
+            const old = await runProgram({ stack: o.stack, projectDir: o.projectDir, stackFile, catalogFile, mode: "preview" });
+            if (old.error) note = ` (the inputs at ${revision} are invalid, so everything counts as new: ${old.error.split("\n")[0]})`;
+            else base = engineView(old);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     }
+    const { diffRuns, diffText } = await import("./planDiff");
     const diff = diffRuns(base, current);
-    if (o.json) process.stdout.write(`${JSON.stringify({ stack: o.stack, against: revision, note: note || undefined, ...diff }, null, 2)}\n`);
-    else process.stdout.write(diffText(diff, `aio-secrets plan diff: stack ${o.stack} against ${revision}${note}`));
+    if (o.json) process.stdout.write(`${jsonText({ stack: o.stack, against: revision, note: note || undefined, ...diff })}\n`);
+    else process.stdout.write(sanitize(diffText(diff, `aio-secrets plan diff: stack ${o.stack} against ${revision}${note}`)));
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-        // Not bad input: a defect in the program or the tool. Show everything.
-        process.stderr.write(`aio-secrets plan: internal error\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-        process.exit(3);
-    },
-);
+// Run as a command (not when a test imports USAGE and OPTIONS).
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            // Not bad input: a defect in the program or the tool. Show everything.
+            process.stderr.write(`aio-secrets plan: internal error\n${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+            process.exit(3);
+        },
+    );
+}

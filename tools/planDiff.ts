@@ -376,16 +376,42 @@ export function diffText(diff: PlanDiff, header: string): string {
     return lines.join("\n") + "\n";
 }
 
-/** A file's text at a git revision, or undefined when it did not exist there. */
+/**
+ * A file's text at a git revision, or undefined when it did not exist there. Any other failure
+ * (not a revision, not a repository, git missing, a path outside the repository) throws with
+ * git's own message, control characters made visible.
+ */
 export function readAtRevision(repoDir: string, revision: string, relativePath: string): string | undefined {
+    const visible = (text: string) =>
+        // eslint-disable-next-line no-control-regex
+        text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).trim();
+    const gitError = (e: unknown) => {
+        const err = e as { code?: string; stderr?: Buffer | string; message?: string };
+        if (err.code === "ENOENT") return "git is not installed (or not on PATH)";
+        const stderr = err.stderr === undefined ? "" : String(err.stderr);
+        return visible(stderr || err.message || String(e));
+    };
+    // A revision is never an option: `--output=...` must not reach git as one.
+    if (revision === "" || revision.startsWith("-")) throw new Error(`--against ${JSON.stringify(visible(revision))}: not a git revision`);
     try {
-        execFileSync("git", ["rev-parse", "--verify", "--quiet", `${revision}^{commit}`], { cwd: repoDir, stdio: "pipe" });
-    } catch {
-        throw new Error(`--against ${revision}: not a git revision of ${repoDir}`);
+        execFileSync("git", ["rev-parse", "--verify", "--end-of-options", `${revision}^{commit}`], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
+    } catch (e) {
+        // rev-parse only says "Needed a single revision"; log names the problem ("bad revision 'x'").
+        let said = gitError(e);
+        try {
+            execFileSync("git", ["log", "-1", "--format=%H", "--end-of-options", revision, "--"], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
+            said = `${said} (it names no commit)`;
+        } catch (detail) {
+            said = gitError(detail);
+        }
+        throw new Error(`--against ${JSON.stringify(visible(revision))}: not a git revision of ${repoDir}: git says: ${said}`);
     }
     try {
         return execFileSync("git", ["show", `${revision}:${relativePath}`], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
-    } catch {
-        return undefined;
+    } catch (e) {
+        const message = gitError(e);
+        // The file is new since that revision: everything in it is an addition.
+        if (/does not exist in|exists on disk, but not in/.test(message)) return undefined;
+        throw new Error(`--against ${JSON.stringify(visible(revision))}: cannot read ${relativePath} there: git says: ${message}`);
     }
 }

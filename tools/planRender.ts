@@ -1,16 +1,22 @@
 import { stringify } from "yaml";
 import { inputAt, RecordedResource, redact, RunResult } from "./harness";
+import { PermissionNeeds, permissionNeeds, permissionsText } from "./permissions";
 
 /**
- * Turns a recorded run into what the offline plan shows: text grouped by component, a JSON
- * document, and one YAML manifest per Kubernetes object. Pure; every secret is `[secret]`.
+ * Turns a recorded run into what the offline plan shows: text laid out like `pulumi preview`,
+ * a JSON document, and one YAML manifest per Kubernetes object. Pure; every secret is `[secret]`.
  */
 
 export interface PlanResource {
+    /** The URN exactly as the engine forms it (paste it into `pulumi state` / `pulumi import`). */
     urn: string;
     type: string;
     name: string;
     parent: string | null;
+    /** URNs of the resources this one waits for (explicit dependsOn and inputs from others). */
+    dependsOn: string[];
+    /** URN of the explicit provider, or null for the default provider of its package. */
+    provider: string | null;
     inputs: unknown;
     protect: boolean;
     retainOnDelete: boolean;
@@ -22,10 +28,92 @@ export interface PlanJson {
     resources: PlanResource[];
     outputs: unknown;
     warnings: string[];
+    /** With `--permissions`: the rights the deployment needs, derived from the resources. */
+    permissions?: PermissionNeeds;
 }
 
-export function planJson(run: RunResult): PlanJson {
+export interface PlanOptions {
+    /** Add what the deployment needs to be allowed to do. */
+    permissions?: boolean;
+}
+
+/** Warnings the SDK itself prints that say nothing about the stack (an output unknown in a preview). */
+const SDK_NOISE = /^Undefined value \(.*\) will not show as a stack output\.?$/;
+
+const ROOT_STACK = "pulumi:pulumi:Stack";
+
+/**
+ * The run as the engine would record it. The mock monitor names resources
+ * `...::pulumi:pulumi:Stack$<type>::<name>` and keeps only the parent's own type; the engine
+ * leaves the root stack type out and chains every ancestor's type
+ * (`urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>`). Every URN (resources,
+ * parents, dependencies, provider references, resource references in inputs and outputs) is
+ * rewritten to that form, and the SDK's own noise is dropped from the warnings. Idempotent.
+ */
+export function engineView(run: RunResult): RunResult {
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const qualified = new Map<string, string>();
+    const qualifiedType = (r: RecordedResource, seen: Set<string> = new Set()): string => {
+        const cached = qualified.get(r.urn);
+        if (cached !== undefined) return cached;
+        let parentType = "";
+        if (r.parent !== undefined && !seen.has(r.parent)) {
+            const parent = byUrn.get(r.parent);
+            if (parent) parentType = qualifiedType(parent, new Set([...seen, r.urn]));
+            else parentType = (r.parent.split("::")[2] ?? "").replace(/^pulumi:pulumi:Stack\$?/, "");
+        }
+        const result = parentType && parentType !== ROOT_STACK ? `${parentType}$${r.type}` : r.type;
+        qualified.set(r.urn, result);
+        return result;
+    };
+    const renamed = new Map<string, string>();
+    for (const r of run.resources) renamed.set(r.urn, `urn:pulumi:${run.stack}::${run.project}::${qualifiedType(r)}::${r.name}`);
+    const urnOf = (urn: string): string => renamed.get(urn) ?? urn.replace(`::${ROOT_STACK}$`, "::");
+    const providerRef = (ref: string): string => {
+        // `<urn>::<id>`: the id is the last `::` segment.
+        const at = ref.lastIndexOf("::");
+        return at < 0 ? ref : `${urnOf(ref.slice(0, at))}${ref.slice(at)}`;
+    };
+    const deep = (value: unknown): unknown => {
+        if (typeof value === "string") return renamed.get(value) ?? value;
+        if (Array.isArray(value)) return value.map(deep);
+        if (value !== null && typeof value === "object") {
+            return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, deep(v)]));
+        }
+        return value;
+    };
     return {
+        ...run,
+        resources: run.resources.map((r) => ({
+            ...r,
+            urn: urnOf(r.urn),
+            parent: r.parent === undefined ? undefined : urnOf(r.parent),
+            dependsOn: [...new Set(r.dependsOn.map(urnOf))],
+            provider: r.provider === undefined ? undefined : providerRef(r.provider),
+            inputs: deep(r.inputs) as Record<string, unknown>,
+        })),
+        outputs: deep(run.outputs) as Record<string, unknown>,
+        warnings: run.warnings.filter((w) => !SDK_NOISE.test(w)),
+    };
+}
+
+/** The URN part of a provider reference (`<urn>::<id>`). */
+function providerUrn(ref: string | undefined): string | null {
+    if (!ref) return null;
+    const at = ref.lastIndexOf("::");
+    return at < 0 ? ref : ref.slice(0, at);
+}
+
+/** Existing vaults the stack only looks up: a KeyVault component that declares nothing. */
+function lookedUpVaults(run: RunResult): { component: RecordedResource; vaultName: string }[] {
+    const hasChildren = new Set(run.resources.map((r) => r.parent).filter((p): p is string => p !== undefined));
+    const vaultName = typeof run.outputs.vaultName === "string" ? run.outputs.vaultName : "(the vault)";
+    return run.resources.filter((r) => r.type === "aio-secrets:keyvault:KeyVault" && !hasChildren.has(r.urn)).map((component) => ({ component, vaultName }));
+}
+
+export function planJson(recorded: RunResult, options: PlanOptions = {}): PlanJson {
+    const run = engineView(recorded);
+    const json: PlanJson = {
         stack: run.stack,
         environment: run.environment ?? null,
         resources: run.resources.map((r) => ({
@@ -33,6 +121,8 @@ export function planJson(run: RunResult): PlanJson {
             type: r.type,
             name: r.name,
             parent: r.parent ?? null,
+            dependsOn: r.dependsOn,
+            provider: providerUrn(r.provider),
             inputs: redact(r.inputs),
             protect: r.protect,
             retainOnDelete: r.retainOnDelete,
@@ -40,6 +130,8 @@ export function planJson(run: RunResult): PlanJson {
         outputs: redact(run.outputs),
         warnings: run.warnings,
     };
+    if (options.permissions) json.permissions = permissionNeeds(run, lookedUpVaults(run).map((v) => v.vaultName));
+    return json;
 }
 
 /** Input paths worth a glance, per resource type. */
@@ -104,48 +196,134 @@ function settingsLine(r: RecordedResource): string {
     return "";
 }
 
-function shortType(urn: string | undefined): string {
-    if (!urn) return "";
-    const qualified = urn.split("::")[2] ?? "";
-    return qualified.split("$").pop() ?? qualified;
+/**
+ * A type token as the Pulumi CLI prints it: the module's file part is dropped when it only
+ * repeats the type name (`azuread:index/application:Application` -> `azuread:index:Application`),
+ * as pulumi's display does (simplifyTypeName); `kubernetes:core/v1:Secret` stays as it is.
+ */
+export function displayType(type: string): string {
+    const parts = type.split(":");
+    if (parts.length !== 3 || parts[2] === "") return type;
+    const [pkg, module, name] = parts;
+    const slash = module.lastIndexOf("/");
+    if (slash < 0) return type;
+    if (module.slice(slash + 1) !== name.charAt(0).toLowerCase() + name.slice(1)) return type;
+    return `${pkg}:${module.slice(0, slash)}:${name}`;
 }
 
-/** The human-readable plan: resources grouped under the component that declares them. */
-export function planText(run: RunResult, files: { stackFile: string; catalogFile: string }): string {
+/** Which cluster the Kubernetes provider talks to, from its recorded inputs. */
+export function kubernetesTarget(run: RunResult): string | undefined {
+    const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes");
+    if (!provider) return undefined;
+    const context = inputAt(provider.inputs, "context");
+    const kubeconfig = provider.inputs.kubeconfig !== undefined;
+    const cluster = inputAt(provider.inputs, "clusterIdentifier");
+    const where = kubeconfig ? "the kubeconfig in the stack settings (kubernetes:kubeconfig)" : "the ambient kubeconfig ($KUBECONFIG or ~/.kube/config)";
+    const which = typeof context === "string" && context !== "" ? `context ${compact(context)} of ${where}` : `the current context of ${where}`;
+    return `${which}${typeof cluster === "string" ? `; cluster identifier ${compact(cluster)}` : ""}`;
+}
+
+function providerSettings(r: RecordedResource): string {
+    const redacted = redact(r.inputs) as Record<string, unknown>;
+    const parts: string[] = [];
+    const context = redacted.context;
+    parts.push(`context=${context === undefined ? "(kubeconfig's current context)" : compact(context)}`);
+    parts.push(`kubeconfig=${redacted.kubeconfig === undefined ? "(ambient: $KUBECONFIG or ~/.kube/config)" : "[secret] (kubernetes:kubeconfig)"}`);
+    for (const key of Object.keys(redacted).sort()) {
+        if (key === "context" || key === "kubeconfig" || key === "version") continue;
+        parts.push(`${key}=${compact(redacted[key])}`);
+    }
+    return parts.join(" ");
+}
+
+interface Row {
+    marker: string;
+    guide: string;
+    type: string;
+    name: string;
+    plan: string;
+    info: string;
+    /** Lines shown under the row, after `detailGuide`. */
+    details: string[];
+    detailGuide: string;
+}
+
+/**
+ * The human-readable plan, laid out like `pulumi preview`: the resource tree with `+` for what
+ * a first `up` creates (`>` for what it only looks up), key settings under each resource, a
+ * summary line with counts, the outputs, warnings, and the next step.
+ */
+export function planText(recorded: RunResult, files: { stackFile: string; catalogFile: string }, options: PlanOptions = {}): string {
+    const run = engineView(recorded);
     const lines: string[] = [];
+    const target = kubernetesTarget(run);
     lines.push(`aio-secrets offline plan: stack ${run.stack}, environment ${run.environment ?? "?"}`);
     lines.push(`  inputs: ${files.stackFile}, ${files.catalogFile}`);
+    if (target) lines.push(`  cluster: ${target}`);
     lines.push("  no cloud calls: (known after up) is filled in by Azure at `pulumi up`; [secret] values are never shown");
     lines.push("");
-    const components = run.resources.filter((r) => !r.custom);
-    const byParent = new Map<string, RecordedResource[]>();
+
+    const children = new Map<string, RecordedResource[]>();
     for (const r of run.resources) {
-        if (!r.custom) continue;
         const key = r.parent ?? "";
-        byParent.set(key, [...(byParent.get(key) ?? []), r]);
+        children.set(key, [...(children.get(key) ?? []), r]);
     }
-    const flags = (r: RecordedResource) =>
-        [r.protect ? "protect" : "", r.retainOnDelete ? "retainOnDelete" : ""].filter(Boolean).join(",");
-    const emit = (parentUrn: string, indent: string) => {
-        const children = [...(byParent.get(parentUrn) ?? [])].sort((a, b) => (a.type + a.name < b.type + b.name ? -1 : 1));
-        for (const r of children) {
-            const f = flags(r);
-            lines.push(`${indent}+ ${r.type} ${r.name}${f ? ` [${f}]` : ""}`);
-            const s = settingsLine(r);
-            if (s) lines.push(`${indent}    ${s}`);
+    const order = (list: RecordedResource[]) => {
+        // Resources first, sorted; then components in the order the program declares them.
+        const custom = list.filter((r) => r.custom).sort((a, b) => (a.type + a.name < b.type + b.name ? -1 : 1));
+        return [...custom, ...list.filter((r) => !r.custom)];
+    };
+    const lookedUp = new Map(lookedUpVaults(run).map((v) => [v.component.urn, v.vaultName]));
+    const rows: Row[] = [
+        { marker: "+", guide: "", type: ROOT_STACK, name: `${run.project}-${run.stack}`, plan: "create", info: "", details: [], detailGuide: "" },
+    ];
+    const walk = (parent: string, prefix: string) => {
+        const list = order(children.get(parent) ?? []);
+        const extra = parent !== "" && lookedUp.has(parent) ? 1 : 0;
+        list.forEach((r, i) => {
+            const last = i === list.length - 1 && extra === 0;
+            const flags = [r.protect ? "protect" : "", r.retainOnDelete ? "retainOnDelete" : ""].filter(Boolean).join(", ");
+            const setting = r.type === "pulumi:providers:kubernetes" ? providerSettings(r) : settingsLine(r);
+            const hasChildren = (children.get(r.urn)?.length ?? 0) > 0 || lookedUp.has(r.urn);
+            rows.push({
+                marker: "+",
+                guide: `${prefix}${last ? "└─ " : "├─ "}`,
+                type: displayType(r.type),
+                name: r.name,
+                plan: "create",
+                info: flags ? `[${flags}]` : "",
+                details: setting ? [setting] : [],
+                detailGuide: `${prefix}${last ? "   " : "│  "}${hasChildren ? "│  " : "   "}`,
+            });
+            walk(r.urn, `${prefix}${last ? "   " : "│  "}`);
+        });
+        if (extra) {
+            rows.push({
+                marker: ">",
+                guide: `${prefix}└─ `,
+                type: displayType("azure-native:keyvault:Vault"),
+                name: lookedUp.get(parent)!,
+                plan: "read",
+                info: "(existing, looked up: never created, changed or deleted)",
+                details: [],
+                detailGuide: "",
+            });
         }
     };
-    for (const c of components) {
-        lines.push(`${c.type} "${c.name}"${c.parent ? ` (in ${shortType(c.parent)})` : ""}`);
-        emit(c.urn, "  ");
+    walk("", "");
+    const typeWidth = Math.max(4, ...rows.map((r) => r.guide.length + r.type.length));
+    const nameWidth = Math.max(4, ...rows.map((r) => r.name.length));
+    lines.push(`     ${"Type".padEnd(typeWidth)}  ${"Name".padEnd(nameWidth)}  Plan`);
+    for (const row of rows) {
+        lines.push(` ${row.marker}   ${(row.guide + row.type).padEnd(typeWidth)}  ${row.name.padEnd(nameWidth)}  ${row.plan}${row.info ? `  ${row.info}` : ""}`.trimEnd());
+        for (const d of row.details) lines.push(`     ${row.detailGuide}    ${d}`);
     }
-    if (byParent.has("")) {
-        lines.push("(top level)");
-        emit("", "  ");
-    }
-    const custom = run.resources.filter((r) => r.custom).length;
+
+    const components = run.resources.filter((r) => !r.custom).length;
+    const custom = run.resources.length - components;
     lines.push("");
-    lines.push(`${custom} resources in ${components.length} components`);
+    lines.push(`Resources: ${run.resources.length + 1} to create (the stack, ${components} components, ${custom} resources)`);
+    for (const name of lookedUp.values()) lines.push(`           existing vault ${name}: looked up, not managed`);
     lines.push("");
     lines.push("Outputs:");
     const outputs = redact(run.outputs) as Record<string, unknown>;
@@ -155,14 +333,39 @@ export function planText(run: RunResult, files: { stackFile: string; catalogFile
         lines.push("Warnings:");
         for (const w of run.warnings) lines.push(`  - ${w}`);
     }
+    if (options.permissions) {
+        lines.push("");
+        lines.push(...permissionsText(permissionNeeds(run, [...lookedUp.values()]), target ?? "no Kubernetes provider"));
+    }
+    lines.push("");
+    lines.push(`Next: pulumi preview --stack ${run.stack}   (the real preview: compares with the stack's state; needs the Pulumi CLI and Azure credentials)`);
+    if (!options.permissions) lines.push(`      add --permissions to list the Azure, Microsoft Graph and Kubernetes rights this stack needs`);
     return lines.join("\n") + "\n";
+}
+
+/** A resource name as a file name: anything but letters, digits, `.`, `_`, `-` (and a leading dot) percent-encoded. */
+export function manifestFileName(name: string): string {
+    const encoded = [...Buffer.from(name, "utf8")]
+        .map((b, i) => {
+            const c = String.fromCharCode(b);
+            return /[A-Za-z0-9_-]/.test(c) || (c === "." && i > 0) ? c : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+        })
+        .join("");
+    return `${encoded}.yaml`;
+}
+
+/** A file `--out` writes: its name, what it holds (for messages) and its text. */
+export interface OutputFile {
+    fileName: string;
+    source: string;
+    yaml: string;
 }
 
 /**
  * One YAML manifest per Kubernetes object the stack applies, as `{ fileName, yaml }`.
  * Secret `data`/`stringData` are redacted whole (not only the secret leaves).
  */
-export function kubernetesManifests(run: RunResult): { fileName: string; yaml: string }[] {
+export function kubernetesManifests(run: RunResult): OutputFile[] {
     return run.resources
         .filter((r) => r.custom && r.type.startsWith("kubernetes:"))
         .map((r) => {
@@ -181,17 +384,18 @@ export function kubernetesManifests(run: RunResult): { fileName: string; yaml: s
                 if (manifest[key] !== undefined) ordered[key] = manifest[key];
             }
             const header = r.type.endsWith("Patch") ? "# Server-side apply patch: only the fields below are managed by this stack.\n" : "";
-            return { fileName: `${r.name.replace(/\//g, "%2F")}.yaml`, yaml: header + stringify(ordered, { blockQuote: "literal" }) };
+            return { fileName: manifestFileName(r.name), source: `${displayType(r.type)} ${r.name}`, yaml: header + stringify(ordered, { blockQuote: "literal" }) };
         });
 }
 
 /** Every file `--out` writes: the Kubernetes manifests, and the MQ vault references if any. */
-export function outputFiles(run: RunResult): { fileName: string; yaml: string }[] {
+export function outputFiles(run: RunResult): OutputFile[] {
     const files = kubernetesManifests(run);
     const references = redact(run.outputs.mqVaultReferences);
     if (references && typeof references === "object" && Object.keys(references).length > 0) {
         files.push({
             fileName: "mq-keyvault-references.yaml",
+            source: "the mqVaultReferences output",
             yaml:
                 "# Azure IoT MQ `keyVault:` blocks by secret name: paste one under an MQ resource's keyVault field,\n" +
                 "# or write { keyVaultRef: <secret> } in the catalog's mqResources.\n" +

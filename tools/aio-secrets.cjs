@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `aio-secrets` command (package.json `bin`): `npx aio-secrets plan|promote|bench [flags]`
+ * runs tools/<command>.ts under tsx, exactly as `npm run <command> --` does, but without npm's
+ * script banner on stdout, so `--json` output pipes straight into jq.
+ */
+"use strict";
+const { spawnSync } = require("node:child_process");
+const path = require("node:path");
+const { pathToFileURL } = require("node:url");
+
+const COMMANDS = {
+    plan: "the offline plan of a stack (what `pulumi up` would declare), or its diff against a git revision",
+    promote: "which catalog secret is enabled and has its value in which stack (--status, --check)",
+    bench: "the offline plan's speed against a bare-SDK baseline",
+};
+
+const usage = `usage: npx aio-secrets <command> [flags]
+
+commands:
+${Object.entries(COMMANDS)
+    .map(([name, what]) => `  ${name.padEnd(8)} ${what}`)
+    .join("\n")}
+
+npx aio-secrets <command> --help explains each command's flags.`;
+
+const [command, ...args] = process.argv.slice(2);
+if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(`${usage}\n`);
+    process.exit(command === undefined ? 2 : 0);
+}
+if (!Object.hasOwn(COMMANDS, command)) {
+    // The name is echoed as JSON: no terminal control characters reach the screen.
+    process.stderr.write(`aio-secrets: unknown command ${JSON.stringify(command)}\n${usage}\n`);
+    process.exit(2);
+}
+// `--import tsx` by file URL: found from this package, whatever the current directory is.
+const tsx = pathToFileURL(require.resolve("tsx")).href;
+const result = spawnSync(process.execPath, ["--import", tsx, path.join(__dirname, `${command}.ts`), ...args], { stdio: "inherit" });
+if (result.error) {
+    process.stderr.write(`aio-secrets: cannot start ${command}: ${result.error.message}\n`);
+    process.exit(3);
+}
+if (result.signal) process.kill(process.pid, result.signal);
+process.exit(result.status ?? 3);
