@@ -227,6 +227,8 @@ describe("the plan as the engine and the CLI show it", () => {
         inputs: {},
         protect: false,
         retainOnDelete: false,
+        deleteBeforeReplace: false,
+        ignoreChanges: [],
         dependsOn: [],
         ...r,
     });
@@ -299,6 +301,8 @@ describe("permissions are derived from the declared types", () => {
         inputs: {},
         protect: false,
         retainOnDelete: false,
+        deleteBeforeReplace: false,
+        ignoreChanges: [],
         dependsOn: [],
         ...extra,
     });
