@@ -154,6 +154,7 @@ function main(): Record<string, unknown> {
                   rotationPollInterval: csi.rotationPollInterval,
                   syncSecret: csi.syncSecret,
                   extra: csi.settings,
+                  protectedExtra: csi.protectedSettings,
               },
           })
         : undefined;

@@ -1,6 +1,6 @@
 import { Catalog, parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
-import { crossCheck, resolveProgramInputs, secureLeavesOf } from "../stacks/load";
+import { crossCheck, resolveProgramInputs, stackFileLeavesOf } from "../stacks/load";
 import { parseStackSettings, RawStackConfig, StackSettings } from "../stacks/settings";
 
 const KV = { name: "kv-aio-dev-01", resourceGroupName: "rg-aio-dev" };
@@ -17,13 +17,13 @@ function rawConfig(sections: Record<string, unknown>, opts: RawOpts = {}): RawSt
     if (opts.location !== null) config["azure-native:location"] = opts.location ?? "westeurope";
     for (const [key, value] of Object.entries(sections)) config[`aio-secrets:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     const secretKeys: string[] = [];
-    const secureLeaves = new Set<string>();
+    const secure = new Map<string, string>();
     if (opts.secretValues) {
         config["aio-secrets:secretValues"] = JSON.stringify(opts.secretValues);
         secretKeys.push("aio-secrets:secretValues");
-        for (const name of Object.keys(opts.secretValues)) secureLeaves.add(`secretValues.${name}`);
+        for (const name of Object.keys(opts.secretValues)) secure.set(`aio-secrets:secretValues.${name}`, "v1:x");
     }
-    return { project: "aio-secrets", stack: opts.stack ?? "dev", config, secretKeys, secureLeaves };
+    return { project: "aio-secrets", stack: opts.stack ?? "dev", config, secretKeys, stackFile: { secure, plain: new Set() } };
 }
 
 function settingsOf(sections: Record<string, unknown>, opts: RawOpts = {}): StackSettings {
@@ -277,7 +277,7 @@ describe("resolveProgramInputs", () => {
     });
 });
 
-describe("secureLeavesOf", () => {
+describe("stackFileLeavesOf", () => {
     const STACK_FILE = `# example
 config:
   azure-native:location: westeurope
@@ -300,31 +300,47 @@ config:
     secure: v1:GGGG
 `;
 
-    test("finds the secure leaves below aio-secrets, and only those", () => {
-        expect([...secureLeavesOf(STACK_FILE)].sort()).toEqual(["secretValues.mq-password", "secretValues.opcua-user-password", "servicePrincipal.clientSecret"]);
+    const leavesOf = (text: string) => stackFileLeavesOf(text, "Pulumi.dev.yaml", "aio-secrets");
+
+    test("finds every secure leaf with its ciphertext, and the plaintext leaves", () => {
+        const leaves = leavesOf(STACK_FILE);
+        expect([...leaves.secure].sort()).toEqual([
+            ["aio-secrets:secretValues.mq-password", "v1:CCCCDDDD"],
+            ["aio-secrets:secretValues.opcua-user-password", "v1:EEEEFFFF"],
+            ["aio-secrets:servicePrincipal.clientSecret", "v1:AAAABBBB"],
+            ["other:token", "v1:GGGG"],
+        ]);
+        expect(leaves.plain.has("aio-secrets:secretValues.plain-one")).toBe(true);
+        expect(leaves.plain.has("aio-secrets:keyVault.name")).toBe(true);
+        expect(leaves.plain.has("aio-secrets:servicePrincipal.clientSecret")).toBe(false);
     });
 
     test("a whole key set with --secret is a leaf at its top-level name", () => {
-        expect([...secureLeavesOf("config:\n  aio-secrets:tenantId:\n    secure: v1:xyz\n")]).toEqual(["tenantId"]);
+        expect([...leavesOf("config:\n  aio-secrets:tenantId:\n    secure: v1:xyz\n").secure.keys()]).toEqual(["aio-secrets:tenantId"]);
     });
 
     test("a plaintext secretValues map has no secure leaves", () => {
-        expect(secureLeavesOf("config:\n  aio-secrets:secretValues:\n    a: x\n    b: y\n").size).toBe(0);
+        expect(leavesOf("config:\n  aio-secrets:secretValues:\n    a: x\n    b: y\n").secure.size).toBe(0);
     });
 
-    test.each(["", "config:\n", "config: 5\n", "other: {}\n"])("no config map (%p): no leaves", (text) => {
-        expect(secureLeavesOf(text).size).toBe(0);
+    test.each(["", "config:\n", "config: 5\n", "other: {}\n"])("no config map (%p): a problem naming the file", (text) => {
+        expect(() => leavesOf(text)).toThrow(/^Pulumi\.dev\.yaml/);
     });
 
     test("a map with 'secure' next to other keys is not a secure leaf", () => {
-        expect(secureLeavesOf("config:\n  aio-secrets:secretValues:\n    a:\n      secure: v1:x\n      other: y\n").size).toBe(0);
+        expect(leavesOf("config:\n  aio-secrets:secretValues:\n    a:\n      secure: v1:x\n      other: y\n").secure.size).toBe(0);
+    });
+
+    test("aliases resolve: a secure value reached through an alias is a secure leaf", () => {
+        const leaves = leavesOf("base: &pw { secure: v1:HHHH }\nconfig:\n  aio-secrets:secretValues:\n    a: *pw\n");
+        expect([...leaves.secure]).toEqual([["aio-secrets:secretValues.a", "v1:HHHH"]]);
     });
 
     test("the leaves feed parseStackSettings: a plaintext sibling is rejected", () => {
         const raw = rawConfig({ keyVault: KV });
         raw.config["aio-secrets:secretValues"] = JSON.stringify({ "mq-password": "v1", "plain-one": "v2" });
-        raw.secretKeys = ["aio-secrets:secretValues"];
-        raw.secureLeaves = secureLeavesOf(STACK_FILE);
+        raw.secretKeys = ["aio-secrets:secretValues", "aio-secrets:servicePrincipal"];
+        raw.stackFile = leavesOf(STACK_FILE);
         const problems = parseStackSettings(raw).problems;
         expect(problems.map((p) => p.path)).toEqual(["aio-secrets:secretValues.plain-one"]);
         expect(problems[0].rule).toContain("pulumi config set --secret --path 'secretValues.plain-one'");

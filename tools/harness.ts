@@ -75,7 +75,9 @@ export interface RunResult {
 }
 
 const DEFAULT_PROJECT_DIR = path.resolve(__dirname, "..");
+/** Made-up ids for `up` mode only (tests); preview leaves them unknown. */
 const PLACEHOLDER_TENANT = "00000000-0000-0000-0000-0000000000aa";
+const PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000cc";
 
 function fakeGuid(seed: string): string {
     const h = createHash("sha256").update(seed).digest("hex");
@@ -125,7 +127,7 @@ type MockArgs = pulumiTypes.runtime.MockResourceArgs;
 /** Computed outputs a real provider would return, made up deterministically (`up` mode). */
 function computedState(args: MockArgs, opts: RunOptions): { id: string; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
-    const sub = opts.deployer?.subscriptionId ?? "00000000-0000-0000-0000-0000000000cc";
+    const sub = opts.deployer?.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION;
     switch (args.type) {
         case "azure-native:keyvault:Vault": {
             const name = String(inputs.vaultName);
@@ -285,19 +287,28 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         },
         call: (args) => {
             switch (args.token) {
+                // Preview: what only Azure knows (who deploys, which subscription) stays unknown and
+                // renders as (known after up), never as a made-up id. `up`: made up, for tests.
                 case "azure-native:authorization:getClientConfig":
                     return {
-                        tenantId: opts.deployer?.tenantId ?? tenantFromConfig ?? PLACEHOLDER_TENANT,
-                        objectId: opts.deployer?.objectId ?? (mode === "up" ? fakeGuid("deployer") : "(deploying identity's object id)"),
-                        clientId: opts.deployer?.clientId ?? (mode === "up" ? fakeGuid("deployer-client") : "(deploying identity's client id)"),
-                        subscriptionId: opts.deployer?.subscriptionId ?? "00000000-0000-0000-0000-0000000000cc",
+                        tenantId: opts.deployer?.tenantId ?? tenantFromConfig ?? (mode === "up" ? PLACEHOLDER_TENANT : UNKNOWN),
+                        objectId: opts.deployer?.objectId ?? (mode === "up" ? fakeGuid("deployer") : UNKNOWN),
+                        clientId: opts.deployer?.clientId ?? (mode === "up" ? fakeGuid("deployer-client") : UNKNOWN),
+                        subscriptionId: opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : UNKNOWN),
                     };
                 case "azure-native:keyvault:getVault": {
                     const name = String(args.inputs.vaultName);
+                    const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
                     return {
-                        id: `/subscriptions/${opts.deployer?.subscriptionId ?? "00000000-0000-0000-0000-0000000000cc"}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.KeyVault/vaults/${name}`,
+                        id:
+                            subscription !== undefined
+                                ? `/subscriptions/${subscription}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.KeyVault/vaults/${name}`
+                                : UNKNOWN,
                         name,
-                        properties: { tenantId: tenantFromConfig ?? PLACEHOLDER_TENANT, vaultUri: `https://${name}.vault.azure.net/` },
+                        properties: {
+                            tenantId: tenantFromConfig ?? (mode === "up" ? PLACEHOLDER_TENANT : UNKNOWN),
+                            vaultUri: `https://${name}.vault.azure.net/`,
+                        },
                     };
                 }
                 default:
