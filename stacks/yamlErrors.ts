@@ -1,4 +1,4 @@
-import type { Document, LineCounter } from "yaml";
+import { Document, isNode, LineCounter, visit } from "yaml";
 import type { Problem } from "./errors";
 
 const OPENERS: Record<string, string> = { '"quote': '"', "'quote": "'", "]": "[", "}": "{" };
@@ -24,17 +24,30 @@ export function yamlSyntaxProblems(doc: Document, counter: LineCounter, text: st
     return [{ file, line: counter.linePos(offset).line, path: "", rule: `YAML syntax: ${message}` }];
 }
 
+/** Tags whose values are plain JSON-like data: everything else is refused. */
+const PLAIN_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
+
 /**
- * Tags the schema does not know (`!foo`, `!!js/function`, `!!binary`): the parser reads the
- * value as plain text and only warns, while Pulumi and the CSI driver may read it otherwise.
- * Refused, each with its line.
+ * Explicit tags other than the plain ones: unknown ones (`!foo`, `!!js/function`), which the
+ * parser reads as plain text with only a warning, and typed ones (`!!binary`, `!!set`,
+ * `!!timestamp`) that turn a value into something neither Pulumi's config nor the schemas
+ * expect. Refused, each with its line.
  */
 export function yamlTagProblems(doc: Document, counter: LineCounter, file: string): Problem[] {
-    return doc.warnings
-        .filter((w) => w.code === "TAG_RESOLVE_FAILED")
-        .map((w) => {
-            const raw = /Unresolved tag: (\S+)/.exec(w.message)?.[1] ?? "?";
-            const tag = raw.startsWith("tag:yaml.org,2002:") ? `!!${raw.slice("tag:yaml.org,2002:".length)}` : raw;
-            return { file, line: counter.linePos(w.pos[0]).line, path: "", rule: `YAML tag ${tag} is not supported; remove it (values are plain strings, numbers, booleans, lists and maps)` };
+    const problems: Problem[] = [];
+    const seen = new Set<number>();
+    visit(doc, (_key, node) => {
+        if (!isNode(node) || node.tag === undefined || PLAIN_TAGS.has(node.tag)) return;
+        const offset = node.range?.[0] ?? 0;
+        if (seen.has(offset)) return;
+        seen.add(offset);
+        const tag = node.tag.startsWith("tag:yaml.org,2002:") ? `!!${node.tag.slice("tag:yaml.org,2002:".length)}` : node.tag;
+        problems.push({
+            file,
+            line: counter.linePos(offset).line,
+            path: "",
+            rule: `YAML tag ${tag} is not supported; remove it (values are plain strings, numbers, booleans, lists and maps)`,
         });
+    });
+    return problems;
 }

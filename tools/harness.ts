@@ -196,14 +196,23 @@ interface RecordingMonitor {
  * Wraps the mock monitor (after `setMocks`) so every registration is recorded as the engine
  * would receive it, resource options included (the mocks' `newResource` never sees options).
  */
-export function installRecorder(pulumi: typeof pulumiTypes): { resources: RecordedResource[]; stackOutputs: () => Record<string, unknown> } {
+export function installRecorder(pulumi: typeof pulumiTypes): {
+    resources: RecordedResource[];
+    stackOutputs: () => Record<string, unknown>;
+    /** URNs registered more than once: the engine refuses them, the mocks do not. */
+    duplicates: string[];
+} {
     const resources: RecordedResource[] = [];
+    const seen = new Set<string>();
+    const duplicates: string[] = [];
     let outputs: Record<string, unknown> = {};
     const monitor = pulumi.runtime.getMonitor() as unknown as RecordingMonitor;
     const registerResource = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) =>
         registerResource(req, (err, res) => {
             if (!err && res && req.getType() !== "pulumi:pulumi:Stack") {
+                if (seen.has(res.getUrn())) duplicates.push(res.getUrn());
+                seen.add(res.getUrn());
                 resources.push({
                     urn: res.getUrn(),
                     type: req.getType(),
@@ -224,7 +233,7 @@ export function installRecorder(pulumi: typeof pulumiTypes): { resources: Record
         if (req.getUrn().includes("::pulumi:pulumi:Stack::")) outputs = req.getOutputs()?.toJavaScript() ?? {};
         return registerOutputs(req, cb);
     };
-    return { resources, stackOutputs: () => outputs };
+    return { resources, stackOutputs: () => outputs, duplicates };
 }
 
 /**
@@ -360,6 +369,10 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         else process.env.AIO_SECRETS_STACK_FILE = previousStackFile;
     }
     result.outputs = recorder.stackOutputs();
+    if (recorder.duplicates.length > 0 && result.error === undefined) {
+        // As the engine says it (pkg/resource/deploy: GetDuplicateResourceURNError); it stops the update.
+        result.error = recorder.duplicates.map((urn) => `Duplicate resource URN '${urn}'; try giving it a unique name`).join("\n");
+    }
     const environment = result.outputs.environment;
     result.environment = typeof environment === "string" ? environment : undefined;
     return result;

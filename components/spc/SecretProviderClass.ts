@@ -15,6 +15,31 @@ export function restartAnnotationKey(spcName: string): string {
     return `${RESTART_ANNOTATION_PREFIX}${name}`;
 }
 
+const RESTART_MARK = "-restart-";
+
+function occurrences(text: string, part: string): number {
+    let count = 0;
+    for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) count++;
+    return count;
+}
+
+/**
+ * Name of the pod-template patch that rolls one workload, unique per (component name, kind,
+ * namespace, workload): the engine refuses two resources with one URN. The historical
+ * `<name>-restart-<kind>-[<ns>/]<workload>` is kept while it holds `-restart-` once (then it
+ * splits only one way, so existing stacks keep their names). Where an SPC, namespace or
+ * workload name itself contains `-restart-`, two targets could meet on one name (SPC `a`
+ * rolling `b-restart-deployment-c`, SPC `a-restart-deployment-b` rolling `c`), so `/` follows
+ * the kind instead: no Kubernetes name contains `/`, so the first `/` ends the kind, and a
+ * historical name has `-` there, so the two forms never meet either.
+ */
+export function restartPatchName(name: string, target: Pick<RestartTarget, "kind" | "name" | "namespace">): string {
+    const kind = target.kind.toLowerCase();
+    const workload = `${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
+    const historical = `${name}${RESTART_MARK}${kind}-${workload}`;
+    return occurrences(historical, RESTART_MARK) === 1 ? historical : `${name}${RESTART_MARK}${kind}/${workload}`;
+}
+
 export interface SecretProviderClassArgs {
     /** Kubernetes name of the SPC. Required. */
     spcName: string;
@@ -101,8 +126,7 @@ export class SecretProviderClass extends pulumi.ComponentResource {
                     template: { metadata: { annotations: { [restartAnnotationKey(args.spcName)]: this.contentHash } } },
                 },
             };
-            // "/" appears in no Kubernetes name, so namespace/name can never collide with a plain name.
-            const patchName = `${name}-restart-${target.kind.toLowerCase()}-${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
+            const patchName = restartPatchName(name, target);
             const patchOpts = { ...childOpts, dependsOn: [spc] };
             switch (target.kind) {
                 case "Deployment":
