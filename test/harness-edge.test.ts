@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { restartPatchName } from "../components/spc/SecretProviderClass";
 import { WORKLOAD_KINDS } from "../stacks/catalog";
+import { outputFiles, planJson, planText } from "../tools/planRender";
 import { byType, MINIMAL_STACK, runStack, scratch } from "./helpers";
 
 /**
@@ -74,5 +75,27 @@ describe("the program and the harness", () => {
         const run = await runStack({ stack: "dup", projectDir: dir, stackFile: path.join(dir, "Pulumi.dup.yaml") });
         expect(run.error).toMatch(/^Duplicate resource URN 'urn:pulumi:dup::aio-secrets::[^']*test:index:Thing::twice'; try giving it a unique name$/);
         fs.rmSync(dir, { recursive: true, force: true });
+    });
+});
+
+describe("values the offline plan cannot know", () => {
+    test("tenant (when not set), deployer and subscription ids are (known after up) in text, JSON and manifests, never made up", async () => {
+        const stackText = MINIMAL_STACK.replace(/ {2}aio-secrets:tenantId: .*\n/, "") + "  aio-secrets:environment: dev\n";
+        expect(stackText).not.toContain("tenantId");
+        const dir = scratch({ "Pulumi.unknown.yaml": stackText, "secrets.yaml": "secrets: []\n" });
+        const run = await runStack({ stack: "unknown", stackFile: path.join(dir, "Pulumi.unknown.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "preview" });
+        expect(run.error).toBeUndefined();
+        const text = planText(run, { stackFile: "Pulumi.unknown.yaml", catalogFile: "secrets.yaml" });
+        const json = JSON.stringify(planJson(run));
+        const manifests = outputFiles(run).map((f) => f.yaml).join("\n");
+        for (const shown of [text, json, manifests]) {
+            expect(shown).not.toMatch(/00000000-0000-0000-0000-0000000000(aa|cc)/);
+            expect(shown).not.toContain("deploying identity");
+        }
+        const spc = outputFiles(run).find((f) => f.fileName === "spc-aio-default-spc-spc.yaml")!;
+        expect(spc.yaml).toMatch(/tenantId: \(known after up\)/);
+        const writer = planJson(run).resources.find((r) => r.type === "azure-native:keyvault:AccessPolicy" && JSON.stringify(r.inputs).includes('"set"'));
+        expect(writer && JSON.stringify(writer.inputs)).toContain('"objectId":"(known after up)"');
+        expect(text).toMatch(/vaultTenantId: "\(known after up\)"/);
     });
 });
