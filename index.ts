@@ -36,8 +36,12 @@ function secretConfigKeys(config: Record<string, string>): string[] {
     return Array.isArray(listed) ? listed.map(String) : [];
 }
 
-/** Reads an existing vault and checks that it uses the configured permission model. */
-async function lookUpExistingVault(settings: StackSettings): Promise<keyvault.GetVaultResult> {
+/**
+ * Reads an existing vault and checks that it uses the configured permission model. The
+ * KeyVault component reads it again (as an Output, for its values) and checks again; this
+ * first read only turns a mismatch into the settings error before anything is declared.
+ */
+async function checkExistingVault(settings: StackSettings): Promise<void> {
     const vault = await keyvault.getVault({ resourceGroupName: settings.keyVault.resourceGroupName, vaultName: settings.keyVault.name });
     const problem = permissionModelProblem(
         settings.file,
@@ -46,7 +50,6 @@ async function lookUpExistingVault(settings: StackSettings): Promise<keyvault.Ge
         vault.properties.enableRbacAuthorization,
     );
     if (problem) throw new ConfigError([problem]);
-    return vault;
 }
 
 /**
@@ -109,7 +112,7 @@ async function main(): Promise<Record<string, unknown>> {
 
     // An existing vault is read before anything is declared: a permission model that differs
     // from the settings stops the run with the settings error, not halfway through an update.
-    const existingVault = settings.keyVault.existing ? await lookUpExistingVault(settings) : undefined;
+    if (settings.keyVault.existing) await checkExistingVault(settings);
 
     const tags = ownershipTags(project, stack, settings.environment);
     const deployer = authorization.getClientConfigOutput();
@@ -130,7 +133,6 @@ async function main(): Promise<Record<string, unknown>> {
         protect: settings.protect,
         tags,
         settingsFile: settings.file,
-        lookedUp: existingVault,
     });
 
     const sp = settings.servicePrincipal;
@@ -206,6 +208,7 @@ async function main(): Promise<Record<string, unknown>> {
                   rotationPollInterval: csi.rotationPollInterval,
                   syncSecret: csi.syncSecret,
                   extra: csi.settings,
+                  protectedExtra: csi.protectedSettings,
               },
           })
         : undefined;

@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { Document, isMap, LineCounter, parseDocument } from "yaml";
+import { Document, isMap, LineCounter } from "yaml";
 import { Problem } from "./errors";
-import { yamlSyntaxProblems } from "./yamlErrors";
-import { intRange, issuesToProblems, ruled, strictObject } from "./schema";
+import { didYouMean } from "./names";
+import { readYaml } from "./yaml";
+import { intRange, issuesToProblems, protoKeyProblems, ruled, strictObject } from "./schema";
 import * as rules from "./rules";
 
 /**
@@ -196,12 +197,11 @@ export function fileNameOf(secret: Pick<CatalogSecret, "name" | "alias">): strin
  * there are none.
  */
 export function parseCatalog(text: string, file: string = CATALOG_FILE): { catalog?: Catalog; problems: Problem[] } {
-    const counter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-    const problems: Problem[] = yamlSyntaxProblems(doc, counter, text, file);
-    if (problems.length > 0) return { problems };
-
-    const input: unknown = doc.toJS();
+    const read = readYaml(text, file);
+    if (read.problems.length > 0) return { problems: read.problems };
+    const { doc, counter } = read;
+    const problems: Problem[] = [];
+    const input: unknown = read.value;
     if (input === null || input === undefined) {
         return { problems: [{ file, path: "", rule: "is empty: declare at least `secrets: []`" }] };
     }
@@ -212,11 +212,11 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
     const at = (path: PropertyKey[], rule: string, value?: string) =>
         problems.push({ file, line: lineOf(path), path: catalogPath(input, path), rule, value });
 
+    const issueContext = { file, input, pathOf: (p: readonly PropertyKey[]) => catalogPath(input, p), lineOf };
+    problems.push(...protoKeyProblems(input, issueContext));
     const result = catalogSchema.safeParse(input);
     if (!result.success) {
-        problems.push(
-            ...issuesToProblems(result.error.issues, { file, input, pathOf: (p) => catalogPath(input, p), lineOf }),
-        );
+        problems.push(...issuesToProblems(result.error.issues, issueContext));
         return { problems };
     }
     const parsed = result.data;
@@ -290,7 +290,12 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
         if (new Set(entry.spcs).size !== entry.spcs.length) at(path("spcs"), "lists a SecretProviderClass twice");
         entry.spcs.forEach((spc, i) => {
             if (!spcs.has(spc)) {
-                at(path("spcs", i), `is not a declared SecretProviderClass; add it under secretProviderClasses (declared: ${[...spcs.keys()].join(", ")})`, JSON.stringify(spc));
+                const hint = didYouMean(spc, spcs.keys());
+                at(
+                    path("spcs", i),
+                    `is not a declared SecretProviderClass${hint}; add it under secretProviderClasses (declared: ${[...spcs.keys()].join(", ")})`,
+                    JSON.stringify(spc),
+                );
             }
         });
         secrets.push({ ...entry, index, line: lineOf(path()) });
@@ -313,6 +318,25 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
             }
             earlier.push(secret);
             byFile.set(key, earlier);
+        }
+    }
+
+    // The driver writes `a/b` by making a directory `a`: a file named `a` in the same SPC makes
+    // the mount fail. Checked per parent directory, so still linear in the catalog size.
+    for (const secret of secrets) {
+        const parts = fileNameOf(secret).split("/");
+        for (const spc of new Set(secret.spcs)) {
+            for (let n = 1; n < parts.length; n++) {
+                const dir = parts.slice(0, n).join("/");
+                const file = (byFile.get(`${spc}\u0000${dir}`) ?? []).find((f) => environmentsOverlap(f.environments, secret.environments));
+                if (file) {
+                    at(
+                        ["secrets", secret.index, secret.alias !== undefined ? "alias" : "name"],
+                        `file name "${fileNameOf(secret)}" needs a directory "${dir}", but secrets[${file.index}] (${file.name}) is the file "${dir}" in SecretProviderClass ${spc}; the driver cannot write both`,
+                    );
+                    break;
+                }
+            }
         }
     }
 

@@ -1,9 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isMap, isScalar, parseDocument } from "yaml";
 import { Catalog, CATALOG_FILE, CatalogSecret, DEFAULT_SPC_NAMES, fileNameOf, parseCatalog, secretsForEnvironment } from "./catalog";
 import { ConfigError, Problem } from "./errors";
-import { CONFIG_NAMESPACE, editDistance, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
+import { closest } from "./names";
+import { CONFIG_NAMESPACE, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
+import { isPlaceholderCiphertext, isPlaceholderGuid, parseStackFile, StackFileLeaves, stackFileLeaves } from "./stackFile";
 
 /**
  * Everything the program needs, validated once at the edge before any resource is declared.
@@ -18,44 +19,87 @@ export interface ProgramInputs {
 }
 
 /**
- * Paths below `aio-secrets:` whose stack-file value is a `secure:` leaf, e.g.
- * `secretValues.mq-password`. Lets us reject a plaintext value that sits next to secure ones
- * (Pulumi only reports secrecy per top-level key).
+ * What the stack file says about its leaves: which are `secure:` (with ciphertext) and which
+ * are plaintext. Throws the file's own problems (unknown tags, `secure: ""`, alias bombs).
  */
-export function secureLeavesOf(stackFileText: string): Set<string> {
-    const leaves = new Set<string>();
-    const doc = parseDocument(stackFileText);
-    const config = doc.get("config", true);
-    if (!isMap(config)) return leaves;
-    const walk = (node: unknown, at: string) => {
-        if (!isMap(node)) return;
-        if (node.items.length === 1 && isScalar(node.items[0].key) && node.items[0].key.value === "secure") {
-            leaves.add(at);
-            return;
-        }
-        for (const pair of node.items) {
-            const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-            if (key !== undefined) walk(pair.value, at === "" ? key : `${at}.${key}`);
-        }
-    };
-    for (const pair of config.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : "";
-        if (key.startsWith(`${CONFIG_NAMESPACE}:`)) walk(pair.value, key.slice(CONFIG_NAMESPACE.length + 1));
-    }
-    return leaves;
+export function stackFileLeavesOf(stackFileText: string, file: string, project: string): StackFileLeaves {
+    const parsed = parseStackFile(stackFileText, file, project);
+    if (!parsed.entries) throw new ConfigError(parsed.problems);
+    return stackFileLeaves(parsed.entries);
 }
 
-function closest(name: string, candidates: readonly string[]): string | undefined {
-    let best: string | undefined;
-    let bestDistance = 3;
-    for (const c of candidates) {
-        const d = editDistance(name, c);
-        if (d < bestDistance) {
-            best = c;
-            bestDistance = d;
+/**
+ * The provider configuration keys of pulumi-kubernetes 4.x (its `ProviderArgs`, plus
+ * `strictMode`): a `kubernetes:` key outside this list is a typo the provider ignores.
+ */
+export const KUBERNETES_CONFIG_KEYS = [
+    "alwaysRender",
+    "cluster",
+    "clusterIdentifier",
+    "context",
+    "deleteUnreachable",
+    "enableConfigMapMutable",
+    "enablePatchForce",
+    "enableSecretMutable",
+    "enableServerSideApply",
+    "helmReleaseSettings",
+    "kubeClientSettings",
+    "kubeconfig",
+    "namespace",
+    "renderYamlToDirectory",
+    "skipUpdateUnreachable",
+    "strictMode",
+    "suppressDeprecationWarnings",
+    "suppressHelmHookWarnings",
+    "upsertExistingObjects",
+] as const;
+
+/** Soft problems of the raw configuration: `kubernetes:` typos, example placeholders. */
+export function configWarnings(raw: RawStackConfig, file: string): string[] {
+    const warnings: string[] = [];
+    for (const key of Object.keys(raw.config)) {
+        if (!key.startsWith("kubernetes:")) continue;
+        const name = key.slice("kubernetes:".length);
+        if ((KUBERNETES_CONFIG_KEYS as readonly string[]).includes(name)) continue;
+        const hint = closest(name, KUBERNETES_CONFIG_KEYS, 3);
+        warnings.push(
+            `${file}: ${key} is not a pulumi-kubernetes setting${hint ? ` (did you mean kubernetes:${hint}?)` : ""}; it has no effect`,
+        );
+    }
+    // The example stack files' placeholders: `pulumi up` cannot decrypt the ciphertexts, and
+    // made-up ids point at nothing.
+    for (const [leaf, ciphertext] of raw.stackFile?.secure ?? []) {
+        if (!isPlaceholderCiphertext(ciphertext)) continue;
+        const below = leaf.startsWith(`${CONFIG_NAMESPACE}:`) ? leaf.slice(CONFIG_NAMESPACE.length + 1) : leaf;
+        warnings.push(
+            `${file}: ${leaf} is an example placeholder, not a real secret; set it with pulumi config set --secret${below === leaf ? "" : " --path"} '${below}' <value> --stack ${raw.stack}`,
+        );
+    }
+    const secretKeys = new Set(raw.secretKeys);
+    for (const [key, text] of Object.entries(raw.config)) {
+        if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
+        // Only values known to be plaintext: a secret is never shown, not even as a placeholder.
+        const shown = (at: string) => !secretKeys.has(key) || (raw.stackFile?.plain.has(at) ?? false);
+        let value: unknown = text;
+        try {
+            value = text.startsWith("{") ? JSON.parse(text) : text;
+        } catch {
+            value = text;
+        }
+        for (const [at, guid] of placeholderGuids(value, key).filter(([at]) => shown(at))) {
+            warnings.push(`${file}: ${at} ${guid} is an example placeholder id; replace it with the real one`);
         }
     }
-    return best;
+    return warnings;
+}
+
+function placeholderGuids(value: unknown, at: string): [string, string][] {
+    if (typeof value === "string") return isPlaceholderGuid(value) ? [[at, value]] : [];
+    if (Array.isArray(value)) return value.flatMap((v, i) => placeholderGuids(v, `${at}[${i}]`));
+    if (value !== null && typeof value === "object") {
+        return Object.keys(value).flatMap((k) => placeholderGuids((value as Record<string, unknown>)[k], `${at}.${k}`));
+    }
+    return [];
 }
 
 /**
@@ -96,6 +140,14 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
                     line: secret.line,
                     path: `secrets[${secret.index}] (${secret.name}).alias`,
                     rule: `file name "${defaultName}" is the default secret's file in SecretProviderClass ${spc}; set a distinct alias`,
+                });
+            } else if ((DEFAULT_SPC_NAMES as readonly string[]).includes(spc) && fileNameOf(secret).startsWith(`${defaultName}/`)) {
+                // The driver would need a directory where the default secret is a file.
+                problems.push({
+                    file: catalog.file,
+                    line: secret.line,
+                    path: `secrets[${secret.index}] (${secret.name}).alias`,
+                    rule: `file name "${fileNameOf(secret)}" needs a directory "${defaultName}", but that is the default secret's file in SecretProviderClass ${spc}; the driver cannot write both`,
                 });
             }
         }
@@ -147,7 +199,7 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
         }
     }
     for (const secret of enabled) {
-        if (secret.source === "config" && settings.secretValues[secret.name] === undefined) {
+        if (secret.source === "config" && !Object.hasOwn(settings.secretValues, secret.name)) {
             problems.push({
                 file,
                 path: `${CONFIG_NAMESPACE}:secretValues.${secret.name}`,
@@ -180,7 +232,8 @@ export function resolveProgramInputs(raw: RawStackConfig, catalogText: string, c
         });
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    return { settings, catalog: fromCatalog.catalog, enabled: checked.enabled, warnings: checked.warnings };
+    const warnings = [...configWarnings(raw, settings.file), ...checked.warnings];
+    return { settings, catalog: fromCatalog.catalog, enabled: checked.enabled, warnings };
 }
 
 /** Where the program finds its files. Tooling (the offline plan, tests) may point elsewhere. */
@@ -194,7 +247,7 @@ export interface InputFiles {
 
 /** Reads the catalog and the stack file, then validates everything. */
 export function loadProgramInputs(
-    config: Omit<RawStackConfig, "secureLeaves">,
+    config: Omit<RawStackConfig, "stackFile">,
     files: InputFiles,
 ): ProgramInputs {
     const catalogPath = files.catalogPath ?? process.env.AIO_SECRETS_CATALOG ?? path.join(files.projectDir, CATALOG_FILE);
@@ -207,9 +260,11 @@ export function loadProgramInputs(
     } catch {
         throw new ConfigError([{ file: catalogLabel, path: "", rule: "cannot be read; the catalog of secrets is required (see README)" }]);
     }
-    // The stack file tells which leaves are `secure:`; without it (e.g. config from an
-    // environment) we fall back to Pulumi's per-key secrecy.
-    const secureLeaves = fs.existsSync(stackFilePath) ? secureLeavesOf(fs.readFileSync(stackFilePath, "utf8")) : undefined;
+    // The stack file tells which leaves are `secure:` and which plaintext; without it (e.g.
+    // config from an environment) we fall back to Pulumi's per-key secrecy.
     const file = stackFilePath === path.join(files.projectDir, `Pulumi.${config.stack}.yaml`) ? undefined : path.basename(stackFilePath);
-    return resolveProgramInputs({ ...config, file, secureLeaves }, catalogText, catalogLabel.split(path.sep).join("/"));
+    const stackFile = fs.existsSync(stackFilePath)
+        ? stackFileLeavesOf(fs.readFileSync(stackFilePath, "utf8"), file ?? `Pulumi.${config.stack}.yaml`, config.project)
+        : undefined;
+    return resolveProgramInputs({ ...config, file, stackFile }, catalogText, catalogLabel.split(path.sep).join("/"));
 }

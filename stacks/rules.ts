@@ -72,29 +72,62 @@ export const environmentName: Rule = (v) =>
 /** Go duration as the CSI driver reads `rotationPollInterval`: `1h`, `30m`, `1h30m`, `90s`. */
 export const goDuration: Rule = (v) => {
     if (!/^(\d+h)?(\d+m)?(\d+s)?$/.test(v) || v === "") return "must be a duration such as 1h, 30m, 1h30m or 90s";
+    if (durationNanoseconds(v) > MAX_GO_DURATION_NS) return "is longer than Go's longest duration (2562047h47m16s); the driver would refuse it";
     if (durationSeconds(v) < 1) return "must be at least 1s";
     return undefined;
 };
 
+/** Go's `time.Duration` is an int64 of nanoseconds: `time.ParseDuration` refuses anything longer. */
+export const MAX_GO_DURATION_NS = 2n ** 63n - 1n;
+
+function durationParts(v: string): [bigint, bigint, bigint] | undefined {
+    const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
+    return m ? [BigInt(m[1] ?? 0), BigInt(m[2] ?? 0), BigInt(m[3] ?? 0)] : undefined;
+}
+
+/** Nanoseconds in a duration accepted by {@link goDuration}, exactly (-1 when unparsable). */
+export function durationNanoseconds(v: string): bigint {
+    const parts = durationParts(v);
+    if (!parts) return -1n;
+    const [h, m, s] = parts;
+    return (h * 3600n + m * 60n + s) * 1_000_000_000n;
+}
+
 /** Seconds in a duration accepted by {@link goDuration}. */
 export function durationSeconds(v: string): number {
-    const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
-    if (!m) return NaN;
-    return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+    const parts = durationParts(v);
+    if (!parts) return NaN;
+    return Number(parts[0] * 3600n + parts[1] * 60n + parts[2]);
 }
 
 /** Extension version: semantic version, as the Arc extension API pins it. */
 export const semver: Rule = (v) =>
     /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(v) ? undefined : "must be a version such as 1.5.3";
 
-/** File name inside the mount: relative, no `..` segments, no empty segments. */
+/** Longest file name (one path segment) and path the driver's atomic writer accepts, in bytes. */
+export const MAX_FILE_NAME_BYTES = 255;
+export const MAX_PATH_BYTES = 4096;
+
+/**
+ * File name inside the mount, as the CSI driver's atomic writer accepts it
+ * (secrets-store-csi-driver pkg/util/fileutil/atomic_writer.go, validatePath): relative, no `..`
+ * segments, a first segment not starting with `..` (reserved for its `..data` links), segments
+ * of at most 255 bytes, at most 4096 bytes in all. We also refuse empty or `.` segments and
+ * control characters, which make files nobody can name in a shell or a log.
+ */
 export const relativeFileName: Rule = (v) => {
     if (v.length === 0) return "must not be empty";
     if (v.startsWith("/")) return "must be a relative file name (no leading '/')";
     if (v.includes("\\")) return "must use '/' as separator, not '\\'";
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(v)) return "must not contain control characters (tabs, newlines, ...)";
     const parts = v.split("/");
     if (parts.some((p) => p === "..")) return "must not contain '..'";
     if (parts.some((p) => p === "" || p === ".")) return "must not contain empty or '.' path segments";
+    if (parts[0].startsWith("..")) return "must not start with '..' (the CSI driver reserves those names for its own links)";
+    const long = parts.find((p) => Buffer.byteLength(p, "utf8") > MAX_FILE_NAME_BYTES);
+    if (long !== undefined) return `path segments must be at most ${MAX_FILE_NAME_BYTES} bytes (one is ${Buffer.byteLength(long, "utf8")})`;
+    if (Buffer.byteLength(v, "utf8") > MAX_PATH_BYTES) return `must be at most ${MAX_PATH_BYTES} bytes`;
     return undefined;
 };
 

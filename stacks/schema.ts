@@ -56,7 +56,7 @@ function describeType(expected: string): string {
 export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     let node: unknown = root;
     for (const key of path) {
-        if (node === null || typeof node !== "object") return undefined;
+        if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return undefined;
         node = (node as Record<PropertyKey, unknown>)[key];
     }
     return node;
@@ -101,7 +101,8 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], ctx: Issue
     for (const issue of issues) {
         switch (issue.code) {
             case "unrecognized_keys":
-                for (const key of issue.keys) push([...issue.path, key], issue.message, false);
+                // `__proto__` is reported by protoKeyProblems, also where zod drops it silently.
+                for (const key of issue.keys) if (key !== PROTO) push([...issue.path, key], issue.message, false);
                 break;
             case "invalid_type": {
                 const missing = valueAt(ctx.input, issue.path) === undefined;
@@ -123,4 +124,35 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], ctx: Issue
         }
     }
     return problems;
+}
+
+const PROTO = "__proto__";
+
+/**
+ * Paths of every own `__proto__` key in a value. zod's records drop such a key silently (and a
+ * plain object would take it as its prototype), so it is reported as an unknown key instead.
+ */
+export function protoKeyPaths(value: unknown, at: readonly PropertyKey[] = []): PropertyKey[][] {
+    if (value === null || typeof value !== "object") return [];
+    if (Array.isArray(value)) return value.flatMap((item, i) => protoKeyPaths(item, [...at, i]));
+    const found: PropertyKey[][] = Object.hasOwn(value, PROTO) ? [[...at, PROTO]] : [];
+    for (const key of Object.keys(value)) {
+        if (key !== PROTO) found.push(...protoKeyPaths((value as Record<string, unknown>)[key], [...at, key]));
+    }
+    return found;
+}
+
+/** One "unknown key" problem per own `__proto__` key in the input. */
+export function protoKeyProblems(input: unknown, ctx: IssueContext, prefix: readonly PropertyKey[] = []): Problem[] {
+    return protoKeyPaths(input, prefix).map((path) => ({
+        file: ctx.file,
+        line: ctx.lineOf?.(path),
+        path: ctx.pathOf(path),
+        rule: "unknown key; __proto__ is not a name this file accepts anywhere",
+    }));
+}
+
+/** A copy of a string map without a prototype: lookups by user-chosen names (`toString`) find only own keys. */
+export function ownMap<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+    return Object.assign(Object.create(null) as Record<string, T>, record);
 }

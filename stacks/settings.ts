@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { Problem } from "./errors";
-import { intRange, issuesToProblems, ruled, strictObject } from "./schema";
+import { intRange, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
+import type { StackFileLeaves } from "./stackFile";
+import { setOwn } from "./yaml";
 import * as rules from "./rules";
+import { editDistance } from "./names";
 
 /**
  * The stack settings (`aio-secrets:*` keys of `Pulumi.<stack>.yaml`): schema, defaults and
@@ -86,7 +89,8 @@ const deployerSchema = strictObject({
 });
 
 const settingsShape = {
-    environment: ruled(rules.environmentName).optional(),
+    // An empty or null value (`aio-secrets:environment:`) is a mistake, not "the stack name".
+    environment: ruled((v) => (v === "" ? "is empty; set an environment name, or remove the key to use the stack name" : rules.environmentName(v))).optional(),
     tenantId: ruled(rules.guid).optional(),
     protect: z.boolean().optional(),
     adopt: z.boolean().default(false),
@@ -155,7 +159,11 @@ export interface StackSettings {
     };
     servicePrincipal: ServicePrincipalSettings;
     cluster: Omit<ParsedSettings["cluster"], "csiDriver"> & {
-        csiDriver: ParsedSettings["cluster"]["csiDriver"] & { install: boolean };
+        csiDriver: ParsedSettings["cluster"]["csiDriver"] & {
+            install: boolean;
+            /** Chart settings that are secret to Pulumi: the extension's protected settings; never log them. */
+            protectedSettings: Record<string, string>;
+        };
     };
     defaultSecret: { name: string; source: "generated" | "existing" };
     /**
@@ -179,31 +187,112 @@ export interface RawStackConfig {
     /** Config keys that hold secure values (`PULUMI_CONFIG_SECRET_KEYS`). */
     secretKeys: readonly string[];
     /**
-     * Paths below `aio-secrets:` that are `secure:` leaves in the stack file, like
-     * `secretValues.mq-password`; undefined when the file could not be read.
+     * Which leaves of the stack file are `secure:` and which are plaintext (full paths such as
+     * `aio-secrets:secretValues.mq-password`); undefined when the file could not be read. A value
+     * in neither set came from elsewhere (an ESC environment): Pulumi then only says, per
+     * top-level key, whether it holds a secret.
      */
-    secureLeaves?: ReadonlySet<string>;
+    stackFile?: StackFileLeaves;
 }
 
 const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "defaultSecret", "secretValues"]);
 /** Keys whose value is a list (Pulumi hands it over as JSON text). */
 const LIST_KEYS = new Set(["deployers"]);
+/** Always secret, whatever the file says: never shown in a message. */
 const SECRET_PATHS = [/^secretValues\./, /^servicePrincipal\.clientSecret$/];
+/**
+ * Where a secret value makes sense, so `secure:` is accepted (paths below `aio-secrets:`):
+ * the values of catalog secrets, a brought service principal's password, and CSI driver chart
+ * settings (which go to the extension's protected settings). Names, locations and ids are
+ * shown in plans and sent to Azure in plaintext: a `secure:` one is refused.
+ */
+const SECRET_ALLOWED = [/^secretValues(\.|$)/, /^servicePrincipal\.clientSecret$/, /^cluster\.csiDriver\.settings(\.|$)/];
+/** The top-level keys under which a secret may sit, with the one place it may be. */
+const SECRET_HOMES: Record<string, string> = { secretValues: "secretValues.<name>", servicePrincipal: "servicePrincipal.clientSecret", cluster: "cluster.csiDriver.settings.<name>" };
 
 /**
- * Whether the value at a settings path may be secret, so never shown in a message: the
- * known secret paths, and whatever the user stored with `--secret` (per leaf when the stack
- * file tells, else per key).
+ * Whether the value at a settings path is (or may be) a secret: it sits under a `secure:` leaf
+ * of the stack file, or its top-level key is secret to Pulumi and the file does not show it
+ * in plaintext (a value from an ESC environment, or no file at all).
  */
-function secretPathTest(raw: RawStackConfig): (path: readonly PropertyKey[]) => boolean {
+function secretValueTest(raw: RawStackConfig): (path: readonly PropertyKey[]) => boolean {
     const secretKeys = new Set(raw.secretKeys);
+    const secureLeaves = [...(raw.stackFile?.secure.keys() ?? [])];
     return (path) => {
-        const dotted = path.map(String).join(".");
-        if (SECRET_PATHS.some((re) => re.test(dotted))) return true;
-        if (raw.secureLeaves) return [...raw.secureLeaves].some((leaf) => dotted === leaf || dotted.startsWith(`${leaf}.`));
-        return secretKeys.has(`${CONFIG_NAMESPACE}:${String(path[0])}`);
+        if (path.length === 0) return false;
+        const full = `${CONFIG_NAMESPACE}:${path.map(String).join(".")}`;
+        if (secureLeaves.some((leaf) => full === leaf || full.startsWith(`${leaf}.`) || full.startsWith(`${leaf}[`))) return true;
+        return secretKeys.has(`${CONFIG_NAMESPACE}:${String(path[0])}`) && !(raw.stackFile?.plain.has(full) ?? false);
     };
 }
+
+/** Whether the value at a settings path must never be shown in a message. */
+function secretPathTest(raw: RawStackConfig): (path: readonly PropertyKey[]) => boolean {
+    const isSecret = secretValueTest(raw);
+    return (path) => SECRET_PATHS.some((re) => re.test(path.map(String).join("."))) || isSecret(path);
+}
+
+/**
+ * `secure:` where a secret makes no sense: every such leaf of the stack file by its path, and a
+ * top-level key Pulumi holds as secret (e.g. from an ESC environment) that has no value which
+ * may be secret. `kubernetes:` keys too: only the kubeconfig may be secret.
+ */
+function misplacedSecretProblems(raw: RawStackConfig, decoded: Record<string, unknown>, file: string): Problem[] {
+    const problems: Problem[] = [];
+    const refuse = (path: string, where: string) =>
+        problems.push({
+            file,
+            path,
+            rule:
+                `is secret (${where}), but names, locations, ids and switches are shown in plans and sent to Azure in plaintext; set it without --secret. ` +
+                `Only ${Object.values(SECRET_HOMES).join(", ")} and kubernetes:kubeconfig may be secret`,
+        });
+    const fromFile = new Set<string>();
+    for (const leaf of raw.stackFile?.secure.keys() ?? []) {
+        const [namespace] = leaf.split(":", 1);
+        const below = leaf.slice(namespace.length + 1);
+        if (namespace === CONFIG_NAMESPACE) {
+            fromFile.add(below.split(/[.[]/)[0]);
+            if (!SECRET_ALLOWED.some((re) => re.test(below))) refuse(leaf, "secure: in the stack file");
+        } else if (namespace === "kubernetes") {
+            fromFile.add(leaf);
+            if (below !== "kubeconfig") refuse(leaf, "secure: in the stack file");
+        }
+    }
+    for (const key of raw.secretKeys) {
+        if (key === "kubernetes:kubeconfig" || fromFile.has(key)) continue;
+        if (key.startsWith("kubernetes:")) {
+            refuse(key, "secret to Pulumi");
+            continue;
+        }
+        if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
+        const top = key.slice(CONFIG_NAMESPACE.length + 1);
+        if (fromFile.has(top) || top === "secretValues") continue;
+        // Which leaf is secret is not known here: refuse only when none of them may be.
+        const value = decoded[top];
+        const mayHoldSecret =
+            (top === "servicePrincipal" && valueIsPresent(value, ["clientSecret"])) ||
+            (top === "cluster" && valueIsPresent(value, ["csiDriver", "settings"]));
+        if (!mayHoldSecret) refuse(key, "secret to Pulumi");
+    }
+    return problems;
+}
+
+function valueIsPresent(root: unknown, path: readonly string[]): boolean {
+    let node = root;
+    for (const key of path) {
+        if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return false;
+        node = (node as Record<string, unknown>)[key];
+    }
+    return node !== undefined;
+}
+
+/** The CSI driver settings our typed keys own: a `settings` entry must not override them. */
+export const CHECKED_CSI_SETTINGS: Readonly<Record<string, string>> = {
+    "secrets-store-csi-driver.enableSecretRotation": "cluster.csiDriver.enableSecretRotation",
+    "secrets-store-csi-driver.rotationPollInterval": "cluster.csiDriver.rotationPollInterval",
+    "secrets-store-csi-driver.syncSecret.enabled": "cluster.csiDriver.syncSecret",
+};
 
 /** `aio-secrets:keyVault.name`, `aio-secrets:secretValues.mq-password`. */
 export function settingsKeyPath(path: readonly PropertyKey[]): string {
@@ -250,7 +339,7 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
                 broken.add(key);
                 continue;
             }
-            decoded[key] = value;
+            setOwn(decoded, key, value);
         } else if (LIST_KEYS.has(key)) {
             let value: unknown;
             try {
@@ -263,31 +352,17 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
                 broken.add(key);
                 continue;
             }
-            decoded[key] = value;
+            setOwn(decoded, key, value);
         } else if (key === "protect" || key === "adopt") {
-            if (text === "true" || text === "false") decoded[key] = text === "true";
-            else decoded[key] = text;
+            setOwn(decoded, key, text === "true" || text === "false" ? text === "true" : text);
         } else {
-            decoded[key] = text;
+            setOwn(decoded, key, text);
         }
     }
     return { decoded, broken };
 }
 
-/** Levenshtein distance, for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return row[b.length];
-}
+export { editDistance } from "./names";
 
 /**
  * The two-slot password rotation's rules (see components/identity/ServicePrincipal.ts): a new
@@ -338,6 +413,8 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
                 { file, input, pathOf: settingsKeyPath, isSecretPath },
             ),
         );
+    problems.push(...protoKeyProblems(input, { file, input, pathOf: settingsKeyPath }));
+    problems.push(...misplacedSecretProblems(raw, input, file));
     const topResult = topLevelSchema.safeParse(input);
     if (!topResult.success) report(topResult.error.issues.filter((i) => i.code === "unrecognized_keys"), []);
     for (const [key, schema] of Object.entries(settingsShape) as [keyof ParsedSettings, z.ZodType][]) {
@@ -363,9 +440,9 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
                 `(or remove ${given.join(", ")} to let the stack create one)`,
         );
     } else if (given.length === 3) {
-        const secureLeaf = raw.secureLeaves?.has("servicePrincipal.clientSecret");
-        const keySecret = secretKeys.has(`${CONFIG_NAMESPACE}:servicePrincipal`);
-        if (secureLeaf === false || !keySecret) {
+        // Secure in the stack file, or secret from an ESC environment; plaintext in the file is refused.
+        const plaintextInFile = raw.stackFile?.plain.has(`${CONFIG_NAMESPACE}:servicePrincipal.clientSecret`) ?? false;
+        if (plaintextInFile || !secretKeys.has(`${CONFIG_NAMESPACE}:servicePrincipal`)) {
             at(
                 "servicePrincipal.clientSecret",
                 `must be a secure value: pulumi config set --secret --path 'servicePrincipal.clientSecret' --stack ${raw.stack}`,
@@ -397,20 +474,37 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     if (install && arcGiven !== 2) {
         at("cluster.csiDriver.install", "installing the CSI driver extension needs cluster.arcClusterName and cluster.arcResourceGroupName");
     }
-    for (const key of Object.keys(cluster.csiDriver.settings)) {
+    const isSecretValue = secretValueTest(raw);
+    const plainCsiSettings: Record<string, string> = {};
+    const protectedCsiSettings: Record<string, string> = {};
+    for (const [key, value] of Object.entries(cluster.csiDriver.settings)) {
         if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(key)) {
             at(`cluster.csiDriver.settings.${key}`, "extension setting names are letters, digits, '-', '_' and '.'");
         }
+        if (Object.hasOwn(CHECKED_CSI_SETTINGS, key)) {
+            at(
+                `cluster.csiDriver.settings.${key}`,
+                `overrides a checked setting; use aio-secrets:${CHECKED_CSI_SETTINGS[key]} instead (validated, and used for the vault read budget)`,
+            );
+        }
+        // A secret setting goes to the extension's protected settings, never the plain ones.
+        if (isSecretValue(["cluster", "csiDriver", "settings", key])) protectedCsiSettings[key] = value;
+        else plainCsiSettings[key] = value;
     }
 
     // Secret values: secure leaves only, within Key Vault's size limit.
-    const secretValues = parsed.secretValues ?? {};
+    // Secret values: secret to Pulumi (a `secure:` leaf, or a secret of an ESC environment the
+    // stack imports), never plaintext in the stack file, within Key Vault's size limit.
+    const secretValues = ownMap(parsed.secretValues ?? {});
     const valueNames = Object.keys(secretValues);
     if (valueNames.length > 0 && !secretKeys.has(`${CONFIG_NAMESPACE}:secretValues`)) {
-        at("secretValues", `values must be secure: pulumi config set --secret --path 'secretValues.<name>' <value> --stack ${raw.stack}`);
+        at(
+            "secretValues",
+            `values must be secure: pulumi config set --secret --path 'secretValues.<name>' <value> --stack ${raw.stack} (or fn::secret in an ESC environment)`,
+        );
     }
     for (const name of valueNames) {
-        if (raw.secureLeaves && !raw.secureLeaves.has(`secretValues.${name}`)) {
+        if (raw.stackFile?.plain.has(`${CONFIG_NAMESPACE}:secretValues.${name}`)) {
             at(
                 `secretValues.${name}`,
                 `is plaintext in the stack file; set it with pulumi config set --secret --path 'secretValues.${name}' <value> --stack ${raw.stack}`,
@@ -451,7 +545,10 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
                 grantReader: parsed.keyVault.grantReader ?? !(parsed.adopt ?? false),
             },
             servicePrincipal,
-            cluster: { ...cluster, csiDriver: { ...cluster.csiDriver, install } },
+            cluster: {
+                ...cluster,
+                csiDriver: { ...cluster.csiDriver, install, settings: ownMap(plainCsiSettings), protectedSettings: ownMap(protectedCsiSettings) },
+            },
             defaultSecret: {
                 name: parsed.defaultSecret.name,
                 // init made the default secret in the vault it was given; azure-native refuses to

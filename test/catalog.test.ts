@@ -690,3 +690,99 @@ describe("secretsForEnvironment", () => {
         expect(secretsForEnvironment(c(), env).map((s) => s.name)).toEqual(names);
     });
 });
+
+describe("YAML hazards in the catalog", () => {
+    test("a syntax error reports the first error only, with its line", () => {
+        // An unclosed quote makes the parser report several errors; the first is the one to fix.
+        const problems = problemsOf('secrets:\n  - name: "mq-password\n    source: generated\n  - name: other\n    source: [x\n');
+        expect(problems).toHaveLength(1);
+        expect(formatProblem(problems[0])).toMatch(/^stacks\/secrets\.yaml:2: YAML syntax: /);
+    });
+
+    test("an alias bomb is a problem naming the file, not an internal error", () => {
+        const bomb =
+            "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n" +
+            "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nsecrets: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
+        expect(formatProblem(onlyProblem(bomb))).toMatch(/^stacks\/secrets\.yaml: YAML aliases expand beyond 100 nested uses \(an alias bomb\?\)/);
+    });
+
+    test("an alias inside its own anchor is a problem, not a hang or a crash", () => {
+        const text = "secrets: []\nmqResources:\n  - apiVersion: mq.iotoperations.azure.com/v1beta1\n    kind: Broker\n    metadata: { name: b }\n    spec: &s { loop: *s }\n";
+        expect(formatProblem(onlyProblem(text))).toMatch(/^stacks\/secrets\.yaml: a YAML alias refers to a value that contains it/);
+    });
+
+    test("plain anchors and aliases resolve", () => {
+        const catalog = catalogOf(
+            "secrets:\n  - { name: a, source: generated, spcs: &spcs [aio-default-spc] }\n  - { name: b, source: generated, spcs: *spcs, alias: b.txt }\n",
+        );
+        expect(catalog.secrets[1].spcs).toEqual(["aio-default-spc"]);
+        const aliased = parseCatalog("secretProviderClasses: { x: &decl { pods: 3 }, y: *decl }\nsecrets: []\n").catalog!;
+        expect(aliased.spcs.get("y")?.pods).toBe(3);
+    });
+
+    test.each([
+        ["!foo", "!foo"],
+        ["!!js/function", "!!js/function"],
+        ["!!binary", "!!binary"],
+    ])("an unknown tag %s is refused with its line", (tag, shown) => {
+        const p = onlyProblem(`secrets:\n  - name: a\n    source: ${tag} generated\n`);
+        expect(formatProblem(p)).toBe(
+            `stacks/secrets.yaml:3: YAML tag ${shown} is not supported; remove it (values are plain strings, numbers, booleans, lists and maps)`,
+        );
+    });
+
+    test.each([
+        ["a secret entry", "secrets:\n  - { name: a, source: generated, __proto__: { deleteOnRemove: true } }\n", "secrets[0] (a).__proto__"],
+        ["secretProviderClasses", "secretProviderClasses:\n  __proto__: { pods: 3 }\nsecrets: []\n", "secretProviderClasses.__proto__"],
+        ["the top level", "__proto__: {}\nsecrets: []\n", "__proto__"],
+        [
+            "an MQ resource spec",
+            "secrets: []\nmqResources:\n  - { apiVersion: mq.iotoperations.azure.com/v1beta1, kind: Broker, metadata: { name: b }, spec: { __proto__: { x: 1 } } }\n",
+            "mqResources[0].spec.__proto__",
+        ],
+    ])("__proto__ in %s is an unknown key, not dropped", (_where, text, path) => {
+        const p = onlyProblem(text);
+        expect(p.path).toBe(path);
+        expect(p.rule).toMatch(/^unknown key/);
+    });
+});
+
+describe("SecretProviderClass names and file paths", () => {
+    test("a misspelt SPC in an entry's spcs gets a did-you-mean", () => {
+        const p = onlyProblem("secrets:\n  - { name: a, source: generated, spcs: [aio-defualt-spc] }\n");
+        expect(p.rule).toMatch(/^is not a declared SecretProviderClass \(did you mean "aio-default-spc"\?\); add it under secretProviderClasses/);
+    });
+
+    test("an SPC name far from every declared one gets no hint", () => {
+        expect(onlyProblem("secrets:\n  - { name: a, source: generated, spcs: [my-app] }\n").rule).not.toMatch(/did you mean/);
+    });
+
+    test.each([
+        ["a", "a/b"],
+        ["a/b", "a"],
+        ["x/y", "x/y/z"],
+    ])("file %s and file %s in one SPC: the driver cannot write both", (first, second) => {
+        const text = `secrets:\n  - { name: one, source: generated, spcs: [aio-default-spc], alias: ${first} }\n  - { name: two, source: generated, spcs: [aio-default-spc], alias: ${second} }\n`;
+        const p = onlyProblem(text);
+        const [file, dir] = first.length > second.length ? [first, second] : [second, first];
+        expect(formatProblem(p)).toMatch(new RegExp(`alias: file name "${file}" needs a directory "${dir}", but secrets\\[\\d\\] \\((one|two)\\) is the file "${dir}" in SecretProviderClass aio-default-spc`));
+    });
+
+    test("a file and a directory of the same name in different SPCs or environments are fine", () => {
+        catalogOf(
+            "secrets:\n" +
+                "  - { name: one, source: generated, spcs: [aio-default-spc], alias: a, environments: [staging] }\n" +
+                "  - { name: two, source: generated, spcs: [aio-opc-ua-broker-trust-list], alias: a/b }\n" +
+                "  - { name: three, source: generated, spcs: [aio-default-spc], alias: a/c, environments: [prod] }\n" +
+                "  - { name: four, source: generated, spcs: [aio-default-spc], alias: a, environments: [dev] }\n",
+        );
+    });
+
+    test.each([
+        ["..data", /must not start with '\.\.'/],
+        [`'${"x".repeat(256)}'`, /at most 255 bytes/],
+        ['"a\\tb"', /control characters/],
+    ])("alias %s the driver's atomic writer refuses", (alias, rule) => {
+        expect(onlyProblem(`secrets:\n  - { name: a, source: generated, alias: ${alias} }\n`).rule).toMatch(rule);
+    });
+});

@@ -202,6 +202,8 @@ function checkCase(c: CorpusCase): void {
     if (c.ok) {
         expect(r!.error).toBeUndefined();
         expect(r!.resources).toBeGreaterThan(0);
+        const unmatched = (c.warnings ?? []).filter((re) => !r!.warnings.some((w) => re.test(w))).map(String);
+        expect({ warnings: r!.warnings, unmatched }).toEqual({ warnings: r!.warnings, unmatched: [] });
         return;
     }
     expect(r!.error).toEqual(expect.any(String));

@@ -21,7 +21,9 @@ const GUID_GROUP = "22345678-1234-4123-8123-123456789abc";
 function settingsFor(yamlSections: Record<string, unknown>): StackSettings {
     const config: Record<string, string> = {};
     for (const [k, v] of Object.entries(yamlSections)) config[`aio-secrets:${k}`] = JSON.stringify(v);
-    const { settings, problems } = parseStackSettings({ project: "aio-secrets", stack: "dev", config, secretKeys: ["aio-secrets:servicePrincipal"] });
+    // A brought client secret is secret to Pulumi; nothing else here is.
+    const secretKeys = JSON.stringify(yamlSections).includes("clientSecret") ? ["aio-secrets:servicePrincipal"] : [];
+    const { settings, problems } = parseStackSettings({ project: "aio-secrets", stack: "dev", config, secretKeys });
     if (!settings) throw new Error(problems.map(formatProblem).join("\n"));
     return settings;
 }

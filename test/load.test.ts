@@ -1,6 +1,7 @@
+import * as fs from "node:fs";
 import { Catalog, parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
-import { crossCheck, resolveProgramInputs, secureLeavesOf } from "../stacks/load";
+import { configWarnings, crossCheck, KUBERNETES_CONFIG_KEYS, resolveProgramInputs, stackFileLeavesOf } from "../stacks/load";
 import { parseStackSettings, RawStackConfig, StackSettings } from "../stacks/settings";
 
 const KV = { name: "kv-aio-dev-01", resourceGroupName: "rg-aio-dev" };
@@ -17,13 +18,13 @@ function rawConfig(sections: Record<string, unknown>, opts: RawOpts = {}): RawSt
     if (opts.location !== null) config["azure-native:location"] = opts.location ?? "westeurope";
     for (const [key, value] of Object.entries(sections)) config[`aio-secrets:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     const secretKeys: string[] = [];
-    const secureLeaves = new Set<string>();
+    const secure = new Map<string, string>();
     if (opts.secretValues) {
         config["aio-secrets:secretValues"] = JSON.stringify(opts.secretValues);
         secretKeys.push("aio-secrets:secretValues");
-        for (const name of Object.keys(opts.secretValues)) secureLeaves.add(`secretValues.${name}`);
+        for (const name of Object.keys(opts.secretValues)) secure.set(`aio-secrets:secretValues.${name}`, "v1:x");
     }
-    return { project: "aio-secrets", stack: opts.stack ?? "dev", config, secretKeys, secureLeaves };
+    return { project: "aio-secrets", stack: opts.stack ?? "dev", config, secretKeys, stackFile: { secure, plain: new Set() } };
 }
 
 function settingsOf(sections: Record<string, unknown>, opts: RawOpts = {}): StackSettings {
@@ -277,7 +278,7 @@ describe("resolveProgramInputs", () => {
     });
 });
 
-describe("secureLeavesOf", () => {
+describe("stackFileLeavesOf", () => {
     const STACK_FILE = `# example
 config:
   azure-native:location: westeurope
@@ -300,33 +301,167 @@ config:
     secure: v1:GGGG
 `;
 
-    test("finds the secure leaves below aio-secrets, and only those", () => {
-        expect([...secureLeavesOf(STACK_FILE)].sort()).toEqual(["secretValues.mq-password", "secretValues.opcua-user-password", "servicePrincipal.clientSecret"]);
+    const leavesOf = (text: string) => stackFileLeavesOf(text, "Pulumi.dev.yaml", "aio-secrets");
+
+    test("finds every secure leaf with its ciphertext, and the plaintext leaves", () => {
+        const leaves = leavesOf(STACK_FILE);
+        expect([...leaves.secure].sort()).toEqual([
+            ["aio-secrets:secretValues.mq-password", "v1:CCCCDDDD"],
+            ["aio-secrets:secretValues.opcua-user-password", "v1:EEEEFFFF"],
+            ["aio-secrets:servicePrincipal.clientSecret", "v1:AAAABBBB"],
+            ["other:token", "v1:GGGG"],
+        ]);
+        expect(leaves.plain.has("aio-secrets:secretValues.plain-one")).toBe(true);
+        expect(leaves.plain.has("aio-secrets:keyVault.name")).toBe(true);
+        expect(leaves.plain.has("aio-secrets:servicePrincipal.clientSecret")).toBe(false);
     });
 
     test("a whole key set with --secret is a leaf at its top-level name", () => {
-        expect([...secureLeavesOf("config:\n  aio-secrets:tenantId:\n    secure: v1:xyz\n")]).toEqual(["tenantId"]);
+        expect([...leavesOf("config:\n  aio-secrets:tenantId:\n    secure: v1:xyz\n").secure.keys()]).toEqual(["aio-secrets:tenantId"]);
     });
 
     test("a plaintext secretValues map has no secure leaves", () => {
-        expect(secureLeavesOf("config:\n  aio-secrets:secretValues:\n    a: x\n    b: y\n").size).toBe(0);
+        expect(leavesOf("config:\n  aio-secrets:secretValues:\n    a: x\n    b: y\n").secure.size).toBe(0);
     });
 
-    test.each(["", "config:\n", "config: 5\n", "other: {}\n"])("no config map (%p): no leaves", (text) => {
-        expect(secureLeavesOf(text).size).toBe(0);
+    test.each(["", "config:\n", "config: 5\n", "other: {}\n"])("no config map (%p): a problem naming the file", (text) => {
+        expect(() => leavesOf(text)).toThrow(/^Pulumi\.dev\.yaml/);
     });
 
     test("a map with 'secure' next to other keys is not a secure leaf", () => {
-        expect(secureLeavesOf("config:\n  aio-secrets:secretValues:\n    a:\n      secure: v1:x\n      other: y\n").size).toBe(0);
+        expect(leavesOf("config:\n  aio-secrets:secretValues:\n    a:\n      secure: v1:x\n      other: y\n").secure.size).toBe(0);
+    });
+
+    test("aliases resolve: a secure value reached through an alias is a secure leaf", () => {
+        const leaves = leavesOf("base: &pw { secure: v1:HHHH }\nconfig:\n  aio-secrets:secretValues:\n    a: *pw\n");
+        expect([...leaves.secure]).toEqual([["aio-secrets:secretValues.a", "v1:HHHH"]]);
     });
 
     test("the leaves feed parseStackSettings: a plaintext sibling is rejected", () => {
         const raw = rawConfig({ keyVault: KV });
         raw.config["aio-secrets:secretValues"] = JSON.stringify({ "mq-password": "v1", "plain-one": "v2" });
-        raw.secretKeys = ["aio-secrets:secretValues"];
-        raw.secureLeaves = secureLeavesOf(STACK_FILE);
+        raw.secretKeys = ["aio-secrets:secretValues", "aio-secrets:servicePrincipal"];
+        raw.stackFile = leavesOf(STACK_FILE);
         const problems = parseStackSettings(raw).problems;
         expect(problems.map((p) => p.path)).toEqual(["aio-secrets:secretValues.plain-one"]);
         expect(problems[0].rule).toContain("pulumi config set --secret --path 'secretValues.plain-one'");
+    });
+});
+
+describe("own-property lookups", () => {
+    test.each(["toString", "constructor", "valueOf", "hasOwnProperty"])("a config secret named %s with no value is missing", (name) => {
+        const result = crossCheck(settingsOf({ keyVault: KV }), catalogOf(`secrets:\n  - { name: ${name}, source: config }\n`));
+        expect(result.problems.map((p) => p.path)).toEqual([`aio-secrets:secretValues.${name}`]);
+        expect(result.problems[0].rule).toMatch(/^is missing/);
+    });
+
+    test("a directory of the default secret's file in a default SPC is an error", () => {
+        const result = crossCheck(
+            settingsOf({ keyVault: KV }),
+            catalogOf("secrets:\n  - { name: a, source: generated, spcs: [aio-default-spc], alias: azure-iot-operations/a }\n"),
+        );
+        expect(result.problems.map(formatProblem)).toEqual([
+            expect.stringMatching(/secrets\[0\] \(a\)\.alias: file name "azure-iot-operations\/a" needs a directory "azure-iot-operations", but that is the default secret's file/),
+        ]);
+    });
+});
+
+describe("configWarnings", () => {
+    const warningsOf = (extra: Record<string, string>, stackFile?: RawStackConfig["stackFile"], secretKeys: string[] = []) => {
+        const raw = rawConfig({ keyVault: KV });
+        Object.assign(raw.config, extra);
+        raw.secretKeys = secretKeys;
+        raw.stackFile = stackFile;
+        return configWarnings(raw, "Pulumi.dev.yaml");
+    };
+
+    test("a kubernetes: typo warns with the key and a did-you-mean", () => {
+        expect(warningsOf({ "kubernetes:contxt": "edge", "kubernetes:context": "edge", "kubernetes:enableServerSideAply": "true" })).toEqual([
+            "Pulumi.dev.yaml: kubernetes:contxt is not a pulumi-kubernetes setting (did you mean kubernetes:context?); it has no effect",
+            "Pulumi.dev.yaml: kubernetes:enableServerSideAply is not a pulumi-kubernetes setting (did you mean kubernetes:enableServerSideApply?); it has no effect",
+        ]);
+    });
+
+    test("every pulumi-kubernetes provider setting is known", () => {
+        // The installed SDK's provider arguments are the provider's configuration keys.
+        const providerDts = fs.readFileSync(require.resolve("@pulumi/kubernetes/provider.d.ts"), "utf8");
+        const args = providerDts.slice(providerDts.indexOf("export interface ProviderArgs"));
+        const keys = [...args.matchAll(/^ {4}(\w+)\?:/gm)].map((m) => m[1]);
+        expect(keys.length).toBeGreaterThan(10);
+        expect(keys.filter((k) => !(KUBERNETES_CONFIG_KEYS as readonly string[]).includes(k))).toEqual([]);
+        expect(warningsOf(Object.fromEntries(keys.map((k) => [`kubernetes:${k}`, "x"])))).toEqual([]);
+    });
+
+    test("placeholder ciphertexts and made-up GUIDs warn, naming each key; real-looking ones do not", () => {
+        const stackFile = {
+            secure: new Map([
+                ["aio-secrets:secretValues.a", "v1:placeholder-replace-with-pulumi-config-set-secret"],
+                ["aio-secrets:secretValues.b", "v1:c29tZXRoaW5n:YWJj"],
+            ]),
+            plain: new Set(["aio-secrets:tenantId", "aio-secrets:servicePrincipal.clientId"]),
+        };
+        const warnings = warningsOf(
+            {
+                "aio-secrets:tenantId": "11111111-2222-3333-4444-555555555555",
+                "aio-secrets:servicePrincipal": JSON.stringify({ clientId: "44444444-5555-6666-7777-888888888888", objectId: "9f0c2a51-7d4e-4b8a-a1c3-5e6f7a8b9c0d" }),
+            },
+            stackFile,
+        );
+        expect(warnings).toEqual([
+            expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:secretValues\.a is an example placeholder, not a real secret; set it with pulumi config set --secret --path 'secretValues\.a'/),
+            "Pulumi.dev.yaml: aio-secrets:tenantId 11111111-2222-3333-4444-555555555555 is an example placeholder id; replace it with the real one",
+            "Pulumi.dev.yaml: aio-secrets:servicePrincipal.clientId 44444444-5555-6666-7777-888888888888 is an example placeholder id; replace it with the real one",
+        ]);
+    });
+
+    test("a GUID-looking secret value is never shown in a placeholder warning", () => {
+        const warnings = warningsOf(
+            { "aio-secrets:secretValues": JSON.stringify({ a: "11111111-1111-1111-1111-111111111111" }) },
+            { secure: new Map([["aio-secrets:secretValues.a", "v1:x"]]), plain: new Set() },
+            ["aio-secrets:secretValues"],
+        );
+        expect(warnings).toEqual([]);
+    });
+});
+
+describe("stack files the way Pulumi reads them", () => {
+    const leavesOf = (text: string) => stackFileLeavesOf(text, "Pulumi.dev.yaml", "aio-secrets");
+    const problemsOf = (text: string): string[] => {
+        try {
+            leavesOf(text);
+            return [];
+        } catch (e) {
+            return (e as ConfigError).problems.map(formatProblem);
+        }
+    };
+
+    test("secure: \"\" and secure: null are refused naming the key", () => {
+        expect(problemsOf('config:\n  aio-secrets:secretValues:\n    a:\n      secure: ""\n  kubernetes:kubeconfig:\n    secure:\n')).toEqual([
+            "Pulumi.dev.yaml: aio-secrets:secretValues.a: secure: must hold a ciphertext; set the value with pulumi config set --secret --path 'secretValues.a' <value>",
+            "Pulumi.dev.yaml: kubernetes:kubeconfig: secure: must hold a ciphertext; set the value with pulumi config set --secret 'kubernetes:kubeconfig' <value>",
+        ]);
+    });
+
+    test("unknown tags are refused with their line", () => {
+        expect(problemsOf("config:\n  aio-secrets:environment: !foo dev\n")).toEqual([
+            expect.stringMatching(/^Pulumi\.dev\.yaml:2: YAML tag !foo is not supported/),
+        ]);
+        expect(problemsOf("config:\n  aio-secrets:environment: !!js/function 'x'\n")).toEqual([
+            expect.stringMatching(/^Pulumi\.dev\.yaml:2: YAML tag !!js\/function is not supported/),
+        ]);
+    });
+
+    test("an alias bomb is a problem naming the file", () => {
+        const bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nconfig:\n  aio-secrets:environment: dev\n  other:bomb: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n";
+        expect(problemsOf(bomb)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: YAML aliases expand beyond 100 nested uses/)]);
+    });
+
+    test("an alias inside its own anchor is a problem, not a hang", () => {
+        expect(problemsOf("config:\n  other:loop: &x [ *x ]\n")).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: a YAML alias refers to a value that contains it/)]);
+    });
+
+    test("<< merge keys apply", () => {
+        const leaves = leavesOf("base: &kv { name: kv-aio-dev-01, resourceGroupName: rg }\nconfig:\n  aio-secrets:keyVault:\n    <<: *kv\n    existing: true\n");
+        expect([...leaves.plain].sort()).toEqual(["aio-secrets:keyVault.existing", "aio-secrets:keyVault.name", "aio-secrets:keyVault.resourceGroupName"]);
     });
 });

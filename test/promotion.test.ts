@@ -56,5 +56,27 @@ test("the project's own stacks are complete (npm run promote -- --status --check
     const run = spawnSync(tsx, [path.join(PROJECT_DIR, "tools", "promote.ts"), "--status", "--check"], { cwd: PROJECT_DIR, encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/mq-password\s+config\s+set\s+set\s+off\s+set/);
+    // The example stacks hold `v1:placeholder-...` ciphertexts: shown as such, not as set.
+    expect(run.stdout).toMatch(/mq-password\s+config\s+placeholder\s+placeholder\s+off\s+placeholder/);
+    expect(run.stdout).toContain("Placeholders to replace before a real pulumi up:");
+});
+
+test("an example placeholder ciphertext is `placeholder`, not `set`, and listed apart from the fixes", () => {
+    const status = promotionStatus(catalog, [
+        stack("dev", "dev", "    mq-password: { secure: v1:placeholder-replace-me }\n    db-password: { secure: v1:b }\n"),
+    ]);
+    const cells = Object.fromEntries(status.rows.map((r) => [r.secret, r.cells.dev]));
+    expect(cells).toMatchObject({ "mq-password": "placeholder", "db-password": "set" });
+    expect(status.fixes).toEqual([]);
+    expect(status.placeholders).toEqual(["pulumi config set --secret --path 'secretValues.mq-password' --stack dev   # replace the example placeholder"]);
+    expect(statusText(status)).toMatch(/mq-password\s+config\s+placeholder/);
+});
+
+test("a secret named like an Object method (toString, constructor) with no value is missing", () => {
+    const odd = parseCatalog("secrets:\n  - { name: toString, source: config }\n  - { name: constructor, source: config }\n").catalog!;
+    const status = promotionStatus(odd, [stack("dev", "dev", "    other: { secure: v1:a }\n")]);
+    expect(status.rows.map((r) => [r.secret, r.cells.dev])).toEqual([
+        ["toString", "missing"],
+        ["constructor", "missing"],
+    ]);
 });

@@ -125,7 +125,7 @@ const cases: Record<string, RuleCases> = {
     },
     goDuration: {
         rule: goDuration,
-        good: ["1h", "30m", "1h30m", "90s", "1s", "2h0m5s", "0h1m"],
+        good: ["1h", "30m", "1h30m", "90s", "1s", "2h0m5s", "0h1m", "2562047h", "2562047h47m16s", "9223372036s"],
         bad: [
             ["", /must be a duration such as 1h, 30m, 1h30m or 90s/],
             ["1 hour", /must be a duration/],
@@ -136,6 +136,11 @@ const cases: Record<string, RuleCases> = {
             ["-1h", /must be a duration/],
             ["0s", /must be at least 1s/],
             ["0h0m", /must be at least 1s/],
+            // Go's time.Duration is int64 nanoseconds: 2562047h47m16.854775807s at most.
+            ["2562048h", /longer than Go's longest duration/],
+            ["2562047h47m17s", /longer than Go's longest duration/],
+            ["99999999999999999999h", /longer than Go's longest duration/],
+            ["9223372037s", /longer than Go's longest duration/],
         ],
     },
     semver: {
@@ -152,7 +157,7 @@ const cases: Record<string, RuleCases> = {
     },
     relativeFileName: {
         rule: relativeFileName,
-        good: ["mq-password.txt", "dir/file.pem", "a..b", ".hidden", "a/b/c"],
+        good: ["mq-password.txt", "dir/file.pem", "a..b", ".hidden", "a/b/c", "a/..b", "x".repeat(255), `${"x".repeat(255)}/${"y".repeat(255)}`, "é".repeat(127)],
         bad: [
             ["", /must not be empty/],
             ["/etc/x", /must be a relative file name \(no leading '\/'\)/],
@@ -164,6 +169,17 @@ const cases: Record<string, RuleCases> = {
             ["a/", /must not contain empty or '\.' path segments/],
             ["./a", /must not contain empty or '\.' path segments/],
             [".", /must not contain empty or '\.' path segments/],
+            // The CSI driver's atomic writer reserves first segments starting with `..` (`..data`).
+            ["..data", /must not start with '\.\.'/],
+            ["..2024_01_01/x", /must not start with '\.\.'/],
+            ["x".repeat(256), /at most 255 bytes \(one is 256\)/],
+            [`a/${"x".repeat(256)}`, /at most 255 bytes/],
+            ["é".repeat(128), /at most 255 bytes \(one is 256\)/],
+            [Array.from({ length: 17 }, () => "x".repeat(250)).join("/"), /must be at most 4096 bytes/],
+            ["a\tb", /control characters/],
+            ["a\nb", /control characters/],
+            ["a\u0000b", /control characters/],
+            ["a\u007fb", /control characters/],
         ],
     },
     octalFileMode: {

@@ -125,3 +125,63 @@ ${stackValues}`,
     }
     expect(JSON.stringify(run.resources.map((r) => r.inputs))).toContain(values["aio-secrets:secretValues.stress-0"]);
 });
+
+describe("secret config at other paths (CSI driver settings, kubeconfig, names)", () => {
+    const STACK = `config:
+  azure-native:location: westeurope
+  aio-secrets:environment: prod
+  aio-secrets:tenantId: 9f0c2a51-7d4e-4b8a-a1c3-5e6f7a8b9c0d
+  aio-secrets:keyVault: { name: kv-other-01, resourceGroupName: rg }
+  kubernetes:kubeconfig:
+    secure: v1:abc
+  aio-secrets:cluster:
+    arcClusterName: arc-other
+    arcResourceGroupName: rg-arc
+    csiDriver:
+      settings:
+        logVerbosity: "2"
+        linux.proxy:
+          secure: v1:def
+`;
+    const VALUES = {
+        "kubernetes:kubeconfig": "PLAINTEXT-kubeconfig-5c1e",
+        "aio-secrets:cluster.csiDriver.settings.linux.proxy": "PLAINTEXT-proxy-credential-9d2f",
+    };
+
+    test.each(["up", "preview"] as const)("a secure CSI setting and the kubeconfig never travel unwrapped (%s)", async (mode) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { scratch } = require("./helpers") as typeof import("./helpers");
+        const dir = scratch({ "Pulumi.other.yaml": STACK });
+        const run = await runStack({ stack: "other", stackFile: `${dir}/Pulumi.other.yaml`, secureValues: VALUES, mode });
+        expect(run.error).toBeUndefined();
+        const shown = everythingShown(run);
+        for (const needle of Object.values(VALUES)) {
+            for (const r of run.resources) expect({ resource: r.name, paths: plaintextPaths(r.inputs, needle) }).toEqual({ resource: r.name, paths: [] });
+            expect(plaintextPaths(run.outputs, needle)).toEqual([]);
+            expect(shown).not.toContain(needle);
+        }
+        // The secret setting went to the protected settings, wrapped; the plain one stayed plain.
+        const extension = run.resources.find((r) => r.type === "azure-native:kubernetesconfiguration:Extension")!;
+        expect(JSON.stringify(extension.inputs.configurationSettings)).not.toContain("linux.proxy");
+        expect(plaintextPaths(extension.inputs.configurationProtectedSettings, "PLAINTEXT-proxy")).toEqual([]);
+        expect(JSON.stringify(extension.inputs.configurationProtectedSettings)).toContain(VALUES["aio-secrets:cluster.csiDriver.settings.linux.proxy"]);
+        expect((extension.inputs.configurationSettings as Record<string, string>).logVerbosity).toBe("2");
+        const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+        expect(JSON.stringify(provider.inputs)).toContain(VALUES["kubernetes:kubeconfig"]);
+    });
+
+    test.each([
+        ["aio-secrets:keyVault.location", "  aio-secrets:keyVault:\n    name: kv-other-01\n    resourceGroupName: rg\n    location:\n      secure: v1:abc\n"],
+        ["aio-secrets:servicePrincipal.displayName", "  aio-secrets:keyVault: { name: kv-other-01, resourceGroupName: rg }\n  aio-secrets:servicePrincipal:\n    displayName:\n      secure: v1:abc\n"],
+        ["kubernetes:context", "  aio-secrets:keyVault: { name: kv-other-01, resourceGroupName: rg }\n  kubernetes:context:\n    secure: v1:abc\n"],
+    ])("a secure %s is refused by name, its value never printed", async (key, section) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { scratch } = require("./helpers") as typeof import("./helpers");
+        const dir = scratch({ "Pulumi.refuse.yaml": `config:\n  azure-native:location: westeurope\n  aio-secrets:environment: dev\n${section}` });
+        const needle = "PLAINTEXT-misplaced-77e1";
+        const run = await runStack({ stack: "refuse", stackFile: `${dir}/Pulumi.refuse.yaml`, secureValues: { [key]: needle } });
+        expect(run.error).toContain(`${key}: is secret (secure: in the stack file)`);
+        expect(run.error).not.toContain(needle);
+        expect(run.resources).toHaveLength(0);
+    });
+});

@@ -15,8 +15,25 @@ function rawConfig(
         stack: opts.stack ?? "dev",
         config,
         secretKeys: opts.secretKeys ?? [],
-        secureLeaves: opts.secureLeaves ? new Set(opts.secureLeaves) : undefined,
+        stackFile: opts.secureLeaves ? stackFileOf(sections, opts.secureLeaves) : undefined,
     };
+}
+
+/**
+ * What the stack file would say: `secure` leaves (paths below `aio-secrets:`) are secure, every
+ * other leaf of the sections is written in plaintext.
+ */
+function stackFileOf(sections: Record<string, unknown>, secureLeaves: readonly string[]): RawStackConfig["stackFile"] {
+    const secure = new Map(secureLeaves.map((leaf) => [`aio-secrets:${leaf}`, "v1:x"]));
+    const plain = new Set<string>();
+    const walk = (value: unknown, at: string) => {
+        if ([...secure.keys()].some((leaf) => at === leaf)) return;
+        if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+            for (const [k, v] of Object.entries(value)) walk(v, `${at}.${k}`);
+        } else plain.add(at);
+    };
+    for (const [key, value] of Object.entries(sections)) walk(value, `aio-secrets:${key}`);
+    return { secure, plain };
 }
 
 const KV = { name: "kv-aio-dev-01", resourceGroupName: "rg-aio-dev" };
@@ -465,7 +482,7 @@ describe("secret values", () => {
 
     test("values present but the key is not secret", () => {
         expect(messages(rawConfig({ keyVault: KV, secretValues: { "mq-password": "pw" } }))).toEqual([
-            "Pulumi.dev.yaml: aio-secrets:secretValues: values must be secure: pulumi config set --secret --path 'secretValues.<name>' <value> --stack dev",
+            "Pulumi.dev.yaml: aio-secrets:secretValues: values must be secure: pulumi config set --secret --path 'secretValues.<name>' <value> --stack dev (or fn::secret in an ESC environment)",
         ]);
     });
 
@@ -547,8 +564,9 @@ describe("secret values never appear in problem messages", () => {
     // (Pulumi lists it in the secret keys), even when it is not one of the usual secret paths.
     test("a key Pulumi reports as secret (secretKeys) is not echoed when invalid", () => {
         const result = parseStackSettings(rawConfig({ keyVault: KV, tenantId: MARK }, { secretKeys: ["aio-secrets:tenantId"] }));
-        expect(result.problems).toHaveLength(1);
-        expect(formatProblem(result.problems[0])).not.toContain(MARK);
+        // Refused as a secret where none belongs, and as not a GUID: neither shows it.
+        expect(result.problems.map((p) => p.rule)).toEqual([expect.stringMatching(/^is secret \(secret to Pulumi\)/), expect.stringMatching(/must be a GUID/)]);
+        for (const p of result.problems) expect(formatProblem(p)).not.toContain(MARK);
     });
 });
 
@@ -665,5 +683,135 @@ describe("deployers and cluster identifier", () => {
     test("cluster.identifier is taken as given", () => {
         expect(settingsOf(rawConfig({ keyVault: KV, cluster: { identifier: "edge-07" } })).cluster.identifier).toBe("edge-07");
         expect(onlyProblem(rawConfig({ keyVault: KV, cluster: { identifier: "" } })).rule).toBe("must not be empty");
+    });
+});
+
+describe("secrets from an ESC environment (not in the stack file)", () => {
+    /** The stack file as read: only these leaves (below aio-secrets:) are in it, in plaintext. */
+    const fileWith = (plain: string[], secure: string[] = []): RawStackConfig["stackFile"] => ({
+        secure: new Map(secure.map((leaf) => [`aio-secrets:${leaf}`, "v1:x"])),
+        plain: new Set(plain.map((leaf) => `aio-secrets:${leaf}`)),
+    });
+
+    test("secretValues supplied by ESC (secret key, no leaf in the file) are accepted", () => {
+        const raw = rawConfig({ keyVault: KV, secretValues: { "mq-password": "from-esc" } }, { secretKeys: ["aio-secrets:secretValues"] });
+        raw.stackFile = fileWith(["keyVault.name", "keyVault.resourceGroupName"]);
+        expect(settingsOf(raw).secretValues["mq-password"]).toBe("from-esc");
+    });
+
+    test("next to secure leaves of the file, an ESC value is accepted and a plaintext file value is refused", () => {
+        const raw = rawConfig({ keyVault: KV, secretValues: { a: "x", b: "from-esc", c: "oops" } }, { secretKeys: ["aio-secrets:secretValues"] });
+        raw.stackFile = fileWith(["keyVault.name", "secretValues.c"], ["secretValues.a"]);
+        expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual(["aio-secrets:secretValues.c"]);
+    });
+
+    test("servicePrincipal.clientSecret from ESC is accepted; written in plaintext in the file it is refused", () => {
+        const full = { clientId: GUID_A, objectId: GUID_B, clientSecret: "byo" };
+        const raw = rawConfig({ keyVault: KV, servicePrincipal: full }, { secretKeys: ["aio-secrets:servicePrincipal"] });
+        raw.stackFile = fileWith(["servicePrincipal.clientId", "servicePrincipal.objectId"]);
+        expect(settingsOf(raw).servicePrincipal.mode).toBe("existing");
+        raw.stackFile = fileWith(["servicePrincipal.clientId", "servicePrincipal.objectId", "servicePrincipal.clientSecret"]);
+        expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual(["aio-secrets:servicePrincipal.clientSecret"]);
+    });
+});
+
+describe("secure: where a secret makes no sense", () => {
+    test.each([
+        ["keyVault.location", { keyVault: { ...KV, location: "westeurope" } }],
+        ["servicePrincipal.displayName", { keyVault: KV, servicePrincipal: { displayName: "app" } }],
+        ["keyVault.name", { keyVault: KV }],
+        ["tenantId", { keyVault: KV, tenantId: GUID_A }],
+    ])("a secure leaf at %s is refused by its path, without the value", (leaf, sections) => {
+        const top = leaf.split(".")[0];
+        const result = parseStackSettings(rawConfig(sections, { secretKeys: [`aio-secrets:${top}`], secureLeaves: [leaf] }));
+        const refused = result.problems.filter((p) => p.rule.startsWith("is secret"));
+        expect(refused.map((p) => p.path)).toEqual([`aio-secrets:${leaf}`]);
+        expect(refused[0].rule).toMatch(/set it without --secret/);
+        expect(result.settings).toBeUndefined();
+    });
+
+    test("kubernetes:context secure is refused; kubernetes:kubeconfig secure is fine", () => {
+        const raw = rawConfig({ keyVault: KV }, { secretKeys: ["kubernetes:context", "kubernetes:kubeconfig"], extra: { "kubernetes:context": "edge", "kubernetes:kubeconfig": "apiVersion: v1" } });
+        raw.stackFile = { secure: new Map([["kubernetes:context", "v1:x"], ["kubernetes:kubeconfig", "v1:y"]]), plain: new Set() };
+        expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual(["kubernetes:context"]);
+        raw.stackFile = undefined;
+        expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual(["kubernetes:context"]);
+    });
+
+    test("a key secret to Pulumi (ESC) with no value that may be secret is refused by key", () => {
+        const raw = rawConfig({ keyVault: { ...KV, location: "westeurope" } }, { secretKeys: ["aio-secrets:keyVault"] });
+        raw.stackFile = { secure: new Map(), plain: new Set(["aio-secrets:keyVault.name"]) };
+        expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual(["aio-secrets:keyVault"]);
+    });
+
+    test("a secure CSI setting goes to the protected settings, a plain one stays plain", () => {
+        const cluster = { csiDriver: { settings: { "linux.proxy": "http://user:pw@proxy", "logVerbosity": "2" } } };
+        const s = settingsOf(rawConfig({ keyVault: KV, cluster }, { secretKeys: ["aio-secrets:cluster"], secureLeaves: ["cluster.csiDriver.settings.linux.proxy"] }));
+        expect({ ...s.cluster.csiDriver.settings }).toEqual({ logVerbosity: "2" });
+        expect({ ...s.cluster.csiDriver.protectedSettings }).toEqual({ "linux.proxy": "http://user:pw@proxy" });
+    });
+
+    test("CSI settings of a secret key from ESC (not in the file) are all protected", () => {
+        const cluster = { csiDriver: { settings: { a: "1" } } };
+        const raw = rawConfig({ keyVault: KV, cluster }, { secretKeys: ["aio-secrets:cluster"] });
+        expect({ ...settingsOf(raw).cluster.csiDriver.protectedSettings }).toEqual({ a: "1" });
+    });
+});
+
+describe("own keys only", () => {
+    test("__proto__ is an unknown key, in a section and in the string maps", () => {
+        const raw = rawConfig({ keyVault: KV });
+        raw.config["aio-secrets:keyVault"] = '{"name":"kv-aio-dev-01","resourceGroupName":"rg","__proto__":{"existing":true}}';
+        raw.config["aio-secrets:secretValues"] = '{"__proto__":"x"}';
+        raw.config["aio-secrets:cluster"] = '{"csiDriver":{"settings":{"__proto__":"x"}}}';
+        raw.secretKeys = ["aio-secrets:secretValues"];
+        const problems = parseStackSettings(raw).problems;
+        expect(problems.map((p) => p.path).sort()).toEqual([
+            "aio-secrets:cluster.csiDriver.settings.__proto__",
+            "aio-secrets:keyVault.__proto__",
+            "aio-secrets:secretValues.__proto__",
+        ]);
+        for (const p of problems) expect(p.rule).toMatch(/^unknown key/);
+    });
+
+    test("secretValues has no inherited names (toString, constructor)", () => {
+        const s = settingsOf(rawConfig({ keyVault: KV }));
+        expect(Object.hasOwn(s.secretValues, "toString")).toBe(false);
+        expect((s.secretValues as Record<string, unknown>).toString).toBeUndefined();
+        expect((s.secretValues as Record<string, unknown>).constructor).toBeUndefined();
+    });
+});
+
+describe("CSI settings that override the typed rotation keys", () => {
+    test.each([
+        ["secrets-store-csi-driver.enableSecretRotation", "cluster.csiDriver.enableSecretRotation"],
+        ["secrets-store-csi-driver.rotationPollInterval", "cluster.csiDriver.rotationPollInterval"],
+        ["secrets-store-csi-driver.syncSecret.enabled", "cluster.csiDriver.syncSecret"],
+    ])("%s is refused, pointing to %s", (key, typed) => {
+        const p = onlyProblem(rawConfig({ keyVault: KV, cluster: { csiDriver: { settings: { [key]: "x" } } } }));
+        expect(p.path).toBe(`aio-secrets:cluster.csiDriver.settings.${key}`);
+        expect(p.rule).toContain(`use aio-secrets:${typed} instead`);
+    });
+});
+
+describe("environment empty or null", () => {
+    test("environment \"\" (also what a YAML null reads as): refused, not taken as a name", () => {
+        const p = onlyProblem(rawConfig({ keyVault: KV, environment: "" }));
+        expect(p.path).toBe("aio-secrets:environment");
+        expect(p.rule).toMatch(/is empty/);
+    });
+});
+
+describe("Go durations", () => {
+    test.each([
+        ["2562047h", true],
+        ["2562048h", false],
+        ["2562047h47m16s", true],
+        ["2562047h47m17s", false],
+        ["99999999999999999999h", false],
+    ])("rotationPollInterval %s valid: %p", (interval, valid) => {
+        const result = parseStackSettings(rawConfig({ keyVault: KV, cluster: { csiDriver: { rotationPollInterval: interval } } }));
+        if (valid) expect(result.problems).toEqual([]);
+        else expect(result.problems.map((p) => p.rule)).toEqual([expect.stringMatching(/longer than Go's longest duration/)]);
     });
 });

@@ -84,7 +84,9 @@ export interface RunResult {
 }
 
 const DEFAULT_PROJECT_DIR = path.resolve(__dirname, "..");
+/** Made-up ids for `up` mode only (tests); preview leaves them unknown. */
 const PLACEHOLDER_TENANT = "00000000-0000-0000-0000-0000000000aa";
+const PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000cc";
 
 function fakeGuid(seed: string): string {
     const h = createHash("sha256").update(seed).digest("hex");
@@ -144,7 +146,7 @@ function configuredRbac(keyVaultJson: string | undefined): boolean {
 /** Computed outputs a real provider would return, made up deterministically (`up` mode). */
 function computedState(args: MockArgs, opts: RunOptions): { id: string; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
-    const sub = opts.deployer?.subscriptionId ?? "00000000-0000-0000-0000-0000000000cc";
+    const sub = opts.deployer?.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION;
     switch (args.type) {
         case "azure-native:keyvault:Vault": {
             const name = String(inputs.vaultName);
@@ -215,14 +217,23 @@ interface RecordingMonitor {
  * Wraps the mock monitor (after `setMocks`) so every registration is recorded as the engine
  * would receive it, resource options included (the mocks' `newResource` never sees options).
  */
-export function installRecorder(pulumi: typeof pulumiTypes): { resources: RecordedResource[]; stackOutputs: () => Record<string, unknown> } {
+export function installRecorder(pulumi: typeof pulumiTypes): {
+    resources: RecordedResource[];
+    stackOutputs: () => Record<string, unknown>;
+    /** URNs registered more than once: the engine refuses them, the mocks do not. */
+    duplicates: string[];
+} {
     const resources: RecordedResource[] = [];
+    const seen = new Set<string>();
+    const duplicates: string[] = [];
     let outputs: Record<string, unknown> = {};
     const monitor = pulumi.runtime.getMonitor() as unknown as RecordingMonitor;
     const registerResource = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) =>
         registerResource(req, (err, res) => {
             if (!err && res && req.getType() !== "pulumi:pulumi:Stack") {
+                if (seen.has(res.getUrn())) duplicates.push(res.getUrn());
+                seen.add(res.getUrn());
                 resources.push({
                     urn: res.getUrn(),
                     type: req.getType(),
@@ -245,7 +256,7 @@ export function installRecorder(pulumi: typeof pulumiTypes): { resources: Record
         if (req.getUrn().includes("::pulumi:pulumi:Stack::")) outputs = req.getOutputs()?.toJavaScript() ?? {};
         return registerOutputs(req, cb);
     };
-    return { resources, stackOutputs: () => outputs };
+    return { resources, stackOutputs: () => outputs, duplicates };
 }
 
 /**
@@ -308,20 +319,26 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         },
         call: (args) => {
             switch (args.token) {
+                // Preview: what only Azure knows (who deploys, which subscription) stays unknown and
+                // renders as (known after up), never as a made-up id. `up`: made up, for tests.
                 case "azure-native:authorization:getClientConfig":
                     return {
-                        tenantId: opts.deployer?.tenantId ?? tenantFromConfig ?? PLACEHOLDER_TENANT,
-                        objectId: opts.deployer?.objectId ?? (mode === "up" ? fakeGuid("deployer") : "(deploying identity's object id)"),
-                        clientId: opts.deployer?.clientId ?? (mode === "up" ? fakeGuid("deployer-client") : "(deploying identity's client id)"),
-                        subscriptionId: opts.deployer?.subscriptionId ?? "00000000-0000-0000-0000-0000000000cc",
+                        tenantId: opts.deployer?.tenantId ?? tenantFromConfig ?? (mode === "up" ? PLACEHOLDER_TENANT : UNKNOWN),
+                        objectId: opts.deployer?.objectId ?? (mode === "up" ? fakeGuid("deployer") : UNKNOWN),
+                        clientId: opts.deployer?.clientId ?? (mode === "up" ? fakeGuid("deployer-client") : UNKNOWN),
+                        subscriptionId: opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : UNKNOWN),
                     };
                 case "azure-native:keyvault:getVault": {
                     const name = String(args.inputs.vaultName);
+                    const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
                     return {
-                        id: `/subscriptions/${opts.deployer?.subscriptionId ?? "00000000-0000-0000-0000-0000000000cc"}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.KeyVault/vaults/${name}`,
+                        id:
+                            subscription !== undefined
+                                ? `/subscriptions/${subscription}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.KeyVault/vaults/${name}`
+                                : UNKNOWN,
                         name,
                         properties: {
-                            tenantId: tenantFromConfig ?? PLACEHOLDER_TENANT,
+                            tenantId: tenantFromConfig ?? (mode === "up" ? PLACEHOLDER_TENANT : UNKNOWN),
                             vaultUri: `https://${name}.vault.azure.net/`,
                             enableRbacAuthorization: opts.existingVault?.enableRbacAuthorization ?? configuredRbac(config[`${project}:keyVault`]),
                         },
@@ -380,6 +397,10 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         else process.env.AIO_SECRETS_STACK_FILE = previousStackFile;
     }
     result.outputs = recorder.stackOutputs();
+    if (recorder.duplicates.length > 0 && result.error === undefined) {
+        // As the engine says it (pkg/resource/deploy: GetDuplicateResourceURNError); it stops the update.
+        result.error = recorder.duplicates.map((urn) => `Duplicate resource URN '${urn}'; try giving it a unique name`).join("\n");
+    }
     const environment = result.outputs.environment;
     result.environment = typeof environment === "string" ? environment : undefined;
     return result;

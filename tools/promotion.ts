@@ -11,6 +11,8 @@ export type CellState =
     | "off"
     /** Enabled, value set as a secure value. */
     | "set"
+    /** Enabled, but the secure value is an example file's placeholder (`v1:placeholder-...`): `pulumi up` cannot decrypt it. */
+    | "placeholder"
     /** Enabled, source config, no value: `pulumi up` would stop. */
     | "missing"
     /** Enabled, value present but in plaintext: refused. */
@@ -37,12 +39,18 @@ export interface PromotionStatus {
     rows: StatusRow[];
     /** One command per missing or plaintext value. */
     fixes: string[];
+    /**
+     * One command per example placeholder (`v1:placeholder-...`): the offline plan runs with it,
+     * `pulumi up` cannot decrypt it. Not a `--check` failure (the example stacks are made of them).
+     */
+    placeholders: string[];
 }
 
 const KEY = "aio-secrets:secretValues";
 
 export function promotionStatus(catalog: Catalog, stacks: readonly StackInfo[]): PromotionStatus {
     const fixes: string[] = [];
+    const placeholders: string[] = [];
     const rows = catalog.secrets.map((secret) => {
         const cells: Record<string, CellState> = {};
         for (const s of stacks) {
@@ -51,25 +59,28 @@ export function promotionStatus(catalog: Catalog, stacks: readonly StackInfo[]):
             if (!enabled) state = "off";
             else if (secret.source === "generated") state = "generated";
             else if (secret.source === "existing") state = "existing";
+            else if (s.config.placeholderPaths.includes(`${KEY}.${secret.name}`)) state = "placeholder";
             else if (s.config.securePaths.includes(`${KEY}.${secret.name}`)) state = "set";
             else {
-                const values = s.config.config[KEY];
+                // Own keys only: a secret named `toString` is not "present" in every map.
+                const values = Object.hasOwn(s.config.config, KEY) ? s.config.config[KEY] : undefined;
                 let present = false;
                 try {
-                    present = values !== undefined && (JSON.parse(values) as Record<string, unknown>)[secret.name] !== undefined;
+                    const parsed: unknown = values !== undefined ? JSON.parse(values) : undefined;
+                    present = parsed !== null && typeof parsed === "object" && Object.hasOwn(parsed, secret.name);
                 } catch {
                     present = false;
                 }
                 state = present ? "plaintext" : "missing";
             }
-            if (state === "missing" || state === "plaintext") {
-                fixes.push(`pulumi config set --secret --path 'secretValues.${secret.name}' --stack ${s.stack}   # ${state === "missing" ? "missing" : "replace the plaintext value"}`);
-            }
+            const command = `pulumi config set --secret --path 'secretValues.${secret.name}' --stack ${s.stack}`;
+            if (state === "missing" || state === "plaintext") fixes.push(`${command}   # ${state === "missing" ? "missing" : "replace the plaintext value"}`);
+            if (state === "placeholder") placeholders.push(`${command}   # replace the example placeholder`);
             cells[s.stack] = state;
         }
         return { secret: secret.name, source: secret.source, cells };
     });
-    return { stacks: stacks.map((s) => ({ stack: s.stack, environment: s.environment })), rows, fixes };
+    return { stacks: stacks.map((s) => ({ stack: s.stack, environment: s.environment })), rows, fixes, placeholders };
 }
 
 /** Whether every enabled secret has what it needs (the `--check` gate). */
@@ -86,8 +97,14 @@ export function statusText(status: PromotionStatus): string {
     if (status.fixes.length > 0) {
         lines.push("", "To fix:");
         for (const f of status.fixes) lines.push(`  ${f}`);
-    } else {
+    } else if (status.placeholders.length === 0) {
         lines.push("", "Every enabled secret has its value.");
+    } else {
+        lines.push("", "Every enabled secret has a value, but some are example placeholders.");
+    }
+    if (status.placeholders.length > 0) {
+        lines.push("", "Placeholders to replace before a real pulumi up:");
+        for (const p of status.placeholders) lines.push(`  ${p}`);
     }
     return lines.join("\n") + "\n";
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import { ConfigError, Problem } from "../stacks/errors";
-import { yamlSyntaxProblems } from "../stacks/yamlErrors";
+import { ConfigError } from "../stacks/errors";
+import { isPlaceholderCiphertext, parseStackFile, SecureValue, StackFileEntry } from "../stacks/stackFile";
+import { setOwn } from "../stacks/yaml";
 
 /**
  * Reads a `Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to a program: every config
@@ -15,6 +15,10 @@ export interface StackConfig {
     secretKeys: string[];
     /** `ns:key` or `ns:key.path.to.leaf` of every secure value. */
     securePaths: string[];
+    /** The secure values whose ciphertext is an example file's placeholder (`v1:placeholder-...`). */
+    placeholderPaths: string[];
+    /** The file as read, for callers that need more than strings. */
+    entries: StackFileEntry[];
 }
 
 /**
@@ -32,50 +36,34 @@ export function readStackConfig(
     project: string,
     secureValues: Readonly<Record<string, string>> = {},
 ): StackConfig {
-    const counter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-    const problems: Problem[] = yamlSyntaxProblems(doc, counter, text, file);
-    if (problems.length > 0) throw new ConfigError(problems);
-
-    const root = doc.contents;
-    if (root === null || (isScalar(root) && (root.value === null || root.value === ""))) {
-        throw new ConfigError([{ file, path: "", rule: "is empty; it needs a config: map (see Pulumi.dev.yaml)" }]);
-    }
-    if (!isMap(root)) throw new ConfigError([{ file, line: 1, path: "", rule: "must be a map with a config: key" }]);
-    const configNode = root.get("config", true);
-    if (configNode === undefined || (isScalar(configNode) && configNode.value === null)) {
-        throw new ConfigError([{ file, path: "config", rule: "is missing; the stack settings live under config:" }]);
-    }
-    if (!isMap(configNode)) throw new ConfigError([{ file, path: "config", rule: "must be a map of settings" }]);
+    const parsed = parseStackFile(text, file, project);
+    if (!parsed.entries) throw new ConfigError(parsed.problems);
 
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const securePaths: string[] = [];
-    for (const pair of configNode.items) {
-        if (!isScalar(pair.key)) continue;
-        const rawKey = String(pair.key.value);
-        const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+    const placeholderPaths: string[] = [];
+    for (const { key, value } of parsed.entries) {
         let secret = false;
-        const convert = (node: unknown, at: string): unknown => {
-            if (isMap(node)) {
-                if (node.items.length === 1 && isScalar(node.items[0].key) && node.items[0].key.value === "secure") {
-                    secret = true;
-                    securePaths.push(at);
-                    return secureValues[at] ?? securePlaceholder(at, String((node.items[0].value as { value?: unknown } | null)?.value ?? ""));
-                }
+        // Secure leaves become their test value or a placeholder; `__proto__` stays an own key.
+        const materialize = (node: unknown, at: string): unknown => {
+            if (node instanceof SecureValue) {
+                secret = true;
+                securePaths.push(at);
+                if (isPlaceholderCiphertext(node.ciphertext)) placeholderPaths.push(at);
+                return Object.hasOwn(secureValues, at) ? secureValues[at] : securePlaceholder(at, node.ciphertext);
+            }
+            if (Array.isArray(node)) return node.map((item, i) => materialize(item, `${at}[${i}]`));
+            if (node !== null && typeof node === "object") {
                 const out: Record<string, unknown> = {};
-                for (const item of node.items) {
-                    if (isScalar(item.key)) out[String(item.key.value)] = convert(item.value, `${at}.${String(item.key.value)}`);
-                }
+                for (const k of Object.keys(node)) setOwn(out, k, materialize((node as Record<string, unknown>)[k], `${at}.${k}`));
                 return out;
             }
-            if (isSeq(node)) return node.items.map((item, i) => convert(item, `${at}[${i}]`));
-            if (isScalar(node)) return node.value;
-            return null;
+            return node;
         };
-        const value = convert(pair.value, key);
-        config[key] = typeof value === "string" ? value : value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
+        const plain = materialize(value, key);
+        setOwn(config, key, typeof plain === "string" ? plain : plain !== null && typeof plain === "object" ? JSON.stringify(plain) : String(plain));
         if (secret) secretKeys.push(key);
     }
-    return { config, secretKeys, securePaths };
+    return { config, secretKeys, securePaths, placeholderPaths, entries: parsed.entries };
 }

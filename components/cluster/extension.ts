@@ -6,8 +6,10 @@ export interface CsiDriverSettings {
     enableSecretRotation: boolean;
     rotationPollInterval: string;
     syncSecret: boolean;
-    /** Additional or overriding chart settings, verbatim. */
+    /** Additional chart settings, verbatim (never the three above: settings.ts refuses those). */
     extra?: Record<string, string>;
+    /** Chart settings that are secrets: sent as the extension's protected settings, never the plain ones. */
+    protectedExtra?: Record<string, string>;
 }
 
 export function csiDriverConfigurationSettings(s: CsiDriverSettings): Record<string, string> {

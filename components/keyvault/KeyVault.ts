@@ -31,11 +31,6 @@ export interface KeyVaultArgs {
     tags?: Record<string, string>;
     /** The settings file, named in the error when an existing vault's permission model differs. Default `Pulumi.<stack>.yaml`. */
     settingsFile?: string;
-    /**
-     * An existing vault as already looked up (and checked) by the caller; default: the
-     * component looks it up itself and checks its permission model when the value arrives.
-     */
-    lookedUp?: keyvault.GetVaultResult;
 }
 
 /**
@@ -62,9 +57,7 @@ export class KeyVault extends pulumi.ComponentResource {
         this.rbac = (args.permissionModel ?? "accessPolicy") === "rbac";
 
         if (args.existing) {
-            const lookedUp = args.lookedUp
-                ? pulumi.output(args.lookedUp)
-                : keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.vaultName }, { parent: this });
+            const lookedUp = keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.vaultName }, { parent: this });
             // Everything the stack uses of the vault flows through this check, so a mismatch stops
             // the run before any grant or secret is written.
             const file = args.settingsFile ?? `Pulumi.${pulumi.getStack()}.yaml`;
@@ -82,9 +75,8 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultUri = found.properties.apply((p) => p.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
             this.tenantId = found.properties.tenantId;
             this.resourceGroupName = pulumi.output(args.resourceGroupName);
-            // The name is known up front; deriving it from the checked lookup makes every
-            // user of the vault wait for (and fail with) the check.
-            this.vaultName = found.apply(() => args.vaultName);
+            // Known up front (and so in a preview); the id and tenant carry the check.
+            this.vaultName = pulumi.output(args.vaultName);
         } else {
             let resourceGroupName: pulumi.Output<string> = pulumi.output(args.resourceGroupName);
             if (args.createResourceGroup) {

@@ -9,6 +9,31 @@ import { objectsHash, renderSpcObjects, restartAnnotationKey, SpcObject, version
 // The annotation keys live with the pure rendering (the plan diff reads them too).
 export { RESTART_ANNOTATION_PREFIX, restartAnnotationKey, VERSIONS_ANNOTATION_PREFIX, versionsAnnotationKey } from "./render";
 
+const RESTART_MARK = "-restart-";
+
+function occurrences(text: string, part: string): number {
+    let count = 0;
+    for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) count++;
+    return count;
+}
+
+/**
+ * Name of the pod-template patch that rolls one workload, unique per (component name, kind,
+ * namespace, workload): the engine refuses two resources with one URN. The historical
+ * `<name>-restart-<kind>-[<ns>/]<workload>` is kept while it holds `-restart-` once (then it
+ * splits only one way, so existing stacks keep their names). Where an SPC, namespace or
+ * workload name itself contains `-restart-`, two targets could meet on one name (SPC `a`
+ * rolling `b-restart-deployment-c`, SPC `a-restart-deployment-b` rolling `c`), so `/` follows
+ * the kind instead: no Kubernetes name contains `/`, so the first `/` ends the kind, and a
+ * historical name has `-` there, so the two forms never meet either.
+ */
+export function restartPatchName(name: string, target: Pick<RestartTarget, "kind" | "name" | "namespace">): string {
+    const kind = target.kind.toLowerCase();
+    const workload = `${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
+    const historical = `${name}${RESTART_MARK}${kind}-${workload}`;
+    return occurrences(historical, RESTART_MARK) === 1 ? historical : `${name}${RESTART_MARK}${kind}/${workload}`;
+}
+
 export interface SecretProviderClassArgs {
     /** Kubernetes name of the SPC. Required. */
     spcName: string;
@@ -104,8 +129,7 @@ export class SecretProviderClass extends pulumi.ComponentResource {
                     },
                 },
             };
-            // "/" appears in no Kubernetes name, so namespace/name can never collide with a plain name.
-            const patchName = `${name}-restart-${target.kind.toLowerCase()}-${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
+            const patchName = restartPatchName(name, target);
             const patchOpts = { ...childOpts, dependsOn: [spc] };
             switch (target.kind) {
                 case "Deployment":

@@ -35,6 +35,8 @@ export interface CorpusCase {
     ok?: true;
     /** Text that must never appear in the message (secret values, misleading lines). */
     mustNotContain?: (string | RegExp)[];
+    /** For a control case: warnings the run must print (each matched by one warning). */
+    warnings?: RegExp[];
 }
 
 /** One line of the runner's output per case. */
@@ -46,6 +48,8 @@ export interface CorpusResult {
     resources: number;
     /** Whether the message carries a JavaScript stack trace. */
     stackTrace: boolean;
+    /** Warnings the run printed. */
+    warnings: string[];
 }
 
 /** What a JavaScript stack trace looks like in a message. */
@@ -510,6 +514,8 @@ export const cases: CorpusCase[] = [
         id: "catalog YAML syntax error",
         catalog: "secrets:\n  - name: mq-password\n    source: generated\n    spcs: [aio-default-spc]]\n",
         expect: [{ file: C, path: "", rule: /^YAML syntax: Unexpected flow-seq-end token/, line: 4 }],
+        // The first error only: the parser's later ones are echoes of it.
+        mustNotContain: [/problems in the stack settings or the catalog/],
     },
     {
         id: "catalog duplicate keys",
@@ -581,7 +587,7 @@ export const cases: CorpusCase[] = [
     {
         id: "catalog spcs names an undeclared SPC",
         catalog: catalog("  - name: mq-password\n    source: generated\n    spcs: [aio-defualt-spc]\n"),
-        expect: [{ file: C, path: 'secrets[0] (mq-password).spcs[0]', value: '"aio-defualt-spc"', rule: "is not a declared SecretProviderClass", line: 4 }],
+        expect: [{ file: C, path: 'secrets[0] (mq-password).spcs[0]', value: '"aio-defualt-spc"', rule: 'is not a declared SecretProviderClass (did you mean "aio-default-spc"?)', line: 4 }],
     },
     {
         id: "catalog alias absolute",
@@ -789,7 +795,10 @@ export const cases: CorpusCase[] = [
     {
         id: "secure value at a plain key is never shown",
         stackFile: BASE_STACK.replace("11111111-2222-3333-4444-555555555555", "\n    secure: v1:abc"),
-        expect: [{ file: S, path: `${NS}:tenantId`, rule: "must be a GUID" }],
+        expect: [
+            { file: S, path: `${NS}:tenantId`, rule: "must be a GUID" },
+            { file: S, path: `${NS}:tenantId`, rule: /^is secret \(secure: in the stack file\).*set it without --secret/ },
+        ],
         mustNotContain: [/tenantId "/],
     },
     {
@@ -835,6 +844,211 @@ export const cases: CorpusCase[] = [
         // would silently not apply (here: the namespace the SPCs go to).
         stackFile: stack({ extra: "  aio-secret:cluster:\n    namespace: my-aio\n" }),
         expect: [{ file: S, path: "aio-secret:cluster", rule: /aio-secrets:cluster/ }],
+    },
+
+    // ---- issue 10.9: secure: where a secret makes no sense ----
+    {
+        id: "secure keyVault.location",
+        stackFile: stack({ keyVault: { location: "\n      secure: v1:abc" } }),
+        expect: [{ file: S, path: `${NS}:keyVault.location`, rule: /^is secret \(secure: in the stack file\)/ }],
+        mustNotContain: [/location "/],
+    },
+    {
+        id: "secure servicePrincipal.displayName",
+        stackFile: stack({ extra: "  aio-secrets:servicePrincipal:\n    displayName:\n      secure: v1:abc\n" }),
+        expect: [{ file: S, path: `${NS}:servicePrincipal.displayName`, rule: /^is secret .*set it without --secret/ }],
+    },
+    {
+        id: "secure cluster.namespace",
+        stackFile: stack({ extra: "  aio-secrets:cluster:\n    namespace:\n      secure: v1:abc\n" }),
+        expect: [{ file: S, path: `${NS}:cluster.namespace`, rule: /^is secret / }],
+    },
+    {
+        id: "secure kubernetes:context",
+        stackFile: stack({ extra: "  kubernetes:context:\n    secure: v1:abc\n" }),
+        expect: [{ file: S, path: "kubernetes:context", rule: /^is secret .*kubernetes:kubeconfig may be secret/ }],
+    },
+    {
+        id: "secure keyVault as a whole",
+        stackFile: BASE_STACK.replace("  aio-secrets:keyVault:\n    name: kv-corpus-01\n    resourceGroupName: rg-corpus\n", "  aio-secrets:keyVault:\n    secure: v1:abc\n"),
+        expect: [{ file: S, path: `${NS}:keyVault`, rule: /^is secret / }],
+    },
+    {
+        id: "secure CSI setting and secure kubeconfig (control)",
+        stackFile: stack({
+            extra:
+                "  kubernetes:kubeconfig:\n    secure: v1:abc\n" +
+                "  aio-secrets:cluster:\n    arcClusterName: arc-corpus\n    arcResourceGroupName: rg-arc\n    csiDriver:\n      settings:\n        linux.proxy:\n          secure: v1:abc\n",
+        }),
+        expect: [],
+        ok: true,
+    },
+
+    // ---- issue 11.3: secure: "" ----
+    {
+        id: "secure empty string",
+        stackFile: stack({ extra: '  aio-secrets:secretValues:\n    mq-password:\n      secure: ""\n' }),
+        catalog: MQ_CATALOG,
+        expect: [{ file: S, path: `${NS}:secretValues.mq-password`, rule: "secure: must hold a ciphertext; set the value with pulumi config set --secret --path 'secretValues.mq-password'" }],
+    },
+    {
+        id: "secure null",
+        stackFile: stack({ extra: "  aio-secrets:servicePrincipal:\n    clientId: 22222222-2222-2222-2222-222222222222\n    objectId: 33333333-3333-3333-3333-333333333333\n    clientSecret:\n      secure:\n" }),
+        expect: [{ file: S, path: `${NS}:servicePrincipal.clientSecret`, rule: /^secure: must hold a ciphertext/ }],
+    },
+    {
+        id: "example placeholders (control: a warning, not an error)",
+        stackFile: stack({ extra: "  aio-secrets:secretValues:\n    mq-password:\n      secure: v1:placeholder-replace-with-pulumi-config-set-secret\n" }),
+        catalog: MQ_CATALOG,
+        expect: [],
+        ok: true,
+        warnings: [
+            /^Pulumi\.corpus\.yaml: aio-secrets:secretValues\.mq-password is an example placeholder, not a real secret/,
+            /^Pulumi\.corpus\.yaml: aio-secrets:tenantId 11111111-2222-3333-4444-555555555555 is an example placeholder id/,
+        ],
+    },
+
+    // ---- issue 10.10: own-property lookups, __proto__ ----
+    {
+        id: "catalog config secret named toString without a value",
+        catalog: catalog("  - { name: toString, source: config }\n  - { name: constructor, source: config }\n"),
+        expect: [
+            { file: S, path: `${NS}:secretValues.toString`, rule: /^is missing/ },
+            { file: S, path: `${NS}:secretValues.constructor`, rule: /^is missing/ },
+        ],
+    },
+    {
+        id: "__proto__ in the stack file",
+        stackFile: stack({
+            // A computed key: a literal `__proto__:` would set the object's prototype instead.
+            keyVault: { ["__proto__"]: "{ existing: true }" },
+            extra: "  aio-secrets:secretValues:\n    __proto__:\n      secure: v1:abc\n",
+        }),
+        expect: [
+            { file: S, path: `${NS}:keyVault.__proto__`, rule: /^unknown key/ },
+            { file: S, path: `${NS}:secretValues.__proto__`, rule: /^unknown key/ },
+        ],
+    },
+    {
+        id: "__proto__ in the catalog",
+        catalog: "secretProviderClasses:\n  __proto__: { pods: 2 }\nsecrets:\n  - { name: a, source: generated, __proto__: { deleteOnRemove: true } }\n",
+        expect: [
+            { file: C, path: "secretProviderClasses.__proto__", rule: /^unknown key/, line: 2 },
+            { file: C, path: "secrets[0] (a).__proto__", rule: /^unknown key/ },
+        ],
+    },
+
+    // ---- issue 10.11: what the engine or the CSI driver refuses ----
+    {
+        id: "restart targets whose patch names collided (control)",
+        catalog:
+            "secretProviderClasses:\n" +
+            "  a:\n    restart:\n      - { kind: Deployment, name: b-restart-deployment-c }\n" +
+            "  a-restart-deployment-b:\n    restart:\n      - { kind: Deployment, name: c }\n" +
+            "secrets:\n  - { name: s1, source: generated, spcs: [a, a-restart-deployment-b] }\n",
+        expect: [],
+        ok: true,
+    },
+    {
+        id: "catalog alias ..data",
+        catalog: catalog("  - name: mq-password\n    source: generated\n    alias: ..data/mq-password\n"),
+        expect: [{ file: C, path: "secrets[0] (mq-password).alias", rule: "must not start with '..'", line: 4 }],
+    },
+    {
+        id: "catalog alias segment over 255 bytes",
+        catalog: catalog(`  - name: mq-password\n    source: generated\n    alias: certs/${"x".repeat(256)}\n`),
+        expect: [{ file: C, path: "secrets[0] (mq-password).alias", rule: "path segments must be at most 255 bytes (one is 256)", line: 4 }],
+    },
+    {
+        id: "catalog alias with a control character",
+        catalog: catalog('  - name: mq-password\n    source: generated\n    alias: "mq\\tpassword"\n'),
+        expect: [{ file: C, path: "secrets[0] (mq-password).alias", rule: "must not contain control characters", line: 4 }],
+    },
+    {
+        id: "catalog file name that is also a directory",
+        catalog: catalog(
+            "  - { name: a, source: generated, spcs: [aio-default-spc], alias: certs }\n" +
+                "  - { name: b, source: generated, spcs: [aio-default-spc], alias: certs/b.pem }\n",
+        ),
+        expect: [{ file: C, path: "secrets[1] (b).alias", rule: 'file name "certs/b.pem" needs a directory "certs", but secrets[0] (a) is the file "certs"' }],
+    },
+    {
+        id: "cluster.csiDriver.rotationPollInterval beyond Go's limit",
+        stackFile: stack({ extra: "  aio-secrets:cluster:\n    csiDriver:\n      rotationPollInterval: 2562048h\n" }),
+        expect: [{ file: S, path: `${NS}:cluster.csiDriver.rotationPollInterval`, value: '"2562048h"', rule: "longer than Go's longest duration" }],
+    },
+    ...[
+        ["secrets-store-csi-driver.enableSecretRotation", "cluster.csiDriver.enableSecretRotation"],
+        ["secrets-store-csi-driver.rotationPollInterval", "cluster.csiDriver.rotationPollInterval"],
+        ["secrets-store-csi-driver.syncSecret.enabled", "cluster.csiDriver.syncSecret"],
+    ].map(
+        ([key, typed]): CorpusCase => ({
+            id: `cluster.csiDriver.settings overrides ${key}`,
+            stackFile: stack({ extra: `  aio-secrets:cluster:\n    csiDriver:\n      settings:\n        ${key}: "x"\n` }),
+            expect: [{ file: S, path: `${NS}:cluster.csiDriver.settings.${key}`, rule: `overrides a checked setting; use aio-secrets:${typed} instead` }],
+        }),
+    ),
+    {
+        id: "environment empty",
+        stackFile: BASE_STACK.replace("environment: dev", 'environment: ""'),
+        expect: [{ file: S, path: `${NS}:environment`, rule: "is empty; set an environment name, or remove the key" }],
+    },
+    {
+        id: "environment null",
+        stackFile: BASE_STACK.replace("environment: dev", "environment:"),
+        expect: [{ file: S, path: `${NS}:environment`, rule: "is empty; set an environment name, or remove the key" }],
+        mustNotContain: ['"null"'],
+    },
+    {
+        id: "stack file alias bomb",
+        stackFile:
+            BASE_STACK +
+            "  other:a: &a [x,x,x,x,x,x,x,x,x]\n  other:b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n  other:c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n" +
+            "  other:d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n  other:e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n",
+        expect: [{ file: S, path: "", rule: /^YAML aliases expand beyond 100 nested uses/ }],
+    },
+    {
+        id: "catalog alias bomb",
+        catalog:
+            "secretProviderClasses:\n  x: &a { restart: [] }\nsecrets: []\nmqResources:\n" +
+            "  - { apiVersion: mq.iotoperations.azure.com/v1beta1, kind: Broker, metadata: { name: b }, spec: { a: &l1 [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], b: &l2 [*l1,*l1,*l1,*l1,*l1,*l1,*l1,*l1,*l1,*l1], c: &l3 [*l2,*l2,*l2,*l2,*l2,*l2,*l2,*l2,*l2,*l2], d: [*l3,*l3,*l3,*l3,*l3,*l3,*l3,*l3,*l3,*l3] } }\n",
+        expect: [{ file: C, path: "", rule: /^YAML aliases expand beyond 100 nested uses/ }],
+    },
+    {
+        id: "stack file unknown tag",
+        stackFile: BASE_STACK.replace("environment: dev", "environment: !env dev"),
+        expect: [{ file: S, path: "", rule: "YAML tag !env is not supported", line: 3 }],
+    },
+    {
+        id: "catalog unknown tag",
+        catalog: catalog("  - name: mq-password\n    source: !!js/function generated\n"),
+        expect: [{ file: C, path: "", rule: "YAML tag !!js/function is not supported", line: 3 }],
+    },
+    {
+        id: "kubernetes: key typo (control: a warning, not an error)",
+        stackFile: stack({ extra: "  kubernetes:contxt: edge\n" }),
+        expect: [],
+        ok: true,
+        warnings: [/^Pulumi\.corpus\.yaml: kubernetes:contxt is not a pulumi-kubernetes setting \(did you mean kubernetes:context\?\)/],
+    },
+
+    // ---- issue 11.4: stack files read as Pulumi reads them ----
+    {
+        id: "stack file anchors, aliases and merge keys (control)",
+        stackFile:
+            "defaults: &kv { resourceGroupName: rg-corpus }\n" +
+            "config:\n  azure-native:location: westeurope\n  aio-secrets:environment: dev\n" +
+            "  aio-secrets:keyVault:\n    <<: *kv\n    name: kv-corpus-01\n  aio-secrets:cluster:\n    namespace: &ns azure-iot-operations\n",
+        expect: [],
+        ok: true,
+    },
+
+    // ---- issue 11.7: the first YAML error only ----
+    {
+        id: "stack file YAML syntax error: the first error only",
+        stackFile: 'config:\n  aio-secrets:environment: "dev\n  aio-secrets:keyVault:\n    name: [kv\n',
+        expect: [{ file: S, path: "", rule: /^YAML syntax: /, line: 2 }],
+        mustNotContain: [/problems in the stack settings or the catalog/],
     },
 
     // ---- stack and catalog broken together: one run lists both ----

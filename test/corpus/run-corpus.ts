@@ -23,15 +23,17 @@ async function main(): Promise<void> {
             fs.writeFileSync(catalogFile, c.catalog ?? BASE_CATALOG);
             let error: string | undefined;
             let resources = 0;
+            let warnings: string[] = [];
             try {
                 const run = await runProgram({ stack: STACK, stackFile, catalogFile, mode: "preview" });
                 error = run.error;
                 resources = run.resources.length;
+                warnings = run.warnings;
             } catch (e) {
                 // Not a ConfigError: a defect. Keep the whole stack so the test shows it.
                 error = e instanceof Error ? (e.stack ?? e.message) : String(e);
             }
-            results.push({ id: c.id, error, resources, stackTrace: error !== undefined && STACK_TRACE.test(error) });
+            results.push({ id: c.id, error, resources, stackTrace: error !== undefined && STACK_TRACE.test(error), warnings });
         }
     } finally {
         fs.rmSync(root, { recursive: true, force: true });

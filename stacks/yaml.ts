@@ -1,0 +1,65 @@
+import { Document, LineCounter, parseDocument } from "yaml";
+import type { Problem } from "./errors";
+import { yamlSyntaxProblems, yamlTagProblems } from "./yamlErrors";
+
+/**
+ * Reading the two YAML files the user edits (stack file, catalog) into plain values, the way
+ * Pulumi reads a stack file: anchors and aliases resolve, `<<` merge keys apply (optional),
+ * and every hazard becomes a {@link Problem} naming the file instead of an internal error:
+ * syntax errors (the first), unknown tags, alias bombs, aliases that contain themselves.
+ * Pure. A `__proto__` key stays an own key of its map, so the schemas reject it as unknown.
+ */
+
+/**
+ * Alias budget handed to the parser: a document whose nested aliases would expand past it is
+ * refused (an "alias bomb"); a plain anchor reused many times costs nothing.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface YamlRead {
+    doc: Document;
+    counter: LineCounter;
+    /** The plain value; undefined when there are problems. */
+    value?: unknown;
+    problems: Problem[];
+}
+
+/** Whether a value refers to one of its own ancestors (an alias inside its own anchor). */
+function hasCycle(value: unknown, ancestors: Set<object> = new Set()): boolean {
+    if (value === null || typeof value !== "object") return false;
+    if (ancestors.has(value)) return true;
+    ancestors.add(value);
+    const children = Array.isArray(value) ? value : Object.values(value);
+    const found = children.some((child) => hasCycle(child, ancestors));
+    ancestors.delete(value);
+    return found;
+}
+
+export function readYaml(text: string, file: string, options: { merge?: boolean } = {}): YamlRead {
+    const counter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false, merge: options.merge ?? false });
+    const syntax = yamlSyntaxProblems(doc, counter, text, file);
+    if (syntax.length > 0) return { doc, counter, problems: syntax };
+    const tags = yamlTagProblems(doc, counter, file);
+    if (tags.length > 0) return { doc, counter, problems: tags };
+    let value: unknown;
+    try {
+        value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+        if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) throw e;
+        return {
+            doc,
+            counter,
+            problems: [{ file, path: "", rule: `YAML aliases expand beyond ${MAX_ALIAS_COUNT} nested uses (an alias bomb?); write the values out` }],
+        };
+    }
+    if (hasCycle(value)) {
+        return { doc, counter, problems: [{ file, path: "", rule: "a YAML alias refers to a value that contains it (an endless value); write the values out" }] };
+    }
+    return { doc, counter, value, problems: [] };
+}
+
+/** Sets `obj[key]` as an own property, also for `__proto__` (which plain assignment would swallow). */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
