@@ -15,9 +15,9 @@ import { KeyVault } from "./components/keyvault/KeyVault";
 import { VaultSecrets } from "./components/secrets/VaultSecrets";
 import { SecretProviderClass } from "./components/spc/SecretProviderClass";
 import { ownershipTags } from "./components/tags";
-import { loadProgramInputs } from "./stacks/load";
-import { budgetWarning, readBudget } from "./stacks/budget";
-import { buildModel } from "./stacks/model";
+import { loadProgramInputs, ProgramInputs } from "./stacks/load";
+import { budgetWarning, readBudget, ReadBudget } from "./stacks/budget";
+import { buildModel, StackModel } from "./stacks/model";
 import { durationSeconds } from "./stacks/rules";
 import { clusterIdentifier, defaultDeployerWarning, guessDeployerType } from "./stacks/deployers";
 import type { StackSettings } from "./stacks/settings";
@@ -78,30 +78,16 @@ function deployingPrincipals(
     return { owners, writers: settings.deployers.map((d) => ({ objectId: d.objectId, type: d.type, key: d.objectId })) };
 }
 
-/**
- * The program. Exported as a function (the Pulumi Node.js host calls it and takes the result
- * as the stack outputs) so that tooling can run it again in the same process.
- */
-async function main(): Promise<Record<string, unknown>> {
-    const project = pulumi.getProject();
-    const stack = pulumi.getStack();
-    const config = pulumi.runtime.allConfig();
-
-    // Validate everything before declaring anything.
-    const inputs = loadProgramInputs({ project, stack, config, secretKeys: secretConfigKeys(config) }, { projectDir: __dirname });
+/** Soft problems of valid inputs: rotation margin, vault read budget, missing reader rights. */
+function warnAboutInputs(inputs: ProgramInputs, model: StackModel, budget: ReadBudget): void {
     const { settings } = inputs;
-    const model = buildModel(inputs);
     for (const warning of inputs.warnings) void pulumi.log.warn(warning);
     if (settings.servicePrincipal.mode === "create") {
         const warning = rotationWarning(settings.servicePrincipal.secretValidDays, settings.servicePrincipal.rotationDays);
         if (warning) void pulumi.log.warn(`${settings.file}: ${warning}`);
     }
-
-    const csi = settings.cluster.csiDriver;
-    const budget = readBudget(model.spcs, durationSeconds(csi.rotationPollInterval), csi.enableSecretRotation);
-    const overBudget = budgetWarning(budget, csi.rotationPollInterval);
+    const overBudget = budgetWarning(budget, settings.cluster.csiDriver.rotationPollInterval);
     if (overBudget) void pulumi.log.warn(`${settings.file}: ${overBudget}`);
-
     if (!settings.keyVault.grantReader && (model.usage.mountsCerts || model.usage.mountsKeys)) {
         void pulumi.log.warn(
             `${settings.file}: the catalog mounts ${model.usage.mountsCerts ? "certificates" : "keys"} but keyVault.grantReader is off ` +
@@ -109,12 +95,12 @@ async function main(): Promise<Record<string, unknown>> {
                 `--object-id <service principal object id> --secret-permissions get list --certificate-permissions get --key-permissions get`,
         );
     }
+}
 
-    // An existing vault is read before anything is declared: a permission model that differs
-    // from the settings stops the run with the settings error, not halfway through an update.
-    if (settings.keyVault.existing) await checkExistingVault(settings);
-
-    const tags = ownershipTags(project, stack, settings.environment);
+/** The Azure side: the vault, the CSI driver's identity, vault access and the vault's secrets. */
+function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<string, string>) {
+    const { settings } = inputs;
+    const tags = ownershipTags(settings.project, settings.stack, settings.environment);
     const deployer = authorization.getClientConfigOutput();
     const tenantId = settings.tenantId ?? deployer.tenantId;
     const deployers = deployingPrincipals(settings, deployer.objectId, config);
@@ -174,12 +160,24 @@ async function main(): Promise<Record<string, unknown>> {
         protect: settings.protect,
         dependsOn: access.grants,
     });
+    return { vault, identity, secrets };
+}
+
+/**
+ * The cluster side: one explicit Kubernetes provider, the namespace and `aio-akv-sp`, the CSI
+ * driver extension, the SPCs with their restart patches, and the MQ resources.
+ */
+function declareCluster(inputs: ProgramInputs, model: StackModel, azure: ReturnType<typeof declareVault>) {
+    const { settings } = inputs;
+    const { vault, identity, secrets } = azure;
+    const csi = settings.cluster.csiDriver;
 
     // One explicit provider for every Kubernetes object. The AIO namespace always exists, and
     // an adopted cluster has init's objects: creating them must take them over (pulumi-kubernetes
     // >= 4.29 refuses to create existing objects unless told to). `aio-akv-sp` changes with every
-    // password rotation: updated in place, never deleted and recreated under the CSI driver.
-    // Resource names here never change, so an upsert is never followed by a delete of the same object.
+    // password rotation: updated in place, never deleted and recreated under the CSI driver. A
+    // stable `clusterIdentifier` keeps another kubeconfig or context for the same cluster from
+    // replacing the provider (and, create-before-delete, every object on it).
     const kubernetesConfig = new pulumi.Config("kubernetes");
     const kubeconfig = kubernetesConfig.get("kubeconfig");
     const kubernetes = new Provider("kubernetes", {
@@ -259,17 +257,33 @@ async function main(): Promise<Record<string, unknown>> {
                   provider: kubernetes,
               })
             : undefined;
+    return { store, extension, spcs, mq, mqVaultReferences };
+}
 
-    const environment = settings.environment;
-    const vaultName = vault.vaultName;
-    const vaultUri = vault.vaultUri;
-    const vaultTenantId = vault.tenantId;
-    const servicePrincipalClientId = identity.clientId;
-    const servicePrincipalObjectId = identity.objectId;
-    const passwordExpiresAt = identity.passwordExpiresAt;
-    /** The previous password, still valid during the rotation overlap. */
-    const previousPasswordExpiresAt = identity.previousPasswordExpiresAt;
-    const passwordRotationDueAt = identity.rotationDueAt;
+/**
+ * The program. Exported as a function (the Pulumi Node.js host calls it and takes the result
+ * as the stack outputs) so that tooling can run it again in the same process.
+ */
+async function main(): Promise<Record<string, unknown>> {
+    const stack = pulumi.getStack();
+    const config = pulumi.runtime.allConfig();
+
+    // Validate everything before declaring anything.
+    const inputs = loadProgramInputs({ project: pulumi.getProject(), stack, config, secretKeys: secretConfigKeys(config) }, { projectDir: __dirname });
+    const { settings } = inputs;
+    const model = buildModel(inputs);
+    const csi = settings.cluster.csiDriver;
+    const budget = readBudget(model.spcs, durationSeconds(csi.rotationPollInterval), csi.enableSecretRotation);
+    warnAboutInputs(inputs, model, budget);
+
+    // An existing vault is read before anything is declared: a permission model that differs
+    // from the settings stops the run with the settings error, not halfway through an update.
+    if (settings.keyVault.existing) await checkExistingVault(settings);
+
+    const azure = declareVault(inputs, model, config);
+    const cluster = declareCluster(inputs, model, azure);
+    const { vault, identity, secrets } = azure;
+
     /** Whole days until the SP password expires, as of this run (an output only: never an input). */
     const passwordDaysToExpiry = identity.passwordExpiresAt.apply((end) => {
         if (!end) return undefined;
@@ -281,32 +295,27 @@ async function main(): Promise<Record<string, unknown>> {
         }
         return days;
     });
-    const namespace = store.namespace;
-    const credentialSecretName = store.secretName;
-    const secretProviderClasses = spcs.map((s) => s.spcName);
-    const managedSecrets = secrets.names;
-    const csiDriverExtension = extension ? extension.extension.name : undefined;
-    const vaultReadsPer10s = { estimate: Math.round(budget.getsPer10s * 100) / 100, limit: budget.limit };
 
     return {
-        environment,
-        vaultName,
-        vaultUri,
-        vaultTenantId,
-        servicePrincipalClientId,
-        servicePrincipalObjectId,
-        passwordExpiresAt,
-        previousPasswordExpiresAt,
-        passwordRotationDueAt,
+        environment: settings.environment,
+        vaultName: vault.vaultName,
+        vaultUri: vault.vaultUri,
+        vaultTenantId: vault.tenantId,
+        servicePrincipalClientId: identity.clientId,
+        servicePrincipalObjectId: identity.objectId,
+        passwordExpiresAt: identity.passwordExpiresAt,
+        /** The previous password, still valid during the rotation overlap. */
+        previousPasswordExpiresAt: identity.previousPasswordExpiresAt,
+        passwordRotationDueAt: identity.rotationDueAt,
         passwordDaysToExpiry,
-        namespace,
-        credentialSecretName,
-        secretProviderClasses,
-        managedSecrets,
-        csiDriverExtension,
-        vaultReadsPer10s,
-        mqVaultReferences,
-        mqResources: mq?.applied ?? [],
+        namespace: cluster.store.namespace,
+        credentialSecretName: cluster.store.secretName,
+        secretProviderClasses: cluster.spcs.map((s) => s.spcName),
+        managedSecrets: secrets.names,
+        csiDriverExtension: cluster.extension ? cluster.extension.extension.name : undefined,
+        vaultReadsPer10s: { estimate: Math.round(budget.getsPer10s * 100) / 100, limit: budget.limit },
+        mqVaultReferences: cluster.mqVaultReferences,
+        mqResources: cluster.mq?.applied ?? [],
     };
 }
 

@@ -71,7 +71,7 @@ function main(): number {
         if (stackProblem) return fail(TOOL, stackProblem, 1);
         try {
             const config = readStackConfig(fs.readFileSync(path.join(projectDir, file), "utf8"), file, "aio-secrets");
-            stacks.push({ stack, environment: config.config["aio-secrets:environment"] ?? stack, config });
+            stacks.push({ stack, environment: config.config["aio-secrets:environment"] || stack, config });
         } catch (e) {
             if (!(e instanceof ConfigError)) throw e;
             process.stderr.write(`${sanitize(e.message)}\n`);

@@ -263,6 +263,34 @@ export const cases: CorpusCase[] = [
         expect: [{ file: S, path: `${NS}:servicePrincipal.rotationDays`, value: `90`, rule: /rotationDays \+ overlapDays \(90 \+ 7\) must be at most secretValidDays \(90\)/ }],
     },
     {
+        id: "servicePrincipal.overlapDays longer than rotationDays",
+        stackFile: stack({ extra: "  aio-secrets:servicePrincipal:\n    rotationDays: 5\n    overlapDays: 6\n" }),
+        expect: [{ file: S, path: `${NS}:servicePrincipal.overlapDays`, value: `6`, rule: /must be at most rotationDays \(5\)/ }],
+    },
+    {
+        id: "deployers: a principal type Azure does not know, an object id that is no GUID",
+        stackFile: stack({ extra: "  aio-secrets:deployers:\n    - objectId: ci-bot\n      type: App\n" }),
+        expect: [
+            { file: S, path: `${NS}:deployers[0].objectId`, value: `"ci-bot"`, rule: /must be a GUID/ },
+            { file: S, path: `${NS}:deployers[0].type`, value: `"App"`, rule: /must be one of User, Group, ServicePrincipal/ },
+        ],
+    },
+    {
+        id: "deployers: a map instead of a list",
+        stackFile: stack({ extra: "  aio-secrets:deployers:\n    objectId: 12345678-1234-4123-8123-123456789abc\n    type: User\n" }),
+        expect: [{ file: S, path: `${NS}:deployers`, rule: /must be a list/ }],
+    },
+    {
+        id: "deployers: an unknown key in an entry",
+        stackFile: stack({ extra: "  aio-secrets:deployers:\n    - objectId: 12345678-1234-4123-8123-123456789abc\n      type: User\n      role: owner\n" }),
+        expect: [{ file: S, path: `${NS}:deployers[0].role`, rule: /unknown key; allowed keys here: objectId, type, name/ }],
+    },
+    {
+        id: "cluster.identifier empty",
+        stackFile: stack({ extra: "  aio-secrets:cluster:\n    identifier: \"\"\n" }),
+        expect: [{ file: S, path: `${NS}:cluster.identifier`, rule: /must not be empty/ }],
+    },
+    {
         id: "servicePrincipal.clientId not a GUID",
         stackFile: stack({
             extra: "  aio-secrets:servicePrincipal:\n    clientId: my-app\n    objectId: 22222222-2222-2222-2222-222222222222\n    clientSecret:\n      secure: v1:abc\n",
