@@ -82,7 +82,7 @@ export function configWarnings(raw: RawStackConfig, file: string): string[] {
         const shown = (at: string) => !secretKeys.has(key) || (raw.stackFile?.plain.has(at) ?? false);
         let value: unknown = text;
         try {
-            value = text.startsWith("{") ? JSON.parse(text) : text;
+            value = text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : text;
         } catch {
             value = text;
         }

@@ -167,6 +167,8 @@ describe("the whole program", () => {
             ["access-writer-88888888-9999-aaaa-bbbb-cccccccccccc-secretsOfficer", "Group"],
         ]);
         expect(run.warnings.some((w) => w.includes("aio-secrets:deployers is not set"))).toBe(false);
+        // The example's object ids are placeholders, and the plan says so.
+        expect(run.warnings.filter((w) => /aio-secrets:deployers\[\d\]\.objectId .* is an example placeholder id/.test(w))).toHaveLength(2);
     });
 
     test("every vault-level write waits for the one before: access policies, then each secret in name order", async () => {
