@@ -161,6 +161,10 @@ const KEY_SETTINGS: Record<string, string[]> = {
     "kubernetes:core/v1:Namespace": ["metadata.name"],
     "kubernetes:core/v1:Secret": ["metadata.namespace", "metadata.name", "type", "metadata.labels", "stringData"],
     "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass": ["metadata.namespace", "metadata.name", "spec.parameters.keyvaultName", "spec.parameters.objects"],
+    "kubernetes:core/v1:ConfigMap": ["metadata.namespace", "metadata.name"],
+    "kubernetes:apps/v1:Deployment": ["metadata.namespace", "metadata.name"],
+    "tls:index/privateKey:PrivateKey": ["algorithm", "ecdsaCurve"],
+    "tls:index/selfSignedCert:SelfSignedCert": ["subject.commonName", "isCaCertificate", "allowedUses", "validityPeriodHours", "earlyRenewalHours"],
 };
 
 function compact(value: unknown): string {
