@@ -395,6 +395,11 @@ export function kubernetesManifests(run: RunResult): OutputFile[] {
 /** Every file `--out` writes: the Kubernetes manifests, and the MQ vault references if any. */
 export function outputFiles(run: RunResult): OutputFile[] {
     const files = kubernetesManifests(run);
+    // The CA's public certificate, for clients of the broker (known at plan time only for a committed trust bundle).
+    const trustBundle = redact(run.outputs.caTrustBundle);
+    if (typeof trustBundle === "string" && trustBundle.includes("-----BEGIN CERTIFICATE-----")) {
+        files.push({ fileName: "ca-trust-bundle.pem", source: "the caTrustBundle output", yaml: trustBundle });
+    }
     const references = redact(run.outputs.mqVaultReferences);
     if (references && typeof references === "object" && Object.keys(references).length > 0) {
         files.push({
