@@ -9,6 +9,7 @@ import { ClusterStore } from "./components/cluster/ClusterStore";
 import { MqResources } from "./components/mq/MqResources";
 import { mqKeyVaultBlock } from "./components/mq/render";
 import { CsiDriverExtension } from "./components/cluster/CsiDriverExtension";
+import { declareCaForCsi } from "./components/ca/csi";
 import { daysUntil, ROTATION_GRACE_DAYS, rotationWarning } from "./components/identity/expiry";
 import { ServicePrincipal } from "./components/identity/ServicePrincipal";
 import { KeyVault } from "./components/keyvault/KeyVault";
@@ -257,7 +258,19 @@ function declareCluster(inputs: ProgramInputs, model: StackModel, azure: ReturnT
                   provider: kubernetes,
               })
             : undefined;
-    return { store, extension, spcs, mq, mqVaultReferences };
+    // The CA of AIO's TLS (stacks/ca.ts): init's test CA, or your own from the vault.
+    const ca = declareCaForCsi(settings.ca, {
+        file: settings.file,
+        stack: settings.stack,
+        provider: kubernetes,
+        namespace: store.namespace,
+        keyvaultName: vault.vaultName,
+        tenantId: vault.tenantId,
+        credentialSecretName: store.secretName,
+        dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
+        retainOnDelete: settings.adopt,
+    });
+    return { store, extension, spcs, mq, mqVaultReferences, ca };
 }
 
 /**
@@ -316,6 +329,7 @@ async function main(): Promise<Record<string, unknown>> {
         vaultReadsPer10s: { estimate: Math.round(budget.getsPer10s * 100) / 100, limit: budget.limit },
         mqVaultReferences: cluster.mqVaultReferences,
         mqResources: cluster.mq?.applied ?? [],
+        ...cluster.ca,
     };
 }
 

@@ -3,6 +3,8 @@ import * as path from "node:path";
 import { Catalog, CATALOG_FILE, CatalogSecret, DEFAULT_SPC_NAMES, fileNameOf, parseCatalog, secretsForEnvironment } from "./catalog";
 import { ConfigError, Problem } from "./errors";
 import { closest } from "./names";
+import { caNameProblems } from "./ca";
+import { CA_SPC_NAME } from "../components/ca/model";
 import { CONFIG_NAMESPACE, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
 import { isPlaceholderCiphertext, isPlaceholderGuid, parseStackFile, StackFileLeaves, stackFileLeaves } from "./stackFile";
 
@@ -153,6 +155,15 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
         }
     }
 
+    // Your own CA is mounted from the vault: nothing the stack writes may share its name.
+    const written = [
+        ...(settings.defaultSecret.source === "generated" ? [{ name: defaultName, where: "aio-secrets:defaultSecret.name" }] : []),
+        ...enabled.filter((s) => s.source !== "existing").map((s) => ({ name: s.name, where: `${catalog.file} secrets[${s.index}], source ${s.source}` })),
+    ];
+    for (const p of caNameProblems(settings.ca, { written, spcNames: [...catalog.spcs.keys()], caSpcName: CA_SPC_NAME })) {
+        problems.push({ file, path: `${CONFIG_NAMESPACE}:${p.path}`, rule: p.rule, value: p.value });
+    }
+
     const enabledByName = new Set(enabled.map((s) => s.name));
     for (const site of catalog.keyVaultRefs) {
         if (!enabledByName.has(site.secret)) {
@@ -266,5 +277,6 @@ export function loadProgramInputs(
     const stackFile = fs.existsSync(stackFilePath)
         ? stackFileLeavesOf(fs.readFileSync(stackFilePath, "utf8"), file ?? `Pulumi.${config.stack}.yaml`, config.project)
         : undefined;
-    return resolveProgramInputs({ ...config, file, stackFile }, catalogText, catalogLabel.split(path.sep).join("/"));
+    const readProjectFile = (relativePath: string) => fs.readFileSync(path.join(files.projectDir, relativePath), "utf8");
+    return resolveProgramInputs({ ...config, file, stackFile, readProjectFile }, catalogText, catalogLabel.split(path.sep).join("/"));
 }

@@ -5,6 +5,7 @@ import type { StackFileLeaves } from "./stackFile";
 import { setOwn } from "./yaml";
 import * as rules from "./rules";
 import { editDistance } from "./names";
+import { caSchema, CaSettings, resolveCa } from "./ca";
 
 /**
  * The stack settings (`aio-secrets:*` keys of `Pulumi.<stack>.yaml`): schema, defaults and
@@ -100,6 +101,7 @@ const settingsShape = {
     defaultSecret: defaultSecretSchema.default(() => defaultSecretSchema.parse({})),
     deployers: z.array(deployerSchema).min(1, "must list at least one principal (or remove the key to use the deploying identity)").optional(),
     secretValues: z.record(z.string(), z.string({ error: "must be a string value set with --secret" })).default({}),
+    ca: caSchema.default(() => caSchema.parse({})),
 };
 
 /** Only the top-level keys: each section is parsed on its own below. */
@@ -174,6 +176,8 @@ export interface StackSettings {
     deployers?: Deployer[];
     /** Plaintext values of catalog secrets (source `config`); never log this object. */
     secretValues: Record<string, string>;
+    /** The CA of AIO's TLS (stacks/ca.ts). */
+    ca: CaSettings;
 }
 
 /** What Pulumi hands the program: raw config strings and which keys are secret. */
@@ -193,9 +197,11 @@ export interface RawStackConfig {
      * top-level key, whether it holds a secret.
      */
     stackFile?: StackFileLeaves;
+    /** Reads a file relative to the project root (`ca.trustBundleFile`); absent: such keys are refused. */
+    readProjectFile?: (relativePath: string) => string;
 }
 
-const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "defaultSecret", "secretValues"]);
+const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "defaultSecret", "secretValues", "ca"]);
 /** Keys whose value is a list (Pulumi hands it over as JSON text). */
 const LIST_KEYS = new Set(["deployers"]);
 /** Always secret, whatever the file says: never shown in a message. */
@@ -526,7 +532,13 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         at("keyVault.purgeProtection", "must be true in a protected environment (aio-secrets:protect)", "false");
     }
 
-    if (problems.length > 0 || !servicePrincipal || !parsed.keyVault || !parsed.defaultSecret) return { problems };
+    // The CA: checked only when its section parsed (its own problems are already reported).
+    const ca = parsed.ca
+        ? resolveCa(parsed.ca, { syncSecret: cluster.csiDriver.syncSecret, readProjectFile: raw.readProjectFile })
+        : { settings: undefined, problems: [] };
+    for (const p of ca.problems) at(p.path, p.rule, p.value);
+
+    if (problems.length > 0 || !servicePrincipal || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems };
     return {
         problems,
         settings: {
@@ -557,6 +569,7 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             },
             deployers: parsed.deployers,
             secretValues,
+            ca: ca.settings,
         },
     };
 }

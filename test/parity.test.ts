@@ -156,8 +156,8 @@ describe("credential Secret aio-akv-sp (secret-aio-akv-sp.yaml)", () => {
         secret = found;
     });
 
-    test("only one Secret is declared", () => {
-        expect(byType(run, SECRET_TYPE)).toHaveLength(1);
+    test("the Secrets declared are init's: aio-akv-sp and the test CA's key pair", () => {
+        expect(byType(run, SECRET_TYPE).map((r) => inputAt(r.inputs, "metadata.name")).sort()).toEqual(["aio-akv-sp", "aio-ca-key-pair-test-only"]);
     });
 
     test("name, namespace, label and type", () => {

@@ -15,7 +15,7 @@ const KNOWN: Record<string, string> = {
 };
 
 /** Values the mocks make up for provider-generated secrets (see tools/harness.ts). */
-const GENERATED_MARKERS = ["mock-password-value-", "mock-generated-value-"];
+const GENERATED_MARKERS = ["mock-password-value-", "mock-generated-value-", "PRIVATE KEY"];
 
 /** Every value that must never be seen: the known ones and the generated markers. */
 const NEEDLES = [...Object.values(KNOWN), ...GENERATED_MARKERS];
@@ -48,6 +48,21 @@ test("the values really flowed into the program (the scan looks at the right pla
     expect(raw).toContain(KNOWN["aio-secrets:secretValues.mq-password"]);
     expect(raw).toContain("mock-password-value-identity-password");
     expect(raw).toContain("mock-generated-value-vault-secrets-dataflow-api-token-value");
+    expect(raw).toContain("-----BEGIN EC PRIVATE KEY-----");
+});
+
+test("the test CA's private key reaches its Secret wrapped, and only there", async () => {
+    const run = await runStack({ stack: "dev", mode: "up", secureValues: KNOWN });
+    const holders = run.resources.filter((r) => JSON.stringify(r.inputs).includes("PRIVATE KEY")).map((r) => r.name);
+    // The certificate is signed with the key (an input of the tls provider), the Secret carries it.
+    expect(holders.sort()).toEqual(["ca-cert", "ca-key-pair"]);
+    for (const name of holders) {
+        const r = run.resources.find((x) => x.name === name)!;
+        expect(plaintextPaths(r.inputs, "PRIVATE KEY")).toEqual([]);
+    }
+    expect(plaintextPaths(run.outputs, "PRIVATE KEY")).toEqual([]);
+    expect(JSON.stringify(run.outputs)).not.toContain("PRIVATE KEY");
+    expect(everythingShown(run)).not.toContain("PRIVATE KEY");
 });
 
 test("the SP password and the default secret's random bytes reach their consumers wrapped", async () => {

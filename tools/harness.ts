@@ -66,6 +66,8 @@ export interface RecordedResource {
     dependsOn: string[];
     /** Provider reference (`urn::id`), when one was given. */
     provider?: string;
+    /** The `replacementTrigger` option as sent (a change replaces the resource), when set. */
+    replacementTrigger?: unknown;
 }
 
 export interface RunResult {
@@ -91,6 +93,14 @@ const PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000cc";
 function fakeGuid(seed: string): string {
     const h = createHash("sha256").update(seed).digest("hex");
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A PEM block of deterministic made-up bytes: the shape of the real thing, no real key. */
+function fakePem(label: string, seed: string, bytes: number): string {
+    let body = Buffer.alloc(0);
+    for (let i = 0; body.length < bytes; i++) body = Buffer.concat([body, createHash("sha256").update(`${seed}/${i}`).digest()]);
+    const lines = body.subarray(0, bytes).toString("base64").match(/.{1,64}/g) ?? [];
+    return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
 function secretEnvelope(value: unknown): Record<string, unknown> {
@@ -184,6 +194,18 @@ function computedState(args: MockArgs, opts: RunOptions): { id: string; state: R
             const due = new Date(Date.parse(base) + Number(inputs.rotationDays ?? 0) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
             return { id: base, state: { ...inputs, rfc3339: base, rotationRfc3339: due } };
         }
+        case "tls:index/privateKey:PrivateKey":
+            return {
+                id: fakeGuid(`tls-key-${args.name}`),
+                state: { ...inputs, privateKeyPem: secretEnvelope(fakePem("EC PRIVATE KEY", `key-${args.name}`, 121)), publicKeyPem: fakePem("PUBLIC KEY", `pub-${args.name}`, 91) },
+            };
+        case "tls:index/selfSignedCert:SelfSignedCert": {
+            // Issued at the rotation mock's base time, valid validityPeriodHours.
+            const start = "2026-01-01T00:00:00Z";
+            const end = new Date(Date.parse(start) + Number(inputs.validityPeriodHours ?? 0) * 3600000).toISOString().replace(/\.\d{3}Z$/, "Z");
+            const state = { ...inputs, certPem: fakePem("CERTIFICATE", `cert-${args.name}`, 420), validityStartTime: start, validityEndTime: end, readyForRenewal: false };
+            return { id: BigInt(`0x${createHash("sha256").update(args.name).digest("hex").slice(0, 32)}`).toString(), state };
+        }
         case "random:index/randomPassword:RandomPassword":
             return { id: "none", state: { ...inputs, result: secretEnvelope(`mock-generated-value-${args.name}`) } };
         case "random:index/randomBytes:RandomBytes": {
@@ -207,6 +229,7 @@ interface RegisterRequest {
     getIgnorechangesList(): string[];
     getDependenciesList(): string[];
     getProvider(): string;
+    getReplacementTrigger?(): { toJavaScript(): unknown } | undefined;
 }
 interface RecordingMonitor {
     registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): unknown;
@@ -247,6 +270,7 @@ export function installRecorder(pulumi: typeof pulumiTypes): {
                     ignoreChanges: req.getIgnorechangesList(),
                     dependsOn: req.getDependenciesList(),
                     provider: req.getProvider() || undefined,
+                    ...(req.getReplacementTrigger?.() ? { replacementTrigger: req.getReplacementTrigger()!.toJavaScript() } : {}),
                 });
             }
             cb(err, res);

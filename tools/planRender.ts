@@ -161,6 +161,10 @@ const KEY_SETTINGS: Record<string, string[]> = {
     "kubernetes:core/v1:Namespace": ["metadata.name"],
     "kubernetes:core/v1:Secret": ["metadata.namespace", "metadata.name", "type", "metadata.labels", "stringData"],
     "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass": ["metadata.namespace", "metadata.name", "spec.parameters.keyvaultName", "spec.parameters.objects"],
+    "kubernetes:core/v1:ConfigMap": ["metadata.namespace", "metadata.name"],
+    "kubernetes:apps/v1:Deployment": ["metadata.namespace", "metadata.name"],
+    "tls:index/privateKey:PrivateKey": ["algorithm", "ecdsaCurve"],
+    "tls:index/selfSignedCert:SelfSignedCert": ["subject.commonName", "isCaCertificate", "allowedUses", "validityPeriodHours", "earlyRenewalHours"],
 };
 
 function compact(value: unknown): string {
@@ -391,6 +395,11 @@ export function kubernetesManifests(run: RunResult): OutputFile[] {
 /** Every file `--out` writes: the Kubernetes manifests, and the MQ vault references if any. */
 export function outputFiles(run: RunResult): OutputFile[] {
     const files = kubernetesManifests(run);
+    // The CA's public certificate, for clients of the broker (known at plan time only for a committed trust bundle).
+    const trustBundle = redact(run.outputs.caTrustBundle);
+    if (typeof trustBundle === "string" && trustBundle.includes("-----BEGIN CERTIFICATE-----")) {
+        files.push({ fileName: "ca-trust-bundle.pem", source: "the caTrustBundle output", yaml: trustBundle });
+    }
     const references = redact(run.outputs.mqVaultReferences);
     if (references && typeof references === "object" && Object.keys(references).length > 0) {
         files.push({

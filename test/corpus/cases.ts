@@ -1079,6 +1079,56 @@ export const cases: CorpusCase[] = [
         mustNotContain: [/problems in the stack settings or the catalog/],
     },
 
+    // ---- issue 13: aio-secrets:ca ----
+    {
+        id: "ca mode unknown",
+        stackFile: stack({ extra: "  aio-secrets:ca: { mode: selfsigned }\n" }),
+        expect: [{ file: S, path: `${NS}:ca.mode`, value: `"selfsigned"`, rule: "must be one of test, vault, none" }],
+    },
+    {
+        id: "ca renewBeforeDays not below validDays",
+        stackFile: stack({ extra: "  aio-secrets:ca: { validDays: 30, renewBeforeDays: 30 }\n" }),
+        expect: [{ file: S, path: `${NS}:ca.renewBeforeDays`, value: "30", rule: "must be less than ca.validDays (30)" }],
+    },
+    {
+        id: "ca vault without the certificate and without syncSecret",
+        stackFile: stack({ extra: "  aio-secrets:ca: { mode: vault }\n" }),
+        expect: [
+            { file: S, path: `${NS}:ca.certificate`, rule: "is required with ca.mode vault" },
+            { file: S, path: `${NS}:ca.mode`, value: `"vault"`, rule: "set aio-secrets:cluster.csiDriver.syncSecret: true" },
+        ],
+    },
+    {
+        id: "ca trust bundle that is a server certificate",
+        stackFile: stack({
+            extra:
+                "  aio-secrets:cluster: { csiDriver: { syncSecret: true } }\n" +
+                "  aio-secrets:ca: { mode: vault, certificate: aio-ca, trustBundleFile: test/fixtures/ca/not-a-ca.pem }\n",
+        }),
+        expect: [{ file: S, path: `${NS}:ca.trustBundleFile`, value: `"test/fixtures/ca/not-a-ca.pem"`, rule: "is not a CA certificate" }],
+    },
+    {
+        id: "ca trust bundle outside the project",
+        stackFile: stack({
+            extra: "  aio-secrets:cluster: { csiDriver: { syncSecret: true } }\n  aio-secrets:ca: { mode: vault, certificate: aio-ca, trustBundleFile: ../ca.pem }\n",
+        }),
+        expect: [{ file: S, path: `${NS}:ca.trustBundleFile`, value: `"../ca.pem"`, rule: "must stay inside the project" }],
+    },
+    {
+        id: "ca vault object the catalog writes",
+        stackFile: stack({ extra: "  aio-secrets:cluster: { csiDriver: { syncSecret: true } }\n  aio-secrets:ca: { mode: vault, certificate: mq-password }\n  aio-secrets:secretValues:\n    mq-password:\n      secure: v1:abc\n" }),
+        catalog: MQ_CATALOG,
+        expect: [{ file: S, path: `${NS}:ca.certificate`, value: `"mq-password"`, rule: "is also a vault object the stack writes" }],
+    },
+    {
+        id: "ca vault with a committed trust bundle (control)",
+        stackFile: stack({
+            extra: "  aio-secrets:cluster: { csiDriver: { syncSecret: true } }\n  aio-secrets:ca: { mode: vault, certificate: aio-ca, trustBundleFile: test/fixtures/ca/example-ca.pem }\n",
+        }),
+        expect: [],
+        ok: true,
+    },
+
     // ---- stack and catalog broken together: one run lists both ----
     {
         id: "stack and catalog problems together",

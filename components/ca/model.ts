@@ -1,0 +1,104 @@
+import type { CaSettings } from "../../stacks/ca";
+import type { SpcObject } from "../spc/render";
+
+/**
+ * The CA of AIO's TLS as plain data: which Kubernetes objects carry it, under which names,
+ * types and keys, and which vault object it comes from. Pure; one component per delivery
+ * path (components/ca/TestCa.ts, components/ca/VaultCaCsi.ts) declares it.
+ *
+ * What `az iot ops init` wrote (azure-iot-ops-cli-extension, `generate_self_signed_cert` in
+ * its x509 utilities, and the docs "Configure TLS with automatic certificate management"):
+ * without `--ca-file`, a self-signed EC P-256 (SECP256R1) root, SHA-256 signature, subject and
+ * issuer CN "Azure IoT Operations Quickstart Root CA - Not for Production", BasicConstraints
+ * ca=true without a path length (critical), KeyUsage keyCertSign only, SubjectKeyIdentifier
+ * from the public key, valid `--ca-valid-days` (default 365) from now; the key as a
+ * traditional OpenSSL PEM (`EC PRIVATE KEY`). Written to the AIO namespace as Secret
+ * `aio-ca-key-pair-test-only` (kubernetes.io/tls: tls.crt, tls.key) and ConfigMap
+ * `aio-ca-trust-bundle-test-only` (ca.crt). With `--ca-file` the names drop `-test-only`.
+ */
+
+/** init's test CA, field by field. */
+export const INIT_TEST_CA = {
+    commonName: "Azure IoT Operations Quickstart Root CA - Not for Production",
+    algorithm: "ECDSA",
+    ecdsaCurve: "P256",
+    /** KeyUsage keyCertSign (Go's x509, which the tls provider uses, always marks KeyUsage critical; init did not). */
+    allowedUses: ["cert_signing"],
+    isCaCertificate: true,
+    setSubjectKeyId: true,
+    /** init added no AuthorityKeyIdentifier (self-signed: it would repeat the subject key id). */
+    setAuthorityKeyId: false,
+    secretName: "aio-ca-key-pair-test-only",
+    configMapName: "aio-ca-trust-bundle-test-only",
+} as const;
+
+/** The names init used for a CA it was given (`--ca-file`): your own CA. */
+export const OWN_CA_NAMES = {
+    secretName: "aio-ca-key-pair",
+    configMapName: "aio-ca-trust-bundle",
+} as const;
+
+/** Keys of the objects, as init wrote them (and cert-manager's CA issuer reads them). */
+export const CA_KEYS = { cert: "tls.crt", key: "tls.key", bundle: "ca.crt" } as const;
+export const CA_SECRET_TYPE = "kubernetes.io/tls";
+
+/** CSI delivery of your own CA: the SPC that mounts it and the pod that keeps it synced. */
+export const CA_SPC_NAME = "aio-ca";
+export const CA_SYNC_DEPLOYMENT_NAME = "aio-ca-sync";
+/** The file the SPC writes in the sync pod (objectAlias): also the `objectName` of its secretObjects data. */
+export const CA_MOUNT_FILE = "aio-ca.pem";
+
+export interface CaModel {
+    mode: "test" | "vault";
+    /** The Secret holding the CA's key pair (type kubernetes.io/tls). */
+    secretName: string;
+    /** The ConfigMap holding the public CA certificate (`ca.crt`); undefined: none declared. */
+    configMapName?: string;
+    /** Your own CA: the vault object, mounted as a secret (PEM chain and key) and synced. */
+    vaultObject?: SpcObject;
+    /** Your own CA over CSI: the SPC and, when declared, the sync pod's Deployment. */
+    spcName?: string;
+    syncDeploymentName?: string;
+}
+
+/** What the stack declares for the CA; undefined for `none`. */
+export function caModel(ca: CaSettings): CaModel | undefined {
+    switch (ca.mode) {
+        case "none":
+            return undefined;
+        case "test":
+            return { mode: "test", secretName: INIT_TEST_CA.secretName, configMapName: INIT_TEST_CA.configMapName };
+        case "vault":
+            return {
+                mode: "vault",
+                secretName: OWN_CA_NAMES.secretName,
+                // Without a committed trust bundle the stack has no public certificate to publish.
+                configMapName: ca.trustBundle ? OWN_CA_NAMES.configMapName : undefined,
+                // objectType secret: for a Key Vault certificate this is its PEM chain with the
+                // private key (the provider's default format), which the sync splits into tls.key
+                // and tls.crt; a secret holding a PEM chain and key reads the same.
+                vaultObject: { objectName: ca.certificate, objectType: "secret", objectVersion: "", objectAlias: CA_MOUNT_FILE },
+                spcName: CA_SPC_NAME,
+                syncDeploymentName: ca.syncPod ? CA_SYNC_DEPLOYMENT_NAME : undefined,
+            };
+    }
+}
+
+/** Whole days from `now` until `end` (negative once past). */
+function daysUntil(end: string, now: Date): number {
+    return Math.floor((Date.parse(end) - now.getTime()) / (24 * 60 * 60 * 1000));
+}
+
+/**
+ * A warning when the CA expires within `renewBeforeDays` (or has expired), with what to do;
+ * undefined otherwise. `test`: a scheduled `up --refresh` renews it; `vault`: renew it in the
+ * vault and update the committed trust bundle.
+ */
+export function caExpiryWarning(mode: "test" | "vault", expiresAt: string, renewBeforeDays: number, now: Date, stack: string): string | undefined {
+    const days = daysUntil(expiresAt, now);
+    if (days >= renewBeforeDays) return undefined;
+    const when = days < 0 ? `expired on ${expiresAt}` : `expires in ${days} days (${expiresAt})`;
+    return mode === "test"
+        ? `the test CA ${when}; run \`pulumi up --refresh --stack ${stack}\` to renew it (a new key and certificate: clients must fetch the new caTrustBundle)`
+        : `the CA in ca.trustBundleFile ${when}; renew your CA in Key Vault and commit its new public certificate chain`;
+}

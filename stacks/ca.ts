@@ -1,0 +1,255 @@
+import { X509Certificate } from "node:crypto";
+import * as path from "node:path";
+import { z } from "zod";
+import { intRange, ruled, strictObject } from "./schema";
+import * as rules from "./rules";
+
+/**
+ * `aio-secrets:ca`: the certificate authority AIO's MQTT broker issues its TLS server
+ * certificates from. Schema, defaults and cross-field rules; pure apart from reading the
+ * committed trust bundle file through the reader it is given.
+ *
+ * `az iot ops init` made a self-signed test CA unless given `--ca-file` (see
+ * components/ca/model.ts for what it wrote). `test` does the same as code, `vault` takes your
+ * own CA from Key Vault, `none` leaves the CA to something else.
+ */
+
+export const CA_MODES = ["test", "vault", "none"] as const;
+export type CaMode = (typeof CA_MODES)[number];
+
+/** init's `--ca-valid-days` default. */
+export const DEFAULT_CA_VALID_DAYS = 365;
+export const DEFAULT_CA_RENEW_BEFORE_DAYS = 30;
+/**
+ * The sync pod's image: the Kubernetes pause image (registry.k8s.io/pause, 3.10 since
+ * Kubernetes 1.31), which only sleeps. Air-gapped clusters point `ca.syncImage` at a mirror.
+ */
+export const DEFAULT_SYNC_IMAGE = "registry.k8s.io/pause:3.10";
+
+export const caSchema = strictObject({
+    mode: z.enum(CA_MODES, { error: `must be one of ${CA_MODES.join(", ")}` }).default("test"),
+    // Defaults are applied in resolveCa: which keys were given decides what applies.
+    validDays: intRange(1, 3650).optional(),
+    renewBeforeDays: intRange(1, 3649).optional(),
+    certificate: ruled(rules.vaultObjectName).optional(),
+    trustBundleFile: z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters").optional(),
+    syncPod: z.boolean().optional(),
+    syncImage: z
+        .string()
+        .min(1, "must not be empty")
+        .max(512, "must be at most 512 characters")
+        .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/, "must be an image reference such as registry.k8s.io/pause:3.10")
+        .optional(),
+});
+
+export type ParsedCa = z.infer<typeof caSchema>;
+
+/** A committed public PEM of your CA chain, checked. */
+export interface TrustBundle {
+    /** The file as given in the settings (relative to the project root). */
+    file: string;
+    /** The certificates, PEM, normalized (one block after another, LF line ends). */
+    pem: string;
+    /** Subject of each certificate, in file order. */
+    subjects: string[];
+    /** The earliest expiry among the certificates (RFC 3339). */
+    expiresAt: string;
+}
+
+/** Validated CA settings. */
+export type CaSettings =
+    | { mode: "none" }
+    | {
+          /** A self-signed test CA made and renewed by the stack, as init made it. */
+          mode: "test";
+          validDays: number;
+          /** Renew (new key and certificate) this many days before expiry. */
+          renewBeforeDays: number;
+      }
+    | {
+          /** Your own CA, read from Key Vault by the cluster; the stack never reads the key. */
+          mode: "vault";
+          /** Key Vault object (a certificate with its key, or a secret with PEM chain and key). */
+          certificate: string;
+          trustBundle?: TrustBundle;
+          /** Declare the pod that keeps the CSI driver syncing the CA into the cluster. */
+          syncPod: boolean;
+          syncImage: string;
+          /** Warn this many days before the trust bundle's certificates expire. */
+          renewBeforeDays: number;
+      };
+
+export interface CaProblem {
+    /** Key path below `aio-secrets:` (e.g. `ca.certificate`). */
+    path: string;
+    rule: string;
+    value?: string;
+}
+
+export interface CaContext {
+    /** `cluster.csiDriver.syncSecret`: the CSI driver syncs `secretObjects` only with it on. */
+    syncSecret: boolean;
+    /** Reads a file relative to the project root; throws when it cannot. Absent: file keys are refused. */
+    readProjectFile?: (relativePath: string) => string;
+    /** The clock for expiry checks. Default: now. */
+    now?: Date;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+
+/**
+ * Checks a trust bundle's text: PEM certificates only (a private key is refused outright), each
+ * one a CA certificate (BasicConstraints ca=true), none expired. Returns the problem's rule, or
+ * the bundle.
+ */
+export function checkTrustBundle(text: string, file: string, now: Date): { rule: string } | { bundle: TrustBundle } {
+    const blocks = [...text.matchAll(PEM_BLOCK)];
+    if (blocks.some((b) => b[1].includes("PRIVATE KEY")) || /PRIVATE KEY-----/.test(text)) {
+        return { rule: `${file} holds a private key: a trust bundle is public and committed; keep only the CA certificates (the key stays in Key Vault)` };
+    }
+    const other = blocks.find((b) => b[1] !== "CERTIFICATE");
+    if (other) return { rule: `${file} holds a "${other[1]}" PEM block; a trust bundle holds only CERTIFICATE blocks` };
+    if (blocks.length === 0) return { rule: `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` };
+    const subjects: string[] = [];
+    let earliest: Date | undefined;
+    for (const [i, block] of blocks.entries()) {
+        let cert: X509Certificate;
+        try {
+            cert = new X509Certificate(block[0]);
+        } catch {
+            return { rule: `${file}: certificate ${i + 1} is not a valid X.509 certificate` };
+        }
+        const subject = cert.subject.replace(/\n/g, ", ");
+        if (!cert.ca) return { rule: `${file}: certificate ${i + 1} (${subject}) is not a CA certificate (BasicConstraints ca=true); give the CA chain, not a server certificate` };
+        const end = new Date(cert.validTo);
+        if (end.getTime() <= now.getTime()) return { rule: `${file}: certificate ${i + 1} (${subject}) expired on ${end.toISOString()}` };
+        if (earliest === undefined || end < earliest) earliest = end;
+        subjects.push(subject);
+    }
+    const pem = blocks.map((b) => `${b[0].replace(/\r\n/g, "\n")}\n`).join("");
+    return { bundle: { file, pem, subjects, expiresAt: earliest!.toISOString().replace(/\.\d{3}Z$/, "Z") } };
+}
+
+/** A project-relative path that stays inside the project. */
+function projectPathProblem(file: string): string | undefined {
+    if (path.isAbsolute(file) || /^[A-Za-z]:/.test(file) || file.startsWith("/")) return "must be a path relative to the project root (where Pulumi.yaml is)";
+    if (file.includes("\\")) return "must use '/' as separator";
+    if (file.split("/").includes("..")) return "must stay inside the project (no '..')";
+    return undefined;
+}
+
+/** Cross-field rules of `aio-secrets:ca` and the validated settings. */
+export function resolveCa(parsed: ParsedCa, ctx: CaContext): { settings?: CaSettings; problems: CaProblem[] } {
+    const problems: CaProblem[] = [];
+    const given = (key: keyof ParsedCa) => Object.hasOwn(parsed, key) && parsed[key] !== undefined;
+    if (parsed.mode === "none") {
+        // Keys of the other modes would silently do nothing.
+        const ignored = (["validDays", "renewBeforeDays", "certificate", "trustBundleFile", "syncPod", "syncImage"] as const).filter(given);
+        for (const key of ignored) problems.push({ path: `ca.${key}`, rule: "has no effect with ca.mode none (the stack declares no CA); remove it" });
+        return problems.length > 0 ? { problems } : { settings: { mode: "none" }, problems };
+    }
+
+    const validDays = parsed.validDays ?? DEFAULT_CA_VALID_DAYS;
+    const renewBeforeDays = parsed.renewBeforeDays ?? DEFAULT_CA_RENEW_BEFORE_DAYS;
+    if (renewBeforeDays >= validDays && parsed.mode === "test") {
+        problems.push({
+            path: given("renewBeforeDays") ? "ca.renewBeforeDays" : "ca.validDays",
+            rule: `ca.renewBeforeDays (${renewBeforeDays}) must be less than ca.validDays (${validDays}): the CA is renewed renewBeforeDays before it expires`,
+            value: String(given("renewBeforeDays") ? renewBeforeDays : validDays),
+        });
+    }
+    const vaultOnly = ["certificate", "trustBundleFile", "syncPod", "syncImage"] as const;
+    if (parsed.mode === "test") {
+        for (const key of vaultOnly) {
+            if (given(key)) problems.push({ path: `ca.${key}`, rule: `applies only to ca.mode vault (your own CA in Key Vault); remove it or set ca.mode: vault` });
+        }
+        if (problems.length > 0) return { problems };
+        return { settings: { mode: "test", validDays, renewBeforeDays }, problems };
+    }
+
+    // vault
+    if (given("validDays")) problems.push({ path: "ca.validDays", rule: "applies only to ca.mode test: your own CA's lifetime is set where it was issued" });
+    if (parsed.certificate === undefined) {
+        problems.push({
+            path: "ca.certificate",
+            rule: "is required with ca.mode vault: the Key Vault object holding your CA (a certificate with its private key, or a secret with the PEM chain and key)",
+        });
+    }
+    if (!ctx.syncSecret) {
+        problems.push({
+            path: "ca.mode",
+            rule:
+                "vault needs the CSI driver to sync the CA into a Kubernetes Secret: set aio-secrets:cluster.csiDriver.syncSecret: true " +
+                "(the extension setting secrets-store-csi-driver.syncSecret.enabled), or use ca.mode test or none",
+            value: '"vault"',
+        });
+    }
+    let trustBundle: TrustBundle | undefined;
+    if (parsed.trustBundleFile !== undefined) {
+        const file = parsed.trustBundleFile;
+        const pathProblem = projectPathProblem(file);
+        if (pathProblem) problems.push({ path: "ca.trustBundleFile", rule: pathProblem, value: JSON.stringify(file) });
+        else if (!ctx.readProjectFile) problems.push({ path: "ca.trustBundleFile", rule: "cannot be read here (no project directory)", value: JSON.stringify(file) });
+        else {
+            let text: string | undefined;
+            try {
+                text = ctx.readProjectFile(file);
+            } catch {
+                problems.push({ path: "ca.trustBundleFile", rule: "cannot be read (no such file in the project)", value: JSON.stringify(file) });
+            }
+            if (text !== undefined) {
+                const checked = checkTrustBundle(text, file, ctx.now ?? new Date());
+                if ("rule" in checked) problems.push({ path: "ca.trustBundleFile", rule: checked.rule, value: JSON.stringify(file) });
+                else trustBundle = checked.bundle;
+            }
+        }
+    }
+    if (problems.length > 0) return { problems };
+    return {
+        settings: {
+            mode: "vault",
+            certificate: parsed.certificate!,
+            trustBundle,
+            syncPod: parsed.syncPod ?? true,
+            syncImage: parsed.syncImage ?? DEFAULT_SYNC_IMAGE,
+            renewBeforeDays,
+        },
+        problems,
+    };
+}
+
+/** What the catalog and settings name, for {@link caNameProblems}. */
+export interface CaNameContext {
+    /** Vault object names the stack writes (the generated default secret, config/generated catalog entries). */
+    written: readonly { name: string; where: string }[];
+    /** SPC names the catalog declares. */
+    spcNames: readonly string[];
+    /** The SPC name the CA's CSI delivery uses. */
+    caSpcName: string;
+}
+
+/**
+ * Your own CA is mounted, never written: a catalog entry or default secret the stack writes
+ * under the same vault name would overwrite the CA, and a catalog SPC under the CA's SPC name
+ * would be declared twice. Key Vault names compare without case.
+ */
+export function caNameProblems(ca: CaSettings, ctx: CaNameContext): CaProblem[] {
+    if (ca.mode !== "vault") return [];
+    const problems: CaProblem[] = [];
+    const clash = ctx.written.find((w) => w.name.toLowerCase() === ca.certificate.toLowerCase());
+    if (clash) {
+        problems.push({
+            path: "ca.certificate",
+            rule: `is also a vault object the stack writes (${clash.where}): the stack would overwrite your CA; name a different vault object`,
+            value: JSON.stringify(ca.certificate),
+        });
+    }
+    if (ctx.spcNames.includes(ctx.caSpcName)) {
+        problems.push({
+            path: "ca.mode",
+            rule: `vault declares SecretProviderClass ${ctx.caSpcName}, which the catalog declares too; rename the catalog's`,
+            value: '"vault"',
+        });
+    }
+    return problems;
+}

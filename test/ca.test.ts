@@ -1,0 +1,394 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { caNameProblems, caSchema, checkTrustBundle, resolveCa, CaContext } from "../stacks/ca";
+import { caExpiryWarning, caModel } from "../components/ca/model";
+import { parseSpcObjects } from "../components/spc/render";
+import { formatProblem } from "../stacks/errors";
+import { parseStackSettings } from "../stacks/settings";
+import { inputAt, RunResult, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
+import { kubernetesManifests, outputFiles } from "../tools/planRender";
+import { byName, byType, MINIMAL_STACK, PROJECT_DIR, runStack, scratch } from "./helpers";
+
+/**
+ * The CA of AIO's TLS (issue 13): settings, parity of the test CA with what `az iot ops init`
+ * made, renewal wiring, your own CA over CSI, and what `--out` shows.
+ */
+
+const CA_FILE = "test/fixtures/ca/example-ca.pem";
+const LEAF_FILE = "test/fixtures/ca/not-a-ca.pem";
+const CA_PEM = fs.readFileSync(path.join(PROJECT_DIR, CA_FILE), "utf8");
+const NOW = new Date("2026-06-01T00:00:00Z");
+const read = (rel: string) => fs.readFileSync(path.join(PROJECT_DIR, rel), "utf8");
+const ctx = (over: Partial<CaContext> = {}): CaContext => ({ syncSecret: true, readProjectFile: read, now: NOW, ...over });
+const resolve = (input: Record<string, unknown>, over: Partial<CaContext> = {}) => resolveCa(caSchema.parse(input), ctx(over));
+
+describe("settings: aio-secrets:ca", () => {
+    test("default: init's test CA, 365 days, renewed 30 days before expiry", () => {
+        expect(resolve({})).toEqual({ settings: { mode: "test", validDays: 365, renewBeforeDays: 30 }, problems: [] });
+    });
+
+    test("renewBeforeDays must be less than validDays", () => {
+        expect(resolve({ validDays: 30, renewBeforeDays: 30 }).problems).toEqual([
+            expect.objectContaining({ path: "ca.renewBeforeDays", value: "30", rule: expect.stringContaining("must be less than ca.validDays (30)") }),
+        ]);
+        // Only validDays given: the default renewBeforeDays (30) is named, at validDays.
+        expect(resolve({ validDays: 20 }).problems).toEqual([expect.objectContaining({ path: "ca.validDays", value: "20" })]);
+        expect(resolve({ validDays: 31 }).problems).toEqual([]);
+    });
+
+    test("vault mode needs the vault object and the CSI driver's secret sync", () => {
+        const { problems } = resolve({ mode: "vault" }, { syncSecret: false });
+        expect(problems.map((p) => p.path)).toEqual(["ca.certificate", "ca.mode"]);
+        expect(problems[1].rule).toContain("set aio-secrets:cluster.csiDriver.syncSecret: true");
+        expect(resolve({ mode: "vault", certificate: "aio-ca" }).settings).toEqual({
+            mode: "vault",
+            certificate: "aio-ca",
+            trustBundle: undefined,
+            syncPod: true,
+            syncImage: "registry.k8s.io/pause:3.10",
+            renewBeforeDays: 30,
+        });
+    });
+
+    test("keys of another mode are refused, not ignored", () => {
+        expect(resolve({ mode: "test", certificate: "aio-ca", syncPod: false }).problems.map((p) => p.path)).toEqual(["ca.certificate", "ca.syncPod"]);
+        expect(resolve({ mode: "vault", certificate: "aio-ca", validDays: 90 }).problems.map((p) => p.path)).toEqual(["ca.validDays"]);
+        expect(resolve({ mode: "none", validDays: 90 }).problems.map((p) => p.path)).toEqual(["ca.validDays"]);
+        expect(resolve({ mode: "none" })).toEqual({ settings: { mode: "none" }, problems: [] });
+    });
+
+    test("schema: mode, ranges, vault object name, unknown keys", () => {
+        const bad = (input: unknown) => caSchema.safeParse(input).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+        expect(bad({ mode: "selfSigned" })).toEqual(["mode: must be one of test, vault, none"]);
+        expect(bad({ validDays: 3651 })).toEqual(["validDays: must be a whole number from 1 to 3650"]);
+        expect(bad({ mode: "vault", certificate: "aio_ca" })?.[0]).toContain("letters, digits and hyphens");
+        expect(bad({ validdays: 10 })?.[0]).toContain("unknown key");
+    });
+
+    test("through the stack settings: problems name the file and the full key path", () => {
+        const raw = {
+            project: "aio-secrets",
+            stack: "dev",
+            config: {
+                "aio-secrets:keyVault": JSON.stringify({ name: "kv-aio-dev-01", resourceGroupName: "rg" }),
+                "aio-secrets:ca": JSON.stringify({ mode: "vault", trustBundleFile: LEAF_FILE }),
+            },
+            secretKeys: [],
+            readProjectFile: read,
+        };
+        const lines = parseStackSettings(raw).problems.map(formatProblem);
+        expect(lines).toEqual(
+            expect.arrayContaining([
+                expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:ca\.certificate: is required with ca\.mode vault/),
+                expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:ca\.mode "vault": vault needs the CSI driver to sync/),
+                expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:ca\.trustBundleFile "test\/fixtures\/ca\/not-a-ca\.pem": .*is not a CA certificate/),
+            ]),
+        );
+        const ok = parseStackSettings({ ...raw, config: { ...raw.config, "aio-secrets:ca": JSON.stringify({ mode: "none" }) } });
+        expect(ok.settings?.ca).toEqual({ mode: "none" });
+    });
+});
+
+describe("settings: the committed trust bundle", () => {
+    test("a CA certificate is accepted, normalized, with its expiry", () => {
+        const checked = checkTrustBundle(`# a comment\r\n${CA_PEM.replace(/\n/g, "\r\n")}`, "x.pem", NOW);
+        expect("bundle" in checked && checked.bundle.pem).toBe(CA_PEM.slice(CA_PEM.indexOf("-----BEGIN")));
+        expect("bundle" in checked && checked.bundle.expiresAt).toBe("2036-11-25T05:21:59Z");
+        expect("bundle" in checked && checked.bundle.subjects[0]).toContain("CN=aio-secrets example root CA");
+    });
+
+    test.each([
+        ["a private key", `${CA_PEM}-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIA==\n-----END EC PRIVATE KEY-----\n`, "holds a private key"],
+        ["a server certificate", read(LEAF_FILE), "is not a CA certificate"],
+        ["no certificate", "hello\n", "holds no PEM certificate"],
+        ["another PEM block", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", 'holds a "PUBLIC KEY" PEM block'],
+        ["a broken certificate", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "certificate 1 is not a valid X.509 certificate"],
+    ])("refused: %s", (_, text, rule) => {
+        expect(checkTrustBundle(text, "x.pem", NOW)).toEqual({ rule: expect.stringContaining(rule) });
+    });
+
+    test("refused: an expired certificate", () => {
+        expect(checkTrustBundle(CA_PEM, "x.pem", new Date("2040-01-01T00:00:00Z"))).toEqual({ rule: expect.stringContaining("expired on 2036-11-25") });
+    });
+
+    test.each([
+        ["/etc/ca.pem", "relative to the project root"],
+        ["../ca.pem", "inside the project"],
+        ["certs\\ca.pem", "'/' as separator"],
+        ["missing/ca.pem", "cannot be read"],
+    ])("refused path %s", (file, rule) => {
+        expect(resolve({ mode: "vault", certificate: "aio-ca", trustBundleFile: file }).problems).toEqual([
+            expect.objectContaining({ path: "ca.trustBundleFile", rule: expect.stringContaining(rule) }),
+        ]);
+    });
+});
+
+describe("the CA model", () => {
+    test("names, types and keys per mode (init: -test-only for its own CA, without for --ca-file)", () => {
+        expect(caModel({ mode: "none" })).toBeUndefined();
+        expect(caModel({ mode: "test", validDays: 365, renewBeforeDays: 30 })).toEqual({
+            mode: "test",
+            secretName: "aio-ca-key-pair-test-only",
+            configMapName: "aio-ca-trust-bundle-test-only",
+        });
+        const vault = { mode: "vault" as const, certificate: "my-ca", syncPod: false, syncImage: "x", renewBeforeDays: 30 };
+        expect(caModel(vault)).toEqual({
+            mode: "vault",
+            secretName: "aio-ca-key-pair",
+            configMapName: undefined,
+            vaultObject: { objectName: "my-ca", objectType: "secret", objectVersion: "", objectAlias: "aio-ca.pem" },
+            spcName: "aio-ca",
+            syncDeploymentName: undefined,
+        });
+        const bundle = { file: "f", pem: CA_PEM, subjects: [], expiresAt: "2036-01-01T00:00:00Z" };
+        expect(caModel({ ...vault, syncPod: true, trustBundle: bundle })).toMatchObject({ configMapName: "aio-ca-trust-bundle", syncDeploymentName: "aio-ca-sync" });
+    });
+
+    test("the vault object must not be one the stack writes, nor the SPC a catalog one", () => {
+        const ca = { mode: "vault" as const, certificate: "My-CA", syncPod: true, syncImage: "x", renewBeforeDays: 30 };
+        expect(caNameProblems(ca, { written: [{ name: "my-ca", where: "secrets.yaml secrets[0], source config" }], spcNames: [], caSpcName: "aio-ca" })).toEqual([
+            expect.objectContaining({ path: "ca.certificate", rule: expect.stringContaining("the stack would overwrite your CA") }),
+        ]);
+        expect(caNameProblems(ca, { written: [], spcNames: ["aio-ca"], caSpcName: "aio-ca" }).map((p) => p.path)).toEqual(["ca.mode"]);
+        expect(caNameProblems({ mode: "test", validDays: 1, renewBeforeDays: 0 }, { written: [{ name: "My-CA", where: "" }], spcNames: ["aio-ca"], caSpcName: "aio-ca" })).toEqual([]);
+    });
+
+    test("expiry warning within renewBeforeDays, with what to do", () => {
+        expect(caExpiryWarning("test", "2026-07-01T00:00:00Z", 30, NOW, "dev")).toBeUndefined();
+        expect(caExpiryWarning("test", "2026-06-20T00:00:00Z", 30, NOW, "dev")).toBe(
+            "the test CA expires in 19 days (2026-06-20T00:00:00Z); run `pulumi up --refresh --stack dev` to renew it (a new key and certificate: clients must fetch the new caTrustBundle)",
+        );
+        expect(caExpiryWarning("vault", "2026-05-01T00:00:00Z", 30, NOW, "dev")).toContain("expired on 2026-05-01T00:00:00Z; renew your CA in Key Vault");
+    });
+});
+
+/** Runs the program for a stack file made of the minimal one plus `extra` config lines. */
+async function runWith(extra: string, mode: "up" | "preview" = "up", catalog = "secrets: []\n"): Promise<RunResult> {
+    const dir = scratch({ "Pulumi.ca.yaml": `${MINIMAL_STACK}${extra}`, "secrets.yaml": catalog });
+    return runStack({ stack: "ca", stackFile: path.join(dir, "Pulumi.ca.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode });
+}
+
+const isEnvelope = (v: unknown) => v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+
+describe("test CA: parity with az iot ops init", () => {
+    let run: RunResult;
+    beforeAll(async () => {
+        run = await runWith("");
+        expect(run.error).toBeUndefined();
+    });
+
+    test("key: ECDSA P-256 (init: ec.SECP256R1)", () => {
+        const key = byType(run, "tls:index/privateKey:PrivateKey");
+        expect(key).toHaveLength(1);
+        expect(key[0].inputs).toMatchObject({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    });
+
+    test("certificate: self-signed CA, init's CN, keyCertSign only, subject key id, 365 days", () => {
+        const cert = byName(run, "ca-cert");
+        expect(cert.type).toBe("tls:index/selfSignedCert:SelfSignedCert");
+        expect(inputAt(cert.inputs, "subject")).toEqual({ commonName: "Azure IoT Operations Quickstart Root CA - Not for Production" });
+        expect(cert.inputs).toMatchObject({
+            isCaCertificate: true,
+            allowedUses: ["cert_signing"],
+            setSubjectKeyId: true,
+            // init added no AuthorityKeyIdentifier.
+            setAuthorityKeyId: false,
+            validityPeriodHours: 365 * 24,
+        });
+        // No path length (init: BasicConstraints(ca=True, path_length=None)).
+        expect(cert.inputs.maxPathLength).toBeUndefined();
+        // Signed with the key, which travels as a secret.
+        expect(isEnvelope(cert.inputs.privateKeyPem)).toBe(true);
+    });
+
+    test("Secret aio-ca-key-pair-test-only: kubernetes.io/tls, tls.crt and tls.key, the key wrapped", () => {
+        const secret = byName(run, "ca-key-pair");
+        expect(inputAt(secret.inputs, "metadata.name")).toBe("aio-ca-key-pair-test-only");
+        expect(inputAt(secret.inputs, "metadata.namespace")).toBe("azure-iot-operations");
+        expect(inputAt(secret.inputs, "type")).toBe("kubernetes.io/tls");
+        expect(isEnvelope(secret.inputs.stringData)).toBe(true);
+        const data = inputAt(secret.inputs, "stringData") as Record<string, string>;
+        expect(Object.keys(data).sort()).toEqual(["tls.crt", "tls.key"]);
+        expect(data["tls.key"]).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n/);
+        expect(data["tls.crt"]).toBe(run.outputs.caTrustBundle);
+        expect(inputAt(secret.inputs, "metadata.annotations")).toEqual({ "pulumi.com/patchForce": "true" });
+    });
+
+    test("ConfigMap aio-ca-trust-bundle-test-only: ca.crt is the certificate, public", () => {
+        const bundle = byName(run, "ca-trust-bundle");
+        expect(inputAt(bundle.inputs, "metadata.name")).toBe("aio-ca-trust-bundle-test-only");
+        expect(inputAt(bundle.inputs, "metadata.namespace")).toBe("azure-iot-operations");
+        expect(bundle.inputs.data).toEqual({ "ca.crt": expect.stringMatching(/^-----BEGIN CERTIFICATE-----\n/) });
+        expect((bundle.inputs.data as Record<string, string>)["ca.crt"]).toBe(run.outputs.caTrustBundle);
+    });
+
+    test("every CA object goes through the program's Kubernetes provider", () => {
+        for (const name of ["ca-key-pair", "ca-trust-bundle"]) expect(byName(run, name).provider).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
+    });
+
+    test("outputs: trust bundle, expiry and renewal date", () => {
+        expect(run.outputs.caMode).toBe("test");
+        expect(run.outputs.caExpiresAt).toBe("2027-01-01T00:00:00Z");
+        expect(run.outputs.caRenewalDueAt).toBe("2026-12-02T00:00:00Z");
+        expect(run.outputs.caSecretName).toBe("aio-ca-key-pair-test-only");
+        expect(run.outputs.caTrustBundleConfigMap).toBe("aio-ca-trust-bundle-test-only");
+    });
+});
+
+describe("test CA: renewal", () => {
+    test("a time:Rotating clock of validDays - renewBeforeDays replaces the key and the certificate", async () => {
+        const run = await runWith("  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n");
+        expect(run.error).toBeUndefined();
+        const rotation = byName(run, "ca-rotation");
+        expect(rotation.inputs).toEqual({ rotationDays: 80 });
+        const rotationId = "2026-01-01T00:00:00Z"; // the mock clock's id (its base time)
+        for (const name of ["ca-key", "ca-cert"]) expect(byName(run, name).replacementTrigger).toBe(rotationId);
+        // Nothing else is replaced by the clock: the Secret and ConfigMap update in place.
+        expect(run.resources.filter((r) => r.replacementTrigger !== undefined).map((r) => r.name).sort()).toEqual(["ca-cert", "ca-key"]);
+        // Fallback for engines without replacementTrigger: the certificate's own early renewal.
+        expect(byName(run, "ca-cert").inputs).toMatchObject({ validityPeriodHours: 90 * 24, earlyRenewalHours: 10 * 24 });
+        expect(run.outputs.caExpiresAt).toBe("2026-04-01T00:00:00Z");
+        expect(run.outputs.caRenewalDueAt).toBe("2026-03-22T00:00:00Z");
+    });
+
+    test("a CA that expires within renewBeforeDays is warned about; a fresh one is not", async () => {
+        const old = await runWith("  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n");
+        expect(old.warnings.filter((w) => w.includes("test CA"))).toEqual([
+            expect.stringMatching(/^Pulumi\.ca\.yaml: the test CA expired on 2026-04-01T00:00:00Z; run `pulumi up --refresh --stack ca`/),
+        ]);
+        const fresh = await runWith("  aio-secrets:ca: { validDays: 3650 }\n");
+        expect(fresh.warnings.filter((w) => w.includes("CA"))).toEqual([]);
+    });
+
+    test("in a preview the certificate is unknown, the replacement trigger is sent unknown, nothing leaks", async () => {
+        const run = await runWith("", "preview");
+        expect(run.error).toBeUndefined();
+        expect(run.outputs.caTrustBundle).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+        // Unknown trigger: the engine assumes a replacement only while the clock itself is unknown.
+        expect(byName(run, "ca-key").replacementTrigger).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+        const files = kubernetesManifests(run);
+        const bundle = parse(files.find((f) => f.fileName === "ca-trust-bundle.yaml")!.yaml) as Record<string, unknown>;
+        expect(bundle.data).toEqual({ "ca.crt": "(known after up)" });
+        expect(outputFiles(run).map((f) => f.fileName)).not.toContain("ca-trust-bundle.pem");
+    });
+});
+
+describe("--out with the test CA", () => {
+    test("the Secret is redacted, the ConfigMap and ca-trust-bundle.pem carry the public certificate", async () => {
+        const run = await runWith("");
+        const files = outputFiles(run);
+        const secret = parse(files.find((f) => f.fileName === "ca-key-pair.yaml")!.yaml) as Record<string, unknown>;
+        expect(secret.stringData).toEqual({ "tls.crt": "[secret]", "tls.key": "[secret]" });
+        expect(secret.type).toBe("kubernetes.io/tls");
+        const bundle = parse(files.find((f) => f.fileName === "ca-trust-bundle.yaml")!.yaml) as { data: Record<string, string> };
+        expect(bundle.data["ca.crt"]).toBe(run.outputs.caTrustBundle);
+        expect(files.find((f) => f.fileName === "ca-trust-bundle.pem")?.yaml).toBe(run.outputs.caTrustBundle);
+        for (const f of files) expect(f.yaml).not.toContain("PRIVATE KEY");
+    });
+});
+
+const VAULT_CA = `  aio-secrets:cluster:
+    csiDriver: { syncSecret: true }
+  aio-secrets:ca:
+    mode: vault
+    certificate: aio-ca-test
+`;
+
+describe("your own CA from the vault (CSI)", () => {
+    let run: RunResult;
+    beforeAll(async () => {
+        run = await runWith(`${VAULT_CA}    trustBundleFile: ${CA_FILE}\n`);
+        expect(run.error).toBeUndefined();
+    });
+
+    test("an SPC aio-ca mounts the vault object as a secret and syncs it to Secret aio-ca-key-pair (kubernetes.io/tls)", () => {
+        const spc = byName(run, "ca-spc");
+        expect(inputAt(spc.inputs, "metadata.name")).toBe("aio-ca");
+        expect(inputAt(spc.inputs, "metadata.namespace")).toBe("azure-iot-operations");
+        expect(inputAt(spc.inputs, "spec.provider")).toBe("azure");
+        expect(inputAt(spc.inputs, "spec.parameters.usePodIdentity")).toBe("false");
+        expect(inputAt(spc.inputs, "spec.parameters.keyvaultName")).toBe("kv-test-01");
+        expect(parseSpcObjects(inputAt(spc.inputs, "spec.parameters.objects") as string)).toEqual([
+            { objectName: "aio-ca-test", objectType: "secret", objectVersion: "", objectAlias: "aio-ca.pem" },
+        ]);
+        expect(inputAt(spc.inputs, "spec.secretObjects")).toEqual([
+            {
+                secretName: "aio-ca-key-pair",
+                type: "kubernetes.io/tls",
+                data: [
+                    { objectName: "aio-ca.pem", key: "tls.key" },
+                    { objectName: "aio-ca.pem", key: "tls.crt" },
+                ],
+            },
+        ]);
+    });
+
+    test("a small locked-down pod mounts the SPC with aio-akv-sp, so the driver keeps syncing", () => {
+        const deployment = byName(run, "ca-sync");
+        expect(deployment.type).toBe("kubernetes:apps/v1:Deployment");
+        expect(inputAt(deployment.inputs, "metadata.name")).toBe("aio-ca-sync");
+        const pod = inputAt(deployment.inputs, "spec.template.spec") as Record<string, unknown>;
+        expect(pod.volumes).toEqual([
+            {
+                name: "aio-ca",
+                csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "aio-ca" }, nodePublishSecretRef: { name: "aio-akv-sp" } },
+            },
+        ]);
+        expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+        const [container] = pod.containers as Record<string, unknown>[];
+        expect(container.image).toBe("registry.k8s.io/pause:3.10");
+        expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+        expect(byName(run, "ca-spc").dependsOn).toEqual(expect.arrayContaining([expect.stringContaining("cluster-sp-secret")]));
+    });
+
+    test("the trust bundle: ConfigMap aio-ca-trust-bundle and the caTrustBundle output", () => {
+        const bundle = byName(run, "ca-trust-bundle");
+        expect(inputAt(bundle.inputs, "metadata.name")).toBe("aio-ca-trust-bundle");
+        expect(bundle.inputs.data).toEqual({ "ca.crt": CA_PEM.slice(CA_PEM.indexOf("-----BEGIN")) });
+        expect(run.outputs.caTrustBundle).toBe(CA_PEM.slice(CA_PEM.indexOf("-----BEGIN")));
+        expect(run.outputs.caExpiresAt).toBe("2036-11-25T05:21:59Z");
+        expect(run.outputs.caRenewalDueAt).toBeUndefined();
+        expect(run.outputs.caMode).toBe("vault");
+    });
+
+    test("the stack never reads the key: no tls resource, no Secret for the CA, nothing written to the vault for it", () => {
+        expect(run.resources.filter((r) => r.type.startsWith("tls:"))).toEqual([]);
+        expect(byType(run, "kubernetes:core/v1:Secret").map((r) => inputAt(r.inputs, "metadata.name"))).toEqual(["aio-akv-sp"]);
+        expect(byType(run, "azure-native:keyvault:Secret").map((r) => inputAt(r.inputs, "secretName"))).not.toContain("aio-ca-test");
+        expect(run.warnings.filter((w) => w.includes("trustBundleFile"))).toEqual([]);
+    });
+
+    test("without a trust bundle: no ConfigMap, and a warning saying where clients get the CA", async () => {
+        const bare = await runWith(VAULT_CA);
+        expect(bare.error).toBeUndefined();
+        expect(byType(bare, "kubernetes:core/v1:ConfigMap")).toEqual([]);
+        expect(bare.outputs.caTrustBundle).toBeUndefined();
+        expect(bare.warnings).toEqual(
+            expect.arrayContaining([expect.stringContaining("az keyvault certificate download --vault-name <vault> --name aio-ca-test")]),
+        );
+    });
+
+    test("syncPod false: no Deployment, and a warning that something must mount the SPC", async () => {
+        const noPod = await runWith(`${VAULT_CA}    syncPod: false\n`);
+        expect(byType(noPod, "kubernetes:apps/v1:Deployment")).toEqual([]);
+        expect(noPod.warnings).toEqual(expect.arrayContaining([expect.stringContaining("only while some pod mounts SecretProviderClass aio-ca")]));
+    });
+
+    test("refused before any resource: vault mode without syncSecret, a CA name the stack writes", async () => {
+        const noSync = await runWith("  aio-secrets:ca: { mode: vault, certificate: aio-ca-test }\n");
+        expect(noSync.error).toContain('aio-secrets:ca.mode "vault": vault needs the CSI driver to sync the CA');
+        expect(noSync.resources).toHaveLength(0);
+        const clash = await runWith(VAULT_CA, "up", "secrets:\n  - { name: AIO-CA-TEST, source: generated, spcs: [] }\n");
+        expect(clash.error).toContain('aio-secrets:ca.certificate "aio-ca-test": is also a vault object the stack writes');
+        expect(clash.resources).toHaveLength(0);
+    });
+});
+
+test("ca.mode none declares nothing for the CA", async () => {
+    const run = await runWith("  aio-secrets:ca: { mode: none }\n");
+    expect(run.error).toBeUndefined();
+    expect(run.resources.filter((r) => r.name === "ca" || r.name.startsWith("ca-"))).toEqual([]);
+    expect(run.outputs.caMode).toBe("none");
+    expect(run.outputs.caTrustBundle).toBeUndefined();
+});
