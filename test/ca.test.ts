@@ -6,7 +6,8 @@ import { caExpiryWarning, caModel } from "../components/ca/model";
 import { parseSpcObjects } from "../components/spc/render";
 import { formatProblem } from "../stacks/errors";
 import { parseStackSettings } from "../stacks/settings";
-import { inputAt, RunResult, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
+import { inputAt, MOCK_CLOCK, RunResult, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
+import { addDays } from "../components/identity/expiry";
 import { kubernetesManifests, outputFiles } from "../tools/planRender";
 import { byName, byType, MINIMAL_STACK, PROJECT_DIR, runStack, scratch } from "./helpers";
 
@@ -164,10 +165,13 @@ describe("the CA model", () => {
 });
 
 /** Runs the program for a stack file made of the minimal one plus `extra` config lines. */
-async function runWith(extra: string, mode: "up" | "preview" = "up", catalog = "secrets: []\n"): Promise<RunResult> {
+async function runWith(extra: string, mode: "up" | "preview" = "up", catalog = "secrets: []\n", clock?: string): Promise<RunResult> {
     const dir = scratch({ "Pulumi.ca.yaml": `${MINIMAL_STACK}${extra}`, "secrets.yaml": catalog });
-    return runStack({ stack: "ca", stackFile: path.join(dir, "Pulumi.ca.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode });
+    return runStack({ stack: "ca", stackFile: path.join(dir, "Pulumi.ca.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode, clock });
 }
+
+/** A stack deployed on New Year's Day 2026 (the fake cloud's clocks start then). */
+const DEPLOYED_2026 = "2026-01-01T00:00:00Z";
 
 const isEnvelope = (v: unknown) => v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
 
@@ -229,8 +233,8 @@ describe("test CA: parity with az iot ops init", () => {
 
     test("outputs: trust bundle, expiry and renewal date", () => {
         expect(run.outputs.caMode).toBe("test");
-        expect(run.outputs.caExpiresAt).toBe("2027-01-01T00:00:00Z");
-        expect(run.outputs.caRenewalDueAt).toBe("2026-12-02T00:00:00Z");
+        expect(run.outputs.caExpiresAt).toBe(addDays(MOCK_CLOCK, 365));
+        expect(run.outputs.caRenewalDueAt).toBe(addDays(MOCK_CLOCK, 335));
         expect(run.outputs.caSecretName).toBe("aio-ca-key-pair-test-only");
         expect(run.outputs.caTrustBundleConfigMap).toBe("aio-ca-trust-bundle-test-only");
     });
@@ -238,11 +242,11 @@ describe("test CA: parity with az iot ops init", () => {
 
 describe("test CA: renewal", () => {
     test("a time:Rotating clock of validDays - renewBeforeDays replaces the key and the certificate", async () => {
-        const run = await runWith("  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n");
+        const run = await runWith("  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n", "up", undefined, DEPLOYED_2026);
         expect(run.error).toBeUndefined();
         const rotation = byName(run, "ca-rotation");
         expect(rotation.inputs).toEqual({ rotationDays: 80 });
-        const rotationId = "2026-01-01T00:00:00Z"; // the mock clock's id (its base time)
+        const rotationId = DEPLOYED_2026; // the mock clock's id (its base time)
         for (const name of ["ca-key", "ca-cert"]) expect(byName(run, name).replacementTrigger).toBe(rotationId);
         // Nothing else is replaced by the clock: the Secret and ConfigMap update in place.
         expect(run.resources.filter((r) => r.replacementTrigger !== undefined).map((r) => r.name).sort()).toEqual(["ca-cert", "ca-key"]);
@@ -253,7 +257,7 @@ describe("test CA: renewal", () => {
     });
 
     test("a CA that expires within renewBeforeDays is warned about; a fresh one is not", async () => {
-        const old = await runWith("  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n");
+        const old = await runWith("  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n", "up", undefined, DEPLOYED_2026);
         expect(old.warnings.filter((w) => w.includes("test CA"))).toEqual([
             expect.stringMatching(/^Pulumi\.ca\.yaml: the test CA expired on 2026-04-01T00:00:00Z; run `pulumi up --refresh --stack ca`/),
         ]);

@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { inputAt } from "../tools/harness";
+import { inputAt, MOCK_CLOCK } from "../tools/harness";
+import { addDays } from "../components/identity/expiry";
 import { byName, byType, PROJECT_DIR, runStack, scratch, stackNames } from "./helpers";
 
 /** The whole program, run for every stack settings file of the project. */
@@ -83,13 +84,13 @@ describe("settings decide the shape", () => {
         await new Promise((r) => setTimeout(r, 1100));
         const b = await runStack({ stack: "dev", mode: "up" });
         const end = (run: typeof a, slot: string) => inputAt(byName(run, `identity-password-${slot}`).inputs, "endDate");
-        expect(end(a, "a")).toBe("2027-01-01T00:00:00Z"); // mock rotation base 2026-01-01 + 365 days
-        expect(end(a, "b")).toBe("2027-06-30T00:00:00Z"); // slot b: half a rotation period (360 days) later
+        expect(end(a, "a")).toBe(addDays(MOCK_CLOCK, 365)); // mock rotation base (today) + 365 days
+        expect(end(a, "b")).toBe(addDays(MOCK_CLOCK, 180 + 365)); // slot b's base: half a rotation period (360 days) later
         expect(end(b, "a")).toBe(end(a, "a"));
         expect(end(b, "b")).toBe(end(a, "b"));
         // Slot b holds the newest password; slot a's stays valid through the overlap.
-        expect(a.outputs.passwordExpiresAt).toBe("2027-06-30T00:00:00Z");
-        expect(a.outputs.previousPasswordExpiresAt).toBe("2027-01-01T00:00:00Z");
+        expect(a.outputs.passwordExpiresAt).toBe(addDays(MOCK_CLOCK, 180 + 365));
+        expect(a.outputs.previousPasswordExpiresAt).toBe(addDays(MOCK_CLOCK, 365));
         expect(inputAt(byName(a, "identity-password-a").inputs, "applicationId")).toMatch(/^\/applications\//);
     });
 

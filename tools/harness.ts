@@ -40,6 +40,11 @@ export interface RunOptions {
     /** Default `preview`. */
     mode?: MockMode;
     /**
+     * When the fake cloud's rotation clocks started and its certificates were issued (`up` mode),
+     * RFC 3339. Default {@link MOCK_CLOCK} (today); a past date plays a stack deployed back then.
+     */
+    clock?: string;
+    /**
      * What the lookup of an existing vault finds. Default: a vault whose permission model is
      * the one the stack file configures.
      */
@@ -143,6 +148,13 @@ function versionOf(value: unknown): string {
 
 type MockArgs = pulumiTypes.runtime.MockResourceArgs;
 
+/**
+ * "Now" of the fake cloud (`up` mode): the start of today (UTC), fixed for the process. Rotation
+ * clocks and certificates start here, as in a fresh `pulumi up` today, so expiry warnings
+ * behave as they would for a new stack, whatever the date the tests run on.
+ */
+export const MOCK_CLOCK = new Date(Math.floor(Date.now() / 86400000) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
 /** Whether the stack file's `keyVault` section (JSON text) asks for Azure RBAC. */
 function configuredRbac(keyVaultJson: string | undefined): boolean {
     try {
@@ -190,7 +202,7 @@ function computedState(args: MockArgs, opts: RunOptions): { id: string; state: R
                 state: { ...inputs, keyId: fakeGuid(`key-${args.name}`), value: secretEnvelope(`mock-password-value-${args.name}`) },
             };
         case "time:index/rotating:Rotating": {
-            const base = typeof inputs.rfc3339 === "string" ? inputs.rfc3339 : "2026-01-01T00:00:00Z";
+            const base = typeof inputs.rfc3339 === "string" ? inputs.rfc3339 : (opts.clock ?? MOCK_CLOCK);
             const due = new Date(Date.parse(base) + Number(inputs.rotationDays ?? 0) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
             return { id: base, state: { ...inputs, rfc3339: base, rotationRfc3339: due } };
         }
@@ -201,7 +213,7 @@ function computedState(args: MockArgs, opts: RunOptions): { id: string; state: R
             };
         case "tls:index/selfSignedCert:SelfSignedCert": {
             // Issued at the rotation mock's base time, valid validityPeriodHours.
-            const start = "2026-01-01T00:00:00Z";
+            const start = opts.clock ?? MOCK_CLOCK;
             const end = new Date(Date.parse(start) + Number(inputs.validityPeriodHours ?? 0) * 3600000).toISOString().replace(/\.\d{3}Z$/, "Z");
             const state = { ...inputs, certPem: fakePem("CERTIFICATE", `cert-${args.name}`, 420), validityStartTime: start, validityEndTime: end, readyForRenewal: false };
             return { id: BigInt(`0x${createHash("sha256").update(args.name).digest("hex").slice(0, 32)}`).toString(), state };
