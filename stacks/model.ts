@@ -1,4 +1,5 @@
 import { spcObjectOf, SpcObject } from "../components/spc/render";
+import { secretSyncModel, SecretSyncModel } from "../components/secretsync/render";
 import type { VaultUsage } from "../components/access/permissions";
 import type { CatalogSecret, RestartTarget } from "./catalog";
 import type { ProgramInputs } from "./load";
@@ -35,6 +36,8 @@ export interface StackModel {
     spcs: SpcModel[];
     /** What the cluster reads and the stack writes: decides the access granted. */
     usage: VaultUsage;
+    /** Secret sync's SPC objects and SecretSyncs (secretSync mode only; undefined in csiDriver mode). */
+    sync?: SecretSyncModel;
 }
 
 /** The default secret `az iot ops init` created, as a catalog-like entry. */
@@ -74,11 +77,14 @@ export function buildModel(inputs: ProgramInputs): StackModel {
         .map((spc) => ({ name: spc.name, objects: members.get(spc.name) ?? [], restart: spc.restart, pods: spc.pods, isDefault: spc.isDefault }))
         .sort(byName);
 
-    const mounted = enabled.filter((s) => s.spcs.length > 0);
+    // What the cluster reads: the mounted entries (CSI driver), or the synced ones (secret sync).
+    const secretSync = settings.delivery === "secretSync";
+    const mounted = enabled.filter((s) => (secretSync ? s.sync !== undefined : s.spcs.length > 0));
     const usage: VaultUsage = {
         mountsKeys: mounted.some((s) => s.type === "key"),
         mountsCerts: mounted.some((s) => s.type === "cert"),
         writesKeys: managed.some((m) => m.type === "key"),
     };
-    return { managed, spcs, usage };
+    if (!secretSync) return { managed, spcs, usage };
+    return { managed, spcs, usage, sync: secretSyncModel(enabled, catalog.syncSecrets) };
 }
