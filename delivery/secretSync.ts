@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { syncReaderRoles } from "../components/access/permissions";
 import { WorkloadIdentity } from "../components/identity/WorkloadIdentity";
@@ -24,36 +25,38 @@ interface ConnectedClusterProperties {
 }
 
 /**
- * The Arc cluster's OIDC issuer: the setting, else read from the cluster before anything is
- * declared, so a cluster without an issuer stops the run with the fix, not halfway through.
+ * The Arc cluster's OIDC issuer: the setting, else the cluster's. The cluster is read before
+ * anything is declared, so one without an issuer (or without workload identity) stops the run
+ * with the fix, not halfway through. The URL itself flows as an Output of a second read, so a
+ * preview without Azure shows it as unknown instead of a made-up value.
  */
-export async function oidcIssuer(settings: StackSettings, sync: SecretSyncSettings): Promise<{ issuer: string; warnings: string[] }> {
+export async function oidcIssuer(settings: StackSettings, sync: SecretSyncSettings): Promise<{ issuer: pulumi.Input<string>; warnings: string[] }> {
     if (sync.oidcIssuerUrl !== undefined) return { issuer: sync.oidcIssuerUrl, warnings: [] };
     const arc = sync.arcCluster!; // settings.ts requires the Arc cluster when no issuer is set
-    const cluster = await resources.getResource({
+    const args = {
         resourceGroupName: arc.resourceGroupName,
         resourceProviderNamespace: "Microsoft.Kubernetes",
         parentResourcePath: "",
         resourceType: "connectedClusters",
         resourceName: arc.name,
         apiVersion: CONNECTED_CLUSTER_API,
-    });
-    const properties = (cluster.properties ?? {}) as ConnectedClusterProperties;
+    };
     const fix = `az connectedk8s update --name ${arc.name} --resource-group ${arc.resourceGroupName} --enable-oidc-issuer --enable-workload-identity`;
-    const issuer = properties.oidcIssuerProfile?.issuerUrl;
-    if (typeof issuer !== "string" || issuer === "") {
-        throw new ConfigError([
-            {
-                file: settings.file,
-                path: `${CONFIG_NAMESPACE}:secretSync.oidcIssuerUrl`,
-                rule: `is not set and Arc cluster ${arc.name} has no OIDC issuer: run ${fix} (k3s also needs the issuer flags, see README), or set the issuer URL`,
-            },
-        ]);
+    const rule = `is not set and Arc cluster ${arc.name} has no OIDC issuer: run ${fix} (k3s also needs the issuer flags, see README), or set the issuer URL`;
+    const cluster = await resources.getResource(args);
+    const properties = (cluster.properties ?? {}) as ConnectedClusterProperties;
+    if (properties.oidcIssuerProfile?.enabled !== true) {
+        throw new ConfigError([{ file: settings.file, path: `${CONFIG_NAMESPACE}:secretSync.oidcIssuerUrl`, rule }]);
     }
     const warnings =
         properties.securityProfile?.workloadIdentity?.enabled === false
             ? [`${settings.file}: Arc cluster ${arc.name} has workload identity off: the Secret Store cannot exchange tokens until you run ${fix}`]
             : [];
+    const issuer = resources.getResourceOutput(args).properties.apply((p: ConnectedClusterProperties | undefined) => {
+        const url = p?.oidcIssuerProfile?.issuerUrl;
+        if (typeof url !== "string" || url === "") throw new ConfigError([{ file: settings.file, path: `${CONFIG_NAMESPACE}:secretSync.oidcIssuerUrl`, rule }]);
+        return url;
+    });
     return { issuer, warnings };
 }
 
@@ -63,7 +66,7 @@ export async function oidcIssuer(settings: StackSettings, sync: SecretSyncSettin
  * the SPC with one SecretSync per Kubernetes Secret, all Azure Resource Manager resources on
  * the AIO custom location (no Kubernetes provider, no kubeconfig).
  */
-export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, issuer: string): DeliveryFlow {
+export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, issuer: pulumi.Input<string>): DeliveryFlow {
     const { settings } = inputs;
     const sync = settings.secretSync!;
     const synced = model.sync ?? { objects: [], syncs: [] };

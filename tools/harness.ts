@@ -44,6 +44,8 @@ export interface RunOptions {
      * the one the stack file configures.
      */
     existingVault?: { enableRbacAuthorization?: boolean };
+    /** What the read of the Arc cluster finds (secret sync). Default: OIDC issuer and workload identity on. */
+    arcCluster?: { oidcIssuerEnabled?: boolean; workloadIdentityEnabled?: boolean };
     /** Value of getClientConfig in `up` mode and of deployer placeholders. */
     deployer?: { tenantId?: string; objectId?: string; clientId?: string; subscriptionId?: string };
 }
@@ -91,6 +93,11 @@ const PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000cc";
 function fakeGuid(seed: string): string {
     const h = createHash("sha256").update(seed).digest("hex");
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A made-up issuer URL for `up` mode (tests), shaped like Arc's. */
+function fakeIssuer(cluster: string): string {
+    return `https://oidc.example.test/${fakeGuid(`issuer-${cluster}`)}/`;
 }
 
 function secretEnvelope(value: unknown): Record<string, unknown> {
@@ -183,6 +190,20 @@ function computedState(args: MockArgs, opts: RunOptions): { id: string; state: R
             const base = typeof inputs.rfc3339 === "string" ? inputs.rfc3339 : "2026-01-01T00:00:00Z";
             const due = new Date(Date.parse(base) + Number(inputs.rotationDays ?? 0) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
             return { id: base, state: { ...inputs, rfc3339: base, rotationRfc3339: due } };
+        }
+        case "azure-native:managedidentity:UserAssignedIdentity": {
+            const name = String(inputs.resourceName ?? args.name);
+            return {
+                id: `/subscriptions/${sub}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
+                state: { ...inputs, name, clientId: fakeGuid(`uai-client-${name}`), principalId: fakeGuid(`uai-principal-${name}`) },
+            };
+        }
+        case "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": {
+            const name = String(inputs.azureKeyVaultSecretProviderClassName);
+            return {
+                id: `/subscriptions/${sub}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses/${name}`,
+                state: { ...inputs, name },
+            };
         }
         case "random:index/randomPassword:RandomPassword":
             return { id: "none", state: { ...inputs, result: secretEnvelope(`mock-generated-value-${args.name}`) } };
@@ -342,6 +363,42 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                             vaultUri: `https://${name}.vault.azure.net/`,
                             enableRbacAuthorization: opts.existingVault?.enableRbacAuthorization ?? configuredRbac(config[`${project}:keyVault`]),
                         },
+                    };
+                }
+                case "azure-native:resources:getResource": {
+                    // The Arc cluster, read for its OIDC issuer (secret sync). Preview: the URL unknown.
+                    const name = String(args.inputs.resourceName);
+                    const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
+                    const arc = opts.arcCluster ?? {};
+                    return {
+                        id:
+                            subscription !== undefined
+                                ? `/subscriptions/${subscription}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.Kubernetes/connectedClusters/${name}`
+                                : UNKNOWN,
+                        name,
+                        type: "Microsoft.Kubernetes/connectedClusters",
+                        properties: {
+                            oidcIssuerProfile: {
+                                enabled: arc.oidcIssuerEnabled ?? true,
+                                issuerUrl: arc.oidcIssuerEnabled === false ? undefined : mode === "up" ? fakeIssuer(name) : UNKNOWN,
+                            },
+                            securityProfile: { workloadIdentity: { enabled: arc.workloadIdentityEnabled ?? true } },
+                        },
+                    };
+                }
+                case "azure-native:managedidentity:getUserAssignedIdentity": {
+                    // An existing identity (secret sync). Preview: its ids unknown; never made up.
+                    const name = String(args.inputs.resourceName);
+                    const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
+                    return {
+                        id:
+                            subscription !== undefined
+                                ? `/subscriptions/${subscription}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`
+                                : UNKNOWN,
+                        name,
+                        clientId: mode === "up" ? fakeGuid(`uai-client-${name}`) : UNKNOWN,
+                        principalId: mode === "up" ? fakeGuid(`uai-principal-${name}`) : UNKNOWN,
+                        tenantId: tenantFromConfig ?? (mode === "up" ? PLACEHOLDER_TENANT : UNKNOWN),
                     };
                 }
                 default:

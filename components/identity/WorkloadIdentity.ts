@@ -54,7 +54,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         const duplicate = names.find((n, i) => names.indexOf(n) !== i);
         if (duplicate !== undefined) throw new Error(`${name}: two federated credentials are named ${duplicate}`);
 
-        let identityName: pulumi.Output<string>;
+        // The name is known up front (a preview shows it); a created identity is waited for.
+        let created: managedidentity.UserAssignedIdentity | undefined;
         if (args.existing) {
             const found = managedidentity.getUserAssignedIdentityOutput(
                 { resourceGroupName: args.resourceGroupName, resourceName: args.identityName },
@@ -63,26 +64,24 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
             this.clientId = found.clientId;
             this.principalId = found.principalId;
             this.identityId = found.id;
-            identityName = found.name;
         } else {
-            const identity = new managedidentity.UserAssignedIdentity(
+            created = new managedidentity.UserAssignedIdentity(
                 `${name}-identity`,
                 { resourceName: args.identityName, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
                 { parent: this },
             );
-            this.clientId = identity.clientId;
-            this.principalId = identity.principalId;
-            this.identityId = identity.id;
-            identityName = identity.name;
+            this.clientId = created.clientId;
+            this.principalId = created.principalId;
+            this.identityId = created.id;
         }
 
-        let previous: managedidentity.FederatedIdentityCredential | undefined;
+        let previous: pulumi.Resource | undefined = created;
         for (const subject of args.subjects) {
-            previous = new managedidentity.FederatedIdentityCredential(
+            const credential: managedidentity.FederatedIdentityCredential = new managedidentity.FederatedIdentityCredential(
                 `${name}-${subject.name}`,
                 {
                     resourceGroupName: args.resourceGroupName,
-                    resourceName: identityName,
+                    resourceName: args.identityName,
                     federatedIdentityCredentialResourceName: subject.name,
                     issuer: args.issuer,
                     subject: subject.subject,
@@ -91,7 +90,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                 // Issuer and subject are unique per identity: a replacement removes the old one first.
                 { parent: this, deleteBeforeReplace: true, dependsOn: previous ? [previous] : [] },
             );
-            this.credentials.push(previous);
+            this.credentials.push(credential);
+            previous = credential;
         }
 
         this.registerOutputs({ clientId: this.clientId, principalId: this.principalId, identityId: this.identityId });
