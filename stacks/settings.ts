@@ -502,7 +502,10 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     const byo = { clientId: sp.clientId, objectId: sp.objectId, clientSecret: sp.clientSecret };
     const given = Object.entries(byo).filter(([, v]) => v !== undefined).map(([k]) => k);
     let servicePrincipal: ServicePrincipalSettings | undefined;
-    if (given.length > 0 && given.length < 3) {
+    if (parsed.delivery === "secretSync") {
+        // No service principal in this mode: deliveryRules refuses or warns about its keys.
+        servicePrincipal = { mode: "create", displayName: "", secretValidDays: sp.secretValidDays, rotationDays: sp.rotationDays, overlapDays: sp.overlapDays };
+    } else if (given.length > 0 && given.length < 3) {
         const missing = Object.keys(byo).filter((k) => !given.includes(k));
         at(
             "servicePrincipal",

@@ -4,6 +4,12 @@ import { parse } from "yaml";
 import { inputAt } from "../tools/harness";
 import { byName, byType, PROJECT_DIR, runStack, scratch, stackNames } from "./helpers";
 
+/** The stack file's `aio-secrets:delivery` (default csiDriver). */
+function deliveryOf(stack: string): string {
+    const file = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    return String(file.config["aio-secrets:delivery"] ?? "csiDriver");
+}
+
 /** The whole program, run for every stack settings file of the project. */
 describe.each(stackNames())("stack %s", (stack) => {
     let run: Awaited<ReturnType<typeof runStack>>;
@@ -11,7 +17,19 @@ describe.each(stackNames())("stack %s", (stack) => {
         run = await runStack({ stack, mode: "up" });
     });
 
-    test("runs without error and declares the init objects", () => {
+    const secretSync = deliveryOf(stack) === "secretSync";
+
+    (secretSync ? test : test.skip)("runs without error and declares the secret-sync objects, nothing of the CSI flow", () => {
+        expect(run.error).toBeUndefined();
+        expect(byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass")).toHaveLength(1);
+        expect(byType(run, "azure-native:secretsynccontroller:SecretSync").length).toBeGreaterThan(0);
+        expect(byType(run, "azure-native:managedidentity:FederatedIdentityCredential").length).toBeGreaterThan(0);
+        expect(byType(run, "azure-native:kubernetesconfiguration:Extension").map((r) => inputAt(r.inputs, "extensionType"))).toEqual(["microsoft.azure.secretstore"]);
+        // No Entra app, no password, no aio-akv-sp, no Kubernetes provider or object.
+        expect(run.resources.filter((r) => r.type.startsWith("azuread:") || r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes")).toEqual([]);
+    });
+
+    (secretSync ? test.skip : test)("runs without error and declares the init objects", () => {
         expect(run.error).toBeUndefined();
         const spcs = byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) => inputAt(r.inputs, "metadata.name"));
         expect(spcs).toEqual(
@@ -137,10 +155,11 @@ describe.each(stackNames())("least privilege in stack %s", (stack) => {
         run = await runStack({ stack, mode: "up" });
     });
 
-    test("the SP reads exactly the object types the stack's SPCs mount", () => {
-        const objects = byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) =>
-            String(inputAt(r.inputs, "spec.parameters.objects")),
-        );
+    test("the reader reads exactly the object types the stack's SPCs mount (or sync)", () => {
+        const secretSync = deliveryOf(stack) === "secretSync";
+        const objects = secretSync
+            ? byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass").map((r) => String(inputAt(r.inputs, "objects")))
+            : byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) => String(inputAt(r.inputs, "spec.parameters.objects")));
         const mounts = (type: string) => objects.some((o) => o.includes(`objectType: ${type}`));
         const policies = byType(run, "azure-native:keyvault:AccessPolicy");
         const roles = byType(run, "azure-native:authorization:RoleAssignment");
@@ -159,7 +178,8 @@ describe.each(stackNames())("least privilege in stack %s", (stack) => {
             });
         } else {
             const reader = roles.filter((r) => r.name.startsWith("access-reader-")).map((r) => r.name).sort();
-            const expected = ["access-reader-secretsUser"];
+            // Secret sync's identity also gets Key Vault Reader, as `az iot ops secretsync enable` grants.
+            const expected = secretSync ? ["access-reader-secretsUser", "access-reader-vaultReader"] : ["access-reader-secretsUser"];
             if (mounts("cert")) expected.push("access-reader-certificateUser");
             if (mounts("key")) expected.push("access-reader-cryptoUser");
             expect(reader).toEqual(expected.sort());
