@@ -1,4 +1,6 @@
-import type { SpcModel } from "./model";
+import type { SpcModel, StackModel } from "./model";
+import { durationSeconds } from "./rules";
+import type { StackSettings } from "./settings";
 
 /**
  * The vault read budget. With rotation on, the CSI driver reads every object of an SPC once
@@ -43,8 +45,21 @@ function round(n: number): string {
     return n >= 10 ? String(Math.round(n)) : n.toFixed(2).replace(/\.?0+$/, "");
 }
 
+/**
+ * Secret sync's load: the Secret Store extension reads each object of its SPC once per
+ * interval, whatever the number of pods (they read the synced Kubernetes Secret, not the vault).
+ */
+export function syncReadBudget(spcName: string, objects: SpcModel["objects"], pollIntervalSeconds: number): ReadBudget {
+    return readBudget([{ name: spcName, objects, restart: [], pods: 1, isDefault: false }], pollIntervalSeconds, true);
+}
+
+/** What the CSI driver's budget warning suggests. */
+const CSI_REMEDY = "Raise cluster.csiDriver.rotationPollInterval, mount fewer objects per SPC, or split secrets across vaults";
+/** What secret sync's budget warning suggests. */
+export const SYNC_REMEDY = "Raise secretSync.extension.rotationPollIntervalInSeconds, sync fewer objects, or split secrets across vaults";
+
 /** A warning naming the SPCs that make up most of the load, or undefined within budget. */
-export function budgetWarning(budget: ReadBudget, pollInterval: string): string | undefined {
+export function budgetWarning(budget: ReadBudget, pollInterval: string, remedy: string = CSI_REMEDY): string | undefined {
     if (budget.share <= BUDGET_WARN_SHARE) return undefined;
     const dominant: SpcReadLoad[] = [];
     let covered = 0;
@@ -57,6 +72,18 @@ export function budgetWarning(budget: ReadBudget, pollInterval: string): string 
     return (
         `vault read budget: rotation polling every ${pollInterval} makes about ${round(budget.getsPer10s)} GET requests per 10 s, ` +
         `${Math.round(budget.share * 100)}% of Key Vault's ${budget.limit} limit (warning above ${BUDGET_WARN_SHARE * 100}%); mostly ${names}. ` +
-        `Raise cluster.csiDriver.rotationPollInterval, mount fewer objects per SPC, or split secrets across vaults`
+        remedy
     );
+}
+
+/** The read budget of the stack's delivery mode, and its warning (undefined within budget). */
+export function deliveryBudget(settings: StackSettings, model: StackModel): { budget: ReadBudget; warning?: string } {
+    if (settings.secretSync) {
+        const interval = settings.secretSync.extension.rotationPollIntervalInSeconds;
+        const budget = syncReadBudget(settings.secretSync.spcName, model.sync?.objects ?? [], interval);
+        return { budget, warning: budgetWarning(budget, `${interval}s`, SYNC_REMEDY) };
+    }
+    const csi = settings.cluster.csiDriver;
+    const budget = readBudget(model.spcs, durationSeconds(csi.rotationPollInterval), csi.enableSecretRotation);
+    return { budget, warning: budgetWarning(budget, csi.rotationPollInterval) };
 }

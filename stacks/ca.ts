@@ -32,6 +32,7 @@ export const caSchema = strictObject({
     validDays: intRange(1, 3650).optional(),
     renewBeforeDays: intRange(1, 3649).optional(),
     certificate: ruled(rules.vaultObjectName).optional(),
+    privateKey: ruled(rules.vaultObjectName).optional(),
     trustBundleFile: z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters").optional(),
     syncPod: z.boolean().optional(),
     syncImage: z
@@ -71,6 +72,12 @@ export type CaSettings =
           mode: "vault";
           /** Key Vault object (a certificate with its key, or a secret with PEM chain and key). */
           certificate: string;
+          /**
+           * Secret-sync delivery only: the vault secret holding the CA's private key (PEM); the
+           * Secret Store extension maps one vault object to one key, so `certificate` then holds
+           * the certificate chain (PEM) alone.
+           */
+          privateKey?: string;
           trustBundle?: TrustBundle;
           /** Declare the pod that keeps the CSI driver syncing the CA into the cluster. */
           syncPod: boolean;
@@ -89,6 +96,10 @@ export interface CaProblem {
 export interface CaContext {
     /** `cluster.csiDriver.syncSecret`: the CSI driver syncs `secretObjects` only with it on. */
     syncSecret: boolean;
+    /** The stack's delivery mode. Default `csiDriver`. */
+    delivery?: "csiDriver" | "secretSync";
+    /** Whether `ca.mode` was written (its default depends on the delivery mode). Default true. */
+    modeGiven?: boolean;
     /** Reads a file relative to the project root; throws when it cannot. Absent: file keys are refused. */
     readProjectFile?: (relativePath: string) => string;
     /** The clock for expiry checks. Default: now. */
@@ -139,13 +150,37 @@ function projectPathProblem(file: string): string | undefined {
 }
 
 /** Cross-field rules of `aio-secrets:ca` and the validated settings. */
-export function resolveCa(parsed: ParsedCa, ctx: CaContext): { settings?: CaSettings; problems: CaProblem[] } {
+export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSettings; problems: CaProblem[] } {
     const problems: CaProblem[] = [];
+    const secretSync = ctx.delivery === "secretSync";
+    // A secret-sync stack deploys through Azure Resource Manager only; AIO GA brings its own
+    // quickstart CA (cert-manager), so there the default is none.
+    const parsed: ParsedCa = secretSync && ctx.modeGiven === false ? { ...input, mode: "none" } : input;
     const given = (key: keyof ParsedCa) => Object.hasOwn(parsed, key) && parsed[key] !== undefined;
+    if (secretSync && parsed.mode === "test") {
+        return {
+            problems: [
+                {
+                    path: "ca.mode",
+                    rule:
+                        "test is init's CA, a Secret and a ConfigMap the stack writes through a Kubernetes provider, and a secretSync stack " +
+                        "deploys through Azure Resource Manager only; AIO GA deploys its own quickstart CA: use ca.mode none, or vault with your CA in Key Vault",
+                    value: '"test"',
+                },
+            ],
+        };
+    }
+    if (!secretSync && given("privateKey")) {
+        problems.push({
+            path: "ca.privateKey",
+            rule: "applies only to aio-secrets:delivery secretSync; the CSI driver reads the certificate and its key from ca.certificate",
+        });
+    }
     if (parsed.mode === "none") {
         // Keys of the other modes would silently do nothing.
-        const ignored = (["validDays", "renewBeforeDays", "certificate", "trustBundleFile", "syncPod", "syncImage"] as const).filter(given);
-        for (const key of ignored) problems.push({ path: `ca.${key}`, rule: "has no effect with ca.mode none (the stack declares no CA); remove it" });
+        const ignored = (["validDays", "renewBeforeDays", "certificate", "privateKey", "trustBundleFile", "syncPod", "syncImage"] as const).filter(given);
+        const why = secretSync && ctx.modeGiven === false ? " (the default in secretSync mode)" : "";
+        for (const key of ignored) problems.push({ path: `ca.${key}`, rule: `has no effect with ca.mode none${why} (the stack declares no CA); remove it or set ca.mode` });
         return problems.length > 0 ? { problems } : { settings: { mode: "none" }, problems };
     }
 
@@ -175,7 +210,17 @@ export function resolveCa(parsed: ParsedCa, ctx: CaContext): { settings?: CaSett
             rule: "is required with ca.mode vault: the Key Vault object holding your CA (a certificate with its private key, or a secret with the PEM chain and key)",
         });
     }
-    if (!ctx.syncSecret) {
+    if (secretSync) {
+        if (parsed.privateKey === undefined) {
+            problems.push({
+                path: "ca.privateKey",
+                rule: "is required with ca.mode vault in secretSync mode: the vault secret holding the CA's private key (PEM); ca.certificate then holds the certificate chain (PEM)",
+            });
+        }
+        for (const key of ["syncPod", "syncImage"] as const) {
+            if (given(key)) problems.push({ path: `ca.${key}`, rule: "applies only to the CSI driver (a pod keeps it syncing); the Secret Store extension syncs on its own" });
+        }
+    } else if (!ctx.syncSecret) {
         problems.push({
             path: "ca.mode",
             rule:
@@ -209,6 +254,7 @@ export function resolveCa(parsed: ParsedCa, ctx: CaContext): { settings?: CaSett
         settings: {
             mode: "vault",
             certificate: parsed.certificate!,
+            ...(parsed.privateKey !== undefined ? { privateKey: parsed.privateKey } : {}),
             trustBundle,
             syncPod: parsed.syncPod ?? true,
             syncImage: parsed.syncImage ?? DEFAULT_SYNC_IMAGE,
@@ -226,7 +272,12 @@ export interface CaNameContext {
     spcNames: readonly string[];
     /** The SPC name the CA's CSI delivery uses. */
     caSpcName: string;
+    /** Kubernetes Secrets the catalog's `sync` entries write (secret-sync mode). */
+    syncNames?: readonly string[];
 }
+
+/** The Kubernetes Secret your CA lands in (init's name with `--ca-file`). */
+export const CA_SYNC_SECRET = "aio-ca-key-pair";
 
 /**
  * Your own CA is mounted, never written: a catalog entry or default secret the stack writes
@@ -236,12 +287,29 @@ export interface CaNameContext {
 export function caNameProblems(ca: CaSettings, ctx: CaNameContext): CaProblem[] {
     if (ca.mode !== "vault") return [];
     const problems: CaProblem[] = [];
-    const clash = ctx.written.find((w) => w.name.toLowerCase() === ca.certificate.toLowerCase());
-    if (clash) {
+    const objects: [string, string | undefined][] = [
+        ["ca.certificate", ca.certificate],
+        ["ca.privateKey", ca.privateKey],
+    ];
+    for (const [key, name] of objects) {
+        if (name === undefined) continue;
+        const clash = ctx.written.find((w) => w.name.toLowerCase() === name.toLowerCase());
+        if (clash) {
+            problems.push({
+                path: key,
+                rule: `is also a vault object the stack writes (${clash.where}): the stack would overwrite your CA; name a different vault object`,
+                value: JSON.stringify(name),
+            });
+        }
+    }
+    if (ca.privateKey !== undefined && ca.privateKey.toLowerCase() === ca.certificate.toLowerCase()) {
+        problems.push({ path: "ca.privateKey", rule: "must be another vault object than ca.certificate (one object per Secret key)", value: JSON.stringify(ca.privateKey) });
+    }
+    if (ctx.syncNames?.includes(CA_SYNC_SECRET)) {
         problems.push({
-            path: "ca.certificate",
-            rule: `is also a vault object the stack writes (${clash.where}): the stack would overwrite your CA; name a different vault object`,
-            value: JSON.stringify(ca.certificate),
+            path: "ca.mode",
+            rule: `vault writes Kubernetes Secret ${CA_SYNC_SECRET}, which the catalog's sync entries write too; rename the catalog's`,
+            value: '"vault"',
         });
     }
     if (ctx.spcNames.includes(ctx.caSpcName)) {

@@ -43,6 +43,25 @@ const spcSchema = strictObject({
     pods: intRange(1, 100000).optional(),
 });
 
+/** Kubernetes Secret types a SecretSync may write. */
+export const SYNC_SECRET_TYPES = ["Opaque", "kubernetes.io/tls"] as const;
+export type SyncSecretType = (typeof SYNC_SECRET_TYPES)[number];
+/** The keys Kubernetes requires (and allows) in a `kubernetes.io/tls` Secret. */
+export const TLS_KEYS = ["tls.crt", "tls.key"] as const;
+
+/** Where an entry lands in secret-sync mode: a key of a Kubernetes Secret. */
+const syncSchema = strictObject({
+    secret: ruled(rules.dns1123Subdomain),
+    key: ruled(rules.secretDataKey),
+});
+
+/** A Kubernetes Secret that secret sync writes, when it needs more than the defaults. */
+const secretSyncDeclSchema = strictObject({
+    type: z.enum(SYNC_SECRET_TYPES).default("Opaque"),
+    /** Change it to make the controller sync again now (any new string). */
+    forceSynchronization: z.string().min(1, "must not be empty (remove the key instead)").max(253, "must be at most 253 characters").optional(),
+});
+
 const secretSchema = strictObject({
     name: ruled(rules.vaultObjectName),
     type: z.enum(OBJECT_TYPES).default("secret"),
@@ -62,6 +81,7 @@ const secretSchema = strictObject({
     format: z.enum(["pem", "pfx"]).optional(),
     filePermission: ruled(rules.octalFileMode).optional(),
     mq: z.enum(MQ_REFERENCE_KINDS).optional(),
+    sync: syncSchema.optional(),
 });
 
 /** A whole Azure IoT MQ custom resource; `{ keyVaultRef: <secret> }` marks where a vault reference goes. */
@@ -82,7 +102,15 @@ const catalogSchema = strictObject({
     secretProviderClasses: z.record(z.string(), spcSchema.nullable()).default({}),
     secrets: z.array(secretSchema, { error: "must be a list of secrets (may be empty: secrets: [])" }),
     mqResources: z.array(mqResourceSchema).default([]),
+    secretSyncs: z.record(z.string(), secretSyncDeclSchema.nullable()).default({}),
 });
+
+/** A Kubernetes Secret written by secret sync: declared under `secretSyncs`, or implied by a `sync`. */
+export interface SyncSecretDecl {
+    name: string;
+    type: SyncSecretType;
+    forceSynchronization?: string;
+}
 
 export type MqResource = z.infer<typeof mqResourceSchema>;
 export type MqReferenceKind = (typeof MQ_REFERENCE_KINDS)[number];
@@ -146,6 +174,8 @@ export interface Catalog {
     environments?: string[];
     spcs: Map<string, SpcDecl>;
     secrets: CatalogSecret[];
+    /** Kubernetes Secrets of secret-sync mode, by name: every `sync.secret` and every `secretSyncs` entry. */
+    syncSecrets: Map<string, SyncSecretDecl>;
 }
 
 /** `secrets[2] (mq-password).alias`, `secretProviderClasses.my-spc.restart[0].kind`. */
@@ -367,8 +397,58 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
         }
     });
 
+    const syncSecrets = syncSecretsOf(parsed.secretSyncs, secrets, at);
+
     if (problems.length > 0) return { problems };
-    return { catalog: { file, environments: knownEnvs, spcs, secrets, mqResources: parsed.mqResources, keyVaultRefs }, problems };
+    return { catalog: { file, environments: knownEnvs, spcs, secrets, mqResources: parsed.mqResources, keyVaultRefs, syncSecrets }, problems };
+}
+
+/**
+ * The Kubernetes Secrets of secret-sync mode, checked: DNS-1123 names, a mapping for every
+ * declared Secret, no key twice in one Secret (among entries that can be on together), and
+ * only `tls.crt` / `tls.key` in a `kubernetes.io/tls` Secret.
+ */
+function syncSecretsOf(
+    declared: Record<string, z.infer<typeof secretSyncDeclSchema> | null>,
+    secrets: readonly CatalogSecret[],
+    at: (path: PropertyKey[], rule: string, value?: string) => void,
+): Map<string, SyncSecretDecl> {
+    const result = new Map<string, SyncSecretDecl>();
+    for (const [name, decl] of Object.entries(declared)) {
+        const nameProblem = rules.dns1123Subdomain(name);
+        if (nameProblem) {
+            at(["secretSyncs", name], `Kubernetes Secret name ${nameProblem}`);
+            continue;
+        }
+        result.set(name, { name, type: decl?.type ?? "Opaque", forceSynchronization: decl?.forceSynchronization });
+    }
+    const mapped = new Set<string>();
+    const byKey = new Map<string, CatalogSecret[]>();
+    for (const secret of secrets) {
+        if (!secret.sync) continue;
+        const { secret: target, key } = secret.sync;
+        mapped.add(target);
+        if (!result.has(target)) result.set(target, { name: target, type: "Opaque" });
+        const id = `${target}\u0000${key}`;
+        const earlier = byKey.get(id) ?? [];
+        const clash = earlier.find((e) => environmentsOverlap(e.environments, secret.environments));
+        if (clash) {
+            at(
+                ["secrets", secret.index, "sync", "key"],
+                `key "${key}" of Kubernetes Secret ${target} is already mapped by secrets[${clash.index}] (${clash.name}); one key holds one vault object`,
+            );
+        }
+        byKey.set(id, [...earlier, secret]);
+        if (result.get(target)!.type === "kubernetes.io/tls" && !(TLS_KEYS as readonly string[]).includes(key)) {
+            at(["secrets", secret.index, "sync", "key"], `Kubernetes Secret ${target} has type kubernetes.io/tls, whose keys are ${TLS_KEYS.join(" and ")}`, JSON.stringify(key));
+        }
+    }
+    for (const name of Object.keys(declared)) {
+        if (result.has(name) && !mapped.has(name)) {
+            at(["secretSyncs", name], "no catalog entry maps into this Secret; add sync: { secret: " + name + ", key: <key> } to an entry, or remove it");
+        }
+    }
+    return result;
 }
 
 /** The catalog entries that exist in an environment. */

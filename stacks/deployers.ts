@@ -34,7 +34,7 @@ export function guessDeployerType(
 export function defaultDeployerWarning(settings: StackSettings, guess: { type: PrincipalType; reason: string }): string | undefined {
     if (settings.deployers !== undefined) return undefined;
     const roles = [
-        settings.servicePrincipal.mode === "create" ? "owns the app registration and its service principal" : undefined,
+        settings.delivery === "csiDriver" && settings.servicePrincipal.mode === "create" ? "owns the app registration and its service principal" : undefined,
         settings.keyVault.grantDeployer ? "gets the vault writer grant" : undefined,
     ].filter((r): r is string => r !== undefined);
     if (roles.length === 0) return undefined;

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Catalog, CATALOG_FILE, CatalogSecret, DEFAULT_SPC_NAMES, fileNameOf, parseCatalog, secretsForEnvironment } from "./catalog";
+import { Catalog, CATALOG_FILE, CatalogSecret, DEFAULT_SPC_NAMES, fileNameOf, parseCatalog, secretsForEnvironment, TLS_KEYS } from "./catalog";
 import { ConfigError, Problem } from "./errors";
 import { closest } from "./names";
 import { caNameProblems } from "./ca";
@@ -160,7 +160,12 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
         ...(settings.defaultSecret.source === "generated" ? [{ name: defaultName, where: "aio-secrets:defaultSecret.name" }] : []),
         ...enabled.filter((s) => s.source !== "existing").map((s) => ({ name: s.name, where: `${catalog.file} secrets[${s.index}], source ${s.source}` })),
     ];
-    for (const p of caNameProblems(settings.ca, { written, spcNames: [...catalog.spcs.keys()], caSpcName: CA_SPC_NAME })) {
+    for (const p of caNameProblems(settings.ca, {
+        written,
+        spcNames: [...catalog.spcs.keys()],
+        caSpcName: CA_SPC_NAME,
+        syncNames: settings.delivery === "secretSync" ? [...new Set(enabled.flatMap((s) => (s.sync ? [s.sync.secret] : [])))] : [],
+    })) {
         problems.push({ file, path: `${CONFIG_NAMESPACE}:${p.path}`, rule: p.rule, value: p.value });
     }
 
@@ -209,6 +214,9 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
             );
         }
     }
+    const delivery = deliveryCheck(settings, catalog, enabled);
+    problems.push(...delivery.problems);
+    warnings.push(...delivery.warnings);
     for (const secret of enabled) {
         if (secret.source === "config" && !Object.hasOwn(settings.secretValues, secret.name)) {
             problems.push({
@@ -224,6 +232,63 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
         }
     }
     return { enabled, problems, warnings };
+}
+
+/** Names for a warning: the first few, then how many more. */
+function someNames(names: readonly string[]): string {
+    return names.length <= 5 ? names.join(", ") : `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`;
+}
+
+/**
+ * What the catalog means for this stack's delivery mode. Secret sync delivers entries with a
+ * `sync`, the CSI driver those with `spcs`: an entry with only the other is not delivered to the
+ * cluster (a warning). In secret-sync mode a TLS Secret needs both of its keys, and the CSI
+ * flow's MQ resources are not applied.
+ */
+export function deliveryCheck(settings: StackSettings, catalog: Catalog, enabled: readonly CatalogSecret[]): { problems: Problem[]; warnings: string[] } {
+    const problems: Problem[] = [];
+    const warnings: string[] = [];
+    const env = settings.environment;
+    if (settings.delivery === "csiDriver") {
+        const undelivered = enabled.filter((s) => s.sync !== undefined && s.spcs.length === 0).map((s) => s.name);
+        if (undelivered.length > 0) {
+            warnings.push(
+                `${catalog.file}: ${someNames(undelivered)} ha${undelivered.length === 1 ? "s" : "ve"} sync: but no spcs:, and ${settings.file} delivers with the CSI driver: ` +
+                    `not delivered to the cluster (in the vault only). Add spcs: to mount them, or switch the stack to aio-secrets:delivery: secretSync`,
+            );
+        }
+        return { problems, warnings };
+    }
+    const undelivered = enabled.filter((s) => s.sync === undefined && s.spcs.length > 0).map((s) => s.name);
+    if (undelivered.length > 0) {
+        warnings.push(
+            `${catalog.file}: ${someNames(undelivered)} ha${undelivered.length === 1 ? "s" : "ve"} spcs: but no sync:, and ${settings.file} delivers with secret sync: ` +
+                `not delivered to the cluster (in the vault only). Add sync: { secret: <Kubernetes Secret>, key: <key> } to deliver them`,
+        );
+    }
+    const pinned = enabled.filter((s) => s.sync !== undefined && s.version !== "").map((s) => s.name);
+    if (pinned.length > 0) {
+        warnings.push(`${catalog.file}: ${someNames(pinned)} pin${pinned.length === 1 ? "s" : ""} a version, but secret sync always syncs the latest version of a vault object`);
+    }
+    for (const decl of catalog.syncSecrets.values()) {
+        if (decl.type !== "kubernetes.io/tls") continue;
+        const keys = enabled.filter((s) => s.sync?.secret === decl.name).map((s) => s.sync!.key);
+        const missing = TLS_KEYS.filter((k) => !keys.includes(k));
+        if (keys.length > 0 && missing.length > 0) {
+            problems.push({
+                file: catalog.file,
+                path: `secretSyncs.${decl.name}`,
+                rule: `a kubernetes.io/tls Secret needs both ${TLS_KEYS.join(" and ")}; in environment ${env} nothing maps ${missing.join(", ")}`,
+            });
+        }
+    }
+    if (catalog.mqResources.length > 0) {
+        warnings.push(
+            `${catalog.file}: mqResources are not applied in secretSync mode (they are Kubernetes objects for the preview MQ, applied with a kubeconfig); ` +
+                `GA components reference the synced Secrets by name`,
+        );
+    }
+    return { problems, warnings };
 }
 
 /** Validates settings and catalog together and throws every problem at once. */
@@ -243,7 +308,7 @@ export function resolveProgramInputs(raw: RawStackConfig, catalogText: string, c
         });
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    const warnings = [...configWarnings(raw, settings.file), ...checked.warnings];
+    const warnings = [...configWarnings(raw, settings.file), ...fromSettings.warnings, ...checked.warnings];
     return { settings, catalog: fromCatalog.catalog, enabled: checked.enabled, warnings };
 }
 

@@ -1,4 +1,6 @@
 import { spcObjectOf, SpcObject } from "../components/spc/render";
+import { secretSyncModel, SecretSyncModel, SyncModel } from "../components/secretsync/render";
+import { CA_SYNC_SECRET, CaSettings } from "./ca";
 import type { VaultUsage } from "../components/access/permissions";
 import type { CatalogSecret, RestartTarget } from "./catalog";
 import type { ProgramInputs } from "./load";
@@ -35,6 +37,8 @@ export interface StackModel {
     spcs: SpcModel[];
     /** What the cluster reads and the stack writes: decides the access granted. */
     usage: VaultUsage;
+    /** Secret sync's SPC objects and SecretSyncs (secretSync mode only; undefined in csiDriver mode). */
+    sync?: SecretSyncModel;
 }
 
 /** The default secret `az iot ops init` created, as a catalog-like entry. */
@@ -74,11 +78,38 @@ export function buildModel(inputs: ProgramInputs): StackModel {
         .map((spc) => ({ name: spc.name, objects: members.get(spc.name) ?? [], restart: spc.restart, pods: spc.pods, isDefault: spc.isDefault }))
         .sort(byName);
 
-    const mounted = enabled.filter((s) => s.spcs.length > 0);
+    // What the cluster reads: the mounted entries (CSI driver), or the synced ones (secret sync).
+    const secretSync = settings.delivery === "secretSync";
+    const mounted = enabled.filter((s) => (secretSync ? s.sync !== undefined : s.spcs.length > 0));
     const usage: VaultUsage = {
         mountsKeys: mounted.some((s) => s.type === "key"),
         mountsCerts: mounted.some((s) => s.type === "cert"),
         writesKeys: managed.some((m) => m.type === "key"),
     };
-    return { managed, spcs, usage };
+    if (!secretSync) return { managed, spcs, usage };
+    return { managed, spcs, usage, sync: withCaSync(secretSyncModel(enabled, catalog.syncSecrets), settings.ca) };
+}
+
+/**
+ * Your own CA in secret-sync mode: its certificate chain and private key (two vault secrets)
+ * land as `tls.crt` and `tls.key` of the `kubernetes.io/tls` Secret `aio-ca-key-pair`, synced
+ * like any catalog Secret (the SPC lists both objects). Nothing for the other CA modes.
+ */
+export function withCaSync(model: SecretSyncModel, ca: CaSettings): SecretSyncModel {
+    if (ca.mode !== "vault" || ca.privateKey === undefined) return model;
+    const objects = new Map(model.objects.map((o) => [o.objectName, o]));
+    for (const name of [ca.certificate, ca.privateKey]) if (!objects.has(name)) objects.set(name, { objectName: name, objectType: "secret" });
+    const caSync: SyncModel = {
+        name: CA_SYNC_SECRET,
+        type: "kubernetes.io/tls",
+        mappings: [
+            { sourcePath: ca.certificate, targetKey: "tls.crt" },
+            { sourcePath: ca.privateKey, targetKey: "tls.key" },
+        ],
+    };
+    const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return {
+        objects: [...objects.values()].sort((a, b) => byName(a.objectName, b.objectName)),
+        syncs: [...model.syncs, caSync].sort((a, b) => byName(a.name, b.name)),
+    };
 }

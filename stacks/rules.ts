@@ -140,3 +140,41 @@ export const maxLength =
     (n: number): Rule =>
     (v) =>
         v.length <= n ? undefined : `must be at most ${n} characters (is ${v.length})`;
+
+/**
+ * Key of a Kubernetes Secret's data (`targetKey` of a SecretSync mapping): 1-253 characters,
+ * letters, digits, `-`, `_` and `.` (Kubernetes IsConfigMapKey), and not `.` or `..`.
+ */
+export const secretDataKey: Rule = (v) => {
+    if (v.length < 1 || v.length > 253) return `must be 1-253 characters (is ${v.length})`;
+    if (!/^[-._a-zA-Z0-9]+$/.test(v)) return "a Kubernetes Secret key allows only letters, digits, '-', '_' and '.'";
+    if (v === "." || v === "..") return "must not be '.' or '..'";
+    return undefined;
+};
+
+/** User-assigned managed identity name: 3-128 chars, letters, digits, `-` and `_`, starting with a letter or digit. */
+export const managedIdentityName: Rule = (v) => {
+    if (v.length < 3 || v.length > 128) return `must be 3-128 characters (is ${v.length})`;
+    if (!/^[A-Za-z0-9][-_A-Za-z0-9]*$/.test(v)) return "only letters, digits, hyphens and underscores, starting with a letter or digit";
+    return undefined;
+};
+
+/** Arc custom location name: 1-63 chars, letters, digits, `-` and `.`, starting and ending with a letter or digit. */
+export const customLocationName: Rule = (v) => {
+    if (v.length < 1 || v.length > 63) return `must be 1-63 characters (is ${v.length})`;
+    if (!/^[A-Za-z0-9]([-.A-Za-z0-9]*[A-Za-z0-9])?$/.test(v)) return "only letters, digits, '-' and '.', starting and ending with a letter or digit";
+    return undefined;
+};
+
+/** An OIDC issuer URL: https, a host, no query or fragment (Entra compares it verbatim with the token's `iss`). */
+export const httpsUrl: Rule = (v) => {
+    let url: URL;
+    try {
+        url = new URL(v);
+    } catch {
+        return "must be an https:// URL";
+    }
+    if (url.protocol !== "https:") return "must be an https:// URL";
+    if (url.search !== "" || url.hash !== "") return "must not have a query or fragment";
+    return undefined;
+};

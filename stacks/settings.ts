@@ -72,6 +72,52 @@ const clusterSchema = strictObject({
     csiDriver: csiDriverSchema.default(() => csiDriverSchema.parse({})),
 });
 
+/** How the cluster gets the vault's secrets: init's CSI driver flow, or AIO GA's secret sync. */
+export const DELIVERY_MODES = ["csiDriver", "secretSync"] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+
+/**
+ * What `az iot ops init` + `az iot ops secretsync enable` (GA) set up, from the CLI source and
+ * microsoft/edge-ai (see test/fixtures/az-iot-ops-secretsync/README.md).
+ */
+export const SECRET_SYNC_DEFAULTS = {
+    spcName: "spc-ops-aio",
+    /** The Secret Store's service account: hard-coded in the CLI, undocumented. */
+    serviceAccount: "aio-ssc-sa",
+    audience: "api://AzureADTokenExchange",
+    extensionName: "azure-secret-store",
+    extensionType: "microsoft.azure.secretstore",
+    version: "1.5.1",
+    releaseTrain: "stable",
+    rotationPollIntervalInSeconds: 120,
+} as const;
+
+const secretStoreExtensionSchema = strictObject({
+    install: z.boolean().default(true),
+    name: ruled(rules.dns1123Label).default(SECRET_SYNC_DEFAULTS.extensionName),
+    version: ruled(rules.semver).default(SECRET_SYNC_DEFAULTS.version),
+    releaseTrain: z.enum(["stable", "preview"]).default(SECRET_SYNC_DEFAULTS.releaseTrain),
+    rotationPollIntervalInSeconds: intRange(10, 86400).default(SECRET_SYNC_DEFAULTS.rotationPollIntervalInSeconds),
+    settings: z.record(z.string(), z.string()).default({}),
+});
+
+const secretSyncSchema = strictObject({
+    customLocation: strictObject({
+        name: ruled(rules.customLocationName),
+        resourceGroupName: ruled(rules.resourceGroupName).optional(),
+    }).optional(),
+    identity: strictObject({
+        name: ruled(rules.managedIdentityName),
+        resourceGroupName: ruled(rules.resourceGroupName).optional(),
+        existing: z.boolean().default(false),
+    }).optional(),
+    oidcIssuerUrl: ruled(rules.httpsUrl).optional(),
+    location: z.string().min(1, "must not be empty").optional(),
+    spcName: ruled(rules.dns1123Subdomain).default(SECRET_SYNC_DEFAULTS.spcName),
+    forceSynchronization: z.string().min(1, "must not be empty (remove the key instead)").max(253, "must be at most 253 characters").optional(),
+    extension: secretStoreExtensionSchema.default(() => secretStoreExtensionSchema.parse({})),
+});
+
 const defaultSecretSchema = strictObject({
     name: ruled(rules.vaultObjectName).default(INIT_DEFAULTS.defaultSecretName),
     /** Default: `existing` for an existing vault (init made the secret there), else `generated`. */
@@ -95,6 +141,7 @@ const settingsShape = {
     tenantId: ruled(rules.guid).optional(),
     protect: z.boolean().optional(),
     adopt: z.boolean().default(false),
+    delivery: z.enum(DELIVERY_MODES).default("csiDriver"),
     keyVault: keyVaultSchema,
     servicePrincipal: servicePrincipalSchema.default(() => servicePrincipalSchema.parse({})),
     cluster: clusterSchema.default(() => clusterSchema.parse({})),
@@ -102,6 +149,7 @@ const settingsShape = {
     deployers: z.array(deployerSchema).min(1, "must list at least one principal (or remove the key to use the deploying identity)").optional(),
     secretValues: z.record(z.string(), z.string({ error: "must be a string value set with --secret" })).default({}),
     ca: caSchema.default(() => caSchema.parse({})),
+    secretSync: secretSyncSchema.optional(),
 };
 
 /** Only the top-level keys: each section is parsed on its own below. */
@@ -130,6 +178,24 @@ export type ServicePrincipalSettings =
           /** Plaintext, only to be wrapped with `pulumi.secret` at the edge. */
           clientSecret: string;
       };
+
+/** Secret sync (AIO GA), resolved: every default applied, every rule checked. */
+export interface SecretSyncSettings {
+    /** The AIO custom location that carries the SPC and the SecretSyncs to the cluster. */
+    customLocation: { name: string; resourceGroupName: string };
+    /** The user-assigned managed identity the Secret Store reads the vault with. */
+    identity: { name: string; resourceGroupName: string; existing: boolean };
+    /** The Arc cluster's OIDC issuer; undefined: read from the Arc cluster. */
+    oidcIssuerUrl?: string;
+    /** The Arc cluster (extension, issuer); undefined only when neither is needed. */
+    arcCluster?: { name: string; resourceGroupName: string };
+    /** Region of the SPC and SecretSyncs (the Arc cluster's). */
+    location: string;
+    spcName: string;
+    /** Stack-wide resync trigger; a Secret's own (catalog secretSyncs) wins. */
+    forceSynchronization?: string;
+    extension: z.infer<typeof secretStoreExtensionSchema>;
+}
 
 /** A principal that deploys the stack. */
 export interface Deployer {
@@ -178,6 +244,10 @@ export interface StackSettings {
     secretValues: Record<string, string>;
     /** The CA of AIO's TLS (stacks/ca.ts). */
     ca: CaSettings;
+    /** `csiDriver` (init's flow, the default) or `secretSync` (AIO GA). */
+    delivery: DeliveryMode;
+    /** Set exactly when `delivery` is `secretSync`. */
+    secretSync?: SecretSyncSettings;
 }
 
 /** What Pulumi hands the program: raw config strings and which keys are secret. */
@@ -201,7 +271,7 @@ export interface RawStackConfig {
     readProjectFile?: (relativePath: string) => string;
 }
 
-const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "defaultSecret", "secretValues", "ca"]);
+const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "defaultSecret", "secretValues", "ca", "secretSync"]);
 /** Keys whose value is a list (Pulumi hands it over as JSON text). */
 const LIST_KEYS = new Set(["deployers"]);
 /** Always secret, whatever the file says: never shown in a message. */
@@ -404,7 +474,7 @@ export function passwordOverlapProblem(
  * Validates the stack settings and applies defaults. Returns the settings and every problem
  * found (the caller throws them together with the catalog's).
  */
-export function parseStackSettings(raw: RawStackConfig): { settings?: StackSettings; problems: Problem[] } {
+export function parseStackSettings(raw: RawStackConfig): { settings?: StackSettings; problems: Problem[]; warnings: string[] } {
     const file = raw.file ?? `Pulumi.${raw.stack}.yaml`;
     const problems: Problem[] = [];
     const { decoded: input, broken } = decodeRawConfig(raw, file, problems);
@@ -438,7 +508,10 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     const byo = { clientId: sp.clientId, objectId: sp.objectId, clientSecret: sp.clientSecret };
     const given = Object.entries(byo).filter(([, v]) => v !== undefined).map(([k]) => k);
     let servicePrincipal: ServicePrincipalSettings | undefined;
-    if (given.length > 0 && given.length < 3) {
+    if (parsed.delivery === "secretSync") {
+        // No service principal in this mode: deliveryRules refuses or warns about its keys.
+        servicePrincipal = { mode: "create", displayName: "", secretValidDays: sp.secretValidDays, rotationDays: sp.rotationDays, overlapDays: sp.overlapDays };
+    } else if (given.length > 0 && given.length < 3) {
         const missing = Object.keys(byo).filter((k) => !given.includes(k));
         at(
             "servicePrincipal",
@@ -532,15 +605,25 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         at("keyVault.purgeProtection", "must be true in a protected environment (aio-secrets:protect)", "false");
     }
 
+    const delivery = parsed.delivery ?? "csiDriver";
+    const mode = deliveryRules({ raw, file, input, parsed, cluster, delivery });
+    problems.push(...mode.problems);
+
     // The CA: checked only when its section parsed (its own problems are already reported).
     const ca = parsed.ca
-        ? resolveCa(parsed.ca, { syncSecret: cluster.csiDriver.syncSecret, readProjectFile: raw.readProjectFile })
+        ? resolveCa(parsed.ca, {
+              syncSecret: cluster.csiDriver.syncSecret,
+              readProjectFile: raw.readProjectFile,
+              delivery,
+              modeGiven: input.ca !== null && typeof input.ca === "object" && Object.hasOwn(input.ca, "mode"),
+          })
         : { settings: undefined, problems: [] };
     for (const p of ca.problems) at(p.path, p.rule, p.value);
 
-    if (problems.length > 0 || !servicePrincipal || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems };
+    if (problems.length > 0 || !servicePrincipal || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems, warnings: mode.warnings };
     return {
         problems,
+        warnings: mode.warnings,
         settings: {
             project: raw.project,
             stack: raw.stack,
@@ -570,6 +653,136 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             deployers: parsed.deployers,
             secretValues,
             ca: ca.settings,
+            delivery,
+            secretSync: mode.secretSync,
+        },
+    };
+}
+
+/** Extension settings our typed keys own: a `settings` entry must not override them. */
+export const CHECKED_SECRET_STORE_SETTINGS: Readonly<Record<string, string>> = {
+    rotationPollIntervalInSeconds: "secretSync.extension.rotationPollIntervalInSeconds",
+};
+
+/** The CSI-mode keys that mean nothing in secret-sync mode, and why. */
+const CSI_ONLY_KEYS: Readonly<Record<string, string>> = {
+    servicePrincipal: "secret sync reads the vault with a federated managed identity (secretSync.identity): there is no service principal and no password",
+    "cluster.csiDriver": "secret sync uses the Secret Store extension (secretSync.extension), not the CSI driver",
+};
+
+/**
+ * The rules of the delivery mode: in `secretSync` mode an RBAC vault, a custom location, an
+ * identity and an issuer (or an Arc cluster to read it from), and no service principal or CSI
+ * driver settings; in `csiDriver` mode, a `secretSync` section is ignored (with a warning).
+ */
+function deliveryRules(ctx: {
+    raw: RawStackConfig;
+    file: string;
+    input: Record<string, unknown>;
+    parsed: Partial<ParsedSettings>;
+    cluster: ParsedSettings["cluster"];
+    delivery: DeliveryMode;
+}): { problems: Problem[]; warnings: string[]; secretSync?: SecretSyncSettings } {
+    const { raw, file, input, parsed, cluster, delivery } = ctx;
+    const problems: Problem[] = [];
+    const warnings: string[] = [];
+    const at = (path: string, rule: string, value?: string) => problems.push({ file, path: `${CONFIG_NAMESPACE}:${path}`, rule, value });
+    if (delivery === "csiDriver") {
+        if (Object.hasOwn(input, "secretSync")) {
+            warnings.push(`${file}: ${CONFIG_NAMESPACE}:secretSync is ignored: aio-secrets:delivery is csiDriver (set it to secretSync to use it)`);
+        }
+        return { problems, warnings };
+    }
+
+    const keyVault = parsed.keyVault;
+    if (keyVault && keyVault.permissionModel !== "rbac") {
+        at(
+            "keyVault.permissionModel",
+            `must be rbac in secretSync mode (the Secret Store reads with Azure roles, not access policies). ` +
+                (keyVault.existing
+                    ? `Migrate the vault: grant the roles its readers need, then az keyvault update --name ${keyVault.name} --resource-group ${keyVault.resourceGroupName} --enable-rbac-authorization true, and set permissionModel: rbac`
+                    : `Set permissionModel: rbac (a vault the stack created is switched in place; its access policies stop applying, the stack grants roles instead)`),
+            JSON.stringify(keyVault.permissionModel),
+        );
+    }
+    // Service principal and CSI driver keys: a stored password is refused, the rest is ignored.
+    const sp = input.servicePrincipal;
+    if (sp !== null && typeof sp === "object") {
+        const credentials = ["clientId", "objectId", "clientSecret"].filter((k) => Object.hasOwn(sp, k));
+        if (credentials.length > 0) {
+            at(`servicePrincipal.${credentials[0]}`, `is not used in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove servicePrincipal`);
+        } else {
+            warnings.push(`${file}: ${CONFIG_NAMESPACE}:servicePrincipal is ignored in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove it`);
+        }
+    }
+    const clusterInput = input.cluster;
+    const csiInput = clusterInput !== null && typeof clusterInput === "object" ? (clusterInput as Record<string, unknown>).csiDriver : undefined;
+    if (csiInput !== null && typeof csiInput === "object") {
+        if ((csiInput as Record<string, unknown>).install === true) {
+            at("cluster.csiDriver.install", `contradicts delivery: secretSync: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove cluster.csiDriver`);
+        } else {
+            warnings.push(`${file}: ${CONFIG_NAMESPACE}:cluster.csiDriver is ignored in secretSync mode: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove it`);
+        }
+    }
+    for (const key of Object.keys(raw.config).filter((k) => k.startsWith("kubernetes:")).sort()) {
+        warnings.push(
+            `${file}: ${key} is ignored in secretSync mode: every resource goes through Azure Resource Manager and the custom location, so the stack needs no kubeconfig`,
+        );
+    }
+
+    const section = parsed.secretSync;
+    if (!Object.hasOwn(input, "secretSync")) {
+        at("secretSync", "is required when aio-secrets:delivery is secretSync (customLocation and identity at least; see the README's secret sync section)");
+        return { problems, warnings };
+    }
+    if (!section) return { problems, warnings }; // its own schema problems are reported already
+    const arcGiven = cluster.arcClusterName !== undefined && cluster.arcResourceGroupName !== undefined;
+    const arcCluster = arcGiven ? { name: cluster.arcClusterName!, resourceGroupName: cluster.arcResourceGroupName! } : undefined;
+    if (!section.customLocation) at("secretSync.customLocation", "is required: the AIO custom location (name, resourceGroupName) that carries the secret syncs to the cluster");
+    const customLocationGroup = section.customLocation?.resourceGroupName ?? cluster.arcResourceGroupName;
+    if (section.customLocation && customLocationGroup === undefined) {
+        at("secretSync.customLocation.resourceGroupName", "is required when cluster.arcResourceGroupName is not set");
+    }
+    if (!section.identity) at("secretSync.identity", "is required: the user-assigned managed identity (name; existing: true to use one made elsewhere)");
+    if (section.oidcIssuerUrl === undefined && !arcGiven) {
+        at(
+            "secretSync.oidcIssuerUrl",
+            "is required when the Arc cluster is not named: set it, or set cluster.arcClusterName and cluster.arcResourceGroupName to read it from the cluster",
+        );
+    }
+    if (section.extension.install && !arcGiven) {
+        at("secretSync.extension.install", "installing the Secret Store extension needs cluster.arcClusterName and cluster.arcResourceGroupName (or set install: false)");
+    }
+    for (const key of Object.keys(section.extension.settings)) {
+        if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(key)) at(`secretSync.extension.settings.${key}`, "extension setting names are letters, digits, '-', '_' and '.'");
+        if (Object.hasOwn(CHECKED_SECRET_STORE_SETTINGS, key)) {
+            at(
+                `secretSync.extension.settings.${key}`,
+                `overrides a checked setting; use aio-secrets:${CHECKED_SECRET_STORE_SETTINGS[key]} instead (validated, and used for the vault read budget)`,
+            );
+        }
+    }
+    const location = section.location ?? raw.config["azure-native:location"];
+    if (location === undefined) at("secretSync.location", "is required (the Arc cluster's region) when azure-native:location is not set");
+    if (problems.length > 0 || !section.customLocation || !section.identity || !keyVault || location === undefined || customLocationGroup === undefined) {
+        return { problems, warnings };
+    }
+    return {
+        problems,
+        warnings,
+        secretSync: {
+            customLocation: { name: section.customLocation.name, resourceGroupName: customLocationGroup },
+            identity: {
+                name: section.identity.name,
+                resourceGroupName: section.identity.resourceGroupName ?? keyVault.resourceGroupName,
+                existing: section.identity.existing,
+            },
+            oidcIssuerUrl: section.oidcIssuerUrl,
+            arcCluster,
+            location,
+            spcName: section.spcName,
+            forceSynchronization: section.forceSynchronization,
+            extension: { ...section.extension, settings: ownMap(section.extension.settings) },
         },
     };
 }

@@ -6,6 +6,7 @@ import { caExpiryWarning, caModel } from "../components/ca/model";
 import { parseSpcObjects } from "../components/spc/render";
 import { formatProblem } from "../stacks/errors";
 import { parseStackSettings } from "../stacks/settings";
+import { withCaSync } from "../stacks/model";
 import { inputAt, MOCK_CLOCK, RunResult, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
 import { addDays } from "../components/identity/expiry";
 import { kubernetesManifests, outputFiles } from "../tools/planRender";
@@ -395,4 +396,63 @@ test("ca.mode none declares nothing for the CA", async () => {
     expect(run.resources.filter((r) => r.name === "ca" || r.name.startsWith("ca-"))).toEqual([]);
     expect(run.outputs.caMode).toBe("none");
     expect(run.outputs.caTrustBundle).toBeUndefined();
+});
+
+describe("the CA in secret-sync mode", () => {
+    const ctx = { syncSecret: false, delivery: "secretSync" as const };
+    const parsed = (ca: Record<string, unknown>) => caSchema.parse(ca);
+
+    test("no ca.mode: none (AIO GA brings its own quickstart CA); test is refused with the reason", () => {
+        expect(resolveCa(parsed({}), { ...ctx, modeGiven: false })).toEqual({ settings: { mode: "none" }, problems: [] });
+        const refused = resolveCa(parsed({ mode: "test" }), { ...ctx, modeGiven: true });
+        expect(refused.settings).toBeUndefined();
+        expect(refused.problems.map((p) => p.path)).toEqual(["ca.mode"]);
+        expect(refused.problems[0].rule).toMatch(/Azure Resource Manager only.*use ca.mode none, or vault/);
+        // A CSI stack keeps init's default.
+        expect(resolveCa(parsed({}), { syncSecret: false, modeGiven: false }).settings?.mode).toBe("test");
+    });
+
+    test("vault needs the private key as its own vault object, and no CSI-only keys", () => {
+        const missing = resolveCa(parsed({ mode: "vault", certificate: "ca-chain", syncPod: false }), { ...ctx, modeGiven: true });
+        expect(missing.problems.map((p) => p.path).sort()).toEqual(["ca.privateKey", "ca.syncPod"]);
+        const ok = resolveCa(parsed({ mode: "vault", certificate: "ca-chain", privateKey: "ca-key" }), { ...ctx, modeGiven: true });
+        expect(ok.problems).toEqual([]);
+        expect(ok.settings).toMatchObject({ mode: "vault", certificate: "ca-chain", privateKey: "ca-key" });
+        // The CSI driver reads the key from the certificate object: privateKey means nothing there.
+        const csi = resolveCa(parsed({ mode: "vault", certificate: "ca", privateKey: "ca-key" }), { syncSecret: true, modeGiven: true });
+        expect(csi.problems.map((p) => p.path)).toEqual(["ca.privateKey"]);
+    });
+
+    test("the CA lands as a kubernetes.io/tls SecretSync, next to the catalog's, and its objects in the SPC", () => {
+        const model = withCaSync(
+            { objects: [{ objectName: "mq-password", objectType: "secret" }], syncs: [{ name: "mq", type: "Opaque", mappings: [{ sourcePath: "mq-password", targetKey: "password" }] }] },
+            { mode: "vault", certificate: "ca-chain", privateKey: "ca-key", syncPod: true, syncImage: "x", renewBeforeDays: 30 },
+        );
+        expect(model.objects.map((o) => o.objectName)).toEqual(["ca-chain", "ca-key", "mq-password"]);
+        expect(model.syncs.map((s) => [s.name, s.type])).toEqual([
+            ["aio-ca-key-pair", "kubernetes.io/tls"],
+            ["mq", "Opaque"],
+        ]);
+        expect(model.syncs[0].mappings).toEqual([
+            { sourcePath: "ca-chain", targetKey: "tls.crt" },
+            { sourcePath: "ca-key", targetKey: "tls.key" },
+        ]);
+    });
+
+    test("the ga example syncs its CA through the Secret Store, with no Kubernetes object", async () => {
+        const run = await runStack({ stack: "ga", mode: "up" });
+        expect(run.error).toBeUndefined();
+        const caSync = byType(run, "azure-native:secretsynccontroller:SecretSync").find((r) => inputAt(r.inputs, "secretSyncName") === "aio-ca-key-pair");
+        expect(caSync && inputAt(caSync.inputs, "kubernetesSecretType")).toBe("kubernetes.io/tls");
+        expect(caSync && inputAt(caSync.inputs, "objectSecretMapping")).toEqual([
+            { sourcePath: "aio-ca-ga-chain", targetKey: "tls.crt" },
+            { sourcePath: "aio-ca-ga-key", targetKey: "tls.key" },
+        ]);
+        const spc = byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass")[0];
+        expect(String(inputAt(spc.inputs, "objects"))).toMatch(/objectName: aio-ca-ga-chain[\s\S]*objectName: aio-ca-ga-key/);
+        expect(run.resources.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("tls:"))).toEqual([]);
+        expect(run.outputs.caMode).toBe("vault");
+        expect(run.outputs.caSecretName).toBe("aio-ca-key-pair");
+        expect(String(run.outputs.caTrustBundle)).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    });
 });

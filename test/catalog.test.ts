@@ -184,7 +184,7 @@ describe("file-level problems", () => {
 describe("unknown keys", () => {
     test("top level, with the allowed keys and the line", () => {
         expect(problemsOf("secrets: []\nsecret: []\n").map(formatProblem)).toEqual([
-            "stacks/secrets.yaml:2: secret: unknown key; allowed keys here: environments, secretProviderClasses, secrets, mqResources",
+            "stacks/secrets.yaml:2: secret: unknown key; allowed keys here: environments, secretProviderClasses, secrets, mqResources, secretSyncs",
         ]);
     });
 
@@ -197,7 +197,7 @@ describe("unknown keys", () => {
     test("in a secret, with the entry's index and name", () => {
         const p = onlyProblem("secrets:\n  - name: mq-password\n    source: config\n    objectAlias: x\n");
         expect(formatProblem(p)).toBe(
-            "stacks/secrets.yaml:4: secrets[0] (mq-password).objectAlias: unknown key; allowed keys here: name, type, source, spcs, alias, version, environments, deleteOnRemove, length, keySize, contentType, encoding, format, filePermission, mq",
+            "stacks/secrets.yaml:4: secrets[0] (mq-password).objectAlias: unknown key; allowed keys here: name, type, source, spcs, alias, version, environments, deleteOnRemove, length, keySize, contentType, encoding, format, filePermission, mq, sync",
         );
     });
 

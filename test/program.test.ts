@@ -1,9 +1,45 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { inputAt, MOCK_CLOCK } from "../tools/harness";
+import { inputAt, MOCK_CLOCK, RunResult } from "../tools/harness";
 import { addDays } from "../components/identity/expiry";
 import { byName, byType, PROJECT_DIR, runStack, scratch, stackNames } from "./helpers";
+
+/** The stack file's `aio-secrets:delivery` (default csiDriver). */
+function deliveryOf(stack: string): string {
+    const file = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    return String(file.config["aio-secrets:delivery"] ?? "csiDriver");
+}
+
+/** A secret-sync stack: the GA objects, nothing of the CSI flow. */
+function expectSecretSyncObjects(run: RunResult): void {
+    expect(run.error).toBeUndefined();
+    expect(byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass")).toHaveLength(1);
+    expect(byType(run, "azure-native:secretsynccontroller:SecretSync").length).toBeGreaterThan(0);
+    expect(byType(run, "azure-native:managedidentity:FederatedIdentityCredential").length).toBeGreaterThan(0);
+    expect(byType(run, "azure-native:kubernetesconfiguration:Extension").map((r) => inputAt(r.inputs, "extensionType"))).toEqual(["microsoft.azure.secretstore"]);
+    // No Entra app, no password, no aio-akv-sp, no Kubernetes provider or object.
+    expect(run.resources.filter((r) => r.type.startsWith("azuread:") || r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes")).toEqual([]);
+}
+
+/** A CSI stack: init's objects. */
+function expectInitObjects(run: RunResult): void {
+    expect(run.error).toBeUndefined();
+    const spcs = byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) => inputAt(r.inputs, "metadata.name"));
+    expect(spcs).toEqual(
+        expect.arrayContaining([
+            "aio-default-spc",
+            "aio-opc-ua-broker-client-certificate",
+            "aio-opc-ua-broker-user-authentication",
+            "aio-opc-ua-broker-trust-list",
+            "aio-opc-ua-broker-issuer-list",
+        ]),
+    );
+    // aio-akv-sp, and init's test CA key pair where the stack makes the test CA (ca.mode test).
+    const secrets = byType(run, "kubernetes:core/v1:Secret").map((r) => inputAt(r.inputs, "metadata.name"));
+    expect(secrets.sort()).toEqual(run.outputs.caMode === "test" ? ["aio-akv-sp", "aio-ca-key-pair-test-only"] : ["aio-akv-sp"]);
+    expect(byType(run, "kubernetes:core/v1:Namespace")[0].retainOnDelete).toBe(true);
+}
 
 /** The whole program, run for every stack settings file of the project. */
 describe.each(stackNames())("stack %s", (stack) => {
@@ -12,23 +48,12 @@ describe.each(stackNames())("stack %s", (stack) => {
         run = await runStack({ stack, mode: "up" });
     });
 
-    test("runs without error and declares the init objects", () => {
-        expect(run.error).toBeUndefined();
-        const spcs = byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) => inputAt(r.inputs, "metadata.name"));
-        expect(spcs).toEqual(
-            expect.arrayContaining([
-                "aio-default-spc",
-                "aio-opc-ua-broker-client-certificate",
-                "aio-opc-ua-broker-user-authentication",
-                "aio-opc-ua-broker-trust-list",
-                "aio-opc-ua-broker-issuer-list",
-            ]),
-        );
-        // aio-akv-sp, and init's test CA key pair where the stack makes the test CA (ca.mode test).
-        const secrets = byType(run, "kubernetes:core/v1:Secret").map((r) => inputAt(r.inputs, "metadata.name"));
-        expect(secrets.sort()).toEqual(run.outputs.caMode === "test" ? ["aio-akv-sp", "aio-ca-key-pair-test-only"] : ["aio-akv-sp"]);
-        expect(byType(run, "kubernetes:core/v1:Namespace")[0].retainOnDelete).toBe(true);
-    });
+    const secretSync = deliveryOf(stack) === "secretSync";
+
+    const declaresItsMode = secretSync
+        ? "runs without error and declares the secret-sync objects, nothing of the CSI flow"
+        : "runs without error and declares the init objects";
+    test(declaresItsMode, () => (secretSync ? expectSecretSyncObjects(run) : expectInitObjects(run)));
 
     test("environment output matches the stack file", () => {
         const file = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
@@ -140,10 +165,11 @@ describe.each(stackNames())("least privilege in stack %s", (stack) => {
         run = await runStack({ stack, mode: "up" });
     });
 
-    test("the SP reads exactly the object types the stack's SPCs mount", () => {
-        const objects = byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) =>
-            String(inputAt(r.inputs, "spec.parameters.objects")),
-        );
+    test("the reader reads exactly the object types the stack's SPCs mount (or sync)", () => {
+        const secretSync = deliveryOf(stack) === "secretSync";
+        const objects = secretSync
+            ? byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass").map((r) => String(inputAt(r.inputs, "objects")))
+            : byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) => String(inputAt(r.inputs, "spec.parameters.objects")));
         const mounts = (type: string) => objects.some((o) => o.includes(`objectType: ${type}`));
         const policies = byType(run, "azure-native:keyvault:AccessPolicy");
         const roles = byType(run, "azure-native:authorization:RoleAssignment");
@@ -162,7 +188,8 @@ describe.each(stackNames())("least privilege in stack %s", (stack) => {
             });
         } else {
             const reader = roles.filter((r) => r.name.startsWith("access-reader-")).map((r) => r.name).sort();
-            const expected = ["access-reader-secretsUser"];
+            // Secret sync's identity also gets Key Vault Reader, as `az iot ops secretsync enable` grants.
+            const expected = secretSync ? ["access-reader-secretsUser", "access-reader-vaultReader"] : ["access-reader-secretsUser"];
             if (mounts("cert")) expected.push("access-reader-certificateUser");
             if (mounts("key")) expected.push("access-reader-cryptoUser");
             expect(reader).toEqual(expected.sort());

@@ -57,7 +57,8 @@ test("the project's own stacks are complete (npm run promote -- --status --check
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     // The example stacks hold `v1:placeholder-...` ciphertexts: shown as such, not as set.
-    expect(run.stdout).toMatch(/mq-password\s+config\s+placeholder\s+placeholder\s+off\s+placeholder/);
+    // Columns: adopt (staging), dev, ga, prod, staging.
+    expect(run.stdout).toMatch(/mq-password\s+config\s+placeholder\s+placeholder\s+placeholder\s+off\s+placeholder/);
     expect(run.stdout).toContain("Placeholders to replace before a real pulumi up:");
 });
 

@@ -49,6 +49,8 @@ export interface RunOptions {
      * the one the stack file configures.
      */
     existingVault?: { enableRbacAuthorization?: boolean };
+    /** What the read of the Arc cluster finds (secret sync). Default: OIDC issuer and workload identity on. */
+    arcCluster?: { oidcIssuerEnabled?: boolean; workloadIdentityEnabled?: boolean };
     /** Value of getClientConfig in `up` mode and of deployer placeholders. */
     deployer?: { tenantId?: string; objectId?: string; clientId?: string; subscriptionId?: string };
 }
@@ -106,6 +108,11 @@ function fakePem(label: string, seed: string, bytes: number): string {
     for (let i = 0; body.length < bytes; i++) body = Buffer.concat([body, createHash("sha256").update(`${seed}/${i}`).digest()]);
     const lines = body.subarray(0, bytes).toString("base64").match(/.{1,64}/g) ?? [];
     return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
+}
+
+/** A made-up issuer URL for `up` mode (tests), shaped like Arc's. */
+function fakeIssuer(cluster: string): string {
+    return `https://oidc.example.test/${fakeGuid(`issuer-${cluster}`)}/`;
 }
 
 function secretEnvelope(value: unknown): Record<string, unknown> {
@@ -217,6 +224,20 @@ function computedState(args: MockArgs, opts: RunOptions): { id: string; state: R
             const end = new Date(Date.parse(start) + Number(inputs.validityPeriodHours ?? 0) * 3600000).toISOString().replace(/\.\d{3}Z$/, "Z");
             const state = { ...inputs, certPem: fakePem("CERTIFICATE", `cert-${args.name}`, 420), validityStartTime: start, validityEndTime: end, readyForRenewal: false };
             return { id: BigInt(`0x${createHash("sha256").update(args.name).digest("hex").slice(0, 32)}`).toString(), state };
+        }
+        case "azure-native:managedidentity:UserAssignedIdentity": {
+            const name = String(inputs.resourceName ?? args.name);
+            return {
+                id: `/subscriptions/${sub}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
+                state: { ...inputs, name, clientId: fakeGuid(`uai-client-${name}`), principalId: fakeGuid(`uai-principal-${name}`) },
+            };
+        }
+        case "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": {
+            const name = String(inputs.azureKeyVaultSecretProviderClassName);
+            return {
+                id: `/subscriptions/${sub}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses/${name}`,
+                state: { ...inputs, name },
+            };
         }
         case "random:index/randomPassword:RandomPassword":
             return { id: "none", state: { ...inputs, result: secretEnvelope(`mock-generated-value-${args.name}`) } };
@@ -378,6 +399,42 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                             vaultUri: `https://${name}.vault.azure.net/`,
                             enableRbacAuthorization: opts.existingVault?.enableRbacAuthorization ?? configuredRbac(config[`${project}:keyVault`]),
                         },
+                    };
+                }
+                case "azure-native:resources:getResource": {
+                    // The Arc cluster, read for its OIDC issuer (secret sync). Preview: the URL unknown.
+                    const name = String(args.inputs.resourceName);
+                    const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
+                    const arc = opts.arcCluster ?? {};
+                    return {
+                        id:
+                            subscription !== undefined
+                                ? `/subscriptions/${subscription}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.Kubernetes/connectedClusters/${name}`
+                                : UNKNOWN,
+                        name,
+                        type: "Microsoft.Kubernetes/connectedClusters",
+                        properties: {
+                            oidcIssuerProfile: {
+                                enabled: arc.oidcIssuerEnabled ?? true,
+                                issuerUrl: arc.oidcIssuerEnabled === false ? undefined : mode === "up" ? fakeIssuer(name) : UNKNOWN,
+                            },
+                            securityProfile: { workloadIdentity: { enabled: arc.workloadIdentityEnabled ?? true } },
+                        },
+                    };
+                }
+                case "azure-native:managedidentity:getUserAssignedIdentity": {
+                    // An existing identity (secret sync). Preview: its ids unknown; never made up.
+                    const name = String(args.inputs.resourceName);
+                    const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
+                    return {
+                        id:
+                            subscription !== undefined
+                                ? `/subscriptions/${subscription}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`
+                                : UNKNOWN,
+                        name,
+                        clientId: mode === "up" ? fakeGuid(`uai-client-${name}`) : UNKNOWN,
+                        principalId: mode === "up" ? fakeGuid(`uai-principal-${name}`) : UNKNOWN,
+                        tenantId: tenantFromConfig ?? (mode === "up" ? PLACEHOLDER_TENANT : UNKNOWN),
                     };
                 }
                 default:

@@ -57,6 +57,13 @@ interface AzureRule {
 
 const KEY_VAULT_CONTRIBUTOR = "Key Vault Contributor (or Contributor) on the vault's resource group";
 
+/** Deploying to a custom location (secret sync's SPC and SecretSyncs) needs its deploy action. */
+const CUSTOM_LOCATION_DEPLOY: AzureRule = {
+    resourceType: "Microsoft.ExtendedLocation/customLocations/deploy",
+    operations: ["action"],
+    role: "Contributor (or a custom role with it) on the AIO custom location",
+    deletes: false,
+};
 /** What each Azure type's provider calls. Sources: the azure-native and azuread providers' REST calls. */
 const AZURE: Record<string, AzureRule[]> = {
     "azure-native:resources:ResourceGroup": [
@@ -101,6 +108,15 @@ const AZURE: Record<string, AzureRule[]> = {
             operations: ["read", "write"],
             role: "Managed Identity Contributor on the resource group",
         },
+    ],
+    // Secret sync: ARM resources on the AIO custom location.
+    "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": [
+        { resourceType: "Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses", operations: ["read", "write"], role: "Contributor on the custom location's resource group" },
+        CUSTOM_LOCATION_DEPLOY,
+    ],
+    "azure-native:secretsynccontroller:SecretSync": [
+        { resourceType: "Microsoft.SecretSyncController/secretSyncs", operations: ["read", "write"], role: "Contributor on the custom location's resource group" },
+        CUSTOM_LOCATION_DEPLOY,
     ],
 };
 

@@ -160,6 +160,23 @@ const KEY_SETTINGS: Record<string, string[]> = {
     "random:index/randomBytes:RandomBytes": ["length"],
     "kubernetes:core/v1:Namespace": ["metadata.name"],
     "kubernetes:core/v1:Secret": ["metadata.namespace", "metadata.name", "type", "metadata.labels", "stringData"],
+    "azure-native:managedidentity:UserAssignedIdentity": ["resourceName", "resourceGroupName", "location"],
+    "azure-native:managedidentity:FederatedIdentityCredential": ["federatedIdentityCredentialResourceName", "resourceName", "issuer", "subject", "audiences"],
+    "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": [
+        "azureKeyVaultSecretProviderClassName",
+        "resourceGroupName",
+        "extendedLocation.name",
+        "keyvaultName",
+        "clientId",
+        "objects",
+    ],
+    "azure-native:secretsynccontroller:SecretSync": [
+        "secretSyncName",
+        "secretProviderClassName",
+        "kubernetesSecretType",
+        "objectSecretMapping",
+        "forceSynchronization",
+    ],
     "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass": ["metadata.namespace", "metadata.name", "spec.parameters.keyvaultName", "spec.parameters.objects"],
     "kubernetes:core/v1:ConfigMap": ["metadata.namespace", "metadata.name"],
     "kubernetes:apps/v1:Deployment": ["metadata.namespace", "metadata.name"],
@@ -179,6 +196,12 @@ function summarizeObjects(text: unknown): string {
     return `[${names.join(", ")}]`;
 }
 
+/** A SecretSync's mappings as `key<-vault object`, in order. */
+function summarizeMappings(value: unknown): string {
+    if (!Array.isArray(value)) return compact(value);
+    return `[${value.map((m) => `${String(inputAt(m, "targetKey"))}<-${String(inputAt(m, "sourcePath"))}`).join(", ")}]`;
+}
+
 function settingsLine(r: RecordedResource): string {
     const redacted = redact(r.inputs);
     const paths = KEY_SETTINGS[r.type];
@@ -188,6 +211,7 @@ function settingsLine(r: RecordedResource): string {
                 const value = inputAt(redacted, p);
                 if (value === undefined) return undefined;
                 const label = p.replace(/^(properties|metadata|spec\.parameters|policy)\./, "");
+                if (p === "objectSecretMapping") return `${label}=${summarizeMappings(value)}`;
                 return `${label}=${p.endsWith("objects") ? summarizeObjects(value) : compact(value)}`;
             })
             .filter((x): x is string => x !== undefined)

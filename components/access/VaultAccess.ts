@@ -41,8 +41,10 @@ export interface VaultAccessArgs {
     subscriptionId: pulumi.Input<string>;
     /** `accessPolicy` or `rbac`, as the vault is configured. Required. */
     permissionModel: "accessPolicy" | "rbac";
-    /** Object id of the CSI driver's service principal (reader); omit to grant it nothing (already granted). */
+    /** Object id of the principal that reads for the cluster (a service principal); omit to grant it nothing (already granted). */
     readerObjectId?: pulumi.Input<string>;
+    /** RBAC roles of the reader. Default: the CSI driver's, `readerRoles(usage)`. */
+    readerRoles?: readonly RoleKey[];
     /** The deploying principals (writers); default none. Keys must be unique. */
     writers?: readonly VaultWriter[];
     /** What is mounted and written, which decides the permissions. Required. */
@@ -120,7 +122,7 @@ export class VaultAccess extends pulumi.ComponentResource {
                 );
             };
             const reader = args.readerObjectId;
-            if (reader !== undefined) for (const role of readerRoles(args.usage)) assign("reader", reader, "ServicePrincipal", role);
+            if (reader !== undefined) for (const role of args.readerRoles ?? readerRoles(args.usage)) assign("reader", reader, "ServicePrincipal", role);
             for (const writer of writers) {
                 for (const role of writerRoles(args.usage)) assign(part("writer", writer.key), writer.objectId, writer.type, role);
             }

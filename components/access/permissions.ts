@@ -53,6 +53,8 @@ export const KEY_VAULT_ROLES = {
     certificateUser: { name: "Key Vault Certificate User", id: "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba" },
     cryptoUser: { name: "Key Vault Crypto User", id: "12338af0-0e69-4776-bea7-57ae8d297424" },
     cryptoOfficer: { name: "Key Vault Crypto Officer", id: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603" },
+    /** Control plane: read the vault's properties (secret sync's identity gets it, as `az iot ops secretsync enable` grants). */
+    vaultReader: { name: "Key Vault Reader", id: "21090545-7ca7-4776-b22c-e363652d74d2" },
 } as const;
 
 export type RoleKey = keyof typeof KEY_VAULT_ROLES;
@@ -60,6 +62,17 @@ export type RoleKey = keyof typeof KEY_VAULT_ROLES;
 /** RBAC roles of the CSI driver's service principal, scoped to the vault. */
 export function readerRoles(usage: VaultUsage): RoleKey[] {
     const roles: RoleKey[] = ["secretsUser"];
+    if (usage.mountsCerts) roles.push("certificateUser");
+    if (usage.mountsKeys) roles.push("cryptoUser");
+    return roles;
+}
+
+/**
+ * RBAC roles of secret sync's managed identity, scoped to the vault: the two that
+ * `az iot ops secretsync enable` grants, plus read access for synced certificates and keys.
+ */
+export function syncReaderRoles(usage: VaultUsage): RoleKey[] {
+    const roles: RoleKey[] = ["secretsUser", "vaultReader"];
     if (usage.mountsCerts) roles.push("certificateUser");
     if (usage.mountsKeys) roles.push("cryptoUser");
     return roles;

@@ -14,7 +14,8 @@ import type { CatalogSecret } from "../../stacks/catalog";
 export interface SpcObject {
     objectName: string;
     objectType: "secret" | "key" | "cert";
-    objectVersion: string;
+    /** Always set by the CSI flow ("" = latest); secret sync leaves it out (it syncs the latest only). */
+    objectVersion?: string;
     objectAlias?: string;
     objectEncoding?: "utf-8" | "hex" | "base64";
     objectFormat?: "pem" | "pfx";

@@ -1081,6 +1081,16 @@ export const cases: CorpusCase[] = [
 
     // ---- issue 13: aio-secrets:ca ----
     {
+        id: "ca test in a secret-sync stack (no Kubernetes provider there)",
+        stackFile: stack({ keyVault: { permissionModel: "rbac" }, extra: `  aio-secrets:delivery: secretSync\n  aio-secrets:secretSync:\n    customLocation: { name: cl-x, resourceGroupName: rg-arc }\n    identity: { name: id-x }\n    oidcIssuerUrl: https://issuer.example/x/\n    extension: { install: false }\n` + "  aio-secrets:ca: { mode: test }\n" }),
+        expect: [{ file: S, path: `${NS}:ca.mode`, value: `"test"`, rule: /Azure Resource Manager only/ }],
+    },
+    {
+        id: "ca vault in a secret-sync stack without its private key object",
+        stackFile: stack({ keyVault: { permissionModel: "rbac" }, extra: `  aio-secrets:delivery: secretSync\n  aio-secrets:secretSync:\n    customLocation: { name: cl-x, resourceGroupName: rg-arc }\n    identity: { name: id-x }\n    oidcIssuerUrl: https://issuer.example/x/\n    extension: { install: false }\n` + "  aio-secrets:ca: { mode: vault, certificate: ca-chain }\n" }),
+        expect: [{ file: S, path: `${NS}:ca.privateKey`, rule: /is required with ca.mode vault in secretSync mode/ }],
+    },
+    {
         id: "ca mode unknown",
         stackFile: stack({ extra: "  aio-secrets:ca: { mode: selfsigned }\n" }),
         expect: [{ file: S, path: `${NS}:ca.mode`, value: `"selfsigned"`, rule: "must be one of test, vault, none" }],
@@ -1127,6 +1137,61 @@ export const cases: CorpusCase[] = [
         }),
         expect: [],
         ok: true,
+    },
+    // ---- issue 12: secret sync (aio-secrets:delivery: secretSync) ----
+    {
+        id: "secretSync with an access-policy vault",
+        stackFile: stack({
+            keyVault: { permissionModel: "accessPolicy" },
+            extra: `  aio-secrets:delivery: secretSync\n  aio-secrets:secretSync:\n    customLocation: { name: cl-x, resourceGroupName: rg-arc }\n    identity: { name: id-x }\n    oidcIssuerUrl: https://issuer.example/x/\n    extension: { install: false }\n`,
+        }),
+        expect: [{ file: S, path: `${NS}:keyVault.permissionModel`, value: `"accessPolicy"`, rule: /must be rbac in secretSync mode.*permissionModel: rbac/ }],
+    },
+    {
+        id: "secretSync without custom location, identity or issuer",
+        stackFile: stack({ keyVault: { permissionModel: "rbac" }, extra: "  aio-secrets:delivery: secretSync\n  aio-secrets:secretSync:\n    spcName: spc-x\n" }),
+        expect: [
+            { file: S, path: `${NS}:secretSync.customLocation`, rule: "is required" },
+            { file: S, path: `${NS}:secretSync.identity`, rule: "is required" },
+            { file: S, path: `${NS}:secretSync.oidcIssuerUrl`, rule: /Arc cluster is not named/ },
+        ],
+    },
+    {
+        id: "secretSync with a brought service principal's password",
+        stackFile: stack({
+            keyVault: { permissionModel: "rbac" },
+            extra:
+                `  aio-secrets:delivery: secretSync\n  aio-secrets:secretSync:\n    customLocation: { name: cl-x, resourceGroupName: rg-arc }\n    identity: { name: id-x }\n    oidcIssuerUrl: https://issuer.example/x/\n    extension: { install: false }\n` +
+                `  aio-secrets:servicePrincipal:\n    clientSecret:\n      secure: v1:abc\n`,
+        }),
+        expect: [{ file: S, path: `${NS}:servicePrincipal.clientSecret`, rule: /is not used in secretSync mode: .*no password/ }],
+    },
+    {
+        id: "delivery misspelled",
+        stackFile: stack({ extra: "  aio-secrets:delivery: secretsync\n" }),
+        expect: [{ file: S, path: `${NS}:delivery`, value: `"secretsync"`, rule: /csiDriver.*secretSync/ }],
+    },
+    {
+        id: "sync key used twice in one Secret",
+        catalog: catalog("  - { name: a, source: generated, sync: { secret: creds, key: password } }\n  - { name: b, source: generated, sync: { secret: creds, key: password } }\n"),
+        expect: [{ file: C, path: "secrets[1] (b).sync.key", rule: /already mapped by secrets\[0\] \(a\)/, line: 3 }],
+    },
+    {
+        id: "sync Secret name not DNS-1123",
+        catalog: catalog("  - { name: a, source: generated, sync: { secret: My_Creds, key: password } }\n"),
+        expect: [{ file: C, path: "secrets[0] (a).sync.secret", value: `"My_Creds"`, rule: "DNS-1123" }],
+    },
+    {
+        id: "declared secretSyncs entry with no mapping",
+        catalog: catalog("  - { name: a, source: generated }\n", "secretSyncs:\n  lonely: { type: kubernetes.io/tls }\n"),
+        expect: [{ file: C, path: "secretSyncs.lonely", rule: "no catalog entry maps into this Secret" }],
+    },
+    {
+        id: "sync in a CSI stack: warned, not refused",
+        catalog: catalog("  - { name: a, source: generated, sync: { secret: creds, key: token } }\n"),
+        expect: [],
+        ok: true,
+        warnings: [/a has sync: but no spcs:, and Pulumi\.corpus\.yaml delivers with the CSI driver/],
     },
 
     // ---- stack and catalog broken together: one run lists both ----

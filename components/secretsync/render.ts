@@ -1,0 +1,108 @@
+import { createHash } from "node:crypto";
+import type { CatalogSecret, SyncSecretType } from "../../stacks/catalog";
+import { renderSpcObjects, SpcObject } from "../spc/render";
+
+/**
+ * Secret sync (AIO GA), as plain data: which vault objects the SecretProviderClass lists and
+ * which Kubernetes Secrets the SecretSyncs write, from the catalog entries of one environment.
+ * Pure: no Pulumi here. The same entries give the same model whatever the catalog's order.
+ */
+
+/** One key of a Kubernetes Secret and the vault object it holds (ARM `objectSecretMapping`). */
+export interface SyncMapping {
+    /** The vault object's name, as the SPC's `objects` lists it. */
+    sourcePath: string;
+    targetKey: string;
+}
+
+/** One SecretSync: the Kubernetes Secret it writes (same name) and its keys. */
+export interface SyncModel {
+    name: string;
+    type: SyncSecretType;
+    /** Sorted by key. At least one (Secrets with none in this environment are left out). */
+    mappings: SyncMapping[];
+    /** This Secret's own resync trigger (catalog `secretSyncs.<name>.forceSynchronization`). */
+    forceSynchronization?: string;
+}
+
+export interface SecretSyncModel {
+    /** Exactly the vault objects some SecretSync maps, once each, in render order. */
+    objects: SpcObject[];
+    /** One per Kubernetes Secret, sorted by name. */
+    syncs: SyncModel[];
+}
+
+/**
+ * The SPC entry of a synced vault object: name and type, plus encoding and format (they
+ * change the content). No version (only the latest is synced), no alias or file permission
+ * (no file is written): the fixture's two lines for a plain secret.
+ */
+export function syncObjectOf(secret: Pick<CatalogSecret, "name" | "type" | "encoding" | "format">): SpcObject {
+    const object: SpcObject = { objectName: secret.name, objectType: secret.type };
+    if (secret.encoding !== undefined) object.objectEncoding = secret.encoding;
+    if (secret.format !== undefined) object.objectFormat = secret.format;
+    return object;
+}
+
+function compare(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The secret-sync model of the enabled catalog entries. */
+export function secretSyncModel(
+    enabled: readonly Pick<CatalogSecret, "name" | "type" | "encoding" | "format" | "sync">[],
+    declared: ReadonlyMap<string, { type: SyncSecretType; forceSynchronization?: string }>,
+): SecretSyncModel {
+    const objects = new Map<string, SpcObject>();
+    const syncs = new Map<string, SyncModel>();
+    for (const secret of enabled) {
+        if (!secret.sync) continue;
+        if (!objects.has(secret.name)) objects.set(secret.name, syncObjectOf(secret));
+        const decl = declared.get(secret.sync.secret);
+        const sync = syncs.get(secret.sync.secret) ?? {
+            name: secret.sync.secret,
+            type: decl?.type ?? "Opaque",
+            mappings: [],
+            ...(decl?.forceSynchronization !== undefined ? { forceSynchronization: decl.forceSynchronization } : {}),
+        };
+        sync.mappings.push({ sourcePath: secret.name, targetKey: secret.sync.key });
+        syncs.set(secret.sync.secret, sync);
+    }
+    for (const sync of syncs.values()) sync.mappings.sort((a, b) => compare(a.targetKey, b.targetKey));
+    return {
+        objects: [...objects.values()].sort((a, b) => compare(a.objectName, b.objectName)),
+        syncs: [...syncs.values()].sort((a, b) => compare(a.name, b.name)),
+    };
+}
+
+/** The SPC's `objects` string: the CSI driver's format (same provider), one line per synced object. */
+export function renderSyncObjects(objects: readonly SpcObject[]): string {
+    return renderSpcObjects(objects);
+}
+
+/** The federated credential's subject: the Secret Store's service account in the AIO namespace. */
+export function workloadSubject(namespace: string, serviceAccount: string): string {
+    return `system:serviceaccount:${namespace}:${serviceAccount}`;
+}
+
+/** The Secret Store extension's settings: AIO's (init / edge-ai), then `extra` (never the checked key). */
+export function secretStoreSettings(rotationPollIntervalInSeconds: number, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+    return {
+        rotationPollIntervalInSeconds: String(rotationPollIntervalInSeconds),
+        "validatingAdmissionPolicies.applyPolicies": "false",
+        ...extra,
+    };
+}
+
+/** ARM id of a custom location. */
+export function customLocationId(subscriptionId: string, resourceGroupName: string, name: string): string {
+    return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.ExtendedLocation/customLocations/${name}`;
+}
+
+/**
+ * The name `az iot ops` gives its SPC: `spc-ops-` + 7 hex of sha256("<cluster>-<resource group>-<instance>").
+ * Only to recognise (and adopt) the CLI's SPC: the stack's default is a fixed documented name.
+ */
+export function cliSpcName(cluster: string, resourceGroup: string, instance: string): string {
+    return `spc-ops-${createHash("sha256").update(`${cluster}-${resourceGroup}-${instance}`).digest("hex").slice(0, 7)}`;
+}

@@ -1,0 +1,34 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type * as authorization from "@pulumi/azure-native/authorization";
+import type { RoleKey } from "../components/access/permissions";
+import type { VaultAccess } from "../components/access/VaultAccess";
+import type { KeyVault } from "../components/keyvault/KeyVault";
+import type { VaultSecrets } from "../components/secrets/VaultSecrets";
+
+/** The principal the cluster reads the vault with, as the vault access grants it. */
+export interface VaultReader {
+    /** Object (principal) id. */
+    objectId: pulumi.Input<string>;
+    /** RBAC roles; default the CSI driver's. */
+    roles?: readonly RoleKey[];
+}
+
+/** What the shared part declares before the delivery mode's cluster side. */
+export interface VaultSide {
+    vault: KeyVault;
+    access: VaultAccess;
+    secrets: VaultSecrets;
+    deployer: pulumi.Output<authorization.GetClientConfigResult>;
+    tags: Record<string, string>;
+}
+
+/**
+ * A delivery mode: how the cluster gets the vault's secrets. The program declares the vault,
+ * then the mode's reader, then vault access and secrets (shared), then the mode's cluster side.
+ */
+export interface DeliveryFlow {
+    /** Declares the reading principal (called once, between the vault and its access). */
+    reader(owners: pulumi.Input<string>[]): VaultReader;
+    /** Declares the cluster side; returns the mode's stack outputs. */
+    cluster(azure: VaultSide): Record<string, unknown>;
+}

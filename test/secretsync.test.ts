@@ -1,0 +1,298 @@
+import { parse } from "yaml";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseCatalog } from "../stacks/catalog";
+import { formatProblem } from "../stacks/errors";
+import { deliveryCheck, resolveProgramInputs } from "../stacks/load";
+import { buildModel } from "../stacks/model";
+import { deliveryBudget, syncReadBudget } from "../stacks/budget";
+import { parseStackSettings, RawStackConfig } from "../stacks/settings";
+import { parseSpcObjects } from "../components/spc/render";
+import { cliSpcName, renderSyncObjects, secretStoreSettings, secretSyncModel, workloadSubject } from "../components/secretsync/render";
+import { syncReaderRoles } from "../components/access/permissions";
+
+/** Secret sync (issue 12), pure parts: settings rules, catalog rules, the sync model and its rendering. */
+
+const KV = { name: "kv-sync-01", resourceGroupName: "rg-sync", permissionModel: "rbac" };
+const CLUSTER = { arcClusterName: "arc-sync", arcResourceGroupName: "rg-arc-sync" };
+const SYNC = { customLocation: { name: "cl-sync" }, identity: { name: "id-sync" } };
+
+function raw(sections: Record<string, unknown>, extra: Record<string, string> = {}): RawStackConfig {
+    const config: Record<string, string> = { "azure-native:location": "westeurope", ...extra };
+    for (const [key, value] of Object.entries(sections)) config[`aio-secrets:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    return { project: "aio-secrets", stack: "dev", config, secretKeys: [] };
+}
+
+function syncStack(overrides: Record<string, unknown> = {}, extra: Record<string, string> = {}): RawStackConfig {
+    return raw({ delivery: "secretSync", keyVault: KV, cluster: CLUSTER, secretSync: SYNC, ...overrides }, extra);
+}
+
+function problems(r: RawStackConfig): string[] {
+    return parseStackSettings(r).problems.map(formatProblem);
+}
+
+describe("settings: delivery and secretSync", () => {
+    test("default is csiDriver, with today's settings and no secretSync", () => {
+        const result = parseStackSettings(raw({ keyVault: { name: "kv-sync-01", resourceGroupName: "rg-sync" } }));
+        expect(result.problems).toEqual([]);
+        expect(result.settings!.delivery).toBe("csiDriver");
+        expect(result.settings!.secretSync).toBeUndefined();
+    });
+
+    test("a valid secretSync stack resolves every default", () => {
+        const result = parseStackSettings(syncStack());
+        expect(result.problems).toEqual([]);
+        expect(result.warnings).toEqual([]);
+        expect(result.settings!.secretSync).toEqual({
+            customLocation: { name: "cl-sync", resourceGroupName: "rg-arc-sync" },
+            identity: { name: "id-sync", resourceGroupName: "rg-sync", existing: false },
+            oidcIssuerUrl: undefined,
+            arcCluster: { name: "arc-sync", resourceGroupName: "rg-arc-sync" },
+            location: "westeurope",
+            spcName: "spc-ops-aio",
+            forceSynchronization: undefined,
+            extension: { install: true, name: "azure-secret-store", version: "1.5.1", releaseTrain: "stable", rotationPollIntervalInSeconds: 120, settings: {} },
+        });
+    });
+
+    test("secretSync requires an RBAC vault, and says how to migrate an existing one", () => {
+        const created = problems(syncStack({ keyVault: { ...KV, permissionModel: "accessPolicy" } }));
+        expect(created).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:keyVault\.permissionModel "accessPolicy": must be rbac in secretSync mode.*Set permissionModel: rbac/)]);
+        const existing = problems(syncStack({ keyVault: { name: "kv-sync-01", resourceGroupName: "rg-sync", existing: true } }));
+        expect(existing[0]).toMatch(/az keyvault update --name kv-sync-01 --resource-group rg-sync --enable-rbac-authorization true/);
+    });
+
+    test("custom location, identity and the section itself are required", () => {
+        expect(problems(raw({ delivery: "secretSync", keyVault: KV, cluster: CLUSTER }))).toEqual([
+            expect.stringMatching(/aio-secrets:secretSync: is required when aio-secrets:delivery is secretSync/),
+        ]);
+        const missing = problems(syncStack({ secretSync: {} }));
+        expect(missing).toEqual([
+            expect.stringMatching(/aio-secrets:secretSync\.customLocation: is required/),
+            expect.stringMatching(/aio-secrets:secretSync\.identity: is required/),
+        ]);
+    });
+
+    test("an issuer, or an Arc cluster to read it from; the extension needs the Arc cluster", () => {
+        expect(problems(syncStack({ cluster: {}, secretSync: { ...SYNC, customLocation: { name: "cl-sync", resourceGroupName: "rg-arc" } } }))).toEqual([
+            expect.stringMatching(/aio-secrets:secretSync\.oidcIssuerUrl: is required when the Arc cluster is not named/),
+            expect.stringMatching(/aio-secrets:secretSync\.extension\.install: installing the Secret Store extension needs/),
+        ]);
+        const ok = parseStackSettings(
+            syncStack({
+                cluster: {},
+                secretSync: { ...SYNC, customLocation: { name: "cl-sync", resourceGroupName: "rg-arc" }, oidcIssuerUrl: "https://issuer.example/abc/", extension: { install: false } },
+            }),
+        );
+        expect(ok.problems).toEqual([]);
+        expect(ok.settings!.secretSync!.arcCluster).toBeUndefined();
+        expect(problems(syncStack({ secretSync: { ...SYNC, oidcIssuerUrl: "http://issuer.example/" } }))[0]).toMatch(/oidcIssuerUrl "http:\/\/issuer.example\/": must be an https:\/\/ URL/);
+        expect(problems(syncStack({ cluster: { arcClusterName: "arc-sync" } })).join("\n")).toMatch(/customLocation\.resourceGroupName: is required when cluster\.arcResourceGroupName is not set/);
+    });
+
+    test("service principal and CSI driver keys: a stored password or an install is refused, the rest warned", () => {
+        expect(problems(syncStack({ servicePrincipal: { clientId: "11111111-2222-3333-4444-555555555555" } }))).toEqual([
+            expect.stringMatching(/aio-secrets:servicePrincipal\.clientId: is not used in secretSync mode: .*federated managed identity.*no password; remove servicePrincipal/),
+        ]);
+        expect(problems(syncStack({ cluster: { ...CLUSTER, csiDriver: { install: true } } }))).toEqual([
+            expect.stringMatching(/aio-secrets:cluster\.csiDriver\.install: contradicts delivery: secretSync/),
+        ]);
+        const warned = parseStackSettings(syncStack({ servicePrincipal: { rotationDays: 90 }, cluster: { ...CLUSTER, csiDriver: { version: "1.5.3" } } }, { "kubernetes:context": "edge" }));
+        expect(warned.problems).toEqual([]);
+        expect(warned.warnings).toEqual([
+            expect.stringMatching(/servicePrincipal is ignored in secretSync mode/),
+            expect.stringMatching(/cluster\.csiDriver is ignored in secretSync mode: .*Secret Store extension/),
+            expect.stringMatching(/kubernetes:context is ignored in secretSync mode: .*needs no kubeconfig/),
+        ]);
+    });
+
+    test("a secretSync section in a CSI stack is ignored with a warning", () => {
+        const result = parseStackSettings(raw({ keyVault: KV, secretSync: SYNC }));
+        expect(result.problems).toEqual([]);
+        expect(result.warnings).toEqual([expect.stringMatching(/aio-secrets:secretSync is ignored: aio-secrets:delivery is csiDriver/)]);
+    });
+
+    test("extension settings must not override the checked poll interval; names and types are checked", () => {
+        expect(problems(syncStack({ secretSync: { ...SYNC, extension: { settings: { rotationPollIntervalInSeconds: "5" } } } }))).toEqual([
+            expect.stringMatching(/secretSync\.extension\.settings\.rotationPollIntervalInSeconds: overrides a checked setting; use aio-secrets:secretSync\.extension\.rotationPollIntervalInSeconds/),
+        ]);
+        expect(problems(syncStack({ delivery: "secretsync" }))[0]).toMatch(/aio-secrets:delivery "secretsync":/);
+        expect(problems(syncStack({ secretSync: { ...SYNC, identity: { name: "x" } } }))[0]).toMatch(/secretSync\.identity\.name "x": must be 3-128 characters/);
+        expect(problems(syncStack({ secretSync: { ...SYNC, spcName: "Spc_1" } }))[0]).toMatch(/secretSync\.spcName "Spc_1": must be a Kubernetes name/);
+    });
+});
+
+const CATALOG = `secretSyncs:
+  broker-tls: { type: kubernetes.io/tls }
+secrets:
+  - name: mq-user
+    source: generated
+    sync: { secret: mq-credentials, key: username }
+  - name: mq-password
+    source: config
+    spcs: [aio-default-spc]
+    sync: { secret: mq-credentials, key: password }
+  - name: broker-cert
+    type: secret
+    source: existing
+    sync: { secret: broker-tls, key: tls.crt }
+  - name: broker-key
+    source: existing
+    sync: { secret: broker-tls, key: tls.key }
+  - name: only-mounted
+    source: generated
+    spcs: [aio-default-spc]
+`;
+
+function catalogProblems(text: string): string[] {
+    return parseCatalog(text, "stacks/secrets.yaml").problems.map(formatProblem);
+}
+
+describe("catalog: sync and secretSyncs", () => {
+    test("a valid catalog: several entries share a Secret, TLS Secrets declared with their type", () => {
+        const { catalog, problems: found } = parseCatalog(CATALOG);
+        expect(found).toEqual([]);
+        expect([...catalog!.syncSecrets.values()]).toEqual([
+            { name: "broker-tls", type: "kubernetes.io/tls", forceSynchronization: undefined },
+            { name: "mq-credentials", type: "Opaque" },
+        ]);
+    });
+
+    test("a key used twice in one Secret is an error (unless the entries never meet)", () => {
+        const twice = `secrets:
+  - { name: a, source: generated, sync: { secret: s, key: k } }
+  - { name: b, source: generated, sync: { secret: s, key: k } }
+`;
+        expect(catalogProblems(twice)).toEqual([
+            expect.stringMatching(/^stacks\/secrets\.yaml:3: secrets\[1\] \(b\)\.sync\.key: key "k" of Kubernetes Secret s is already mapped by secrets\[0\] \(a\)/),
+        ]);
+        const apart = `secrets:
+  - { name: a, source: generated, environments: [dev], sync: { secret: s, key: k } }
+  - { name: b, source: generated, environments: [prod], sync: { secret: s, key: k } }
+`;
+        expect(catalogProblems(apart)).toEqual([]);
+    });
+
+    test("Secret names and keys follow Kubernetes' rules", () => {
+        expect(catalogProblems(`secrets:\n  - { name: a, source: generated, sync: { secret: Bad_Name, key: k } }\n`)[0]).toMatch(
+            /secrets\[0\] \(a\)\.sync\.secret "Bad_Name": must be a Kubernetes name \(DNS-1123 subdomain\)/,
+        );
+        expect(catalogProblems(`secrets:\n  - { name: a, source: generated, sync: { secret: s, key: "a/b" } }\n`)[0]).toMatch(/sync\.key "a\/b": a Kubernetes Secret key allows only/);
+        expect(catalogProblems(`secretSyncs:\n  Bad_Name: {}\nsecrets: []\n`)[0]).toMatch(/secretSyncs\.Bad_Name: Kubernetes Secret name must be a Kubernetes name/);
+    });
+
+    test("a declared Secret with no mapping is an error; a TLS Secret takes only tls.crt and tls.key", () => {
+        expect(catalogProblems(`secretSyncs:\n  lonely: {}\nsecrets: []\n`)).toEqual([expect.stringMatching(/secretSyncs\.lonely: no catalog entry maps into this Secret/)]);
+        expect(catalogProblems(`secretSyncs:\n  t: { type: kubernetes.io/tls }\nsecrets:\n  - { name: a, source: generated, sync: { secret: t, key: cert } }\n`)).toEqual([
+            expect.stringMatching(/sync\.key "cert": Kubernetes Secret t has type kubernetes\.io\/tls, whose keys are tls\.crt and tls\.key/),
+        ]);
+        expect(catalogProblems(`secretSyncs:\n  t: { type: Secret }\nsecrets: []\n`)[0]).toMatch(/secretSyncs\.t\.type/);
+    });
+});
+
+function inputsFor(stack: RawStackConfig, catalog = CATALOG) {
+    return resolveProgramInputs(stack, catalog);
+}
+
+describe("catalog x delivery mode", () => {
+    const values = { "aio-secrets:secretValues": JSON.stringify({ "mq-password": "x" }) };
+    const withValues = (r: RawStackConfig): RawStackConfig => ({ ...r, config: { ...r.config, ...values }, secretKeys: ["aio-secrets:secretValues"] });
+
+    test("secretSync: entries with spcs but no sync are named in a warning", () => {
+        const inputs = inputsFor(withValues(syncStack()));
+        expect(inputs.warnings).toEqual([expect.stringMatching(/^stacks\/secrets\.yaml: only-mounted has spcs: but no sync:, and Pulumi\.dev\.yaml delivers with secret sync: not delivered to the cluster/)]);
+    });
+
+    test("csiDriver: entries with sync but no spcs are named in a warning", () => {
+        const inputs = inputsFor(withValues(raw({ keyVault: KV })));
+        expect(inputs.warnings).toEqual([
+            expect.stringMatching(/^stacks\/secrets\.yaml: mq-user, broker-cert, broker-key have sync: but no spcs:, and Pulumi\.dev\.yaml delivers with the CSI driver/),
+        ]);
+    });
+
+    test("a TLS Secret missing a key in this environment is an error", () => {
+        const catalog = CATALOG.replace("  - name: broker-key\n    source: existing\n", "  - name: broker-key\n    source: existing\n    environments: [prod]\n");
+        expect(() => inputsFor(withValues(syncStack()), catalog)).toThrow(/secretSyncs\.broker-tls: a kubernetes\.io\/tls Secret needs both tls\.crt and tls\.key; in environment dev nothing maps tls\.key/);
+    });
+
+    test("pinned versions and MQ resources are called out in secretSync mode", () => {
+        const settings = parseStackSettings(syncStack()).settings!;
+        const { catalog } = parseCatalog(`secrets:
+  - { name: a, source: existing, version: 0123456789abcdef0123456789abcdef, sync: { secret: s, key: k } }
+`);
+        expect(deliveryCheck(settings, catalog!, catalog!.secrets).warnings).toEqual([expect.stringMatching(/a pins a version, but secret sync always syncs the latest version/)]);
+    });
+});
+
+describe("the sync model and its rendering", () => {
+    const { catalog } = parseCatalog(CATALOG);
+    const enabled = catalog!.secrets;
+
+    test("one SecretSync per Secret, mappings sorted by key, objects exactly the mapped vault objects", () => {
+        const model = secretSyncModel(enabled, catalog!.syncSecrets);
+        expect(model.syncs).toEqual([
+            { name: "broker-tls", type: "kubernetes.io/tls", mappings: [{ sourcePath: "broker-cert", targetKey: "tls.crt" }, { sourcePath: "broker-key", targetKey: "tls.key" }] },
+            { name: "mq-credentials", type: "Opaque", mappings: [{ sourcePath: "mq-password", targetKey: "password" }, { sourcePath: "mq-user", targetKey: "username" }] },
+        ]);
+        expect(model.objects.map((o) => o.objectName)).toEqual(["broker-cert", "broker-key", "mq-password", "mq-user"]);
+        const mapped = new Set(model.syncs.flatMap((s) => s.mappings.map((m) => m.sourcePath)));
+        expect(new Set(model.objects.map((o) => o.objectName))).toEqual(mapped);
+    });
+
+    test("independent of catalog order; one vault object mapped twice is listed once", () => {
+        const twice = [...enabled, { ...enabled[0], sync: { secret: "other", key: "user" } }];
+        const a = secretSyncModel(twice, catalog!.syncSecrets);
+        const b = secretSyncModel([...twice].reverse(), catalog!.syncSecrets);
+        expect(b).toEqual(a);
+        expect(a.objects.filter((o) => o.objectName === "mq-user")).toHaveLength(1);
+    });
+
+    test("objects render in the fixture's format: name and type, no version, alias or permission", () => {
+        const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "az-iot-ops-secretsync", "secretproviderclass.json"), "utf8")) as {
+            properties: { objects: string };
+        };
+        const rendered = renderSyncObjects(secretSyncModel([{ name: "mq-user", type: "secret", sync: { secret: "s", key: "k" } }], new Map()).objects);
+        expect(rendered).toBe(fixture.properties.objects.replace("<vault secret name>", "mq-user"));
+        expect(parseSpcObjects(rendered)).toEqual([{ objectName: "mq-user", objectType: "secret" }]);
+        const pinned = secretSyncModel([{ name: "c", type: "secret", encoding: "base64", sync: { secret: "s", key: "k" } }], new Map());
+        expect(parseSpcObjects(renderSyncObjects(pinned.objects))).toEqual([{ objectName: "c", objectType: "secret", objectEncoding: "base64" }]);
+    });
+
+    test("extension settings, subject, reader roles and the CLI's SPC name", () => {
+        expect(secretStoreSettings(120)).toEqual({ rotationPollIntervalInSeconds: "120", "validatingAdmissionPolicies.applyPolicies": "false" });
+        expect(secretStoreSettings(300, { "a.b": "c" })).toEqual({ rotationPollIntervalInSeconds: "300", "validatingAdmissionPolicies.applyPolicies": "false", "a.b": "c" });
+        expect(workloadSubject("azure-iot-operations", "aio-ssc-sa")).toBe("system:serviceaccount:azure-iot-operations:aio-ssc-sa");
+        expect(syncReaderRoles({ mountsKeys: false, mountsCerts: false, writesKeys: false })).toEqual(["secretsUser", "vaultReader"]);
+        expect(syncReaderRoles({ mountsKeys: true, mountsCerts: true, writesKeys: false })).toEqual(["secretsUser", "vaultReader", "certificateUser", "cryptoUser"]);
+        expect(cliSpcName("arc", "rg", "aio")).toMatch(/^spc-ops-[0-9a-f]{7}$/);
+    });
+
+    test("read budget: one read per object per interval, whatever the pods", () => {
+        const budget = syncReadBudget("spc", new Array(12).fill({ objectName: "x", objectType: "secret" }), 120);
+        expect(budget.getsPer10s).toBe(1);
+        const settings = parseStackSettings(syncStack({ secretSync: { ...SYNC, extension: { rotationPollIntervalInSeconds: 10 } } })).settings!;
+        const objects = Array.from({ length: 1500 }, (_, i) => ({ name: `s${i}`, type: "secret" as const, sync: { secret: "s", key: `k${i}` } }));
+        const model = { managed: [], spcs: [], usage: { mountsKeys: false, mountsCerts: false, writesKeys: false }, sync: secretSyncModel(objects, new Map()) };
+        const { budget: b, warning } = deliveryBudget(settings, model);
+        expect(b.getsPer10s).toBe(1500);
+        expect(warning).toMatch(/rotation polling every 10s makes about 1500 GET requests per 10 s.*Raise secretSync\.extension\.rotationPollIntervalInSeconds/);
+    });
+
+    test("buildModel: secret-sync usage follows the synced entries, not the mounted ones", () => {
+        const stack = syncStack();
+        const inputs = resolveProgramInputs({ ...stack, config: { ...stack.config, "aio-secrets:secretValues": JSON.stringify({ "mq-password": "x" }) }, secretKeys: ["aio-secrets:secretValues"] }, `secrets:
+  - { name: k1, type: key, source: generated, spcs: [aio-default-spc] }
+  - { name: c1, type: cert, source: existing, sync: { secret: t, key: c } }
+  - { name: mq-password, source: config, sync: { secret: t, key: p } }
+`);
+        const model = buildModel(inputs);
+        expect(model.usage).toEqual({ mountsKeys: false, mountsCerts: true, writesKeys: true });
+        expect(model.sync!.objects.map((o) => [o.objectName, o.objectType])).toEqual([["c1", "cert"], ["mq-password", "secret"]]);
+    });
+
+    test("the example catalog parses with its sync mappings", () => {
+        const text = fs.readFileSync(path.join(__dirname, "..", "stacks", "secrets.yaml"), "utf8");
+        expect(parseCatalog(text).problems).toEqual([]);
+        expect((parse(text) as { environments: string[] }).environments).toContain("ga");
+    });
+});
