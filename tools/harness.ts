@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
-import { readStackConfig } from "./stackfile";
+import { projectSources, readStackConfig, SharedSources } from "./stackfile";
 
 /**
  * Runs the real `index.ts` for one stack under Pulumi's mock runtime and records what it
@@ -31,6 +31,13 @@ export interface RunOptions {
     projectDir?: string;
     /** Stack settings file. Default `<projectDir>/Pulumi.<stack>.yaml`. */
     stackFile?: string;
+    /**
+     * Where the shared settings are read: `Pulumi.yaml` (project config) and `environments/`
+     * (ESC stand-ins). Default `projectDir`.
+     */
+    configDir?: string;
+    /** Shared settings already read (a fleet run reads Pulumi.yaml once); default: read from `configDir`. */
+    shared?: SharedSources;
     /** Catalog file. Default `<projectDir>/stacks/secrets.yaml`. */
     catalogFile?: string;
     /** Values for secure config paths (`aio-secrets:secretValues.x`); default: placeholders. */
@@ -301,7 +308,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     }
     let stackConfig;
     try {
-        stackConfig = readStackConfig(text, path.basename(stackFile), project, opts.secureValues);
+        const shared = opts.shared ?? projectSources(opts.configDir ?? projectDir, project);
+        stackConfig = readStackConfig(text, path.basename(stackFile), project, opts.secureValues, shared);
     } catch (e) {
         if (!isInputError(e)) throw e;
         result.error = e.message;
