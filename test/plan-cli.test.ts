@@ -211,7 +211,7 @@ describe("promote", () => {
     test("--check ends with a one-line verdict", async () => {
         const { code, stdout } = await runs.promoteCheck;
         const last = stdout.trimEnd().split("\n").pop();
-        expect(last).toMatch(/^promote --check: (OK: every enabled secret has its value|FAILED: \d+ values? missing or in plaintext) \(\d+ secrets x 4 stacks\)/);
+        expect(last).toMatch(/^promote --check: (OK: every enabled secret has its value|FAILED: \d+ values? missing or in plaintext) \(\d+ secrets x 7 stacks\)/);
         expect(code).toBe(last!.includes(": OK:") ? 0 : 1);
     });
 
