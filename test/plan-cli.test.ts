@@ -180,7 +180,7 @@ test("an unknown stack lists the stacks there are", async () => {
     const { code, stderr } = await runs.unknown;
     expect(code).toBe(1);
     expect(stderr).toContain("Pulumi.nope.yaml: cannot be read");
-    expect(stderr).toContain("the stacks here are: adopt, dev, prod, staging");
+    expect(stderr).toContain("the stacks here are: adopt, dev, prod, site-a, site-b, site-c, staging");
 });
 
 describe("the command line is checked before the plan runs: exit 2, one message, no trace", () => {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { inputAt } from "../tools/harness";
+import { projectSources, readStackConfig } from "../tools/stackfile";
 import { byName, byType, PROJECT_DIR, runStack, scratch, stackNames } from "./helpers";
 
 /** The whole program, run for every stack settings file of the project. */
@@ -27,9 +27,10 @@ describe.each(stackNames())("stack %s", (stack) => {
         expect(byType(run, "kubernetes:core/v1:Namespace")[0].retainOnDelete).toBe(true);
     });
 
-    test("environment output matches the stack file", () => {
-        const file = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-        expect(run.outputs.environment).toBe(file.config["aio-secrets:environment"] ?? stack);
+    test("environment output matches the stack file (or the ESC environment it imports)", () => {
+        const file = `Pulumi.${stack}.yaml`;
+        const { config } = readStackConfig(fs.readFileSync(path.join(PROJECT_DIR, file), "utf8"), file, "aio-secrets", {}, projectSources(PROJECT_DIR, "aio-secrets"));
+        expect(run.outputs.environment).toBe(config["aio-secrets:environment"] ?? stack);
     });
 
     test("every child is named after its component and parented to it", () => {

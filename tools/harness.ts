@@ -33,7 +33,8 @@ export interface RunOptions {
     stackFile?: string;
     /**
      * Where the shared settings are read: `Pulumi.yaml` (project config) and `environments/`
-     * (ESC stand-ins). Default `projectDir`.
+     * (ESC stand-ins). Default: the stack file's directory (a stack file belongs to the project
+     * it sits in; one elsewhere, e.g. a test's, has none unless its directory has them).
      */
     configDir?: string;
     /** Shared settings already read (a fleet run reads Pulumi.yaml once); default: read from `configDir`. */
@@ -308,7 +309,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     }
     let stackConfig;
     try {
-        const shared = opts.shared ?? projectSources(opts.configDir ?? projectDir, project);
+        const shared = opts.shared ?? projectSources(opts.configDir ?? path.dirname(stackFile), project);
         stackConfig = readStackConfig(text, path.basename(stackFile), project, opts.secureValues, shared);
     } catch (e) {
         if (!isInputError(e)) throw e;
