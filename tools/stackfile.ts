@@ -50,10 +50,10 @@ export interface SharedSources {
 }
 
 /** What to do about an environment the offline tools cannot open. */
-function missingEnvironment(file: string, name: string, relative: string): Problem {
+function missingEnvironment(file: string, at: string, name: string, relative: string): Problem {
     return {
         file,
-        path: "environment",
+        path: at,
         value: JSON.stringify(name),
         rule:
             `is a Pulumi ESC environment, which the offline tools cannot open. Write its resolved values to ${relative} ` +
@@ -86,7 +86,7 @@ export function environmentConfig(
         }
         const text = read(relative);
         if (text === undefined) {
-            problems.push(missingEnvironment(from, name, relative));
+            problems.push(missingEnvironment(from, trail.length === 0 ? "environment" : "imports", name, relative));
             return;
         }
         if (!files.includes(relative)) files.push(relative);
