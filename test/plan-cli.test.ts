@@ -180,7 +180,7 @@ test("an unknown stack lists the stacks there are", async () => {
     const { code, stderr } = await runs.unknown;
     expect(code).toBe(1);
     expect(stderr).toContain("Pulumi.nope.yaml: cannot be read");
-    expect(stderr).toContain("the stacks here are: adopt, dev, ga, prod, staging");
+    expect(stderr).toContain("the stacks here are: adopt, dev, ga, prod, site-a, site-b, site-c, staging");
 });
 
 describe("the command line is checked before the plan runs: exit 2, one message, no trace", () => {
@@ -211,7 +211,7 @@ describe("promote", () => {
     test("--check ends with a one-line verdict", async () => {
         const { code, stdout } = await runs.promoteCheck;
         const last = stdout.trimEnd().split("\n").pop();
-        expect(last).toMatch(/^promote --check: (OK: every enabled secret has its value|FAILED: \d+ values? missing or in plaintext) \(\d+ secrets x 5 stacks\)/);
+        expect(last).toMatch(/^promote --check: (OK: every enabled secret has its value|FAILED: \d+ values? missing or in plaintext) \(\d+ secrets x 8 stacks\)/);
         expect(code).toBe(last!.includes(": OK:") ? 0 : 1);
     });
 

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { inputAt, MOCK_CLOCK, RunResult } from "../tools/harness";
 import { addDays } from "../components/identity/expiry";
+import { projectSources, readStackConfig } from "../tools/stackfile";
 import { byName, byType, PROJECT_DIR, runStack, scratch, stackNames } from "./helpers";
 
 /** The stack file's `aio-secrets:delivery` (default csiDriver). */
@@ -55,9 +56,10 @@ describe.each(stackNames())("stack %s", (stack) => {
         : "runs without error and declares the init objects";
     test(declaresItsMode, () => (secretSync ? expectSecretSyncObjects(run) : expectInitObjects(run)));
 
-    test("environment output matches the stack file", () => {
-        const file = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-        expect(run.outputs.environment).toBe(file.config["aio-secrets:environment"] ?? stack);
+    test("environment output matches the stack file (or the ESC environment it imports)", () => {
+        const file = `Pulumi.${stack}.yaml`;
+        const { config } = readStackConfig(fs.readFileSync(path.join(PROJECT_DIR, file), "utf8"), file, "aio-secrets", {}, projectSources(PROJECT_DIR, "aio-secrets"));
+        expect(run.outputs.environment).toBe(config["aio-secrets:environment"] ?? stack);
     });
 
     test("every child is named after its component and parented to it", () => {

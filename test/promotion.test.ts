@@ -53,12 +53,16 @@ test("complete when every enabled config secret has a secure value", () => {
 
 test("the project's own stacks are complete (npm run promote -- --status --check)", () => {
     const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-    const run = spawnSync(tsx, [path.join(PROJECT_DIR, "tools", "promote.ts"), "--status", "--check"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    const run = spawnSync(tsx, [path.join(PROJECT_DIR, "tools", "promote.ts"), "--status", "--check", "--verbose"], { cwd: PROJECT_DIR, encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    // The example stacks hold `v1:placeholder-...` ciphertexts: shown as such, not as set.
-    // Columns: adopt (staging), dev, ga, prod, staging.
-    expect(run.stdout).toMatch(/mq-password\s+config\s+placeholder\s+placeholder\s+placeholder\s+off\s+placeholder/);
+    // Grouped by environment in the catalog's order; the edge sites get prod from their ESC environment.
+    expect(run.stdout).toMatch(/^dev \(1 stack: dev\)\n {2}complete/m);
+    expect(run.stdout).toMatch(/^staging \(2 stacks: adopt, staging\)\n {2}complete/m);
+    expect(run.stdout).toMatch(/^prod \(4 stacks: prod, site-a, site-b, site-c\)\n {2}complete: every enabled secret has its value\n/m);
+    // --verbose: each environment's table. The example stacks hold `v1:placeholder-...`
+    // ciphertexts: shown as such, not as set.
+    expect(run.stdout).toMatch(/mq-password\s+config\s+placeholder\s+placeholder\n/);
     expect(run.stdout).toContain("Placeholders to replace before a real pulumi up:");
 });
 

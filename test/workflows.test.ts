@@ -182,11 +182,12 @@ describe("pull-request.yml", () => {
         expect(runs).toEqual(["npm ci", "npm test", "npm run promote -- --status --check"]);
     });
 
-    it("plan-diff: plans every Pulumi.*.yaml against the base branch into the step summary", () => {
+    it("plan-diff: plans every stack in one process, the changed ones against the base branch, into the step summary", () => {
         const job = wf.jobs["plan-diff"];
         expect(stepUsing(job, "actions/checkout")?.with?.["fetch-depth"]).toBe(0);
         const script = (job.steps ?? []).map((s) => s.run ?? "").join("\n");
-        expect(script).toContain("Pulumi.*.yaml");
+        expect(script).toMatch(/npm run -s plan -- --all >/);
+        expect(script).toMatch(/npm run -s plan -- --all --changed "origin\/\$BASE_REF" --json/);
         expect(script).toMatch(/npm run -s plan -- --stack "\$stack" --against "origin\/\$BASE_REF"/);
         expect(script).toContain("$GITHUB_STEP_SUMMARY");
         expect(script).toMatch(/^\s*echo '(```+)text'[\s\S]*echo '\1'/m);

@@ -36,7 +36,10 @@ if (!Object.hasOwn(COMMANDS, command)) {
 }
 // `--import tsx` by file URL: found from this package, whatever the current directory is.
 const tsx = pathToFileURL(require.resolve("tsx")).href;
-const result = spawnSync(process.execPath, ["--import", tsx, path.join(__dirname, `${command}.ts`), ...args], { stdio: "inherit" });
+// A larger young generation: a plan allocates many short-lived objects, and with the default
+// (16 MB) scavenges take a third of a fleet plan's time (package.json's "plan" script too).
+const heap = command === "plan" ? ["--max-semi-space-size=64"] : [];
+const result = spawnSync(process.execPath, [...heap, "--import", tsx, path.join(__dirname, `${command}.ts`), ...args], { stdio: "inherit" });
 if (result.error) {
     process.stderr.write(`aio-secrets: cannot start ${command}: ${result.error.message}\n`);
     process.exit(3);

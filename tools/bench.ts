@@ -7,6 +7,7 @@ import { runBaseline } from "./bench/baseline";
 import { BenchFiles, BenchSpec, makeSpec, writeBenchFiles } from "./bench/catalog";
 import { fullGc, maxRssMb, median, timed } from "./bench/measure";
 import { formatSummary, profiled, ProfileSummary, summarize, writeProfile } from "./bench/profile";
+import { fleetMarkdown, runFleetBench } from "./bench/fleet";
 
 /**
  * `npm run bench [-- --quick] [-- --json]`: the offline plan against a bare-SDK baseline.
@@ -40,6 +41,11 @@ Progress goes to stderr, results to stdout. Takes a few minutes; --quick about 3
                     .cpuprofile files to <dir> (relative to the directory you ran the command
                     in) and print where the time goes
   --keep            keep the generated stack files and catalogs (their directory is printed)
+  --fleet           instead: a fleet of generated stack files sharing one catalog of 100 secrets:
+                    plan --all (one process) against separate plan runs (a sample, extrapolated),
+                    memory after every 50 stacks, promote --status (about 2 minutes)
+  --fleet-stacks <n>  stacks in the fleet (default 200)
+  --sample <k>      separate plan processes timed for the fleet (default 10)
   -h, --help        this text`;
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -51,6 +57,9 @@ export const OPTIONS = {
     case: { type: "string", multiple: true },
     profile: { type: "string" },
     keep: { type: "boolean", default: false },
+    fleet: { type: "boolean", default: false },
+    "fleet-stacks": { type: "string" },
+    sample: { type: "string" },
 } as const;
 
 interface CaseSize {
@@ -306,6 +315,7 @@ async function main(): Promise<number> {
     const parsed = parseCommandLine(OPTIONS, USAGE);
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
+    if (values.fleet) return fleetBench(values);
     let sizes: CaseSize[];
     try {
         const runs = values.runs !== undefined ? Number(values.runs) : undefined;
@@ -377,6 +387,30 @@ async function main(): Promise<number> {
             process.stdout.write(formatSummary("baseline", profiles.baseline));
         }
     }
+    return 0;
+}
+
+async function fleetBench(values: { json: boolean; keep: boolean; "fleet-stacks"?: string; sample?: string }): Promise<number> {
+    const whole = (flag: string, text: string | undefined, fallback: number) => {
+        const n = text === undefined ? fallback : Number(text);
+        if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${text}: expected a whole number >= 1`);
+        return n;
+    };
+    let stacks: number;
+    let sample: number;
+    try {
+        stacks = whole("--fleet-stacks", values["fleet-stacks"], 200);
+        sample = whole("--sample", values.sample, 10);
+    } catch (e) {
+        process.stderr.write(`${sanitize((e as Error).message)}\n${USAGE}\n`);
+        return 2;
+    }
+    const load = () => os.loadavg()[0].toFixed(1);
+    const env = { node: process.version, cpus: os.cpus().length, loadStart: load(), loadEnd: "" };
+    const result = await runFleetBench({ stacks, sample, secrets: 100, keep: values.keep, log });
+    env.loadEnd = load();
+    if (result.dir) log(`generated files kept in ${result.dir}`);
+    process.stdout.write(values.json ? `${JSON.stringify({ env, result }, null, 2)}\n` : fleetMarkdown(result, env));
     return 0;
 }
 

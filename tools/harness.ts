@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
-import { readStackConfig } from "./stackfile";
+import { projectSources, readStackConfig, SharedSources } from "./stackfile";
 
 /**
  * Runs the real `index.ts` for one stack under Pulumi's mock runtime and records what it
@@ -31,6 +31,14 @@ export interface RunOptions {
     projectDir?: string;
     /** Stack settings file. Default `<projectDir>/Pulumi.<stack>.yaml`. */
     stackFile?: string;
+    /**
+     * Where the shared settings are read: `Pulumi.yaml` (project config) and `environments/`
+     * (ESC stand-ins). Default: the stack file's directory (a stack file belongs to the project
+     * it sits in; one elsewhere, e.g. a test's, has none unless its directory has them).
+     */
+    configDir?: string;
+    /** Shared settings already read (a fleet run reads Pulumi.yaml once); default: read from `configDir`. */
+    shared?: SharedSources;
     /** Catalog file. Default `<projectDir>/stacks/secrets.yaml`. */
     catalogFile?: string;
     /** Values for secure config paths (`aio-secrets:secretValues.x`); default: placeholders. */
@@ -358,7 +366,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     }
     let stackConfig;
     try {
-        stackConfig = readStackConfig(text, path.basename(stackFile), project, opts.secureValues);
+        const shared = opts.shared ?? projectSources(opts.configDir ?? path.dirname(stackFile), project);
+        stackConfig = readStackConfig(text, path.basename(stackFile), project, opts.secureValues, shared);
     } catch (e) {
         if (!isInputError(e)) throw e;
         result.error = e.message;

@@ -13,6 +13,7 @@ import { fileNameClashes, outDirProblem, writeOutDir } from "./outDir";
  */
 
 export const USAGE = `usage: npx aio-secrets plan --stack <name> [options]
+   or: npx aio-secrets plan --all [--stacks <glob>] [--changed <rev>] [--json] [--out <dir>] [--verbose]
    or: npm run -s plan -- --stack <name> [options]      (-s keeps npm's banner out of stdout)
 
 Runs the program for Pulumi.<name>.yaml offline (no cloud, no Pulumi CLI, no credentials) and
@@ -29,6 +30,19 @@ prints what a first \`pulumi up\` would declare, laid out like \`pulumi preview\
                        what changes: added, removed and changed resources with their fields
   --stack-file <path>  read the stack settings from this file instead of Pulumi.<name>.yaml
   --catalog <path>     read this catalog instead of stacks/secrets.yaml
+  --dir <dir>          read Pulumi.yaml, the stack files and environments/ from <dir> (the program
+                       stays this repository's)
+
+Many stacks in one process (a fleet):
+  --all                plan every Pulumi.<stack>.yaml: one line per stack (resources, warnings,
+                       errors) and a summary; exit 1 if any stack is invalid. With --json:
+                       {"stacks": [{stack, environment, resources, warnings, errors}]}; with
+                       --out <dir>: each stack's manifests in <dir>/<stack>/
+  --stacks <glob>      only the stacks whose name matches: * ? [a-z], several as a,b (implies --all)
+  --changed <rev>      only the stacks whose inputs differ from git revision <rev>: stack file,
+                       its config from Pulumi.yaml, an imported environment stand-in, the catalog
+                       entries enabled in its environment; a change to the program counts for all
+  --verbose            also print every stack's warnings
   -h, --help           this text
 
 Relative paths are taken from the directory you ran the command in (npm run keeps it in
@@ -45,20 +59,39 @@ export const OPTIONS = {
     "stack-file": { type: "string" },
     catalog: { type: "string" },
     against: { type: "string" },
+    dir: { type: "string" },
+    all: { type: "boolean", default: false },
+    stacks: { type: "string", multiple: true },
+    changed: { type: "string" },
+    verbose: { type: "boolean", default: false },
 } as const;
 
 async function main(): Promise<number> {
     const parsed = parseCommandLine(OPTIONS, USAGE);
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
+    const fleet = values.all || values.stacks !== undefined || values.changed !== undefined;
+    if (fleet) {
+        if (values.stack !== undefined) return fail(TOOL, "--stack plans one stack; --all, --stacks and --changed plan many: give one or the other", 2);
+        for (const flag of ["stack-file", "against", "permissions"] as const) {
+            if (values[flag] !== undefined && values[flag] !== false) return fail(TOOL, `--${flag} goes with --stack, not with --all`, 2);
+        }
+        const { fleetMain } = await import("./planFleet");
+        return fleetMain(values);
+    }
+    if (values.verbose) return fail(TOOL, "--verbose goes with --all", 2);
     if (values.stack === undefined || values.stack === "") {
-        process.stderr.write(`--stack is required\n${USAGE}\n`);
+        process.stderr.write(`--stack (or --all) is required\n${USAGE}\n`);
         return 2;
     }
     const name = parseStackName(values.stack);
     if ("error" in name) return fail(TOOL, name.error, 2);
     const stack = name.stack;
     const projectDir = path.resolve(__dirname, "..");
+    const configDir = values.dir !== undefined ? resolveUserPath(values.dir) : projectDir;
+    if (values.dir !== undefined && !fs.statSync(configDir, { throwIfNoEntry: false })?.isDirectory()) {
+        return fail(TOOL, `--dir ${quote(configDir)}: no such directory`, 2);
+    }
 
     // Every check of the command line comes before the (slow) plan runs.
     let stackFile: string;
@@ -67,16 +100,16 @@ async function main(): Promise<number> {
         const problem = inputFileProblem("--stack-file", stackFile);
         if (problem) return fail(TOOL, problem, 2);
     } else {
-        stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+        stackFile = path.join(configDir, `Pulumi.${stack}.yaml`);
         if (!fs.existsSync(stackFile)) {
             const known = fs
-                .readdirSync(projectDir)
+                .readdirSync(configDir)
                 .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
                 .map((f) => f.slice("Pulumi.".length, -".yaml".length))
                 .sort();
             return fail(
                 TOOL,
-                `Pulumi.${stack}.yaml: cannot be read (no such stack settings file in ${projectDir}); the stacks here are: ${known.join(", ") || "(none)"}. ` +
+                `Pulumi.${stack}.yaml: cannot be read (no such stack settings file in ${configDir}); the stacks here are: ${known.join(", ") || "(none)"}. ` +
                     "Create one from Pulumi.dev.yaml, or give --stack-file <path>",
                 1,
             );
@@ -112,14 +145,15 @@ async function main(): Promise<number> {
         }
     }
 
-    const recorded = await runProgram({ stack, projectDir, stackFile, catalogFile, mode: "preview" });
+    // Shared settings (Pulumi.yaml, environments/) are read beside the stack file, or in --dir.
+    const recorded = await runProgram({ stack, projectDir, configDir: values.dir !== undefined ? configDir : undefined, stackFile, catalogFile, mode: "preview" });
     if (recorded.error) {
         process.stderr.write(`aio-secrets plan: stack ${stack}: invalid input\n${sanitize(recorded.error)}\n`);
         return 1;
     }
     const run = engineView(recorded);
     if (values.against !== undefined && previous !== undefined) {
-        return planAgainst(run, values.against, previous, { projectDir, stackFile, stack, json: values.json });
+        return planAgainst(run, values.against, previous, { projectDir, configDir: values.dir !== undefined ? configDir : path.dirname(stackFile), stackFile, stack, json: values.json });
     }
     const display = (p: string) => sanitize(path.relative(userDirectory(), p) || p);
     const files = out !== undefined ? outputFiles(run) : [];
@@ -152,7 +186,7 @@ async function planAgainst(
     current: RunResult,
     revision: string,
     previous: { stack: string | undefined; catalog: string | undefined },
-    o: { projectDir: string; stackFile: string; stack: string; json: boolean },
+    o: { projectDir: string; configDir: string; stackFile: string; stack: string; json: boolean },
 ): Promise<number> {
     const { runProgram } = await import("./harness");
     const { engineView } = await import("./planRender");
@@ -169,9 +203,21 @@ async function planAgainst(
             fs.writeFileSync(stackFile, oldStack);
             const catalogFile = path.join(dir, "secrets.yaml");
             fs.writeFileSync(catalogFile, oldCatalog ?? "secrets: []\n");
-            const old = await runProgram({ stack: o.stack, projectDir: o.projectDir, stackFile, catalogFile, mode: "preview" });
-            if (old.error) note = ` (the inputs at ${revision} are invalid, so everything counts as new: ${old.error.split("\n")[0]})`;
-            else base = engineView(old);
+            // The shared settings as of the revision too: Pulumi.yaml's config, environment stand-ins.
+            const { readAtRevision } = await import("./planDiff");
+            const { parseProjectConfig } = await import("../stacks/sharedConfig");
+            const projectText = readAtRevision(o.configDir, revision, "./Pulumi.yaml");
+            const projectConfig = projectText === undefined ? [] : parseProjectConfig(projectText, "Pulumi.yaml", "aio-secrets").entries;
+            const shared = {
+                projectConfig: projectConfig ?? [],
+                readEnvironment: (relative: string) => readAtRevision(o.configDir, revision, `./${relative}`),
+            };
+            const old: Pick<RunResult, "error"> & Partial<RunResult> =
+                projectConfig === undefined
+                    ? { error: `Pulumi.yaml at ${revision} has invalid config` }
+                    : await runProgram({ stack: o.stack, projectDir: o.projectDir, stackFile, catalogFile, shared, mode: "preview" });
+            if (old.error !== undefined) note = ` (the inputs at ${revision} are invalid, so everything counts as new: ${old.error.split("\n")[0]})`;
+            else base = engineView(old as RunResult);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

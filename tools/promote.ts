@@ -3,8 +3,9 @@ import * as path from "node:path";
 import { fail, inputFileProblem, parseCommandLine, resolveUserPath, sanitize } from "./cli";
 import { parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
-import { promotionComplete, promotionStatus, PromotionStatus, StackInfo, statusText } from "./promotion";
-import { readStackConfig } from "./stackfile";
+import { listStacks, stackFilter } from "./fleet";
+import { fleetStatusText, promotionComplete, promotionStatus, PromotionStatus, StackInfo, statusText } from "./promotion";
+import { projectSources, readStackConfig, SharedSources } from "./stackfile";
 
 /**
  * `npx aio-secrets promote --status [--check] [--json]`: for every catalog secret and every
@@ -12,14 +13,20 @@ import { readStackConfig } from "./stackfile";
  * the command that fixes what is missing. `--check` exits 1 when anything is missing.
  */
 
-export const USAGE = `usage: npx aio-secrets promote --status [--check] [--json] [--catalog <path>]
-   or: npm run -s promote -- --status [--check] [--json] [--catalog <path>]
+export const USAGE = `usage: npx aio-secrets promote --status [--check] [--json] [--verbose] [--stacks <glob>] [--catalog <path>]
+   or: npm run -s promote -- --status [--check] [--json] [--verbose] [--stacks <glob>] [--catalog <path>]
 
 For every secret of the catalog and every Pulumi.<stack>.yaml: whether the secret is enabled in
-that stack's environment and whether its value is there, with the command that fixes what is
-missing. Reads files only: no cloud, no Pulumi CLI.
+that stack's environment and whether its value is there (in the stack file, or from an ESC
+environment it imports), with the command that fixes what is missing. Reads files only: no
+cloud, no Pulumi CLI.
 
-  --status            print the table (secrets x stacks) and the fixes
+  --status            print the status grouped by environment: what is missing or in plaintext,
+                      in which stacks, and the commands that fix it
+  --verbose           also print each environment's table (secrets x stacks) and every
+                      placeholder to replace
+  --stacks <glob>     only the stacks whose name matches: * ? [a-z], several as a,b
+  --dir <dir>         read Pulumi.yaml, the stack files and environments/ from <dir>
   --check             the same, then a one-line verdict; exit 1 when a value is missing or in
                       plaintext (the CI gate)
   --json              print the status as JSON on stdout (the verdict of --check goes to stderr)
@@ -37,6 +44,9 @@ export const OPTIONS = {
     check: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     catalog: { type: "string" },
+    verbose: { type: "boolean", default: false },
+    stacks: { type: "string", multiple: true },
+    dir: { type: "string" },
 } as const;
 
 /** The last line of `--check`: what was checked and whether it passed. */
@@ -64,13 +74,27 @@ function main(): number {
         process.stderr.write(`${sanitize(problems.map(formatProblem).join("\n"))}\n`);
         return 1;
     }
+    const dir = values.dir !== undefined ? resolveUserPath(values.dir) : projectDir;
+    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return fail(TOOL, `--dir "${sanitize(dir)}": no such directory`, 2);
+    const filter = stackFilter(values.stacks);
+    if ("error" in filter) return fail(TOOL, filter.error, 2);
+    const names = listStacks(dir).filter(filter);
+    if (values.stacks !== undefined && names.length === 0) return fail(TOOL, `--stacks: matches no stack in ${dir}`, 2);
     const stacks: StackInfo[] = [];
-    for (const file of fs.readdirSync(projectDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort()) {
-        const stack = file.slice("Pulumi.".length, -".yaml".length);
-        const stackProblem = inputFileProblem("stack file", path.join(projectDir, file));
+    let shared: SharedSources;
+    try {
+        shared = projectSources(dir, "aio-secrets");
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        process.stderr.write(`${sanitize(e.message)}\n`);
+        return 1;
+    }
+    for (const stack of names) {
+        const file = `Pulumi.${stack}.yaml`;
+        const stackProblem = inputFileProblem("stack file", path.join(dir, file));
         if (stackProblem) return fail(TOOL, stackProblem, 1);
         try {
-            const config = readStackConfig(fs.readFileSync(path.join(projectDir, file), "utf8"), file, "aio-secrets");
+            const config = readStackConfig(fs.readFileSync(path.join(dir, file), "utf8"), file, "aio-secrets", {}, shared);
             stacks.push({ stack, environment: config.config["aio-secrets:environment"] || stack, config });
         } catch (e) {
             if (!(e instanceof ConfigError)) throw e;
@@ -79,7 +103,8 @@ function main(): number {
         }
     }
     const status = promotionStatus(catalog, stacks);
-    process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : sanitize(statusText(status)));
+    const tables = (environment: string) => statusText(promotionStatus(catalog, stacks.filter((s) => s.environment === environment)));
+    process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : sanitize(fleetStatusText(status, { verbose: values.verbose, tables, order: catalog.environments })));
     if (values.check) {
         // Last line of the output: in the text, or on stderr when stdout is JSON.
         (values.json ? process.stderr : process.stdout).write(`${verdict(status)}\n`);

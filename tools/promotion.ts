@@ -108,3 +108,55 @@ export function statusText(status: PromotionStatus): string {
     }
     return lines.join("\n") + "\n";
 }
+
+/** Up to `max` names, then how many more. */
+function someOf(names: readonly string[], max = 8): string {
+    return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
+}
+
+/**
+ * The status for a fleet, readable with hundreds of stacks: grouped by environment, only what
+ * is missing or in plaintext (with the stacks concerned and one command per secret), and how
+ * many values are example placeholders. `--verbose` adds each environment's full table.
+ */
+export function fleetStatusText(
+    status: PromotionStatus,
+    options: { verbose?: boolean; tables?: (environment: string) => string; order?: readonly string[] } = {},
+): string {
+    // The catalog's order of environments (dev, staging, prod), then any other by name.
+    const rank = (env: string) => (options.order?.includes(env) ? options.order.indexOf(env) : Number.MAX_SAFE_INTEGER);
+    const environments = [...new Set(status.stacks.map((s) => s.environment))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    const lines: string[] = [
+        `${status.rows.length} secrets, ${status.stacks.length} stacks in ${environments.length} environment${environments.length === 1 ? "" : "s"}` +
+            (options.verbose ? "" : " (--verbose shows every secret in every stack)"),
+    ];
+    const fixes: string[] = [];
+    let placeholderCount = 0;
+    for (const env of environments) {
+        const stacks = status.stacks.filter((s) => s.environment === env).map((s) => s.stack);
+        lines.push("", `${env} (${stacks.length} stack${stacks.length === 1 ? "" : "s"}: ${someOf(stacks)})`);
+        let problems = 0;
+        for (const row of status.rows) {
+            for (const state of ["missing", "plaintext"] as const) {
+                const where = stacks.filter((s) => row.cells[s] === state);
+                if (where.length === 0) continue;
+                problems++;
+                lines.push(`  ${state === "missing" ? "missing  " : "plaintext"}  ${row.secret} (${row.source}): ${where.length} of ${stacks.length}: ${someOf(where)}`);
+                const set = `pulumi config set --secret --path 'secretValues.${row.secret}'`;
+                fixes.push(where.length === 1 ? `${set} --stack ${where[0]}` : `for s in ${where.join(" ")}; do ${set} --stack "$s"; done`);
+            }
+            placeholderCount += stacks.filter((s) => row.cells[s] === "placeholder").length;
+        }
+        const placeholders = status.rows.reduce((n, r) => n + stacks.filter((s) => r.cells[s] === "placeholder").length, 0);
+        if (problems === 0) lines.push(`  complete: every enabled secret has its value${placeholders > 0 ? ` (${placeholders} of them example placeholders)` : ""}`);
+        if (options.verbose && options.tables) lines.push(...options.tables(env).trimEnd().split("\n").map((l) => (l === "" ? "" : `    ${l}`)));
+    }
+    if (fixes.length > 0) {
+        lines.push("", "To fix (each command prompts for the value):");
+        for (const f of fixes) lines.push(`  ${f}`);
+    }
+    if (placeholderCount > 0 && !options.verbose) {
+        lines.push("", `${placeholderCount} value${placeholderCount === 1 ? " is an example placeholder" : "s are example placeholders"} to replace before a real pulumi up (--verbose lists the commands).`);
+    }
+    return `${lines.join("\n")}\n`;
+}

@@ -1,7 +1,20 @@
 import { createHash } from "node:crypto";
-import { ConfigError } from "../stacks/errors";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError, Problem } from "../stacks/errors";
+import {
+    environmentFile,
+    EscDocument,
+    mergePatch,
+    namespacedConfig,
+    parseEscDocument,
+    parseProjectConfig,
+    ProjectConfigEntry,
+    projectConfigProblems,
+    stackEnvironments,
+} from "../stacks/sharedConfig";
 import { isPlaceholderCiphertext, parseStackFile, SecureValue, StackFileEntry } from "../stacks/stackFile";
-import { setOwn } from "../stacks/yaml";
+import { readYaml, setOwn } from "../stacks/yaml";
 
 /**
  * Reads a `Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to a program: every config
@@ -17,8 +30,77 @@ export interface StackConfig {
     securePaths: string[];
     /** The secure values whose ciphertext is an example file's placeholder (`v1:placeholder-...`). */
     placeholderPaths: string[];
-    /** The file as read, for callers that need more than strings. */
+    /** The config as resolved (stack file over its environments, then project config), for callers that need more than strings. */
     entries: StackFileEntry[];
+    /** The ESC environments the stack file imports, in order. */
+    environments: string[];
+    /** The files read besides the stack file (Pulumi.yaml, environment stand-ins), relative to the project. */
+    sharedFiles: string[];
+}
+
+/**
+ * Where the settings shared between stacks come from: the project's `config:` (Pulumi.yaml)
+ * and the stand-ins of ESC environments. Without it only the stack file is read.
+ */
+export interface SharedSources {
+    /** Project config entries of Pulumi.yaml (parsed once for many stacks). */
+    projectConfig?: readonly ProjectConfigEntry[];
+    /** Reads an environment stand-in by its project-relative path (`environments/x/y.yaml`); undefined when there is none. */
+    readEnvironment?: (relative: string) => string | undefined;
+}
+
+/** What to do about an environment the offline tools cannot open. */
+function missingEnvironment(file: string, at: string, name: string, relative: string): Problem {
+    return {
+        file,
+        path: at,
+        value: JSON.stringify(name),
+        rule:
+            `is a Pulumi ESC environment, which the offline tools cannot open. Write its resolved values to ${relative} ` +
+            "(the shape of the ESC definition: values.pulumiConfig, secrets as fn::secret), or remove the import to plan without it",
+    };
+}
+
+/**
+ * The config the stack's environments contribute, merged in import order (an environment's
+ * own imports first, later over earlier), with the files read. Problems name the stand-in.
+ */
+export function environmentConfig(
+    names: readonly string[],
+    stackFile: string,
+    project: string,
+    read: (relative: string) => string | undefined,
+): { config: Map<string, unknown>; files: string[]; problems: Problem[] } {
+    const files: string[] = [];
+    const problems: Problem[] = [];
+    let merged: Record<string, unknown> = {};
+    const visit = (name: string, from: string, trail: string[]) => {
+        const relative = environmentFile(name);
+        if (relative === undefined) {
+            problems.push({ file: from, path: "imports", value: JSON.stringify(name), rule: "is not an environment name" });
+            return;
+        }
+        if (trail.includes(relative)) {
+            problems.push({ file: from, path: "imports", value: JSON.stringify(name), rule: `imports itself (${[...trail, relative].join(" -> ")})` });
+            return;
+        }
+        const text = read(relative);
+        if (text === undefined) {
+            problems.push(missingEnvironment(from, trail.length === 0 ? "environment" : "imports", name, relative));
+            return;
+        }
+        if (!files.includes(relative)) files.push(relative);
+        const parsed = parseEscDocument(text, relative);
+        if (!parsed.doc) {
+            problems.push(...parsed.problems);
+            return;
+        }
+        const doc: EscDocument = parsed.doc;
+        for (const imported of doc.imports) visit(imported, relative, [...trail, relative]);
+        if (doc.pulumiConfig) merged = mergePatch(merged, doc.pulumiConfig) as Record<string, unknown>;
+    };
+    for (const name of names) visit(name, stackFile, []);
+    return { config: namespacedConfig(merged, project), files, problems };
 }
 
 /**
@@ -30,14 +112,52 @@ export function securePlaceholder(path: string, ciphertext: string): string {
     return `placeholder-for-${path}#${createHash("sha256").update(ciphertext).digest("hex").slice(0, 12)}`;
 }
 
+/**
+ * The stack's config as Pulumi hands it to the program: the stack file over its ESC
+ * environments (merge patch), then the project's config for keys still unset.
+ */
+export function resolveStackEntries(
+    text: string,
+    file: string,
+    project: string,
+    shared: SharedSources = {},
+): { entries: StackFileEntry[]; environments: string[]; sharedFiles: string[] } {
+    const parsed = parseStackFile(text, file, project);
+    if (!parsed.entries) throw new ConfigError(parsed.problems);
+    // The stack file parsed fine, so its YAML reads; only `environment:` is needed from it here.
+    const envs = stackEnvironments(readYaml(text, file, { merge: true }).value, file);
+    if (envs.problems.length > 0) throw new ConfigError(envs.problems);
+    const sharedFiles: string[] = [];
+    const config = new Map<string, unknown>();
+    if (envs.names.length > 0) {
+        const read = shared.readEnvironment ?? (() => undefined);
+        const fromEnv = environmentConfig(envs.names, file, project, read);
+        if (fromEnv.problems.length > 0) throw new ConfigError(fromEnv.problems);
+        sharedFiles.push(...fromEnv.files);
+        for (const [key, value] of fromEnv.config) config.set(key, value);
+    }
+    for (const { key, value } of parsed.entries) config.set(key, config.has(key) ? mergePatch(config.get(key), value) : value);
+    const stackName = /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? file;
+    if (shared.projectConfig && shared.projectConfig.length > 0) {
+        sharedFiles.unshift("Pulumi.yaml");
+        for (const entry of shared.projectConfig) {
+            if (!config.has(entry.key) && entry.value !== undefined) config.set(entry.key, entry.value);
+        }
+        const problems = projectConfigProblems(shared.projectConfig, config, file, stackName);
+        if (problems.length > 0) throw new ConfigError(problems);
+    }
+    const entries = [...config].map(([key, value]) => ({ key, value }));
+    return { entries, environments: envs.names, sharedFiles };
+}
+
 export function readStackConfig(
     text: string,
     file: string,
     project: string,
     secureValues: Readonly<Record<string, string>> = {},
+    shared: SharedSources = {},
 ): StackConfig {
-    const parsed = parseStackFile(text, file, project);
-    if (!parsed.entries) throw new ConfigError(parsed.problems);
+    const parsed = resolveStackEntries(text, file, project, shared);
 
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
@@ -65,5 +185,32 @@ export function readStackConfig(
         setOwn(config, key, typeof plain === "string" ? plain : plain !== null && typeof plain === "object" ? JSON.stringify(plain) : String(plain));
         if (secret) secretKeys.push(key);
     }
-    return { config, secretKeys, securePaths, placeholderPaths, entries: parsed.entries };
+    return { config, secretKeys, securePaths, placeholderPaths, entries: parsed.entries, environments: parsed.environments, sharedFiles: parsed.sharedFiles };
+}
+
+/** Project config of `<projectDir>/Pulumi.yaml` (none when the file has no `config:`). */
+export function readProjectConfig(projectFile: string, project: string): ProjectConfigEntry[] {
+    let text: string;
+    try {
+        text = fs.readFileSync(projectFile, "utf8");
+    } catch {
+        return [];
+    }
+    const parsed = parseProjectConfig(text, path.basename(projectFile), project);
+    if (!parsed.entries) throw new ConfigError(parsed.problems);
+    return parsed.entries;
+}
+
+/** The shared sources of a project directory: its Pulumi.yaml and its `environments/` stand-ins. */
+export function projectSources(projectDir: string, project: string, projectFile = path.join(projectDir, "Pulumi.yaml")): SharedSources {
+    return {
+        projectConfig: readProjectConfig(projectFile, project),
+        readEnvironment: (relative) => {
+            try {
+                return fs.readFileSync(path.join(projectDir, relative), "utf8");
+            } catch {
+                return undefined;
+            }
+        },
+    };
 }

@@ -1,0 +1,182 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseCatalog } from "../stacks/catalog";
+import { changedStacks, fleetText, listStacks, planFleet, stackFilter, StackSummary } from "../tools/fleet";
+import { fleetStatusText, promotionStatus, StackInfo } from "../tools/promotion";
+import { readStackConfig } from "../tools/stackfile";
+import { PROJECT_DIR, scratch } from "./helpers";
+
+/**
+ * Fleets: many stacks planned in one process (`plan --all`), `--stacks` filters, `--changed`
+ * against a git revision, and the promotion status grouped by environment.
+ */
+
+const CATALOG = `environments: [dev, prod]
+secretProviderClasses: {}
+secrets:
+  - { name: api-token, source: generated, spcs: [aio-default-spc] }
+  - { name: dev-token, source: generated, spcs: [aio-default-spc], environments: [dev] }
+`;
+const PROJECT = "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:tenantId: 0f0e0d0c-0b0a-4909-8807-060504030201\n";
+const EDGE = "values:\n  pulumiConfig:\n    aio-secrets:environment: prod\n    aio-secrets:cluster: { namespace: azure-iot-operations }\n";
+const site = (n: string) =>
+    `environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-site-${n}, resourceGroupName: rg-site-${n} }\n`;
+
+function fleetDir(): string {
+    return scratch({
+        "Pulumi.yaml": PROJECT,
+        "environments/aio-secrets/edge.yaml": EDGE,
+        "secrets.yaml": CATALOG,
+        "Pulumi.site-1.yaml": site("1"),
+        "Pulumi.site-2.yaml": site("2"),
+        // Invalid: a vault name with a double hyphen.
+        "Pulumi.site-3.yaml": "environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv--bad, resourceGroupName: rg-3 }\n",
+        "Pulumi.lab.yaml": "config:\n  aio-secrets:environment: dev\n  aio-secrets:keyVault: { name: kv-lab-1, resourceGroupName: rg-lab }\n",
+    });
+}
+
+describe("plan --all in one process", () => {
+    let summaries: StackSummary[];
+    const dir = fleetDir();
+    const seen: number[] = [];
+    beforeAll(async () => {
+        summaries = await planFleet({
+            projectDir: PROJECT_DIR,
+            dir,
+            catalogFile: path.join(dir, "secrets.yaml"),
+            stacks: listStacks(dir),
+            onStack: (_s, run) => {
+                seen.push(run.resources.length);
+            },
+        });
+    }, 60000);
+
+    test("one summary per stack: environment (also from ESC), resources, warnings, errors", () => {
+        expect(summaries.map((s) => [s.stack, s.environment, s.errors.length > 0])).toEqual([
+            ["lab", "dev", false],
+            ["site-1", "prod", false],
+            ["site-2", "prod", false],
+            ["site-3", "prod", true],
+        ]);
+        const [lab, site1, site2, site3] = summaries;
+        // dev has one more catalog secret (a vault secret and its generator) than prod.
+        expect(lab.resources).toBe(site1.resources + 2);
+        expect(site2.resources).toBe(site1.resources);
+        expect(site3.resources).toBe(0);
+        expect(site3.errors).toEqual([expect.stringMatching(/^Pulumi\.site-3\.yaml: aio-secrets:keyVault\.name "kv--bad": no consecutive hyphens/)]);
+        expect(seen).toEqual(summaries.map((s) => s.resources));
+        // The JSON of `plan --all --json` is { stacks: these }: plain data, nothing else.
+        expect(Object.keys(JSON.parse(JSON.stringify({ stacks: summaries })).stacks[0]).sort()).toEqual(["environment", "errors", "resources", "stack", "warnings"]);
+    });
+
+    test("the text: one line per stack, the problems of an invalid one under it, a summary", () => {
+        const lines = fleetText(summaries, 1.25).trimEnd().split("\n");
+        expect(lines[0]).toMatch(/^ok {7}lab {5}dev {3}\s*\d+ resources\s+\d+ warnings?$/);
+        expect(lines[3]).toMatch(/^INVALID {2}site-3 {2}prod\s+0 resources\s+\d+ warnings?\s+1 error$/);
+        expect(lines[4]).toMatch(/^ {4}error: Pulumi\.site-3\.yaml: aio-secrets:keyVault\.name/);
+        expect(lines[lines.length - 1]).toMatch(/^4 stacks planned in 1\.3 s: 3 ok, 1 invalid; \d+ resources, \d+ warnings/);
+    });
+});
+
+test("--stacks: globs, several with commas, whole names only", () => {
+    const names = ["dev", "prod", "site-001", "site-002", "site-010", "staging"];
+    const pick = (...p: string[]) => {
+        const f = stackFilter(p);
+        if ("error" in f) throw new Error(f.error);
+        return names.filter(f);
+    };
+    expect(pick("site-*")).toEqual(["site-001", "site-002", "site-010"]);
+    expect(pick("site-00?")).toEqual(["site-001", "site-002"]);
+    expect(pick("site-0[1-9]*", "dev")).toEqual(["dev", "site-010"]);
+    expect(pick("dev,prod")).toEqual(["dev", "prod"]);
+    expect(pick("s*g")).toEqual(["staging"]);
+    expect(pick("site")).toEqual([]);
+    expect(stackFilter(["../x"])).toEqual({ error: expect.stringContaining('--stacks "../x": a pattern is letters') });
+});
+
+describe("--changed <rev>: the stacks whose inputs differ", () => {
+    const git = (dir: string, ...args: string[]) =>
+        execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
+    let dir: string;
+    const changed = () =>
+        changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: listStacks(dir), rev: "HEAD" }).map((c) => `${c.stack}: ${c.reasons.join("; ")}`);
+    beforeEach(() => {
+        dir = fleetDir();
+        git(dir, "init", "-q");
+        git(dir, "add", "-A");
+        git(dir, "commit", "-qm", "fleet");
+    });
+
+    test("nothing changed: no stack", () => {
+        expect(changed()).toEqual([]);
+    });
+
+    test("a stack file, an environment stand-in, a new stack", () => {
+        fs.appendFileSync(path.join(dir, "Pulumi.site-1.yaml"), "  aio-secrets:protect: true\n");
+        fs.appendFileSync(path.join(dir, "environments/aio-secrets/edge.yaml"), "    aio-secrets:adopt: false\n");
+        fs.writeFileSync(path.join(dir, "Pulumi.site-4.yaml"), site("4"));
+        expect(changed()).toEqual([
+            "site-1: Pulumi.site-1.yaml changed; environments/aio-secrets/edge.yaml changed",
+            "site-2: environments/aio-secrets/edge.yaml changed",
+            "site-3: environments/aio-secrets/edge.yaml changed",
+            "site-4: Pulumi.site-4.yaml changed; environments/aio-secrets/edge.yaml changed",
+        ]);
+    });
+
+    test("Pulumi.yaml: only the stacks whose resolved config changes", () => {
+        // lab sets its own environment; the sites get theirs from ESC: a project default changes neither.
+        fs.appendFileSync(path.join(dir, "Pulumi.yaml"), "  aio-secrets:environment: dev\n");
+        expect(changed()).toEqual([]);
+        fs.appendFileSync(path.join(dir, "Pulumi.yaml"), "  aio-secrets:protect: true\n");
+        expect(changed()).toEqual(["lab: its config from Pulumi.yaml changed", "site-1: its config from Pulumi.yaml changed", "site-2: its config from Pulumi.yaml changed", "site-3: its config from Pulumi.yaml changed"]);
+    });
+
+    test("the catalog: only the stacks of an environment whose enabled entries changed", () => {
+        fs.appendFileSync(path.join(dir, "secrets.yaml"), "  - { name: dev-extra, source: generated, spcs: [aio-default-spc], environments: [dev] }\n");
+        expect(changed()).toEqual(["lab: catalog entries enabled in dev changed"]);
+        fs.appendFileSync(path.join(dir, "secrets.yaml"), "  - { name: everywhere, source: generated, spcs: [aio-default-spc] }\n");
+        expect(changed()).toHaveLength(4);
+    });
+
+    test("the program itself: every stack", () => {
+        fs.writeFileSync(path.join(dir, "index.ts"), "// changed\n");
+        expect(changed()).toEqual(expect.arrayContaining([expect.stringMatching(/^site-2: the program changed \(index\.ts\)$/)]));
+        expect(changed()).toHaveLength(4);
+    });
+
+    test("a revision git does not know: an error naming it", () => {
+        expect(() => changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: [], rev: "no-such-rev" })).toThrow(/"no-such-rev": not a git revision/);
+    });
+});
+
+test("promote --status for 200 stacks: grouped by environment, only what is missing, a few lines", () => {
+    const catalog = parseCatalog(
+        "environments: [staging, prod]\nsecrets:\n  - { name: mq-password, source: config }\n  - { name: api-token, source: generated }\n",
+    ).catalog!;
+    const stacks: StackInfo[] = [];
+    for (let i = 0; i < 200; i++) {
+        const name = `site-${String(i).padStart(3, "0")}`;
+        const environment = i < 20 ? "staging" : "prod";
+        const value = i % 50 === 7 ? "" : "  aio-secrets:secretValues:\n    mq-password: { secure: v1:abc }\n";
+        stacks.push({ stack: name, environment, config: readStackConfig(`config:\n  aio-secrets:environment: ${environment}\n${value}`, `Pulumi.${name}.yaml`, "aio-secrets") });
+    }
+    const text = fleetStatusText(promotionStatus(catalog, stacks), { order: catalog.environments });
+    expect(text.split("\n").length).toBeLessThan(20);
+    expect(text).toBe(
+        [
+            "2 secrets, 200 stacks in 2 environments (--verbose shows every secret in every stack)",
+            "",
+            "staging (20 stacks: site-000, site-001, site-002, site-003, site-004, site-005, site-006, site-007 and 12 more)",
+            "  missing    mq-password (config): 1 of 20: site-007",
+            "",
+            "prod (180 stacks: site-020, site-021, site-022, site-023, site-024, site-025, site-026, site-027 and 172 more)",
+            "  missing    mq-password (config): 3 of 180: site-057, site-107, site-157",
+            "",
+            "To fix (each command prompts for the value):",
+            "  pulumi config set --secret --path 'secretValues.mq-password' --stack site-007",
+            `  for s in site-057 site-107 site-157; do pulumi config set --secret --path 'secretValues.mq-password' --stack "$s"; done`,
+            "",
+        ].join("\n"),
+    );
+});

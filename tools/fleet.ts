@@ -1,0 +1,263 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError } from "../stacks/errors";
+import { parseProjectConfig, ProjectConfigEntry } from "../stacks/sharedConfig";
+import { readYaml } from "../stacks/yaml";
+import type { RunResult } from "./harness";
+import { readAtRevision } from "./planDiff";
+import { projectSources, readStackConfig, resolveStackEntries, SharedSources } from "./stackfile";
+
+/**
+ * Many stacks at once: which stack files a directory holds, `--stacks <glob>` filters, which
+ * stacks' inputs changed since a git revision, and planning them all in one process (the
+ * program's modules and the providers load once; each stack then costs its own run only).
+ */
+
+export const PROJECT = "aio-secrets";
+
+/** Stack names of the `Pulumi.<stack>.yaml` files in `dir`, sorted. */
+export function listStacks(dir: string): string[] {
+    return fs
+        .readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/**
+ * A `--stacks` pattern as a test: shell-style globs (`*`, `?`, `[abc]`, `[a-z]`), several
+ * separated by commas, matched against the whole stack name. Undefined pattern: every stack.
+ */
+export function stackFilter(patterns: readonly string[] | undefined): ((stack: string) => boolean) | { error: string } {
+    if (patterns === undefined || patterns.length === 0) return () => true;
+    const globs = patterns.flatMap((p) => p.split(",")).map((p) => p.trim());
+    const regexes: RegExp[] = [];
+    for (const glob of globs) {
+        if (glob === "" || !/^[A-Za-z0-9_.*?[\]!-]+$/.test(glob)) {
+            return { error: `--stacks "${glob}": a pattern is letters, digits, _ . - and the wildcards * ? [...] (several: a,b)` };
+        }
+        let re = "";
+        for (let i = 0; i < glob.length; i++) {
+            const c = glob[i];
+            if (c === "*") re += "[^]*";
+            else if (c === "?") re += "[^]";
+            else if (c === "[") {
+                const end = glob.indexOf("]", i + 1);
+                if (end < 0) return { error: `--stacks "${glob}": an opening [ has no closing ]` };
+                let set = glob.slice(i + 1, end);
+                if (set.startsWith("!")) set = `^${set.slice(1)}`;
+                re += `[${set.replace(/\\/g, "\\\\")}]`;
+                i = end;
+            } else re += c.replace(/[.\]-]/g, (m) => `\\${m}`);
+        }
+        regexes.push(new RegExp(`^${re}$`));
+    }
+    return (stack) => regexes.some((r) => r.test(stack));
+}
+
+/** One stack's line of `plan --all`. */
+export interface StackSummary {
+    stack: string;
+    /** The catalog environment the stack belongs to (`aio-secrets:environment`, default the stack name). */
+    environment: string;
+    /** Resources the stack declares (0 when invalid). */
+    resources: number;
+    warnings: string[];
+    /** One entry per problem; empty when the stack is valid. */
+    errors: string[];
+}
+
+export interface FleetOptions {
+    /** Project root (index.ts). */
+    projectDir: string;
+    /** Where Pulumi.yaml, the stack files and environments/ are read; default `projectDir`. */
+    dir?: string;
+    catalogFile: string;
+    stacks: readonly string[];
+    /** Called after each stack with its run (before the next one starts; nothing of it is kept). */
+    onStack?: (summary: StackSummary, run: RunResult, index: number) => void | Promise<void>;
+}
+
+/** The problems of an error message, one per line (a ConfigError lists them as `  - ...`). */
+function problemLines(error: string): string[] {
+    const lines = error.split("\n");
+    if (lines.length > 1 && /^\d+ problems in /.test(lines[0])) return lines.slice(1).map((l) => l.replace(/^\s+- /, ""));
+    return lines;
+}
+
+/** The environment a stack belongs to, from its resolved config (also for an invalid stack). */
+function environmentOf(stack: string, stackFile: string, shared: SharedSources): string {
+    try {
+        const config = readStackConfig(fs.readFileSync(stackFile, "utf8"), path.basename(stackFile), PROJECT, {}, shared);
+        const env = config.config[`${PROJECT}:environment`];
+        return env !== undefined && env !== "" ? env : stack;
+    } catch {
+        return stack;
+    }
+}
+
+/**
+ * Plans every given stack in this process, one after the other, and summarizes each. The
+ * shared settings (Pulumi.yaml) are read once; a bad Pulumi.yaml makes every stack invalid.
+ */
+export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
+    const { runProgram } = await import("./harness");
+    const dir = opts.dir ?? opts.projectDir;
+    let shared: SharedSources | undefined;
+    let sharedError: string | undefined;
+    try {
+        shared = projectSources(dir, PROJECT);
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        sharedError = e.message;
+    }
+    const out: StackSummary[] = [];
+    for (const [i, stack] of opts.stacks.entries()) {
+        const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
+        let summary: StackSummary;
+        let run: RunResult;
+        if (shared === undefined) {
+            run = { stack, project: PROJECT, resources: [], outputs: {}, warnings: [], error: sharedError };
+        } else {
+            run = await runProgram({ stack, projectDir: opts.projectDir, stackFile, catalogFile: opts.catalogFile, shared, mode: "preview" });
+        }
+        if (run.error !== undefined) {
+            summary = { stack, environment: shared ? environmentOf(stack, stackFile, shared) : stack, resources: 0, warnings: run.warnings, errors: problemLines(run.error) };
+        } else {
+            summary = { stack, environment: run.environment ?? stack, resources: run.resources.length, warnings: run.warnings, errors: [] };
+        }
+        out.push(summary);
+        await opts.onStack?.(summary, run, i);
+    }
+    return out;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** The text of `plan --all`: one line per stack, the problems of invalid ones under it, a summary. */
+export function fleetText(summaries: readonly StackSummary[], seconds: number, options: { verbose?: boolean; note?: string } = {}): string {
+    const w = (f: (s: StackSummary) => string) => Math.max(0, ...summaries.map((s) => f(s).length));
+    const stackWidth = w((s) => s.stack);
+    const envWidth = w((s) => s.environment);
+    const lines: string[] = [];
+    if (options.note) lines.push(options.note);
+    for (const s of summaries) {
+        const status = s.errors.length > 0 ? "INVALID" : "ok";
+        const counts = [plural(s.resources, "resource").padStart(13), plural(s.warnings.length, "warning").padStart(11)];
+        if (s.errors.length > 0) counts.push(plural(s.errors.length, "error"));
+        lines.push(`${status.padEnd(7)}  ${s.stack.padEnd(stackWidth)}  ${s.environment.padEnd(envWidth)}  ${counts.join("  ")}`.trimEnd());
+        for (const e of s.errors) lines.push(`    error: ${e}`);
+        if (options.verbose) for (const warning of s.warnings) lines.push(`    warning: ${warning.split("\n").join("\n      ")}`);
+    }
+    const invalid = summaries.filter((s) => s.errors.length > 0).length;
+    const resources = summaries.reduce((n, s) => n + s.resources, 0);
+    const warnings = summaries.reduce((n, s) => n + s.warnings.length, 0);
+    lines.push(
+        `${plural(summaries.length, "stack")} planned in ${seconds.toFixed(1)} s: ${summaries.length - invalid} ok, ${invalid} invalid; ` +
+            `${plural(resources, "resource")}, ${plural(warnings, "warning")}${options.verbose || warnings === 0 ? "" : " (--verbose shows them)"}`,
+    );
+    return `${lines.join("\n")}\n`;
+}
+
+/** Files whose change affects every stack's plan: the program itself, not its inputs. */
+const PROGRAM_FILES = [/^index\.ts$/, /^components\//, /^stacks\/.*\.ts$/, /^package(-lock)?\.json$/];
+
+function git(dir: string, args: string[]): string {
+    return execFileSync("git", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+}
+
+/**
+ * The catalog as one environment sees it: every part but the secrets, plus the secrets enabled
+ * in that environment (no `environments:`, or one that lists it). Raw YAML, so a catalog that no
+ * longer parses still compares. Undefined when the text does not read as YAML.
+ */
+function catalogView(text: string | undefined, environment: string): string | undefined {
+    if (text === undefined) return undefined;
+    const read = readYaml(text, "catalog");
+    if (read.problems.length > 0) return `unreadable:${text}`;
+    const root = read.value;
+    if (root === null || typeof root !== "object" || Array.isArray(root)) return JSON.stringify(root);
+    const copy: Record<string, unknown> = { ...(root as Record<string, unknown>) };
+    if (Array.isArray(copy.secrets)) {
+        copy.secrets = copy.secrets.filter((s: unknown) => {
+            const envs = s !== null && typeof s === "object" ? (s as Record<string, unknown>).environments : undefined;
+            return !Array.isArray(envs) || envs.includes(environment);
+        });
+    }
+    return JSON.stringify(copy);
+}
+
+export interface ChangedStack {
+    stack: string;
+    /** Why it counts as changed: which of its inputs differ. */
+    reasons: string[];
+}
+
+/**
+ * The stacks whose inputs differ from git revision `rev`: the stack file, the Pulumi.yaml
+ * config it ends up with, an environment stand-in it imports, or the catalog entries enabled in
+ * its environment (and the catalog's shared parts). A change to the program itself (index.ts,
+ * components/, stacks/*.ts, package.json, package-lock.json) counts for every stack.
+ * Uncommitted edits count: the working tree is compared with `rev`. Throws on a bad revision.
+ */
+export function changedStacks(opts: { dir: string; catalogFile: string; stacks: readonly string[]; rev: string }): ChangedStack[] {
+    const { dir, rev } = opts;
+    const rel = (file: string) => path.relative(dir, file).split(path.sep).join("/");
+    // Verifies the revision (with a message naming it) and reads the old Pulumi.yaml at once.
+    const oldProjectText = readAtRevision(dir, rev, "./Pulumi.yaml");
+    const changed = new Set(
+        git(dir, ["diff", "--name-only", "--no-renames", "--relative", "--end-of-options", rev, "--"])
+            .split("\n")
+            .filter((l) => l !== ""),
+    );
+    for (const f of git(dir, ["ls-files", "--others", "--exclude-standard"]).split("\n")) if (f !== "") changed.add(f);
+    const program = [...changed].filter((f) => PROGRAM_FILES.some((re) => re.test(f)));
+
+    const sources = projectSources(dir, PROJECT);
+    let oldProject: ProjectConfigEntry[] | undefined = [];
+    if (oldProjectText !== undefined) {
+        const parsed = parseProjectConfig(oldProjectText, "Pulumi.yaml", PROJECT);
+        oldProject = parsed.entries;
+    }
+    const projectChanged = changed.has("Pulumi.yaml");
+    const catalogRel = rel(opts.catalogFile);
+    const catalogChanged = changed.has(catalogRel);
+    const oldCatalog = catalogChanged ? readAtRevision(dir, rev, `./${catalogRel}`) : undefined;
+    const newCatalog = catalogChanged ? fs.readFileSync(opts.catalogFile, "utf8") : undefined;
+
+    const out: ChangedStack[] = [];
+    for (const stack of opts.stacks) {
+        const file = `Pulumi.${stack}.yaml`;
+        const reasons: string[] = [];
+        if (program.length > 0) reasons.push(`the program changed (${program.slice(0, 3).join(", ")}${program.length > 3 ? ", ..." : ""})`);
+        if (changed.has(file)) reasons.push(`${file} changed`);
+        const text = fs.readFileSync(path.join(dir, file), "utf8");
+        let environment = stack;
+        try {
+            const now = resolveStackEntries(text, file, PROJECT, sources);
+            const env = now.entries.find((e) => e.key === `${PROJECT}:environment`)?.value;
+            if (typeof env === "string" && env !== "") environment = env;
+            for (const f of now.sharedFiles) if (f !== "Pulumi.yaml" && changed.has(f)) reasons.push(`${f} changed`);
+            if (projectChanged && !changed.has(file)) {
+                // Only the config this stack ends up with counts, not Pulumi.yaml's other lines.
+                let before: string | undefined;
+                try {
+                    before = oldProject ? JSON.stringify(resolveStackEntries(text, file, PROJECT, { ...sources, projectConfig: oldProject }).entries) : undefined;
+                } catch {
+                    before = undefined;
+                }
+                if (before !== JSON.stringify(now.entries)) reasons.push("its config from Pulumi.yaml changed");
+            }
+        } catch (e) {
+            if (!(e instanceof ConfigError)) throw e;
+            // Invalid now: plan it, so the problem shows.
+            if (reasons.length === 0) reasons.push("its settings do not resolve");
+        }
+        if (catalogChanged && catalogView(oldCatalog, environment) !== catalogView(newCatalog, environment)) {
+            reasons.push(`catalog entries enabled in ${environment} changed`);
+        }
+        if (reasons.length > 0) out.push({ stack, reasons });
+    }
+    return out;
+}

@@ -1,0 +1,102 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fail, inputFileProblem, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
+import { changedStacks, fleetText, listStacks, planFleet, stackFilter, StackSummary } from "./fleet";
+import { fileNameClashes, OUT_MARKER, outDirProblem, writeOutDir } from "./outDir";
+
+/**
+ * `plan --all [--stacks <glob>] [--changed <rev>] [--json] [--out <dir>] [--verbose]`: every
+ * stack file planned in this one process. Exit 0 when every planned stack is valid, 1 when one
+ * is not, 2 for a bad command line.
+ */
+
+const TOOL = "plan";
+
+export interface FleetFlags {
+    json: boolean;
+    out?: string;
+    catalog?: string;
+    dir?: string;
+    stacks?: string[];
+    changed?: string;
+    verbose: boolean;
+}
+
+export async function fleetMain(values: FleetFlags): Promise<number> {
+    const projectDir = path.resolve(__dirname, "..");
+    const dir = values.dir !== undefined ? resolveUserPath(values.dir) : projectDir;
+    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return fail(TOOL, `--dir ${quote(dir)}: no such directory`, 2);
+    const catalogFile = values.catalog !== undefined ? resolveUserPath(values.catalog) : path.join(projectDir, "stacks", "secrets.yaml");
+    const catalogProblem = inputFileProblem("--catalog", catalogFile);
+    if (catalogProblem) return fail(TOOL, catalogProblem, 2);
+    const filter = stackFilter(values.stacks);
+    if ("error" in filter) return fail(TOOL, filter.error, 2);
+    const all = listStacks(dir);
+    let stacks = all.filter(filter);
+    if (values.stacks !== undefined && stacks.length === 0) {
+        return fail(TOOL, `--stacks ${values.stacks.map(quote).join(" ")}: matches none of the ${all.length} stacks (${all.slice(0, 5).join(", ")}${all.length > 5 ? ", ..." : ""})`, 2);
+    }
+    for (const stack of stacks) {
+        const problem = inputFileProblem("stack file", path.join(dir, `Pulumi.${stack}.yaml`));
+        if (problem) return fail(TOOL, problem, 1);
+    }
+    const out = values.out !== undefined ? resolveUserPath(values.out) : undefined;
+    if (out !== undefined) {
+        const problem = outDirProblem(out, projectDir);
+        if (problem) return fail(TOOL, problem, 2);
+    }
+
+    let note: string | undefined;
+    if (values.changed !== undefined) {
+        let changed;
+        try {
+            changed = changedStacks({ dir, catalogFile, stacks, rev: values.changed });
+        } catch (e) {
+            return fail(TOOL, (e as Error).message.replace(/^--against/, "--changed"), 2);
+        }
+        note = `changed since ${values.changed}: ${changed.length} of ${stacks.length} stacks`;
+        // Why each one is planned: stderr, so --json stays one document.
+        process.stderr.write(`${sanitize(note)}\n`);
+        for (const c of changed) process.stderr.write(`  ${sanitize(c.stack)}: ${sanitize(c.reasons.join("; "))}\n`);
+        stacks = changed.map((c) => c.stack);
+    }
+
+    const { engineView, outputFiles } = await import("./planRender");
+    const written: string[] = [];
+    if (out !== undefined) {
+        fs.mkdirSync(out, { recursive: true });
+        fs.writeFileSync(path.join(out, OUT_MARKER), "Written by `npm run plan -- --all --out`: one directory per stack.\n");
+    }
+    const started = Date.now();
+    let clash: string | undefined;
+    const summaries: StackSummary[] = await planFleet({
+        projectDir,
+        dir,
+        catalogFile,
+        stacks,
+        // Each stack's manifests are written as soon as it is planned: no run is kept.
+        onStack: (summary, run) => {
+            if (out === undefined || summary.errors.length > 0 || clash !== undefined) return;
+            const files = outputFiles(engineView(run));
+            const clashes = fileNameClashes(files);
+            if (clashes.length > 0) {
+                clash = `--out, stack ${summary.stack}: two objects would share a file name:\n  ${clashes.join("\n  ")}`;
+                return;
+            }
+            writeOutDir(path.join(out, summary.stack), files);
+            written.push(summary.stack);
+        },
+    });
+    if (clash !== undefined) return fail(TOOL, clash, 1);
+    const seconds = (Date.now() - started) / 1000;
+    if (values.json) {
+        process.stdout.write(`${JSON.stringify({ stacks: summaries }, null, 2)}\n`);
+    } else {
+        process.stdout.write(sanitize(fleetText(summaries, seconds, { verbose: values.verbose, note })));
+    }
+    if (out !== undefined) {
+        const display = path.relative(userDirectory(), out) || out;
+        process.stderr.write(`wrote the manifests of ${written.length} stacks to ${sanitize(display)}/<stack>/\n`);
+    }
+    return summaries.some((s) => s.errors.length > 0) ? 1 : 0;
+}
