@@ -221,17 +221,13 @@ describe("--against reads git and reports git's own error", () => {
     });
 });
 
+/** A recorded resource with the options a plain custom resource has. */
+function recorded(r: Partial<RecordedResource> & { urn: string; type: string; name: string }): RecordedResource {
+    return { custom: true, inputs: {}, protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], dependsOn: [], ...r };
+}
+
 describe("the plan as the engine and the CLI show it", () => {
-    const res = (r: Partial<RecordedResource> & { urn: string; type: string; name: string }): RecordedResource => ({
-        custom: true,
-        inputs: {},
-        protect: false,
-        retainOnDelete: false,
-        deleteBeforeReplace: false,
-        ignoreChanges: [],
-        dependsOn: [],
-        ...r,
-    });
+    const res = recorded;
     // URNs as Pulumi's mock monitor forms them: the stack type kept, only the parent's own type.
     const outer = res({ urn: "urn:pulumi:dev::aio-secrets::pulumi:pulumi:Stack$a:b:Outer::o", type: "a:b:Outer", name: "o", custom: false });
     const inner = res({ urn: "urn:pulumi:dev::aio-secrets::a:b:Outer$a:b:Inner::i", type: "a:b:Inner", name: "i", custom: false, parent: outer.urn });
@@ -293,19 +289,8 @@ describe("the plan as the engine and the CLI show it", () => {
 
 describe("permissions are derived from the declared types", () => {
     const base = { stack: "dev", project: "aio-secrets", outputs: {}, warnings: [] };
-    const r = (type: string, name: string, extra: Partial<RecordedResource> = {}): RecordedResource => ({
-        urn: `urn:pulumi:dev::aio-secrets::${type}::${name}`,
-        type,
-        name,
-        custom: true,
-        inputs: {},
-        protect: false,
-        retainOnDelete: false,
-        deleteBeforeReplace: false,
-        ignoreChanges: [],
-        dependsOn: [],
-        ...extra,
-    });
+    const r = (type: string, name: string, extra: Partial<RecordedResource> = {}): RecordedResource =>
+        recorded({ urn: `urn:pulumi:dev::aio-secrets::${type}::${name}`, type, name, ...extra });
 
     it("maps Azure, Graph and Kubernetes types to what their providers call; delete only where not retained", () => {
         const needs = permissionNeeds({

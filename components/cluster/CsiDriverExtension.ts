@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
-import { csiDriverConfigurationSettings, CsiDriverSettings } from "./extension";
+import { csiDriverConfigurationSettings, CsiDriverSettings, pinnedExtensionArgs } from "./extension";
 
 export interface CsiDriverExtensionArgs {
     /** Arc connected cluster name. Required. */
@@ -31,15 +31,13 @@ export class CsiDriverExtension extends pulumi.ComponentResource {
         this.extension = new kubernetesconfiguration.Extension(
             `${name}-extension`,
             {
-                clusterRp: "Microsoft.Kubernetes",
-                clusterResourceName: "connectedClusters",
-                clusterName: args.clusterName,
-                resourceGroupName: args.resourceGroupName,
-                extensionName: args.extensionName ?? "akvsecretsprovider",
-                extensionType: args.extensionType ?? "microsoft.azurekeyvaultsecretsprovider",
-                autoUpgradeMinorVersion: false,
-                version: args.version,
-                identity: { type: "SystemAssigned" },
+                ...pinnedExtensionArgs({
+                    clusterName: args.clusterName,
+                    resourceGroupName: args.resourceGroupName,
+                    extensionName: args.extensionName ?? "akvsecretsprovider",
+                    extensionType: args.extensionType ?? "microsoft.azurekeyvaultsecretsprovider",
+                    version: args.version,
+                }),
                 configurationSettings: csiDriverConfigurationSettings(args.settings),
                 // Secret settings only here (Azure never returns them); wrapped so they stay secret in state.
                 configurationProtectedSettings:

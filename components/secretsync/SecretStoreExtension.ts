@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
+import { pinnedExtensionArgs } from "../cluster/extension";
 import { secretStoreSettings } from "./render";
 
 export interface SecretStoreExtensionArgs {
@@ -34,16 +35,14 @@ export class SecretStoreExtension extends pulumi.ComponentResource {
         this.extension = new kubernetesconfiguration.Extension(
             `${name}-extension`,
             {
-                clusterRp: "Microsoft.Kubernetes",
-                clusterResourceName: "connectedClusters",
-                clusterName: args.clusterName,
-                resourceGroupName: args.resourceGroupName,
-                extensionName: args.extensionName ?? "azure-secret-store",
-                extensionType: "microsoft.azure.secretstore",
-                autoUpgradeMinorVersion: false,
-                releaseTrain: args.releaseTrain,
-                version: args.version,
-                identity: { type: "SystemAssigned" },
+                ...pinnedExtensionArgs({
+                    clusterName: args.clusterName,
+                    resourceGroupName: args.resourceGroupName,
+                    extensionName: args.extensionName ?? "azure-secret-store",
+                    extensionType: "microsoft.azure.secretstore",
+                    version: args.version,
+                    releaseTrain: args.releaseTrain,
+                }),
                 configurationSettings: secretStoreSettings(args.rotationPollIntervalInSeconds, args.settings),
             },
             { parent: this },
