@@ -732,7 +732,7 @@ function deliveryRules(ctx: {
 
     const section = parsed.secretSync;
     if (!Object.hasOwn(input, "secretSync")) {
-        at("secretSync", "is required when aio-secrets:delivery is secretSync (customLocation and identity at least; see the README's secret sync section)");
+        at("secretSync", 'is required when aio-secrets:delivery is secretSync (customLocation and identity at least; see README, "Secret sync (AIO GA)")');
         return { problems, warnings };
     }
     if (!section) return { problems, warnings }; // its own schema problems are reported already
