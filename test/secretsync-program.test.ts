@@ -185,7 +185,10 @@ describe("safe change and review", () => {
         expect(d.removed).toEqual([]);
         expect(d.added.map((a) => a.name).sort()).toEqual(["vault-secrets-mq-token", "vault-secrets-mq-token-value"]);
         expect(d.changed.map((c) => c.name).sort()).toEqual(["secret-sync-mq-credentials", "secret-sync-spc"]);
-        for (const c of d.changed) expect(c.fields.every((f) => f.path === "objects" || f.path.startsWith("objectSecretMapping"))).toBe(true);
+        for (const c of d.changed) expect(c.fields.every((f) => f.path.startsWith("objects[") || f.path.startsWith("objectSecretMapping"))).toBe(true);
+        // The SPC's objects read as objects in the diff, like the CSI driver's: one added, nothing else.
+        const spcFields = d.changed.find((c) => c.name === "secret-sync-spc")!.fields;
+        expect(spcFields.map((f) => f.path)).toEqual(["objects[mq-token]"]);
         const mappings = (r: RunResult) => (inputAt(byName(r, "secret-sync-mq-credentials").inputs, "objectSecretMapping") as unknown[]).map((m) => JSON.stringify(m));
         expect(mappings(after).filter((m) => !mappings(base).includes(m))).toEqual([JSON.stringify({ sourcePath: "mq-token", targetKey: "token" })]);
         expect(mappings(base).every((m) => mappings(after).includes(m))).toBe(true);

@@ -61,9 +61,12 @@ export interface PlanDiff {
     warnings: string[];
 }
 
-/** Flattens redacted inputs to `a.b[0].c` -> value; SPC objects become one entry per file. */
+/**
+ * Flattens redacted inputs to `a.b[0].c` -> value; SPC objects become one entry per file: the
+ * CSI driver's SPC (`spec.parameters.objects`) and secret sync's ARM SPC (top-level `objects`).
+ */
 function flatten(value: unknown, at: string, out: Map<string, unknown>): void {
-    if (at.endsWith("spec.parameters.objects") && typeof value === "string") {
+    if ((at.endsWith("spec.parameters.objects") || at === "objects") && typeof value === "string") {
         try {
             for (const object of parseSpcObjects(value)) {
                 const file = String(object.objectAlias ?? object.objectName);
