@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { OUT_MARKER } from "../tools/outDir";
+import type { PlanResource } from "../tools/planRender";
 import { PROJECT_DIR, scratch } from "./helpers";
 
 /**
@@ -85,14 +86,8 @@ const runs = {
     promoteNoCatalog: tool("promote", ["--check", "--catalog", "no-such-catalog.yaml"]),
 };
 
-interface JsonResource {
-    urn: string;
-    type: string;
-    name: string;
-    parent: string | null;
-    dependsOn: string[];
-    provider: string | null;
-}
+/** What the tests read of the plan JSON: the renderer's own shape. */
+type JsonResource = Pick<PlanResource, "urn" | "type" | "name" | "parent" | "dependsOn" | "provider">;
 
 test("npx aio-secrets plan --json: pipeable JSON, engine URNs, dependsOn, permissions; --out holds only this plan's files", async () => {
     const { code, stdout, stderr } = await runs.json;
