@@ -18,6 +18,7 @@ type ServicePrincipalModule = typeof import("../components/identity/ServicePrinc
 type KeyVaultModule = typeof import("../components/keyvault/KeyVault");
 type ClusterStoreModule = typeof import("../components/cluster/ClusterStore");
 type SpcModule = typeof import("../components/spc/SecretProviderClass");
+type WorkloadIdentityModule = typeof import("../components/identity/WorkloadIdentity");
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TENANT = "11111111-2222-3333-4444-555555555555";
@@ -578,6 +579,46 @@ describe("ServicePrincipal", () => {
         await setup();
         const { ServicePrincipal } = load<ServicePrincipalModule>("../components/identity/ServicePrincipal");
         expect(() => new ServicePrincipal("identity", { mode: "create" })).toThrow(/displayName/);
+    });
+});
+
+describe("WorkloadIdentity", () => {
+    const base = { identityName: "id-aio", resourceGroupName: "rg-id", issuer: "https://issuer.example/x/" };
+
+    test("several federated credentials on one identity are written one after another, each after the identity", async () => {
+        const env = await setup();
+        const { WorkloadIdentity } = load<WorkloadIdentityModule>("../components/identity/WorkloadIdentity");
+        const c = new WorkloadIdentity("wi", {
+            ...base,
+            subjects: [
+                { name: "aio-ssc-cl-a", subject: "system:serviceaccount:azure-iot-operations:aio-ssc-sa" },
+                { name: "aio-ssc-cl-b", subject: "system:serviceaccount:azure-iot-operations:aio-ssc-sa" },
+                { name: "aio-ssc-cl-c", subject: "system:serviceaccount:azure-iot-operations:aio-ssc-sa" },
+            ],
+        });
+        await env.settle(c);
+        const identity = env.named("wi-identity");
+        const credentials = env.of("azure-native:managedidentity:FederatedIdentityCredential");
+        expect(credentials.map((r) => r.name)).toEqual(["wi-aio-ssc-cl-a", "wi-aio-ssc-cl-b", "wi-aio-ssc-cl-c"]);
+        // Parallel writes to one identity's credentials answer 409: a chain, never a fan-out.
+        expect(credentials[0].dependsOn).toEqual([identity.urn]);
+        expect(credentials[1].dependsOn).toEqual([credentials[0].urn]);
+        expect(credentials[2].dependsOn).toEqual([credentials[1].urn]);
+        for (const r of credentials) {
+            expect(r.deleteBeforeReplace).toBe(true);
+            expect(inputAt(r.inputs, "audiences")).toEqual(["api://AzureADTokenExchange"]);
+            expect(inputAt(r.inputs, "issuer")).toBe(base.issuer);
+            expect(inputAt(r.inputs, "resourceName")).toBe("id-aio");
+        }
+        expect(c.credentials).toHaveLength(3);
+    });
+
+    test("at most 20 credentials per identity, names unique", async () => {
+        await setup();
+        const { WorkloadIdentity } = load<WorkloadIdentityModule>("../components/identity/WorkloadIdentity");
+        const subject = (i: number) => ({ name: `c${i}`, subject: "s" });
+        expect(() => new WorkloadIdentity("a", { ...base, subjects: Array.from({ length: 21 }, (_, i) => subject(i)) })).toThrow(/1 to 20/);
+        expect(() => new WorkloadIdentity("b", { ...base, subjects: [subject(1), subject(1)] })).toThrow(/two federated credentials are named c1/);
     });
 });
 
