@@ -4,7 +4,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import { permissionModelProblem } from "./components/keyvault/existing";
 import { ConfigError } from "./stacks/errors";
 import { VaultAccess, VaultWriter } from "./components/access/VaultAccess";
-import { rotationWarning } from "./components/identity/expiry";
+import { firstSlotLifetimeWarning, rotationWarning } from "./components/identity/expiry";
 import { KeyVault } from "./components/keyvault/KeyVault";
 import { VaultSecrets } from "./components/secrets/VaultSecrets";
 import { ownershipTags } from "./components/tags";
@@ -79,8 +79,10 @@ function warnAboutInputs(inputs: ProgramInputs, model: StackModel, overBudget: s
     const { settings } = inputs;
     for (const warning of inputs.warnings) void pulumi.log.warn(warning);
     if (settings.delivery === "csiDriver" && settings.servicePrincipal.mode === "create") {
-        const warning = rotationWarning(settings.servicePrincipal.secretValidDays, settings.servicePrincipal.rotationDays);
-        if (warning) void pulumi.log.warn(`${settings.file}: ${warning}`);
+        const sp = settings.servicePrincipal;
+        for (const warning of [rotationWarning(sp.secretValidDays, sp.rotationDays), firstSlotLifetimeWarning(sp.secretValidDays, sp.rotationDays)]) {
+            if (warning) void pulumi.log.warn(`${settings.file}: ${warning}`);
+        }
     }
     if (overBudget) void pulumi.log.warn(`${settings.file}: ${overBudget}`);
     if (!settings.keyVault.grantReader && (model.usage.mountsCerts || model.usage.mountsKeys)) {

@@ -69,6 +69,9 @@ function declareCluster(inputs: ProgramInputs, model: StackModel, azure: VaultSi
         clusterIdentifier: clusterIdentifier(settings),
         upsertExistingObjects: true,
         enableSecretMutable: true,
+        // The CA trust bundle ConfigMap changes with every renewal: updated in place, not
+        // replaced (a fixed-name replacement would delete it right after creating it).
+        enableConfigMapMutable: true,
     });
 
     const store = new ClusterStore("cluster", {

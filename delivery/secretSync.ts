@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { syncReaderRoles } from "../components/access/permissions";
 import { WorkloadIdentity } from "../components/identity/WorkloadIdentity";
-import { customLocationId, workloadSubject } from "../components/secretsync/render";
+import { customLocationId, federatedCredentialName, workloadSubject } from "../components/secretsync/render";
 import { SecretStoreExtension } from "../components/secretsync/SecretStoreExtension";
 import { SecretSyncs } from "../components/secretsync/SecretSyncs";
 import { ownershipTags } from "../components/tags";
@@ -100,7 +100,7 @@ export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, issuer:
                 subjects: [
                     {
                         // One credential per custom location: an identity shared by several clusters gets one each.
-                        name: `aio-ssc-${sync.customLocation.name}`.slice(0, 120),
+                        name: federatedCredentialName(sync.customLocation.name),
                         subject: workloadSubject(settings.cluster.namespace, SECRET_SYNC_DEFAULTS.serviceAccount),
                     },
                 ],

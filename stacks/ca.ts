@@ -106,7 +106,30 @@ export interface CaContext {
     now?: Date;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+/**
+ * The PEM blocks of a text, in one pass over its lines (a regular expression over the whole text
+ * backtracks badly on many unterminated BEGIN lines). `[0]` is the block's text, `[1]` its label;
+ * a block without its END line is not returned.
+ */
+function pemBlocks(text: string): [string, string][] {
+    const blocks: [string, string][] = [];
+    let open: { label: string; lines: string[] } | undefined;
+    for (const raw of text.split("\n")) {
+        const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+        const begin = /^-----BEGIN ([A-Z0-9 ]+)-----$/.exec(line);
+        if (begin) {
+            open = { label: begin[1], lines: [line] };
+            continue;
+        }
+        if (!open) continue;
+        open.lines.push(line);
+        if (line === `-----END ${open.label}-----`) {
+            blocks.push([open.lines.join("\n"), open.label]);
+            open = undefined;
+        }
+    }
+    return blocks;
+}
 
 /**
  * Checks a trust bundle's text: PEM certificates only (a private key is refused outright), each
@@ -114,7 +137,7 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g
  * the bundle.
  */
 export function checkTrustBundle(text: string, file: string, now: Date): { rule: string } | { bundle: TrustBundle } {
-    const blocks = [...text.matchAll(PEM_BLOCK)];
+    const blocks = pemBlocks(text);
     if (blocks.some((b) => b[1].includes("PRIVATE KEY")) || /PRIVATE KEY-----/.test(text)) {
         return { rule: `${file} holds a private key: a trust bundle is public and committed; keep only the CA certificates (the key stays in Key Vault)` };
     }
@@ -137,7 +160,7 @@ export function checkTrustBundle(text: string, file: string, now: Date): { rule:
         if (earliest === undefined || end < earliest) earliest = end;
         subjects.push(subject);
     }
-    const pem = blocks.map((b) => `${b[0].replace(/\r\n/g, "\n")}\n`).join("");
+    const pem = blocks.map((b) => `${b[0]}\n`).join("");
     return { bundle: { file, pem, subjects, expiresAt: earliest!.toISOString().replace(/\.\d{3}Z$/, "Z") } };
 }
 
@@ -239,8 +262,9 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
             let text: string | undefined;
             try {
                 text = ctx.readProjectFile(file);
-            } catch {
-                problems.push({ path: "ca.trustBundleFile", rule: "cannot be read (no such file in the project)", value: JSON.stringify(file) });
+            } catch (e) {
+                const why = e instanceof Error && !("code" in e) ? e.message : "cannot be read (no such file in the project)";
+                problems.push({ path: "ca.trustBundleFile", rule: why, value: JSON.stringify(file) });
             }
             if (text !== undefined) {
                 const checked = checkTrustBundle(text, file, ctx.now ?? new Date());

@@ -312,6 +312,26 @@ export function resolveProgramInputs(raw: RawStackConfig, catalogText: string, c
     return { settings, catalog: fromCatalog.catalog, enabled: checked.enabled, warnings };
 }
 
+/** Largest project file the settings may name (a trust bundle is a few KiB). */
+export const MAX_PROJECT_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads a file the settings name, relative to the project: it must really be inside the
+ * project (a symlink pointing out is refused), be a regular file (a FIFO or device would hang
+ * the run) and hold at most {@link MAX_PROJECT_FILE_BYTES}. Throws an Error whose message is
+ * the rule broken (the caller names the setting).
+ */
+export function readInsideProject(projectDir: string, relativePath: string): string {
+    const root = fs.realpathSync(projectDir);
+    const real = fs.realpathSync(path.join(root, relativePath));
+    const inside = path.relative(root, real);
+    if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside)) throw new Error("resolves outside the project (a symbolic link?)");
+    const stat = fs.statSync(real);
+    if (!stat.isFile()) throw new Error("is not a regular file");
+    if (stat.size > MAX_PROJECT_FILE_BYTES) throw new Error(`is ${stat.size} bytes; at most ${MAX_PROJECT_FILE_BYTES} (1 MiB)`);
+    return fs.readFileSync(real, "utf8");
+}
+
 /** Where the program finds its files. Tooling (the offline plan, tests) may point elsewhere. */
 export interface InputFiles {
     projectDir: string;
@@ -342,6 +362,6 @@ export function loadProgramInputs(
     const stackFile = fs.existsSync(stackFilePath)
         ? stackFileLeavesOf(fs.readFileSync(stackFilePath, "utf8"), file ?? `Pulumi.${config.stack}.yaml`, config.project)
         : undefined;
-    const readProjectFile = (relativePath: string) => fs.readFileSync(path.join(files.projectDir, relativePath), "utf8");
+    const readProjectFile = (relativePath: string) => readInsideProject(files.projectDir, relativePath);
     return resolveProgramInputs({ ...config, file, stackFile, readProjectFile }, catalogText, catalogLabel.split(path.sep).join("/"));
 }

@@ -659,6 +659,10 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     };
 }
 
+function isMap(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
 /** Extension settings our typed keys own: a `settings` entry must not override them. */
 export const CHECKED_SECRET_STORE_SETTINGS: Readonly<Record<string, string>> = {
     rotationPollIntervalInSeconds: "secretSync.extension.rotationPollIntervalInSeconds",
@@ -761,6 +765,25 @@ function deliveryRules(ctx: {
                 `overrides a checked setting; use aio-secrets:${CHECKED_SECRET_STORE_SETTINGS[key]} instead (validated, and used for the vault read budget)`,
             );
         }
+    }
+    // AIO GA's own set-up (az iot ops init, edge-ai) installs the Secret Store extension and
+    // links it to the custom location; creating it again fails with "already exists" (azure-native
+    // does not take over resources it did not create), and a managed copy would be deleted by a
+    // destroy. Say so whenever the default decided it.
+    const extensionInput = isMap(input.secretSync) ? input.secretSync.extension : undefined;
+    if (section.extension.install && !(isMap(extensionInput) && Object.hasOwn(extensionInput, "install"))) {
+        warnings.push(
+            `${file}: ${CONFIG_NAMESPACE}:secretSync.extension.install defaults to true: the stack installs the Secret Store extension. ` +
+                `If az iot ops init (or another tool) already installed it on this cluster, set install: false (the first up would fail: already exists), ` +
+                `or pulumi import it; set install: true to silence this`,
+        );
+    }
+    if (section.identity?.existing) {
+        warnings.push(
+            `${file}: ${CONFIG_NAMESPACE}:secretSync.identity.existing: if az iot ops secretsync enable already federated this identity and granted it the vault, ` +
+                `its credential (same issuer and subject) and role assignments exist under other names and the first up fails with 409: ` +
+                `pulumi import them, or let the stack create its own identity (README, "Secret sync (AIO GA)")`,
+        );
     }
     const location = section.location ?? raw.config["azure-native:location"];
     if (location === undefined) at("secretSync.location", "is required (the Arc cluster's region) when azure-native:location is not set");

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -252,7 +253,8 @@ describe("test CA: renewal", () => {
         // Nothing else is replaced by the clock: the Secret and ConfigMap update in place.
         expect(run.resources.filter((r) => r.replacementTrigger !== undefined).map((r) => r.name).sort()).toEqual(["ca-cert", "ca-key"]);
         // Fallback for engines without replacementTrigger: the certificate's own early renewal.
-        expect(byName(run, "ca-cert").inputs).toMatchObject({ validityPeriodHours: 90 * 24, earlyRenewalHours: 10 * 24 });
+        // A backstop for engines without replacementTrigger, later than the clock: one renewal, not two.
+        expect(byName(run, "ca-cert").inputs).toMatchObject({ validityPeriodHours: 90 * 24, earlyRenewalHours: 10 * 12 });
         expect(run.outputs.caExpiresAt).toBe("2026-04-01T00:00:00Z");
         expect(run.outputs.caRenewalDueAt).toBe("2026-03-22T00:00:00Z");
     });
@@ -454,5 +456,45 @@ describe("the CA in secret-sync mode", () => {
         expect(run.outputs.caMode).toBe("vault");
         expect(run.outputs.caSecretName).toBe("aio-ca-key-pair");
         expect(String(run.outputs.caTrustBundle)).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    });
+});
+
+describe("trust bundle files are read safely", () => {
+    const { readInsideProject, MAX_PROJECT_FILE_BYTES } = jest.requireActual<typeof import("../stacks/load")>("../stacks/load");
+    const example = fs.readFileSync(path.join(PROJECT_DIR, "test", "fixtures", "ca", "example-ca.pem"), "utf8");
+
+    test("a symlink that points out of the project, a FIFO, a directory and an oversized file are refused", () => {
+        const dir = scratch({ "certs/ca.pem": example, "big.pem": "x".repeat(MAX_PROJECT_FILE_BYTES + 1) });
+        const outside = scratch({ "secret.pem": example });
+        fs.symlinkSync(path.join(outside, "secret.pem"), path.join(dir, "certs", "link.pem"));
+        fs.mkdirSync(path.join(dir, "adir"));
+        expect(readInsideProject(dir, "certs/ca.pem")).toBe(example);
+        expect(() => readInsideProject(dir, "certs/link.pem")).toThrow("resolves outside the project");
+        expect(() => readInsideProject(dir, "adir")).toThrow("is not a regular file");
+        expect(() => readInsideProject(dir, "big.pem")).toThrow(/at most 1048576/);
+        if (process.platform !== "win32") {
+            execFileSync("mkfifo", [path.join(dir, "fifo.pem")]);
+            expect(() => readInsideProject(dir, "fifo.pem")).toThrow("is not a regular file");
+        }
+        // A symlink that stays inside the project is fine.
+        fs.symlinkSync("ca.pem", path.join(dir, "certs", "same.pem"));
+        expect(readInsideProject(dir, "certs/same.pem")).toBe(example);
+    });
+
+    test("the rule reaches the settings error, naming the key", () => {
+        const dir = scratch({ "x.pem": example });
+        fs.symlinkSync("/etc/hostname", path.join(dir, "escape.pem"));
+        const result = resolveCa(caSchema.parse({ mode: "vault", certificate: "ca", trustBundleFile: "escape.pem" }), {
+            syncSecret: true,
+            readProjectFile: (p) => readInsideProject(dir, p),
+        });
+        expect(result.problems).toEqual([{ path: "ca.trustBundleFile", rule: "resolves outside the project (a symbolic link?)", value: '"escape.pem"' }]);
+    });
+
+    test("a file of unterminated BEGIN lines is checked in linear time", () => {
+        const hostile = "-----BEGIN CERTIFICATE-----\n".repeat(36000);
+        const start = Date.now();
+        expect(checkTrustBundle(hostile, "x.pem", new Date())).toEqual({ rule: "x.pem holds no PEM certificate (-----BEGIN CERTIFICATE-----)" });
+        expect(Date.now() - start).toBeLessThan(500);
     });
 });

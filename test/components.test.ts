@@ -616,9 +616,10 @@ describe("WorkloadIdentity", () => {
     test("at most 20 credentials per identity, names unique", async () => {
         await setup();
         const { WorkloadIdentity } = load<WorkloadIdentityModule>("../components/identity/WorkloadIdentity");
-        const subject = (i: number) => ({ name: `c${i}`, subject: "s" });
+        const subject = (i: number) => ({ name: `c${i + 10}`, subject: "s" });
         expect(() => new WorkloadIdentity("a", { ...base, subjects: Array.from({ length: 21 }, (_, i) => subject(i)) })).toThrow(/1 to 20/);
-        expect(() => new WorkloadIdentity("b", { ...base, subjects: [subject(1), subject(1)] })).toThrow(/two federated credentials are named c1/);
+        expect(() => new WorkloadIdentity("b", { ...base, subjects: [subject(1), subject(1)] })).toThrow(/two federated credentials are named c11/);
+        expect(() => new WorkloadIdentity("c", { ...base, subjects: [{ name: "aio-ssc-cl.a", subject: "s" }] })).toThrow(/"aio-ssc-cl.a" must be 3-120 letters/);
     });
 });
 

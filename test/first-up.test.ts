@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { roleAssignmentName, uuidV5 } from "../components/access/permissions";
-import { activeSlot } from "../components/identity/expiry";
+import { activeSlot, firstSlotLifetimeWarning } from "../components/identity/expiry";
 import { permissionModelProblem } from "../components/keyvault/existing";
 import { formatProblem } from "../stacks/errors";
 import { clusterIdentifier, defaultDeployerWarning, guessDeployerType } from "../stacks/deployers";
@@ -81,6 +81,12 @@ describe("pure pieces", () => {
             'Pulumi.x.yaml: aio-secrets:keyVault.permissionModel "rbac": existing vault kv uses access policies, so grants made as rbac would be ignored and every mount would fail with 403; ' +
                 "set aio-secrets:keyVault.permissionModel: accessPolicy (the vault uses access policies), or migrate the vault to Azure RBAC first: az keyvault update --name kv --enable-rbac-authorization true",
         );
+    });
+
+    test("slot b's first password lifetime is warned about past the common 2-year cap", () => {
+        expect(firstSlotLifetimeWarning(365, 180)).toBeUndefined();
+        expect(firstSlotLifetimeWarning(550, 180)).toBeUndefined();
+        expect(firstSlotLifetimeWarning(730, 180)).toMatch(/lives rotationDays \+ secretValidDays = 910 days; .*at most 730/);
     });
 
     test("the newest password slot is the active one", () => {

@@ -195,6 +195,7 @@ describe("adopting a cluster set up by az iot ops init (Pulumi.adopt.yaml)", () 
             expect(providers).toHaveLength(1);
             expect(inputAt(providers[0].inputs, "upsertExistingObjects")).toBe("true");
             expect(inputAt(providers[0].inputs, "enableSecretMutable")).toBe("true");
+            expect(inputAt(providers[0].inputs, "enableConfigMapMutable")).toBe("true");
             const k8s = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
             expect(k8s.length).toBeGreaterThan(5);
             for (const r of k8s) expect({ name: r.name, provider: r.provider?.split("::")[3] }).toEqual({ name: r.name, provider: "kubernetes" });

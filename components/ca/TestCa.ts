@@ -31,7 +31,9 @@ export interface TestCaArgs {
  * certificate carry `replacementTrigger: rotation.id`, so both are made anew and the Secret and
  * ConfigMap are updated in place. `replacementTrigger` needs a Pulumi CLI whose engine knows the
  * option (released December 2025, pulumi/pulumi#20936); an older engine ignores it, and then the certificate's own `earlyRenewalHours`
- * still re-issues it (same key) on any `up` within `renewBeforeDays` of expiry. By hand:
+ * still re-issues it (same key) on any `up` within half of `renewBeforeDays` of expiry: a late
+ * backstop, so that with a current engine the clock renews first and clients fetch one new
+ * trust bundle, not two. By hand:
  * `pulumi up --replace <key urn> --replace <certificate urn>`.
  */
 export class TestCa extends pulumi.ComponentResource {
@@ -64,7 +66,8 @@ export class TestCa extends pulumi.ComponentResource {
                 setSubjectKeyId: INIT_TEST_CA.setSubjectKeyId,
                 setAuthorityKeyId: INIT_TEST_CA.setAuthorityKeyId,
                 validityPeriodHours: validDays * 24,
-                earlyRenewalHours: renewBeforeDays * 24,
+                // Half the clock's lead: a backstop that never fires before the clock does.
+                earlyRenewalHours: renewBeforeDays * 12,
             },
             renew,
         );

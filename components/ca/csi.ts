@@ -102,6 +102,14 @@ export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
     } else {
         warnExpiry(ca.trustBundle.expiresAt);
     }
+    if (ctx.retainOnDelete) {
+        // Adopted: init with --ca-file wrote this Secret itself, and the CSI driver only creates
+        // the Secrets it syncs (and updates those it labelled): init's copy would stay as it is.
+        void pulumi.log.warn(
+            `${ctx.file}: on an adopted cluster, a Secret ${model.secretName} that az iot ops init --ca-file wrote is not replaced by the CSI driver's sync: ` +
+                `after the first up, kubectl delete secret ${model.secretName} -n <namespace> once so the driver writes the vault's CA`,
+        );
+    }
     if (!ca.syncPod) {
         void pulumi.log.warn(
             `${ctx.file}: aio-secrets:ca.syncPod is false: the CSI driver fills Secret ${model.secretName} only while some pod mounts SecretProviderClass ${model.spcName}`,

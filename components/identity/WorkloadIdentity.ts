@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import { FEDERATED_CREDENTIAL_NAME } from "../secretsync/render";
 
 /** One federated credential: a Kubernetes service account that may act as the identity. */
 export interface FederatedSubject {
@@ -53,6 +54,10 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         const names = args.subjects.map((s) => s.name);
         const duplicate = names.find((n, i) => names.indexOf(n) !== i);
         if (duplicate !== undefined) throw new Error(`${name}: two federated credentials are named ${duplicate}`);
+        const refused = names.find((n) => !FEDERATED_CREDENTIAL_NAME.test(n));
+        if (refused !== undefined) {
+            throw new Error(`${name}: federated credential name ${JSON.stringify(refused)} must be 3-120 letters, digits, '-' or '_', starting with a letter or digit`);
+        }
 
         // The name is known up front (a preview shows it); a created identity is waited for.
         let created: managedidentity.UserAssignedIdentity | undefined;

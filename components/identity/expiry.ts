@@ -41,3 +41,19 @@ export function rotationWarning(secretValidDays: number, rotationDays: number, g
 export function activeSlot(baseA: string, baseB: string): "a" | "b" {
     return Date.parse(baseB) > Date.parse(baseA) ? "b" : "a";
 }
+
+/** Longest client secret lifetime many tenants allow (Entra app management policies, the portal). */
+export const COMMON_SECRET_LIFETIME_CAP_DAYS = 730;
+
+/**
+ * Slot b's first password is issued with the stack but its clock starts `rotationDays` later,
+ * so it lives `rotationDays + secretValidDays`: a warning when that passes the common 2-year cap.
+ */
+export function firstSlotLifetimeWarning(secretValidDays: number, rotationDays: number): string | undefined {
+    const days = rotationDays + secretValidDays;
+    if (days <= COMMON_SECRET_LIFETIME_CAP_DAYS) return undefined;
+    return (
+        `the second password slot's first password lives rotationDays + secretValidDays = ${days} days; tenants that cap client secret ` +
+        `lifetimes at ${COMMON_SECRET_LIFETIME_CAP_DAYS} days refuse it on the first up: keep servicePrincipal.rotationDays + secretValidDays at most ${COMMON_SECRET_LIFETIME_CAP_DAYS}`
+    );
+}

@@ -106,3 +106,15 @@ export function customLocationId(subscriptionId: string, resourceGroupName: stri
 export function cliSpcName(cluster: string, resourceGroup: string, instance: string): string {
     return `spc-ops-${createHash("sha256").update(`${cluster}-${resourceGroup}-${instance}`).digest("hex").slice(0, 7)}`;
 }
+
+/**
+ * The federated credential of a custom location: `aio-ssc-<custom location>`, with every
+ * character Azure refuses in a credential name (letters, digits, `-`, `_` only; 3-120 chars)
+ * turned into `-`. A custom location name may hold `.`, which would fail the PUT.
+ */
+export function federatedCredentialName(customLocation: string): string {
+    return `aio-ssc-${customLocation}`.replace(/[^-_A-Za-z0-9]/g, "-").slice(0, 120);
+}
+
+/** Azure's rule for federated identity credential names. */
+export const FEDERATED_CREDENTIAL_NAME = /^[A-Za-z0-9][-_A-Za-z0-9]{2,119}$/;
