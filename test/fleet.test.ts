@@ -79,6 +79,18 @@ describe("plan --all in one process", () => {
     });
 });
 
+test("listStacks: only files named after a valid stack name; never . or ..", () => {
+    const dir = scratch({
+        "Pulumi.yaml": PROJECT,
+        "Pulumi.site-1.yaml": site("1"),
+        "Pulumi....yaml": site("x"),
+        "Pulumi...yaml": site("y"),
+        "Pulumi.a b.yaml": site("z"),
+        [`Pulumi.${"s".repeat(101)}.yaml`]: site("w"),
+    });
+    expect(listStacks(dir)).toEqual(["site-1"]);
+});
+
 test("--stacks: globs, several with commas, whole names only", () => {
     const names = ["dev", "prod", "site-001", "site-002", "site-010", "staging"];
     const pick = (...p: string[]) => {

@@ -81,6 +81,14 @@ export function inputFileProblem(flag: string, file: string): string | undefined
 const STACK_NAME_PART = /^[A-Za-z0-9_.-]{1,100}$/;
 
 /**
+ * Whether `name` is a bare stack name by Pulumi's rule (letters, digits, `_`, `.`, `-`, at most
+ * 100) and not `.` or `..`, which are paths: a name that is safe as a file or directory name.
+ */
+export function isStackName(name: string): boolean {
+    return STACK_NAME_PART.test(name) && name !== "." && name !== "..";
+}
+
+/**
  * A `--stack` value as Pulumi accepts it: `stack`, `project/stack` or `org/project/stack`, each
  * part letters, digits, `_`, `.` and `-` (at most 100). The stack settings file is named after
  * the last part only (`Pulumi.<stack>.yaml`), as the Pulumi CLI does. Never a path.

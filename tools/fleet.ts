@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { ConfigError } from "../stacks/errors";
 import { parseProjectConfig, ProjectConfigEntry } from "../stacks/sharedConfig";
 import { readYaml } from "../stacks/yaml";
+import { isStackName } from "./cli";
 import type { RunResult } from "./harness";
 import { readAtRevision } from "./planDiff";
 import { projectSources, readStackConfig, resolveStackEntries, SharedSources } from "./stackfile";
@@ -16,12 +17,16 @@ import { projectSources, readStackConfig, resolveStackEntries, SharedSources } f
 
 export const PROJECT = "aio-secrets";
 
-/** Stack names of the `Pulumi.<stack>.yaml` files in `dir`, sorted. */
+/**
+ * Stack names of the `Pulumi.<stack>.yaml` files in `dir`, sorted. Only names Pulumi accepts
+ * as stack names: `Pulumi....yaml` is no stack `..` (which `--out <dir>/<stack>` would turn
+ * into the parent of the output directory).
+ */
 export function listStacks(dir: string): string[] {
     return fs
         .readdirSync(dir)
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
+        .filter((s): s is string => s !== undefined && isStackName(s))
         .sort();
 }
 
