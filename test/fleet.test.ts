@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCatalog } from "../stacks/catalog";
 import { changedStacks, fleetText, listStacks, planFleet, stackFilter, StackSummary } from "../tools/fleet";
+import { fleetMain } from "../tools/planFleet";
 import { fleetStatusText, promotionStatus, StackInfo } from "../tools/promotion";
 import { readStackConfig } from "../tools/stackfile";
 import { PROJECT_DIR, scratch } from "./helpers";
@@ -105,6 +106,23 @@ test("--stacks: globs, several with commas, whole names only", () => {
     expect(pick("s*g")).toEqual(["staging"]);
     expect(pick("site")).toEqual([]);
     expect(stackFilter(["../x"])).toEqual({ error: expect.stringContaining('--stacks "../x": a pattern is letters') });
+    // A comma inside [...] is one of the set's characters, not a separator.
+    expect(pick("site-00[1,2]")).toEqual(["site-001", "site-002"]);
+    expect(pick("site-0[!0]*")).toEqual(["site-010"]);
+});
+
+test("--stacks: a pattern that cannot match as meant is a clean error (exit 2), never a crash", async () => {
+    expect(stackFilter(["[z-a]"])).toEqual({ error: expect.stringContaining('--stacks "[z-a]": not a valid pattern') });
+    // [!] would become the regex [^], which matches any character.
+    expect(stackFilter(["site-[!]"])).toEqual({ error: expect.stringContaining("empty set") });
+    expect(stackFilter(["site-[]"])).toEqual({ error: expect.stringContaining("empty set") });
+    const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+        expect(await fleetMain({ json: false, verbose: false, stacks: ["[z-a]"] })).toBe(2);
+        expect(write.mock.calls.map((c) => String(c[0])).join("")).toMatch(/^aio-secrets plan: --stacks "\[z-a\]": not a valid pattern/);
+    } finally {
+        write.mockRestore();
+    }
 });
 
 describe("--changed <rev>: the stacks whose inputs differ", () => {

@@ -30,16 +30,36 @@ export function listStacks(dir: string): string[] {
         .sort();
 }
 
+/** Splits `a,b` at the commas outside `[...]`, so `[a,b]` stays one set. */
+function splitPatterns(pattern: string): string[] {
+    const parts: string[] = [];
+    let current = "";
+    let inSet = false;
+    for (const c of pattern) {
+        if (c === "," && !inSet) {
+            parts.push(current);
+            current = "";
+            continue;
+        }
+        if (c === "[") inSet = true;
+        else if (c === "]") inSet = false;
+        current += c;
+    }
+    parts.push(current);
+    return parts;
+}
+
 /**
- * A `--stacks` pattern as a test: shell-style globs (`*`, `?`, `[abc]`, `[a-z]`), several
- * separated by commas, matched against the whole stack name. Undefined pattern: every stack.
+ * A `--stacks` pattern as a test: shell-style globs (`*`, `?`, `[abc]`, `[a-z]`, `[!a]`), several
+ * separated by commas (outside `[...]`), matched against the whole stack name. Undefined
+ * pattern: every stack. A pattern that cannot match as meant (`[]`, `[!]`, `[z-a]`) is an error.
  */
 export function stackFilter(patterns: readonly string[] | undefined): ((stack: string) => boolean) | { error: string } {
     if (patterns === undefined || patterns.length === 0) return () => true;
-    const globs = patterns.flatMap((p) => p.split(",")).map((p) => p.trim());
+    const globs = patterns.flatMap(splitPatterns).map((p) => p.trim());
     const regexes: RegExp[] = [];
     for (const glob of globs) {
-        if (glob === "" || !/^[A-Za-z0-9_.*?[\]!-]+$/.test(glob)) {
+        if (glob === "" || !/^[A-Za-z0-9_.*?[\]!,-]+$/.test(glob)) {
             return { error: `--stacks "${glob}": a pattern is letters, digits, _ . - and the wildcards * ? [...] (several: a,b)` };
         }
         let re = "";
@@ -51,12 +71,21 @@ export function stackFilter(patterns: readonly string[] | undefined): ((stack: s
                 const end = glob.indexOf("]", i + 1);
                 if (end < 0) return { error: `--stacks "${glob}": an opening [ has no closing ]` };
                 let set = glob.slice(i + 1, end);
-                if (set.startsWith("!")) set = `^${set.slice(1)}`;
-                re += `[${set.replace(/\\/g, "\\\\")}]`;
+                const negated = set.startsWith("!");
+                if (negated) set = set.slice(1);
+                // `[]` would match nothing and `[!]` (regex `[^]`) any character: neither is meant.
+                if (set === "") return { error: `--stacks "${glob}": [${negated ? "!" : ""}] is an empty set; list the characters, e.g. [abc] or [!a]` };
+                re += `[${negated ? "^" : ""}${set.replace(/[\\^]/g, (m) => `\\${m}`)}]`;
                 i = end;
-            } else re += c.replace(/[.\]-]/g, (m) => `\\${m}`);
+            } else if (c === "]") {
+                return { error: `--stacks "${glob}": a ] without its opening [` };
+            } else re += c.replace(/[.-]/g, (m) => `\\${m}`);
         }
-        regexes.push(new RegExp(`^${re}$`));
+        try {
+            regexes.push(new RegExp(`^${re}$`));
+        } catch {
+            return { error: `--stacks "${glob}": not a valid pattern (a range such as [z-a] must go from low to high)` };
+        }
     }
     return (stack) => regexes.some((r) => r.test(stack));
 }
