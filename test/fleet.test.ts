@@ -5,7 +5,8 @@ import { parseCatalog } from "../stacks/catalog";
 import { changedStacks, fleetText, listStacks, planFleet, stackFilter, StackSummary } from "../tools/fleet";
 import { fleetMain } from "../tools/planFleet";
 import { fleetStatusText, promotionStatus, StackInfo } from "../tools/promotion";
-import { readStackConfig } from "../tools/stackfile";
+import { MAX_INPUT_BYTES } from "../tools/cli";
+import { projectSources, readStackConfig } from "../tools/stackfile";
 import { PROJECT_DIR, scratch } from "./helpers";
 
 /**
@@ -178,6 +179,20 @@ describe("--changed <rev>: the stacks whose inputs differ", () => {
     test("a revision git does not know: an error naming it", () => {
         expect(() => changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: [], rev: "no-such-rev" })).toThrow(/"no-such-rev": not a git revision/);
     });
+});
+
+test("a FIFO, a device or a huge file as an environment stand-in or Pulumi.yaml: a problem naming it, never a hang", () => {
+    const dir = fleetDir();
+    const read = () => readStackConfig(site("1"), "Pulumi.site-1.yaml", "aio-secrets", {}, projectSources(dir, "aio-secrets"));
+    const edge = path.join(dir, "environments/aio-secrets/edge.yaml");
+    fs.writeFileSync(edge, `${EDGE}#${"x".repeat(MAX_INPUT_BYTES)}\n`);
+    expect(read).toThrow(/^environments\/aio-secrets\/edge\.yaml: is \d+ bytes; the limit is 1048576/);
+    fs.rmSync(edge);
+    execFileSync("mkfifo", [edge]);
+    expect(read).toThrow(/^environments\/aio-secrets\/edge\.yaml: is not a regular file/);
+    fs.rmSync(path.join(dir, "Pulumi.yaml"));
+    fs.symlinkSync("/dev/zero", path.join(dir, "Pulumi.yaml"));
+    expect(() => projectSources(dir, "aio-secrets")).toThrow(/^Pulumi\.yaml: is not a regular file/);
 });
 
 test("promote --status for 200 stacks: grouped by environment, only what is missing, a few lines", () => {
