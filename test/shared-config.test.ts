@@ -110,6 +110,17 @@ values:
         expect(JSON.stringify(resolved)).not.toContain("hunter2-from-esc");
     });
 
+    test.each([
+        ["no config:", "environment: [aio-secrets/edge]\n"],
+        ["config: null", "environment: [aio-secrets/edge]\nconfig:\n"],
+    ])("a stack file with environment: and %s takes every setting from its environments (as Pulumi)", (_what, yaml) => {
+        const resolved = resolve(yaml, sources(undefined, envs));
+        expect(resolved.config["aio-secrets:environment"]).toBe("staging");
+        expect(JSON.parse(resolved.config["aio-secrets:keyVault"])).toMatchObject({ permissionModel: "accessPolicy", softDeleteRetentionDays: 90 });
+        // Without environment: it is still refused.
+        expect(problemsOf(() => resolve("config:\n", sources(undefined, envs)))).toMatch(/config: is missing/);
+    });
+
     test("an environment with no stand-in: a message naming it and the file to write", () => {
         expect(problemsOf(() => resolve(stackYaml, sources(undefined, { "environments/aio-secrets/edge.yaml": edge })))).toBe(
             'environments/aio-secrets/edge.yaml: imports "aio-secrets/base": is a Pulumi ESC environment, which the offline tools cannot open. ' +
