@@ -267,8 +267,7 @@ function escValue(value: unknown, at: string, file: string, problems: Problem[])
 
 /**
  * JSON merge patch (RFC 7386) of `patch` over `target`: maps merge key by key, anything else
- * replaces, a null in the patch removes the key. How Pulumi merges a stack's config over its
- * environments' (`config.Value.Merge`).
+ * replaces, a null in the patch removes the key. How the stand-ins of ESC imports merge here.
  */
 export function mergePatch(target: unknown, patch: unknown): unknown {
     if (!isMap(patch)) return patch;
@@ -279,6 +278,20 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
         if (v === null) delete out[k];
         else setOwn(out, k, mergePatch(Object.hasOwn(out, k) ? out[k] : undefined, v));
     }
+    return out;
+}
+
+/**
+ * How Pulumi merges a stack's config over its environments' (`object.Merge` in the SDK's
+ * go/common/resource/config/object.go): maps merge key by key, anything else replaces, and a
+ * null is a value like any other (it replaces, it does not remove), so the program then sees
+ * the null, as under `pulumi up`.
+ */
+export function mergeConfigValue(base: unknown, over: unknown): unknown {
+    if (!isMap(over) || !isMap(base)) return over;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(base)) setOwn(out, k, base[k]);
+    for (const k of Object.keys(over)) setOwn(out, k, mergeConfigValue(Object.hasOwn(out, k) ? out[k] : undefined, over[k]));
     return out;
 }
 

@@ -1,5 +1,5 @@
 import { ConfigError } from "../stacks/errors";
-import { mergePatch, parseEscDocument, parseProjectConfig } from "../stacks/sharedConfig";
+import { mergeConfigValue, mergePatch, parseEscDocument, parseProjectConfig } from "../stacks/sharedConfig";
 import { readStackConfig, SharedSources } from "../tools/stackfile";
 import * as path from "node:path";
 import { byType, plaintextPaths, runStack, scratch } from "./helpers";
@@ -138,6 +138,16 @@ values:
             "values.pulumiConfig.aio-secrets:keyVault.name: an interpolation ${...} is evaluated by Pulumi ESC, which the offline tools cannot open",
             "values.pulumiConfig.aio-secrets:x: fn::open::azure-login is evaluated by Pulumi ESC, which the offline tools cannot open",
         ]);
+    });
+
+    test("the stack over its environments: a null is kept, not a removal (Pulumi's object merge)", () => {
+        const resolved = resolve(
+            "environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a, softDeleteRetentionDays: null }\n",
+            sources(undefined, envs),
+        );
+        // The program then sees the null and reports it, as under pulumi up.
+        expect(JSON.parse(resolved.config["aio-secrets:keyVault"])).toMatchObject({ name: "kv-a", softDeleteRetentionDays: null, purgeProtection: true });
+        expect(mergeConfigValue({ a: { b: 1, c: 2 }, d: [1] }, { a: { c: null }, d: [2] })).toEqual({ a: { b: 1, c: null }, d: [2] });
     });
 
     test("merge patch: maps merge, other values replace, null removes", () => {

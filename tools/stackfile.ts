@@ -5,6 +5,7 @@ import { ConfigError, Problem } from "../stacks/errors";
 import {
     environmentFile,
     EscDocument,
+    mergeConfigValue,
     mergePatch,
     namespacedConfig,
     parseEscDocument,
@@ -137,7 +138,7 @@ export function resolveStackEntries(
         sharedFiles.push(...fromEnv.files);
         for (const [key, value] of fromEnv.config) config.set(key, value);
     }
-    for (const { key, value } of parsed.entries) config.set(key, config.has(key) ? mergePatch(config.get(key), value) : value);
+    for (const { key, value } of parsed.entries) config.set(key, config.has(key) ? mergeConfigValue(config.get(key), value) : value);
     const stackName = /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? file;
     if (shared.projectConfig && shared.projectConfig.length > 0) {
         sharedFiles.unshift("Pulumi.yaml");
