@@ -59,6 +59,9 @@ config:
     test.each([
         ["a map without value: or default:", "config:\n  aio-secrets:cluster: { namespace: x }\n", /'namespace' is not a project config attribute .* a map value goes under value: or default:/],
         ["a secure value", "config:\n  aio-secrets:secretValues: { secure: v1:abc }\n", /project config cannot hold secure values/],
+        ["a secure value inside a value", "config:\n  aio-secrets:secretValues: { value: { mq-password: { secure: v1:abc } } }\n", /config\.aio-secrets:secretValues\.value\.mq-password: project config cannot hold secure values/],
+        ["a secure value inside a default", "config:\n  aio-secrets:x: { default: { a: [ { secure: v1:abc } ] } }\n", /config\.aio-secrets:x\.default\.a\[0\]: project config cannot hold secure values/],
+        ["a secure value inside a short-form list", "config:\n  aio-secrets:x: [ { secure: v1:abc } ]\n", /config\.aio-secrets:x\[0\]: project config cannot hold secure values/],
         ["both value and default", "config:\n  aio-secrets:protect: { value: true, default: false }\n", /cannot have both a default and a value/],
         ["a default for another namespace", "config:\n  azure-native:location: { default: westeurope }\n", /is not namespaced by the project: give it a value:/],
         ["a default of the wrong type", "config:\n  aio-secrets:protect: { type: boolean, default: maybe }\n", /its default is not of the declared type boolean/],
