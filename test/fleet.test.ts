@@ -170,6 +170,17 @@ describe("--changed <rev>: the stacks whose inputs differ", () => {
         expect(changed()).toHaveLength(4);
     });
 
+    test("the CA trust bundle file a stack names (aio-secrets:ca.trustBundleFile): that stack", () => {
+        fs.mkdirSync(path.join(dir, "ca"));
+        fs.writeFileSync(path.join(dir, "ca/bundle.pem"), "old\n");
+        fs.appendFileSync(path.join(dir, "Pulumi.lab.yaml"), "  aio-secrets:ca: { trustBundleFile: ca/bundle.pem }\n");
+        git(dir, "add", "-A");
+        git(dir, "commit", "-qm", "bundle");
+        expect(changed()).toEqual([]);
+        fs.writeFileSync(path.join(dir, "ca/bundle.pem"), "new\n");
+        expect(changed()).toEqual(["lab: ca/bundle.pem changed (aio-secrets:ca.trustBundleFile)"]);
+    });
+
     test("the program itself: every stack", () => {
         fs.writeFileSync(path.join(dir, "index.ts"), "// changed\n");
         expect(changed()).toEqual(expect.arrayContaining([expect.stringMatching(/^site-2: the program changed \(index\.ts\)$/)]));

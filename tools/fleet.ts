@@ -222,6 +222,21 @@ function catalogView(text: string | undefined, environment: string): string | un
     return JSON.stringify(copy);
 }
 
+/** `trustBundleFile` of a resolved `aio-secrets:ca` value (a map, or its JSON), when it names a project file. */
+function trustBundleFile(ca: unknown): string | undefined {
+    let value = ca;
+    if (typeof value === "string") {
+        try {
+            value = JSON.parse(value);
+        } catch {
+            return undefined;
+        }
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, "trustBundleFile")) return undefined;
+    const file = (value as Record<string, unknown>).trustBundleFile;
+    return typeof file === "string" && file !== "" && !path.isAbsolute(file) ? file : undefined;
+}
+
 export interface ChangedStack {
     stack: string;
     /** Why it counts as changed: which of its inputs differ. */
@@ -231,11 +246,12 @@ export interface ChangedStack {
 /**
  * The stacks whose inputs differ from git revision `rev`: the stack file, the Pulumi.yaml
  * config it ends up with, an environment stand-in it imports, or the catalog entries enabled in
- * its environment (and the catalog's shared parts). A change to the program itself (index.ts,
+ * its environment (and the catalog's shared parts), the CA trust bundle file it names
+ * (`aio-secrets:ca.trustBundleFile`, relative to `projectDir`, default `dir`). A change to the program itself (index.ts,
  * components/, stacks/*.ts, package.json, package-lock.json) counts for every stack.
  * Uncommitted edits count: the working tree is compared with `rev`. Throws on a bad revision.
  */
-export function changedStacks(opts: { dir: string; catalogFile: string; stacks: readonly string[]; rev: string }): ChangedStack[] {
+export function changedStacks(opts: { dir: string; catalogFile: string; stacks: readonly string[]; rev: string; projectDir?: string }): ChangedStack[] {
     const { dir, rev } = opts;
     const rel = (file: string) => path.relative(dir, file).split(path.sep).join("/");
     // Verifies the revision (with a message naming it) and reads the old Pulumi.yaml at once.
@@ -273,6 +289,12 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
             const env = now.entries.find((e) => e.key === `${PROJECT}:environment`)?.value;
             if (typeof env === "string" && env !== "") environment = env;
             for (const f of now.sharedFiles) if (f !== "Pulumi.yaml" && changed.has(f)) reasons.push(`${f} changed`);
+            const bundle = trustBundleFile(now.entries.find((e) => e.key === `${PROJECT}:ca`)?.value);
+            if (bundle !== undefined) {
+                // The program reads it relative to its project root; git names files relative to `dir`.
+                const f = rel(path.join(opts.projectDir ?? dir, bundle));
+                if (changed.has(f)) reasons.push(`${f} changed (aio-secrets:ca.trustBundleFile)`);
+            }
             if (projectChanged && !changed.has(file)) {
                 // Only the config this stack ends up with counts, not Pulumi.yaml's other lines.
                 let before: string | undefined;

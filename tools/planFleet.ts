@@ -50,7 +50,7 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
     if (values.changed !== undefined) {
         let changed;
         try {
-            changed = changedStacks({ dir, catalogFile, stacks, rev: values.changed });
+            changed = changedStacks({ dir, catalogFile, stacks, rev: values.changed, projectDir });
         } catch (e) {
             return fail(TOOL, (e as Error).message.replace(/^--against/, "--changed"), 2);
         }
