@@ -181,6 +181,20 @@ describe("--changed <rev>: the stacks whose inputs differ", () => {
         expect(changed()).toEqual(["lab: ca/bundle.pem changed (aio-secrets:ca.trustBundleFile)"]);
     });
 
+    test("an invalid Pulumi.yaml: every stack, planned as invalid (exit 1, as without --changed)", async () => {
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `${PROJECT}  aio-secrets:cluster: { namespace: x }\n`);
+        expect(changed()).toEqual(["lab: Pulumi.yaml is invalid", "site-1: Pulumi.yaml is invalid", "site-2: Pulumi.yaml is invalid", "site-3: Pulumi.yaml is invalid"]);
+        const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+        const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+        try {
+            expect(await fleetMain({ json: false, verbose: false, dir, changed: "HEAD", catalog: path.join(dir, "secrets.yaml") })).toBe(1);
+            expect(stdout.mock.calls.map((c) => String(c[0])).join("")).toMatch(/INVALID {2}site-1 .*\n {4}error: Pulumi\.yaml: config\.aio-secrets:cluster: 'namespace' is not a project config attribute/);
+        } finally {
+            stdout.mockRestore();
+            stderr.mockRestore();
+        }
+    }, 30000);
+
     test("the program itself: every stack", () => {
         fs.writeFileSync(path.join(dir, "index.ts"), "// changed\n");
         expect(changed()).toEqual(expect.arrayContaining([expect.stringMatching(/^site-2: the program changed \(index\.ts\)$/)]));

@@ -264,7 +264,14 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
     for (const f of git(dir, ["ls-files", "--others", "--exclude-standard"]).split("\n")) if (f !== "") changed.add(f);
     const program = [...changed].filter((f) => PROGRAM_FILES.some((re) => re.test(f)));
 
-    const sources = projectSources(dir, PROJECT);
+    let sources: SharedSources;
+    try {
+        sources = projectSources(dir, PROJECT);
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        // Every stack reads it: plan them all, so the problem shows as it does without --changed.
+        return opts.stacks.map((stack) => ({ stack, reasons: ["Pulumi.yaml is invalid"] }));
+    }
     let oldProject: ProjectConfigEntry[] | undefined = [];
     if (oldProjectText !== undefined) {
         const parsed = parseProjectConfig(oldProjectText, "Pulumi.yaml", PROJECT);
