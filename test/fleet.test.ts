@@ -195,6 +195,21 @@ describe("--changed <rev>: the stacks whose inputs differ", () => {
         }
     }, 30000);
 
+    test("file names git would quote (non-ASCII): still seen, changed or new", () => {
+        fs.mkdirSync(path.join(dir, "ca"));
+        fs.writeFileSync(path.join(dir, "ca/bündel.pem"), "old\n");
+        fs.appendFileSync(path.join(dir, "Pulumi.lab.yaml"), "  aio-secrets:ca: { trustBundleFile: ca/bündel.pem }\n");
+        git(dir, "add", "-A");
+        git(dir, "commit", "-qm", "bündel");
+        expect(changed()).toEqual([]);
+        fs.writeFileSync(path.join(dir, "ca/bündel.pem"), "new\n");
+        expect(changed()).toEqual(["lab: ca/bündel.pem changed (aio-secrets:ca.trustBundleFile)"]);
+        git(dir, "rm", "-q", "--cached", "ca/bündel.pem");
+        git(dir, "commit", "-qm", "untracked");
+        // Untracked now: ls-files lists it.
+        expect(changed()).toEqual(["lab: ca/bündel.pem changed (aio-secrets:ca.trustBundleFile)"]);
+    });
+
     test("the program itself: every stack", () => {
         fs.writeFileSync(path.join(dir, "index.ts"), "// changed\n");
         expect(changed()).toEqual(expect.arrayContaining([expect.stringMatching(/^site-2: the program changed \(index\.ts\)$/)]));

@@ -256,12 +256,13 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
     const rel = (file: string) => path.relative(dir, file).split(path.sep).join("/");
     // Verifies the revision (with a message naming it) and reads the old Pulumi.yaml at once.
     const oldProjectText = readAtRevision(dir, rev, "./Pulumi.yaml");
+    // -z: names as they are, NUL-separated (without it git quotes a non-ASCII name: "\303\251...").
     const changed = new Set(
-        git(dir, ["diff", "--name-only", "--no-renames", "--relative", "--end-of-options", rev, "--"])
-            .split("\n")
+        git(dir, ["diff", "--name-only", "-z", "--no-renames", "--relative", "--end-of-options", rev, "--"])
+            .split("\0")
             .filter((l) => l !== ""),
     );
-    for (const f of git(dir, ["ls-files", "--others", "--exclude-standard"]).split("\n")) if (f !== "") changed.add(f);
+    for (const f of git(dir, ["ls-files", "-z", "--others", "--exclude-standard"]).split("\0")) if (f !== "") changed.add(f);
     const program = [...changed].filter((f) => PROGRAM_FILES.some((re) => re.test(f)));
 
     let sources: SharedSources;
