@@ -210,6 +210,12 @@ describe("--changed <rev>: the stacks whose inputs differ", () => {
         expect(changed()).toEqual(["lab: ca/bündel.pem changed (aio-secrets:ca.trustBundleFile)"]);
     });
 
+    test("promoting an entry (adding an environment to its list): only that environment's stacks", () => {
+        const catalog = path.join(dir, "secrets.yaml");
+        fs.writeFileSync(catalog, fs.readFileSync(catalog, "utf8").replace("environments: [dev] }", "environments: [dev, prod] }"));
+        expect(changed()).toEqual(["site-1: catalog entries enabled in prod changed", "site-2: catalog entries enabled in prod changed", "site-3: catalog entries enabled in prod changed"]);
+    });
+
     test("the program itself: every stack", () => {
         fs.writeFileSync(path.join(dir, "index.ts"), "// changed\n");
         expect(changed()).toEqual(expect.arrayContaining([expect.stringMatching(/^site-2: the program changed \(index\.ts\)$/)]));

@@ -203,7 +203,8 @@ function git(dir: string, args: string[]): string {
 
 /**
  * The catalog as one environment sees it: every part but the secrets, plus the secrets enabled
- * in that environment (no `environments:`, or one that lists it). Raw YAML, so a catalog that no
+ * in that environment (no `environments:`, or one that lists it), without their `environments:`
+ * list. Raw YAML, so a catalog that no
  * longer parses still compares. Undefined when the text does not read as YAML.
  */
 function catalogView(text: string | undefined, environment: string): string | undefined {
@@ -214,10 +215,19 @@ function catalogView(text: string | undefined, environment: string): string | un
     if (root === null || typeof root !== "object" || Array.isArray(root)) return JSON.stringify(root);
     const copy: Record<string, unknown> = { ...(root as Record<string, unknown>) };
     if (Array.isArray(copy.secrets)) {
-        copy.secrets = copy.secrets.filter((s: unknown) => {
-            const envs = s !== null && typeof s === "object" ? (s as Record<string, unknown>).environments : undefined;
-            return !Array.isArray(envs) || envs.includes(environment);
-        });
+        copy.secrets = copy.secrets
+            .filter((s: unknown) => {
+                const envs = s !== null && typeof s === "object" ? (s as Record<string, unknown>).environments : undefined;
+                return !Array.isArray(envs) || envs.includes(environment);
+            })
+            .map((s: unknown) => {
+                // Enabled here is all the list says to this environment: promoting the entry
+                // to another one (adding to its list) changes nothing for this one.
+                if (s === null || typeof s !== "object" || Array.isArray(s) || !Object.hasOwn(s, "environments")) return s;
+                const entry: Record<string, unknown> = { ...(s as Record<string, unknown>) };
+                delete entry.environments;
+                return entry;
+            });
     }
     return JSON.stringify(copy);
 }
