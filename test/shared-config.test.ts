@@ -2,7 +2,7 @@ import { ConfigError } from "../stacks/errors";
 import { mergeConfigValue, mergePatch, parseEscDocument, parseProjectConfig } from "../stacks/sharedConfig";
 import { readStackConfig, SharedSources } from "../tools/stackfile";
 import * as path from "node:path";
-import { byType, plaintextPaths, runStack, scratch } from "./helpers";
+import { byType, MINIMAL_STACK, plaintextPaths, runStack, scratch } from "./helpers";
 
 /**
  * Settings shared by many stacks: project config in Pulumi.yaml and Pulumi ESC environments
@@ -173,7 +173,7 @@ secrets:
             "Pulumi.site-1.yaml": stack,
             "secrets.yaml": catalog,
         });
-        const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
+        const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
         expect(run.error).toBeUndefined();
         expect(run.environment).toBe("prod");
         const secret = byType(run, "azure-native:keyvault:Secret").find((r) => r.inputs.secretName === "mq-password");
@@ -190,8 +190,19 @@ secrets:
             "Pulumi.site-1.yaml": "config:\n  aio-secrets:environment: prod\n  aio-secrets:keyVault: { name: kv-site-1, resourceGroupName: rg-site-1 }\n",
             "secrets.yaml": catalog,
         });
-        const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), catalogFile: path.join(dir, "secrets.yaml") });
+        const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml") });
         expect(run.error).toContain("aio-secrets:secretValues: values must be secure");
         expect(run.error).not.toContain("in-plaintext");
+    });
+
+    test("a stack file elsewhere is planned with the project's Pulumi.yaml, not one beside it (as pulumi up --config-file)", async () => {
+        const dir = scratch({
+            // Beside the stack file: a Pulumi.yaml that does not parse as project config.
+            "Pulumi.yaml": "name: aio-secrets\nruntime: nodejs\nconfig:\n  aio-secrets:cluster: { namespace: x }\n",
+            "Pulumi.dev.yaml": MINIMAL_STACK,
+            "secrets.yaml": "environments: [dev]\nsecretProviderClasses: {}\nsecrets:\n  - { name: api-token, source: generated, spcs: [aio-default-spc] }\n",
+        });
+        const run = await runStack({ stack: "dev", stackFile: path.join(dir, "Pulumi.dev.yaml"), catalogFile: path.join(dir, "secrets.yaml") });
+        expect(run.error).toBeUndefined();
     });
 });
