@@ -63,6 +63,27 @@ function fitsType(type: string, items: string | undefined, value: unknown): bool
     }
 }
 
+/** The path of the first `{ secure: ... }` map inside a value (`at` itself included), or undefined. */
+function securePathIn(value: unknown, at: string): string | undefined {
+    if (Array.isArray(value)) {
+        for (const [i, item] of value.entries()) {
+            const found = securePathIn(item, `${at}[${i}]`);
+            if (found !== undefined) return found;
+        }
+        return undefined;
+    }
+    if (!isMap(value)) return undefined;
+    if (Object.keys(value).length === 1 && Object.hasOwn(value, "secure")) return at;
+    for (const k of Object.keys(value)) {
+        const found = securePathIn(value[k], `${at}.${k}`);
+        if (found !== undefined) return found;
+    }
+    return undefined;
+}
+
+const SECURE_IN_PROJECT =
+    "project config cannot hold secure values (Pulumi.yaml is plaintext); set the secret per stack with pulumi config set --secret, or in an ESC environment with fn::secret";
+
 /**
  * The `config:` block of `Pulumi.yaml`. Short form `key: value` for a string, number, boolean
  * or list (a default for project keys, a value for others such as `azure-native:location`);
@@ -91,15 +112,16 @@ export function parseProjectConfig(text: string, file: string, project: string):
                 problems.push({ file, path: at, rule: "has no value; write a value, or declare it with value: or default:" });
                 continue;
             }
+            const secure = securePathIn(raw, at);
+            if (secure !== undefined) {
+                problems.push({ file, path: secure, rule: SECURE_IN_PROJECT });
+                continue;
+            }
             entries.push({ key, value: raw, required: false, secret: false });
             continue;
         }
         if (Object.keys(raw).length === 1 && Object.hasOwn(raw, "secure")) {
-            problems.push({
-                file,
-                path: at,
-                rule: "project config cannot hold secure values (Pulumi.yaml is plaintext); set the secret per stack with pulumi config set --secret, or in an ESC environment with fn::secret",
-            });
+            problems.push({ file, path: at, rule: SECURE_IN_PROJECT });
             continue;
         }
         const unknown = Object.keys(raw).filter((k) => !(PROJECT_CONFIG_ATTRIBUTES as readonly string[]).includes(k));
@@ -138,6 +160,12 @@ export function parseProjectConfig(text: string, file: string, project: string):
             }
         }
         const value = hasValue ? raw.value : hasDefault ? raw.default : undefined;
+        // A secure map anywhere inside: Pulumi refuses it, it never reads as a plain map.
+        const secure = securePathIn(value, `${at}.${hasValue ? "value" : "default"}`);
+        if (secure !== undefined) {
+            problems.push({ file, path: secure, rule: SECURE_IN_PROJECT });
+            continue;
+        }
         if (type !== undefined && value !== undefined && !fitsType(type as string, items, value)) {
             problems.push({ file, path: at, rule: `its ${hasValue ? "value" : "default"} is not of the declared type ${type === "array" ? `array<${items}>` : String(type)}` });
             continue;
@@ -267,8 +295,7 @@ function escValue(value: unknown, at: string, file: string, problems: Problem[])
 
 /**
  * JSON merge patch (RFC 7386) of `patch` over `target`: maps merge key by key, anything else
- * replaces, a null in the patch removes the key. How Pulumi merges a stack's config over its
- * environments' (`config.Value.Merge`).
+ * replaces, a null in the patch removes the key. How the stand-ins of ESC imports merge here.
  */
 export function mergePatch(target: unknown, patch: unknown): unknown {
     if (!isMap(patch)) return patch;
@@ -279,6 +306,20 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
         if (v === null) delete out[k];
         else setOwn(out, k, mergePatch(Object.hasOwn(out, k) ? out[k] : undefined, v));
     }
+    return out;
+}
+
+/**
+ * How Pulumi merges a stack's config over its environments' (`object.Merge` in the SDK's
+ * go/common/resource/config/object.go): maps merge key by key, anything else replaces, and a
+ * null is a value like any other (it replaces, it does not remove), so the program then sees
+ * the null, as under `pulumi up`.
+ */
+export function mergeConfigValue(base: unknown, over: unknown): unknown {
+    if (!isMap(over) || !isMap(base)) return over;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(base)) setOwn(out, k, base[k]);
+    for (const k of Object.keys(over)) setOwn(out, k, mergeConfigValue(Object.hasOwn(out, k) ? out[k] : undefined, over[k]));
     return out;
 }
 

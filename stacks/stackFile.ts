@@ -62,7 +62,9 @@ export function parseStackFile(text: string, file: string, project: string): { e
         return { problems: [{ file, path: "", rule: "is empty; it needs a config: map (see Pulumi.dev.yaml)" }] };
     }
     if (typeof root !== "object" || Array.isArray(root)) return { problems: [{ file, line: 1, path: "", rule: "must be a map with a config: key" }] };
-    const config = Object.hasOwn(root, "config") ? (root as Record<string, unknown>).config : undefined;
+    let config = Object.hasOwn(root, "config") ? (root as Record<string, unknown>).config : undefined;
+    // Pulumi accepts a stack file whose settings all come from its ESC environments.
+    if ((config === undefined || config === null) && Object.hasOwn(root, "environment")) config = {};
     if (config === undefined || config === null) return { problems: [{ file, path: "config", rule: "is missing; the stack settings live under config:" }] };
     if (typeof config !== "object" || Array.isArray(config)) return { problems: [{ file, path: "config", rule: "must be a map of settings" }] };
 

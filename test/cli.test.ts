@@ -7,7 +7,7 @@ import * as benchCommand from "../tools/bench";
 import * as planCommand from "../tools/plan";
 import * as promoteCommand from "../tools/promote";
 import type { RecordedResource, RunResult } from "../tools/harness";
-import { fileNameClashes, OUT_MARKER, outDirProblem, writeOutDir } from "../tools/outDir";
+import { fileNameClashes, OUT_MARKER, outDirProblem, stackOutDir, writeOutDir } from "../tools/outDir";
 import { readAtRevision } from "../tools/planDiff";
 import { displayType, engineView, manifestFileName, planJson } from "../tools/planRender";
 import { permissionNeeds } from "../tools/permissions";
@@ -194,6 +194,16 @@ describe("--out", () => {
                 { fileName: "A.yaml", source: "kubernetes:core/v1:ConfigMap A" },
             ]),
         ).toEqual(["A.yaml: both kubernetes:core/v1:Secret a and kubernetes:core/v1:ConfigMap A"]);
+    });
+
+    it("a stack's directory is strictly inside --out: never --out itself or its parent", () => {
+        const out = path.join(tmp(), "out");
+        expect(stackOutDir(out, "site-1")).toBe(path.join(out, "site-1"));
+        expect(stackOutDir(out, "..")).toBeUndefined();
+        expect(stackOutDir(out, ".")).toBeUndefined();
+        expect(stackOutDir(out, "")).toBeUndefined();
+        expect(stackOutDir(out, "a/../..")).toBeUndefined();
+        expect(stackOutDir(out, "a/b")).toBeUndefined();
     });
 
     it("file names never leave the directory or hide", () => {

@@ -105,7 +105,10 @@ function startPlan(args: string[]): Promise<CliRun> {
 const byId = new Map(cases.map((c) => [c.id, c]));
 const results = new Map<string, CorpusResult>();
 const cliRuns = new Map<string, Promise<CliRun>>();
-/** The plan CLI on a stack file that is not called `Pulumi.<stack>.yaml` (`--stack-file`). */
+/**
+ * The plan CLI on a stack file that is not called `Pulumi.<stack>.yaml` (`--stack-file`). Each
+ * run has `--dir` its scratch directory, so no project config (Pulumi.yaml) fills in a setting.
+ */
 let renamedRun: Promise<CliRun> | undefined;
 let runnerOutput = "";
 let scratchDir = "";
@@ -119,12 +122,12 @@ beforeAll(() => {
         fs.mkdirSync(dir);
         fs.writeFileSync(path.join(dir, STACK_FILE), c.stackFile ?? BASE_STACK);
         fs.writeFileSync(path.join(dir, CATALOG_BASENAME), c.catalog ?? BASE_CATALOG);
-        cliRuns.set(id, startPlan(["--stack", STACK, "--stack-file", path.join(dir, STACK_FILE), "--catalog", path.join(dir, CATALOG_BASENAME)]));
+        cliRuns.set(id, startPlan(["--stack", STACK, "--stack-file", path.join(dir, STACK_FILE), "--catalog", path.join(dir, CATALOG_BASENAME), "--dir", dir]));
     }
     const renamed = path.join(scratchDir, "settings-corpus.yaml");
     fs.writeFileSync(renamed, BASE_STACK.replace("name: kv-corpus-01", "name: kv--corpus"));
     fs.writeFileSync(path.join(scratchDir, CATALOG_BASENAME), BASE_CATALOG);
-    renamedRun = startPlan(["--stack", STACK, "--stack-file", renamed, "--catalog", path.join(scratchDir, CATALOG_BASENAME)]);
+    renamedRun = startPlan(["--stack", STACK, "--stack-file", renamed, "--catalog", path.join(scratchDir, CATALOG_BASENAME), "--dir", scratchDir]);
     const run = spawnSync(TSX, [path.join("test", "corpus", "run-corpus.ts")], {
         cwd: PROJECT_DIR,
         encoding: "utf8",

@@ -3,8 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCatalog } from "../stacks/catalog";
 import { changedStacks, fleetText, listStacks, planFleet, stackFilter, StackSummary } from "../tools/fleet";
+import { fleetMain } from "../tools/planFleet";
 import { fleetStatusText, promotionStatus, StackInfo } from "../tools/promotion";
-import { readStackConfig } from "../tools/stackfile";
+import { MAX_INPUT_BYTES } from "../tools/cli";
+import { projectSources, readStackConfig } from "../tools/stackfile";
 import { PROJECT_DIR, scratch } from "./helpers";
 
 /**
@@ -79,6 +81,18 @@ describe("plan --all in one process", () => {
     });
 });
 
+test("listStacks: only files named after a valid stack name; never . or ..", () => {
+    const dir = scratch({
+        "Pulumi.yaml": PROJECT,
+        "Pulumi.site-1.yaml": site("1"),
+        "Pulumi....yaml": site("x"),
+        "Pulumi...yaml": site("y"),
+        "Pulumi.a b.yaml": site("z"),
+        [`Pulumi.${"s".repeat(101)}.yaml`]: site("w"),
+    });
+    expect(listStacks(dir)).toEqual(["site-1"]);
+});
+
 test("--stacks: globs, several with commas, whole names only", () => {
     const names = ["dev", "prod", "site-001", "site-002", "site-010", "staging"];
     const pick = (...p: string[]) => {
@@ -93,6 +107,23 @@ test("--stacks: globs, several with commas, whole names only", () => {
     expect(pick("s*g")).toEqual(["staging"]);
     expect(pick("site")).toEqual([]);
     expect(stackFilter(["../x"])).toEqual({ error: expect.stringContaining('--stacks "../x": a pattern is letters') });
+    // A comma inside [...] is one of the set's characters, not a separator.
+    expect(pick("site-00[1,2]")).toEqual(["site-001", "site-002"]);
+    expect(pick("site-0[!0]*")).toEqual(["site-010"]);
+});
+
+test("--stacks: a pattern that cannot match as meant is a clean error (exit 2), never a crash", async () => {
+    expect(stackFilter(["[z-a]"])).toEqual({ error: expect.stringContaining('--stacks "[z-a]": not a valid pattern') });
+    // [!] would become the regex [^], which matches any character.
+    expect(stackFilter(["site-[!]"])).toEqual({ error: expect.stringContaining("empty set") });
+    expect(stackFilter(["site-[]"])).toEqual({ error: expect.stringContaining("empty set") });
+    const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+        expect(await fleetMain({ json: false, verbose: false, stacks: ["[z-a]"] })).toBe(2);
+        expect(write.mock.calls.map((c) => String(c[0])).join("")).toMatch(/^aio-secrets plan: --stacks "\[z-a\]": not a valid pattern/);
+    } finally {
+        write.mockRestore();
+    }
 });
 
 describe("--changed <rev>: the stacks whose inputs differ", () => {
@@ -139,6 +170,52 @@ describe("--changed <rev>: the stacks whose inputs differ", () => {
         expect(changed()).toHaveLength(4);
     });
 
+    test("the CA trust bundle file a stack names (aio-secrets:ca.trustBundleFile): that stack", () => {
+        fs.mkdirSync(path.join(dir, "ca"));
+        fs.writeFileSync(path.join(dir, "ca/bundle.pem"), "old\n");
+        fs.appendFileSync(path.join(dir, "Pulumi.lab.yaml"), "  aio-secrets:ca: { trustBundleFile: ca/bundle.pem }\n");
+        git(dir, "add", "-A");
+        git(dir, "commit", "-qm", "bundle");
+        expect(changed()).toEqual([]);
+        fs.writeFileSync(path.join(dir, "ca/bundle.pem"), "new\n");
+        expect(changed()).toEqual(["lab: ca/bundle.pem changed (aio-secrets:ca.trustBundleFile)"]);
+    });
+
+    test("an invalid Pulumi.yaml: every stack, planned as invalid (exit 1, as without --changed)", async () => {
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `${PROJECT}  aio-secrets:cluster: { namespace: x }\n`);
+        expect(changed()).toEqual(["lab: Pulumi.yaml is invalid", "site-1: Pulumi.yaml is invalid", "site-2: Pulumi.yaml is invalid", "site-3: Pulumi.yaml is invalid"]);
+        const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+        const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+        try {
+            expect(await fleetMain({ json: false, verbose: false, dir, changed: "HEAD", catalog: path.join(dir, "secrets.yaml") })).toBe(1);
+            expect(stdout.mock.calls.map((c) => String(c[0])).join("")).toMatch(/INVALID {2}site-1 .*\n {4}error: Pulumi\.yaml: config\.aio-secrets:cluster: 'namespace' is not a project config attribute/);
+        } finally {
+            stdout.mockRestore();
+            stderr.mockRestore();
+        }
+    }, 30000);
+
+    test("file names git would quote (non-ASCII): still seen, changed or new", () => {
+        fs.mkdirSync(path.join(dir, "ca"));
+        fs.writeFileSync(path.join(dir, "ca/bündel.pem"), "old\n");
+        fs.appendFileSync(path.join(dir, "Pulumi.lab.yaml"), "  aio-secrets:ca: { trustBundleFile: ca/bündel.pem }\n");
+        git(dir, "add", "-A");
+        git(dir, "commit", "-qm", "bündel");
+        expect(changed()).toEqual([]);
+        fs.writeFileSync(path.join(dir, "ca/bündel.pem"), "new\n");
+        expect(changed()).toEqual(["lab: ca/bündel.pem changed (aio-secrets:ca.trustBundleFile)"]);
+        git(dir, "rm", "-q", "--cached", "ca/bündel.pem");
+        git(dir, "commit", "-qm", "untracked");
+        // Untracked now: ls-files lists it.
+        expect(changed()).toEqual(["lab: ca/bündel.pem changed (aio-secrets:ca.trustBundleFile)"]);
+    });
+
+    test("promoting an entry (adding an environment to its list): only that environment's stacks", () => {
+        const catalog = path.join(dir, "secrets.yaml");
+        fs.writeFileSync(catalog, fs.readFileSync(catalog, "utf8").replace("environments: [dev] }", "environments: [dev, prod] }"));
+        expect(changed()).toEqual(["site-1: catalog entries enabled in prod changed", "site-2: catalog entries enabled in prod changed", "site-3: catalog entries enabled in prod changed"]);
+    });
+
     test("the program itself: every stack", () => {
         fs.writeFileSync(path.join(dir, "index.ts"), "// changed\n");
         expect(changed()).toEqual(expect.arrayContaining([expect.stringMatching(/^site-2: the program changed \(index\.ts\)$/)]));
@@ -148,6 +225,20 @@ describe("--changed <rev>: the stacks whose inputs differ", () => {
     test("a revision git does not know: an error naming it", () => {
         expect(() => changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: [], rev: "no-such-rev" })).toThrow(/"no-such-rev": not a git revision/);
     });
+});
+
+test("a FIFO, a device or a huge file as an environment stand-in or Pulumi.yaml: a problem naming it, never a hang", () => {
+    const dir = fleetDir();
+    const read = () => readStackConfig(site("1"), "Pulumi.site-1.yaml", "aio-secrets", {}, projectSources(dir, "aio-secrets"));
+    const edge = path.join(dir, "environments/aio-secrets/edge.yaml");
+    fs.writeFileSync(edge, `${EDGE}#${"x".repeat(MAX_INPUT_BYTES)}\n`);
+    expect(read).toThrow(/^environments\/aio-secrets\/edge\.yaml: is \d+ bytes; the limit is 1048576/);
+    fs.rmSync(edge);
+    execFileSync("mkfifo", [edge]);
+    expect(read).toThrow(/^environments\/aio-secrets\/edge\.yaml: is not a regular file/);
+    fs.rmSync(path.join(dir, "Pulumi.yaml"));
+    fs.symlinkSync("/dev/zero", path.join(dir, "Pulumi.yaml"));
+    expect(() => projectSources(dir, "aio-secrets")).toThrow(/^Pulumi\.yaml: is not a regular file/);
 });
 
 test("promote --status for 200 stacks: grouped by environment, only what is missing, a few lines", () => {

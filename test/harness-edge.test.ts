@@ -83,7 +83,8 @@ describe("values the offline plan cannot know", () => {
         const stackText = MINIMAL_STACK.replace(/ {2}aio-secrets:tenantId: .*\n/, "") + "  aio-secrets:environment: dev\n";
         expect(stackText).not.toContain("tenantId");
         const dir = scratch({ "Pulumi.unknown.yaml": stackText, "secrets.yaml": "secrets: []\n" });
-        const run = await runStack({ stack: "unknown", stackFile: path.join(dir, "Pulumi.unknown.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "preview" });
+        // configDir: the scratch directory (no Pulumi.yaml), so no project config sets the tenant.
+        const run = await runStack({ stack: "unknown", stackFile: path.join(dir, "Pulumi.unknown.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml"), mode: "preview" });
         expect(run.error).toBeUndefined();
         const text = planText(run, { stackFile: "Pulumi.unknown.yaml", catalogFile: "secrets.yaml" });
         const json = JSON.stringify(planJson(run));

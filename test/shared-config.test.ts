@@ -1,8 +1,8 @@
 import { ConfigError } from "../stacks/errors";
-import { mergePatch, parseEscDocument, parseProjectConfig } from "../stacks/sharedConfig";
+import { mergeConfigValue, mergePatch, parseEscDocument, parseProjectConfig } from "../stacks/sharedConfig";
 import { readStackConfig, SharedSources } from "../tools/stackfile";
 import * as path from "node:path";
-import { byType, plaintextPaths, runStack, scratch } from "./helpers";
+import { byType, MINIMAL_STACK, plaintextPaths, runStack, scratch } from "./helpers";
 
 /**
  * Settings shared by many stacks: project config in Pulumi.yaml and Pulumi ESC environments
@@ -59,6 +59,9 @@ config:
     test.each([
         ["a map without value: or default:", "config:\n  aio-secrets:cluster: { namespace: x }\n", /'namespace' is not a project config attribute .* a map value goes under value: or default:/],
         ["a secure value", "config:\n  aio-secrets:secretValues: { secure: v1:abc }\n", /project config cannot hold secure values/],
+        ["a secure value inside a value", "config:\n  aio-secrets:secretValues: { value: { mq-password: { secure: v1:abc } } }\n", /config\.aio-secrets:secretValues\.value\.mq-password: project config cannot hold secure values/],
+        ["a secure value inside a default", "config:\n  aio-secrets:x: { default: { a: [ { secure: v1:abc } ] } }\n", /config\.aio-secrets:x\.default\.a\[0\]: project config cannot hold secure values/],
+        ["a secure value inside a short-form list", "config:\n  aio-secrets:x: [ { secure: v1:abc } ]\n", /config\.aio-secrets:x\[0\]: project config cannot hold secure values/],
         ["both value and default", "config:\n  aio-secrets:protect: { value: true, default: false }\n", /cannot have both a default and a value/],
         ["a default for another namespace", "config:\n  azure-native:location: { default: westeurope }\n", /is not namespaced by the project: give it a value:/],
         ["a default of the wrong type", "config:\n  aio-secrets:protect: { type: boolean, default: maybe }\n", /its default is not of the declared type boolean/],
@@ -110,6 +113,17 @@ values:
         expect(JSON.stringify(resolved)).not.toContain("hunter2-from-esc");
     });
 
+    test.each([
+        ["no config:", "environment: [aio-secrets/edge]\n"],
+        ["config: null", "environment: [aio-secrets/edge]\nconfig:\n"],
+    ])("a stack file with environment: and %s takes every setting from its environments (as Pulumi)", (_what, yaml) => {
+        const resolved = resolve(yaml, sources(undefined, envs));
+        expect(resolved.config["aio-secrets:environment"]).toBe("staging");
+        expect(JSON.parse(resolved.config["aio-secrets:keyVault"])).toMatchObject({ permissionModel: "accessPolicy", softDeleteRetentionDays: 90 });
+        // Without environment: it is still refused.
+        expect(problemsOf(() => resolve("config:\n", sources(undefined, envs)))).toMatch(/config: is missing/);
+    });
+
     test("an environment with no stand-in: a message naming it and the file to write", () => {
         expect(problemsOf(() => resolve(stackYaml, sources(undefined, { "environments/aio-secrets/edge.yaml": edge })))).toBe(
             'environments/aio-secrets/edge.yaml: imports "aio-secrets/base": is a Pulumi ESC environment, which the offline tools cannot open. ' +
@@ -127,6 +141,16 @@ values:
             "values.pulumiConfig.aio-secrets:keyVault.name: an interpolation ${...} is evaluated by Pulumi ESC, which the offline tools cannot open",
             "values.pulumiConfig.aio-secrets:x: fn::open::azure-login is evaluated by Pulumi ESC, which the offline tools cannot open",
         ]);
+    });
+
+    test("the stack over its environments: a null is kept, not a removal (Pulumi's object merge)", () => {
+        const resolved = resolve(
+            "environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a, softDeleteRetentionDays: null }\n",
+            sources(undefined, envs),
+        );
+        // The program then sees the null and reports it, as under pulumi up.
+        expect(JSON.parse(resolved.config["aio-secrets:keyVault"])).toMatchObject({ name: "kv-a", softDeleteRetentionDays: null, purgeProtection: true });
+        expect(mergeConfigValue({ a: { b: 1, c: 2 }, d: [1] }, { a: { c: null }, d: [2] })).toEqual({ a: { b: 1, c: null }, d: [2] });
     });
 
     test("merge patch: maps merge, other values replace, null removes", () => {
@@ -149,7 +173,7 @@ secrets:
             "Pulumi.site-1.yaml": stack,
             "secrets.yaml": catalog,
         });
-        const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
+        const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
         expect(run.error).toBeUndefined();
         expect(run.environment).toBe("prod");
         const secret = byType(run, "azure-native:keyvault:Secret").find((r) => r.inputs.secretName === "mq-password");
@@ -166,8 +190,19 @@ secrets:
             "Pulumi.site-1.yaml": "config:\n  aio-secrets:environment: prod\n  aio-secrets:keyVault: { name: kv-site-1, resourceGroupName: rg-site-1 }\n",
             "secrets.yaml": catalog,
         });
-        const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), catalogFile: path.join(dir, "secrets.yaml") });
+        const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml") });
         expect(run.error).toContain("aio-secrets:secretValues: values must be secure");
         expect(run.error).not.toContain("in-plaintext");
+    });
+
+    test("a stack file elsewhere is planned with the project's Pulumi.yaml, not one beside it (as pulumi up --config-file)", async () => {
+        const dir = scratch({
+            // Beside the stack file: a Pulumi.yaml that does not parse as project config.
+            "Pulumi.yaml": "name: aio-secrets\nruntime: nodejs\nconfig:\n  aio-secrets:cluster: { namespace: x }\n",
+            "Pulumi.dev.yaml": MINIMAL_STACK,
+            "secrets.yaml": "environments: [dev]\nsecretProviderClasses: {}\nsecrets:\n  - { name: api-token, source: generated, spcs: [aio-default-spc] }\n",
+        });
+        const run = await runStack({ stack: "dev", stackFile: path.join(dir, "Pulumi.dev.yaml"), catalogFile: path.join(dir, "secrets.yaml") });
+        expect(run.error).toBeUndefined();
     });
 });

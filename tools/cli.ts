@@ -52,33 +52,46 @@ export function resolveUserPath(given: string): string {
 }
 
 /**
- * Checks a file the tools will read: it exists, is a regular file (not a directory, FIFO or
- * device, which would block or never end) and is at most `MAX_INPUT_BYTES`. Returns the
- * problem, or undefined when the file is fine.
+ * What is wrong with a file the tools will read, as a rule (`is a directory, not a file`), or
+ * undefined when it is fine: it must exist, be a regular file (not a directory, FIFO or
+ * device, which would block or never end; a symbolic link counts as what it points to) and be
+ * at most `MAX_INPUT_BYTES`.
  */
-export function inputFileProblem(flag: string, file: string): string | undefined {
+export function fileProblem(file: string): string | undefined {
     let stat: fs.Stats;
     try {
         stat = fs.statSync(file);
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        return `${flag} ${quote(file)}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot be read (${code ?? "error"})`}`;
+        return code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot be read (${code ?? "error"})`;
     }
-    if (stat.isDirectory()) return `${flag} ${quote(file)}: is a directory, not a file`;
-    if (!stat.isFile()) return `${flag} ${quote(file)}: is not a regular file (a FIFO, socket or device is never read)`;
-    if (stat.size > MAX_INPUT_BYTES) {
-        return `${flag} ${quote(file)}: is ${stat.size} bytes; the limit is ${MAX_INPUT_BYTES} (1 MiB): is this the right file?`;
-    }
+    if (stat.isDirectory()) return "is a directory, not a file";
+    if (!stat.isFile()) return "is not a regular file (a FIFO, socket or device is never read)";
+    if (stat.size > MAX_INPUT_BYTES) return `is ${stat.size} bytes; the limit is ${MAX_INPUT_BYTES} (1 MiB): is this the right file?`;
     try {
         fs.accessSync(file, fs.constants.R_OK);
     } catch {
-        return `${flag} ${quote(file)}: permission denied`;
+        return "permission denied";
     }
     return undefined;
 }
 
+/** `fileProblem` of a file given by `flag`, as a message naming the flag and the file. */
+export function inputFileProblem(flag: string, file: string): string | undefined {
+    const problem = fileProblem(file);
+    return problem === undefined ? undefined : `${flag} ${quote(file)}: ${problem}`;
+}
+
 /** Pulumi's rule for stack and project names (the CLI and the service enforce the same). */
 const STACK_NAME_PART = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/**
+ * Whether `name` is a bare stack name by Pulumi's rule (letters, digits, `_`, `.`, `-`, at most
+ * 100) and not `.` or `..`, which are paths: a name that is safe as a file or directory name.
+ */
+export function isStackName(name: string): boolean {
+    return STACK_NAME_PART.test(name) && name !== "." && name !== "..";
+}
 
 /**
  * A `--stack` value as Pulumi accepts it: `stack`, `project/stack` or `org/project/stack`, each

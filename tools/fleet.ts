@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { ConfigError } from "../stacks/errors";
 import { parseProjectConfig, ProjectConfigEntry } from "../stacks/sharedConfig";
 import { readYaml } from "../stacks/yaml";
+import { isStackName } from "./cli";
 import type { RunResult } from "./harness";
 import { readAtRevision } from "./planDiff";
 import { projectSources, readStackConfig, resolveStackEntries, SharedSources } from "./stackfile";
@@ -16,25 +17,49 @@ import { projectSources, readStackConfig, resolveStackEntries, SharedSources } f
 
 export const PROJECT = "aio-secrets";
 
-/** Stack names of the `Pulumi.<stack>.yaml` files in `dir`, sorted. */
+/**
+ * Stack names of the `Pulumi.<stack>.yaml` files in `dir`, sorted. Only names Pulumi accepts
+ * as stack names: `Pulumi....yaml` is no stack `..` (which `--out <dir>/<stack>` would turn
+ * into the parent of the output directory).
+ */
 export function listStacks(dir: string): string[] {
     return fs
         .readdirSync(dir)
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
+        .filter((s): s is string => s !== undefined && isStackName(s))
         .sort();
 }
 
+/** Splits `a,b` at the commas outside `[...]`, so `[a,b]` stays one set. */
+function splitPatterns(pattern: string): string[] {
+    const parts: string[] = [];
+    let current = "";
+    let inSet = false;
+    for (const c of pattern) {
+        if (c === "," && !inSet) {
+            parts.push(current);
+            current = "";
+            continue;
+        }
+        if (c === "[") inSet = true;
+        else if (c === "]") inSet = false;
+        current += c;
+    }
+    parts.push(current);
+    return parts;
+}
+
 /**
- * A `--stacks` pattern as a test: shell-style globs (`*`, `?`, `[abc]`, `[a-z]`), several
- * separated by commas, matched against the whole stack name. Undefined pattern: every stack.
+ * A `--stacks` pattern as a test: shell-style globs (`*`, `?`, `[abc]`, `[a-z]`, `[!a]`), several
+ * separated by commas (outside `[...]`), matched against the whole stack name. Undefined
+ * pattern: every stack. A pattern that cannot match as meant (`[]`, `[!]`, `[z-a]`) is an error.
  */
 export function stackFilter(patterns: readonly string[] | undefined): ((stack: string) => boolean) | { error: string } {
     if (patterns === undefined || patterns.length === 0) return () => true;
-    const globs = patterns.flatMap((p) => p.split(",")).map((p) => p.trim());
+    const globs = patterns.flatMap(splitPatterns).map((p) => p.trim());
     const regexes: RegExp[] = [];
     for (const glob of globs) {
-        if (glob === "" || !/^[A-Za-z0-9_.*?[\]!-]+$/.test(glob)) {
+        if (glob === "" || !/^[A-Za-z0-9_.*?[\]!,-]+$/.test(glob)) {
             return { error: `--stacks "${glob}": a pattern is letters, digits, _ . - and the wildcards * ? [...] (several: a,b)` };
         }
         let re = "";
@@ -46,12 +71,21 @@ export function stackFilter(patterns: readonly string[] | undefined): ((stack: s
                 const end = glob.indexOf("]", i + 1);
                 if (end < 0) return { error: `--stacks "${glob}": an opening [ has no closing ]` };
                 let set = glob.slice(i + 1, end);
-                if (set.startsWith("!")) set = `^${set.slice(1)}`;
-                re += `[${set.replace(/\\/g, "\\\\")}]`;
+                const negated = set.startsWith("!");
+                if (negated) set = set.slice(1);
+                // `[]` would match nothing and `[!]` (regex `[^]`) any character: neither is meant.
+                if (set === "") return { error: `--stacks "${glob}": [${negated ? "!" : ""}] is an empty set; list the characters, e.g. [abc] or [!a]` };
+                re += `[${negated ? "^" : ""}${set.replace(/[\\^]/g, (m) => `\\${m}`)}]`;
                 i = end;
-            } else re += c.replace(/[.\]-]/g, (m) => `\\${m}`);
+            } else if (c === "]") {
+                return { error: `--stacks "${glob}": a ] without its opening [` };
+            } else re += c.replace(/[.-]/g, (m) => `\\${m}`);
         }
-        regexes.push(new RegExp(`^${re}$`));
+        try {
+            regexes.push(new RegExp(`^${re}$`));
+        } catch {
+            return { error: `--stacks "${glob}": not a valid pattern (a range such as [z-a] must go from low to high)` };
+        }
     }
     return (stack) => regexes.some((r) => r.test(stack));
 }
@@ -169,7 +203,8 @@ function git(dir: string, args: string[]): string {
 
 /**
  * The catalog as one environment sees it: every part but the secrets, plus the secrets enabled
- * in that environment (no `environments:`, or one that lists it). Raw YAML, so a catalog that no
+ * in that environment (no `environments:`, or one that lists it), without their `environments:`
+ * list. Raw YAML, so a catalog that no
  * longer parses still compares. Undefined when the text does not read as YAML.
  */
 function catalogView(text: string | undefined, environment: string): string | undefined {
@@ -180,12 +215,36 @@ function catalogView(text: string | undefined, environment: string): string | un
     if (root === null || typeof root !== "object" || Array.isArray(root)) return JSON.stringify(root);
     const copy: Record<string, unknown> = { ...(root as Record<string, unknown>) };
     if (Array.isArray(copy.secrets)) {
-        copy.secrets = copy.secrets.filter((s: unknown) => {
-            const envs = s !== null && typeof s === "object" ? (s as Record<string, unknown>).environments : undefined;
-            return !Array.isArray(envs) || envs.includes(environment);
-        });
+        copy.secrets = copy.secrets
+            .filter((s: unknown) => {
+                const envs = s !== null && typeof s === "object" ? (s as Record<string, unknown>).environments : undefined;
+                return !Array.isArray(envs) || envs.includes(environment);
+            })
+            .map((s: unknown) => {
+                // Enabled here is all the list says to this environment: promoting the entry
+                // to another one (adding to its list) changes nothing for this one.
+                if (s === null || typeof s !== "object" || Array.isArray(s) || !Object.hasOwn(s, "environments")) return s;
+                const entry: Record<string, unknown> = { ...(s as Record<string, unknown>) };
+                delete entry.environments;
+                return entry;
+            });
     }
     return JSON.stringify(copy);
+}
+
+/** `trustBundleFile` of a resolved `aio-secrets:ca` value (a map, or its JSON), when it names a project file. */
+function trustBundleFile(ca: unknown): string | undefined {
+    let value = ca;
+    if (typeof value === "string") {
+        try {
+            value = JSON.parse(value);
+        } catch {
+            return undefined;
+        }
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, "trustBundleFile")) return undefined;
+    const file = (value as Record<string, unknown>).trustBundleFile;
+    return typeof file === "string" && file !== "" && !path.isAbsolute(file) ? file : undefined;
 }
 
 export interface ChangedStack {
@@ -197,24 +256,33 @@ export interface ChangedStack {
 /**
  * The stacks whose inputs differ from git revision `rev`: the stack file, the Pulumi.yaml
  * config it ends up with, an environment stand-in it imports, or the catalog entries enabled in
- * its environment (and the catalog's shared parts). A change to the program itself (index.ts,
+ * its environment (and the catalog's shared parts), the CA trust bundle file it names
+ * (`aio-secrets:ca.trustBundleFile`, relative to `projectDir`, default `dir`). A change to the program itself (index.ts,
  * components/, stacks/*.ts, package.json, package-lock.json) counts for every stack.
  * Uncommitted edits count: the working tree is compared with `rev`. Throws on a bad revision.
  */
-export function changedStacks(opts: { dir: string; catalogFile: string; stacks: readonly string[]; rev: string }): ChangedStack[] {
+export function changedStacks(opts: { dir: string; catalogFile: string; stacks: readonly string[]; rev: string; projectDir?: string }): ChangedStack[] {
     const { dir, rev } = opts;
     const rel = (file: string) => path.relative(dir, file).split(path.sep).join("/");
     // Verifies the revision (with a message naming it) and reads the old Pulumi.yaml at once.
     const oldProjectText = readAtRevision(dir, rev, "./Pulumi.yaml");
+    // -z: names as they are, NUL-separated (without it git quotes a non-ASCII name: "\303\251...").
     const changed = new Set(
-        git(dir, ["diff", "--name-only", "--no-renames", "--relative", "--end-of-options", rev, "--"])
-            .split("\n")
+        git(dir, ["diff", "--name-only", "-z", "--no-renames", "--relative", "--end-of-options", rev, "--"])
+            .split("\0")
             .filter((l) => l !== ""),
     );
-    for (const f of git(dir, ["ls-files", "--others", "--exclude-standard"]).split("\n")) if (f !== "") changed.add(f);
+    for (const f of git(dir, ["ls-files", "-z", "--others", "--exclude-standard"]).split("\0")) if (f !== "") changed.add(f);
     const program = [...changed].filter((f) => PROGRAM_FILES.some((re) => re.test(f)));
 
-    const sources = projectSources(dir, PROJECT);
+    let sources: SharedSources;
+    try {
+        sources = projectSources(dir, PROJECT);
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        // Every stack reads it: plan them all, so the problem shows as it does without --changed.
+        return opts.stacks.map((stack) => ({ stack, reasons: ["Pulumi.yaml is invalid"] }));
+    }
     let oldProject: ProjectConfigEntry[] | undefined = [];
     if (oldProjectText !== undefined) {
         const parsed = parseProjectConfig(oldProjectText, "Pulumi.yaml", PROJECT);
@@ -239,6 +307,12 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
             const env = now.entries.find((e) => e.key === `${PROJECT}:environment`)?.value;
             if (typeof env === "string" && env !== "") environment = env;
             for (const f of now.sharedFiles) if (f !== "Pulumi.yaml" && changed.has(f)) reasons.push(`${f} changed`);
+            const bundle = trustBundleFile(now.entries.find((e) => e.key === `${PROJECT}:ca`)?.value);
+            if (bundle !== undefined) {
+                // The program reads it relative to its project root; git names files relative to `dir`.
+                const f = rel(path.join(opts.projectDir ?? dir, bundle));
+                if (changed.has(f)) reasons.push(`${f} changed (aio-secrets:ca.trustBundleFile)`);
+            }
             if (projectChanged && !changed.has(file)) {
                 // Only the config this stack ends up with counts, not Pulumi.yaml's other lines.
                 let before: string | undefined;

@@ -33,8 +33,8 @@ export interface RunOptions {
     stackFile?: string;
     /**
      * Where the shared settings are read: `Pulumi.yaml` (project config) and `environments/`
-     * (ESC stand-ins). Default: the stack file's directory (a stack file belongs to the project
-     * it sits in; one elsewhere, e.g. a test's, has none unless its directory has them).
+     * (ESC stand-ins). Default: `projectDir`, also for a stack file elsewhere (as `pulumi up
+     * --config-file` reads the project's Pulumi.yaml, not one beside the file).
      */
     configDir?: string;
     /** Shared settings already read (a fleet run reads Pulumi.yaml once); default: read from `configDir`. */
@@ -366,7 +366,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     }
     let stackConfig;
     try {
-        const shared = opts.shared ?? projectSources(opts.configDir ?? path.dirname(stackFile), project);
+        const shared = opts.shared ?? projectSources(opts.configDir ?? projectDir, project);
         stackConfig = readStackConfig(text, path.basename(stackFile), project, opts.secureValues, shared);
     } catch (e) {
         if (!isInputError(e)) throw e;

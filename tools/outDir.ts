@@ -79,6 +79,17 @@ export function outDirProblem(out: string, projectDir: string): string | undefin
     return undefined;
 }
 
+/**
+ * `<out>/<stack>`, or undefined when that path is not strictly inside `out` (a name such as
+ * `..`, `.` or one with a separator): writing it would replace `out` itself or a folder beside it.
+ */
+export function stackOutDir(out: string, stack: string): string | undefined {
+    const dir = path.resolve(out, stack);
+    const rel = path.relative(path.resolve(out), dir);
+    if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel) || rel.includes(path.sep) || rel !== stack) return undefined;
+    return dir;
+}
+
 /** File names two objects would share (compared without case: macOS and Windows file systems). */
 export function fileNameClashes(files: readonly { fileName: string; source: string }[]): string[] {
     const seen = new Map<string, string>();

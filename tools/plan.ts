@@ -145,15 +145,16 @@ async function main(): Promise<number> {
         }
     }
 
-    // Shared settings (Pulumi.yaml, environments/) are read beside the stack file, or in --dir.
-    const recorded = await runProgram({ stack, projectDir, configDir: values.dir !== undefined ? configDir : undefined, stackFile, catalogFile, mode: "preview" });
+    // Shared settings (Pulumi.yaml, environments/) are the project's (or --dir's), also for a
+    // --stack-file elsewhere: `pulumi up --config-file` reads the project's Pulumi.yaml too.
+    const recorded = await runProgram({ stack, projectDir, configDir, stackFile, catalogFile, mode: "preview" });
     if (recorded.error) {
         process.stderr.write(`aio-secrets plan: stack ${stack}: invalid input\n${sanitize(recorded.error)}\n`);
         return 1;
     }
     const run = engineView(recorded);
     if (values.against !== undefined && previous !== undefined) {
-        return planAgainst(run, values.against, previous, { projectDir, configDir: values.dir !== undefined ? configDir : path.dirname(stackFile), stackFile, stack, json: values.json });
+        return planAgainst(run, values.against, previous, { projectDir, configDir, stackFile, stack, json: values.json });
     }
     const display = (p: string) => sanitize(path.relative(userDirectory(), p) || p);
     const files = out !== undefined ? outputFiles(run) : [];

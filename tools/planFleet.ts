@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fail, inputFileProblem, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
 import { changedStacks, fleetText, listStacks, planFleet, stackFilter, StackSummary } from "./fleet";
-import { fileNameClashes, OUT_MARKER, outDirProblem, writeOutDir } from "./outDir";
+import { fileNameClashes, OUT_MARKER, outDirProblem, stackOutDir, writeOutDir } from "./outDir";
 
 /**
  * `plan --all [--stacks <glob>] [--changed <rev>] [--json] [--out <dir>] [--verbose]`: every
@@ -50,7 +50,7 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
     if (values.changed !== undefined) {
         let changed;
         try {
-            changed = changedStacks({ dir, catalogFile, stacks, rev: values.changed });
+            changed = changedStacks({ dir, catalogFile, stacks, rev: values.changed, projectDir });
         } catch (e) {
             return fail(TOOL, (e as Error).message.replace(/^--against/, "--changed"), 2);
         }
@@ -83,7 +83,12 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
                 clash = `--out, stack ${summary.stack}: two objects would share a file name:\n  ${clashes.join("\n  ")}`;
                 return;
             }
-            writeOutDir(path.join(out, summary.stack), files);
+            const stackDir = stackOutDir(out, summary.stack);
+            if (stackDir === undefined) {
+                clash = `--out, stack ${summary.stack}: the name is not a directory inside --out; nothing written for it`;
+                return;
+            }
+            writeOutDir(stackDir, files);
             written.push(summary.stack);
         },
     });

@@ -5,6 +5,7 @@ import { ConfigError, Problem } from "../stacks/errors";
 import {
     environmentFile,
     EscDocument,
+    mergeConfigValue,
     mergePatch,
     namespacedConfig,
     parseEscDocument,
@@ -15,6 +16,7 @@ import {
 } from "../stacks/sharedConfig";
 import { isPlaceholderCiphertext, parseStackFile, SecureValue, StackFileEntry } from "../stacks/stackFile";
 import { readYaml, setOwn } from "../stacks/yaml";
+import { fileProblem } from "./cli";
 
 /**
  * Reads a `Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to a program: every config
@@ -136,7 +138,7 @@ export function resolveStackEntries(
         sharedFiles.push(...fromEnv.files);
         for (const [key, value] of fromEnv.config) config.set(key, value);
     }
-    for (const { key, value } of parsed.entries) config.set(key, config.has(key) ? mergePatch(config.get(key), value) : value);
+    for (const { key, value } of parsed.entries) config.set(key, config.has(key) ? mergeConfigValue(config.get(key), value) : value);
     const stackName = /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? file;
     if (shared.projectConfig && shared.projectConfig.length > 0) {
         sharedFiles.unshift("Pulumi.yaml");
@@ -188,14 +190,22 @@ export function readStackConfig(
     return { config, secretKeys, securePaths, placeholderPaths, entries: parsed.entries, environments: parsed.environments, sharedFiles: parsed.sharedFiles };
 }
 
+/**
+ * The text of a shared file (Pulumi.yaml, an environment stand-in), undefined when there is
+ * none. Held to the limits of a stack file: a FIFO, a device or a huge file is a problem naming
+ * the file (`shown`), never a read that blocks or never ends.
+ */
+function readSharedFile(file: string, shown: string): string | undefined {
+    const problem = fileProblem(file);
+    if (problem === "no such file") return undefined;
+    if (problem !== undefined) throw new ConfigError([{ file: shown, path: "", rule: `${problem}; it is read as ${shown === "Pulumi.yaml" ? "the project file" : "an environment stand-in"}` }]);
+    return fs.readFileSync(file, "utf8");
+}
+
 /** Project config of `<projectDir>/Pulumi.yaml` (none when the file has no `config:`). */
 export function readProjectConfig(projectFile: string, project: string): ProjectConfigEntry[] {
-    let text: string;
-    try {
-        text = fs.readFileSync(projectFile, "utf8");
-    } catch {
-        return [];
-    }
+    const text = readSharedFile(projectFile, path.basename(projectFile));
+    if (text === undefined) return [];
     const parsed = parseProjectConfig(text, path.basename(projectFile), project);
     if (!parsed.entries) throw new ConfigError(parsed.problems);
     return parsed.entries;
@@ -205,12 +215,6 @@ export function readProjectConfig(projectFile: string, project: string): Project
 export function projectSources(projectDir: string, project: string, projectFile = path.join(projectDir, "Pulumi.yaml")): SharedSources {
     return {
         projectConfig: readProjectConfig(projectFile, project),
-        readEnvironment: (relative) => {
-            try {
-                return fs.readFileSync(path.join(projectDir, relative), "utf8");
-            } catch {
-                return undefined;
-            }
-        },
+        readEnvironment: (relative) => readSharedFile(path.join(projectDir, relative), relative),
     };
 }

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
             let resources = 0;
             let warnings: string[] = [];
             try {
-                const run = await runProgram({ stack: STACK, stackFile, catalogFile, mode: "preview" });
+                const run = await runProgram({ stack: STACK, stackFile, configDir: dir, catalogFile, mode: "preview" });
                 error = run.error;
                 resources = run.resources.length;
                 warnings = run.warnings;
