@@ -86,7 +86,12 @@ const secretSchema = strictObject({
 
 /** A whole Azure IoT MQ custom resource; `{ keyVaultRef: <secret> }` marks where a vault reference goes. */
 const mqResourceSchema = strictObject({
-    apiVersion: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9]+$/, "must be group/version, e.g. mq.iotoperations.azure.com/v1beta1"),
+    // Only Azure IoT Operations' own API groups: the stack force-applies these objects and deletes
+    // them when they leave the catalog, which must never reach a Deployment or another tool's object.
+    apiVersion: z
+        .string()
+        .regex(/^[a-z0-9.-]+\/[a-z0-9]+$/, "must be group/version, e.g. mq.iotoperations.azure.com/v1beta1")
+        .regex(/^([a-z0-9-]+\.)*iotoperations\.azure\.com\//, "must be an Azure IoT Operations API group (*.iotoperations.azure.com), e.g. mq.iotoperations.azure.com/v1beta1"),
     kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "must be a Kubernetes kind, e.g. BrokerListener"),
     metadata: strictObject({
         name: ruled(rules.dns1123Subdomain),

@@ -45,14 +45,18 @@ export function defaultDeployerWarning(settings: StackSettings, guess: { type: P
     );
 }
 
+/** The default `clusterIdentifier`. */
+export const DEFAULT_CLUSTER_IDENTIFIER = "aio-secrets";
+
 /**
  * The Kubernetes provider's `clusterIdentifier`: the provider is replaced only when it changes,
  * so a different kubeconfig or context for the same cluster (a laptop vs the CI proxy) is an
  * update, never a replacement of every object on the cluster (create-before-delete, whose
  * delete would remove the fixed-name objects just upserted). A stack targets one cluster, so
- * the default names the stack (`stack:<project>/<stack>`) and never changes by itself; set
+ * the default is a constant (`aio-secrets`): it never changes by itself, not even with
+ * `pulumi stack rename` (a name-based default would replace the provider then); set
  * `cluster.identifier` to a new value only when the stack really moves to another cluster.
  */
 export function clusterIdentifier(settings: Pick<StackSettings, "project" | "stack" | "cluster">): string {
-    return settings.cluster.identifier ?? `stack:${settings.project}/${settings.stack}`;
+    return settings.cluster.identifier ?? DEFAULT_CLUSTER_IDENTIFIER;
 }

@@ -620,6 +620,20 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         : { settings: undefined, problems: [] };
     for (const p of ca.problems) at(p.path, p.rule, p.value);
 
+    // Object ids are GUIDs, case-insensitive in Entra: one principal, one grant.
+    const deployers = parsed.deployers?.map((d) => ({ ...d, objectId: d.objectId.toLowerCase() }));
+    deployers?.forEach((d, i) => {
+        const first = deployers.findIndex((e) => e.objectId === d.objectId);
+        if (first < i) at(`deployers[${i}].objectId`, `is the same principal as deployers[${first}] (object ids compare without case); list each principal once`, JSON.stringify(d.objectId));
+        if (servicePrincipal?.mode === "existing" && servicePrincipal.objectId.toLowerCase() === d.objectId) {
+            at(
+                `deployers[${i}].objectId`,
+                "is the CSI driver's service principal (servicePrincipal.objectId): one principal has one access policy, so it cannot be reader and writer; deploy with another identity",
+                JSON.stringify(d.objectId),
+            );
+        }
+    });
+
     if (problems.length > 0 || !servicePrincipal || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems, warnings: mode.warnings };
     return {
         problems,
@@ -650,7 +664,7 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
                 // create a secret that exists, so an existing vault mounts it unless told otherwise.
                 source: parsed.defaultSecret.source ?? (parsed.keyVault.existing ? "existing" : "generated"),
             },
-            deployers: parsed.deployers,
+            deployers,
             secretValues,
             ca: ca.settings,
             delivery,

@@ -786,3 +786,18 @@ describe("SecretProviderClass names and file paths", () => {
         expect(onlyProblem(`secrets:\n  - { name: a, source: generated, alias: ${alias} }\n`).rule).toMatch(rule);
     });
 });
+
+describe("MQ resources: Azure IoT Operations' API groups only", () => {
+    test.each([
+        ["apps/v1", false],
+        ["v1", false],
+        ["cert-manager.io/v1", false],
+        ["evil.iotoperations.azure.com.example.org/v1", false],
+        ["mq.iotoperations.azure.com/v1beta1", true],
+        ["iotoperations.azure.com/v1", true],
+    ])("%s accepted: %p", (apiVersion, accepted) => {
+        const text = `secrets: []\nmqResources:\n  - apiVersion: ${apiVersion}\n    kind: Deployment\n    metadata: { name: x }\n    spec: {}\n`;
+        const { problems } = parseCatalog(text, "stacks/secrets.yaml");
+        expect(problems.some((p) => p.path.endsWith("apiVersion"))).toBe(!accepted);
+    });
+});

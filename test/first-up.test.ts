@@ -65,10 +65,11 @@ describe("pure pieces", () => {
         expect(defaultDeployerWarning(quiet, { type: "User", reason: "" })).toBeUndefined();
     });
 
-    test("the cluster identifier names the stack unless set, and ignores Arc names", () => {
+    test("the cluster identifier is a constant unless set: Arc names and a stack rename change nothing", () => {
         const kv = { name: "kv-aio-dev-01", resourceGroupName: "rg" };
-        expect(clusterIdentifier(settingsFor({ keyVault: kv }))).toBe("stack:aio-secrets/dev");
-        expect(clusterIdentifier(settingsFor({ keyVault: kv, cluster: { arcClusterName: "arc", arcResourceGroupName: "rg-arc" } }))).toBe("stack:aio-secrets/dev");
+        expect(clusterIdentifier({ ...settingsFor({ keyVault: kv }), stack: "renamed" })).toBe("aio-secrets");
+        expect(clusterIdentifier(settingsFor({ keyVault: kv }))).toBe("aio-secrets");
+        expect(clusterIdentifier(settingsFor({ keyVault: kv, cluster: { arcClusterName: "arc", arcResourceGroupName: "rg-arc" } }))).toBe("aio-secrets");
         expect(clusterIdentifier(settingsFor({ keyVault: kv, cluster: { identifier: "edge-07" } }))).toBe("edge-07");
     });
 
@@ -204,10 +205,10 @@ describe("the whole program", () => {
     test("the Kubernetes provider has a stable cluster identifier; aio-akv-sp is never deleted", async () => {
         const dev = await runStack({ stack: "dev", mode: "preview" });
         const provider = byType(dev, "pulumi:providers:kubernetes")[0];
-        expect(inputAt(provider.inputs, "clusterIdentifier")).toBe("stack:aio-secrets/dev");
+        expect(inputAt(provider.inputs, "clusterIdentifier")).toBe("aio-secrets");
         expect(byName(dev, "cluster-sp-secret").retainOnDelete).toBe(true);
         const other = await runStack({ stack: "dev", mode: "preview", configOverrides: { "kubernetes:context": "ci-proxy" } });
-        expect(inputAt(byType(other, "pulumi:providers:kubernetes")[0].inputs, "clusterIdentifier")).toBe("stack:aio-secrets/dev");
+        expect(inputAt(byType(other, "pulumi:providers:kubernetes")[0].inputs, "clusterIdentifier")).toBe("aio-secrets");
     });
 
     test("with an existing vault the default secret is mounted, not created (init made it)", async () => {

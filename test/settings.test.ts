@@ -815,3 +815,19 @@ describe("Go durations", () => {
         else expect(result.problems.map((p) => p.rule)).toEqual([expect.stringMatching(/longer than Go's longest duration/)]);
     });
 });
+
+describe("deployers: one principal, one grant", () => {
+    test("object ids are lower-cased; the same principal twice (any case) is an error", () => {
+        const upper = GUID_B.toUpperCase();
+        expect(settingsOf(rawConfig({ keyVault: KV, deployers: [{ objectId: upper, type: "User" }] })).deployers).toEqual([{ objectId: GUID_B, type: "User" }]);
+        expect(messages(rawConfig({ keyVault: KV, deployers: [{ objectId: GUID_B, type: "User" }, { objectId: upper, type: "Group" }] }))).toEqual([
+            `Pulumi.dev.yaml: aio-secrets:deployers[1].objectId "${GUID_B}": is the same principal as deployers[0] (object ids compare without case); list each principal once`,
+        ]);
+    });
+
+    test("the CSI driver's own service principal cannot also be a deployer", () => {
+        const sp = { clientId: GUID_A, objectId: GUID_B, clientSecret: "s" };
+        const p = messages(rawConfig({ keyVault: KV, servicePrincipal: sp, deployers: [{ objectId: GUID_B, type: "ServicePrincipal" }] }, { secretKeys: ["aio-secrets:servicePrincipal"] }));
+        expect(p).toEqual([expect.stringMatching(/deployers\[0\]\.objectId .*is the CSI driver's service principal/)]);
+    });
+});

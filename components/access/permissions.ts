@@ -100,10 +100,11 @@ export function uuidV5(name: string, namespace: string): string {
 }
 
 /**
- * The role assignment's name: a UUID v5 of scope, principal and role definition, so a lost
- * state or a re-created grant meets its own assignment (and `pulumi import` can name it)
- * instead of a 409 RoleAssignmentExists for a random new name. ARM ids are case-insensitive,
- * so the parts are lower-cased.
+ * The role assignment's name: a UUID v5 of scope, principal and role definition, so the same
+ * grant always has the same name: never a second, randomly named assignment (Azure's 409
+ * RoleAssignmentExists), and after a lost state one `pulumi import` with a name known in advance
+ * (azure-native does not take over an existing assignment). ARM ids are case-insensitive, so
+ * the parts are lower-cased.
  */
 export function roleAssignmentName(scope: string, principalId: string, roleDefinitionId: string): string {
     return uuidV5([scope, principalId, roleDefinitionId].map((p) => p.toLowerCase()).join("|"), ROLE_ASSIGNMENT_NAMESPACE);
