@@ -11,7 +11,7 @@ import { ownershipTags } from "./components/tags";
 import { loadProgramInputs, ProgramInputs } from "./stacks/load";
 import { deliveryBudget } from "./stacks/budget";
 import { buildModel, StackModel } from "./stacks/model";
-import { defaultDeployerWarning, guessDeployerType } from "./stacks/deployers";
+import { defaultDeployerWarning, guessDeployerType, principalTypeFromToken } from "./stacks/deployers";
 import type { StackSettings } from "./stacks/settings";
 import { csiDriverFlow } from "./delivery/csiDriver";
 import { oidcIssuer, secretSyncFlow } from "./delivery/secretSync";
@@ -62,7 +62,9 @@ function deployingPrincipals(
         const guess = guessDeployerType(process.env, config);
         const warning = defaultDeployerWarning(settings, guess);
         if (warning) void pulumi.log.warn(warning);
-        return { owners: [currentObjectId], writers: [{ objectId: currentObjectId, type: guess.type }] };
+        // The sign-in's token says what it is; the environment guess covers tokens that do not.
+        const type = authorization.getClientTokenOutput().token.apply((token) => principalTypeFromToken(token) ?? guess.type);
+        return { owners: [currentObjectId], writers: [{ objectId: currentObjectId, type }] };
     }
     const owners = settings.deployers.filter((d) => d.type !== "Group").map((d) => d.objectId);
     if (owners.length === 0 && settings.delivery === "csiDriver" && settings.servicePrincipal.mode === "create") {

@@ -30,6 +30,28 @@ export function guessDeployerType(
     return { type: "User", reason: "no service principal or managed identity sign-in is configured" };
 }
 
+/**
+ * The principal type the sign-in's own access token states, when it says: `idtyp` is `app` for
+ * a service principal or managed identity and `user` for a person (Entra ID access token
+ * claims); a delegated token without `idtyp` carries `scp`. Undefined when the token says
+ * nothing readable (then the environment guess stands). Only the type leaves this function.
+ */
+export function principalTypeFromToken(token: string | undefined): PrincipalType | undefined {
+    const payload = token?.split(".")[1];
+    if (!payload) return undefined;
+    let claims: unknown;
+    try {
+        claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    } catch {
+        return undefined;
+    }
+    if (claims === null || typeof claims !== "object") return undefined;
+    const c = claims as Record<string, unknown>;
+    if (c.idtyp === "app") return "ServicePrincipal";
+    if (c.idtyp === "user" || typeof c.scp === "string") return "User";
+    return undefined;
+}
+
 /** The warning for a stack that lets whoever runs `up` be the deployer. */
 export function defaultDeployerWarning(settings: StackSettings, guess: { type: PrincipalType; reason: string }): string | undefined {
     if (settings.deployers !== undefined) return undefined;
@@ -39,7 +61,7 @@ export function defaultDeployerWarning(settings: StackSettings, guess: { type: P
     ].filter((r): r is string => r !== undefined);
     if (roles.length === 0) return undefined;
     return (
-        `${settings.file}: aio-secrets:deployers is not set, so the identity running this update (taken as a ${guess.type}: ${guess.reason}) ` +
+        `${settings.file}: aio-secrets:deployers is not set, so the identity running this update (its type read from its access token; where the token does not say, taken as a ${guess.type}: ${guess.reason}) ` +
         `${roles.join(" and ")}; whoever runs the next \`pulumi up\` (a person instead of CI) takes that over. ` +
         `Name the deploying principals: aio-secrets:deployers: [{ objectId: <object id>, type: ServicePrincipal | User | Group }]`
     );

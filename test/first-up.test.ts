@@ -3,7 +3,7 @@ import { roleAssignmentName, uuidV5 } from "../components/access/permissions";
 import { activeSlot, firstSlotLifetimeWarning } from "../components/identity/expiry";
 import { permissionModelProblem } from "../components/keyvault/existing";
 import { formatProblem } from "../stacks/errors";
-import { clusterIdentifier, defaultDeployerWarning, guessDeployerType } from "../stacks/deployers";
+import { clusterIdentifier, defaultDeployerWarning, guessDeployerType, principalTypeFromToken } from "../stacks/deployers";
 import { parseStackSettings, StackSettings } from "../stacks/settings";
 import { inputAt } from "../tools/harness";
 import { byName, byType, MINIMAL_STACK, runStack, scratch } from "./helpers";
@@ -90,6 +90,14 @@ describe("pure pieces", () => {
         expect(firstSlotLifetimeWarning(730, 180)).toMatch(/lives rotationDays \+ secretValidDays = 910 days; .*at most 730/);
     });
 
+    test("the principal type a token states (idtyp, scp), and nothing from a token that says nothing", () => {
+        const jwt = (claims: unknown) => `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
+        expect(principalTypeFromToken(jwt({ idtyp: "app" }))).toBe("ServicePrincipal");
+        expect(principalTypeFromToken(jwt({ idtyp: "user" }))).toBe("User");
+        expect(principalTypeFromToken(jwt({ scp: "user_impersonation" }))).toBe("User");
+        for (const t of [undefined, "", "not-a-jwt", "a.!!!.c", jwt({}), jwt(null), jwt({ idtyp: 7 })]) expect(principalTypeFromToken(t)).toBeUndefined();
+    });
+
     test("the newest password slot is the active one", () => {
         expect(activeSlot("2026-01-01T00:00:00Z", "2026-06-30T00:00:00Z")).toBe("b");
         expect(activeSlot("2026-12-27T00:00:00Z", "2026-06-30T00:00:00Z")).toBe("a");
@@ -124,6 +132,18 @@ describe("the whole program", () => {
             );
         }
         expect(run.warnings.some((w) => /aio-secrets:deployers is not set.*taken as a ServicePrincipal: ARM_USE_OIDC is set/.test(w))).toBe(true);
+    });
+
+    test("the access token's own claim decides the type over the environment", async () => {
+        const jwt = (claims: Record<string, unknown>) => `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
+        clearSignIn();
+        const app = await runStack({ stack: "dev", mode: "up", configOverrides: RBAC_DEV, deployer: { token: jwt({ idtyp: "app", oid: "x" }) } });
+        expect(inputAt(byName(app, "access-writer-secretsOfficer").inputs, "principalType")).toBe("ServicePrincipal");
+        process.env.ARM_USE_OIDC = "true";
+        const person = await runStack({ stack: "dev", mode: "up", configOverrides: RBAC_DEV, deployer: { token: jwt({ scp: "user_impersonation" }) } });
+        expect(inputAt(byName(person, "access-writer-secretsOfficer").inputs, "principalType")).toBe("User");
+        // The token never travels anywhere: not in inputs, outputs or warnings.
+        expect(JSON.stringify([person.resources.map((r) => r.inputs), person.outputs, person.warnings])).not.toContain("user_impersonation");
     });
 
     test("a person's sign-in is a User, and a second run names the same assignments", async () => {

@@ -60,7 +60,7 @@ export interface RunOptions {
     /** What the read of the Arc cluster finds (secret sync). Default: OIDC issuer and workload identity on. */
     arcCluster?: { oidcIssuerEnabled?: boolean; workloadIdentityEnabled?: boolean };
     /** Value of getClientConfig in `up` mode and of deployer placeholders. */
-    deployer?: { tenantId?: string; objectId?: string; clientId?: string; subscriptionId?: string };
+    deployer?: { tenantId?: string; objectId?: string; clientId?: string; subscriptionId?: string; token?: string };
 }
 
 export interface RecordedResource {
@@ -394,6 +394,9 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                         clientId: opts.deployer?.clientId ?? (mode === "up" ? fakeGuid("deployer-client") : UNKNOWN),
                         subscriptionId: opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : UNKNOWN),
                     };
+                case "azure-native:authorization:getClientToken":
+                    // An access token (JWT) only when a test gives one: its claims tell the principal type.
+                    return opts.deployer?.token !== undefined ? { token: opts.deployer.token } : {};
                 case "azure-native:keyvault:getVault": {
                     const name = String(args.inputs.vaultName);
                     const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);

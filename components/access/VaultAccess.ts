@@ -19,7 +19,7 @@ export interface VaultWriter {
     /** Entra object id. Required. */
     objectId: pulumi.Input<string>;
     /** `User`, `Group` or `ServicePrincipal`: role assignments must state it (Azure defaults to User). Required. */
-    type: PrincipalType;
+    type: pulumi.Input<PrincipalType>;
     /**
      * Stable part of the child resources' names. Default: none, the name the single default
      * writer always had (`<name>-writer`). Use the object id for configured deployers so that
@@ -101,7 +101,7 @@ export class VaultAccess extends pulumi.ComponentResource {
             if (args.readerObjectId !== undefined) policy("reader", args.readerObjectId, readerPermissions(args.usage));
             for (const writer of writers) policy(part("writer", writer.key), writer.objectId, writerPermissions(args.usage));
         } else {
-            const assign = (child: string, principalId: pulumi.Input<string>, principalType: PrincipalType, role: RoleKey) => {
+            const assign = (child: string, principalId: pulumi.Input<string>, principalType: pulumi.Input<PrincipalType>, role: RoleKey) => {
                 const roleDefinitionId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_ROLES[role].id}`;
                 this.grants.push(
                     new authorization.RoleAssignment(
