@@ -63,7 +63,8 @@ function deployingPrincipals(
         const warning = defaultDeployerWarning(settings, guess);
         if (warning) void pulumi.log.warn(warning);
         // The sign-in's token says what it is; the environment guess covers tokens that do not.
-        const type = authorization.getClientTokenOutput().token.apply((token) => principalTypeFromToken(token) ?? guess.type);
+        // Only the type leaves the apply; it is not sensitive even if the token output is secret.
+        const type = pulumi.unsecret(authorization.getClientTokenOutput().token.apply((token) => principalTypeFromToken(token) ?? guess.type));
         return { owners: [currentObjectId], writers: [{ objectId: currentObjectId, type }] };
     }
     const owners = settings.deployers.filter((d) => d.type !== "Group").map((d) => d.objectId);
