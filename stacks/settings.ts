@@ -114,7 +114,7 @@ const secretSyncSchema = strictObject({
     oidcIssuerUrl: ruled(rules.httpsUrl).optional(),
     location: z.string().min(1, "must not be empty").optional(),
     spcName: ruled(rules.dns1123Subdomain).default(SECRET_SYNC_DEFAULTS.spcName),
-    forceSynchronization: z.string().min(1, "must not be empty (remove the key instead)").max(253, "must be at most 253 characters").optional(),
+    forceSynchronization: ruled(rules.forceSynchronization).optional(),
     extension: secretStoreExtensionSchema.default(() => secretStoreExtensionSchema.parse({})),
 });
 
