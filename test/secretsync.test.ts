@@ -6,7 +6,7 @@ import { formatProblem } from "../stacks/errors";
 import { deliveryCheck, resolveProgramInputs } from "../stacks/load";
 import { buildModel } from "../stacks/model";
 import { deliveryBudget, syncReadBudget } from "../stacks/budget";
-import { parseStackSettings, RawStackConfig } from "../stacks/settings";
+import { defaultSpcName, parseStackSettings, RawStackConfig } from "../stacks/settings";
 import { parseSpcObjects } from "../components/spc/render";
 import { cliSpcName, renderSyncObjects, secretStoreSettings, secretSyncModel, workloadSubject } from "../components/secretsync/render";
 import { syncReaderRoles } from "../components/access/permissions";
@@ -52,7 +52,7 @@ describe("settings: delivery and secretSync", () => {
             oidcIssuerUrl: undefined,
             arcCluster: { name: "arc-sync", resourceGroupName: "rg-arc-sync" },
             location: "westeurope",
-            spcName: "spc-ops-aio",
+            spcName: defaultSpcName("rg-arc-sync", "cl-sync"),
             forceSynchronization: undefined,
             extension: { install: true, name: "azure-secret-store", version: "1.5.1", releaseTrain: "stable", rotationPollIntervalInSeconds: 120, settings: {} },
         });
