@@ -55,7 +55,11 @@ export const dns1123Label: Rule = (v) => {
     return undefined;
 };
 
-/** DNS-1123 subdomain: most Kubernetes object names (SecretProviderClass, Deployment). */
+/**
+ * DNS-1123 subdomain: most Kubernetes object names (SecretProviderClass, Deployment), and exactly
+ * the name pattern ARM gives secret sync's SPCs and SecretSyncs (max 253; same sources as
+ * {@link ARM_SYNC_PATH}).
+ */
 export const dns1123Subdomain: Rule = (v) => {
     if (v.length < 1 || v.length > 253) return `must be 1-253 characters (is ${v.length})`;
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v))
