@@ -52,14 +52,14 @@ export const TLS_KEYS = ["tls.crt", "tls.key"] as const;
 /** Where an entry lands in secret-sync mode: a key of a Kubernetes Secret. */
 const syncSchema = strictObject({
     secret: ruled(rules.dns1123Subdomain),
-    key: ruled(rules.secretDataKey),
+    key: ruled(rules.syncTargetKey),
 });
 
 /** A Kubernetes Secret that secret sync writes, when it needs more than the defaults. */
 const secretSyncDeclSchema = strictObject({
     type: z.enum(SYNC_SECRET_TYPES).default("Opaque"),
     /** Change it to make the controller sync again now (any new string). */
-    forceSynchronization: z.string().min(1, "must not be empty (remove the key instead)").max(253, "must be at most 253 characters").optional(),
+    forceSynchronization: ruled(rules.forceSynchronization).optional(),
 });
 
 const secretSchema = strictObject({
@@ -432,6 +432,8 @@ function syncSecretsOf(
     for (const secret of secrets) {
         if (!secret.sync) continue;
         const { secret: target, key } = secret.sync;
+        const sourceProblem = rules.syncSourcePath(secret.name);
+        if (sourceProblem) at(["secrets", secret.index, "name"], sourceProblem, JSON.stringify(secret.name));
         mapped.add(target);
         if (!result.has(target)) result.set(target, { name: target, type: "Opaque" });
         const id = `${target}\u0000${key}`;

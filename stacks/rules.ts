@@ -55,7 +55,11 @@ export const dns1123Label: Rule = (v) => {
     return undefined;
 };
 
-/** DNS-1123 subdomain: most Kubernetes object names (SecretProviderClass, Deployment). */
+/**
+ * DNS-1123 subdomain: most Kubernetes object names (SecretProviderClass, Deployment), and exactly
+ * the name pattern ARM gives secret sync's SPCs and SecretSyncs (max 253; same sources as
+ * {@link ARM_SYNC_PATH}).
+ */
 export const dns1123Subdomain: Rule = (v) => {
     if (v.length < 1 || v.length > 253) return `must be 1-253 characters (is ${v.length})`;
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v))
@@ -142,13 +146,61 @@ export const maxLength =
         v.length <= n ? undefined : `must be at most ${n} characters (is ${v.length})`;
 
 /**
- * Key of a Kubernetes Secret's data (`targetKey` of a SecretSync mapping): 1-253 characters,
- * letters, digits, `-`, `_` and `.` (Kubernetes IsConfigMapKey), and not `.` or `..`.
+ * Key of a Kubernetes Secret's data: 1-253 characters, letters, digits, `-`, `_` and `.`, not
+ * `.` or `..` and not starting with `..` (Kubernetes IsConfigMapKey, apimachinery
+ * pkg/util/validation).
  */
 export const secretDataKey: Rule = (v) => {
     if (v.length < 1 || v.length > 253) return `must be 1-253 characters (is ${v.length})`;
     if (!/^[-._a-zA-Z0-9]+$/.test(v)) return "a Kubernetes Secret key allows only letters, digits, '-', '_' and '.'";
     if (v === "." || v === "..") return "must not be '.' or '..'";
+    if (v.startsWith("..")) return "must not start with '..' (Kubernetes refuses such Secret keys)";
+    return undefined;
+};
+
+/**
+ * The pattern Azure Resource Manager gives a SecretSync mapping's `sourcePath` and `targetKey`
+ * (Microsoft.SecretSyncController 2024-08-21-preview, the API azure-native 3.x uses, which
+ * checks it at preview; Azure/bicep-types-az generated/ews/microsoft.secretsynccontroller; the
+ * same as the controller's CRD, kubernetes-sigs/secrets-store-sync-controller
+ * api/v1alpha1/secretsync_types.go). After the first character comes a letter, digit or `-`
+ * before any `.` or `_`, and each `.` or `_` is followed by a letter or digit: `a.b` and `x_y`
+ * fail, `ab.c` and `xy_z` pass. The `/<digits>` tail is for versioned paths.
+ */
+export const ARM_SYNC_PATH = /^[A-Za-z0-9.]([-A-Za-z0-9]+([-._a-zA-Z0-9]?[A-Za-z0-9])*)?(\/([0-9]+))*$/;
+
+/**
+ * A sync key (`targetKey` of a SecretSync mapping): a Kubernetes Secret key ({@link secretDataKey},
+ * so no `/`) that also matches ARM's pattern ({@link ARM_SYNC_PATH}).
+ */
+export const syncTargetKey: Rule = (v) => {
+    const k8s = secretDataKey(v);
+    if (k8s) return k8s;
+    if (!ARM_SYNC_PATH.test(v)) {
+        return (
+            "does not match the pattern Azure Resource Manager checks on a SecretSync targetKey: a letter, digit or '.', then a letter, digit or '-' " +
+            "before any '.' or '_', and a letter or digit after every '.' or '_' (a.b, x_y and key. fail; ab.c, xy_z and tls.crt pass)"
+        );
+    }
+    return undefined;
+};
+
+/**
+ * A vault object synced by a SecretSync: its name is the mapping's `sourcePath` ({@link ARM_SYNC_PATH}),
+ * which Key Vault's own names (letters, digits, `-`) match unless they start with `-`.
+ */
+export const syncSourcePath: Rule = (v) =>
+    ARM_SYNC_PATH.test(v) ? undefined : "is synced by a SecretSync, whose sourcePath must start with a letter or digit (the pattern Azure Resource Manager checks)";
+
+/**
+ * A SecretSync's `forceSynchronization`: at most 253 characters, starting with a letter or digit
+ * (ARM's pattern `^[A-Za-z0-9]([-A-Za-z0-9]+([-._a-zA-Z0-9]?[A-Za-z0-9])*)?` is anchored at the
+ * start only, so only its first character counts; same sources as {@link ARM_SYNC_PATH}).
+ */
+export const forceSynchronization: Rule = (v) => {
+    if (v.length < 1) return "must not be empty (remove the key instead)";
+    if (v.length > 253) return `must be at most 253 characters (is ${v.length})`;
+    if (!/^[A-Za-z0-9]/.test(v)) return "must start with a letter or digit (the pattern Azure Resource Manager checks), e.g. a date such as 2026-01-31";
     return undefined;
 };
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Problem } from "./errors";
 import { intRange, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
@@ -81,7 +82,6 @@ export type DeliveryMode = (typeof DELIVERY_MODES)[number];
  * microsoft/edge-ai (see test/fixtures/az-iot-ops-secretsync/README.md).
  */
 export const SECRET_SYNC_DEFAULTS = {
-    spcName: "spc-ops-aio",
     /** The Secret Store's service account: hard-coded in the CLI, undocumented. */
     serviceAccount: "aio-ssc-sa",
     audience: "api://AzureADTokenExchange",
@@ -91,6 +91,20 @@ export const SECRET_SYNC_DEFAULTS = {
     releaseTrain: "stable",
     rotationPollIntervalInSeconds: 120,
 } as const;
+
+/**
+ * The default name of secret sync's SecretProviderClass: `spc-ops-` + 7 hex of
+ * sha256("<custom location's resource group>/<custom location>"), both lower-cased (ARM compares
+ * them without case). ARM names SPCs per resource group, not per custom location, so a fixed
+ * name would make two clusters whose custom locations share a group claim one SPC; one
+ * custom location per cluster makes this one per cluster. The CLI's form (`spc-ops-` + 7 hex)
+ * with other hash input than the CLI's (cluster, group, instance: components/secretsync/render.ts
+ * cliSpcName), so a stack never claims the SPC that `az iot ops secretsync enable` made.
+ */
+export function defaultSpcName(customLocationGroup: string, customLocation: string): string {
+    const digest = createHash("sha256").update(`${customLocationGroup.toLowerCase()}/${customLocation.toLowerCase()}`).digest("hex");
+    return `spc-ops-${digest.slice(0, 7)}`;
+}
 
 const secretStoreExtensionSchema = strictObject({
     install: z.boolean().default(true),
@@ -113,8 +127,8 @@ const secretSyncSchema = strictObject({
     }).optional(),
     oidcIssuerUrl: ruled(rules.httpsUrl).optional(),
     location: z.string().min(1, "must not be empty").optional(),
-    spcName: ruled(rules.dns1123Subdomain).default(SECRET_SYNC_DEFAULTS.spcName),
-    forceSynchronization: z.string().min(1, "must not be empty (remove the key instead)").max(253, "must be at most 253 characters").optional(),
+    spcName: ruled(rules.dns1123Subdomain).optional(),
+    forceSynchronization: ruled(rules.forceSynchronization).optional(),
     extension: secretStoreExtensionSchema.default(() => secretStoreExtensionSchema.parse({})),
 });
 
@@ -191,6 +205,7 @@ export interface SecretSyncSettings {
     arcCluster?: { name: string; resourceGroupName: string };
     /** Region of the SPC and SecretSyncs (the Arc cluster's). */
     location: string;
+    /** The SPC's name: `secretSync.spcName`, else {@link defaultSpcName} (unique per custom location). */
     spcName: string;
     /** Stack-wide resync trigger; a Secret's own (catalog secretSyncs) wins. */
     forceSynchronization?: string;
@@ -817,7 +832,7 @@ function deliveryRules(ctx: {
             oidcIssuerUrl: section.oidcIssuerUrl,
             arcCluster,
             location,
-            spcName: section.spcName,
+            spcName: section.spcName ?? defaultSpcName(customLocationGroup, section.customLocation.name),
             forceSynchronization: section.forceSynchronization,
             extension: { ...section.extension, settings: ownMap(section.extension.settings) },
         },

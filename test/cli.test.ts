@@ -233,7 +233,7 @@ describe("--against reads git and reports git's own error", () => {
 
 /** A recorded resource with the options a plain custom resource has. */
 function recorded(r: Partial<RecordedResource> & { urn: string; type: string; name: string }): RecordedResource {
-    return { custom: true, inputs: {}, protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], dependsOn: [], ...r };
+    return { custom: true, inputs: {}, protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [], dependsOn: [], ...r };
 }
 
 describe("the plan as the engine and the CLI show it", () => {

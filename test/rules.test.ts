@@ -10,7 +10,11 @@ import {
     relativeFileName,
     resourceGroupName,
     Rule,
+    forceSynchronization,
+    secretDataKey,
     semver,
+    syncSourcePath,
+    syncTargetKey,
     vaultName,
     vaultObjectName,
 } from "../stacks/rules";
@@ -109,6 +113,49 @@ const cases: Record<string, RuleCases> = {
             ["spc-", /DNS-1123 subdomain/],
             ["spc..v1", /DNS-1123 subdomain/],
             [".spc", /DNS-1123 subdomain/],
+        ],
+    },
+    secretDataKey: {
+        rule: secretDataKey,
+        good: ["password", "tls.crt", ".a", "a.b", "x_y", "k".repeat(253)],
+        bad: [
+            ["", /must be 1-253 characters \(is 0\)/],
+            ["k".repeat(254), /must be 1-253 characters \(is 254\)/],
+            ["a/b", /only letters, digits, '-', '_' and '\.'/],
+            [".", /must not be '\.' or '\.\.'/],
+            ["..", /must not be '\.' or '\.\.'/],
+            ["..data", /must not start with '\.\.'/],
+        ],
+    },
+    // ARM's pattern on top of Kubernetes' rule (azure-native checks it at preview).
+    syncTargetKey: {
+        rule: syncTargetKey,
+        good: ["password", "tls.crt", "tls.key", "ca.crt", "ab.c", "xy_z", "a", "ab", "a-", "A-b_c.d", ".a", "k".repeat(253)],
+        bad: [
+            ["a.b", /does not match the pattern Azure Resource Manager checks on a SecretSync targetKey/],
+            ["x_y", /does not match the pattern Azure Resource Manager/],
+            ["key.", /does not match the pattern Azure Resource Manager/],
+            ["ab..c", /does not match the pattern Azure Resource Manager/],
+            ["ab._c", /does not match the pattern Azure Resource Manager/],
+            ["_a", /does not match the pattern Azure Resource Manager/],
+            ["..data", /must not start with '\.\.'/],
+            ["k/0", /only letters, digits, '-', '_' and '\.'/],
+            ["", /must be 1-253 characters/],
+        ],
+    },
+    syncSourcePath: {
+        rule: syncSourcePath,
+        good: ["mq-password", "a", "A1--b", "x".repeat(127)],
+        bad: [["-token", /sourcePath must start with a letter or digit/]],
+    },
+    forceSynchronization: {
+        rule: forceSynchronization,
+        good: ["1", "2026-01-31", "r1 after incident_7", "x".repeat(253)],
+        bad: [
+            ["", /must not be empty/],
+            ["-1", /must start with a letter or digit/],
+            [" 1", /must start with a letter or digit/],
+            ["x".repeat(254), /at most 253 characters \(is 254\)/],
         ],
     },
     environmentName: {

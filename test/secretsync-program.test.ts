@@ -154,7 +154,7 @@ describe("parity with az iot ops secretsync enable, field by field", () => {
         expect(syncs.map((s) => inputAt(s.inputs, "secretSyncName"))).toEqual(["mq-credentials"]);
         const [sync] = syncs;
         expect(inputAt(sync.inputs, "extendedLocation")).toEqual(inputAt(byType(base, SPC)[0].inputs, "extendedLocation"));
-        expect(inputAt(sync.inputs, "secretProviderClassName")).toBe("spc-ops-aio");
+        expect(inputAt(sync.inputs, "secretProviderClassName")).toBe(inputAt(byType(base, SPC)[0].inputs, "azureKeyVaultSecretProviderClassName"));
         expect(inputAt(sync.inputs, "serviceAccountName")).toBe(props.serviceAccountName);
         expect(inputAt(sync.inputs, "kubernetesSecretType")).toBe(props.kubernetesSecretType);
         expect(inputAt(sync.inputs, "objectSecretMapping")).toEqual([

@@ -6,7 +6,7 @@ import { formatProblem } from "../stacks/errors";
 import { deliveryCheck, resolveProgramInputs } from "../stacks/load";
 import { buildModel } from "../stacks/model";
 import { deliveryBudget, syncReadBudget } from "../stacks/budget";
-import { parseStackSettings, RawStackConfig } from "../stacks/settings";
+import { defaultSpcName, parseStackSettings, RawStackConfig } from "../stacks/settings";
 import { parseSpcObjects } from "../components/spc/render";
 import { cliSpcName, renderSyncObjects, secretStoreSettings, secretSyncModel, workloadSubject } from "../components/secretsync/render";
 import { syncReaderRoles } from "../components/access/permissions";
@@ -52,7 +52,7 @@ describe("settings: delivery and secretSync", () => {
             oidcIssuerUrl: undefined,
             arcCluster: { name: "arc-sync", resourceGroupName: "rg-arc-sync" },
             location: "westeurope",
-            spcName: "spc-ops-aio",
+            spcName: defaultSpcName("rg-arc-sync", "cl-sync"),
             forceSynchronization: undefined,
             extension: { install: true, name: "azure-secret-store", version: "1.5.1", releaseTrain: "stable", rotationPollIntervalInSeconds: 120, settings: {} },
         });
@@ -192,6 +192,34 @@ describe("catalog: sync and secretSyncs", () => {
         );
         expect(catalogProblems(`secrets:\n  - { name: a, source: generated, sync: { secret: s, key: "a/b" } }\n`)[0]).toMatch(/sync\.key "a\/b": a Kubernetes Secret key allows only/);
         expect(catalogProblems(`secretSyncs:\n  Bad_Name: {}\nsecrets: []\n`)[0]).toMatch(/secretSyncs\.Bad_Name: Kubernetes Secret name must be a Kubernetes name/);
+    });
+
+    test("sync keys, synced vault objects and forceSynchronization follow ARM's patterns (azure-native checks them at preview)", () => {
+        const key = (k: string) => catalogProblems(`secrets:\n  - { name: a, source: generated, sync: { secret: s, key: ${JSON.stringify(k)} } }\n`);
+        // Kubernetes and the API's pattern both pass these.
+        for (const good of ["ab.c", "xy_z", "tls.crt", "ca.crt", "a", "A-b", ".a", "password"]) expect(key(good)).toEqual([]);
+        // Kubernetes allows them; ARM's pattern does not: the real preview would fail.
+        for (const bad of ["a.b", "x_y", "key.", "ab..c", "a_"]) {
+            expect(key(bad)).toEqual([
+                expect.stringContaining(`stacks/secrets.yaml:2: secrets[0] (a).sync.key "${bad}": does not match the pattern Azure Resource Manager checks on a SecretSync targetKey`),
+            ]);
+        }
+        // Kubernetes refuses keys starting with "..", and "/" (which ARM's pattern allows as a version tail).
+        expect(key("..data")).toEqual([expect.stringMatching(/sync\.key "\.\.data": must not start with '\.\.' \(Kubernetes refuses such Secret keys\)/)]);
+        expect(key("k/1")[0]).toMatch(/sync\.key "k\/1": a Kubernetes Secret key allows only/);
+        // The vault object is the mapping's sourcePath: a Key Vault name may start with "-", ARM's sourcePath may not.
+        expect(catalogProblems(`secrets:\n  - { name: -token, source: generated, sync: { secret: s, key: k } }\n`)).toEqual([
+            expect.stringMatching(/^stacks\/secrets\.yaml:2: secrets\[0\] \(-token\)\.name "-token": is synced by a SecretSync, whose sourcePath must start with a letter or digit/),
+        ]);
+        expect(catalogProblems(`secrets:\n  - { name: -token, source: generated, spcs: [aio-default-spc] }\n`)).toEqual([]);
+        // forceSynchronization: ARM's pattern is anchored at the start only.
+        const force = (v: string) => catalogProblems(`secretSyncs:\n  s: { forceSynchronization: ${JSON.stringify(v)} }\nsecrets:\n  - { name: a, source: generated, sync: { secret: s, key: k } }\n`);
+        expect(force("2026-01-31")).toEqual([]);
+        expect(force("r1 after incident_7")).toEqual([]);
+        expect(force("-1")).toEqual([expect.stringMatching(/secretSyncs\.s\.forceSynchronization "-1": must start with a letter or digit/)]);
+        expect(problems(syncStack({ secretSync: { ...SYNC, forceSynchronization: "_x" } }))).toEqual([
+            expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:secretSync\.forceSynchronization "_x": must start with a letter or digit/),
+        ]);
     });
 
     test("a declared Secret with no mapping is an error; a TLS Secret takes only tls.crt and tls.key", () => {

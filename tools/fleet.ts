@@ -5,7 +5,7 @@ import { ConfigError } from "../stacks/errors";
 import { parseProjectConfig, ProjectConfigEntry } from "../stacks/sharedConfig";
 import { readYaml } from "../stacks/yaml";
 import { isStackName } from "./cli";
-import type { RunResult } from "./harness";
+import { inputAt, RunResult } from "./harness";
 import { readAtRevision } from "./planDiff";
 import { projectSources, readStackConfig, resolveStackEntries, SharedSources } from "./stackfile";
 
@@ -147,6 +147,7 @@ export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
         sharedError = e.message;
     }
     const out: StackSummary[] = [];
+    const claims = new Map<string, ArmNameClaim[]>();
     for (const [i, stack] of opts.stacks.entries()) {
         const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
         let summary: StackSummary;
@@ -160,11 +161,75 @@ export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
             summary = { stack, environment: shared ? environmentOf(stack, stackFile, shared) : stack, resources: 0, warnings: run.warnings, errors: problemLines(run.error) };
         } else {
             summary = { stack, environment: run.environment ?? stack, resources: run.resources.length, warnings: run.warnings, errors: [] };
+            claims.set(stack, armNameClaims(run));
         }
         out.push(summary);
         await opts.onStack?.(summary, run, i);
     }
+    // Names ARM scopes to a resource group, compared across the stacks planned together.
+    for (const [stack, problems] of nameClashes(claims)) out.find((s) => s.stack === stack)!.errors.push(...problems);
     return out;
+}
+
+/** A name ARM gives per resource group, not per custom location: an SPC or a SecretSync a stack creates. */
+export interface ArmNameClaim {
+    kind: "SecretProviderClass" | "SecretSync";
+    resourceGroup: string;
+    name: string;
+}
+
+/** The secret-sync resources named per resource group, and the input that holds the name. */
+const NAMED_PER_GROUP: Readonly<Record<string, { kind: ArmNameClaim["kind"]; nameInput: string }>> = {
+    "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": { kind: "SecretProviderClass", nameInput: "azureKeyVaultSecretProviderClassName" },
+    "azure-native:secretsynccontroller:SecretSync": { kind: "SecretSync", nameInput: "secretSyncName" },
+};
+
+/** The SPC and SecretSync names a run creates, with their resource groups. */
+export function armNameClaims(run: RunResult): ArmNameClaim[] {
+    const claims: ArmNameClaim[] = [];
+    for (const r of run.resources) {
+        const named = Object.hasOwn(NAMED_PER_GROUP, r.type) ? NAMED_PER_GROUP[r.type] : undefined;
+        const name = named ? inputAt(r.inputs, named.nameInput) : undefined;
+        const resourceGroup = inputAt(r.inputs, "resourceGroupName");
+        if (named && typeof name === "string" && typeof resourceGroup === "string") claims.push({ kind: named.kind, resourceGroup, name });
+    }
+    const key = (c: ArmNameClaim) => `${c.kind}\u0000${c.resourceGroup}\u0000${c.name}`;
+    return claims.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/**
+ * Two stacks that would create the same SPC or SecretSync name in one resource group: the
+ * second `up` fails (or both fight over one resource). ARM compares resource group names
+ * without case. The subscription is not known offline, so stacks are compared by resource group
+ * name only. Returns, by stack, one problem per clash, each naming the other stack.
+ */
+export function nameClashes(claims: ReadonlyMap<string, readonly ArmNameClaim[]>): Map<string, string[]> {
+    const owners = new Map<string, { stack: string; claim: ArmNameClaim }[]>();
+    for (const [stack, list] of claims) {
+        for (const claim of list) {
+            const key = `${claim.kind}\u0000${claim.resourceGroup.toLowerCase()}\u0000${claim.name.toLowerCase()}`;
+            owners.set(key, [...(owners.get(key) ?? []), { stack, claim }]);
+        }
+    }
+    const problems = new Map<string, string[]>();
+    for (const list of owners.values()) {
+        const stacks = [...new Set(list.map((o) => o.stack))];
+        if (stacks.length < 2) continue;
+        for (const { stack, claim } of list) {
+            const others = stacks.filter((s) => s !== stack).join(", ");
+            const fix =
+                claim.kind === "SecretProviderClass"
+                    ? "set aio-secrets:secretSync.spcName to another name in one of them"
+                    : "two clusters whose custom locations share a resource group cannot both sync a Kubernetes Secret of this name: rename it in the catalog for one environment, or keep each cluster's custom location in its own resource group";
+            problems.set(stack, [
+                ...(problems.get(stack) ?? []),
+                `Pulumi.${stack}.yaml: ${claim.kind} ${claim.name} in resource group ${claim.resourceGroup}: stack ${others} creates it too. ` +
+                    `ARM names ${claim.kind}s per resource group, not per custom location, so the second up fails; ${fix}. ` +
+                    "(Offline the subscriptions are unknown: stacks are compared by resource group name; stacks in different subscriptions are planned apart with --stacks)",
+            ]);
+        }
+    }
+    return problems;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

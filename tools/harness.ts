@@ -7,7 +7,7 @@ import { projectSources, readStackConfig, SharedSources } from "./stackfile";
 /**
  * Runs the real `index.ts` for one stack under Pulumi's mock runtime and records what it
  * declares, exactly as the engine would receive it: type, name, parent, inputs (with secret
- * envelopes intact), and the resource options `protect` and `retainOnDelete`. No network, no
+ * envelopes intact), and the resource options (`protect`, `retainOnDelete`, `replaceOnChanges`, ...). No network, no
  * CLI, no credentials. Used by the offline plan and by the whole-program tests.
  */
 
@@ -78,6 +78,8 @@ export interface RecordedResource {
     deleteBeforeReplace: boolean;
     /** Input paths whose changes the engine ignores. */
     ignoreChanges: string[];
+    /** Input paths whose changes replace the resource (the `replaceOnChanges` option). */
+    replaceOnChanges: string[];
     dependsOn: string[];
     /** Provider reference (`urn::id`), when one was given. */
     provider?: string;
@@ -268,6 +270,7 @@ interface RegisterRequest {
     getRetainondelete(): boolean;
     getDeletebeforereplace(): boolean;
     getIgnorechangesList(): string[];
+    getReplaceonchangesList(): string[];
     getDependenciesList(): string[];
     getProvider(): string;
     getReplacementTrigger?(): { toJavaScript(): unknown } | undefined;
@@ -309,6 +312,7 @@ export function installRecorder(pulumi: typeof pulumiTypes): {
                     retainOnDelete: req.getRetainondelete() === true,
                     deleteBeforeReplace: req.getDeletebeforereplace() === true,
                     ignoreChanges: req.getIgnorechangesList(),
+                    replaceOnChanges: req.getReplaceonchangesList(),
                     dependsOn: req.getDependenciesList(),
                     provider: req.getProvider() || undefined,
                     ...(req.getReplacementTrigger?.() ? { replacementTrigger: req.getReplacementTrigger()!.toJavaScript() } : {}),

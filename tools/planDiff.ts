@@ -57,7 +57,10 @@ export interface PlanDiff {
     /** Workloads the `up` will roll, one entry per SPC that rolls it. */
     restarts: Restart[];
     blockers: Blocker[];
-    /** The new run's warnings (the plan's), without the SDK's stack-output noise. */
+    /**
+     * Kubernetes Secrets that go with a SecretSync removed or replaced, and SecretProviderClasses
+     * renamed (first); then the new run's warnings (the plan's), without the SDK's stack-output noise.
+     */
     warnings: string[];
 }
 
@@ -118,6 +121,8 @@ const PATCH_TYPE = /^kubernetes:apps\/v1:(Deployment|StatefulSet|DaemonSet)Patch
 const SPC_COMPONENT = "aio-secrets:spc:SecretProviderClass";
 const SPC_RESOURCE = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass";
 const VAULT_OBJECT_TYPES = new Set(["azure-native:keyvault:Secret", "azure-native:keyvault:Key"]);
+const SECRET_SYNC = "azure-native:secretsynccontroller:SecretSync";
+const ARM_SPC = "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass";
 
 /** A restart patch of a run, with the SPC (Kubernetes name) whose content it carries. */
 interface Target {
@@ -241,7 +246,66 @@ const REPLACING_INPUTS: Record<string, string[]> = {
     "azure-native:keyvault:Vault": ["resourceGroupName", "vaultName"],
     "azure-native:keyvault:Secret": ["resourceGroupName", "vaultName", "secretName"],
     "azure-native:keyvault:Key": ["resourceGroupName", "vaultName", "keyName"],
+    [SECRET_SYNC]: ["resourceGroupName", "secretSyncName"],
+    [ARM_SPC]: ["resourceGroupName", "azureKeyVaultSecretProviderClassName"],
 };
+
+/**
+ * The inputs whose change replaces `old` by `now`: its ARM path (azure-native replaces on
+ * those, pulumi/pulumi-azure-native#77) and its `replaceOnChanges` option. Unknown values do not count.
+ */
+function replacingChanges(old: RecordedResource, now: RecordedResource): string[] {
+    return [...new Set([...(REPLACING_INPUTS[now.type] ?? []), ...now.replaceOnChanges])].filter((p) => {
+        const x = inputAt(old.inputs, p);
+        const y = inputAt(now.inputs, p);
+        return x !== UNKNOWN && y !== UNKNOWN && JSON.stringify(x) !== JSON.stringify(y);
+    });
+}
+
+/** The namespace of a run's Secrets (the secret-sync flow's `namespace` output). */
+function secretNamespace(run: RunResult): string {
+    const ns = run.outputs.namespace;
+    return typeof ns === "string" && ns !== "" ? ns : "(the custom location's namespace)";
+}
+
+/**
+ * What a review must not miss in secret sync: the controller writes each Kubernetes Secret with
+ * an ownerReference to its SecretSync, so a SecretSync that goes away (or is replaced, which
+ * deletes first) takes its Secret with it; and a renamed SecretProviderClass is a new one that
+ * the AIO instance's link does not follow.
+ */
+function secretSyncWarnings(before: RunResult, after: RunResult): string[] {
+    const now = new Map(after.resources.map((r) => [r.urn, r]));
+    const name = (r: RecordedResource, path: string) => known(inputAt(r.inputs, path));
+    const warnings: string[] = [];
+    for (const old of before.resources) {
+        const next = now.get(old.urn);
+        if (old.type === SECRET_SYNC) {
+            const secret = `${secretNamespace(before)}/${name(old, "secretSyncName")}`;
+            if (!next) {
+                warnings.push(
+                    `SecretSync ${name(old, "secretSyncName")} goes away: Kubernetes deletes Secret ${secret} with it (the Secret's ownerReference); ` +
+                        "whatever reads it (AIO resources, pods) loses it",
+                );
+                continue;
+            }
+            const changed = replacingChanges(old, next);
+            if (changed.length > 0) {
+                warnings.push(
+                    `SecretSync ${name(old, "secretSyncName")} is replaced (new ${changed.join(", ")}): it is deleted first, and Kubernetes Secret ${secret} with it; ` +
+                        "the new SecretSync writes it again once it syncs, and until then whatever reads it fails",
+                );
+            }
+        } else if (old.type === ARM_SPC && next && replacingChanges(old, next).includes("azureKeyVaultSecretProviderClassName")) {
+            const [from, to] = [name(old, "azureKeyVaultSecretProviderClassName"), name(next, "azureKeyVaultSecretProviderClassName")];
+            warnings.push(
+                `SecretProviderClass ${from} is replaced by ${to}: the SecretSyncs move to ${to} and their Secrets stay, but an AIO instance linked to ${from} ` +
+                    `(defaultSecretProviderClassRef) must be linked to ${to} again; to keep the name, set aio-secrets:secretSync.spcName: ${from}`,
+            );
+        }
+    }
+    return warnings;
+}
 
 /**
  * What stops `pulumi up` (and `pulumi preview`) until fixed by hand. The engine refuses to
@@ -267,11 +331,7 @@ function blockersOf(before: RunResult, after: RunResult): Blocker[] {
             });
             continue;
         }
-        const moved = (REPLACING_INPUTS[r.type] ?? []).filter((p) => {
-            const x = inputAt(r.inputs, p);
-            const y = inputAt(next.inputs, p);
-            return x !== UNKNOWN && y !== UNKNOWN && JSON.stringify(x) !== JSON.stringify(y);
-        });
+        const moved = replacingChanges(r, next);
         if (next.protect && moved.length > 0) {
             blockers.push({
                 urn: r.urn,
@@ -300,7 +360,7 @@ export function diffRuns(before: RunResult, after: RunResult): PlanDiff {
         changed: [],
         restarts: restartsOf(before, after),
         blockers: blockersOf(before, after),
-        warnings: reviewWarnings(after.warnings),
+        warnings: [...secretSyncWarnings(before, after), ...reviewWarnings(after.warnings)],
     };
     for (const [urn, r] of b) if (!a.has(urn)) diff.added.push({ urn, type: r.type, name: r.name });
     for (const [urn, r] of a) if (!b.has(urn)) diff.removed.push({ urn, type: r.type, name: r.name, retainOnDelete: r.retainOnDelete });

@@ -20,6 +20,8 @@ export interface PlanResource {
     inputs: unknown;
     protect: boolean;
     retainOnDelete: boolean;
+    /** Input paths whose change replaces the resource (e.g. a SecretSync's `kubernetesSecretType`); [] for none. */
+    replaceOnChanges: string[];
 }
 
 export interface PlanJson {
@@ -126,6 +128,7 @@ export function planJson(recorded: RunResult, options: PlanOptions = {}): PlanJs
             inputs: redact(r.inputs),
             protect: r.protect,
             retainOnDelete: r.retainOnDelete,
+            replaceOnChanges: r.replaceOnChanges,
         })),
         outputs: redact(run.outputs),
         warnings: run.warnings,
@@ -310,7 +313,13 @@ export function planText(recorded: RunResult, files: { stackFile: string; catalo
         const extra = parent !== "" && lookedUp.has(parent) ? 1 : 0;
         list.forEach((r, i) => {
             const last = i === list.length - 1 && extra === 0;
-            const flags = [r.protect ? "protect" : "", r.retainOnDelete ? "retainOnDelete" : ""].filter(Boolean).join(", ");
+            const flags = [
+                r.protect ? "protect" : "",
+                r.retainOnDelete ? "retainOnDelete" : "",
+                r.replaceOnChanges.length > 0 ? `replaceOnChanges: ${r.replaceOnChanges.join(" ")}` : "",
+            ]
+                .filter(Boolean)
+                .join(", ");
             const setting = r.type === "pulumi:providers:kubernetes" ? providerSettings(r) : settingsLine(r);
             const hasChildren = (children.get(r.urn)?.length ?? 0) > 0 || lookedUp.has(r.urn);
             rows.push({

@@ -33,6 +33,20 @@ export interface SecretSyncsArgs {
 }
 
 /**
+ * How a SecretSync is replaced. A Kubernetes Secret's `type` is immutable, so a new
+ * `kubernetesSecretType` never succeeds as an update: it replaces. The replacement deletes
+ * first: the ARM name (= the Kubernetes SecretSync and Secret name) stays the same, so a second
+ * one cannot exist beside it. The controller writes the Secret with an ownerReference to its
+ * SecretSync (kubernetes-sigs/secrets-store-sync-controller internal/controller
+ * secretsync_controller.go, serverSidePatchSecret), so Kubernetes deletes the Secret with it
+ * and the new SecretSync writes it anew.
+ */
+export const SECRET_SYNC_REPLACEMENT: Readonly<Pick<pulumi.CustomResourceOptions, "replaceOnChanges" | "deleteBeforeReplace">> = {
+    replaceOnChanges: ["kubernetesSecretType"],
+    deleteBeforeReplace: true,
+};
+
+/**
  * Secret sync's SecretProviderClass (ARM `azureKeyVaultSecretProviderClasses`) and one
  * SecretSync per Kubernetes Secret, as Azure Resource Manager resources on the AIO custom
  * location: no kubeconfig, and they show in the portal. The SPC's `objects` lists every vault
@@ -81,7 +95,7 @@ export class SecretSyncs extends pulumi.ComponentResource {
                     tags: args.tags,
                 },
                 // The name is known up front; the dependency makes the SPC exist first.
-                { parent: this, dependsOn: [...(args.dependsOn ?? []), this.secretProviderClass] },
+                { parent: this, dependsOn: [...(args.dependsOn ?? []), this.secretProviderClass], ...SECRET_SYNC_REPLACEMENT },
             );
         }
         this.registerOutputs({ secretProviderClassId: this.secretProviderClass.id });

@@ -101,7 +101,8 @@ export function customLocationId(subscriptionId: string, resourceGroupName: stri
 
 /**
  * The name `az iot ops` gives its SPC: `spc-ops-` + 7 hex of sha256("<cluster>-<resource group>-<instance>").
- * Only to recognise (and adopt) the CLI's SPC: the stack's default is a fixed documented name.
+ * Only to recognise (and adopt) the CLI's SPC: the stack's default (stacks/settings.ts
+ * defaultSpcName) has the same form but hashes the custom location, so it never claims the CLI's.
  */
 export function cliSpcName(cluster: string, resourceGroup: string, instance: string): string {
     return `spc-ops-${createHash("sha256").update(`${cluster}-${resourceGroup}-${instance}`).digest("hex").slice(0, 7)}`;
