@@ -18,6 +18,7 @@ import {
     vaultName,
     vaultObjectName,
 } from "../stacks/rules";
+import * as rules from "../stacks/rules";
 
 /** Each rule: values it accepts, and values it rejects with a message matching a pattern. */
 interface RuleCases {
@@ -282,5 +283,28 @@ describe("durationSeconds", () => {
 
     test("every duration goDuration accepts has at least one second", () => {
         for (const v of cases.goDuration.good) expect(durationSeconds(v)).toBeGreaterThanOrEqual(1);
+    });
+});
+
+describe("matchesArmSyncPath: ARM's SecretSync path pattern in linear time", () => {
+    it("accepts exactly what ARM_SYNC_PATH accepts, on every string of up to 7 characters over a-._/1", () => {
+        const alphabet = ["a", "-", ".", "_", "/", "1"];
+        let strings = [""];
+        let checked = 0;
+        for (let length = 1; length <= 7; length++) {
+            strings = strings.flatMap((s) => alphabet.map((c) => s + c));
+            for (const s of strings) {
+                if (rules.matchesArmSyncPath(s) !== rules.ARM_SYNC_PATH.test(s)) throw new Error(`differs on ${JSON.stringify(s)}`);
+                checked++;
+            }
+        }
+        expect(checked).toBeGreaterThan(300000);
+    });
+
+    it("decides a long near-miss at once (the regex backtracks for seconds)", () => {
+        const started = Date.now();
+        for (const tail of ["_", ".", "/x", "-_"]) expect(rules.matchesArmSyncPath("a".repeat(250) + tail)).toBe(false);
+        expect(rules.syncTargetKey("a".repeat(60) + "_")).toMatch(/pattern Azure Resource Manager/);
+        expect(Date.now() - started).toBeLessThan(200);
     });
 });
