@@ -25,6 +25,19 @@ export const DEFAULT_CA_RENEW_BEFORE_DAYS = 30;
  * Kubernetes 1.31), which only sleeps. Air-gapped clusters point `ca.syncImage` at a mirror.
  */
 export const DEFAULT_SYNC_IMAGE = "registry.k8s.io/pause:3.10";
+/** The highest `ca.keyGeneration`. */
+export const MAX_CA_KEY_GENERATION = 1000;
+
+/**
+ * The names `az iot ops init` configured AIO's trust with (`aioTrust.*`, read by AIO's cert-manager
+ * issuer and its clients): without `--ca-file` the test CA's, with it the names without
+ * `-test-only` (azure-iot-ops-cli-extension, `prepare_ca`: secret_name "aio-ca-key-pair",
+ * cm_name "aio-ca-trust-bundle", plus "-test-only" for the generated CA).
+ */
+export const INIT_CA_NAMES = {
+    test: { secretName: "aio-ca-key-pair-test-only", configMapName: "aio-ca-trust-bundle-test-only" },
+    caFile: { secretName: "aio-ca-key-pair", configMapName: "aio-ca-trust-bundle" },
+} as const;
 
 export const caSchema = strictObject({
     mode: z.enum(CA_MODES, { error: `must be one of ${CA_MODES.join(", ")}` }).default("test"),
@@ -35,6 +48,10 @@ export const caSchema = strictObject({
     privateKey: ruled(rules.vaultObjectName).optional(),
     trustBundleFile: z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters").optional(),
     syncPod: z.boolean().optional(),
+    secretName: ruled(rules.dns1123Subdomain).optional(),
+    trustBundleConfigMapName: ruled(rules.dns1123Subdomain).optional(),
+    keyGeneration: intRange(1, MAX_CA_KEY_GENERATION).optional(),
+    keepPreviousKey: z.boolean().optional(),
     syncImage: z
         .string()
         .min(1, "must not be empty")
@@ -57,17 +74,29 @@ export interface TrustBundle {
     expiresAt: string;
 }
 
+/** The Kubernetes names AIO's issuer and clients read the CA from (`ca.secretName`, `ca.trustBundleConfigMapName`). */
+export interface CaNames {
+    /** The `kubernetes.io/tls` Secret with the CA's certificate and key. */
+    secretName: string;
+    /** The ConfigMap with the trust bundle (`ca.crt`); a secret-sync stack writes none. */
+    configMapName: string;
+}
+
 /** Validated CA settings. */
 export type CaSettings =
     | { mode: "none" }
-    | {
+    | (CaNames & {
           /** A self-signed test CA made and renewed by the stack, as init made it. */
           mode: "test";
           validDays: number;
-          /** Renew (new key and certificate) this many days before expiry. */
+          /** Renew (a new certificate for the same key) this many days before expiry. */
           renewBeforeDays: number;
-      }
-    | {
+          /** Which CA key is current: raising it by one makes a new key on purpose. 1.. */
+          keyGeneration: number;
+          /** With keyGeneration >= 2: keep generation - 1 and publish its certificate too (the overlap). */
+          keepPreviousKey: boolean;
+      })
+    | (CaNames & {
           /** Your own CA, read from Key Vault by the cluster; the stack never reads the key. */
           mode: "vault";
           /** Key Vault object (a certificate with its key, or a secret with PEM chain and key). */
@@ -84,7 +113,7 @@ export type CaSettings =
           syncImage: string;
           /** Warn this many days before the trust bundle's certificates expire. */
           renewBeforeDays: number;
-      };
+      });
 
 export interface CaProblem {
     /** Key path below `aio-secrets:` (e.g. `ca.certificate`). */
@@ -100,6 +129,8 @@ export interface CaContext {
     delivery?: "csiDriver" | "secretSync";
     /** Whether `ca.mode` was written (its default depends on the delivery mode). Default true. */
     modeGiven?: boolean;
+    /** `aio-secrets:adopt`: the cluster went through `az iot ops init`, which made its own CA. Default false. */
+    adopt?: boolean;
     /** Reads a file relative to the project root; throws when it cannot. Absent: file keys are refused. */
     readProjectFile?: (relativePath: string) => string;
     /** The clock for expiry checks. Default: now. */
@@ -172,13 +203,40 @@ function projectPathProblem(file: string): string | undefined {
     return undefined;
 }
 
+/** Keys that apply only to `ca.mode: test`, with why. */
+const TEST_ONLY_KEYS = ["keyGeneration", "keepPreviousKey"] as const;
+
+/**
+ * Where the CA's mode comes from when `ca.mode` is not written: a secret-sync stack deploys
+ * through Azure Resource Manager only and AIO GA brings its own quickstart CA; an adopted
+ * cluster already has init's CA, which a new test CA would replace (a new key in its Secret:
+ * cert-manager does not re-issue the broker's certificates, cert-manager issue 2478). Both: none.
+ */
+function defaultMode(ctx: CaContext): { mode: CaMode; why?: string } {
+    if (ctx.modeGiven !== false) return { mode: "test" };
+    if (ctx.delivery === "secretSync") return { mode: "none", why: "the default in secretSync mode" };
+    if (ctx.adopt === true) return { mode: "none", why: "the default with aio-secrets:adopt: init's CA stays as it is" };
+    return { mode: "test" };
+}
+
+/**
+ * The Secret and ConfigMap names: given, else what AIO on such a cluster reads. A CSI stack's
+ * cluster reads the names init configured, the `-test-only` ones unless init was given
+ * `--ca-file` (then set the names); AIO GA reads no fixed name (its trust settings name an
+ * issuer and a ConfigMap), so a secret-sync stack's Secret is `aio-ca-key-pair`, the one its
+ * cert-manager Issuer points at.
+ */
+function caNames(parsed: ParsedCa, secretSync: boolean): CaNames {
+    const defaults = secretSync ? INIT_CA_NAMES.caFile : INIT_CA_NAMES.test;
+    return { secretName: parsed.secretName ?? defaults.secretName, configMapName: parsed.trustBundleConfigMapName ?? defaults.configMapName };
+}
+
 /** Cross-field rules of `aio-secrets:ca` and the validated settings. */
 export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSettings; problems: CaProblem[] } {
     const problems: CaProblem[] = [];
     const secretSync = ctx.delivery === "secretSync";
-    // A secret-sync stack deploys through Azure Resource Manager only; AIO GA brings its own
-    // quickstart CA (cert-manager), so there the default is none.
-    const parsed: ParsedCa = secretSync && ctx.modeGiven === false ? { ...input, mode: "none" } : input;
+    const defaulted = defaultMode(ctx);
+    const parsed: ParsedCa = ctx.modeGiven === false ? { ...input, mode: defaulted.mode } : input;
     const given = (key: keyof ParsedCa) => Object.hasOwn(parsed, key) && parsed[key] !== undefined;
     if (secretSync && parsed.mode === "test") {
         return {
@@ -193,6 +251,20 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
             ],
         };
     }
+    if (ctx.adopt === true && parsed.mode === "test") {
+        return {
+            problems: [
+                {
+                    path: "ca.mode",
+                    rule:
+                        "test on an adopted cluster (aio-secrets:adopt) would make a new CA key and write it over init's Secret in the first up; cert-manager " +
+                        "does not re-issue the broker's certificates when its CA Secret changes (cert-manager issue 2478) and clients hold init's trust bundle, " +
+                        "so TLS breaks: leave ca.mode unset (none: init's CA stays as it is), or move to vault with a trustBundleFile that holds init's CA and yours",
+                    value: '"test"',
+                },
+            ],
+        };
+    }
     if (!secretSync && given("privateKey")) {
         problems.push({
             path: "ca.privateKey",
@@ -201,10 +273,18 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
     }
     if (parsed.mode === "none") {
         // Keys of the other modes would silently do nothing.
-        const ignored = (["validDays", "renewBeforeDays", "certificate", "privateKey", "trustBundleFile", "syncPod", "syncImage"] as const).filter(given);
-        const why = secretSync && ctx.modeGiven === false ? " (the default in secretSync mode)" : "";
+        const ignored = (
+            ["validDays", "renewBeforeDays", "certificate", "privateKey", "trustBundleFile", "syncPod", "syncImage", "secretName", "trustBundleConfigMapName", ...TEST_ONLY_KEYS] as const
+        ).filter(given);
+        const why = ctx.modeGiven === false && defaulted.why ? ` (${defaulted.why})` : "";
         for (const key of ignored) problems.push({ path: `ca.${key}`, rule: `has no effect with ca.mode none${why} (the stack declares no CA); remove it or set ca.mode` });
         return problems.length > 0 ? { problems } : { settings: { mode: "none" }, problems };
+    }
+    if (secretSync && given("trustBundleConfigMapName")) {
+        problems.push({
+            path: "ca.trustBundleConfigMapName",
+            rule: "has no effect in secretSync mode: the stack writes no ConfigMap (no Kubernetes provider); name it in AIO's trust settings (configMapName) instead",
+        });
     }
 
     const validDays = parsed.validDays ?? DEFAULT_CA_VALID_DAYS;
@@ -217,16 +297,29 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
         });
     }
     const vaultOnly = ["certificate", "trustBundleFile", "syncPod", "syncImage"] as const;
+    const names = caNames(parsed, secretSync);
     if (parsed.mode === "test") {
         for (const key of vaultOnly) {
             if (given(key)) problems.push({ path: `ca.${key}`, rule: `applies only to ca.mode vault (your own CA in Key Vault); remove it or set ca.mode: vault` });
         }
+        const keyGeneration = parsed.keyGeneration ?? 1;
+        if (given("keepPreviousKey") && keyGeneration === 1) {
+            problems.push({ path: "ca.keepPreviousKey", rule: "has no effect with ca.keyGeneration 1 (there is no previous key); remove it", value: String(parsed.keepPreviousKey) });
+        }
         if (problems.length > 0) return { problems };
-        return { settings: { mode: "test", validDays, renewBeforeDays }, problems };
+        return { settings: { mode: "test", validDays, renewBeforeDays, ...names, keyGeneration, keepPreviousKey: parsed.keepPreviousKey ?? true }, problems };
     }
 
     // vault
     if (given("validDays")) problems.push({ path: "ca.validDays", rule: "applies only to ca.mode test: your own CA's lifetime is set where it was issued" });
+    for (const key of TEST_ONLY_KEYS) {
+        if (given(key)) {
+            problems.push({
+                path: `ca.${key}`,
+                rule: "applies only to ca.mode test: your own CA's key changes in Key Vault; for the overlap, put the old and the new CA in ca.trustBundleFile",
+            });
+        }
+    }
     if (parsed.certificate === undefined) {
         problems.push({
             path: "ca.certificate",
@@ -277,6 +370,7 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
     return {
         settings: {
             mode: "vault",
+            ...names,
             certificate: parsed.certificate!,
             ...(parsed.privateKey !== undefined ? { privateKey: parsed.privateKey } : {}),
             trustBundle,
@@ -299,9 +393,6 @@ export interface CaNameContext {
     /** Kubernetes Secrets the catalog's `sync` entries write (secret-sync mode). */
     syncNames?: readonly string[];
 }
-
-/** The Kubernetes Secret your CA lands in (init's name with `--ca-file`). */
-export const CA_SYNC_SECRET = "aio-ca-key-pair";
 
 /**
  * Your own CA is mounted, never written: a catalog entry or default secret the stack writes
@@ -329,10 +420,10 @@ export function caNameProblems(ca: CaSettings, ctx: CaNameContext): CaProblem[] 
     if (ca.privateKey !== undefined && ca.privateKey.toLowerCase() === ca.certificate.toLowerCase()) {
         problems.push({ path: "ca.privateKey", rule: "must be another vault object than ca.certificate (one object per Secret key)", value: JSON.stringify(ca.privateKey) });
     }
-    if (ctx.syncNames?.includes(CA_SYNC_SECRET)) {
+    if (ctx.syncNames?.includes(ca.secretName)) {
         problems.push({
             path: "ca.mode",
-            rule: `vault writes Kubernetes Secret ${CA_SYNC_SECRET}, which the catalog's sync entries write too; rename the catalog's`,
+            rule: `vault writes Kubernetes Secret ${ca.secretName} (ca.secretName), which the catalog's sync entries write too; rename the catalog's`,
             value: '"vault"',
         });
     }
