@@ -95,6 +95,8 @@ export type CaSettings =
           keyGeneration: number;
           /** With keyGeneration >= 2: keep generation - 1 and publish its certificate too (the overlap). */
           keepPreviousKey: boolean;
+          /** More CA certificates to publish next to the test CA (a CA it takes over, e.g. init's). */
+          trustBundle?: TrustBundle;
       })
     | (CaNames & {
           /** Your own CA, read from Key Vault by the cluster; the stack never reads the key. */
@@ -231,6 +233,25 @@ function caNames(parsed: ParsedCa, secretSync: boolean): CaNames {
     return { secretName: parsed.secretName ?? defaults.secretName, configMapName: parsed.trustBundleConfigMapName ?? defaults.configMapName };
 }
 
+/** `ca.trustBundleFile`, read and checked; problems are added to `problems`. */
+function readTrustBundle(parsed: ParsedCa, ctx: CaContext, problems: CaProblem[]): TrustBundle | undefined {
+    const file = parsed.trustBundleFile;
+    if (file === undefined) return undefined;
+    const refuse = (rule: string) => void problems.push({ path: "ca.trustBundleFile", rule, value: JSON.stringify(file) });
+    const pathProblem = projectPathProblem(file);
+    if (pathProblem) return refuse(pathProblem);
+    if (!ctx.readProjectFile) return refuse("cannot be read here (no project directory)");
+    let text: string;
+    try {
+        text = ctx.readProjectFile(file);
+    } catch (e) {
+        return refuse(e instanceof Error && !("code" in e) ? e.message : "cannot be read (no such file in the project)");
+    }
+    const checked = checkTrustBundle(text, file, ctx.now ?? new Date());
+    if ("rule" in checked) return refuse(checked.rule);
+    return checked.bundle;
+}
+
 /** Cross-field rules of `aio-secrets:ca` and the validated settings. */
 export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSettings; problems: CaProblem[] } {
     const problems: CaProblem[] = [];
@@ -251,15 +272,16 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
             ],
         };
     }
-    if (ctx.adopt === true && parsed.mode === "test") {
+    if (ctx.adopt === true && parsed.mode === "test" && !given("trustBundleFile")) {
         return {
             problems: [
                 {
                     path: "ca.mode",
                     rule:
-                        "test on an adopted cluster (aio-secrets:adopt) would make a new CA key and write it over init's Secret in the first up; cert-manager " +
-                        "does not re-issue the broker's certificates when its CA Secret changes (cert-manager issue 2478) and clients hold init's trust bundle, " +
-                        "so TLS breaks: leave ca.mode unset (none: init's CA stays as it is), or move to vault with a trustBundleFile that holds init's CA and yours",
+                        "test on an adopted cluster (aio-secrets:adopt) makes a new CA key and writes it over init's Secret in the first up; cert-manager " +
+                        "does not re-issue the broker's certificates when its CA Secret changes (cert-manager issue 2478), so a trust bundle without init's CA " +
+                        "breaks TLS: leave ca.mode unset (none: init's CA stays as it is), or set ca.trustBundleFile to init's CA certificate " +
+                        "(kubectl get configmap aio-ca-trust-bundle-test-only -n <namespace> -o jsonpath='{.data.ca\\.crt}') so the bundle holds both",
                     value: '"test"',
                 },
             ],
@@ -296,7 +318,7 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
             value: String(given("renewBeforeDays") ? renewBeforeDays : validDays),
         });
     }
-    const vaultOnly = ["certificate", "trustBundleFile", "syncPod", "syncImage"] as const;
+    const vaultOnly = ["certificate", "syncPod", "syncImage"] as const;
     const names = caNames(parsed, secretSync);
     if (parsed.mode === "test") {
         for (const key of vaultOnly) {
@@ -306,8 +328,12 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
         if (given("keepPreviousKey") && keyGeneration === 1) {
             problems.push({ path: "ca.keepPreviousKey", rule: "has no effect with ca.keyGeneration 1 (there is no previous key); remove it", value: String(parsed.keepPreviousKey) });
         }
+        const trustBundle = readTrustBundle(parsed, ctx, problems);
         if (problems.length > 0) return { problems };
-        return { settings: { mode: "test", validDays, renewBeforeDays, ...names, keyGeneration, keepPreviousKey: parsed.keepPreviousKey ?? true }, problems };
+        return {
+            settings: { mode: "test", validDays, renewBeforeDays, ...names, keyGeneration, keepPreviousKey: parsed.keepPreviousKey ?? true, ...(trustBundle ? { trustBundle } : {}) },
+            problems,
+        };
     }
 
     // vault
@@ -345,27 +371,7 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
             value: '"vault"',
         });
     }
-    let trustBundle: TrustBundle | undefined;
-    if (parsed.trustBundleFile !== undefined) {
-        const file = parsed.trustBundleFile;
-        const pathProblem = projectPathProblem(file);
-        if (pathProblem) problems.push({ path: "ca.trustBundleFile", rule: pathProblem, value: JSON.stringify(file) });
-        else if (!ctx.readProjectFile) problems.push({ path: "ca.trustBundleFile", rule: "cannot be read here (no project directory)", value: JSON.stringify(file) });
-        else {
-            let text: string | undefined;
-            try {
-                text = ctx.readProjectFile(file);
-            } catch (e) {
-                const why = e instanceof Error && !("code" in e) ? e.message : "cannot be read (no such file in the project)";
-                problems.push({ path: "ca.trustBundleFile", rule: why, value: JSON.stringify(file) });
-            }
-            if (text !== undefined) {
-                const checked = checkTrustBundle(text, file, ctx.now ?? new Date());
-                if ("rule" in checked) problems.push({ path: "ca.trustBundleFile", rule: checked.rule, value: JSON.stringify(file) });
-                else trustBundle = checked.bundle;
-            }
-        }
-    }
+    const trustBundle = readTrustBundle(parsed, ctx, problems);
     if (problems.length > 0) return { problems };
     return {
         settings: {

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { caNameProblems, caSchema, checkTrustBundle, resolveCa, CaContext } from "../stacks/ca";
-import { caExpiryWarning, caModel } from "../components/ca/model";
+import { caExpiryWarning, caModel, joinTrustBundle } from "../components/ca/model";
 import { parseSpcObjects } from "../components/spc/render";
 import { formatProblem } from "../stacks/errors";
 import { parseStackSettings } from "../stacks/settings";
@@ -394,6 +394,14 @@ describe("the CA's Kubernetes names: what AIO on the cluster reads", () => {
     });
 });
 
+test("joinTrustBundle: certificates in order, each once, newline-terminated; one PEM as it is", () => {
+    const one = CA_PEM.slice(CA_PEM.indexOf("-----BEGIN"));
+    const other = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
+    expect(joinTrustBundle([other])).toBe(other);
+    expect(joinTrustBundle([other, `${one}${other}\n`])).toBe(`${other}\n${one}`);
+    expect(joinTrustBundle([one.replace(/\n/g, "\r\n"), other])).toBe(`${one}${other}\n`);
+});
+
 describe("switching the CA never deletes what AIO's issuer and clients read", () => {
     test("the test CA's Secret and ConfigMap are retained on delete, in every stack", async () => {
         const run = await runWith("");
@@ -440,6 +448,17 @@ describe("adopting an init cluster leaves init's CA key alone", () => {
         expect(resolve({ validDays: 90 }, { adopt: true, modeGiven: false }).problems).toEqual([
             expect.objectContaining({ path: "ca.validDays", rule: expect.stringContaining("the default with aio-secrets:adopt") }),
         ]);
+    });
+
+    test("taking over with the stack's test CA publishes init's CA next to the new one (ca.trustBundleFile)", async () => {
+        const run = await runWith(`${ADOPT}  aio-secrets:ca: { mode: test, trustBundleFile: ${CA_FILE} }\n`);
+        expect(run.error).toBeUndefined();
+        const initCa = CA_PEM.slice(CA_PEM.indexOf("-----BEGIN"));
+        const bundle = (byName(run, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"];
+        expect(bundle.startsWith(secretData(run)["tls.crt"])).toBe(true);
+        expect(bundle.endsWith(initCa)).toBe(true);
+        expect(run.outputs.caTrustBundle).toBe(bundle);
+        expect(run.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/the trust bundle also holds test\/fixtures\/ca\/example-ca\.pem .*cmctl renew/)]));
     });
 });
 

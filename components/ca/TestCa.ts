@@ -24,6 +24,11 @@ export interface TestCaArgs {
      * certificate next to the new one in the trust bundle (the overlap). Default true.
      */
     keepPreviousKey?: boolean;
+    /**
+     * More CA certificates (PEM) to publish in the trust bundle after the stack's: a CA the test CA
+     * takes over (init's), until the certificates it issued are re-issued. Default: none.
+     */
+    extraTrustBundlePem?: string;
     /** Kubernetes provider; default: the ambient kubeconfig/context. */
     provider?: Provider;
     /** Resources that must exist first (the namespace). */
@@ -49,7 +54,8 @@ export interface TestCaArgs {
  *
  * A new key only on purpose: `keyGeneration` + 1 declares a new key and certificate
  * (`<name>-key-g<N>`), the Secret takes them, and while `keepPreviousKey` the previous
- * generation stays and the ConfigMap and `trustBundle` hold both certificates (new first).
+ * generation stays and the ConfigMap and `trustBundle` hold both certificates (new first), then
+ * `extraTrustBundlePem`'s.
  *
  * The Secret and ConfigMap are retained on delete: they are what AIO's issuer and clients read,
  * so a switch to `ca.mode: vault` (whose objects of the same names take over) or `none` never
@@ -97,7 +103,8 @@ export class TestCa extends pulumi.ComponentResource {
             return { key, cert };
         };
         const [current, ...previous] = caGenerations(args.keyGeneration ?? 1, args.keepPreviousKey ?? true).map(generation);
-        const trustBundle = pulumi.all([current, ...previous].map((g) => g.cert.certPem)).apply(joinTrustBundle);
+        const extra = args.extraTrustBundlePem !== undefined ? [args.extraTrustBundlePem] : [];
+        const trustBundle = pulumi.all([current, ...previous].map((g) => g.cert.certPem)).apply((pems) => joinTrustBundle([...pems, ...extra]));
 
         const childOpts = { parent: this, provider: args.provider, dependsOn: args.dependsOn, retainOnDelete: true };
         const secret = new corev1.Secret(

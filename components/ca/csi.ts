@@ -64,6 +64,7 @@ export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
             configMapName: model.configMapName,
             keyGeneration: ca.keyGeneration,
             keepPreviousKey: ca.keepPreviousKey,
+            extraTrustBundlePem: ca.trustBundle?.pem,
             provider: ctx.provider,
             dependsOn: ctx.dependsOn,
         });
@@ -75,6 +76,12 @@ export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
                           `\`cmctl renew --namespace <namespace> --all\`, then set ca.keepPreviousKey: false`
                     : `${ctx.file}: ca.keyGeneration ${ca.keyGeneration} with ca.keepPreviousKey false: the trust bundle holds only the current CA; ` +
                           `certificates issued under an earlier key fail TLS until re-issued (\`cmctl renew --namespace <namespace> --all\`)`,
+            );
+        }
+        if (ca.trustBundle) {
+            void pulumi.log.warn(
+                `${ctx.file}: the trust bundle also holds ${ca.trustBundle.file} (${ca.trustBundle.subjects.join("; ")}): once the broker's certificates ` +
+                    `are re-issued by the stack's CA (\`cmctl renew --namespace <namespace> --all\`) and clients have the new caTrustBundle, remove ca.trustBundleFile`,
             );
         }
         return {

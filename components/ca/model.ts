@@ -98,12 +98,13 @@ export function caGenerations(keyGeneration: number, keepPreviousKey: boolean): 
 }
 
 /**
- * A trust bundle of several CA certificates (PEM): one after another, each ending in a newline.
- * One certificate is returned as it is.
+ * A trust bundle of several CA certificate PEMs (each one certificate or more): the certificates
+ * in order, each once, each ending in a newline. A single PEM is returned as it is.
  */
 export function joinTrustBundle(pems: readonly string[]): string {
     if (pems.length === 1) return pems[0];
-    return pems.map((p) => (p.endsWith("\n") ? p : `${p}\n`)).join("");
+    const blocks = pems.flatMap((p) => p.match(/-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g) ?? []);
+    return [...new Set(blocks.map((b) => b.replace(/\r\n/g, "\n")))].map((b) => `${b}\n`).join("");
 }
 
 /** Whole days from `now` until `end` (negative once past). */
