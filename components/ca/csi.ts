@@ -73,7 +73,7 @@ export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
                 ca.keepPreviousKey
                     ? `${ctx.file}: ca.keyGeneration ${ca.keyGeneration}: Secret ${model.secretName} holds the new CA key; the trust bundle holds the new and the previous CA. ` +
                           `cert-manager does not re-issue certificates when its CA changes: once clients have the new caTrustBundle, run ` +
-                          `\`cmctl renew --namespace <namespace> --all\`, then set ca.keepPreviousKey: false`
+                          `\`cmctl renew --namespace <namespace> --all\`, then set ca.keepPreviousKey: false (and remove it before the next key change, one keyGeneration step at a time)`
                     : `${ctx.file}: ca.keyGeneration ${ca.keyGeneration} with ca.keepPreviousKey false: the trust bundle holds only the current CA; ` +
                           `certificates issued under an earlier key fail TLS until re-issued (\`cmctl renew --namespace <namespace> --all\`)`,
             );
