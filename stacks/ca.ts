@@ -252,41 +252,128 @@ function readTrustBundle(parsed: ParsedCa, ctx: CaContext, problems: CaProblem[]
     return checked.bundle;
 }
 
+/** What the mode resolvers share: the input with its defaults, and the problems found so far. */
+interface Resolving {
+    parsed: ParsedCa;
+    ctx: CaContext;
+    secretSync: boolean;
+    given: (key: keyof ParsedCa) => boolean;
+    problems: CaProblem[];
+    names: CaNames;
+    validDays: number;
+    renewBeforeDays: number;
+}
+
+type Resolved = { settings?: CaSettings; problems: CaProblem[] };
+
+/** A mode the context refuses outright: test in a secret-sync stack, test over init's CA. */
+function refusedMode(r: Pick<Resolving, "parsed" | "ctx" | "secretSync" | "given">): CaProblem | undefined {
+    if (r.parsed.mode !== "test") return undefined;
+    if (r.secretSync) {
+        return {
+            path: "ca.mode",
+            rule:
+                "test is init's CA, a Secret and a ConfigMap the stack writes through a Kubernetes provider, and a secretSync stack " +
+                "deploys through Azure Resource Manager only; AIO GA deploys its own quickstart CA: use ca.mode none, or vault with your CA in Key Vault",
+            value: '"test"',
+        };
+    }
+    if (r.ctx.adopt === true && !r.given("trustBundleFile")) {
+        return {
+            path: "ca.mode",
+            rule:
+                "test on an adopted cluster (aio-secrets:adopt) makes a new CA key and writes it over init's Secret in the first up; cert-manager " +
+                "does not re-issue the broker's certificates when its CA Secret changes (cert-manager issue 2478), so a trust bundle without init's CA " +
+                "breaks TLS: leave ca.mode unset (none: init's CA stays as it is), or set ca.trustBundleFile to init's CA certificate " +
+                "(kubectl get configmap aio-ca-trust-bundle-test-only -n <namespace> -o jsonpath='{.data.ca\\.crt}') so the bundle holds both",
+            value: '"test"',
+        };
+    }
+    return undefined;
+}
+
+/** `ca.mode: test`: init's test CA, with the key generations and the extra trust bundle. */
+function resolveTest(r: Resolving): Resolved {
+    const { parsed, given, problems } = r;
+    for (const key of ["certificate", "syncPod", "syncImage"] as const) {
+        if (given(key)) problems.push({ path: `ca.${key}`, rule: `applies only to ca.mode vault (your own CA in Key Vault); remove it or set ca.mode: vault` });
+    }
+    const keyGeneration = parsed.keyGeneration ?? 1;
+    if (given("keepPreviousKey") && keyGeneration === 1) {
+        problems.push({ path: "ca.keepPreviousKey", rule: "has no effect with ca.keyGeneration 1 (there is no previous key); remove it", value: String(parsed.keepPreviousKey) });
+    }
+    const trustBundle = readTrustBundle(parsed, r.ctx, problems);
+    if (problems.length > 0) return { problems };
+    const { validDays, renewBeforeDays, names } = r;
+    return {
+        settings: { mode: "test", validDays, renewBeforeDays, ...names, keyGeneration, keepPreviousKey: parsed.keepPreviousKey ?? true, ...(trustBundle ? { trustBundle } : {}) },
+        problems,
+    };
+}
+
+/** `ca.mode: vault`: your own CA from Key Vault, per delivery mode. */
+function resolveVault(r: Resolving): Resolved {
+    const { parsed, given, problems } = r;
+    if (given("validDays")) problems.push({ path: "ca.validDays", rule: "applies only to ca.mode test: your own CA's lifetime is set where it was issued" });
+    for (const key of TEST_ONLY_KEYS) {
+        if (given(key)) {
+            problems.push({
+                path: `ca.${key}`,
+                rule: "applies only to ca.mode test: your own CA's key changes in Key Vault; for the overlap, put the old and the new CA in ca.trustBundleFile",
+            });
+        }
+    }
+    if (parsed.certificate === undefined) {
+        problems.push({
+            path: "ca.certificate",
+            rule: "is required with ca.mode vault: the Key Vault object holding your CA (a certificate with its private key, or a secret with the PEM chain and key)",
+        });
+    }
+    if (r.secretSync) {
+        if (parsed.privateKey === undefined) {
+            problems.push({
+                path: "ca.privateKey",
+                rule: "is required with ca.mode vault in secretSync mode: the vault secret holding the CA's private key (PEM); ca.certificate then holds the certificate chain (PEM)",
+            });
+        }
+        for (const key of ["syncPod", "syncImage"] as const) {
+            if (given(key)) problems.push({ path: `ca.${key}`, rule: "applies only to the CSI driver (a pod keeps it syncing); the Secret Store extension syncs on its own" });
+        }
+    } else if (!r.ctx.syncSecret) {
+        problems.push({
+            path: "ca.mode",
+            rule:
+                "vault needs the CSI driver to sync the CA into a Kubernetes Secret: set aio-secrets:cluster.csiDriver.syncSecret: true " +
+                "(the extension setting secrets-store-csi-driver.syncSecret.enabled), or use ca.mode test or none",
+            value: '"vault"',
+        });
+    }
+    const trustBundle = readTrustBundle(parsed, r.ctx, problems);
+    if (problems.length > 0) return { problems };
+    return {
+        settings: {
+            mode: "vault",
+            ...r.names,
+            certificate: parsed.certificate!,
+            ...(parsed.privateKey !== undefined ? { privateKey: parsed.privateKey } : {}),
+            trustBundle,
+            syncPod: parsed.syncPod ?? true,
+            syncImage: parsed.syncImage ?? DEFAULT_SYNC_IMAGE,
+            renewBeforeDays: r.renewBeforeDays,
+        },
+        problems,
+    };
+}
+
 /** Cross-field rules of `aio-secrets:ca` and the validated settings. */
-export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSettings; problems: CaProblem[] } {
+export function resolveCa(input: ParsedCa, ctx: CaContext): Resolved {
     const problems: CaProblem[] = [];
     const secretSync = ctx.delivery === "secretSync";
     const defaulted = defaultMode(ctx);
     const parsed: ParsedCa = ctx.modeGiven === false ? { ...input, mode: defaulted.mode } : input;
     const given = (key: keyof ParsedCa) => Object.hasOwn(parsed, key) && parsed[key] !== undefined;
-    if (secretSync && parsed.mode === "test") {
-        return {
-            problems: [
-                {
-                    path: "ca.mode",
-                    rule:
-                        "test is init's CA, a Secret and a ConfigMap the stack writes through a Kubernetes provider, and a secretSync stack " +
-                        "deploys through Azure Resource Manager only; AIO GA deploys its own quickstart CA: use ca.mode none, or vault with your CA in Key Vault",
-                    value: '"test"',
-                },
-            ],
-        };
-    }
-    if (ctx.adopt === true && parsed.mode === "test" && !given("trustBundleFile")) {
-        return {
-            problems: [
-                {
-                    path: "ca.mode",
-                    rule:
-                        "test on an adopted cluster (aio-secrets:adopt) makes a new CA key and writes it over init's Secret in the first up; cert-manager " +
-                        "does not re-issue the broker's certificates when its CA Secret changes (cert-manager issue 2478), so a trust bundle without init's CA " +
-                        "breaks TLS: leave ca.mode unset (none: init's CA stays as it is), or set ca.trustBundleFile to init's CA certificate " +
-                        "(kubectl get configmap aio-ca-trust-bundle-test-only -n <namespace> -o jsonpath='{.data.ca\\.crt}') so the bundle holds both",
-                    value: '"test"',
-                },
-            ],
-        };
-    }
+    const refused = refusedMode({ parsed, ctx, secretSync, given });
+    if (refused) return { problems: [refused] };
     if (!secretSync && given("privateKey")) {
         problems.push({
             path: "ca.privateKey",
@@ -318,74 +405,8 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
             value: String(given("renewBeforeDays") ? renewBeforeDays : validDays),
         });
     }
-    const vaultOnly = ["certificate", "syncPod", "syncImage"] as const;
-    const names = caNames(parsed, secretSync);
-    if (parsed.mode === "test") {
-        for (const key of vaultOnly) {
-            if (given(key)) problems.push({ path: `ca.${key}`, rule: `applies only to ca.mode vault (your own CA in Key Vault); remove it or set ca.mode: vault` });
-        }
-        const keyGeneration = parsed.keyGeneration ?? 1;
-        if (given("keepPreviousKey") && keyGeneration === 1) {
-            problems.push({ path: "ca.keepPreviousKey", rule: "has no effect with ca.keyGeneration 1 (there is no previous key); remove it", value: String(parsed.keepPreviousKey) });
-        }
-        const trustBundle = readTrustBundle(parsed, ctx, problems);
-        if (problems.length > 0) return { problems };
-        return {
-            settings: { mode: "test", validDays, renewBeforeDays, ...names, keyGeneration, keepPreviousKey: parsed.keepPreviousKey ?? true, ...(trustBundle ? { trustBundle } : {}) },
-            problems,
-        };
-    }
-
-    // vault
-    if (given("validDays")) problems.push({ path: "ca.validDays", rule: "applies only to ca.mode test: your own CA's lifetime is set where it was issued" });
-    for (const key of TEST_ONLY_KEYS) {
-        if (given(key)) {
-            problems.push({
-                path: `ca.${key}`,
-                rule: "applies only to ca.mode test: your own CA's key changes in Key Vault; for the overlap, put the old and the new CA in ca.trustBundleFile",
-            });
-        }
-    }
-    if (parsed.certificate === undefined) {
-        problems.push({
-            path: "ca.certificate",
-            rule: "is required with ca.mode vault: the Key Vault object holding your CA (a certificate with its private key, or a secret with the PEM chain and key)",
-        });
-    }
-    if (secretSync) {
-        if (parsed.privateKey === undefined) {
-            problems.push({
-                path: "ca.privateKey",
-                rule: "is required with ca.mode vault in secretSync mode: the vault secret holding the CA's private key (PEM); ca.certificate then holds the certificate chain (PEM)",
-            });
-        }
-        for (const key of ["syncPod", "syncImage"] as const) {
-            if (given(key)) problems.push({ path: `ca.${key}`, rule: "applies only to the CSI driver (a pod keeps it syncing); the Secret Store extension syncs on its own" });
-        }
-    } else if (!ctx.syncSecret) {
-        problems.push({
-            path: "ca.mode",
-            rule:
-                "vault needs the CSI driver to sync the CA into a Kubernetes Secret: set aio-secrets:cluster.csiDriver.syncSecret: true " +
-                "(the extension setting secrets-store-csi-driver.syncSecret.enabled), or use ca.mode test or none",
-            value: '"vault"',
-        });
-    }
-    const trustBundle = readTrustBundle(parsed, ctx, problems);
-    if (problems.length > 0) return { problems };
-    return {
-        settings: {
-            mode: "vault",
-            ...names,
-            certificate: parsed.certificate!,
-            ...(parsed.privateKey !== undefined ? { privateKey: parsed.privateKey } : {}),
-            trustBundle,
-            syncPod: parsed.syncPod ?? true,
-            syncImage: parsed.syncImage ?? DEFAULT_SYNC_IMAGE,
-            renewBeforeDays,
-        },
-        problems,
-    };
+    const r: Resolving = { parsed, ctx, secretSync, given, problems, names: caNames(parsed, secretSync), validDays, renewBeforeDays };
+    return parsed.mode === "test" ? resolveTest(r) : resolveVault(r);
 }
 
 /** What the catalog and settings name, for {@link caNameProblems}. */
