@@ -266,10 +266,13 @@ interface Resolving {
 
 type Resolved = { settings?: CaSettings; problems: CaProblem[] };
 
-/** A mode the context refuses outright: test in a secret-sync stack, test over init's CA. */
+/**
+ * A mode the context refuses outright: test in a secret-sync stack; on an adopted cluster, a CA
+ * written over init's without a trust bundle that keeps init's CA trusted.
+ */
 function refusedMode(r: Pick<Resolving, "parsed" | "ctx" | "secretSync" | "given">): CaProblem | undefined {
-    if (r.parsed.mode !== "test") return undefined;
-    if (r.secretSync) {
+    const mode = r.parsed.mode;
+    if (r.secretSync && mode === "test") {
         return {
             path: "ca.mode",
             rule:
@@ -278,15 +281,17 @@ function refusedMode(r: Pick<Resolving, "parsed" | "ctx" | "secretSync" | "given
             value: '"test"',
         };
     }
-    if (r.ctx.adopt === true && !r.given("trustBundleFile")) {
+    if (r.ctx.adopt === true && !r.secretSync && mode !== "none" && !r.given("trustBundleFile")) {
+        const what = mode === "test" ? "makes a new CA key and writes it" : "writes your CA";
+        const also = mode === "test" ? "" : " and yours";
         return {
             path: "ca.mode",
             rule:
-                "test on an adopted cluster (aio-secrets:adopt) makes a new CA key and writes it over init's Secret in the first up; cert-manager " +
+                `${mode} on an adopted cluster (aio-secrets:adopt) ${what} over init's Secret; cert-manager ` +
                 "does not re-issue the broker's certificates when its CA Secret changes (cert-manager issue 2478), so a trust bundle without init's CA " +
-                "breaks TLS: leave ca.mode unset (none: init's CA stays as it is), or set ca.trustBundleFile to init's CA certificate " +
+                `breaks TLS: leave ca.mode unset (none: init's CA stays as it is), or set ca.trustBundleFile to init's CA certificate${also} ` +
                 "(kubectl get configmap aio-ca-trust-bundle-test-only -n <namespace> -o jsonpath='{.data.ca\\.crt}') so the bundle holds both",
-            value: '"test"',
+            value: JSON.stringify(mode),
         };
     }
     return undefined;

@@ -450,6 +450,16 @@ describe("adopting an init cluster leaves init's CA key alone", () => {
         ]);
     });
 
+    test("your own CA on an adopted cluster needs a trust bundle too (it is written over init's Secret)", () => {
+        const vault = { mode: "vault", certificate: "aio-ca" };
+        expect(resolve(vault, { adopt: true }).problems).toEqual([
+            expect.objectContaining({ path: "ca.mode", value: '"vault"', rule: expect.stringMatching(/^vault on an adopted cluster .*writes your CA over init's Secret.*init's CA certificate and yours/) }),
+        ]);
+        expect(resolve({ ...vault, trustBundleFile: CA_FILE }, { adopt: true }).problems).toEqual([]);
+        // Not a CSI question in a secret-sync stack: there is no init CA Secret it writes over.
+        expect(resolveCa(caSchema.parse({ ...vault, privateKey: "k" }), { syncSecret: false, delivery: "secretSync", adopt: true }).problems).toEqual([]);
+    });
+
     test("taking over with the stack's test CA publishes init's CA next to the new one (ca.trustBundleFile)", async () => {
         const run = await runWith(`${ADOPT}  aio-secrets:ca: { mode: test, trustBundleFile: ${CA_FILE} }\n`);
         expect(run.error).toBeUndefined();
