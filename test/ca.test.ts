@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { caNameProblems, caSchema, checkTrustBundle, resolveCa, CaContext } from "../stacks/ca";
-import { caExpiryWarning, caModel, joinTrustBundle } from "../components/ca/model";
+import { caExpiryWarning, caModel, joinTrustBundle, testCaOverlapWarnings } from "../components/ca/model";
 import { parseSpcObjects } from "../components/spc/render";
 import { formatProblem } from "../stacks/errors";
 import { parseStackSettings } from "../stacks/settings";
@@ -338,6 +338,17 @@ describe("test CA: a deliberate key change publishes the old and the new CA", ()
         expect(run.error).toBeUndefined();
         expect(byType(run, "tls:index/privateKey:PrivateKey").map((r) => r.name)).toEqual(["ca-key-g2"]);
         expect((byName(run, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"]).toBe(secretData(run)["tls.crt"]);
+    });
+
+    test("what to do next: re-issue, then end the overlap; without the overlap, what breaks", () => {
+        const base = { mode: "test" as const, validDays: 365, renewBeforeDays: 30, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true };
+        expect(testCaOverlapWarnings(base, "s")).toEqual([]);
+        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2 }, "s")).toEqual([expect.stringMatching(/^ca\.keyGeneration 2: Secret s holds the new CA key; .*cmctl renew/)]);
+        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, keepPreviousKey: false }, "s")).toEqual([
+            expect.stringContaining("certificates issued under an earlier key fail TLS until re-issued"),
+        ]);
+        const bundle = { file: "init.pem", pem: CA_PEM, subjects: ["CN=init"], expiresAt: "2036-01-01T00:00:00Z" };
+        expect(testCaOverlapWarnings({ ...base, trustBundle: bundle }, "s")).toEqual([expect.stringMatching(/^the trust bundle also holds init\.pem \(CN=init\)/)]);
     });
 
     test("settings: keyGeneration and keepPreviousKey belong to the test CA", () => {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider";
 import type { CaSettings } from "../../stacks/ca";
-import { caExpiryWarning, caModel, INIT_TEST_CA, OWN_CA_NAMES } from "./model";
+import { caExpiryWarning, caModel, INIT_TEST_CA, OWN_CA_NAMES, testCaOverlapWarnings } from "./model";
 import { TestCa } from "./TestCa";
 import { VaultCaCsi } from "./VaultCaCsi";
 
@@ -68,22 +68,7 @@ export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
             provider: ctx.provider,
             dependsOn: ctx.dependsOn,
         });
-        if (ca.keyGeneration > 1) {
-            void pulumi.log.warn(
-                ca.keepPreviousKey
-                    ? `${ctx.file}: ca.keyGeneration ${ca.keyGeneration}: Secret ${model.secretName} holds the new CA key; the trust bundle holds the new and the previous CA. ` +
-                          `cert-manager does not re-issue certificates when its CA changes: once clients have the new caTrustBundle, run ` +
-                          `\`cmctl renew --namespace <namespace> --all\`, then set ca.keepPreviousKey: false (and remove it before the next key change, one keyGeneration step at a time)`
-                    : `${ctx.file}: ca.keyGeneration ${ca.keyGeneration} with ca.keepPreviousKey false: the trust bundle holds only the current CA; ` +
-                          `certificates issued under an earlier key fail TLS until re-issued (\`cmctl renew --namespace <namespace> --all\`)`,
-            );
-        }
-        if (ca.trustBundle) {
-            void pulumi.log.warn(
-                `${ctx.file}: the trust bundle also holds ${ca.trustBundle.file} (${ca.trustBundle.subjects.join("; ")}): once the broker's certificates ` +
-                    `are re-issued by the stack's CA (\`cmctl renew --namespace <namespace> --all\`) and clients have the new caTrustBundle, remove ca.trustBundleFile`,
-            );
-        }
+        for (const warning of testCaOverlapWarnings(ca, model.secretName)) void pulumi.log.warn(`${ctx.file}: ${warning}`);
         return {
             caMode: "test",
             caTrustBundle: testCa.trustBundle,

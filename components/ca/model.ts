@@ -107,6 +107,36 @@ export function joinTrustBundle(pems: readonly string[]): string {
     return [...new Set(blocks.map((b) => b.replace(/\r\n/g, "\n")))].map((b) => `${b}\n`).join("");
 }
 
+const CMCTL_RENEW = "`cmctl renew --namespace <namespace> --all`";
+
+/**
+ * What a test CA with more than one CA in its trust bundle asks of you next: a key change
+ * (`keyGeneration` > 1) or a taken-over CA (`trustBundleFile`) is finished only once cert-manager
+ * has re-issued its certificates, which it does not do on its own (cert-manager issue 2478).
+ */
+export function testCaOverlapWarnings(ca: Extract<CaSettings, { mode: "test" }>, secretName: string): string[] {
+    const warnings: string[] = [];
+    if (ca.keyGeneration > 1 && ca.keepPreviousKey) {
+        warnings.push(
+            `ca.keyGeneration ${ca.keyGeneration}: Secret ${secretName} holds the new CA key; the trust bundle holds the new and the previous CA. ` +
+                `cert-manager does not re-issue certificates when its CA changes: once clients have the new caTrustBundle, run ${CMCTL_RENEW}, ` +
+                "then set ca.keepPreviousKey: false (and remove it before the next key change, one keyGeneration step at a time)",
+        );
+    } else if (ca.keyGeneration > 1) {
+        warnings.push(
+            `ca.keyGeneration ${ca.keyGeneration} with ca.keepPreviousKey false: the trust bundle holds only the current CA; ` +
+                `certificates issued under an earlier key fail TLS until re-issued (${CMCTL_RENEW})`,
+        );
+    }
+    if (ca.trustBundle) {
+        warnings.push(
+            `the trust bundle also holds ${ca.trustBundle.file} (${ca.trustBundle.subjects.join("; ")}): once the broker's certificates ` +
+                `are re-issued by the stack's CA (${CMCTL_RENEW}) and clients have the new caTrustBundle, remove ca.trustBundleFile`,
+        );
+    }
+    return warnings;
+}
+
 /** Whole days from `now` until `end` (negative once past). */
 function daysUntil(end: string, now: Date): number {
     return Math.floor((Date.parse(end) - now.getTime()) / (24 * 60 * 60 * 1000));
