@@ -6,7 +6,6 @@ import { customLocationId, federatedCredentialName, workloadSubject } from "../c
 import { SecretStoreExtension } from "../components/secretsync/SecretStoreExtension";
 import { SecretSyncs } from "../components/secretsync/SecretSyncs";
 import { ownershipTags } from "../components/tags";
-import { CA_SYNC_SECRET } from "../stacks/ca";
 import { ConfigError } from "../stacks/errors";
 import type { ProgramInputs } from "../stacks/load";
 import type { StackModel } from "../stacks/model";
@@ -62,7 +61,7 @@ export async function oidcIssuer(settings: StackSettings, sync: SecretSyncSettin
 }
 
 /**
- * Your own CA in secret-sync mode arrives as Secret `aio-ca-key-pair` (a SecretSync of the
+ * Your own CA in secret-sync mode arrives as Secret `ca.secretName` (a SecretSync of the
  * model, see stacks/model.ts withCaSync). There is no Kubernetes provider, so the trust bundle
  * is published as a stack output only.
  */
@@ -75,7 +74,7 @@ function caOutputs(settings: StackSettings): Record<string, unknown> {
             : `${settings.file}: aio-secrets:ca.trustBundleFile is not set: the stack publishes no trust bundle for your CA; clients need the CA certificate from the vault ` +
                   `(az keyvault secret show --vault-name ${settings.keyVault.name} --name ${ca.certificate} --query value -o tsv > ca.crt)`,
     );
-    return { caMode: "vault", caSecretName: CA_SYNC_SECRET, caTrustBundle: ca.trustBundle?.pem, caExpiresAt: ca.trustBundle?.expiresAt };
+    return { caMode: "vault", caSecretName: ca.secretName, caTrustBundle: ca.trustBundle?.pem, caExpiresAt: ca.trustBundle?.expiresAt };
 }
 
 /**

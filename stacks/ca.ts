@@ -25,6 +25,19 @@ export const DEFAULT_CA_RENEW_BEFORE_DAYS = 30;
  * Kubernetes 1.31), which only sleeps. Air-gapped clusters point `ca.syncImage` at a mirror.
  */
 export const DEFAULT_SYNC_IMAGE = "registry.k8s.io/pause:3.10";
+/** The highest `ca.keyGeneration`. */
+export const MAX_CA_KEY_GENERATION = 1000;
+
+/**
+ * The names `az iot ops init` configured AIO's trust with (`aioTrust.*`, read by AIO's cert-manager
+ * issuer and its clients): without `--ca-file` the test CA's, with it the names without
+ * `-test-only` (azure-iot-ops-cli-extension, `prepare_ca`: secret_name "aio-ca-key-pair",
+ * cm_name "aio-ca-trust-bundle", plus "-test-only" for the generated CA).
+ */
+export const INIT_CA_NAMES = {
+    test: { secretName: "aio-ca-key-pair-test-only", configMapName: "aio-ca-trust-bundle-test-only" },
+    caFile: { secretName: "aio-ca-key-pair", configMapName: "aio-ca-trust-bundle" },
+} as const;
 
 export const caSchema = strictObject({
     mode: z.enum(CA_MODES, { error: `must be one of ${CA_MODES.join(", ")}` }).default("test"),
@@ -35,6 +48,10 @@ export const caSchema = strictObject({
     privateKey: ruled(rules.vaultObjectName).optional(),
     trustBundleFile: z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters").optional(),
     syncPod: z.boolean().optional(),
+    secretName: ruled(rules.dns1123Subdomain).optional(),
+    trustBundleConfigMapName: ruled(rules.dns1123Subdomain).optional(),
+    keyGeneration: intRange(1, MAX_CA_KEY_GENERATION).optional(),
+    keepPreviousKey: z.boolean().optional(),
     syncImage: z
         .string()
         .min(1, "must not be empty")
@@ -57,17 +74,31 @@ export interface TrustBundle {
     expiresAt: string;
 }
 
+/** The Kubernetes names AIO's issuer and clients read the CA from (`ca.secretName`, `ca.trustBundleConfigMapName`). */
+export interface CaNames {
+    /** The `kubernetes.io/tls` Secret with the CA's certificate and key. */
+    secretName: string;
+    /** The ConfigMap with the trust bundle (`ca.crt`); a secret-sync stack writes none. */
+    configMapName: string;
+}
+
 /** Validated CA settings. */
 export type CaSettings =
     | { mode: "none" }
-    | {
+    | (CaNames & {
           /** A self-signed test CA made and renewed by the stack, as init made it. */
           mode: "test";
           validDays: number;
-          /** Renew (new key and certificate) this many days before expiry. */
+          /** Renew (a new certificate for the same key) this many days before expiry. */
           renewBeforeDays: number;
-      }
-    | {
+          /** Which CA key is current: raising it by one makes a new key on purpose. 1.. */
+          keyGeneration: number;
+          /** With keyGeneration >= 2: keep generation - 1 and publish its certificate too (the overlap). */
+          keepPreviousKey: boolean;
+          /** More CA certificates to publish next to the test CA (a CA it takes over, e.g. init's). */
+          trustBundle?: TrustBundle;
+      })
+    | (CaNames & {
           /** Your own CA, read from Key Vault by the cluster; the stack never reads the key. */
           mode: "vault";
           /** Key Vault object (a certificate with its key, or a secret with PEM chain and key). */
@@ -84,7 +115,7 @@ export type CaSettings =
           syncImage: string;
           /** Warn this many days before the trust bundle's certificates expire. */
           renewBeforeDays: number;
-      };
+      });
 
 export interface CaProblem {
     /** Key path below `aio-secrets:` (e.g. `ca.certificate`). */
@@ -100,6 +131,8 @@ export interface CaContext {
     delivery?: "csiDriver" | "secretSync";
     /** Whether `ca.mode` was written (its default depends on the delivery mode). Default true. */
     modeGiven?: boolean;
+    /** `aio-secrets:adopt`: the cluster went through `az iot ops init`, which made its own CA. Default false. */
+    adopt?: boolean;
     /** Reads a file relative to the project root; throws when it cannot. Absent: file keys are refused. */
     readProjectFile?: (relativePath: string) => string;
     /** The clock for expiry checks. Default: now. */
@@ -172,27 +205,180 @@ function projectPathProblem(file: string): string | undefined {
     return undefined;
 }
 
-/** Cross-field rules of `aio-secrets:ca` and the validated settings. */
-export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSettings; problems: CaProblem[] } {
-    const problems: CaProblem[] = [];
-    const secretSync = ctx.delivery === "secretSync";
-    // A secret-sync stack deploys through Azure Resource Manager only; AIO GA brings its own
-    // quickstart CA (cert-manager), so there the default is none.
-    const parsed: ParsedCa = secretSync && ctx.modeGiven === false ? { ...input, mode: "none" } : input;
-    const given = (key: keyof ParsedCa) => Object.hasOwn(parsed, key) && parsed[key] !== undefined;
-    if (secretSync && parsed.mode === "test") {
+/** Keys that apply only to `ca.mode: test`, with why. */
+const TEST_ONLY_KEYS = ["keyGeneration", "keepPreviousKey"] as const;
+
+/**
+ * Where the CA's mode comes from when `ca.mode` is not written: a secret-sync stack deploys
+ * through Azure Resource Manager only and AIO GA brings its own quickstart CA; an adopted
+ * cluster already has init's CA, which a new test CA would replace (a new key in its Secret:
+ * cert-manager does not re-issue the broker's certificates, cert-manager issue 2478). Both: none.
+ */
+function defaultMode(ctx: CaContext): { mode: CaMode; why?: string } {
+    if (ctx.modeGiven !== false) return { mode: "test" };
+    if (ctx.delivery === "secretSync") return { mode: "none", why: "the default in secretSync mode" };
+    if (ctx.adopt === true) return { mode: "none", why: "the default with aio-secrets:adopt: init's CA stays as it is" };
+    return { mode: "test" };
+}
+
+/**
+ * The Secret and ConfigMap names: given, else what AIO on such a cluster reads. A CSI stack's
+ * cluster reads the names init configured, the `-test-only` ones unless init was given
+ * `--ca-file` (then set the names); AIO GA reads no fixed name (its trust settings name an
+ * issuer and a ConfigMap), so a secret-sync stack's Secret is `aio-ca-key-pair`, the one its
+ * cert-manager Issuer points at.
+ */
+function caNames(parsed: ParsedCa, secretSync: boolean): CaNames {
+    const defaults = secretSync ? INIT_CA_NAMES.caFile : INIT_CA_NAMES.test;
+    return { secretName: parsed.secretName ?? defaults.secretName, configMapName: parsed.trustBundleConfigMapName ?? defaults.configMapName };
+}
+
+/** `ca.trustBundleFile`, read and checked; problems are added to `problems`. */
+function readTrustBundle(parsed: ParsedCa, ctx: CaContext, problems: CaProblem[]): TrustBundle | undefined {
+    const file = parsed.trustBundleFile;
+    if (file === undefined) return undefined;
+    const refuse = (rule: string) => void problems.push({ path: "ca.trustBundleFile", rule, value: JSON.stringify(file) });
+    const pathProblem = projectPathProblem(file);
+    if (pathProblem) return refuse(pathProblem);
+    if (!ctx.readProjectFile) return refuse("cannot be read here (no project directory)");
+    let text: string;
+    try {
+        text = ctx.readProjectFile(file);
+    } catch (e) {
+        return refuse(e instanceof Error && !("code" in e) ? e.message : "cannot be read (no such file in the project)");
+    }
+    const checked = checkTrustBundle(text, file, ctx.now ?? new Date());
+    if ("rule" in checked) return refuse(checked.rule);
+    return checked.bundle;
+}
+
+/** What the mode resolvers share: the input with its defaults, and the problems found so far. */
+interface Resolving {
+    parsed: ParsedCa;
+    ctx: CaContext;
+    secretSync: boolean;
+    given: (key: keyof ParsedCa) => boolean;
+    problems: CaProblem[];
+    names: CaNames;
+    validDays: number;
+    renewBeforeDays: number;
+}
+
+type Resolved = { settings?: CaSettings; problems: CaProblem[] };
+
+/**
+ * A mode the context refuses outright: test in a secret-sync stack; on an adopted cluster, a CA
+ * written over init's without a trust bundle that keeps init's CA trusted.
+ */
+function refusedMode(r: Pick<Resolving, "parsed" | "ctx" | "secretSync" | "given">): CaProblem | undefined {
+    const mode = r.parsed.mode;
+    if (r.secretSync && mode === "test") {
         return {
-            problems: [
-                {
-                    path: "ca.mode",
-                    rule:
-                        "test is init's CA, a Secret and a ConfigMap the stack writes through a Kubernetes provider, and a secretSync stack " +
-                        "deploys through Azure Resource Manager only; AIO GA deploys its own quickstart CA: use ca.mode none, or vault with your CA in Key Vault",
-                    value: '"test"',
-                },
-            ],
+            path: "ca.mode",
+            rule:
+                "test is init's CA, a Secret and a ConfigMap the stack writes through a Kubernetes provider, and a secretSync stack " +
+                "deploys through Azure Resource Manager only; AIO GA deploys its own quickstart CA: use ca.mode none, or vault with your CA in Key Vault",
+            value: '"test"',
         };
     }
+    if (r.ctx.adopt === true && !r.secretSync && mode !== "none" && !r.given("trustBundleFile")) {
+        const what = mode === "test" ? "makes a new CA key and writes it" : "writes your CA";
+        const also = mode === "test" ? "" : " and yours";
+        return {
+            path: "ca.mode",
+            rule:
+                `${mode} on an adopted cluster (aio-secrets:adopt) ${what} over init's Secret; cert-manager ` +
+                "does not re-issue the broker's certificates when its CA Secret changes (cert-manager issue 2478), so a trust bundle without init's CA " +
+                `breaks TLS: leave ca.mode unset (none: init's CA stays as it is), or set ca.trustBundleFile to init's CA certificate${also} ` +
+                "(kubectl get configmap aio-ca-trust-bundle-test-only -n <namespace> -o jsonpath='{.data.ca\\.crt}') so the bundle holds both",
+            value: JSON.stringify(mode),
+        };
+    }
+    return undefined;
+}
+
+/** `ca.mode: test`: init's test CA, with the key generations and the extra trust bundle. */
+function resolveTest(r: Resolving): Resolved {
+    const { parsed, given, problems } = r;
+    for (const key of ["certificate", "syncPod", "syncImage"] as const) {
+        if (given(key)) problems.push({ path: `ca.${key}`, rule: `applies only to ca.mode vault (your own CA in Key Vault); remove it or set ca.mode: vault` });
+    }
+    const keyGeneration = parsed.keyGeneration ?? 1;
+    if (given("keepPreviousKey") && keyGeneration === 1) {
+        problems.push({ path: "ca.keepPreviousKey", rule: "has no effect with ca.keyGeneration 1 (there is no previous key); remove it", value: String(parsed.keepPreviousKey) });
+    }
+    const trustBundle = readTrustBundle(parsed, r.ctx, problems);
+    if (problems.length > 0) return { problems };
+    const { validDays, renewBeforeDays, names } = r;
+    return {
+        settings: { mode: "test", validDays, renewBeforeDays, ...names, keyGeneration, keepPreviousKey: parsed.keepPreviousKey ?? true, ...(trustBundle ? { trustBundle } : {}) },
+        problems,
+    };
+}
+
+/** `ca.mode: vault`: your own CA from Key Vault, per delivery mode. */
+function resolveVault(r: Resolving): Resolved {
+    const { parsed, given, problems } = r;
+    if (given("validDays")) problems.push({ path: "ca.validDays", rule: "applies only to ca.mode test: your own CA's lifetime is set where it was issued" });
+    for (const key of TEST_ONLY_KEYS) {
+        if (given(key)) {
+            problems.push({
+                path: `ca.${key}`,
+                rule: "applies only to ca.mode test: your own CA's key changes in Key Vault; for the overlap, put the old and the new CA in ca.trustBundleFile",
+            });
+        }
+    }
+    if (parsed.certificate === undefined) {
+        problems.push({
+            path: "ca.certificate",
+            rule: "is required with ca.mode vault: the Key Vault object holding your CA (a certificate with its private key, or a secret with the PEM chain and key)",
+        });
+    }
+    if (r.secretSync) {
+        if (parsed.privateKey === undefined) {
+            problems.push({
+                path: "ca.privateKey",
+                rule: "is required with ca.mode vault in secretSync mode: the vault secret holding the CA's private key (PEM); ca.certificate then holds the certificate chain (PEM)",
+            });
+        }
+        for (const key of ["syncPod", "syncImage"] as const) {
+            if (given(key)) problems.push({ path: `ca.${key}`, rule: "applies only to the CSI driver (a pod keeps it syncing); the Secret Store extension syncs on its own" });
+        }
+    } else if (!r.ctx.syncSecret) {
+        problems.push({
+            path: "ca.mode",
+            rule:
+                "vault needs the CSI driver to sync the CA into a Kubernetes Secret: set aio-secrets:cluster.csiDriver.syncSecret: true " +
+                "(the extension setting secrets-store-csi-driver.syncSecret.enabled), or use ca.mode test or none",
+            value: '"vault"',
+        });
+    }
+    const trustBundle = readTrustBundle(parsed, r.ctx, problems);
+    if (problems.length > 0) return { problems };
+    return {
+        settings: {
+            mode: "vault",
+            ...r.names,
+            certificate: parsed.certificate!,
+            ...(parsed.privateKey !== undefined ? { privateKey: parsed.privateKey } : {}),
+            trustBundle,
+            syncPod: parsed.syncPod ?? true,
+            syncImage: parsed.syncImage ?? DEFAULT_SYNC_IMAGE,
+            renewBeforeDays: r.renewBeforeDays,
+        },
+        problems,
+    };
+}
+
+/** Cross-field rules of `aio-secrets:ca` and the validated settings. */
+export function resolveCa(input: ParsedCa, ctx: CaContext): Resolved {
+    const problems: CaProblem[] = [];
+    const secretSync = ctx.delivery === "secretSync";
+    const defaulted = defaultMode(ctx);
+    const parsed: ParsedCa = ctx.modeGiven === false ? { ...input, mode: defaulted.mode } : input;
+    const given = (key: keyof ParsedCa) => Object.hasOwn(parsed, key) && parsed[key] !== undefined;
+    const refused = refusedMode({ parsed, ctx, secretSync, given });
+    if (refused) return { problems: [refused] };
     if (!secretSync && given("privateKey")) {
         problems.push({
             path: "ca.privateKey",
@@ -201,10 +387,18 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
     }
     if (parsed.mode === "none") {
         // Keys of the other modes would silently do nothing.
-        const ignored = (["validDays", "renewBeforeDays", "certificate", "privateKey", "trustBundleFile", "syncPod", "syncImage"] as const).filter(given);
-        const why = secretSync && ctx.modeGiven === false ? " (the default in secretSync mode)" : "";
+        const ignored = (
+            ["validDays", "renewBeforeDays", "certificate", "privateKey", "trustBundleFile", "syncPod", "syncImage", "secretName", "trustBundleConfigMapName", ...TEST_ONLY_KEYS] as const
+        ).filter(given);
+        const why = ctx.modeGiven === false && defaulted.why ? ` (${defaulted.why})` : "";
         for (const key of ignored) problems.push({ path: `ca.${key}`, rule: `has no effect with ca.mode none${why} (the stack declares no CA); remove it or set ca.mode` });
         return problems.length > 0 ? { problems } : { settings: { mode: "none" }, problems };
+    }
+    if (secretSync && given("trustBundleConfigMapName")) {
+        problems.push({
+            path: "ca.trustBundleConfigMapName",
+            rule: "has no effect in secretSync mode: the stack writes no ConfigMap (no Kubernetes provider); name it in AIO's trust settings (configMapName) instead",
+        });
     }
 
     const validDays = parsed.validDays ?? DEFAULT_CA_VALID_DAYS;
@@ -216,76 +410,8 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): { settings?: CaSetti
             value: String(given("renewBeforeDays") ? renewBeforeDays : validDays),
         });
     }
-    const vaultOnly = ["certificate", "trustBundleFile", "syncPod", "syncImage"] as const;
-    if (parsed.mode === "test") {
-        for (const key of vaultOnly) {
-            if (given(key)) problems.push({ path: `ca.${key}`, rule: `applies only to ca.mode vault (your own CA in Key Vault); remove it or set ca.mode: vault` });
-        }
-        if (problems.length > 0) return { problems };
-        return { settings: { mode: "test", validDays, renewBeforeDays }, problems };
-    }
-
-    // vault
-    if (given("validDays")) problems.push({ path: "ca.validDays", rule: "applies only to ca.mode test: your own CA's lifetime is set where it was issued" });
-    if (parsed.certificate === undefined) {
-        problems.push({
-            path: "ca.certificate",
-            rule: "is required with ca.mode vault: the Key Vault object holding your CA (a certificate with its private key, or a secret with the PEM chain and key)",
-        });
-    }
-    if (secretSync) {
-        if (parsed.privateKey === undefined) {
-            problems.push({
-                path: "ca.privateKey",
-                rule: "is required with ca.mode vault in secretSync mode: the vault secret holding the CA's private key (PEM); ca.certificate then holds the certificate chain (PEM)",
-            });
-        }
-        for (const key of ["syncPod", "syncImage"] as const) {
-            if (given(key)) problems.push({ path: `ca.${key}`, rule: "applies only to the CSI driver (a pod keeps it syncing); the Secret Store extension syncs on its own" });
-        }
-    } else if (!ctx.syncSecret) {
-        problems.push({
-            path: "ca.mode",
-            rule:
-                "vault needs the CSI driver to sync the CA into a Kubernetes Secret: set aio-secrets:cluster.csiDriver.syncSecret: true " +
-                "(the extension setting secrets-store-csi-driver.syncSecret.enabled), or use ca.mode test or none",
-            value: '"vault"',
-        });
-    }
-    let trustBundle: TrustBundle | undefined;
-    if (parsed.trustBundleFile !== undefined) {
-        const file = parsed.trustBundleFile;
-        const pathProblem = projectPathProblem(file);
-        if (pathProblem) problems.push({ path: "ca.trustBundleFile", rule: pathProblem, value: JSON.stringify(file) });
-        else if (!ctx.readProjectFile) problems.push({ path: "ca.trustBundleFile", rule: "cannot be read here (no project directory)", value: JSON.stringify(file) });
-        else {
-            let text: string | undefined;
-            try {
-                text = ctx.readProjectFile(file);
-            } catch (e) {
-                const why = e instanceof Error && !("code" in e) ? e.message : "cannot be read (no such file in the project)";
-                problems.push({ path: "ca.trustBundleFile", rule: why, value: JSON.stringify(file) });
-            }
-            if (text !== undefined) {
-                const checked = checkTrustBundle(text, file, ctx.now ?? new Date());
-                if ("rule" in checked) problems.push({ path: "ca.trustBundleFile", rule: checked.rule, value: JSON.stringify(file) });
-                else trustBundle = checked.bundle;
-            }
-        }
-    }
-    if (problems.length > 0) return { problems };
-    return {
-        settings: {
-            mode: "vault",
-            certificate: parsed.certificate!,
-            ...(parsed.privateKey !== undefined ? { privateKey: parsed.privateKey } : {}),
-            trustBundle,
-            syncPod: parsed.syncPod ?? true,
-            syncImage: parsed.syncImage ?? DEFAULT_SYNC_IMAGE,
-            renewBeforeDays,
-        },
-        problems,
-    };
+    const r: Resolving = { parsed, ctx, secretSync, given, problems, names: caNames(parsed, secretSync), validDays, renewBeforeDays };
+    return parsed.mode === "test" ? resolveTest(r) : resolveVault(r);
 }
 
 /** What the catalog and settings name, for {@link caNameProblems}. */
@@ -299,9 +425,6 @@ export interface CaNameContext {
     /** Kubernetes Secrets the catalog's `sync` entries write (secret-sync mode). */
     syncNames?: readonly string[];
 }
-
-/** The Kubernetes Secret your CA lands in (init's name with `--ca-file`). */
-export const CA_SYNC_SECRET = "aio-ca-key-pair";
 
 /**
  * Your own CA is mounted, never written: a catalog entry or default secret the stack writes
@@ -329,10 +452,10 @@ export function caNameProblems(ca: CaSettings, ctx: CaNameContext): CaProblem[] 
     if (ca.privateKey !== undefined && ca.privateKey.toLowerCase() === ca.certificate.toLowerCase()) {
         problems.push({ path: "ca.privateKey", rule: "must be another vault object than ca.certificate (one object per Secret key)", value: JSON.stringify(ca.privateKey) });
     }
-    if (ctx.syncNames?.includes(CA_SYNC_SECRET)) {
+    if (ctx.syncNames?.includes(ca.secretName)) {
         problems.push({
             path: "ca.mode",
-            rule: `vault writes Kubernetes Secret ${CA_SYNC_SECRET}, which the catalog's sync entries write too; rename the catalog's`,
+            rule: `vault writes Kubernetes Secret ${ca.secretName} (ca.secretName), which the catalog's sync entries write too; rename the catalog's`,
             value: '"vault"',
         });
     }

@@ -1,6 +1,6 @@
 import { spcObjectOf, SpcObject } from "../components/spc/render";
 import { secretSyncModel, SecretSyncModel, SyncModel } from "../components/secretsync/render";
-import { CA_SYNC_SECRET, CaSettings } from "./ca";
+import type { CaSettings } from "./ca";
 import type { VaultUsage } from "../components/access/permissions";
 import type { CatalogSecret, RestartTarget } from "./catalog";
 import type { ProgramInputs } from "./load";
@@ -92,7 +92,7 @@ export function buildModel(inputs: ProgramInputs): StackModel {
 
 /**
  * Your own CA in secret-sync mode: its certificate chain and private key (two vault secrets)
- * land as `tls.crt` and `tls.key` of the `kubernetes.io/tls` Secret `aio-ca-key-pair`, synced
+ * land as `tls.crt` and `tls.key` of the `kubernetes.io/tls` Secret `ca.secretName` (default `aio-ca-key-pair`), synced
  * like any catalog Secret (the SPC lists both objects). Nothing for the other CA modes.
  */
 export function withCaSync(model: SecretSyncModel, ca: CaSettings): SecretSyncModel {
@@ -100,7 +100,7 @@ export function withCaSync(model: SecretSyncModel, ca: CaSettings): SecretSyncMo
     const objects = new Map(model.objects.map((o) => [o.objectName, o]));
     for (const name of [ca.certificate, ca.privateKey]) if (!objects.has(name)) objects.set(name, { objectName: name, objectType: "secret" });
     const caSync: SyncModel = {
-        name: CA_SYNC_SECRET,
+        name: ca.secretName,
         type: "kubernetes.io/tls",
         mappings: [
             { sourcePath: ca.certificate, targetKey: "tls.crt" },

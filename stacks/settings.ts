@@ -631,6 +631,7 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
               readProjectFile: raw.readProjectFile,
               delivery,
               modeGiven: input.ca !== null && typeof input.ca === "object" && Object.hasOwn(input.ca, "mode"),
+              adopt: parsed.adopt ?? false,
           })
         : { settings: undefined, problems: [] };
     for (const p of ca.problems) at(p.path, p.rule, p.value);

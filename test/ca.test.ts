@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { caNameProblems, caSchema, checkTrustBundle, resolveCa, CaContext } from "../stacks/ca";
-import { caExpiryWarning, caModel } from "../components/ca/model";
+import { caExpiryWarning, caModel, joinTrustBundle, testCaOverlapWarnings } from "../components/ca/model";
 import { parseSpcObjects } from "../components/spc/render";
 import { formatProblem } from "../stacks/errors";
 import { parseStackSettings } from "../stacks/settings";
@@ -25,10 +25,23 @@ const NOW = new Date("2026-06-01T00:00:00Z");
 const read = (rel: string) => fs.readFileSync(path.join(PROJECT_DIR, rel), "utf8");
 const ctx = (over: Partial<CaContext> = {}): CaContext => ({ syncSecret: true, readProjectFile: read, now: NOW, ...over });
 const resolve = (input: Record<string, unknown>, over: Partial<CaContext> = {}) => resolveCa(caSchema.parse(input), ctx(over));
+const TEST_NAMES = { secretName: "aio-ca-key-pair-test-only", configMapName: "aio-ca-trust-bundle-test-only" };
+const CA_FILE_NAMES = { secretName: "aio-ca-key-pair", configMapName: "aio-ca-trust-bundle" };
 
 describe("settings: aio-secrets:ca", () => {
     test("default: init's test CA, 365 days, renewed 30 days before expiry", () => {
-        expect(resolve({})).toEqual({ settings: { mode: "test", validDays: 365, renewBeforeDays: 30 }, problems: [] });
+        expect(resolve({})).toEqual({
+            settings: {
+                mode: "test",
+                validDays: 365,
+                renewBeforeDays: 30,
+                secretName: "aio-ca-key-pair-test-only",
+                configMapName: "aio-ca-trust-bundle-test-only",
+                keyGeneration: 1,
+                keepPreviousKey: true,
+            },
+            problems: [],
+        });
     });
 
     test("renewBeforeDays must be less than validDays", () => {
@@ -46,6 +59,9 @@ describe("settings: aio-secrets:ca", () => {
         expect(problems[1].rule).toContain("set aio-secrets:cluster.csiDriver.syncSecret: true");
         expect(resolve({ mode: "vault", certificate: "aio-ca" }).settings).toEqual({
             mode: "vault",
+            // The names AIO reads on a cluster init set up without --ca-file (and the test CA's).
+            secretName: "aio-ca-key-pair-test-only",
+            configMapName: "aio-ca-trust-bundle-test-only",
             certificate: "aio-ca",
             trustBundle: undefined,
             syncPod: true,
@@ -130,12 +146,12 @@ describe("settings: the committed trust bundle", () => {
 describe("the CA model", () => {
     test("names, types and keys per mode (init: -test-only for its own CA, without for --ca-file)", () => {
         expect(caModel({ mode: "none" })).toBeUndefined();
-        expect(caModel({ mode: "test", validDays: 365, renewBeforeDays: 30 })).toEqual({
+        expect(caModel({ mode: "test", validDays: 365, renewBeforeDays: 30, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true })).toEqual({
             mode: "test",
             secretName: "aio-ca-key-pair-test-only",
             configMapName: "aio-ca-trust-bundle-test-only",
         });
-        const vault = { mode: "vault" as const, certificate: "my-ca", syncPod: false, syncImage: "x", renewBeforeDays: 30 };
+        const vault = { mode: "vault" as const, ...CA_FILE_NAMES, certificate: "my-ca", syncPod: false, syncImage: "x", renewBeforeDays: 30 };
         expect(caModel(vault)).toEqual({
             mode: "vault",
             secretName: "aio-ca-key-pair",
@@ -149,18 +165,19 @@ describe("the CA model", () => {
     });
 
     test("the vault object must not be one the stack writes, nor the SPC a catalog one", () => {
-        const ca = { mode: "vault" as const, certificate: "My-CA", syncPod: true, syncImage: "x", renewBeforeDays: 30 };
+        const ca = { mode: "vault" as const, ...CA_FILE_NAMES, certificate: "My-CA", syncPod: true, syncImage: "x", renewBeforeDays: 30 };
         expect(caNameProblems(ca, { written: [{ name: "my-ca", where: "secrets.yaml secrets[0], source config" }], spcNames: [], caSpcName: "aio-ca" })).toEqual([
             expect.objectContaining({ path: "ca.certificate", rule: expect.stringContaining("the stack would overwrite your CA") }),
         ]);
         expect(caNameProblems(ca, { written: [], spcNames: ["aio-ca"], caSpcName: "aio-ca" }).map((p) => p.path)).toEqual(["ca.mode"]);
-        expect(caNameProblems({ mode: "test", validDays: 1, renewBeforeDays: 0 }, { written: [{ name: "My-CA", where: "" }], spcNames: ["aio-ca"], caSpcName: "aio-ca" })).toEqual([]);
+        expect(caNameProblems({ mode: "test", validDays: 1, renewBeforeDays: 0, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true }, { written: [{ name: "My-CA", where: "" }], spcNames: ["aio-ca"], caSpcName: "aio-ca" })).toEqual([]);
     });
 
     test("expiry warning within renewBeforeDays, with what to do", () => {
         expect(caExpiryWarning("test", "2026-07-01T00:00:00Z", 30, NOW, "dev")).toBeUndefined();
         expect(caExpiryWarning("test", "2026-06-20T00:00:00Z", 30, NOW, "dev")).toBe(
-            "the test CA expires in 19 days (2026-06-20T00:00:00Z); run `pulumi up --refresh --stack dev` to renew it (a new key and certificate: clients must fetch the new caTrustBundle)",
+            "the test CA expires in 19 days (2026-06-20T00:00:00Z); run `pulumi up --refresh --stack dev` to renew it " +
+                "(a new certificate for the same key: issued certificates stay valid; clients fetch the new caTrustBundle before the old one expires)",
         );
         expect(caExpiryWarning("vault", "2026-05-01T00:00:00Z", 30, NOW, "dev")).toContain("expired on 2026-05-01T00:00:00Z; renew your CA in Key Vault");
     });
@@ -174,6 +191,12 @@ async function runWith(extra: string, mode: "up" | "preview" = "up", catalog = "
 
 /** A stack deployed on New Year's Day 2026 (the fake cloud's clocks start then). */
 const DEPLOYED_2026 = "2026-01-01T00:00:00Z";
+
+/** The private key (PEM) a certificate resource is signed with, unwrapped for the test. */
+const certKey = (run: RunResult, cert: string) => (byName(run, cert).inputs.privateKeyPem as Record<string, unknown>).value as string;
+/** `tls.key` / `tls.crt` of the CA Secret, unwrapped for the test. */
+const secretData = (run: RunResult) => inputAt(byName(run, "ca-key-pair").inputs, "stringData") as Record<string, string>;
+const secretKey = (run: RunResult) => secretData(run)["tls.key"];
 
 const isEnvelope = (v: unknown) => v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
 
@@ -243,16 +266,21 @@ describe("test CA: parity with az iot ops init", () => {
 });
 
 describe("test CA: renewal", () => {
-    test("a time:Rotating clock of validDays - renewBeforeDays replaces the key and the certificate", async () => {
+    test("a time:Rotating clock of validDays - renewBeforeDays re-issues the certificate and keeps the key", async () => {
         const run = await runWith("  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n", "up", undefined, DEPLOYED_2026);
         expect(run.error).toBeUndefined();
         const rotation = byName(run, "ca-rotation");
         expect(rotation.inputs).toEqual({ rotationDays: 80 });
         const rotationId = DEPLOYED_2026; // the mock clock's id (its base time)
-        for (const name of ["ca-key", "ca-cert"]) expect(byName(run, name).replacementTrigger).toBe(rotationId);
+        expect(byName(run, "ca-cert").replacementTrigger).toBe(rotationId);
+        // The key carries no trigger: a renewal never makes a new key, so the broker's certificates
+        // (which cert-manager does not re-issue when its CA Secret changes) keep chaining to the CA.
+        expect(byName(run, "ca-key").replacementTrigger).toBeUndefined();
         // Nothing else is replaced by the clock: the Secret and ConfigMap update in place.
-        expect(run.resources.filter((r) => r.replacementTrigger !== undefined).map((r) => r.name).sort()).toEqual(["ca-cert", "ca-key"]);
-        // Fallback for engines without replacementTrigger: the certificate's own early renewal.
+        expect(run.resources.filter((r) => r.replacementTrigger !== undefined).map((r) => r.name)).toEqual(["ca-cert"]);
+        // One key: the certificate is signed with the key the Secret carries.
+        expect(byType(run, "tls:index/privateKey:PrivateKey").map((r) => r.name)).toEqual(["ca-key"]);
+        expect(certKey(run, "ca-cert")).toBe(secretKey(run));
         // A backstop for engines without replacementTrigger, later than the clock: one renewal, not two.
         expect(byName(run, "ca-cert").inputs).toMatchObject({ validityPeriodHours: 90 * 24, earlyRenewalHours: 10 * 12 });
         expect(run.outputs.caExpiresAt).toBe("2026-04-01T00:00:00Z");
@@ -273,11 +301,185 @@ describe("test CA: renewal", () => {
         expect(run.error).toBeUndefined();
         expect(run.outputs.caTrustBundle).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
         // Unknown trigger: the engine assumes a replacement only while the clock itself is unknown.
-        expect(byName(run, "ca-key").replacementTrigger).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+        expect(byName(run, "ca-cert").replacementTrigger).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+        expect(byName(run, "ca-key").replacementTrigger).toBeUndefined();
         const files = kubernetesManifests(run);
         const bundle = parse(files.find((f) => f.fileName === "ca-trust-bundle.yaml")!.yaml) as Record<string, unknown>;
         expect(bundle.data).toEqual({ "ca.crt": "(known after up)" });
         expect(outputFiles(run).map((f) => f.fileName)).not.toContain("ca-trust-bundle.pem");
+    });
+});
+
+describe("test CA: a deliberate key change publishes the old and the new CA", () => {
+    test("keyGeneration 2 keeps generation 1 (same resources), adds a new key, and the bundle holds both", async () => {
+        const run = await runWith("  aio-secrets:ca: { keyGeneration: 2 }\n");
+        expect(run.error).toBeUndefined();
+        // Generation 1 keeps the names it always had: it is neither replaced nor deleted.
+        expect(byType(run, "tls:index/privateKey:PrivateKey").map((r) => r.name).sort()).toEqual(["ca-key", "ca-key-g2"]);
+        expect(byType(run, "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name).sort()).toEqual(["ca-cert", "ca-cert-g2"]);
+        for (const cert of ["ca-cert", "ca-cert-g2"]) expect(byName(run, cert).replacementTrigger).toBeDefined();
+        for (const key of ["ca-key", "ca-key-g2"]) expect(byName(run, key).replacementTrigger).toBeUndefined();
+        // The Secret AIO's issuer reads takes the new generation's key and certificate.
+        expect(secretKey(run)).toBe(certKey(run, "ca-cert-g2"));
+        expect(secretKey(run)).not.toBe(certKey(run, "ca-cert"));
+        // The trust bundle (ConfigMap and output) holds the new CA, then the previous one.
+        const bundle = (byName(run, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"];
+        const blocks = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g) ?? [];
+        expect(blocks).toHaveLength(2);
+        expect(blocks[0]).toBe(secretData(run)["tls.crt"]);
+        expect(run.outputs.caTrustBundle).toBe(bundle);
+        expect(bundle).not.toContain("PRIVATE KEY");
+        // What to do next: re-issue with cmctl, then drop the previous key.
+        expect(run.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/cmctl renew --namespace <namespace> --all.*ca\.keepPreviousKey: false/)]));
+    });
+
+    test("keepPreviousKey false ends the overlap: only the current generation remains", async () => {
+        const run = await runWith("  aio-secrets:ca: { keyGeneration: 2, keepPreviousKey: false }\n");
+        expect(run.error).toBeUndefined();
+        expect(byType(run, "tls:index/privateKey:PrivateKey").map((r) => r.name)).toEqual(["ca-key-g2"]);
+        expect((byName(run, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"]).toBe(secretData(run)["tls.crt"]);
+    });
+
+    test("what to do next: re-issue, then end the overlap; without the overlap, what breaks", () => {
+        const base = { mode: "test" as const, validDays: 365, renewBeforeDays: 30, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true };
+        expect(testCaOverlapWarnings(base, "s")).toEqual([]);
+        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2 }, "s")).toEqual([expect.stringMatching(/^ca\.keyGeneration 2: Secret s holds the new CA key; .*cmctl renew/)]);
+        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, keepPreviousKey: false }, "s")).toEqual([
+            expect.stringContaining("certificates issued under an earlier key fail TLS until re-issued"),
+        ]);
+        const bundle = { file: "init.pem", pem: CA_PEM, subjects: ["CN=init"], expiresAt: "2036-01-01T00:00:00Z" };
+        expect(testCaOverlapWarnings({ ...base, trustBundle: bundle }, "s")).toEqual([expect.stringMatching(/^the trust bundle also holds init\.pem \(CN=init\)/)]);
+    });
+
+    test("settings: keyGeneration and keepPreviousKey belong to the test CA", () => {
+        expect(resolve({ keyGeneration: 3 }).settings).toMatchObject({ mode: "test", keyGeneration: 3, keepPreviousKey: true });
+        expect(resolve({ keepPreviousKey: false }).problems).toEqual([expect.objectContaining({ path: "ca.keepPreviousKey", rule: expect.stringContaining("no previous key") })]);
+        expect(resolve({ mode: "vault", certificate: "aio-ca", keyGeneration: 2 }).problems).toEqual([
+            expect.objectContaining({ path: "ca.keyGeneration", rule: expect.stringContaining("put the old and the new CA in ca.trustBundleFile") }),
+        ]);
+        expect(resolve({ mode: "none", keyGeneration: 2 }).problems.map((p) => p.path)).toEqual(["ca.keyGeneration"]);
+        expect(caSchema.safeParse({ keyGeneration: 0 }).success).toBe(false);
+    });
+});
+
+describe("the CA's Kubernetes names: what AIO on the cluster reads", () => {
+    test("defaults: init's -test-only names in a CSI stack (test and vault), aio-ca-key-pair in a secret-sync stack", () => {
+        expect(resolve({}).settings).toMatchObject(TEST_NAMES);
+        expect(resolve({ mode: "vault", certificate: "aio-ca" }).settings).toMatchObject(TEST_NAMES);
+        const ga = resolveCa(caSchema.parse({ mode: "vault", certificate: "c", privateKey: "k" }), { syncSecret: false, delivery: "secretSync", modeGiven: true });
+        expect(ga.settings).toMatchObject({ secretName: "aio-ca-key-pair" });
+    });
+
+    test("settings: ca.secretName and ca.trustBundleConfigMapName, Kubernetes names, no ConfigMap name in secret-sync mode", () => {
+        expect(resolve({ mode: "vault", certificate: "aio-ca", secretName: "aio-ca-key-pair", trustBundleConfigMapName: "aio-ca-trust-bundle" }).settings).toMatchObject(CA_FILE_NAMES);
+        const bad = caSchema.safeParse({ secretName: "Aio_CA" }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+        expect(bad).toEqual([expect.stringMatching(/^secretName: must be a Kubernetes name/)]);
+        const ga = resolveCa(caSchema.parse({ mode: "vault", certificate: "c", privateKey: "k", trustBundleConfigMapName: "x" }), {
+            syncSecret: false,
+            delivery: "secretSync",
+            modeGiven: true,
+        });
+        expect(ga.problems).toEqual([expect.objectContaining({ path: "ca.trustBundleConfigMapName", rule: expect.stringContaining("writes no ConfigMap") })]);
+        expect(resolve({ mode: "none", secretName: "x" }).problems.map((p) => p.path)).toEqual(["ca.secretName"]);
+    });
+
+    test("the program writes the names it is given (test CA and your own CA over CSI)", async () => {
+        const names = "    secretName: aio-ca-key-pair\n    trustBundleConfigMapName: aio-ca-trust-bundle\n";
+        const test = await runWith(`  aio-secrets:ca:\n${names}`);
+        expect(test.error).toBeUndefined();
+        expect(inputAt(byName(test, "ca-key-pair").inputs, "metadata.name")).toBe("aio-ca-key-pair");
+        expect(inputAt(byName(test, "ca-trust-bundle").inputs, "metadata.name")).toBe("aio-ca-trust-bundle");
+        expect(test.outputs).toMatchObject({ caSecretName: "aio-ca-key-pair", caTrustBundleConfigMap: "aio-ca-trust-bundle" });
+        const own = await runWith(`${VAULT_CA}${names}    trustBundleFile: ${CA_FILE}\n`);
+        expect(own.error).toBeUndefined();
+        expect((inputAt(byName(own, "ca-spc").inputs, "spec.secretObjects") as { secretName: string }[])[0].secretName).toBe("aio-ca-key-pair");
+        expect(inputAt(byName(own, "ca-trust-bundle").inputs, "metadata.name")).toBe("aio-ca-trust-bundle");
+    });
+
+    test("secret sync: the CA's SecretSync takes ca.secretName, and a catalog Secret of that name clashes", () => {
+        const ca = { mode: "vault" as const, ...CA_FILE_NAMES, secretName: "my-ca", certificate: "c", privateKey: "k", syncPod: false, syncImage: "x", renewBeforeDays: 30 };
+        expect(withCaSync({ objects: [], syncs: [] }, ca).syncs.map((s) => s.name)).toEqual(["my-ca"]);
+        expect(caNameProblems(ca, { written: [], spcNames: [], caSpcName: "aio-ca", syncNames: ["my-ca"] })).toEqual([
+            expect.objectContaining({ path: "ca.mode", rule: expect.stringContaining("Kubernetes Secret my-ca (ca.secretName)") }),
+        ]);
+    });
+});
+
+test("joinTrustBundle: certificates in order, each once, newline-terminated; one PEM as it is", () => {
+    const one = CA_PEM.slice(CA_PEM.indexOf("-----BEGIN"));
+    const other = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
+    expect(joinTrustBundle([other])).toBe(other);
+    expect(joinTrustBundle([other, `${one}${other}\n`])).toBe(`${other}\n${one}`);
+    expect(joinTrustBundle([one.replace(/\n/g, "\r\n"), other])).toBe(`${one}${other}\n`);
+});
+
+describe("switching the CA never deletes what AIO's issuer and clients read", () => {
+    test("the test CA's Secret and ConfigMap are retained on delete, in every stack", async () => {
+        const run = await runWith("");
+        for (const name of ["ca-key-pair", "ca-trust-bundle"]) expect(byName(run, name).retainOnDelete).toBe(true);
+        // The key material is not: it lives only in the stack's state.
+        for (const name of ["ca-key", "ca-cert"]) expect(byName(run, name).retainOnDelete).toBe(false);
+    });
+
+    test("test -> vault: the vault CA writes the same names; the test CA's objects stay until the vault's take over", async () => {
+        const test = await runWith("");
+        const vault = await runWith(`${VAULT_CA}    trustBundleFile: ${CA_FILE}\n`);
+        expect(vault.error).toBeUndefined();
+        const secretOfTest = inputAt(byName(test, "ca-key-pair").inputs, "metadata.name");
+        const synced = (inputAt(byName(vault, "ca-spc").inputs, "spec.secretObjects") as { secretName: string }[])[0].secretName;
+        expect(synced).toBe(secretOfTest);
+        // The ConfigMap of the same name is a new resource (another component): created (taking the
+        // object over), and the test CA's, retained, is dropped from the state without a delete.
+        expect(inputAt(byName(vault, "ca-trust-bundle").inputs, "metadata.name")).toBe(inputAt(byName(test, "ca-trust-bundle").inputs, "metadata.name"));
+        expect(byName(vault, "ca-trust-bundle").retainOnDelete).toBe(true);
+        expect(byName(vault, "ca-trust-bundle").deleteBeforeReplace).toBe(false);
+        // And the warning says how the driver takes over the Secret the test CA left.
+        expect(vault.warnings).toEqual(expect.arrayContaining([expect.stringContaining("a CSI driver older than v1.6.0 does not overwrite it")]));
+    });
+});
+
+describe("adopting an init cluster leaves init's CA key alone", () => {
+    const ADOPT = "  aio-secrets:adopt: true\n";
+
+    test("the adopt example declares nothing for the CA: no key, no certificate, no CA Secret or ConfigMap", async () => {
+        const run = await runStack({ stack: "adopt", mode: "up" });
+        expect(run.error).toBeUndefined();
+        expect(run.resources.filter((r) => r.type.startsWith("tls:") || r.type.startsWith("time:"))).toEqual([]);
+        const names = run.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:")).map((r) => inputAt(r.inputs, "metadata.name"));
+        expect(names).not.toContain("aio-ca-key-pair-test-only");
+        expect(names).not.toContain("aio-ca-trust-bundle-test-only");
+        expect(run.outputs.caMode).toBe("none");
+    });
+
+    test("an explicit test CA on an adopted cluster is refused before any resource, with the reason", async () => {
+        const run = await runWith(`${ADOPT}  aio-secrets:ca: { mode: test }\n`);
+        expect(run.error).toMatch(/aio-secrets:ca\.mode "test": test on an adopted cluster .*cert-manager issue 2478/);
+        expect(run.resources).toHaveLength(0);
+        expect(resolve({}, { adopt: true, modeGiven: false })).toEqual({ settings: { mode: "none" }, problems: [] });
+        expect(resolve({ validDays: 90 }, { adopt: true, modeGiven: false }).problems).toEqual([
+            expect.objectContaining({ path: "ca.validDays", rule: expect.stringContaining("the default with aio-secrets:adopt") }),
+        ]);
+    });
+
+    test("your own CA on an adopted cluster needs a trust bundle too (it is written over init's Secret)", () => {
+        const vault = { mode: "vault", certificate: "aio-ca" };
+        expect(resolve(vault, { adopt: true }).problems).toEqual([
+            expect.objectContaining({ path: "ca.mode", value: '"vault"', rule: expect.stringMatching(/^vault on an adopted cluster .*writes your CA over init's Secret.*init's CA certificate and yours/) }),
+        ]);
+        expect(resolve({ ...vault, trustBundleFile: CA_FILE }, { adopt: true }).problems).toEqual([]);
+        // Not a CSI question in a secret-sync stack: there is no init CA Secret it writes over.
+        expect(resolveCa(caSchema.parse({ ...vault, privateKey: "k" }), { syncSecret: false, delivery: "secretSync", adopt: true }).problems).toEqual([]);
+    });
+
+    test("taking over with the stack's test CA publishes init's CA next to the new one (ca.trustBundleFile)", async () => {
+        const run = await runWith(`${ADOPT}  aio-secrets:ca: { mode: test, trustBundleFile: ${CA_FILE} }\n`);
+        expect(run.error).toBeUndefined();
+        const initCa = CA_PEM.slice(CA_PEM.indexOf("-----BEGIN"));
+        const bundle = (byName(run, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"];
+        expect(bundle.startsWith(secretData(run)["tls.crt"])).toBe(true);
+        expect(bundle.endsWith(initCa)).toBe(true);
+        expect(run.outputs.caTrustBundle).toBe(bundle);
+        expect(run.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/the trust bundle also holds test\/fixtures\/ca\/example-ca\.pem .*cmctl renew/)]));
     });
 });
 
@@ -309,7 +511,7 @@ describe("your own CA from the vault (CSI)", () => {
         expect(run.error).toBeUndefined();
     });
 
-    test("an SPC aio-ca mounts the vault object as a secret and syncs it to Secret aio-ca-key-pair (kubernetes.io/tls)", () => {
+    test("an SPC aio-ca mounts the vault object as a secret and syncs it to the Secret AIO reads, aio-ca-key-pair-test-only (kubernetes.io/tls)", () => {
         const spc = byName(run, "ca-spc");
         expect(inputAt(spc.inputs, "metadata.name")).toBe("aio-ca");
         expect(inputAt(spc.inputs, "metadata.namespace")).toBe("azure-iot-operations");
@@ -321,7 +523,7 @@ describe("your own CA from the vault (CSI)", () => {
         ]);
         expect(inputAt(spc.inputs, "spec.secretObjects")).toEqual([
             {
-                secretName: "aio-ca-key-pair",
+                secretName: "aio-ca-key-pair-test-only",
                 type: "kubernetes.io/tls",
                 data: [
                     { objectName: "aio-ca.pem", key: "tls.key" },
@@ -349,9 +551,9 @@ describe("your own CA from the vault (CSI)", () => {
         expect(byName(run, "ca-spc").dependsOn).toEqual(expect.arrayContaining([expect.stringContaining("cluster-sp-secret")]));
     });
 
-    test("the trust bundle: ConfigMap aio-ca-trust-bundle and the caTrustBundle output", () => {
+    test("the trust bundle: ConfigMap aio-ca-trust-bundle-test-only and the caTrustBundle output", () => {
         const bundle = byName(run, "ca-trust-bundle");
-        expect(inputAt(bundle.inputs, "metadata.name")).toBe("aio-ca-trust-bundle");
+        expect(inputAt(bundle.inputs, "metadata.name")).toBe("aio-ca-trust-bundle-test-only");
         expect(bundle.inputs.data).toEqual({ "ca.crt": CA_PEM.slice(CA_PEM.indexOf("-----BEGIN")) });
         expect(run.outputs.caTrustBundle).toBe(CA_PEM.slice(CA_PEM.indexOf("-----BEGIN")));
         expect(run.outputs.caExpiresAt).toBe("2036-11-25T05:21:59Z");
@@ -428,7 +630,7 @@ describe("the CA in secret-sync mode", () => {
     test("the CA lands as a kubernetes.io/tls SecretSync, next to the catalog's, and its objects in the SPC", () => {
         const model = withCaSync(
             { objects: [{ objectName: "mq-password", objectType: "secret" }], syncs: [{ name: "mq", type: "Opaque", mappings: [{ sourcePath: "mq-password", targetKey: "password" }] }] },
-            { mode: "vault", certificate: "ca-chain", privateKey: "ca-key", syncPod: true, syncImage: "x", renewBeforeDays: 30 },
+            { mode: "vault", ...CA_FILE_NAMES, certificate: "ca-chain", privateKey: "ca-key", syncPod: true, syncImage: "x", renewBeforeDays: 30 },
         );
         expect(model.objects.map((o) => o.objectName)).toEqual(["ca-chain", "ca-key", "mq-password"]);
         expect(model.syncs.map((s) => [s.name, s.type])).toEqual([

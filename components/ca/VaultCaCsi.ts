@@ -18,7 +18,7 @@ export interface VaultCaCsiArgs {
     vaultObject: SpcObject;
     /** Kubernetes name of the SPC. Required (model: `aio-ca`). */
     spcName: string;
-    /** The Secret the CSI driver syncs the CA into (type kubernetes.io/tls). Required (model: `aio-ca-key-pair`). */
+    /** The Secret the CSI driver syncs the CA into (type kubernetes.io/tls). Required (`ca.secretName`, default `aio-ca-key-pair-test-only`). */
     secretName: string;
     /** Name of the sync pod's Deployment; undefined: none (something else must mount the SPC). */
     syncDeploymentName?: string;
@@ -26,7 +26,7 @@ export interface VaultCaCsiArgs {
     syncImage?: string;
     /** The credential Secret of the CSI driver's service principal (`nodePublishSecretRef`). Required with `syncDeploymentName`. */
     credentialSecretName?: pulumi.Input<string>;
-    /** ConfigMap for the public CA chain; with `trustBundlePem`. Default: none. */
+    /** ConfigMap for the public CA chain; with `trustBundlePem`. Default: none. Retained on delete (clients read it). */
     configMapName?: string;
     /** The committed, checked public CA chain (PEM). Default: none. */
     trustBundlePem?: string;
@@ -44,11 +44,11 @@ const SYNC_LABELS = { "app.kubernetes.io/name": "aio-ca-sync", "app.kubernetes.i
 /**
  * Your own CA, kept in Key Vault, delivered by the Secrets Store CSI driver: an SPC that mounts
  * the vault object as a secret (its PEM chain and private key) and syncs it, through
- * `spec.secretObjects`, into the Secret `aio-ca-key-pair` of type kubernetes.io/tls (the driver
+ * `spec.secretObjects`, into the Secret `ca.secretName` of type kubernetes.io/tls (the driver
  * splits the PEM into tls.key and tls.crt). The driver syncs only while a pod mounts the SPC and
  * only with its syncSecret setting on, hence the small sleeping Deployment `aio-ca-sync`. The
  * stack never reads the key: it passes through the vault, the driver and the cluster only.
- * With a committed trust bundle, the ConfigMap `aio-ca-trust-bundle` (ca.crt) publishes the
+ * With a committed trust bundle, the ConfigMap `ca.trustBundleConfigMapName` (ca.crt) publishes the
  * public chain.
  */
 export class VaultCaCsi extends pulumi.ComponentResource {
@@ -143,7 +143,9 @@ export class VaultCaCsi extends pulumi.ComponentResource {
                     metadata: { name: args.configMapName, namespace: args.namespace, annotations: { ...FORCE_APPLY } },
                     data: { [CA_KEYS.bundle]: args.trustBundlePem },
                 },
-                { ...childOpts, dependsOn: args.dependsOn },
+                // What clients read: a switch of ca.mode (whose ConfigMap of the same name takes
+                // over) never deletes it.
+                { ...childOpts, dependsOn: args.dependsOn, retainOnDelete: true },
             );
         }
 

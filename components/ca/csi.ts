@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider";
 import type { CaSettings } from "../../stacks/ca";
-import { caExpiryWarning, caModel } from "./model";
+import { caExpiryWarning, caModel, INIT_TEST_CA, OWN_CA_NAMES, testCaOverlapWarnings } from "./model";
 import { TestCa } from "./TestCa";
 import { VaultCaCsi } from "./VaultCaCsi";
 
@@ -25,7 +25,7 @@ export interface CaCsiContext {
 export interface CaOutputs {
     /** `test`, `vault` or `none`. */
     caMode: string;
-    /** The CA certificate chain, PEM (public): what clients trust the broker with. */
+    /** The CA certificates clients trust the broker with, PEM (public): during a key change, the new and the previous CA. */
     caTrustBundle: pulumi.Output<string | undefined>;
     /** When the CA certificate (test) or the earliest certificate of the trust bundle (vault) expires. */
     caExpiresAt: pulumi.Output<string | undefined>;
@@ -60,13 +60,18 @@ export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
             namespace: ctx.namespace,
             validDays: ca.validDays,
             renewBeforeDays: ca.renewBeforeDays,
+            secretName: model.secretName,
+            configMapName: model.configMapName,
+            keyGeneration: ca.keyGeneration,
+            keepPreviousKey: ca.keepPreviousKey,
+            extraTrustBundlePem: ca.trustBundle?.pem,
             provider: ctx.provider,
             dependsOn: ctx.dependsOn,
-            retainOnDelete: ctx.retainOnDelete,
         });
+        for (const warning of testCaOverlapWarnings(ca, model.secretName)) void pulumi.log.warn(`${ctx.file}: ${warning}`);
         return {
             caMode: "test",
-            caTrustBundle: testCa.certPem,
+            caTrustBundle: testCa.trustBundle,
             caExpiresAt: testCa.expiresAt.apply((end) => {
                 warnExpiry(end);
                 return end;
@@ -102,12 +107,18 @@ export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
     } else {
         warnExpiry(ca.trustBundle.expiresAt);
     }
-    if (ctx.retainOnDelete) {
-        // Adopted: init with --ca-file wrote this Secret itself, and the CSI driver only creates
-        // the Secrets it syncs (and updates those it labelled): init's copy would stay as it is.
+    if (ctx.retainOnDelete || model.secretName === INIT_TEST_CA.secretName) {
+        // init (adopted cluster) or this stack's test CA (kept on a switch to vault) wrote this
+        // Secret. The CSI driver updates an existing Secret only from v1.6.0
+        // (secretproviderclasspodstatus_controller.go createOrUpdateK8sSecret); before, it
+        // creates only the Secrets that do not exist, and the old CA stays (which keeps TLS
+        // working, with the old CA) until the Secret is deleted.
         void pulumi.log.warn(
-            `${ctx.file}: on an adopted cluster, a Secret ${model.secretName} that az iot ops init --ca-file wrote is not replaced by the CSI driver's sync: ` +
-                `after the first up, kubectl delete secret ${model.secretName} -n <namespace> once so the driver writes the vault's CA`,
+            `${ctx.file}: Secret ${model.secretName} may already hold a CA that init or this stack's test CA wrote; a CSI driver older than v1.6.0 does not ` +
+                `overwrite it. Once the trust bundle holds the old and the new CA: kubectl delete secret ${model.secretName} -n <namespace>, ` +
+                `kubectl rollout restart deployment ${model.syncDeploymentName ?? "<the pod that mounts " + model.spcName + ">"} -n <namespace>, ` +
+                `then re-issue the broker's certificates (cmctl renew --namespace <namespace> --all). A cluster that init set up with --ca-file reads ` +
+                `${OWN_CA_NAMES.secretName} / ${OWN_CA_NAMES.configMapName}: then set ca.secretName and ca.trustBundleConfigMapName`,
         );
     }
     if (!ca.syncPod) {

@@ -1,4 +1,4 @@
-import type { CaSettings } from "../../stacks/ca";
+import { INIT_CA_NAMES, type CaSettings } from "../../stacks/ca";
 import type { SpcObject } from "../spc/render";
 
 /**
@@ -28,15 +28,12 @@ export const INIT_TEST_CA = {
     setSubjectKeyId: true,
     /** init added no AuthorityKeyIdentifier (self-signed: it would repeat the subject key id). */
     setAuthorityKeyId: false,
-    secretName: "aio-ca-key-pair-test-only",
-    configMapName: "aio-ca-trust-bundle-test-only",
+    secretName: INIT_CA_NAMES.test.secretName,
+    configMapName: INIT_CA_NAMES.test.configMapName,
 } as const;
 
-/** The names init used for a CA it was given (`--ca-file`): your own CA. */
-export const OWN_CA_NAMES = {
-    secretName: "aio-ca-key-pair",
-    configMapName: "aio-ca-trust-bundle",
-} as const;
+/** The names init used for a CA it was given (`--ca-file`). */
+export const OWN_CA_NAMES = INIT_CA_NAMES.caFile;
 
 /** Keys of the objects, as init wrote them (and cert-manager's CA issuer reads them). */
 export const CA_KEYS = { cert: "tls.crt", key: "tls.key", bundle: "ca.crt" } as const;
@@ -67,13 +64,13 @@ export function caModel(ca: CaSettings): CaModel | undefined {
         case "none":
             return undefined;
         case "test":
-            return { mode: "test", secretName: INIT_TEST_CA.secretName, configMapName: INIT_TEST_CA.configMapName };
+            return { mode: "test", secretName: ca.secretName, configMapName: ca.configMapName };
         case "vault":
             return {
                 mode: "vault",
-                secretName: OWN_CA_NAMES.secretName,
+                secretName: ca.secretName,
                 // Without a committed trust bundle the stack has no public certificate to publish.
-                configMapName: ca.trustBundle ? OWN_CA_NAMES.configMapName : undefined,
+                configMapName: ca.trustBundle ? ca.configMapName : undefined,
                 // objectType secret: for a Key Vault certificate this is its PEM chain with the
                 // private key (the provider's default format), which the sync splits into tls.key
                 // and tls.crt; a secret holding a PEM chain and key reads the same.
@@ -82,6 +79,62 @@ export function caModel(ca: CaSettings): CaModel | undefined {
                 syncDeploymentName: ca.syncPod ? CA_SYNC_DEPLOYMENT_NAME : undefined,
             };
     }
+}
+
+/**
+ * The test CA's resources of one key generation: generation 1 keeps the names the stack always
+ * had (`<name>-key`, `<name>-cert`), so an existing stack's key is never replaced by this scheme;
+ * generation g >= 2 is `<name>-key-g<g>`, `<name>-cert-g<g>`.
+ */
+export function caGenerationNames(name: string, generation: number): { key: string; cert: string } {
+    if (!Number.isInteger(generation) || generation < 1) throw new Error(`${name}: key generation must be a whole number from 1 (is ${generation})`);
+    const suffix = generation === 1 ? "" : `-g${generation}`;
+    return { key: `${name}-key${suffix}`, cert: `${name}-cert${suffix}` };
+}
+
+/** The key generations the test CA declares: the current one first, then the previous one while it is kept. */
+export function caGenerations(keyGeneration: number, keepPreviousKey: boolean): number[] {
+    return keyGeneration > 1 && keepPreviousKey ? [keyGeneration, keyGeneration - 1] : [keyGeneration];
+}
+
+/**
+ * A trust bundle of several CA certificate PEMs (each one certificate or more): the certificates
+ * in order, each once, each ending in a newline. A single PEM is returned as it is.
+ */
+export function joinTrustBundle(pems: readonly string[]): string {
+    if (pems.length === 1) return pems[0];
+    const blocks = pems.flatMap((p) => p.match(/-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g) ?? []);
+    return [...new Set(blocks.map((b) => b.replace(/\r\n/g, "\n")))].map((b) => `${b}\n`).join("");
+}
+
+const CMCTL_RENEW = "`cmctl renew --namespace <namespace> --all`";
+
+/**
+ * What a test CA with more than one CA in its trust bundle asks of you next: a key change
+ * (`keyGeneration` > 1) or a taken-over CA (`trustBundleFile`) is finished only once cert-manager
+ * has re-issued its certificates, which it does not do on its own (cert-manager issue 2478).
+ */
+export function testCaOverlapWarnings(ca: Extract<CaSettings, { mode: "test" }>, secretName: string): string[] {
+    const warnings: string[] = [];
+    if (ca.keyGeneration > 1 && ca.keepPreviousKey) {
+        warnings.push(
+            `ca.keyGeneration ${ca.keyGeneration}: Secret ${secretName} holds the new CA key; the trust bundle holds the new and the previous CA. ` +
+                `cert-manager does not re-issue certificates when its CA changes: once clients have the new caTrustBundle, run ${CMCTL_RENEW}, ` +
+                "then set ca.keepPreviousKey: false (and remove it before the next key change, one keyGeneration step at a time)",
+        );
+    } else if (ca.keyGeneration > 1) {
+        warnings.push(
+            `ca.keyGeneration ${ca.keyGeneration} with ca.keepPreviousKey false: the trust bundle holds only the current CA; ` +
+                `certificates issued under an earlier key fail TLS until re-issued (${CMCTL_RENEW})`,
+        );
+    }
+    if (ca.trustBundle) {
+        warnings.push(
+            `the trust bundle also holds ${ca.trustBundle.file} (${ca.trustBundle.subjects.join("; ")}): once the broker's certificates ` +
+                `are re-issued by the stack's CA (${CMCTL_RENEW}) and clients have the new caTrustBundle, remove ca.trustBundleFile`,
+        );
+    }
+    return warnings;
 }
 
 /** Whole days from `now` until `end` (negative once past). */
@@ -99,6 +152,6 @@ export function caExpiryWarning(mode: "test" | "vault", expiresAt: string, renew
     if (days >= renewBeforeDays) return undefined;
     const when = days < 0 ? `expired on ${expiresAt}` : `expires in ${days} days (${expiresAt})`;
     return mode === "test"
-        ? `the test CA ${when}; run \`pulumi up --refresh --stack ${stack}\` to renew it (a new key and certificate: clients must fetch the new caTrustBundle)`
+        ? `the test CA ${when}; run \`pulumi up --refresh --stack ${stack}\` to renew it (a new certificate for the same key: issued certificates stay valid; clients fetch the new caTrustBundle before the old one expires)`
         : `the CA in ca.trustBundleFile ${when}; renew your CA in Key Vault and commit its new public certificate chain`;
 }
