@@ -185,10 +185,11 @@ export function instanceLinkCommand(subscriptionId: string | undefined, instance
     const sub = subscriptionId ?? "$(az account show --query id -o tsv)";
     const instanceId = instance
         ? `/subscriptions/${sub}/resourceGroups/${instance.resourceGroupName}/providers/Microsoft.IoTOperations/instances/${instance.name}`
-        : `$(az iot ops list --resource-group ${fallbackGroup} --query [0].id -o tsv)`;
+        : `$(az iot ops list --resource-group ${fallbackGroup} --query '[0].id' -o tsv)`;
     const spcId = `/subscriptions/${sub}/resourceGroups/${spc.resourceGroupName}/providers/Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses/${spc.name}`;
     return (
         `az resource update --ids "${instanceId}" --api-version ${SECRET_SYNC_DEFAULTS.instanceApiVersion} ` +
-        `--set properties.defaultSecretProviderClassRef='{"resourceId":"${spcId}"}'`
+        // Double quotes, so that a $(...) for an id the plan cannot know is expanded by the shell.
+        `--set "properties.defaultSecretProviderClassRef={\\"resourceId\\":\\"${spcId}\\"}"`
     );
 }

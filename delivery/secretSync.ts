@@ -123,7 +123,8 @@ export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, arc: Ar
                 );
                 return { ...common, secretProviderClassName: sync.spcName, secretSyncs: [], nextStep: arc.customLocationStep };
             }
-            const wait = propagationWait(settings, identity, azure, arc.issuer, [subject]);
+            // Nothing to wait for without a SecretSync.
+            const wait = synced.syncs.length > 0 ? propagationWait(settings, identity, azure, arc.issuer, [subject]) : undefined;
             const locationId = azure.deployer.subscriptionId.apply((sub) =>
                 customLocationId(sub, sync.customLocation.resourceGroupName, sync.customLocation.name),
             );
