@@ -13,12 +13,14 @@ import {
     customLocationPatchCommand,
     customLocationProblems,
     CustomLocationFacts,
+    discoveryUrl,
     extensionCreateCommand,
     ExtensionState,
     hostCluster,
     issuerSlashWarning,
     listsExtension,
     NamedResource,
+    reconcileIssuer,
     unreadableClusterProblem,
 } from "./arcFacts";
 
@@ -106,6 +108,22 @@ async function readConnectedCluster(
     return { body: body as ConnectedClusterBody };
 }
 
+/**
+ * The issuer's OpenID Connect discovery document (public, like the keys Entra fetches): its
+ * `issuer`, or why it cannot be read. Sent without any credential.
+ */
+async function readDiscovery(issuer: string): Promise<{ issuer?: unknown; error?: string }> {
+    const url = discoveryUrl(issuer);
+    try {
+        const response = await fetch(url, { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(15000) });
+        if (!response.ok) return { error: `answered ${response.status}` };
+        const body = (await response.json()) as unknown;
+        return { issuer: body !== null && typeof body === "object" ? (body as Record<string, unknown>).issuer : undefined };
+    } catch (e) {
+        return { error: reason(e) };
+    }
+}
+
 /** The issuer and region: the setting, or the Arc cluster's own, read as `az connectedk8s show` does. */
 async function issuerAndLocation(
     settings: StackSettings,
@@ -114,19 +132,22 @@ async function issuerAndLocation(
     subscriptionId: unknown,
 ): Promise<{ issuer: pulumi.Input<string>; location: pulumi.Input<string>; problems: Problem[]; warnings: string[] }> {
     if (sync.oidcIssuerUrl !== undefined) {
-        const warning = issuerSlashWarning(settings.file, sync.oidcIssuerUrl, sync.arcCluster);
-        return { issuer: sync.oidcIssuerUrl, location: sync.location ?? customLocation.location, problems: [], warnings: warning ? [warning] : [] };
+        const checked = reconcileIssuer(settings.file, "setting", sync.oidcIssuerUrl, await readDiscovery(sync.oidcIssuerUrl));
+        const slash = issuerSlashWarning(settings.file, sync.oidcIssuerUrl, sync.arcCluster);
+        const warnings = [...checked.warnings, ...(slash && checked.warnings.length > 0 ? [slash] : [])];
+        return { issuer: checked.issuer, location: sync.location ?? customLocation.location, problems: checked.problems, warnings };
     }
     const arc = sync.arcCluster!; // settings.ts requires the Arc cluster when no issuer is set
     const read = await readConnectedCluster(settings.file, arc, subscriptionId);
     if (read.problem) return { issuer: unknownValue(), location: unknownValue(), problems: [read.problem], warnings: [] };
     if (!read.body) return { issuer: unknownValue(), location: sync.location ?? unknownValue(), problems: [], warnings: [] };
     const found = clusterIssuer(settings.file, arc, read.body);
+    const checked = found.issuer !== undefined ? reconcileIssuer(settings.file, "cluster", found.issuer, await readDiscovery(found.issuer)) : undefined;
     return {
-        issuer: found.issuer ?? unknownValue(),
+        issuer: checked?.issuer ?? unknownValue(),
         location: sync.location ?? found.location ?? customLocation.location,
-        problems: found.problems,
-        warnings: [],
+        problems: [...found.problems, ...(checked?.problems ?? [])],
+        warnings: checked?.warnings ?? [],
     };
 }
 

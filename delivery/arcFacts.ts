@@ -96,6 +96,43 @@ export function clusterIssuer(file: string, arc: NamedResource, body: ConnectedC
     return { issuer: url, location: body.location, problems: [] };
 }
 
+/** Where OpenID Connect Discovery publishes an issuer's metadata: the issuer without its trailing '/', plus `/.well-known/openid-configuration`. */
+export function discoveryUrl(issuer: string): string {
+    return `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+}
+
+/**
+ * The issuer as the tokens carry it. The discovery document's `issuer` is by definition the
+ * tokens' `iss` (OpenID Connect Discovery 1.0, section 4.3), so it decides: a cluster whose
+ * `issuerUrl` differs is federated with the document's (with a warning), and a configured URL
+ * that differs is refused. Without a readable document, the URL is used verbatim (warned).
+ */
+export function reconcileIssuer(
+    file: string,
+    source: "cluster" | "setting",
+    given: string,
+    discovered: { issuer?: unknown; error?: string },
+): { issuer: string; problems: Problem[]; warnings: string[] } {
+    const where = discoveryUrl(given);
+    if (discovered.error !== undefined || typeof discovered.issuer !== "string" || httpsUrl(discovered.issuer) !== undefined) {
+        const why = discovered.error ?? `its issuer ${JSON.stringify(discovered.issuer)} is not an https URL written as the tokens carry it`;
+        return { issuer: given, problems: [], warnings: [`${file}: the issuer's discovery document ${where} cannot be used (${why}): the federated credential takes ${given} verbatim`] };
+    }
+    if (discovered.issuer === given) return { issuer: given, problems: [], warnings: [] };
+    if (source === "setting") {
+        return {
+            issuer: given,
+            problems: [{ file, path: ISSUER_PATH, rule: `is ${given} but its discovery document ${where} says the tokens' issuer is ${discovered.issuer}: set that (Entra compares verbatim: AADSTS700211)` }],
+            warnings: [],
+        };
+    }
+    return {
+        issuer: discovered.issuer,
+        problems: [],
+        warnings: [`${file}: the Arc cluster reports issuer ${given} but its discovery document says ${discovered.issuer}, which the tokens carry: the federated credential uses ${discovered.issuer}`],
+    };
+}
+
 /** A soft problem of a configured issuer: Arc's issuer URLs end with '/', and Entra compares verbatim. */
 export function issuerSlashWarning(file: string, url: string, arc: NamedResource | undefined): string | undefined {
     if (url.endsWith("/")) return undefined;

@@ -78,10 +78,28 @@ describe("item 1: the OIDC issuer, read in a way ARM accepts", () => {
         expect(r.error).toBeUndefined();
         expect(r.armRequests).toEqual([
             `GET https://management.azure.com/subscriptions/${SUB}/resourceGroups/rg-arc-sync/providers/Microsoft.Kubernetes/connectedClusters/arc-sync?api-version=2024-12-01-preview`,
+            // Then the issuer's discovery document (the fake refuses it with any credential attached).
+            `GET ${ARC_ISSUER}.well-known/openid-configuration`,
         ]);
+        expect(r.warnings.filter((w) => /issuer|discovery/.test(w))).toEqual([]);
         // Verbatim, trailing slash included: the token's iss is exactly issuerUrl.
         expect(inputAt(byType(r, FIC)[0].inputs, "issuer")).toBe(ARC_ISSUER);
         expect(r.outputs.oidcIssuerUrl).toBe(ARC_ISSUER);
+    });
+
+    test("the discovery document's issuer is what the tokens carry: it wins over the cluster's issuerUrl, and refuses a setting that differs", async () => {
+        const slashless = ARC_ISSUER.slice(0, -1);
+        const fromCluster = await run(stackFile(), { arcCluster: { issuerUrl: slashless }, oidcDiscovery: { issuer: ARC_ISSUER } });
+        expect(fromCluster.error).toBeUndefined();
+        expect(inputAt(byType(fromCluster, FIC)[0].inputs, "issuer")).toBe(ARC_ISSUER);
+        expect(fromCluster.warnings).toContainEqual(expect.stringContaining(`reports issuer ${slashless} but its discovery document says ${ARC_ISSUER}`));
+        const setting = await run(stackFile({ sync: `    oidcIssuerUrl: ${slashless}\n` }), { oidcDiscovery: { issuer: ARC_ISSUER } });
+        expect(setting.resources).toEqual([]);
+        expect(setting.error).toContain(`aio-secrets:secretSync.oidcIssuerUrl: is ${slashless} but its discovery document ${slashless}/.well-known/openid-configuration says the tokens' issuer is ${ARC_ISSUER}`);
+        const unreadable = await run(stackFile({ sync: `    oidcIssuerUrl: ${slashless}\n` }), { oidcDiscovery: { status: 404 } });
+        expect(unreadable.error).toBeUndefined();
+        expect(inputAt(byType(unreadable, FIC)[0].inputs, "issuer")).toBe(slashless);
+        expect(unreadable.warnings).toEqual(expect.arrayContaining([expect.stringContaining("cannot be used (answered 404)"), expect.stringContaining("does not end with '/'")]));
     });
 
     test("the deployer's cloud: azure-native:environment usgovernment reads from its Resource Manager", async () => {

@@ -253,7 +253,8 @@ describe("identity and the Arc cluster", () => {
         const r = await run({ stack, arc: { oidcIssuerEnabled: false } });
         expect(r.error).toBeUndefined();
         expect(inputAt(byType(r, FIC)[0].inputs, "issuer")).toBe("https://issuer.example/abc/");
-        expect(r.armRequests).toEqual([]);
+        // Only the issuer's public discovery document is read, never the Arc cluster.
+        expect(r.armRequests).toEqual(["GET https://issuer.example/abc/.well-known/openid-configuration"]);
     });
 
     test("an existing identity is looked up, never declared; its credential is still the stack's", async () => {

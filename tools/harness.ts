@@ -70,6 +70,11 @@ export interface RunOptions {
      * unknown (preview). `missing`: the read fails.
      */
     customLocation?: { namespace?: string; location?: string; hostCluster?: { name: string; resourceGroupName: string }; missing?: boolean };
+    /**
+     * What the issuer's OpenID Connect discovery document says (any issuer host). Default: the
+     * issuer asked for, with a trailing '/' (Arc's form). `status` other than 200 fails the read.
+     */
+    oidcDiscovery?: { issuer?: string; status?: number };
     /** The Secret Store extension on the Arc cluster. Default: installed and listed in the custom location. */
     secretStore?: { installed?: boolean; inCustomLocation?: boolean; extensionType?: string };
     /** Value of getClientConfig in `up` mode and of deployer placeholders. */
@@ -175,8 +180,16 @@ function fakeResourceManager(opts: RunOptions, requests: string[]): typeof fetch
         const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
         const method = (init?.method ?? "GET").toUpperCase();
         requests.push(`${method} ${url.href}`);
-        if (url.host !== "management.azure.com" && !url.host.startsWith("management.")) throw new TypeError(`fetch failed: the harness is offline (${url.host})`);
         const auth = new Headers(init?.headers).get("authorization");
+        if (url.pathname.endsWith("/.well-known/openid-configuration")) {
+            // Public metadata: a credential sent here would leak the deployer's token to the issuer's host.
+            if (auth !== null) return armAnswer(400, { error: "credential sent to the OIDC issuer's host" });
+            const doc = opts.oidcDiscovery ?? {};
+            if (doc.status !== undefined && doc.status !== 200) return armAnswer(doc.status, { error: "unavailable" });
+            const base = url.href.slice(0, -"/.well-known/openid-configuration".length);
+            return armAnswer(200, { issuer: doc.issuer ?? `${base}/`, jwks_uri: `${base}/openid/v1/jwks` });
+        }
+        if (url.host !== "management.azure.com" && !url.host.startsWith("management.")) throw new TypeError(`fetch failed: the harness is offline (${url.host})`);
         if (auth !== `Bearer ${opts.deployer?.token ?? MOCK_ARM_TOKEN}`) return armAnswer(401, { error: { code: "AuthenticationFailed", message: "Authentication failed." } });
         const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Kubernetes\/connectedClusters\/([^/]+)$/.exec(url.pathname);
         if (method !== "GET" || !m) return armAnswer(400, { error: { code: "InvalidRequest", message: `the harness answers only the Arc cluster GET (${method} ${url.pathname})` } });
@@ -501,7 +514,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                     const cl = opts.customLocation ?? {};
                     if (cl.missing) throw new Error(`GET customLocations/${String(args.inputs.resourceName)}: 404 ResourceNotFound`);
                     const sub = opts.deployer?.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION;
-                    const host = cl.hostCluster ?? stackArcCluster(config, project);
+                    // Every custom location runs on a cluster: the stack's, else one in its own group.
+                    const host = cl.hostCluster ?? stackArcCluster(config, project) ?? { name: "arc-cluster", resourceGroupName: String(args.inputs.resourceGroupName) };
                     const hostId = host ? `/subscriptions/${sub}/resourceGroups/${host.resourceGroupName}/providers/Microsoft.Kubernetes/connectedClusters/${host.name}` : undefined;
                     const ext = opts.secretStore ?? {};
                     const extensionName = stackSecretStoreName(config, project);
