@@ -357,5 +357,8 @@ describe("the shipped ga stack", () => {
         // The identity is ordered after the resource group the stack creates.
         expect(byType(r, UAI)[0].dependsOn).toContain(byType(r, "azure-native:resources:ResourceGroup")[0].urn);
         expect(r.outputs.instanceLinkCommand).toContain("/providers/Microsoft.IoTOperations/instances/aio-ga\" --api-version 2025-07-01-preview");
+        // --permissions lists the reads made before anything is declared.
+        const reads = (planJson(r, { permissions: true }).permissions?.azure ?? []).filter((n) => n.operations.includes("read") && n.operations.length === 1).map((n) => n.resourceType);
+        expect(reads).toEqual(expect.arrayContaining(["Microsoft.ExtendedLocation/customLocations", "Microsoft.KubernetesConfiguration/extensions", "Microsoft.Kubernetes/connectedClusters"]));
     });
 });
