@@ -226,6 +226,8 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
         const stage1 = await run(stack, { secretStore: { installed: false } });
         expect(stage1.error).toBeUndefined();
         expect(byType(stage1, EXT)).toHaveLength(1);
+        // Never uninstalled by the stack: AIO reads every secret through it.
+        expect(byType(stage1, EXT)[0].retainOnDelete).toBe(true);
         expect(byType(stage1, SPC)).toEqual([]);
         expect(byType(stage1, SYNC)).toEqual([]);
         expect(stage1.warnings).toContainEqual(expect.stringMatching(/stage 1 of 2: this up installs the Secret Store extension azure-secret-store .*az customlocation patch --name cl-sync/));
