@@ -14,7 +14,8 @@ import { buildModel, StackModel } from "./stacks/model";
 import { defaultDeployerWarning, guessDeployerType, principalTypeFromToken } from "./stacks/deployers";
 import type { StackSettings } from "./stacks/settings";
 import { csiDriverFlow } from "./delivery/csiDriver";
-import { oidcIssuer, secretSyncFlow } from "./delivery/secretSync";
+import { readArcFacts } from "./delivery/arc";
+import { secretSyncFlow } from "./delivery/secretSync";
 import type { DeliveryFlow, VaultSide } from "./delivery/types";
 
 /**
@@ -125,7 +126,7 @@ function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<s
         settingsFile: settings.file,
     });
 
-    const reader = flow.reader(deployers.owners);
+    const reader = flow.reader(deployers.owners, vault);
 
     const access = new VaultAccess("access", {
         vaultName: vault.vaultName,
@@ -176,10 +177,10 @@ async function main(): Promise<Record<string, unknown>> {
     // from the settings, or an Arc cluster without an OIDC issuer, stops the run with the
     // settings error, not halfway through an update.
     if (settings.keyVault.existing) await checkExistingVault(settings);
-    const issuer = settings.secretSync ? await oidcIssuer(settings, settings.secretSync) : undefined;
+    const arc = settings.secretSync ? await readArcFacts(settings, settings.secretSync) : undefined;
 
-    const flow = issuer ? secretSyncFlow(inputs, model, issuer.issuer) : csiDriverFlow(inputs, model);
-    for (const warning of issuer?.warnings ?? []) void pulumi.log.warn(warning);
+    const flow = arc ? secretSyncFlow(inputs, model, arc) : csiDriverFlow(inputs, model);
+    for (const warning of arc?.warnings ?? []) void pulumi.log.warn(warning);
 
     const azure = declareVault(inputs, model, config, flow);
     const { vault, secrets } = azure;

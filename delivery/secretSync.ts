@@ -1,64 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as resources from "@pulumi/azure-native/resources";
 import { syncReaderRoles } from "../components/access/permissions";
 import { WorkloadIdentity } from "../components/identity/WorkloadIdentity";
 import { customLocationId, federatedCredentialName, workloadSubject } from "../components/secretsync/render";
+import { PropagationWait } from "../components/secretsync/PropagationWait";
 import { SecretStoreExtension } from "../components/secretsync/SecretStoreExtension";
 import { SecretSyncs } from "../components/secretsync/SecretSyncs";
 import { ownershipTags } from "../components/tags";
-import { ConfigError } from "../stacks/errors";
 import type { ProgramInputs } from "../stacks/load";
 import type { StackModel } from "../stacks/model";
-import { CONFIG_NAMESPACE, SECRET_SYNC_DEFAULTS, SecretSyncSettings, StackSettings } from "../stacks/settings";
-import type { DeliveryFlow } from "./types";
-
-/**
- * The Arc cluster API version that has `oidcIssuerProfile`: azure-native 3.x's default
- * `kubernetes.ConnectedCluster` API does not, so the cluster is read as a generic resource.
- */
-export const CONNECTED_CLUSTER_API = "2024-12-01-preview";
-
-/** What the program needs from the Arc cluster's properties. */
-interface ConnectedClusterProperties {
-    oidcIssuerProfile?: { enabled?: boolean; issuerUrl?: string };
-    securityProfile?: { workloadIdentity?: { enabled?: boolean } };
-}
-
-/**
- * The Arc cluster's OIDC issuer: the setting, else the cluster's. The cluster is read before
- * anything is declared, so one without an issuer (or without workload identity) stops the run
- * with the fix, not halfway through. The URL itself flows as an Output of a second read, so a
- * preview without Azure shows it as unknown instead of a made-up value.
- */
-export async function oidcIssuer(settings: StackSettings, sync: SecretSyncSettings): Promise<{ issuer: pulumi.Input<string>; warnings: string[] }> {
-    if (sync.oidcIssuerUrl !== undefined) return { issuer: sync.oidcIssuerUrl, warnings: [] };
-    const arc = sync.arcCluster!; // settings.ts requires the Arc cluster when no issuer is set
-    const args = {
-        resourceGroupName: arc.resourceGroupName,
-        resourceProviderNamespace: "Microsoft.Kubernetes",
-        parentResourcePath: "",
-        resourceType: "connectedClusters",
-        resourceName: arc.name,
-        apiVersion: CONNECTED_CLUSTER_API,
-    };
-    const fix = `az connectedk8s update --name ${arc.name} --resource-group ${arc.resourceGroupName} --enable-oidc-issuer --enable-workload-identity`;
-    const rule = `is not set and Arc cluster ${arc.name} has no OIDC issuer: run ${fix} (k3s also needs the issuer flags, see README), or set the issuer URL`;
-    const cluster = await resources.getResource(args);
-    const properties = (cluster.properties ?? {}) as ConnectedClusterProperties;
-    if (properties.oidcIssuerProfile?.enabled !== true) {
-        throw new ConfigError([{ file: settings.file, path: `${CONFIG_NAMESPACE}:secretSync.oidcIssuerUrl`, rule }]);
-    }
-    const warnings =
-        properties.securityProfile?.workloadIdentity?.enabled === false
-            ? [`${settings.file}: Arc cluster ${arc.name} has workload identity off: the Secret Store cannot exchange tokens until you run ${fix}`]
-            : [];
-    const issuer = resources.getResourceOutput(args).properties.apply((p: ConnectedClusterProperties | undefined) => {
-        const url = p?.oidcIssuerProfile?.issuerUrl;
-        if (typeof url !== "string" || url === "") throw new ConfigError([{ file: settings.file, path: `${CONFIG_NAMESPACE}:secretSync.oidcIssuerUrl`, rule }]);
-        return url;
-    });
-    return { issuer, warnings };
-}
+import { SECRET_SYNC_DEFAULTS, StackSettings } from "../stacks/settings";
+import type { ArcFacts } from "./arc";
+import { instanceLinkCommand } from "./arcFacts";
+import type { DeliveryFlow, VaultSide } from "./types";
 
 /**
  * Your own CA in secret-sync mode arrives as Secret `ca.secretName` (a SecretSync of the
@@ -77,59 +30,107 @@ function caOutputs(settings: StackSettings): Record<string, unknown> {
     return { caMode: "vault", caSecretName: ca.secretName, caTrustBundle: ca.trustBundle?.pem, caExpiresAt: ca.trustBundle?.expiresAt };
 }
 
+/** Resource group names compare without case in Azure. */
+function sameGroup(a: string, b: string): boolean {
+    return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * The wait between what must propagate (the vault grants, the identity's federated credentials)
+ * and the SecretSyncs. Its triggers change exactly when Azure must propagate something anew: the
+ * grants' ids (deterministic names from scope, principal and role), the identity's principal,
+ * and each credential's issuer and subject (its id stays when a replacement keeps the name).
+ */
+function propagationWait(settings: StackSettings, identity: WorkloadIdentity, azure: VaultSide, issuer: pulumi.Input<string>, subjects: readonly string[]): PropagationWait | undefined {
+    const duration = settings.secretSync!.propagationWait;
+    if (duration === "0s") return undefined;
+    const grantIds = azure.access.grants.map((g) => (pulumi.CustomResource.isInstance(g) ? g.id : pulumi.output(g.urn)));
+    return new PropagationWait("propagation", {
+        duration,
+        triggers: {
+            principalId: identity.principalId,
+            grants: pulumi.all(grantIds).apply((ids) => [...ids].sort().join(",")),
+            credentials: pulumi.output(issuer).apply((url) => subjects.map((subject) => `${url} ${subject}`).join(",")),
+        },
+        after: [...identity.credentials, ...azure.access.grants],
+    });
+}
+
 /**
  * AIO GA's flow (`aio-secrets:delivery: secretSync`): a user-assigned managed identity
- * federated with the cluster's issuer (no password anywhere), the Secret Store extension, and
- * the SPC with one SecretSync per Kubernetes Secret, all Azure Resource Manager resources on
- * the AIO custom location (no Kubernetes provider, no kubeconfig).
+ * federated with the cluster's issuer (no password anywhere), the Secret Store extension's
+ * check (or install), a wait for the grants to propagate, and the SPC with one SecretSync per
+ * Kubernetes Secret, all Azure Resource Manager resources on the AIO custom location (no
+ * Kubernetes provider, no kubeconfig). `arc` is what readArcFacts found before anything was declared.
  */
-export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, issuer: pulumi.Input<string>): DeliveryFlow {
+export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, arc: ArcFacts): DeliveryFlow {
     const { settings } = inputs;
     const sync = settings.secretSync!;
     const synced = model.sync ?? { objects: [], syncs: [] };
+    const subject = workloadSubject(settings.cluster.namespace, SECRET_SYNC_DEFAULTS.serviceAccount);
     let identity: WorkloadIdentity | undefined;
     return {
-        reader() {
+        reader(_owners, vault) {
+            // A group the stack creates exists before the identity in it (and its credentials).
+            const group = vault.createdResourceGroup;
+            const inCreatedGroup = group !== undefined && sameGroup(settings.keyVault.resourceGroupName, sync.identity.resourceGroupName);
             identity = new WorkloadIdentity("workload-identity", {
                 identityName: sync.identity.name,
                 resourceGroupName: sync.identity.resourceGroupName,
-                location: sync.location,
+                location: arc.location,
                 existing: sync.identity.existing,
-                issuer,
+                issuer: arc.issuer,
                 subjects: [
-                    {
-                        // One credential per custom location: an identity shared by several clusters gets one each.
-                        name: federatedCredentialName(sync.customLocation.name),
-                        subject: workloadSubject(settings.cluster.namespace, SECRET_SYNC_DEFAULTS.serviceAccount),
-                    },
+                    // One credential per custom location: an identity shared by several clusters gets one each.
+                    { name: federatedCredentialName(sync.customLocation.name), subject },
                 ],
                 audience: SECRET_SYNC_DEFAULTS.audience,
                 tags: ownershipTags(settings.project, settings.stack, settings.environment),
+                dependsOn: inCreatedGroup ? [group] : [],
             });
             return { objectId: identity.principalId, roles: syncReaderRoles(model.usage) };
         },
         cluster(azure) {
             if (!identity) throw new Error("secretSyncFlow: reader() must be declared before cluster()");
-            const arc = sync.arcCluster;
-            const extension =
-                sync.extension.install && arc
-                    ? new SecretStoreExtension("secret-store", {
-                          clusterName: arc.name,
-                          resourceGroupName: arc.resourceGroupName,
-                          extensionName: sync.extension.name,
-                          version: sync.extension.version,
-                          releaseTrain: sync.extension.releaseTrain,
-                          rotationPollIntervalInSeconds: sync.extension.rotationPollIntervalInSeconds,
-                          settings: sync.extension.settings,
-                      })
-                    : undefined;
+            // Only with extension.install: a GA cluster's own extension is checked, never declared.
+            const extension = sync.extension.install
+                ? new SecretStoreExtension("secret-store", {
+                      clusterName: arc.extensionCluster.name,
+                      resourceGroupName: arc.extensionCluster.resourceGroupName,
+                      extensionName: sync.extension.name,
+                      version: sync.extension.version,
+                      releaseTrain: sync.extension.releaseTrain,
+                      rotationPollIntervalInSeconds: sync.extension.rotationPollIntervalInSeconds,
+                      settings: sync.extension.settings,
+                  })
+                : undefined;
+            const common = {
+                identityClientId: identity.clientId,
+                identityPrincipalId: identity.principalId,
+                identityId: identity.identityId,
+                oidcIssuerUrl: arc.issuer,
+                namespace: settings.cluster.namespace,
+                secretStoreExtensionId: extension ? extension.extension.id : undefined,
+                ...caOutputs(settings),
+            };
+            if (arc.extension === "missing") {
+                // Stage 1 of an install: a new extension is not in the custom location, so an SPC or
+                // SecretSync on it would fail in this up. They follow once the custom location lists it.
+                void pulumi.log.warn(
+                    `${settings.file}: stage 1 of 2: this up installs the Secret Store extension ${sync.extension.name} and declares no SecretProviderClass or SecretSync ` +
+                        `(the custom location does not list the new extension yet). Then run ${arc.customLocationStep} and up again: stage 2 declares them`,
+                );
+                return { ...common, secretProviderClassName: sync.spcName, secretSyncs: [], nextStep: arc.customLocationStep };
+            }
+            // Nothing to wait for without a SecretSync.
+            const wait = synced.syncs.length > 0 ? propagationWait(settings, identity, azure, arc.issuer, [subject]) : undefined;
             const locationId = azure.deployer.subscriptionId.apply((sub) =>
                 customLocationId(sub, sync.customLocation.resourceGroupName, sync.customLocation.name),
             );
             const syncs = new SecretSyncs("secret-sync", {
                 spcName: sync.spcName,
                 resourceGroupName: sync.customLocation.resourceGroupName,
-                location: sync.location,
+                location: arc.location,
                 customLocationId: locationId,
                 clientId: identity.clientId,
                 keyvaultName: azure.vault.vaultName,
@@ -139,21 +140,25 @@ export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, issuer:
                 serviceAccountName: SECRET_SYNC_DEFAULTS.serviceAccount,
                 forceSynchronization: sync.forceSynchronization,
                 tags: azure.tags,
-                // A sync fails until the extension, the credential, the roles and the values exist.
-                dependsOn: [...(extension ? [extension.extension] : []), ...identity.credentials, ...azure.access.grants, azure.secrets],
+                // A sync fails until the extension, the credential, the roles (propagated) and the values exist.
+                dependsOn: [
+                    ...(extension ? [extension.extension] : []),
+                    ...(wait ? [wait.sleep] : []),
+                    ...identity.credentials,
+                    ...azure.access.grants,
+                    azure.secrets,
+                ],
             });
             return {
-                identityClientId: identity.clientId,
-                identityPrincipalId: identity.principalId,
-                identityId: identity.identityId,
-                oidcIssuerUrl: issuer,
-                namespace: settings.cluster.namespace,
+                ...common,
                 secretProviderClassName: sync.spcName,
                 /** Link it from the AIO instance (defaultSecretProviderClassRef): the instance is not this stack's. */
                 secretProviderClassId: syncs.secretProviderClass.id,
+                instanceLinkCommand: instanceLinkCommand(arc.subscriptionId, sync.instance, sync.customLocation.resourceGroupName, {
+                    resourceGroupName: sync.customLocation.resourceGroupName,
+                    name: sync.spcName,
+                }),
                 secretSyncs: Object.keys(syncs.syncs),
-                secretStoreExtensionId: extension ? extension.extension.id : undefined,
-                ...caOutputs(settings),
             };
         },
     };

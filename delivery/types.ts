@@ -27,8 +27,8 @@ export interface VaultSide {
  * then the mode's reader, then vault access and secrets (shared), then the mode's cluster side.
  */
 export interface DeliveryFlow {
-    /** Declares the reading principal (called once, between the vault and its access). */
-    reader(owners: pulumi.Input<string>[]): VaultReader;
+    /** Declares the reading principal (called once, between the vault and its access); `vault` for what it must wait for (a created resource group). */
+    reader(owners: pulumi.Input<string>[], vault: KeyVault): VaultReader;
     /** Declares the cluster side; returns the mode's stack outputs. */
     cluster(azure: VaultSide): Record<string, unknown>;
 }

@@ -245,7 +245,12 @@ export const customLocationName: Rule = (v) => {
     return undefined;
 };
 
-/** An OIDC issuer URL: https, a host, no query or fragment (Entra compares it verbatim with the token's `iss`). */
+/**
+ * An OIDC issuer URL, in the exact form in which it is used: Entra compares the federated
+ * credential's issuer with the token's `iss` claim character for character (a mismatch, even a
+ * trailing slash, is AADSTS700211), so a URL that parsing would rewrite (case, default port,
+ * dot segments, escapes, spaces) is refused with its canonical form instead of being sent as written.
+ */
 export const httpsUrl: Rule = (v) => {
     let url: URL;
     try {
@@ -254,6 +259,16 @@ export const httpsUrl: Rule = (v) => {
         return "must be an https:// URL";
     }
     if (url.protocol !== "https:") return "must be an https:// URL";
-    if (url.search !== "" || url.hash !== "") return "must not have a query or fragment";
+    if (url.search !== "" || url.hash !== "" || v.includes("?") || v.includes("#")) return "must not have a query or fragment";
+    if (url.username !== "" || url.password !== "") return "must not carry a user name or password";
+    if (v.length > 600) return `must be at most 600 characters (is ${v.length})`;
+    if (url.href !== v) return `must be written exactly as the token's iss claim is: ${JSON.stringify(url.href)} (no upper-case host, default port, dot segments or unescaped characters)`;
+    return undefined;
+};
+
+/** AIO instance name (Microsoft.IoTOperations/instances): 3-63 lower-case letters, digits and `-`, starting and ending with a letter or digit. */
+export const aioInstanceName: Rule = (v) => {
+    if (v.length < 3 || v.length > 63) return `must be 3-63 characters (is ${v.length})`;
+    if (!/^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(v)) return "only lower-case letters, digits and '-', starting and ending with a letter or digit";
     return undefined;
 };

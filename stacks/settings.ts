@@ -90,6 +90,14 @@ export const SECRET_SYNC_DEFAULTS = {
     version: "1.5.1",
     releaseTrain: "stable",
     rotationPollIntervalInSeconds: 120,
+    /**
+     * How long the stack waits after the identity's grants and federated credential, before the
+     * SecretSyncs: Key Vault RBAC and a new credential take minutes to propagate, and a sync that
+     * fails meanwhile backs off for up to ~1000 s.
+     */
+    propagationWait: "5m",
+    /** The AIO instance API version that has `defaultSecretProviderClassRef`. */
+    instanceApiVersion: "2025-07-01-preview",
 } as const;
 
 /**
@@ -107,7 +115,8 @@ export function defaultSpcName(customLocationGroup: string, customLocation: stri
 }
 
 const secretStoreExtensionSchema = strictObject({
-    install: z.boolean().default(true),
+    // GA clusters already have it (az iot ops init / create install it): expect and check it.
+    install: z.boolean().default(false),
     name: ruled(rules.dns1123Label).default(SECRET_SYNC_DEFAULTS.extensionName),
     version: ruled(rules.semver).default(SECRET_SYNC_DEFAULTS.version),
     releaseTrain: z.enum(["stable", "preview"]).default(SECRET_SYNC_DEFAULTS.releaseTrain),
@@ -127,6 +136,11 @@ const secretSyncSchema = strictObject({
     }).optional(),
     oidcIssuerUrl: ruled(rules.httpsUrl).optional(),
     location: z.string().min(1, "must not be empty").optional(),
+    propagationWait: ruled((v) => (v === "0s" ? undefined : rules.goDuration(v))).default(SECRET_SYNC_DEFAULTS.propagationWait),
+    instance: strictObject({
+        name: ruled(rules.aioInstanceName),
+        resourceGroupName: ruled(rules.resourceGroupName).optional(),
+    }).optional(),
     spcName: ruled(rules.dns1123Subdomain).optional(),
     forceSynchronization: ruled(rules.forceSynchronization).optional(),
     extension: secretStoreExtensionSchema.default(() => secretStoreExtensionSchema.parse({})),
@@ -203,10 +217,14 @@ export interface SecretSyncSettings {
     oidcIssuerUrl?: string;
     /** The Arc cluster (extension, issuer); undefined only when neither is needed. */
     arcCluster?: { name: string; resourceGroupName: string };
-    /** Region of the SPC and SecretSyncs (the Arc cluster's). */
-    location: string;
+    /** Region of the SPC, the SecretSyncs and a created identity; undefined: the Arc cluster's (read at run time). */
+    location?: string;
     /** The SPC's name: `secretSync.spcName`, else {@link defaultSpcName} (unique per custom location). */
     spcName: string;
+    /** Wait after the grants and the federated credential, before the SecretSyncs (Go duration; `0s`: none). */
+    propagationWait: string;
+    /** The AIO instance to link the SPC from (`defaultSecretProviderClassRef`); undefined: not named. */
+    instance?: { name: string; resourceGroupName: string };
     /** Stack-wide resync trigger; a Secret's own (catalog secretSyncs) wins. */
     forceSynchronization?: string;
     extension: z.infer<typeof secretStoreExtensionSchema>;
@@ -689,10 +707,6 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     };
 }
 
-function isMap(value: unknown): value is Record<string, unknown> {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** Extension settings our typed keys own: a `settings` entry must not override them. */
 export const CHECKED_SECRET_STORE_SETTINGS: Readonly<Record<string, string>> = {
     rotationPollIntervalInSeconds: "secretSync.extension.rotationPollIntervalInSeconds",
@@ -796,18 +810,6 @@ function deliveryRules(ctx: {
             );
         }
     }
-    // AIO GA's own set-up (az iot ops init, edge-ai) installs the Secret Store extension and
-    // links it to the custom location; creating it again fails with "already exists" (azure-native
-    // does not take over resources it did not create), and a managed copy would be deleted by a
-    // destroy. Say so whenever the default decided it.
-    const extensionInput = isMap(input.secretSync) ? input.secretSync.extension : undefined;
-    if (section.extension.install && !(isMap(extensionInput) && Object.hasOwn(extensionInput, "install"))) {
-        warnings.push(
-            `${file}: ${CONFIG_NAMESPACE}:secretSync.extension.install defaults to true: the stack installs the Secret Store extension. ` +
-                `If az iot ops init (or another tool) already installed it on this cluster, set install: false (the first up would fail: already exists), ` +
-                `or pulumi import it; set install: true to silence this`,
-        );
-    }
     if (section.identity?.existing) {
         warnings.push(
             `${file}: ${CONFIG_NAMESPACE}:secretSync.identity.existing: if az iot ops secretsync enable already federated this identity and granted it the vault, ` +
@@ -815,9 +817,8 @@ function deliveryRules(ctx: {
                 `pulumi import them, or let the stack create its own identity (README, "Secret sync (AIO GA)")`,
         );
     }
-    const location = section.location ?? raw.config["azure-native:location"];
-    if (location === undefined) at("secretSync.location", "is required (the Arc cluster's region) when azure-native:location is not set");
-    if (problems.length > 0 || !section.customLocation || !section.identity || !keyVault || location === undefined || customLocationGroup === undefined) {
+    // The region defaults to the Arc cluster's (read at run time), as the CLI does; never azure-native:location.
+    if (problems.length > 0 || !section.customLocation || !section.identity || !keyVault || customLocationGroup === undefined) {
         return { problems, warnings };
     }
     return {
@@ -832,8 +833,10 @@ function deliveryRules(ctx: {
             },
             oidcIssuerUrl: section.oidcIssuerUrl,
             arcCluster,
-            location,
+            location: section.location,
             spcName: section.spcName ?? defaultSpcName(customLocationGroup, section.customLocation.name),
+            propagationWait: section.propagationWait,
+            instance: section.instance && { name: section.instance.name, resourceGroupName: section.instance.resourceGroupName ?? customLocationGroup },
             forceSynchronization: section.forceSynchronization,
             extension: { ...section.extension, settings: ownMap(section.extension.settings) },
         },

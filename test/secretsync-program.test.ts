@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseSpcObjects } from "../components/spc/render";
 import { inputAt } from "../tools/harness";
-import type { RunResult } from "../tools/harness";
+import type { RunOptions, RunResult } from "../tools/harness";
 import { diffRuns } from "../tools/planDiff";
 import { kubernetesManifests, planJson, planText } from "../tools/planRender";
 import { byName, byType, plaintextPaths, PROJECT_DIR, runStack, scratch } from "./helpers";
@@ -60,7 +60,9 @@ const CATALOG = `secrets:
     sync: { secret: mq-credentials, key: username }
 `;
 
-async function run(opts: { stack?: string; catalog?: string; mode?: "up" | "preview"; arc?: { oidcIssuerEnabled?: boolean }; secure?: Record<string, string> } = {}): Promise<RunResult> {
+async function run(
+    opts: { stack?: string; catalog?: string; mode?: "up" | "preview"; arc?: { oidcIssuerEnabled?: boolean }; secure?: Record<string, string>; secretStore?: RunOptions["secretStore"] } = {},
+): Promise<RunResult> {
     const dir = scratch({ "Pulumi.sync.yaml": opts.stack ?? stackFile(), "secrets.yaml": opts.catalog ?? CATALOG });
     return runStack({
         stack: "sync",
@@ -69,6 +71,7 @@ async function run(opts: { stack?: string; catalog?: string; mode?: "up" | "prev
         mode: opts.mode ?? "up",
         arcCluster: opts.arc,
         secureValues: opts.secure,
+        secretStore: opts.secretStore,
     });
 }
 
@@ -83,10 +86,15 @@ beforeAll(async () => {
 });
 
 describe("parity with az iot ops secretsync enable, field by field", () => {
-    test("extension (extension-azure-secret-store.json)", () => {
+    test("extension (extension-azure-secret-store.json), when the stack installs it", async () => {
         const f = fixture("extension-azure-secret-store.json");
         const props = f.properties as Record<string, unknown>;
-        const [ext] = byType(base, "azure-native:kubernetesconfiguration:Extension");
+        const stage1 = await run({
+            stack: stackFile().replace("    identity: { name: id-sync }\n", "    identity: { name: id-sync }\n    extension: { install: true }\n"),
+            secretStore: { installed: false },
+        });
+        expect(stage1.error).toBeUndefined();
+        const [ext] = byType(stage1, "azure-native:kubernetesconfiguration:Extension");
         expect(inputAt(ext.inputs, "extensionName")).toBe(f.name);
         expect(inputAt(ext.inputs, "identity")).toEqual(f.identity);
         for (const key of ["extensionType", "autoUpgradeMinorVersion", "releaseTrain", "version", "configurationSettings"]) {
@@ -167,8 +175,9 @@ describe("parity with az iot ops secretsync enable, field by field", () => {
     });
 
     test("nothing of the CSI flow: no Entra app, password, aio-akv-sp, CSI extension or Kubernetes provider", () => {
-        expect(base.resources.filter((r) => /^(azuread:|kubernetes:|time:|pulumi:providers:kubernetes)/.test(r.type))).toEqual([]);
-        expect(byType(base, "azure-native:kubernetesconfiguration:Extension").map((r) => inputAt(r.inputs, "extensionType"))).toEqual(["microsoft.azure.secretstore"]);
+        expect(base.resources.filter((r) => /^(azuread:|kubernetes:|time:index\/rotating|pulumi:providers:kubernetes)/.test(r.type))).toEqual([]);
+        // AIO GA's own Secret Store extension is checked, never declared (issue 17 item 3).
+        expect(byType(base, "azure-native:kubernetesconfiguration:Extension")).toEqual([]);
     });
 
     (fs.existsSync(SHARED) ? test : test.skip)("the committed fixtures are the design brief's, byte for byte", () => {
@@ -226,7 +235,7 @@ describe("identity and the Arc cluster", () => {
     test("an Arc cluster without an OIDC issuer stops the run before any resource, with the fix", async () => {
         const failed = await run({ arc: { oidcIssuerEnabled: false } });
         expect(failed.resources).toEqual([]);
-        expect(failed.error).toMatch(/aio-secrets:secretSync\.oidcIssuerUrl: is not set and Arc cluster arc-sync has no OIDC issuer: run az connectedk8s update --name arc-sync --resource-group rg-arc-sync --enable-oidc-issuer --enable-workload-identity/);
+        expect(failed.error).toMatch(/aio-secrets:cluster\.arcClusterName: Arc cluster arc-sync does not have its OIDC issuer enabled, .*: run az connectedk8s update --name arc-sync --resource-group rg-arc-sync --enable-oidc-issuer/);
     });
 
     test("a preview leaves the issuer and the identity's ids unknown (never made up)", async () => {
@@ -244,6 +253,8 @@ describe("identity and the Arc cluster", () => {
         const r = await run({ stack, arc: { oidcIssuerEnabled: false } });
         expect(r.error).toBeUndefined();
         expect(inputAt(byType(r, FIC)[0].inputs, "issuer")).toBe("https://issuer.example/abc/");
+        // Only the issuer's public discovery document is read, never the Arc cluster.
+        expect(r.armRequests).toEqual(["GET https://issuer.example/abc/.well-known/openid-configuration"]);
     });
 
     test("an existing identity is looked up, never declared; its credential is still the stack's", async () => {

@@ -44,17 +44,20 @@ describe("settings: delivery and secretSync", () => {
     test("a valid secretSync stack resolves every default", () => {
         const result = parseStackSettings(syncStack());
         expect(result.problems).toEqual([]);
-        // The one default that may meet AIO's own install of the extension says so.
-        expect(result.warnings).toEqual([expect.stringMatching(/secretSync\.extension\.install defaults to true: .*set install: false .*already exists/)]);
+        // GA clusters have the extension: the default expects it (checked at run time), no warning.
+        expect(result.warnings).toEqual([]);
         expect(result.settings!.secretSync).toEqual({
             customLocation: { name: "cl-sync", resourceGroupName: "rg-arc-sync" },
             identity: { name: "id-sync", resourceGroupName: "rg-sync", existing: false },
             oidcIssuerUrl: undefined,
             arcCluster: { name: "arc-sync", resourceGroupName: "rg-arc-sync" },
-            location: "westeurope",
+            // Not azure-native:location: the Arc cluster's region, read at run time (issue 17 item 7).
+            location: undefined,
             spcName: defaultSpcName("rg-arc-sync", "cl-sync"),
+            propagationWait: "5m",
+            instance: undefined,
             forceSynchronization: undefined,
-            extension: { install: true, name: "azure-secret-store", version: "1.5.1", releaseTrain: "stable", rotationPollIntervalInSeconds: 120, settings: {} },
+            extension: { install: false, name: "azure-secret-store", version: "1.5.1", releaseTrain: "stable", rotationPollIntervalInSeconds: 120, settings: {} },
         });
     });
 
@@ -80,12 +83,14 @@ describe("settings: delivery and secretSync", () => {
     test("an issuer, or an Arc cluster to read it from; the extension needs the Arc cluster", () => {
         expect(problems(syncStack({ cluster: {}, secretSync: { ...SYNC, customLocation: { name: "cl-sync", resourceGroupName: "rg-arc" } } }))).toEqual([
             expect.stringMatching(/aio-secrets:secretSync\.oidcIssuerUrl: is required when the Arc cluster is not named/),
-            expect.stringMatching(/aio-secrets:secretSync\.extension\.install: installing the Secret Store extension needs/),
         ]);
+        expect(problems(syncStack({ cluster: {}, secretSync: { ...SYNC, customLocation: { name: "cl-sync", resourceGroupName: "rg-arc" }, extension: { install: true } } }))).toContainEqual(
+            expect.stringMatching(/aio-secrets:secretSync\.extension\.install: installing the Secret Store extension needs/),
+        );
         const ok = parseStackSettings(
             syncStack({
                 cluster: {},
-                secretSync: { ...SYNC, customLocation: { name: "cl-sync", resourceGroupName: "rg-arc" }, oidcIssuerUrl: "https://issuer.example/abc/", extension: { install: false } },
+                secretSync: { ...SYNC, customLocation: { name: "cl-sync", resourceGroupName: "rg-arc" }, oidcIssuerUrl: "https://issuer.example/abc/" },
             }),
         );
         expect(ok.problems).toEqual([]);

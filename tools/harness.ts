@@ -57,8 +57,26 @@ export interface RunOptions {
      * the one the stack file configures.
      */
     existingVault?: { enableRbacAuthorization?: boolean };
-    /** What the read of the Arc cluster finds (secret sync). Default: OIDC issuer and workload identity on. */
-    arcCluster?: { oidcIssuerEnabled?: boolean; workloadIdentityEnabled?: boolean };
+    /**
+     * What Azure Resource Manager answers for the Arc cluster (secret sync; `up` mode, or a preview
+     * given a subscription and a token). Default: OIDC issuer and workload identity on, an
+     * Arc-shaped issuer URL ending in '/', region westeurope. `status` other than 200 answers
+     * that HTTP status with an ARM error body.
+     */
+    arcCluster?: { oidcIssuerEnabled?: boolean; workloadIdentityEnabled?: boolean; issuerUrl?: string; location?: string; status?: number };
+    /**
+     * What the read of the AIO custom location finds. Default: namespace azure-iot-operations, on
+     * the stack's Arc cluster, listing the Secret Store extension; region westeurope (`up`) or
+     * unknown (preview). `missing`: the read fails.
+     */
+    customLocation?: { namespace?: string; location?: string; hostCluster?: { name: string; resourceGroupName: string }; missing?: boolean };
+    /**
+     * What the issuer's OpenID Connect discovery document says (any issuer host). Default: the
+     * issuer asked for, with a trailing '/' (Arc's form). `status` other than 200 fails the read.
+     */
+    oidcDiscovery?: { issuer?: string; status?: number };
+    /** The Secret Store extension on the Arc cluster. Default: installed and listed in the custom location. */
+    secretStore?: { installed?: boolean; inCustomLocation?: boolean; extensionType?: string };
     /** Value of getClientConfig in `up` mode and of deployer placeholders. */
     deployer?: { tenantId?: string; objectId?: string; clientId?: string; subscriptionId?: string; token?: string };
 }
@@ -100,6 +118,8 @@ export interface RunResult {
     error?: string;
     /** The error object, for tests. */
     errorObject?: unknown;
+    /** Every request the program sent to the fake Azure Resource Manager (method and URL; never a header). Set by runProgram. */
+    armRequests?: string[];
 }
 
 const DEFAULT_PROJECT_DIR = path.resolve(__dirname, "..");
@@ -118,6 +138,81 @@ function fakePem(label: string, seed: string, bytes: number): string {
     for (let i = 0; body.length < bytes; i++) body = Buffer.concat([body, createHash("sha256").update(`${seed}/${i}`).digest()]);
     const lines = body.subarray(0, bytes).toString("base64").match(/.{1,64}/g) ?? [];
     return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
+}
+
+/** The opaque access token `up` mode hands out (getClientToken); the fake Resource Manager accepts only it or the test's own. */
+const MOCK_ARM_TOKEN = "mock-arm-access-token";
+
+/** API versions of Microsoft.Kubernetes/connectedClusters that return `oidcIssuerProfile` (azure-rest-api-specs). */
+const OIDC_CLUSTER_APIS = ["2024-07-15-preview", "2024-12-01-preview", "2025-08-01-preview", "2025-12-01-preview", "2026-02-01-preview", "2026-05-01"];
+
+/** The stack's Arc cluster (`cluster.arcClusterName` / `arcResourceGroupName`), from the config JSON. */
+function stackArcCluster(config: Record<string, string>, project: string): { name: string; resourceGroupName: string } | undefined {
+    try {
+        const cluster = JSON.parse(config[`${project}:cluster`] ?? "{}") as Record<string, unknown>;
+        const name = cluster.arcClusterName;
+        const group = cluster.arcResourceGroupName;
+        return typeof name === "string" && typeof group === "string" ? { name, resourceGroupName: group } : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The Secret Store extension's name the stack expects (`secretSync.extension.name`, default azure-secret-store). */
+function stackSecretStoreName(config: Record<string, string>, project: string): string {
+    try {
+        const sync = JSON.parse(config[`${project}:secretSync`] ?? "{}") as { extension?: { name?: unknown } };
+        return typeof sync.extension?.name === "string" ? sync.extension.name : "azure-secret-store";
+    } catch {
+        return "azure-secret-store";
+    }
+}
+
+function armAnswer(status: number, body: unknown): Response {
+    return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+/**
+ * `fetch` during a run: a fake Azure Resource Manager that answers the Arc cluster GET as ARM
+ * would (an api-version without `oidcIssuerProfile` is refused, a missing or foreign token is
+ * 401) and refuses everything else, so a run never reaches the network.
+ */
+function fakeResourceManager(opts: RunOptions, requests: string[]): typeof fetch {
+    return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+        const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+        const method = (init?.method ?? "GET").toUpperCase();
+        requests.push(`${method} ${url.href}`);
+        const auth = new Headers(init?.headers).get("authorization");
+        if (url.pathname.endsWith("/.well-known/openid-configuration")) {
+            // Public metadata: a credential sent here would leak the deployer's token to the issuer's host.
+            if (auth !== null) return armAnswer(400, { error: "credential sent to the OIDC issuer's host" });
+            const doc = opts.oidcDiscovery ?? {};
+            if (doc.status !== undefined && doc.status !== 200) return armAnswer(doc.status, { error: "unavailable" });
+            const base = url.href.slice(0, -"/.well-known/openid-configuration".length);
+            return armAnswer(200, { issuer: doc.issuer ?? `${base}/`, jwks_uri: `${base}/openid/v1/jwks` });
+        }
+        if (url.host !== "management.azure.com" && !url.host.startsWith("management.")) throw new TypeError(`fetch failed: the harness is offline (${url.host})`);
+        if (auth !== `Bearer ${opts.deployer?.token ?? MOCK_ARM_TOKEN}`) return armAnswer(401, { error: { code: "AuthenticationFailed", message: "Authentication failed." } });
+        const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Kubernetes\/connectedClusters\/([^/]+)$/.exec(url.pathname);
+        if (method !== "GET" || !m) return armAnswer(400, { error: { code: "InvalidRequest", message: `the harness answers only the Arc cluster GET (${method} ${url.pathname})` } });
+        const apiVersion = url.searchParams.get("api-version") ?? "";
+        if (!OIDC_CLUSTER_APIS.includes(apiVersion)) {
+            return armAnswer(400, { error: { code: "NoRegisteredProviderFound", message: `No registered resource provider found for location and API version '${apiVersion}'` } });
+        }
+        const arc = opts.arcCluster ?? {};
+        if (arc.status !== undefined && arc.status !== 200) return armAnswer(arc.status, { error: { code: "AuthorizationFailed", message: "The client does not have authorization to perform action." } });
+        const oidc = arc.oidcIssuerEnabled ?? true;
+        return armAnswer(200, {
+            id: url.pathname,
+            name: m[3],
+            type: "Microsoft.Kubernetes/connectedClusters",
+            location: arc.location ?? "westeurope",
+            properties: {
+                oidcIssuerProfile: { enabled: oidc, ...(oidc ? { issuerUrl: arc.issuerUrl ?? fakeIssuer(m[3]) } : {}) },
+                securityProfile: { workloadIdentity: { enabled: arc.workloadIdentityEnabled ?? true } },
+            },
+        });
+    };
 }
 
 /** A made-up issuer URL for `up` mode (tests), shaped like Arc's. */
@@ -359,7 +454,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     const project = "aio-secrets";
     const stackFile = opts.stackFile ?? path.join(projectDir, `Pulumi.${opts.stack}.yaml`);
     const mode = opts.mode ?? "preview";
-    const result: RunResult = { stack: opts.stack, project, resources: [], outputs: {}, warnings: [] };
+    const armRequests: string[] = [];
+    const result: RunResult = { stack: opts.stack, project, resources: [], outputs: {}, warnings: [], armRequests };
 
     let text: string;
     try {
@@ -399,8 +495,9 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                         subscriptionId: opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : UNKNOWN),
                     };
                 case "azure-native:authorization:getClientToken":
-                    // An access token (JWT) only when a test gives one: its claims tell the principal type.
-                    return opts.deployer?.token !== undefined ? { token: opts.deployer.token } : {};
+                    // An access token (JWT) when a test gives one (its claims tell the principal type);
+                    // `up` mode: an opaque one for the fake Resource Manager; preview: none (no credentials).
+                    return opts.deployer?.token !== undefined ? { token: opts.deployer.token } : mode === "up" ? { token: MOCK_ARM_TOKEN } : {};
                 case "azure-native:keyvault:getVault": {
                     const name = String(args.inputs.vaultName);
                     const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
@@ -417,26 +514,35 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                         },
                     };
                 }
-                case "azure-native:resources:getResource": {
-                    // The Arc cluster, read for its OIDC issuer (secret sync). Preview: the URL unknown.
-                    const name = String(args.inputs.resourceName);
-                    const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
-                    const arc = opts.arcCluster ?? {};
+                case "azure-native:extendedlocation:getCustomLocation": {
+                    const cl = opts.customLocation ?? {};
+                    if (cl.missing) throw new Error(`GET customLocations/${String(args.inputs.resourceName)}: 404 ResourceNotFound`);
+                    const sub = opts.deployer?.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION;
+                    // Every custom location runs on a cluster: the stack's, else one in its own group.
+                    const host = cl.hostCluster ?? stackArcCluster(config, project) ?? { name: "arc-cluster", resourceGroupName: String(args.inputs.resourceGroupName) };
+                    const hostId = host ? `/subscriptions/${sub}/resourceGroups/${host.resourceGroupName}/providers/Microsoft.Kubernetes/connectedClusters/${host.name}` : undefined;
+                    const ext = opts.secretStore ?? {};
+                    const extensionName = stackSecretStoreName(config, project);
                     return {
-                        id:
-                            subscription !== undefined
-                                ? `/subscriptions/${subscription}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.Kubernetes/connectedClusters/${name}`
-                                : UNKNOWN,
-                        name,
-                        type: "Microsoft.Kubernetes/connectedClusters",
-                        properties: {
-                            oidcIssuerProfile: {
-                                enabled: arc.oidcIssuerEnabled ?? true,
-                                issuerUrl: arc.oidcIssuerEnabled === false ? undefined : mode === "up" ? fakeIssuer(name) : UNKNOWN,
-                            },
-                            securityProfile: { workloadIdentity: { enabled: arc.workloadIdentityEnabled ?? true } },
-                        },
+                        id: `/subscriptions/${sub}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.ExtendedLocation/customLocations/${String(args.inputs.resourceName)}`,
+                        name: String(args.inputs.resourceName),
+                        location: cl.location ?? (mode === "up" ? "westeurope" : UNKNOWN),
+                        namespace: cl.namespace ?? "azure-iot-operations",
+                        hostResourceId: hostId,
+                        hostType: "Kubernetes",
+                        clusterExtensionIds: hostId
+                            ? [
+                                  `${hostId}/providers/Microsoft.KubernetesConfiguration/extensions/azure-iot-operations-ver`,
+                                  ...((ext.installed ?? true) && (ext.inCustomLocation ?? true) ? [`${hostId}/providers/Microsoft.KubernetesConfiguration/extensions/${extensionName}`] : []),
+                              ]
+                            : [],
                     };
+                }
+                case "azure-native:kubernetesconfiguration:getExtension": {
+                    // The Secret Store extension (secret sync); a missing one fails the read, as ARM's 404 does.
+                    const ext = opts.secretStore ?? {};
+                    if (!(ext.installed ?? true)) throw new Error(`GET extensions/${String(args.inputs.extensionName)}: 404 ExtensionNotFound`);
+                    return { name: String(args.inputs.extensionName), extensionType: ext.extensionType ?? "microsoft.azure.secretstore", provisioningState: "Succeeded" };
                 }
                 case "azure-native:managedidentity:getUserAssignedIdentity": {
                     // An existing identity (secret sync). Preview: its ids unknown; never made up.
@@ -475,6 +581,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     else delete process.env.AIO_SECRETS_CATALOG;
     process.env.AIO_SECRETS_STACK_FILE = path.resolve(stackFile);
     const restoreTraces = suspendStackTraces();
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = fakeResourceManager(opts, armRequests);
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             try {
@@ -499,6 +607,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
         await runtime.waitForRPCs?.();
     } finally {
+        globalThis.fetch = realFetch;
         restoreTraces();
         if (previousCatalog === undefined) delete process.env.AIO_SECRETS_CATALOG;
         else process.env.AIO_SECRETS_CATALOG = previousCatalog;

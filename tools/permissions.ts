@@ -64,6 +64,16 @@ const CUSTOM_LOCATION_DEPLOY: AzureRule = {
     role: "Contributor (or a custom role with it) on the AIO custom location",
     deletes: false,
 };
+/**
+ * What the program reads before declaring anything in secret-sync mode (delivery/arc.ts): the
+ * custom location, the Secret Store extension, and the Arc cluster (an ARM GET for its OIDC
+ * issuer, unless `secretSync.oidcIssuerUrl` is set). Listed with the SPC, which only that mode declares.
+ */
+const ARC_READS: AzureRule[] = [
+    { resourceType: "Microsoft.ExtendedLocation/customLocations", operations: ["read"], role: "Reader on the custom location's resource group", deletes: false },
+    { resourceType: "Microsoft.KubernetesConfiguration/extensions", operations: ["read"], role: "Reader on the Arc cluster's resource group", deletes: false },
+    { resourceType: "Microsoft.Kubernetes/connectedClusters", operations: ["read"], role: "Reader on the Arc cluster's resource group", deletes: false },
+];
 /** What each Azure type's provider calls. Sources: the azure-native and azuread providers' REST calls. */
 const AZURE: Record<string, AzureRule[]> = {
     "azure-native:resources:ResourceGroup": [
@@ -113,6 +123,7 @@ const AZURE: Record<string, AzureRule[]> = {
     "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": [
         { resourceType: "Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses", operations: ["read", "write"], role: "Contributor on the custom location's resource group" },
         CUSTOM_LOCATION_DEPLOY,
+        ...ARC_READS,
     ],
     "azure-native:secretsynccontroller:SecretSync": [
         { resourceType: "Microsoft.SecretSyncController/secretSyncs", operations: ["read", "write"], role: "Contributor on the custom location's resource group" },

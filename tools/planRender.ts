@@ -159,6 +159,7 @@ const KEY_SETTINGS: Record<string, string[]> = {
     "azuread:index/servicePrincipal:ServicePrincipal": ["clientId"],
     "azuread:index/applicationPassword:ApplicationPassword": ["endDate", "rotateWhenChanged"],
     "time:index/rotating:Rotating": ["rotationDays"],
+    "time:index/sleep:Sleep": ["createDuration"],
     "random:index/randomPassword:RandomPassword": ["length", "special"],
     "random:index/randomBytes:RandomBytes": ["length"],
     "kubernetes:core/v1:Namespace": ["metadata.name"],

@@ -15,8 +15,8 @@ export interface WorkloadIdentityArgs {
     identityName: string;
     /** Its resource group. Required. */
     resourceGroupName: string;
-    /** Region of a created identity. Default: the resource group's. */
-    location?: string;
+    /** Region of a created identity (secret sync: the Arc cluster's). Default: the resource group's. */
+    location?: pulumi.Input<string>;
     /** `true`: look the identity up by name, never create or delete it (the credentials are still the stack's). Default false. */
     existing?: boolean;
     /** The Arc cluster's OIDC issuer URL (`oidcIssuerProfile.issuerUrl`). Required. */
@@ -27,6 +27,8 @@ export interface WorkloadIdentityArgs {
     audience?: string;
     /** Tags of a created identity. Default none. */
     tags?: Record<string, string>;
+    /** What the identity (or, for an existing one, its first credential) waits for, e.g. a resource group the stack creates. Default none. */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -73,7 +75,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
             created = new managedidentity.UserAssignedIdentity(
                 `${name}-identity`,
                 { resourceName: args.identityName, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
-                { parent: this },
+                { parent: this, dependsOn: args.dependsOn },
             );
             this.clientId = created.clientId;
             this.principalId = created.principalId;
@@ -93,7 +95,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                     audiences: [args.audience ?? "api://AzureADTokenExchange"],
                 },
                 // Issuer and subject are unique per identity: a replacement removes the old one first.
-                { parent: this, deleteBeforeReplace: true, dependsOn: previous ? [previous] : [] },
+                { parent: this, deleteBeforeReplace: true, dependsOn: previous ? [previous] : (args.dependsOn ?? []) },
             );
             this.credentials.push(credential);
             previous = credential;

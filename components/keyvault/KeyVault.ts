@@ -51,10 +51,13 @@ export class KeyVault extends pulumi.ComponentResource {
     readonly tenantId: pulumi.Output<string>;
     /** Whether access is by Azure RBAC rather than access policies. */
     readonly rbac: boolean;
+    /** The resource group this component creates (`createResourceGroup`), for others in it to wait for; else undefined. */
+    readonly createdResourceGroup: resources.ResourceGroup | undefined;
 
     constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:keyvault:KeyVault", name, {}, opts);
         this.rbac = (args.permissionModel ?? "accessPolicy") === "rbac";
+        let createdResourceGroup: resources.ResourceGroup | undefined;
 
         if (args.existing) {
             const lookedUp = keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.vaultName }, { parent: this });
@@ -87,6 +90,7 @@ export class KeyVault extends pulumi.ComponentResource {
                 );
                 // Known at preview time, yet still waits for the group.
                 resourceGroupName = group.urn.apply(() => args.resourceGroupName);
+                createdResourceGroup = group;
             }
             const vault = new keyvault.Vault(
                 `${name}-vault`,
@@ -122,6 +126,7 @@ export class KeyVault extends pulumi.ComponentResource {
             this.tenantId = pulumi.output(args.tenantId);
             this.resourceGroupName = resourceGroupName;
         }
+        this.createdResourceGroup = createdResourceGroup;
 
         this.registerOutputs({
             vaultName: this.vaultName,

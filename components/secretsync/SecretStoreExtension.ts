@@ -45,7 +45,9 @@ export class SecretStoreExtension extends pulumi.ComponentResource {
                 }),
                 configurationSettings: secretStoreSettings(args.rotationPollIntervalInSeconds, args.settings),
             },
-            { parent: this },
+            // AIO reads every secret through it: leaving the stack (install back to false, a destroy)
+            // never uninstalls it from the cluster.
+            { parent: this, retainOnDelete: true },
         );
         this.registerOutputs({ extensionId: this.extension.id });
     }

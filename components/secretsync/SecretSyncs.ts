@@ -9,7 +9,7 @@ export interface SecretSyncsArgs {
     /** Resource group of the SPC and the SecretSyncs (the custom location's). Required. */
     resourceGroupName: string;
     /** Region: the Arc cluster's. Required. */
-    location: string;
+    location: pulumi.Input<string>;
     /** ARM id of the AIO custom location that carries them to the cluster. Required. */
     customLocationId: pulumi.Input<string>;
     /** Client id of the federated managed identity. Required. */
