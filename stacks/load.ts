@@ -6,6 +6,7 @@ import { closest } from "./names";
 import { caNameProblems } from "./ca";
 import { CA_SPC_NAME } from "../components/ca/model";
 import { CONFIG_NAMESPACE, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
+import { decodeUtf8, NOT_UTF8, readUtf8File } from "./text";
 import { isPlaceholderCiphertext, isPlaceholderGuid, parseStackFile, StackFileLeaves, stackFileLeaves } from "./stackFile";
 
 /**
@@ -329,7 +330,9 @@ export function readInsideProject(projectDir: string, relativePath: string): str
     const stat = fs.statSync(real);
     if (!stat.isFile()) throw new Error("is not a regular file");
     if (stat.size > MAX_PROJECT_FILE_BYTES) throw new Error(`is ${stat.size} bytes; at most ${MAX_PROJECT_FILE_BYTES} (1 MiB)`);
-    return fs.readFileSync(real, "utf8");
+    const text = decodeUtf8(fs.readFileSync(real));
+    if (text === undefined) throw new Error(NOT_UTF8);
+    return text;
 }
 
 /** Where the program finds its files. Tooling (the offline plan, tests) may point elsewhere. */
@@ -350,17 +353,20 @@ export function loadProgramInputs(
     const stackFilePath =
         files.stackFilePath ?? process.env.AIO_SECRETS_STACK_FILE ?? path.join(files.projectDir, `Pulumi.${config.stack}.yaml`);
     const catalogLabel = path.relative(files.projectDir, catalogPath) || catalogPath;
-    let catalogText: string;
+    let catalogBytes: Buffer;
     try {
-        catalogText = fs.readFileSync(catalogPath, "utf8");
+        catalogBytes = fs.readFileSync(catalogPath);
     } catch {
         throw new ConfigError([{ file: catalogLabel, path: "", rule: "cannot be read; the catalog of secrets is required (see README)" }]);
     }
+    const catalogText = decodeUtf8(catalogBytes);
+    if (catalogText === undefined) throw new ConfigError([{ file: catalogLabel, path: "", rule: NOT_UTF8 }]);
     // The stack file tells which leaves are `secure:` and which plaintext; without it (e.g.
     // config from an environment) we fall back to Pulumi's per-key secrecy.
     const file = stackFilePath === path.join(files.projectDir, `Pulumi.${config.stack}.yaml`) ? undefined : path.basename(stackFilePath);
+    const stackFileLabel = file ?? `Pulumi.${config.stack}.yaml`;
     const stackFile = fs.existsSync(stackFilePath)
-        ? stackFileLeavesOf(fs.readFileSync(stackFilePath, "utf8"), file ?? `Pulumi.${config.stack}.yaml`, config.project)
+        ? stackFileLeavesOf(readUtf8File(stackFilePath, stackFileLabel), stackFileLabel, config.project)
         : undefined;
     const readProjectFile = (relativePath: string) => readInsideProject(files.projectDir, relativePath);
     return resolveProgramInputs({ ...config, file, stackFile, readProjectFile }, catalogText, catalogLabel.split(path.sep).join("/"));

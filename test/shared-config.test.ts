@@ -1,8 +1,7 @@
-import { ConfigError } from "../stacks/errors";
 import { mergeConfigValue, mergePatch, parseEscDocument, parseProjectConfig } from "../stacks/sharedConfig";
 import { readStackConfig, SharedSources } from "../tools/stackfile";
 import * as path from "node:path";
-import { byType, MINIMAL_STACK, plaintextPaths, runStack, scratch } from "./helpers";
+import { byType, configErrorOf, MINIMAL_STACK, plaintextPaths, runStack, scratch } from "./helpers";
 
 /**
  * Settings shared by many stacks: project config in Pulumi.yaml and Pulumi ESC environments
@@ -21,15 +20,7 @@ function resolve(stackYaml: string, shared: SharedSources) {
     return readStackConfig(stackYaml, "Pulumi.site-1.yaml", P, {}, shared);
 }
 
-function problemsOf(f: () => unknown): string {
-    try {
-        f();
-    } catch (e) {
-        if (e instanceof ConfigError) return e.message;
-        throw e;
-    }
-    throw new Error("no ConfigError");
-}
+const problemsOf = configErrorOf;
 
 describe("project config (Pulumi.yaml config:)", () => {
     const project = `name: aio-secrets

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../stacks/errors";
 import { parseProjectConfig, ProjectConfigEntry } from "../stacks/sharedConfig";
+import { decodeUtf8, readUtf8File } from "../stacks/text";
 import { readYaml } from "../stacks/yaml";
 import { isStackName } from "./cli";
 import type { RunResult } from "./harness";
@@ -123,7 +124,7 @@ function problemLines(error: string): string[] {
 /** The environment a stack belongs to, from its resolved config (also for an invalid stack). */
 function environmentOf(stack: string, stackFile: string, shared: SharedSources): string {
     try {
-        const config = readStackConfig(fs.readFileSync(stackFile, "utf8"), path.basename(stackFile), PROJECT, {}, shared);
+        const config = readStackConfig(readUtf8File(stackFile, path.basename(stackFile)), path.basename(stackFile), PROJECT, {}, shared);
         const env = config.config[`${PROJECT}:environment`];
         return env !== undefined && env !== "" ? env : stack;
     } catch {
@@ -292,7 +293,7 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
     const catalogRel = rel(opts.catalogFile);
     const catalogChanged = changed.has(catalogRel);
     const oldCatalog = catalogChanged ? readAtRevision(dir, rev, `./${catalogRel}`) : undefined;
-    const newCatalog = catalogChanged ? fs.readFileSync(opts.catalogFile, "utf8") : undefined;
+    const newCatalog = catalogChanged ? decodeUtf8(fs.readFileSync(opts.catalogFile)) : undefined;
 
     const out: ChangedStack[] = [];
     for (const stack of opts.stacks) {
@@ -300,9 +301,9 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
         const reasons: string[] = [];
         if (program.length > 0) reasons.push(`the program changed (${program.slice(0, 3).join(", ")}${program.length > 3 ? ", ..." : ""})`);
         if (changed.has(file)) reasons.push(`${file} changed`);
-        const text = fs.readFileSync(path.join(dir, file), "utf8");
         let environment = stack;
         try {
+            const text = readUtf8File(path.join(dir, file), file);
             const now = resolveStackEntries(text, file, PROJECT, sources);
             const env = now.entries.find((e) => e.key === `${PROJECT}:environment`)?.value;
             if (typeof env === "string" && env !== "") environment = env;

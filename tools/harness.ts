@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
+import { decodeUtf8, NOT_UTF8 } from "../stacks/text";
 import { projectSources, readStackConfig, SharedSources } from "./stackfile";
 
 /**
@@ -357,11 +358,16 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     const mode = opts.mode ?? "preview";
     const result: RunResult = { stack: opts.stack, project, resources: [], outputs: {}, warnings: [] };
 
-    let text: string;
+    let bytes: Buffer;
     try {
-        text = fs.readFileSync(stackFile, "utf8");
+        bytes = fs.readFileSync(stackFile);
     } catch {
         result.error = `${path.basename(stackFile)}: cannot be read (no such stack settings file)`;
+        return result;
+    }
+    const text = decodeUtf8(bytes);
+    if (text === undefined) {
+        result.error = `${path.basename(stackFile)}: ${NOT_UTF8}`;
         return result;
     }
     let stackConfig;

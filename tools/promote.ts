@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { fail, inputFileProblem, parseCommandLine, resolveUserPath, sanitize } from "./cli";
 import { parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
+import { decodeUtf8, NOT_UTF8, readUtf8File } from "../stacks/text";
 import { listStacks, stackFilter } from "./fleet";
 import { fleetStatusText, promotionComplete, promotionStatus, PromotionStatus, StackInfo, statusText } from "./promotion";
 import { projectSources, readStackConfig, SharedSources } from "./stackfile";
@@ -69,7 +70,10 @@ function main(): number {
     const catalogPath = values.catalog !== undefined ? resolveUserPath(values.catalog) : path.join(projectDir, "stacks", "secrets.yaml");
     const problem = inputFileProblem("--catalog", catalogPath);
     if (problem) return fail(TOOL, problem, 2);
-    const { catalog, problems } = parseCatalog(fs.readFileSync(catalogPath, "utf8"), path.relative(projectDir, catalogPath) || catalogPath);
+    const catalogLabel = path.relative(projectDir, catalogPath) || catalogPath;
+    const catalogText = decodeUtf8(fs.readFileSync(catalogPath));
+    if (catalogText === undefined) return fail(TOOL, `${catalogLabel}: ${NOT_UTF8}`, 1);
+    const { catalog, problems } = parseCatalog(catalogText, catalogLabel);
     if (!catalog) {
         process.stderr.write(`${sanitize(problems.map(formatProblem).join("\n"))}\n`);
         return 1;
@@ -94,7 +98,7 @@ function main(): number {
         const stackProblem = inputFileProblem("stack file", path.join(dir, file));
         if (stackProblem) return fail(TOOL, stackProblem, 1);
         try {
-            const config = readStackConfig(fs.readFileSync(path.join(dir, file), "utf8"), file, "aio-secrets", {}, shared);
+            const config = readStackConfig(readUtf8File(path.join(dir, file), file), file, "aio-secrets", {}, shared);
             stacks.push({ stack, environment: config.config["aio-secrets:environment"] || stack, config });
         } catch (e) {
             if (!(e instanceof ConfigError)) throw e;

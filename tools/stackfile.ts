@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, Problem } from "../stacks/errors";
 import {
@@ -15,6 +14,7 @@ import {
     stackEnvironments,
 } from "../stacks/sharedConfig";
 import { isPlaceholderCiphertext, parseStackFile, SecureValue, StackFileEntry } from "../stacks/stackFile";
+import { readUtf8File } from "../stacks/text";
 import { readYaml, setOwn } from "../stacks/yaml";
 import { fileProblem } from "./cli";
 
@@ -199,7 +199,7 @@ function readSharedFile(file: string, shown: string): string | undefined {
     const problem = fileProblem(file);
     if (problem === "no such file") return undefined;
     if (problem !== undefined) throw new ConfigError([{ file: shown, path: "", rule: `${problem}; it is read as ${shown === "Pulumi.yaml" ? "the project file" : "an environment stand-in"}` }]);
-    return fs.readFileSync(file, "utf8");
+    return readUtf8File(file, shown);
 }
 
 /** Project config of `<projectDir>/Pulumi.yaml` (none when the file has no `config:`). */
