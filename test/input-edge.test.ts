@@ -1,7 +1,9 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkTrustBundle } from "../stacks/ca";
 import { readInsideProject } from "../stacks/load";
+import { stackFilter } from "../tools/fleet";
 import { projectSources } from "../tools/stackfile";
 import { configErrorOf, MINIMAL_STACK, PROJECT_DIR, runStack, scratch } from "./helpers";
 
@@ -53,5 +55,76 @@ describe("files that are not valid UTF-8 are refused, naming the file; a BOM is 
         // Also when the text reaches the check with its BOM (e.g. from another reader).
         const checked = checkTrustBundle(`\uFEFF${CA_PEM}`, "bom.pem", NOW);
         expect("bundle" in checked && checked.bundle.pem).toBe(CA_PEM);
+    });
+});
+
+/**
+ * Runs `code` (TypeScript, with the project's modules importable from `./`) in a child process
+ * and returns its stdout; fails when it takes longer than `ms`, killing it (an exponential run
+ * in this process could never be interrupted).
+ */
+function withinTime(code: string, ms: number): string {
+    const started = Date.now();
+    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: PROJECT_DIR, timeout: ms, encoding: "utf8" });
+    expect(Date.now() - started).toBeLessThan(ms);
+    return out;
+}
+
+describe("bounded time", () => {
+    test("ESC imports: a 30-level diamond resolves in linear time, each stand-in read once", () => {
+        // Level i: two environments, each importing both of level i + 1. Without memoising,
+        // 2^30 visits.
+        const out = withinTime(
+            `
+            const { environmentConfig } = require("./tools/stackfile.ts");
+            const levels = 30;
+            const env = (i, x) => "aio-secrets/l" + i + x;
+            const reads = new Map();
+            const read = (rel) => {
+                reads.set(rel, (reads.get(rel) ?? 0) + 1);
+                const m = /l(\\d+)([ab])\\.yaml$/.exec(rel);
+                const i = Number(m[1]);
+                const imports = i + 1 < levels ? "imports: [" + env(i + 1, "a") + ", " + env(i + 1, "b") + "]\\n" : "";
+                return imports + "values:\\n  pulumiConfig:\\n    aio-secrets:level" + i + m[2] + ": " + i + "\\n";
+            };
+            const r = environmentConfig([env(0, "a")], "Pulumi.x.yaml", "aio-secrets", read);
+            console.log(JSON.stringify({ keys: r.config.size, problems: r.problems.length, maxReads: Math.max(...reads.values()), files: r.files.length }));
+            `,
+            15000,
+        );
+        expect(JSON.parse(out)).toEqual({ keys: 59, problems: 0, maxReads: 1, files: 59 });
+    });
+
+    test("--stacks: a catastrophic glob against a long name matches (or not) at once", () => {
+        const out = withinTime(
+            `
+            const { stackFilter } = require("./tools/fleet.ts");
+            const f = stackFilter(["*a*a*a*a*a*a*a*b"]);
+            const g = stackFilter(["*a*a*a*a*a*a*a*a"]);
+            const name = "a".repeat(100);
+            console.log(JSON.stringify([f(name), f(name.slice(1) + "b"), g(name), g("b" + name.slice(1))]));
+            `,
+            15000,
+        );
+        expect(JSON.parse(out)).toEqual([false, true, true, true]);
+    });
+
+    test("--stacks: globs keep their meaning", () => {
+        const pick = (p: string, names: string[]) => {
+            const f = stackFilter([p]);
+            if ("error" in f) throw new Error(f.error);
+            return names.filter(f);
+        };
+        const names = ["a", "ab", "abc", "b-1", "site-001", "site-0x1", "x.y"];
+        expect(pick("*", names)).toEqual(names);
+        expect(pick("a*", names)).toEqual(["a", "ab", "abc"]);
+        expect(pick("*b*", names)).toEqual(["ab", "abc", "b-1"]);
+        expect(pick("?", names)).toEqual(["a"]);
+        expect(pick("site-0[0-9]1", names)).toEqual(["site-001"]);
+        expect(pick("site-0[!0-9]1", names)).toEqual(["site-0x1"]);
+        expect(pick("*-*", names)).toEqual(["b-1", "site-001", "site-0x1"]);
+        expect(pick("[-b]*", names)).toEqual(["b-1"]);
+        expect(pick("x.y", names)).toEqual(["x.y"]);
+        expect(pick("**c", names)).toEqual(["abc"]);
     });
 });

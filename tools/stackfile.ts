@@ -75,33 +75,39 @@ export function environmentConfig(
 ): { config: Map<string, unknown>; files: string[]; problems: Problem[] } {
     const files: string[] = [];
     const problems: Problem[] = [];
-    let merged: Record<string, unknown> = {};
-    const visit = (name: string, from: string, trail: string[]) => {
+    // Each environment is resolved once per run (its imports, then its own values), however
+    // often it is imported: a diamond of imports costs one visit per environment, not 2^depth.
+    const resolved = new Map<string, Record<string, unknown>>();
+    const visit = (name: string, from: string, trail: string[]): Record<string, unknown> => {
         const relative = environmentFile(name);
         if (relative === undefined) {
             problems.push({ file: from, path: "imports", value: JSON.stringify(name), rule: "is not an environment name" });
-            return;
+            return {};
         }
         if (trail.includes(relative)) {
             problems.push({ file: from, path: "imports", value: JSON.stringify(name), rule: `imports itself (${[...trail, relative].join(" -> ")})` });
-            return;
+            return {};
         }
+        const done = resolved.get(relative);
+        if (done !== undefined) return done;
+        let own: Record<string, unknown> = {};
         const text = read(relative);
-        if (text === undefined) {
-            problems.push(missingEnvironment(from, trail.length === 0 ? "environment" : "imports", name, relative));
-            return;
+        if (text === undefined) problems.push(missingEnvironment(from, trail.length === 0 ? "environment" : "imports", name, relative));
+        else {
+            if (!files.includes(relative)) files.push(relative);
+            const parsed = parseEscDocument(text, relative);
+            if (!parsed.doc) problems.push(...parsed.problems);
+            else {
+                const doc: EscDocument = parsed.doc;
+                for (const imported of doc.imports) own = mergePatch(own, visit(imported, relative, [...trail, relative])) as Record<string, unknown>;
+                if (doc.pulumiConfig) own = mergePatch(own, doc.pulumiConfig) as Record<string, unknown>;
+            }
         }
-        if (!files.includes(relative)) files.push(relative);
-        const parsed = parseEscDocument(text, relative);
-        if (!parsed.doc) {
-            problems.push(...parsed.problems);
-            return;
-        }
-        const doc: EscDocument = parsed.doc;
-        for (const imported of doc.imports) visit(imported, relative, [...trail, relative]);
-        if (doc.pulumiConfig) merged = mergePatch(merged, doc.pulumiConfig) as Record<string, unknown>;
+        resolved.set(relative, own);
+        return own;
     };
-    for (const name of names) visit(name, stackFile, []);
+    let merged: Record<string, unknown> = {};
+    for (const name of names) merged = mergePatch(merged, visit(name, stackFile, [])) as Record<string, unknown>;
     return { config: namespacedConfig(merged, project), files, problems };
 }
 
