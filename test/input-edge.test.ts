@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { checkTrustBundle } from "../stacks/ca";
 import { readInsideProject } from "../stacks/load";
 import { stackFilter } from "../tools/fleet";
+import { outDirProblem, stackOutDir } from "../tools/outDir";
 import { projectSources } from "../tools/stackfile";
 import { configErrorOf, MINIMAL_STACK, PROJECT_DIR, runStack, scratch } from "./helpers";
 
@@ -126,5 +127,18 @@ describe("bounded time", () => {
         expect(pick("[-b]*", names)).toEqual(["b-1"]);
         expect(pick("x.y", names)).toEqual(["x.y"]);
         expect(pick("**c", names)).toEqual(["abc"]);
+    });
+});
+
+describe("--out never writes inside a .git folder", () => {
+    test("of any repository, in any case, also through a symbolic link; nor a stack named .git", () => {
+        const other = scratch({ ".git/HEAD": "ref: refs/heads/main\n", "work/keep": "" });
+        fs.symlinkSync(path.join(other, ".git"), path.join(other, "work", "link"));
+        for (const out of [path.join(other, ".git"), path.join(other, ".git", "plan"), path.join(other, ".GIT", "x"), path.join(other, "work", "link", "plan")]) {
+            expect(outDirProblem(out, PROJECT_DIR)).toMatch(/is inside a \.git folder/);
+        }
+        expect(outDirProblem(path.join(other, "work", "plan"), PROJECT_DIR)).toBeUndefined();
+        expect(stackOutDir(path.join(other, "work", "plan"), ".git")).toBeUndefined();
+        expect(stackOutDir(path.join(other, "work", "plan"), "site-1")).toBe(path.join(other, "work", "plan", "site-1"));
     });
 });
