@@ -142,14 +142,21 @@ export const maxLength =
         v.length <= n ? undefined : `must be at most ${n} characters (is ${v.length})`;
 
 /**
+ * Kubernetes refuses a Secret (or ConfigMap) data key that starts with `..` (apimachinery
+ * validation.IsConfigMapKey: "must not start with '..'"): a volume would turn it into the
+ * kubelet's own `..data` links.
+ */
+export const notDotDotPrefixed: Rule = (v) => (v.startsWith("..") ? "must not start with '..' (Kubernetes refuses such Secret keys: the kubelet reserves them)" : undefined);
+
+/**
  * Key of a Kubernetes Secret's data (`targetKey` of a SecretSync mapping): 1-253 characters,
- * letters, digits, `-`, `_` and `.` (Kubernetes IsConfigMapKey), and not `.` or `..`.
+ * letters, digits, `-`, `_` and `.` (Kubernetes IsConfigMapKey), not `.` and not starting with `..`.
  */
 export const secretDataKey: Rule = (v) => {
     if (v.length < 1 || v.length > 253) return `must be 1-253 characters (is ${v.length})`;
     if (!/^[-._a-zA-Z0-9]+$/.test(v)) return "a Kubernetes Secret key allows only letters, digits, '-', '_' and '.'";
-    if (v === "." || v === "..") return "must not be '.' or '..'";
-    return undefined;
+    if (v === ".") return "must not be '.'";
+    return notDotDotPrefixed(v);
 };
 
 /** User-assigned managed identity name: 3-128 chars, letters, digits, `-` and `_`, starting with a letter or digit. */

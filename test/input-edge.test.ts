@@ -2,7 +2,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkTrustBundle } from "../stacks/ca";
+import { parseCatalog } from "../stacks/catalog";
+import { formatProblem } from "../stacks/errors";
 import { readInsideProject } from "../stacks/load";
+import * as rules from "../stacks/rules";
 import { stackFilter } from "../tools/fleet";
 import { outDirProblem, stackOutDir } from "../tools/outDir";
 import { projectSources } from "../tools/stackfile";
@@ -140,5 +143,18 @@ describe("--out never writes inside a .git folder", () => {
         expect(outDirProblem(path.join(other, "work", "plan"), PROJECT_DIR)).toBeUndefined();
         expect(stackOutDir(path.join(other, "work", "plan"), ".git")).toBeUndefined();
         expect(stackOutDir(path.join(other, "work", "plan"), "site-1")).toBe(path.join(other, "work", "plan", "site-1"));
+    });
+});
+
+describe("Kubernetes Secret keys starting with '..' are refused", () => {
+    test.each(["..data", "..x", "..", "...a"])("catalog sync.key %s", (key) => {
+        const text = `secrets:\n  - name: mq-password\n    source: generated\n    sync: { secret: mq, key: "${key}" }\n`;
+        const { catalog, problems } = parseCatalog(text, "stacks/secrets.yaml");
+        expect(catalog).toBeUndefined();
+        expect(problems.map(formatProblem)).toEqual([expect.stringMatching(/^stacks\/secrets\.yaml:4: secrets\[0\].*sync\.key .*must not start with '\.\.'/)]);
+    });
+
+    test("a single '.' inside or at the end stays fine", () => {
+        for (const key of ["a..b", "tls.crt", ".env", "a."]) expect(rules.secretDataKey(key)).toBeUndefined();
     });
 });
