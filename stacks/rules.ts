@@ -173,15 +173,33 @@ export const customLocationName: Rule = (v) => {
     return undefined;
 };
 
-/** An OIDC issuer URL: https, a host, no query or fragment (Entra compares it verbatim with the token's `iss`). */
+/** Longest issuer Entra stores on a federated identity credential (Microsoft Graph federatedIdentityCredential: "limited to 600 characters"). */
+export const MAX_ISSUER_LENGTH = 600;
+
+/**
+ * An OIDC issuer URL, checked in the exact form in which it is used: the string is sent as the
+ * federated credential's `issuer`, and Entra compares it verbatim with the token's `iss` claim
+ * (AADSTS700211 on any difference). So: `https://` as written, a host, no user info, query or
+ * fragment (not even an empty `?` or `#`), at most 600 characters, and already in the canonical
+ * form a URL parser gives it (lower-case scheme and host, no default port, no dot segments, no
+ * spaces, control characters or backslashes, which a parser silently rewrites or drops).
+ */
 export const httpsUrl: Rule = (v) => {
+    if (v.length > MAX_ISSUER_LENGTH) return `must be at most ${MAX_ISSUER_LENGTH} characters (Entra's limit for an issuer; is ${v.length})`;
+    // eslint-disable-next-line no-control-regex
+    if (/[\s\u0000-\u001f\u007f\\]/.test(v)) return "must not contain spaces, control characters or backslashes (the token's iss has none)";
+    if (!v.startsWith("https://")) return "must be an https:// URL (written with https:// in lower case)";
+    if (v.includes("?") || v.includes("#")) return "must not have a query or fragment (not even an empty ? or #)";
     let url: URL;
     try {
         url = new URL(v);
     } catch {
         return "must be an https:// URL";
     }
-    if (url.protocol !== "https:") return "must be an https:// URL";
-    if (url.search !== "" || url.hash !== "") return "must not have a query or fragment";
+    if (url.hostname === "") return "must name a host";
+    if (url.username !== "" || url.password !== "" || v.slice("https://".length).split("/")[0].includes("@")) return "must not carry user info (user@host)";
+    // The parser's serialisation adds "/" to an empty path; anything else it changes would not
+    // match the token's iss as written.
+    if (url.href !== v && url.href !== `${v}/`) return `must be written in canonical form, as the issuer's tokens carry it: ${url.href}`;
     return undefined;
 };

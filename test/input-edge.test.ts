@@ -6,6 +6,7 @@ import { parseCatalog } from "../stacks/catalog";
 import { formatProblem } from "../stacks/errors";
 import { readInsideProject } from "../stacks/load";
 import * as rules from "../stacks/rules";
+import { parseStackSettings } from "../stacks/settings";
 import { stackFilter } from "../tools/fleet";
 import { outDirProblem, stackOutDir } from "../tools/outDir";
 import { projectSources } from "../tools/stackfile";
@@ -156,5 +157,51 @@ describe("Kubernetes Secret keys starting with '..' are refused", () => {
 
     test("a single '.' inside or at the end stays fine", () => {
         for (const key of ["a..b", "tls.crt", ".env", "a."]) expect(rules.secretDataKey(key)).toBeUndefined();
+    });
+});
+
+describe("secretSync.oidcIssuerUrl: validated in the exact form in which it is used", () => {
+    const settingsProblems = (oidcIssuerUrl: string) =>
+        parseStackSettings({
+            project: "aio-secrets",
+            stack: "dev",
+            secretKeys: [],
+            config: {
+                "azure-native:location": "westeurope",
+                "aio-secrets:delivery": "secretSync",
+                "aio-secrets:keyVault": JSON.stringify({ name: "kv-sync-01", resourceGroupName: "rg-sync", permissionModel: "rbac" }),
+                "aio-secrets:secretSync": JSON.stringify({ customLocation: { name: "cl", resourceGroupName: "rg-arc" }, identity: { name: "id-sync" }, oidcIssuerUrl, extension: { install: false } }),
+            },
+        }).problems.map(formatProblem);
+
+    test.each([
+        ["https://westeurope.oic.prod-arc.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/"],
+        ["https://issuer.example"],
+        ["https://issuer.example:8443/x"],
+    ])("accepted: %s", (url) => {
+        expect(rules.httpsUrl(url)).toBeUndefined();
+        expect(settingsProblems(url)).toEqual([]);
+    });
+
+    test.each([
+        ["https://issuer.example/x/?", "query or fragment"],
+        ["https://issuer.example/x/#", "query or fragment"],
+        ["https://user:pw@issuer.example/x/", "user info"],
+        ["https://@issuer.example/x/", "user info"],
+        [" https://issuer.example/x/", "spaces"],
+        ["https://issuer.example/x/\n", "control characters"],
+        ["https://issuer.example/x\ty/", "control characters"],
+        ["https:\\\\issuer.example\\x/", "backslashes"],
+        ["https:issuer.example/x/", "https:// URL"],
+        ["HTTPS://issuer.example/x/", "https:// URL"],
+        ["https://Issuer.Example/x/", "canonical form, as the issuer's tokens carry it: https://issuer.example/x/"],
+        ["https://issuer.example:443/x/", "canonical form"],
+        ["https://issuer.example/a/../x/", "canonical form"],
+        ["https://issuer.example/é/", "canonical form"],
+        ["https:///x/", "canonical form"],
+        [`https://issuer.example/${"a".repeat(600)}`, "at most 600 characters"],
+    ])("refused: %j (%s)", (url, rule) => {
+        expect(rules.httpsUrl(url)).toContain(rule);
+        expect(settingsProblems(url)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:secretSync\.oidcIssuerUrl .*: /)]);
     });
 });
