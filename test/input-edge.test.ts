@@ -3,10 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkTrustBundle } from "../stacks/ca";
 import { parseCatalog } from "../stacks/catalog";
-import { formatProblem } from "../stacks/errors";
+import { formatProblem, Problem } from "../stacks/errors";
 import { readInsideProject } from "../stacks/load";
 import * as rules from "../stacks/rules";
 import { parseStackSettings } from "../stacks/settings";
+import { parseEscDocument, parseProjectConfig } from "../stacks/sharedConfig";
+import { parseStackFile } from "../stacks/stackFile";
+import { withoutSource } from "../stacks/yamlErrors";
 import { stackFilter } from "../tools/fleet";
 import { outDirProblem, stackOutDir } from "../tools/outDir";
 import { projectSources } from "../tools/stackfile";
@@ -203,5 +206,44 @@ describe("secretSync.oidcIssuerUrl: validated in the exact form in which it is u
     ])("refused: %j (%s)", (url, rule) => {
         expect(rules.httpsUrl(url)).toContain(rule);
         expect(settingsProblems(url)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:secretSync\.oidcIssuerUrl .*: /)]);
+    });
+});
+
+describe("leaks: a YAML syntax error never echoes the source of a secret", () => {
+    const SECRET = "s3cr3tV4lue";
+    const base = `config:\n  aio-secrets:secretValues:\n    mq-password:\n      secure: v1:${SECRET}\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a }\n`;
+    const line = base.indexOf(SECRET);
+    /** Broken variants: each special character put at each place of the secret's line, and escapes. */
+    const variants: string[] = [];
+    for (const c of [..."\"'[]{}:|>&*!%@`#,?-\t\\"]) {
+        for (let i = base.lastIndexOf("\n", line) + 1; i <= line + SECRET.length; i++) variants.push(base.slice(0, i) + c + base.slice(i));
+    }
+    for (const shape of [`"\\${SECRET}"`, `"${SECRET}\\q"`, `|${SECRET}`, `>${SECRET}`, `@${SECRET}`, `\`${SECRET}`, `[${SECRET}`, `{${SECRET}`, `"${SECRET}`, `"x"${SECRET}`, `${SECRET}: x`]) {
+        variants.push(base.replace(`v1:${SECRET}`, shape));
+    }
+    const readers: [string, (text: string) => Problem[]][] = [
+        ["stack file", (t) => parseStackFile(t, "Pulumi.dev.yaml", "aio-secrets").problems],
+        ["Pulumi.yaml", (t) => parseProjectConfig(t.replace("config:", "name: aio-secrets\nconfig:"), "Pulumi.yaml", "aio-secrets").problems],
+        ["ESC stand-in", (t) => parseEscDocument(t.replace("config:", "values:\n pulumiConfig:"), "environments/x.yaml").problems],
+    ];
+
+    test.each(readers)("%s", (_name, read) => {
+        let syntaxErrors = 0;
+        const leaks: string[] = [];
+        for (const text of variants) {
+            const problems = read(text);
+            if (problems.some((p) => p.rule.startsWith("YAML syntax"))) syntaxErrors++;
+            for (const p of problems) if (/s3cr|V4lue|3cr3t|r3tV/.test(formatProblem(p))) leaks.push(formatProblem(p));
+        }
+        expect(leaks).toEqual([]);
+        // The variants do break the parser, in many ways.
+        expect(syntaxErrors).toBeGreaterThan(100);
+    });
+
+    test("the parser's words stay, the source goes", () => {
+        expect(withoutSource("Invalid escape sequence \\q")).toBe("Invalid escape sequence in a double-quoted string");
+        expect(withoutSource("Unexpected , in flow map")).toBe("Unexpected , in flow map");
+        expect(withoutSource("Unexpected abc in flow sequence")).toBe("Unexpected token in flow sequence");
+        expect(withoutSource("Map keys must be unique")).toBe("Map keys must be unique");
     });
 });
