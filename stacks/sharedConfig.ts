@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { Problem } from "./errors";
 import { SecureValue } from "./stackFile";
 import { readYaml, setOwn } from "./yaml";
@@ -260,6 +260,9 @@ export function parseEscDocument(text: string, file: string): { doc?: EscDocumen
     return problems.length > 0 ? { problems } : { doc: { imports, pulumiConfig }, problems };
 }
 
+/** Random key of this run for the digests of plaintext stand-in secrets. */
+const ESC_SALT = randomBytes(32);
+
 function escValue(value: unknown, at: string, file: string, problems: Problem[]): unknown {
     const unresolved = (what: string) =>
         problems.push({
@@ -278,8 +281,9 @@ function escValue(value: unknown, at: string, file: string, problems: Problem[])
         if (fnKeys.length === 1 && Object.keys(value).length === 1 && fnKeys[0] === "fn::secret") {
             const inner = value["fn::secret"];
             if (typeof inner === "string") {
-                // A plaintext stand-in value: kept only as a digest, so nothing can show it.
-                return new SecureValue(`esc-plaintext:${createHash("sha256").update(inner).digest("hex")}${/placeholder/i.test(inner) ? ":placeholder" : ""}`);
+                // A plaintext stand-in value: kept only as a digest keyed with this run's random
+                // key, so nothing can show it and no digest can be reversed with a dictionary.
+                return new SecureValue(`esc-plaintext:${createHmac("sha256", ESC_SALT).update(inner).digest("hex")}${/placeholder/i.test(inner) ? ":placeholder" : ""}`);
             }
             if (isMap(inner) && typeof inner.ciphertext === "string" && inner.ciphertext !== "") return new SecureValue(inner.ciphertext);
             problems.push({ file, path: `${at}.fn::secret`, rule: "must be a string, or { ciphertext: ... } as ESC stores it" });

@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkTrustBundle } from "../stacks/ca";
@@ -8,11 +9,12 @@ import { readInsideProject } from "../stacks/load";
 import * as rules from "../stacks/rules";
 import { parseStackSettings } from "../stacks/settings";
 import { parseEscDocument, parseProjectConfig } from "../stacks/sharedConfig";
-import { parseStackFile } from "../stacks/stackFile";
+import { parseStackFile, SecureValue } from "../stacks/stackFile";
 import { withoutSource } from "../stacks/yamlErrors";
 import { stackFilter } from "../tools/fleet";
 import { outDirProblem, stackOutDir } from "../tools/outDir";
-import { projectSources } from "../tools/stackfile";
+import { fleetMain } from "../tools/planFleet";
+import { projectSources, securePlaceholder } from "../tools/stackfile";
 import { configErrorOf, MINIMAL_STACK, PROJECT_DIR, runStack, scratch } from "./helpers";
 
 /**
@@ -245,5 +247,48 @@ describe("leaks: a YAML syntax error never echoes the source of a secret", () =>
         expect(withoutSource("Unexpected , in flow map")).toBe("Unexpected , in flow map");
         expect(withoutSource("Unexpected abc in flow sequence")).toBe("Unexpected token in flow sequence");
         expect(withoutSource("Map keys must be unique")).toBe("Map keys must be unique");
+    });
+});
+
+describe("leaks: no view prints a digest a dictionary can reverse", () => {
+    const env = `values:\n  pulumiConfig:\n    aio-secrets:environment: { fn::secret: prod }\n    aio-secrets:secretValues:\n      mq-password: { fn::secret: hunter2 }\n`;
+    const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+
+    test("an ESC stand-in secret is kept as a keyed digest: equal within a run, no plain digest of the value", () => {
+        const read = () => parseEscDocument(env, "environments/aio-secrets/e.yaml").doc!.pulumiConfig!;
+        const [a, b] = [read(), read()];
+        const ciphertext = (a["aio-secrets:secretValues"] as Record<string, SecureValue>)["mq-password"].ciphertext;
+        expect(ciphertext).toBe((b["aio-secrets:secretValues"] as Record<string, SecureValue>)["mq-password"].ciphertext);
+        for (const digest of [sha("hunter2"), sha(`esc-plaintext:${sha("hunter2")}`)]) {
+            expect(ciphertext).not.toContain(digest.slice(0, 12));
+            expect(securePlaceholder("aio-secrets:secretValues.mq-password", ciphertext)).not.toContain(digest.slice(0, 12));
+        }
+        // The placeholder of a stack file's ciphertext is keyed too.
+        expect(securePlaceholder("x", "v1:abc")).not.toContain(sha("v1:abc").slice(0, 12));
+    });
+
+    test("promote and plan --stacks show a marker for a secret environment, never a placeholder or a digest", async () => {
+        const dir = scratch({
+            "Pulumi.yaml": "name: aio-secrets\n",
+            "environments/aio-secrets/e.yaml": env,
+            "Pulumi.site-1.yaml": `environment: [aio-secrets/e]\n${MINIMAL_STACK}`,
+            "secrets.yaml": "secrets:\n  - { name: mq-password, source: config, spcs: [aio-default-spc] }\n",
+        });
+        const promote = (args: string[]) =>
+            spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "tools", "promote.ts"), "--status", "--verbose", "--dir", dir, "--catalog", path.join(dir, "secrets.yaml"), ...args], {
+                encoding: "utf8",
+            });
+        const outputs = [promote([]), promote(["--json"])].map((r) => `${r.stdout}${r.stderr}`);
+        const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+        try {
+            for (const json of [false, true]) await fleetMain({ json, verbose: true, dir, stacks: ["site-*"], catalog: path.join(dir, "secrets.yaml") });
+            outputs.push(stdout.mock.calls.map((c) => String(c[0])).join(""));
+        } finally {
+            stdout.mockRestore();
+        }
+        for (const out of outputs) {
+            expect(out).toContain("[secret]");
+            expect(out).not.toMatch(/placeholder-for|#[0-9a-f]{12}|hunter2/);
+        }
     });
 });

@@ -8,7 +8,7 @@ import { readYaml } from "../stacks/yaml";
 import { isStackName } from "./cli";
 import type { RunResult } from "./harness";
 import { readAtRevision } from "./planDiff";
-import { projectSources, readStackConfig, resolveStackEntries, SharedSources } from "./stackfile";
+import { environmentNameOf, projectSources, readStackConfig, resolveStackEntries, SharedSources } from "./stackfile";
 
 /**
  * Many stacks at once: which stack files a directory holds, `--stacks <glob>` filters, which
@@ -173,9 +173,7 @@ function problemLines(error: string): string[] {
 /** The environment a stack belongs to, from its resolved config (also for an invalid stack). */
 function environmentOf(stack: string, stackFile: string, shared: SharedSources): string {
     try {
-        const config = readStackConfig(readUtf8File(stackFile, path.basename(stackFile)), path.basename(stackFile), PROJECT, {}, shared);
-        const env = config.config[`${PROJECT}:environment`];
-        return env !== undefined && env !== "" ? env : stack;
+        return environmentNameOf(readStackConfig(readUtf8File(stackFile, path.basename(stackFile)), path.basename(stackFile), PROJECT, {}, shared), stack);
     } catch {
         return stack;
     }

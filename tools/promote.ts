@@ -6,7 +6,7 @@ import { ConfigError, formatProblem } from "../stacks/errors";
 import { decodeUtf8, NOT_UTF8, readUtf8File } from "../stacks/text";
 import { listStacks, stackFilter } from "./fleet";
 import { fleetStatusText, promotionComplete, promotionStatus, PromotionStatus, StackInfo, statusText } from "./promotion";
-import { projectSources, readStackConfig, SharedSources } from "./stackfile";
+import { environmentNameOf, projectSources, readStackConfig, SharedSources } from "./stackfile";
 
 /**
  * `npx aio-secrets promote --status [--check] [--json]`: for every catalog secret and every
@@ -99,7 +99,7 @@ function main(): number {
         if (stackProblem) return fail(TOOL, stackProblem, 1);
         try {
             const config = readStackConfig(readUtf8File(path.join(dir, file), file), file, "aio-secrets", {}, shared);
-            stacks.push({ stack, environment: config.config["aio-secrets:environment"] || stack, config });
+            stacks.push({ stack, environment: environmentNameOf(config, stack), config });
         } catch (e) {
             if (!(e instanceof ConfigError)) throw e;
             process.stderr.write(`${sanitize(e.message)}\n`);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { ConfigError, Problem } from "../stacks/errors";
 import {
@@ -111,13 +111,33 @@ export function environmentConfig(
     return { config: namespacedConfig(merged, project), files, problems };
 }
 
+/** Key of this run's change detector: random per process, so no digest it yields means anything later. */
+const RUN_SALT = randomBytes(32);
+
 /**
- * Placeholder the offline plan uses for a secure value it cannot decrypt. It carries a digest
- * of the ciphertext, so a value changed with `pulumi config set --secret` shows up as a
- * changed secret in `plan --against`, still without revealing anything.
+ * Placeholder the offline plan uses for a secure value it cannot decrypt. It carries a keyed
+ * digest of the ciphertext (HMAC with a random key of this run), so within one run (`plan
+ * --against` plans both sides in one process) a value changed with `pulumi config set
+ * --secret` shows up as a changed secret, while no printed digest can be looked up in a
+ * dictionary of values, in this run or any other.
  */
 export function securePlaceholder(path: string, ciphertext: string): string {
-    return `placeholder-for-${path}#${createHash("sha256").update(ciphertext).digest("hex").slice(0, 12)}`;
+    return `placeholder-for-${path}#${createHmac("sha256", RUN_SALT).update(ciphertext).digest("hex").slice(0, 12)}`;
+}
+
+/** What the fleet views show for a value that is secret: a marker, nothing derived from it. */
+export const SECRET_MARKER = "[secret]";
+
+/**
+ * The catalog environment a stack belongs to, for the fleet views (`promote`, `plan --all`):
+ * `aio-secrets:environment`, default the stack name. A secret value (which the program refuses
+ * for this key) is shown as {@link SECRET_MARKER}, never as its placeholder.
+ */
+export function environmentNameOf(config: StackConfig, stack: string): string {
+    const key = "aio-secrets:environment";
+    if (config.secretKeys.includes(key)) return SECRET_MARKER;
+    const env = Object.hasOwn(config.config, key) ? config.config[key] : undefined;
+    return env !== undefined && env !== "" ? env : stack;
 }
 
 /**
