@@ -292,3 +292,42 @@ describe("leaks: no view prints a digest a dictionary can reverse", () => {
         }
     });
 });
+
+describe("leaks: a secret in a provider's namespace is refused before it is used", () => {
+    const locationSecure = `${MINIMAL_STACK.replace("azure-native:location: westeurope", "azure-native:location:\n    secure: v1:westeurope-secret")}  aio-secrets:environment: dev\n`;
+
+    test("azure-native:location secure in the stack file: refused, never in a resource, a message or an output", async () => {
+        const dir = scratch({ "Pulumi.loc.yaml": locationSecure, "secrets.yaml": "secrets: []\n" });
+        const run = await runStack({ stack: "loc", stackFile: path.join(dir, "Pulumi.loc.yaml"), catalogFile: path.join(dir, "secrets.yaml"), secureValues: { "azure-native:location": "westeurope-secret-value" } });
+        expect(run.error).toMatch(/^Pulumi\.loc\.yaml: azure-native:location: is secret \(secure: in the stack file\), but names, locations/);
+        expect(run.resources).toEqual([]);
+        expect(JSON.stringify([run.error, run.warnings, run.outputs])).not.toContain("westeurope-secret");
+    });
+
+    test("from an ESC environment (fn::secret), in secret-sync mode where the location is used", async () => {
+        const syncStack = `environment: [aio-secrets/e]\nconfig:\n  aio-secrets:environment: ga\n  aio-secrets:tenantId: 11111111-2222-3333-4444-555555555555\n  aio-secrets:delivery: secretSync\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a, permissionModel: rbac }\n  aio-secrets:secretSync: { customLocation: { name: cl, resourceGroupName: rg-arc }, identity: { name: id-a }, oidcIssuerUrl: "https://issuer.example/x/", extension: { install: false } }\n`;
+        const dir = scratch({
+            "Pulumi.yaml": "name: aio-secrets\n",
+            "environments/aio-secrets/e.yaml": "values:\n  pulumiConfig:\n    azure-native:location: { fn::secret: northeurope-secret }\n",
+            "Pulumi.s.yaml": syncStack,
+            "secrets.yaml": "secrets: []\n",
+        });
+        const run = await runStack({ stack: "s", stackFile: path.join(dir, "Pulumi.s.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml") });
+        expect(run.error).toMatch(/azure-native:location: is secret \(secret to Pulumi\)/);
+        expect(run.resources).toEqual([]);
+        expect(JSON.stringify(run)).not.toMatch(/northeurope-secret|placeholder-for-azure-native/);
+    });
+
+    test("the providers' sign-in credentials may be secret; other namespaces are nobody's business", () => {
+        const raw = (key: string) => ({
+            project: "aio-secrets",
+            stack: "dev",
+            config: { "azure-native:location": "westeurope", "aio-secrets:keyVault": JSON.stringify({ name: "kv-a", resourceGroupName: "rg-a" }), [key]: "x" },
+            secretKeys: [key],
+        });
+        for (const key of ["azure-native:clientSecret", "azuread:clientSecret", "kubernetes:kubeconfig", "mytool:token"]) expect(parseStackSettings(raw(key)).problems).toEqual([]);
+        for (const key of ["azure-native:subscriptionId", "azuread:tenantId", "random:x", "kubernetes:context"]) {
+            expect(parseStackSettings(raw(key)).problems.map(formatProblem)).toEqual([expect.stringMatching(new RegExp(`^Pulumi\\.dev\\.yaml: ${key}: is secret`))]);
+        }
+    });
+});
