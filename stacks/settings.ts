@@ -276,6 +276,22 @@ const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "default
 const LIST_KEYS = new Set(["deployers"]);
 /** Always secret, whatever the file says: never shown in a message. */
 const SECRET_PATHS = [/^secretValues\./, /^servicePrincipal\.clientSecret$/];
+
+/**
+ * The paths (`secretValues.mq-password`, `servicePrincipal.clientSecret`) below a settings key
+ * (without namespace) where `value` holds a plaintext leaf of a key that is always secret. For
+ * files that can only hold plaintext (Pulumi.yaml).
+ */
+export function plaintextSecretPaths(key: string, value: unknown): string[] {
+    const found: string[] = [];
+    const walk = (node: unknown, at: string) => {
+        if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${at}[${i}]`));
+        else if (node !== null && typeof node === "object") for (const k of Object.keys(node)) walk((node as Record<string, unknown>)[k], `${at}.${k}`);
+        else if (node !== null && node !== undefined && node !== "" && SECRET_PATHS.some((re) => re.test(at))) found.push(at);
+    };
+    walk(value, key);
+    return found;
+}
 /**
  * Where a secret value makes sense, so `secure:` is accepted (paths below `aio-secrets:`):
  * the values of catalog secrets, a brought service principal's password, and CSI driver chart

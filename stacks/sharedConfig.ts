@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { Problem } from "./errors";
+import { plaintextSecretPaths } from "./settings";
 import { SecureValue } from "./stackFile";
 import { readYaml, setOwn } from "./yaml";
 
@@ -81,6 +82,21 @@ function securePathIn(value: unknown, at: string): string | undefined {
     return undefined;
 }
 
+/**
+ * A plaintext value of a key that is always secret (a catalog secret's value, a service
+ * principal's password) in Pulumi.yaml, or of a key the project declares `secret: true`:
+ * Pulumi.yaml is committed plaintext, so the secret is out, whatever a stack file sets over it.
+ */
+function plaintextSecretProblems(file: string, project: string, key: string, at: string, value: unknown, declaredSecret: boolean): Problem[] {
+    const rule = (where: string) =>
+        `is a secret (${where}) written in plaintext in ${file}, which is committed: remove it from ${file}, rotate the value, ` +
+        "and set it per stack with pulumi config set --secret (or in an ESC environment with fn::secret)";
+    if (declaredSecret && value !== undefined) return [{ file, path: at, rule: rule("declared secret: true") }];
+    if (!key.startsWith(`${project}:`)) return [];
+    const below = key.slice(project.length + 1);
+    return plaintextSecretPaths(below, value).map((p) => ({ file, path: `${at}${p.slice(below.length)}`, rule: rule("always secret") }));
+}
+
 const SECURE_IN_PROJECT =
     "project config cannot hold secure values (Pulumi.yaml is plaintext); set the secret per stack with pulumi config set --secret, or in an ESC environment with fn::secret";
 
@@ -117,6 +133,11 @@ export function parseProjectConfig(text: string, file: string, project: string):
                 problems.push({ file, path: secure, rule: SECURE_IN_PROJECT });
                 continue;
             }
+            const plainSecrets = plaintextSecretProblems(file, project, key, at, raw, false);
+            if (plainSecrets.length > 0) {
+                problems.push(...plainSecrets);
+                continue;
+            }
             entries.push({ key, value: raw, required: false, secret: false });
             continue;
         }
@@ -125,6 +146,12 @@ export function parseProjectConfig(text: string, file: string, project: string):
             continue;
         }
         const unknown = Object.keys(raw).filter((k) => !(PROJECT_CONFIG_ATTRIBUTES as readonly string[]).includes(k));
+        // A map written as the value itself: a plaintext secret in it is the first thing to say.
+        const secretsInMap = unknown.length > 0 ? plaintextSecretProblems(file, project, key, at, raw, false) : [];
+        if (secretsInMap.length > 0) {
+            problems.push(...secretsInMap);
+            continue;
+        }
         if (unknown.length > 0) {
             problems.push({
                 file,
@@ -164,6 +191,11 @@ export function parseProjectConfig(text: string, file: string, project: string):
         const secure = securePathIn(value, `${at}.${hasValue ? "value" : "default"}`);
         if (secure !== undefined) {
             problems.push({ file, path: secure, rule: SECURE_IN_PROJECT });
+            continue;
+        }
+        const plainSecrets = plaintextSecretProblems(file, project, key, `${at}.${hasValue ? "value" : "default"}`, value, raw.secret === true);
+        if (plainSecrets.length > 0) {
+            problems.push(...plainSecrets);
             continue;
         }
         if (type !== undefined && value !== undefined && !fitsType(type as string, items, value)) {

@@ -331,3 +331,36 @@ describe("leaks: a secret in a provider's namespace is refused before it is used
         }
     });
 });
+
+describe("leaks: a plaintext secret in Pulumi.yaml is refused, naming Pulumi.yaml", () => {
+    const project = (config: string) => parseProjectConfig(`name: aio-secrets\nconfig:\n${config}`, "Pulumi.yaml", "aio-secrets").problems.map(formatProblem);
+
+    test.each([
+        ["  aio-secrets:secretValues: { value: { mq-password: hunter2 } }\n", "config.aio-secrets:secretValues.value.mq-password"],
+        ["  secretValues: { default: { mq-password: hunter2 } }\n", "config.secretValues.default.mq-password"],
+        ["  aio-secrets:secretValues: { mq-password: hunter2 }\n", "config.aio-secrets:secretValues.mq-password"],
+        ["  aio-secrets:servicePrincipal: { default: { clientId: 11111111-2222-3333-4444-555555555555, clientSecret: hunter2 } }\n", "config.aio-secrets:servicePrincipal.default.clientSecret"],
+        ["  aio-secrets:servicePrincipal: { clientSecret: hunter2 }\n", "config.aio-secrets:servicePrincipal.clientSecret"],
+        ["  aio-secrets:apiToken: { secret: true, default: hunter2 }\n", "config.aio-secrets:apiToken.default"],
+    ])("%s", (config, at) => {
+        const problems = project(config);
+        expect(problems).toEqual([`Pulumi.yaml: ${at}: ${problems[0]?.split(": ").slice(2).join(": ")}`]);
+        expect(problems[0]).toMatch(/is a secret \((always secret|declared secret: true)\) written in plaintext in Pulumi\.yaml/);
+        expect(problems.join("\n")).not.toContain("hunter2");
+    });
+
+    test("even when the stack file sets the secret over it", async () => {
+        const dir = scratch({
+            "Pulumi.yaml": "name: aio-secrets\nconfig:\n  aio-secrets:secretValues:\n    value: { mq-password: hunter2 }\n",
+            "Pulumi.p.yaml": `${MINIMAL_STACK}  aio-secrets:environment: dev\n  aio-secrets:secretValues:\n    mq-password:\n      secure: v1:abc\n`,
+        });
+        const run = await runStack({ stack: "p", stackFile: path.join(dir, "Pulumi.p.yaml"), configDir: dir });
+        expect(run.error).toMatch(/^Pulumi\.yaml: config\.aio-secrets:secretValues\.value\.mq-password: is a secret/);
+        expect(run.resources).toEqual([]);
+        expect(JSON.stringify(run)).not.toContain("hunter2");
+    });
+
+    test("plain settings and declarations stay fine", () => {
+        expect(project("  aio-secrets:secretValues: { default: {} }\n  aio-secrets:servicePrincipal: { default: { rotationDays: 90 } }\n  aio-secrets:apiToken: { secret: true }\n")).toEqual([]);
+    });
+});

@@ -174,7 +174,7 @@ secrets:
         expect(JSON.stringify(run)).not.toContain("hunter2-from-esc");
     });
 
-    test("secret values in Pulumi.yaml (plaintext) are refused by the program", async () => {
+    test("secret values in Pulumi.yaml (plaintext) are refused, naming Pulumi.yaml", async () => {
         const dir = scratch({
             "Pulumi.yaml":
                 "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:secretValues:\n    default: { mq-password: in-plaintext }\n",
@@ -182,7 +182,7 @@ secrets:
             "secrets.yaml": catalog,
         });
         const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml") });
-        expect(run.error).toContain("aio-secrets:secretValues: values must be secure");
+        expect(run.error).toMatch(/^Pulumi\.yaml: config\.aio-secrets:secretValues\.default\.mq-password: is a secret \(always secret\) written in plaintext/);
         expect(run.error).not.toContain("in-plaintext");
     });
 
