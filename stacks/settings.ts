@@ -269,6 +269,11 @@ export interface RawStackConfig {
     stackFile?: StackFileLeaves;
     /** Reads a file relative to the project root (`ca.trustBundleFile`); absent: such keys are refused. */
     readProjectFile?: (relativePath: string) => string;
+    /**
+     * The file the value at a full config path came from (the stack file, Pulumi.yaml, an ESC
+     * environment), when it is not the stack file; undefined: the stack file (or not known).
+     */
+    originOf?: (path: string) => string | undefined;
 }
 
 const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "defaultSecret", "secretValues", "ca", "secretSync"]);

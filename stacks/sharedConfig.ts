@@ -398,3 +398,68 @@ export function projectConfigProblems(entries: readonly ProjectConfigEntry[], co
     }
     return problems;
 }
+
+/**
+ * Which file each config value came from, by full path (`aio-secrets:keyVault.name`,
+ * `aio-secrets:deployers`): the stack file, Pulumi.yaml or an ESC stand-in. Lists are one value
+ * (they are replaced whole, never merged).
+ */
+export type ConfigOrigins = Map<string, string>;
+
+/** Paths below `at` (`at.x`, `at[0]`). */
+function isBelow(candidate: string, at: string): boolean {
+    return candidate.startsWith(`${at}.`) || candidate.startsWith(`${at}[`);
+}
+
+/**
+ * Records that `file` wrote `value` at `at`, merging as the config merges: a map adds to what is
+ * there key by key, anything else replaces the whole value (and what was recorded below it).
+ */
+export function recordOrigins(origins: ConfigOrigins, value: unknown, at: string, file: string): void {
+    if (isMap(value) && Object.keys(value).length > 0) {
+        // A map over a non-map replaces it: the old origin of `at` itself no longer holds.
+        origins.delete(at);
+        for (const k of Object.keys(value)) recordOrigins(origins, value[k], `${at}.${k}`, file);
+        return;
+    }
+    for (const p of [...origins.keys()]) if (isBelow(p, at)) origins.delete(p);
+    origins.set(at, file);
+}
+
+/** The parent path of `a.b.c` (`a.b`) or `a[0]` (`a`); undefined at the top. */
+export function parentPath(at: string): string | undefined {
+    const cut = Math.max(at.lastIndexOf("."), at.lastIndexOf("["));
+    const colon = at.indexOf(":");
+    return cut > colon && cut > 0 ? at.slice(0, cut) : undefined;
+}
+
+/**
+ * The file the value at `at` came from: its own record or an ancestor's; for a map (or a key
+ * missing from one), the one file everything below it came from. Undefined when unknown or
+ * when several files wrote parts of it (then the stack file is where to fix it).
+ */
+export function originOf(origins: ReadonlyMap<string, string>, at: string): string | undefined {
+    for (let p: string | undefined = at; p !== undefined; p = parentPath(p)) {
+        const own = origins.get(p);
+        if (own !== undefined) return own;
+        const files = new Set<string>();
+        for (const [q, file] of origins) if (isBelow(q, p)) files.add(file);
+        if (files.size === 1) return [...files][0];
+        if (files.size > 1) return undefined;
+    }
+    return undefined;
+}
+
+/** Adds the records of `from` over `into`, later over earlier (as the values merge). */
+export function mergeOrigins(into: ConfigOrigins, from: ReadonlyMap<string, string>): void {
+    for (const [at, file] of from) {
+        for (let p = parentPath(at); p !== undefined; p = parentPath(p)) into.delete(p);
+        for (const q of [...into.keys()]) if (isBelow(q, at)) into.delete(q);
+        into.set(at, file);
+    }
+}
+
+/** The full key of a config key as written (`keyVault` is the project's `aio-secrets:keyVault`). */
+export function fullConfigKey(key: string, project: string): string {
+    return key.includes(":") ? key : `${project}:${key}`;
+}

@@ -4,17 +4,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkTrustBundle } from "../stacks/ca";
 import { parseCatalog } from "../stacks/catalog";
-import { formatProblem, Problem } from "../stacks/errors";
-import { readInsideProject } from "../stacks/load";
+import { ConfigError, formatProblem, Problem } from "../stacks/errors";
+import { loadProgramInputs, readInsideProject } from "../stacks/load";
 import * as rules from "../stacks/rules";
 import { parseStackSettings } from "../stacks/settings";
-import { parseEscDocument, parseProjectConfig } from "../stacks/sharedConfig";
+import { originOf, parseEscDocument, parseProjectConfig, recordOrigins } from "../stacks/sharedConfig";
 import { parseStackFile, SecureValue } from "../stacks/stackFile";
 import { withoutSource } from "../stacks/yamlErrors";
 import { stackFilter } from "../tools/fleet";
 import { outDirProblem, stackOutDir } from "../tools/outDir";
 import { fleetMain } from "../tools/planFleet";
-import { projectSources, securePlaceholder } from "../tools/stackfile";
+import { projectSources, readStackConfig, securePlaceholder } from "../tools/stackfile";
 import { configErrorOf, MINIMAL_STACK, PROJECT_DIR, runStack, scratch } from "./helpers";
 
 /**
@@ -362,5 +362,53 @@ describe("leaks: a plaintext secret in Pulumi.yaml is refused, naming Pulumi.yam
 
     test("plain settings and declarations stay fine", () => {
         expect(project("  aio-secrets:secretValues: { default: {} }\n  aio-secrets:servicePrincipal: { default: { rotationDays: 90 } }\n  aio-secrets:apiToken: { secret: true }\n")).toEqual([]);
+    });
+});
+
+describe("errors name the file the value came from", () => {
+    const files = {
+        "Pulumi.yaml": "name: aio-secrets\nconfig:\n  aio-secrets:cluster:\n    default: { namespace: Bad_Namespace }\n",
+        "environments/aio-secrets/e.yaml": "values:\n  pulumiConfig:\n    aio-secrets:keyVault:\n      softDeleteRetentionDays: 200\n    aio-secrets:deployers:\n      - { objectId: not-a-guid, type: User }\n",
+        "Pulumi.o.yaml":
+            "environment: [aio-secrets/e]\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:environment: dev\n  aio-secrets:tenantId: not-a-tenant\n  aio-secrets:keyVault: { name: kv-o, resourceGroupName: rg-o }\n",
+        "secrets.yaml": "secrets: []\n",
+    };
+    const expected = [
+        expect.stringMatching(/^Pulumi\.o\.yaml: aio-secrets:tenantId "not-a-tenant": must be a GUID/),
+        expect.stringMatching(/^environments\/aio-secrets\/e\.yaml: aio-secrets:keyVault\.softDeleteRetentionDays 200: /),
+        expect.stringMatching(/^environments\/aio-secrets\/e\.yaml: aio-secrets:deployers\[0\]\.objectId "not-a-guid": must be a GUID/),
+        expect.stringMatching(/^Pulumi\.yaml: aio-secrets:cluster\.namespace "Bad_Namespace": must be a DNS-1123 label/),
+    ];
+
+    test("the stack file, an ESC stand-in, Pulumi.yaml (offline tools: every value's file)", async () => {
+        const dir = scratch(files);
+        const run = await runStack({ stack: "o", stackFile: path.join(dir, "Pulumi.o.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml") });
+        const problems = (run.errorObject as ConfigError).problems.map(formatProblem);
+        expect(problems).toEqual(expect.arrayContaining(expected));
+        expect(problems).toHaveLength(expected.length);
+    });
+
+    test("under pulumi up (config merged by the CLI): the stack file's own values, else its ESC environments, else Pulumi.yaml", () => {
+        const dir = scratch(files);
+        const { config } = readStackConfig(files["Pulumi.o.yaml"], "Pulumi.o.yaml", "aio-secrets", {}, projectSources(dir, "aio-secrets"));
+        const message = configErrorOf(() =>
+            loadProgramInputs({ project: "aio-secrets", stack: "o", config, secretKeys: [] }, { projectDir: dir, catalogPath: path.join(dir, "secrets.yaml") }),
+        );
+        expect(message).toMatch(/- Pulumi\.o\.yaml: aio-secrets:tenantId "not-a-tenant"/);
+        expect(message).toMatch(/- the ESC environment aio-secrets\/e: aio-secrets:keyVault\.softDeleteRetentionDays 200/);
+        expect(message).toMatch(/- the ESC environment aio-secrets\/e \(or Pulumi\.yaml\): aio-secrets:cluster\.namespace "Bad_Namespace"/);
+    });
+
+    test("origins follow the merge: a stack file's map merges over an environment's, a list replaces", () => {
+        const origins = new Map<string, string>();
+        recordOrigins(origins, { name: "a", sub: { x: 1 } }, "p:k", "env.yaml");
+        recordOrigins(origins, { sub: { y: 2 } }, "p:k", "stack.yaml");
+        expect(originOf(origins, "p:k.name")).toBe("env.yaml");
+        expect(originOf(origins, "p:k.sub.y")).toBe("stack.yaml");
+        expect(originOf(origins, "p:k.sub")).toBeUndefined(); // both wrote parts of it
+        expect(originOf(origins, "p:k.missing")).toBeUndefined();
+        recordOrigins(origins, [1, 2], "p:k.sub", "stack.yaml");
+        expect(originOf(origins, "p:k.sub[1]")).toBe("stack.yaml");
+        expect(originOf(origins, "p:k.name")).toBe("env.yaml");
     });
 });

@@ -473,6 +473,9 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
 
     const previousCatalog = process.env.AIO_SECRETS_CATALOG;
     const previousStackFile = process.env.AIO_SECRETS_STACK_FILE;
+    const previousOrigins = process.env.AIO_SECRETS_CONFIG_ORIGINS;
+    // Which file each value came from, so that errors name it (stacks/load.ts).
+    process.env.AIO_SECRETS_CONFIG_ORIGINS = JSON.stringify([...stackConfig.origins]);
     if (opts.catalogFile) process.env.AIO_SECRETS_CATALOG = path.resolve(opts.catalogFile);
     else delete process.env.AIO_SECRETS_CATALOG;
     process.env.AIO_SECRETS_STACK_FILE = path.resolve(stackFile);
@@ -506,6 +509,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         else process.env.AIO_SECRETS_CATALOG = previousCatalog;
         if (previousStackFile === undefined) delete process.env.AIO_SECRETS_STACK_FILE;
         else process.env.AIO_SECRETS_STACK_FILE = previousStackFile;
+        if (previousOrigins === undefined) delete process.env.AIO_SECRETS_CONFIG_ORIGINS;
+        else process.env.AIO_SECRETS_CONFIG_ORIGINS = previousOrigins;
     }
     result.outputs = recorder.stackOutputs();
     if (recorder.duplicates.length > 0 && result.error === undefined) {

@@ -2,7 +2,12 @@ import { createHmac, randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { ConfigError, Problem } from "../stacks/errors";
 import {
+    ConfigOrigins,
     environmentFile,
+    fullConfigKey,
+    mergeOrigins,
+    originOf,
+    recordOrigins,
     EscDocument,
     mergeConfigValue,
     mergePatch,
@@ -38,6 +43,8 @@ export interface StackConfig {
     environments: string[];
     /** The files read besides the stack file (Pulumi.yaml, environment stand-ins), relative to the project. */
     sharedFiles: string[];
+    /** Which file each value came from (the stack file, Pulumi.yaml, an ESC stand-in), by full path. */
+    origins: ConfigOrigins;
 }
 
 /**
@@ -72,25 +79,26 @@ export function environmentConfig(
     stackFile: string,
     project: string,
     read: (relative: string) => string | undefined,
-): { config: Map<string, unknown>; files: string[]; problems: Problem[] } {
+): { config: Map<string, unknown>; origins: ConfigOrigins; files: string[]; problems: Problem[] } {
     const files: string[] = [];
     const problems: Problem[] = [];
     // Each environment is resolved once per run (its imports, then its own values), however
     // often it is imported: a diamond of imports costs one visit per environment, not 2^depth.
-    const resolved = new Map<string, Record<string, unknown>>();
-    const visit = (name: string, from: string, trail: string[]): Record<string, unknown> => {
+    const resolved = new Map<string, { config: Record<string, unknown>; origins: ConfigOrigins }>();
+    const none = () => ({ config: {}, origins: new Map<string, string>() });
+    const visit = (name: string, from: string, trail: string[]): { config: Record<string, unknown>; origins: ConfigOrigins } => {
         const relative = environmentFile(name);
         if (relative === undefined) {
             problems.push({ file: from, path: "imports", value: JSON.stringify(name), rule: "is not an environment name" });
-            return {};
+            return none();
         }
         if (trail.includes(relative)) {
             problems.push({ file: from, path: "imports", value: JSON.stringify(name), rule: `imports itself (${[...trail, relative].join(" -> ")})` });
-            return {};
+            return none();
         }
         const done = resolved.get(relative);
         if (done !== undefined) return done;
-        let own: Record<string, unknown> = {};
+        const own = none();
         const text = read(relative);
         if (text === undefined) problems.push(missingEnvironment(from, trail.length === 0 ? "environment" : "imports", name, relative));
         else {
@@ -99,16 +107,28 @@ export function environmentConfig(
             if (!parsed.doc) problems.push(...parsed.problems);
             else {
                 const doc: EscDocument = parsed.doc;
-                for (const imported of doc.imports) own = mergePatch(own, visit(imported, relative, [...trail, relative])) as Record<string, unknown>;
-                if (doc.pulumiConfig) own = mergePatch(own, doc.pulumiConfig) as Record<string, unknown>;
+                for (const imported of doc.imports) {
+                    const sub = visit(imported, relative, [...trail, relative]);
+                    own.config = mergePatch(own.config, sub.config) as Record<string, unknown>;
+                    mergeOrigins(own.origins, sub.origins);
+                }
+                if (doc.pulumiConfig) {
+                    own.config = mergePatch(own.config, doc.pulumiConfig) as Record<string, unknown>;
+                    for (const k of Object.keys(doc.pulumiConfig)) recordOrigins(own.origins, doc.pulumiConfig[k], fullConfigKey(k, project), relative);
+                }
             }
         }
         resolved.set(relative, own);
         return own;
     };
     let merged: Record<string, unknown> = {};
-    for (const name of names) merged = mergePatch(merged, visit(name, stackFile, [])) as Record<string, unknown>;
-    return { config: namespacedConfig(merged, project), files, problems };
+    const origins: ConfigOrigins = new Map();
+    for (const name of names) {
+        const env = visit(name, stackFile, []);
+        merged = mergePatch(merged, env.config) as Record<string, unknown>;
+        mergeOrigins(origins, env.origins);
+    }
+    return { config: namespacedConfig(merged, project), origins, files, problems };
 }
 
 /** Key of this run's change detector: random per process, so no digest it yields means anything later. */
@@ -149,7 +169,7 @@ export function resolveStackEntries(
     file: string,
     project: string,
     shared: SharedSources = {},
-): { entries: StackFileEntry[]; environments: string[]; sharedFiles: string[] } {
+): { entries: StackFileEntry[]; environments: string[]; sharedFiles: string[]; origins: ConfigOrigins } {
     const parsed = parseStackFile(text, file, project);
     if (!parsed.entries) throw new ConfigError(parsed.problems);
     // The stack file parsed fine, so its YAML reads; only `environment:` is needed from it here.
@@ -157,25 +177,34 @@ export function resolveStackEntries(
     if (envs.problems.length > 0) throw new ConfigError(envs.problems);
     const sharedFiles: string[] = [];
     const config = new Map<string, unknown>();
+    const origins: ConfigOrigins = new Map();
     if (envs.names.length > 0) {
         const read = shared.readEnvironment ?? (() => undefined);
         const fromEnv = environmentConfig(envs.names, file, project, read);
         if (fromEnv.problems.length > 0) throw new ConfigError(fromEnv.problems);
         sharedFiles.push(...fromEnv.files);
         for (const [key, value] of fromEnv.config) config.set(key, value);
+        mergeOrigins(origins, fromEnv.origins);
     }
-    for (const { key, value } of parsed.entries) config.set(key, config.has(key) ? mergeConfigValue(config.get(key), value) : value);
+    for (const { key, value } of parsed.entries) {
+        config.set(key, config.has(key) ? mergeConfigValue(config.get(key), value) : value);
+        recordOrigins(origins, value, key, file);
+    }
     const stackName = /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? file;
     if (shared.projectConfig && shared.projectConfig.length > 0) {
         sharedFiles.unshift("Pulumi.yaml");
         for (const entry of shared.projectConfig) {
-            if (!config.has(entry.key) && entry.value !== undefined) config.set(entry.key, entry.value);
+            if (!config.has(entry.key) && entry.value !== undefined) {
+                config.set(entry.key, entry.value);
+                recordOrigins(origins, entry.value, entry.key, "Pulumi.yaml");
+            }
         }
         const problems = projectConfigProblems(shared.projectConfig, config, file, stackName);
-        if (problems.length > 0) throw new ConfigError(problems);
+        // A value from an environment or Pulumi.yaml is fixed there: name that file.
+        if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ ...p, file: originOf(origins, p.path) ?? p.file })));
     }
     const entries = [...config].map(([key, value]) => ({ key, value }));
-    return { entries, environments: envs.names, sharedFiles };
+    return { entries, environments: envs.names, sharedFiles, origins };
 }
 
 export function readStackConfig(
@@ -213,7 +242,16 @@ export function readStackConfig(
         setOwn(config, key, typeof plain === "string" ? plain : plain !== null && typeof plain === "object" ? JSON.stringify(plain) : String(plain));
         if (secret) secretKeys.push(key);
     }
-    return { config, secretKeys, securePaths, placeholderPaths, entries: parsed.entries, environments: parsed.environments, sharedFiles: parsed.sharedFiles };
+    return {
+        config,
+        secretKeys,
+        securePaths,
+        placeholderPaths,
+        entries: parsed.entries,
+        environments: parsed.environments,
+        sharedFiles: parsed.sharedFiles,
+        origins: parsed.origins,
+    };
 }
 
 /**
