@@ -7,6 +7,7 @@ import { caNameProblems } from "./ca";
 import { CA_SPC_NAME } from "../components/ca/model";
 import { CONFIG_NAMESPACE, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
 import { decodeUtf8, NOT_UTF8, readUtf8File } from "./text";
+import { stackFilesDir } from "./stackDir";
 import { ConfigOrigins, originOf, parentPath, parseProjectConfig, recordOrigins, stackEnvironments } from "./sharedConfig";
 import { readYaml } from "./yaml";
 import { isPlaceholderCiphertext, isPlaceholderGuid, parseStackFile, StackFileLeaves, stackFileLeaves } from "./stackFile";
@@ -366,7 +367,7 @@ export interface InputFiles {
     projectDir: string;
     /** Catalog path; default `<projectDir>/stacks/secrets.yaml`, or `AIO_SECRETS_CATALOG`. */
     catalogPath?: string;
-    /** Stack file path; default `<projectDir>/Pulumi.<stack>.yaml`, or `AIO_SECRETS_STACK_FILE`. */
+    /** Stack file path; default `<stack files folder>/Pulumi.<stack>.yaml` ({@link stackFilesDir}), or `AIO_SECRETS_STACK_FILE`. */
     stackFilePath?: string;
 }
 
@@ -376,8 +377,8 @@ export function loadProgramInputs(
     files: InputFiles,
 ): ProgramInputs {
     const catalogPath = files.catalogPath ?? process.env.AIO_SECRETS_CATALOG ?? path.join(files.projectDir, CATALOG_FILE);
-    const stackFilePath =
-        files.stackFilePath ?? process.env.AIO_SECRETS_STACK_FILE ?? path.join(files.projectDir, `Pulumi.${config.stack}.yaml`);
+    const defaultStackFile = () => path.join(stackFilesDir(files.projectDir), `Pulumi.${config.stack}.yaml`);
+    const stackFilePath = files.stackFilePath ?? process.env.AIO_SECRETS_STACK_FILE ?? defaultStackFile();
     const catalogLabel = path.relative(files.projectDir, catalogPath) || catalogPath;
     let catalogBytes: Buffer;
     try {
@@ -389,7 +390,7 @@ export function loadProgramInputs(
     if (catalogText === undefined) throw new ConfigError([{ file: catalogLabel, path: "", rule: NOT_UTF8 }]);
     // The stack file tells which leaves are `secure:` and which plaintext; without it (e.g.
     // config from an environment) we fall back to Pulumi's per-key secrecy.
-    const file = stackFilePath === path.join(files.projectDir, `Pulumi.${config.stack}.yaml`) ? undefined : path.basename(stackFilePath);
+    const file = path.basename(stackFilePath) === `Pulumi.${config.stack}.yaml` ? undefined : path.basename(stackFilePath);
     const stackFileLabel = file ?? `Pulumi.${config.stack}.yaml`;
     const stackText = fs.existsSync(stackFilePath) ? readUtf8File(stackFilePath, stackFileLabel) : undefined;
     const stackFile = stackText !== undefined ? stackFileLeavesOf(stackText, stackFileLabel, config.project) : undefined;

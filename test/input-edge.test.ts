@@ -11,7 +11,8 @@ import { parseStackSettings } from "../stacks/settings";
 import { originOf, parseEscDocument, parseProjectConfig, recordOrigins } from "../stacks/sharedConfig";
 import { parseStackFile, SecureValue } from "../stacks/stackFile";
 import { withoutSource } from "../stacks/yamlErrors";
-import { stackFilter } from "../tools/fleet";
+import { changedStacks, stackFilter } from "../tools/fleet";
+import { stackFilesDir } from "../stacks/stackDir";
 import { outDirProblem, stackOutDir } from "../tools/outDir";
 import { fleetMain } from "../tools/planFleet";
 import { projectSources, readStackConfig, securePlaceholder } from "../tools/stackfile";
@@ -410,5 +411,74 @@ describe("errors name the file the value came from", () => {
         recordOrigins(origins, [1, 2], "p:k.sub", "stack.yaml");
         expect(originOf(origins, "p:k.sub[1]")).toBe("stack.yaml");
         expect(originOf(origins, "p:k.name")).toBe("env.yaml");
+    });
+});
+
+describe("Pulumi parity: stackConfigDir is honoured by every tool", () => {
+    const stack = `${MINIMAL_STACK}  aio-secrets:environment: dev\n`;
+    const project = () =>
+        scratch({
+            "Pulumi.yaml": "name: aio-secrets\nruntime: nodejs\nstackConfigDir: config/stacks\n",
+            "config/stacks/Pulumi.s1.yaml": stack,
+            "config/stacks/Pulumi.s2.yaml": stack,
+            "secrets.yaml": "secrets: []\n",
+        });
+    const cli = (tool: string, args: string[]) => {
+        const r = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "tools", `${tool}.ts`), ...args], { encoding: "utf8" });
+        return { code: r.status, out: `${r.stdout}${r.stderr}` };
+    };
+
+    test("the harness and the program find the stack file there", async () => {
+        const dir = project();
+        const run = await runStack({ stack: "s1", configDir: dir, catalogFile: path.join(dir, "secrets.yaml") });
+        expect(run.error).toBeUndefined();
+        expect(run.resources.length).toBeGreaterThan(0);
+        // The program under pulumi up (no tool in between): it reads the stack file for its secure leaves.
+        fs.writeFileSync(path.join(dir, "config/stacks/Pulumi.s1.yaml"), `${stack}  aio-secrets:secretValues: { x: in-plaintext }\n`);
+        const config = readStackConfig(fs.readFileSync(path.join(dir, "config/stacks/Pulumi.s1.yaml"), "utf8"), "Pulumi.s1.yaml", "aio-secrets").config;
+        const message = configErrorOf(() =>
+            loadProgramInputs({ project: "aio-secrets", stack: "s1", config, secretKeys: ["aio-secrets:secretValues"] }, { projectDir: dir, catalogPath: path.join(dir, "secrets.yaml") }),
+        );
+        expect(message).toContain("aio-secrets:secretValues.x: is plaintext in the stack file");
+    });
+
+    test("plan --all / --stacks, promote, plan --stack", async () => {
+        const dir = project();
+        const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+        let code: number;
+        let printed: string;
+        try {
+            code = await fleetMain({ json: true, verbose: false, dir, stacks: ["s*"], catalog: path.join(dir, "secrets.yaml") });
+            printed = stdout.mock.calls.map((c) => String(c[0])).join("");
+        } finally {
+            stdout.mockRestore();
+        }
+        expect(code).toBe(0);
+        const fleet = JSON.parse(printed) as { stacks: { stack: string; errors: string[] }[] };
+        expect(fleet.stacks.map((s) => [s.stack, s.errors])).toEqual([
+            ["s1", []],
+            ["s2", []],
+        ]);
+        const promote = cli("promote", ["--status", "--json", "--dir", dir, "--catalog", path.join(dir, "secrets.yaml")]);
+        expect(promote.code).toBe(0);
+        expect((JSON.parse(promote.out) as { stacks: { stack: string }[] }).stacks.map((s) => s.stack)).toEqual(["s1", "s2"]);
+        const plan = cli("plan", ["--stack", "s2", "--json", "--dir", dir, "--catalog", path.join(dir, "secrets.yaml")]);
+        expect(plan.code).toBe(0);
+    });
+
+    test("plan --changed names the stack file under stackConfigDir", () => {
+        const dir = project();
+        const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
+        git("init", "-q");
+        git("add", "-A");
+        git("commit", "-qm", "base");
+        fs.appendFileSync(path.join(dir, "config/stacks/Pulumi.s2.yaml"), "  aio-secrets:protect: false\n");
+        const changed = changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: ["s1", "s2"], rev: "HEAD" });
+        expect(changed).toEqual([{ stack: "s2", reasons: ["config/stacks/Pulumi.s2.yaml changed"] }]);
+    });
+
+    test("a bad stackConfigDir names Pulumi.yaml", () => {
+        const dir = scratch({ "Pulumi.yaml": "name: aio-secrets\nstackConfigDir: [a]\n" });
+        expect(configErrorOf(() => stackFilesDir(dir))).toBe("Pulumi.yaml: stackConfigDir: must be a folder, relative to the project (e.g. stacks)");
     });
 });

@@ -5,6 +5,7 @@ import { ConfigError } from "../stacks/errors";
 import { parseProjectConfig, ProjectConfigEntry } from "../stacks/sharedConfig";
 import { decodeUtf8, readUtf8File } from "../stacks/text";
 import { readYaml } from "../stacks/yaml";
+import { stackFilesDir } from "../stacks/stackDir";
 import { isStackName } from "./cli";
 import type { RunResult } from "./harness";
 import { readAtRevision } from "./planDiff";
@@ -188,7 +189,9 @@ export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
     const dir = opts.dir ?? opts.projectDir;
     let shared: SharedSources | undefined;
     let sharedError: string | undefined;
+    let stackDir = dir;
     try {
+        stackDir = stackFilesDir(dir);
         shared = projectSources(dir, PROJECT);
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
@@ -196,7 +199,7 @@ export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
     }
     const out: StackSummary[] = [];
     for (const [i, stack] of opts.stacks.entries()) {
-        const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
+        const stackFile = path.join(stackDir, `Pulumi.${stack}.yaml`);
         let summary: StackSummary;
         let run: RunResult;
         if (shared === undefined) {
@@ -324,7 +327,9 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
     const program = [...changed].filter((f) => PROGRAM_FILES.some((re) => re.test(f)));
 
     let sources: SharedSources;
+    let stackDir: string;
     try {
+        stackDir = stackFilesDir(dir);
         sources = projectSources(dir, PROJECT);
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
@@ -345,12 +350,14 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
     const out: ChangedStack[] = [];
     for (const stack of opts.stacks) {
         const file = `Pulumi.${stack}.yaml`;
+        // As git names it (relative to `dir`): under Pulumi.yaml's stackConfigDir, if any.
+        const fileRel = rel(path.join(stackDir, file));
         const reasons: string[] = [];
         if (program.length > 0) reasons.push(`the program changed (${program.slice(0, 3).join(", ")}${program.length > 3 ? ", ..." : ""})`);
-        if (changed.has(file)) reasons.push(`${file} changed`);
+        if (changed.has(fileRel)) reasons.push(`${fileRel} changed`);
         let environment = stack;
         try {
-            const text = readUtf8File(path.join(dir, file), file);
+            const text = readUtf8File(path.join(stackDir, file), file);
             const now = resolveStackEntries(text, file, PROJECT, sources);
             const env = now.entries.find((e) => e.key === `${PROJECT}:environment`)?.value;
             if (typeof env === "string" && env !== "") environment = env;
@@ -361,7 +368,7 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
                 const f = rel(path.join(opts.projectDir ?? dir, bundle));
                 if (changed.has(f)) reasons.push(`${f} changed (aio-secrets:ca.trustBundleFile)`);
             }
-            if (projectChanged && !changed.has(file)) {
+            if (projectChanged && !changed.has(fileRel)) {
                 // Only the config this stack ends up with counts, not Pulumi.yaml's other lines.
                 let before: string | undefined;
                 try {

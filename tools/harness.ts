@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
+import { stackFilesDir } from "../stacks/stackDir";
 import { decodeUtf8, NOT_UTF8 } from "../stacks/text";
 import { projectSources, readStackConfig, SharedSources } from "./stackfile";
 
@@ -354,9 +355,18 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     const pulumi = require("@pulumi/pulumi") as typeof pulumiTypes;
     const projectDir = opts.projectDir ?? DEFAULT_PROJECT_DIR;
     const project = "aio-secrets";
-    const stackFile = opts.stackFile ?? path.join(projectDir, `Pulumi.${opts.stack}.yaml`);
     const mode = opts.mode ?? "preview";
     const result: RunResult = { stack: opts.stack, project, resources: [], outputs: {}, warnings: [] };
+    let stackFile: string;
+    try {
+        // Where Pulumi looks: Pulumi.yaml's stackConfigDir, else beside it.
+        stackFile = opts.stackFile ?? path.join(stackFilesDir(opts.configDir ?? projectDir), `Pulumi.${opts.stack}.yaml`);
+    } catch (e) {
+        if (!isInputError(e)) throw e;
+        result.error = e.message;
+        result.errorObject = e;
+        return result;
+    }
 
     let bytes: Buffer;
     try {

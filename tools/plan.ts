@@ -100,16 +100,21 @@ async function main(): Promise<number> {
         const problem = inputFileProblem("--stack-file", stackFile);
         if (problem) return fail(TOOL, problem, 2);
     } else {
-        stackFile = path.join(configDir, `Pulumi.${stack}.yaml`);
+        // Where Pulumi.yaml's stackConfigDir puts the stack files (loaded only now: see below).
+        const { stackFilesDirOrError } = await import("../stacks/stackDir");
+        const found = stackFilesDirOrError(configDir);
+        if ("error" in found) return fail(TOOL, found.error, 1);
+        const stackDir = found.dir;
+        stackFile = path.join(stackDir, `Pulumi.${stack}.yaml`);
         if (!fs.existsSync(stackFile)) {
             const known = fs
-                .readdirSync(configDir)
+                .readdirSync(stackDir)
                 .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
                 .map((f) => f.slice("Pulumi.".length, -".yaml".length))
                 .sort();
             return fail(
                 TOOL,
-                `Pulumi.${stack}.yaml: cannot be read (no such stack settings file in ${configDir}); the stacks here are: ${known.join(", ") || "(none)"}. ` +
+                `Pulumi.${stack}.yaml: cannot be read (no such stack settings file in ${stackDir}); the stacks here are: ${known.join(", ") || "(none)"}. ` +
                     "Create one from Pulumi.dev.yaml, or give --stack-file <path>",
                 1,
             );

@@ -4,6 +4,7 @@ import { fail, inputFileProblem, parseCommandLine, resolveUserPath, sanitize } f
 import { parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
 import { decodeUtf8, NOT_UTF8, readUtf8File } from "../stacks/text";
+import { stackFilesDirOrError } from "../stacks/stackDir";
 import { listStacks, stackFilter } from "./fleet";
 import { fleetStatusText, promotionComplete, promotionStatus, PromotionStatus, StackInfo, statusText } from "./promotion";
 import { environmentNameOf, projectSources, readStackConfig, SharedSources } from "./stackfile";
@@ -82,7 +83,10 @@ function main(): number {
     if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return fail(TOOL, `--dir "${sanitize(dir)}": no such directory`, 2);
     const filter = stackFilter(values.stacks);
     if ("error" in filter) return fail(TOOL, filter.error, 2);
-    const names = listStacks(dir).filter(filter);
+    const found = stackFilesDirOrError(dir);
+    if ("error" in found) return fail(TOOL, found.error, 1);
+    const stackDir = found.dir;
+    const names = listStacks(stackDir).filter(filter);
     if (values.stacks !== undefined && names.length === 0) return fail(TOOL, `--stacks: matches no stack in ${dir}`, 2);
     const stacks: StackInfo[] = [];
     let shared: SharedSources;
@@ -95,10 +99,10 @@ function main(): number {
     }
     for (const stack of names) {
         const file = `Pulumi.${stack}.yaml`;
-        const stackProblem = inputFileProblem("stack file", path.join(dir, file));
+        const stackProblem = inputFileProblem("stack file", path.join(stackDir, file));
         if (stackProblem) return fail(TOOL, stackProblem, 1);
         try {
-            const config = readStackConfig(readUtf8File(path.join(dir, file), file), file, "aio-secrets", {}, shared);
+            const config = readStackConfig(readUtf8File(path.join(stackDir, file), file), file, "aio-secrets", {}, shared);
             stacks.push({ stack, environment: environmentNameOf(config, stack), config });
         } catch (e) {
             if (!(e instanceof ConfigError)) throw e;
