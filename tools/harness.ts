@@ -31,7 +31,7 @@ export interface RunOptions {
     stack: string;
     /** Project root (where `index.ts` and `Pulumi.yaml` are). Default: this repository. */
     projectDir?: string;
-    /** Stack settings file. Default `<projectDir>/Pulumi.<stack>.yaml`. */
+    /** Stack settings file. Default `Pulumi.<stack>.yaml` in the folder Pulumi.yaml's `stackConfigDir` names (default: beside Pulumi.yaml in `configDir`). */
     stackFile?: string;
     /**
      * Where the shared settings are read: `Pulumi.yaml` (project config) and `environments/`
