@@ -14,6 +14,7 @@ import { withoutSource } from "../stacks/yamlErrors";
 import { changedStacks, stackFilter } from "../tools/fleet";
 import { stackFilesDir } from "../stacks/stackDir";
 import { outDirProblem, stackOutDir } from "../tools/outDir";
+import { readAtRevision } from "../tools/planDiff";
 import { fleetMain } from "../tools/planFleet";
 import { projectSources, readStackConfig, securePlaceholder } from "../tools/stackfile";
 import { configErrorOf, MINIMAL_STACK, PROJECT_DIR, runStack, scratch } from "./helpers";
@@ -47,6 +48,17 @@ describe("files that are not valid UTF-8 are refused, naming the file; a BOM is 
         fs.writeFileSync(path.join(dir, "environments/aio-secrets/e.yaml"), Buffer.concat([Buffer.from("values:\n"), LATIN1]));
         const shared = projectSources(dir, "aio-secrets");
         expect(configErrorOf(() => shared.readEnvironment!("environments/aio-secrets/e.yaml"))).toMatch(/^environments\/aio-secrets\/e\.yaml: is not valid UTF-8/);
+    });
+
+    test("a file as of a git revision (plan --against, --changed)", () => {
+        const dir = scratch({ "Pulumi.yaml": "name: aio-secrets\n" });
+        fs.writeFileSync(path.join(dir, "Pulumi.old.yaml"), Buffer.concat([Buffer.from(MINIMAL_STACK), LATIN1]));
+        const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
+        git("init", "-q");
+        git("add", "-A");
+        git("commit", "-qm", "base");
+        expect(() => readAtRevision(dir, "HEAD", "./Pulumi.old.yaml")).toThrow('--against "HEAD": Pulumi.old.yaml there is not valid UTF-8');
+        expect(readAtRevision(dir, "HEAD", "./Pulumi.yaml")).toBe("name: aio-secrets\n");
     });
 
     test("the catalog", async () => {
