@@ -132,6 +132,21 @@ describe("bounded time", () => {
         expect(JSON.parse(out)).toEqual([false, true, true, true]);
     });
 
+    test("--stacks: the matcher agrees with a regular expression on short names (random patterns)", () => {
+        let seed = 17;
+        const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+        const pieces = ["a", "b", "-", ".", "*", "?", "[ab]", "[!a]", "[a-b]"];
+        const toRegex = (glob: string) =>
+            new RegExp(`^${glob.replace(/\[!/g, "[^").replace(/\*/g, "[^]*").replace(/\?/g, "[^]").replace(/\.(?![^[]*\])/g, "\\.")}$`);
+        for (let i = 0; i < 2000; i++) {
+            const glob = Array.from({ length: 1 + next(5) }, () => pieces[next(pieces.length)]).join("");
+            const name = Array.from({ length: next(7) }, () => "ab-."[next(4)]).join("");
+            const f = stackFilter([glob]);
+            if ("error" in f) throw new Error(f.error);
+            expect([glob, name, f(name)]).toEqual([glob, name, toRegex(glob).test(name)]);
+        }
+    });
+
     test("--stacks: globs keep their meaning", () => {
         const pick = (p: string, names: string[]) => {
             const f = stackFilter([p]);
