@@ -346,6 +346,19 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /**
+ * Two merge patches as one: applying the result equals applying `first`, then `second`. Nulls
+ * stay (they remove the key where the patch is applied), so an environment resolved once can be
+ * applied wherever it is imported with the effect of its imports and values in order.
+ */
+export function composePatch(first: unknown, second: unknown): unknown {
+    if (!isMap(second) || !isMap(first)) return second;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(first)) setOwn(out, k, first[k]);
+    for (const k of Object.keys(second)) setOwn(out, k, Object.hasOwn(out, k) ? composePatch(out[k], second[k]) : second[k]);
+    return out;
+}
+
+/**
  * How Pulumi merges a stack's config over its environments' (`object.Merge` in the SDK's
  * go/common/resource/config/object.go): maps merge key by key, anything else replaces, and a
  * null is a value like any other (it replaces, it does not remove), so the program then sees

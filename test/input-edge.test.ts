@@ -16,7 +16,7 @@ import { stackFilesDir } from "../stacks/stackDir";
 import { outDirProblem, stackOutDir } from "../tools/outDir";
 import { readAtRevision } from "../tools/planDiff";
 import { fleetMain } from "../tools/planFleet";
-import { projectSources, readStackConfig, securePlaceholder } from "../tools/stackfile";
+import { environmentConfig, projectSources, readStackConfig, securePlaceholder } from "../tools/stackfile";
 import { configErrorOf, MINIMAL_STACK, PROJECT_DIR, runStack, scratch } from "./helpers";
 
 /**
@@ -116,6 +116,21 @@ describe("bounded time", () => {
             15000,
         );
         expect(JSON.parse(out)).toEqual({ keys: 59, problems: 0, maxReads: 1, files: 59 });
+    });
+
+    test("ESC imports: resolving each environment once keeps the merge order, nulls included", () => {
+        const envs: Record<string, string> = {
+            "environments/p/a.yaml": "values:\n  pulumiConfig:\n    k: { x: 1, y: 2 }\n    j: 1\n",
+            "environments/p/b.yaml": "values:\n  pulumiConfig:\n    k: { x: null }\n    j: null\n",
+            "environments/p/c.yaml": "imports: [p/a, p/b]\nvalues:\n  pulumiConfig:\n    k: { z: 3 }\n",
+            "environments/p/d.yaml": "imports: [p/c, p/a]\n",
+        };
+        const read = (rel: string) => (Object.hasOwn(envs, rel) ? envs[rel] : undefined);
+        const resolved = (names: string[]) => Object.fromEntries(environmentConfig(names, "Pulumi.s.yaml", "p", read).config);
+        expect(resolved(["p/a", "p/b"])).toEqual({ "p:k": { y: 2 } });
+        expect(resolved(["p/c"])).toEqual({ "p:k": { y: 2, z: 3 } });
+        // a again after c: its values come back over c's nulls.
+        expect(resolved(["p/d"])).toEqual({ "p:k": { x: 1, y: 2, z: 3 }, "p:j": 1 });
     });
 
     test("--stacks: a catastrophic glob against a long name matches (or not) at once", () => {

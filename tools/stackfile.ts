@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { ConfigError, Problem } from "../stacks/errors";
 import {
+    composePatch,
     ConfigOrigins,
     environmentFile,
     fullConfigKey,
@@ -109,11 +110,11 @@ export function environmentConfig(
                 const doc: EscDocument = parsed.doc;
                 for (const imported of doc.imports) {
                     const sub = visit(imported, relative, [...trail, relative]);
-                    own.config = mergePatch(own.config, sub.config) as Record<string, unknown>;
+                    own.config = composePatch(own.config, sub.config) as Record<string, unknown>;
                     mergeOrigins(own.origins, sub.origins);
                 }
                 if (doc.pulumiConfig) {
-                    own.config = mergePatch(own.config, doc.pulumiConfig) as Record<string, unknown>;
+                    own.config = composePatch(own.config, doc.pulumiConfig) as Record<string, unknown>;
                     for (const k of Object.keys(doc.pulumiConfig)) recordOrigins(own.origins, doc.pulumiConfig[k], fullConfigKey(k, project), relative);
                 }
             }
