@@ -170,7 +170,9 @@ function pemBlocks(text: string): [string, string][] {
  * the bundle.
  */
 export function checkTrustBundle(text: string, file: string, now: Date): { rule: string } | { bundle: TrustBundle } {
-    const blocks = pemBlocks(text);
+    // A byte order mark before the first line, as editors on Windows write it: openssl and Go's
+    // pem.Decode skip to the first BEGIN line, so it is accepted here too.
+    const blocks = pemBlocks(text.replace(/^\uFEFF/, ""));
     if (blocks.some((b) => b[1].includes("PRIVATE KEY")) || /PRIVATE KEY-----/.test(text)) {
         return { rule: `${file} holds a private key: a trust bundle is public and committed; keep only the CA certificates (the key stays in Key Vault)` };
     }

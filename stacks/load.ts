@@ -6,6 +6,10 @@ import { closest } from "./names";
 import { caNameProblems } from "./ca";
 import { CA_SPC_NAME } from "../components/ca/model";
 import { CONFIG_NAMESPACE, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
+import { decodeUtf8, NOT_UTF8, readUtf8File } from "./text";
+import { stackFilesDir } from "./stackDir";
+import { ConfigOrigins, originOf, parentPath, parseProjectConfig, recordOrigins, stackEnvironments } from "./sharedConfig";
+import { readYaml } from "./yaml";
 import { isPlaceholderCiphertext, isPlaceholderGuid, parseStackFile, StackFileLeaves, stackFileLeaves } from "./stackFile";
 
 /**
@@ -291,8 +295,32 @@ export function deliveryCheck(settings: StackSettings, catalog: Catalog, enabled
     return { problems, warnings };
 }
 
+/**
+ * Problems of the stack settings named after the file their value came from: a value Pulumi.yaml
+ * or an ESC environment set is fixed there, not in the stack file. A line number of the stack
+ * file is dropped when the file changes.
+ */
+export function withOrigins(problems: readonly Problem[], stackFile: string, originOf: RawStackConfig["originOf"]): Problem[] {
+    if (!originOf) return [...problems];
+    return problems.map((p) => {
+        if (p.file !== stackFile || p.path === "") return p;
+        const origin = originOf(p.path);
+        if (origin === undefined || origin === stackFile) return p;
+        return { file: origin, path: p.path, rule: p.rule, ...(p.value !== undefined ? { value: p.value } : {}) };
+    });
+}
+
 /** Validates settings and catalog together and throws every problem at once. */
 export function resolveProgramInputs(raw: RawStackConfig, catalogText: string, catalogFile: string = CATALOG_FILE): ProgramInputs {
+    try {
+        return resolveInputs(raw, catalogText, catalogFile);
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        throw new ConfigError(withOrigins(e.problems, raw.file ?? `Pulumi.${raw.stack}.yaml`, raw.originOf));
+    }
+}
+
+function resolveInputs(raw: RawStackConfig, catalogText: string, catalogFile: string): ProgramInputs {
     const fromSettings = parseStackSettings(raw);
     const fromCatalog = parseCatalog(catalogText, catalogFile);
     const problems = [...fromSettings.problems, ...fromCatalog.problems];
@@ -329,7 +357,9 @@ export function readInsideProject(projectDir: string, relativePath: string): str
     const stat = fs.statSync(real);
     if (!stat.isFile()) throw new Error("is not a regular file");
     if (stat.size > MAX_PROJECT_FILE_BYTES) throw new Error(`is ${stat.size} bytes; at most ${MAX_PROJECT_FILE_BYTES} (1 MiB)`);
-    return fs.readFileSync(real, "utf8");
+    const text = decodeUtf8(fs.readFileSync(real));
+    if (text === undefined) throw new Error(NOT_UTF8);
+    return text;
 }
 
 /** Where the program finds its files. Tooling (the offline plan, tests) may point elsewhere. */
@@ -337,7 +367,7 @@ export interface InputFiles {
     projectDir: string;
     /** Catalog path; default `<projectDir>/stacks/secrets.yaml`, or `AIO_SECRETS_CATALOG`. */
     catalogPath?: string;
-    /** Stack file path; default `<projectDir>/Pulumi.<stack>.yaml`, or `AIO_SECRETS_STACK_FILE`. */
+    /** Stack file path; default `<stack files folder>/Pulumi.<stack>.yaml` ({@link stackFilesDir}), or `AIO_SECRETS_STACK_FILE`. */
     stackFilePath?: string;
 }
 
@@ -347,21 +377,81 @@ export function loadProgramInputs(
     files: InputFiles,
 ): ProgramInputs {
     const catalogPath = files.catalogPath ?? process.env.AIO_SECRETS_CATALOG ?? path.join(files.projectDir, CATALOG_FILE);
-    const stackFilePath =
-        files.stackFilePath ?? process.env.AIO_SECRETS_STACK_FILE ?? path.join(files.projectDir, `Pulumi.${config.stack}.yaml`);
+    const defaultStackFile = () => path.join(stackFilesDir(files.projectDir), `Pulumi.${config.stack}.yaml`);
+    const stackFilePath = files.stackFilePath ?? process.env.AIO_SECRETS_STACK_FILE ?? defaultStackFile();
     const catalogLabel = path.relative(files.projectDir, catalogPath) || catalogPath;
-    let catalogText: string;
+    let catalogBytes: Buffer;
     try {
-        catalogText = fs.readFileSync(catalogPath, "utf8");
+        catalogBytes = fs.readFileSync(catalogPath);
     } catch {
         throw new ConfigError([{ file: catalogLabel, path: "", rule: "cannot be read; the catalog of secrets is required (see README)" }]);
     }
+    const catalogText = decodeUtf8(catalogBytes);
+    if (catalogText === undefined) throw new ConfigError([{ file: catalogLabel, path: "", rule: NOT_UTF8 }]);
     // The stack file tells which leaves are `secure:` and which plaintext; without it (e.g.
     // config from an environment) we fall back to Pulumi's per-key secrecy.
-    const file = stackFilePath === path.join(files.projectDir, `Pulumi.${config.stack}.yaml`) ? undefined : path.basename(stackFilePath);
-    const stackFile = fs.existsSync(stackFilePath)
-        ? stackFileLeavesOf(fs.readFileSync(stackFilePath, "utf8"), file ?? `Pulumi.${config.stack}.yaml`, config.project)
-        : undefined;
+    const file = path.basename(stackFilePath) === `Pulumi.${config.stack}.yaml` ? undefined : path.basename(stackFilePath);
+    const stackFileLabel = file ?? `Pulumi.${config.stack}.yaml`;
+    const stackText = fs.existsSync(stackFilePath) ? readUtf8File(stackFilePath, stackFileLabel) : undefined;
+    const stackFile = stackText !== undefined ? stackFileLeavesOf(stackText, stackFileLabel, config.project) : undefined;
     const readProjectFile = (relativePath: string) => readInsideProject(files.projectDir, relativePath);
-    return resolveProgramInputs({ ...config, file, stackFile, readProjectFile }, catalogText, catalogLabel.split(path.sep).join("/"));
+    const originOf = configOriginsOf(config.config, stackText, stackFileLabel, config.project, files.projectDir);
+    return resolveProgramInputs({ ...config, file, stackFile, readProjectFile, originOf }, catalogText, catalogLabel.split(path.sep).join("/"));
+}
+
+/**
+ * Where each config value came from. The offline tools, which resolved the config themselves,
+ * hand over every value's file (`AIO_SECRETS_CONFIG_ORIGINS`). Under `pulumi up` the CLI has
+ * merged it: a value the stack file does not hold came from the ESC environments it imports, or
+ * else from Pulumi.yaml's project config.
+ */
+function configOriginsOf(
+    config: Readonly<Record<string, string>>,
+    stackText: string | undefined,
+    stackFile: string,
+    project: string,
+    projectDir: string,
+): RawStackConfig["originOf"] {
+    const handed = process.env.AIO_SECRETS_CONFIG_ORIGINS;
+    if (handed !== undefined) {
+        const origins = new Map<string, string>(JSON.parse(handed) as [string, string][]);
+        return (at) => originOf(origins, at);
+    }
+    if (stackText === undefined) return undefined;
+    const origins: ConfigOrigins = new Map();
+    const parsed = parseStackFile(stackText, stackFile, project);
+    for (const entry of parsed.entries ?? []) recordOrigins(origins, entry.value, entry.key, stackFile);
+    const environments = stackEnvironments(readYaml(stackText, stackFile, { merge: true }).value, stackFile).names;
+    const projectFile = path.join(projectDir, "Pulumi.yaml");
+    const projectText = fs.existsSync(projectFile) ? decodeUtf8(fs.readFileSync(projectFile)) : undefined;
+    const projectKeys = new Set((projectText !== undefined ? parseProjectConfig(projectText, "Pulumi.yaml", project).entries : undefined)?.map((e) => e.key) ?? []);
+    const esc = environments.length > 0 ? `the ESC environment${environments.length > 1 ? "s" : ""} ${environments.join(", ")}` : undefined;
+    return (at) => {
+        // Written in the stack file (at or above the path), or missing altogether: the stack file.
+        for (let p: string | undefined = at; p !== undefined; p = parentPath(p)) if (origins.has(p)) return undefined;
+        if (!configHasPath(config, at)) return undefined;
+        const key = at.split(/[.[]/)[0];
+        const inStackFile = [...origins.keys()].some((p) => p.startsWith(`${key}.`) || p.startsWith(`${key}[`));
+        // Pulumi.yaml gives only whole keys the stack file does not set; ESC merges into them.
+        if (esc !== undefined) return inStackFile || !projectKeys.has(key) ? esc : `${esc} (or Pulumi.yaml)`;
+        return !inStackFile && projectKeys.has(key) ? "Pulumi.yaml" : undefined;
+    };
+}
+
+/** Whether the merged config (`ns:key` -> string, objects as JSON) has a value at a full path. */
+function configHasPath(config: Readonly<Record<string, string>>, at: string): boolean {
+    const [key, ...rest] = at.split(/\.|\[|\]\.?/).filter((p) => p !== "");
+    if (!Object.hasOwn(config, key)) return false;
+    if (rest.length === 0) return true;
+    let node: unknown;
+    try {
+        node = JSON.parse(config[key]);
+    } catch {
+        return false;
+    }
+    for (const part of rest) {
+        if (node === null || typeof node !== "object" || !Object.hasOwn(node, part)) return false;
+        node = (node as Record<string, unknown>)[part];
+    }
+    return true;
 }

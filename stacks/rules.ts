@@ -146,16 +146,21 @@ export const maxLength =
         v.length <= n ? undefined : `must be at most ${n} characters (is ${v.length})`;
 
 /**
- * Key of a Kubernetes Secret's data: 1-253 characters, letters, digits, `-`, `_` and `.`, not
- * `.` or `..` and not starting with `..` (Kubernetes IsConfigMapKey, apimachinery
- * pkg/util/validation).
+ * Kubernetes refuses a Secret (or ConfigMap) data key that starts with `..` (apimachinery
+ * validation.IsConfigMapKey: "must not start with '..'"): a volume would turn it into the
+ * kubelet's own `..data` links.
+ */
+export const notDotDotPrefixed: Rule = (v) => (v.startsWith("..") ? "must not start with '..' (Kubernetes refuses such Secret keys: the kubelet reserves them)" : undefined);
+
+/**
+ * Key of a Kubernetes Secret's data (`targetKey` of a SecretSync mapping): 1-253 characters,
+ * letters, digits, `-`, `_` and `.` (Kubernetes IsConfigMapKey), not `.` and not starting with `..`.
  */
 export const secretDataKey: Rule = (v) => {
     if (v.length < 1 || v.length > 253) return `must be 1-253 characters (is ${v.length})`;
     if (!/^[-._a-zA-Z0-9]+$/.test(v)) return "a Kubernetes Secret key allows only letters, digits, '-', '_' and '.'";
-    if (v === "." || v === "..") return "must not be '.' or '..'";
-    if (v.startsWith("..")) return "must not start with '..' (Kubernetes refuses such Secret keys)";
-    return undefined;
+    if (v === ".") return "must not be '.' or '..'";
+    return notDotDotPrefixed(v);
 };
 
 /**
@@ -245,24 +250,34 @@ export const customLocationName: Rule = (v) => {
     return undefined;
 };
 
+/** Longest issuer Entra stores on a federated identity credential (Microsoft Graph federatedIdentityCredential: "limited to 600 characters"). */
+export const MAX_ISSUER_LENGTH = 600;
+
 /**
- * An OIDC issuer URL, in the exact form in which it is used: Entra compares the federated
- * credential's issuer with the token's `iss` claim character for character (a mismatch, even a
- * trailing slash, is AADSTS700211), so a URL that parsing would rewrite (case, default port,
- * dot segments, escapes, spaces) is refused with its canonical form instead of being sent as written.
+ * An OIDC issuer URL, checked in the exact form in which it is used: the string is sent as the
+ * federated credential's `issuer`, and Entra compares it verbatim with the token's `iss` claim
+ * (AADSTS700211 on any difference). So: `https://` as written, a host, no user info, query or
+ * fragment (not even an empty `?` or `#`), at most 600 characters, and already in the canonical
+ * form a URL parser gives it (lower-case scheme and host, no default port, no dot segments, no
+ * spaces, control characters or backslashes, which a parser silently rewrites or drops).
  */
 export const httpsUrl: Rule = (v) => {
+    if (v.length > MAX_ISSUER_LENGTH) return `must be at most ${MAX_ISSUER_LENGTH} characters (Entra's limit for an issuer; is ${v.length})`;
+    // eslint-disable-next-line no-control-regex
+    if (/[\s\u0000-\u001f\u007f\\]/.test(v)) return "must not contain spaces, control characters or backslashes (the token's iss has none)";
+    if (!v.startsWith("https://")) return "must be an https:// URL (written with https:// in lower case)";
+    if (v.includes("?") || v.includes("#")) return "must not have a query or fragment (not even an empty ? or #)";
     let url: URL;
     try {
         url = new URL(v);
     } catch {
         return "must be an https:// URL";
     }
-    if (url.protocol !== "https:") return "must be an https:// URL";
-    if (url.search !== "" || url.hash !== "" || v.includes("?") || v.includes("#")) return "must not have a query or fragment";
-    if (url.username !== "" || url.password !== "") return "must not carry a user name or password";
-    if (v.length > 600) return `must be at most 600 characters (is ${v.length})`;
-    if (url.href !== v) return `must be written exactly as the token's iss claim is: ${JSON.stringify(url.href)} (no upper-case host, default port, dot segments or unescaped characters)`;
+    if (url.hostname === "") return "must name a host";
+    if (url.username !== "" || url.password !== "" || v.slice("https://".length).split("/")[0].includes("@")) return "must not carry user info (user@host)";
+    // The parser's serialisation adds "/" to an empty path; anything else it changes would not
+    // match the token's iss as written.
+    if (url.href !== v && url.href !== `${v}/`) return `must be written in canonical form, as the issuer's tokens carry it: ${url.href}`;
     return undefined;
 };
 

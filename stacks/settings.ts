@@ -302,6 +302,11 @@ export interface RawStackConfig {
     stackFile?: StackFileLeaves;
     /** Reads a file relative to the project root (`ca.trustBundleFile`); absent: such keys are refused. */
     readProjectFile?: (relativePath: string) => string;
+    /**
+     * The file the value at a full config path came from (the stack file, Pulumi.yaml, an ESC
+     * environment), when it is not the stack file; undefined: the stack file (or not known).
+     */
+    originOf?: (path: string) => string | undefined;
 }
 
 const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "defaultSecret", "secretValues", "ca", "secretSync"]);
@@ -309,6 +314,22 @@ const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "default
 const LIST_KEYS = new Set(["deployers"]);
 /** Always secret, whatever the file says: never shown in a message. */
 const SECRET_PATHS = [/^secretValues\./, /^servicePrincipal\.clientSecret$/];
+
+/**
+ * The paths (`secretValues.mq-password`, `servicePrincipal.clientSecret`) below a settings key
+ * (without namespace) where `value` holds a plaintext leaf of a key that is always secret. For
+ * files that can only hold plaintext (Pulumi.yaml).
+ */
+export function plaintextSecretPaths(key: string, value: unknown): string[] {
+    const found: string[] = [];
+    const walk = (node: unknown, at: string) => {
+        if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${at}[${i}]`));
+        else if (node !== null && typeof node === "object") for (const k of Object.keys(node)) walk((node as Record<string, unknown>)[k], `${at}.${k}`);
+        else if (node !== null && node !== undefined && node !== "" && SECRET_PATHS.some((re) => re.test(at))) found.push(at);
+    };
+    walk(value, key);
+    return found;
+}
 /**
  * Where a secret value makes sense, so `secure:` is accepted (paths below `aio-secrets:`):
  * the values of catalog secrets, a brought service principal's password, and CSI driver chart
@@ -342,19 +363,47 @@ function secretPathTest(raw: RawStackConfig): (path: readonly PropertyKey[]) => 
 }
 
 /**
+ * The namespaces of the providers this program uses, and the keys of each that may be secret:
+ * their sign-in credentials, which only the provider reads. Every other key of these
+ * namespaces (`azure-native:location`, `azure-native:subscriptionId`, ...) is read in
+ * plaintext, by the program (the secret-sync location), by the plan or by Azure: a secret one
+ * is refused. Keys of other namespaces are read by nobody here.
+ */
+export const PROVIDER_SECRET_KEYS: Readonly<Record<string, readonly string[]>> = {
+    "azure-native": ["clientSecret", "clientCertificatePassword", "clientCertificate", "oidcToken", "oidcRequestToken"],
+    azuread: ["clientSecret", "clientCertificatePassword", "clientCertificate", "oidcToken", "oidcRequestToken"],
+    kubernetes: ["kubeconfig"],
+    random: [],
+    tls: [],
+    time: [],
+};
+
+/** Whether a secret at this full path (`ns:key...`) of a provider namespace is refused. */
+function providerSecretRefused(fullPath: string): boolean {
+    const namespace = fullPath.split(":", 1)[0];
+    if (!Object.hasOwn(PROVIDER_SECRET_KEYS, namespace)) return false;
+    const key = fullPath.slice(namespace.length + 1).split(/[.[]/)[0];
+    return !PROVIDER_SECRET_KEYS[namespace].includes(key);
+}
+
+/**
  * `secure:` where a secret makes no sense: every such leaf of the stack file by its path, and a
  * top-level key Pulumi holds as secret (e.g. from an ESC environment) that has no value which
- * may be secret. `kubernetes:` keys too: only the kubeconfig may be secret.
+ * may be secret. Provider keys too (`azure-native:location`, `kubernetes:context`): only their
+ * sign-in credentials may be secret.
  */
 function misplacedSecretProblems(raw: RawStackConfig, decoded: Record<string, unknown>, file: string): Problem[] {
     const problems: Problem[] = [];
+    const credentials = Object.entries(PROVIDER_SECRET_KEYS)
+        .flatMap(([ns, keys]) => keys.map((k) => `${ns}:${k}`))
+        .filter((k) => k !== "kubernetes:kubeconfig");
     const refuse = (path: string, where: string) =>
         problems.push({
             file,
             path,
             rule:
                 `is secret (${where}), but names, locations, ids and switches are shown in plans and sent to Azure in plaintext; set it without --secret. ` +
-                `Only ${Object.values(SECRET_HOMES).join(", ")} and kubernetes:kubeconfig may be secret`,
+                `Only ${Object.values(SECRET_HOMES).join(", ")}, the providers' sign-in credentials (${credentials.join(", ")}) and kubernetes:kubeconfig may be secret`,
         });
     const fromFile = new Set<string>();
     for (const leaf of raw.stackFile?.secure.keys() ?? []) {
@@ -363,18 +412,17 @@ function misplacedSecretProblems(raw: RawStackConfig, decoded: Record<string, un
         if (namespace === CONFIG_NAMESPACE) {
             fromFile.add(below.split(/[.[]/)[0]);
             if (!SECRET_ALLOWED.some((re) => re.test(below))) refuse(leaf, "secure: in the stack file");
-        } else if (namespace === "kubernetes") {
-            fromFile.add(leaf);
-            if (below !== "kubeconfig") refuse(leaf, "secure: in the stack file");
+        } else {
+            fromFile.add(`${namespace}:${below.split(/[.[]/)[0]}`);
+            if (providerSecretRefused(leaf)) refuse(leaf, "secure: in the stack file");
         }
     }
     for (const key of raw.secretKeys) {
-        if (key === "kubernetes:kubeconfig" || fromFile.has(key)) continue;
-        if (key.startsWith("kubernetes:")) {
-            refuse(key, "secret to Pulumi");
+        if (fromFile.has(key)) continue;
+        if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) {
+            if (providerSecretRefused(key)) refuse(key, "secret to Pulumi");
             continue;
         }
-        if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
         const top = key.slice(CONFIG_NAMESPACE.length + 1);
         if (fromFile.has(top) || top === "secretValues") continue;
         // Which leaf is secret is not known here: refuse only when none of them may be.

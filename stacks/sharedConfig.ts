@@ -1,5 +1,6 @@
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { Problem } from "./errors";
+import { plaintextSecretPaths } from "./settings";
 import { SecureValue } from "./stackFile";
 import { readYaml, setOwn } from "./yaml";
 
@@ -81,6 +82,21 @@ function securePathIn(value: unknown, at: string): string | undefined {
     return undefined;
 }
 
+/**
+ * A plaintext value of a key that is always secret (a catalog secret's value, a service
+ * principal's password) in Pulumi.yaml, or of a key the project declares `secret: true`:
+ * Pulumi.yaml is committed plaintext, so the secret is out, whatever a stack file sets over it.
+ */
+function plaintextSecretProblems(file: string, project: string, key: string, at: string, value: unknown, declaredSecret: boolean): Problem[] {
+    const rule = (where: string) =>
+        `is a secret (${where}) written in plaintext in ${file}, which is committed: remove it from ${file}, rotate the value, ` +
+        "and set it per stack with pulumi config set --secret (or in an ESC environment with fn::secret)";
+    if (declaredSecret && value !== undefined) return [{ file, path: at, rule: rule("declared secret: true") }];
+    if (!key.startsWith(`${project}:`)) return [];
+    const below = key.slice(project.length + 1);
+    return plaintextSecretPaths(below, value).map((p) => ({ file, path: `${at}${p.slice(below.length)}`, rule: rule("always secret") }));
+}
+
 const SECURE_IN_PROJECT =
     "project config cannot hold secure values (Pulumi.yaml is plaintext); set the secret per stack with pulumi config set --secret, or in an ESC environment with fn::secret";
 
@@ -117,6 +133,11 @@ export function parseProjectConfig(text: string, file: string, project: string):
                 problems.push({ file, path: secure, rule: SECURE_IN_PROJECT });
                 continue;
             }
+            const plainSecrets = plaintextSecretProblems(file, project, key, at, raw, false);
+            if (plainSecrets.length > 0) {
+                problems.push(...plainSecrets);
+                continue;
+            }
             entries.push({ key, value: raw, required: false, secret: false });
             continue;
         }
@@ -125,6 +146,12 @@ export function parseProjectConfig(text: string, file: string, project: string):
             continue;
         }
         const unknown = Object.keys(raw).filter((k) => !(PROJECT_CONFIG_ATTRIBUTES as readonly string[]).includes(k));
+        // A map written as the value itself: a plaintext secret in it is the first thing to say.
+        const secretsInMap = unknown.length > 0 ? plaintextSecretProblems(file, project, key, at, raw, false) : [];
+        if (secretsInMap.length > 0) {
+            problems.push(...secretsInMap);
+            continue;
+        }
         if (unknown.length > 0) {
             problems.push({
                 file,
@@ -164,6 +191,11 @@ export function parseProjectConfig(text: string, file: string, project: string):
         const secure = securePathIn(value, `${at}.${hasValue ? "value" : "default"}`);
         if (secure !== undefined) {
             problems.push({ file, path: secure, rule: SECURE_IN_PROJECT });
+            continue;
+        }
+        const plainSecrets = plaintextSecretProblems(file, project, key, `${at}.${hasValue ? "value" : "default"}`, value, raw.secret === true);
+        if (plainSecrets.length > 0) {
+            problems.push(...plainSecrets);
             continue;
         }
         if (type !== undefined && value !== undefined && !fitsType(type as string, items, value)) {
@@ -260,6 +292,9 @@ export function parseEscDocument(text: string, file: string): { doc?: EscDocumen
     return problems.length > 0 ? { problems } : { doc: { imports, pulumiConfig }, problems };
 }
 
+/** Random key of this run for the digests of plaintext stand-in secrets. */
+const ESC_SALT = randomBytes(32);
+
 function escValue(value: unknown, at: string, file: string, problems: Problem[]): unknown {
     const unresolved = (what: string) =>
         problems.push({
@@ -278,8 +313,9 @@ function escValue(value: unknown, at: string, file: string, problems: Problem[])
         if (fnKeys.length === 1 && Object.keys(value).length === 1 && fnKeys[0] === "fn::secret") {
             const inner = value["fn::secret"];
             if (typeof inner === "string") {
-                // A plaintext stand-in value: kept only as a digest, so nothing can show it.
-                return new SecureValue(`esc-plaintext:${createHash("sha256").update(inner).digest("hex")}${/placeholder/i.test(inner) ? ":placeholder" : ""}`);
+                // A plaintext stand-in value: kept only as a digest keyed with this run's random
+                // key, so nothing can show it and no digest can be reversed with a dictionary.
+                return new SecureValue(`esc-plaintext:${createHmac("sha256", ESC_SALT).update(inner).digest("hex")}${/placeholder/i.test(inner) ? ":placeholder" : ""}`);
             }
             if (isMap(inner) && typeof inner.ciphertext === "string" && inner.ciphertext !== "") return new SecureValue(inner.ciphertext);
             problems.push({ file, path: `${at}.fn::secret`, rule: "must be a string, or { ciphertext: ... } as ESC stores it" });
@@ -306,6 +342,19 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
         if (v === null) delete out[k];
         else setOwn(out, k, mergePatch(Object.hasOwn(out, k) ? out[k] : undefined, v));
     }
+    return out;
+}
+
+/**
+ * Two merge patches as one: applying the result equals applying `first`, then `second`. Nulls
+ * stay (they remove the key where the patch is applied), so an environment resolved once can be
+ * applied wherever it is imported with the effect of its imports and values in order.
+ */
+export function composePatch(first: unknown, second: unknown): unknown {
+    if (!isMap(second) || !isMap(first)) return second;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(first)) setOwn(out, k, first[k]);
+    for (const k of Object.keys(second)) setOwn(out, k, Object.hasOwn(out, k) ? composePatch(out[k], second[k]) : second[k]);
     return out;
 }
 
@@ -361,4 +410,69 @@ export function projectConfigProblems(entries: readonly ProjectConfigEntry[], co
         }
     }
     return problems;
+}
+
+/**
+ * Which file each config value came from, by full path (`aio-secrets:keyVault.name`,
+ * `aio-secrets:deployers`): the stack file, Pulumi.yaml or an ESC stand-in. Lists are one value
+ * (they are replaced whole, never merged).
+ */
+export type ConfigOrigins = Map<string, string>;
+
+/** Paths below `at` (`at.x`, `at[0]`). */
+function isBelow(candidate: string, at: string): boolean {
+    return candidate.startsWith(`${at}.`) || candidate.startsWith(`${at}[`);
+}
+
+/**
+ * Records that `file` wrote `value` at `at`, merging as the config merges: a map adds to what is
+ * there key by key, anything else replaces the whole value (and what was recorded below it).
+ */
+export function recordOrigins(origins: ConfigOrigins, value: unknown, at: string, file: string): void {
+    if (isMap(value) && Object.keys(value).length > 0) {
+        // A map over a non-map replaces it: the old origin of `at` itself no longer holds.
+        origins.delete(at);
+        for (const k of Object.keys(value)) recordOrigins(origins, value[k], `${at}.${k}`, file);
+        return;
+    }
+    for (const p of [...origins.keys()]) if (isBelow(p, at)) origins.delete(p);
+    origins.set(at, file);
+}
+
+/** The parent path of `a.b.c` (`a.b`) or `a[0]` (`a`); undefined at the top. */
+export function parentPath(at: string): string | undefined {
+    const cut = Math.max(at.lastIndexOf("."), at.lastIndexOf("["));
+    const colon = at.indexOf(":");
+    return cut > colon && cut > 0 ? at.slice(0, cut) : undefined;
+}
+
+/**
+ * The file the value at `at` came from: its own record or an ancestor's; for a map (or a key
+ * missing from one), the one file everything below it came from. Undefined when unknown or
+ * when several files wrote parts of it (then the stack file is where to fix it).
+ */
+export function originOf(origins: ReadonlyMap<string, string>, at: string): string | undefined {
+    for (let p: string | undefined = at; p !== undefined; p = parentPath(p)) {
+        const own = origins.get(p);
+        if (own !== undefined) return own;
+        const files = new Set<string>();
+        for (const [q, file] of origins) if (isBelow(q, p)) files.add(file);
+        if (files.size === 1) return [...files][0];
+        if (files.size > 1) return undefined;
+    }
+    return undefined;
+}
+
+/** Adds the records of `from` over `into`, later over earlier (as the values merge). */
+export function mergeOrigins(into: ConfigOrigins, from: ReadonlyMap<string, string>): void {
+    for (const [at, file] of from) {
+        for (let p = parentPath(at); p !== undefined; p = parentPath(p)) into.delete(p);
+        for (const q of [...into.keys()]) if (isBelow(q, at)) into.delete(q);
+        into.set(at, file);
+    }
+}
+
+/** The full key of a config key as written (`keyVault` is the project's `aio-secrets:keyVault`). */
+export function fullConfigKey(key: string, project: string): string {
+    return key.includes(":") ? key : `${project}:${key}`;
 }

@@ -1,6 +1,6 @@
 import { Document, LineCounter, parseDocument } from "yaml";
 import type { Problem } from "./errors";
-import { yamlSyntaxProblems, yamlTagProblems } from "./yamlErrors";
+import { yamlKeyProblems, yamlSyntaxProblems, yamlTagProblems } from "./yamlErrors";
 
 /**
  * Reading the two YAML files the user edits (stack file, catalog) into plain values, the way
@@ -42,6 +42,8 @@ export function readYaml(text: string, file: string, options: { merge?: boolean 
     if (syntax.length > 0) return { doc, counter, problems: syntax };
     const tags = yamlTagProblems(doc, counter, file);
     if (tags.length > 0) return { doc, counter, problems: tags };
+    const keys = yamlKeyProblems(doc, counter, file);
+    if (keys.length > 0) return { doc, counter, problems: keys };
     let value: unknown;
     try {
         value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { RecordedResource, RunOptions, RunResult } from "../tools/harness";
 import { SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
+import { ConfigError } from "../stacks/errors";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 /** The design brief's copy of what `az iot ops init` wrote (beside the repository, read-only). */
@@ -80,3 +81,14 @@ export const MINIMAL_STACK = `config:
     name: kv-test-01
     resourceGroupName: rg-test
 `;
+
+/** The message of the ConfigError `f` throws (fails when it throws none, rethrows any other error). */
+export function configErrorOf(f: () => unknown): string {
+    try {
+        f();
+    } catch (e) {
+        if (e instanceof ConfigError) return e.message;
+        throw e;
+    }
+    throw new Error("no ConfigError");
+}

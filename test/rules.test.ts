@@ -124,7 +124,7 @@ const cases: Record<string, RuleCases> = {
             ["k".repeat(254), /must be 1-253 characters \(is 254\)/],
             ["a/b", /only letters, digits, '-', '_' and '\.'/],
             [".", /must not be '\.' or '\.\.'/],
-            ["..", /must not be '\.' or '\.\.'/],
+            ["..", /must not start with '\.\.'/],
             ["..data", /must not start with '\.\.'/],
         ],
     },

@@ -152,17 +152,17 @@ describe("item 1: the OIDC issuer, read in a way ARM accepts", () => {
         expect(both).toEqual([expect.stringContaining("does not have its OIDC issuer or workload identity enabled")]);
         expect(both[0]).toContain("az connectedk8s update --name c --resource-group g --enable-oidc-issuer --enable-workload-identity");
         const http = clusterIssuer("f.yaml", arc, { properties: { ...on, oidcIssuerProfile: { enabled: true, issuerUrl: "http://x/" } } });
-        expect(http.problems[0].rule).toMatch(/must be an https:\/\/ URL: set it yourself/);
+        expect(http.problems[0].rule).toMatch(/must be an https:\/\/ URL.*: set it yourself/);
     });
 
     test("a configured issuer is validated in the exact form in which it is used", () => {
         expect(httpsUrl(ARC_ISSUER)).toBeUndefined();
-        expect(httpsUrl("https://Issuer.Example/a/")).toMatch(/must be written exactly as the token's iss claim is: "https:\/\/issuer\.example\/a\/"/);
-        expect(httpsUrl("https://issuer.example:443/a/")).toMatch(/"https:\/\/issuer\.example\/a\/"/);
-        expect(httpsUrl("https://issuer.example/a/../b/")).toMatch(/"https:\/\/issuer\.example\/b\/"/);
-        expect(httpsUrl("https://issuer.example/a b/")).toMatch(/exactly/);
+        expect(httpsUrl("https://Issuer.Example/a/")).toMatch(/must be written in canonical form, as the issuer's tokens carry it: https:\/\/issuer\.example\/a\/$/);
+        expect(httpsUrl("https://issuer.example:443/a/")).toMatch(/: https:\/\/issuer\.example\/a\/$/);
+        expect(httpsUrl("https://issuer.example/a/../b/")).toMatch(/: https:\/\/issuer\.example\/b\/$/);
+        expect(httpsUrl("https://issuer.example/a b/")).toMatch(/must not contain spaces/);
         expect(httpsUrl("https://issuer.example/a/?")).toMatch(/query or fragment/);
-        expect(httpsUrl("https://user@issuer.example/a/")).toMatch(/user name or password/);
+        expect(httpsUrl("https://user@issuer.example/a/")).toMatch(/must not carry user info/);
         expect(issuerSlashWarning("f.yaml", "https://issuer.example/a", { name: "c", resourceGroupName: "g" })).toMatch(
             /does not end with '\/'.*AADSTS700211.*az connectedk8s show --name c --resource-group g --query oidcIssuerProfile\.issuerUrl -o tsv/,
         );

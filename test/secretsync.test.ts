@@ -210,7 +210,7 @@ describe("catalog: sync and secretSyncs", () => {
             ]);
         }
         // Kubernetes refuses keys starting with "..", and "/" (which ARM's pattern allows as a version tail).
-        expect(key("..data")).toEqual([expect.stringMatching(/sync\.key "\.\.data": must not start with '\.\.' \(Kubernetes refuses such Secret keys\)/)]);
+        expect(key("..data")).toEqual([expect.stringMatching(/sync\.key "\.\.data": must not start with '\.\.' \(Kubernetes refuses such Secret keys/)]);
         expect(key("k/1")[0]).toMatch(/sync\.key "k\/1": a Kubernetes Secret key allows only/);
         // The vault object is the mapping's sourcePath: a Key Vault name may start with "-", ARM's sourcePath may not.
         expect(catalogProblems(`secrets:\n  - { name: -token, source: generated, sync: { secret: s, key: k } }\n`)).toEqual([

@@ -1,8 +1,7 @@
-import { ConfigError } from "../stacks/errors";
 import { mergeConfigValue, mergePatch, parseEscDocument, parseProjectConfig } from "../stacks/sharedConfig";
 import { readStackConfig, SharedSources } from "../tools/stackfile";
 import * as path from "node:path";
-import { byType, MINIMAL_STACK, plaintextPaths, runStack, scratch } from "./helpers";
+import { byType, configErrorOf, MINIMAL_STACK, plaintextPaths, runStack, scratch } from "./helpers";
 
 /**
  * Settings shared by many stacks: project config in Pulumi.yaml and Pulumi ESC environments
@@ -21,15 +20,7 @@ function resolve(stackYaml: string, shared: SharedSources) {
     return readStackConfig(stackYaml, "Pulumi.site-1.yaml", P, {}, shared);
 }
 
-function problemsOf(f: () => unknown): string {
-    try {
-        f();
-    } catch (e) {
-        if (e instanceof ConfigError) return e.message;
-        throw e;
-    }
-    throw new Error("no ConfigError");
-}
+const problemsOf = configErrorOf;
 
 describe("project config (Pulumi.yaml config:)", () => {
     const project = `name: aio-secrets
@@ -183,7 +174,7 @@ secrets:
         expect(JSON.stringify(run)).not.toContain("hunter2-from-esc");
     });
 
-    test("secret values in Pulumi.yaml (plaintext) are refused by the program", async () => {
+    test("secret values in Pulumi.yaml (plaintext) are refused, naming Pulumi.yaml", async () => {
         const dir = scratch({
             "Pulumi.yaml":
                 "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:secretValues:\n    default: { mq-password: in-plaintext }\n",
@@ -191,7 +182,7 @@ secrets:
             "secrets.yaml": catalog,
         });
         const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml") });
-        expect(run.error).toContain("aio-secrets:secretValues: values must be secure");
+        expect(run.error).toMatch(/^Pulumi\.yaml: config\.aio-secrets:secretValues\.default\.mq-password: is a secret \(always secret\) written in plaintext/);
         expect(run.error).not.toContain("in-plaintext");
     });
 

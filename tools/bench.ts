@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseCommandLine, resolveUserPath, sanitize } from "./cli";
+import { stackFilesDir } from "../stacks/stackDir";
 import { runProgram, RecordedResource } from "./harness";
 import { runBaseline } from "./bench/baseline";
 import { BenchFiles, BenchSpec, makeSpec, writeBenchFiles } from "./bench/catalog";
@@ -331,7 +332,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     const load = () => os.loadavg()[0].toFixed(1);
     const loadStart = load();
-    const devStack = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+    const devStack = fs.readFileSync(path.join(stackFilesDir(PROJECT_DIR), "Pulumi.dev.yaml"), "utf8");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-secrets-bench-"));
     const results: CaseResult[] = [];
     let profiles: { plan: ProfileSummary; baseline: ProfileSummary; files: string[]; size: string } | undefined;

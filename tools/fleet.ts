@@ -3,11 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../stacks/errors";
 import { parseProjectConfig, ProjectConfigEntry } from "../stacks/sharedConfig";
+import { decodeUtf8, readUtf8File } from "../stacks/text";
 import { readYaml } from "../stacks/yaml";
+import { stackFilesDir } from "../stacks/stackDir";
 import { isStackName } from "./cli";
 import { inputAt, RunResult } from "./harness";
 import { readAtRevision } from "./planDiff";
-import { projectSources, readStackConfig, resolveStackEntries, SharedSources } from "./stackfile";
+import { environmentNameOf, projectSources, readStackConfig, resolveStackEntries, SharedSources } from "./stackfile";
 
 /**
  * Many stacks at once: which stack files a directory holds, `--stacks <glob>` filters, which
@@ -49,6 +51,76 @@ function splitPatterns(pattern: string): string[] {
     return parts;
 }
 
+/** One element of a parsed glob: a character, any one character, any run, or a set. */
+type GlobPart = { kind: "char"; c: string } | { kind: "one" } | { kind: "star" } | { kind: "set"; negated: boolean; ranges: [string, string][] };
+
+/** Parses one glob, or says what is wrong with it. */
+function parseGlob(glob: string): GlobPart[] | { error: string } {
+    const parts: GlobPart[] = [];
+    for (let i = 0; i < glob.length; i++) {
+        const c = glob[i];
+        if (c === "*") {
+            // `**` matches what `*` does: one star part keeps the matcher's work linear.
+            if (parts.at(-1)?.kind !== "star") parts.push({ kind: "star" });
+        } else if (c === "?") parts.push({ kind: "one" });
+        else if (c === "[") {
+            const end = glob.indexOf("]", i + 1);
+            if (end < 0) return { error: `--stacks "${glob}": an opening [ has no closing ]` };
+            let set = glob.slice(i + 1, end);
+            const negated = set.startsWith("!");
+            if (negated) set = set.slice(1);
+            // `[]` would match nothing and `[!]` any character: neither is meant.
+            if (set === "") return { error: `--stacks "${glob}": [${negated ? "!" : ""}] is an empty set; list the characters, e.g. [abc] or [!a]` };
+            const ranges: [string, string][] = [];
+            for (let j = 0; j < set.length; j++) {
+                if (set[j + 1] === "-" && j + 2 < set.length) {
+                    if (set[j] > set[j + 2]) return { error: `--stacks "${glob}": not a valid pattern (a range such as [z-a] must go from low to high)` };
+                    ranges.push([set[j], set[j + 2]]);
+                    j += 2;
+                } else ranges.push([set[j], set[j]]);
+            }
+            parts.push({ kind: "set", negated, ranges });
+            i = end;
+        } else if (c === "]") {
+            return { error: `--stacks "${glob}": a ] without its opening [` };
+        } else parts.push({ kind: "char", c });
+    }
+    return parts;
+}
+
+function partMatches(part: Exclude<GlobPart, { kind: "star" }>, c: string): boolean {
+    if (part.kind === "char") return part.c === c;
+    if (part.kind === "one") return true;
+    return part.ranges.some(([lo, hi]) => lo <= c && c <= hi) !== part.negated;
+}
+
+/**
+ * Whether `name` matches the whole glob. Iterative, without backtracking into earlier stars:
+ * only the last `*` is retried, so the work is at most (pattern length x name length) for any
+ * pattern (a regular expression of `*a*a*a*b` backtracks exponentially on a long name).
+ */
+function globMatches(parts: readonly GlobPart[], name: string): boolean {
+    let p = 0;
+    let n = 0;
+    let star = -1;
+    let resume = 0;
+    while (n < name.length) {
+        const part = parts[p];
+        if (part !== undefined && part.kind === "star") {
+            star = p++;
+            resume = n;
+        } else if (part !== undefined && partMatches(part, name[n])) {
+            p++;
+            n++;
+        } else if (star >= 0) {
+            p = star + 1;
+            n = ++resume;
+        } else return false;
+    }
+    while (parts[p]?.kind === "star") p++;
+    return p === parts.length;
+}
+
 /**
  * A `--stacks` pattern as a test: shell-style globs (`*`, `?`, `[abc]`, `[a-z]`, `[!a]`), several
  * separated by commas (outside `[...]`), matched against the whole stack name. Undefined
@@ -57,37 +129,16 @@ function splitPatterns(pattern: string): string[] {
 export function stackFilter(patterns: readonly string[] | undefined): ((stack: string) => boolean) | { error: string } {
     if (patterns === undefined || patterns.length === 0) return () => true;
     const globs = patterns.flatMap(splitPatterns).map((p) => p.trim());
-    const regexes: RegExp[] = [];
+    const parsed: GlobPart[][] = [];
     for (const glob of globs) {
         if (glob === "" || !/^[A-Za-z0-9_.*?[\]!,-]+$/.test(glob)) {
             return { error: `--stacks "${glob}": a pattern is letters, digits, _ . - and the wildcards * ? [...] (several: a,b)` };
         }
-        let re = "";
-        for (let i = 0; i < glob.length; i++) {
-            const c = glob[i];
-            if (c === "*") re += "[^]*";
-            else if (c === "?") re += "[^]";
-            else if (c === "[") {
-                const end = glob.indexOf("]", i + 1);
-                if (end < 0) return { error: `--stacks "${glob}": an opening [ has no closing ]` };
-                let set = glob.slice(i + 1, end);
-                const negated = set.startsWith("!");
-                if (negated) set = set.slice(1);
-                // `[]` would match nothing and `[!]` (regex `[^]`) any character: neither is meant.
-                if (set === "") return { error: `--stacks "${glob}": [${negated ? "!" : ""}] is an empty set; list the characters, e.g. [abc] or [!a]` };
-                re += `[${negated ? "^" : ""}${set.replace(/[\\^]/g, (m) => `\\${m}`)}]`;
-                i = end;
-            } else if (c === "]") {
-                return { error: `--stacks "${glob}": a ] without its opening [` };
-            } else re += c.replace(/[.-]/g, (m) => `\\${m}`);
-        }
-        try {
-            regexes.push(new RegExp(`^${re}$`));
-        } catch {
-            return { error: `--stacks "${glob}": not a valid pattern (a range such as [z-a] must go from low to high)` };
-        }
+        const parts = parseGlob(glob);
+        if ("error" in parts) return parts;
+        parsed.push(parts);
     }
-    return (stack) => regexes.some((r) => r.test(stack));
+    return (stack) => parsed.some((parts) => globMatches(parts, stack));
 }
 
 /** One stack's line of `plan --all`. */
@@ -123,9 +174,7 @@ function problemLines(error: string): string[] {
 /** The environment a stack belongs to, from its resolved config (also for an invalid stack). */
 function environmentOf(stack: string, stackFile: string, shared: SharedSources): string {
     try {
-        const config = readStackConfig(fs.readFileSync(stackFile, "utf8"), path.basename(stackFile), PROJECT, {}, shared);
-        const env = config.config[`${PROJECT}:environment`];
-        return env !== undefined && env !== "" ? env : stack;
+        return environmentNameOf(readStackConfig(readUtf8File(stackFile, path.basename(stackFile)), path.basename(stackFile), PROJECT, {}, shared), stack);
     } catch {
         return stack;
     }
@@ -140,7 +189,9 @@ export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
     const dir = opts.dir ?? opts.projectDir;
     let shared: SharedSources | undefined;
     let sharedError: string | undefined;
+    let stackDir = dir;
     try {
+        stackDir = stackFilesDir(dir);
         shared = projectSources(dir, PROJECT);
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
@@ -149,7 +200,7 @@ export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
     const out: StackSummary[] = [];
     const claims = new Map<string, ArmNameClaim[]>();
     for (const [i, stack] of opts.stacks.entries()) {
-        const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
+        const stackFile = path.join(stackDir, `Pulumi.${stack}.yaml`);
         let summary: StackSummary;
         let run: RunResult;
         if (shared === undefined) {
@@ -341,7 +392,9 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
     const program = [...changed].filter((f) => PROGRAM_FILES.some((re) => re.test(f)));
 
     let sources: SharedSources;
+    let stackDir: string;
     try {
+        stackDir = stackFilesDir(dir);
         sources = projectSources(dir, PROJECT);
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
@@ -357,17 +410,19 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
     const catalogRel = rel(opts.catalogFile);
     const catalogChanged = changed.has(catalogRel);
     const oldCatalog = catalogChanged ? readAtRevision(dir, rev, `./${catalogRel}`) : undefined;
-    const newCatalog = catalogChanged ? fs.readFileSync(opts.catalogFile, "utf8") : undefined;
+    const newCatalog = catalogChanged ? decodeUtf8(fs.readFileSync(opts.catalogFile)) : undefined;
 
     const out: ChangedStack[] = [];
     for (const stack of opts.stacks) {
         const file = `Pulumi.${stack}.yaml`;
+        // As git names it (relative to `dir`): under Pulumi.yaml's stackConfigDir, if any.
+        const fileRel = rel(path.join(stackDir, file));
         const reasons: string[] = [];
         if (program.length > 0) reasons.push(`the program changed (${program.slice(0, 3).join(", ")}${program.length > 3 ? ", ..." : ""})`);
-        if (changed.has(file)) reasons.push(`${file} changed`);
-        const text = fs.readFileSync(path.join(dir, file), "utf8");
+        if (changed.has(fileRel)) reasons.push(`${fileRel} changed`);
         let environment = stack;
         try {
+            const text = readUtf8File(path.join(stackDir, file), file);
             const now = resolveStackEntries(text, file, PROJECT, sources);
             const env = now.entries.find((e) => e.key === `${PROJECT}:environment`)?.value;
             if (typeof env === "string" && env !== "") environment = env;
@@ -378,7 +433,7 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
                 const f = rel(path.join(opts.projectDir ?? dir, bundle));
                 if (changed.has(f)) reasons.push(`${f} changed (aio-secrets:ca.trustBundleFile)`);
             }
-            if (projectChanged && !changed.has(file)) {
+            if (projectChanged && !changed.has(fileRel)) {
                 // Only the config this stack ends up with counts, not Pulumi.yaml's other lines.
                 let before: string | undefined;
                 try {

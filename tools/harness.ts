@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
+import { stackFilesDir } from "../stacks/stackDir";
+import { decodeUtf8, NOT_UTF8 } from "../stacks/text";
 import { projectSources, readStackConfig, SharedSources } from "./stackfile";
 
 /**
@@ -29,7 +31,7 @@ export interface RunOptions {
     stack: string;
     /** Project root (where `index.ts` and `Pulumi.yaml` are). Default: this repository. */
     projectDir?: string;
-    /** Stack settings file. Default `<projectDir>/Pulumi.<stack>.yaml`. */
+    /** Stack settings file. Default `Pulumi.<stack>.yaml` in the folder Pulumi.yaml's `stackConfigDir` names (default: beside Pulumi.yaml in `configDir`). */
     stackFile?: string;
     /**
      * Where the shared settings are read: `Pulumi.yaml` (project config) and `environments/`
@@ -452,16 +454,30 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     const pulumi = require("@pulumi/pulumi") as typeof pulumiTypes;
     const projectDir = opts.projectDir ?? DEFAULT_PROJECT_DIR;
     const project = "aio-secrets";
-    const stackFile = opts.stackFile ?? path.join(projectDir, `Pulumi.${opts.stack}.yaml`);
     const mode = opts.mode ?? "preview";
     const armRequests: string[] = [];
     const result: RunResult = { stack: opts.stack, project, resources: [], outputs: {}, warnings: [], armRequests };
-
-    let text: string;
+    let stackFile: string;
     try {
-        text = fs.readFileSync(stackFile, "utf8");
+        // Where Pulumi looks: Pulumi.yaml's stackConfigDir, else beside it.
+        stackFile = opts.stackFile ?? path.join(stackFilesDir(opts.configDir ?? projectDir), `Pulumi.${opts.stack}.yaml`);
+    } catch (e) {
+        if (!isInputError(e)) throw e;
+        result.error = e.message;
+        result.errorObject = e;
+        return result;
+    }
+
+    let bytes: Buffer;
+    try {
+        bytes = fs.readFileSync(stackFile);
     } catch {
         result.error = `${path.basename(stackFile)}: cannot be read (no such stack settings file)`;
+        return result;
+    }
+    const text = decodeUtf8(bytes);
+    if (text === undefined) {
+        result.error = `${path.basename(stackFile)}: ${NOT_UTF8}`;
         return result;
     }
     let stackConfig;
@@ -577,6 +593,9 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
 
     const previousCatalog = process.env.AIO_SECRETS_CATALOG;
     const previousStackFile = process.env.AIO_SECRETS_STACK_FILE;
+    const previousOrigins = process.env.AIO_SECRETS_CONFIG_ORIGINS;
+    // Which file each value came from, so that errors name it (stacks/load.ts).
+    process.env.AIO_SECRETS_CONFIG_ORIGINS = JSON.stringify([...stackConfig.origins]);
     if (opts.catalogFile) process.env.AIO_SECRETS_CATALOG = path.resolve(opts.catalogFile);
     else delete process.env.AIO_SECRETS_CATALOG;
     process.env.AIO_SECRETS_STACK_FILE = path.resolve(stackFile);
@@ -613,6 +632,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         else process.env.AIO_SECRETS_CATALOG = previousCatalog;
         if (previousStackFile === undefined) delete process.env.AIO_SECRETS_STACK_FILE;
         else process.env.AIO_SECRETS_STACK_FILE = previousStackFile;
+        if (previousOrigins === undefined) delete process.env.AIO_SECRETS_CONFIG_ORIGINS;
+        else process.env.AIO_SECRETS_CONFIG_ORIGINS = previousOrigins;
     }
     result.outputs = recorder.stackOutputs();
     if (recorder.duplicates.length > 0 && result.error === undefined) {

@@ -37,6 +37,14 @@ function realish(p: string): string {
 }
 
 /**
+ * Whether a path goes through a folder named `.git` (any case: case-insensitive file systems
+ * take `.GIT` for `.git`): git's own store, of this or any other repository, is never written.
+ */
+export function insideGitDir(p: string): boolean {
+    return p.split(/[\\/]/).some((part) => part.toLowerCase() === ".git");
+}
+
+/**
  * What is wrong with `out` as an output directory, or undefined. `out` is absolute. Accepted:
  * a path that does not exist yet (under a writable directory), an empty directory, or a
  * directory an earlier plan wrote (it has the marker file). Refused: a file, a symbolic link,
@@ -46,6 +54,7 @@ export function outDirProblem(out: string, projectDir: string): string | undefin
     const flag = `--out ${quote(out)}`;
     const real = realish(out);
     const project = realish(projectDir);
+    if (insideGitDir(out) || insideGitDir(real)) return `${flag}: is inside a .git folder (git's own store); choose a directory of its own (e.g. plan-out/<stack>)`;
     if (real === project || SOURCE_DIRS.some((d) => within(real, path.join(project, d)))) {
         return `${flag}: is the project or one of its source folders; choose a directory of its own (e.g. plan-out/<stack>)`;
     }
@@ -81,12 +90,13 @@ export function outDirProblem(out: string, projectDir: string): string | undefin
 
 /**
  * `<out>/<stack>`, or undefined when that path is not strictly inside `out` (a name such as
- * `..`, `.` or one with a separator): writing it would replace `out` itself or a folder beside it.
+ * `..`, `.` or one with a separator): writing it would replace `out` itself or a folder beside it;
+ * also for the stack name `.git` (a valid Pulumi stack name), which would write git's store.
  */
 export function stackOutDir(out: string, stack: string): string | undefined {
     const dir = path.resolve(out, stack);
     const rel = path.relative(path.resolve(out), dir);
-    if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel) || rel.includes(path.sep) || rel !== stack) return undefined;
+    if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel) || rel.includes(path.sep) || rel !== stack || insideGitDir(stack)) return undefined;
     return dir;
 }
 

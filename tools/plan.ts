@@ -100,16 +100,21 @@ async function main(): Promise<number> {
         const problem = inputFileProblem("--stack-file", stackFile);
         if (problem) return fail(TOOL, problem, 2);
     } else {
-        stackFile = path.join(configDir, `Pulumi.${stack}.yaml`);
+        // Where Pulumi.yaml's stackConfigDir puts the stack files (loaded only now: see below).
+        const { stackFilesDirOrError } = await import("../stacks/stackDir");
+        const found = stackFilesDirOrError(configDir);
+        if ("error" in found) return fail(TOOL, found.error, 1);
+        const stackDir = found.dir;
+        stackFile = path.join(stackDir, `Pulumi.${stack}.yaml`);
         if (!fs.existsSync(stackFile)) {
             const known = fs
-                .readdirSync(configDir)
+                .readdirSync(stackDir)
                 .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
                 .map((f) => f.slice("Pulumi.".length, -".yaml".length))
                 .sort();
             return fail(
                 TOOL,
-                `Pulumi.${stack}.yaml: cannot be read (no such stack settings file in ${configDir}); the stacks here are: ${known.join(", ") || "(none)"}. ` +
+                `Pulumi.${stack}.yaml: cannot be read (no such stack settings file in ${stackDir}); the stacks here are: ${known.join(", ") || "(none)"}. ` +
                     "Create one from Pulumi.dev.yaml, or give --stack-file <path>",
                 1,
             );
@@ -207,16 +212,28 @@ async function planAgainst(
             // The shared settings as of the revision too: Pulumi.yaml's config, environment stand-ins.
             const { readAtRevision } = await import("./planDiff");
             const { parseProjectConfig } = await import("../stacks/sharedConfig");
-            const projectText = readAtRevision(o.configDir, revision, "./Pulumi.yaml");
-            const projectConfig = projectText === undefined ? [] : parseProjectConfig(projectText, "Pulumi.yaml", "aio-secrets").entries;
-            const shared = {
-                projectConfig: projectConfig ?? [],
-                readEnvironment: (relative: string) => readAtRevision(o.configDir, revision, `./${relative}`),
+            // A file there that cannot be read as it is (not UTF-8) makes the old inputs invalid.
+            const { ConfigError } = await import("../stacks/errors");
+            const atRevision = (relative: string) => {
+                try {
+                    return readAtRevision(o.configDir, revision, relative);
+                } catch (e) {
+                    throw new ConfigError([{ file: relative.replace(/^\.\//, ""), path: "", rule: (e as Error).message }]);
+                }
             };
-            const old: Pick<RunResult, "error"> & Partial<RunResult> =
-                projectConfig === undefined
-                    ? { error: `Pulumi.yaml at ${revision} has invalid config` }
-                    : await runProgram({ stack: o.stack, projectDir: o.projectDir, stackFile, catalogFile, shared, mode: "preview" });
+            let old: Pick<RunResult, "error"> & Partial<RunResult>;
+            try {
+                const projectText = atRevision("./Pulumi.yaml");
+                const projectConfig = projectText === undefined ? [] : parseProjectConfig(projectText, "Pulumi.yaml", "aio-secrets").entries;
+                const shared = { projectConfig: projectConfig ?? [], readEnvironment: (relative: string) => atRevision(`./${relative}`) };
+                old =
+                    projectConfig === undefined
+                        ? { error: `Pulumi.yaml at ${revision} has invalid config` }
+                        : await runProgram({ stack: o.stack, projectDir: o.projectDir, stackFile, catalogFile, shared, mode: "preview" });
+            } catch (e) {
+                if (!(e instanceof ConfigError)) throw e;
+                old = { error: e.message };
+            }
             if (old.error !== undefined) note = ` (the inputs at ${revision} are invalid, so everything counts as new: ${old.error.split("\n")[0]})`;
             else base = engineView(old as RunResult);
         } finally {

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { decodeUtf8, NOT_UTF8 } from "../stacks/text";
 import { inputAt, RecordedResource, redact, RunResult, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN } from "./harness";
 import { parseSpcObjects, restartAnnotationKey, versionsAnnotationKey } from "../components/spc/render";
 
@@ -469,12 +470,17 @@ export function readAtRevision(repoDir: string, revision: string, relativePath: 
         }
         throw new Error(`--against ${JSON.stringify(visible(revision))}: not a git revision of ${repoDir}: git says: ${said}`);
     }
+    let bytes: Buffer;
     try {
-        return execFileSync("git", ["show", `${revision}:${relativePath}`], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+        bytes = execFileSync("git", ["show", `${revision}:${relativePath}`], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
     } catch (e) {
         const message = gitError(e);
         // The file is new since that revision: everything in it is an addition.
         if (/does not exist in|exists on disk, but not in/.test(message)) return undefined;
         throw new Error(`--against ${JSON.stringify(visible(revision))}: cannot read ${relativePath} there: git says: ${message}`);
     }
+    // As today's files: UTF-8 or refused (a lenient decoding would turn bad bytes into U+FFFD).
+    const text = decodeUtf8(bytes);
+    if (text === undefined) throw new Error(`--against ${JSON.stringify(visible(revision))}: ${relativePath.replace(/^\.\//, "")} there ${NOT_UTF8}`);
+    return text;
 }

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fail, inputFileProblem, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
 import { changedStacks, fleetText, listStacks, planFleet, stackFilter, StackSummary } from "./fleet";
+import { stackFilesDirOrError } from "../stacks/stackDir";
 import { fileNameClashes, OUT_MARKER, outDirProblem, stackOutDir, writeOutDir } from "./outDir";
 
 /**
@@ -31,13 +32,16 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
     if (catalogProblem) return fail(TOOL, catalogProblem, 2);
     const filter = stackFilter(values.stacks);
     if ("error" in filter) return fail(TOOL, filter.error, 2);
-    const all = listStacks(dir);
+    const found = stackFilesDirOrError(dir);
+    if ("error" in found) return fail(TOOL, found.error, 1);
+    const stackDir = found.dir;
+    const all = listStacks(stackDir);
     let stacks = all.filter(filter);
     if (values.stacks !== undefined && stacks.length === 0) {
         return fail(TOOL, `--stacks ${values.stacks.map(quote).join(" ")}: matches none of the ${all.length} stacks (${all.slice(0, 5).join(", ")}${all.length > 5 ? ", ..." : ""})`, 2);
     }
     for (const stack of stacks) {
-        const problem = inputFileProblem("stack file", path.join(dir, `Pulumi.${stack}.yaml`));
+        const problem = inputFileProblem("stack file", path.join(stackDir, `Pulumi.${stack}.yaml`));
         if (problem) return fail(TOOL, problem, 1);
     }
     const out = values.out !== undefined ? resolveUserPath(values.out) : undefined;

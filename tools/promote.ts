@@ -3,9 +3,11 @@ import * as path from "node:path";
 import { fail, inputFileProblem, parseCommandLine, resolveUserPath, sanitize } from "./cli";
 import { parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
+import { decodeUtf8, NOT_UTF8, readUtf8File } from "../stacks/text";
+import { stackFilesDirOrError } from "../stacks/stackDir";
 import { listStacks, stackFilter } from "./fleet";
 import { fleetStatusText, promotionComplete, promotionStatus, PromotionStatus, StackInfo, statusText } from "./promotion";
-import { projectSources, readStackConfig, SharedSources } from "./stackfile";
+import { environmentNameOf, projectSources, readStackConfig, SharedSources } from "./stackfile";
 
 /**
  * `npx aio-secrets promote --status [--check] [--json]`: for every catalog secret and every
@@ -69,7 +71,10 @@ function main(): number {
     const catalogPath = values.catalog !== undefined ? resolveUserPath(values.catalog) : path.join(projectDir, "stacks", "secrets.yaml");
     const problem = inputFileProblem("--catalog", catalogPath);
     if (problem) return fail(TOOL, problem, 2);
-    const { catalog, problems } = parseCatalog(fs.readFileSync(catalogPath, "utf8"), path.relative(projectDir, catalogPath) || catalogPath);
+    const catalogLabel = path.relative(projectDir, catalogPath) || catalogPath;
+    const catalogText = decodeUtf8(fs.readFileSync(catalogPath));
+    if (catalogText === undefined) return fail(TOOL, `${catalogLabel}: ${NOT_UTF8}`, 1);
+    const { catalog, problems } = parseCatalog(catalogText, catalogLabel);
     if (!catalog) {
         process.stderr.write(`${sanitize(problems.map(formatProblem).join("\n"))}\n`);
         return 1;
@@ -78,7 +83,10 @@ function main(): number {
     if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return fail(TOOL, `--dir "${sanitize(dir)}": no such directory`, 2);
     const filter = stackFilter(values.stacks);
     if ("error" in filter) return fail(TOOL, filter.error, 2);
-    const names = listStacks(dir).filter(filter);
+    const found = stackFilesDirOrError(dir);
+    if ("error" in found) return fail(TOOL, found.error, 1);
+    const stackDir = found.dir;
+    const names = listStacks(stackDir).filter(filter);
     if (values.stacks !== undefined && names.length === 0) return fail(TOOL, `--stacks: matches no stack in ${dir}`, 2);
     const stacks: StackInfo[] = [];
     let shared: SharedSources;
@@ -91,11 +99,11 @@ function main(): number {
     }
     for (const stack of names) {
         const file = `Pulumi.${stack}.yaml`;
-        const stackProblem = inputFileProblem("stack file", path.join(dir, file));
+        const stackProblem = inputFileProblem("stack file", path.join(stackDir, file));
         if (stackProblem) return fail(TOOL, stackProblem, 1);
         try {
-            const config = readStackConfig(fs.readFileSync(path.join(dir, file), "utf8"), file, "aio-secrets", {}, shared);
-            stacks.push({ stack, environment: config.config["aio-secrets:environment"] || stack, config });
+            const config = readStackConfig(readUtf8File(path.join(stackDir, file), file), file, "aio-secrets", {}, shared);
+            stacks.push({ stack, environment: environmentNameOf(config, stack), config });
         } catch (e) {
             if (!(e instanceof ConfigError)) throw e;
             process.stderr.write(`${sanitize(e.message)}\n`);

@@ -1,9 +1,14 @@
-import { createHash } from "node:crypto";
-import * as fs from "node:fs";
+import { createHmac, randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { ConfigError, Problem } from "../stacks/errors";
 import {
+    composePatch,
+    ConfigOrigins,
     environmentFile,
+    fullConfigKey,
+    mergeOrigins,
+    originOf,
+    recordOrigins,
     EscDocument,
     mergeConfigValue,
     mergePatch,
@@ -15,6 +20,7 @@ import {
     stackEnvironments,
 } from "../stacks/sharedConfig";
 import { isPlaceholderCiphertext, parseStackFile, SecureValue, StackFileEntry } from "../stacks/stackFile";
+import { readUtf8File } from "../stacks/text";
 import { readYaml, setOwn } from "../stacks/yaml";
 import { fileProblem } from "./cli";
 
@@ -38,6 +44,8 @@ export interface StackConfig {
     environments: string[];
     /** The files read besides the stack file (Pulumi.yaml, environment stand-ins), relative to the project. */
     sharedFiles: string[];
+    /** Which file each value came from (the stack file, Pulumi.yaml, an ESC stand-in), by full path. */
+    origins: ConfigOrigins;
 }
 
 /**
@@ -72,46 +80,85 @@ export function environmentConfig(
     stackFile: string,
     project: string,
     read: (relative: string) => string | undefined,
-): { config: Map<string, unknown>; files: string[]; problems: Problem[] } {
+): { config: Map<string, unknown>; origins: ConfigOrigins; files: string[]; problems: Problem[] } {
     const files: string[] = [];
     const problems: Problem[] = [];
-    let merged: Record<string, unknown> = {};
-    const visit = (name: string, from: string, trail: string[]) => {
+    // Each environment is resolved once per run (its imports, then its own values), however
+    // often it is imported: a diamond of imports costs one visit per environment, not 2^depth.
+    const resolved = new Map<string, { config: Record<string, unknown>; origins: ConfigOrigins }>();
+    const none = () => ({ config: {}, origins: new Map<string, string>() });
+    const visit = (name: string, from: string, trail: string[]): { config: Record<string, unknown>; origins: ConfigOrigins } => {
         const relative = environmentFile(name);
         if (relative === undefined) {
             problems.push({ file: from, path: "imports", value: JSON.stringify(name), rule: "is not an environment name" });
-            return;
+            return none();
         }
         if (trail.includes(relative)) {
             problems.push({ file: from, path: "imports", value: JSON.stringify(name), rule: `imports itself (${[...trail, relative].join(" -> ")})` });
-            return;
+            return none();
         }
+        const done = resolved.get(relative);
+        if (done !== undefined) return done;
+        const own = none();
         const text = read(relative);
-        if (text === undefined) {
-            problems.push(missingEnvironment(from, trail.length === 0 ? "environment" : "imports", name, relative));
-            return;
+        if (text === undefined) problems.push(missingEnvironment(from, trail.length === 0 ? "environment" : "imports", name, relative));
+        else {
+            if (!files.includes(relative)) files.push(relative);
+            const parsed = parseEscDocument(text, relative);
+            if (!parsed.doc) problems.push(...parsed.problems);
+            else {
+                const doc: EscDocument = parsed.doc;
+                for (const imported of doc.imports) {
+                    const sub = visit(imported, relative, [...trail, relative]);
+                    own.config = composePatch(own.config, sub.config) as Record<string, unknown>;
+                    mergeOrigins(own.origins, sub.origins);
+                }
+                if (doc.pulumiConfig) {
+                    own.config = composePatch(own.config, doc.pulumiConfig) as Record<string, unknown>;
+                    for (const k of Object.keys(doc.pulumiConfig)) recordOrigins(own.origins, doc.pulumiConfig[k], fullConfigKey(k, project), relative);
+                }
+            }
         }
-        if (!files.includes(relative)) files.push(relative);
-        const parsed = parseEscDocument(text, relative);
-        if (!parsed.doc) {
-            problems.push(...parsed.problems);
-            return;
-        }
-        const doc: EscDocument = parsed.doc;
-        for (const imported of doc.imports) visit(imported, relative, [...trail, relative]);
-        if (doc.pulumiConfig) merged = mergePatch(merged, doc.pulumiConfig) as Record<string, unknown>;
+        resolved.set(relative, own);
+        return own;
     };
-    for (const name of names) visit(name, stackFile, []);
-    return { config: namespacedConfig(merged, project), files, problems };
+    let merged: Record<string, unknown> = {};
+    const origins: ConfigOrigins = new Map();
+    for (const name of names) {
+        const env = visit(name, stackFile, []);
+        merged = mergePatch(merged, env.config) as Record<string, unknown>;
+        mergeOrigins(origins, env.origins);
+    }
+    return { config: namespacedConfig(merged, project), origins, files, problems };
 }
 
+/** Key of this run's change detector: random per process, so no digest it yields means anything later. */
+const RUN_SALT = randomBytes(32);
+
 /**
- * Placeholder the offline plan uses for a secure value it cannot decrypt. It carries a digest
- * of the ciphertext, so a value changed with `pulumi config set --secret` shows up as a
- * changed secret in `plan --against`, still without revealing anything.
+ * Placeholder the offline plan uses for a secure value it cannot decrypt. It carries a keyed
+ * digest of the ciphertext (HMAC with a random key of this run), so within one run (`plan
+ * --against` plans both sides in one process) a value changed with `pulumi config set
+ * --secret` shows up as a changed secret, while no printed digest can be looked up in a
+ * dictionary of values, in this run or any other.
  */
 export function securePlaceholder(path: string, ciphertext: string): string {
-    return `placeholder-for-${path}#${createHash("sha256").update(ciphertext).digest("hex").slice(0, 12)}`;
+    return `placeholder-for-${path}#${createHmac("sha256", RUN_SALT).update(ciphertext).digest("hex").slice(0, 12)}`;
+}
+
+/** What the fleet views show for a value that is secret: a marker, nothing derived from it. */
+export const SECRET_MARKER = "[secret]";
+
+/**
+ * The catalog environment a stack belongs to, for the fleet views (`promote`, `plan --all`):
+ * `aio-secrets:environment`, default the stack name. A secret value (which the program refuses
+ * for this key) is shown as {@link SECRET_MARKER}, never as its placeholder.
+ */
+export function environmentNameOf(config: StackConfig, stack: string): string {
+    const key = "aio-secrets:environment";
+    if (config.secretKeys.includes(key)) return SECRET_MARKER;
+    const env = Object.hasOwn(config.config, key) ? config.config[key] : undefined;
+    return env !== undefined && env !== "" ? env : stack;
 }
 
 /**
@@ -123,7 +170,7 @@ export function resolveStackEntries(
     file: string,
     project: string,
     shared: SharedSources = {},
-): { entries: StackFileEntry[]; environments: string[]; sharedFiles: string[] } {
+): { entries: StackFileEntry[]; environments: string[]; sharedFiles: string[]; origins: ConfigOrigins } {
     const parsed = parseStackFile(text, file, project);
     if (!parsed.entries) throw new ConfigError(parsed.problems);
     // The stack file parsed fine, so its YAML reads; only `environment:` is needed from it here.
@@ -131,25 +178,34 @@ export function resolveStackEntries(
     if (envs.problems.length > 0) throw new ConfigError(envs.problems);
     const sharedFiles: string[] = [];
     const config = new Map<string, unknown>();
+    const origins: ConfigOrigins = new Map();
     if (envs.names.length > 0) {
         const read = shared.readEnvironment ?? (() => undefined);
         const fromEnv = environmentConfig(envs.names, file, project, read);
         if (fromEnv.problems.length > 0) throw new ConfigError(fromEnv.problems);
         sharedFiles.push(...fromEnv.files);
         for (const [key, value] of fromEnv.config) config.set(key, value);
+        mergeOrigins(origins, fromEnv.origins);
     }
-    for (const { key, value } of parsed.entries) config.set(key, config.has(key) ? mergeConfigValue(config.get(key), value) : value);
+    for (const { key, value } of parsed.entries) {
+        config.set(key, config.has(key) ? mergeConfigValue(config.get(key), value) : value);
+        recordOrigins(origins, value, key, file);
+    }
     const stackName = /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? file;
     if (shared.projectConfig && shared.projectConfig.length > 0) {
         sharedFiles.unshift("Pulumi.yaml");
         for (const entry of shared.projectConfig) {
-            if (!config.has(entry.key) && entry.value !== undefined) config.set(entry.key, entry.value);
+            if (!config.has(entry.key) && entry.value !== undefined) {
+                config.set(entry.key, entry.value);
+                recordOrigins(origins, entry.value, entry.key, "Pulumi.yaml");
+            }
         }
         const problems = projectConfigProblems(shared.projectConfig, config, file, stackName);
-        if (problems.length > 0) throw new ConfigError(problems);
+        // A value from an environment or Pulumi.yaml is fixed there: name that file.
+        if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ ...p, file: originOf(origins, p.path) ?? p.file })));
     }
     const entries = [...config].map(([key, value]) => ({ key, value }));
-    return { entries, environments: envs.names, sharedFiles };
+    return { entries, environments: envs.names, sharedFiles, origins };
 }
 
 export function readStackConfig(
@@ -187,7 +243,16 @@ export function readStackConfig(
         setOwn(config, key, typeof plain === "string" ? plain : plain !== null && typeof plain === "object" ? JSON.stringify(plain) : String(plain));
         if (secret) secretKeys.push(key);
     }
-    return { config, secretKeys, securePaths, placeholderPaths, entries: parsed.entries, environments: parsed.environments, sharedFiles: parsed.sharedFiles };
+    return {
+        config,
+        secretKeys,
+        securePaths,
+        placeholderPaths,
+        entries: parsed.entries,
+        environments: parsed.environments,
+        sharedFiles: parsed.sharedFiles,
+        origins: parsed.origins,
+    };
 }
 
 /**
@@ -199,7 +264,7 @@ function readSharedFile(file: string, shown: string): string | undefined {
     const problem = fileProblem(file);
     if (problem === "no such file") return undefined;
     if (problem !== undefined) throw new ConfigError([{ file: shown, path: "", rule: `${problem}; it is read as ${shown === "Pulumi.yaml" ? "the project file" : "an environment stand-in"}` }]);
-    return fs.readFileSync(file, "utf8");
+    return readUtf8File(file, shown);
 }
 
 /** Project config of `<projectDir>/Pulumi.yaml` (none when the file has no `config:`). */
