@@ -3,7 +3,7 @@ import { Provider } from "@pulumi/kubernetes/provider";
 import { declareCaForCsi } from "../components/ca/csi";
 import { ClusterStore } from "../components/cluster/ClusterStore";
 import { CsiDriverExtension } from "../components/cluster/CsiDriverExtension";
-import { daysUntil, ROTATION_GRACE_DAYS } from "../components/identity/expiry";
+import { daysUntil, missedRotationWarning, ROTATION_GRACE_DAYS } from "../components/identity/expiry";
 import { ServicePrincipal } from "../components/identity/ServicePrincipal";
 import { MqResources } from "../components/mq/MqResources";
 import { mqKeyVaultBlock } from "../components/mq/render";
@@ -167,6 +167,12 @@ function declareCluster(inputs: ProgramInputs, model: StackModel, azure: VaultSi
             );
         }
         return days;
+    });
+
+    // Warned once per run (an output only, like the expiry above).
+    identity.slotRotationDueAt.apply((due) => {
+        const warning = due ? missedRotationWarning(due.a, due.b, new Date(), settings.stack) : undefined;
+        if (warning) void pulumi.log.warn(`${settings.file}: ${warning}`);
     });
 
     return {
