@@ -15,7 +15,9 @@ import { defaultDeployerWarning, guessDeployerType, principalTypeFromToken } fro
 import type { StackSettings } from "./stacks/settings";
 import { csiDriverFlow } from "./delivery/csiDriver";
 import { oidcIssuer, secretSyncFlow } from "./delivery/secretSync";
-import type { DeliveryFlow, VaultSide } from "./delivery/types";
+import { bothFlow } from "./delivery/migration";
+import type { DeliveryFlow, VaultReader, VaultSide } from "./delivery/types";
+import { deliveryStep } from "./stacks/migration";
 
 /**
  * aio-secrets: what `az iot ops init` did for Azure IoT Operations secrets, as code, plus every
@@ -125,7 +127,8 @@ function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<s
         settingsFile: settings.file,
     });
 
-    const reader = flow.reader(deployers.owners);
+    const [reader, ...extraReaders] = ([] as VaultReader[]).concat(flow.reader(deployers.owners));
+    const grantReaders = settings.keyVault.grantReader;
 
     const access = new VaultAccess("access", {
         vaultName: vault.vaultName,
@@ -134,8 +137,14 @@ function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<s
         tenantId,
         subscriptionId: deployer.subscriptionId,
         permissionModel: settings.keyVault.permissionModel,
-        readerObjectId: settings.keyVault.grantReader ? reader.objectId : undefined,
+        readerObjectId: grantReaders ? reader.objectId : undefined,
         readerRoles: reader.roles,
+        readerPart: reader.part,
+        // A migration (stacks/migration.ts) renames the reader's grants in step 3 and back in step 4.
+        readerAliasParts: reader.aliasParts ?? [settings.delivery === "csiDriver" ? "csi-reader" : "sync-reader"],
+        readerRetainOnDelete: reader.retainOnDelete,
+        extraReaders: grantReaders ? extraReaders.map((r) => ({ objectId: r.objectId, roles: r.roles ?? [], part: r.part ?? "extra-reader", aliasParts: r.aliasParts })) : [],
+        rolesBesidePolicies: settings.migration === "rbacRoles",
         writers: settings.keyVault.grantDeployer ? deployers.writers : [],
         usage: model.usage,
         retainOnDelete: settings.adopt,
@@ -178,13 +187,19 @@ async function main(): Promise<Record<string, unknown>> {
     if (settings.keyVault.existing) await checkExistingVault(settings);
     const issuer = settings.secretSync ? await oidcIssuer(settings, settings.secretSync) : undefined;
 
-    const flow = issuer ? secretSyncFlow(inputs, model, issuer.issuer) : csiDriverFlow(inputs, model);
+    const flow = !issuer
+        ? csiDriverFlow(inputs, model)
+        : settings.migration === "both"
+          ? bothFlow(inputs, model, issuer.issuer)
+          : secretSyncFlow(inputs, model, issuer.issuer);
     for (const warning of issuer?.warnings ?? []) void pulumi.log.warn(warning);
 
     const azure = declareVault(inputs, model, config, flow);
     const { vault, secrets } = azure;
     return {
         environment: settings.environment,
+        /** Where the stack is on the way from CSI delivery to secret sync (stacks/migration.ts); the review diff compares it. */
+        deliveryStep: deliveryStep({ delivery: settings.delivery, permissionModel: settings.keyVault.permissionModel, migration: settings.migration }),
         vaultName: vault.vaultName,
         vaultUri: vault.vaultUri,
         vaultTenantId: vault.tenantId,

@@ -6,6 +6,7 @@ import { setOwn } from "./yaml";
 import * as rules from "./rules";
 import { editDistance } from "./names";
 import { caSchema, CaSettings, resolveCa } from "./ca";
+import { MIGRATION_SETTINGS, MigrationSetting, migrationProblems } from "./migration";
 
 /**
  * The stack settings (`aio-secrets:*` keys of `Pulumi.<stack>.yaml`): schema, defaults and
@@ -150,6 +151,7 @@ const settingsShape = {
     secretValues: z.record(z.string(), z.string({ error: "must be a string value set with --secret" })).default({}),
     ca: caSchema.default(() => caSchema.parse({})),
     secretSync: secretSyncSchema.optional(),
+    migration: z.enum(MIGRATION_SETTINGS).optional(),
 };
 
 /** Only the top-level keys: each section is parsed on its own below. */
@@ -248,6 +250,12 @@ export interface StackSettings {
     delivery: DeliveryMode;
     /** Set exactly when `delivery` is `secretSync`. */
     secretSync?: SecretSyncSettings;
+    /**
+     * A step of the staged move from CSI delivery to secret sync (stacks/migration.ts):
+     * `rbacRoles` (step 1: RBAC roles beside the access policies) or `both` (step 3: both
+     * delivery modes side by side). Default: none.
+     */
+    migration?: MigrationSetting;
 }
 
 /** What Pulumi hands the program: raw config strings and which keys are secret. */
@@ -508,8 +516,9 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     const byo = { clientId: sp.clientId, objectId: sp.objectId, clientSecret: sp.clientSecret };
     const given = Object.entries(byo).filter(([, v]) => v !== undefined).map(([k]) => k);
     let servicePrincipal: ServicePrincipalSettings | undefined;
-    if (parsed.delivery === "secretSync") {
-        // No service principal in this mode: deliveryRules refuses or warns about its keys.
+    if (parsed.delivery === "secretSync" && parsed.migration !== "both") {
+        // No service principal in this mode: deliveryRules refuses or warns about its keys (in
+        // step 3 of the move from CSI, migration: both, the CSI side still runs on them).
         servicePrincipal = { mode: "create", displayName: "", secretValidDays: sp.secretValidDays, rotationDays: sp.rotationDays, overlapDays: sp.overlapDays };
     } else if (given.length > 0 && given.length < 3) {
         const missing = Object.keys(byo).filter((k) => !given.includes(k));
@@ -608,13 +617,15 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     const delivery = parsed.delivery ?? "csiDriver";
     const mode = deliveryRules({ raw, file, input, parsed, cluster, delivery });
     problems.push(...mode.problems);
+    problems.push(...migrationProblems(file, parsed.migration, delivery, parsed.keyVault?.permissionModel));
 
     // The CA: checked only when its section parsed (its own problems are already reported).
     const ca = parsed.ca
         ? resolveCa(parsed.ca, {
               syncSecret: cluster.csiDriver.syncSecret,
               readProjectFile: raw.readProjectFile,
-              delivery,
+              // While both modes run side by side (migration: both) the CA is the CSI side's.
+              delivery: parsed.migration === "both" ? "csiDriver" : delivery,
               modeGiven: input.ca !== null && typeof input.ca === "object" && Object.hasOwn(input.ca, "mode"),
           })
         : { settings: undefined, problems: [] };
@@ -669,6 +680,7 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             ca: ca.settings,
             delivery,
             secretSync: mode.secretSync,
+            migration: parsed.migration,
         },
     };
 }
@@ -719,13 +731,16 @@ function deliveryRules(ctx: {
             `must be rbac in secretSync mode (the Secret Store reads with Azure roles, not access policies). ` +
                 (keyVault.existing
                     ? `Migrate the vault: grant the roles its readers need, then az keyvault update --name ${keyVault.name} --resource-group ${keyVault.resourceGroupName} --enable-rbac-authorization true, and set permissionModel: rbac`
-                    : `Set permissionModel: rbac (a vault the stack created is switched in place; its access policies stop applying, the stack grants roles instead)`),
+                    : `Set permissionModel: rbac (a vault the stack created is switched in place; its access policies stop applying, the stack grants roles instead)`) +
+                `. A deployed CSI stack moves in steps, the roles first (aio-secrets:migration: rbacRoles; README, "Move a stack from CSI to secret sync")`,
             JSON.stringify(keyVault.permissionModel),
         );
     }
-    // Service principal and CSI driver keys: a stored password is refused, the rest is ignored.
+    // Service principal and CSI driver keys: a stored password is refused, the rest is ignored;
+    // in step 3 of the move from CSI (migration: both) the CSI side still runs on them.
+    const bothModes = parsed.migration === "both";
     const sp = input.servicePrincipal;
-    if (sp !== null && typeof sp === "object") {
+    if (sp !== null && typeof sp === "object" && !bothModes) {
         const credentials = ["clientId", "objectId", "clientSecret"].filter((k) => Object.hasOwn(sp, k));
         if (credentials.length > 0) {
             at(`servicePrincipal.${credentials[0]}`, `is not used in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove servicePrincipal`);
@@ -735,14 +750,14 @@ function deliveryRules(ctx: {
     }
     const clusterInput = input.cluster;
     const csiInput = clusterInput !== null && typeof clusterInput === "object" ? (clusterInput as Record<string, unknown>).csiDriver : undefined;
-    if (csiInput !== null && typeof csiInput === "object") {
+    if (csiInput !== null && typeof csiInput === "object" && !bothModes) {
         if ((csiInput as Record<string, unknown>).install === true) {
             at("cluster.csiDriver.install", `contradicts delivery: secretSync: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove cluster.csiDriver`);
         } else {
             warnings.push(`${file}: ${CONFIG_NAMESPACE}:cluster.csiDriver is ignored in secretSync mode: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove it`);
         }
     }
-    for (const key of Object.keys(raw.config).filter((k) => k.startsWith("kubernetes:")).sort()) {
+    for (const key of bothModes ? [] : Object.keys(raw.config).filter((k) => k.startsWith("kubernetes:")).sort()) {
         warnings.push(
             `${file}: ${key} is ignored in secretSync mode: every resource goes through Azure Resource Manager and the custom location, so the stack needs no kubeconfig`,
         );
