@@ -17,8 +17,8 @@ import type { DeliveryFlow, VaultSide } from "./types";
 export interface CsiFlowOptions {
     /**
      * Mark every resource of the CSI side `retainOnDelete` (Entra app, passwords, extension,
-     * Kubernetes objects), so that the `up` that removes the side deletes nothing and needs no
-     * cluster access: step 3 of the move to secret sync (stacks/migration.ts). Default false.
+     * Kubernetes objects), so that the `up` that removes the side sends no delete to Entra, Azure
+     * or the cluster: step 3 of the move to secret sync (stacks/migration.ts). Default false.
      */
     retain?: boolean;
 }
@@ -33,7 +33,7 @@ const retainEverything: pulumi.ResourceTransformation = (args) => ({ props: args
  */
 export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options: CsiFlowOptions = {}): DeliveryFlow {
     const { settings } = inputs;
-    // Options of each top-level component of the side: its children inherit them.
+    // Options of each top-level component of the side; the transformation reaches every child.
     const keep: pulumi.ComponentResourceOptions | undefined = options.retain ? { transformations: [retainEverything] } : undefined;
     let identity: ServicePrincipal | undefined;
     return {

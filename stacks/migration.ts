@@ -17,7 +17,8 @@ import type { Problem } from "./errors";
  *    A SecretSync whose Kubernetes Secret the CSI side writes waits for step 4 (the controller
  *    does not take over a Secret it did not create). The CSI side is marked `retainOnDelete`.
  * 4. `migration`, `servicePrincipal` and `cluster.csiDriver` removed: the CSI side leaves the
- *    stack without a delete (no cluster access needed); the held-back SecretSyncs are created.
+ *    stack without a delete (nothing deleted in Entra, Azure or the cluster); the held-back
+ *    SecretSyncs are created.
  */
 
 /** Values of `aio-secrets:migration`. */
@@ -121,4 +122,27 @@ export function migrationProblems(
         return [at("is step 3 of the move to secret sync and needs aio-secrets:delivery: secretSync (with the secretSync section and keyVault.permissionModel: rbac)")];
     }
     return [];
+}
+
+/**
+ * Step 1 grants RBAC roles only to the principals the stack grants: with `keyVault.grantReader`
+ * or `grantDeployer` off (an adopted cluster, an existing vault), the principals it leaves alone
+ * need their roles from you before step 2, or they lose the vault when it switches.
+ */
+export function migrationWarnings(
+    file: string,
+    migration: MigrationSetting | undefined,
+    grants: { grantReader: boolean; grantDeployer: boolean; vaultName: string },
+): string[] {
+    if (migration !== "rbacRoles") return [];
+    const left = [
+        ...(grants.grantReader ? [] : [`the CSI driver's service principal (keyVault.grantReader is off): "Key Vault Secrets User"`]),
+        ...(grants.grantDeployer ? [] : [`the deploying identity (keyVault.grantDeployer is off): "Key Vault Secrets Officer"`]),
+    ];
+    if (left.length === 0) return [];
+    return [
+        `${file}: aio-secrets:migration: rbacRoles grants RBAC roles only where the stack grants access; grant these yourself before step 2 (permissionModel: rbac), ` +
+            `or they lose the vault when it switches: ${left.join("; ")} ` +
+            `(az role assignment create --assignee <object id> --role <role> --scope $(az keyvault show --name ${grants.vaultName} --query id -o tsv))`,
+    ];
 }

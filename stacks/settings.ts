@@ -6,7 +6,7 @@ import { setOwn } from "./yaml";
 import * as rules from "./rules";
 import { editDistance } from "./names";
 import { caSchema, CaSettings, resolveCa } from "./ca";
-import { MIGRATION_SETTINGS, MigrationSetting, migrationProblems } from "./migration";
+import { MIGRATION_SETTINGS, MigrationSetting, migrationProblems, migrationWarnings } from "./migration";
 
 /**
  * The stack settings (`aio-secrets:*` keys of `Pulumi.<stack>.yaml`): schema, defaults and
@@ -646,9 +646,13 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     });
 
     if (problems.length > 0 || !servicePrincipal || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems, warnings: mode.warnings };
+    // An existing vault usually grants its creator already, and azure-native refuses to create an
+    // access policy for a principal that has one; an adopted cluster's reader was granted by init.
+    const grantDeployer = parsed.keyVault.grantDeployer ?? !parsed.keyVault.existing;
+    const grantReader = parsed.keyVault.grantReader ?? !(parsed.adopt ?? false);
     return {
         problems,
-        warnings: mode.warnings,
+        warnings: [...mode.warnings, ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name })],
         settings: {
             project: raw.project,
             stack: raw.stack,
@@ -659,10 +663,8 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             adopt: parsed.adopt ?? false,
             keyVault: {
                 ...parsed.keyVault,
-                // An existing vault usually grants its creator already, and azure-native refuses
-                // to create an access policy for a principal that has one.
-                grantDeployer: parsed.keyVault.grantDeployer ?? !parsed.keyVault.existing,
-                grantReader: parsed.keyVault.grantReader ?? !(parsed.adopt ?? false),
+                grantDeployer,
+                grantReader,
             },
             servicePrincipal,
             cluster: {

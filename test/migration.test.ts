@@ -162,6 +162,20 @@ describe("the rules of aio-secrets:migration", () => {
         expect(run.resources).toEqual([]);
     });
 
+    test("step 1 with a grant the stack does not make warns, naming who needs the role and the command", async () => {
+        const text = stackFile("rbacRoles").replace("    permissionModel: accessPolicy\n", "    permissionModel: accessPolicy\n    grantReader: false\n");
+        const dir = scratch({ "Pulumi.move.yaml": text, "secrets.yaml": CATALOG });
+        const run = await runStack({ stack: "move", stackFile: path.join(dir, "Pulumi.move.yaml"), catalogFile: path.join(dir, "secrets.yaml"), configDir: dir, mode: "up" });
+        expect(run.error).toBeUndefined();
+        const warned = run.warnings.filter((w) => w.includes("migration: rbacRoles grants RBAC roles only where the stack grants access"));
+        expect(warned).toHaveLength(1);
+        expect(warned[0]).toMatch(/^Pulumi\.move\.yaml: .*the CSI driver's service principal \(keyVault\.grantReader is off\).*az keyvault show --name kv-move-01/);
+        expect(warned[0]).not.toContain("grantDeployer");
+        expect(names(run, ROLE)).toEqual([`access-writer-${DEPLOYER}-secretsOfficer`]);
+        // The full grant set: no warning.
+        expect((await plan("rbacRoles")).warnings.filter((w) => w.includes("grants RBAC roles only"))).toEqual([]);
+    });
+
     test("the step follows the settings", () => {
         expect(deliveryStep({ delivery: "csiDriver", permissionModel: "accessPolicy" })).toBe("csiDriver");
         expect(deliveryStep({ delivery: "csiDriver", permissionModel: "accessPolicy", migration: "rbacRoles" })).toBe("rbacRoles");
