@@ -696,6 +696,9 @@ export const CHECKED_SECRET_STORE_SETTINGS: Readonly<Record<string, string>> = {
     rotationPollIntervalInSeconds: "secretSync.extension.rotationPollIntervalInSeconds",
 };
 
+/** CSI keys left in a secret-sync stack may mean a deployed CSI stack switched in one change. */
+const STEPS_HINT = ` (if this stack ran in csiDriver mode, do not switch it in one up: move it in steps with aio-secrets:migration; README, "Move a stack from CSI to secret sync")`;
+
 /** The CSI-mode keys that mean nothing in secret-sync mode, and why. */
 const CSI_ONLY_KEYS: Readonly<Record<string, string>> = {
     servicePrincipal: "secret sync reads the vault with a federated managed identity (secretSync.identity): there is no service principal and no password",
@@ -747,7 +750,7 @@ function deliveryRules(ctx: {
         if (credentials.length > 0) {
             at(`servicePrincipal.${credentials[0]}`, `is not used in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove servicePrincipal`);
         } else {
-            warnings.push(`${file}: ${CONFIG_NAMESPACE}:servicePrincipal is ignored in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove it`);
+            warnings.push(`${file}: ${CONFIG_NAMESPACE}:servicePrincipal is ignored in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove it${STEPS_HINT}`);
         }
     }
     const clusterInput = input.cluster;
@@ -756,7 +759,7 @@ function deliveryRules(ctx: {
         if ((csiInput as Record<string, unknown>).install === true) {
             at("cluster.csiDriver.install", `contradicts delivery: secretSync: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove cluster.csiDriver`);
         } else {
-            warnings.push(`${file}: ${CONFIG_NAMESPACE}:cluster.csiDriver is ignored in secretSync mode: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove it`);
+            warnings.push(`${file}: ${CONFIG_NAMESPACE}:cluster.csiDriver is ignored in secretSync mode: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove it${STEPS_HINT}`);
         }
     }
     for (const key of bothModes ? [] : Object.keys(raw.config).filter((k) => k.startsWith("kubernetes:")).sort()) {

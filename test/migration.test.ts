@@ -176,6 +176,15 @@ describe("the rules of aio-secrets:migration", () => {
         expect((await plan("rbacRoles")).warnings.filter((w) => w.includes("grants RBAC roles only"))).toEqual([]);
     });
 
+    test("CSI keys left in a secret-sync stack point to the steps", async () => {
+        const text = stackFile("secretSync").replace("  aio-secrets:secretSync:", "  aio-secrets:servicePrincipal:\n    rotationDays: 180\n  aio-secrets:secretSync:");
+        const dir = scratch({ "Pulumi.move.yaml": text, "secrets.yaml": CATALOG });
+        const run = await runStack({ stack: "move", stackFile: path.join(dir, "Pulumi.move.yaml"), catalogFile: path.join(dir, "secrets.yaml"), configDir: dir });
+        expect(run.warnings.filter((w) => w.includes("servicePrincipal is ignored in secretSync mode"))).toEqual([
+            expect.stringContaining('if this stack ran in csiDriver mode, do not switch it in one up: move it in steps with aio-secrets:migration'),
+        ]);
+    });
+
     test("the step follows the settings", () => {
         expect(deliveryStep({ delivery: "csiDriver", permissionModel: "accessPolicy" })).toBe("csiDriver");
         expect(deliveryStep({ delivery: "csiDriver", permissionModel: "accessPolicy", migration: "rbacRoles" })).toBe("rbacRoles");
