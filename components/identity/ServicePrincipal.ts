@@ -119,11 +119,12 @@ export class ServicePrincipal extends pulumi.ComponentResource {
                         rotateWhenChanged: { rotation: rotation.id },
                     },
                     // One password write at a time per application. A replaced password is never
-                    // deleted (retainOnDelete also covers the delete half of a replacement): it stays
-                    // valid until its own end date. Both clocks come due in one refresh after a missed
-                    // rotation (time:Rotating leaves state on the read that finds it due), and the
-                    // program cannot tell which password pods still hold; deleting neither keeps the
-                    // overlap in every case. Expired passwords stay listed on the app until it goes.
+                    // deleted (retainOnDelete also covers the delete half of a replacement: pulumi.com,
+                    // "Resource option: retainOnDelete"): it stays valid until its own end date. Both
+                    // clocks come due in one refresh after a missed rotation (time_rotating's Read
+                    // removes the resource once the rotation time has passed), and the program cannot
+                    // tell which password pods still hold; deleting neither keeps the overlap in every
+                    // case. Expired passwords stay listed on the app until it goes.
                     {
                         parent: this,
                         dependsOn: slot === "b" ? [passwords.a] : [],
