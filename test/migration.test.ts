@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { inputAt, RunResult } from "../tools/harness";
 import { diffRuns } from "../tools/planDiff";
+import { engineView } from "../tools/planRender";
 import { DELIVERY_STEPS, deliveryStep, migrationProblems, reviewMigration, stepsText } from "../stacks/migration";
 import { byName, byType, PROJECT_DIR, runStack, scratch } from "./helpers";
 
@@ -99,8 +100,10 @@ describe("the staged move from CSI to secret sync plans cleanly, step by step", 
     test("step 3 adds secret sync while every CSI resource stays, now retained; the reader's grant is renamed, not re-created", () => {
         const diff = diffRuns(runs.csiDriverRbac, runs.both);
         const after = new Map(runs.both.resources.map((r) => [r.urn, r]));
-        // Nothing goes; only the reader's role assignment is renamed (an alias: same Azure name, no delete).
+        // Nothing goes; only the reader's role assignment is renamed (an alias: same Azure name, no delete),
+        // also in the engine's URNs, which plan --against compares.
         expect(diff.removed).toEqual([]);
+        expect(diffRuns(engineView(runs.csiDriverRbac), engineView(runs.both)).removed).toEqual([]);
         const renamed = byName(runs.both, "access-csi-reader-secretsUser");
         expect(renamed.aliases).toEqual([byName(runs.csiDriverRbac, "access-reader-secretsUser").urn]);
         expect(inputAt(renamed.inputs, "roleAssignmentName")).toBe(inputAt(byName(runs.csiDriverRbac, "access-reader-secretsUser").inputs, "roleAssignmentName"));
