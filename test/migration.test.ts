@@ -264,3 +264,18 @@ describe("plan --against on a stack moving from CSI to secret sync", () => {
         expect(code).toBe(0);
     });
 });
+
+describe("the README on changing the delivery mode", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+
+    test("claims no switch by one setting", () => {
+        expect(readme).not.toMatch(/switch(es)? with one setting|two delivery modes, one setting/i);
+    });
+
+    test("documents the steps the tool checks, in its order", () => {
+        const section = readme.slice(readme.indexOf("### Move a stack from CSI to secret sync"));
+        const rows = [...section.matchAll(/^\| (\d) \| `(\w+)` \|/gm)].map((m) => [Number(m[1]), m[2]]);
+        expect(rows).toEqual(DELIVERY_STEPS.slice(1).map((step, i) => [i + 1, step]));
+        for (const value of ["rbacRoles", "both"]) expect(section).toContain(`aio-secrets:migration: ${value}`);
+    });
+});
