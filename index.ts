@@ -16,7 +16,9 @@ import type { StackSettings } from "./stacks/settings";
 import { csiDriverFlow } from "./delivery/csiDriver";
 import { readArcFacts } from "./delivery/arc";
 import { secretSyncFlow } from "./delivery/secretSync";
-import type { DeliveryFlow, VaultSide } from "./delivery/types";
+import { bothFlow } from "./delivery/migration";
+import type { DeliveryFlow, VaultReader, VaultSide } from "./delivery/types";
+import { deliveryStep } from "./stacks/migration";
 
 /**
  * aio-secrets: what `az iot ops init` did for Azure IoT Operations secrets, as code, plus every
@@ -126,7 +128,8 @@ function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<s
         settingsFile: settings.file,
     });
 
-    const reader = flow.reader(deployers.owners, vault);
+    const [reader, ...extraReaders] = ([] as VaultReader[]).concat(flow.reader(deployers.owners, vault));
+    const grantReaders = settings.keyVault.grantReader;
 
     const access = new VaultAccess("access", {
         vaultName: vault.vaultName,
@@ -135,8 +138,14 @@ function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<s
         tenantId,
         subscriptionId: deployer.subscriptionId,
         permissionModel: settings.keyVault.permissionModel,
-        readerObjectId: settings.keyVault.grantReader ? reader.objectId : undefined,
+        readerObjectId: grantReaders ? reader.objectId : undefined,
         readerRoles: reader.roles,
+        readerPart: reader.part,
+        // A migration (stacks/migration.ts) renames the reader's grants in step 3 and back in step 4.
+        readerAliasParts: reader.aliasParts ?? [settings.delivery === "csiDriver" ? "csi-reader" : "sync-reader"],
+        readerRetainOnDelete: reader.retainOnDelete,
+        extraReaders: grantReaders ? extraReaders.map((r) => ({ objectId: r.objectId, roles: r.roles ?? [], part: r.part ?? "extra-reader", aliasParts: r.aliasParts })) : [],
+        rolesBesidePolicies: settings.migration === "rbacRoles",
         writers: settings.keyVault.grantDeployer ? deployers.writers : [],
         usage: model.usage,
         retainOnDelete: settings.adopt,
@@ -179,13 +188,19 @@ async function main(): Promise<Record<string, unknown>> {
     if (settings.keyVault.existing) await checkExistingVault(settings);
     const arc = settings.secretSync ? await readArcFacts(settings, settings.secretSync) : undefined;
 
-    const flow = arc ? secretSyncFlow(inputs, model, arc) : csiDriverFlow(inputs, model);
+    const flow = !arc
+        ? csiDriverFlow(inputs, model)
+        : settings.migration === "both"
+          ? bothFlow(inputs, model, arc)
+          : secretSyncFlow(inputs, model, arc);
     for (const warning of arc?.warnings ?? []) void pulumi.log.warn(warning);
 
     const azure = declareVault(inputs, model, config, flow);
     const { vault, secrets } = azure;
     return {
         environment: settings.environment,
+        /** Where the stack is on the way from CSI delivery to secret sync (stacks/migration.ts); the review diff compares it. */
+        deliveryStep: deliveryStep({ delivery: settings.delivery, permissionModel: settings.keyVault.permissionModel, migration: settings.migration }),
         vaultName: vault.vaultName,
         vaultUri: vault.vaultUri,
         vaultTenantId: vault.tenantId,

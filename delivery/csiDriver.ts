@@ -3,7 +3,7 @@ import { Provider } from "@pulumi/kubernetes/provider";
 import { declareCaForCsi } from "../components/ca/csi";
 import { ClusterStore } from "../components/cluster/ClusterStore";
 import { CsiDriverExtension } from "../components/cluster/CsiDriverExtension";
-import { daysUntil, ROTATION_GRACE_DAYS } from "../components/identity/expiry";
+import { daysUntil, missedRotationWarning, ROTATION_GRACE_DAYS } from "../components/identity/expiry";
 import { ServicePrincipal } from "../components/identity/ServicePrincipal";
 import { MqResources } from "../components/mq/MqResources";
 import { mqKeyVaultBlock } from "../components/mq/render";
@@ -13,13 +13,28 @@ import type { ProgramInputs } from "../stacks/load";
 import type { StackModel } from "../stacks/model";
 import type { DeliveryFlow, VaultSide } from "./types";
 
+/** How the CSI side is declared. */
+export interface CsiFlowOptions {
+    /**
+     * Mark every resource of the CSI side `retainOnDelete` (Entra app, passwords, extension,
+     * Kubernetes objects), so that the `up` that removes the side sends no delete to Entra, Azure
+     * or the cluster: step 3 of the move to secret sync (stacks/migration.ts). Default false.
+     */
+    retain?: boolean;
+}
+
+/** Every resource of a component (the component and all its children) kept when it leaves the stack. */
+const retainEverything: pulumi.ResourceTransformation = (args) => ({ props: args.props, opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }) });
+
 /**
  * init's flow (`aio-secrets:delivery: csiDriver`, the default): a service principal whose
  * password lives in `aio-akv-sp`, the Secrets Store CSI driver extension, the SPCs with their
  * restart patches, and the MQ resources, applied with one explicit Kubernetes provider.
  */
-export function csiDriverFlow(inputs: ProgramInputs, model: StackModel): DeliveryFlow {
+export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options: CsiFlowOptions = {}): DeliveryFlow {
     const { settings } = inputs;
+    // Options of each top-level component of the side; the transformation reaches every child.
+    const keep: pulumi.ComponentResourceOptions | undefined = options.retain ? { transformations: [retainEverything] } : undefined;
     let identity: ServicePrincipal | undefined;
     return {
         reader(owners) {
@@ -36,12 +51,13 @@ export function csiDriverFlow(inputs: ProgramInputs, model: StackModel): Deliver
                           overlapDays: sp.overlapDays,
                       }
                     : { mode: "existing", clientId: sp.clientId, objectId: sp.objectId, clientSecret: pulumi.secret(sp.clientSecret) },
+                keep,
             );
             return { objectId: identity.objectId };
         },
         cluster(azure) {
             if (!identity) throw new Error("csiDriverFlow: reader() must be declared before cluster()");
-            return declareCluster(inputs, model, azure, identity);
+            return declareCluster(inputs, model, azure, identity, keep);
         },
     };
 }
@@ -50,7 +66,13 @@ export function csiDriverFlow(inputs: ProgramInputs, model: StackModel): Deliver
  * The cluster side: one explicit Kubernetes provider, the namespace and `aio-akv-sp`, the CSI
  * driver extension, the SPCs with their restart patches, and the MQ resources.
  */
-function declareCluster(inputs: ProgramInputs, model: StackModel, azure: VaultSide, identity: ServicePrincipal): Record<string, unknown> {
+function declareCluster(
+    inputs: ProgramInputs,
+    model: StackModel,
+    azure: VaultSide,
+    identity: ServicePrincipal,
+    keep: pulumi.ComponentResourceOptions | undefined,
+): Record<string, unknown> {
     const { settings } = inputs;
     const { vault, secrets } = azure;
     const csi = settings.cluster.csiDriver;
@@ -79,7 +101,7 @@ function declareCluster(inputs: ProgramInputs, model: StackModel, azure: VaultSi
         namespace: settings.cluster.namespace,
         clientId: identity.clientId,
         clientSecret: identity.clientSecret,
-    });
+    }, keep);
 
     const extension = csi.install
         ? new CsiDriverExtension("csi-driver", {
@@ -94,7 +116,7 @@ function declareCluster(inputs: ProgramInputs, model: StackModel, azure: VaultSi
                   extra: csi.settings,
                   protectedExtra: csi.protectedSettings,
               },
-          })
+          }, keep)
         : undefined;
 
     const spcs = model.spcs.map(
@@ -116,7 +138,7 @@ function declareCluster(inputs: ProgramInputs, model: StackModel, azure: VaultSi
                 dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
                 adopt: settings.adopt,
                 provider: kubernetes,
-            }),
+            }, keep),
     );
 
     // Azure IoT MQ takes vault references in its own resources instead of SPC entries.
@@ -141,7 +163,7 @@ function declareCluster(inputs: ProgramInputs, model: StackModel, azure: VaultSi
                   retainOnDelete: settings.adopt,
                   dependsOn: store.ready,
                   provider: kubernetes,
-              })
+              }, keep)
             : undefined;
 
     // The CA of AIO's TLS (stacks/ca.ts): init's test CA, or your own from the vault.
@@ -155,6 +177,7 @@ function declareCluster(inputs: ProgramInputs, model: StackModel, azure: VaultSi
         credentialSecretName: store.secretName,
         dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
         retainOnDelete: settings.adopt,
+        componentOptions: keep,
     });
 
     /** Whole days until the SP password expires, as of this run (an output only: never an input). */
@@ -167,6 +190,12 @@ function declareCluster(inputs: ProgramInputs, model: StackModel, azure: VaultSi
             );
         }
         return days;
+    });
+
+    // Warned once per run (an output only, like the expiry above).
+    identity.slotRotationDueAt.apply((due) => {
+        const warning = due ? missedRotationWarning(due.a, due.b, new Date(), settings.stack) : undefined;
+        if (warning) void pulumi.log.warn(`${settings.file}: ${warning}`);
     });
 
     return {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { syncReaderRoles } from "../components/access/permissions";
+import { grantIds, RoleKey, syncReaderRoles } from "../components/access/permissions";
 import { WorkloadIdentity } from "../components/identity/WorkloadIdentity";
 import { customLocationId, federatedCredentialName, workloadSubject } from "../components/secretsync/render";
 import { PropagationWait } from "../components/secretsync/PropagationWait";
@@ -41,15 +41,26 @@ function sameGroup(a: string, b: string): boolean {
  * grants' ids (deterministic names from scope, principal and role), the identity's principal,
  * and each credential's issuer and subject (its id stays when a replacement keeps the name).
  */
-function propagationWait(settings: StackSettings, identity: WorkloadIdentity, azure: VaultSide, issuer: pulumi.Input<string>, subjects: readonly string[]): PropagationWait | undefined {
+function propagationWait(
+    settings: StackSettings,
+    identity: WorkloadIdentity,
+    roles: readonly RoleKey[],
+    azure: VaultSide,
+    issuer: pulumi.Input<string>,
+    subjects: readonly string[],
+): PropagationWait | undefined {
     const duration = settings.secretSync!.propagationWait;
     if (duration === "0s") return undefined;
-    const grantIds = azure.access.grants.map((g) => (pulumi.CustomResource.isInstance(g) ? g.id : pulumi.output(g.urn)));
+    // The identity's own grants, by their ARM ids: a deployer added or a grant renamed (staged
+    // migration) propagates nothing the SecretSyncs need, so it must not wait again.
+    const grants = pulumi
+        .all([azure.vault.vaultId, azure.deployer.subscriptionId, identity.principalId])
+        .apply(([vaultId, subscriptionId, principalId]) => grantIds(vaultId, subscriptionId, principalId, roles).join(","));
     return new PropagationWait("propagation", {
         duration,
         triggers: {
             principalId: identity.principalId,
-            grants: pulumi.all(grantIds).apply((ids) => [...ids].sort().join(",")),
+            grants,
             credentials: pulumi.output(issuer).apply((url) => subjects.map((subject) => `${url} ${subject}`).join(",")),
         },
         after: [...identity.credentials, ...azure.access.grants],
@@ -123,7 +134,7 @@ export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, arc: Ar
                 return { ...common, secretProviderClassName: sync.spcName, secretSyncs: [], nextStep: arc.customLocationStep };
             }
             // Nothing to wait for without a SecretSync.
-            const wait = synced.syncs.length > 0 ? propagationWait(settings, identity, azure, arc.issuer, [subject]) : undefined;
+            const wait = synced.syncs.length > 0 ? propagationWait(settings, identity, syncReaderRoles(model.usage), azure, arc.issuer, [subject]) : undefined;
             const locationId = azure.deployer.subscriptionId.apply((sub) =>
                 customLocationId(sub, sync.customLocation.resourceGroupName, sync.customLocation.name),
             );

@@ -11,6 +11,12 @@ export interface VaultReader {
     objectId: pulumi.Input<string>;
     /** RBAC roles; default the CSI driver's. */
     roles?: readonly RoleKey[];
+    /** Child name part of its role assignments (`access-<part>-<role>`); default `reader`. */
+    part?: string;
+    /** Earlier name parts of the same role assignments, kept by aliases; default: the other mode's (see index.ts). */
+    aliasParts?: readonly string[];
+    /** Keep its role assignments in Azure when they leave the stack; default: as the vault access. */
+    retainOnDelete?: boolean;
 }
 
 /** What the shared part declares before the delivery mode's cluster side. */
@@ -27,8 +33,12 @@ export interface VaultSide {
  * then the mode's reader, then vault access and secrets (shared), then the mode's cluster side.
  */
 export interface DeliveryFlow {
-    /** Declares the reading principal (called once, between the vault and its access); `vault` for what it must wait for (a created resource group). */
-    reader(owners: pulumi.Input<string>[], vault: KeyVault): VaultReader;
+    /**
+     * Declares the reading principal (called once, between the vault and its access); two while
+     * both modes run side by side (a staged migration), the first one the main reader. `vault`
+     * for what it must wait for (a created resource group).
+     */
+    reader(owners: pulumi.Input<string>[], vault: KeyVault): VaultReader | VaultReader[];
     /** Declares the cluster side; returns the mode's stack outputs. */
     cluster(azure: VaultSide): Record<string, unknown>;
 }

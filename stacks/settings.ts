@@ -7,6 +7,7 @@ import { setOwn } from "./yaml";
 import * as rules from "./rules";
 import { editDistance } from "./names";
 import { caSchema, CaSettings, resolveCa } from "./ca";
+import { MIGRATION_SETTINGS, MigrationSetting, migrationProblems, migrationWarnings } from "./migration";
 
 /**
  * The stack settings (`aio-secrets:*` keys of `Pulumi.<stack>.yaml`): schema, defaults and
@@ -178,6 +179,7 @@ const settingsShape = {
     secretValues: z.record(z.string(), z.string({ error: "must be a string value set with --secret" })).default({}),
     ca: caSchema.default(() => caSchema.parse({})),
     secretSync: secretSyncSchema.optional(),
+    migration: z.enum(MIGRATION_SETTINGS).optional(),
 };
 
 /** Only the top-level keys: each section is parsed on its own below. */
@@ -281,6 +283,12 @@ export interface StackSettings {
     delivery: DeliveryMode;
     /** Set exactly when `delivery` is `secretSync`. */
     secretSync?: SecretSyncSettings;
+    /**
+     * A step of the staged move from CSI delivery to secret sync (stacks/migration.ts):
+     * `rbacRoles` (step 1: RBAC roles beside the access policies) or `both` (step 3: both
+     * delivery modes side by side). Default: none.
+     */
+    migration?: MigrationSetting;
 }
 
 /** What Pulumi hands the program: raw config strings and which keys are secret. */
@@ -589,8 +597,9 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     const byo = { clientId: sp.clientId, objectId: sp.objectId, clientSecret: sp.clientSecret };
     const given = Object.entries(byo).filter(([, v]) => v !== undefined).map(([k]) => k);
     let servicePrincipal: ServicePrincipalSettings | undefined;
-    if (parsed.delivery === "secretSync") {
-        // No service principal in this mode: deliveryRules refuses or warns about its keys.
+    if (parsed.delivery === "secretSync" && parsed.migration !== "both") {
+        // No service principal in this mode: deliveryRules refuses or warns about its keys (in
+        // step 3 of the move from CSI, migration: both, the CSI side still runs on them).
         servicePrincipal = { mode: "create", displayName: "", secretValidDays: sp.secretValidDays, rotationDays: sp.rotationDays, overlapDays: sp.overlapDays };
     } else if (given.length > 0 && given.length < 3) {
         const missing = Object.keys(byo).filter((k) => !given.includes(k));
@@ -689,13 +698,15 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     const delivery = parsed.delivery ?? "csiDriver";
     const mode = deliveryRules({ raw, file, input, parsed, cluster, delivery });
     problems.push(...mode.problems);
+    problems.push(...migrationProblems(file, parsed.migration, delivery, parsed.keyVault?.permissionModel));
 
     // The CA: checked only when its section parsed (its own problems are already reported).
     const ca = parsed.ca
         ? resolveCa(parsed.ca, {
               syncSecret: cluster.csiDriver.syncSecret,
               readProjectFile: raw.readProjectFile,
-              delivery,
+              // While both modes run side by side (migration: both) the CA is the CSI side's.
+              delivery: parsed.migration === "both" ? "csiDriver" : delivery,
               modeGiven: input.ca !== null && typeof input.ca === "object" && Object.hasOwn(input.ca, "mode"),
               adopt: parsed.adopt ?? false,
           })
@@ -717,9 +728,13 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     });
 
     if (problems.length > 0 || !servicePrincipal || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems, warnings: mode.warnings };
+    // An existing vault usually grants its creator already, and azure-native refuses to create an
+    // access policy for a principal that has one; an adopted cluster's reader was granted by init.
+    const grantDeployer = parsed.keyVault.grantDeployer ?? !parsed.keyVault.existing;
+    const grantReader = parsed.keyVault.grantReader ?? !(parsed.adopt ?? false);
     return {
         problems,
-        warnings: mode.warnings,
+        warnings: [...mode.warnings, ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name })],
         settings: {
             project: raw.project,
             stack: raw.stack,
@@ -730,10 +745,8 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             adopt: parsed.adopt ?? false,
             keyVault: {
                 ...parsed.keyVault,
-                // An existing vault usually grants its creator already, and azure-native refuses
-                // to create an access policy for a principal that has one.
-                grantDeployer: parsed.keyVault.grantDeployer ?? !parsed.keyVault.existing,
-                grantReader: parsed.keyVault.grantReader ?? !(parsed.adopt ?? false),
+                grantDeployer,
+                grantReader,
             },
             servicePrincipal,
             cluster: {
@@ -751,6 +764,7 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             ca: ca.settings,
             delivery,
             secretSync: mode.secretSync,
+            migration: parsed.migration,
         },
     };
 }
@@ -759,6 +773,9 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
 export const CHECKED_SECRET_STORE_SETTINGS: Readonly<Record<string, string>> = {
     rotationPollIntervalInSeconds: "secretSync.extension.rotationPollIntervalInSeconds",
 };
+
+/** CSI keys left in a secret-sync stack may mean a deployed CSI stack switched in one change. */
+const STEPS_HINT = ` (if this stack ran in csiDriver mode, do not switch it in one up: move it in steps with aio-secrets:migration; README, "Move a stack from CSI to secret sync")`;
 
 /** The CSI-mode keys that mean nothing in secret-sync mode, and why. */
 const CSI_ONLY_KEYS: Readonly<Record<string, string>> = {
@@ -797,30 +814,33 @@ function deliveryRules(ctx: {
             `must be rbac in secretSync mode (the Secret Store reads with Azure roles, not access policies). ` +
                 (keyVault.existing
                     ? `Migrate the vault: grant the roles its readers need, then az keyvault update --name ${keyVault.name} --resource-group ${keyVault.resourceGroupName} --enable-rbac-authorization true, and set permissionModel: rbac`
-                    : `Set permissionModel: rbac (a vault the stack created is switched in place; its access policies stop applying, the stack grants roles instead)`),
+                    : `Set permissionModel: rbac (a vault the stack created is switched in place; its access policies stop applying, the stack grants roles instead)`) +
+                `. A deployed CSI stack moves in steps, the roles first (aio-secrets:migration: rbacRoles; README, "Move a stack from CSI to secret sync")`,
             JSON.stringify(keyVault.permissionModel),
         );
     }
-    // Service principal and CSI driver keys: a stored password is refused, the rest is ignored.
+    // Service principal and CSI driver keys: a stored password is refused, the rest is ignored;
+    // in step 3 of the move from CSI (migration: both) the CSI side still runs on them.
+    const bothModes = parsed.migration === "both";
     const sp = input.servicePrincipal;
-    if (sp !== null && typeof sp === "object") {
+    if (sp !== null && typeof sp === "object" && !bothModes) {
         const credentials = ["clientId", "objectId", "clientSecret"].filter((k) => Object.hasOwn(sp, k));
         if (credentials.length > 0) {
             at(`servicePrincipal.${credentials[0]}`, `is not used in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove servicePrincipal`);
         } else {
-            warnings.push(`${file}: ${CONFIG_NAMESPACE}:servicePrincipal is ignored in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove it`);
+            warnings.push(`${file}: ${CONFIG_NAMESPACE}:servicePrincipal is ignored in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove it${STEPS_HINT}`);
         }
     }
     const clusterInput = input.cluster;
     const csiInput = clusterInput !== null && typeof clusterInput === "object" ? (clusterInput as Record<string, unknown>).csiDriver : undefined;
-    if (csiInput !== null && typeof csiInput === "object") {
+    if (csiInput !== null && typeof csiInput === "object" && !bothModes) {
         if ((csiInput as Record<string, unknown>).install === true) {
             at("cluster.csiDriver.install", `contradicts delivery: secretSync: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove cluster.csiDriver`);
         } else {
-            warnings.push(`${file}: ${CONFIG_NAMESPACE}:cluster.csiDriver is ignored in secretSync mode: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove it`);
+            warnings.push(`${file}: ${CONFIG_NAMESPACE}:cluster.csiDriver is ignored in secretSync mode: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove it${STEPS_HINT}`);
         }
     }
-    for (const key of Object.keys(raw.config).filter((k) => k.startsWith("kubernetes:")).sort()) {
+    for (const key of bothModes ? [] : Object.keys(raw.config).filter((k) => k.startsWith("kubernetes:")).sort()) {
         warnings.push(
             `${file}: ${key} is ignored in secretSync mode: every resource goes through Azure Resource Manager and the custom location, so the stack needs no kubeconfig`,
         );

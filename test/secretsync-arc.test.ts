@@ -285,6 +285,22 @@ describe("item 4: each SecretSync waits until its grants can work", () => {
         expect(fields).toContain("triggers.principalId");
     });
 
+    test("it waits for the identity's own grants only: another deployer's grant does not make it wait again", async () => {
+        const first = await run();
+        const twoDeployers = stackFile().replace(
+            "    - { objectId: 77777777-8888-9999-aaaa-bbbbbbbbbbbb, type: ServicePrincipal }\n",
+            "    - { objectId: 77777777-8888-9999-aaaa-bbbbbbbbbbbb, type: ServicePrincipal }\n    - { objectId: 66666666-8888-9999-aaaa-bbbbbbbbbbbb, type: User }\n",
+        );
+        const more = await run(twoDeployers);
+        expect(more.error).toBeUndefined();
+        expect(diffRuns(first, more).added.length).toBeGreaterThan(0);
+        expect(diffRuns(first, more).changed.find((c) => c.name === "propagation-sleep")).toBeUndefined();
+        // The triggers name the identity's role assignments by their ARM ids (scope, principal, role).
+        const grants = String(inputAt(byType(first, SLEEP)[0].inputs, "triggers.grants"));
+        expect(grants.split(",")).toHaveLength(2);
+        for (const id of grants.split(",")) expect(id).toMatch(/\/providers\/Microsoft\.KeyVault\/vaults\/kv-sync-01\/providers\/Microsoft\.Authorization\/roleAssignments\/[0-9a-f-]{36}$/);
+    });
+
     test("propagationWait sets the duration; 0s declares no wait", async () => {
         const longer = await run(stackFile({ sync: "    propagationWait: 10m\n" }));
         expect(inputAt(byType(longer, SLEEP)[0].inputs, "createDuration")).toBe("10m");

@@ -296,6 +296,41 @@ describe("every workflow", () => {
         for (const step of job.steps ?? []) expect(step.run ?? "").not.toContain("${{");
     });
 
+    /**
+     * The first Pulumi CLI whose engine honours `replacementTrigger` (the test CA's renewal)
+     * correctly: the option came with 3.208.0 (pulumi/pulumi#20936, 2025-11-20; the Node.js SDK
+     * sends it from 3.211.0, 2025-12-11), and until 3.226.0 (pulumi/pulumi#22119, 2026-03-11)
+     * the engine could fire it when the same value arrived wrapped as an output. Older engines
+     * drop the option silently (no error, no renewal).
+     */
+    const REPLACEMENT_TRIGGER_ENGINE = "3.226.0";
+    const semver = (v: string) => v.split(".").map(Number);
+    const atLeast = (v: string, floor: string) => {
+        const [a, b] = [semver(v), semver(floor)];
+        for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+        return true;
+    };
+
+    it.each(pulumiJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))(
+        "%s pins the Pulumi CLI (pulumi-version) to an engine that honours replacementTrigger",
+        (_id, job) => {
+            const version = String(pulumiStep(job).with?.["pulumi-version"]);
+            // An exact release, never a range ("3.x", "^3"): pulumi/actions would install whatever is newest.
+            expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+            expect(atLeast(version, REPLACEMENT_TRIGGER_ENGINE)).toBe(true);
+        },
+    );
+
+    it("pins one Pulumi CLI version everywhere, and the README says which and why", () => {
+        const versions = new Set(pulumiJobs.map(([, , job]) => String(pulumiStep(job).with?.["pulumi-version"])));
+        expect(versions.size).toBe(1);
+        const [version] = [...versions];
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        expect(readme).toContain(`\`pulumi-version: ${version}\``);
+        expect(readme).toContain(REPLACEMENT_TRIGGER_ENGINE);
+        expect(atLeast("3.208.0", REPLACEMENT_TRIGGER_ENGINE)).toBe(false); // the comparison is not a rubber stamp
+    });
+
     it("has pulumi/actions steps in each of the three workflows", () => {
         expect(new Set(pulumiJobs.map(([file]) => file))).toEqual(new Set(["pull-request.yml", "deploy.yml", "rotate.yml"]));
     });

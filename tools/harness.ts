@@ -105,6 +105,8 @@ export interface RecordedResource {
     provider?: string;
     /** The `replacementTrigger` option as sent (a change replaces the resource), when set. */
     replacementTrigger?: unknown;
+    /** URNs the resource had before (the `aliases` option): the engine takes one over instead of creating anew. */
+    aliases?: string[];
 }
 
 export interface RunResult {
@@ -371,10 +373,44 @@ interface RegisterRequest {
     getDependenciesList(): string[];
     getProvider(): string;
     getReplacementTrigger?(): { toJavaScript(): unknown } | undefined;
+    getAliasesList?(): AliasMessage[];
+    getAliasurnsList?(): string[];
+}
+/** An alias as the SDK sends it (proto alias.proto): a URN, or a spec of what differs. */
+interface AliasMessage {
+    getUrn(): string;
+    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+/**
+ * The URNs of a resource's aliases. A spec that changes only the name (the one kind the
+ * program uses) is resolved against the resource's own URN, as the engine does; others are
+ * left out (the diff then shows a removal and an addition, the safe reading).
+ */
+export function aliasUrns(urn: string, parent: string, aliases: readonly AliasMessage[]): string[] {
+    const out: string[] = [];
+    for (const alias of aliases) {
+        if (alias.getUrn()) {
+            out.push(alias.getUrn());
+            continue;
+        }
+        const spec = alias.getSpec();
+        // The SDK repeats the resource's own parent in the spec (older engines need it).
+        const sameParent = !spec?.getNoparent() && (spec?.getParenturn() === "" || spec?.getParenturn() === parent);
+        if (!spec || !spec.getName() || spec.getType() || spec.getStack() || spec.getProject() || !sameParent) continue;
+        out.push(`${urn.slice(0, urn.lastIndexOf("::") + 2)}${spec.getName()}`);
+    }
+    return out;
 }
 interface RecordingMonitor {
     registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): unknown;
     registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): unknown;
+}
+
+function aliasesOf(urn: string, req: RegisterRequest): { aliases?: string[] } {
+    // Structured aliases when the monitor takes them, else URNs the SDK computed.
+    const aliases = [...aliasUrns(urn, req.getParent(), req.getAliasesList?.() ?? []), ...(req.getAliasurnsList?.() ?? [])];
+    return aliases.length > 0 ? { aliases } : {};
 }
 
 /**
@@ -413,6 +449,7 @@ export function installRecorder(pulumi: typeof pulumiTypes): {
                     dependsOn: req.getDependenciesList(),
                     provider: req.getProvider() || undefined,
                     ...(req.getReplacementTrigger?.() ? { replacementTrigger: req.getReplacementTrigger()!.toJavaScript() } : {}),
+                    ...aliasesOf(res.getUrn(), req),
                 });
             }
             cb(err, res);

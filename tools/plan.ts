@@ -240,8 +240,14 @@ async function planAgainst(
             fs.rmSync(dir, { recursive: true, force: true });
         }
     }
-    const { diffRuns, diffText } = await import("./planDiff");
-    const diff = diffRuns(base, current);
+    const { diffRuns, diffText, migrationReviewOf } = await import("./planDiff");
+    // A change that skips a step of the move from CSI to secret sync is refused, with the steps.
+    const migration = migrationReviewOf(base, current);
+    if (migration?.refused) {
+        process.stderr.write(sanitize(`aio-secrets plan: stack ${o.stack} against ${revision}: refused: ${migration.refused}\n`));
+        return 1;
+    }
+    const diff = { ...diffRuns(base, current), ...(migration ? { migration: migration.note } : {}) };
     if (o.json) process.stdout.write(`${jsonText({ stack: o.stack, against: revision, note: note || undefined, ...diff })}\n`);
     else process.stdout.write(sanitize(diffText(diff, `aio-secrets plan diff: stack ${o.stack} against ${revision}${note}`)));
     return 0;

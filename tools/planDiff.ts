@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { decodeUtf8, NOT_UTF8 } from "../stacks/text";
 import { inputAt, RecordedResource, redact, RunResult, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN } from "./harness";
 import { parseSpcObjects, restartAnnotationKey, versionsAnnotationKey } from "../components/spc/render";
+import { DELIVERY_STEPS, DeliveryStep, MigrationReview, reviewMigration } from "../stacks/migration";
 
 /**
  * What changes between two plans of the same stack, for reviews: resources added, removed and
@@ -63,6 +64,23 @@ export interface PlanDiff {
      * renamed (first); then the new run's warnings (the plan's), without the SDK's stack-output noise.
      */
     warnings: string[];
+    /** A change of step of the move from CSI delivery to secret sync: which step this is, and the next. */
+    migration?: string;
+}
+
+/** The step a run's `deliveryStep` output names; undefined for a run without one (no plan, invalid inputs). */
+function stepOf(run: RunResult): DeliveryStep | undefined {
+    const step = run.outputs.deliveryStep;
+    return typeof step === "string" && (DELIVERY_STEPS as readonly string[]).includes(step) ? (step as DeliveryStep) : undefined;
+}
+
+/**
+ * The review of the move from CSI delivery to secret sync between two plans of a stack
+ * (stacks/migration.ts): the step and the next, or the refusal of a change that skips a step.
+ */
+export function migrationReviewOf(before: RunResult, after: RunResult): MigrationReview | undefined {
+    const [from, to] = [stepOf(before), stepOf(after)];
+    return from !== undefined && to !== undefined ? reviewMigration(from, to) : undefined;
 }
 
 /**
@@ -363,14 +381,23 @@ export function diffRuns(before: RunResult, after: RunResult): PlanDiff {
         blockers: blockersOf(before, after),
         warnings: [...secretSyncWarnings(before, after), ...reviewWarnings(after.warnings)],
     };
-    for (const [urn, r] of b) if (!a.has(urn)) diff.added.push({ urn, type: r.type, name: r.name });
-    for (const [urn, r] of a) if (!b.has(urn)) diff.removed.push({ urn, type: r.type, name: r.name, retainOnDelete: r.retainOnDelete });
+    // A new URN that names an old one among its aliases is that resource renamed: the engine
+    // takes it over (no delete, no create), so the review shows a change of name.
+    const renamed = new Map<string, string>();
     for (const [urn, r] of b) {
-        const old = a.get(urn);
+        if (a.has(urn)) continue;
+        const from = (r.aliases ?? []).find((alias) => a.has(alias) && !b.has(alias) && ![...renamed.values()].includes(alias));
+        if (from !== undefined) renamed.set(urn, from);
+    }
+    const takenOver = new Set(renamed.values());
+    for (const [urn, r] of b) if (!a.has(urn) && !renamed.has(urn)) diff.added.push({ urn, type: r.type, name: r.name });
+    for (const [urn, r] of a) if (!b.has(urn) && !takenOver.has(urn)) diff.removed.push({ urn, type: r.type, name: r.name, retainOnDelete: r.retainOnDelete });
+    for (const [urn, r] of b) {
+        const old = a.get(urn) ?? a.get(renamed.get(urn) ?? "");
         if (!old) continue;
         const fa = fields(old);
         const fb = fields(r);
-        const changes: FieldChange[] = [];
+        const changes: FieldChange[] = old.urn !== urn ? [{ path: "(name)", before: old.name, after: r.name }] : [];
         for (const path of new Set([...fa.shown.keys(), ...fb.shown.keys()])) {
             const x = fa.shown.get(path);
             const y = fb.shown.get(path);
@@ -435,6 +462,7 @@ export function diffText(diff: PlanDiff, header: string): string {
     }
     for (const r of diff.restarts) lines.push(`restarts: ${r.kind} ${r.namespace}/${r.name} (${r.spc}: ${restartReason(r)})`);
     for (const b of diff.blockers) lines.push(`blocked: ${b.reason}; fix: ${b.fix}`);
+    if (diff.migration) lines.push(`migration: ${diff.migration}`);
     for (const w of diff.warnings) lines.push(`warning: ${w}`);
     if (resources > 0) lines.push(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`);
     return lines.join("\n") + "\n";

@@ -93,6 +93,8 @@ export function engineView(run: RunResult): RunResult {
             dependsOn: [...new Set(r.dependsOn.map(urnOf))],
             provider: r.provider === undefined ? undefined : providerRef(r.provider),
             inputs: deep(r.inputs) as Record<string, unknown>,
+            // A rename keeps type and parent: the alias is the engine URN with the old name.
+            ...(r.aliases ? { aliases: r.aliases.map((a) => (a.slice(0, a.lastIndexOf("::")) === r.urn.slice(0, r.urn.lastIndexOf("::")) ? `${urnOf(r.urn).slice(0, urnOf(r.urn).lastIndexOf("::"))}${a.slice(a.lastIndexOf("::"))}` : urnOf(a))) } : {}),
         })),
         outputs: deep(run.outputs) as Record<string, unknown>,
         warnings: run.warnings.filter((w) => !SDK_NOISE.test(w)),

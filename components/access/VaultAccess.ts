@@ -9,10 +9,26 @@ import {
     readerRoles,
     RoleKey,
     roleAssignmentName,
+    roleDefinitionId,
     VaultUsage,
     writerPermissions,
     writerRoles,
 } from "./permissions";
+
+/**
+ * Another principal that reads for the cluster, by RBAC roles only: secret sync's identity
+ * while the CSI driver's service principal still reads (a staged migration's step 3).
+ */
+export interface ExtraReader {
+    /** Object (principal) id, a service principal's. Required. */
+    objectId: pulumi.Input<string>;
+    /** Its RBAC roles. Required. */
+    roles: readonly RoleKey[];
+    /** Child name part, `<name>-<part>-<role>`; must differ from every other reader's. Required. */
+    part: string;
+    /** Earlier name parts of the same grants: kept by aliases, never deleted and re-created. Default none. */
+    aliasParts?: readonly string[];
+}
 
 /** A principal that writes the stack's secrets (a deployer). */
 export interface VaultWriter {
@@ -45,6 +61,20 @@ export interface VaultAccessArgs {
     readerObjectId?: pulumi.Input<string>;
     /** RBAC roles of the reader. Default: the CSI driver's, `readerRoles(usage)`. */
     readerRoles?: readonly RoleKey[];
+    /** Child name part of the reader's role assignments, `<name>-<part>-<role>`. Default `reader`. */
+    readerPart?: string;
+    /** Earlier name parts of the reader's role assignments, kept by aliases (a rename never re-creates a grant). Default none. */
+    readerAliasParts?: readonly string[];
+    /** Keep the reader's role assignments in Azure when they leave the stack (a migration's CSI reader). Default: `retainOnDelete`. */
+    readerRetainOnDelete?: boolean;
+    /** More readers, by RBAC roles (RBAC only). Default none. */
+    extraReaders?: readonly ExtraReader[];
+    /**
+     * With `accessPolicy`: declare the RBAC role assignments too, beside the access policies,
+     * with the names RBAC mode gives them, so that they exist (and have propagated) before the
+     * vault switches to RBAC and stay untouched when it does. Default false.
+     */
+    rolesBesidePolicies?: boolean;
     /** The deploying principals (writers); default none. Keys must be unique. */
     writers?: readonly VaultWriter[];
     /** What is mounted and written, which decides the permissions. Required. */
@@ -100,29 +130,48 @@ export class VaultAccess extends pulumi.ComponentResource {
             };
             if (args.readerObjectId !== undefined) policy("reader", args.readerObjectId, readerPermissions(args.usage));
             for (const writer of writers) policy(part("writer", writer.key), writer.objectId, writerPermissions(args.usage));
-        } else {
-            const assign = (child: string, principalId: pulumi.Input<string>, principalType: pulumi.Input<PrincipalType>, role: RoleKey) => {
-                const roleDefinitionId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_ROLES[role].id}`;
+        }
+        if (args.permissionModel === "rbac" || args.rolesBesidePolicies) {
+            const assign = (
+                child: string,
+                principalId: pulumi.Input<string>,
+                principalType: pulumi.Input<PrincipalType>,
+                role: RoleKey,
+                more: { aliasParts?: readonly string[]; retainOnDelete?: boolean; label?: string } = {},
+            ) => {
+                const definitionId = pulumi.output(args.subscriptionId).apply((subscription) => roleDefinitionId(subscription, role));
                 this.grants.push(
                     new authorization.RoleAssignment(
                         `${name}-${child}-${role}`,
                         {
                             roleAssignmentName: pulumi
-                                .all([args.vaultId, principalId, roleDefinitionId])
+                                .all([args.vaultId, principalId, definitionId])
                                 .apply(([scope, principal, definition]) => roleAssignmentName(scope, principal, definition)),
                             principalId,
                             principalType,
                             scope: args.vaultId,
-                            roleDefinitionId,
-                            description: `aio-secrets: ${KEY_VAULT_ROLES[role].name} for the ${child}`,
+                            roleDefinitionId: definitionId,
+                            // Named by what the principal does, not by the child's name: a rename changes nothing in Azure.
+                            description: `aio-secrets: ${KEY_VAULT_ROLES[role].name} for the ${more.label ?? child}`,
                         },
                         // Azure allows one assignment per scope, principal and role.
-                        { parent: this, retainOnDelete: args.retainOnDelete, deleteBeforeReplace: true },
+                        {
+                            parent: this,
+                            retainOnDelete: more.retainOnDelete ?? args.retainOnDelete,
+                            deleteBeforeReplace: true,
+                            aliases: (more.aliasParts ?? []).map((p) => ({ name: `${name}-${p}-${role}` })),
+                        },
                     ),
                 );
             };
             const reader = args.readerObjectId;
-            if (reader !== undefined) for (const role of args.readerRoles ?? readerRoles(args.usage)) assign("reader", reader, "ServicePrincipal", role);
+            const readerOpts = { aliasParts: args.readerAliasParts, retainOnDelete: args.readerRetainOnDelete, label: "reader" };
+            if (reader !== undefined) {
+                for (const role of args.readerRoles ?? readerRoles(args.usage)) assign(args.readerPart ?? "reader", reader, "ServicePrincipal", role, readerOpts);
+            }
+            for (const extra of args.extraReaders ?? []) {
+                for (const role of extra.roles) assign(extra.part, extra.objectId, "ServicePrincipal", role, { aliasParts: extra.aliasParts, label: "reader" });
+            }
             for (const writer of writers) {
                 for (const role of writerRoles(args.usage)) assign(part("writer", writer.key), writer.objectId, writer.type, role);
             }

@@ -19,6 +19,8 @@ export interface CaCsiContext {
     dependsOn: pulumi.Input<pulumi.Resource>[];
     /** Adopted cluster: never delete the objects taken over. */
     retainOnDelete: boolean;
+    /** Options of the CA's component (its children inherit them). Default none. */
+    componentOptions?: pulumi.ComponentResourceOptions;
 }
 
 /** The CA's stack outputs (all undefined with `ca.mode: none`). */
@@ -67,7 +69,7 @@ export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
             extraTrustBundlePem: ca.trustBundle?.pem,
             provider: ctx.provider,
             dependsOn: ctx.dependsOn,
-        });
+        }, ctx.componentOptions);
         for (const warning of testCaOverlapWarnings(ca, model.secretName)) void pulumi.log.warn(`${ctx.file}: ${warning}`);
         return {
             caMode: "test",
@@ -97,7 +99,7 @@ export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
         provider: ctx.provider,
         dependsOn: ctx.dependsOn,
         retainOnDelete: ctx.retainOnDelete,
-    });
+    }, ctx.componentOptions);
     if (!ca.trustBundle) {
         void pulumi.log.warn(
             `${ctx.file}: aio-secrets:ca.trustBundleFile is not set: the stack publishes no trust bundle for your CA, so clients of the MQTT broker ` +

@@ -58,6 +58,8 @@ export class ServicePrincipal extends pulumi.ComponentResource {
     readonly previousPasswordExpiresAt: pulumi.Output<string | undefined>;
     /** When the next rotation is due (RFC 3339); undefined for bring-your-own. */
     readonly rotationDueAt: pulumi.Output<string | undefined>;
+    /** When each slot's clock is due (RFC 3339), as this run reads them; undefined for bring-your-own. */
+    readonly slotRotationDueAt: pulumi.Output<{ a: string; b: string } | undefined>;
 
     constructor(name: string, args: ServicePrincipalArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:identity:ServicePrincipal", name, {}, opts);
@@ -72,6 +74,7 @@ export class ServicePrincipal extends pulumi.ComponentResource {
             this.passwordExpiresAt = pulumi.output(undefined);
             this.previousPasswordExpiresAt = pulumi.output(undefined);
             this.rotationDueAt = pulumi.output(undefined);
+            this.slotRotationDueAt = pulumi.output(undefined);
         } else {
             const validDays = args.secretValidDays ?? 365;
             const rotationDays = args.rotationDays ?? 180;
@@ -115,8 +118,19 @@ export class ServicePrincipal extends pulumi.ComponentResource {
                         endDate: rotation.rfc3339.apply((base) => addDays(base, validDays)),
                         rotateWhenChanged: { rotation: rotation.id },
                     },
-                    // One password write at a time per application.
-                    { parent: this, dependsOn: slot === "b" ? [passwords.a] : [], aliases: slot === "a" ? [{ name: `${name}-password` }] : [] },
+                    // One password write at a time per application. A replaced password is never
+                    // deleted (retainOnDelete also covers the delete half of a replacement: pulumi.com,
+                    // "Resource option: retainOnDelete"): it stays valid until its own end date. Both
+                    // clocks come due in one refresh after a missed rotation (time_rotating's Read
+                    // removes the resource once the rotation time has passed), and the program cannot
+                    // tell which password pods still hold; deleting neither keeps the overlap in every
+                    // case. Expired passwords stay listed on the app until it goes.
+                    {
+                        parent: this,
+                        dependsOn: slot === "b" ? [passwords.a] : [],
+                        aliases: slot === "a" ? [{ name: `${name}-password` }] : [],
+                        retainOnDelete: true,
+                    },
                 );
             }
             // The slot with the later base is the newest password: the active one.
@@ -137,6 +151,9 @@ export class ServicePrincipal extends pulumi.ComponentResource {
             this.rotationDueAt = pulumi
                 .all([rotationA.rotationRfc3339, rotationB.rotationRfc3339])
                 .apply(([a, b]): string | undefined => (Date.parse(a) <= Date.parse(b) ? a : b));
+            this.slotRotationDueAt = pulumi
+                .all([rotationA.rotationRfc3339, rotationB.rotationRfc3339])
+                .apply(([a, b]): { a: string; b: string } | undefined => ({ a, b }));
         }
 
         this.registerOutputs({

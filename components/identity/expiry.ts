@@ -57,3 +57,19 @@ export function firstSlotLifetimeWarning(secretValidDays: number, rotationDays: 
         `lifetimes at ${COMMON_SECRET_LIFETIME_CAP_DAYS} days refuse it on the first up: keep servicePrincipal.rotationDays + secretValidDays at most ${COMMON_SECRET_LIFETIME_CAP_DAYS}`
     );
 }
+
+/**
+ * A warning when both password slots' clocks are past due as this run reads them (nobody ran
+ * `pulumi up --refresh` for longer than `rotationDays`): the next refresh reissues both slots
+ * in one `up`. Their old passwords are retained (never deleted by the stack), so pods holding
+ * the previous one keep working until its own end date.
+ */
+export function missedRotationWarning(dueA: string, dueB: string, now: Date, stack: string): string | undefined {
+    const due = (at: string) => Date.parse(at) <= now.getTime();
+    if (!due(dueA) || !due(dueB)) return undefined;
+    return (
+        `both service principal password slots are past due (slot a since ${dueA}, slot b since ${dueB}): a scheduled rotation was missed. ` +
+        `The next \`pulumi up --refresh --stack ${stack}\` reissues both in one up; the old passwords are not deleted (the stack retains them), ` +
+        `so pods keep working with the previous one until its end date. Run it now, and keep the schedule well under rotationDays`
+    );
+}

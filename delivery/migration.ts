@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretSyncModel } from "../components/secretsync/render";
+import { caModel } from "../components/ca/model";
+import type { ProgramInputs } from "../stacks/load";
+import type { StackModel } from "../stacks/model";
+import { INIT_DEFAULTS } from "../stacks/settings";
+import { csiDriverFlow } from "./csiDriver";
+import { secretSyncFlow } from "./secretSync";
+import type { ArcFacts } from "./arc";
+import type { DeliveryFlow, VaultReader } from "./types";
+
+/**
+ * Step 3 of the move from CSI delivery to secret sync (`aio-secrets:migration: both`,
+ * stacks/migration.ts): both modes side by side. The CSI side is declared as in csiDriver mode
+ * (same names, so nothing of it changes) and marked retainOnDelete; secret sync's side is added,
+ * without the SecretSyncs whose Kubernetes Secret the CSI side writes.
+ */
+
+/** The Kubernetes Secrets the CSI side writes: `aio-akv-sp` and the CA's key pair. */
+export function csiSecretNames(inputs: ProgramInputs): string[] {
+    const ca = caModel(inputs.settings.ca);
+    return [INIT_DEFAULTS.spSecretName, ...(ca ? [ca.secretName] : [])];
+}
+
+/**
+ * Secret sync's model without the SecretSyncs of `taken` Secrets (and the vault objects only
+ * they map): the Secret Store controller does not take over a Secret it did not create.
+ */
+export function withoutSecrets(sync: SecretSyncModel, taken: readonly string[]): { model: SecretSyncModel; held: string[] } {
+    const syncs = sync.syncs.filter((s) => !taken.includes(s.name));
+    const mapped = new Set(syncs.flatMap((s) => s.mappings.map((m) => m.sourcePath)));
+    return {
+        model: { objects: sync.objects.filter((o) => mapped.has(o.objectName)), syncs },
+        held: sync.syncs.filter((s) => taken.includes(s.name)).map((s) => s.name),
+    };
+}
+
+/** Both delivery modes side by side: the CSI side kept as it is, secret sync's added. */
+export function bothFlow(inputs: ProgramInputs, model: StackModel, arc: ArcFacts): DeliveryFlow {
+    const { settings } = inputs;
+    const { model: sync, held } = withoutSecrets(model.sync ?? { objects: [], syncs: [] }, csiSecretNames(inputs));
+    const csi = csiDriverFlow(inputs, model, { retain: true });
+    // The CA stays the CSI side's until the last step (settings.ts resolves it by CSI rules here).
+    const secretSync = secretSyncFlow({ ...inputs, settings: { ...settings, ca: { mode: "none" } } }, { ...model, sync }, arc);
+    return {
+        reader(owners, vault) {
+            // The CSI driver's grants change their name (aliases keep them) so that secret sync's
+            // identity can take `reader` in step 4 the same way: no grant is ever re-created.
+            const first: VaultReader[] = ([] as VaultReader[]).concat(csi.reader(owners, vault));
+            const second: VaultReader[] = ([] as VaultReader[]).concat(secretSync.reader(owners, vault));
+            return [
+                ...first.map((r) => ({ ...r, part: "csi-reader", aliasParts: ["reader"], retainOnDelete: true })),
+                ...second.map((r) => ({ ...r, part: "sync-reader", aliasParts: [] })),
+            ];
+        },
+        cluster(azure) {
+            if (held.length > 0) {
+                void pulumi.log.warn(
+                    `${settings.file}: aio-secrets:migration: both: the SecretSync of ${held.join(", ")} waits for the last step: the CSI side writes that Secret, ` +
+                        `and the Secret Store controller does not take over a Secret it did not create (README, "Move a stack from CSI to secret sync")`,
+                );
+            }
+            // The CSI side's outputs win where both have one (namespace, the CA): it is what runs.
+            return { ...secretSync.cluster(azure), ...csi.cluster(azure), secretSyncsHeldBack: held };
+        },
+    };
+}
