@@ -204,7 +204,7 @@ test("the plan diff shows SPC objects as object lists, not YAML text", async () 
     expect(text).toMatch(/2 added, 0 removed, 2 changed\n$/);
     expect(text).not.toContain("array:");
     // A no-op lists no change (the plan's warnings still follow).
-    expect(diffText(diffRuns(base, base), "header")).toMatch(/^header\nno changes\n(warning: [^\n]+\n)*$/);
+    expect(diffText(diffRuns(base, base), "header")).toMatch(/^header\nno changes\n(warning: [^\n]+\n( {2}[^\n]+\n)*)*$/);
 });
 
 test("the plan diff marks removed vault secrets as retained", async () => {

@@ -62,7 +62,7 @@ describe("item 5: a SecretSync's Kubernetes Secret goes with it", () => {
         // Every resource has the field, as it has protect and retainOnDelete.
         expect(json.resources.every((r) => Array.isArray(r.replaceOnChanges))).toBe(true);
         const text = planText(base, { stackFile: "Pulumi.site.yaml", catalogFile: "secrets.yaml" });
-        expect(text).toMatch(/secret-sync-mq-credentials\s+create {2}\[replaceOnChanges: kubernetesSecretType\]/);
+        expect(text).toMatch(/secret-sync-mq-credentials\s+create(?: {2}|\n[ │]+)\[replaceOnChanges: kubernetesSecretType\]/);
     });
 
     test("the review diff warns when a SecretSync is replaced or goes away, naming its Kubernetes Secret and namespace", async () => {

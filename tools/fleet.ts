@@ -1,3 +1,4 @@
+import { TEXT_WIDTH, wrapProse } from "./textWidth";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -298,7 +299,7 @@ export function fleetText(summaries: readonly StackSummary[], seconds: number, o
         if (s.errors.length > 0) counts.push(plural(s.errors.length, "error"));
         lines.push(`${status.padEnd(7)}  ${s.stack.padEnd(stackWidth)}  ${s.environment.padEnd(envWidth)}  ${counts.join("  ")}`.trimEnd());
         for (const e of s.errors) lines.push(`    error: ${e}`);
-        if (options.verbose) for (const warning of s.warnings) lines.push(`    warning: ${warning.split("\n").join("\n      ")}`);
+        if (options.verbose) for (const warning of s.warnings) lines.push(...wrapProse(warning, TEXT_WIDTH, "    warning: ", "      "));
     }
     const invalid = summaries.filter((s) => s.errors.length > 0).length;
     const resources = summaries.reduce((n, s) => n + s.resources, 0);

@@ -1,3 +1,4 @@
+import { TEXT_WIDTH, wrapProse } from "./textWidth";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { decodeUtf8, NOT_UTF8 } from "../stacks/text";
@@ -463,7 +464,7 @@ export function diffText(diff: PlanDiff, header: string): string {
     for (const r of diff.restarts) lines.push(`restarts: ${r.kind} ${r.namespace}/${r.name} (${r.spc}: ${restartReason(r)})`);
     for (const b of diff.blockers) lines.push(`blocked: ${b.reason}; fix: ${b.fix}`);
     if (diff.migration) lines.push(`migration: ${diff.migration}`);
-    for (const w of diff.warnings) lines.push(`warning: ${w}`);
+    for (const w of diff.warnings) lines.push(...wrapProse(w, TEXT_WIDTH, "warning: ", "  "));
     if (resources > 0) lines.push(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`);
     return lines.join("\n") + "\n";
 }

@@ -1,3 +1,4 @@
+import { elideMiddle, fill, shortenValue, TEXT_WIDTH, topLevelTokens, wrapProse } from "./textWidth";
 import { stringify } from "yaml";
 import { inputAt, RecordedResource, redact, RunResult } from "./harness";
 import { PermissionNeeds, permissionNeeds, permissionsText } from "./permissions";
@@ -352,11 +353,19 @@ export function planText(recorded: RunResult, files: { stackFile: string; catalo
     };
     walk("", "");
     const typeWidth = Math.max(4, ...rows.map((r) => r.guide.length + r.type.length));
-    const nameWidth = Math.max(4, ...rows.map((r) => r.name.length));
+    // Names give way when the table would pass the width: their middle is elided (--json has them whole).
+    const nameWidth = Math.max(4, Math.min(Math.max(...rows.map((r) => r.name.length)), Math.max(24, TEXT_WIDTH - 15 - typeWidth)));
     lines.push(`     ${"Type".padEnd(typeWidth)}  ${"Name".padEnd(nameWidth)}  Plan`);
     for (const row of rows) {
-        lines.push(` ${row.marker}   ${(row.guide + row.type).padEnd(typeWidth)}  ${row.name.padEnd(nameWidth)}  ${row.plan}${row.info ? `  ${row.info}` : ""}`.trimEnd());
-        for (const d of row.details) lines.push(`     ${row.detailGuide}    ${d}`);
+        const head = ` ${row.marker}   ${(row.guide + row.type).padEnd(typeWidth)}  ${elideMiddle(row.name, nameWidth).padEnd(nameWidth)}  ${row.plan}`;
+        // Flags that do not fit go on the first detail line's place, in the detail column.
+        const flagsFit = row.info === "" || head.length + 2 + row.info.length <= TEXT_WIDTH;
+        lines.push(`${head}${row.info && flagsFit ? `  ${row.info}` : ""}`.trimEnd());
+        const indent = `     ${row.detailGuide}    `;
+        if (!flagsFit) lines.push(`${indent}${row.info}`);
+        // A value too long for any line (a JSON map) is cut; --json has it whole.
+        const fit = (token: string) => (indent.length + 2 + token.length > TEXT_WIDTH ? `${token.slice(0, Math.max(8, TEXT_WIDTH - indent.length - 3))}…` : token);
+        for (const d of row.details) lines.push(...fill(topLevelTokens(d).map(fit), TEXT_WIDTH, indent, `${indent}  `));
     }
 
     const components = run.resources.filter((r) => !r.custom).length;
@@ -367,18 +376,21 @@ export function planText(recorded: RunResult, files: { stackFile: string; catalo
     lines.push("");
     lines.push("Outputs:");
     const outputs = redact(run.outputs) as Record<string, unknown>;
-    for (const key of Object.keys(outputs).sort()) lines.push(`  ${key}: ${compact(outputs[key])}`);
+    for (const key of Object.keys(outputs).sort()) {
+        lines.push(shortenValue(`  ${key}: `, compact(outputs[key]), TEXT_WIDTH, "--json shows it whole"));
+    }
     if (run.warnings.length > 0) {
         lines.push("");
         lines.push("Warnings:");
-        for (const w of run.warnings) lines.push(`  - ${w}`);
+        for (const w of run.warnings) lines.push(...wrapProse(w, TEXT_WIDTH, "  - ", "    "));
     }
     if (options.permissions) {
         lines.push("");
         lines.push(...permissionsText(permissionNeeds(run, [...lookedUp.values()]), target ?? "no Kubernetes provider"));
     }
     lines.push("");
-    lines.push(`Next: pulumi preview --stack ${run.stack}   (the real preview: compares with the stack's state; needs the Pulumi CLI and Azure credentials)`);
+    lines.push(`Next: pulumi preview --stack ${run.stack}`);
+    lines.push(`      the real preview: compares with the stack's state; needs the Pulumi CLI and Azure credentials`);
     if (!options.permissions) lines.push(`      add --permissions to list the Azure, Microsoft Graph and Kubernetes rights this stack needs`);
     return lines.join("\n") + "\n";
 }
