@@ -243,6 +243,20 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
         expect(diffRuns(stage1, stage2).changed.map((c) => c.name)).not.toContain("secret-store-extension");
     });
 
+    test("the review diff warns when the Secret Store extension leaves the stack: an old state without retainOnDelete uninstalls it", async () => {
+        const installed = await run(stackFile({ sync: "    extension: { install: true }\n" }));
+        const expected = await run();
+        const diff = diffRuns(installed, expected);
+        const urn = byType(installed, EXT)[0].urn;
+        expect(diff.removed).toEqual([expect.objectContaining({ urn, retainOnDelete: true })]);
+        const warning = diff.warnings.find((w) => w.startsWith("Arc extension azure-secret-store on cluster arc-sync leaves the stack"));
+        expect(warning).toContain("pulumi up UNINSTALLS it from the cluster and AIO loses every secret it reads");
+        expect(warning).toContain("keep secretSync.extension.install: true for one more up");
+        expect(warning).toContain(`pulumi state delete --stack sync '${urn}'`);
+        // Nothing to say when it stays.
+        expect(diffRuns(installed, installed).warnings.filter((w) => w.startsWith("Arc extension"))).toEqual([]);
+    });
+
     test("pure: the custom location lists an extension by id, without case and whatever the subscription", () => {
         const cluster = { name: "Arc-1", resourceGroupName: "RG" };
         const id = "/subscriptions/s/resourcegroups/rg/providers/microsoft.kubernetes/connectedclusters/arc-1/providers/Microsoft.KubernetesConfiguration/extensions/azure-secret-store";
