@@ -130,6 +130,25 @@ describe("item 1: the OIDC issuer, read in a way ARM accepts", () => {
         expect(JSON.stringify({ error: r.error, warnings: r.warnings })).not.toContain(token);
     });
 
+    test("the ARM GET has a timeout: a black-holed route ends the run with the query, not a hung preview; behind a proxy it says what Node's fetch needs", async () => {
+        const r = await run(stackFile(), { arcCluster: { hang: true } });
+        expect(r.resources).toEqual([]);
+        expect(r.error).toContain("cannot be read (GET https://management.azure.com/");
+        expect(r.error).toContain("aborted due to timeout");
+        expect(r.error).toContain(`set it to what ${ISSUER_QUERY} prints`);
+        const saved = { proxy: process.env.HTTPS_PROXY, use: process.env.NODE_USE_ENV_PROXY };
+        process.env.HTTPS_PROXY = "http://proxy.example.test:3128";
+        delete process.env.NODE_USE_ENV_PROXY;
+        try {
+            const proxied = await run(stackFile(), { arcCluster: { hang: true } });
+            expect(proxied.error).toContain("HTTPS_PROXY is set: Node's fetch uses it only with NODE_USE_ENV_PROXY=1");
+        } finally {
+            if (saved.proxy === undefined) delete process.env.HTTPS_PROXY;
+            else process.env.HTTPS_PROXY = saved.proxy;
+            if (saved.use !== undefined) process.env.NODE_USE_ENV_PROXY = saved.use;
+        }
+    });
+
     test("the custom location's namespace is compared with cluster.namespace before the credential's subject is built", async () => {
         const r = await run(stackFile(), { customLocation: { namespace: "aio-prod" } });
         expect(r.resources).toEqual([]);
@@ -215,6 +234,17 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
         expect(r.resources).toEqual([]);
         expect(r.error).toMatch(/the Secret Store extension azure-secret-store is on Arc cluster arc-sync but not among custom location cl-sync's cluster extensions/);
         expect(r.error).toContain(`/connectedClusters/arc-sync/providers/Microsoft.KubernetesConfiguration/extensions/azure-iot-operations-ver "$(az k8s-extension show`);
+    });
+
+    test("an extension that cannot be read (403, no route) is not taken as missing: install: true would create one that exists", async () => {
+        const denied = "GET extensions/azure-secret-store: 403 AuthorizationFailed: The client does not have authorization";
+        for (const sync of ["", "    extension: { install: true }\n"]) {
+            const r = await run(stackFile({ sync }), { secretStore: { readError: denied } });
+            expect(r.resources).toEqual([]);
+            expect(byType(r, EXT)).toEqual([]);
+            expect(r.error).toContain("aio-secrets:secretSync.extension.name: the Secret Store extension azure-secret-store on Arc cluster arc-sync cannot be read (GET extensions/azure-secret-store: 403 AuthorizationFailed");
+            expect(r.error).toContain("Microsoft.KubernetesConfiguration/extensions/read");
+        }
     });
 
     test("an extension of another type under that name is refused", async () => {
