@@ -21,6 +21,7 @@ import {
     listsExtension,
     NamedResource,
     reconcileIssuer,
+    shellArg,
     unreadableClusterProblem,
 } from "./arcFacts";
 
@@ -181,7 +182,7 @@ async function readCustomLocation(file: string, customLocation: NamedResource): 
             {
                 file,
                 path: `${CONFIG_NAMESPACE}:secretSync.customLocation.name`,
-                rule: `custom location ${customLocation.name} in resource group ${customLocation.resourceGroupName} cannot be read (${reason(e)}): check it with az customlocation show --name ${customLocation.name} --resource-group ${customLocation.resourceGroupName}`,
+                rule: `custom location ${customLocation.name} in resource group ${customLocation.resourceGroupName} cannot be read (${reason(e)}): check it with az customlocation show --name ${shellArg(customLocation.name)} --resource-group ${shellArg(customLocation.resourceGroupName)}`,
             },
         ]);
     }
@@ -237,7 +238,7 @@ async function extensionFacts(
                     path: `${path}.name`,
                     rule:
                         `the Secret Store extension ${name} on Arc cluster ${cluster.name} cannot be read (${read.error}): the deployer needs Microsoft.KubernetesConfiguration/extensions/read there; ` +
-                        `check with az k8s-extension show --cluster-name ${cluster.name} --resource-group ${cluster.resourceGroupName} --cluster-type connectedClusters --name ${name}`,
+                        `check with az k8s-extension show --cluster-name ${shellArg(cluster.name)} --resource-group ${shellArg(cluster.resourceGroupName)} --cluster-type connectedClusters --name ${shellArg(name)}`,
                 },
             ],
         };
@@ -246,7 +247,7 @@ async function extensionFacts(
     const listed = listsExtension(customLocation, cluster, name);
     const patch = customLocationPatchCommand(sync.customLocation, customLocation, cluster, name);
     if (found && (found.extensionType ?? "").toLowerCase() !== SECRET_SYNC_DEFAULTS.extensionType) {
-        return { problems: [{ file: settings.file, path: `${path}.name`, rule: `extension ${name} on Arc cluster ${cluster.name} is of type ${JSON.stringify(found.extensionType ?? "")}, not ${SECRET_SYNC_DEFAULTS.extensionType}: name the Secret Store's (az k8s-extension list --cluster-name ${cluster.name} --resource-group ${cluster.resourceGroupName} --cluster-type connectedClusters -o table)` }] };
+        return { problems: [{ file: settings.file, path: `${path}.name`, rule: `extension ${name} on Arc cluster ${cluster.name} is of type ${JSON.stringify(found.extensionType ?? "")}, not ${SECRET_SYNC_DEFAULTS.extensionType}: name the Secret Store's (az k8s-extension list --cluster-name ${shellArg(cluster.name)} --resource-group ${shellArg(cluster.resourceGroupName)} --cluster-type connectedClusters -o table)` }] };
     }
     if (found && listed) return { state: "ready", cluster, problems: [] };
     if (found) {

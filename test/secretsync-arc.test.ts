@@ -1,11 +1,14 @@
+import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import {
     clusterIssuer,
     customLocationPatchCommand,
     extensionCreateCommand,
     instanceLinkCommand,
+    issuerQuery,
     issuerSlashWarning,
     listsExtension,
+    shellArg,
 } from "../delivery/arcFacts";
 import { httpsUrl } from "../stacks/rules";
 import { defaultSpcName } from "../stacks/settings";
@@ -297,6 +300,28 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
             'az customlocation patch --name cl --resource-group g --cluster-extension-ids /a "$(az k8s-extension show --cluster-name Arc-1 --resource-group RG --cluster-type connectedClusters --name e --query id -o tsv)"',
         );
         expect(extensionCreateCommand(cluster, { name: "e", version: "1.6.0", releaseTrain: "preview", rotationPollIntervalInSeconds: 60 })).toContain("--release-train preview --version 1.6.0");
+    });
+});
+
+describe("commands printed for pasting quote what a shell would misread", () => {
+    // Resource group names may hold '(' and ')' (stacks/rules.ts resourceGroupName): unquoted, bash stops with a syntax error.
+    const cluster = { name: "arc-1", resourceGroupName: "rg(edge).1" };
+    const words = (command: string): string[] =>
+        JSON.parse(execFileSync("bash", ["-c", `node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- ${command.replace(/^az /, "")}`], { encoding: "utf8" })) as string[];
+
+    test("each command reaches az as the words it names (checked by bash itself)", () => {
+        expect(words(issuerQuery(cluster))).toEqual(["connectedk8s", "show", "--name", "arc-1", "--resource-group", "rg(edge).1", "--query", "oidcIssuerProfile.issuerUrl", "-o", "tsv"]);
+        const create = words(extensionCreateCommand(cluster, { name: "e", version: "1.6.0", releaseTrain: "stable", rotationPollIntervalInSeconds: 60 }));
+        expect(create.slice(0, 7)).toEqual(["k8s-extension", "create", "--cluster-name", "arc-1", "--resource-group", "rg(edge).1", "--cluster-type"]);
+        const id = "/subscriptions/s/resourceGroups/rg(edge).1/providers/Microsoft.Kubernetes/connectedClusters/arc-1/providers/Microsoft.KubernetesConfiguration/extensions/aio";
+        const patch = customLocationPatchCommand({ name: "cl", resourceGroupName: "rg(edge).1" }, { location: "x", clusterExtensionIds: [id] }, cluster, "e");
+        expect(patch).toContain(`--cluster-extension-ids '${id}' "$(az k8s-extension show --cluster-name arc-1 --resource-group 'rg(edge).1' `);
+        expect(() => execFileSync("bash", ["-n", "-c", patch])).not.toThrow();
+        expect(words(patch.replace(/"\$\(.*\)"$/, "x")).slice(0, 7)).toEqual(["customlocation", "patch", "--name", "cl", "--resource-group", "rg(edge).1", "--cluster-extension-ids"]);
+        const link = instanceLinkCommand(undefined, undefined, "rg(edge).1", { resourceGroupName: "rg(edge).1", name: "spc-ops-1234567" });
+        expect(() => execFileSync("bash", ["-n", "-c", link])).not.toThrow();
+        expect(shellArg("it's")).toBe(`'it'\\''s'`);
+        expect(words(`x ${shellArg("a b;$(c)'d")}`)).toEqual(["x", "a b;$(c)'d"]);
     });
 });
 
