@@ -396,6 +396,13 @@ describe("item 7: the Arc cluster's region, not azure-native:location", () => {
         expect(inputAt(byType(issuerOnly, SPC)[0].inputs, "location")).toBe("swedencentral");
     });
 
+    test("an identity deployed when the default was azure-native:location is never moved: ARM cannot move one, so its location is taken at creation only", async () => {
+        const r = await run(stackFile(), { arcCluster: { location: "eastus2" } });
+        expect(byType(r, UAI)[0].ignoreChanges).toEqual(["location"]);
+        // What ARM must place with the custom location still follows it.
+        for (const x of [...byType(r, SPC), ...byType(r, SYNC)]) expect(x.ignoreChanges).toEqual([]);
+    });
+
     test("no azure-native:location needed", async () => {
         const r = await run(stackFile().replace("  azure-native:location: westeurope\n", ""), { arcCluster: { location: "eastus2" } });
         expect(r.error).toBeUndefined();
