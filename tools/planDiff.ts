@@ -333,9 +333,12 @@ function secretSyncWarnings(before: RunResult, after: RunResult): string[] {
  * options the *last* `up` recorded: a stack last deployed by a version without that option
  * (before issue 17, when `secretSync.extension.install` defaulted to true) uninstalls the
  * extension, and AIO loses every secret it reads. The review cannot see the state, so it says
- * how to check and both ways out. A removal that an alias turns into a rename is not one.
+ * how to check and both ways out. A removal that an alias turns into a rename is not one, nor
+ * one after step `both` of the move from CSI: `aio-secrets:migration: both` exists only in
+ * versions that retain it, so the up that ran those files recorded `retainOnDelete`.
  */
 function extensionRemovalWarnings(before: RunResult, after: RunResult): string[] {
+    if (stepOf(before) === "both") return [];
     const now = new Set(after.resources.map((r) => r.urn));
     const aliased = new Set(after.resources.flatMap((r) => r.aliases ?? []));
     return before.resources
