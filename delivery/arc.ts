@@ -21,6 +21,7 @@ import {
     listsExtension,
     NamedResource,
     reconcileIssuer,
+    shellArg,
     unreadableClusterProblem,
 } from "./arcFacts";
 
@@ -59,6 +60,22 @@ function reason(e: unknown): string {
     return (text.split("\n").find((l) => l.trim() !== "") ?? "unknown error").trim().slice(0, 300);
 }
 
+/**
+ * How long the program's own reads (the Arc cluster's ARM GET, the issuer's discovery document)
+ * may take: a black-holed route must end the run with the fix, not hang `pulumi preview`.
+ */
+export const READ_TIMEOUT_MS = 15000;
+
+/**
+ * Why a `fetch` failed, and the likely cause behind a proxy: the azure-native provider (Go)
+ * follows HTTPS_PROXY, but Node's `fetch` does so only with NODE_USE_ENV_PROXY=1.
+ */
+function fetchFailure(e: unknown): string {
+    const proxied = ["HTTPS_PROXY", "https_proxy"].some((k) => (process.env[k] ?? "") !== "");
+    const hint = proxied && process.env.NODE_USE_ENV_PROXY !== "1" ? " (HTTPS_PROXY is set: Node's fetch uses it only with NODE_USE_ENV_PROXY=1)" : "";
+    return `${reason(e)}${hint}`;
+}
+
 /** Resource Manager of the deployer's cloud (`azure-native:environment`, else ARM_ENVIRONMENT, else public). */
 function armEndpoint(): string | undefined {
     const environment = (new pulumi.Config("azure-native").get("environment") ?? process.env.ARM_ENVIRONMENT ?? "public").toLowerCase();
@@ -88,11 +105,16 @@ async function readConnectedCluster(
     const url = `${endpoint}${connectedClusterId(subscriptionId, arc)}?api-version=${CONNECTED_CLUSTER_API}`;
     let response: Response;
     try {
-        response = await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } });
+        response = await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" }, signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
     } catch (e) {
-        return { problem: unreadableClusterProblem(file, arc, `GET ${url}: ${reason(e)}`) };
+        return { problem: unreadableClusterProblem(file, arc, `GET ${url}: ${fetchFailure(e)}`) };
     }
-    const text = await response.text();
+    let text: string;
+    try {
+        text = await response.text();
+    } catch (e) {
+        return { problem: unreadableClusterProblem(file, arc, `GET ${url}: ${fetchFailure(e)}`) };
+    }
     let body: unknown;
     try {
         body = JSON.parse(text);
@@ -115,12 +137,12 @@ async function readConnectedCluster(
 async function readDiscovery(issuer: string): Promise<{ issuer?: unknown; error?: string }> {
     const url = discoveryUrl(issuer);
     try {
-        const response = await fetch(url, { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(15000) });
+        const response = await fetch(url, { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
         if (!response.ok) return { error: `answered ${response.status}` };
         const body = (await response.json()) as unknown;
         return { issuer: body !== null && typeof body === "object" ? (body as Record<string, unknown>).issuer : undefined };
     } catch (e) {
-        return { error: reason(e) };
+        return { error: fetchFailure(e) };
     }
 }
 
@@ -160,24 +182,34 @@ async function readCustomLocation(file: string, customLocation: NamedResource): 
             {
                 file,
                 path: `${CONFIG_NAMESPACE}:secretSync.customLocation.name`,
-                rule: `custom location ${customLocation.name} in resource group ${customLocation.resourceGroupName} cannot be read (${reason(e)}): check it with az customlocation show --name ${customLocation.name} --resource-group ${customLocation.resourceGroupName}`,
+                rule: `custom location ${customLocation.name} in resource group ${customLocation.resourceGroupName} cannot be read (${reason(e)}): check it with az customlocation show --name ${shellArg(customLocation.name)} --resource-group ${shellArg(customLocation.resourceGroupName)}`,
             },
         ]);
     }
 }
 
-/** The Secret Store extension on the cluster (kubernetesconfiguration 2023-05-01), or why it is not there. */
-async function readExtension(cluster: NamedResource, name: string): Promise<{ extensionType?: string } | undefined> {
+/** A read that failed because the resource is not there (ARM's 404), not for want of rights or a route. */
+function notFound(e: unknown): boolean {
+    return /\b404\b|NotFound/.test(e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * The Secret Store extension on the cluster (kubernetesconfiguration 2023-05-01): found, missing
+ * (404 only), or unreadable. A 403 or a network failure is no proof that it is missing: taken as
+ * missing, `install: true` would try to create an extension that exists.
+ */
+async function readExtension(cluster: NamedResource, name: string): Promise<{ found?: { extensionType?: string }; error?: string }> {
     try {
-        return await kubernetesconfiguration.getExtension({
+        const found = await kubernetesconfiguration.getExtension({
             clusterName: cluster.name,
             resourceGroupName: cluster.resourceGroupName,
             clusterRp: "Microsoft.Kubernetes",
             clusterResourceName: "connectedClusters",
             extensionName: name,
         });
-    } catch {
-        return undefined;
+        return { found };
+    } catch (e) {
+        return notFound(e) ? {} : { error: reason(e) };
     }
 }
 
@@ -197,11 +229,25 @@ async function extensionFacts(
         return { problems: [{ file: settings.file, path: `${CONFIG_NAMESPACE}:secretSync.customLocation.name`, rule: `custom location ${sync.customLocation.name} does not run on an Arc cluster (hostResourceId ${JSON.stringify(customLocation.hostResourceId ?? "")})` }] };
     }
     const name = sync.extension.name;
-    const found = await readExtension(cluster, name);
+    const read = await readExtension(cluster, name);
+    if (read.error !== undefined) {
+        return {
+            problems: [
+                {
+                    file: settings.file,
+                    path: `${path}.name`,
+                    rule:
+                        `the Secret Store extension ${name} on Arc cluster ${cluster.name} cannot be read (${read.error}): the deployer needs Microsoft.KubernetesConfiguration/extensions/read there; ` +
+                        `check with az k8s-extension show --cluster-name ${shellArg(cluster.name)} --resource-group ${shellArg(cluster.resourceGroupName)} --cluster-type connectedClusters --name ${shellArg(name)}`,
+                },
+            ],
+        };
+    }
+    const found = read.found;
     const listed = listsExtension(customLocation, cluster, name);
     const patch = customLocationPatchCommand(sync.customLocation, customLocation, cluster, name);
     if (found && (found.extensionType ?? "").toLowerCase() !== SECRET_SYNC_DEFAULTS.extensionType) {
-        return { problems: [{ file: settings.file, path: `${path}.name`, rule: `extension ${name} on Arc cluster ${cluster.name} is of type ${JSON.stringify(found.extensionType ?? "")}, not ${SECRET_SYNC_DEFAULTS.extensionType}: name the Secret Store's (az k8s-extension list --cluster-name ${cluster.name} --resource-group ${cluster.resourceGroupName} --cluster-type connectedClusters -o table)` }] };
+        return { problems: [{ file: settings.file, path: `${path}.name`, rule: `extension ${name} on Arc cluster ${cluster.name} is of type ${JSON.stringify(found.extensionType ?? "")}, not ${SECRET_SYNC_DEFAULTS.extensionType}: name the Secret Store's (az k8s-extension list --cluster-name ${shellArg(cluster.name)} --resource-group ${shellArg(cluster.resourceGroupName)} --cluster-type connectedClusters -o table)` }] };
     }
     if (found && listed) return { state: "ready", cluster, problems: [] };
     if (found) {

@@ -46,13 +46,22 @@ export interface CustomLocationFacts {
     clusterExtensionIds?: string[];
 }
 
+/**
+ * A value as one word of a POSIX shell command a user pastes: as is when it holds only
+ * characters no shell treats specially, else in single quotes. Resource group names may hold
+ * `(` and `)` (a syntax error unquoted), and ids read from Azure hold them too.
+ */
+export function shellArg(value: string): string {
+    return /^[-A-Za-z0-9_@%+=:,./]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 export function connectedClusterId(subscriptionId: string, arc: NamedResource): string {
     return `/subscriptions/${subscriptionId}/resourceGroups/${arc.resourceGroupName}/providers/Microsoft.Kubernetes/connectedClusters/${arc.name}`;
 }
 
 /** The command that prints the issuer exactly as the cluster's tokens carry it. */
 export function issuerQuery(arc: NamedResource): string {
-    return `az connectedk8s show --name ${arc.name} --resource-group ${arc.resourceGroupName} --query oidcIssuerProfile.issuerUrl -o tsv`;
+    return `az connectedk8s show --name ${shellArg(arc.name)} --resource-group ${shellArg(arc.resourceGroupName)} --query oidcIssuerProfile.issuerUrl -o tsv`;
 }
 
 const ISSUER_PATH = `${CONFIG_NAMESPACE}:secretSync.oidcIssuerUrl`;
@@ -73,7 +82,7 @@ export function clusterIssuer(file: string, arc: NamedResource, body: ConnectedC
     const workloadIdentity = body.properties?.securityProfile?.workloadIdentity?.enabled === true;
     const missing = [oidc?.enabled === true ? "" : "--enable-oidc-issuer", workloadIdentity ? "" : "--enable-workload-identity"].filter(Boolean);
     if (missing.length > 0) {
-        const fix = `az connectedk8s update --name ${arc.name} --resource-group ${arc.resourceGroupName} ${missing.join(" ")}`;
+        const fix = `az connectedk8s update --name ${shellArg(arc.name)} --resource-group ${shellArg(arc.resourceGroupName)} ${missing.join(" ")}`;
         const what = missing.map((m) => (m === "--enable-oidc-issuer" ? "its OIDC issuer" : "workload identity")).join(" or ");
         return {
             problems: [
@@ -195,8 +204,8 @@ export function extensionCreateCommand(
     ext: { name: string; version: string; releaseTrain: string; rotationPollIntervalInSeconds: number },
 ): string {
     return (
-        `az k8s-extension create --cluster-name ${cluster.name} --resource-group ${cluster.resourceGroupName} --cluster-type connectedClusters ` +
-        `--name ${ext.name} --extension-type ${SECRET_SYNC_DEFAULTS.extensionType} --release-train ${ext.releaseTrain} --version ${ext.version} ` +
+        `az k8s-extension create --cluster-name ${shellArg(cluster.name)} --resource-group ${shellArg(cluster.resourceGroupName)} --cluster-type connectedClusters ` +
+        `--name ${shellArg(ext.name)} --extension-type ${SECRET_SYNC_DEFAULTS.extensionType} --release-train ${ext.releaseTrain} --version ${ext.version} ` +
         `--auto-upgrade-minor-version false --config rotationPollIntervalInSeconds=${ext.rotationPollIntervalInSeconds} --config validatingAdmissionPolicies.applyPolicies=false`
     );
 }
@@ -206,9 +215,9 @@ export function extensionCreateCommand(
  * the custom location has (AIO's own extension among them) and adds the Secret Store's.
  */
 export function customLocationPatchCommand(customLocation: NamedResource, facts: CustomLocationFacts, cluster: NamedResource, extensionName: string): string {
-    const extensionId = `$(az k8s-extension show --cluster-name ${cluster.name} --resource-group ${cluster.resourceGroupName} --cluster-type connectedClusters --name ${extensionName} --query id -o tsv)`;
-    const ids = [...(facts.clusterExtensionIds ?? []), extensionId].map((id) => (id.startsWith("$(") ? `"${id}"` : id));
-    return `az customlocation patch --name ${customLocation.name} --resource-group ${customLocation.resourceGroupName} --cluster-extension-ids ${ids.join(" ")}`;
+    const extensionId = `$(az k8s-extension show --cluster-name ${shellArg(cluster.name)} --resource-group ${shellArg(cluster.resourceGroupName)} --cluster-type connectedClusters --name ${shellArg(extensionName)} --query id -o tsv)`;
+    const ids = [...(facts.clusterExtensionIds ?? []).map(shellArg), `"${extensionId}"`];
+    return `az customlocation patch --name ${shellArg(customLocation.name)} --resource-group ${shellArg(customLocation.resourceGroupName)} --cluster-extension-ids ${ids.join(" ")}`;
 }
 
 /**
@@ -222,7 +231,7 @@ export function instanceLinkCommand(subscriptionId: string | undefined, instance
     const sub = subscriptionId ?? "$(az account show --query id -o tsv)";
     const instanceId = instance
         ? `/subscriptions/${sub}/resourceGroups/${instance.resourceGroupName}/providers/Microsoft.IoTOperations/instances/${instance.name}`
-        : `$(az iot ops list --resource-group ${fallbackGroup} --query '[0].id' -o tsv)`;
+        : `$(az iot ops list --resource-group ${shellArg(fallbackGroup)} --query '[0].id' -o tsv)`;
     const spcId = `/subscriptions/${sub}/resourceGroups/${spc.resourceGroupName}/providers/Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses/${spc.name}`;
     return (
         `az resource update --ids "${instanceId}" --api-version ${SECRET_SYNC_DEFAULTS.instanceApiVersion} ` +

@@ -1,11 +1,14 @@
+import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import {
     clusterIssuer,
     customLocationPatchCommand,
     extensionCreateCommand,
     instanceLinkCommand,
+    issuerQuery,
     issuerSlashWarning,
     listsExtension,
+    shellArg,
 } from "../delivery/arcFacts";
 import { httpsUrl } from "../stacks/rules";
 import { defaultSpcName } from "../stacks/settings";
@@ -130,6 +133,25 @@ describe("item 1: the OIDC issuer, read in a way ARM accepts", () => {
         expect(JSON.stringify({ error: r.error, warnings: r.warnings })).not.toContain(token);
     });
 
+    test("the ARM GET has a timeout: a black-holed route ends the run with the query, not a hung preview; behind a proxy it says what Node's fetch needs", async () => {
+        const r = await run(stackFile(), { arcCluster: { hang: true } });
+        expect(r.resources).toEqual([]);
+        expect(r.error).toContain("cannot be read (GET https://management.azure.com/");
+        expect(r.error).toContain("aborted due to timeout");
+        expect(r.error).toContain(`set it to what ${ISSUER_QUERY} prints`);
+        const saved = { proxy: process.env.HTTPS_PROXY, use: process.env.NODE_USE_ENV_PROXY };
+        process.env.HTTPS_PROXY = "http://proxy.example.test:3128";
+        delete process.env.NODE_USE_ENV_PROXY;
+        try {
+            const proxied = await run(stackFile(), { arcCluster: { hang: true } });
+            expect(proxied.error).toContain("HTTPS_PROXY is set: Node's fetch uses it only with NODE_USE_ENV_PROXY=1");
+        } finally {
+            if (saved.proxy === undefined) delete process.env.HTTPS_PROXY;
+            else process.env.HTTPS_PROXY = saved.proxy;
+            if (saved.use !== undefined) process.env.NODE_USE_ENV_PROXY = saved.use;
+        }
+    });
+
     test("the custom location's namespace is compared with cluster.namespace before the credential's subject is built", async () => {
         const r = await run(stackFile(), { customLocation: { namespace: "aio-prod" } });
         expect(r.resources).toEqual([]);
@@ -217,6 +239,17 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
         expect(r.error).toContain(`/connectedClusters/arc-sync/providers/Microsoft.KubernetesConfiguration/extensions/azure-iot-operations-ver "$(az k8s-extension show`);
     });
 
+    test("an extension that cannot be read (403, no route) is not taken as missing: install: true would create one that exists", async () => {
+        const denied = "GET extensions/azure-secret-store: 403 AuthorizationFailed: The client does not have authorization";
+        for (const sync of ["", "    extension: { install: true }\n"]) {
+            const r = await run(stackFile({ sync }), { secretStore: { readError: denied } });
+            expect(r.resources).toEqual([]);
+            expect(byType(r, EXT)).toEqual([]);
+            expect(r.error).toContain("aio-secrets:secretSync.extension.name: the Secret Store extension azure-secret-store on Arc cluster arc-sync cannot be read (GET extensions/azure-secret-store: 403 AuthorizationFailed");
+            expect(r.error).toContain("Microsoft.KubernetesConfiguration/extensions/read");
+        }
+    });
+
     test("an extension of another type under that name is refused", async () => {
         const r = await run(stackFile(), { secretStore: { extensionType: "microsoft.azurekeyvaultsecretsprovider" } });
         expect(r.error).toMatch(/extension azure-secret-store on Arc cluster arc-sync is of type "microsoft\.azurekeyvaultsecretsprovider", not microsoft\.azure\.secretstore/);
@@ -243,6 +276,22 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
         expect(diffRuns(stage1, stage2).changed.map((c) => c.name)).not.toContain("secret-store-extension");
     });
 
+    test("the review diff warns when the Secret Store extension leaves the stack: an old state without retainOnDelete uninstalls it", async () => {
+        const installed = await run(stackFile({ sync: "    extension: { install: true }\n" }));
+        const expected = await run();
+        const diff = diffRuns(installed, expected);
+        const urn = byType(installed, EXT)[0].urn;
+        expect(diff.removed).toEqual([expect.objectContaining({ urn, retainOnDelete: true })]);
+        const warning = diff.warnings.find((w) => w.startsWith("Arc extension azure-secret-store on cluster arc-sync leaves the stack"));
+        expect(warning).toContain("pulumi up UNINSTALLS it from the cluster and AIO loses every secret it reads");
+        expect(warning).toContain("keep secretSync.extension.install: true for one more up");
+        expect(warning).toContain(`pulumi state delete --stack sync '${urn}'`);
+        // Nothing to say when it stays, nor after step both of the move from CSI (only versions that retain it know that step).
+        expect(diffRuns(installed, installed).warnings.filter((w) => w.startsWith("Arc extension"))).toEqual([]);
+        const both = { ...installed, outputs: { ...installed.outputs, deliveryStep: "both" } };
+        expect(diffRuns(both, expected).warnings.filter((w) => w.startsWith("Arc extension"))).toEqual([]);
+    });
+
     test("pure: the custom location lists an extension by id, without case and whatever the subscription", () => {
         const cluster = { name: "Arc-1", resourceGroupName: "RG" };
         const id = "/subscriptions/s/resourcegroups/rg/providers/microsoft.kubernetes/connectedclusters/arc-1/providers/Microsoft.KubernetesConfiguration/extensions/azure-secret-store";
@@ -253,6 +302,28 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
             'az customlocation patch --name cl --resource-group g --cluster-extension-ids /a "$(az k8s-extension show --cluster-name Arc-1 --resource-group RG --cluster-type connectedClusters --name e --query id -o tsv)"',
         );
         expect(extensionCreateCommand(cluster, { name: "e", version: "1.6.0", releaseTrain: "preview", rotationPollIntervalInSeconds: 60 })).toContain("--release-train preview --version 1.6.0");
+    });
+});
+
+describe("commands printed for pasting quote what a shell would misread", () => {
+    // Resource group names may hold '(' and ')' (stacks/rules.ts resourceGroupName): unquoted, bash stops with a syntax error.
+    const cluster = { name: "arc-1", resourceGroupName: "rg(edge).1" };
+    const words = (command: string): string[] =>
+        JSON.parse(execFileSync("bash", ["-c", `node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- ${command.replace(/^az /, "")}`], { encoding: "utf8" })) as string[];
+
+    test("each command reaches az as the words it names (checked by bash itself)", () => {
+        expect(words(issuerQuery(cluster))).toEqual(["connectedk8s", "show", "--name", "arc-1", "--resource-group", "rg(edge).1", "--query", "oidcIssuerProfile.issuerUrl", "-o", "tsv"]);
+        const create = words(extensionCreateCommand(cluster, { name: "e", version: "1.6.0", releaseTrain: "stable", rotationPollIntervalInSeconds: 60 }));
+        expect(create.slice(0, 7)).toEqual(["k8s-extension", "create", "--cluster-name", "arc-1", "--resource-group", "rg(edge).1", "--cluster-type"]);
+        const id = "/subscriptions/s/resourceGroups/rg(edge).1/providers/Microsoft.Kubernetes/connectedClusters/arc-1/providers/Microsoft.KubernetesConfiguration/extensions/aio";
+        const patch = customLocationPatchCommand({ name: "cl", resourceGroupName: "rg(edge).1" }, { location: "x", clusterExtensionIds: [id] }, cluster, "e");
+        expect(patch).toContain(`--cluster-extension-ids '${id}' "$(az k8s-extension show --cluster-name arc-1 --resource-group 'rg(edge).1' `);
+        expect(() => execFileSync("bash", ["-n", "-c", patch])).not.toThrow();
+        expect(words(patch.replace(/"\$\(.*\)"$/, "x")).slice(0, 7)).toEqual(["customlocation", "patch", "--name", "cl", "--resource-group", "rg(edge).1", "--cluster-extension-ids"]);
+        const link = instanceLinkCommand(undefined, undefined, "rg(edge).1", { resourceGroupName: "rg(edge).1", name: "spc-ops-1234567" });
+        expect(() => execFileSync("bash", ["-n", "-c", link])).not.toThrow();
+        expect(shellArg("it's")).toBe(`'it'\\''s'`);
+        expect(words(`x ${shellArg("a b;$(c)'d")}`)).toEqual(["x", "a b;$(c)'d"]);
     });
 });
 
@@ -325,6 +396,13 @@ describe("item 7: the Arc cluster's region, not azure-native:location", () => {
         const issuerOnly = await run(stackFile({ sync: `    oidcIssuerUrl: ${ARC_ISSUER}\n` }), { arcCluster: { location: "eastus2" }, customLocation: { location: "swedencentral" } });
         expect(issuerOnly.error).toBeUndefined();
         expect(inputAt(byType(issuerOnly, SPC)[0].inputs, "location")).toBe("swedencentral");
+    });
+
+    test("an identity deployed when the default was azure-native:location is never moved: ARM cannot move one, so its location is taken at creation only", async () => {
+        const r = await run(stackFile(), { arcCluster: { location: "eastus2" } });
+        expect(byType(r, UAI)[0].ignoreChanges).toEqual(["location"]);
+        // What ARM must place with the custom location still follows it.
+        for (const x of [...byType(r, SPC), ...byType(r, SYNC)]) expect(x.ignoreChanges).toEqual([]);
     });
 
     test("no azure-native:location needed", async () => {

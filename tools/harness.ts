@@ -65,7 +65,18 @@ export interface RunOptions {
      * Arc-shaped issuer URL ending in '/', region westeurope. `status` other than 200 answers
      * that HTTP status with an ARM error body.
      */
-    arcCluster?: { oidcIssuerEnabled?: boolean; workloadIdentityEnabled?: boolean; issuerUrl?: string; location?: string; status?: number };
+    arcCluster?: {
+        oidcIssuerEnabled?: boolean;
+        workloadIdentityEnabled?: boolean;
+        issuerUrl?: string;
+        location?: string;
+        status?: number;
+        /**
+         * A black-holed route: no answer ever comes. A request with a signal ends as its timeout
+         * would (at once, so tests stay fast); one without fails with "would hang forever".
+         */
+        hang?: boolean;
+    };
     /**
      * What the read of the AIO custom location finds. Default: namespace azure-iot-operations, on
      * the stack's Arc cluster, listing the Secret Store extension; region westeurope (`up`) or
@@ -78,7 +89,7 @@ export interface RunOptions {
      */
     oidcDiscovery?: { issuer?: string; status?: number };
     /** The Secret Store extension on the Arc cluster. Default: installed and listed in the custom location. */
-    secretStore?: { installed?: boolean; inCustomLocation?: boolean; extensionType?: string };
+    secretStore?: { installed?: boolean; inCustomLocation?: boolean; extensionType?: string; readError?: string };
     /** Value of getClientConfig in `up` mode and of deployer placeholders. */
     deployer?: { tenantId?: string; objectId?: string; clientId?: string; subscriptionId?: string; token?: string };
 }
@@ -172,6 +183,15 @@ function stackSecretStoreName(config: Record<string, string>, project: string): 
     }
 }
 
+/**
+ * An invoke that fails as the engine reports a provider's error: the SDK rejects with
+ * `new Error(grpcError.details)`, so a plain `throw new Error(m)` in a mock reaches the program
+ * with an empty message. This carries `m` there.
+ */
+function invokeError(message: string): Error {
+    return Object.assign(new Error(message), { details: message });
+}
+
 function armAnswer(status: number, body: unknown): Response {
     return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }
@@ -204,6 +224,10 @@ function fakeResourceManager(opts: RunOptions, requests: string[]): typeof fetch
             return armAnswer(400, { error: { code: "NoRegisteredProviderFound", message: `No registered resource provider found for location and API version '${apiVersion}'` } });
         }
         const arc = opts.arcCluster ?? {};
+        if (arc.hang) {
+            if (!init?.signal) throw new TypeError("the harness: this read has no timeout and would hang forever on a black-holed route");
+            throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+        }
         if (arc.status !== undefined && arc.status !== 200) return armAnswer(arc.status, { error: { code: "AuthorizationFailed", message: "The client does not have authorization to perform action." } });
         const oidc = arc.oidcIssuerEnabled ?? true;
         return armAnswer(200, {
@@ -569,7 +593,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                 }
                 case "azure-native:extendedlocation:getCustomLocation": {
                     const cl = opts.customLocation ?? {};
-                    if (cl.missing) throw new Error(`GET customLocations/${String(args.inputs.resourceName)}: 404 ResourceNotFound`);
+                    if (cl.missing) throw invokeError(`GET customLocations/${String(args.inputs.resourceName)}: 404 ResourceNotFound`);
                     const sub = opts.deployer?.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION;
                     // Every custom location runs on a cluster: the stack's, else one in its own group.
                     const host = cl.hostCluster ?? stackArcCluster(config, project) ?? { name: "arc-cluster", resourceGroupName: String(args.inputs.resourceGroupName) };
@@ -594,7 +618,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                 case "azure-native:kubernetesconfiguration:getExtension": {
                     // The Secret Store extension (secret sync); a missing one fails the read, as ARM's 404 does.
                     const ext = opts.secretStore ?? {};
-                    if (!(ext.installed ?? true)) throw new Error(`GET extensions/${String(args.inputs.extensionName)}: 404 ExtensionNotFound`);
+                    if (ext.readError !== undefined) throw invokeError(ext.readError);
+                    if (!(ext.installed ?? true)) throw invokeError(`GET extensions/${String(args.inputs.extensionName)}: 404 ExtensionNotFound`);
                     return { name: String(args.inputs.extensionName), extensionType: ext.extensionType ?? "microsoft.azure.secretstore", provisioningState: "Succeeded" };
                 }
                 case "azure-native:managedidentity:getUserAssignedIdentity": {

@@ -143,6 +143,7 @@ const SPC_RESOURCE = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderCla
 const VAULT_OBJECT_TYPES = new Set(["azure-native:keyvault:Secret", "azure-native:keyvault:Key"]);
 const SECRET_SYNC = "azure-native:secretsynccontroller:SecretSync";
 const ARM_SPC = "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass";
+const ARC_EXTENSION = "azure-native:kubernetesconfiguration:Extension";
 
 /** A restart patch of a run, with the SPC (Kubernetes name) whose content it carries. */
 interface Target {
@@ -328,6 +329,35 @@ function secretSyncWarnings(before: RunResult, after: RunResult): string[] {
 }
 
 /**
+ * An Arc cluster extension (the Secret Store's, a retained CSI driver's) that leaves the stack
+ * while this program marks it `retainOnDelete`: the engine deletes a removed resource by the
+ * options the *last* `up` recorded: a stack last deployed by a version without that option
+ * (before issue 17, when `secretSync.extension.install` defaulted to true) uninstalls the
+ * extension, and AIO loses every secret it reads. The review cannot see the state, so it says
+ * how to check and both ways out. A removal that an alias turns into a rename is not one, nor
+ * one after step `both` of the move from CSI: `aio-secrets:migration: both` exists only in
+ * versions that retain it, so the up that ran those files recorded `retainOnDelete`.
+ */
+function extensionRemovalWarnings(before: RunResult, after: RunResult): string[] {
+    if (stepOf(before) === "both") return [];
+    const now = new Set(after.resources.map((r) => r.urn));
+    const aliased = new Set(after.resources.flatMap((r) => r.aliases ?? []));
+    return before.resources
+        .filter((r) => r.type === ARC_EXTENSION && r.retainOnDelete && !now.has(r.urn) && !aliased.has(r.urn))
+        .map((r) => {
+            const [name, cluster] = [known(inputAt(r.inputs, "extensionName")), known(inputAt(r.inputs, "clusterName"))];
+            const secretStore = inputAt(r.inputs, "extensionType") === "microsoft.azure.secretstore";
+            return (
+                `Arc extension ${name} on cluster ${cluster} leaves the stack: if the stack's last up ran a version of this program that did not mark it retainOnDelete ` +
+                `(before issue 17${secretStore ? ", when secretSync.extension.install defaulted to true" : ""}), pulumi up UNINSTALLS it from the cluster` +
+                `${secretStore ? " and AIO loses every secret it reads" : ""}. Check: pulumi stack export --stack ${after.stack} shows "retainOnDelete": true on ${r.urn}. ` +
+                `If not, ${secretStore ? "keep secretSync.extension.install: true for one more up (it records retainOnDelete), or " : "run one up that still declares it first, or "}` +
+                `forget it without uninstalling: pulumi state delete --stack ${after.stack} '${r.urn}'`
+            );
+        });
+}
+
+/**
  * What stops `pulumi up` (and `pulumi preview`) until fixed by hand. The engine refuses to
  * delete a resource the last `up` recorded as protected ("unable to delete resource ... as it
  * is currently marked for protection"), whatever `retainOnDelete` says, and to replace one
@@ -380,7 +410,7 @@ export function diffRuns(before: RunResult, after: RunResult): PlanDiff {
         changed: [],
         restarts: restartsOf(before, after),
         blockers: blockersOf(before, after),
-        warnings: [...secretSyncWarnings(before, after), ...reviewWarnings(after.warnings)],
+        warnings: [...secretSyncWarnings(before, after), ...extensionRemovalWarnings(before, after), ...reviewWarnings(after.warnings)],
     };
     // A new URN that names an old one among its aliases is that resource renamed: the engine
     // takes it over (no delete, no create), so the review shows a change of name.

@@ -15,7 +15,12 @@ export interface WorkloadIdentityArgs {
     identityName: string;
     /** Its resource group. Required. */
     resourceGroupName: string;
-    /** Region of a created identity (secret sync: the Arc cluster's). Default: the resource group's. */
+    /**
+     * Region of a created identity (secret sync: the Arc cluster's). Default: the resource group's.
+     * Taken at creation only: ARM cannot move an identity ("already exists in location ..."), and
+     * its region changes nothing it does, so a later change (such as the default that moved from
+     * `azure-native:location` to the Arc cluster's region) is ignored, never a failed update.
+     */
     location?: pulumi.Input<string>;
     /** `true`: look the identity up by name, never create or delete it (the credentials are still the stack's). Default false. */
     existing?: boolean;
@@ -75,7 +80,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
             created = new managedidentity.UserAssignedIdentity(
                 `${name}-identity`,
                 { resourceName: args.identityName, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
-                { parent: this, dependsOn: args.dependsOn },
+                { parent: this, dependsOn: args.dependsOn, ignoreChanges: ["location"] },
             );
             this.clientId = created.clientId;
             this.principalId = created.principalId;
