@@ -519,6 +519,13 @@ describe("Pulumi parity: stackConfigDir is honoured by every tool", () => {
         expect(changed).toEqual([{ stack: "s2", reasons: ["config/stacks/Pulumi.s2.yaml changed"] }]);
     });
 
+    test("an absolute stackConfigDir is joined below the project, as the CLI's filepath.Join does", () => {
+        const dir = scratch({ "Pulumi.yaml": "name: aio-secrets\nstackConfigDir: /etc\n" });
+        expect(stackFilesDir(dir)).toBe(path.join(path.resolve(dir), "etc"));
+        const up = scratch({ "Pulumi.yaml": "name: aio-secrets\nstackConfigDir: ../stacks\n" });
+        expect(stackFilesDir(up)).toBe(path.join(path.dirname(path.resolve(up)), "stacks"));
+    });
+
     test("a bad stackConfigDir names Pulumi.yaml", () => {
         const dir = scratch({ "Pulumi.yaml": "name: aio-secrets\nstackConfigDir: [a]\n" });
         expect(configErrorOf(() => stackFilesDir(dir))).toBe("Pulumi.yaml: stackConfigDir: must be a folder, relative to the project (e.g. stacks)");
