@@ -133,6 +133,25 @@ describe("bounded time", () => {
         expect(resolved(["p/d"])).toEqual({ "p:k": { x: 1, y: 2, z: 3 }, "p:j": 1 });
     });
 
+    test("YAML: 50,000 keys in one map are read in linear time, and a repeated key is still refused with its line", () => {
+        // The parser's own uniqueKeys check compares each key with every earlier one: over a minute here.
+        const out = withinTime(
+            `
+            const { readYaml } = require("./stacks/yaml.ts");
+            const keys = Array.from({ length: 50000 }, (_, i) => "  k" + i + ": " + i);
+            const ok = readYaml("config:\\n" + keys.join("\\n") + "\\n", "Pulumi.s.yaml");
+            const dup = readYaml("config:\\n" + keys.join("\\n") + "\\n  k7: again\\n  m: { a: 1, a: 2 }\\n", "Pulumi.s.yaml");
+            console.log(JSON.stringify({ ok: ok.problems, n: Object.keys(ok.value.config).length, dup: dup.problems }));
+            `,
+            20_000,
+        );
+        expect(JSON.parse(out)).toEqual({
+            ok: [],
+            n: 50000,
+            dup: [{ file: "Pulumi.s.yaml", line: 50002, path: "", rule: "YAML syntax: Map keys must be unique" }],
+        });
+    });
+
     test("--stacks: a catastrophic glob against a long name matches (or not) at once", () => {
         const out = withinTime(
             `
