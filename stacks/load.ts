@@ -6,7 +6,7 @@ import { closest } from "./names";
 import { caNameProblems } from "./ca";
 import { CA_SPC_NAME } from "../components/ca/model";
 import { CONFIG_NAMESPACE, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
-import { decodeUtf8, NOT_UTF8, readUtf8File } from "./text";
+import { decodeUtf8, NOT_UTF8, readUtf8File, shellWord } from "./text";
 import { stackFilesDir } from "./stackDir";
 import { ConfigOrigins, originOf, parentPath, parseProjectConfig, recordOrigins, stackEnvironments } from "./sharedConfig";
 import { readYaml } from "./yaml";
@@ -78,7 +78,7 @@ export function configWarnings(raw: RawStackConfig, file: string): string[] {
         if (!isPlaceholderCiphertext(ciphertext)) continue;
         const below = leaf.startsWith(`${CONFIG_NAMESPACE}:`) ? leaf.slice(CONFIG_NAMESPACE.length + 1) : leaf;
         warnings.push(
-            `${file}: ${leaf} is an example placeholder, not a real secret; set it with pulumi config set --secret${below === leaf ? "" : " --path"} '${below}' <value> --stack ${raw.stack}`,
+            `${file}: ${leaf} is an example placeholder, not a real secret; set it with pulumi config set --secret${below === leaf ? "" : " --path"} ${shellWord(below)} <value> --stack ${raw.stack}`,
         );
     }
     const secretKeys = new Set(raw.secretKeys);

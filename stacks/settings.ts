@@ -6,6 +6,7 @@ import type { StackFileLeaves } from "./stackFile";
 import { setOwn } from "./yaml";
 import * as rules from "./rules";
 import { editDistance } from "./names";
+import { shellWord } from "./text";
 import { caSchema, CaSettings, resolveCa } from "./ca";
 import { MIGRATION_SETTINGS, MigrationSetting, migrationProblems, migrationWarnings } from "./migration";
 
@@ -676,7 +677,7 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         if (raw.stackFile?.plain.has(`${CONFIG_NAMESPACE}:secretValues.${name}`)) {
             at(
                 `secretValues.${name}`,
-                `is plaintext in the stack file; set it with pulumi config set --secret --path 'secretValues.${name}' <value> --stack ${raw.stack}`,
+                `is plaintext in the stack file; set it with pulumi config set --secret --path ${shellWord(`secretValues.${name}`)} <value> --stack ${raw.stack}`,
             );
         }
         const bytes = Buffer.byteLength(secretValues[name], "utf8");

@@ -29,7 +29,8 @@ export function stackFilesDir(projectDir: string): string {
     if (!fs.existsSync(projectFile)) return projectDir;
     const parsed = parseStackConfigDir(readUtf8File(projectFile, "Pulumi.yaml"), "Pulumi.yaml");
     if (parsed.problems.length > 0) throw new ConfigError(parsed.problems);
-    return parsed.dir === undefined ? projectDir : path.resolve(projectDir, parsed.dir);
+    // Go's filepath.Join, as the CLI joins them: an absolute stackConfigDir is still below the project.
+    return parsed.dir === undefined ? projectDir : path.join(path.resolve(projectDir), parsed.dir);
 }
 
 /** {@link stackFilesDir}, or the message of its problem (for the command-line tools). */

@@ -1,6 +1,7 @@
 import type { Problem } from "./errors";
 import * as rules from "./rules";
 import { readYaml, setOwn } from "./yaml";
+import { shellWord } from "./text";
 
 /**
  * Reading a `Pulumi.<stack>.yaml` the way Pulumi does, pure: aliases and `<<` merges resolve, a
@@ -74,7 +75,7 @@ export function parseStackFile(text: string, file: string, project: string): { e
             if (typeof value.secure !== "string" || value.secure === "") {
                 const key = at.startsWith(`${project}:`) ? at.slice(project.length + 1) : at;
                 const pathFlag = /[.[]/.test(key) ? " --path" : "";
-                problems.push({ file, path: at, rule: `secure: must hold a ciphertext; set the value with pulumi config set --secret${pathFlag} '${key}' <value>` });
+                problems.push({ file, path: at, rule: `secure: must hold a ciphertext; set the value with pulumi config set --secret${pathFlag} ${shellWord(key)} <value>` });
                 return new SecureValue("");
             }
             return new SecureValue(value.secure);

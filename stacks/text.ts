@@ -28,3 +28,12 @@ export function readUtf8File(file: string, shown: string): string {
     if (text === undefined) throw new ConfigError([{ file: shown, path: "", rule: NOT_UTF8 }]);
     return text;
 }
+
+/**
+ * `value` as one POSIX shell word, for the commands messages print for users to paste: single
+ * quotes, an embedded `'` written `'\''`. A config key or name from a file can hold `'`, `;`,
+ * `$(...)`: quoted this way it stays one argument and runs nothing.
+ */
+export function shellWord(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,6 +1,6 @@
 import { Document, LineCounter, parseDocument } from "yaml";
 import type { Problem } from "./errors";
-import { yamlKeyProblems, yamlSyntaxProblems, yamlTagProblems } from "./yamlErrors";
+import { yamlDuplicateKeyProblems, yamlKeyProblems, yamlSyntaxProblems, yamlTagProblems } from "./yamlErrors";
 
 /**
  * Reading the two YAML files the user edits (stack file, catalog) into plain values, the way
@@ -37,9 +37,12 @@ function hasCycle(value: unknown, ancestors: Set<object> = new Set()): boolean {
 
 export function readYaml(text: string, file: string, options: { merge?: boolean } = {}): YamlRead {
     const counter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false, merge: options.merge ?? false });
+    // Duplicate keys are checked below in linear time: the parser's own check is quadratic.
+    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false, merge: options.merge ?? false });
     const syntax = yamlSyntaxProblems(doc, counter, text, file);
     if (syntax.length > 0) return { doc, counter, problems: syntax };
+    const duplicates = yamlDuplicateKeyProblems(doc, counter, file);
+    if (duplicates.length > 0) return { doc, counter, problems: duplicates };
     const tags = yamlTagProblems(doc, counter, file);
     if (tags.length > 0) return { doc, counter, problems: tags };
     const keys = yamlKeyProblems(doc, counter, file);

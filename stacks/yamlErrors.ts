@@ -104,3 +104,29 @@ export function yamlKeyProblems(doc: Document, counter: LineCounter, file: strin
     });
     return problems;
 }
+
+/**
+ * The first key that repeats in its map, as the parser's own `uniqueKeys` check words it. The
+ * parser compares each key with every earlier one (quadratic: 50,000 keys took over a minute);
+ * this is one set per map. Keys are equal as the parser's default check has it: scalars of the
+ * same value.
+ */
+export function yamlDuplicateKeyProblems(doc: Document, counter: LineCounter, file: string): Problem[] {
+    let first: number | undefined;
+    visit(doc, {
+        Map(_key, map) {
+            const seen = new Set<unknown>();
+            for (const pair of map.items) {
+                if (!isScalar(pair.key)) continue;
+                if (!seen.has(pair.key.value)) {
+                    seen.add(pair.key.value);
+                    continue;
+                }
+                const at = pair.key.range?.[0] ?? 0;
+                if (first === undefined || at < first) first = at;
+                break;
+            }
+        },
+    });
+    return first === undefined ? [] : [{ file, line: counter.linePos(first).line, path: "", rule: "YAML syntax: Map keys must be unique" }];
+}

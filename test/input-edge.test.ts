@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { checkTrustBundle } from "../stacks/ca";
 import { parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem, Problem } from "../stacks/errors";
-import { loadProgramInputs, readInsideProject } from "../stacks/load";
+import { configWarnings, loadProgramInputs, readInsideProject } from "../stacks/load";
 import * as rules from "../stacks/rules";
 import { parseStackSettings } from "../stacks/settings";
 import { originOf, parseEscDocument, parseProjectConfig, recordOrigins } from "../stacks/sharedConfig";
@@ -131,6 +131,25 @@ describe("bounded time", () => {
         expect(resolved(["p/c"])).toEqual({ "p:k": { y: 2, z: 3 } });
         // a again after c: its values come back over c's nulls.
         expect(resolved(["p/d"])).toEqual({ "p:k": { x: 1, y: 2, z: 3 }, "p:j": 1 });
+    });
+
+    test("YAML: 50,000 keys in one map are read in linear time, and a repeated key is still refused with its line", () => {
+        // The parser's own uniqueKeys check compares each key with every earlier one: over a minute here.
+        const out = withinTime(
+            `
+            const { readYaml } = require("./stacks/yaml.ts");
+            const keys = Array.from({ length: 50000 }, (_, i) => "  k" + i + ": " + i);
+            const ok = readYaml("config:\\n" + keys.join("\\n") + "\\n", "Pulumi.s.yaml");
+            const dup = readYaml("config:\\n" + keys.join("\\n") + "\\n  k7: again\\n  m: { a: 1, a: 2 }\\n", "Pulumi.s.yaml");
+            console.log(JSON.stringify({ ok: ok.problems, n: Object.keys(ok.value.config).length, dup: dup.problems }));
+            `,
+            20_000,
+        );
+        expect(JSON.parse(out)).toEqual({
+            ok: [],
+            n: 50000,
+            dup: [{ file: "Pulumi.s.yaml", line: 50002, path: "", rule: "YAML syntax: Map keys must be unique" }],
+        });
     });
 
     test("--stacks: a catastrophic glob against a long name matches (or not) at once", () => {
@@ -519,8 +538,51 @@ describe("Pulumi parity: stackConfigDir is honoured by every tool", () => {
         expect(changed).toEqual([{ stack: "s2", reasons: ["config/stacks/Pulumi.s2.yaml changed"] }]);
     });
 
+    test("an absolute stackConfigDir is joined below the project, as the CLI's filepath.Join does", () => {
+        const dir = scratch({ "Pulumi.yaml": "name: aio-secrets\nstackConfigDir: /etc\n" });
+        expect(stackFilesDir(dir)).toBe(path.join(path.resolve(dir), "etc"));
+        const up = scratch({ "Pulumi.yaml": "name: aio-secrets\nstackConfigDir: ../stacks\n" });
+        expect(stackFilesDir(up)).toBe(path.join(path.dirname(path.resolve(up)), "stacks"));
+    });
+
     test("a bad stackConfigDir names Pulumi.yaml", () => {
         const dir = scratch({ "Pulumi.yaml": "name: aio-secrets\nstackConfigDir: [a]\n" });
         expect(configErrorOf(() => stackFilesDir(dir))).toBe("Pulumi.yaml: stackConfigDir: must be a folder, relative to the project (e.g. stacks)");
+    });
+});
+
+describe("commands printed for users to paste quote a key from a file as one shell word", () => {
+    /** A YAML key that would end the quoting and run a command if pasted unquoted. */
+    const HOSTILE = "x'; touch pwned; echo '";
+    /** The words bash makes of `command` (without running it): each printed as one line. */
+    const words = (command: string): string[] =>
+        execFileSync("bash", ["-c", `printf '%s\\n' ${command}`], { cwd: scratch({}), encoding: "utf8" }).split("\n").slice(0, -1);
+    const pasted = (message: string): string => {
+        const m = /pulumi config set --secret(?: --path)? (.*?) <value>/.exec(message);
+        if (!m) throw new Error(`no command in ${message}`);
+        return m[1];
+    };
+
+    test("secure: with no ciphertext (stackFile.ts)", () => {
+        const { problems } = parseStackFile(`config:\n  aio-secrets:secretValues:\n    "${HOSTILE}":\n      secure: ""\n`, "Pulumi.dev.yaml", "aio-secrets");
+        expect(problems).toHaveLength(1);
+        expect(words(pasted(formatProblem(problems[0])))).toEqual([`secretValues.${HOSTILE}`]);
+    });
+
+    test("an example placeholder ciphertext (load.ts)", () => {
+        const warnings = configWarnings(
+            { project: "aio-secrets", stack: "dev", config: {}, secretKeys: [], stackFile: { secure: new Map([[`aio-secrets:secretValues.${HOSTILE}`, "v1:placeholder"]]), plain: new Set() } },
+            "Pulumi.dev.yaml",
+        );
+        expect(warnings).toHaveLength(1);
+        expect(words(pasted(warnings[0]))).toEqual([`secretValues.${HOSTILE}`]);
+    });
+
+    test("a plaintext secret value (settings.ts)", () => {
+        const config = { "aio-secrets:keyVault": JSON.stringify({ name: "kv-edge-01", resourceGroupName: "rg" }), "aio-secrets:secretValues": JSON.stringify({ [HOSTILE]: "in-plaintext" }) };
+        const { problems } = parseStackSettings({ project: "aio-secrets", stack: "dev", config, secretKeys: ["aio-secrets:secretValues"], stackFile: { secure: new Map(), plain: new Set([`aio-secrets:secretValues.${HOSTILE}`]) } });
+        const line = problems.map(formatProblem).find((l) => l.includes("is plaintext in the stack file"));
+        expect(line).toBeDefined();
+        expect(words(pasted(line as string))).toEqual([`secretValues.${HOSTILE}`]);
     });
 });
