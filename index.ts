@@ -18,7 +18,7 @@ import { readArcFacts } from "./delivery/arc";
 import { secretSyncFlow } from "./delivery/secretSync";
 import { bothFlow } from "./delivery/migration";
 import type { DeliveryFlow, VaultReader, VaultSide } from "./delivery/types";
-import { deliveryStep } from "./stacks/migration";
+import { deliveryStep, isNotFound, oneStepSwitchProblem } from "./stacks/migration";
 
 /**
  * aio-secrets: what `az iot ops init` did for Azure IoT Operations secrets, as code, plus every
@@ -48,6 +48,22 @@ async function checkExistingVault(settings: StackSettings): Promise<void> {
         settings.keyVault.permissionModel,
         vault.properties.enableRbacAuthorization,
     );
+    if (problem) throw new ConfigError([problem]);
+}
+
+/**
+ * A secret-sync stack whose (stack-made) vault already exists with access policies is a CSI
+ * stack switched in one step: refused before anything is declared (stacks/migration.ts).
+ */
+async function checkNoOneStepSwitch(settings: StackSettings): Promise<void> {
+    let found: { enableRbacAuthorization?: boolean } | undefined;
+    try {
+        const vault = await keyvault.getVault({ resourceGroupName: settings.keyVault.resourceGroupName, vaultName: settings.keyVault.name });
+        found = { enableRbacAuthorization: vault.properties.enableRbacAuthorization };
+    } catch (e) {
+        if (!isNotFound(e)) throw e;
+    }
+    const problem = oneStepSwitchProblem({ file: settings.file, delivery: settings.delivery, keyVaultName: settings.keyVault.name }, found);
     if (problem) throw new ConfigError([problem]);
 }
 
@@ -186,6 +202,7 @@ async function main(): Promise<Record<string, unknown>> {
     // from the settings, or an Arc cluster without an OIDC issuer, stops the run with the
     // settings error, not halfway through an update.
     if (settings.keyVault.existing) await checkExistingVault(settings);
+    else if (settings.delivery === "secretSync") await checkNoOneStepSwitch(settings);
     const arc = settings.secretSync ? await readArcFacts(settings, settings.secretSync) : undefined;
 
     const flow = !arc

@@ -146,3 +146,36 @@ export function migrationWarnings(
             `(az role assignment create --assignee <object id> --role <role> --scope $(az keyvault show --name ${grants.vaultName} --query id -o tsv))`,
     ];
 }
+
+/**
+ * The one-step switch the program itself can see: a secret-sync stack (steps 3 and 4) whose
+ * vault already exists and still reads access policies. Only a deployed CSI stack has such a
+ * vault, and this `up` would flip it to RBAC at its start (the CSI driver's policy stops
+ * counting at once) and remove the CSI side in the same breath: refused, with the steps. `vault`
+ * is what a lookup of the vault found (undefined: no such vault yet, a first deploy).
+ */
+export function oneStepSwitchProblem(
+    settings: { file: string; delivery: "csiDriver" | "secretSync"; keyVaultName: string },
+    vault: { enableRbacAuthorization?: boolean } | undefined,
+): Problem | undefined {
+    if (settings.delivery !== "secretSync" || vault === undefined || vault.enableRbacAuthorization === true) return undefined;
+    return {
+        file: settings.file,
+        path: "aio-secrets:delivery",
+        value: JSON.stringify("secretSync"),
+        rule:
+            `vault ${settings.keyVaultName} exists and still uses access policies, so this is a deployed CSI stack switched to secret sync in one step: ` +
+            `the up would switch the vault to RBAC at its start (the CSI driver's access policy stops counting at once) and remove the CSI side with it. ` +
+            `Go one step per change, each applied with pulumi up before the next (README, "Move a stack from CSI to secret sync"):\n` +
+            stepsText("csiDriver"),
+    };
+}
+
+/**
+ * Whether a failed lookup means "no such resource" (a first deploy: the vault or its resource
+ * group does not exist yet) rather than a read that could not be made (rights, network).
+ */
+export function isNotFound(error: unknown): boolean {
+    const text = error instanceof Error ? error.message : String(error);
+    return /\b404\b|ResourceNotFound|ResourceGroupNotFound|was not found/i.test(text);
+}

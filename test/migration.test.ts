@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { inputAt, RunResult } from "../tools/harness";
 import { diffRuns } from "../tools/planDiff";
 import { engineView } from "../tools/planRender";
-import { DELIVERY_STEPS, deliveryStep, migrationProblems, reviewMigration, stepsText } from "../stacks/migration";
+import { DELIVERY_STEPS, deliveryStep, isNotFound, migrationProblems, oneStepSwitchProblem, reviewMigration, stepsText } from "../stacks/migration";
 import { byName, byType, PROJECT_DIR, runStack, scratch } from "./helpers";
 
 /**
@@ -277,5 +277,44 @@ describe("the README on changing the delivery mode", () => {
         const rows = [...section.matchAll(/^\| (\d) \| `(\w+)` \|/gm)].map((m) => [Number(m[1]), m[2]]);
         expect(rows).toEqual(DELIVERY_STEPS.slice(1).map((step, i) => [i + 1, step]));
         for (const value of ["rbacRoles", "both"]) expect(section).toContain(`aio-secrets:migration: ${value}`);
+    });
+});
+
+describe("a one-step switch of a deployed CSI stack is refused by the program itself, before anything is declared", () => {
+    async function planOneStep(existingVault: { enableRbacAuthorization?: boolean; absent?: boolean }): Promise<RunResult> {
+        const dir = scratch({ "Pulumi.move.yaml": stackFile("secretSync"), "secrets.yaml": CATALOG });
+        return runStack({ stack: "move", stackFile: path.join(dir, "Pulumi.move.yaml"), catalogFile: path.join(dir, "secrets.yaml"), configDir: dir, mode: "up", existingVault });
+    }
+
+    test("the stack's vault exists with access policies: refused with the steps, nothing declared", async () => {
+        const run = await planOneStep({ enableRbacAuthorization: false });
+        expect(run.error).toMatch(/^Pulumi\.move\.yaml: aio-secrets:delivery "secretSync": vault kv-move-01 exists and still uses access policies/);
+        expect(run.error).toContain(stepsText("csiDriver"));
+        expect(run.resources).toEqual([]);
+    });
+
+    test("also in step 3 (migration: both) while the vault still reads access policies (step 2 skipped)", async () => {
+        const dir = scratch({ "Pulumi.move.yaml": stackFile("both"), "secrets.yaml": CATALOG });
+        const run = await runStack({ stack: "move", stackFile: path.join(dir, "Pulumi.move.yaml"), catalogFile: path.join(dir, "secrets.yaml"), configDir: dir, mode: "up", existingVault: { enableRbacAuthorization: false } });
+        expect(run.error).toMatch(/still uses access policies/);
+    });
+
+    test("no vault yet (a new secret-sync stack) or a vault already on RBAC: planned", async () => {
+        for (const vault of [{ absent: true }, { enableRbacAuthorization: true }]) {
+            const run = await planOneStep(vault);
+            expect({ vault, error: run.error }).toEqual({ vault, error: undefined });
+            expect(run.outputs.deliveryStep).toBe("secretSync");
+        }
+    });
+
+    test("pure: only a secret-sync stack with a found access-policy vault is refused; 404-like lookups mean no vault", () => {
+        const s = { file: "f.yaml", keyVaultName: "kv" };
+        expect(oneStepSwitchProblem({ ...s, delivery: "csiDriver" }, { enableRbacAuthorization: false })).toBeUndefined();
+        expect(oneStepSwitchProblem({ ...s, delivery: "secretSync" }, undefined)).toBeUndefined();
+        expect(oneStepSwitchProblem({ ...s, delivery: "secretSync" }, { enableRbacAuthorization: true })).toBeUndefined();
+        expect(oneStepSwitchProblem({ ...s, delivery: "secretSync" }, {})?.path).toBe("aio-secrets:delivery");
+        expect(isNotFound(new Error("invoke of azure-native:keyvault:getVault failed: GET ... 404 ResourceNotFound"))).toBe(true);
+        expect(isNotFound(new Error("ResourceGroupNotFound: Resource group 'rg' could not be found."))).toBe(true);
+        expect(isNotFound(new Error("403 AuthorizationFailed"))).toBe(false);
     });
 });

@@ -58,7 +58,11 @@ export interface RunOptions {
      * What the lookup of an existing vault finds. Default: a vault whose permission model is
      * the one the stack file configures.
      */
-    existingVault?: { enableRbacAuthorization?: boolean };
+    existingVault?: {
+        enableRbacAuthorization?: boolean;
+        /** No such vault yet (a first deploy): the lookup answers 404. Default false. */
+        absent?: boolean;
+    };
     /**
      * What Azure Resource Manager answers for the Arc cluster (secret sync; `up` mode, or a preview
      * given a subscription and a token). Default: OIDC issuer and workload identity on, an
@@ -577,6 +581,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                     return opts.deployer?.token !== undefined ? { token: opts.deployer.token } : mode === "up" ? { token: MOCK_ARM_TOKEN } : {};
                 case "azure-native:keyvault:getVault": {
                     const name = String(args.inputs.vaultName);
+                    if (opts.existingVault?.absent) throw invokeError(`GET vaults/${name}: 404 ResourceNotFound`);
                     const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
                     return {
                         id:
