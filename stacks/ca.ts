@@ -52,6 +52,7 @@ export const caSchema = strictObject({
     trustBundleConfigMapName: ruled(rules.dns1123Subdomain).optional(),
     keyGeneration: intRange(1, MAX_CA_KEY_GENERATION).optional(),
     keepPreviousKey: z.boolean().optional(),
+    signingGeneration: intRange(1, MAX_CA_KEY_GENERATION).optional(),
     syncImage: z
         .string()
         .min(1, "must not be empty")
@@ -95,6 +96,12 @@ export type CaSettings =
           keyGeneration: number;
           /** With keyGeneration >= 2: keep generation - 1 and publish its certificate too (the overlap). */
           keepPreviousKey: boolean;
+          /**
+           * The generation whose key the Secret holds (what AIO's issuer signs with): keyGeneration, or
+           * keyGeneration - 1 while it is kept. Default: the previous one while kept, so a new key is
+           * published in the trust bundle before anything is signed with it.
+           */
+          signingGeneration: number;
           /** More CA certificates to publish next to the test CA (a CA it takes over, e.g. init's). */
           trustBundle?: TrustBundle;
       })
@@ -208,7 +215,7 @@ function projectPathProblem(file: string): string | undefined {
 }
 
 /** Keys that apply only to `ca.mode: test`, with why. */
-const TEST_ONLY_KEYS = ["keyGeneration", "keepPreviousKey"] as const;
+const TEST_ONLY_KEYS = ["keyGeneration", "keepPreviousKey", "signingGeneration"] as const;
 
 /**
  * Where the CA's mode comes from when `ca.mode` is not written: a secret-sync stack deploys
@@ -299,6 +306,24 @@ function refusedMode(r: Pick<Resolving, "parsed" | "ctx" | "secretSync" | "given
     return undefined;
 }
 
+/**
+ * Which key generation the test CA's Secret holds. A key change is two `up`s: the first publishes
+ * the new CA in the trust bundle while the Secret keeps signing with the previous key (the
+ * default while it is kept), the second (`signingGeneration` = `keyGeneration`) switches signing,
+ * once clients have the bundle; a certificate cert-manager issues in between is then never signed
+ * by a CA its clients do not trust yet. Only the current or the kept previous generation can sign.
+ */
+export function signingGenerationOf(keyGeneration: number, keepPreviousKey: boolean, given: number | undefined): { generation: number } | { rule: string } {
+    const previousKept = keyGeneration > 1 && keepPreviousKey;
+    if (given === undefined) return { generation: previousKept ? keyGeneration - 1 : keyGeneration };
+    if (given === keyGeneration || (previousKept && given === keyGeneration - 1)) return { generation: given };
+    return {
+        rule: previousKept
+            ? `must be ${keyGeneration} (the new key) or ${keyGeneration - 1} (the previous key, kept while ca.keepPreviousKey is true)`
+            : `must be ${keyGeneration}, the only key generation declared (ca.keyGeneration${keyGeneration > 1 ? " with ca.keepPreviousKey false" : ""})`,
+    };
+}
+
 /** `ca.mode: test`: init's test CA, with the key generations and the extra trust bundle. */
 function resolveTest(r: Resolving): Resolved {
     const { parsed, given, problems } = r;
@@ -309,11 +334,23 @@ function resolveTest(r: Resolving): Resolved {
     if (given("keepPreviousKey") && keyGeneration === 1) {
         problems.push({ path: "ca.keepPreviousKey", rule: "has no effect with ca.keyGeneration 1 (there is no previous key); remove it", value: String(parsed.keepPreviousKey) });
     }
+    const keepPreviousKey = parsed.keepPreviousKey ?? true;
+    const signing = signingGenerationOf(keyGeneration, keepPreviousKey, parsed.signingGeneration);
+    if ("rule" in signing) problems.push({ path: "ca.signingGeneration", rule: signing.rule, value: String(parsed.signingGeneration) });
     const trustBundle = readTrustBundle(parsed, r.ctx, problems);
-    if (problems.length > 0) return { problems };
+    if (problems.length > 0 || "rule" in signing) return { problems };
     const { validDays, renewBeforeDays, names } = r;
     return {
-        settings: { mode: "test", validDays, renewBeforeDays, ...names, keyGeneration, keepPreviousKey: parsed.keepPreviousKey ?? true, ...(trustBundle ? { trustBundle } : {}) },
+        settings: {
+            mode: "test",
+            validDays,
+            renewBeforeDays,
+            ...names,
+            keyGeneration,
+            keepPreviousKey,
+            signingGeneration: signing.generation,
+            ...(trustBundle ? { trustBundle } : {}),
+        },
         problems,
     };
 }

@@ -39,6 +39,7 @@ describe("settings: aio-secrets:ca", () => {
                 configMapName: "aio-ca-trust-bundle-test-only",
                 keyGeneration: 1,
                 keepPreviousKey: true,
+                signingGeneration: 1,
             },
             problems: [],
         });
@@ -146,7 +147,7 @@ describe("settings: the committed trust bundle", () => {
 describe("the CA model", () => {
     test("names, types and keys per mode (init: -test-only for its own CA, without for --ca-file)", () => {
         expect(caModel({ mode: "none" })).toBeUndefined();
-        expect(caModel({ mode: "test", validDays: 365, renewBeforeDays: 30, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true })).toEqual({
+        expect(caModel({ mode: "test", validDays: 365, renewBeforeDays: 30, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true, signingGeneration: 1 })).toEqual({
             mode: "test",
             secretName: "aio-ca-key-pair-test-only",
             configMapName: "aio-ca-trust-bundle-test-only",
@@ -170,7 +171,7 @@ describe("the CA model", () => {
             expect.objectContaining({ path: "ca.certificate", rule: expect.stringContaining("the stack would overwrite your CA") }),
         ]);
         expect(caNameProblems(ca, { written: [], spcNames: ["aio-ca"], caSpcName: "aio-ca" }).map((p) => p.path)).toEqual(["ca.mode"]);
-        expect(caNameProblems({ mode: "test", validDays: 1, renewBeforeDays: 0, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true }, { written: [{ name: "My-CA", where: "" }], spcNames: ["aio-ca"], caSpcName: "aio-ca" })).toEqual([]);
+        expect(caNameProblems({ mode: "test", validDays: 1, renewBeforeDays: 0, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true, signingGeneration: 1 }, { written: [{ name: "My-CA", where: "" }], spcNames: ["aio-ca"], caSpcName: "aio-ca" })).toEqual([]);
     });
 
     test("expiry warning within renewBeforeDays, with what to do", () => {
@@ -311,7 +312,7 @@ describe("test CA: renewal", () => {
 });
 
 describe("test CA: a deliberate key change publishes the old and the new CA", () => {
-    test("keyGeneration 2 keeps generation 1 (same resources), adds a new key, and the bundle holds both", async () => {
+    test("keyGeneration 2 keeps generation 1 (same resources), adds a new key, and the bundle holds both; the Secret still signs with generation 1", async () => {
         const run = await runWith("  aio-secrets:ca: { keyGeneration: 2 }\n");
         expect(run.error).toBeUndefined();
         // Generation 1 keeps the names it always had: it is neither replaced nor deleted.
@@ -319,18 +320,30 @@ describe("test CA: a deliberate key change publishes the old and the new CA", ()
         expect(byType(run, "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name).sort()).toEqual(["ca-cert", "ca-cert-g2"]);
         for (const cert of ["ca-cert", "ca-cert-g2"]) expect(byName(run, cert).replacementTrigger).toBeDefined();
         for (const key of ["ca-key", "ca-key-g2"]) expect(byName(run, key).replacementTrigger).toBeUndefined();
-        // The Secret AIO's issuer reads takes the new generation's key and certificate.
-        expect(secretKey(run)).toBe(certKey(run, "ca-cert-g2"));
-        expect(secretKey(run)).not.toBe(certKey(run, "ca-cert"));
+        // The new CA is published first: the Secret AIO's issuer reads keeps generation 1's key, so
+        // nothing cert-manager issues meanwhile chains to a CA clients do not have yet.
+        expect(secretKey(run)).toBe(certKey(run, "ca-cert"));
         // The trust bundle (ConfigMap and output) holds the new CA, then the previous one.
         const bundle = (byName(run, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"];
         const blocks = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g) ?? [];
         expect(blocks).toHaveLength(2);
-        expect(blocks[0]).toBe(secretData(run)["tls.crt"]);
+        expect(blocks[1]).toBe(secretData(run)["tls.crt"]);
         expect(run.outputs.caTrustBundle).toBe(bundle);
         expect(bundle).not.toContain("PRIVATE KEY");
-        // What to do next: re-issue with cmctl, then drop the previous key.
-        expect(run.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/cmctl renew --namespace <namespace> --all.*ca\.keepPreviousKey: false/)]));
+        // What to do next: switch signing once clients have the bundle, re-issue, drop the previous key.
+        expect(run.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/still signs with the previous key.*ca\.signingGeneration: 2.*cmctl renew --namespace <namespace> --all.*ca\.keepPreviousKey: false/)]));
+    });
+
+    test("signingGeneration 2 (a later up): the Secret takes the new key; the bundle still holds both", async () => {
+        const published = await runWith("  aio-secrets:ca: { keyGeneration: 2 }\n");
+        const run = await runWith("  aio-secrets:ca: { keyGeneration: 2, signingGeneration: 2 }\n");
+        expect(run.error).toBeUndefined();
+        expect(secretKey(run)).toBe(certKey(run, "ca-cert-g2"));
+        expect(secretKey(run)).not.toBe(certKey(run, "ca-cert"));
+        const bundle = (byName(run, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"];
+        expect(bundle).toBe((byName(published, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"]);
+        expect(bundle.indexOf(secretData(run)["tls.crt"])).toBe(0);
+        expect(run.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^Pulumi\.ca\.yaml: ca\.keyGeneration 2: Secret .* holds the new CA key; .*cmctl renew/)]));
     });
 
     test("keepPreviousKey false ends the overlap: only the current generation remains", async () => {
@@ -341,10 +354,11 @@ describe("test CA: a deliberate key change publishes the old and the new CA", ()
     });
 
     test("what to do next: re-issue, then end the overlap; without the overlap, what breaks", () => {
-        const base = { mode: "test" as const, validDays: 365, renewBeforeDays: 30, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true };
+        const base = { mode: "test" as const, validDays: 365, renewBeforeDays: 30, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true, signingGeneration: 1 };
         expect(testCaOverlapWarnings(base, "s")).toEqual([]);
-        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2 }, "s")).toEqual([expect.stringMatching(/^ca\.keyGeneration 2: Secret s holds the new CA key; .*cmctl renew/)]);
-        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, keepPreviousKey: false }, "s")).toEqual([
+        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, signingGeneration: 1 }, "s")).toEqual([expect.stringMatching(/^ca\.keyGeneration 2: the trust bundle holds the new and the previous CA, and Secret s still signs/)]);
+        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, signingGeneration: 2 }, "s")).toEqual([expect.stringMatching(/^ca\.keyGeneration 2: Secret s holds the new CA key; .*cmctl renew/)]);
+        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, keepPreviousKey: false, signingGeneration: 2 }, "s")).toEqual([
             expect.stringContaining("certificates issued under an earlier key fail TLS until re-issued"),
         ]);
         const bundle = { file: "init.pem", pem: CA_PEM, subjects: ["CN=init"], expiresAt: "2036-01-01T00:00:00Z" };
@@ -352,7 +366,16 @@ describe("test CA: a deliberate key change publishes the old and the new CA", ()
     });
 
     test("settings: keyGeneration and keepPreviousKey belong to the test CA", () => {
-        expect(resolve({ keyGeneration: 3 }).settings).toMatchObject({ mode: "test", keyGeneration: 3, keepPreviousKey: true });
+        expect(resolve({ keyGeneration: 3 }).settings).toMatchObject({ mode: "test", keyGeneration: 3, keepPreviousKey: true, signingGeneration: 2 });
+        expect(resolve({ keyGeneration: 3, signingGeneration: 3 }).settings).toMatchObject({ signingGeneration: 3 });
+        expect(resolve({ keyGeneration: 3, keepPreviousKey: false }).settings).toMatchObject({ signingGeneration: 3 });
+        expect(resolve({ keyGeneration: 3, signingGeneration: 1 }).problems).toEqual([
+            expect.objectContaining({ path: "ca.signingGeneration", rule: "must be 3 (the new key) or 2 (the previous key, kept while ca.keepPreviousKey is true)" }),
+        ]);
+        expect(resolve({ keyGeneration: 3, keepPreviousKey: false, signingGeneration: 2 }).problems).toEqual([
+            expect.objectContaining({ path: "ca.signingGeneration", rule: expect.stringContaining("must be 3, the only key generation declared") }),
+        ]);
+        expect(resolve({ mode: "none", signingGeneration: 1 }).problems.map((p) => p.path)).toEqual(["ca.signingGeneration"]);
         expect(resolve({ keepPreviousKey: false }).problems).toEqual([expect.objectContaining({ path: "ca.keepPreviousKey", rule: expect.stringContaining("no previous key") })]);
         expect(resolve({ mode: "vault", certificate: "aio-ca", keyGeneration: 2 }).problems).toEqual([
             expect.objectContaining({ path: "ca.keyGeneration", rule: expect.stringContaining("put the old and the new CA in ca.trustBundleFile") }),

@@ -25,6 +25,12 @@ export interface TestCaArgs {
      */
     keepPreviousKey?: boolean;
     /**
+     * The generation whose key and certificate the Secret holds (what AIO's issuer signs with):
+     * `keyGeneration`, or `keyGeneration - 1` while it is kept. Default `keyGeneration`; settings
+     * (stacks/ca.ts signingGenerationOf) default it to the previous one during an overlap.
+     */
+    signingGeneration?: number;
+    /**
      * More CA certificates (PEM) to publish in the trust bundle after the stack's: a CA the test CA
      * takes over (init's), until the certificates it issued are re-issued. Default: none.
      */
@@ -53,20 +59,21 @@ export interface TestCaArgs {
  * `renewBeforeDays` of expiry: a late backstop that never fires before the clock.
  *
  * A new key only on purpose: `keyGeneration` + 1 declares a new key and certificate
- * (`<name>-key-g<N>`), the Secret takes them, and while `keepPreviousKey` the previous
- * generation stays and the ConfigMap and `trustBundle` hold both certificates (new first), then
- * `extraTrustBundlePem`'s.
+ * (`<name>-key-g<N>`); while `keepPreviousKey` the previous generation stays and the ConfigMap
+ * and `trustBundle` hold both certificates (new first), then `extraTrustBundlePem`'s. The Secret
+ * holds `signingGeneration`'s: first the previous key (the new CA is published, nothing is signed
+ * with it yet), then, in a later `up`, the new one.
  *
  * The Secret and ConfigMap are retained on delete: they are what AIO's issuer and clients read,
  * so a switch to `ca.mode: vault` (whose objects of the same names take over) or `none` never
  * deletes them, and a destroy leaves them on the cluster.
  */
 export class TestCa extends pulumi.ComponentResource {
-    /** The current CA certificate, PEM (public): the one in the Secret. */
+    /** The signing CA certificate, PEM (public): the one in the Secret. */
     readonly certPem: pulumi.Output<string>;
     /** The trust bundle clients need, PEM: the current certificate, then the previous generation's while kept. */
     readonly trustBundle: pulumi.Output<string>;
-    /** When the current certificate expires (RFC 3339). */
+    /** When the signing certificate (the one in the Secret) expires (RFC 3339). */
     readonly expiresAt: pulumi.Output<string>;
     /** When the next renewal is due (RFC 3339): the rotation clock's next firing. */
     readonly renewalDueAt: pulumi.Output<string>;
@@ -102,9 +109,14 @@ export class TestCa extends pulumi.ComponentResource {
             );
             return { key, cert };
         };
-        const [current, ...previous] = caGenerations(args.keyGeneration ?? 1, args.keepPreviousKey ?? true).map(generation);
+        const generations = caGenerations(args.keyGeneration ?? 1, args.keepPreviousKey ?? true);
+        const declared = generations.map(generation);
+        const signingIndex = generations.indexOf(args.signingGeneration ?? generations[0]);
+        if (signingIndex < 0) throw new Error(`${name}: signingGeneration ${args.signingGeneration} is not a declared key generation (${generations.join(", ")})`);
+        // The Secret holds the signing generation; the trust bundle every declared one, newest first.
+        const signing = declared[signingIndex];
         const extra = args.extraTrustBundlePem !== undefined ? [args.extraTrustBundlePem] : [];
-        const trustBundle = pulumi.all([current, ...previous].map((g) => g.cert.certPem)).apply((pems) => joinTrustBundle([...pems, ...extra]));
+        const trustBundle = pulumi.all(declared.map((g) => g.cert.certPem)).apply((pems) => joinTrustBundle([...pems, ...extra]));
 
         const childOpts = { parent: this, provider: args.provider, dependsOn: args.dependsOn, retainOnDelete: true };
         const secret = new corev1.Secret(
@@ -113,7 +125,7 @@ export class TestCa extends pulumi.ComponentResource {
                 // Fixed name: init's object of the same name is taken over, never a 409.
                 metadata: { name: args.secretName ?? INIT_TEST_CA.secretName, namespace: args.namespace, annotations: { ...FORCE_APPLY } },
                 type: CA_SECRET_TYPE,
-                stringData: { [CA_KEYS.cert]: current.cert.certPem, [CA_KEYS.key]: pulumi.secret(current.key.privateKeyPem) },
+                stringData: { [CA_KEYS.cert]: signing.cert.certPem, [CA_KEYS.key]: pulumi.secret(signing.key.privateKeyPem) },
             },
             childOpts,
         );
@@ -126,9 +138,9 @@ export class TestCa extends pulumi.ComponentResource {
             childOpts,
         );
 
-        this.certPem = current.cert.certPem;
+        this.certPem = signing.cert.certPem;
         this.trustBundle = trustBundle;
-        this.expiresAt = current.cert.validityEndTime;
+        this.expiresAt = signing.cert.validityEndTime;
         this.renewalDueAt = rotation.rotationRfc3339;
         this.secretName = secret.metadata.name;
         this.configMapName = bundle.metadata.name;

@@ -66,6 +66,7 @@ export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
             configMapName: model.configMapName,
             keyGeneration: ca.keyGeneration,
             keepPreviousKey: ca.keepPreviousKey,
+            signingGeneration: ca.signingGeneration,
             extraTrustBundlePem: ca.trustBundle?.pem,
             provider: ctx.provider,
             dependsOn: ctx.dependsOn,

@@ -116,11 +116,17 @@ const CMCTL_RENEW = "`cmctl renew --namespace <namespace> --all`";
  */
 export function testCaOverlapWarnings(ca: Extract<CaSettings, { mode: "test" }>, secretName: string): string[] {
     const warnings: string[] = [];
-    if (ca.keyGeneration > 1 && ca.keepPreviousKey) {
+    if (ca.keyGeneration > 1 && ca.keepPreviousKey && ca.signingGeneration < ca.keyGeneration) {
+        warnings.push(
+            `ca.keyGeneration ${ca.keyGeneration}: the trust bundle holds the new and the previous CA, and Secret ${secretName} still signs with the previous key. ` +
+                `Once clients have the new caTrustBundle, set ca.signingGeneration: ${ca.keyGeneration} (the Secret takes the new key), run ${CMCTL_RENEW}, ` +
+                "then set ca.keepPreviousKey: false",
+        );
+    } else if (ca.keyGeneration > 1 && ca.keepPreviousKey) {
         warnings.push(
             `ca.keyGeneration ${ca.keyGeneration}: Secret ${secretName} holds the new CA key; the trust bundle holds the new and the previous CA. ` +
-                `cert-manager does not re-issue certificates when its CA changes: once clients have the new caTrustBundle, run ${CMCTL_RENEW}, ` +
-                "then set ca.keepPreviousKey: false (and remove it before the next key change, one keyGeneration step at a time)",
+                `cert-manager does not re-issue certificates when its CA changes: run ${CMCTL_RENEW}, ` +
+                "then set ca.keepPreviousKey: false (and remove it and ca.signingGeneration before the next key change, one keyGeneration step at a time)",
         );
     } else if (ca.keyGeneration > 1) {
         warnings.push(
