@@ -164,7 +164,8 @@ const deployerSchema = strictObject({
     name: z.string().min(1, "must not be empty").max(120, "must be at most 120 characters").optional(),
 });
 
-const settingsShape = {
+/** Every `aio-secrets:*` key and its schema (docs/reference.md lists them; test/reference.test.ts checks). */
+export const settingsShape = {
     // An empty or null value (`aio-secrets:environment:`) is a mistake, not "the stack name".
     environment: ruled((v) => (v === "" ? "is empty; set an environment name, or remove the key to use the stack name" : rules.environmentName(v))).optional(),
     tenantId: ruled(rules.guid).optional(),
