@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { writeFleet } from "./bench/fleet";
 
 /**
  * The sample outputs in README.md and docs/*.md, made by running the tools: `npm run docs:samples`
@@ -25,6 +26,8 @@ export const SAMPLE_FILES = ["README.md", "docs/secret-sync.md", "docs/fleets.md
 const PLACEHOLDER_VALUE = "      secure: v1:placeholder-replace-with-pulumi-config-set-secret\n";
 const WALKTHROUGH_ENTRY = "  - name: historian-db-password\n    source: config\n    spcs: [aio-default-spc]\n    environments: [dev]\n";
 const GA_ENTRY = "  - name: historian-db-password\n    source: config\n    sync: { secret: historian-db, key: password }\n    environments: [ga]\n";
+/** The sites of the generated fleet that lack the new value (docs/fleets.md). */
+const FLEET_MISSING = [57, 107, 157];
 /** Step 1's own ids: made-up, but not the examples' placeholder shape (groups of one repeated digit). */
 const STEP1_TENANT = "3f2b7c1e-9d4a-4e8b-a6c5-0b1d2e3f4a5b";
 const STEP1_DEPLOYERS = "  aio-secrets:deployers:\n    - objectId: 5c8e2a90-1b7d-4f3e-9a64-2d0c7e1f8b35\n      type: User\n";
@@ -193,6 +196,18 @@ export function generateSamples(): Map<string, string> {
         scratch.append("Pulumi.ga.yaml", `    historian-db-password:\n${PLACEHOLDER_VALUE}`);
         const ga = expectExit(scratch.tool("plan", ["--stack", "ga", "--against", "HEAD"]), 0, "plan --stack ga --against HEAD");
         samples.set("secret-sync-diff", ga.stdout.trimEnd());
+
+        // docs/fleets.md: the fleet benchmark's 200 generated sites, a new prod secret, its value in all but three.
+        const fleet = path.join(scratch.dir, "fleet");
+        fs.mkdirSync(fleet);
+        writeFleet(fleet, 200, 100);
+        scratch.append("fleet/secrets.yaml", "  - { name: historian-db-password, source: config, spcs: [aio-default-spc], environments: [prod] }\n");
+        for (let i = 0; i < 200; i++) {
+            if (FLEET_MISSING.includes(i)) continue;
+            scratch.append(`fleet/Pulumi.site-${String(i).padStart(3, "0")}.yaml`, "  aio-secrets:secretValues:\n    historian-db-password:\n      secure: v1:ZXhhbXBsZS1jaXBoZXJ0ZXh0\n");
+        }
+        const fleetStatus = expectExit(scratch.tool("promote", ["--status", "--dir", "fleet", "--catalog", "fleet/secrets.yaml"]), 0, "promote --status over the fleet");
+        samples.set("fleet-promote-status", fleetStatus.stdout.trimEnd());
     } finally {
         scratch.remove();
     }
