@@ -25,6 +25,9 @@ export function schemaKeyPaths(schema: z.ZodType, at: string): string[] {
     if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) {
         return schemaKeyPaths(schema.unwrap() as z.ZodType, at);
     }
+    if (schema instanceof z.ZodPipe) return schemaKeyPaths(schema.in as z.ZodType, at);
+    // A union (StackSettings discriminated on delivery): the keys of every option, once.
+    if (schema instanceof z.ZodUnion) return [...new Set((schema.options as z.ZodType[]).flatMap((option) => schemaKeyPaths(option, at)))];
     if (schema instanceof z.ZodObject) {
         return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, child]) => schemaKeyPaths(child, join(key)));
     }
@@ -41,6 +44,8 @@ export function schemaKeyPaths(schema: z.ZodType, at: string): string[] {
 
 function isObject(schema: z.ZodType): boolean {
     if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) return isObject(schema.unwrap() as z.ZodType);
+    if (schema instanceof z.ZodPipe) return isObject(schema.in as z.ZodType);
+    if (schema instanceof z.ZodUnion) return (schema.options as z.ZodType[]).some(isObject);
     return schema instanceof z.ZodObject;
 }
 
@@ -112,6 +117,11 @@ describe("the helpers", () => {
             i: z.array(z.string()),
         });
         expect(schemaKeyPaths(schema, "")).toEqual(["a", "b.c", "d[].e", "f.<name>.g", "h", "i"]);
+        const byMode = z.discriminatedUnion("mode", [
+            z.strictObject({ mode: z.literal("x"), shared: z.string(), onlyX: z.string() }),
+            z.strictObject({ mode: z.literal("y"), shared: z.string(), nested: z.strictObject({ onlyY: z.number() }).optional() }),
+        ]);
+        expect(schemaKeyPaths(z.strictObject({ s: byMode.transform((v) => v) }), "")).toEqual(["s.mode", "s.shared", "s.onlyX", "s.nested.onlyY"]);
     });
 
     test("marked tables are read; an unknown key is reported", () => {
