@@ -262,7 +262,7 @@ async function extensionFacts(
                 rule:
                     `is false (the default: AIO GA installs the extension) but Arc cluster ${cluster.name} has no Secret Store extension ${name}: install it with ` +
                     `${extensionCreateCommand(cluster, { ...sync.extension, name })}, then add it to the custom location with ${patch}; ` +
-                    `or set secretSync.extension.install: true to let the stack install it (two ups, README "Secret sync (AIO GA)")`,
+                    `or set secretSync.extension.install: true to let the stack install it (two ups, docs/secret-sync.md, "Cluster prerequisites")`,
             },
         ],
     };

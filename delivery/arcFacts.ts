@@ -89,7 +89,7 @@ export function clusterIssuer(file: string, arc: NamedResource, body: ConnectedC
                 {
                     file,
                     path: `${CONFIG_NAMESPACE}:cluster.arcClusterName`,
-                    rule: `Arc cluster ${arc.name} does not have ${what} enabled, so the Secret Store cannot exchange its token (az iot ops refuses it too): run ${fix} (k3s also needs the issuer flags, see README)`,
+                    rule: `Arc cluster ${arc.name} does not have ${what} enabled, so the Secret Store cannot exchange its token (az iot ops refuses it too): run ${fix} (k3s also needs the issuer flags, see docs/secret-sync.md, "Cluster prerequisites")`,
                 },
             ],
         };

@@ -57,7 +57,7 @@ export function bothFlow(inputs: ProgramInputs, model: StackModel, arc: ArcFacts
             if (held.length > 0) {
                 void pulumi.log.warn(
                     `${settings.file}: aio-secrets:migration: both: the SecretSync of ${held.join(", ")} waits for the last step: the CSI side writes that Secret, ` +
-                        `and the Secret Store controller does not take over a Secret it did not create (README, "Move a stack from CSI to secret sync")`,
+                        `and the Secret Store controller does not take over a Secret it did not create (docs/secret-sync.md, "Move a stack from CSI to secret sync")`,
                 );
             }
             // The CSI side's outputs win where both have one (namespace, the CA): it is what runs.

@@ -102,7 +102,8 @@ const mqResourceSchema = strictObject({
     spec: z.record(z.string(), z.unknown()),
 });
 
-const catalogSchema = strictObject({
+/** The whole catalog (docs/reference.md lists its keys; test/reference.test.ts checks). */
+export const catalogSchema = strictObject({
     environments: z.array(ruled(rules.environmentName)).min(1, "must list at least one environment").optional(),
     secretProviderClasses: z.record(z.string(), spcSchema.nullable()).default({}),
     secrets: z.array(secretSchema, { error: "must be a list of secrets (may be empty: secrets: [])" }),

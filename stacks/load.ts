@@ -384,7 +384,7 @@ export function loadProgramInputs(
     try {
         catalogBytes = fs.readFileSync(catalogPath);
     } catch {
-        throw new ConfigError([{ file: catalogLabel, path: "", rule: "cannot be read; the catalog of secrets is required (see README)" }]);
+        throw new ConfigError([{ file: catalogLabel, path: "", rule: 'cannot be read; the catalog of secrets is required (see docs/reference.md, "The catalog")' }]);
     }
     const catalogText = decodeUtf8(catalogBytes);
     if (catalogText === undefined) throw new ConfigError([{ file: catalogLabel, path: "", rule: NOT_UTF8 }]);

@@ -91,7 +91,7 @@ export function reviewMigration(from: DeliveryStep, to: DeliveryStep): Migration
             refused:
                 `this change moves the stack from ${from} (${STEP_TEXT[from].what}) to ${to} in one up: workloads would lose access to the vault ` +
                 `(the vault switch, the CSI side's removal and the Secret names secret sync takes over must not share an up). ` +
-                `Go one step per change, each one applied with pulumi up before the next (README, "Move a stack from CSI to secret sync"):\n` +
+                `Go one step per change, each one applied with pulumi up before the next (docs/secret-sync.md, "Move a stack from CSI to secret sync"):\n` +
                 stepsText(b > a ? from : "csiDriver"),
         };
     }
@@ -166,7 +166,7 @@ export function oneStepSwitchProblem(
         rule:
             `vault ${settings.keyVaultName} exists and still uses access policies, so this is a deployed CSI stack switched to secret sync in one step: ` +
             `the up would switch the vault to RBAC at its start (the CSI driver's access policy stops counting at once) and remove the CSI side with it. ` +
-            `Go one step per change, each applied with pulumi up before the next (README, "Move a stack from CSI to secret sync"):\n` +
+            `Go one step per change, each applied with pulumi up before the next (docs/secret-sync.md, "Move a stack from CSI to secret sync"):\n` +
             stepsText("csiDriver"),
     };
 }

@@ -165,7 +165,8 @@ const deployerSchema = strictObject({
     name: z.string().min(1, "must not be empty").max(120, "must be at most 120 characters").optional(),
 });
 
-const settingsShape = {
+/** Every `aio-secrets:*` key and its schema (docs/reference.md lists them; test/reference.test.ts checks). */
+export const settingsShape = {
     // An empty or null value (`aio-secrets:environment:`) is a mistake, not "the stack name".
     environment: ruled((v) => (v === "" ? "is empty; set an environment name, or remove the key to use the stack name" : rules.environmentName(v))).optional(),
     tenantId: ruled(rules.guid).optional(),
@@ -501,7 +502,7 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
                 value = text;
             }
             if (value === null || typeof value !== "object" || Array.isArray(value)) {
-                problems.push({ file, path: fullKey, rule: "must be a map of keys (see README, Stack settings)" });
+                problems.push({ file, path: fullKey, rule: "must be a map of keys (see docs/reference.md, Stack settings)" });
                 broken.add(key);
                 continue;
             }
@@ -514,7 +515,7 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
                 value = text;
             }
             if (!Array.isArray(value)) {
-                problems.push({ file, path: fullKey, rule: "must be a list (see README, Stack settings)" });
+                problems.push({ file, path: fullKey, rule: "must be a list (see docs/reference.md, Stack settings)" });
                 broken.add(key);
                 continue;
             }
@@ -776,7 +777,7 @@ export const CHECKED_SECRET_STORE_SETTINGS: Readonly<Record<string, string>> = {
 };
 
 /** CSI keys left in a secret-sync stack may mean a deployed CSI stack switched in one change. */
-const STEPS_HINT = ` (if this stack ran in csiDriver mode, do not switch it in one up: move it in steps with aio-secrets:migration; README, "Move a stack from CSI to secret sync")`;
+const STEPS_HINT = ` (if this stack ran in csiDriver mode, do not switch it in one up: move it in steps with aio-secrets:migration; docs/secret-sync.md, "Move a stack from CSI to secret sync")`;
 
 /** The CSI-mode keys that mean nothing in secret-sync mode, and why. */
 const CSI_ONLY_KEYS: Readonly<Record<string, string>> = {
@@ -816,7 +817,7 @@ function deliveryRules(ctx: {
                 (keyVault.existing
                     ? `Migrate the vault: grant the roles its readers need, then az keyvault update --name ${keyVault.name} --resource-group ${keyVault.resourceGroupName} --enable-rbac-authorization true, and set permissionModel: rbac`
                     : `Set permissionModel: rbac (a vault the stack created is switched in place; its access policies stop applying, the stack grants roles instead)`) +
-                `. A deployed CSI stack moves in steps, the roles first (aio-secrets:migration: rbacRoles; README, "Move a stack from CSI to secret sync")`,
+                `. A deployed CSI stack moves in steps, the roles first (aio-secrets:migration: rbacRoles; docs/secret-sync.md, "Move a stack from CSI to secret sync")`,
             JSON.stringify(keyVault.permissionModel),
         );
     }
@@ -849,7 +850,7 @@ function deliveryRules(ctx: {
 
     const section = parsed.secretSync;
     if (!Object.hasOwn(input, "secretSync")) {
-        at("secretSync", 'is required when aio-secrets:delivery is secretSync (customLocation and identity at least; see README, "Secret sync (AIO GA)")');
+        at("secretSync", 'is required when aio-secrets:delivery is secretSync (customLocation and identity at least; see docs/secret-sync.md, "Secret sync (AIO GA)")');
         return { problems, warnings };
     }
     if (!section) return { problems, warnings }; // its own schema problems are reported already
@@ -883,7 +884,7 @@ function deliveryRules(ctx: {
         warnings.push(
             `${file}: ${CONFIG_NAMESPACE}:secretSync.identity.existing: if az iot ops secretsync enable already federated this identity and granted it the vault, ` +
                 `its credential (same issuer and subject) and role assignments exist under other names and the first up fails with 409: ` +
-                `pulumi import them, or let the stack create its own identity (README, "Secret sync (AIO GA)")`,
+                `pulumi import them, or let the stack create its own identity (docs/secret-sync.md, "Secret sync (AIO GA)")`,
         );
     }
     // The region defaults to the Arc cluster's (read at run time), as the CLI does; never azure-native:location.

@@ -4,10 +4,11 @@ import * as path from "node:path";
 import { PROJECT_DIR } from "./helpers";
 
 /**
- * The documentation has no dead references: every relative link and anchor in README.md and
- * docs/*.md resolves, every README section is in its contents list, every file that cites a
- * README section ("README, \"<section>\"") names one that exists, and the README's first
- * commands are the two set-up commands.
+ * The documentation has no dead references: every relative link and anchor in README.md,
+ * CONTRIBUTING.md, CHANGELOG.md and docs/*.md resolves, every docs page is linked from the
+ * README, every README section is in its contents list, every file that cites a section
+ * ("docs/<page>.md, \"<section>\"" or "README, \"<section>\"") names one that exists, and the
+ * README is a short guide whose first commands are the two set-up commands.
  */
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens, -1/-2 for repeats. */
@@ -73,9 +74,12 @@ export function deadLinks(file: string): string[] {
     return problems;
 }
 
-/** Sections of the README that other files cite: `README, "Section"` or `README, Section)`. */
-export function readmeCitations(text: string): string[] {
-    return [...text.matchAll(/README, (?:"([^"]+)"|([A-Z][A-Za-z ]+)\))/g)].map((m) => m[1] ?? m[2]);
+/** Sections of a page that other files cite: `<page>, "Section"` or `<page>, Section)`, the page README or docs/<name>.md. */
+export function docCitations(text: string): { page: string; section: string }[] {
+    return [...text.matchAll(/(README|docs\/[a-z-]+\.md), (?:"([^"]+)"|([A-Z][A-Za-z ]+)\))/g)].map((m) => ({
+        page: m[1] === "README" ? "README.md" : m[1],
+        section: m[2] ?? m[3],
+    }));
 }
 
 function repoFiles(dir: string): string[] {
@@ -89,8 +93,9 @@ function repoFiles(dir: string): string[] {
 
 const README = path.join(PROJECT_DIR, "README.md");
 const readme = fs.readFileSync(README, "utf8");
-// Drafts the lead folds into the README; their references are checked once merged.
-const markdownFiles = [README, ...repoFiles(path.join(PROJECT_DIR, "docs")).filter((f) => f.endsWith(".md") && !f.includes(`${path.sep}pending${path.sep}`))];
+// Drafts the lead folds into the docs; their references are checked once merged.
+const docPages = repoFiles(path.join(PROJECT_DIR, "docs")).filter((f) => f.endsWith(".md") && !f.includes(`${path.sep}pending${path.sep}`));
+const markdownFiles = [README, path.join(PROJECT_DIR, "CONTRIBUTING.md"), path.join(PROJECT_DIR, "CHANGELOG.md"), ...docPages];
 
 describe("the helpers", () => {
     test("anchors follow GitHub's rules", () => {
@@ -113,8 +118,11 @@ describe("the helpers", () => {
         }
     });
 
-    test("citations are found in both forms", () => {
-        expect(readmeCitations(`# See README, "The catalog: x".\nrule: "(see README, Stack settings)"`)).toEqual(["The catalog: x", "Stack settings"]);
+    test("citations are found in both forms, with their page", () => {
+        expect(docCitations(`# See README, "The catalog: x".\nrule: "(see docs/reference.md, Stack settings)"`)).toEqual([
+            { page: "README.md", section: "The catalog: x" },
+            { page: "docs/reference.md", section: "Stack settings" },
+        ]);
     });
 });
 
@@ -124,6 +132,15 @@ describe("README.md", () => {
         const commands = firstBlock.split("\n").map((l) => l.replace(/#.*$/, "").trim()).filter(Boolean);
         expect(commands).toEqual(["npm ci && npm run plan -- --stack dev", "npm test"]);
         expect(readme.indexOf("```")).toBe(readme.indexOf("```sh\nnpm ci && npm run plan -- --stack dev"));
+    });
+
+    test("is a guide of at most about 300 lines", () => {
+        expect(readme.split("\n").length).toBeLessThanOrEqual(300);
+    });
+
+    test("links every docs page", () => {
+        const linked = new Set(relativeLinks(readme).map((l) => path.resolve(PROJECT_DIR, l.split("#")[0])));
+        expect(docPages.filter((f) => !linked.has(f)).map((f) => path.relative(PROJECT_DIR, f))).toEqual([]);
     });
 
     test("every section is in the contents list", () => {
@@ -141,11 +158,14 @@ test.each(markdownFiles.map((f) => [path.relative(PROJECT_DIR, f), f]))("%s has 
     expect(deadLinks(file)).toEqual([]);
 });
 
-test("every README section a file cites exists", () => {
-    const headings = headingAnchors(readme).map((h) => h.text);
-    const dead = repoFiles(PROJECT_DIR)
-        .filter((f) => f !== README && !f.includes(`${path.sep}test${path.sep}docs.test.ts`))
-        .flatMap((f) => readmeCitations(fs.readFileSync(f, "utf8")).map((section) => ({ file: path.relative(PROJECT_DIR, f), section })))
-        .filter(({ section }) => !headings.some((h) => h.startsWith(section)));
-    expect(dead).toEqual([]);
+test("every section a file cites exists on the page it names", () => {
+    const headingsOf = (page: string) => {
+        const file = path.join(PROJECT_DIR, page);
+        return fs.existsSync(file) ? headingAnchors(fs.readFileSync(file, "utf8")).map((h) => h.text) : [];
+    };
+    const citations = repoFiles(PROJECT_DIR)
+        .filter((f) => !f.includes(`${path.sep}test${path.sep}docs.test.ts`))
+        .flatMap((f) => docCitations(fs.readFileSync(f, "utf8")).map((c) => ({ file: path.relative(PROJECT_DIR, f), ...c })));
+    expect(citations.length).toBeGreaterThan(10); // the error messages, workflows and example stacks cite pages
+    expect(citations.filter(({ page, section }) => !headingsOf(page).some((h) => h.startsWith(section)))).toEqual([]);
 });

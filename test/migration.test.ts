@@ -265,15 +265,17 @@ describe("plan --against on a stack moving from CSI to secret sync", () => {
     });
 });
 
-describe("the README on changing the delivery mode", () => {
+describe("the docs on changing the delivery mode", () => {
     const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+    const secretSync = fs.readFileSync(path.join(PROJECT_DIR, "docs", "secret-sync.md"), "utf8");
 
-    test("claims no switch by one setting", () => {
-        expect(readme).not.toMatch(/switch(es)? with one setting|two delivery modes, one setting/i);
+    test("claim no switch by one setting", () => {
+        for (const page of [readme, secretSync]) expect(page).not.toMatch(/switch(es)? with one setting|two delivery modes, one setting/i);
     });
 
-    test("documents the steps the tool checks, in its order", () => {
-        const section = readme.slice(readme.indexOf("### Move a stack from CSI to secret sync"));
+    test("document the steps the tool checks, in its order", () => {
+        expect(secretSync).toContain("\n## Move a stack from CSI to secret sync\n");
+        const section = secretSync.slice(secretSync.indexOf("## Move a stack from CSI to secret sync"));
         const rows = [...section.matchAll(/^\| (\d) \| `(\w+)` \|/gm)].map((m) => [Number(m[1]), m[2]]);
         expect(rows).toEqual(DELIVERY_STEPS.slice(1).map((step, i) => [i + 1, step]));
         for (const value of ["rbacRoles", "both"]) expect(section).toContain(`aio-secrets:migration: ${value}`);

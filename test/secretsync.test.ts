@@ -71,8 +71,8 @@ describe("settings: delivery and secretSync", () => {
     test("custom location, identity and the section itself are required", () => {
         const sectionMissing = problems(raw({ delivery: "secretSync", keyVault: KV, cluster: CLUSTER }));
         expect(sectionMissing).toEqual([expect.stringMatching(/aio-secrets:secretSync: is required when aio-secrets:delivery is secretSync/)]);
-        // It cites the README section by its exact title (test/docs.test.ts checks the section exists).
-        expect(sectionMissing[0].endsWith('see README, "Secret sync (AIO GA)")')).toBe(true);
+        // It cites the docs section by its exact title (test/docs.test.ts checks the section exists).
+        expect(sectionMissing[0].endsWith('see docs/secret-sync.md, "Secret sync (AIO GA)")')).toBe(true);
         const missing = problems(syncStack({ secretSync: {} }));
         expect(missing).toEqual([
             expect.stringMatching(/aio-secrets:secretSync\.customLocation: is required/),

@@ -234,7 +234,7 @@ describe("keyVault", () => {
         const result = parseStackSettings(rawConfig({ keyVault: "kv-aio-dev-01" }));
         expect(result.settings).toBeUndefined();
         expect(result.problems.map(formatProblem)).toContain(
-            "Pulumi.dev.yaml: aio-secrets:keyVault: must be a map of keys (see README, Stack settings)",
+            "Pulumi.dev.yaml: aio-secrets:keyVault: must be a map of keys (see docs/reference.md, Stack settings)",
         );
     });
 });
@@ -676,7 +676,7 @@ describe("deployers and cluster identifier", () => {
             "Pulumi.dev.yaml: aio-secrets:deployers (a list): must list at least one principal (or remove the key to use the deploying identity)",
         ]);
         expect(messages(rawConfig({ keyVault: KV, deployers: { objectId: GUID_A } as unknown as unknown[] }))).toEqual([
-            "Pulumi.dev.yaml: aio-secrets:deployers: must be a list (see README, Stack settings)",
+            "Pulumi.dev.yaml: aio-secrets:deployers: must be a list (see docs/reference.md, Stack settings)",
         ]);
     });
 

@@ -321,11 +321,11 @@ describe("every workflow", () => {
         },
     );
 
-    it("pins one Pulumi CLI version everywhere, and the README says which and why", () => {
+    it("pins one Pulumi CLI version everywhere, and docs/running.md says which and why", () => {
         const versions = new Set(pulumiJobs.map(([, , job]) => String(pulumiStep(job).with?.["pulumi-version"])));
         expect(versions.size).toBe(1);
         const [version] = [...versions];
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(ROOT, "docs", "running.md"), "utf8");
         expect(readme).toContain(`\`pulumi-version: ${version}\``);
         expect(readme).toContain(REPLACEMENT_TRIGGER_ENGINE);
         expect(atLeast("3.208.0", REPLACEMENT_TRIGGER_ENGINE)).toBe(false); // the comparison is not a rubber stamp
