@@ -256,11 +256,13 @@ async function planAgainst(
 // Run as a command (not when a test imports USAGE and OPTIONS).
 if (require.main === module) {
     main().then(
-        (code) => process.exit(code),
+        (code) => {
+            process.exitCode = code;
+        },
         (e: unknown) => {
             // Not bad input: a defect in the program or the tool. Show everything.
             process.stderr.write(`aio-secrets plan: internal error\n${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
-            process.exit(3);
+            process.exitCode = 3;
         },
     );
 }
