@@ -14,6 +14,7 @@ import { fileNameClashes, outDirProblem, writeOutDir } from "./outDir";
 
 export const USAGE = `usage: npx aio-secrets plan --stack <name> [options]
    or: npx aio-secrets plan --all [--stacks <glob>] [--changed <rev>] [--json] [--out <dir>] [--verbose]
+   or: npx aio-secrets plan --changed <rev> --matrix [--ring <n>] [--stacks <glob>]
    or: npm run -s plan -- --stack <name> [options]      (-s keeps npm's banner out of stdout)
 
 Runs the program for Pulumi.<name>.yaml offline (no cloud, no Pulumi CLI, no credentials) and
@@ -43,6 +44,11 @@ Many stacks in one process (a fleet):
                        its config from Pulumi.yaml, an imported environment stand-in, the catalog
                        entries enabled in its environment; a change to the program counts for all
   --verbose            also print every stack's warnings
+  --matrix             print the CI matrix of the selected stacks instead of planning them, one line
+                       of JSON: {"include": [{"stack", "ring", "environment"}]} in rollout order
+                       (ring from aio-secrets:ring, default by environment: dev 0 (canary),
+                       staging 1, prod 2, others 3; docs/fleets.md)
+  --ring <n>           with --matrix: only ring <n> (0..3; canary is 0)
   -h, --help           this text
 
 Relative paths are taken from the directory you ran the command in (npm run keeps it in
@@ -64,6 +70,8 @@ export const OPTIONS = {
     stacks: { type: "string", multiple: true },
     changed: { type: "string" },
     verbose: { type: "boolean", default: false },
+    matrix: { type: "boolean", default: false },
+    ring: { type: "string" },
 } as const;
 
 async function main(): Promise<number> {
@@ -80,6 +88,7 @@ async function main(): Promise<number> {
         return fleetMain(values);
     }
     if (values.verbose) return fail(TOOL, "--verbose goes with --all", 2);
+    if (values.matrix || values.ring !== undefined) return fail(TOOL, "--matrix and --ring go with --changed, --all or --stacks", 2);
     if (values.stack === undefined || values.stack === "") {
         process.stderr.write(`--stack (or --all) is required\n${USAGE}\n`);
         return 2;
