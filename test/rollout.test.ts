@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatProblem } from "../stacks/errors";
@@ -5,7 +6,8 @@ import { MAX_RING, ringOf, ringRule } from "../stacks/ring";
 import { parseStackSettings } from "../stacks/settings";
 import { matrixEntries } from "../tools/fleet";
 import { Matrix, MatrixEntry, readResults, ringMatrix, ringOutcome, rolloutSummary, splitRings, StackResult, withinBudget } from "../tools/rollout";
-import { scratch } from "./helpers";
+import { pathToFileURL } from "node:url";
+import { PROJECT_DIR, scratch } from "./helpers";
 
 /**
  * Rings and the fleet rollout (issue 21 item 3): a stack's ring (`aio-secrets:ring`, default by
@@ -172,4 +174,29 @@ describe("each stack's ring from its resolved settings (plan --matrix)", () => {
         expect(() => matrixEntries(dir, ["dev"])).toThrow(/^Pulumi\.yaml: aio-secrets:ring "last": must be canary/);
         expect(() => matrixEntries(dir, ["site-b"])).not.toThrow();
     });
+});
+
+describe("plan --changed <rev> --matrix as the workflow runs it (a child process)", () => {
+    const planTool = (args: string[]) =>
+        execFileSync(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, path.join(PROJECT_DIR, "tools", "plan.ts"), ...args], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, INIT_CWD: PROJECT_DIR },
+        });
+
+    it("prints one line of JSON: the changed stacks with rings, in rollout order; --ring N is that ring of it", () => {
+        // The first commit: every stack of the project counts as changed since then.
+        const first = execFileSync("git", ["rev-list", "--max-parents=0", "HEAD"], { cwd: PROJECT_DIR, encoding: "utf8" }).trim().split("\n")[0];
+        const all = planTool(["--changed", first, "--matrix"]);
+        expect(all.trim().split("\n")).toHaveLength(1);
+        const matrix = JSON.parse(all) as Matrix;
+        expect(Object.keys(matrix)).toEqual(["include"]);
+        expect(matrix.include.find((e) => e.stack === "dev")).toEqual({ stack: "dev", ring: 0, environment: "dev" });
+        expect(matrix.include.find((e) => e.stack === "staging")?.ring).toBe(1);
+        expect(matrix).toEqual(ringMatrix(matrix.include));
+        const ring2 = JSON.parse(planTool(["--changed", first, "--matrix", "--ring", "2", "--exclude", "dev,staging,prod"])) as Matrix;
+        expect(ring2.include).toEqual(splitRings(matrix)[2].filter((e) => e.stack !== "prod"));
+        expect(ring2.include.length).toBeGreaterThan(0);
+    }, 60000);
 });

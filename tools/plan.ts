@@ -14,7 +14,7 @@ import { fileNameClashes, outDirProblem, writeOutDir } from "./outDir";
 
 export const USAGE = `usage: npx aio-secrets plan --stack <name> [options]
    or: npx aio-secrets plan --all [--stacks <glob>] [--changed <rev>] [--json] [--out <dir>] [--verbose]
-   or: npx aio-secrets plan --changed <rev> --matrix [--ring <n>] [--stacks <glob>]
+   or: npx aio-secrets plan --changed <rev> --matrix [--ring <n>] [--stacks <glob>] [--exclude <glob>]
    or: npm run -s plan -- --stack <name> [options]      (-s keeps npm's banner out of stdout)
 
 Runs the program for Pulumi.<name>.yaml offline (no cloud, no Pulumi CLI, no credentials) and
@@ -40,6 +40,7 @@ Many stacks in one process (a fleet):
                        {"stacks": [{stack, environment, resources, warnings, errors}]}; with
                        --out <dir>: each stack's manifests in <dir>/<stack>/
   --stacks <glob>      only the stacks whose name matches: * ? [a-z], several as a,b (implies --all)
+  --exclude <glob>     leave out the stacks whose name matches (same patterns as --stacks)
   --changed <rev>      only the stacks whose inputs differ from git revision <rev>: stack file,
                        its config from Pulumi.yaml, an imported environment stand-in, the catalog
                        entries enabled in its environment; a change to the program counts for all
@@ -70,6 +71,7 @@ export const OPTIONS = {
     stacks: { type: "string", multiple: true },
     changed: { type: "string" },
     verbose: { type: "boolean", default: false },
+    exclude: { type: "string", multiple: true },
     matrix: { type: "boolean", default: false },
     ring: { type: "string" },
 } as const;
@@ -78,7 +80,7 @@ async function main(): Promise<number> {
     const parsed = parseCommandLine(OPTIONS, USAGE);
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
-    const fleet = values.all || values.stacks !== undefined || values.changed !== undefined;
+    const fleet = values.all || values.stacks !== undefined || values.changed !== undefined || values.exclude !== undefined;
     if (fleet) {
         if (values.stack !== undefined) return fail(TOOL, "--stack plans one stack; --all, --stacks and --changed plan many: give one or the other", 2);
         for (const flag of ["stack-file", "against", "permissions"] as const) {

@@ -22,6 +22,8 @@ export interface FleetFlags {
     catalog?: string;
     dir?: string;
     stacks?: string[];
+    /** Leave out the stacks that match (globs as `stacks`): e.g. the ones deploy.yml deploys. */
+    exclude?: string[];
     changed?: string;
     verbose: boolean;
     /** Print the CI matrix of the selected stacks instead of planning them. */
@@ -39,11 +41,13 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
     if (catalogProblem) return fail(TOOL, catalogProblem, 2);
     const filter = stackFilter(values.stacks);
     if ("error" in filter) return fail(TOOL, filter.error, 2);
+    const excluded = values.exclude === undefined ? undefined : stackFilter(values.exclude);
+    if (excluded !== undefined && "error" in excluded) return fail(TOOL, excluded.error.replace(/^--stacks/, "--exclude"), 2);
     const found = stackFilesDirOrError(dir);
     if ("error" in found) return fail(TOOL, found.error, 1);
     const stackDir = found.dir;
     const all = listStacks(stackDir);
-    let stacks = all.filter(filter);
+    let stacks = all.filter((s) => filter(s) && !excluded?.(s));
     if (values.stacks !== undefined && stacks.length === 0) {
         return fail(TOOL, `--stacks ${values.stacks.map(quote).join(" ")}: matches none of the ${all.length} stacks (${all.slice(0, 5).join(", ")}${all.length > 5 ? ", ..." : ""})`, 2);
     }
