@@ -105,10 +105,10 @@ function pulumiStep(job: Job): Step {
 const STACK_WORKFLOW = "./.github/workflows/stack.yml";
 
 /** The `with:` of a job that calls the one job definition, stack.yml (and checks that it does). */
-function callsStack(job: Job): Record<string, unknown> {
+function callsStack(job: Job, permissions: Record<string, string> = { "id-token": "write", contents: "read" }): Record<string, unknown> {
     expect(job.uses).toBe(STACK_WORKFLOW);
     expect(job.secrets).toBe("inherit");
-    expect(job.permissions).toEqual({ "id-token": "write", contents: "read" });
+    expect(job.permissions).toEqual(permissions);
     expect(job.steps).toBeUndefined();
     return job.with ?? {};
 }
@@ -221,18 +221,11 @@ describe("pull-request.yml", () => {
         expect(step?.env?.BASE_REF).toBe("${{ github.base_ref }}");
     });
 
-    it("preview: OIDC permissions, a matrix of the environments, a PR comment per stack", () => {
+    it("preview: stack.yml per environment with OIDC and PR permissions, no GitHub environment, a PR comment per stack", () => {
         const job = wf.jobs.preview;
-        expect(job.permissions).toEqual({ "id-token": "write", contents: "read", "pull-requests": "write" });
         expect((job.strategy?.matrix as Record<string, unknown>).stack).toEqual(ENVIRONMENTS);
-        expect(job.environment).toBeUndefined(); // OIDC subject stays `pull_request`
-        const step = pulumiStep(job);
-        expect(step.with).toMatchObject({
-            command: "preview",
-            "stack-name": "${{ matrix.stack }}",
-            "comment-on-pr": true,
-            "cloud-url": "${{ vars.PULUMI_BACKEND_URL }}",
-        });
+        // No environment: the OIDC subject stays `pull_request` and no reviewer is waited for.
+        expect(callsStack(job, { "id-token": "write", contents: "read", "pull-requests": "write" })).toEqual({ stack: "${{ matrix.stack }}", command: "preview", "comment-on-pr": true });
     });
 });
 
@@ -259,17 +252,28 @@ describe("stack.yml: the one job definition (workflow_call)", () => {
     const call = wf.on.workflow_call as { inputs: Record<string, { type: string; required?: boolean; default?: unknown }> };
     const [name, job] = Object.entries(wf.jobs)[0];
 
-    it("is only a reusable workflow, with one job bound to the caller's environment", () => {
+    it("is only a reusable workflow, with one job bound to the caller's environment (none for a preview), with the caller's token permissions", () => {
         expect(Object.keys(wf.on)).toEqual(["workflow_call"]);
         expect(Object.keys(wf.jobs)).toEqual([name]);
         expect(environmentOf(job)).toBe("${{ inputs.environment }}");
-        expect(Object.keys(call.inputs)).toEqual(["stack", "environment", "command", "refresh", "pulumi-version", "result-artifact"]);
-        expect(call.inputs.command.default).toBe("up");
-        expect(call.inputs.refresh.default).toBe(false);
+        expect(Object.keys(call.inputs)).toEqual(["stack", "environment", "command", "comment-on-pr", "refresh", "pulumi-version", "result-artifact"]);
+        expect([call.inputs.environment.default, call.inputs.command.default, call.inputs.refresh.default]).toEqual(["", "up", false]);
+        // No permissions of its own: a called workflow can only lower the caller's.
+        expect(job.permissions).toBeUndefined();
+        expect(wf.permissions).toBeUndefined();
     });
 
-    it("one run per stack at a time, never cancelled (the group deploy.yml, rotate.yml and deploy-fleet.yml share)", () => {
-        expect(job.concurrency).toEqual({ group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
+    it("one up per stack at a time, never cancelled (the group deploy.yml, rotate.yml and deploy-fleet.yml share); a preview never displaces a pending up", () => {
+        expect(job.concurrency).toEqual({
+            group: "${{ inputs.command == 'up' && format('pulumi-{0}', inputs.stack) || format('preview-{0}-{1}', inputs.stack, github.run_id) }}",
+            "cancel-in-progress": false,
+        });
+    });
+
+    it("every caller grants the job its OIDC token", () => {
+        const callers = allJobs.filter(([, , j]) => j.uses === STACK_WORKFLOW);
+        expect(new Set(callers.map(([file]) => file))).toEqual(new Set(["pull-request.yml", "deploy.yml", "rotate.yml", "deploy-fleet.yml"]));
+        for (const [, , caller] of callers) expect(caller.permissions).toMatchObject({ "id-token": "write", contents: "read" });
     });
 
     it("npm ci, then the pinned CLI, the cluster connection, then pulumi with the inputs", () => {
@@ -280,7 +284,12 @@ describe("stack.yml: the one job definition (workflow_call)", () => {
         const run = steps.indexOf(pulumiStep(job));
         expect([ci, install, connect, run].every((i, k, a) => i >= 0 && (k === 0 || i > a[k - 1]))).toBe(true);
         expect(steps[install].with).toEqual({ "pulumi-version": "${{ inputs.pulumi-version }}" });
-        expect(steps[run].with).toMatchObject({ command: "${{ inputs.command }}", "stack-name": "${{ inputs.stack }}", refresh: "${{ inputs.refresh }}" });
+        expect(steps[run].with).toMatchObject({
+            command: "${{ inputs.command }}",
+            "stack-name": "${{ inputs.stack }}",
+            refresh: "${{ inputs.refresh }}",
+            "comment-on-pr": "${{ inputs.comment-on-pr }}",
+        });
     });
 
     it("connects a CSI stack to its cluster: the stack's kubeconfig, else az connectedk8s proxy; a secret-sync stack needs none", () => {
@@ -458,8 +467,8 @@ describe("every workflow", () => {
         expect(atLeast("3.208.0", REPLACEMENT_TRIGGER_ENGINE)).toBe(false); // the comparison is not a rubber stamp
     });
 
-    it("has pulumi/actions steps only in the pull request's preview and the one job definition (stack.yml)", () => {
-        expect(new Set(pulumiJobs.map(([file]) => file))).toEqual(new Set(["pull-request.yml", "stack.yml"]));
+    it("has pulumi/actions steps only in the one job definition (stack.yml)", () => {
+        expect(new Set(pulumiJobs.map(([file]) => file))).toEqual(new Set(["stack.yml"]));
     });
 
     it.each(pulumiJobs.map(([f, n, j]) => [`${f} ${n}`, f, j] as [string, string, Job]))(
@@ -477,7 +486,8 @@ describe("every workflow", () => {
                 PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
             });
             expect(step.with?.["cloud-url"]).toBe("${{ vars.PULUMI_BACKEND_URL }}");
-            expect(typeof job.permissions === "object" && job.permissions["id-token"]).toBe("write");
+            // stack.yml's job has the caller's permissions: every caller grants id-token (tested above).
+            if (file !== "stack.yml") expect(typeof job.permissions === "object" && job.permissions["id-token"]).toBe("write");
             const steps = job.steps ?? [];
             const login = steps.findIndex((s) => s.uses?.startsWith("azure/login@"));
             expect(login).toBeGreaterThanOrEqual(0);
