@@ -44,15 +44,21 @@ export function splitRings(matrix: Matrix): MatrixEntry[][] {
 
 /** What a stack job reported (the file it uploads): GitHub's `job.status` of its deploy. */
 export interface StackResult {
+    /** Stack name, as in the matrix. */
     stack: string;
+    /** `job.status` at the end of the stack's job: only `success` counts as done. */
     status: "success" | "failure" | "cancelled";
 }
 
 /** One ring's outcome: stacks done (deployed), failed (failed or cancelled), not started (no result). */
 export interface RingOutcome {
+    /** The ring, 0 (canary) to MAX_RING. */
     ring: number;
+    /** Stacks whose job succeeded. */
     done: string[];
+    /** Stacks whose job failed or was cancelled. */
     failed: string[];
+    /** Planned stacks with no result: the job never ran (or ended before reporting). */
     notStarted: string[];
 }
 
