@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Problem } from "./errors";
+import { ringRule } from "./ring";
 import { intRange, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
 import type { StackFileLeaves } from "./stackFile";
 import { setOwn } from "./yaml";
@@ -182,6 +183,8 @@ export const settingsShape = {
     ca: caSchema.default(() => caSchema.parse({})),
     secretSync: secretSyncSchema.optional(),
     migration: z.enum(MIGRATION_SETTINGS).optional(),
+    /** Deployment ring of a fleet rollout (stacks/ring.ts); read by the tools, not the program. */
+    ring: ruled(ringRule).optional(),
 };
 
 /** Only the top-level keys: each section is parsed on its own below. */

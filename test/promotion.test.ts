@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { parseCatalog } from "../stacks/catalog";
-import { promotionComplete, promotionStatus, StackInfo, statusText } from "../tools/promotion";
+import { fleetStatusText, promotionComplete, promotionStatus, StackInfo, statusText } from "../tools/promotion";
 import { readStackConfig } from "../tools/stackfile";
 import { PROJECT_DIR } from "./helpers";
 
@@ -56,7 +56,7 @@ test("the project's own stacks are complete (npm run promote -- --status --check
     const run = spawnSync(tsx, [path.join(PROJECT_DIR, "tools", "promote.ts"), "--status", "--check", "--verbose"], { cwd: PROJECT_DIR, encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    // Grouped by environment in the catalog's order; the edge sites get prod from their ESC environment.
+    // Grouped by environment in the catalog's order; the edge sites are in prod (their stack files say so).
     expect(run.stdout).toMatch(/^dev \(1 stack: dev\)\n {2}complete/m);
     expect(run.stdout).toMatch(/^staging \(2 stacks: adopt, staging\)\n {2}complete/m);
     expect(run.stdout).toMatch(/^prod \(4 stacks: prod, site-a, site-b, site-c\)\n {2}complete: every enabled secret has its value\n/m);
@@ -84,4 +84,41 @@ test("a secret named like an Object method (toString, constructor) with no value
         ["toString", "missing"],
         ["constructor", "missing"],
     ]);
+});
+
+describe("the fix goes where the value lives (issue 21 item 5)", () => {
+    const EDGE = "environments/aio-secrets/edge.yaml";
+    /** A site importing the ESC environment aio-secrets/edge, whose stand-in holds `edge`. */
+    function site(name: string, edge: string, own = ""): StackInfo {
+        const text = `environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:environment: prod\n${own}`;
+        const shared = { readEnvironment: (relative: string) => (relative === EDGE ? edge : undefined) };
+        return { stack: name, environment: "prod", config: readStackConfig(text, `Pulumi.${name}.yaml`, "aio-secrets", {}, shared) };
+    }
+    const edge = "values:\n  pulumiConfig:\n    aio-secrets:secretValues:\n      db-password: plaintext-in-the-environment\n      api-key: { fn::secret: k }\n";
+    const sites = ["site-1", "site-2", "site-3"].map((n) => site(n, edge));
+
+    it("a plaintext or missing value of a shared environment: one esc env set, not one command per site", () => {
+        const status = promotionStatus(catalog, sites);
+        const row = status.rows.find((r) => r.secret === "db-password")!;
+        expect(row.cells).toEqual({ "site-1": "plaintext", "site-2": "plaintext", "site-3": "plaintext" });
+        expect(row.fixAt).toEqual({ "site-1": EDGE, "site-2": EDGE, "site-3": EDGE });
+        expect(status.fixes).toEqual([
+            `esc env set aio-secrets/edge 'pulumiConfig["aio-secrets:secretValues"]["db-password"]' --secret <value>   # replace the plaintext value; offline stand-in: ${EDGE}, as fn::secret`,
+        ]);
+        const text = fleetStatusText(status);
+        expect(text).toContain("plaintext  db-password (config): 3 of 3: site-1, site-2, site-3");
+        expect(text).not.toContain("--stack");
+    });
+
+    it("a missing value goes to the environment the site's other values come from; a site's own value stays its own", () => {
+        const missing = [site("site-1", edge.replace(/ {6}db-password: .*\n/, "")), site("site-2", "values:\n  pulumiConfig: {}\n")];
+        const status = promotionStatus(catalog, missing);
+        expect(status.rows.find((r) => r.secret === "db-password")!.fixAt).toEqual({ "site-1": EDGE });
+        expect(status.fixes).toEqual([
+            expect.stringMatching(/^esc env set aio-secrets\/edge 'pulumiConfig\["aio-secrets:secretValues"\]\["db-password"\]' --secret <value> {3}# missing;/),
+            "pulumi config set --secret --path 'secretValues.db-password' --stack site-2   # missing",
+        ]);
+        const own = site("site-9", edge, "  aio-secrets:secretValues:\n    db-password: oops-own-plaintext\n");
+        expect(promotionStatus(catalog, [own]).fixes).toEqual(["pulumi config set --secret --path 'secretValues.db-password' --stack site-9   # replace the plaintext value"]);
+    });
 });

@@ -322,7 +322,7 @@ describe("tenantId, namespace, durations, version", () => {
 describe("unknown keys", () => {
     test("at the top level, listing the allowed keys", () => {
         expect(messages(rawConfig({ keyVault: KV, keyvault: { name: "x" } }))).toEqual([
-            "Pulumi.dev.yaml: aio-secrets:keyvault: unknown key; allowed keys here: environment, tenantId, protect, adopt, delivery, keyVault, servicePrincipal, cluster, defaultSecret, deployers, secretValues, ca, secretSync, migration",
+            "Pulumi.dev.yaml: aio-secrets:keyvault: unknown key; allowed keys here: environment, tenantId, protect, adopt, delivery, keyVault, servicePrincipal, cluster, defaultSecret, deployers, secretValues, ca, secretSync, migration, ring",
         ]);
     });
 

@@ -24,25 +24,37 @@ ${Object.entries(COMMANDS)
 
 npx aio-secrets <command> --help explains each command's flags.`;
 
-const [command, ...args] = process.argv.slice(2);
-if (command === undefined || command === "--help" || command === "-h" || command === "help") {
-    process.stdout.write(`${usage}\n`);
-    process.exit(command === undefined ? 2 : 0);
+/**
+ * Runs the command and returns the exit status to forward. Nothing here calls `process.exit()`
+ * after writing: the status goes to `process.exitCode` and Node exits once stdout has drained
+ * (an exit right after a large write to a pipe cuts the output at the pipe's buffer). The child
+ * writes to the inherited descriptors itself (`stdio: "inherit"`): its output never passes
+ * through this process, so it cannot be cut here either.
+ */
+function main() {
+    const [command, ...args] = process.argv.slice(2);
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+        process.stdout.write(`${usage}\n`);
+        return command === undefined ? 2 : 0;
+    }
+    if (!Object.hasOwn(COMMANDS, command)) {
+        // The name is echoed as JSON: no terminal control characters reach the screen.
+        process.stderr.write(`aio-secrets: unknown command ${JSON.stringify(command)}\n${usage}\n`);
+        return 2;
+    }
+    // `--import tsx` by file URL: found from this package, whatever the current directory is.
+    const tsx = pathToFileURL(require.resolve("tsx")).href;
+    // A larger young generation: a plan allocates many short-lived objects, and with the default
+    // (16 MB) scavenges take a third of a fleet plan's time (package.json's "plan" script too).
+    const heap = command === "plan" ? ["--max-semi-space-size=64"] : [];
+    const result = spawnSync(process.execPath, [...heap, "--import", tsx, path.join(__dirname, `${command}.ts`), ...args], { stdio: "inherit" });
+    if (result.error) {
+        process.stderr.write(`aio-secrets: cannot start ${command}: ${result.error.message}\n`);
+        return 3;
+    }
+    // Killed by a signal: die of the same signal (nothing of ours is left to write).
+    if (result.signal) process.kill(process.pid, result.signal);
+    return result.status ?? 3;
 }
-if (!Object.hasOwn(COMMANDS, command)) {
-    // The name is echoed as JSON: no terminal control characters reach the screen.
-    process.stderr.write(`aio-secrets: unknown command ${JSON.stringify(command)}\n${usage}\n`);
-    process.exit(2);
-}
-// `--import tsx` by file URL: found from this package, whatever the current directory is.
-const tsx = pathToFileURL(require.resolve("tsx")).href;
-// A larger young generation: a plan allocates many short-lived objects, and with the default
-// (16 MB) scavenges take a third of a fleet plan's time (package.json's "plan" script too).
-const heap = command === "plan" ? ["--max-semi-space-size=64"] : [];
-const result = spawnSync(process.execPath, [...heap, "--import", tsx, path.join(__dirname, `${command}.ts`), ...args], { stdio: "inherit" });
-if (result.error) {
-    process.stderr.write(`aio-secrets: cannot start ${command}: ${result.error.message}\n`);
-    process.exit(3);
-}
-if (result.signal) process.kill(process.pid, result.signal);
-process.exit(result.status ?? 3);
+
+process.exitCode = main();

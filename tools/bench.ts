@@ -418,10 +418,12 @@ async function fleetBench(values: { json: boolean; keep: boolean; "fleet-stacks"
 // Run as a command (not when a test imports USAGE and OPTIONS).
 if (require.main === module) {
     main().then(
-        (code) => process.exit(code),
+        (code) => {
+            process.exitCode = code;
+        },
         (e: unknown) => {
             process.stderr.write(`aio-secrets bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-            process.exit(3);
+            process.exitCode = 3;
         },
     );
 }

@@ -11,6 +11,8 @@ import { isStackName } from "./cli";
 import { inputAt, RunResult } from "./harness";
 import { readAtRevision } from "./planDiff";
 import { environmentNameOf, projectSources, readStackConfig, resolveStackEntries, SharedSources } from "./stackfile";
+import { ringOf } from "../stacks/ring";
+import type { MatrixEntry } from "./rollout";
 
 /**
  * Many stacks at once: which stack files a directory holds, `--stacks <glob>` filters, which
@@ -282,6 +284,25 @@ export function nameClashes(claims: ReadonlyMap<string, readonly ArmNameClaim[]>
         }
     }
     return problems;
+}
+
+/**
+ * Each stack's deployment ring and environment, from its resolved config (stack file over its
+ * ESC environments, then Pulumi.yaml): `aio-secrets:ring`, else the environment's default
+ * (stacks/ring.ts). Throws a ConfigError naming the file the bad value came from.
+ */
+export function matrixEntries(dir: string, stacks: readonly string[]): MatrixEntry[] {
+    const stackDir = stackFilesDir(dir);
+    const sources = projectSources(dir, PROJECT);
+    return stacks.map((stack) => {
+        const file = `Pulumi.${stack}.yaml`;
+        const { entries, origins } = resolveStackEntries(readUtf8File(path.join(stackDir, file), file), file, PROJECT, sources);
+        const valueOf = (key: string) => entries.find((e) => e.key === `${PROJECT}:${key}`)?.value;
+        const env = valueOf("environment");
+        const environment = typeof env === "string" && env !== "" ? env : stack;
+        const ring = ringOf(valueOf("ring"), environment, origins.get(`${PROJECT}:ring`) ?? file);
+        return { stack, ring, environment };
+    });
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

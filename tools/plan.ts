@@ -14,6 +14,7 @@ import { fileNameClashes, outDirProblem, writeOutDir } from "./outDir";
 
 export const USAGE = `usage: npx aio-secrets plan --stack <name> [options]
    or: npx aio-secrets plan --all [--stacks <glob>] [--changed <rev>] [--json] [--out <dir>] [--verbose]
+   or: npx aio-secrets plan --changed <rev> --matrix [--ring <n>] [--stacks <glob>] [--exclude <glob>]
    or: npm run -s plan -- --stack <name> [options]      (-s keeps npm's banner out of stdout)
 
 Runs the program for Pulumi.<name>.yaml offline (no cloud, no Pulumi CLI, no credentials) and
@@ -39,10 +40,16 @@ Many stacks in one process (a fleet):
                        {"stacks": [{stack, environment, resources, warnings, errors}]}; with
                        --out <dir>: each stack's manifests in <dir>/<stack>/
   --stacks <glob>      only the stacks whose name matches: * ? [a-z], several as a,b (implies --all)
+  --exclude <glob>     leave out the stacks whose name matches (same patterns as --stacks)
   --changed <rev>      only the stacks whose inputs differ from git revision <rev>: stack file,
                        its config from Pulumi.yaml, an imported environment stand-in, the catalog
                        entries enabled in its environment; a change to the program counts for all
   --verbose            also print every stack's warnings
+  --matrix             print the CI matrix of the selected stacks instead of planning them, one line
+                       of JSON: {"include": [{"stack", "ring", "environment"}]} in rollout order
+                       (ring from aio-secrets:ring, default by environment: dev 0 (canary),
+                       staging 1, prod 2, others 3; docs/fleets.md)
+  --ring <n>           with --matrix: only ring <n> (0..3; canary is 0)
   -h, --help           this text
 
 Relative paths are taken from the directory you ran the command in (npm run keeps it in
@@ -64,13 +71,16 @@ export const OPTIONS = {
     stacks: { type: "string", multiple: true },
     changed: { type: "string" },
     verbose: { type: "boolean", default: false },
+    exclude: { type: "string", multiple: true },
+    matrix: { type: "boolean", default: false },
+    ring: { type: "string" },
 } as const;
 
 async function main(): Promise<number> {
     const parsed = parseCommandLine(OPTIONS, USAGE);
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
-    const fleet = values.all || values.stacks !== undefined || values.changed !== undefined;
+    const fleet = values.all || values.stacks !== undefined || values.changed !== undefined || values.exclude !== undefined;
     if (fleet) {
         if (values.stack !== undefined) return fail(TOOL, "--stack plans one stack; --all, --stacks and --changed plan many: give one or the other", 2);
         for (const flag of ["stack-file", "against", "permissions"] as const) {
@@ -80,6 +90,7 @@ async function main(): Promise<number> {
         return fleetMain(values);
     }
     if (values.verbose) return fail(TOOL, "--verbose goes with --all", 2);
+    if (values.matrix || values.ring !== undefined) return fail(TOOL, "--matrix and --ring go with --changed, --all or --stacks", 2);
     if (values.stack === undefined || values.stack === "") {
         process.stderr.write(`--stack (or --all) is required\n${USAGE}\n`);
         return 2;
@@ -256,11 +267,13 @@ async function planAgainst(
 // Run as a command (not when a test imports USAGE and OPTIONS).
 if (require.main === module) {
     main().then(
-        (code) => process.exit(code),
+        (code) => {
+            process.exitCode = code;
+        },
         (e: unknown) => {
             // Not bad input: a defect in the program or the tool. Show everything.
             process.stderr.write(`aio-secrets plan: internal error\n${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
-            process.exit(3);
+            process.exitCode = 3;
         },
     );
 }

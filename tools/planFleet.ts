@@ -1,8 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fail, inputFileProblem, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
-import { changedStacks, fleetText, listStacks, planFleet, stackFilter, StackSummary } from "./fleet";
+import { changedStacks, fleetText, listStacks, matrixEntries, planFleet, stackFilter, StackSummary } from "./fleet";
 import { stackFilesDirOrError } from "../stacks/stackDir";
+import { ringOf, ringRule } from "../stacks/ring";
+import { ConfigError } from "../stacks/errors";
+import { ringMatrix } from "./rollout";
 import { fileNameClashes, OUT_MARKER, outDirProblem, stackOutDir, writeOutDir } from "./outDir";
 
 /**
@@ -19,8 +22,14 @@ export interface FleetFlags {
     catalog?: string;
     dir?: string;
     stacks?: string[];
+    /** Leave out the stacks that match (globs as `stacks`): e.g. the ones deploy.yml deploys. */
+    exclude?: string[];
     changed?: string;
     verbose: boolean;
+    /** Print the CI matrix of the selected stacks instead of planning them. */
+    matrix?: boolean;
+    /** With `matrix`: only this ring (0..MAX_RING, or `canary`). */
+    ring?: string;
 }
 
 export async function fleetMain(values: FleetFlags): Promise<number> {
@@ -32,11 +41,13 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
     if (catalogProblem) return fail(TOOL, catalogProblem, 2);
     const filter = stackFilter(values.stacks);
     if ("error" in filter) return fail(TOOL, filter.error, 2);
+    const excluded = values.exclude === undefined ? undefined : stackFilter(values.exclude);
+    if (excluded !== undefined && "error" in excluded) return fail(TOOL, excluded.error.replace(/^--stacks/, "--exclude"), 2);
     const found = stackFilesDirOrError(dir);
     if ("error" in found) return fail(TOOL, found.error, 1);
     const stackDir = found.dir;
     const all = listStacks(stackDir);
-    let stacks = all.filter(filter);
+    let stacks = all.filter((s) => filter(s) && !excluded?.(s));
     if (values.stacks !== undefined && stacks.length === 0) {
         return fail(TOOL, `--stacks ${values.stacks.map(quote).join(" ")}: matches none of the ${all.length} stacks (${all.slice(0, 5).join(", ")}${all.length > 5 ? ", ..." : ""})`, 2);
     }
@@ -44,6 +55,14 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
         const problem = inputFileProblem("stack file", path.join(stackDir, `Pulumi.${stack}.yaml`));
         if (problem) return fail(TOOL, problem, 1);
     }
+    let ring: number | undefined;
+    if (values.ring !== undefined) {
+        if (!values.matrix) return fail(TOOL, "--ring goes with --matrix", 2);
+        const problem = ringRule(values.ring);
+        if (problem) return fail(TOOL, `--ring ${quote(values.ring)}: ${problem}`, 2);
+        ring = ringOf(values.ring, "", "--ring");
+    }
+    if (values.matrix && (values.json || values.out !== undefined || values.verbose)) return fail(TOOL, "--matrix prints the matrix only: it does not go with --json, --out or --verbose", 2);
     const out = values.out !== undefined ? resolveUserPath(values.out) : undefined;
     if (out !== undefined) {
         const problem = outDirProblem(out, projectDir);
@@ -64,6 +83,8 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
         for (const c of changed) process.stderr.write(`  ${sanitize(c.stack)}: ${sanitize(c.reasons.join("; "))}\n`);
         stacks = changed.map((c) => c.stack);
     }
+
+    if (values.matrix) return printMatrix(dir, stacks, ring);
 
     const { engineView, outputFiles } = await import("./planRender");
     const written: string[] = [];
@@ -108,4 +129,21 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
         process.stderr.write(`wrote the manifests of ${written.length} stacks to ${sanitize(display)}/<stack>/\n`);
     }
     return summaries.some((s) => s.errors.length > 0) ? 1 : 0;
+}
+
+/**
+ * `--matrix`: the CI matrix of `stacks` (one line of JSON on stdout, for `$GITHUB_OUTPUT`), in
+ * rollout order, or only `ring`'s. The stacks are not planned: pull-request.yml's plan-diff
+ * plans them before the merge. Exit 1 when a stack's ring (or its settings) cannot be read.
+ */
+function printMatrix(dir: string, stacks: readonly string[], ring: number | undefined): number {
+    let entries;
+    try {
+        entries = matrixEntries(dir, stacks);
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return fail(TOOL, e.message, 1);
+    }
+    process.stdout.write(`${JSON.stringify(ringMatrix(entries, ring))}\n`);
+    return 0;
 }

@@ -1,4 +1,5 @@
 import type { Catalog } from "../stacks/catalog";
+import { originOf } from "../stacks/sharedConfig";
 import type { StackConfig } from "./stackfile";
 
 /**
@@ -32,6 +33,12 @@ export interface StatusRow {
     secret: string;
     source: string;
     cells: Record<string, CellState>;
+    /**
+     * By stack, for a cell to fix (missing, plaintext, placeholder) whose value lives in a shared
+     * file the stack imports (an ESC environment's stand-in `environments/<org>/<env>.yaml`): that
+     * file. The fix is one edit there, not one per stack. Stacks absent: their own stack file.
+     */
+    fixAt: Record<string, string>;
 }
 
 export interface PromotionStatus {
@@ -48,11 +55,35 @@ export interface PromotionStatus {
 
 const KEY = "aio-secrets:secretValues";
 
+/** The ESC environment (`org/env`) whose offline stand-in is `file`, or undefined for any other file. */
+export function environmentOfStandIn(file: string): string | undefined {
+    return /^environments\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)\.yaml$/.exec(file)?.[1];
+}
+
+/**
+ * Where a value to fix lives when that is a shared ESC environment, not the stack's own file:
+ * the value's own origin (plaintext, placeholder), or for a missing one the environment every
+ * other value of `secretValues` came from. Undefined: fix it in the stack file.
+ */
+export function sharedFixFile(config: StackConfig, secret: string, state: CellState): string | undefined {
+    const at = state === "missing" ? KEY : `${KEY}.${secret}`;
+    const file = originOf(config.origins, at);
+    return file !== undefined && environmentOfStandIn(file) !== undefined ? file : undefined;
+}
+
+/** The one edit of a shared environment that fixes `secret` for every stack importing it. */
+export function sharedFixCommand(file: string, secret: string, state: CellState): string {
+    const env = environmentOfStandIn(file) ?? file;
+    const why = state === "missing" ? "missing" : state === "plaintext" ? "replace the plaintext value" : "replace the example placeholder";
+    return `esc env set ${env} 'pulumiConfig["${KEY}"]["${secret}"]' --secret <value>   # ${why}; offline stand-in: ${file}, as fn::secret`;
+}
+
 export function promotionStatus(catalog: Catalog, stacks: readonly StackInfo[]): PromotionStatus {
     const fixes: string[] = [];
     const placeholders: string[] = [];
     const rows = catalog.secrets.map((secret) => {
         const cells: Record<string, CellState> = {};
+        const fixAt: Record<string, string> = {};
         for (const s of stacks) {
             const enabled = !secret.environments || secret.environments.includes(s.environment);
             let state: CellState;
@@ -73,14 +104,28 @@ export function promotionStatus(catalog: Catalog, stacks: readonly StackInfo[]):
                 }
                 state = present ? "plaintext" : "missing";
             }
-            const command = `pulumi config set --secret --path 'secretValues.${secret.name}' --stack ${s.stack}`;
-            if (state === "missing" || state === "plaintext") fixes.push(`${command}   # ${state === "missing" ? "missing" : "replace the plaintext value"}`);
-            if (state === "placeholder") placeholders.push(`${command}   # replace the example placeholder`);
-            cells[s.stack] = state;
+            const shared = state === "missing" || state === "plaintext" || state === "placeholder" ? sharedFixFile(s.config, secret.name, state) : undefined;
+            const list = state === "placeholder" ? placeholders : fixes;
+            if (shared !== undefined) {
+                // One edit of the shared environment, whatever the number of stacks importing it.
+                setOwnKey(fixAt, s.stack, shared);
+                const command = sharedFixCommand(shared, secret.name, state);
+                if (!list.includes(command)) list.push(command);
+            } else {
+                const command = `pulumi config set --secret --path 'secretValues.${secret.name}' --stack ${s.stack}`;
+                if (state === "missing" || state === "plaintext") fixes.push(`${command}   # ${state === "missing" ? "missing" : "replace the plaintext value"}`);
+                if (state === "placeholder") placeholders.push(`${command}   # replace the example placeholder`);
+            }
+            setOwnKey(cells, s.stack, state);
         }
-        return { secret: secret.name, source: secret.source, cells };
+        return { secret: secret.name, source: secret.source, cells, fixAt };
     });
     return { stacks: stacks.map((s) => ({ stack: s.stack, environment: s.environment })), rows, fixes, placeholders };
+}
+
+/** Sets an own key (a stack named `__proto__` stays a key). */
+function setOwnKey<T>(map: Record<string, T>, key: string, value: T): void {
+    Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Whether every enabled secret has what it needs (the `--check` gate). */
@@ -142,8 +187,14 @@ export function fleetStatusText(
                 if (where.length === 0) continue;
                 problems++;
                 lines.push(`  ${state === "missing" ? "missing  " : "plaintext"}  ${row.secret} (${row.source}): ${where.length} of ${stacks.length}: ${someOf(where)}`);
+                // A value from a shared environment: one edit there; the others: their stack files.
+                const own = where.filter((s) => !Object.hasOwn(row.fixAt, s));
+                for (const file of new Set(where.filter((s) => Object.hasOwn(row.fixAt, s)).map((s) => row.fixAt[s]))) {
+                    const command = sharedFixCommand(file, row.secret, state);
+                    if (!fixes.includes(command)) fixes.push(command);
+                }
                 const set = `pulumi config set --secret --path 'secretValues.${row.secret}'`;
-                fixes.push(where.length === 1 ? `${set} --stack ${where[0]}` : `for s in ${where.join(" ")}; do ${set} --stack "$s"; done`);
+                if (own.length > 0) fixes.push(own.length === 1 ? `${set} --stack ${own[0]}` : `for s in ${own.join(" ")}; do ${set} --stack "$s"; done`);
             }
             placeholderCount += stacks.filter((s) => row.cells[s] === "placeholder").length;
         }
