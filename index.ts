@@ -4,13 +4,12 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import { permissionModelProblem } from "./components/keyvault/existing";
 import { ConfigError } from "./stacks/errors";
 import { VaultAccess, VaultWriter } from "./components/access/VaultAccess";
-import { firstSlotLifetimeWarning, rotationWarning } from "./components/identity/expiry";
+import { firstSlotLifetimeWarning, rotationWarning } from "./model/expiry";
 import { KeyVault } from "./components/keyvault/KeyVault";
 import { VaultSecrets } from "./components/secrets/VaultSecrets";
 import { ownershipTags } from "./components/tags";
 import { loadProgramInputs, ProgramInputs } from "./stacks/load";
-import { deliveryBudget } from "./stacks/budget";
-import { buildModel, StackModel } from "./stacks/model";
+import { buildModel, StackModel } from "./model/stack";
 import { defaultDeployerWarning, guessDeployerType, principalTypeFromToken } from "./stacks/deployers";
 import type { StackSettings } from "./stacks/settings";
 import { csiDriverFlow } from "./delivery/csiDriver";
@@ -179,7 +178,7 @@ async function main(): Promise<Record<string, unknown>> {
     );
     const { settings } = inputs;
     const model = buildModel(inputs);
-    const budget = deliveryBudget(settings, model);
+    const { budget } = model;
     warnAboutInputs(inputs, model, budget.warning);
 
     // What only Azure knows is read before anything is declared: a permission model that differs

@@ -3,14 +3,14 @@ import { Provider } from "@pulumi/kubernetes/provider";
 import { declareCaForCsi } from "../components/ca/csi";
 import { ClusterStore } from "../components/cluster/ClusterStore";
 import { CsiDriverExtension } from "../components/cluster/CsiDriverExtension";
-import { daysUntil, missedRotationWarning, ROTATION_GRACE_DAYS } from "../components/identity/expiry";
+import { daysUntil, missedRotationWarning, ROTATION_GRACE_DAYS } from "../model/expiry";
 import { ServicePrincipal } from "../components/identity/ServicePrincipal";
 import { MqResources } from "../components/mq/MqResources";
-import { mqKeyVaultBlock } from "../components/mq/render";
+import { mqKeyVaultBlock } from "../model/mq";
 import { SecretProviderClass } from "../components/spc/SecretProviderClass";
 import { clusterIdentifier } from "../stacks/deployers";
 import type { ProgramInputs } from "../stacks/load";
-import type { StackModel } from "../stacks/model";
+import type { StackModel } from "../model/stack";
 import type { DeliveryFlow, VaultSide } from "./types";
 
 /** How the CSI side is declared. */
@@ -143,21 +143,19 @@ function declareCluster(
 
     // Azure IoT MQ takes vault references in its own resources instead of SPC entries.
     const mqVaultReferences = Object.fromEntries(
-        inputs.enabled
-            .filter((s) => s.mq !== undefined)
-            .map((s) => [
-                s.name,
-                mqKeyVaultBlock(s.mq!, { name: s.name, version: s.version }, {
-                    name: vault.vaultName,
-                    directoryId: vault.tenantId,
-                    servicePrincipalLocalSecretName: store.secretName,
-                }),
-            ]),
+        model.mq.references.map((r) => [
+            r.name,
+            mqKeyVaultBlock(r.kind, { name: r.name, version: r.version }, {
+                name: vault.vaultName,
+                directoryId: vault.tenantId,
+                servicePrincipalLocalSecretName: store.secretName,
+            }),
+        ]),
     );
     const mq =
-        inputs.catalog.mqResources.length > 0
+        model.mq.resources.length > 0
             ? new MqResources("mq", {
-                  resources: inputs.catalog.mqResources,
+                  resources: model.mq.resources,
                   blocks: mqVaultReferences,
                   namespace: store.namespace,
                   retainOnDelete: settings.adopt,

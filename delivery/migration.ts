@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretSyncModel } from "../components/secretsync/render";
-import { caModel } from "../components/ca/model";
+import type { SecretSyncModel } from "../model/secretSync";
 import type { ProgramInputs } from "../stacks/load";
-import type { StackModel } from "../stacks/model";
+import type { StackModel } from "../model/stack";
 import { INIT_DEFAULTS } from "../stacks/settings";
 import { csiDriverFlow } from "./csiDriver";
 import { secretSyncFlow } from "./secretSync";
@@ -17,9 +16,8 @@ import type { DeliveryFlow, VaultReader } from "./types";
  */
 
 /** The Kubernetes Secrets the CSI side writes: `aio-akv-sp` and the CA's key pair. */
-export function csiSecretNames(inputs: ProgramInputs): string[] {
-    const ca = caModel(inputs.settings.ca);
-    return [INIT_DEFAULTS.spSecretName, ...(ca ? [ca.secretName] : [])];
+export function csiSecretNames(model: Pick<StackModel, "ca">): string[] {
+    return [INIT_DEFAULTS.spSecretName, ...(model.ca ? [model.ca.secretName] : [])];
 }
 
 /**
@@ -38,7 +36,7 @@ export function withoutSecrets(sync: SecretSyncModel, taken: readonly string[]):
 /** Both delivery modes side by side: the CSI side kept as it is, secret sync's added. */
 export function bothFlow(inputs: ProgramInputs, model: StackModel, arc: ArcFacts): DeliveryFlow {
     const { settings } = inputs;
-    const { model: sync, held } = withoutSecrets(model.sync ?? { objects: [], syncs: [] }, csiSecretNames(inputs));
+    const { model: sync, held } = withoutSecrets(model.sync ?? { objects: [], syncs: [] }, csiSecretNames(model));
     const csi = csiDriverFlow(inputs, model, { retain: true });
     // The CA stays the CSI side's until the last step (settings.ts resolves it by CSI rules here).
     const secretSync = secretSyncFlow({ ...inputs, settings: { ...settings, ca: { mode: "none" } } }, { ...model, sync }, arc);

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { grantIds, RoleKey, syncReaderRoles } from "../components/access/permissions";
+import { grantIds, RoleKey, syncReaderRoles } from "../model/permissions";
 import { WorkloadIdentity } from "../components/identity/WorkloadIdentity";
-import { customLocationId, federatedCredentialName, workloadSubject } from "../components/secretsync/render";
+import { customLocationId, federatedCredentialName, workloadSubject } from "../model/secretSync";
 import { PropagationWait } from "../components/secretsync/PropagationWait";
 import { SecretStoreExtension } from "../components/secretsync/SecretStoreExtension";
 import { SecretSyncs } from "../components/secretsync/SecretSyncs";
 import { ownershipTags } from "../components/tags";
 import type { ProgramInputs } from "../stacks/load";
-import type { StackModel } from "../stacks/model";
+import type { StackModel } from "../model/stack";
 import { SECRET_SYNC_DEFAULTS, StackSettings } from "../stacks/settings";
 import type { ArcFacts } from "./arc";
 import { instanceLinkCommand } from "./arcFacts";
@@ -15,7 +15,7 @@ import type { DeliveryFlow, VaultSide } from "./types";
 
 /**
  * Your own CA in secret-sync mode arrives as Secret `ca.secretName` (a SecretSync of the
- * model, see stacks/model.ts withCaSync). There is no Kubernetes provider, so the trust bundle
+ * model, see model/stack.ts withCaSync). There is no Kubernetes provider, so the trust bundle
  * is published as a stack output only.
  */
 function caOutputs(settings: StackSettings): Record<string, unknown> {

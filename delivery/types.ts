@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as authorization from "@pulumi/azure-native/authorization";
-import type { RoleKey } from "../components/access/permissions";
+import type { RoleKey } from "../model/permissions";
 import type { VaultAccess } from "../components/access/VaultAccess";
 import type { KeyVault } from "../components/keyvault/KeyVault";
 import type { VaultSecrets } from "../components/secrets/VaultSecrets";

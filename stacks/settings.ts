@@ -107,7 +107,7 @@ export const SECRET_SYNC_DEFAULTS = {
  * them without case). ARM names SPCs per resource group, not per custom location, so a fixed
  * name would make two clusters whose custom locations share a group claim one SPC; one
  * custom location per cluster makes this one per cluster. The CLI's form (`spc-ops-` + 7 hex)
- * with other hash input than the CLI's (cluster, group, instance: components/secretsync/render.ts
+ * with other hash input than the CLI's (cluster, group, instance: model/secretSync.ts
  * cliSpcName), so a stack never claims the SPC that `az iot ops secretsync enable` made.
  */
 export function defaultSpcName(customLocationGroup: string, customLocation: string): string {

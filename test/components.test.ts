@@ -1,8 +1,8 @@
 import type * as pulumiTypes from "@pulumi/pulumi";
 import type { RecordedResource } from "../tools/harness";
 import { inputAt, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
-import { readerPermissions, roleAssignmentName, writerPermissions, KEY_VAULT_ROLES, VaultUsage } from "../components/access/permissions";
-import { objectsHash, renderSpcObjects, SpcObject, versionsHash } from "../components/spc/render";
+import { readerPermissions, roleAssignmentName, writerPermissions, KEY_VAULT_ROLES, VaultUsage } from "../model/permissions";
+import { objectsHash, renderSpcObjects, SpcObject, versionsHash } from "../model/spc";
 import { restartAnnotationKey, versionsAnnotationKey } from "../components/spc/SecretProviderClass";
 import { plaintextPaths } from "./helpers";
 

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { cliSpcName } from "../components/secretsync/render";
+import { cliSpcName } from "../model/secretSync";
 import { defaultSpcName, parseStackSettings } from "../stacks/settings";
 import { inputAt } from "../tools/harness";
 import type { RunResult } from "../tools/harness";

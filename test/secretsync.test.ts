@@ -4,12 +4,12 @@ import * as path from "node:path";
 import { parseCatalog } from "../stacks/catalog";
 import { formatProblem } from "../stacks/errors";
 import { deliveryCheck, resolveProgramInputs } from "../stacks/load";
-import { buildModel } from "../stacks/model";
-import { deliveryBudget, syncReadBudget } from "../stacks/budget";
+import { buildModel } from "../model/stack";
+import { deliveryBudget, syncReadBudget } from "../model/budget";
 import { defaultSpcName, parseStackSettings, RawStackConfig } from "../stacks/settings";
-import { parseSpcObjects } from "../components/spc/render";
-import { cliSpcName, renderSyncObjects, secretStoreSettings, secretSyncModel, workloadSubject } from "../components/secretsync/render";
-import { syncReaderRoles } from "../components/access/permissions";
+import { parseSpcObjects } from "../model/spc";
+import { cliSpcName, renderSyncObjects, secretStoreSettings, secretSyncModel, workloadSubject } from "../model/secretSync";
+import { syncReaderRoles } from "../model/permissions";
 
 /** Secret sync (issue 12), pure parts: settings rules, catalog rules, the sync model and its rendering. */
 
@@ -345,7 +345,7 @@ describe("the sync model and its rendering", () => {
 
 describe("federated credential names", () => {
     test("a custom location name with characters Azure refuses in a credential name still gives a valid one", () => {
-        const { federatedCredentialName, FEDERATED_CREDENTIAL_NAME } = jest.requireActual<typeof import("../components/secretsync/render")>("../components/secretsync/render");
+        const { federatedCredentialName, FEDERATED_CREDENTIAL_NAME } = jest.requireActual<typeof import("../model/secretSync")>("../model/secretSync");
         expect(federatedCredentialName("cl-aio-ga")).toBe("aio-ssc-cl-aio-ga");
         expect(federatedCredentialName("cl.aio.ga")).toBe("aio-ssc-cl-aio-ga");
         expect(federatedCredentialName("x".repeat(200))).toHaveLength(120);

@@ -13,7 +13,7 @@ import {
     VaultUsage,
     writerPermissions,
     writerRoles,
-} from "./permissions";
+} from "../../model/permissions";
 
 /**
  * Another principal that reads for the cluster, by RBAC roles only: secret sync's identity

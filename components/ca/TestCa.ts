@@ -4,7 +4,7 @@ import * as time from "@pulumiverse/time";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { CA_KEYS, CA_SECRET_TYPE, caGenerationNames, caGenerations, INIT_TEST_CA, joinTrustBundle } from "./model";
+import { CA_KEYS, CA_SECRET_TYPE, caGenerationNames, caGenerations, INIT_TEST_CA, joinTrustBundle } from "../../model/ca";
 
 export interface TestCaArgs {
     /** Namespace of Azure IoT Operations, where init wrote the CA. Required. */
@@ -36,7 +36,7 @@ export interface TestCaArgs {
 }
 
 /**
- * init's self-signed test CA as code (see components/ca/model.ts for what init made): an
+ * init's self-signed test CA as code (see model/ca.ts for what init made): an
  * ECDSA P-256 key, a self-signed CA certificate, the Secret `aio-ca-key-pair-test-only` and the
  * ConfigMap `aio-ca-trust-bundle-test-only` (names configurable).
  *

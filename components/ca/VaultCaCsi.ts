@@ -4,8 +4,8 @@ import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { renderSpcObjects, SpcObject } from "../spc/render";
-import { CA_KEYS, CA_MOUNT_FILE, CA_SECRET_TYPE } from "./model";
+import { renderSpcObjects, SpcObject } from "../../model/spc";
+import { CA_KEYS, CA_MOUNT_FILE, CA_SECRET_TYPE } from "../../model/ca";
 
 export interface VaultCaCsiArgs {
     /** Namespace of Azure IoT Operations. Required. */

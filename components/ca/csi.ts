@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider";
 import type { CaSettings } from "../../stacks/ca";
-import { caExpiryWarning, caModel, INIT_TEST_CA, OWN_CA_NAMES, testCaOverlapWarnings } from "./model";
+import { caExpiryWarning, caModel, INIT_TEST_CA, OWN_CA_NAMES, testCaOverlapWarnings } from "../../model/ca";
 import { TestCa } from "./TestCa";
 import { VaultCaCsi } from "./VaultCaCsi";
 

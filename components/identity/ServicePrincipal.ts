@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as time from "@pulumiverse/time";
-import { activeSlot, addDays } from "./expiry";
+import { activeSlot, addDays } from "../../model/expiry";
 
 export interface ServicePrincipalArgs {
     /**

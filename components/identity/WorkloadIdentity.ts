@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { FEDERATED_CREDENTIAL_NAME } from "../secretsync/render";
+import { FEDERATED_CREDENTIAL_NAME } from "../../model/secretSync";
 
 /** One federated credential: a Kubernetes service account that may act as the identity. */
 export interface FederatedSubject {

@@ -3,7 +3,7 @@ import * as apiextensions from "@pulumi/kubernetes/apiextensions";
 import { Provider } from "@pulumi/kubernetes/provider";
 import type { MqResource } from "../../stacks/catalog";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { substituteKeyVaultRefs } from "./render";
+import { substituteKeyVaultRefs } from "../../model/mq";
 
 export interface MqResourcesArgs {
     /** MQ custom resources from the catalog. Required (may be empty). */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
 import { pinnedExtensionArgs } from "../cluster/extension";
-import { secretStoreSettings } from "./render";
+import { secretStoreSettings } from "../../model/secretSync";
 
 export interface SecretStoreExtensionArgs {
     /** Arc connected cluster name. Required. */

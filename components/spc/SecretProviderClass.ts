@@ -4,10 +4,10 @@ import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
 import type { RestartTarget } from "../../stacks/catalog";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { objectsHash, renderSpcObjects, restartAnnotationKey, SpcObject, versionsAnnotationKey, versionsHash } from "./render";
+import { objectsHash, renderSpcObjects, restartAnnotationKey, SpcObject, versionsAnnotationKey, versionsHash } from "../../model/spc";
 
 // The annotation keys live with the pure rendering (the plan diff reads them too).
-export { RESTART_ANNOTATION_PREFIX, restartAnnotationKey, VERSIONS_ANNOTATION_PREFIX, versionsAnnotationKey } from "./render";
+export { RESTART_ANNOTATION_PREFIX, restartAnnotationKey, VERSIONS_ANNOTATION_PREFIX, versionsAnnotationKey } from "../../model/spc";
 
 const RESTART_MARK = "-restart-";
 

@@ -1,6 +1,6 @@
-import type { SpcModel, StackModel } from "./model";
-import { durationSeconds } from "./rules";
-import type { StackSettings } from "./settings";
+import type { SpcModel, StackModel } from "./stack";
+import { durationSeconds } from "../stacks/rules";
+import type { StackSettings } from "../stacks/settings";
 
 /**
  * The vault read budget. With rotation on, the CSI driver reads every object of an SPC once
@@ -77,7 +77,7 @@ export function budgetWarning(budget: ReadBudget, pollInterval: string, remedy: 
 }
 
 /** The read budget of the stack's delivery mode, and its warning (undefined within budget). */
-export function deliveryBudget(settings: StackSettings, model: StackModel): { budget: ReadBudget; warning?: string } {
+export function deliveryBudget(settings: StackSettings, model: Pick<StackModel, "spcs" | "sync">): { budget: ReadBudget; warning?: string } {
     if (settings.secretSync) {
         const interval = settings.secretSync.extension.rotationPollIntervalInSeconds;
         const budget = syncReadBudget(settings.secretSync.spcName, model.sync?.objects ?? [], interval);

@@ -1,9 +1,11 @@
-import { spcObjectOf, SpcObject } from "../components/spc/render";
-import { secretSyncModel, SecretSyncModel, SyncModel } from "../components/secretsync/render";
-import type { CaSettings } from "./ca";
-import type { VaultUsage } from "../components/access/permissions";
-import type { CatalogSecret, RestartTarget } from "./catalog";
-import type { ProgramInputs } from "./load";
+import { spcObjectOf, SpcObject } from "./spc";
+import { secretSyncModel, SecretSyncModel, SyncModel } from "./secretSync";
+import type { CaSettings } from "../stacks/ca";
+import type { VaultUsage } from "./permissions";
+import type { CatalogSecret, MqReferenceKind, MqResource, RestartTarget } from "../stacks/catalog";
+import type { ProgramInputs } from "../stacks/load";
+import { caModel, CaModel } from "./ca";
+import { deliveryBudget, ReadBudget } from "./budget";
 
 /**
  * What the stack declares, derived from the validated inputs. Pure: the same inputs give the
@@ -30,6 +32,15 @@ export interface SpcModel {
     isDefault: boolean;
 }
 
+/** An Azure IoT MQ vault reference of a catalog entry (rendered with the vault's outputs by model/mq.ts). */
+export interface MqReference {
+    /** The vault object's name. */
+    name: string;
+    /** Pinned version; "" = latest. */
+    version: string;
+    kind: MqReferenceKind;
+}
+
 export interface StackModel {
     /** Objects written to the vault, sorted by name. */
     managed: ManagedObject[];
@@ -39,6 +50,12 @@ export interface StackModel {
     usage: VaultUsage;
     /** Secret sync's SPC objects and SecretSyncs (secretSync mode only; undefined in csiDriver mode). */
     sync?: SecretSyncModel;
+    /** Azure IoT MQ: the catalog entries referenced by vault (catalog order) and the MQ resources to apply. */
+    mq: { references: MqReference[]; resources: MqResource[] };
+    /** The CA of AIO's TLS as plain data; undefined for `ca.mode: none`. */
+    ca?: CaModel;
+    /** The vault read budget of the delivery mode, and its warning (undefined within budget). */
+    budget: { budget: ReadBudget; warning?: string };
 }
 
 /** The default secret `az iot ops init` created, as a catalog-like entry. */
@@ -86,8 +103,13 @@ export function buildModel(inputs: ProgramInputs): StackModel {
         mountsCerts: mounted.some((s) => s.type === "cert"),
         writesKeys: managed.some((m) => m.type === "key"),
     };
-    if (!secretSync) return { managed, spcs, usage };
-    return { managed, spcs, usage, sync: withCaSync(secretSyncModel(enabled, catalog.syncSecrets), settings.ca) };
+    const mq = {
+        references: enabled.flatMap((s) => (s.mq !== undefined ? [{ name: s.name, version: s.version, kind: s.mq }] : [])),
+        resources: catalog.mqResources,
+    };
+    const sync = secretSync ? withCaSync(secretSyncModel(enabled, catalog.syncSecrets), settings.ca) : undefined;
+    const parts = { managed, spcs, usage, ...(sync ? { sync } : {}) };
+    return { ...parts, mq, ca: caModel(settings.ca), budget: deliveryBudget(settings, parts) };
 }
 
 /**
