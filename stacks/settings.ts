@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Problem } from "./errors";
-import { intRange, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
+import { intRange, isUnknownKeyRule, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
 import type { StackFileLeaves } from "./stackFile";
 import { setOwn } from "./yaml";
 import * as rules from "./rules";
@@ -443,6 +443,27 @@ function misplacedSecretProblems(raw: RawStackConfig, decoded: Record<string, un
     return problems;
 }
 
+/**
+ * Puts root errors first and drops what exists only because of them: every unknown key (a typo,
+ * a mis-indented line) comes before the other problems, and a misplaced secret at or below an
+ * unknown key is not reported (its advice, "set it without --secret", would store a password in
+ * plain text; the unknown key is what to fix). An unknown top-level key holding a secret is
+ * likely a value of `secretValues` that lost its indentation: the rule says so. Edits `problems`.
+ */
+function rootErrorsFirst(problems: Problem[], misplaced: readonly Problem[], raw: RawStackConfig): void {
+    const unknown = problems.filter((p) => isUnknownKeyRule(p.rule));
+    const under = (path: string, root: string) => path === root || path.startsWith(`${root}.`) || path.startsWith(`${root}[`);
+    const secretLeaves = [...(raw.stackFile?.secure.keys() ?? []), ...raw.secretKeys];
+    const roots = unknown.map((p) => {
+        const topLevel = !p.path.slice(CONFIG_NAMESPACE.length + 1).includes(".");
+        if (!topLevel || p.rule.includes("did you mean") || !secretLeaves.some((leaf) => under(leaf, p.path))) return p;
+        return { ...p, rule: `${p.rule}. A secret value here is likely a value of secretValues that lost its indentation: indent it under ${CONFIG_NAMESPACE}:secretValues` };
+    });
+    const followOn = (p: Problem) => unknown.some((u) => under(p.path, u.path));
+    const rest = problems.filter((p) => !isUnknownKeyRule(p.rule));
+    problems.splice(0, problems.length, ...roots, ...misplaced.filter((p) => !followOn(p)), ...rest);
+}
+
 function valueIsPresent(root: unknown, path: readonly string[]): boolean {
     let node = root;
     for (const key of path) {
@@ -575,11 +596,10 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         problems.push(
             ...issuesToProblems(
                 issues.map((i) => ({ ...i, path: [...prefix, ...i.path] })),
-                { file, input, pathOf: settingsKeyPath, isSecretPath },
+                { file, input, pathOf: settingsKeyPath, isSecretPath, didYouMean: true },
             ),
         );
     problems.push(...protoKeyProblems(input, { file, input, pathOf: settingsKeyPath }));
-    problems.push(...misplacedSecretProblems(raw, input, file));
     const topResult = topLevelSchema.safeParse(input);
     if (!topResult.success) report(topResult.error.issues.filter((i) => i.code === "unrecognized_keys"), []);
     for (const [key, schema] of Object.entries(settingsShape) as [keyof ParsedSettings, z.ZodType][]) {
@@ -588,6 +608,7 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         if (result.success) (parsed as Record<string, unknown>)[key] = result.data;
         else report(result.error.issues, [key]);
     }
+    rootErrorsFirst(problems, misplacedSecretProblems(raw, input, file), raw);
     const at = (path: string, rule: string, value?: string) =>
         problems.push({ file, path: `${CONFIG_NAMESPACE}:${path}`, rule, value });
     const secretKeys = new Set(raw.secretKeys);
@@ -696,12 +717,15 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     }
 
     const delivery = parsed.delivery ?? "csiDriver";
-    const mode = deliveryRules({ raw, file, input, parsed, cluster, delivery });
+    // A `delivery` that did not parse (`secretsync`) is the root error: the rules of a mode the
+    // stack did not choose would only add follow-on errors (the CA's, secretSync's), so none run.
+    const deliveryKnown = parsed.delivery !== undefined || !Object.hasOwn(input, "delivery");
+    const mode = deliveryKnown ? deliveryRules({ raw, file, input, parsed, cluster, delivery }) : { problems: [], warnings: [] };
     problems.push(...mode.problems);
-    problems.push(...migrationProblems(file, parsed.migration, delivery, parsed.keyVault?.permissionModel));
+    if (deliveryKnown) problems.push(...migrationProblems(file, parsed.migration, delivery, parsed.keyVault?.permissionModel));
 
-    // The CA: checked only when its section parsed (its own problems are already reported).
-    const ca = parsed.ca
+    // The CA: checked only when its section and the delivery mode parsed (its own problems are already reported).
+    const ca = parsed.ca && deliveryKnown
         ? resolveCa(parsed.ca, {
               syncSecret: cluster.csiDriver.syncSecret,
               readProjectFile: raw.readProjectFile,

@@ -320,9 +320,9 @@ describe("tenantId, namespace, durations, version", () => {
 });
 
 describe("unknown keys", () => {
-    test("at the top level, listing the allowed keys", () => {
+    test("at the top level, listing the allowed keys, with the closest one", () => {
         expect(messages(rawConfig({ keyVault: KV, keyvault: { name: "x" } }))).toEqual([
-            "Pulumi.dev.yaml: aio-secrets:keyvault: unknown key; allowed keys here: environment, tenantId, protect, adopt, delivery, keyVault, servicePrincipal, cluster, defaultSecret, deployers, secretValues, ca, secretSync, migration",
+            'Pulumi.dev.yaml: aio-secrets:keyvault: unknown key (did you mean "keyVault"?); allowed keys here: environment, tenantId, protect, adopt, delivery, keyVault, servicePrincipal, cluster, defaultSecret, deployers, secretValues, ca, secretSync, migration',
         ]);
     });
 
@@ -829,5 +829,66 @@ describe("deployers: one principal, one grant", () => {
         const sp = { clientId: GUID_A, objectId: GUID_B, clientSecret: "s" };
         const p = messages(rawConfig({ keyVault: KV, servicePrincipal: sp, deployers: [{ objectId: GUID_B, type: "ServicePrincipal" }] }, { secretKeys: ["aio-secrets:servicePrincipal"] }));
         expect(p).toEqual([expect.stringMatching(/deployers\[0\]\.objectId .*is the CSI driver's service principal/)]);
+    });
+});
+
+/** Issue 22 item 5: the root error first, no follow-on errors, a did-you-mean for typos. */
+describe("errors in the right order", () => {
+    const SECRET_ADVICE = /set it without --secret/;
+
+    test("a mistyped secretValues key is an unknown key with a did-you-mean, not a 'set it without --secret'", () => {
+        const raw = rawConfig({ keyVault: KV, secretValue: { "mq-password": "s3cret" } }, { secureLeaves: ["secretValue.mq-password"], secretKeys: ["aio-secrets:secretValue"] });
+        const all = messages(raw);
+        expect(all).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:secretValue: unknown key \(did you mean "secretValues"\?\); allowed keys here: /)]);
+        expect(all.join("\n")).not.toMatch(SECRET_ADVICE);
+        expect(all.join("\n")).not.toContain("s3cret");
+    });
+
+    test("a secretValues entry that lost its indentation says where it belongs, and the root error comes first", () => {
+        // `mq-password:` at the level of `aio-secrets:secretValues:` leaves secretValues empty (null).
+        const raw = rawConfig({ keyVault: KV, secretValues: "null", "mq-password": "s3cret" }, { secureLeaves: ["mq-password"], secretKeys: ["aio-secrets:mq-password"] });
+        const all = messages(raw);
+        expect(all[0]).toMatch(/^Pulumi\.dev\.yaml: aio-secrets:mq-password: unknown key; allowed keys here: .*indent it under aio-secrets:secretValues$/);
+        expect(all.slice(1)).toEqual(["Pulumi.dev.yaml: aio-secrets:secretValues: must be a map of keys (see README, Stack settings)"]);
+        expect(all.join("\n")).not.toMatch(SECRET_ADVICE);
+    });
+
+    test("a secure leaf under a mistyped nested key is reported once, as the unknown key", () => {
+        const raw = rawConfig({ keyVault: KV, servicePrincipal: { clientSecrt: "s3cret" } }, { secureLeaves: ["servicePrincipal.clientSecrt"], secretKeys: ["aio-secrets:servicePrincipal"] });
+        expect(messages(raw)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:servicePrincipal\.clientSecrt: unknown key \(did you mean "clientSecret"\?\)/)]);
+    });
+
+    test("a secure key that is misplaced but known still gets the 'set it without --secret' advice", () => {
+        const raw = rawConfig({ keyVault: KV, environment: "dev" }, { secureLeaves: ["environment"], secretKeys: ["aio-secrets:environment"] });
+        expect(messages(raw)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:environment: is secret \(secure: in the stack file\).*set it without --secret/)]);
+    });
+
+    test("unknown keys come before every other problem", () => {
+        const raw = rawConfig({ keyVault: { ...KV, softDeleteRetentionDays: 3 }, clustr: { namespace: "x" } });
+        const all = messages(raw);
+        expect(all).toHaveLength(2);
+        expect(all[0]).toMatch(/aio-secrets:clustr: unknown key \(did you mean "cluster"\?\)/);
+        expect(all[1]).toMatch(/aio-secrets:keyVault\.softDeleteRetentionDays 3: must be a whole number from 7 to 90/);
+    });
+
+    test("delivery: secretsync is one error with a did-you-mean: the rules of a mode the stack did not choose do not run", () => {
+        const sections = (delivery: string) => ({
+            keyVault: { ...KV, permissionModel: "rbac" },
+            delivery,
+            // Valid only in secretSync mode: the CSI rules would refuse both.
+            ca: { mode: "vault", certificate: "ca-cert", privateKey: "ca-key" },
+            secretSync: { customLocation: { name: "cl-aio", resourceGroupName: "rg-arc" }, identity: { name: "id-aio-sse" }, oidcIssuerUrl: "https://issuer.example/" },
+        });
+        const result = parseStackSettings(rawConfig(sections("secretsync")));
+        expect(result.problems.map(formatProblem)).toEqual(['Pulumi.dev.yaml: aio-secrets:delivery "secretsync": must be one of csiDriver, secretSync (did you mean "secretSync"?)']);
+        // Nor a warning that the secretSync section is ignored "because delivery is csiDriver".
+        expect(result.warnings).toEqual([]);
+        // With the typo fixed, the same settings are valid.
+        expect(messages(rawConfig(sections("secretSync")))).toEqual([]);
+    });
+
+    test("a choice far from every allowed value gets no guess", () => {
+        expect(messages(rawConfig({ keyVault: KV, delivery: "helm" }))).toEqual(['Pulumi.dev.yaml: aio-secrets:delivery "helm": must be one of csiDriver, secretSync']);
+        expect(messages(rawConfig({ keyVault: KV, frobnicate: "x" }))).toEqual([expect.stringMatching(/aio-secrets:frobnicate: unknown key; allowed keys here: /)]);
     });
 });
