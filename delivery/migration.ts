@@ -3,9 +3,9 @@ import type { SecretSyncModel } from "../model/secretSync";
 import type { ProgramInputs } from "../stacks/load";
 import type { StackModel } from "../model/stack";
 import { INIT_DEFAULTS } from "../stacks/settings";
-import { csiDriverFlow } from "./csiDriver";
-import { secretSyncFlow } from "./secretSync";
-import type { ArcFacts } from "./arc";
+import { csiDriverFlow } from "./csiDriver/flow";
+import { secretSyncFlow } from "./secretSync/flow";
+import type { ArcFacts } from "./secretSync/preflight";
 import type { DeliveryFlow, VaultReader } from "./types";
 
 /**
@@ -44,22 +44,22 @@ export function bothFlow(inputs: ProgramInputs, model: StackModel, arc: ArcFacts
         reader(owners, vault) {
             // The CSI driver's grants change their name (aliases keep them) so that secret sync's
             // identity can take `reader` in step 4 the same way: no grant is ever re-created.
-            const first: VaultReader[] = ([] as VaultReader[]).concat(csi.reader(owners, vault));
-            const second: VaultReader[] = ([] as VaultReader[]).concat(secretSync.reader(owners, vault));
-            return [
-                ...first.map((r) => ({ ...r, part: "csi-reader", aliasParts: ["reader"], retainOnDelete: true })),
-                ...second.map((r) => ({ ...r, part: "sync-reader", aliasParts: [] })),
-            ];
-        },
-        cluster(azure) {
-            if (held.length > 0) {
-                void pulumi.log.warn(
-                    `${settings.file}: aio-secrets:migration: both: the SecretSync of ${held.join(", ")} waits for the last step: the CSI side writes that Secret, ` +
-                        `and the Secret Store controller does not take over a Secret it did not create (README, "Move a stack from CSI to secret sync")`,
-                );
-            }
-            // The CSI side's outputs win where both have one (namespace, the CA): it is what runs.
-            return { ...secretSync.cluster(azure), ...csi.cluster(azure), secretSyncsHeldBack: held };
+            const first = csi.reader(owners, vault);
+            const second = secretSync.reader(owners, vault);
+            const asCsi = (r: VaultReader): VaultReader => ({ ...r, part: "csi-reader", aliasParts: ["reader"], retainOnDelete: true });
+            return {
+                readers: [asCsi(first.readers[0]), ...first.readers.slice(1).map(asCsi), ...second.readers.map((r) => ({ ...r, part: "sync-reader", aliasParts: [] }))],
+                cluster(azure) {
+                    if (held.length > 0) {
+                        void pulumi.log.warn(
+                            `${settings.file}: aio-secrets:migration: both: the SecretSync of ${held.join(", ")} waits for the last step: the CSI side writes that Secret, ` +
+                                `and the Secret Store controller does not take over a Secret it did not create (README, "Move a stack from CSI to secret sync")`,
+                        );
+                    }
+                    // The CSI side's outputs win where both have one (namespace, the CA): it is what runs.
+                    return { ...second.cluster(azure), ...first.cluster(azure), secretSyncsHeldBack: held };
+                },
+            };
         },
     };
 }

@@ -1,11 +1,12 @@
 import { spcObjectOf, SpcObject } from "./spc";
-import { secretSyncModel, SecretSyncModel, SyncModel } from "./secretSync";
+import type { SecretSyncModel, SyncModel } from "./secretSync";
 import type { CaSettings } from "../stacks/ca";
 import type { VaultUsage } from "./permissions";
 import type { CatalogSecret, MqReferenceKind, MqResource, RestartTarget } from "../stacks/catalog";
 import type { ProgramInputs } from "../stacks/load";
 import { caModel, CaModel } from "./ca";
-import { deliveryBudget, ReadBudget } from "./budget";
+import type { ReadBudget } from "./budget";
+import type { StackSettings } from "../stacks/settings";
 
 /**
  * What the stack declares, derived from the validated inputs. Pure: the same inputs give the
@@ -67,7 +68,22 @@ function byName<T extends { name: string }>(a: T, b: T): number {
     return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-export function buildModel(inputs: ProgramInputs): StackModel {
+/**
+ * What a delivery mode adds to the model (delivery/<mode>/model.ts): which catalog entries the
+ * cluster reads, the mode's own objects (secret sync's SPC and SecretSyncs), and its vault read
+ * budget. Pure.
+ */
+export interface ModeModel {
+    /** The enabled entries the cluster reads: they decide the access granted (`usage`). */
+    delivered(enabled: readonly CatalogSecret[]): CatalogSecret[];
+    /** Secret sync's SPC objects and SecretSyncs; absent for a mode without them. */
+    sync?(inputs: ProgramInputs): SecretSyncModel;
+    /** The mode's vault read budget and its warning (undefined within budget). */
+    budget(settings: StackSettings, model: Pick<StackModel, "spcs" | "sync">): StackModel["budget"];
+}
+
+/** Everything the stack declares, built once from the validated inputs and the stack's delivery mode. */
+export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
     const { settings, catalog, enabled } = inputs;
     const managed: ManagedObject[] = [];
     if (settings.defaultSecret.source === "generated") {
@@ -96,8 +112,7 @@ export function buildModel(inputs: ProgramInputs): StackModel {
         .sort(byName);
 
     // What the cluster reads: the mounted entries (CSI driver), or the synced ones (secret sync).
-    const secretSync = settings.delivery === "secretSync";
-    const mounted = enabled.filter((s) => (secretSync ? s.sync !== undefined : s.spcs.length > 0));
+    const mounted = mode.delivered(enabled);
     const usage: VaultUsage = {
         mountsKeys: mounted.some((s) => s.type === "key"),
         mountsCerts: mounted.some((s) => s.type === "cert"),
@@ -107,9 +122,9 @@ export function buildModel(inputs: ProgramInputs): StackModel {
         references: enabled.flatMap((s) => (s.mq !== undefined ? [{ name: s.name, version: s.version, kind: s.mq }] : [])),
         resources: catalog.mqResources,
     };
-    const sync = secretSync ? withCaSync(secretSyncModel(enabled, catalog.syncSecrets), settings.ca) : undefined;
+    const sync = mode.sync?.(inputs);
     const parts = { managed, spcs, usage, ...(sync ? { sync } : {}) };
-    return { ...parts, mq, ca: caModel(settings.ca), budget: deliveryBudget(settings, parts) };
+    return { ...parts, mq, ca: caModel(settings.ca), budget: mode.budget(settings, parts) };
 }
 
 /**

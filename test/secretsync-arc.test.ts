@@ -6,7 +6,7 @@ import {
     instanceLinkCommand,
     issuerSlashWarning,
     listsExtension,
-} from "../delivery/arcFacts";
+} from "../delivery/secretSync/arcFacts";
 import { httpsUrl } from "../stacks/rules";
 import { defaultSpcName } from "../stacks/settings";
 import { inputAt } from "../tools/harness";

@@ -5,7 +5,8 @@ import { parseCatalog } from "../stacks/catalog";
 import { formatProblem } from "../stacks/errors";
 import { deliveryCheck, resolveProgramInputs } from "../stacks/load";
 import { buildModel } from "../model/stack";
-import { deliveryBudget, syncReadBudget } from "../model/budget";
+import { syncReadBudget } from "../model/budget";
+import { secretSyncModeModel } from "../delivery/secretSync/model";
 import { defaultSpcName, parseStackSettings, RawStackConfig } from "../stacks/settings";
 import { parseSpcObjects } from "../model/spc";
 import { cliSpcName, renderSyncObjects, secretStoreSettings, secretSyncModel, workloadSubject } from "../model/secretSync";
@@ -319,7 +320,7 @@ describe("the sync model and its rendering", () => {
         const settings = parseStackSettings(syncStack({ secretSync: { ...SYNC, extension: { rotationPollIntervalInSeconds: 10 } } })).settings!;
         const objects = Array.from({ length: 1500 }, (_, i) => ({ name: `s${i}`, type: "secret" as const, sync: { secret: "s", key: `k${i}` } }));
         const model = { managed: [], spcs: [], usage: { mountsKeys: false, mountsCerts: false, writesKeys: false }, sync: secretSyncModel(objects, new Map()) };
-        const { budget: b, warning } = deliveryBudget(settings, model);
+        const { budget: b, warning } = secretSyncModeModel.budget(settings, model);
         expect(b.getsPer10s).toBe(1500);
         expect(warning).toMatch(/rotation polling every 10s makes about 1500 GET requests per 10 s.*Raise secretSync\.extension\.rotationPollIntervalInSeconds/);
     });
@@ -331,7 +332,7 @@ describe("the sync model and its rendering", () => {
   - { name: c1, type: cert, source: existing, sync: { secret: t, key: c } }
   - { name: mq-password, source: config, sync: { secret: t, key: p } }
 `);
-        const model = buildModel(inputs);
+        const model = buildModel(inputs, secretSyncModeModel);
         expect(model.usage).toEqual({ mountsKeys: false, mountsCerts: true, writesKeys: true });
         expect(model.sync!.objects.map((o) => [o.objectName, o.objectType])).toEqual([["c1", "cert"], ["mq-password", "secret"]]);
     });

@@ -1,17 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider";
-import { declareCaForCsi } from "../components/ca/csi";
-import { ClusterStore } from "../components/cluster/ClusterStore";
-import { CsiDriverExtension } from "../components/cluster/CsiDriverExtension";
-import { daysUntil, missedRotationWarning, ROTATION_GRACE_DAYS } from "../model/expiry";
-import { ServicePrincipal } from "../components/identity/ServicePrincipal";
-import { MqResources } from "../components/mq/MqResources";
-import { mqKeyVaultBlock } from "../model/mq";
-import { SecretProviderClass } from "../components/spc/SecretProviderClass";
-import { clusterIdentifier } from "../stacks/deployers";
-import type { ProgramInputs } from "../stacks/load";
-import type { StackModel } from "../model/stack";
-import type { DeliveryFlow, VaultSide } from "./types";
+import { declareCaForCsi } from "../../components/ca/csi";
+import { ClusterStore } from "../../components/cluster/ClusterStore";
+import { CsiDriverExtension } from "../../components/cluster/CsiDriverExtension";
+import { daysUntil, missedRotationWarning, ROTATION_GRACE_DAYS } from "../../model/expiry";
+import { ServicePrincipal } from "../../components/identity/ServicePrincipal";
+import { MqResources } from "../../components/mq/MqResources";
+import { mqKeyVaultBlock } from "../../model/mq";
+import { SecretProviderClass } from "../../components/spc/SecretProviderClass";
+import { clusterIdentifier } from "../../stacks/deployers";
+import type { ProgramInputs } from "../../stacks/load";
+import type { StackModel } from "../../model/stack";
+import type { DeliveryFlow, VaultSide } from "../types";
 
 /** How the CSI side is declared. */
 export interface CsiFlowOptions {
@@ -35,11 +35,10 @@ export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options:
     const { settings } = inputs;
     // Options of each top-level component of the side; the transformation reaches every child.
     const keep: pulumi.ComponentResourceOptions | undefined = options.retain ? { transformations: [retainEverything] } : undefined;
-    let identity: ServicePrincipal | undefined;
     return {
         reader(owners) {
             const sp = settings.servicePrincipal;
-            identity = new ServicePrincipal(
+            const identity = new ServicePrincipal(
                 "identity",
                 sp.mode === "create"
                     ? {
@@ -53,11 +52,7 @@ export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options:
                     : { mode: "existing", clientId: sp.clientId, objectId: sp.objectId, clientSecret: pulumi.secret(sp.clientSecret) },
                 keep,
             );
-            return { objectId: identity.objectId };
-        },
-        cluster(azure) {
-            if (!identity) throw new Error("csiDriverFlow: reader() must be declared before cluster()");
-            return declareCluster(inputs, model, azure, identity, keep);
+            return { readers: [{ objectId: identity.objectId }], cluster: (azure) => declareCluster(inputs, model, azure, identity, keep) };
         },
     };
 }
