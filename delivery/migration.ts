@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SecretSyncModel } from "../model/secretSync";
 import type { ProgramInputs } from "../stacks/load";
 import type { StackModel } from "../model/stack";
-import { INIT_DEFAULTS } from "../stacks/settings";
+import { INIT_DEFAULTS, settingsOf } from "../stacks/settings";
 import { csiDriverFlow } from "./csiDriver/flow";
 import { secretSyncFlow } from "./secretSync/flow";
 import type { ArcFacts } from "./secretSync/preflight";
@@ -35,9 +35,11 @@ export function withoutSecrets(sync: SecretSyncModel, taken: readonly string[]):
 
 /** Both delivery modes side by side: the CSI side kept as it is, secret sync's added. */
 export function bothFlow(inputs: ProgramInputs, model: StackModel, arc: ArcFacts): DeliveryFlow {
-    const { settings } = inputs;
+    const settings = settingsOf(inputs.settings, "secretSync");
+    // settings.ts sets the CSI side exactly when migration is both.
+    if (!settings.csiSide) throw new Error("internal error: aio-secrets:migration: both without the CSI side's settings");
     const { model: sync, held } = withoutSecrets(model.sync ?? { objects: [], syncs: [] }, csiSecretNames(model));
-    const csi = csiDriverFlow(inputs, model, { retain: true });
+    const csi = csiDriverFlow({ ...inputs, settings: settings.csiSide }, model, { retain: true });
     // The CA stays the CSI side's until the last step (settings.ts resolves it by CSI rules here).
     const secretSync = secretSyncFlow({ ...inputs, settings: { ...settings, ca: { mode: "none" } } }, { ...model, sync }, arc);
     return {

@@ -78,6 +78,10 @@ export function caModel(ca: CaSettings): CaModel | undefined {
                 spcName: CA_SPC_NAME,
                 syncDeploymentName: ca.syncPod ? CA_SYNC_DEPLOYMENT_NAME : undefined,
             };
+        default: {
+            const exhaustiveCheck: never = ca;
+            throw new Error(`internal error: unknown CA mode ${JSON.stringify((exhaustiveCheck as { mode: unknown }).mode)}`);
+        }
     }
 }
 

@@ -90,7 +90,18 @@ export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
         managed.push({ name: settings.defaultSecret.name, type: "secret", source: "generated", randomBytes: 32, deleteOnRemove: false });
     }
     for (const s of enabled) {
-        if (s.source === "existing" || s.type === "cert") continue;
+        switch (s.source) {
+            case "existing":
+                continue; // already in the vault: only mounted or synced
+            case "config":
+            case "generated":
+                break;
+            default: {
+                const exhaustiveCheck: never = s.source;
+                throw new Error(`internal error: unknown secret source ${String(exhaustiveCheck)}`);
+            }
+        }
+        if (s.type === "cert") continue;
         managed.push({
             name: s.name,
             type: s.type,

@@ -239,8 +239,19 @@ export interface Deployer {
     name?: string;
 }
 
-/** Validated, defaulted stack settings. */
-export interface StackSettings {
+/** The CSI driver extension's settings, resolved (`cluster.csiDriver`). */
+export type CsiDriverSettings = ParsedSettings["cluster"]["csiDriver"] & {
+    /** Install the extension: `cluster.csiDriver.install`, default when the Arc cluster is named. */
+    install: boolean;
+    /** Chart settings that are secret to Pulumi: the extension's protected settings; never log them. */
+    protectedSettings: Record<string, string>;
+};
+
+/** The cluster both modes deliver to: its namespace and Arc cluster (`cluster` without `csiDriver`). */
+export type ClusterSettings = Omit<ParsedSettings["cluster"], "csiDriver">;
+
+/** Validated, defaulted settings every delivery mode has. */
+export interface CommonStackSettings {
     project: string;
     stack: string;
     /** The settings file the user edits, for messages: `Pulumi.<stack>.yaml`. */
@@ -257,17 +268,10 @@ export interface StackSettings {
     keyVault: Omit<ParsedSettings["keyVault"], "grantDeployer" | "grantReader"> & {
         /** Grant the deploying identity (default: only for a vault the stack creates). */
         grantDeployer: boolean;
-        /** Grant the CSI driver's SP (default: unless adopting, where init granted it). */
+        /** Grant the cluster's reader (default: unless adopting, where init granted it). */
         grantReader: boolean;
     };
-    servicePrincipal: ServicePrincipalSettings;
-    cluster: Omit<ParsedSettings["cluster"], "csiDriver"> & {
-        csiDriver: ParsedSettings["cluster"]["csiDriver"] & {
-            install: boolean;
-            /** Chart settings that are secret to Pulumi: the extension's protected settings; never log them. */
-            protectedSettings: Record<string, string>;
-        };
-    };
+    cluster: ClusterSettings;
     defaultSecret: { name: string; source: "generated" | "existing" };
     /**
      * The principals that run `pulumi up` (CI, a break-glass group): they own the app
@@ -279,16 +283,46 @@ export interface StackSettings {
     secretValues: Record<string, string>;
     /** The CA of AIO's TLS (stacks/ca.ts). */
     ca: CaSettings;
-    /** `csiDriver` (init's flow, the default) or `secretSync` (AIO GA). */
-    delivery: DeliveryMode;
-    /** Set exactly when `delivery` is `secretSync`. */
-    secretSync?: SecretSyncSettings;
     /**
      * A step of the staged move from CSI delivery to secret sync (stacks/migration.ts):
      * `rbacRoles` (step 1: RBAC roles beside the access policies) or `both` (step 3: both
      * delivery modes side by side). Default: none.
      */
     migration?: MigrationSetting;
+}
+
+/** init's flow (`aio-secrets:delivery: csiDriver`, the default): a service principal and the CSI driver. */
+export interface CsiDriverStackSettings extends CommonStackSettings {
+    delivery: "csiDriver";
+    servicePrincipal: ServicePrincipalSettings;
+    cluster: ClusterSettings & { csiDriver: CsiDriverSettings };
+}
+
+/** AIO GA's secret sync (`aio-secrets:delivery: secretSync`): a federated managed identity, no service principal. */
+export interface SecretSyncStackSettings extends CommonStackSettings {
+    delivery: "secretSync";
+    secretSync: SecretSyncSettings;
+    /**
+     * The CSI side that still runs beside secret sync in step 3 of the move from CSI delivery
+     * (`aio-secrets:migration: both`), as the csiDriver settings of the same stack (declared by
+     * the CSI driver's flow); undefined otherwise.
+     */
+    csiSide?: CsiDriverStackSettings;
+}
+
+/** Validated, defaulted stack settings: a union discriminated on `delivery`. */
+export type StackSettings = CsiDriverStackSettings | SecretSyncStackSettings;
+
+/** The settings of one delivery mode. */
+export type SettingsOf<M extends DeliveryMode> = Extract<StackSettings, { delivery: M }>;
+
+/**
+ * The settings of a stack known to be in mode `mode`: an invariant of the caller (the delivery
+ * registry hands each mode only its own stacks), not a validation.
+ */
+export function settingsOf<M extends DeliveryMode>(settings: StackSettings, mode: M): SettingsOf<M> {
+    if (settings.delivery !== mode) throw new Error(`internal error: ${mode} settings expected, the stack's delivery is ${settings.delivery}`);
+    return settings as SettingsOf<M>;
 }
 
 /** What Pulumi hands the program: raw config strings and which keys are secret. */
@@ -580,6 +614,88 @@ export function passwordOverlapProblem(
     return undefined;
 }
 
+/** A copy of `value` without its own property `key`. */
+function without<T extends object, K extends keyof T>(value: T, key: K): Omit<T, K> {
+    const copy = { ...value };
+    Reflect.deleteProperty(copy, key);
+    return copy;
+}
+
+/**
+ * The CSI side's settings (`servicePrincipal`, `cluster.csiDriver`): a brought service principal
+ * needs all three credentials and a secure password; a created one, rotation and overlap that
+ * fit; the extension, the Arc cluster to install on; its chart settings, names that are not ours
+ * and secret ones moved to the protected settings. Only for a stack with a CSI side.
+ */
+function csiSideRules(
+    raw: RawStackConfig,
+    parsed: Partial<ParsedSettings>,
+    cluster: ParsedSettings["cluster"],
+    arcNamed: boolean,
+): { problems: { path: string; rule: string; value?: string }[]; servicePrincipal?: ServicePrincipalSettings; csiDriver: CsiDriverSettings } {
+    const problems: { path: string; rule: string; value?: string }[] = [];
+    const at = (path: string, rule: string, value?: string) => problems.push({ path, rule, value });
+    const secretKeys = new Set(raw.secretKeys);
+
+    // Bring-your-own service principal: all three credentials or none.
+    const sp = parsed.servicePrincipal ?? servicePrincipalSchema.parse({});
+    const byo = { clientId: sp.clientId, objectId: sp.objectId, clientSecret: sp.clientSecret };
+    const given = Object.entries(byo).filter(([, v]) => v !== undefined).map(([k]) => k);
+    let servicePrincipal: ServicePrincipalSettings | undefined;
+    if (given.length > 0 && given.length < 3) {
+        const missing = Object.keys(byo).filter((k) => !given.includes(k));
+        at(
+            "servicePrincipal",
+            `a bring-your-own service principal needs clientId, objectId and clientSecret together; missing ${missing.join(", ")} ` +
+                `(or remove ${given.join(", ")} to let the stack create one)`,
+        );
+    } else if (given.length === 3) {
+        // Secure in the stack file, or secret from an ESC environment; plaintext in the file is refused.
+        const plaintextInFile = raw.stackFile?.plain.has(`${CONFIG_NAMESPACE}:servicePrincipal.clientSecret`) ?? false;
+        if (plaintextInFile || !secretKeys.has(`${CONFIG_NAMESPACE}:servicePrincipal`)) {
+            at(
+                "servicePrincipal.clientSecret",
+                `must be a secure value: pulumi config set --secret --path 'servicePrincipal.clientSecret' --stack ${raw.stack}`,
+            );
+        }
+        servicePrincipal = { mode: "existing", clientId: sp.clientId!, objectId: sp.objectId!, clientSecret: sp.clientSecret! };
+    } else if (parsed.servicePrincipal) {
+        const overlapProblem = passwordOverlapProblem(sp.secretValidDays, sp.rotationDays, sp.overlapDays);
+        if (overlapProblem) at(overlapProblem.path, overlapProblem.rule, overlapProblem.value);
+        servicePrincipal = {
+            mode: "create",
+            displayName: sp.displayName ?? `aio-secrets-${raw.project}-${raw.stack}`,
+            secretValidDays: sp.secretValidDays,
+            rotationDays: sp.rotationDays,
+            overlapDays: sp.overlapDays,
+        };
+    }
+
+    const install = cluster.csiDriver.install ?? arcNamed;
+    if (install && !arcNamed) {
+        at("cluster.csiDriver.install", "installing the CSI driver extension needs cluster.arcClusterName and cluster.arcResourceGroupName");
+    }
+    const isSecretValue = secretValueTest(raw);
+    const plainCsiSettings: Record<string, string> = {};
+    const protectedCsiSettings: Record<string, string> = {};
+    for (const [key, value] of Object.entries(cluster.csiDriver.settings)) {
+        if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(key)) {
+            at(`cluster.csiDriver.settings.${key}`, "extension setting names are letters, digits, '-', '_' and '.'");
+        }
+        if (Object.hasOwn(CHECKED_CSI_SETTINGS, key)) {
+            at(
+                `cluster.csiDriver.settings.${key}`,
+                `overrides a checked setting; use aio-secrets:${CHECKED_CSI_SETTINGS[key]} instead (validated, and used for the vault read budget)`,
+            );
+        }
+        // A secret setting goes to the extension's protected settings, never the plain ones.
+        if (isSecretValue(["cluster", "csiDriver", "settings", key])) protectedCsiSettings[key] = value;
+        else plainCsiSettings[key] = value;
+    }
+    const csiDriver = { ...cluster.csiDriver, install, settings: ownMap(plainCsiSettings), protectedSettings: ownMap(protectedCsiSettings) };
+    return { problems, servicePrincipal, csiDriver };
+}
+
 /**
  * Validates the stack settings and applies defaults. Returns the settings and every problem
  * found (the caller throws them together with the catalog's).
@@ -613,45 +729,12 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         problems.push({ file, path: `${CONFIG_NAMESPACE}:${path}`, rule, value });
     const secretKeys = new Set(raw.secretKeys);
 
-    // Bring-your-own service principal: all three credentials or none.
-    const sp = parsed.servicePrincipal ?? servicePrincipalSchema.parse({});
-    const byo = { clientId: sp.clientId, objectId: sp.objectId, clientSecret: sp.clientSecret };
-    const given = Object.entries(byo).filter(([, v]) => v !== undefined).map(([k]) => k);
-    let servicePrincipal: ServicePrincipalSettings | undefined;
-    if (parsed.delivery === "secretSync" && parsed.migration !== "both") {
-        // No service principal in this mode: deliveryRules refuses or warns about its keys (in
-        // step 3 of the move from CSI, migration: both, the CSI side still runs on them).
-        servicePrincipal = { mode: "create", displayName: "", secretValidDays: sp.secretValidDays, rotationDays: sp.rotationDays, overlapDays: sp.overlapDays };
-    } else if (given.length > 0 && given.length < 3) {
-        const missing = Object.keys(byo).filter((k) => !given.includes(k));
-        at(
-            "servicePrincipal",
-            `a bring-your-own service principal needs clientId, objectId and clientSecret together; missing ${missing.join(", ")} ` +
-                `(or remove ${given.join(", ")} to let the stack create one)`,
-        );
-    } else if (given.length === 3) {
-        // Secure in the stack file, or secret from an ESC environment; plaintext in the file is refused.
-        const plaintextInFile = raw.stackFile?.plain.has(`${CONFIG_NAMESPACE}:servicePrincipal.clientSecret`) ?? false;
-        if (plaintextInFile || !secretKeys.has(`${CONFIG_NAMESPACE}:servicePrincipal`)) {
-            at(
-                "servicePrincipal.clientSecret",
-                `must be a secure value: pulumi config set --secret --path 'servicePrincipal.clientSecret' --stack ${raw.stack}`,
-            );
-        }
-        servicePrincipal = { mode: "existing", clientId: sp.clientId!, objectId: sp.objectId!, clientSecret: sp.clientSecret! };
-    } else if (parsed.servicePrincipal) {
-        const overlapProblem = passwordOverlapProblem(sp.secretValidDays, sp.rotationDays, sp.overlapDays);
-        if (overlapProblem) at(overlapProblem.path, overlapProblem.rule, overlapProblem.value);
-        servicePrincipal = {
-            mode: "create",
-            displayName: sp.displayName ?? `aio-secrets-${raw.project}-${raw.stack}`,
-            secretValidDays: sp.secretValidDays,
-            rotationDays: sp.rotationDays,
-            overlapDays: sp.overlapDays,
-        };
-    }
+    const delivery = parsed.delivery ?? "csiDriver";
+    // A `delivery` that did not parse (`secretsync`) is the root error: the rules of a mode the
+    // stack did not choose would only add follow-on errors (the CA's, secretSync's), so none run.
+    const deliveryKnown = parsed.delivery !== undefined || !Object.hasOwn(input, "delivery");
 
-    // The Arc extension needs both the cluster name and its resource group.
+    // The Arc cluster (both modes: the CSI driver extension, or secret sync's issuer and extension).
     const cluster = parsed.cluster ?? clusterSchema.parse({});
     const arcGiven = [cluster.arcClusterName, cluster.arcResourceGroupName].filter((v) => v !== undefined).length;
     if (arcGiven === 1) {
@@ -660,27 +743,12 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             "arcClusterName and arcResourceGroupName come together (both name the Arc cluster that gets the CSI driver extension)",
         );
     }
-    const install = cluster.csiDriver.install ?? arcGiven === 2;
-    if (install && arcGiven !== 2) {
-        at("cluster.csiDriver.install", "installing the CSI driver extension needs cluster.arcClusterName and cluster.arcResourceGroupName");
-    }
-    const isSecretValue = secretValueTest(raw);
-    const plainCsiSettings: Record<string, string> = {};
-    const protectedCsiSettings: Record<string, string> = {};
-    for (const [key, value] of Object.entries(cluster.csiDriver.settings)) {
-        if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(key)) {
-            at(`cluster.csiDriver.settings.${key}`, "extension setting names are letters, digits, '-', '_' and '.'");
-        }
-        if (Object.hasOwn(CHECKED_CSI_SETTINGS, key)) {
-            at(
-                `cluster.csiDriver.settings.${key}`,
-                `overrides a checked setting; use aio-secrets:${CHECKED_CSI_SETTINGS[key]} instead (validated, and used for the vault read budget)`,
-            );
-        }
-        // A secret setting goes to the extension's protected settings, never the plain ones.
-        if (isSecretValue(["cluster", "csiDriver", "settings", key])) protectedCsiSettings[key] = value;
-        else plainCsiSettings[key] = value;
-    }
+    // The CSI side: in csiDriver mode, and beside secret sync in step 3 of the move (migration: both).
+    // Secret sync alone has no service principal and no CSI driver (deliveryRules refuses or warns about their keys).
+    const csiRuns = deliveryKnown && (delivery === "csiDriver" || parsed.migration === "both");
+    const csiSide = csiRuns ? csiSideRules(raw, parsed, cluster, arcGiven === 2) : undefined;
+    for (const p of csiSide?.problems ?? []) at(p.path, p.rule, p.value);
+    const servicePrincipal = csiSide?.servicePrincipal;
 
     // Secret values: secure leaves only, within Key Vault's size limit.
     // Secret values: secret to Pulumi (a `secure:` leaf, or a secret of an ESC environment the
@@ -716,10 +784,6 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         at("keyVault.purgeProtection", "must be true in a protected environment (aio-secrets:protect)", "false");
     }
 
-    const delivery = parsed.delivery ?? "csiDriver";
-    // A `delivery` that did not parse (`secretsync`) is the root error: the rules of a mode the
-    // stack did not choose would only add follow-on errors (the CA's, secretSync's), so none run.
-    const deliveryKnown = parsed.delivery !== undefined || !Object.hasOwn(input, "delivery");
     const mode = deliveryKnown ? deliveryRules({ raw, file, input, parsed, cluster, delivery }) : { problems: [], warnings: [] };
     problems.push(...mode.problems);
     if (deliveryKnown) problems.push(...migrationProblems(file, parsed.migration, delivery, parsed.keyVault?.permissionModel));
@@ -751,46 +815,47 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         }
     });
 
-    if (problems.length > 0 || !servicePrincipal || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems, warnings: mode.warnings };
+    if (problems.length > 0 || (csiSide && !servicePrincipal) || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems, warnings: mode.warnings };
     // An existing vault usually grants its creator already, and azure-native refuses to create an
     // access policy for a principal that has one; an adopted cluster's reader was granted by init.
     const grantDeployer = parsed.keyVault.grantDeployer ?? !parsed.keyVault.existing;
     const grantReader = parsed.keyVault.grantReader ?? !(parsed.adopt ?? false);
-    return {
-        problems,
-        warnings: [...mode.warnings, ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name })],
-        settings: {
-            project: raw.project,
-            stack: raw.stack,
-            file,
-            environment,
-            tenantId: parsed.tenantId,
-            protect,
-            adopt: parsed.adopt ?? false,
-            keyVault: {
-                ...parsed.keyVault,
-                grantDeployer,
-                grantReader,
-            },
-            servicePrincipal,
-            cluster: {
-                ...cluster,
-                csiDriver: { ...cluster.csiDriver, install, settings: ownMap(plainCsiSettings), protectedSettings: ownMap(protectedCsiSettings) },
-            },
-            defaultSecret: {
-                name: parsed.defaultSecret.name,
-                // init made the default secret in the vault it was given; azure-native refuses to
-                // create a secret that exists, so an existing vault mounts it unless told otherwise.
-                source: parsed.defaultSecret.source ?? (parsed.keyVault.existing ? "existing" : "generated"),
-            },
-            deployers,
-            secretValues,
-            ca: ca.settings,
-            delivery,
-            secretSync: mode.secretSync,
-            migration: parsed.migration,
+    const clusterSettings = without(cluster, "csiDriver");
+    const common: CommonStackSettings = {
+        project: raw.project,
+        stack: raw.stack,
+        file,
+        environment,
+        tenantId: parsed.tenantId,
+        protect,
+        adopt: parsed.adopt ?? false,
+        keyVault: { ...parsed.keyVault, grantDeployer, grantReader },
+        cluster: clusterSettings,
+        defaultSecret: {
+            name: parsed.defaultSecret.name,
+            // init made the default secret in the vault it was given; azure-native refuses to
+            // create a secret that exists, so an existing vault mounts it unless told otherwise.
+            source: parsed.defaultSecret.source ?? (parsed.keyVault.existing ? "existing" : "generated"),
         },
+        deployers,
+        secretValues,
+        ca: ca.settings,
+        migration: parsed.migration,
     };
+    const csi: CsiDriverStackSettings | undefined =
+        csiSide && servicePrincipal ? { ...common, delivery: "csiDriver", servicePrincipal, cluster: { ...clusterSettings, csiDriver: csiSide.csiDriver } } : undefined;
+    const warnings = [...mode.warnings, ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name })];
+    switch (delivery) {
+        case "csiDriver":
+            return { problems, warnings, settings: csi };
+        case "secretSync":
+            // deliveryRules returns the section whenever it found no problem.
+            return { problems, warnings, settings: mode.secretSync && { ...common, delivery, secretSync: mode.secretSync, ...(csi ? { csiSide: csi } : {}) } };
+        default: {
+            const exhaustiveCheck: never = delivery;
+            throw new Error(`internal error: unknown delivery mode ${String(exhaustiveCheck)}`);
+        }
+    }
 }
 
 /** Extension settings our typed keys own: a `settings` entry must not override them. */

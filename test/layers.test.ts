@@ -69,4 +69,19 @@ describe("layers", () => {
     test("components/ import no delivery mode and not the program", () => {
         expect(offending("components", (t) => ["delivery", "index.ts", "tools"].includes(t))).toEqual([]);
     });
+
+    test("every closed union ends its switch in an exhaustive never check (delivery, source, workload kind, CA mode)", () => {
+        const sites: [string, string][] = [
+            ["stacks/settings.ts", "delivery"],
+            ["stacks/migration.ts", "s.delivery"],
+            ["model/stack.ts", "s.source"],
+            ["components/spc/SecretProviderClass.ts", "target.kind"],
+            ["model/ca.ts", "ca"],
+        ];
+        for (const [file, subject] of sites) {
+            const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+            expect([file, text.includes(`switch (${subject}${subject === "ca" ? ".mode" : ""}) {`)]).toEqual([file, true]);
+            expect([file, text.includes(`const exhaustiveCheck: never = ${subject};`)]).toEqual([file, true]);
+        }
+    });
 });

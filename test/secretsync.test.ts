@@ -7,7 +7,7 @@ import { deliveryCheck, resolveProgramInputs } from "../stacks/load";
 import { buildModel } from "../model/stack";
 import { syncReadBudget } from "../model/budget";
 import { secretSyncModeModel } from "../delivery/secretSync/model";
-import { defaultSpcName, parseStackSettings, RawStackConfig } from "../stacks/settings";
+import { defaultSpcName, parseStackSettings, RawStackConfig, settingsOf } from "../stacks/settings";
 import { parseSpcObjects } from "../model/spc";
 import { cliSpcName, renderSyncObjects, secretStoreSettings, secretSyncModel, workloadSubject } from "../model/secretSync";
 import { syncReaderRoles } from "../model/permissions";
@@ -39,7 +39,9 @@ describe("settings: delivery and secretSync", () => {
         const result = parseStackSettings(raw({ keyVault: { name: "kv-sync-01", resourceGroupName: "rg-sync" } }));
         expect(result.problems).toEqual([]);
         expect(result.settings!.delivery).toBe("csiDriver");
-        expect(result.settings!.secretSync).toBeUndefined();
+        expect(Object.hasOwn(result.settings!, "secretSync")).toBe(false);
+        // A csiDriver stack has a service principal; it runs no secret sync.
+        expect(settingsOf(result.settings!, "csiDriver").servicePrincipal.mode).toBe("create");
     });
 
     test("a valid secretSync stack resolves every default", () => {
@@ -47,7 +49,7 @@ describe("settings: delivery and secretSync", () => {
         expect(result.problems).toEqual([]);
         // GA clusters have the extension: the default expects it (checked at run time), no warning.
         expect(result.warnings).toEqual([]);
-        expect(result.settings!.secretSync).toEqual({
+        expect(settingsOf(result.settings!, "secretSync").secretSync).toEqual({
             customLocation: { name: "cl-sync", resourceGroupName: "rg-arc-sync" },
             identity: { name: "id-sync", resourceGroupName: "rg-sync", existing: false },
             oidcIssuerUrl: undefined,
@@ -95,7 +97,7 @@ describe("settings: delivery and secretSync", () => {
             }),
         );
         expect(ok.problems).toEqual([]);
-        expect(ok.settings!.secretSync!.arcCluster).toBeUndefined();
+        expect(settingsOf(ok.settings!, "secretSync").secretSync.arcCluster).toBeUndefined();
         expect(problems(syncStack({ secretSync: { ...SYNC, oidcIssuerUrl: "http://issuer.example/" } }))[0]).toMatch(/oidcIssuerUrl "http:\/\/issuer.example\/": must be an https:\/\/ URL/);
         expect(problems(syncStack({ cluster: { arcClusterName: "arc-sync" } })).join("\n")).toMatch(/customLocation\.resourceGroupName: is required when cluster\.arcResourceGroupName is not set/);
     });
@@ -113,6 +115,36 @@ describe("settings: delivery and secretSync", () => {
             expect.stringMatching(/servicePrincipal is ignored in secretSync mode/),
             expect.stringMatching(/cluster\.csiDriver is ignored in secretSync mode: .*Secret Store extension/),
             expect.stringMatching(/kubernetes:context is ignored in secretSync mode: .*needs no kubeconfig/),
+        ]);
+    });
+
+    test("secret-sync settings have no service principal and run no CSI checks (StackSettings is discriminated on delivery)", () => {
+        const settings = parseStackSettings(syncStack()).settings!;
+        expect(settings.delivery).toBe("secretSync");
+        expect(Object.hasOwn(settings, "servicePrincipal")).toBe(false);
+        expect(Object.hasOwn(settings.cluster, "csiDriver")).toBe(false);
+        expect(Object.hasOwn(settings, "csiSide")).toBe(false);
+        // The CSI driver's own rules (an install needs the Arc cluster, chart settings that override
+        // typed keys, a password's rotation and overlap) are not checked for a mode that has none.
+        const noArc = syncStack({ cluster: { csiDriver: { install: true } }, secretSync: { ...SYNC, customLocation: { name: "cl-sync", resourceGroupName: "rg" }, oidcIssuerUrl: "https://issuer.example/" } });
+        expect(problems(noArc)).toEqual([expect.stringMatching(/aio-secrets:cluster\.csiDriver\.install: contradicts delivery: secretSync/)]);
+        const csiKeys = syncStack({
+            servicePrincipal: { rotationDays: 400, secretValidDays: 365 },
+            cluster: { ...CLUSTER, csiDriver: { settings: { "secrets-store-csi-driver.syncSecret.enabled": "true" } } },
+        });
+        expect(problems(csiKeys)).toEqual([]);
+        expect(() => settingsOf(parseStackSettings(csiKeys).settings!, "csiDriver")).toThrow(/internal error: csiDriver settings expected, the stack's delivery is secretSync/);
+    });
+
+    test("in step 3 of the move (migration: both) the CSI side is csiDriver settings of the same stack", () => {
+        const both = parseStackSettings(syncStack({ migration: "both", keyVault: { ...KV, permissionModel: "rbac" }, servicePrincipal: { rotationDays: 90 } }));
+        expect(both.problems).toEqual([]);
+        const settings = settingsOf(both.settings!, "secretSync");
+        expect(settings.csiSide).toMatchObject({ delivery: "csiDriver", servicePrincipal: { mode: "create", rotationDays: 90 }, cluster: { csiDriver: { install: true } } });
+        expect(settings.csiSide!.keyVault).toEqual(settings.keyVault);
+        // Its password rules apply again.
+        expect(problems(syncStack({ migration: "both", keyVault: { ...KV, permissionModel: "rbac" }, servicePrincipal: { rotationDays: 400, secretValidDays: 365 } }))).toEqual([
+            expect.stringMatching(/aio-secrets:servicePrincipal\.(rotationDays|overlapDays)/),
         ]);
     });
 

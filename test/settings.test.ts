@@ -1,5 +1,5 @@
 import { formatProblem, Problem } from "../stacks/errors";
-import { MAX_SECRET_VALUE_BYTES, parseStackSettings, RawStackConfig, StackSettings } from "../stacks/settings";
+import { CsiDriverStackSettings, MAX_SECRET_VALUE_BYTES, parseStackSettings, RawStackConfig, settingsOf as modeSettings } from "../stacks/settings";
 
 /** Builds what Pulumi hands the program: `aio-secrets:*` object sections as JSON text. */
 function rawConfig(
@@ -44,12 +44,12 @@ function messages(raw: RawStackConfig): string[] {
     return parseStackSettings(raw).problems.map(formatProblem);
 }
 
-/** Parses and expects success. */
-function settingsOf(raw: RawStackConfig): StackSettings {
+/** Parses and expects success (in csiDriver mode, what this file tests). */
+function settingsOf(raw: RawStackConfig): CsiDriverStackSettings {
     const result = parseStackSettings(raw);
     expect(result.problems.map(formatProblem)).toEqual([]);
     expect(result.settings).toBeDefined();
-    return result.settings!;
+    return modeSettings(result.settings!, "csiDriver");
 }
 
 /** Parses and expects failure with exactly one problem; returns it. */
@@ -417,7 +417,7 @@ describe("service principal", () => {
         const result = parseStackSettings(rawConfig({ keyVault: KV, servicePrincipal: { rotationDays, secretValidDays, overlapDays } }));
         if (expected === undefined) {
             expect(result.problems).toEqual([]);
-            expect(result.settings?.servicePrincipal).toMatchObject({ mode: "create", rotationDays, secretValidDays, overlapDays });
+            expect(modeSettings(result.settings!, "csiDriver").servicePrincipal).toMatchObject({ mode: "create", rotationDays, secretValidDays, overlapDays });
         } else {
             expect(result.problems.map(formatProblem)).toEqual([`Pulumi.dev.yaml: ${expected}`]);
         }

@@ -141,6 +141,10 @@ export class SecretProviderClass extends pulumi.ComponentResource {
                 case "DaemonSet":
                     new appsv1.DaemonSetPatch(patchName, patchArgs, patchOpts);
                     break;
+                default: {
+                    const exhaustiveCheck: never = target.kind;
+                    throw new Error(`internal error: unknown workload kind ${String(exhaustiveCheck)}`);
+                }
             }
         }
 

@@ -10,6 +10,7 @@ import { mqKeyVaultBlock } from "../../model/mq";
 import { SecretProviderClass } from "../../components/spc/SecretProviderClass";
 import { clusterIdentifier } from "../../stacks/deployers";
 import type { ProgramInputs } from "../../stacks/load";
+import { settingsOf, type CsiDriverStackSettings } from "../../stacks/settings";
 import type { StackModel } from "../../model/stack";
 import type { DeliveryFlow, VaultSide } from "../types";
 
@@ -32,7 +33,7 @@ const retainEverything: pulumi.ResourceTransformation = (args) => ({ props: args
  * restart patches, and the MQ resources, applied with one explicit Kubernetes provider.
  */
 export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options: CsiFlowOptions = {}): DeliveryFlow {
-    const { settings } = inputs;
+    const settings = settingsOf(inputs.settings, "csiDriver");
     // Options of each top-level component of the side; the transformation reaches every child.
     const keep: pulumi.ComponentResourceOptions | undefined = options.retain ? { transformations: [retainEverything] } : undefined;
     return {
@@ -52,7 +53,7 @@ export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options:
                     : { mode: "existing", clientId: sp.clientId, objectId: sp.objectId, clientSecret: pulumi.secret(sp.clientSecret) },
                 keep,
             );
-            return { readers: [{ objectId: identity.objectId }], cluster: (azure) => declareCluster(inputs, model, azure, identity, keep) };
+            return { readers: [{ objectId: identity.objectId }], cluster: (azure) => declareCluster(settings, model, azure, identity, keep) };
         },
     };
 }
@@ -62,13 +63,12 @@ export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options:
  * driver extension, the SPCs with their restart patches, and the MQ resources.
  */
 function declareCluster(
-    inputs: ProgramInputs,
+    settings: CsiDriverStackSettings,
     model: StackModel,
     azure: VaultSide,
     identity: ServicePrincipal,
     keep: pulumi.ComponentResourceOptions | undefined,
 ): Record<string, unknown> {
-    const { settings } = inputs;
     const { vault, secrets } = azure;
     const csi = settings.cluster.csiDriver;
 

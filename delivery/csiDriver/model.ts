@@ -1,6 +1,7 @@
 import { budgetWarning, readBudget } from "../../model/budget";
 import type { ModeModel } from "../../model/stack";
 import { durationSeconds } from "../../stacks/rules";
+import { settingsOf } from "../../stacks/settings";
 
 /**
  * The CSI driver's part of the model: the cluster reads the entries mounted by an SPC, and with
@@ -9,7 +10,7 @@ import { durationSeconds } from "../../stacks/rules";
 export const csiDriverModel: ModeModel = {
     delivered: (enabled) => enabled.filter((s) => s.spcs.length > 0),
     budget(settings, model) {
-        const csi = settings.cluster.csiDriver;
+        const csi = settingsOf(settings, "csiDriver").cluster.csiDriver;
         const budget = readBudget(model.spcs, durationSeconds(csi.rotationPollInterval), csi.enableSecretRotation);
         return { budget, warning: budgetWarning(budget, csi.rotationPollInterval) };
     },

@@ -8,7 +8,7 @@ import { SecretSyncs } from "../../components/secretsync/SecretSyncs";
 import { ownershipTags } from "../../components/tags";
 import type { ProgramInputs } from "../../stacks/load";
 import type { StackModel } from "../../model/stack";
-import { SECRET_SYNC_DEFAULTS, StackSettings } from "../../stacks/settings";
+import { SECRET_SYNC_DEFAULTS, settingsOf, type SecretSyncStackSettings, type StackSettings } from "../../stacks/settings";
 import type { ArcFacts } from "./preflight";
 import { instanceLinkCommand } from "./arcFacts";
 import type { DeliveryFlow, VaultSide } from "../types";
@@ -42,14 +42,14 @@ function sameGroup(a: string, b: string): boolean {
  * and each credential's issuer and subject (its id stays when a replacement keeps the name).
  */
 function propagationWait(
-    settings: StackSettings,
+    settings: SecretSyncStackSettings,
     identity: WorkloadIdentity,
     roles: readonly RoleKey[],
     azure: VaultSide,
     issuer: pulumi.Input<string>,
     subjects: readonly string[],
 ): PropagationWait | undefined {
-    const duration = settings.secretSync!.propagationWait;
+    const duration = settings.secretSync.propagationWait;
     if (duration === "0s") return undefined;
     // The identity's own grants, by their ARM ids: a deployer added or a grant renamed (staged
     // migration) propagates nothing the SecretSyncs need, so it must not wait again.
@@ -75,8 +75,8 @@ function propagationWait(
  * Kubernetes provider, no kubeconfig). `arc` is what readArcFacts found before anything was declared.
  */
 export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, arc: ArcFacts): DeliveryFlow {
-    const { settings } = inputs;
-    const sync = settings.secretSync!;
+    const settings = settingsOf(inputs.settings, "secretSync");
+    const sync = settings.secretSync;
     const subject = workloadSubject(settings.cluster.namespace, SECRET_SYNC_DEFAULTS.serviceAccount);
     return {
         reader(_owners, vault) {
@@ -99,7 +99,7 @@ export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, arc: Ar
             });
             return {
                 readers: [{ objectId: identity.principalId, roles: syncReaderRoles(model.usage) }],
-                cluster: (azure) => declareSync(inputs, model, arc, identity, azure),
+                cluster: (azure) => declareSync(settings, model, arc, identity, azure),
             };
         },
     };
@@ -109,9 +109,8 @@ export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, arc: Ar
  * The cluster side of secret sync: the Secret Store extension (with install), the wait for what
  * must propagate, and the SPC with its SecretSyncs on the custom location.
  */
-function declareSync(inputs: ProgramInputs, model: StackModel, arc: ArcFacts, identity: WorkloadIdentity, azure: VaultSide): Record<string, unknown> {
-    const { settings } = inputs;
-    const sync = settings.secretSync!;
+function declareSync(settings: SecretSyncStackSettings, model: StackModel, arc: ArcFacts, identity: WorkloadIdentity, azure: VaultSide): Record<string, unknown> {
+    const sync = settings.secretSync;
     const synced = model.sync ?? { objects: [], syncs: [] };
     const subject = workloadSubject(settings.cluster.namespace, SECRET_SYNC_DEFAULTS.serviceAccount);
     // Only with extension.install: a GA cluster's own extension is checked, never declared.

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { settingsOf } from "../../stacks/settings";
 import { bothFlow } from "../migration";
 import type { DeliveryModule } from "../types";
 import { secretSyncFlow } from "./flow";
@@ -16,8 +17,8 @@ export const secretSync: DeliveryModule<"secretSync"> = {
     mode: "secretSync",
     model: secretSyncModeModel,
     async prepare(inputs, model) {
-        const { settings } = inputs;
-        const arc = await readArcFacts(settings, settings.secretSync!);
+        const settings = settingsOf(inputs.settings, "secretSync");
+        const arc = await readArcFacts(settings, settings.secretSync);
         const flow = settings.migration === "both" ? bothFlow(inputs, model, arc) : secretSyncFlow(inputs, model, arc);
         for (const warning of arc.warnings) void pulumi.log.warn(warning);
         return flow;

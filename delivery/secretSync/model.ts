@@ -1,6 +1,7 @@
 import { budgetWarning, SYNC_REMEDY, syncReadBudget } from "../../model/budget";
 import { secretSyncModel } from "../../model/secretSync";
 import { withCaSync, type ModeModel } from "../../model/stack";
+import { settingsOf } from "../../stacks/settings";
 
 /**
  * Secret sync's part of the model: the cluster reads the synced entries (and your own CA's two
@@ -11,7 +12,7 @@ export const secretSyncModeModel: ModeModel = {
     delivered: (enabled) => enabled.filter((s) => s.sync !== undefined),
     sync: (inputs) => withCaSync(secretSyncModel(inputs.enabled, inputs.catalog.syncSecrets), inputs.settings.ca),
     budget(settings, model) {
-        const sync = settings.secretSync!;
+        const sync = settingsOf(settings, "secretSync").secretSync;
         const interval = sync.extension.rotationPollIntervalInSeconds;
         const budget = syncReadBudget(sync.spcName, model.sync?.objects ?? [], interval);
         return { budget, warning: budgetWarning(budget, `${interval}s`, SYNC_REMEDY) };
