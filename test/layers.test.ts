@@ -62,6 +62,27 @@ describe("layers", () => {
         expect(offending("stacks", (t) => ["components", "model", "index.ts", "tools", "policy"].includes(t))).toEqual([]);
     });
 
+    test("the parsing layer reads the delivery modes' settings sections and catalog checks, which are pure parsing too", () => {
+        const modeParsing = /^delivery\/[A-Za-z]+\/(settings|catalog)$/;
+        const resolved = (file: string, spec: string) => path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+        const fromStacks = sources("stacks").flatMap((file) =>
+            importsOf(fs.readFileSync(path.join(ROOT, file), "utf8"))
+                .filter((spec) => target(file, spec) === "delivery")
+                .map((spec) => resolved(file, spec)),
+        );
+        expect(fromStacks.filter((m) => !modeParsing.test(m))).toEqual([]);
+        expect(fromStacks.length).toBeGreaterThan(0);
+        const parsingFiles = sources("delivery").filter((f) => modeParsing.test(f.replace(/\.ts$/, "")));
+        expect(parsingFiles.length).toBeGreaterThanOrEqual(4);
+        for (const file of parsingFiles) {
+            const bad = importsOf(fs.readFileSync(path.join(ROOT, file), "utf8")).filter((spec) => {
+                const t = target(file, spec);
+                return spec.startsWith(".") ? t !== "stacks" : t.startsWith("@pulumi/");
+            });
+            expect([file, bad]).toEqual([file, []]);
+        }
+    });
+
     test("the model layer (model/) is pure: no components/, no delivery/, no @pulumi/* package", () => {
         expect(offending("model", (t) => ["components", "delivery", "index.ts", "tools"].includes(t) || t.startsWith("@pulumi/"))).toEqual([]);
     });

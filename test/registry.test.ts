@@ -12,9 +12,9 @@ describe("delivery registry", () => {
         for (const [key, module] of Object.entries(DELIVERY)) expect(module.mode).toBe(key);
     });
 
-    test("every mode is a folder delivery/<mode>/ with its module, model and declarations", () => {
+    test("every mode is a folder delivery/<mode>/ with its module, settings section, catalog checks, model and declarations", () => {
         for (const mode of DELIVERY_MODES) {
-            for (const file of ["index.ts", "model.ts", "flow.ts"]) expect(fs.existsSync(path.join(ROOT, "delivery", mode, file))).toBe(true);
+            for (const file of ["index.ts", "settings.ts", "catalog.ts", "model.ts", "flow.ts"]) expect(fs.existsSync(path.join(ROOT, "delivery", mode, file))).toBe(true);
         }
     });
 
