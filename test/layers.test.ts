@@ -105,4 +105,16 @@ describe("layers", () => {
             expect([file, text.includes(`const exhaustiveCheck: never = ${subject};`)]).toEqual([file, true]);
         }
     });
+
+    test("components do not re-validate input: every throw is an invariant (an internal error), validation is the parsing layer's", () => {
+        const throws = sources("components").flatMap((file) =>
+            fs
+                .readFileSync(path.join(ROOT, file), "utf8")
+                .split("\n")
+                .filter((line) => /\bthrow new \w*Error\(/.test(line) && !line.includes("internal error"))
+                .map((line) => `${file}: ${line.trim()}`),
+        );
+        // KeyVault's is Azure's answer about an existing vault (read at run time), reported as the settings error.
+        expect(throws).toEqual(["components/keyvault/KeyVault.ts: if (problem) throw new ConfigError([problem]);"]);
+    });
 });

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
+import { invariant } from "../invariant";
 import type { PrincipalType } from "../../stacks/settings";
 import {
     KEY_VAULT_ROLES,
@@ -104,7 +105,8 @@ export class VaultAccess extends pulumi.ComponentResource {
         const writers = args.writers ?? [];
         const keys = writers.map((w) => w.key ?? "");
         const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
-        if (duplicate !== undefined) throw new Error(`${name}: two writers share the key "${duplicate}"`);
+        // The settings list each deployer once (stacks/settings.ts).
+        invariant(duplicate === undefined, name, `two writers share the key "${duplicate}"`);
         const part = (role: "reader" | "writer", key?: string) => (key ? `${role}-${key}` : role);
 
         let previous: pulumi.Resource | undefined;
