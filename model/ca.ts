@@ -1,4 +1,7 @@
 import { CA_SPC_NAME, INIT_CA_NAMES, type CaSettings } from "../stacks/ca";
+
+/** The CA settings the model is built from (stacks/ca.ts), for the components that declare it. */
+export type { CaSettings };
 import type { SpcObject } from "./spc";
 
 /**

@@ -33,6 +33,9 @@ export interface SpcModel {
     isDefault: boolean;
 }
 
+/** Catalog types the components take with the model (stacks/catalog.ts). */
+export type { MqResource, RestartTarget };
+
 /** An Azure IoT MQ vault reference of a catalog entry (rendered with the vault's outputs by model/mq.ts). */
 export interface MqReference {
     /** The vault object's name. */

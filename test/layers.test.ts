@@ -87,8 +87,14 @@ describe("layers", () => {
         expect(offending("model", (t) => ["components", "delivery", "index.ts", "tools"].includes(t) || t.startsWith("@pulumi/"))).toEqual([]);
     });
 
-    test("components/ import no delivery mode and not the program", () => {
+    test("components/ import no delivery mode and not the program, and take model types (from stacks/ only its errors)", () => {
         expect(offending("components", (t) => ["delivery", "index.ts", "tools"].includes(t))).toEqual([]);
+        const fromStacks = sources("components").flatMap((file) =>
+            importsOf(fs.readFileSync(path.join(ROOT, file), "utf8"))
+                .filter((spec) => target(file, spec) === "stacks" && !spec.endsWith("/stacks/errors"))
+                .map((spec) => `${file}: ${spec}`),
+        );
+        expect(fromStacks).toEqual([]);
     });
 
     test("every closed union ends its switch in an exhaustive never check (delivery, source, workload kind, CA mode)", () => {

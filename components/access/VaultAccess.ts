@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { invariant } from "../invariant";
-import type { PrincipalType } from "../../stacks/settings";
+import type { PrincipalType } from "../../model/permissions";
 import {
     KEY_VAULT_ROLES,
     PolicyPermissions,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as apiextensions from "@pulumi/kubernetes/apiextensions";
 import { Provider } from "@pulumi/kubernetes/provider";
-import type { MqResource } from "../../stacks/catalog";
+import type { MqResource } from "../../model/stack";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
 import { substituteKeyVaultRefs } from "../../model/mq";
 

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as apiextensions from "@pulumi/kubernetes/apiextensions";
 import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
-import type { RestartTarget } from "../../stacks/catalog";
+import type { RestartTarget } from "../../model/stack";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
 import { objectsHash, renderSpcObjects, restartAnnotationKey, SpcObject, versionsAnnotationKey, versionsHash } from "../../model/spc";
 

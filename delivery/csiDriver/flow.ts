@@ -160,7 +160,7 @@ function declareCluster(
             : undefined;
 
     // The CA of AIO's TLS (stacks/ca.ts): init's test CA, or your own from the vault.
-    const ca = declareCaForCsi(settings.ca, {
+    const ca = declareCaForCsi(settings.ca, model.ca, {
         file: settings.file,
         stack: settings.stack,
         provider: kubernetes,
