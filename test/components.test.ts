@@ -583,7 +583,7 @@ describe("ServicePrincipal", () => {
 });
 
 describe("WorkloadIdentity", () => {
-    const base = { identityName: "id-aio", resourceGroupName: "rg-id", issuer: "https://issuer.example/x/" };
+    const base = { identityName: "id-aio", resourceGroupName: "rg-id", issuer: "https://issuer.example/x/", audience: "api://AzureADTokenExchange" };
 
     test("several federated credentials on one identity are written one after another, each after the identity", async () => {
         const env = await setup();
@@ -624,7 +624,16 @@ describe("WorkloadIdentity", () => {
 });
 
 describe("KeyVault", () => {
-    const base = { vaultName: "kv-test-01", resourceGroupName: "rg-kv", tenantId: TENANT };
+    // The settings' defaults (stacks/settings.ts): the component has none of its own.
+    const base = {
+        vaultName: "kv-test-01",
+        resourceGroupName: "rg-kv",
+        tenantId: TENANT,
+        permissionModel: "accessPolicy" as const,
+        softDeleteRetentionDays: 90,
+        purgeProtection: true,
+        publicNetworkAccess: "Enabled" as const,
+    };
 
     test("existing: no Vault and no ResourceGroup, the vault is looked up", async () => {
         const env = await setup();
@@ -688,7 +697,7 @@ describe("ClusterStore", () => {
     test("the namespace is retained on delete; the credential Secret carries the secret enveloped", async () => {
         const env = await setup();
         const { ClusterStore } = load<ClusterStoreModule>("../components/cluster/ClusterStore");
-        const c = new ClusterStore("cluster", { clientId: "client-id-1", clientSecret: "plain-sp-secret" });
+        const c = new ClusterStore("cluster", { namespace: "azure-iot-operations", secretName: "aio-akv-sp", clientId: "client-id-1", clientSecret: "plain-sp-secret" });
         await env.settle(c);
         const namespaces = env.of("kubernetes:core/v1:Namespace");
         expect(namespaces).toHaveLength(1);
@@ -705,7 +714,7 @@ describe("ClusterStore", () => {
     test("a custom namespace is used", async () => {
         const env = await setup();
         const { ClusterStore } = load<ClusterStoreModule>("../components/cluster/ClusterStore");
-        const c = new ClusterStore("cluster", { namespace: "aio-edge", clientId: "c", clientSecret: "s" });
+        const c = new ClusterStore("cluster", { namespace: "aio-edge", secretName: "aio-akv-sp", clientId: "c", clientSecret: "s" });
         await env.settle(c);
         expect(inputAt(env.of("kubernetes:core/v1:Namespace")[0].inputs, "metadata.name")).toBe("aio-edge");
         expect(inputAt(env.named("cluster-sp-secret").inputs, "metadata.namespace")).toBe("aio-edge");

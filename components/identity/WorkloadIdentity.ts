@@ -24,8 +24,8 @@ export interface WorkloadIdentityArgs {
     issuer: pulumi.Input<string>;
     /** Service accounts to federate; at least one, at most 20 (Azure's limit per identity). Required. */
     subjects: readonly FederatedSubject[];
-    /** Token audience. Default `api://AzureADTokenExchange`, as workload identity expects. */
-    audience?: string;
+    /** Token audience. Required (`api://AzureADTokenExchange`, as workload identity expects: stacks/defaults.ts). */
+    audience: string;
     /** Tags of a created identity. Default none. */
     tags?: Record<string, string>;
     /** What the identity (or, for an existing one, its first credential) waits for, e.g. a resource group the stack creates. Default none. */
@@ -90,7 +90,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                     federatedIdentityCredentialResourceName: subject.name,
                     issuer: args.issuer,
                     subject: subject.subject,
-                    audiences: [args.audience ?? "api://AzureADTokenExchange"],
+                    audiences: [args.audience],
                 },
                 // Issuer and subject are unique per identity: a replacement removes the old one first.
                 { parent: this, deleteBeforeReplace: true, dependsOn: previous ? [previous] : (args.dependsOn ?? []) },

@@ -10,7 +10,7 @@ import { mqKeyVaultBlock } from "../../model/mq";
 import { SecretProviderClass } from "../../components/spc/SecretProviderClass";
 import { clusterIdentifier } from "../../stacks/deployers";
 import type { ProgramInputs } from "../../stacks/load";
-import { settingsOf, type CsiDriverStackSettings } from "../../stacks/settings";
+import { INIT_DEFAULTS, settingsOf, type CsiDriverStackSettings } from "../../stacks/settings";
 import type { StackModel } from "../../model/stack";
 import type { DeliveryFlow, VaultSide } from "../types";
 
@@ -94,6 +94,7 @@ function declareCluster(
     const store = new ClusterStore("cluster", {
         provider: kubernetes,
         namespace: settings.cluster.namespace,
+        secretName: INIT_DEFAULTS.spSecretName,
         clientId: identity.clientId,
         clientSecret: identity.clientSecret,
     }, keep);
@@ -103,6 +104,7 @@ function declareCluster(
               clusterName: settings.cluster.arcClusterName!,
               resourceGroupName: settings.cluster.arcResourceGroupName!,
               extensionName: csi.extensionName,
+              extensionType: INIT_DEFAULTS.extensionType,
               version: csi.version,
               settings: {
                   enableSecretRotation: csi.enableSecretRotation,
