@@ -63,6 +63,7 @@ export interface DeliveryFlow {
  * before anything is declared) and its declarations.
  */
 export interface DeliveryModule<M extends DeliveryMode = DeliveryMode> {
+    /** The `aio-secrets:delivery` value this module serves (its key in delivery/registry.ts). */
     mode: M;
     /** What the mode adds to the model, built once by model/stack.ts buildModel. */
     model: ModeModel;

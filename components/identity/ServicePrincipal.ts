@@ -6,6 +6,7 @@ import { invariant } from "../invariant";
 
 /** Create an app registration (single tenant), its service principal and two rotating passwords. */
 export interface CreatedServicePrincipalArgs {
+    /** Create the app registration, its service principal and the passwords. */
     mode: "create";
     /** App registration display name. Required (settings default: `aio-secrets-<project>-<stack>`). */
     displayName: string;
@@ -24,6 +25,7 @@ export interface CreatedServicePrincipalArgs {
 
 /** Bring your own: the given credentials are used and nothing is created in Entra ID. */
 export interface ExistingServicePrincipalArgs {
+    /** Use the given credentials; nothing is created in Entra ID. */
     mode: "existing";
     /** Client (application) id. Required. */
     clientId: pulumi.Input<string>;
