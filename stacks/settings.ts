@@ -473,7 +473,9 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     const delivery = parsed.delivery ?? "csiDriver";
     // A `delivery` that did not parse (`secretsync`) is the root error: the rules of a mode the
     // stack did not choose would only add follow-on errors (the CA's, secretSync's), so none run.
-    const deliveryKnown = parsed.delivery !== undefined || !Object.hasOwn(input, "delivery");
+    // The same for a `migration` step that did not parse: which sides run depends on it.
+    const deliveryKnown =
+        (parsed.delivery !== undefined || !Object.hasOwn(input, "delivery")) && (parsed.migration !== undefined || !Object.hasOwn(input, "migration"));
 
     // The Arc cluster (both modes: the CSI driver extension, or secret sync's issuer and extension).
     const cluster = parsed.cluster ?? clusterSchema.parse({});

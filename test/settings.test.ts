@@ -887,6 +887,18 @@ describe("errors in the right order", () => {
         expect(messages(rawConfig(sections("secretSync")))).toEqual([]);
     });
 
+    test("a migration step that does not parse is one error too: which sides run depends on it", () => {
+        const raw = rawConfig({
+            keyVault: { ...KV, permissionModel: "rbac" },
+            delivery: "secretSync",
+            migration: "bth",
+            // Step 3's CSI side: refused in secret sync alone, so it would add a follow-on error.
+            servicePrincipal: { clientId: GUID_A, objectId: GUID_B, clientSecret: "s3cret" },
+            secretSync: { customLocation: { name: "cl-aio", resourceGroupName: "rg-arc" }, identity: { name: "id-aio-sse" }, oidcIssuerUrl: "https://issuer.example/" },
+        }, { secretKeys: ["aio-secrets:servicePrincipal"], secureLeaves: ["servicePrincipal.clientSecret"] });
+        expect(messages(raw)).toEqual(['Pulumi.dev.yaml: aio-secrets:migration "bth": must be one of rbacRoles, both (did you mean "both"?)']);
+    });
+
     test("a choice far from every allowed value gets no guess", () => {
         expect(messages(rawConfig({ keyVault: KV, delivery: "helm" }))).toEqual(['Pulumi.dev.yaml: aio-secrets:delivery "helm": must be one of csiDriver, secretSync']);
         expect(messages(rawConfig({ keyVault: KV, frobnicate: "x" }))).toEqual([expect.stringMatching(/aio-secrets:frobnicate: unknown key; allowed keys here: /)]);
