@@ -99,7 +99,7 @@ export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, arc: Ar
             });
             return {
                 readers: [{ objectId: identity.principalId, roles: syncReaderRoles(model.usage) }],
-                cluster: (azure) => declareSync(settings, model, arc, identity, azure),
+                cluster: (azure) => declareSync(settings, model, arc, { identity, subject }, azure),
             };
         },
     };
@@ -109,10 +109,16 @@ export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, arc: Ar
  * The cluster side of secret sync: the Secret Store extension (with install), the wait for what
  * must propagate, and the SPC with its SecretSyncs on the custom location.
  */
-function declareSync(settings: SecretSyncStackSettings, model: StackModel, arc: ArcFacts, identity: WorkloadIdentity, azure: VaultSide): Record<string, unknown> {
+function declareSync(
+    settings: SecretSyncStackSettings,
+    model: StackModel,
+    arc: ArcFacts,
+    reader: { identity: WorkloadIdentity; subject: string },
+    azure: VaultSide,
+): Record<string, unknown> {
+    const { identity, subject } = reader;
     const sync = settings.secretSync;
     const synced = model.sync ?? { objects: [], syncs: [] };
-    const subject = workloadSubject(settings.cluster.namespace, SECRET_SYNC_DEFAULTS.serviceAccount);
     // Only with extension.install: a GA cluster's own extension is checked, never declared.
     const extension = sync.extension.install
         ? new SecretStoreExtension("secret-store", {
