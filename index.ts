@@ -1,24 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import * as keyvault from "@pulumi/azure-native/keyvault";
-import { permissionModelProblem } from "./components/keyvault/existing";
-import { ConfigError } from "./stacks/errors";
 import { VaultAccess, VaultWriter } from "./components/access/VaultAccess";
-import { firstSlotLifetimeWarning, rotationWarning } from "./components/identity/expiry";
+import { firstSlotLifetimeWarning, rotationWarning } from "./model/expiry";
 import { KeyVault } from "./components/keyvault/KeyVault";
 import { VaultSecrets } from "./components/secrets/VaultSecrets";
 import { ownershipTags } from "./components/tags";
 import { loadProgramInputs, ProgramInputs } from "./stacks/load";
-import { deliveryBudget } from "./stacks/budget";
-import { buildModel, StackModel } from "./stacks/model";
+import { buildModel, StackModel } from "./model/stack";
 import { defaultDeployerWarning, guessDeployerType, principalTypeFromToken } from "./stacks/deployers";
 import type { StackSettings } from "./stacks/settings";
-import { csiDriverFlow } from "./delivery/csiDriver";
-import { readArcFacts } from "./delivery/arc";
-import { secretSyncFlow } from "./delivery/secretSync";
-import { bothFlow } from "./delivery/migration";
-import type { DeliveryFlow, VaultReader, VaultSide } from "./delivery/types";
-import { deliveryStep, isNotFound, oneStepSwitchProblem } from "./stacks/migration";
+import { checkExistingVault } from "./delivery/preflight";
+import { DELIVERY } from "./delivery/registry";
+import type { DeliveryFlow, ReaderStep, VaultSide } from "./delivery/types";
+import { deliveryStep } from "./stacks/migration";
 
 /**
  * aio-secrets: what `az iot ops init` did for Azure IoT Operations secrets, as code, plus every
@@ -33,38 +27,6 @@ function secretConfigKeys(config: Record<string, string>): string[] {
     if (typeof runtime.isConfigSecret === "function") return Object.keys(config).filter((k) => runtime.isConfigSecret!(k));
     const listed: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
     return Array.isArray(listed) ? listed.map(String) : [];
-}
-
-/**
- * Reads an existing vault and checks that it uses the configured permission model. The
- * KeyVault component reads it again (as an Output, for its values) and checks again; this
- * first read only turns a mismatch into the settings error before anything is declared.
- */
-async function checkExistingVault(settings: StackSettings): Promise<void> {
-    const vault = await keyvault.getVault({ resourceGroupName: settings.keyVault.resourceGroupName, vaultName: settings.keyVault.name });
-    const problem = permissionModelProblem(
-        settings.file,
-        settings.keyVault.name,
-        settings.keyVault.permissionModel,
-        vault.properties.enableRbacAuthorization,
-    );
-    if (problem) throw new ConfigError([problem]);
-}
-
-/**
- * A secret-sync stack whose (stack-made) vault already exists with access policies is a CSI
- * stack switched in one step: refused before anything is declared (stacks/migration.ts).
- */
-async function checkNoOneStepSwitch(settings: StackSettings): Promise<void> {
-    let found: { enableRbacAuthorization?: boolean } | undefined;
-    try {
-        const vault = await keyvault.getVault({ resourceGroupName: settings.keyVault.resourceGroupName, vaultName: settings.keyVault.name });
-        found = { enableRbacAuthorization: vault.properties.enableRbacAuthorization };
-    } catch (e) {
-        if (!isNotFound(e)) throw e;
-    }
-    const problem = oneStepSwitchProblem({ file: settings.file, delivery: settings.delivery, keyVaultName: settings.keyVault.name }, found);
-    if (problem) throw new ConfigError([problem]);
 }
 
 /**
@@ -121,7 +83,7 @@ function warnAboutInputs(inputs: ProgramInputs, model: StackModel, overBudget: s
  * and the vault's secrets. The secrets' resources never depend on the mode (switching modes
  * replaces or deletes no vault secret).
  */
-function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<string, string>, flow: DeliveryFlow): VaultSide {
+function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<string, string>, flow: DeliveryFlow): { azure: VaultSide; step: ReaderStep } {
     const { settings } = inputs;
     const tags = ownershipTags(settings.project, settings.stack, settings.environment);
     const deployer = authorization.getClientConfigOutput();
@@ -144,7 +106,8 @@ function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<s
         settingsFile: settings.file,
     });
 
-    const [reader, ...extraReaders] = ([] as VaultReader[]).concat(flow.reader(deployers.owners, vault));
+    const step = flow.reader(deployers.owners, vault);
+    const [reader, ...extraReaders] = step.readers;
     const grantReaders = settings.keyVault.grantReader;
 
     const access = new VaultAccess("access", {
@@ -178,7 +141,7 @@ function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<s
         protect: settings.protect,
         dependsOn: access.grants,
     });
-    return { vault, access, secrets, deployer, tags };
+    return { azure: { vault, access, secrets, deployer, tags }, step };
 }
 
 /**
@@ -194,25 +157,20 @@ async function main(): Promise<Record<string, unknown>> {
         { projectDir: __dirname },
     );
     const { settings } = inputs;
-    const model = buildModel(inputs);
-    const budget = deliveryBudget(settings, model);
+    const mode = DELIVERY[settings.delivery];
+    const model = buildModel(inputs, mode.model);
+    const { budget } = model;
     warnAboutInputs(inputs, model, budget.warning);
 
     // What only Azure knows is read before anything is declared: a permission model that differs
     // from the settings, or an Arc cluster without an OIDC issuer, stops the run with the
     // settings error, not halfway through an update.
+    // A mode that reads nothing prepares synchronously: no await, so resources register in the same order.
     if (settings.keyVault.existing) await checkExistingVault(settings);
-    else if (settings.delivery === "secretSync") await checkNoOneStepSwitch(settings);
-    const arc = settings.secretSync ? await readArcFacts(settings, settings.secretSync) : undefined;
+    const prepared = mode.prepare(inputs, model);
+    const flow = prepared instanceof Promise ? await prepared : prepared;
 
-    const flow = !arc
-        ? csiDriverFlow(inputs, model)
-        : settings.migration === "both"
-          ? bothFlow(inputs, model, arc)
-          : secretSyncFlow(inputs, model, arc);
-    for (const warning of arc?.warnings ?? []) void pulumi.log.warn(warning);
-
-    const azure = declareVault(inputs, model, config, flow);
+    const { azure, step } = declareVault(inputs, model, config, flow);
     const { vault, secrets } = azure;
     return {
         environment: settings.environment,
@@ -223,7 +181,7 @@ async function main(): Promise<Record<string, unknown>> {
         vaultTenantId: vault.tenantId,
         managedSecrets: secrets.names,
         vaultReadsPer10s: { estimate: Math.round(budget.budget.getsPer10s * 100) / 100, limit: budget.budget.limit },
-        ...flow.cluster(azure),
+        ...step.cluster(azure),
     };
 }
 

@@ -15,7 +15,7 @@
  *
  * ## Run it
  *
- * From the project root (the pack imports `../components/spc/render` and resolves
+ * From the project root (the pack imports `../model/spc` and resolves
  * `@pulumi/azure-native`, `@pulumi/kubernetes` and `yaml` from the project's own install):
  *
  * ```bash

@@ -3,7 +3,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as k8s from "@pulumi/kubernetes/core/v1";
 import { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Secret, validateResourceOfType } from "@pulumi/policy";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { parseSpcObjects } from "../components/spc/render";
+import { parseSpcObjects } from "../model/spc";
 
 /**
  * The policies of the `aio-secrets` policy pack, as plain data. Importing this module declares
@@ -223,7 +223,7 @@ export const vaultSecretValueIsSecret: ResourceValidationPolicy = {
 type Category = "secrets" | "keys" | "certificates" | "storage";
 const CATEGORIES: readonly Category[] = ["secrets", "keys", "certificates", "storage"];
 
-/** What the CSI driver's service principal may hold (components/access/permissions.ts). */
+/** What the CSI driver's service principal may hold (model/permissions.ts). */
 export const READER_ALLOWED: Readonly<Record<Category, readonly string[]>> = Object.freeze({
     secrets: ["get", "list"],
     keys: ["get"],

@@ -10,7 +10,7 @@ import * as rules from "./rules";
  * committed trust bundle file through the reader it is given.
  *
  * `az iot ops init` made a self-signed test CA unless given `--ca-file` (see
- * components/ca/model.ts for what it wrote). `test` does the same as code, `vault` takes your
+ * model/ca.ts for what it wrote). `test` does the same as code, `vault` takes your
  * own CA from Key Vault, `none` leaves the CA to something else.
  */
 
@@ -38,6 +38,9 @@ export const INIT_CA_NAMES = {
     test: { secretName: "aio-ca-key-pair-test-only", configMapName: "aio-ca-trust-bundle-test-only" },
     caFile: { secretName: "aio-ca-key-pair", configMapName: "aio-ca-trust-bundle" },
 } as const;
+
+/** CSI delivery of your own CA: the SPC that mounts it (a name the catalog may not use). */
+export const CA_SPC_NAME = "aio-ca";
 
 export const caSchema = strictObject({
     mode: z.enum(CA_MODES, { error: `must be one of ${CA_MODES.join(", ")}` }).default("test"),

@@ -1,10 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Catalog, CATALOG_FILE, CatalogSecret, DEFAULT_SPC_NAMES, fileNameOf, parseCatalog, secretsForEnvironment, TLS_KEYS } from "./catalog";
+import { Catalog, CATALOG_FILE, CatalogSecret, DEFAULT_SPC_NAMES, fileNameOf, parseCatalog, secretsForEnvironment } from "./catalog";
 import { ConfigError, Problem } from "./errors";
 import { closest } from "./names";
-import { caNameProblems } from "./ca";
-import { CA_SPC_NAME } from "../components/ca/model";
+// The delivery modes' catalog checks (pure; they import only stacks/ modules): see test/layers.test.ts.
+import { csiDriverCatalogCheck } from "../delivery/csiDriver/catalog";
+import { secretSyncCatalogCheck } from "../delivery/secretSync/catalog";
+import { CA_SPC_NAME, caNameProblems } from "./ca";
 import { CONFIG_NAMESPACE, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
 import { decodeUtf8, NOT_UTF8, readUtf8File, shellWord } from "./text";
 import { stackFilesDir } from "./stackDir";
@@ -238,61 +240,21 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
     return { enabled, problems, warnings };
 }
 
-/** Names for a warning: the first few, then how many more. */
-function someNames(names: readonly string[]): string {
-    return names.length <= 5 ? names.join(", ") : `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`;
-}
-
 /**
- * What the catalog means for this stack's delivery mode. Secret sync delivers entries with a
- * `sync`, the CSI driver those with `spcs`: an entry with only the other is not delivered to the
- * cluster (a warning). In secret-sync mode a TLS Secret needs both of its keys, and the CSI
- * flow's MQ resources are not applied.
+ * What the catalog means for this stack's delivery mode: the checks of its folder
+ * (delivery/<mode>/catalog.ts).
  */
 export function deliveryCheck(settings: StackSettings, catalog: Catalog, enabled: readonly CatalogSecret[]): { problems: Problem[]; warnings: string[] } {
-    const problems: Problem[] = [];
-    const warnings: string[] = [];
-    const env = settings.environment;
-    if (settings.delivery === "csiDriver") {
-        const undelivered = enabled.filter((s) => s.sync !== undefined && s.spcs.length === 0).map((s) => s.name);
-        if (undelivered.length > 0) {
-            warnings.push(
-                `${catalog.file}: ${someNames(undelivered)} ha${undelivered.length === 1 ? "s" : "ve"} sync: but no spcs:, and ${settings.file} delivers with the CSI driver: ` +
-                    `not delivered to the cluster (in the vault only). Add spcs: to mount them, or switch the stack to aio-secrets:delivery: secretSync`,
-            );
-        }
-        return { problems, warnings };
-    }
-    const undelivered = enabled.filter((s) => s.sync === undefined && s.spcs.length > 0).map((s) => s.name);
-    if (undelivered.length > 0) {
-        warnings.push(
-            `${catalog.file}: ${someNames(undelivered)} ha${undelivered.length === 1 ? "s" : "ve"} spcs: but no sync:, and ${settings.file} delivers with secret sync: ` +
-                `not delivered to the cluster (in the vault only). Add sync: { secret: <Kubernetes Secret>, key: <key> } to deliver them`,
-        );
-    }
-    const pinned = enabled.filter((s) => s.sync !== undefined && s.version !== "").map((s) => s.name);
-    if (pinned.length > 0) {
-        warnings.push(`${catalog.file}: ${someNames(pinned)} pin${pinned.length === 1 ? "s" : ""} a version, but secret sync always syncs the latest version of a vault object`);
-    }
-    for (const decl of catalog.syncSecrets.values()) {
-        if (decl.type !== "kubernetes.io/tls") continue;
-        const keys = enabled.filter((s) => s.sync?.secret === decl.name).map((s) => s.sync!.key);
-        const missing = TLS_KEYS.filter((k) => !keys.includes(k));
-        if (keys.length > 0 && missing.length > 0) {
-            problems.push({
-                file: catalog.file,
-                path: `secretSyncs.${decl.name}`,
-                rule: `a kubernetes.io/tls Secret needs both ${TLS_KEYS.join(" and ")}; in environment ${env} nothing maps ${missing.join(", ")}`,
-            });
+    switch (settings.delivery) {
+        case "csiDriver":
+            return csiDriverCatalogCheck(settings, catalog, enabled);
+        case "secretSync":
+            return secretSyncCatalogCheck(settings, catalog, enabled);
+        default: {
+            const exhaustiveCheck: never = settings;
+            throw new Error(`internal error: unknown delivery mode ${JSON.stringify((exhaustiveCheck as { delivery: unknown }).delivery)}`);
         }
     }
-    if (catalog.mqResources.length > 0) {
-        warnings.push(
-            `${catalog.file}: mqResources are not applied in secretSync mode (they are Kubernetes objects for the preview MQ, applied with a kubeconfig); ` +
-                `GA components reference the synced Secrets by name`,
-        );
-    }
-    return { problems, warnings };
 }
 
 /**

@@ -52,9 +52,17 @@ export const STEP_TEXT: Readonly<Record<DeliveryStep, { what: string; change: st
 
 /** The step a stack's resolved settings put it in. */
 export function deliveryStep(s: { delivery: "csiDriver" | "secretSync"; permissionModel: "accessPolicy" | "rbac"; migration?: MigrationSetting }): DeliveryStep {
-    if (s.delivery === "secretSync") return s.migration === "both" ? "both" : "secretSync";
-    if (s.permissionModel === "rbac") return "csiDriverRbac";
-    return s.migration === "rbacRoles" ? "rbacRoles" : "csiDriver";
+    switch (s.delivery) {
+        case "secretSync":
+            return s.migration === "both" ? "both" : "secretSync";
+        case "csiDriver":
+            if (s.permissionModel === "rbac") return "csiDriverRbac";
+            return s.migration === "rbacRoles" ? "rbacRoles" : "csiDriver";
+        default: {
+            const exhaustiveCheck: never = s.delivery;
+            throw new Error(`internal error: unknown delivery mode ${String(exhaustiveCheck)}`);
+        }
+    }
 }
 
 /** Every step from `from` to the end, one line each, numbered as the README numbers them. */

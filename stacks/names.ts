@@ -34,3 +34,8 @@ export function didYouMean(name: string, candidates: Iterable<string>, maxDistan
     const hint = closest(name, candidates, maxDistance);
     return hint !== undefined ? ` (did you mean "${hint}"?)` : "";
 }
+
+/** Names for a warning: the first few, then how many more. */
+export function someNames(names: readonly string[]): string {
+    return names.length <= 5 ? names.join(", ") : `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`;
+}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Problem, showValue } from "./errors";
+import { didYouMean } from "./names";
 import { Rule } from "./rules";
 
 /**
@@ -19,8 +20,26 @@ export function ruled(rule: Rule): z.ZodString {
 export function strictObject<T extends z.ZodRawShape>(shape: T): z.ZodObject<T, z.core.$strict> {
     const allowed = Object.keys(shape).join(", ");
     return z.strictObject(shape, {
-        error: (issue) => (issue.code === "unrecognized_keys" ? `unknown key; allowed keys here: ${allowed}` : undefined),
+        error: (issue) => (issue.code === "unrecognized_keys" ? `${UNKNOWN_KEY}${allowed}` : undefined),
     });
+}
+
+/** How {@link strictObject} words an unknown key, before the list of allowed keys. */
+const UNKNOWN_KEY = "unknown key; allowed keys here: ";
+
+/** Whether a problem is an unknown key of a strict object or an unknown config namespace (a root error: what follows from it is noise). */
+export function isUnknownKeyRule(rule: string): boolean {
+    return rule.startsWith("unknown key") || rule.startsWith("unknown namespace");
+}
+
+/**
+ * The unknown-key rule of {@link strictObject} for one key, with a did-you-mean among the
+ * allowed keys when one is close (`keyvault` -> `keyVault`); other rules are returned as given.
+ */
+export function withKeyHint(rule: string, key: string): string {
+    if (!rule.startsWith(UNKNOWN_KEY)) return rule;
+    const allowed = rule.slice(UNKNOWN_KEY.length).split(", ");
+    return `unknown key${didYouMean(key, allowed)}; allowed keys here: ${allowed.join(", ")}`;
 }
 
 /** An integer within [min, max], with the range in the message. */
@@ -82,6 +101,8 @@ export interface IssueContext {
     isSecretPath?: (path: readonly PropertyKey[]) => boolean;
     /** Line of the value at this path in the file, when known. */
     lineOf?: (path: readonly PropertyKey[]) => number | undefined;
+    /** Add a did-you-mean to unknown keys and to values outside a list of choices; default false. */
+    didYouMean?: boolean;
 }
 
 /** Turns zod issues into {@link Problem}s: one per issue, unknown keys one per key. */
@@ -102,7 +123,7 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], ctx: Issue
         switch (issue.code) {
             case "unrecognized_keys":
                 // `__proto__` is reported by protoKeyProblems, also where zod drops it silently.
-                for (const key of issue.keys) if (key !== PROTO) push([...issue.path, key], issue.message, false);
+                for (const key of issue.keys) if (key !== PROTO) push([...issue.path, key], ctx.didYouMean ? withKeyHint(issue.message, key) : issue.message, false);
                 break;
             case "invalid_type": {
                 const missing = valueAt(ctx.input, issue.path) === undefined;
@@ -110,15 +131,17 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], ctx: Issue
                 push(issue.path, missing ? "is required" : custom ? issue.message : `must be ${describeType(issue.expected)}`, !missing);
                 break;
             }
-            case "invalid_value":
+            case "invalid_value": {
+                const choices = issue.values.map((v) => String(v));
+                const given = valueAt(ctx.input, issue.path);
+                const hint = ctx.didYouMean && typeof given === "string" && !(ctx.isSecretPath?.(issue.path) ?? false) ? didYouMean(given, choices) : "";
                 push(
                     issue.path,
-                    issue.message.startsWith("Invalid option") || issue.message.startsWith("Invalid input")
-                        ? `must be one of ${issue.values.map((v) => String(v)).join(", ")}`
-                        : issue.message,
+                    issue.message.startsWith("Invalid option") || issue.message.startsWith("Invalid input") ? `must be one of ${choices.join(", ")}${hint}` : issue.message,
                     true,
                 );
                 break;
+            }
             default:
                 push(issue.path, issue.message, true);
         }

@@ -1,8 +1,11 @@
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Problem } from "./errors";
 import { ringRule } from "./ring";
-import { intRange, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
+import { intRange, isUnknownKeyRule, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
+import { CONFIG_NAMESPACE, DELIVERY_MODES, DeliveryMode, INIT_DEFAULTS } from "./defaults";
+// The delivery modes' settings sections (pure; they import only stacks/ leaf modules): see test/layers.test.ts.
+import { csiDriverModeWarnings, csiDriverSchema, CsiDriverSettings, csiSideRules, servicePrincipalSchema, ServicePrincipalSettings } from "../delivery/csiDriver/settings";
+import { secretSyncRules, secretSyncSchema, SecretSyncSettings } from "../delivery/secretSync/settings";
 import type { StackFileLeaves } from "./stackFile";
 import { setOwn } from "./yaml";
 import * as rules from "./rules";
@@ -14,22 +17,16 @@ import { MIGRATION_SETTINGS, MigrationSetting, migrationProblems, migrationWarni
 /**
  * The stack settings (`aio-secrets:*` keys of `Pulumi.<stack>.yaml`): schema, defaults and
  * cross-field rules. Pure: no Pulumi runtime, no resources. `load.ts` feeds it the
- * configuration Pulumi hands the program.
+ * configuration Pulumi hands the program. Each delivery mode's own section lives in its folder
+ * (delivery/<mode>/settings.ts); the defaults, once, in stacks/defaults.ts.
  */
 
-export const CONFIG_NAMESPACE = "aio-secrets";
-
-/** Defaults that reproduce what `az iot ops init` did. */
-export const INIT_DEFAULTS = {
-    namespace: "azure-iot-operations",
-    defaultSecretName: "azure-iot-operations",
-    extensionName: "akvsecretsprovider",
-    extensionType: "microsoft.azurekeyvaultsecretsprovider",
-    csiDriverVersion: "1.5.3",
-    rotationPollInterval: "1h",
-    secretValidDays: 365,
-    spSecretName: "aio-akv-sp",
-} as const;
+export { CONFIG_NAMESPACE, DELIVERY_MODES, INIT_DEFAULTS, SECRET_SYNC_DEFAULTS } from "./defaults";
+export type { DeliveryMode } from "./defaults";
+export { CHECKED_CSI_SETTINGS, passwordOverlapProblem } from "../delivery/csiDriver/settings";
+export type { CsiDriverSettings, ServicePrincipalSettings } from "../delivery/csiDriver/settings";
+export { CHECKED_SECRET_STORE_SETTINGS, defaultSpcName } from "../delivery/secretSync/settings";
+export type { SecretSyncSettings } from "../delivery/secretSync/settings";
 
 /** Longest value Key Vault stores in a secret: 25 KiB. */
 export const MAX_SECRET_VALUE_BYTES = 25 * 1024;
@@ -48,105 +45,12 @@ const keyVaultSchema = strictObject({
     grantReader: z.boolean().optional(),
 });
 
-const servicePrincipalSchema = strictObject({
-    displayName: z.string().min(1, "must not be empty").max(120, "must be at most 120 characters").optional(),
-    secretValidDays: intRange(1, 730).default(INIT_DEFAULTS.secretValidDays),
-    rotationDays: intRange(1, 729).default(180),
-    overlapDays: intRange(1, 365).default(7),
-    clientId: ruled(rules.guid).optional(),
-    objectId: ruled(rules.guid).optional(),
-    clientSecret: z.string().min(1, "must not be empty").optional(),
-});
-
-const csiDriverSchema = strictObject({
-    install: z.boolean().optional(),
-    extensionName: ruled(rules.dns1123Label).default(INIT_DEFAULTS.extensionName),
-    version: ruled(rules.semver).default(INIT_DEFAULTS.csiDriverVersion),
-    enableSecretRotation: z.boolean().default(true),
-    rotationPollInterval: ruled(rules.goDuration).default(INIT_DEFAULTS.rotationPollInterval),
-    syncSecret: z.boolean().default(false),
-    settings: z.record(z.string(), z.string()).default({}),
-});
-
 const clusterSchema = strictObject({
     namespace: ruled(rules.dns1123Label).default(INIT_DEFAULTS.namespace),
     arcClusterName: ruled(rules.arcClusterName).optional(),
     arcResourceGroupName: ruled(rules.resourceGroupName).optional(),
     identifier: z.string().min(1, "must not be empty").max(253, "must be at most 253 characters").optional(),
     csiDriver: csiDriverSchema.default(() => csiDriverSchema.parse({})),
-});
-
-/** How the cluster gets the vault's secrets: init's CSI driver flow, or AIO GA's secret sync. */
-export const DELIVERY_MODES = ["csiDriver", "secretSync"] as const;
-export type DeliveryMode = (typeof DELIVERY_MODES)[number];
-
-/**
- * What `az iot ops init` + `az iot ops secretsync enable` (GA) set up, from the CLI source and
- * microsoft/edge-ai (see test/fixtures/az-iot-ops-secretsync/README.md).
- */
-export const SECRET_SYNC_DEFAULTS = {
-    /** The Secret Store's service account: hard-coded in the CLI, undocumented. */
-    serviceAccount: "aio-ssc-sa",
-    audience: "api://AzureADTokenExchange",
-    extensionName: "azure-secret-store",
-    extensionType: "microsoft.azure.secretstore",
-    version: "1.5.1",
-    releaseTrain: "stable",
-    rotationPollIntervalInSeconds: 120,
-    /**
-     * How long the stack waits after the identity's grants and federated credential, before the
-     * SecretSyncs: Key Vault RBAC and a new credential take minutes to propagate, and a sync that
-     * fails meanwhile backs off for up to ~1000 s.
-     */
-    propagationWait: "5m",
-    /** The AIO instance API version that has `defaultSecretProviderClassRef`. */
-    instanceApiVersion: "2025-07-01-preview",
-} as const;
-
-/**
- * The default name of secret sync's SecretProviderClass: `spc-ops-` + 7 hex of
- * sha256("<custom location's resource group>/<custom location>"), both lower-cased (ARM compares
- * them without case). ARM names SPCs per resource group, not per custom location, so a fixed
- * name would make two clusters whose custom locations share a group claim one SPC; one
- * custom location per cluster makes this one per cluster. The CLI's form (`spc-ops-` + 7 hex)
- * with other hash input than the CLI's (cluster, group, instance: components/secretsync/render.ts
- * cliSpcName), so a stack never claims the SPC that `az iot ops secretsync enable` made.
- */
-export function defaultSpcName(customLocationGroup: string, customLocation: string): string {
-    const digest = createHash("sha256").update(`${customLocationGroup.toLowerCase()}/${customLocation.toLowerCase()}`).digest("hex");
-    return `spc-ops-${digest.slice(0, 7)}`;
-}
-
-const secretStoreExtensionSchema = strictObject({
-    // GA clusters already have it (az iot ops init / create install it): expect and check it.
-    install: z.boolean().default(false),
-    name: ruled(rules.dns1123Label).default(SECRET_SYNC_DEFAULTS.extensionName),
-    version: ruled(rules.semver).default(SECRET_SYNC_DEFAULTS.version),
-    releaseTrain: z.enum(["stable", "preview"]).default(SECRET_SYNC_DEFAULTS.releaseTrain),
-    rotationPollIntervalInSeconds: intRange(10, 86400).default(SECRET_SYNC_DEFAULTS.rotationPollIntervalInSeconds),
-    settings: z.record(z.string(), z.string()).default({}),
-});
-
-const secretSyncSchema = strictObject({
-    customLocation: strictObject({
-        name: ruled(rules.customLocationName),
-        resourceGroupName: ruled(rules.resourceGroupName).optional(),
-    }).optional(),
-    identity: strictObject({
-        name: ruled(rules.managedIdentityName),
-        resourceGroupName: ruled(rules.resourceGroupName).optional(),
-        existing: z.boolean().default(false),
-    }).optional(),
-    oidcIssuerUrl: ruled(rules.httpsUrl).optional(),
-    location: z.string().min(1, "must not be empty").optional(),
-    propagationWait: ruled((v) => (v === "0s" ? undefined : rules.goDuration(v))).default(SECRET_SYNC_DEFAULTS.propagationWait),
-    instance: strictObject({
-        name: ruled(rules.aioInstanceName),
-        resourceGroupName: ruled(rules.resourceGroupName).optional(),
-    }).optional(),
-    spcName: ruled(rules.dns1123Subdomain).optional(),
-    forceSynchronization: ruled(rules.forceSynchronization).optional(),
-    extension: secretStoreExtensionSchema.default(() => secretStoreExtensionSchema.parse({})),
 });
 
 const defaultSecretSchema = strictObject({
@@ -194,49 +98,6 @@ const topLevelSchema = strictObject(
 
 type ParsedSettings = { [K in keyof typeof settingsShape]: z.infer<(typeof settingsShape)[K]> };
 
-/** The service principal the CSI driver authenticates with. */
-export type ServicePrincipalSettings =
-    | {
-          /** Create an app registration, its service principal and a rotating password. */
-          mode: "create";
-          displayName: string;
-          secretValidDays: number;
-          rotationDays: number;
-          /** Days the previous password must stay valid after the new one is written. */
-          overlapDays: number;
-      }
-    | {
-          /** Bring your own: nothing is created in Entra ID. */
-          mode: "existing";
-          clientId: string;
-          objectId: string;
-          /** Plaintext, only to be wrapped with `pulumi.secret` at the edge. */
-          clientSecret: string;
-      };
-
-/** Secret sync (AIO GA), resolved: every default applied, every rule checked. */
-export interface SecretSyncSettings {
-    /** The AIO custom location that carries the SPC and the SecretSyncs to the cluster. */
-    customLocation: { name: string; resourceGroupName: string };
-    /** The user-assigned managed identity the Secret Store reads the vault with. */
-    identity: { name: string; resourceGroupName: string; existing: boolean };
-    /** The Arc cluster's OIDC issuer; undefined: read from the Arc cluster. */
-    oidcIssuerUrl?: string;
-    /** The Arc cluster (extension, issuer); undefined only when neither is needed. */
-    arcCluster?: { name: string; resourceGroupName: string };
-    /** Region of the SPC, the SecretSyncs and a created identity; undefined: the Arc cluster's (read at run time). */
-    location?: string;
-    /** The SPC's name: `secretSync.spcName`, else {@link defaultSpcName} (unique per custom location). */
-    spcName: string;
-    /** Wait after the grants and the federated credential, before the SecretSyncs (Go duration; `0s`: none). */
-    propagationWait: string;
-    /** The AIO instance to link the SPC from (`defaultSecretProviderClassRef`); undefined: not named. */
-    instance?: { name: string; resourceGroupName: string };
-    /** Stack-wide resync trigger; a Secret's own (catalog secretSyncs) wins. */
-    forceSynchronization?: string;
-    extension: z.infer<typeof secretStoreExtensionSchema>;
-}
-
 /** A principal that deploys the stack. */
 export interface Deployer {
     objectId: string;
@@ -244,8 +105,11 @@ export interface Deployer {
     name?: string;
 }
 
-/** Validated, defaulted stack settings. */
-export interface StackSettings {
+/** The cluster both modes deliver to: its namespace and Arc cluster (`cluster` without `csiDriver`). */
+export type ClusterSettings = Omit<ParsedSettings["cluster"], "csiDriver">;
+
+/** Validated, defaulted settings every delivery mode has. */
+export interface CommonStackSettings {
     project: string;
     stack: string;
     /** The settings file the user edits, for messages: `Pulumi.<stack>.yaml`. */
@@ -262,17 +126,10 @@ export interface StackSettings {
     keyVault: Omit<ParsedSettings["keyVault"], "grantDeployer" | "grantReader"> & {
         /** Grant the deploying identity (default: only for a vault the stack creates). */
         grantDeployer: boolean;
-        /** Grant the CSI driver's SP (default: unless adopting, where init granted it). */
+        /** Grant the cluster's reader (default: unless adopting, where init granted it). */
         grantReader: boolean;
     };
-    servicePrincipal: ServicePrincipalSettings;
-    cluster: Omit<ParsedSettings["cluster"], "csiDriver"> & {
-        csiDriver: ParsedSettings["cluster"]["csiDriver"] & {
-            install: boolean;
-            /** Chart settings that are secret to Pulumi: the extension's protected settings; never log them. */
-            protectedSettings: Record<string, string>;
-        };
-    };
+    cluster: ClusterSettings;
     defaultSecret: { name: string; source: "generated" | "existing" };
     /**
      * The principals that run `pulumi up` (CI, a break-glass group): they own the app
@@ -284,16 +141,46 @@ export interface StackSettings {
     secretValues: Record<string, string>;
     /** The CA of AIO's TLS (stacks/ca.ts). */
     ca: CaSettings;
-    /** `csiDriver` (init's flow, the default) or `secretSync` (AIO GA). */
-    delivery: DeliveryMode;
-    /** Set exactly when `delivery` is `secretSync`. */
-    secretSync?: SecretSyncSettings;
     /**
      * A step of the staged move from CSI delivery to secret sync (stacks/migration.ts):
      * `rbacRoles` (step 1: RBAC roles beside the access policies) or `both` (step 3: both
      * delivery modes side by side). Default: none.
      */
     migration?: MigrationSetting;
+}
+
+/** init's flow (`aio-secrets:delivery: csiDriver`, the default): a service principal and the CSI driver. */
+export interface CsiDriverStackSettings extends CommonStackSettings {
+    delivery: "csiDriver";
+    servicePrincipal: ServicePrincipalSettings;
+    cluster: ClusterSettings & { csiDriver: CsiDriverSettings };
+}
+
+/** AIO GA's secret sync (`aio-secrets:delivery: secretSync`): a federated managed identity, no service principal. */
+export interface SecretSyncStackSettings extends CommonStackSettings {
+    delivery: "secretSync";
+    secretSync: SecretSyncSettings;
+    /**
+     * The CSI side that still runs beside secret sync in step 3 of the move from CSI delivery
+     * (`aio-secrets:migration: both`), as the csiDriver settings of the same stack (declared by
+     * the CSI driver's flow); undefined otherwise.
+     */
+    csiSide?: CsiDriverStackSettings;
+}
+
+/** Validated, defaulted stack settings: a union discriminated on `delivery`. */
+export type StackSettings = CsiDriverStackSettings | SecretSyncStackSettings;
+
+/** The settings of one delivery mode. */
+export type SettingsOf<M extends DeliveryMode> = Extract<StackSettings, { delivery: M }>;
+
+/**
+ * The settings of a stack known to be in mode `mode`: an invariant of the caller (the delivery
+ * registry hands each mode only its own stacks), not a validation.
+ */
+export function settingsOf<M extends DeliveryMode>(settings: StackSettings, mode: M): SettingsOf<M> {
+    if (settings.delivery !== mode) throw new Error(`internal error: ${mode} settings expected, the stack's delivery is ${settings.delivery}`);
+    return settings as SettingsOf<M>;
 }
 
 /** What Pulumi hands the program: raw config strings and which keys are secret. */
@@ -448,6 +335,27 @@ function misplacedSecretProblems(raw: RawStackConfig, decoded: Record<string, un
     return problems;
 }
 
+/**
+ * Puts root errors first and drops what exists only because of them: every unknown key (a typo,
+ * a mis-indented line) comes before the other problems, and a misplaced secret at or below an
+ * unknown key is not reported (its advice, "set it without --secret", would store a password in
+ * plain text; the unknown key is what to fix). An unknown top-level key holding a secret is
+ * likely a value of `secretValues` that lost its indentation: the rule says so. Edits `problems`.
+ */
+function rootErrorsFirst(problems: Problem[], misplaced: readonly Problem[], raw: RawStackConfig): void {
+    const unknown = problems.filter((p) => isUnknownKeyRule(p.rule));
+    const under = (path: string, root: string) => path === root || path.startsWith(`${root}.`) || path.startsWith(`${root}[`);
+    const secretLeaves = [...(raw.stackFile?.secure.keys() ?? []), ...raw.secretKeys];
+    const roots = unknown.map((p) => {
+        const topLevel = !p.path.slice(CONFIG_NAMESPACE.length + 1).includes(".");
+        if (!topLevel || p.rule.includes("did you mean") || !secretLeaves.some((leaf) => under(leaf, p.path))) return p;
+        return { ...p, rule: `${p.rule}. A secret value here is likely a value of secretValues that lost its indentation: indent it under ${CONFIG_NAMESPACE}:secretValues` };
+    });
+    const followOn = (p: Problem) => unknown.some((u) => under(p.path, u.path));
+    const rest = problems.filter((p) => !isUnknownKeyRule(p.rule));
+    problems.splice(0, problems.length, ...roots, ...misplaced.filter((p) => !followOn(p)), ...rest);
+}
+
 function valueIsPresent(root: unknown, path: readonly string[]): boolean {
     let node = root;
     for (const key of path) {
@@ -456,13 +364,6 @@ function valueIsPresent(root: unknown, path: readonly string[]): boolean {
     }
     return node !== undefined;
 }
-
-/** The CSI driver settings our typed keys own: a `settings` entry must not override them. */
-export const CHECKED_CSI_SETTINGS: Readonly<Record<string, string>> = {
-    "secrets-store-csi-driver.enableSecretRotation": "cluster.csiDriver.enableSecretRotation",
-    "secrets-store-csi-driver.rotationPollInterval": "cluster.csiDriver.rotationPollInterval",
-    "secrets-store-csi-driver.syncSecret.enabled": "cluster.csiDriver.syncSecret",
-};
 
 /** `aio-secrets:keyVault.name`, `aio-secrets:secretValues.mq-password`. */
 export function settingsKeyPath(path: readonly PropertyKey[]): string {
@@ -534,34 +435,11 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
 
 export { editDistance } from "./names";
 
-/**
- * The two-slot password rotation's rules (see components/identity/ServicePrincipal.ts): a new
- * password every `rotationDays`, alternating between two slots, so the previous one lives on
- * until its slot is reissued `rotationDays` later. It must outlive the overlap, and the new one
- * must exist before the old one expires.
- */
-export function passwordOverlapProblem(
-    secretValidDays: number,
-    rotationDays: number,
-    overlapDays: number,
-): { path: string; rule: string; value: string } | undefined {
-    if (overlapDays > rotationDays) {
-        return {
-            path: "servicePrincipal.overlapDays",
-            rule: `must be at most rotationDays (${rotationDays}): the previous password's slot is reissued at the next rotation`,
-            value: String(overlapDays),
-        };
-    }
-    if (rotationDays + overlapDays > secretValidDays) {
-        return {
-            path: "servicePrincipal.rotationDays",
-            rule:
-                `rotationDays + overlapDays (${rotationDays} + ${overlapDays}) must be at most secretValidDays (${secretValidDays}) ` +
-                `so that the previous password is still valid for the whole overlap`,
-            value: String(rotationDays),
-        };
-    }
-    return undefined;
+/** A copy of `value` without its own property `key`. */
+function without<T extends object, K extends keyof T>(value: T, key: K): Omit<T, K> {
+    const copy = { ...value };
+    Reflect.deleteProperty(copy, key);
+    return copy;
 }
 
 /**
@@ -580,11 +458,10 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         problems.push(
             ...issuesToProblems(
                 issues.map((i) => ({ ...i, path: [...prefix, ...i.path] })),
-                { file, input, pathOf: settingsKeyPath, isSecretPath },
+                { file, input, pathOf: settingsKeyPath, isSecretPath, didYouMean: true },
             ),
         );
     problems.push(...protoKeyProblems(input, { file, input, pathOf: settingsKeyPath }));
-    problems.push(...misplacedSecretProblems(raw, input, file));
     const topResult = topLevelSchema.safeParse(input);
     if (!topResult.success) report(topResult.error.issues.filter((i) => i.code === "unrecognized_keys"), []);
     for (const [key, schema] of Object.entries(settingsShape) as [keyof ParsedSettings, z.ZodType][]) {
@@ -593,49 +470,19 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         if (result.success) (parsed as Record<string, unknown>)[key] = result.data;
         else report(result.error.issues, [key]);
     }
+    rootErrorsFirst(problems, misplacedSecretProblems(raw, input, file), raw);
     const at = (path: string, rule: string, value?: string) =>
         problems.push({ file, path: `${CONFIG_NAMESPACE}:${path}`, rule, value });
     const secretKeys = new Set(raw.secretKeys);
 
-    // Bring-your-own service principal: all three credentials or none.
-    const sp = parsed.servicePrincipal ?? servicePrincipalSchema.parse({});
-    const byo = { clientId: sp.clientId, objectId: sp.objectId, clientSecret: sp.clientSecret };
-    const given = Object.entries(byo).filter(([, v]) => v !== undefined).map(([k]) => k);
-    let servicePrincipal: ServicePrincipalSettings | undefined;
-    if (parsed.delivery === "secretSync" && parsed.migration !== "both") {
-        // No service principal in this mode: deliveryRules refuses or warns about its keys (in
-        // step 3 of the move from CSI, migration: both, the CSI side still runs on them).
-        servicePrincipal = { mode: "create", displayName: "", secretValidDays: sp.secretValidDays, rotationDays: sp.rotationDays, overlapDays: sp.overlapDays };
-    } else if (given.length > 0 && given.length < 3) {
-        const missing = Object.keys(byo).filter((k) => !given.includes(k));
-        at(
-            "servicePrincipal",
-            `a bring-your-own service principal needs clientId, objectId and clientSecret together; missing ${missing.join(", ")} ` +
-                `(or remove ${given.join(", ")} to let the stack create one)`,
-        );
-    } else if (given.length === 3) {
-        // Secure in the stack file, or secret from an ESC environment; plaintext in the file is refused.
-        const plaintextInFile = raw.stackFile?.plain.has(`${CONFIG_NAMESPACE}:servicePrincipal.clientSecret`) ?? false;
-        if (plaintextInFile || !secretKeys.has(`${CONFIG_NAMESPACE}:servicePrincipal`)) {
-            at(
-                "servicePrincipal.clientSecret",
-                `must be a secure value: pulumi config set --secret --path 'servicePrincipal.clientSecret' --stack ${raw.stack}`,
-            );
-        }
-        servicePrincipal = { mode: "existing", clientId: sp.clientId!, objectId: sp.objectId!, clientSecret: sp.clientSecret! };
-    } else if (parsed.servicePrincipal) {
-        const overlapProblem = passwordOverlapProblem(sp.secretValidDays, sp.rotationDays, sp.overlapDays);
-        if (overlapProblem) at(overlapProblem.path, overlapProblem.rule, overlapProblem.value);
-        servicePrincipal = {
-            mode: "create",
-            displayName: sp.displayName ?? `aio-secrets-${raw.project}-${raw.stack}`,
-            secretValidDays: sp.secretValidDays,
-            rotationDays: sp.rotationDays,
-            overlapDays: sp.overlapDays,
-        };
-    }
+    const delivery = parsed.delivery ?? "csiDriver";
+    // A `delivery` that did not parse (`secretsync`) is the root error: the rules of a mode the
+    // stack did not choose would only add follow-on errors (the CA's, secretSync's), so none run.
+    // The same for a `migration` step that did not parse: which sides run depends on it.
+    const deliveryKnown =
+        (parsed.delivery !== undefined || !Object.hasOwn(input, "delivery")) && (parsed.migration !== undefined || !Object.hasOwn(input, "migration"));
 
-    // The Arc extension needs both the cluster name and its resource group.
+    // The Arc cluster (both modes: the CSI driver extension, or secret sync's issuer and extension).
     const cluster = parsed.cluster ?? clusterSchema.parse({});
     const arcGiven = [cluster.arcClusterName, cluster.arcResourceGroupName].filter((v) => v !== undefined).length;
     if (arcGiven === 1) {
@@ -644,27 +491,14 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
             "arcClusterName and arcResourceGroupName come together (both name the Arc cluster that gets the CSI driver extension)",
         );
     }
-    const install = cluster.csiDriver.install ?? arcGiven === 2;
-    if (install && arcGiven !== 2) {
-        at("cluster.csiDriver.install", "installing the CSI driver extension needs cluster.arcClusterName and cluster.arcResourceGroupName");
-    }
-    const isSecretValue = secretValueTest(raw);
-    const plainCsiSettings: Record<string, string> = {};
-    const protectedCsiSettings: Record<string, string> = {};
-    for (const [key, value] of Object.entries(cluster.csiDriver.settings)) {
-        if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(key)) {
-            at(`cluster.csiDriver.settings.${key}`, "extension setting names are letters, digits, '-', '_' and '.'");
-        }
-        if (Object.hasOwn(CHECKED_CSI_SETTINGS, key)) {
-            at(
-                `cluster.csiDriver.settings.${key}`,
-                `overrides a checked setting; use aio-secrets:${CHECKED_CSI_SETTINGS[key]} instead (validated, and used for the vault read budget)`,
-            );
-        }
-        // A secret setting goes to the extension's protected settings, never the plain ones.
-        if (isSecretValue(["cluster", "csiDriver", "settings", key])) protectedCsiSettings[key] = value;
-        else plainCsiSettings[key] = value;
-    }
+    // The CSI side: in csiDriver mode, and beside secret sync in step 3 of the move (migration: both).
+    // Secret sync alone has no service principal and no CSI driver (secretSyncRules refuses or warns about their keys).
+    const csiRuns = deliveryKnown && (delivery === "csiDriver" || parsed.migration === "both");
+    const csiSide = csiRuns
+        ? csiSideRules({ raw, servicePrincipal: parsed.servicePrincipal, csiDriver: cluster.csiDriver, arcNamed: arcGiven === 2, isSecretValue: secretValueTest(raw) })
+        : undefined;
+    for (const p of csiSide?.problems ?? []) at(p.path, p.rule, p.value);
+    const servicePrincipal = csiSide?.servicePrincipal;
 
     // Secret values: secure leaves only, within Key Vault's size limit.
     // Secret values: secret to Pulumi (a `secure:` leaf, or a secret of an ESC environment the
@@ -700,13 +534,12 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         at("keyVault.purgeProtection", "must be true in a protected environment (aio-secrets:protect)", "false");
     }
 
-    const delivery = parsed.delivery ?? "csiDriver";
-    const mode = deliveryRules({ raw, file, input, parsed, cluster, delivery });
+    const mode = deliveryKnown ? modeRules({ raw, file, input, parsed, cluster, delivery }) : { problems: [], warnings: [] };
     problems.push(...mode.problems);
-    problems.push(...migrationProblems(file, parsed.migration, delivery, parsed.keyVault?.permissionModel));
+    if (deliveryKnown) problems.push(...migrationProblems(file, parsed.migration, delivery, parsed.keyVault?.permissionModel));
 
-    // The CA: checked only when its section parsed (its own problems are already reported).
-    const ca = parsed.ca
+    // The CA: checked only when its section and the delivery mode parsed (its own problems are already reported).
+    const ca = parsed.ca && deliveryKnown
         ? resolveCa(parsed.ca, {
               syncSecret: cluster.csiDriver.syncSecret,
               readProjectFile: raw.readProjectFile,
@@ -732,68 +565,51 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         }
     });
 
-    if (problems.length > 0 || !servicePrincipal || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems, warnings: mode.warnings };
+    if (problems.length > 0 || (csiSide && !servicePrincipal) || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems, warnings: mode.warnings };
     // An existing vault usually grants its creator already, and azure-native refuses to create an
     // access policy for a principal that has one; an adopted cluster's reader was granted by init.
     const grantDeployer = parsed.keyVault.grantDeployer ?? !parsed.keyVault.existing;
     const grantReader = parsed.keyVault.grantReader ?? !(parsed.adopt ?? false);
-    return {
-        problems,
-        warnings: [...mode.warnings, ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name })],
-        settings: {
-            project: raw.project,
-            stack: raw.stack,
-            file,
-            environment,
-            tenantId: parsed.tenantId,
-            protect,
-            adopt: parsed.adopt ?? false,
-            keyVault: {
-                ...parsed.keyVault,
-                grantDeployer,
-                grantReader,
-            },
-            servicePrincipal,
-            cluster: {
-                ...cluster,
-                csiDriver: { ...cluster.csiDriver, install, settings: ownMap(plainCsiSettings), protectedSettings: ownMap(protectedCsiSettings) },
-            },
-            defaultSecret: {
-                name: parsed.defaultSecret.name,
-                // init made the default secret in the vault it was given; azure-native refuses to
-                // create a secret that exists, so an existing vault mounts it unless told otherwise.
-                source: parsed.defaultSecret.source ?? (parsed.keyVault.existing ? "existing" : "generated"),
-            },
-            deployers,
-            secretValues,
-            ca: ca.settings,
-            delivery,
-            secretSync: mode.secretSync,
-            migration: parsed.migration,
+    const clusterSettings = without(cluster, "csiDriver");
+    const common: CommonStackSettings = {
+        project: raw.project,
+        stack: raw.stack,
+        file,
+        environment,
+        tenantId: parsed.tenantId,
+        protect,
+        adopt: parsed.adopt ?? false,
+        keyVault: { ...parsed.keyVault, grantDeployer, grantReader },
+        cluster: clusterSettings,
+        defaultSecret: {
+            name: parsed.defaultSecret.name,
+            // init made the default secret in the vault it was given; azure-native refuses to
+            // create a secret that exists, so an existing vault mounts it unless told otherwise.
+            source: parsed.defaultSecret.source ?? (parsed.keyVault.existing ? "existing" : "generated"),
         },
+        deployers,
+        secretValues,
+        ca: ca.settings,
+        migration: parsed.migration,
     };
+    const csi: CsiDriverStackSettings | undefined =
+        csiSide && servicePrincipal ? { ...common, delivery: "csiDriver", servicePrincipal, cluster: { ...clusterSettings, csiDriver: csiSide.csiDriver } } : undefined;
+    const warnings = [...mode.warnings, ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name })];
+    switch (delivery) {
+        case "csiDriver":
+            return { problems, warnings, settings: csi };
+        case "secretSync":
+            // secretSyncRules returns the section whenever it found no problem.
+            return { problems, warnings, settings: mode.secretSync && { ...common, delivery, secretSync: mode.secretSync, ...(csi ? { csiSide: csi } : {}) } };
+        default: {
+            const exhaustiveCheck: never = delivery;
+            throw new Error(`internal error: unknown delivery mode ${String(exhaustiveCheck)}`);
+        }
+    }
 }
 
-/** Extension settings our typed keys own: a `settings` entry must not override them. */
-export const CHECKED_SECRET_STORE_SETTINGS: Readonly<Record<string, string>> = {
-    rotationPollIntervalInSeconds: "secretSync.extension.rotationPollIntervalInSeconds",
-};
-
-/** CSI keys left in a secret-sync stack may mean a deployed CSI stack switched in one change. */
-const STEPS_HINT = ` (if this stack ran in csiDriver mode, do not switch it in one up: move it in steps with aio-secrets:migration; docs/secret-sync.md, "Move a stack from CSI to secret sync")`;
-
-/** The CSI-mode keys that mean nothing in secret-sync mode, and why. */
-const CSI_ONLY_KEYS: Readonly<Record<string, string>> = {
-    servicePrincipal: "secret sync reads the vault with a federated managed identity (secretSync.identity): there is no service principal and no password",
-    "cluster.csiDriver": "secret sync uses the Secret Store extension (secretSync.extension), not the CSI driver",
-};
-
-/**
- * The rules of the delivery mode: in `secretSync` mode an RBAC vault, a custom location, an
- * identity and an issuer (or an Arc cluster to read it from), and no service principal or CSI
- * driver settings; in `csiDriver` mode, a `secretSync` section is ignored (with a warning).
- */
-function deliveryRules(ctx: {
+/** The rules of the stack's delivery mode (its folder's settings section), and its resolved section. */
+function modeRules(ctx: {
     raw: RawStackConfig;
     file: string;
     input: Record<string, unknown>;
@@ -802,116 +618,14 @@ function deliveryRules(ctx: {
     delivery: DeliveryMode;
 }): { problems: Problem[]; warnings: string[]; secretSync?: SecretSyncSettings } {
     const { raw, file, input, parsed, cluster, delivery } = ctx;
-    const problems: Problem[] = [];
-    const warnings: string[] = [];
-    const at = (path: string, rule: string, value?: string) => problems.push({ file, path: `${CONFIG_NAMESPACE}:${path}`, rule, value });
-    if (delivery === "csiDriver") {
-        if (Object.hasOwn(input, "secretSync")) {
-            warnings.push(`${file}: ${CONFIG_NAMESPACE}:secretSync is ignored: aio-secrets:delivery is csiDriver (set it to secretSync to use it)`);
-        }
-        return { problems, warnings };
-    }
-
-    const keyVault = parsed.keyVault;
-    if (keyVault && keyVault.permissionModel !== "rbac") {
-        at(
-            "keyVault.permissionModel",
-            `must be rbac in secretSync mode (the Secret Store reads with Azure roles, not access policies). ` +
-                (keyVault.existing
-                    ? `Migrate the vault: grant the roles its readers need, then az keyvault update --name ${keyVault.name} --resource-group ${keyVault.resourceGroupName} --enable-rbac-authorization true, and set permissionModel: rbac`
-                    : `Set permissionModel: rbac (a vault the stack created is switched in place; its access policies stop applying, the stack grants roles instead)`) +
-                `. A deployed CSI stack moves in steps, the roles first (aio-secrets:migration: rbacRoles; docs/secret-sync.md, "Move a stack from CSI to secret sync")`,
-            JSON.stringify(keyVault.permissionModel),
-        );
-    }
-    // Service principal and CSI driver keys: a stored password is refused, the rest is ignored;
-    // in step 3 of the move from CSI (migration: both) the CSI side still runs on them.
-    const bothModes = parsed.migration === "both";
-    const sp = input.servicePrincipal;
-    if (sp !== null && typeof sp === "object" && !bothModes) {
-        const credentials = ["clientId", "objectId", "clientSecret"].filter((k) => Object.hasOwn(sp, k));
-        if (credentials.length > 0) {
-            at(`servicePrincipal.${credentials[0]}`, `is not used in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove servicePrincipal`);
-        } else {
-            warnings.push(`${file}: ${CONFIG_NAMESPACE}:servicePrincipal is ignored in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove it${STEPS_HINT}`);
+    switch (delivery) {
+        case "csiDriver":
+            return { problems: [], warnings: csiDriverModeWarnings(file, input) };
+        case "secretSync":
+            return secretSyncRules({ raw, file, input, keyVault: parsed.keyVault, migration: parsed.migration, section: parsed.secretSync, cluster });
+        default: {
+            const exhaustiveCheck: never = delivery;
+            throw new Error(`internal error: unknown delivery mode ${String(exhaustiveCheck)}`);
         }
     }
-    const clusterInput = input.cluster;
-    const csiInput = clusterInput !== null && typeof clusterInput === "object" ? (clusterInput as Record<string, unknown>).csiDriver : undefined;
-    if (csiInput !== null && typeof csiInput === "object" && !bothModes) {
-        if ((csiInput as Record<string, unknown>).install === true) {
-            at("cluster.csiDriver.install", `contradicts delivery: secretSync: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove cluster.csiDriver`);
-        } else {
-            warnings.push(`${file}: ${CONFIG_NAMESPACE}:cluster.csiDriver is ignored in secretSync mode: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove it${STEPS_HINT}`);
-        }
-    }
-    for (const key of bothModes ? [] : Object.keys(raw.config).filter((k) => k.startsWith("kubernetes:")).sort()) {
-        warnings.push(
-            `${file}: ${key} is ignored in secretSync mode: every resource goes through Azure Resource Manager and the custom location, so the stack needs no kubeconfig`,
-        );
-    }
-
-    const section = parsed.secretSync;
-    if (!Object.hasOwn(input, "secretSync")) {
-        at("secretSync", 'is required when aio-secrets:delivery is secretSync (customLocation and identity at least; see docs/secret-sync.md, "Secret sync (AIO GA)")');
-        return { problems, warnings };
-    }
-    if (!section) return { problems, warnings }; // its own schema problems are reported already
-    const arcGiven = cluster.arcClusterName !== undefined && cluster.arcResourceGroupName !== undefined;
-    const arcCluster = arcGiven ? { name: cluster.arcClusterName!, resourceGroupName: cluster.arcResourceGroupName! } : undefined;
-    if (!section.customLocation) at("secretSync.customLocation", "is required: the AIO custom location (name, resourceGroupName) that carries the secret syncs to the cluster");
-    const customLocationGroup = section.customLocation?.resourceGroupName ?? cluster.arcResourceGroupName;
-    if (section.customLocation && customLocationGroup === undefined) {
-        at("secretSync.customLocation.resourceGroupName", "is required when cluster.arcResourceGroupName is not set");
-    }
-    if (!section.identity) at("secretSync.identity", "is required: the user-assigned managed identity (name; existing: true to use one made elsewhere)");
-    if (section.oidcIssuerUrl === undefined && !arcGiven) {
-        at(
-            "secretSync.oidcIssuerUrl",
-            "is required when the Arc cluster is not named: set it, or set cluster.arcClusterName and cluster.arcResourceGroupName to read it from the cluster",
-        );
-    }
-    if (section.extension.install && !arcGiven) {
-        at("secretSync.extension.install", "installing the Secret Store extension needs cluster.arcClusterName and cluster.arcResourceGroupName (or set install: false)");
-    }
-    for (const key of Object.keys(section.extension.settings)) {
-        if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(key)) at(`secretSync.extension.settings.${key}`, "extension setting names are letters, digits, '-', '_' and '.'");
-        if (Object.hasOwn(CHECKED_SECRET_STORE_SETTINGS, key)) {
-            at(
-                `secretSync.extension.settings.${key}`,
-                `overrides a checked setting; use aio-secrets:${CHECKED_SECRET_STORE_SETTINGS[key]} instead (validated, and used for the vault read budget)`,
-            );
-        }
-    }
-    if (section.identity?.existing) {
-        warnings.push(
-            `${file}: ${CONFIG_NAMESPACE}:secretSync.identity.existing: if az iot ops secretsync enable already federated this identity and granted it the vault, ` +
-                `its credential (same issuer and subject) and role assignments exist under other names and the first up fails with 409: ` +
-                `pulumi import them, or let the stack create its own identity (docs/secret-sync.md, "Secret sync (AIO GA)")`,
-        );
-    }
-    // The region defaults to the Arc cluster's (read at run time), as the CLI does; never azure-native:location.
-    if (problems.length > 0 || !section.customLocation || !section.identity || !keyVault || customLocationGroup === undefined) {
-        return { problems, warnings };
-    }
-    return {
-        problems,
-        warnings,
-        secretSync: {
-            customLocation: { name: section.customLocation.name, resourceGroupName: customLocationGroup },
-            identity: {
-                name: section.identity.name,
-                resourceGroupName: section.identity.resourceGroupName ?? keyVault.resourceGroupName,
-                existing: section.identity.existing,
-            },
-            oidcIssuerUrl: section.oidcIssuerUrl,
-            arcCluster,
-            location: section.location,
-            spcName: section.spcName ?? defaultSpcName(customLocationGroup, section.customLocation.name),
-            propagationWait: section.propagationWait,
-            instance: section.instance && { name: section.instance.name, resourceGroupName: section.instance.resourceGroupName ?? customLocationGroup },
-            forceSynchronization: section.forceSynchronization,
-            extension: { ...section.extension, settings: ownMap(section.extension.settings) },
-        },
-    };
 }

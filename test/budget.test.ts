@@ -1,6 +1,6 @@
 import * as path from "node:path";
-import { budgetWarning, readBudget } from "../stacks/budget";
-import type { SpcModel } from "../stacks/model";
+import { budgetWarning, readBudget } from "../model/budget";
+import type { SpcModel } from "../model/stack";
 import { runStack, scratch } from "./helpers";
 
 function spc(name: string, objects: number, pods?: number): SpcModel {

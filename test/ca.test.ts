@@ -3,13 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { caNameProblems, caSchema, checkTrustBundle, resolveCa, CaContext } from "../stacks/ca";
-import { caExpiryWarning, caModel, joinTrustBundle, testCaOverlapWarnings } from "../components/ca/model";
-import { parseSpcObjects } from "../components/spc/render";
+import { caExpiryWarning, caModel, joinTrustBundle, testCaOverlapWarnings } from "../model/ca";
+import { parseSpcObjects } from "../model/spc";
 import { formatProblem } from "../stacks/errors";
 import { parseStackSettings } from "../stacks/settings";
-import { withCaSync } from "../stacks/model";
+import { withCaSync } from "../model/stack";
 import { inputAt, MOCK_CLOCK, RunResult, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
-import { addDays } from "../components/identity/expiry";
+import { addDays } from "../model/expiry";
 import { kubernetesManifests, outputFiles } from "../tools/planRender";
 import { byName, byType, MINIMAL_STACK, PROJECT_DIR, runStack, scratch } from "./helpers";
 

@@ -1,8 +1,8 @@
 import type * as pulumiTypes from "@pulumi/pulumi";
 import type { RecordedResource } from "../tools/harness";
 import { inputAt, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
-import { readerPermissions, roleAssignmentName, writerPermissions, KEY_VAULT_ROLES, VaultUsage } from "../components/access/permissions";
-import { objectsHash, renderSpcObjects, SpcObject, versionsHash } from "../components/spc/render";
+import { readerPermissions, roleAssignmentName, writerPermissions, KEY_VAULT_ROLES, VaultUsage } from "../model/permissions";
+import { objectsHash, renderSpcObjects, SpcObject, versionsHash } from "../model/spc";
 import { restartAnnotationKey, versionsAnnotationKey } from "../components/spc/SecretProviderClass";
 import { plaintextPaths } from "./helpers";
 
@@ -513,16 +513,21 @@ describe("ServicePrincipal", () => {
         expect(await resolved(c.objectId)).toBe("33333333-4444-5555-6666-777777777777");
     });
 
-    test("existing mode without all three credentials throws", async () => {
-        await setup();
-        const { ServicePrincipal } = load<ServicePrincipalModule>("../components/identity/ServicePrincipal");
-        expect(() => new ServicePrincipal("identity", { mode: "existing", clientId: "x", objectId: "y" })).toThrow(/clientId, objectId and clientSecret/);
+    test("its args type, not a run-time check, requires an existing SP's three credentials and a created one's settings", () => {
+        // Checked by tsc (`npm run typecheck`): an unused @ts-expect-error fails it.
+        const onlyTyped = (SP: ServicePrincipalModule["ServicePrincipal"]) => [
+            // @ts-expect-error clientSecret is required for an existing service principal
+            new SP("identity", { mode: "existing", clientId: "x", objectId: "y" }),
+            // @ts-expect-error displayName, secretValidDays, rotationDays and overlapDays are required to create one
+            new SP("identity", { mode: "create" }),
+        ];
+        expect(onlyTyped).toBeInstanceOf(Function);
     });
 
     test("create mode declares Application, ServicePrincipal, two rotating password slots, wired by id", async () => {
         const env = await setup();
         const { ServicePrincipal } = load<ServicePrincipalModule>("../components/identity/ServicePrincipal");
-        const c = new ServicePrincipal("identity", { mode: "create", displayName: "aio-secrets-test", secretValidDays: 365, rotationDays: 180 });
+        const c = new ServicePrincipal("identity", { mode: "create", displayName: "aio-secrets-test", secretValidDays: 365, rotationDays: 180, overlapDays: 7 });
         await env.settle(c);
         const types = env.resources.filter((r) => r.custom).map((r) => r.type).sort();
         expect(types).toEqual(
@@ -572,18 +577,13 @@ describe("ServicePrincipal", () => {
         const { ServicePrincipal } = load<ServicePrincipalModule>("../components/identity/ServicePrincipal");
         expect(
             () => new ServicePrincipal("identity", { mode: "create", displayName: "x", secretValidDays: 30, rotationDays: 25, overlapDays: 7 }),
-        ).toThrow(/overlapDays/);
+        ).toThrow(/^internal error: identity: overlapDays/);
     });
 
-    test("create mode without a display name throws", async () => {
-        await setup();
-        const { ServicePrincipal } = load<ServicePrincipalModule>("../components/identity/ServicePrincipal");
-        expect(() => new ServicePrincipal("identity", { mode: "create" })).toThrow(/displayName/);
-    });
 });
 
 describe("WorkloadIdentity", () => {
-    const base = { identityName: "id-aio", resourceGroupName: "rg-id", issuer: "https://issuer.example/x/" };
+    const base = { identityName: "id-aio", resourceGroupName: "rg-id", issuer: "https://issuer.example/x/", audience: "api://AzureADTokenExchange" };
 
     test("several federated credentials on one identity are written one after another, each after the identity", async () => {
         const env = await setup();
@@ -624,7 +624,16 @@ describe("WorkloadIdentity", () => {
 });
 
 describe("KeyVault", () => {
-    const base = { vaultName: "kv-test-01", resourceGroupName: "rg-kv", tenantId: TENANT };
+    // The settings' defaults (stacks/settings.ts): the component has none of its own.
+    const base = {
+        vaultName: "kv-test-01",
+        resourceGroupName: "rg-kv",
+        tenantId: TENANT,
+        permissionModel: "accessPolicy" as const,
+        softDeleteRetentionDays: 90,
+        purgeProtection: true,
+        publicNetworkAccess: "Enabled" as const,
+    };
 
     test("existing: no Vault and no ResourceGroup, the vault is looked up", async () => {
         const env = await setup();
@@ -688,7 +697,7 @@ describe("ClusterStore", () => {
     test("the namespace is retained on delete; the credential Secret carries the secret enveloped", async () => {
         const env = await setup();
         const { ClusterStore } = load<ClusterStoreModule>("../components/cluster/ClusterStore");
-        const c = new ClusterStore("cluster", { clientId: "client-id-1", clientSecret: "plain-sp-secret" });
+        const c = new ClusterStore("cluster", { namespace: "azure-iot-operations", secretName: "aio-akv-sp", clientId: "client-id-1", clientSecret: "plain-sp-secret" });
         await env.settle(c);
         const namespaces = env.of("kubernetes:core/v1:Namespace");
         expect(namespaces).toHaveLength(1);
@@ -705,7 +714,7 @@ describe("ClusterStore", () => {
     test("a custom namespace is used", async () => {
         const env = await setup();
         const { ClusterStore } = load<ClusterStoreModule>("../components/cluster/ClusterStore");
-        const c = new ClusterStore("cluster", { namespace: "aio-edge", clientId: "c", clientSecret: "s" });
+        const c = new ClusterStore("cluster", { namespace: "aio-edge", secretName: "aio-akv-sp", clientId: "c", clientSecret: "s" });
         await env.settle(c);
         expect(inputAt(env.of("kubernetes:core/v1:Namespace")[0].inputs, "metadata.name")).toBe("aio-edge");
         expect(inputAt(env.named("cluster-sp-secret").inputs, "metadata.namespace")).toBe("aio-edge");

@@ -1,6 +1,6 @@
 import * as path from "node:path";
-import { roleAssignmentName, uuidV5 } from "../components/access/permissions";
-import { activeSlot, firstSlotLifetimeWarning } from "../components/identity/expiry";
+import { roleAssignmentName, uuidV5 } from "../model/permissions";
+import { activeSlot, firstSlotLifetimeWarning } from "../model/expiry";
 import { permissionModelProblem } from "../components/keyvault/existing";
 import { formatProblem } from "../stacks/errors";
 import { clusterIdentifier, defaultDeployerWarning, guessDeployerType, principalTypeFromToken } from "../stacks/deployers";

@@ -223,7 +223,7 @@ describe("plan --against on a stack moving from CSI to secret sync", () => {
     let repo: string;
     beforeAll(() => {
         repo = fs.mkdtempSync(path.join(os.tmpdir(), "aio-secrets-move-"));
-        for (const entry of ["index.ts", "components", "delivery", "stacks", "tools", "Pulumi.yaml", "environments", "package.json", "tsconfig.json"]) {
+        for (const entry of ["index.ts", "components", "model", "delivery", "stacks", "tools", "Pulumi.yaml", "environments", "package.json", "tsconfig.json"]) {
             fs.cpSync(path.join(PROJECT_DIR, entry), path.join(repo, entry), { recursive: true });
         }
         fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(repo, "node_modules"));

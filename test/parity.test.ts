@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { parseSpcObjects } from "../components/spc/render";
+import { parseSpcObjects } from "../model/spc";
 import { inputAt, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
 import type { RecordedResource, RunResult } from "../tools/harness";
 import { byName, byType, FIXTURES, runStack, scratch, SHARED_FIXTURES } from "./helpers";

@@ -1,4 +1,4 @@
-import { addDays, missedRotationWarning } from "../components/identity/expiry";
+import { addDays, missedRotationWarning } from "../model/expiry";
 import { MOCK_CLOCK } from "../tools/harness";
 import { byType, runStack } from "./helpers";
 

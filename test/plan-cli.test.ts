@@ -70,6 +70,13 @@ const badDir = scratch({
     namespace: Not_A_Namespace
 `,
 });
+// Issue 22 item 5: the values of secretValues one level too far left, the mistake whose first
+// message used to be "set it without --secret".
+const misindentedDir = scratch({
+    "Pulumi.dev.yaml": fs
+        .readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")
+        .replace(/^ {2}aio-secrets:secretValues:\n((?: {4}.*\n)+)/m, (_, body: string) => `  aio-secrets:secretValues:\n${body.replace(/^ {2}/gm, "")}`),
+});
 
 const runs = {
     // Through the package's bin, as the README documents it for piping JSON.
@@ -77,6 +84,7 @@ const runs = {
     text: plan(["--stack", "staging"]),
     prod: plan(["--stack", "prod", "--permissions", "--out", "manifests/prod"], { INIT_CWD: userDir }),
     bad: plan(["--stack", "bad", "--stack-file", path.join(badDir, "Pulumi.bad.yaml")]),
+    misindented: plan(["--stack", "dev", "--stack-file", path.join(misindentedDir, "Pulumi.dev.yaml")]),
     unknown: plan(["--stack", "nope"]),
     hostile: plan(["--stack", "../\u001b[2Jx"]),
     fifo: plan(["--stack", "dev", "--catalog", fifo]),
@@ -169,6 +177,20 @@ test("bad input: exit 1, every problem, no stack trace", async () => {
     expect(stderr).toContain('Pulumi.bad.yaml: aio-secrets:keyVault.name "kv--x": no consecutive hyphens');
     expect(stderr).toContain("aio-secrets:keyVault.softDeleteRetentionDays 3: must be a whole number from 7 to 90");
     expect(stderr).toContain('aio-secrets:cluster.namespace "Not_A_Namespace"');
+    expect(stderr).not.toMatch(TRACE);
+});
+
+test("mis-indented secretValues: the unknown keys come first and say where they belong; no advice to drop --secret", async () => {
+    const { code, stdout, stderr } = await runs.misindented;
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    const problems = stderr.split("\n").filter((line) => line.startsWith("  - "));
+    expect(problems.length).toBeGreaterThanOrEqual(2);
+    const unknown = problems.filter((line) => /: unknown key; .*indent it under aio-secrets:secretValues$/.test(line));
+    expect(unknown.length).toBeGreaterThanOrEqual(1);
+    expect(problems.slice(0, unknown.length)).toEqual(unknown);
+    expect(problems[unknown.length]).toMatch(/aio-secrets:secretValues: must be a map of keys/);
+    expect(stderr).not.toMatch(/without --secret/);
     expect(stderr).not.toMatch(TRACE);
 });
 

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import type { PolicyPackArgs, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import * as policyDeserialize from "@pulumi/policy/deserialize";
 import * as policyProxy from "@pulumi/policy/proxy";
-import { renderSpcObjects, type SpcObject } from "../components/spc/render";
+import { renderSpcObjects, type SpcObject } from "../model/spc";
 import {
     CSI_SECRET_NAME,
     CSI_USED_LABEL,

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { inputAt, MOCK_CLOCK, RunResult } from "../tools/harness";
-import { addDays } from "../components/identity/expiry";
+import { addDays } from "../model/expiry";
 import { projectSources, readStackConfig } from "../tools/stackfile";
 import { byName, byType, PROJECT_DIR, runStack, scratch, stackNames } from "./helpers";
 

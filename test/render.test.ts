@@ -1,6 +1,6 @@
 import { parse } from "yaml";
-import { objectsHash, parseSpcObjects, renderSpcObjects, SpcObject, spcObjectOf, versionsHash } from "../components/spc/render";
-import { addDays, daysUntil, ROTATION_GRACE_DAYS, rotationWarning } from "../components/identity/expiry";
+import { objectsHash, parseSpcObjects, renderSpcObjects, SpcObject, spcObjectOf, versionsHash } from "../model/spc";
+import { addDays, daysUntil, ROTATION_GRACE_DAYS, rotationWarning } from "../model/expiry";
 import {
     KEY_VAULT_ROLES,
     PolicyPermissions,
@@ -9,7 +9,7 @@ import {
     VaultUsage,
     writerPermissions,
     writerRoles,
-} from "../components/access/permissions";
+} from "../model/permissions";
 import { csiDriverConfigurationSettings } from "../components/cluster/extension";
 import { RESTART_ANNOTATION_PREFIX, restartAnnotationKey, VERSIONS_ANNOTATION_PREFIX, versionsAnnotationKey } from "../components/spc/SecretProviderClass";
 

@@ -9,7 +9,7 @@ import {
     issuerSlashWarning,
     listsExtension,
     shellArg,
-} from "../delivery/arcFacts";
+} from "../delivery/secretSync/arcFacts";
 import { httpsUrl } from "../stacks/rules";
 import { defaultSpcName } from "../stacks/settings";
 import { inputAt } from "../tools/harness";

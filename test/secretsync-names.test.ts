@@ -1,6 +1,6 @@
 import * as path from "node:path";
-import { cliSpcName } from "../components/secretsync/render";
-import { defaultSpcName, parseStackSettings } from "../stacks/settings";
+import { cliSpcName } from "../model/secretSync";
+import { defaultSpcName, parseStackSettings, settingsOf } from "../stacks/settings";
 import { inputAt } from "../tools/harness";
 import type { RunResult } from "../tools/harness";
 import { armNameClaims, listStacks, nameClashes, planFleet } from "../tools/fleet";
@@ -102,7 +102,7 @@ describe("item 6: SPC and SecretSync names are unique per resource group", () =>
                 "aio-secrets:cluster": JSON.stringify({ arcClusterName: "arc-x", arcResourceGroupName: "rg-arc-a" }),
                 "aio-secrets:secretSync": JSON.stringify({ identity: { name: "id-x" }, ...secretSync }),
             };
-            return parseStackSettings({ project: "aio-secrets", stack: "x", config, secretKeys: [] }).settings!.secretSync!.spcName;
+            return settingsOf(parseStackSettings({ project: "aio-secrets", stack: "x", config, secretKeys: [] }).settings!, "secretSync").secretSync.spcName;
         };
         expect(spcName({ customLocation: { name: "cl-a" } })).toBe(name);
         expect(spcName({ customLocation: { name: "cl-a", resourceGroupName: "rg-other" } })).toBe(defaultSpcName("rg-other", "cl-a"));

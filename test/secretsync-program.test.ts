@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseSpcObjects } from "../components/spc/render";
+import { parseSpcObjects } from "../model/spc";
 import { inputAt } from "../tools/harness";
 import type { RunOptions, RunResult } from "../tools/harness";
 import { diffRuns } from "../tools/planDiff";

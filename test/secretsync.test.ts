@@ -4,12 +4,13 @@ import * as path from "node:path";
 import { parseCatalog } from "../stacks/catalog";
 import { formatProblem } from "../stacks/errors";
 import { deliveryCheck, resolveProgramInputs } from "../stacks/load";
-import { buildModel } from "../stacks/model";
-import { deliveryBudget, syncReadBudget } from "../stacks/budget";
-import { defaultSpcName, parseStackSettings, RawStackConfig } from "../stacks/settings";
-import { parseSpcObjects } from "../components/spc/render";
-import { cliSpcName, renderSyncObjects, secretStoreSettings, secretSyncModel, workloadSubject } from "../components/secretsync/render";
-import { syncReaderRoles } from "../components/access/permissions";
+import { buildModel } from "../model/stack";
+import { syncReadBudget } from "../model/budget";
+import { secretSyncModeModel } from "../delivery/secretSync/model";
+import { defaultSpcName, parseStackSettings, RawStackConfig, settingsOf } from "../stacks/settings";
+import { parseSpcObjects } from "../model/spc";
+import { cliSpcName, renderSyncObjects, secretStoreSettings, secretSyncModel, workloadSubject } from "../model/secretSync";
+import { syncReaderRoles } from "../model/permissions";
 
 /** Secret sync (issue 12), pure parts: settings rules, catalog rules, the sync model and its rendering. */
 
@@ -38,7 +39,9 @@ describe("settings: delivery and secretSync", () => {
         const result = parseStackSettings(raw({ keyVault: { name: "kv-sync-01", resourceGroupName: "rg-sync" } }));
         expect(result.problems).toEqual([]);
         expect(result.settings!.delivery).toBe("csiDriver");
-        expect(result.settings!.secretSync).toBeUndefined();
+        expect(Object.hasOwn(result.settings!, "secretSync")).toBe(false);
+        // A csiDriver stack has a service principal; it runs no secret sync.
+        expect(settingsOf(result.settings!, "csiDriver").servicePrincipal.mode).toBe("create");
     });
 
     test("a valid secretSync stack resolves every default", () => {
@@ -46,7 +49,7 @@ describe("settings: delivery and secretSync", () => {
         expect(result.problems).toEqual([]);
         // GA clusters have the extension: the default expects it (checked at run time), no warning.
         expect(result.warnings).toEqual([]);
-        expect(result.settings!.secretSync).toEqual({
+        expect(settingsOf(result.settings!, "secretSync").secretSync).toEqual({
             customLocation: { name: "cl-sync", resourceGroupName: "rg-arc-sync" },
             identity: { name: "id-sync", resourceGroupName: "rg-sync", existing: false },
             oidcIssuerUrl: undefined,
@@ -94,7 +97,7 @@ describe("settings: delivery and secretSync", () => {
             }),
         );
         expect(ok.problems).toEqual([]);
-        expect(ok.settings!.secretSync!.arcCluster).toBeUndefined();
+        expect(settingsOf(ok.settings!, "secretSync").secretSync.arcCluster).toBeUndefined();
         expect(problems(syncStack({ secretSync: { ...SYNC, oidcIssuerUrl: "http://issuer.example/" } }))[0]).toMatch(/oidcIssuerUrl "http:\/\/issuer.example\/": must be an https:\/\/ URL/);
         expect(problems(syncStack({ cluster: { arcClusterName: "arc-sync" } })).join("\n")).toMatch(/customLocation\.resourceGroupName: is required when cluster\.arcResourceGroupName is not set/);
     });
@@ -112,6 +115,36 @@ describe("settings: delivery and secretSync", () => {
             expect.stringMatching(/servicePrincipal is ignored in secretSync mode/),
             expect.stringMatching(/cluster\.csiDriver is ignored in secretSync mode: .*Secret Store extension/),
             expect.stringMatching(/kubernetes:context is ignored in secretSync mode: .*needs no kubeconfig/),
+        ]);
+    });
+
+    test("secret-sync settings have no service principal and run no CSI checks (StackSettings is discriminated on delivery)", () => {
+        const settings = parseStackSettings(syncStack()).settings!;
+        expect(settings.delivery).toBe("secretSync");
+        expect(Object.hasOwn(settings, "servicePrincipal")).toBe(false);
+        expect(Object.hasOwn(settings.cluster, "csiDriver")).toBe(false);
+        expect(Object.hasOwn(settings, "csiSide")).toBe(false);
+        // The CSI driver's own rules (an install needs the Arc cluster, chart settings that override
+        // typed keys, a password's rotation and overlap) are not checked for a mode that has none.
+        const noArc = syncStack({ cluster: { csiDriver: { install: true } }, secretSync: { ...SYNC, customLocation: { name: "cl-sync", resourceGroupName: "rg" }, oidcIssuerUrl: "https://issuer.example/" } });
+        expect(problems(noArc)).toEqual([expect.stringMatching(/aio-secrets:cluster\.csiDriver\.install: contradicts delivery: secretSync/)]);
+        const csiKeys = syncStack({
+            servicePrincipal: { rotationDays: 400, secretValidDays: 365 },
+            cluster: { ...CLUSTER, csiDriver: { settings: { "secrets-store-csi-driver.syncSecret.enabled": "true" } } },
+        });
+        expect(problems(csiKeys)).toEqual([]);
+        expect(() => settingsOf(parseStackSettings(csiKeys).settings!, "csiDriver")).toThrow(/internal error: csiDriver settings expected, the stack's delivery is secretSync/);
+    });
+
+    test("in step 3 of the move (migration: both) the CSI side is csiDriver settings of the same stack", () => {
+        const both = parseStackSettings(syncStack({ migration: "both", keyVault: { ...KV, permissionModel: "rbac" }, servicePrincipal: { rotationDays: 90 } }));
+        expect(both.problems).toEqual([]);
+        const settings = settingsOf(both.settings!, "secretSync");
+        expect(settings.csiSide).toMatchObject({ delivery: "csiDriver", servicePrincipal: { mode: "create", rotationDays: 90 }, cluster: { csiDriver: { install: true } } });
+        expect(settings.csiSide!.keyVault).toEqual(settings.keyVault);
+        // Its password rules apply again.
+        expect(problems(syncStack({ migration: "both", keyVault: { ...KV, permissionModel: "rbac" }, servicePrincipal: { rotationDays: 400, secretValidDays: 365 } }))).toEqual([
+            expect.stringMatching(/aio-secrets:servicePrincipal\.(rotationDays|overlapDays)/),
         ]);
     });
 
@@ -319,7 +352,7 @@ describe("the sync model and its rendering", () => {
         const settings = parseStackSettings(syncStack({ secretSync: { ...SYNC, extension: { rotationPollIntervalInSeconds: 10 } } })).settings!;
         const objects = Array.from({ length: 1500 }, (_, i) => ({ name: `s${i}`, type: "secret" as const, sync: { secret: "s", key: `k${i}` } }));
         const model = { managed: [], spcs: [], usage: { mountsKeys: false, mountsCerts: false, writesKeys: false }, sync: secretSyncModel(objects, new Map()) };
-        const { budget: b, warning } = deliveryBudget(settings, model);
+        const { budget: b, warning } = secretSyncModeModel.budget(settings, model);
         expect(b.getsPer10s).toBe(1500);
         expect(warning).toMatch(/rotation polling every 10s makes about 1500 GET requests per 10 s.*Raise secretSync\.extension\.rotationPollIntervalInSeconds/);
     });
@@ -331,7 +364,7 @@ describe("the sync model and its rendering", () => {
   - { name: c1, type: cert, source: existing, sync: { secret: t, key: c } }
   - { name: mq-password, source: config, sync: { secret: t, key: p } }
 `);
-        const model = buildModel(inputs);
+        const model = buildModel(inputs, secretSyncModeModel);
         expect(model.usage).toEqual({ mountsKeys: false, mountsCerts: true, writesKeys: true });
         expect(model.sync!.objects.map((o) => [o.objectName, o.objectType])).toEqual([["c1", "cert"], ["mq-password", "secret"]]);
     });
@@ -345,7 +378,7 @@ describe("the sync model and its rendering", () => {
 
 describe("federated credential names", () => {
     test("a custom location name with characters Azure refuses in a credential name still gives a valid one", () => {
-        const { federatedCredentialName, FEDERATED_CREDENTIAL_NAME } = jest.requireActual<typeof import("../components/secretsync/render")>("../components/secretsync/render");
+        const { federatedCredentialName, FEDERATED_CREDENTIAL_NAME } = jest.requireActual<typeof import("../model/secretSync")>("../model/secretSync");
         expect(federatedCredentialName("cl-aio-ga")).toBe("aio-ssc-cl-aio-ga");
         expect(federatedCredentialName("cl.aio.ga")).toBe("aio-ssc-cl-aio-ga");
         expect(federatedCredentialName("x".repeat(200))).toHaveLength(120);

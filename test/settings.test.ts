@@ -1,5 +1,5 @@
 import { formatProblem, Problem } from "../stacks/errors";
-import { MAX_SECRET_VALUE_BYTES, parseStackSettings, RawStackConfig, StackSettings } from "../stacks/settings";
+import { CsiDriverStackSettings, MAX_SECRET_VALUE_BYTES, parseStackSettings, RawStackConfig, settingsOf as modeSettings } from "../stacks/settings";
 
 /** Builds what Pulumi hands the program: `aio-secrets:*` object sections as JSON text. */
 function rawConfig(
@@ -44,12 +44,12 @@ function messages(raw: RawStackConfig): string[] {
     return parseStackSettings(raw).problems.map(formatProblem);
 }
 
-/** Parses and expects success. */
-function settingsOf(raw: RawStackConfig): StackSettings {
+/** Parses and expects success (in csiDriver mode, what this file tests). */
+function settingsOf(raw: RawStackConfig): CsiDriverStackSettings {
     const result = parseStackSettings(raw);
     expect(result.problems.map(formatProblem)).toEqual([]);
     expect(result.settings).toBeDefined();
-    return result.settings!;
+    return modeSettings(result.settings!, "csiDriver");
 }
 
 /** Parses and expects failure with exactly one problem; returns it. */
@@ -320,9 +320,9 @@ describe("tenantId, namespace, durations, version", () => {
 });
 
 describe("unknown keys", () => {
-    test("at the top level, listing the allowed keys", () => {
+    test("at the top level, listing the allowed keys, with the closest one", () => {
         expect(messages(rawConfig({ keyVault: KV, keyvault: { name: "x" } }))).toEqual([
-            "Pulumi.dev.yaml: aio-secrets:keyvault: unknown key; allowed keys here: environment, tenantId, protect, adopt, delivery, keyVault, servicePrincipal, cluster, defaultSecret, deployers, secretValues, ca, secretSync, migration, ring",
+            'Pulumi.dev.yaml: aio-secrets:keyvault: unknown key (did you mean "keyVault"?); allowed keys here: environment, tenantId, protect, adopt, delivery, keyVault, servicePrincipal, cluster, defaultSecret, deployers, secretValues, ca, secretSync, migration, ring',
         ]);
     });
 
@@ -417,7 +417,7 @@ describe("service principal", () => {
         const result = parseStackSettings(rawConfig({ keyVault: KV, servicePrincipal: { rotationDays, secretValidDays, overlapDays } }));
         if (expected === undefined) {
             expect(result.problems).toEqual([]);
-            expect(result.settings?.servicePrincipal).toMatchObject({ mode: "create", rotationDays, secretValidDays, overlapDays });
+            expect(modeSettings(result.settings!, "csiDriver").servicePrincipal).toMatchObject({ mode: "create", rotationDays, secretValidDays, overlapDays });
         } else {
             expect(result.problems.map(formatProblem)).toEqual([`Pulumi.dev.yaml: ${expected}`]);
         }
@@ -829,5 +829,78 @@ describe("deployers: one principal, one grant", () => {
         const sp = { clientId: GUID_A, objectId: GUID_B, clientSecret: "s" };
         const p = messages(rawConfig({ keyVault: KV, servicePrincipal: sp, deployers: [{ objectId: GUID_B, type: "ServicePrincipal" }] }, { secretKeys: ["aio-secrets:servicePrincipal"] }));
         expect(p).toEqual([expect.stringMatching(/deployers\[0\]\.objectId .*is the CSI driver's service principal/)]);
+    });
+});
+
+/** Issue 22 item 5: the root error first, no follow-on errors, a did-you-mean for typos. */
+describe("errors in the right order", () => {
+    const SECRET_ADVICE = /set it without --secret/;
+
+    test("a mistyped secretValues key is an unknown key with a did-you-mean, not a 'set it without --secret'", () => {
+        const raw = rawConfig({ keyVault: KV, secretValue: { "mq-password": "s3cret" } }, { secureLeaves: ["secretValue.mq-password"], secretKeys: ["aio-secrets:secretValue"] });
+        const all = messages(raw);
+        expect(all).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:secretValue: unknown key \(did you mean "secretValues"\?\); allowed keys here: /)]);
+        expect(all.join("\n")).not.toMatch(SECRET_ADVICE);
+        expect(all.join("\n")).not.toContain("s3cret");
+    });
+
+    test("a secretValues entry that lost its indentation says where it belongs, and the root error comes first", () => {
+        // `mq-password:` at the level of `aio-secrets:secretValues:` leaves secretValues empty (null).
+        const raw = rawConfig({ keyVault: KV, secretValues: "null", "mq-password": "s3cret" }, { secureLeaves: ["mq-password"], secretKeys: ["aio-secrets:mq-password"] });
+        const all = messages(raw);
+        expect(all[0]).toMatch(/^Pulumi\.dev\.yaml: aio-secrets:mq-password: unknown key; allowed keys here: .*indent it under aio-secrets:secretValues$/);
+        expect(all.slice(1)).toEqual(["Pulumi.dev.yaml: aio-secrets:secretValues: must be a map of keys (see README, Stack settings)"]);
+        expect(all.join("\n")).not.toMatch(SECRET_ADVICE);
+    });
+
+    test("a secure leaf under a mistyped nested key is reported once, as the unknown key", () => {
+        const raw = rawConfig({ keyVault: KV, servicePrincipal: { clientSecrt: "s3cret" } }, { secureLeaves: ["servicePrincipal.clientSecrt"], secretKeys: ["aio-secrets:servicePrincipal"] });
+        expect(messages(raw)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:servicePrincipal\.clientSecrt: unknown key \(did you mean "clientSecret"\?\)/)]);
+    });
+
+    test("a secure key that is misplaced but known still gets the 'set it without --secret' advice", () => {
+        const raw = rawConfig({ keyVault: KV, environment: "dev" }, { secureLeaves: ["environment"], secretKeys: ["aio-secrets:environment"] });
+        expect(messages(raw)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:environment: is secret \(secure: in the stack file\).*set it without --secret/)]);
+    });
+
+    test("unknown keys come before every other problem", () => {
+        const raw = rawConfig({ keyVault: { ...KV, softDeleteRetentionDays: 3 }, clustr: { namespace: "x" } });
+        const all = messages(raw);
+        expect(all).toHaveLength(2);
+        expect(all[0]).toMatch(/aio-secrets:clustr: unknown key \(did you mean "cluster"\?\)/);
+        expect(all[1]).toMatch(/aio-secrets:keyVault\.softDeleteRetentionDays 3: must be a whole number from 7 to 90/);
+    });
+
+    test("delivery: secretsync is one error with a did-you-mean: the rules of a mode the stack did not choose do not run", () => {
+        const sections = (delivery: string) => ({
+            keyVault: { ...KV, permissionModel: "rbac" },
+            delivery,
+            // Valid only in secretSync mode: the CSI rules would refuse both.
+            ca: { mode: "vault", certificate: "ca-cert", privateKey: "ca-key" },
+            secretSync: { customLocation: { name: "cl-aio", resourceGroupName: "rg-arc" }, identity: { name: "id-aio-sse" }, oidcIssuerUrl: "https://issuer.example/" },
+        });
+        const result = parseStackSettings(rawConfig(sections("secretsync")));
+        expect(result.problems.map(formatProblem)).toEqual(['Pulumi.dev.yaml: aio-secrets:delivery "secretsync": must be one of csiDriver, secretSync (did you mean "secretSync"?)']);
+        // Nor a warning that the secretSync section is ignored "because delivery is csiDriver".
+        expect(result.warnings).toEqual([]);
+        // With the typo fixed, the same settings are valid.
+        expect(messages(rawConfig(sections("secretSync")))).toEqual([]);
+    });
+
+    test("a migration step that does not parse is one error too: which sides run depends on it", () => {
+        const raw = rawConfig({
+            keyVault: { ...KV, permissionModel: "rbac" },
+            delivery: "secretSync",
+            migration: "bth",
+            // Step 3's CSI side: refused in secret sync alone, so it would add a follow-on error.
+            servicePrincipal: { clientId: GUID_A, objectId: GUID_B, clientSecret: "s3cret" },
+            secretSync: { customLocation: { name: "cl-aio", resourceGroupName: "rg-arc" }, identity: { name: "id-aio-sse" }, oidcIssuerUrl: "https://issuer.example/" },
+        }, { secretKeys: ["aio-secrets:servicePrincipal"], secureLeaves: ["servicePrincipal.clientSecret"] });
+        expect(messages(raw)).toEqual(['Pulumi.dev.yaml: aio-secrets:migration "bth": must be one of rbacRoles, both (did you mean "both"?)']);
+    });
+
+    test("a choice far from every allowed value gets no guess", () => {
+        expect(messages(rawConfig({ keyVault: KV, delivery: "helm" }))).toEqual(['Pulumi.dev.yaml: aio-secrets:delivery "helm": must be one of csiDriver, secretSync']);
+        expect(messages(rawConfig({ keyVault: KV, frobnicate: "x" }))).toEqual([expect.stringMatching(/aio-secrets:frobnicate: unknown key; allowed keys here: /)]);
     });
 });

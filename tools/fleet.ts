@@ -333,7 +333,7 @@ export function fleetText(summaries: readonly StackSummary[], seconds: number, o
 }
 
 /** Files whose change affects every stack's plan: the program itself, not its inputs. */
-const PROGRAM_FILES = [/^index\.ts$/, /^components\//, /^stacks\/.*\.ts$/, /^package(-lock)?\.json$/];
+const PROGRAM_FILES = [/^index\.ts$/, /^components\//, /^model\//, /^delivery\//, /^stacks\/.*\.ts$/, /^package(-lock)?\.json$/];
 
 function git(dir: string, args: string[]): string {
     return execFileSync("git", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
@@ -396,7 +396,7 @@ export interface ChangedStack {
  * config it ends up with, an environment stand-in it imports, or the catalog entries enabled in
  * its environment (and the catalog's shared parts), the CA trust bundle file it names
  * (`aio-secrets:ca.trustBundleFile`, relative to `projectDir`, default `dir`). A change to the program itself (index.ts,
- * components/, stacks/*.ts, package.json, package-lock.json) counts for every stack.
+ * components/, model/, delivery/, stacks/*.ts, package.json, package-lock.json) counts for every stack.
  * Uncommitted edits count: the working tree is compared with `rev`. Throws on a bad revision.
  */
 export function changedStacks(opts: { dir: string; catalogFile: string; stacks: readonly string[]; rev: string; projectDir?: string }): ChangedStack[] {

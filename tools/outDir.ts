@@ -13,7 +13,7 @@ import { quote } from "./cli";
 export const OUT_MARKER = ".aio-secrets-plan";
 
 /** Project folders that hold sources, never plan output. */
-const SOURCE_DIRS = [".git", ".github", ".ci", "components", "stacks", "tools", "test", "policy", "docs", "node_modules"];
+const SOURCE_DIRS = [".git", ".github", ".ci", "components", "model", "delivery", "stacks", "tools", "test", "policy", "docs", "node_modules"];
 
 function within(child: string, parent: string): boolean {
     const rel = path.relative(parent, child);

@@ -65,7 +65,7 @@ const CUSTOM_LOCATION_DEPLOY: AzureRule = {
     deletes: false,
 };
 /**
- * What the program reads before declaring anything in secret-sync mode (delivery/arc.ts): the
+ * What the program reads before declaring anything in secret-sync mode (delivery/secretSync/preflight.ts): the
  * custom location, the Secret Store extension, and the Arc cluster (an ARM GET for its OIDC
  * issuer, unless `secretSync.oidcIssuerUrl` is set). Listed with the SPC, which only that mode declares.
  */

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { decodeUtf8, NOT_UTF8 } from "../stacks/text";
 import { inputAt, RecordedResource, redact, RunResult, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN } from "./harness";
-import { parseSpcObjects, restartAnnotationKey, versionsAnnotationKey } from "../components/spc/render";
+import { parseSpcObjects, restartAnnotationKey, versionsAnnotationKey } from "../model/spc";
 import { DELIVERY_STEPS, DeliveryStep, MigrationReview, reviewMigration } from "../stacks/migration";
 
 /**

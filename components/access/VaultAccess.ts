@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
-import type { PrincipalType } from "../../stacks/settings";
+import { invariant } from "../invariant";
+import type { PrincipalType } from "../../model/permissions";
 import {
     KEY_VAULT_ROLES,
     PolicyPermissions,
@@ -13,7 +14,7 @@ import {
     VaultUsage,
     writerPermissions,
     writerRoles,
-} from "./permissions";
+} from "../../model/permissions";
 
 /**
  * Another principal that reads for the cluster, by RBAC roles only: secret sync's identity
@@ -104,7 +105,8 @@ export class VaultAccess extends pulumi.ComponentResource {
         const writers = args.writers ?? [];
         const keys = writers.map((w) => w.key ?? "");
         const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
-        if (duplicate !== undefined) throw new Error(`${name}: two writers share the key "${duplicate}"`);
+        // The settings list each deployer once (stacks/settings.ts).
+        invariant(duplicate === undefined, name, `two writers share the key "${duplicate}"`);
         const part = (role: "reader" | "writer", key?: string) => (key ? `${role}-${key}` : role);
 
         let previous: pulumi.Resource | undefined;

@@ -4,15 +4,16 @@ import * as time from "@pulumiverse/time";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { CA_KEYS, CA_SECRET_TYPE, caGenerationNames, caGenerations, INIT_TEST_CA, joinTrustBundle } from "./model";
+import { CA_KEYS, CA_SECRET_TYPE, caGenerationNames, caGenerations, INIT_TEST_CA, joinTrustBundle } from "../../model/ca";
+import { invariant } from "../invariant";
 
 export interface TestCaArgs {
     /** Namespace of Azure IoT Operations, where init wrote the CA. Required. */
     namespace: pulumi.Input<string>;
-    /** Lifetime of each CA certificate in days (init's `--ca-valid-days`). Default 365; 1..3650. */
-    validDays?: number;
-    /** Renew (a new certificate for the same key) this many days before expiry. Default 30; less than `validDays`. */
-    renewBeforeDays?: number;
+    /** Lifetime of each CA certificate in days (init's `--ca-valid-days`). Required (settings default 365); 1..3650. */
+    validDays: number;
+    /** Renew (a new certificate for the same key) this many days before expiry. Required (settings default 30); less than `validDays`. */
+    renewBeforeDays: number;
     /** The `kubernetes.io/tls` Secret AIO's issuer reads. Default init's `aio-ca-key-pair-test-only`; a Kubernetes name. */
     secretName?: string;
     /** The trust bundle ConfigMap (`ca.crt`). Default init's `aio-ca-trust-bundle-test-only`; a Kubernetes name. */
@@ -42,7 +43,7 @@ export interface TestCaArgs {
 }
 
 /**
- * init's self-signed test CA as code (see components/ca/model.ts for what init made): an
+ * init's self-signed test CA as code (see model/ca.ts for what init made): an
  * ECDSA P-256 key, a self-signed CA certificate, the Secret `aio-ca-key-pair-test-only` and the
  * ConfigMap `aio-ca-trust-bundle-test-only` (names configurable).
  *
@@ -82,9 +83,9 @@ export class TestCa extends pulumi.ComponentResource {
 
     constructor(name: string, args: TestCaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:ca:TestCa", name, {}, opts);
-        const validDays = args.validDays ?? 365;
-        const renewBeforeDays = args.renewBeforeDays ?? 30;
-        if (renewBeforeDays >= validDays) throw new Error(`${name}: renewBeforeDays (${renewBeforeDays}) must be less than validDays (${validDays})`);
+        const { validDays, renewBeforeDays } = args;
+        // Validated with the CA settings (stacks/ca.ts).
+        invariant(renewBeforeDays < validDays, name, `renewBeforeDays (${renewBeforeDays}) must be less than validDays (${validDays})`);
 
         const rotation = new time.Rotating(`${name}-rotation`, { rotationDays: validDays - renewBeforeDays }, { parent: this });
         const generation = (g: number) => {

@@ -4,8 +4,9 @@ import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { renderSpcObjects, SpcObject } from "../spc/render";
-import { CA_KEYS, CA_MOUNT_FILE, CA_SECRET_TYPE } from "./model";
+import { renderSpcObjects, SpcObject } from "../../model/spc";
+import { CA_KEYS, CA_MOUNT_FILE, CA_SECRET_TYPE } from "../../model/ca";
+import { invariant } from "../invariant";
 
 export interface VaultCaCsiArgs {
     /** Namespace of Azure IoT Operations. Required. */
@@ -61,7 +62,7 @@ export class VaultCaCsi extends pulumi.ComponentResource {
 
     constructor(name: string, args: VaultCaCsiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:ca:VaultCaCsi", name, {}, opts);
-        if (args.vaultObject.objectAlias !== CA_MOUNT_FILE) throw new Error(`${name}: the CA object must be mounted as ${CA_MOUNT_FILE}`);
+        invariant(args.vaultObject.objectAlias === CA_MOUNT_FILE, name, `the CA object must be mounted as ${CA_MOUNT_FILE} (model/ca.ts caModel)`);
         const childOpts = { parent: this, provider: args.provider, retainOnDelete: args.retainOnDelete };
 
         const spc = new apiextensions.CustomResource(
@@ -94,7 +95,7 @@ export class VaultCaCsi extends pulumi.ComponentResource {
         );
 
         if (args.syncDeploymentName !== undefined) {
-            if (!args.syncImage || args.credentialSecretName === undefined) throw new Error(`${name}: the sync pod needs syncImage and credentialSecretName`);
+            invariant(args.syncImage && args.credentialSecretName !== undefined, name, "the sync pod needs syncImage and credentialSecretName");
             new appsv1.Deployment(
                 `${name}-sync`,
                 {

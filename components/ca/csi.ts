@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider";
-import type { CaSettings } from "../../stacks/ca";
-import { caExpiryWarning, caModel, INIT_TEST_CA, OWN_CA_NAMES, testCaOverlapWarnings } from "./model";
+import { caExpiryWarning, INIT_TEST_CA, OWN_CA_NAMES, testCaOverlapWarnings, type CaModel, type CaSettings } from "../../model/ca";
 import { TestCa } from "./TestCa";
 import { VaultCaCsi } from "./VaultCaCsi";
 
@@ -44,10 +43,9 @@ const none = () => pulumi.output(undefined as string | undefined);
 /**
  * The CA for the CSI delivery mode: init's test CA (TestCa), or your own CA from the vault
  * synced by the CSI driver (VaultCaCsi), or nothing. Warns when the CA is near expiry and when
- * clients have no trust bundle from the stack.
+ * clients have no trust bundle from the stack. `model` is the stack model's CA (model/ca.ts caModel).
  */
-export function declareCaForCsi(ca: CaSettings, ctx: CaCsiContext): CaOutputs {
-    const model = caModel(ca);
+export function declareCaForCsi(ca: CaSettings, model: CaModel | undefined, ctx: CaCsiContext): CaOutputs {
     if (!model || ca.mode === "none") {
         return { caMode: "none", caTrustBundle: none(), caExpiresAt: none(), caRenewalDueAt: none(), caSecretName: none(), caTrustBundleConfigMap: none() };
     }

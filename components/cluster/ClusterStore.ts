@@ -6,10 +6,10 @@ import { Provider } from "@pulumi/kubernetes/provider";
 export const CSI_USED_LABEL = { "secrets-store.csi.k8s.io/used": "true" } as const;
 
 export interface ClusterStoreArgs {
-    /** Namespace of Azure IoT Operations. Default `azure-iot-operations`. Taken over if it exists; never deleted. */
-    namespace?: string;
-    /** Name of the credential Secret the SPCs' pods use. Default `aio-akv-sp`. */
-    secretName?: string;
+    /** Namespace of Azure IoT Operations. Required (settings default `azure-iot-operations`). Taken over if it exists; never deleted. */
+    namespace: string;
+    /** Name of the credential Secret the SPCs' pods use. Required (init's `aio-akv-sp`, stacks/defaults.ts). */
+    secretName: string;
     /** Service principal client id. Required. */
     clientId: pulumi.Input<string>;
     /** Service principal client secret; must be a Pulumi secret. Required. */
@@ -43,7 +43,7 @@ export class ClusterStore extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:cluster:ClusterStore", name, {}, opts);
-        const namespaceName = args.namespace ?? "azure-iot-operations";
+        const namespaceName = args.namespace;
         const childOpts = { parent: this, provider: args.provider };
 
         // Server-side apply takes over an existing namespace; a destroy must never delete it
@@ -57,7 +57,7 @@ export class ClusterStore extends pulumi.ComponentResource {
             `${name}-sp-secret`,
             {
                 metadata: {
-                    name: args.secretName ?? "aio-akv-sp",
+                    name: args.secretName,
                     namespace: namespace.metadata.name,
                     labels: { ...CSI_USED_LABEL },
                     annotations: { ...FORCE_APPLY },

@@ -7,10 +7,10 @@ export interface CsiDriverExtensionArgs {
     clusterName: pulumi.Input<string>;
     /** Resource group of the Arc cluster. Required. */
     resourceGroupName: pulumi.Input<string>;
-    /** Extension resource name. Default `akvsecretsprovider` (init's). */
-    extensionName?: string;
-    /** Extension type. Default `microsoft.azurekeyvaultsecretsprovider`. */
-    extensionType?: string;
+    /** Extension resource name. Required (settings default `akvsecretsprovider`, init's). */
+    extensionName: string;
+    /** Extension type. Required (`microsoft.azurekeyvaultsecretsprovider`, stacks/defaults.ts). */
+    extensionType: string;
     /** Pinned extension version; minor auto-upgrade is always off. Required. */
     version: string;
     /** Driver settings; defaults are init's (rotation on, poll 1h, no secret sync). Required. */
@@ -34,8 +34,8 @@ export class CsiDriverExtension extends pulumi.ComponentResource {
                 ...pinnedExtensionArgs({
                     clusterName: args.clusterName,
                     resourceGroupName: args.resourceGroupName,
-                    extensionName: args.extensionName ?? "akvsecretsprovider",
-                    extensionType: args.extensionType ?? "microsoft.azurekeyvaultsecretsprovider",
+                    extensionName: args.extensionName,
+                    extensionType: args.extensionType,
                     version: args.version,
                 }),
                 configurationSettings: csiDriverConfigurationSettings(args.settings),

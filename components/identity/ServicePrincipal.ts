@@ -1,34 +1,45 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as time from "@pulumiverse/time";
-import { activeSlot, addDays } from "./expiry";
+import { activeSlot, addDays } from "../../model/expiry";
+import { invariant } from "../invariant";
 
-export interface ServicePrincipalArgs {
+/** Create an app registration (single tenant), its service principal and two rotating passwords. */
+export interface CreatedServicePrincipalArgs {
+    /** Create the app registration, its service principal and the passwords. */
+    mode: "create";
+    /** App registration display name. Required (settings default: `aio-secrets-<project>-<stack>`). */
+    displayName: string;
     /**
-     * `create`: an app registration (single tenant), its service principal and two rotating
-     * passwords. `existing`: the given credentials are used and nothing is created in Entra ID.
-     */
-    mode: "create" | "existing";
-    /** App registration display name (create). Required for create. */
-    displayName?: string;
-    /**
-     * Object ids (users or service principals; Entra refuses groups) that own the app and SP
-     * (create); default: none. Give the deploying principals so they can rotate the password.
+     * Object ids (users or service principals; Entra refuses groups) that own the app and SP;
+     * default: none. Give the deploying principals so they can rotate the password.
      */
     owners?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Lifetime of each password in days (create). Default 365, as init. */
-    secretValidDays?: number;
-    /** Days between rotations (create); at most `secretValidDays - overlapDays`. Default 180. */
-    rotationDays?: number;
-    /** Clients of the old password must keep working this many days after the switch; at most `rotationDays`. Default 7. */
-    overlapDays?: number;
-    /** Client (application) id (existing). */
-    clientId?: pulumi.Input<string>;
-    /** Service principal object id (existing). */
-    objectId?: pulumi.Input<string>;
-    /** Client secret (existing); must be a Pulumi secret. */
-    clientSecret?: pulumi.Input<string>;
+    /** Lifetime of each password in days. Required (settings default 365, as init). */
+    secretValidDays: number;
+    /** Days between rotations; at most `secretValidDays - overlapDays`. Required (settings default 180). */
+    rotationDays: number;
+    /** Clients of the old password must keep working this many days after the switch; at most `rotationDays`. Required (settings default 7). */
+    overlapDays: number;
 }
+
+/** Bring your own: the given credentials are used and nothing is created in Entra ID. */
+export interface ExistingServicePrincipalArgs {
+    /** Use the given credentials; nothing is created in Entra ID. */
+    mode: "existing";
+    /** Client (application) id. Required. */
+    clientId: pulumi.Input<string>;
+    /** Service principal object id. Required. */
+    objectId: pulumi.Input<string>;
+    /** Client secret; must be a Pulumi secret. Required. */
+    clientSecret: pulumi.Input<string>;
+}
+
+/**
+ * `create`: an app registration, its service principal and two rotating passwords. `existing`:
+ * the given credentials. The defaults live in the settings (delivery/csiDriver/settings.ts).
+ */
+export type ServicePrincipalArgs = CreatedServicePrincipalArgs | ExistingServicePrincipalArgs;
 
 /** The two password slots. */
 const SLOTS = ["a", "b"] as const;
@@ -65,9 +76,6 @@ export class ServicePrincipal extends pulumi.ComponentResource {
         super("aio-secrets:identity:ServicePrincipal", name, {}, opts);
 
         if (args.mode === "existing") {
-            if (args.clientId === undefined || args.objectId === undefined || args.clientSecret === undefined) {
-                throw new Error(`${name}: an existing service principal needs clientId, objectId and clientSecret`);
-            }
             this.clientId = pulumi.output(args.clientId);
             this.objectId = pulumi.output(args.objectId);
             this.clientSecret = pulumi.secret(args.clientSecret);
@@ -76,13 +84,13 @@ export class ServicePrincipal extends pulumi.ComponentResource {
             this.rotationDueAt = pulumi.output(undefined);
             this.slotRotationDueAt = pulumi.output(undefined);
         } else {
-            const validDays = args.secretValidDays ?? 365;
-            const rotationDays = args.rotationDays ?? 180;
-            const overlapDays = args.overlapDays ?? 7;
-            if (!args.displayName) throw new Error(`${name}: displayName is required to create an app registration`);
-            if (overlapDays > rotationDays || rotationDays + overlapDays > validDays) {
-                throw new Error(`${name}: overlapDays <= rotationDays and rotationDays + overlapDays <= secretValidDays must hold`);
-            }
+            const { secretValidDays: validDays, rotationDays, overlapDays } = args;
+            // Validated by passwordOverlapProblem (delivery/csiDriver/settings.ts).
+            invariant(
+                overlapDays <= rotationDays && rotationDays + overlapDays <= validDays,
+                name,
+                "overlapDays <= rotationDays and rotationDays + overlapDays <= secretValidDays must hold",
+            );
             const app = new azuread.Application(
                 `${name}-app`,
                 { displayName: args.displayName, signInAudience: "AzureADMyOrg", owners: args.owners },

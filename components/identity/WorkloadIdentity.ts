@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { FEDERATED_CREDENTIAL_NAME } from "../secretsync/render";
+import { FEDERATED_CREDENTIAL_NAME } from "../../model/secretSync";
+import { invariant } from "../invariant";
 
 /** One federated credential: a Kubernetes service account that may act as the identity. */
 export interface FederatedSubject {
@@ -28,8 +29,8 @@ export interface WorkloadIdentityArgs {
     issuer: pulumi.Input<string>;
     /** Service accounts to federate; at least one, at most 20 (Azure's limit per identity). Required. */
     subjects: readonly FederatedSubject[];
-    /** Token audience. Default `api://AzureADTokenExchange`, as workload identity expects. */
-    audience?: string;
+    /** Token audience. Required (`api://AzureADTokenExchange`, as workload identity expects: stacks/defaults.ts). */
+    audience: string;
     /** Tags of a created identity. Default none. */
     tags?: Record<string, string>;
     /** What the identity (or, for an existing one, its first credential) waits for, e.g. a resource group the stack creates. Default none. */
@@ -55,16 +56,13 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
 
     constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:identity:WorkloadIdentity", name, {}, opts);
-        if (args.subjects.length === 0 || args.subjects.length > 20) {
-            throw new Error(`${name}: an identity takes 1 to 20 federated credentials (got ${args.subjects.length})`);
-        }
+        // The flow gives one credential per custom location, named by federatedCredentialName (model/secretSync.ts).
+        invariant(args.subjects.length >= 1 && args.subjects.length <= 20, name, `an identity takes 1 to 20 federated credentials (got ${args.subjects.length})`);
         const names = args.subjects.map((s) => s.name);
         const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-        if (duplicate !== undefined) throw new Error(`${name}: two federated credentials are named ${duplicate}`);
+        invariant(duplicate === undefined, name, `two federated credentials are named ${duplicate}`);
         const refused = names.find((n) => !FEDERATED_CREDENTIAL_NAME.test(n));
-        if (refused !== undefined) {
-            throw new Error(`${name}: federated credential name ${JSON.stringify(refused)} must be 3-120 letters, digits, '-' or '_', starting with a letter or digit`);
-        }
+        invariant(refused === undefined, name, `federated credential name ${JSON.stringify(refused)} must be 3-120 letters, digits, '-' or '_', starting with a letter or digit`);
 
         // The name is known up front (a preview shows it); a created identity is waited for.
         let created: managedidentity.UserAssignedIdentity | undefined;
@@ -97,7 +95,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                     federatedIdentityCredentialResourceName: subject.name,
                     issuer: args.issuer,
                     subject: subject.subject,
-                    audiences: [args.audience ?? "api://AzureADTokenExchange"],
+                    audiences: [args.audience],
                 },
                 // Issuer and subject are unique per identity: a replacement removes the old one first.
                 { parent: this, deleteBeforeReplace: true, dependsOn: previous ? [previous] : (args.dependsOn ?? []) },

@@ -17,14 +17,14 @@ export interface KeyVaultArgs {
     existing?: boolean;
     /** Create the resource group too (never for an existing vault). Default false. */
     createResourceGroup?: boolean;
-    /** `accessPolicy` (what init required) or `rbac`. Default `accessPolicy`. */
-    permissionModel?: "accessPolicy" | "rbac";
-    /** Soft-delete retention, 7..90 days, fixed at creation. Default 90. */
-    softDeleteRetentionDays?: number;
-    /** Purge protection; once on it can never be turned off. Default true. */
-    purgeProtection?: boolean;
-    /** Public network access. Default `Enabled` (the CSI driver on an edge cluster reaches the vault over the internet). */
-    publicNetworkAccess?: "Enabled" | "Disabled";
+    /** `accessPolicy` (what init required) or `rbac`. Required (settings default `accessPolicy`). */
+    permissionModel: "accessPolicy" | "rbac";
+    /** Soft-delete retention, 7..90 days, fixed at creation. Required (settings default 90). */
+    softDeleteRetentionDays: number;
+    /** Purge protection; once on it can never be turned off. Required (settings default true). */
+    purgeProtection: boolean;
+    /** Public network access. Required (settings default `Enabled`: the CSI driver on an edge cluster reaches the vault over the internet). */
+    publicNetworkAccess: "Enabled" | "Disabled";
     /** Set Pulumi's `protect` on the vault (protected environments). Default false. */
     protect?: boolean;
     /** Tags on the vault. Default none. */
@@ -56,7 +56,7 @@ export class KeyVault extends pulumi.ComponentResource {
 
     constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:keyvault:KeyVault", name, {}, opts);
-        this.rbac = (args.permissionModel ?? "accessPolicy") === "rbac";
+        this.rbac = args.permissionModel === "rbac";
         let createdResourceGroup: resources.ResourceGroup | undefined;
 
         if (args.existing) {
@@ -68,7 +68,7 @@ export class KeyVault extends pulumi.ComponentResource {
                 const problem = permissionModelProblem(
                     file,
                     args.vaultName,
-                    args.permissionModel ?? "accessPolicy",
+                    args.permissionModel,
                     vault.properties.enableRbacAuthorization,
                 );
                 if (problem) throw new ConfigError([problem]);
@@ -103,11 +103,11 @@ export class KeyVault extends pulumi.ComponentResource {
                         tenantId: args.tenantId,
                         sku: { family: "A", name: "standard" },
                         enableSoftDelete: true,
-                        softDeleteRetentionInDays: args.softDeleteRetentionDays ?? 90,
+                        softDeleteRetentionInDays: args.softDeleteRetentionDays,
                         // The API accepts only true or absent: purge protection cannot be switched off.
-                        enablePurgeProtection: (args.purgeProtection ?? true) ? true : undefined,
+                        enablePurgeProtection: args.purgeProtection ? true : undefined,
                         enableRbacAuthorization: this.rbac,
-                        publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
+                        publicNetworkAccess: args.publicNetworkAccess,
                     },
                 },
                 {

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as apiextensions from "@pulumi/kubernetes/apiextensions";
 import { Provider } from "@pulumi/kubernetes/provider";
-import type { MqResource } from "../../stacks/catalog";
+import type { MqResource } from "../../model/stack";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { substituteKeyVaultRefs } from "./render";
+import { substituteKeyVaultRefs } from "../../model/mq";
 
 export interface MqResourcesArgs {
     /** MQ custom resources from the catalog. Required (may be empty). */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
+import { invariant } from "../invariant";
 
 export interface PropagationWaitArgs {
     /** How long to wait (Go duration, e.g. `5m`; `0s` is refused: declare no wait instead). Required. */
@@ -27,9 +28,12 @@ export class PropagationWait extends pulumi.ComponentResource {
 
     constructor(name: string, args: PropagationWaitArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:secretsync:PropagationWait", name, {}, opts);
-        if (!/^(\d+h)?(\d+m)?(\d+s)?$/.test(args.duration) || args.duration === "" || /^(0+[hms])+$/.test(args.duration)) {
-            throw new Error(`${name}: duration ${JSON.stringify(args.duration)} must be a positive Go duration such as 5m or 90s`);
-        }
+        // Validated as secretSync.propagationWait (delivery/secretSync/settings.ts).
+        invariant(
+            /^(\d+h)?(\d+m)?(\d+s)?$/.test(args.duration) && args.duration !== "" && !/^(0+[hms])+$/.test(args.duration),
+            name,
+            `duration ${JSON.stringify(args.duration)} must be a positive Go duration such as 5m or 90s`,
+        );
         this.sleep = new time.Sleep(`${name}-sleep`, { createDuration: args.duration, triggers: args.triggers }, { parent: this, dependsOn: args.after });
         this.registerOutputs({ sleepId: this.sleep.id });
     }

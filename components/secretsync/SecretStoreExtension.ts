@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
 import { pinnedExtensionArgs } from "../cluster/extension";
-import { secretStoreSettings } from "./render";
+import { secretStoreSettings } from "../../model/secretSync";
 
 export interface SecretStoreExtensionArgs {
     /** Arc connected cluster name. Required. */
     clusterName: pulumi.Input<string>;
     /** Resource group of the Arc cluster. Required. */
     resourceGroupName: pulumi.Input<string>;
-    /** Extension resource name. Default `azure-secret-store` (the CLI's). */
-    extensionName?: string;
+    /** Extension resource name. Required (settings default `azure-secret-store`, the CLI's). */
+    extensionName: string;
     /** Pinned extension version; minor auto-upgrade is always off. Required. */
     version: string;
     /** Release train of that version: `stable` or `preview`. Required. */
@@ -38,7 +38,7 @@ export class SecretStoreExtension extends pulumi.ComponentResource {
                 ...pinnedExtensionArgs({
                     clusterName: args.clusterName,
                     resourceGroupName: args.resourceGroupName,
-                    extensionName: args.extensionName ?? "azure-secret-store",
+                    extensionName: args.extensionName,
                     extensionType: "microsoft.azure.secretstore",
                     version: args.version,
                     releaseTrain: args.releaseTrain,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as secretsynccontroller from "@pulumi/azure-native/secretsynccontroller";
-import type { SpcObject } from "../spc/render";
-import { renderSyncObjects, SyncModel } from "./render";
+import type { SpcObject } from "../../model/spc";
+import { renderSyncObjects, SyncModel } from "../../model/secretSync";
 
 export interface SecretSyncsArgs {
     /** Name of the AzureKeyVaultSecretProviderClass (also its name in the cluster). Required. */

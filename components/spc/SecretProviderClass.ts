@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as apiextensions from "@pulumi/kubernetes/apiextensions";
 import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
-import type { RestartTarget } from "../../stacks/catalog";
+import type { RestartTarget } from "../../model/stack";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { objectsHash, renderSpcObjects, restartAnnotationKey, SpcObject, versionsAnnotationKey, versionsHash } from "./render";
+import { objectsHash, renderSpcObjects, restartAnnotationKey, SpcObject, versionsAnnotationKey, versionsHash } from "../../model/spc";
 
 // The annotation keys live with the pure rendering (the plan diff reads them too).
-export { RESTART_ANNOTATION_PREFIX, restartAnnotationKey, VERSIONS_ANNOTATION_PREFIX, versionsAnnotationKey } from "./render";
+export { RESTART_ANNOTATION_PREFIX, restartAnnotationKey, VERSIONS_ANNOTATION_PREFIX, versionsAnnotationKey } from "../../model/spc";
 
 const RESTART_MARK = "-restart-";
 
@@ -141,6 +141,10 @@ export class SecretProviderClass extends pulumi.ComponentResource {
                 case "DaemonSet":
                     new appsv1.DaemonSetPatch(patchName, patchArgs, patchOpts);
                     break;
+                default: {
+                    const exhaustiveCheck: never = target.kind;
+                    throw new Error(`internal error: unknown workload kind ${String(exhaustiveCheck)}`);
+                }
             }
         }
 

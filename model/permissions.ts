@@ -1,4 +1,8 @@
 import { createHash } from "node:crypto";
+import type { PrincipalType } from "../stacks/settings";
+
+/** Kinds of Entra principal a grant names (stacks/settings.ts), for the components that grant. */
+export type { PrincipalType };
 
 /**
  * Who may do what on the vault, derived from what the catalog mounts and writes. Pure.

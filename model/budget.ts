@@ -1,6 +1,4 @@
-import type { SpcModel, StackModel } from "./model";
-import { durationSeconds } from "./rules";
-import type { StackSettings } from "./settings";
+import type { SpcModel } from "./stack";
 
 /**
  * The vault read budget. With rotation on, the CSI driver reads every object of an SPC once
@@ -74,16 +72,4 @@ export function budgetWarning(budget: ReadBudget, pollInterval: string, remedy: 
         `${Math.round(budget.share * 100)}% of Key Vault's ${budget.limit} limit (warning above ${BUDGET_WARN_SHARE * 100}%); mostly ${names}. ` +
         remedy
     );
-}
-
-/** The read budget of the stack's delivery mode, and its warning (undefined within budget). */
-export function deliveryBudget(settings: StackSettings, model: StackModel): { budget: ReadBudget; warning?: string } {
-    if (settings.secretSync) {
-        const interval = settings.secretSync.extension.rotationPollIntervalInSeconds;
-        const budget = syncReadBudget(settings.secretSync.spcName, model.sync?.objects ?? [], interval);
-        return { budget, warning: budgetWarning(budget, `${interval}s`, SYNC_REMEDY) };
-    }
-    const csi = settings.cluster.csiDriver;
-    const budget = readBudget(model.spcs, durationSeconds(csi.rotationPollInterval), csi.enableSecretRotation);
-    return { budget, warning: budgetWarning(budget, csi.rotationPollInterval) };
 }

@@ -1,5 +1,8 @@
-import { INIT_CA_NAMES, type CaSettings } from "../../stacks/ca";
-import type { SpcObject } from "../spc/render";
+import { CA_SPC_NAME, INIT_CA_NAMES, type CaSettings } from "../stacks/ca";
+
+/** The CA settings the model is built from (stacks/ca.ts), for the components that declare it. */
+export type { CaSettings };
+import type { SpcObject } from "./spc";
 
 /**
  * The CA of AIO's TLS as plain data: which Kubernetes objects carry it, under which names,
@@ -39,8 +42,8 @@ export const OWN_CA_NAMES = INIT_CA_NAMES.caFile;
 export const CA_KEYS = { cert: "tls.crt", key: "tls.key", bundle: "ca.crt" } as const;
 export const CA_SECRET_TYPE = "kubernetes.io/tls";
 
-/** CSI delivery of your own CA: the SPC that mounts it and the pod that keeps it synced. */
-export const CA_SPC_NAME = "aio-ca";
+/** CSI delivery of your own CA: the SPC that mounts it (named in the parsing layer) and the pod that keeps it synced. */
+export { CA_SPC_NAME };
 export const CA_SYNC_DEPLOYMENT_NAME = "aio-ca-sync";
 /** The file the SPC writes in the sync pod (objectAlias): also the `objectName` of its secretObjects data. */
 export const CA_MOUNT_FILE = "aio-ca.pem";
@@ -78,6 +81,10 @@ export function caModel(ca: CaSettings): CaModel | undefined {
                 spcName: CA_SPC_NAME,
                 syncDeploymentName: ca.syncPod ? CA_SYNC_DEPLOYMENT_NAME : undefined,
             };
+        default: {
+            const exhaustiveCheck: never = ca;
+            throw new Error(`internal error: unknown CA mode ${JSON.stringify((exhaustiveCheck as { mode: unknown }).mode)}`);
+        }
     }
 }
 

@@ -1,9 +1,12 @@
-import { spcObjectOf, SpcObject } from "../components/spc/render";
-import { secretSyncModel, SecretSyncModel, SyncModel } from "../components/secretsync/render";
-import type { CaSettings } from "./ca";
-import type { VaultUsage } from "../components/access/permissions";
-import type { CatalogSecret, RestartTarget } from "./catalog";
-import type { ProgramInputs } from "./load";
+import { spcObjectOf, SpcObject } from "./spc";
+import type { SecretSyncModel, SyncModel } from "./secretSync";
+import type { CaSettings } from "../stacks/ca";
+import type { VaultUsage } from "./permissions";
+import type { CatalogSecret, MqReferenceKind, MqResource, RestartTarget } from "../stacks/catalog";
+import type { ProgramInputs } from "../stacks/load";
+import { caModel, CaModel } from "./ca";
+import type { ReadBudget } from "./budget";
+import type { StackSettings } from "../stacks/settings";
 
 /**
  * What the stack declares, derived from the validated inputs. Pure: the same inputs give the
@@ -30,6 +33,18 @@ export interface SpcModel {
     isDefault: boolean;
 }
 
+/** Catalog types the components take with the model (stacks/catalog.ts). */
+export type { MqResource, RestartTarget };
+
+/** An Azure IoT MQ vault reference of a catalog entry (rendered with the vault's outputs by model/mq.ts). */
+export interface MqReference {
+    /** The vault object's name. */
+    name: string;
+    /** Pinned version; "" = latest. */
+    version: string;
+    kind: MqReferenceKind;
+}
+
 export interface StackModel {
     /** Objects written to the vault, sorted by name. */
     managed: ManagedObject[];
@@ -39,6 +54,12 @@ export interface StackModel {
     usage: VaultUsage;
     /** Secret sync's SPC objects and SecretSyncs (secretSync mode only; undefined in csiDriver mode). */
     sync?: SecretSyncModel;
+    /** Azure IoT MQ: the catalog entries referenced by vault (catalog order) and the MQ resources to apply. */
+    mq: { references: MqReference[]; resources: MqResource[] };
+    /** The CA of AIO's TLS as plain data; undefined for `ca.mode: none`. */
+    ca?: CaModel;
+    /** The vault read budget of the delivery mode, and its warning (undefined within budget). */
+    budget: { budget: ReadBudget; warning?: string };
 }
 
 /** The default secret `az iot ops init` created, as a catalog-like entry. */
@@ -50,14 +71,40 @@ function byName<T extends { name: string }>(a: T, b: T): number {
     return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-export function buildModel(inputs: ProgramInputs): StackModel {
+/**
+ * What a delivery mode adds to the model (delivery/<mode>/model.ts): which catalog entries the
+ * cluster reads, the mode's own objects (secret sync's SPC and SecretSyncs), and its vault read
+ * budget. Pure.
+ */
+export interface ModeModel {
+    /** The enabled entries the cluster reads: they decide the access granted (`usage`). */
+    delivered(enabled: readonly CatalogSecret[]): CatalogSecret[];
+    /** Secret sync's SPC objects and SecretSyncs; absent for a mode without them. */
+    sync?(inputs: ProgramInputs): SecretSyncModel;
+    /** The mode's vault read budget and its warning (undefined within budget). */
+    budget(settings: StackSettings, model: Pick<StackModel, "spcs" | "sync">): StackModel["budget"];
+}
+
+/** Everything the stack declares, built once from the validated inputs and the stack's delivery mode. */
+export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
     const { settings, catalog, enabled } = inputs;
     const managed: ManagedObject[] = [];
     if (settings.defaultSecret.source === "generated") {
         managed.push({ name: settings.defaultSecret.name, type: "secret", source: "generated", randomBytes: 32, deleteOnRemove: false });
     }
     for (const s of enabled) {
-        if (s.source === "existing" || s.type === "cert") continue;
+        switch (s.source) {
+            case "existing":
+                continue; // already in the vault: only mounted or synced
+            case "config":
+            case "generated":
+                break;
+            default: {
+                const exhaustiveCheck: never = s.source;
+                throw new Error(`internal error: unknown secret source ${String(exhaustiveCheck)}`);
+            }
+        }
+        if (s.type === "cert") continue;
         managed.push({
             name: s.name,
             type: s.type,
@@ -79,15 +126,19 @@ export function buildModel(inputs: ProgramInputs): StackModel {
         .sort(byName);
 
     // What the cluster reads: the mounted entries (CSI driver), or the synced ones (secret sync).
-    const secretSync = settings.delivery === "secretSync";
-    const mounted = enabled.filter((s) => (secretSync ? s.sync !== undefined : s.spcs.length > 0));
+    const mounted = mode.delivered(enabled);
     const usage: VaultUsage = {
         mountsKeys: mounted.some((s) => s.type === "key"),
         mountsCerts: mounted.some((s) => s.type === "cert"),
         writesKeys: managed.some((m) => m.type === "key"),
     };
-    if (!secretSync) return { managed, spcs, usage };
-    return { managed, spcs, usage, sync: withCaSync(secretSyncModel(enabled, catalog.syncSecrets), settings.ca) };
+    const mq = {
+        references: enabled.flatMap((s) => (s.mq !== undefined ? [{ name: s.name, version: s.version, kind: s.mq }] : [])),
+        resources: catalog.mqResources,
+    };
+    const sync = mode.sync?.(inputs);
+    const parts = { managed, spcs, usage, ...(sync ? { sync } : {}) };
+    return { ...parts, mq, ca: caModel(settings.ca), budget: mode.budget(settings, parts) };
 }
 
 /**

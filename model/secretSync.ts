@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { CatalogSecret, SyncSecretType } from "../../stacks/catalog";
-import { renderSpcObjects, SpcObject } from "../spc/render";
+import type { CatalogSecret, SyncSecretType } from "../stacks/catalog";
+import { renderSpcObjects, SpcObject } from "./spc";
 
 /**
  * Secret sync (AIO GA), as plain data: which vault objects the SecretProviderClass lists and

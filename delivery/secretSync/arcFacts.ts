@@ -1,6 +1,6 @@
-import type { Problem } from "../stacks/errors";
-import { httpsUrl } from "../stacks/rules";
-import { CONFIG_NAMESPACE, SECRET_SYNC_DEFAULTS } from "../stacks/settings";
+import type { Problem } from "../../stacks/errors";
+import { httpsUrl } from "../../stacks/rules";
+import { CONFIG_NAMESPACE, SECRET_SYNC_DEFAULTS } from "../../stacks/settings";
 
 /**
  * What secret sync needs to know about the Arc cluster, its custom location and its Secret Store

@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as extendedlocation from "@pulumi/azure-native/extendedlocation";
 import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
-import { ConfigError, Problem } from "../stacks/errors";
-import { CONFIG_NAMESPACE, SECRET_SYNC_DEFAULTS, SecretSyncSettings, StackSettings } from "../stacks/settings";
+import { ConfigError, Problem } from "../../stacks/errors";
+import { CONFIG_NAMESPACE, SECRET_SYNC_DEFAULTS, SecretSyncSettings, StackSettings } from "../../stacks/settings";
 import {
     ARM_ENDPOINTS,
     clusterIssuer,

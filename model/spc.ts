@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { parse, stringify } from "yaml";
-import type { CatalogSecret } from "../../stacks/catalog";
+import type { CatalogSecret } from "../stacks/catalog";
 
 /**
  * The `objects` parameter of an Azure-provider SecretProviderClass, rendered and parsed.

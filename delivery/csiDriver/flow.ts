@@ -1,17 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider";
-import { declareCaForCsi } from "../components/ca/csi";
-import { ClusterStore } from "../components/cluster/ClusterStore";
-import { CsiDriverExtension } from "../components/cluster/CsiDriverExtension";
-import { daysUntil, missedRotationWarning, ROTATION_GRACE_DAYS } from "../components/identity/expiry";
-import { ServicePrincipal } from "../components/identity/ServicePrincipal";
-import { MqResources } from "../components/mq/MqResources";
-import { mqKeyVaultBlock } from "../components/mq/render";
-import { SecretProviderClass } from "../components/spc/SecretProviderClass";
-import { clusterIdentifier } from "../stacks/deployers";
-import type { ProgramInputs } from "../stacks/load";
-import type { StackModel } from "../stacks/model";
-import type { DeliveryFlow, VaultSide } from "./types";
+import { declareCaForCsi } from "../../components/ca/csi";
+import { ClusterStore } from "../../components/cluster/ClusterStore";
+import { CsiDriverExtension } from "../../components/cluster/CsiDriverExtension";
+import { daysUntil, missedRotationWarning, ROTATION_GRACE_DAYS } from "../../model/expiry";
+import { ServicePrincipal } from "../../components/identity/ServicePrincipal";
+import { MqResources } from "../../components/mq/MqResources";
+import { mqKeyVaultBlock } from "../../model/mq";
+import { SecretProviderClass } from "../../components/spc/SecretProviderClass";
+import { clusterIdentifier } from "../../stacks/deployers";
+import type { ProgramInputs } from "../../stacks/load";
+import { INIT_DEFAULTS, settingsOf, type CsiDriverStackSettings } from "../../stacks/settings";
+import type { StackModel } from "../../model/stack";
+import type { DeliveryFlow, VaultSide } from "../types";
 
 /** How the CSI side is declared. */
 export interface CsiFlowOptions {
@@ -32,14 +33,13 @@ const retainEverything: pulumi.ResourceTransformation = (args) => ({ props: args
  * restart patches, and the MQ resources, applied with one explicit Kubernetes provider.
  */
 export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options: CsiFlowOptions = {}): DeliveryFlow {
-    const { settings } = inputs;
+    const settings = settingsOf(inputs.settings, "csiDriver");
     // Options of each top-level component of the side; the transformation reaches every child.
     const keep: pulumi.ComponentResourceOptions | undefined = options.retain ? { transformations: [retainEverything] } : undefined;
-    let identity: ServicePrincipal | undefined;
     return {
         reader(owners) {
             const sp = settings.servicePrincipal;
-            identity = new ServicePrincipal(
+            const identity = new ServicePrincipal(
                 "identity",
                 sp.mode === "create"
                     ? {
@@ -53,11 +53,7 @@ export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options:
                     : { mode: "existing", clientId: sp.clientId, objectId: sp.objectId, clientSecret: pulumi.secret(sp.clientSecret) },
                 keep,
             );
-            return { objectId: identity.objectId };
-        },
-        cluster(azure) {
-            if (!identity) throw new Error("csiDriverFlow: reader() must be declared before cluster()");
-            return declareCluster(inputs, model, azure, identity, keep);
+            return { readers: [{ objectId: identity.objectId }], cluster: (azure) => declareCluster(settings, model, azure, identity, keep) };
         },
     };
 }
@@ -67,13 +63,12 @@ export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options:
  * driver extension, the SPCs with their restart patches, and the MQ resources.
  */
 function declareCluster(
-    inputs: ProgramInputs,
+    settings: CsiDriverStackSettings,
     model: StackModel,
     azure: VaultSide,
     identity: ServicePrincipal,
     keep: pulumi.ComponentResourceOptions | undefined,
 ): Record<string, unknown> {
-    const { settings } = inputs;
     const { vault, secrets } = azure;
     const csi = settings.cluster.csiDriver;
 
@@ -99,6 +94,7 @@ function declareCluster(
     const store = new ClusterStore("cluster", {
         provider: kubernetes,
         namespace: settings.cluster.namespace,
+        secretName: INIT_DEFAULTS.spSecretName,
         clientId: identity.clientId,
         clientSecret: identity.clientSecret,
     }, keep);
@@ -108,6 +104,7 @@ function declareCluster(
               clusterName: settings.cluster.arcClusterName!,
               resourceGroupName: settings.cluster.arcResourceGroupName!,
               extensionName: csi.extensionName,
+              extensionType: INIT_DEFAULTS.extensionType,
               version: csi.version,
               settings: {
                   enableSecretRotation: csi.enableSecretRotation,
@@ -143,21 +140,19 @@ function declareCluster(
 
     // Azure IoT MQ takes vault references in its own resources instead of SPC entries.
     const mqVaultReferences = Object.fromEntries(
-        inputs.enabled
-            .filter((s) => s.mq !== undefined)
-            .map((s) => [
-                s.name,
-                mqKeyVaultBlock(s.mq!, { name: s.name, version: s.version }, {
-                    name: vault.vaultName,
-                    directoryId: vault.tenantId,
-                    servicePrincipalLocalSecretName: store.secretName,
-                }),
-            ]),
+        model.mq.references.map((r) => [
+            r.name,
+            mqKeyVaultBlock(r.kind, { name: r.name, version: r.version }, {
+                name: vault.vaultName,
+                directoryId: vault.tenantId,
+                servicePrincipalLocalSecretName: store.secretName,
+            }),
+        ]),
     );
     const mq =
-        inputs.catalog.mqResources.length > 0
+        model.mq.resources.length > 0
             ? new MqResources("mq", {
-                  resources: inputs.catalog.mqResources,
+                  resources: model.mq.resources,
                   blocks: mqVaultReferences,
                   namespace: store.namespace,
                   retainOnDelete: settings.adopt,
@@ -167,7 +162,7 @@ function declareCluster(
             : undefined;
 
     // The CA of AIO's TLS (stacks/ca.ts): init's test CA, or your own from the vault.
-    const ca = declareCaForCsi(settings.ca, {
+    const ca = declareCaForCsi(settings.ca, model.ca, {
         file: settings.file,
         stack: settings.stack,
         provider: kubernetes,

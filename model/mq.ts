@@ -1,4 +1,4 @@
-import type { MqReferenceKind } from "../../stacks/catalog";
+import type { MqReferenceKind } from "../stacks/catalog";
 
 /**
  * Azure IoT MQ's vault references, pure. MQ resources do not mount an SPC: they carry a

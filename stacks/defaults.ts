@@ -1,0 +1,47 @@
+/**
+ * The defaults of the stack settings, once: what `az iot ops init` and `az iot ops secretsync
+ * enable` set up, the config namespace and the delivery modes. A leaf module (it imports
+ * nothing), so that the settings sections of the delivery modes (delivery/<mode>/settings.ts)
+ * and stacks/settings.ts share them without an import cycle.
+ */
+
+export const CONFIG_NAMESPACE = "aio-secrets";
+
+/** Defaults that reproduce what `az iot ops init` did. */
+export const INIT_DEFAULTS = {
+    namespace: "azure-iot-operations",
+    defaultSecretName: "azure-iot-operations",
+    extensionName: "akvsecretsprovider",
+    extensionType: "microsoft.azurekeyvaultsecretsprovider",
+    csiDriverVersion: "1.5.3",
+    rotationPollInterval: "1h",
+    secretValidDays: 365,
+    spSecretName: "aio-akv-sp",
+} as const;
+
+/** How the cluster gets the vault's secrets: init's CSI driver flow, or AIO GA's secret sync. */
+export const DELIVERY_MODES = ["csiDriver", "secretSync"] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+
+/**
+ * What `az iot ops init` + `az iot ops secretsync enable` (GA) set up, from the CLI source and
+ * microsoft/edge-ai (see test/fixtures/az-iot-ops-secretsync/README.md).
+ */
+export const SECRET_SYNC_DEFAULTS = {
+    /** The Secret Store's service account: hard-coded in the CLI, undocumented. */
+    serviceAccount: "aio-ssc-sa",
+    audience: "api://AzureADTokenExchange",
+    extensionName: "azure-secret-store",
+    extensionType: "microsoft.azure.secretstore",
+    version: "1.5.1",
+    releaseTrain: "stable",
+    rotationPollIntervalInSeconds: 120,
+    /**
+     * How long the stack waits after the identity's grants and federated credential, before the
+     * SecretSyncs: Key Vault RBAC and a new credential take minutes to propagate, and a sync that
+     * fails meanwhile backs off for up to ~1000 s.
+     */
+    propagationWait: "5m",
+    /** The AIO instance API version that has `defaultSecretProviderClassRef`. */
+    instanceApiVersion: "2025-07-01-preview",
+} as const;
