@@ -849,7 +849,7 @@ describe("errors in the right order", () => {
         const raw = rawConfig({ keyVault: KV, secretValues: "null", "mq-password": "s3cret" }, { secureLeaves: ["mq-password"], secretKeys: ["aio-secrets:mq-password"] });
         const all = messages(raw);
         expect(all[0]).toMatch(/^Pulumi\.dev\.yaml: aio-secrets:mq-password: unknown key; allowed keys here: .*indent it under aio-secrets:secretValues$/);
-        expect(all.slice(1)).toEqual(["Pulumi.dev.yaml: aio-secrets:secretValues: must be a map of keys (see README, Stack settings)"]);
+        expect(all.slice(1)).toEqual(["Pulumi.dev.yaml: aio-secrets:secretValues: must be a map of keys (see docs/reference.md, Stack settings)"]);
         expect(all.join("\n")).not.toMatch(SECRET_ADVICE);
     });
 

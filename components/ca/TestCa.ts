@@ -113,7 +113,7 @@ export class TestCa extends pulumi.ComponentResource {
         const generations = caGenerations(args.keyGeneration ?? 1, args.keepPreviousKey ?? true);
         const declared = generations.map(generation);
         const signingIndex = generations.indexOf(args.signingGeneration ?? generations[0]);
-        if (signingIndex < 0) throw new Error(`${name}: signingGeneration ${args.signingGeneration} is not a declared key generation (${generations.join(", ")})`);
+        invariant(signingIndex >= 0, name, `signingGeneration ${args.signingGeneration} is not a declared key generation (${generations.join(", ")}); stacks/ca.ts signingGenerationOf validates it`);
         // The Secret holds the signing generation; the trust bundle every declared one, newest first.
         const signing = declared[signingIndex];
         const extra = args.extraTrustBundlePem !== undefined ? [args.extraTrustBundlePem] : [];
