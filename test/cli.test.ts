@@ -56,6 +56,22 @@ describe("every command's --help explains each of its flags", () => {
             write.mockRestore();
         }
     });
+
+    it.each([
+        ["plan", planCommand, ["--bogus"], "aio-secrets plan: Unknown option '--bogus'"],
+        ["plan", planCommand, ["--stack"], "aio-secrets plan: Option '--stack <value>' argument missing"],
+        ["promote", promoteCommand, ["--status", "extra"], "aio-secrets promote: Unexpected argument 'extra'. This command does not take positional arguments"],
+        ["bench", benchCommand, ["--quick=1"], "aio-secrets bench: Option '--quick' does not take an argument"],
+    ] as const)("a bad %s command line is one line and the --help hint, not the whole usage (%j)", (name, command, argv, line) => {
+        const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+        try {
+            expect(parseCommandLine(command.OPTIONS, command.USAGE, [...argv])).toEqual({ exit: 2 });
+            const printed = write.mock.calls.map((c) => String(c[0])).join("");
+            expect(printed.split("\n")).toEqual([line, `Run 'npx aio-secrets ${name} --help' for the flags.`, ""]);
+        } finally {
+            write.mockRestore();
+        }
+    });
 });
 
 describe("--stack follows Pulumi's stack-name rule", () => {

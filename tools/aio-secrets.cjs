@@ -31,7 +31,7 @@ if (command === undefined || command === "--help" || command === "-h" || command
 }
 if (!Object.hasOwn(COMMANDS, command)) {
     // The name is echoed as JSON: no terminal control characters reach the screen.
-    process.stderr.write(`aio-secrets: unknown command ${JSON.stringify(command)}\n${usage}\n`);
+    process.stderr.write(`aio-secrets: unknown command ${JSON.stringify(command)}\nRun 'npx aio-secrets --help' for the commands.\n`);
     process.exit(2);
 }
 // `--import tsx` by file URL: found from this package, whatever the current directory is.
