@@ -8,6 +8,7 @@ import * as rules from "./rules";
 import { editDistance } from "./names";
 import { caSchema, CaSettings, resolveCa } from "./ca";
 import { MIGRATION_SETTINGS, MigrationSetting, migrationProblems, migrationWarnings } from "./migration";
+import { AIO_NAMESPACE, CSI_CREDENTIAL_SECRET, PROJECT } from "./wellKnown";
 
 /**
  * The stack settings (`aio-secrets:*` keys of `Pulumi.<stack>.yaml`): schema, defaults and
@@ -15,18 +16,18 @@ import { MIGRATION_SETTINGS, MigrationSetting, migrationProblems, migrationWarni
  * configuration Pulumi hands the program.
  */
 
-export const CONFIG_NAMESPACE = "aio-secrets";
+export const CONFIG_NAMESPACE = PROJECT;
 
 /** Defaults that reproduce what `az iot ops init` did. */
 export const INIT_DEFAULTS = {
-    namespace: "azure-iot-operations",
-    defaultSecretName: "azure-iot-operations",
+    namespace: AIO_NAMESPACE,
+    defaultSecretName: AIO_NAMESPACE,
     extensionName: "akvsecretsprovider",
     extensionType: "microsoft.azurekeyvaultsecretsprovider",
     csiDriverVersion: "1.5.3",
     rotationPollInterval: "1h",
     secretValidDays: 365,
-    spSecretName: "aio-akv-sp",
+    spSecretName: CSI_CREDENTIAL_SECRET,
 } as const;
 
 /** Longest value Key Vault stores in a secret: 25 KiB. */

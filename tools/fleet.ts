@@ -6,6 +6,7 @@ import { parseProjectConfig, ProjectConfigEntry } from "../stacks/sharedConfig";
 import { decodeUtf8, readUtf8File } from "../stacks/text";
 import { readYaml } from "../stacks/yaml";
 import { stackFilesDir } from "../stacks/stackDir";
+import { PROJECT } from "../stacks/wellKnown";
 import { isStackName } from "./cli";
 import { inputAt, RunResult } from "./harness";
 import { readAtRevision } from "./planDiff";
@@ -17,7 +18,7 @@ import { environmentNameOf, projectSources, readStackConfig, resolveStackEntries
  * program's modules and the providers load once; each stack then costs its own run only).
  */
 
-export const PROJECT = "aio-secrets";
+export { PROJECT };
 
 /**
  * Stack names of the `Pulumi.<stack>.yaml` files in `dir`, sorted. Only names Pulumi accepts

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
 import type { PrincipalType } from "../../stacks/settings";
+import { READER_PART } from "../../stacks/wellKnown";
 import {
     KEY_VAULT_ROLES,
     PolicyPermissions,
@@ -128,7 +129,7 @@ export class VaultAccess extends pulumi.ComponentResource {
                 previous = created;
                 this.grants.push(created);
             };
-            if (args.readerObjectId !== undefined) policy("reader", args.readerObjectId, readerPermissions(args.usage));
+            if (args.readerObjectId !== undefined) policy(READER_PART, args.readerObjectId, readerPermissions(args.usage));
             for (const writer of writers) policy(part("writer", writer.key), writer.objectId, writerPermissions(args.usage));
         }
         if (args.permissionModel === "rbac" || args.rolesBesidePolicies) {
@@ -167,7 +168,7 @@ export class VaultAccess extends pulumi.ComponentResource {
             const reader = args.readerObjectId;
             const readerOpts = { aliasParts: args.readerAliasParts, retainOnDelete: args.readerRetainOnDelete, label: "reader" };
             if (reader !== undefined) {
-                for (const role of args.readerRoles ?? readerRoles(args.usage)) assign(args.readerPart ?? "reader", reader, "ServicePrincipal", role, readerOpts);
+                for (const role of args.readerRoles ?? readerRoles(args.usage)) assign(args.readerPart ?? READER_PART, reader, "ServicePrincipal", role, readerOpts);
             }
             for (const extra of args.extraReaders ?? []) {
                 for (const role of extra.roles) assign(extra.part, extra.objectId, "ServicePrincipal", role, { aliasParts: extra.aliasParts, label: "reader" });

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
+import { AIO_NAMESPACE, CSI_CREDENTIAL_SECRET, CSI_USED_LABEL } from "../../stacks/wellKnown";
 
-/** Label the CSI driver requires on node-publish secrets (since driver 1.0). */
-export const CSI_USED_LABEL = { "secrets-store.csi.k8s.io/used": "true" } as const;
+/** Label the CSI driver requires on node-publish secrets (since driver 1.0): stacks/wellKnown.ts. */
+export { CSI_USED_LABEL };
 
 export interface ClusterStoreArgs {
     /** Namespace of Azure IoT Operations. Default `azure-iot-operations`. Taken over if it exists; never deleted. */
@@ -43,7 +44,7 @@ export class ClusterStore extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:cluster:ClusterStore", name, {}, opts);
-        const namespaceName = args.namespace ?? "azure-iot-operations";
+        const namespaceName = args.namespace ?? AIO_NAMESPACE;
         const childOpts = { parent: this, provider: args.provider };
 
         // Server-side apply takes over an existing namespace; a destroy must never delete it
@@ -57,7 +58,7 @@ export class ClusterStore extends pulumi.ComponentResource {
             `${name}-sp-secret`,
             {
                 metadata: {
-                    name: args.secretName ?? "aio-akv-sp",
+                    name: args.secretName ?? CSI_CREDENTIAL_SECRET,
                     namespace: namespace.metadata.name,
                     labels: { ...CSI_USED_LABEL },
                     annotations: { ...FORCE_APPLY },
