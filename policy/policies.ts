@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes/core/v1";
 import { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Secret, validateResourceOfType } from "@pulumi/policy";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { parseSpcObjects } from "../components/spc/render";
+import { SPC_TYPE } from "../components/spc/descriptor";
 import { CSI_CREDENTIAL_SECRET, CSI_USED_LABEL_KEY, READER_PART, TAG_KEYS } from "../stacks/wellKnown";
 
 /**
@@ -32,8 +33,8 @@ export const ENVIRONMENT_TAG = TAG_KEYS.environment;
 export const CSI_SECRET_NAME = CSI_CREDENTIAL_SECRET;
 /** Label the Secrets Store CSI driver requires on a `nodePublishSecretRef` Secret. */
 export const CSI_USED_LABEL = CSI_USED_LABEL_KEY;
-/** Pulumi type of a SecretProviderClass declared as a `kubernetes.apiextensions.CustomResource`. */
-export const SPC_TYPE = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass";
+/** Pulumi type of a SecretProviderClass declared as a `kubernetes.apiextensions.CustomResource` (the SPC component's descriptor). */
+export { SPC_TYPE };
 /** Suffix of the Pulumi resource name of the CSI driver's access policy (components/access/VaultAccess.ts). */
 export const READER_SUFFIX = `-${READER_PART}`;
 /** Soft-delete retention Azure applies when `softDeleteRetentionInDays` is not given. */

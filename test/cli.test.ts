@@ -329,7 +329,7 @@ describe("permissions are derived from the declared types", () => {
                 r("kubernetes:core/v1:Namespace", "ns", { retainOnDelete: true, inputs: { metadata: { name: "aio" } } }),
                 r("kubernetes:core/v1:Secret", "sp", { inputs: { metadata: { namespace: "aio" } } }),
                 r("kubernetes:apps/v1:StatefulSetPatch", "restart", { inputs: { metadata: { namespace: "aio" } } }),
-                r("kubernetes:apiextensions.k8s.io:CustomResource", "mq", {
+                r("kubernetes:mqttbroker.iotoperations.azure.com/v1:BrokerAuthentication", "mq", {
                     inputs: { apiVersion: "mqttbroker.iotoperations.azure.com/v1", kind: "BrokerAuthentication", metadata: { namespace: "aio" } },
                 }),
                 r("random:index/randomPassword:RandomPassword", "value"),
