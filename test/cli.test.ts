@@ -11,7 +11,7 @@ import { fileNameClashes, OUT_MARKER, outDirProblem, stackOutDir, writeOutDir } 
 import { readAtRevision } from "../tools/planDiff";
 import { displayType, engineView, manifestFileName, planJson } from "../tools/planRender";
 import { permissionNeeds } from "../tools/permissions";
-import { PROJECT_DIR } from "./helpers";
+import { PROJECT_DIR, testIf } from "./helpers";
 
 /** The command-line edge as pure functions: no process spawned (test/plan-cli.test.ts does that). */
 
@@ -171,8 +171,7 @@ describe("--out", () => {
         expect(outDirProblem(path.join(PROJECT_DIR, "plan-out", "dev"), PROJECT_DIR)).toBeUndefined();
     });
 
-    // Root may write anywhere: the check cannot fail for it.
-    (process.getuid?.() === 0 ? it.skip : it)("refuses a directory it cannot write in", () => {
+    testIf(process.getuid?.() !== 0, "run as root, who may write anywhere: the check cannot fail")("refuses a directory it cannot write in", () => {
         const dir = tmp();
         fs.chmodSync(dir, 0o555);
         expect(outDirProblem(path.join(dir, "out"), PROJECT_DIR)).toMatch(/permission denied/);
