@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
 import { resourceDescriptor } from "../components/descriptors";
+import { SECRET_SYNC_DEFAULTS } from "../stacks/settings";
 import { stackFilesDir } from "../stacks/stackDir";
+import { AIO_NAMESPACE } from "../stacks/wellKnown";
 import { decodeUtf8, NOT_UTF8 } from "../stacks/text";
 import { projectSources, readStackConfig, SharedSources } from "./stackfile";
 
@@ -167,9 +169,9 @@ function stackArcCluster(config: Record<string, string>, project: string): { nam
 function stackSecretStoreName(config: Record<string, string>, project: string): string {
     try {
         const sync = JSON.parse(config[`${project}:secretSync`] ?? "{}") as { extension?: { name?: unknown } };
-        return typeof sync.extension?.name === "string" ? sync.extension.name : "azure-secret-store";
+        return typeof sync.extension?.name === "string" ? sync.extension.name : SECRET_SYNC_DEFAULTS.extensionName;
     } catch {
-        return "azure-secret-store";
+        return SECRET_SYNC_DEFAULTS.extensionName;
     }
 }
 
@@ -527,7 +529,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                         id: `/subscriptions/${sub}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.ExtendedLocation/customLocations/${String(args.inputs.resourceName)}`,
                         name: String(args.inputs.resourceName),
                         location: cl.location ?? (mode === "up" ? "westeurope" : UNKNOWN),
-                        namespace: cl.namespace ?? "azure-iot-operations",
+                        namespace: cl.namespace ?? AIO_NAMESPACE,
                         hostResourceId: hostId,
                         hostType: "Kubernetes",
                         clusterExtensionIds: hostId
@@ -542,7 +544,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                     // The Secret Store extension (secret sync); a missing one fails the read, as ARM's 404 does.
                     const ext = opts.secretStore ?? {};
                     if (!(ext.installed ?? true)) throw new Error(`GET extensions/${String(args.inputs.extensionName)}: 404 ExtensionNotFound`);
-                    return { name: String(args.inputs.extensionName), extensionType: ext.extensionType ?? "microsoft.azure.secretstore", provisioningState: "Succeeded" };
+                    return { name: String(args.inputs.extensionName), extensionType: ext.extensionType ?? SECRET_SYNC_DEFAULTS.extensionType, provisioningState: "Succeeded" };
                 }
                 case "azure-native:managedidentity:getUserAssignedIdentity": {
                     // An existing identity (secret sync). Preview: its ids unknown; never made up.
