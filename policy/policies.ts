@@ -4,6 +4,8 @@ import * as k8s from "@pulumi/kubernetes/core/v1";
 import { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Secret, validateResourceOfType } from "@pulumi/policy";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { parseSpcObjects } from "../model/spc";
+import { SPC_TYPE } from "../components/spc/descriptor";
+import { CSI_CREDENTIAL_SECRET, CSI_USED_LABEL_KEY, READER_PART, TAG_KEYS } from "../stacks/wellKnown";
 
 /**
  * The policies of the `aio-secrets` policy pack, as plain data. Importing this module declares
@@ -26,15 +28,15 @@ export const PACK_DESCRIPTION =
     "are well formed.";
 
 /** Tag every resource of a stack carries (components/tags.ts): the catalog environment. */
-export const ENVIRONMENT_TAG = "aio-secrets-environment";
+export const ENVIRONMENT_TAG = TAG_KEYS.environment;
 /** The Kubernetes Secret holding the service principal's credentials (what `az iot ops init` made). */
-export const CSI_SECRET_NAME = "aio-akv-sp";
+export const CSI_SECRET_NAME = CSI_CREDENTIAL_SECRET;
 /** Label the Secrets Store CSI driver requires on a `nodePublishSecretRef` Secret. */
-export const CSI_USED_LABEL = "secrets-store.csi.k8s.io/used";
-/** Pulumi type of a SecretProviderClass declared as a `kubernetes.apiextensions.CustomResource`. */
-export const SPC_TYPE = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass";
+export const CSI_USED_LABEL = CSI_USED_LABEL_KEY;
+/** Pulumi type of a SecretProviderClass declared as a `kubernetes.apiextensions.CustomResource` (the SPC component's descriptor). */
+export { SPC_TYPE };
 /** Suffix of the Pulumi resource name of the CSI driver's access policy (components/access/VaultAccess.ts). */
-export const READER_SUFFIX = "-reader";
+export const READER_SUFFIX = `-${READER_PART}`;
 /** Soft-delete retention Azure applies when `softDeleteRetentionInDays` is not given. */
 export const AZURE_DEFAULT_RETENTION_DAYS = 90;
 

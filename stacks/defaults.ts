@@ -1,22 +1,24 @@
 /**
  * The defaults of the stack settings, once: what `az iot ops init` and `az iot ops secretsync
- * enable` set up, the config namespace and the delivery modes. A leaf module (it imports
- * nothing), so that the settings sections of the delivery modes (delivery/<mode>/settings.ts)
+ * enable` set up, the config namespace and the delivery modes. A leaf module (it imports only
+ * the well-known names, stacks/wellKnown.ts), so that the settings sections of the delivery modes (delivery/<mode>/settings.ts)
  * and stacks/settings.ts share them without an import cycle.
  */
 
-export const CONFIG_NAMESPACE = "aio-secrets";
+import { AIO_NAMESPACE, CSI_CREDENTIAL_SECRET, PROJECT } from "./wellKnown";
+
+export const CONFIG_NAMESPACE = PROJECT;
 
 /** Defaults that reproduce what `az iot ops init` did. */
 export const INIT_DEFAULTS = {
-    namespace: "azure-iot-operations",
-    defaultSecretName: "azure-iot-operations",
+    namespace: AIO_NAMESPACE,
+    defaultSecretName: AIO_NAMESPACE,
     extensionName: "akvsecretsprovider",
     extensionType: "microsoft.azurekeyvaultsecretsprovider",
     csiDriverVersion: "1.5.3",
     rotationPollInterval: "1h",
     secretValidDays: 365,
-    spSecretName: "aio-akv-sp",
+    spSecretName: CSI_CREDENTIAL_SECRET,
 } as const;
 
 /** How the cluster gets the vault's secrets: init's CSI driver flow, or AIO GA's secret sync. */

@@ -11,7 +11,7 @@ import { fileNameClashes, OUT_MARKER, outDirProblem, stackOutDir, writeOutDir } 
 import { readAtRevision } from "../tools/planDiff";
 import { displayType, engineView, manifestFileName, planJson } from "../tools/planRender";
 import { permissionNeeds } from "../tools/permissions";
-import { PROJECT_DIR } from "./helpers";
+import { PROJECT_DIR, testIf } from "./helpers";
 
 /** The command-line edge as pure functions: no process spawned (test/plan-cli.test.ts does that). */
 
@@ -52,6 +52,22 @@ describe("every command's --help explains each of its flags", () => {
             const printed = write.mock.calls.map((c) => String(c[0])).join("");
             expect(printed).toContain("\\u{1b}[2J");
             expect(printed).not.toContain("\u001b");
+        } finally {
+            write.mockRestore();
+        }
+    });
+
+    it.each([
+        ["plan", planCommand, ["--bogus"], "aio-secrets plan: Unknown option '--bogus'"],
+        ["plan", planCommand, ["--stack"], "aio-secrets plan: Option '--stack <value>' argument missing"],
+        ["promote", promoteCommand, ["--status", "extra"], "aio-secrets promote: Unexpected argument 'extra'. This command does not take positional arguments"],
+        ["bench", benchCommand, ["--quick=1"], "aio-secrets bench: Option '--quick' does not take an argument"],
+    ] as const)("a bad %s command line is one line and the --help hint, not the whole usage (%j)", (name, command, argv, line) => {
+        const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+        try {
+            expect(parseCommandLine(command.OPTIONS, command.USAGE, [...argv])).toEqual({ exit: 2 });
+            const printed = write.mock.calls.map((c) => String(c[0])).join("");
+            expect(printed.split("\n")).toEqual([line, `Run 'npx aio-secrets ${name} --help' for the flags.`, ""]);
         } finally {
             write.mockRestore();
         }
@@ -155,8 +171,7 @@ describe("--out", () => {
         expect(outDirProblem(path.join(PROJECT_DIR, "plan-out", "dev"), PROJECT_DIR)).toBeUndefined();
     });
 
-    // Root may write anywhere: the check cannot fail for it.
-    (process.getuid?.() === 0 ? it.skip : it)("refuses a directory it cannot write in", () => {
+    testIf(process.getuid?.() !== 0, "run as root, who may write anywhere: the check cannot fail")("refuses a directory it cannot write in", () => {
         const dir = tmp();
         fs.chmodSync(dir, 0o555);
         expect(outDirProblem(path.join(dir, "out"), PROJECT_DIR)).toMatch(/permission denied/);
@@ -313,7 +328,7 @@ describe("permissions are derived from the declared types", () => {
                 r("kubernetes:core/v1:Namespace", "ns", { retainOnDelete: true, inputs: { metadata: { name: "aio" } } }),
                 r("kubernetes:core/v1:Secret", "sp", { inputs: { metadata: { namespace: "aio" } } }),
                 r("kubernetes:apps/v1:StatefulSetPatch", "restart", { inputs: { metadata: { namespace: "aio" } } }),
-                r("kubernetes:apiextensions.k8s.io:CustomResource", "mq", {
+                r("kubernetes:mqttbroker.iotoperations.azure.com/v1:BrokerAuthentication", "mq", {
                     inputs: { apiVersion: "mqttbroker.iotoperations.azure.com/v1", kind: "BrokerAuthentication", metadata: { namespace: "aio" } },
                 }),
                 r("random:index/randomPassword:RandomPassword", "value"),

@@ -14,6 +14,20 @@ export const SHARED_FIXTURES = path.resolve(PROJECT_DIR, "..", "shared", "fixtur
  */
 export const FIXTURES = path.resolve(PROJECT_DIR, "test", "fixtures", "az-iot-ops-init");
 
+/**
+ * `test` when `ready`, else a skipped test whose title ends with why (`[skipped: <reason>]`);
+ * the run's summary lists every skipped test with its title (test/skip-reporter.cjs), so a
+ * skip never passes for a pass.
+ */
+export function testIf(ready: boolean, reason: string): (title: string, fn: jest.ProvidesCallback, timeout?: number) => void {
+    return ready ? test : (title, fn, timeout) => test.skip(`${title} [skipped: ${reason}]`, fn, timeout);
+}
+
+/** Why a test that compares with the design brief's fixtures (`../shared/fixtures/<name>`) is skipped. */
+export function sharedFixturesReason(dir: string): string {
+    return `${path.relative(PROJECT_DIR, dir)} is not beside this clone (only the project's own checkout has the design brief's copy; the other tests use the committed copy in test/fixtures)`;
+}
+
 /** Every stack settings file of the project. */
 export function stackNames(): string[] {
     return fs

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { parseSpcObjects } from "../model/spc";
 import { inputAt, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
 import type { RecordedResource, RunResult } from "../tools/harness";
-import { byName, byType, FIXTURES, runStack, scratch, SHARED_FIXTURES } from "./helpers";
+import { byName, byType, FIXTURES, runStack, scratch, SHARED_FIXTURES, sharedFixturesReason, testIf } from "./helpers";
 
 /**
  * Parity with what `az iot ops init` wrote, field by field, against the reference objects in
@@ -281,8 +281,7 @@ describe("vault access policy for the service principal (vault-access-policy.jso
 });
 
 describe("the committed fixtures", () => {
-    const shared = fs.existsSync(SHARED_FIXTURES);
-    (shared ? test : test.skip)("are the design brief's fixtures, byte for byte", () => {
+    testIf(fs.existsSync(SHARED_FIXTURES), sharedFixturesReason(SHARED_FIXTURES))("are the design brief's fixtures, byte for byte", () => {
         for (const file of fs.readdirSync(SHARED_FIXTURES)) {
             expect({ file, text: fs.readFileSync(path.join(FIXTURES, file), "utf8") }).toEqual({
                 file,

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -25,12 +25,15 @@ const TSX = pathToFileURL(require.resolve("tsx")).href;
 
 let running = 0;
 const waiting: (() => void)[] = [];
+/** The processes still running, each with the promise of its end. */
+const live = new Map<ChildProcess, Promise<unknown>>();
 /** Starts a process when fewer than three run (two cores; the plans are CPU-bound). */
 function start(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
     return new Promise((resolve) => {
         const go = () => {
             running++;
             const child = spawn(command, args, { cwd: PROJECT_DIR, timeout: 60000, env: { ...process.env, INIT_CWD: PROJECT_DIR, ...env } });
+            live.set(child, new Promise((ended) => child.on("close", () => ended(live.delete(child)))));
             let stdout = "";
             let stderr = "";
             child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -45,6 +48,18 @@ function start(command: string, args: string[], env: Record<string, string> = {}
         else waiting.push(go);
     });
 }
+/**
+ * Every run is started when this file loads; a test left out (`-t`, a failure) leaves its
+ * process running, and a running child keeps the jest worker alive after the last test ("a
+ * worker process has failed to exit gracefully"). The file ends only when none is left: the
+ * queued ones are never started, the running ones are stopped.
+ */
+afterAll(async () => {
+    waiting.length = 0;
+    for (const child of live.keys()) child.kill();
+    await Promise.all(live.values());
+});
+
 const tool = (name: string, args: string[], env?: Record<string, string>) => start(process.execPath, ["--import", TSX, path.join(PROJECT_DIR, "tools", `${name}.ts`), ...args], env);
 const plan = (args: string[], env?: Record<string, string>) => tool("plan", args, env);
 

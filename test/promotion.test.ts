@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCatalog } from "../stacks/catalog";
+import { loadProgramInputs } from "../stacks/load";
 import { fleetStatusText, promotionComplete, promotionStatus, StackInfo, statusText } from "../tools/promotion";
-import { readStackConfig } from "../tools/stackfile";
-import { PROJECT_DIR } from "./helpers";
+import { environmentNameOf, projectSources, readStackConfig } from "../tools/stackfile";
+import { PROJECT_DIR, stackNames } from "./helpers";
 
 const CATALOG = `environments: [dev, staging, prod]
 secretProviderClasses: {}
@@ -120,5 +122,26 @@ describe("the fix goes where the value lives (issue 21 item 5)", () => {
         ]);
         const own = site("site-9", edge, "  aio-secrets:secretValues:\n    db-password: oops-own-plaintext\n");
         expect(promotionStatus(catalog, [own]).fixes).toEqual(["pulumi config set --secret --path 'secretValues.db-password' --stack site-9   # replace the plaintext value"]);
+    });
+});
+
+describe("enabled in an environment: what the program's cross-check decides", () => {
+    const exampleCatalog = parseCatalog(fs.readFileSync(path.join(PROJECT_DIR, "stacks", "secrets.yaml"), "utf8"), "stacks/secrets.yaml").catalog!;
+    const names = stackNames();
+    const example = (name: string) => {
+        const file = `Pulumi.${name}.yaml`;
+        const config = readStackConfig(fs.readFileSync(path.join(PROJECT_DIR, file), "utf8"), file, "aio-secrets", {}, projectSources(PROJECT_DIR, "aio-secrets"));
+        const status = promotionStatus(exampleCatalog, [{ stack: name, environment: environmentNameOf(config, name), config }]);
+        return { config, promoted: status.rows.filter((r) => r.cells[name] !== "off").map((r) => r.secret) };
+    };
+
+    it.each(names)("stack %s: promotion's enabled secrets are the program's", (name) => {
+        const { config, promoted } = example(name);
+        const program = loadProgramInputs({ project: "aio-secrets", stack: name, config: config.config, secretKeys: config.secretKeys }, { projectDir: PROJECT_DIR });
+        expect(promoted).toEqual(program.enabled.map((s) => s.name));
+    });
+
+    it("the examples enable different sets (so the comparison above can tell them apart)", () => {
+        expect(new Set(names.map((name) => example(name).promoted.join(","))).size).toBeGreaterThan(1);
     });
 });

@@ -5,7 +5,7 @@ import { inputAt } from "../tools/harness";
 import type { RunOptions, RunResult } from "../tools/harness";
 import { diffRuns } from "../tools/planDiff";
 import { kubernetesManifests, planJson, planText } from "../tools/planRender";
-import { byName, byType, plaintextPaths, PROJECT_DIR, runStack, scratch } from "./helpers";
+import { byName, byType, plaintextPaths, PROJECT_DIR, runStack, scratch, sharedFixturesReason, testIf } from "./helpers";
 
 /**
  * Secret sync (issue 12), the whole program: parity with what `az iot ops init` + `secretsync
@@ -180,7 +180,7 @@ describe("parity with az iot ops secretsync enable, field by field", () => {
         expect(byType(base, "azure-native:kubernetesconfiguration:Extension")).toEqual([]);
     });
 
-    (fs.existsSync(SHARED) ? test : test.skip)("the committed fixtures are the design brief's, byte for byte", () => {
+    testIf(fs.existsSync(SHARED), sharedFixturesReason(SHARED))("the committed fixtures are the design brief's, byte for byte", () => {
         for (const file of fs.readdirSync(SHARED)) {
             expect({ file, text: fs.readFileSync(path.join(FIXTURES, file), "utf8") }).toEqual({ file, text: fs.readFileSync(path.join(SHARED, file), "utf8") });
         }

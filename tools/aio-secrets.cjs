@@ -39,7 +39,7 @@ function main() {
     }
     if (!Object.hasOwn(COMMANDS, command)) {
         // The name is echoed as JSON: no terminal control characters reach the screen.
-        process.stderr.write(`aio-secrets: unknown command ${JSON.stringify(command)}\n${usage}\n`);
+        process.stderr.write(`aio-secrets: unknown command ${JSON.stringify(command)}\nRun 'npx aio-secrets --help' for the commands.\n`);
         return 2;
     }
     // `--import tsx` by file URL: found from this package, whatever the current directory is.

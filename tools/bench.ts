@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseCommandLine, resolveUserPath, sanitize } from "./cli";
+import { parseCommandLine, resolveUserPath, usageError } from "./cli";
 import { stackFilesDir } from "../stacks/stackDir";
 import { runProgram, RecordedResource } from "./harness";
 import { runBaseline } from "./bench/baseline";
@@ -325,8 +325,7 @@ async function main(): Promise<number> {
             ? values.case.map(parseCase).map((c) => ({ ...c, runs: runs ?? (c.secrets >= 1000 ? 3 : 5) }))
             : defaultSizes(values.quick).map((s) => ({ ...s, runs: runs ?? s.runs }));
     } catch (e) {
-        process.stderr.write(`${sanitize((e as Error).message)}\n${USAGE}\n`);
-        return 2;
+        return usageError(USAGE, (e as Error).message);
     }
 
     const started = Date.now();
@@ -403,8 +402,7 @@ async function fleetBench(values: { json: boolean; keep: boolean; "fleet-stacks"
         stacks = whole("--fleet-stacks", values["fleet-stacks"], 200);
         sample = whole("--sample", values.sample, 10);
     } catch (e) {
-        process.stderr.write(`${sanitize((e as Error).message)}\n${USAGE}\n`);
-        return 2;
+        return usageError(USAGE, (e as Error).message);
     }
     const load = () => os.loadavg()[0].toFixed(1);
     const env = { node: process.version, cpus: os.cpus().length, loadStart: load(), loadEnd: "" };

@@ -125,10 +125,28 @@ export function parseCommandLine<O extends Options>(options: O, usage: string, a
     try {
         ({ values } = parseArgs({ options, strict: true, args: argv }));
     } catch (e) {
-        process.stderr.write(`${sanitize((e as Error).message)}\n${usage}\n`);
-        return { exit: 2 };
+        return { exit: usageError(usage, (e as Error).message) };
     }
     return { values };
+}
+
+/** The command a usage text is for: `plan` of `usage: npx aio-secrets plan ...`. */
+export function commandOf(usage: string): string {
+    return /^usage: npx aio-secrets ([a-z-]+)/.exec(usage)?.[1] ?? "";
+}
+
+/**
+ * A bad command line: one line that says what is wrong, then where the flags are explained
+ * (not the whole usage, which buries the line that matters). Returns 2, the exit code of a bad
+ * command line.
+ */
+export function usageError(usage: string, message: string): number {
+    const command = commandOf(usage);
+    const tool = command === "" ? "aio-secrets" : `aio-secrets ${command}`;
+    // parseArgs ends its messages with "To specify a positional argument starting with a '-', ...": one sentence is enough.
+    const line = message.split("\n")[0].replace(/\. To specify a positional argument .*$/, "");
+    process.stderr.write(`${tool}: ${sanitize(line)}\nRun 'npx ${tool} --help' for the flags.\n`);
+    return 2;
 }
 
 /** Prints a one-line (or few-line) error for `tool`, sanitized, and returns `code`. */

@@ -7,9 +7,11 @@ import { parseProjectConfig, ProjectConfigEntry } from "../stacks/sharedConfig";
 import { decodeUtf8, readUtf8File } from "../stacks/text";
 import { readYaml } from "../stacks/yaml";
 import { stackFilesDir } from "../stacks/stackDir";
+import { PROJECT } from "../stacks/wellKnown";
 import { isStackName } from "./cli";
 import { inputAt, RunResult } from "./harness";
 import { readAtRevision } from "./planDiff";
+import { programFiles } from "./programFiles";
 import { environmentNameOf, projectSources, readStackConfig, resolveStackEntries, SharedSources } from "./stackfile";
 import { ringOf } from "../stacks/ring";
 import type { MatrixEntry } from "./rollout";
@@ -20,7 +22,7 @@ import type { MatrixEntry } from "./rollout";
  * program's modules and the providers load once; each stack then costs its own run only).
  */
 
-export const PROJECT = "aio-secrets";
+export { PROJECT };
 
 /**
  * Stack names of the `Pulumi.<stack>.yaml` files in `dir`, sorted. Only names Pulumi accepts
@@ -332,9 +334,6 @@ export function fleetText(summaries: readonly StackSummary[], seconds: number, o
     return `${lines.join("\n")}\n`;
 }
 
-/** Files whose change affects every stack's plan: the program itself, not its inputs. */
-const PROGRAM_FILES = [/^index\.ts$/, /^components\//, /^model\//, /^delivery\//, /^stacks\/.*\.ts$/, /^package(-lock)?\.json$/];
-
 function git(dir: string, args: string[]): string {
     return execFileSync("git", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 }
@@ -395,8 +394,8 @@ export interface ChangedStack {
  * The stacks whose inputs differ from git revision `rev`: the stack file, the Pulumi.yaml
  * config it ends up with, an environment stand-in it imports, or the catalog entries enabled in
  * its environment (and the catalog's shared parts), the CA trust bundle file it names
- * (`aio-secrets:ca.trustBundleFile`, relative to `projectDir`, default `dir`). A change to the program itself (index.ts,
- * components/, model/, delivery/, stacks/*.ts, package.json, package-lock.json) counts for every stack.
+ * (`aio-secrets:ca.trustBundleFile`, relative to `projectDir`, default `dir`). A change to the program itself
+ * (`projectDir`'s index.ts and every file it imports, package.json, package-lock.json: programFiles) counts for every stack.
  * Uncommitted edits count: the working tree is compared with `rev`. Throws on a bad revision.
  */
 export function changedStacks(opts: { dir: string; catalogFile: string; stacks: readonly string[]; rev: string; projectDir?: string }): ChangedStack[] {
@@ -411,7 +410,10 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
             .filter((l) => l !== ""),
     );
     for (const f of git(dir, ["ls-files", "-z", "--others", "--exclude-standard"]).split("\0")) if (f !== "") changed.add(f);
-    const program = [...changed].filter((f) => PROGRAM_FILES.some((re) => re.test(f)));
+    // The program itself (index.ts and what it imports, package.json, package-lock.json), as git names them.
+    const programRoot = opts.projectDir ?? dir;
+    const programPaths = new Set(programFiles(programRoot).map((f) => rel(path.join(programRoot, f))));
+    const program = [...changed].filter((f) => programPaths.has(f));
 
     let sources: SharedSources;
     let stackDir: string;

@@ -2,7 +2,10 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
+import { resourceDescriptor } from "../components/descriptors";
+import { SECRET_SYNC_DEFAULTS } from "../stacks/settings";
 import { stackFilesDir } from "../stacks/stackDir";
+import { AIO_NAMESPACE } from "../stacks/wellKnown";
 import { decodeUtf8, NOT_UTF8 } from "../stacks/text";
 import { projectSources, readStackConfig, SharedSources } from "./stackfile";
 
@@ -181,9 +184,9 @@ function stackArcCluster(config: Record<string, string>, project: string): { nam
 function stackSecretStoreName(config: Record<string, string>, project: string): string {
     try {
         const sync = JSON.parse(config[`${project}:secretSync`] ?? "{}") as { extension?: { name?: unknown } };
-        return typeof sync.extension?.name === "string" ? sync.extension.name : "azure-secret-store";
+        return typeof sync.extension?.name === "string" ? sync.extension.name : SECRET_SYNC_DEFAULTS.extensionName;
     } catch {
-        return "azure-secret-store";
+        return SECRET_SYNC_DEFAULTS.extensionName;
     }
 }
 
@@ -309,82 +312,28 @@ function configuredRbac(keyVaultJson: string | undefined): boolean {
     }
 }
 
-/** Computed outputs a real provider would return, made up deterministically (`up` mode). */
+/**
+ * Computed outputs a real provider would return, made up deterministically (`up` mode): each
+ * resource type's own `fake` from its component's descriptor (components/descriptors.ts);
+ * other types echo their inputs with a made-up id.
+ */
 function computedState(args: MockArgs, opts: RunOptions): { id: string; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
-    const sub = opts.deployer?.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION;
-    switch (args.type) {
-        case "azure-native:keyvault:Vault": {
-            const name = String(inputs.vaultName);
-            const props = (inputs.properties ?? {}) as Record<string, unknown>;
-            return {
-                id: `/subscriptions/${sub}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.KeyVault/vaults/${name}`,
-                state: { ...inputs, name, properties: { ...props, vaultUri: `https://${name}.vault.azure.net/` } },
-            };
-        }
-        case "azure-native:keyvault:Secret": {
-            // The secret value makes all of `properties` secret on the wire; the engine keeps
-            // outputs secret where inputs were, so the answer is enveloped again.
-            const props = (inputAt(inputs, "properties") ?? {}) as Record<string, unknown>;
-            const uri = `https://${String(inputs.vaultName)}.vault.azure.net/secrets/${String(inputs.secretName)}`;
-            const properties = { ...props, secretUri: uri, secretUriWithVersion: `${uri}/${versionOf(props.value)}` };
-            return { id: `${args.name}-id`, state: { ...inputs, properties: isEnvelope(inputs.properties) ? secretEnvelope(properties) : properties } };
-        }
-        case "azure-native:keyvault:Key": {
-            const uri = `https://${String(inputs.vaultName)}.vault.azure.net/keys/${String(inputs.keyName)}`;
-            return { id: `${args.name}-id`, state: { ...inputs, keyUri: uri, keyUriWithVersion: `${uri}/${versionOf(inputs.properties)}` } };
-        }
-        case "azuread:index/application:Application": {
-            const objectId = fakeGuid(`app-object-${args.name}`);
-            return { id: `/applications/${objectId}`, state: { ...inputs, clientId: fakeGuid(`app-client-${args.name}`), objectId } };
-        }
-        case "azuread:index/servicePrincipal:ServicePrincipal":
-            return { id: fakeGuid(`sp-${args.name}`), state: { ...inputs, objectId: fakeGuid(`sp-${args.name}`) } };
-        case "azuread:index/applicationPassword:ApplicationPassword":
-            return {
-                id: `${args.name}-id`,
-                state: { ...inputs, keyId: fakeGuid(`key-${args.name}`), value: secretEnvelope(`mock-password-value-${args.name}`) },
-            };
-        case "time:index/rotating:Rotating": {
-            const base = typeof inputs.rfc3339 === "string" ? inputs.rfc3339 : (opts.clock ?? MOCK_CLOCK);
-            const due = new Date(Date.parse(base) + Number(inputs.rotationDays ?? 0) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
-            return { id: base, state: { ...inputs, rfc3339: base, rotationRfc3339: due } };
-        }
-        case "tls:index/privateKey:PrivateKey":
-            return {
-                id: fakeGuid(`tls-key-${args.name}`),
-                state: { ...inputs, privateKeyPem: secretEnvelope(fakePem("EC PRIVATE KEY", `key-${args.name}`, 121)), publicKeyPem: fakePem("PUBLIC KEY", `pub-${args.name}`, 91) },
-            };
-        case "tls:index/selfSignedCert:SelfSignedCert": {
-            // Issued at the rotation mock's base time, valid validityPeriodHours.
-            const start = opts.clock ?? MOCK_CLOCK;
-            const end = new Date(Date.parse(start) + Number(inputs.validityPeriodHours ?? 0) * 3600000).toISOString().replace(/\.\d{3}Z$/, "Z");
-            const state = { ...inputs, certPem: fakePem("CERTIFICATE", `cert-${args.name}`, 420), validityStartTime: start, validityEndTime: end, readyForRenewal: false };
-            return { id: BigInt(`0x${createHash("sha256").update(args.name).digest("hex").slice(0, 32)}`).toString(), state };
-        }
-        case "azure-native:managedidentity:UserAssignedIdentity": {
-            const name = String(inputs.resourceName ?? args.name);
-            return {
-                id: `/subscriptions/${sub}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
-                state: { ...inputs, name, clientId: fakeGuid(`uai-client-${name}`), principalId: fakeGuid(`uai-principal-${name}`) },
-            };
-        }
-        case "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": {
-            const name = String(inputs.azureKeyVaultSecretProviderClassName);
-            return {
-                id: `/subscriptions/${sub}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses/${name}`,
-                state: { ...inputs, name },
-            };
-        }
-        case "random:index/randomPassword:RandomPassword":
-            return { id: "none", state: { ...inputs, result: secretEnvelope(`mock-generated-value-${args.name}`) } };
-        case "random:index/randomBytes:RandomBytes": {
-            const bytes = createHash("sha256").update(args.name).digest();
-            return { id: "none", state: { ...inputs, base64: secretEnvelope(bytes.toString("base64")), hex: secretEnvelope(bytes.toString("hex")) } };
-        }
-        default:
-            return { id: `${args.name}-id`, state: { ...inputs } };
-    }
+    const fake = resourceDescriptor(args.type)?.fake;
+    if (fake === undefined) return { id: `${args.name}-id`, state: { ...inputs } };
+    return fake({
+        name: args.name,
+        inputs,
+        subscriptionId: opts.deployer?.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION,
+        clock: opts.clock ?? MOCK_CLOCK,
+        guid: fakeGuid,
+        pem: fakePem,
+        secret: secretEnvelope,
+        isSecret: isEnvelope,
+        input: (dotted) => inputAt(inputs, dotted),
+        version: versionOf,
+        sha256: (text) => createHash("sha256").update(text).digest(),
+    });
 }
 
 interface RegisterRequest {
@@ -609,7 +558,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                         id: `/subscriptions/${sub}/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.ExtendedLocation/customLocations/${String(args.inputs.resourceName)}`,
                         name: String(args.inputs.resourceName),
                         location: cl.location ?? (mode === "up" ? "westeurope" : UNKNOWN),
-                        namespace: cl.namespace ?? "azure-iot-operations",
+                        namespace: cl.namespace ?? AIO_NAMESPACE,
                         hostResourceId: hostId,
                         hostType: "Kubernetes",
                         clusterExtensionIds: hostId
@@ -625,7 +574,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                     const ext = opts.secretStore ?? {};
                     if (ext.readError !== undefined) throw invokeError(ext.readError);
                     if (!(ext.installed ?? true)) throw invokeError(`GET extensions/${String(args.inputs.extensionName)}: 404 ExtensionNotFound`);
-                    return { name: String(args.inputs.extensionName), extensionType: ext.extensionType ?? "microsoft.azure.secretstore", provisioningState: "Succeeded" };
+                    return { name: String(args.inputs.extensionName), extensionType: ext.extensionType ?? SECRET_SYNC_DEFAULTS.extensionType, provisioningState: "Succeeded" };
                 }
                 case "azure-native:managedidentity:getUserAssignedIdentity": {
                     // An existing identity (secret sync). Preview: its ids unknown; never made up.

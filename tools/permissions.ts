@@ -1,3 +1,6 @@
+import type { AzureRight } from "../components/descriptor";
+import { resourceDescriptor } from "../components/descriptors";
+import { keyVaultDescriptor } from "../components/keyvault/descriptor";
 import { inputAt, RecordedResource, redact, RunResult } from "./harness";
 
 /**
@@ -5,7 +8,7 @@ import { inputAt, RecordedResource, redact, RunResult } from "./harness";
  * type maps to the Azure Resource Manager actions, Microsoft Graph permissions or Kubernetes
  * verbs its provider uses to create, read, update and (unless the resource is retained) delete
  * it. Nothing here is per stack: a stack that declares no role assignment needs no right to
- * write one. Pure.
+ * write one. The rights per type are the components' own (components/descriptors.ts). Pure.
  */
 
 export interface AzureNeed {
@@ -44,102 +47,8 @@ export interface PermissionNeeds {
     unknownTypes: string[];
 }
 
-interface AzureRule {
-    resourceType: string;
-    /** Without delete: added unless the resource is retainOnDelete. */
-    operations: string[];
-    role: string;
-    plane?: "control" | "data";
-    /** Whether deleting it is a delete on this type (false: deleting is done some other way). */
-    deletes?: boolean;
-    extra?: (r: RecordedResource) => AzureRule[];
-}
-
-const KEY_VAULT_CONTRIBUTOR = "Key Vault Contributor (or Contributor) on the vault's resource group";
-
-/** Deploying to a custom location (secret sync's SPC and SecretSyncs) needs its deploy action. */
-const CUSTOM_LOCATION_DEPLOY: AzureRule = {
-    resourceType: "Microsoft.ExtendedLocation/customLocations/deploy",
-    operations: ["action"],
-    role: "Contributor (or a custom role with it) on the AIO custom location",
-    deletes: false,
-};
-/**
- * What the program reads before declaring anything in secret-sync mode (delivery/secretSync/preflight.ts): the
- * custom location, the Secret Store extension, and the Arc cluster (an ARM GET for its OIDC
- * issuer, unless `secretSync.oidcIssuerUrl` is set). Listed with the SPC, which only that mode declares.
- */
-const ARC_READS: AzureRule[] = [
-    { resourceType: "Microsoft.ExtendedLocation/customLocations", operations: ["read"], role: "Reader on the custom location's resource group", deletes: false },
-    { resourceType: "Microsoft.KubernetesConfiguration/extensions", operations: ["read"], role: "Reader on the Arc cluster's resource group", deletes: false },
-    { resourceType: "Microsoft.Kubernetes/connectedClusters", operations: ["read"], role: "Reader on the Arc cluster's resource group", deletes: false },
-];
-/** What each Azure type's provider calls. Sources: the azure-native and azuread providers' REST calls. */
-const AZURE: Record<string, AzureRule[]> = {
-    "azure-native:resources:ResourceGroup": [
-        { resourceType: "Microsoft.Resources/subscriptions/resourceGroups", operations: ["read", "write"], role: "Contributor on the subscription" },
-    ],
-    "azure-native:keyvault:Vault": [
-        { resourceType: "Microsoft.KeyVault/vaults", operations: ["read", "write"], role: KEY_VAULT_CONTRIBUTOR },
-    ],
-    "azure-native:keyvault:AccessPolicy": [
-        { resourceType: "Microsoft.KeyVault/vaults/accessPolicies", operations: ["write"], role: KEY_VAULT_CONTRIBUTOR, deletes: false },
-        { resourceType: "Microsoft.KeyVault/vaults", operations: ["read"], role: KEY_VAULT_CONTRIBUTOR, deletes: false },
-    ],
-    "azure-native:keyvault:Secret": [
-        // Written through Azure Resource Manager; a delete goes to the data plane instead.
-        { resourceType: "Microsoft.KeyVault/vaults/secrets", operations: ["read", "write"], role: KEY_VAULT_CONTRIBUTOR, deletes: false },
-        {
-            resourceType: "Microsoft.KeyVault/vaults/secrets",
-            operations: [],
-            plane: "data",
-            role: "Key Vault Secrets Officer on the vault (rbac), or an access policy with secrets delete (keyVault.grantDeployer)",
-        },
-    ],
-    "azure-native:keyvault:Key": [{ resourceType: "Microsoft.KeyVault/vaults/keys", operations: ["read", "write"], role: KEY_VAULT_CONTRIBUTOR, deletes: false }],
-    "azure-native:authorization:RoleAssignment": [
-        {
-            resourceType: "Microsoft.Authorization/roleAssignments",
-            operations: ["read", "write"],
-            role: "Role Based Access Control Administrator (or User Access Administrator) at the assignment's scope",
-        },
-    ],
-    "azure-native:kubernetesconfiguration:Extension": [
-        { resourceType: "Microsoft.KubernetesConfiguration/extensions", operations: ["read", "write"], role: "Kubernetes Extension Contributor on the Arc cluster" },
-        { resourceType: "Microsoft.KubernetesConfiguration/extensions/operations", operations: ["read"], role: "Kubernetes Extension Contributor on the Arc cluster", deletes: false },
-        { resourceType: "Microsoft.Kubernetes/connectedClusters", operations: ["read"], role: "Kubernetes Extension Contributor on the Arc cluster", deletes: false },
-    ],
-    "azure-native:managedidentity:UserAssignedIdentity": [
-        { resourceType: "Microsoft.ManagedIdentity/userAssignedIdentities", operations: ["read", "write"], role: "Managed Identity Contributor on the resource group" },
-    ],
-    "azure-native:managedidentity:FederatedIdentityCredential": [
-        {
-            resourceType: "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
-            operations: ["read", "write"],
-            role: "Managed Identity Contributor on the resource group",
-        },
-    ],
-    // Secret sync: ARM resources on the AIO custom location.
-    "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": [
-        { resourceType: "Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses", operations: ["read", "write"], role: "Contributor on the custom location's resource group" },
-        CUSTOM_LOCATION_DEPLOY,
-        ...ARC_READS,
-    ],
-    "azure-native:secretsynccontroller:SecretSync": [
-        { resourceType: "Microsoft.SecretSyncController/secretSyncs", operations: ["read", "write"], role: "Contributor on the custom location's resource group" },
-        CUSTOM_LOCATION_DEPLOY,
-    ],
-};
-
-const GRAPH_APPS = "Application.ReadWrite.OwnedBy";
-const GRAPH: Record<string, { permission: string; why: string }> = {
-    "azuread:index/application:Application": { permission: GRAPH_APPS, why: "create the application (the deploying identity becomes an owner)" },
-    "azuread:index/servicePrincipal:ServicePrincipal": { permission: GRAPH_APPS, why: "create the application's service principal" },
-    "azuread:index/applicationPassword:ApplicationPassword": { permission: GRAPH_APPS, why: "add and remove the application's passwords (rotation)" },
-};
-
-/** Types that touch no cloud and no cluster. */
-const LOCAL = /^(random:|time:|pulumi:providers:|tls:)/;
+/** Provider resources: the engine's own, no cloud call. */
+const PROVIDER = /^pulumi:providers:/;
 
 function plural(kind: string): string {
     const k = kind.toLowerCase();
@@ -175,7 +84,7 @@ export function permissionNeeds(run: RunResult, lookedUpVaults: readonly string[
     const graph = new Map<string, GraphNeed>();
     const kubernetes = new Map<string, KubernetesNeed>();
     const unknown = new Set<string>();
-    const addAzure = (rule: AzureRule, r: { name: string; retainOnDelete: boolean }) => {
+    const addAzure = (rule: AzureRight, r: { name: string; retainOnDelete: boolean }) => {
         const plane = rule.plane ?? "control";
         const operations = [...rule.operations];
         if (rule.deletes !== false && !r.retainOnDelete) operations.push("delete");
@@ -187,19 +96,20 @@ export function permissionNeeds(run: RunResult, lookedUpVaults: readonly string[
         azure.set(key, need);
     };
     for (const vault of lookedUpVaults) {
-        addAzure({ resourceType: "Microsoft.KeyVault/vaults", operations: ["read"], role: "Reader (or Key Vault Contributor) on the vault", deletes: false }, { name: vault, retainOnDelete: true });
+        for (const rule of keyVaultDescriptor.lookups ?? []) addAzure(rule, { name: vault, retainOnDelete: true });
     }
     for (const r of run.resources) {
         if (!r.custom) continue;
-        if (Object.hasOwn(AZURE, r.type)) {
-            for (const rule of AZURE[r.type]) addAzure(rule, r);
-        } else if (Object.hasOwn(GRAPH, r.type)) {
-            const { permission, why } = GRAPH[r.type];
+        const rights = resourceDescriptor(r.type)?.rights;
+        if (rights?.kind === "azure") {
+            for (const rule of rights.rights) addAzure(rule, r);
+        } else if (rights?.kind === "graph") {
+            const { permission, why } = rights;
             const need = graph.get(permission) ?? { permission, why: "", resources: [] };
             need.why = need.why ? (need.why.includes(why) ? need.why : `${need.why}; ${why}`) : why;
             addTo(need.resources, r.name);
             graph.set(permission, need);
-        } else if (r.type.startsWith("kubernetes:")) {
+        } else if (rights?.kind === "kubernetes") {
             const k = kubernetesKind(r);
             if (!k) {
                 unknown.add(r.type);
@@ -216,7 +126,7 @@ export function permissionNeeds(run: RunResult, lookedUpVaults: readonly string[
             for (const v of verbs) addTo(need.verbs, v);
             addTo(need.resources, r.name);
             kubernetes.set(key, need);
-        } else if (!LOCAL.test(r.type)) {
+        } else if (rights === undefined && !PROVIDER.test(r.type)) {
             unknown.add(r.type);
         }
     }

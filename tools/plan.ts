@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fail, inputFileProblem, parseCommandLine, parseStackName, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
+import { fail, inputFileProblem, parseCommandLine, parseStackName, quote, resolveUserPath, sanitize, usageError, userDirectory } from "./cli";
 import type { RunResult } from "./harness";
 import { fileNameClashes, outDirProblem, writeOutDir } from "./outDir";
 
@@ -92,8 +92,7 @@ async function main(): Promise<number> {
     if (values.verbose) return fail(TOOL, "--verbose goes with --all", 2);
     if (values.matrix || values.ring !== undefined) return fail(TOOL, "--matrix and --ring go with --changed, --all or --stacks", 2);
     if (values.stack === undefined || values.stack === "") {
-        process.stderr.write(`--stack (or --all) is required\n${USAGE}\n`);
-        return 2;
+        return usageError(USAGE, "--stack (or --all) is required");
     }
     const name = parseStackName(values.stack);
     if ("error" in name) return fail(TOOL, name.error, 2);

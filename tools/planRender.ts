@@ -1,5 +1,8 @@
 import { elideMiddle, fill, shortenValue, TEXT_WIDTH, topLevelTokens, wrapProse } from "./textWidth";
 import { stringify } from "yaml";
+import type { DisplayKey } from "../components/descriptor";
+import { resourceDescriptor } from "../components/descriptors";
+import { keyVaultDescriptor } from "../components/keyvault/descriptor";
 import { inputAt, RecordedResource, redact, RunResult } from "./harness";
 import { PermissionNeeds, permissionNeeds, permissionsText } from "./permissions";
 
@@ -113,7 +116,7 @@ function providerUrn(ref: string | undefined): string | null {
 function lookedUpVaults(run: RunResult): { component: RecordedResource; vaultName: string }[] {
     const hasChildren = new Set(run.resources.map((r) => r.parent).filter((p): p is string => p !== undefined));
     const vaultName = typeof run.outputs.vaultName === "string" ? run.outputs.vaultName : "(the vault)";
-    return run.resources.filter((r) => r.type === "aio-secrets:keyvault:KeyVault" && !hasChildren.has(r.urn)).map((component) => ({ component, vaultName }));
+    return run.resources.filter((r) => r.type === keyVaultDescriptor.type && !hasChildren.has(r.urn)).map((component) => ({ component, vaultName }));
 }
 
 export function planJson(recorded: RunResult, options: PlanOptions = {}): PlanJson {
@@ -140,57 +143,6 @@ export function planJson(recorded: RunResult, options: PlanOptions = {}): PlanJs
     return json;
 }
 
-/** Input paths worth a glance, per resource type. */
-const KEY_SETTINGS: Record<string, string[]> = {
-    "azure-native:resources:ResourceGroup": ["resourceGroupName", "location"],
-    "azure-native:keyvault:Vault": [
-        "vaultName",
-        "resourceGroupName",
-        "location",
-        "properties.sku.name",
-        "properties.enableRbacAuthorization",
-        "properties.softDeleteRetentionInDays",
-        "properties.enablePurgeProtection",
-        "properties.publicNetworkAccess",
-    ],
-    "azure-native:keyvault:AccessPolicy": ["vaultName", "policy.objectId", "policy.permissions"],
-    "azure-native:authorization:RoleAssignment": ["description", "principalId", "scope"],
-    "azure-native:keyvault:Secret": ["secretName", "vaultName", "properties.value", "properties.contentType"],
-    "azure-native:keyvault:Key": ["keyName", "vaultName", "properties.kty", "properties.keySize"],
-    "azure-native:kubernetesconfiguration:Extension": ["extensionName", "extensionType", "version", "autoUpgradeMinorVersion", "clusterName", "configurationSettings"],
-    "azuread:index/application:Application": ["displayName", "signInAudience"],
-    "azuread:index/servicePrincipal:ServicePrincipal": ["clientId"],
-    "azuread:index/applicationPassword:ApplicationPassword": ["endDate", "rotateWhenChanged"],
-    "time:index/rotating:Rotating": ["rotationDays"],
-    "time:index/sleep:Sleep": ["createDuration"],
-    "random:index/randomPassword:RandomPassword": ["length", "special"],
-    "random:index/randomBytes:RandomBytes": ["length"],
-    "kubernetes:core/v1:Namespace": ["metadata.name"],
-    "kubernetes:core/v1:Secret": ["metadata.namespace", "metadata.name", "type", "metadata.labels", "stringData"],
-    "azure-native:managedidentity:UserAssignedIdentity": ["resourceName", "resourceGroupName", "location"],
-    "azure-native:managedidentity:FederatedIdentityCredential": ["federatedIdentityCredentialResourceName", "resourceName", "issuer", "subject", "audiences"],
-    "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": [
-        "azureKeyVaultSecretProviderClassName",
-        "resourceGroupName",
-        "extendedLocation.name",
-        "keyvaultName",
-        "clientId",
-        "objects",
-    ],
-    "azure-native:secretsynccontroller:SecretSync": [
-        "secretSyncName",
-        "secretProviderClassName",
-        "kubernetesSecretType",
-        "objectSecretMapping",
-        "forceSynchronization",
-    ],
-    "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass": ["metadata.namespace", "metadata.name", "spec.parameters.keyvaultName", "spec.parameters.objects"],
-    "kubernetes:core/v1:ConfigMap": ["metadata.namespace", "metadata.name"],
-    "kubernetes:apps/v1:Deployment": ["metadata.namespace", "metadata.name"],
-    "tls:index/privateKey:PrivateKey": ["algorithm", "ecdsaCurve"],
-    "tls:index/selfSignedCert:SelfSignedCert": ["subject.commonName", "isCaCertificate", "allowedUses", "validityPeriodHours", "earlyRenewalHours"],
-};
-
 function compact(value: unknown): string {
     if (typeof value === "string") return /[\s,=]/.test(value) || value === "" ? JSON.stringify(value) : value;
     return JSON.stringify(value);
@@ -209,26 +161,32 @@ function summarizeMappings(value: unknown): string {
     return `[${value.map((m) => `${String(inputAt(m, "targetKey"))}<-${String(inputAt(m, "sourcePath"))}`).join(", ")}]`;
 }
 
+/** The label of an input path: without a leading `properties.`, `metadata.`, `spec.parameters.` or `policy.`. */
+function labelOf(path: string): string {
+    return path.replace(/^(properties|metadata|spec\.parameters|policy)\./, "");
+}
+
+/** One key of the settings line, or undefined when its input is absent. */
+function displayed(key: DisplayKey, redacted: unknown): string | undefined {
+    if (typeof key === "string") {
+        const value = inputAt(redacted, key);
+        return value === undefined ? undefined : `${labelOf(key)}=${compact(value)}`;
+    }
+    if ("paths" in key) return `${key.label}=${key.paths.map((p) => compact(inputAt(redacted, p))).join("/")}`;
+    const value = inputAt(redacted, key.path);
+    if ("label" in key) return `${key.label}=${compact(value)}`;
+    if (value === undefined) return undefined;
+    return `${labelOf(key.path)}=${key.show === "mappings" ? summarizeMappings(value) : summarizeObjects(value)}`;
+}
+
+/** The inputs worth a glance under a resource: the display keys its component's descriptor names. */
 function settingsLine(r: RecordedResource): string {
+    const keys = resourceDescriptor(r.type)?.display ?? [];
     const redacted = redact(r.inputs);
-    const paths = KEY_SETTINGS[r.type];
-    if (paths) {
-        return paths
-            .map((p) => {
-                const value = inputAt(redacted, p);
-                if (value === undefined) return undefined;
-                const label = p.replace(/^(properties|metadata|spec\.parameters|policy)\./, "");
-                if (p === "objectSecretMapping") return `${label}=${summarizeMappings(value)}`;
-                return `${label}=${p.endsWith("objects") ? summarizeObjects(value) : compact(value)}`;
-            })
-            .filter((x): x is string => x !== undefined)
-            .join(" ");
-    }
-    if (r.type.startsWith("kubernetes:apps/v1:") && r.type.endsWith("Patch")) {
-        const annotations = inputAt(redacted, "spec.template.metadata.annotations");
-        return `workload=${compact(inputAt(redacted, "metadata.namespace"))}/${compact(inputAt(redacted, "metadata.name"))} podTemplateAnnotations=${compact(annotations)}`;
-    }
-    return "";
+    return keys
+        .map((key) => displayed(key, redacted))
+        .filter((x): x is string => x !== undefined)
+        .join(" ");
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fail, inputFileProblem, parseCommandLine, resolveUserPath, sanitize } from "./cli";
+import { fail, inputFileProblem, parseCommandLine, resolveUserPath, sanitize, usageError } from "./cli";
 import { parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
 import { decodeUtf8, NOT_UTF8, readUtf8File } from "../stacks/text";
@@ -64,8 +64,7 @@ function main(): number {
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
     if (!values.status && !values.check) {
-        process.stderr.write(`--status or --check is required\n${USAGE}\n`);
-        return 2;
+        return usageError(USAGE, "--status or --check is required");
     }
     const projectDir = path.resolve(__dirname, "..");
     const catalogPath = values.catalog !== undefined ? resolveUserPath(values.catalog) : path.join(projectDir, "stacks", "secrets.yaml");

@@ -1,4 +1,4 @@
-import type { Catalog } from "../stacks/catalog";
+import { Catalog, secretsForEnvironment } from "../stacks/catalog";
 import { originOf } from "../stacks/sharedConfig";
 import type { StackConfig } from "./stackfile";
 
@@ -81,11 +81,13 @@ export function sharedFixCommand(file: string, secret: string, state: CellState)
 export function promotionStatus(catalog: Catalog, stacks: readonly StackInfo[]): PromotionStatus {
     const fixes: string[] = [];
     const placeholders: string[] = [];
+    // Enabled as the program decides it: its cross-check (stacks/load.ts crossCheck) takes the same list.
+    const enabledIn = new Map(stacks.map((s) => [s.stack, new Set(secretsForEnvironment(catalog, s.environment))]));
     const rows = catalog.secrets.map((secret) => {
         const cells: Record<string, CellState> = {};
         const fixAt: Record<string, string> = {};
         for (const s of stacks) {
-            const enabled = !secret.environments || secret.environments.includes(s.environment);
+            const enabled = enabledIn.get(s.stack)!.has(secret);
             let state: CellState;
             if (!enabled) state = "off";
             else if (secret.source === "generated") state = "generated";

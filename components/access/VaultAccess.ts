@@ -3,6 +3,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { invariant } from "../invariant";
 import type { PrincipalType } from "../../model/permissions";
+import { READER_PART } from "../../stacks/wellKnown";
 import {
     KEY_VAULT_ROLES,
     PolicyPermissions,
@@ -130,7 +131,7 @@ export class VaultAccess extends pulumi.ComponentResource {
                 previous = created;
                 this.grants.push(created);
             };
-            if (args.readerObjectId !== undefined) policy("reader", args.readerObjectId, readerPermissions(args.usage));
+            if (args.readerObjectId !== undefined) policy(READER_PART, args.readerObjectId, readerPermissions(args.usage));
             for (const writer of writers) policy(part("writer", writer.key), writer.objectId, writerPermissions(args.usage));
         }
         if (args.permissionModel === "rbac" || args.rolesBesidePolicies) {
@@ -169,7 +170,7 @@ export class VaultAccess extends pulumi.ComponentResource {
             const reader = args.readerObjectId;
             const readerOpts = { aliasParts: args.readerAliasParts, retainOnDelete: args.readerRetainOnDelete, label: "reader" };
             if (reader !== undefined) {
-                for (const role of args.readerRoles ?? readerRoles(args.usage)) assign(args.readerPart ?? "reader", reader, "ServicePrincipal", role, readerOpts);
+                for (const role of args.readerRoles ?? readerRoles(args.usage)) assign(args.readerPart ?? READER_PART, reader, "ServicePrincipal", role, readerOpts);
             }
             for (const extra of args.extraReaders ?? []) {
                 for (const role of extra.roles) assign(extra.part, extra.objectId, "ServicePrincipal", role, { aliasParts: extra.aliasParts, label: "reader" });

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
+import { CSI_USED_LABEL } from "../../stacks/wellKnown";
 
-/** Label the CSI driver requires on node-publish secrets (since driver 1.0). */
-export const CSI_USED_LABEL = { "secrets-store.csi.k8s.io/used": "true" } as const;
+/** Label the CSI driver requires on node-publish secrets (since driver 1.0): stacks/wellKnown.ts. */
+export { CSI_USED_LABEL };
 
 export interface ClusterStoreArgs {
     /** Namespace of Azure IoT Operations. Required (settings default `azure-iot-operations`). Taken over if it exists; never deleted. */
