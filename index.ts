@@ -24,7 +24,8 @@ import { deliveryStep } from "./stacks/migration";
 // variable the language host sets.
 function secretConfigKeys(config: Record<string, string>): string[] {
     const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
-    if (typeof runtime.isConfigSecret === "function") return Object.keys(config).filter((k) => runtime.isConfigSecret!(k));
+    if (typeof runtime.isConfigSecret === "function")
+        return Object.keys(config).filter((k) => runtime.isConfigSecret!(k));
     const listed: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
     return Array.isArray(listed) ? listed.map(String) : [];
 }
@@ -45,7 +46,9 @@ function deployingPrincipals(
         if (warning) void pulumi.log.warn(warning);
         // The sign-in's token says what it is; the environment guess covers tokens that do not.
         // Only the type leaves the apply; it is not sensitive even if the token output is secret.
-        const type = pulumi.unsecret(authorization.getClientTokenOutput().token.apply((token) => principalTypeFromToken(token) ?? guess.type));
+        const type = pulumi.unsecret(
+            authorization.getClientTokenOutput().token.apply((token) => principalTypeFromToken(token) ?? guess.type),
+        );
         return { owners: [currentObjectId], writers: [{ objectId: currentObjectId, type }] };
     }
     const owners = settings.deployers.filter((d) => d.type !== "Group").map((d) => d.objectId);
@@ -55,7 +58,10 @@ function deployingPrincipals(
                 `nobody owns the app registration, so rotating its password needs Application.ReadWrite.All`,
         );
     }
-    return { owners, writers: settings.deployers.map((d) => ({ objectId: d.objectId, type: d.type, key: d.objectId })) };
+    return {
+        owners,
+        writers: settings.deployers.map((d) => ({ objectId: d.objectId, type: d.type, key: d.objectId })),
+    };
 }
 
 /** Soft problems of valid inputs: rotation margin, vault read budget, missing reader rights. */
@@ -64,7 +70,10 @@ function warnAboutInputs(inputs: ProgramInputs, model: StackModel, overBudget: s
     for (const warning of inputs.warnings) void pulumi.log.warn(warning);
     if (settings.delivery === "csiDriver" && settings.servicePrincipal.mode === "create") {
         const sp = settings.servicePrincipal;
-        for (const warning of [rotationWarning(sp.secretValidDays, sp.rotationDays), firstSlotLifetimeWarning(sp.secretValidDays, sp.rotationDays)]) {
+        for (const warning of [
+            rotationWarning(sp.secretValidDays, sp.rotationDays),
+            firstSlotLifetimeWarning(sp.secretValidDays, sp.rotationDays),
+        ]) {
             if (warning) void pulumi.log.warn(`${settings.file}: ${warning}`);
         }
     }
@@ -83,7 +92,12 @@ function warnAboutInputs(inputs: ProgramInputs, model: StackModel, overBudget: s
  * and the vault's secrets. The secrets' resources never depend on the mode (switching modes
  * replaces or deletes no vault secret).
  */
-function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<string, string>, flow: DeliveryFlow): { azure: VaultSide; step: ReaderStep } {
+function declareVault(
+    inputs: ProgramInputs,
+    model: StackModel,
+    config: Record<string, string>,
+    flow: DeliveryFlow,
+): { azure: VaultSide; step: ReaderStep } {
     const { settings } = inputs;
     const tags = ownershipTags(settings.project, settings.stack, settings.environment);
     const deployer = authorization.getClientConfigOutput();
@@ -123,7 +137,14 @@ function declareVault(inputs: ProgramInputs, model: StackModel, config: Record<s
         // A migration (stacks/migration.ts) renames the reader's grants in step 3 and back in step 4.
         readerAliasParts: reader.aliasParts ?? [settings.delivery === "csiDriver" ? "csi-reader" : "sync-reader"],
         readerRetainOnDelete: reader.retainOnDelete,
-        extraReaders: grantReaders ? extraReaders.map((r) => ({ objectId: r.objectId, roles: r.roles ?? [], part: r.part ?? "extra-reader", aliasParts: r.aliasParts })) : [],
+        extraReaders: grantReaders
+            ? extraReaders.map((r) => ({
+                  objectId: r.objectId,
+                  roles: r.roles ?? [],
+                  part: r.part ?? "extra-reader",
+                  aliasParts: r.aliasParts,
+              }))
+            : [],
         rolesBesidePolicies: settings.migration === "rbacRoles",
         writers: settings.keyVault.grantDeployer ? deployers.writers : [],
         usage: model.usage,
@@ -175,7 +196,11 @@ async function main(): Promise<Record<string, unknown>> {
     return {
         environment: settings.environment,
         /** Where the stack is on the way from CSI delivery to secret sync (stacks/migration.ts); the review diff compares it. */
-        deliveryStep: deliveryStep({ delivery: settings.delivery, permissionModel: settings.keyVault.permissionModel, migration: settings.migration }),
+        deliveryStep: deliveryStep({
+            delivery: settings.delivery,
+            permissionModel: settings.keyVault.permissionModel,
+            migration: settings.migration,
+        }),
         vaultName: vault.vaultName,
         vaultUri: vault.vaultUri,
         vaultTenantId: vault.tenantId,

@@ -6,7 +6,11 @@ import { servicePrincipalDescriptor, workloadIdentityDescriptor } from "./identi
 import { keyVaultDescriptor } from "./keyvault/descriptor";
 import { mqResourcesDescriptor } from "./mq/descriptor";
 import { vaultSecretsDescriptor } from "./secrets/descriptor";
-import { propagationWaitDescriptor, secretStoreExtensionDescriptor, secretSyncsDescriptor } from "./secretsync/descriptor";
+import {
+    propagationWaitDescriptor,
+    secretStoreExtensionDescriptor,
+    secretSyncsDescriptor,
+} from "./secretsync/descriptor";
 import { secretProviderClassDescriptor } from "./spc/descriptor";
 
 /**

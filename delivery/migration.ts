@@ -24,7 +24,10 @@ export function csiSecretNames(model: Pick<StackModel, "ca">): string[] {
  * Secret sync's model without the SecretSyncs of `taken` Secrets (and the vault objects only
  * they map): the Secret Store controller does not take over a Secret it did not create.
  */
-export function withoutSecrets(sync: SecretSyncModel, taken: readonly string[]): { model: SecretSyncModel; held: string[] } {
+export function withoutSecrets(
+    sync: SecretSyncModel,
+    taken: readonly string[],
+): { model: SecretSyncModel; held: string[] } {
     const syncs = sync.syncs.filter((s) => !taken.includes(s.name));
     const mapped = new Set(syncs.flatMap((s) => s.mappings.map((m) => m.sourcePath)));
     return {
@@ -37,20 +40,34 @@ export function withoutSecrets(sync: SecretSyncModel, taken: readonly string[]):
 export function bothFlow(inputs: ProgramInputs, model: StackModel, arc: ArcFacts): DeliveryFlow {
     const settings = settingsOf(inputs.settings, "secretSync");
     // settings.ts sets the CSI side exactly when migration is both.
-    if (!settings.csiSide) throw new Error("internal error: aio-secrets:migration: both without the CSI side's settings");
+    if (!settings.csiSide)
+        throw new Error("internal error: aio-secrets:migration: both without the CSI side's settings");
     const { model: sync, held } = withoutSecrets(model.sync ?? { objects: [], syncs: [] }, csiSecretNames(model));
     const csi = csiDriverFlow({ ...inputs, settings: settings.csiSide }, model, { retain: true });
     // The CA stays the CSI side's until the last step (settings.ts resolves it by CSI rules here).
-    const secretSync = secretSyncFlow({ ...inputs, settings: { ...settings, ca: { mode: "none" } } }, { ...model, sync }, arc);
+    const secretSync = secretSyncFlow(
+        { ...inputs, settings: { ...settings, ca: { mode: "none" } } },
+        { ...model, sync },
+        arc,
+    );
     return {
         reader(owners, vault) {
             // The CSI driver's grants change their name (aliases keep them) so that secret sync's
             // identity can take `reader` in step 4 the same way: no grant is ever re-created.
             const first = csi.reader(owners, vault);
             const second = secretSync.reader(owners, vault);
-            const asCsi = (r: VaultReader): VaultReader => ({ ...r, part: "csi-reader", aliasParts: ["reader"], retainOnDelete: true });
+            const asCsi = (r: VaultReader): VaultReader => ({
+                ...r,
+                part: "csi-reader",
+                aliasParts: ["reader"],
+                retainOnDelete: true,
+            });
             return {
-                readers: [asCsi(first.readers[0]), ...first.readers.slice(1).map(asCsi), ...second.readers.map((r) => ({ ...r, part: "sync-reader", aliasParts: [] }))],
+                readers: [
+                    asCsi(first.readers[0]),
+                    ...first.readers.slice(1).map(asCsi),
+                    ...second.readers.map((r) => ({ ...r, part: "sync-reader", aliasParts: [] })),
+                ],
                 cluster(azure) {
                     if (held.length > 0) {
                         void pulumi.log.warn(

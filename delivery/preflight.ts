@@ -11,8 +11,16 @@ import type { StackSettings } from "../stacks/settings";
  * before anything is declared. Only for an existing vault (`keyVault.existing`).
  */
 export async function checkExistingVault(settings: StackSettings): Promise<void> {
-    const vault = await keyvault.getVault({ resourceGroupName: settings.keyVault.resourceGroupName, vaultName: settings.keyVault.name });
-    const problem = permissionModelProblem(settings.file, settings.keyVault.name, settings.keyVault.permissionModel, vault.properties.enableRbacAuthorization);
+    const vault = await keyvault.getVault({
+        resourceGroupName: settings.keyVault.resourceGroupName,
+        vaultName: settings.keyVault.name,
+    });
+    const problem = permissionModelProblem(
+        settings.file,
+        settings.keyVault.name,
+        settings.keyVault.permissionModel,
+        vault.properties.enableRbacAuthorization,
+    );
     if (problem) throw new ConfigError([problem]);
 }
 
@@ -25,11 +33,17 @@ export async function checkNoOneStepSwitch(settings: StackSettings): Promise<voi
     if (settings.keyVault.existing) return;
     let found: { enableRbacAuthorization?: boolean } | undefined;
     try {
-        const vault = await keyvault.getVault({ resourceGroupName: settings.keyVault.resourceGroupName, vaultName: settings.keyVault.name });
+        const vault = await keyvault.getVault({
+            resourceGroupName: settings.keyVault.resourceGroupName,
+            vaultName: settings.keyVault.name,
+        });
         found = { enableRbacAuthorization: vault.properties.enableRbacAuthorization };
     } catch (e) {
         if (!isNotFound(e)) throw e;
     }
-    const problem = oneStepSwitchProblem({ file: settings.file, delivery: settings.delivery, keyVaultName: settings.keyVault.name }, found);
+    const problem = oneStepSwitchProblem(
+        { file: settings.file, delivery: settings.delivery, keyVaultName: settings.keyVault.name },
+        found,
+    );
     if (problem) throw new ConfigError([problem]);
 }

@@ -27,12 +27,22 @@ export interface ReadBudget {
 }
 
 /** Estimated steady-state GETs per 10 s from rotation polling. */
-export function readBudget(spcs: readonly SpcModel[], pollIntervalSeconds: number, rotationEnabled: boolean): ReadBudget {
+export function readBudget(
+    spcs: readonly SpcModel[],
+    pollIntervalSeconds: number,
+    rotationEnabled: boolean,
+): ReadBudget {
     const bySpc = spcs
         .map((s) => {
             const pods = s.pods ?? 1;
             const gets = rotationEnabled ? (s.objects.length * pods * 10) / pollIntervalSeconds : 0;
-            return { spc: s.name, objects: s.objects.length, pods, podsDeclared: s.pods !== undefined, getsPer10s: gets };
+            return {
+                spc: s.name,
+                objects: s.objects.length,
+                pods,
+                podsDeclared: s.pods !== undefined,
+                getsPer10s: gets,
+            };
         })
         .sort((a, b) => b.getsPer10s - a.getsPer10s || (a.spc < b.spc ? -1 : 1));
     const total = bySpc.reduce((sum, s) => sum + s.getsPer10s, 0);
@@ -52,12 +62,18 @@ export function syncReadBudget(spcName: string, objects: SpcModel["objects"], po
 }
 
 /** What the CSI driver's budget warning suggests. */
-const CSI_REMEDY = "Raise cluster.csiDriver.rotationPollInterval, mount fewer objects per SPC, or split secrets across vaults";
+const CSI_REMEDY =
+    "Raise cluster.csiDriver.rotationPollInterval, mount fewer objects per SPC, or split secrets across vaults";
 /** What secret sync's budget warning suggests. */
-export const SYNC_REMEDY = "Raise secretSync.extension.rotationPollIntervalInSeconds, sync fewer objects, or split secrets across vaults";
+export const SYNC_REMEDY =
+    "Raise secretSync.extension.rotationPollIntervalInSeconds, sync fewer objects, or split secrets across vaults";
 
 /** A warning naming the SPCs that make up most of the load, or undefined within budget. */
-export function budgetWarning(budget: ReadBudget, pollInterval: string, remedy: string = CSI_REMEDY): string | undefined {
+export function budgetWarning(
+    budget: ReadBudget,
+    pollInterval: string,
+    remedy: string = CSI_REMEDY,
+): string | undefined {
     if (budget.share <= BUDGET_WARN_SHARE) return undefined;
     const dominant: SpcReadLoad[] = [];
     let covered = 0;
@@ -66,7 +82,9 @@ export function budgetWarning(budget: ReadBudget, pollInterval: string, remedy: 
         dominant.push(s);
         covered += s.getsPer10s;
     }
-    const names = dominant.map((s) => `${s.spc} (${s.objects} objects x ${s.pods} pods = ${round(s.getsPer10s)})`).join(", ");
+    const names = dominant
+        .map((s) => `${s.spc} (${s.objects} objects x ${s.pods} pods = ${round(s.getsPer10s)})`)
+        .join(", ");
     return (
         `vault read budget: rotation polling every ${pollInterval} makes about ${round(budget.getsPer10s)} GET requests per 10 s, ` +
         `${Math.round(budget.share * 100)}% of Key Vault's ${budget.limit} limit (warning above ${BUDGET_WARN_SHARE * 100}%); mostly ${names}. ` +

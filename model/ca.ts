@@ -77,13 +77,20 @@ export function caModel(ca: CaSettings): CaModel | undefined {
                 // objectType secret: for a Key Vault certificate this is its PEM chain with the
                 // private key (the provider's default format), which the sync splits into tls.key
                 // and tls.crt; a secret holding a PEM chain and key reads the same.
-                vaultObject: { objectName: ca.certificate, objectType: "secret", objectVersion: "", objectAlias: CA_MOUNT_FILE },
+                vaultObject: {
+                    objectName: ca.certificate,
+                    objectType: "secret",
+                    objectVersion: "",
+                    objectAlias: CA_MOUNT_FILE,
+                },
                 spcName: CA_SPC_NAME,
                 syncDeploymentName: ca.syncPod ? CA_SYNC_DEPLOYMENT_NAME : undefined,
             };
         default: {
             const exhaustiveCheck: never = ca;
-            throw new Error(`internal error: unknown CA mode ${JSON.stringify((exhaustiveCheck as { mode: unknown }).mode)}`);
+            throw new Error(
+                `internal error: unknown CA mode ${JSON.stringify((exhaustiveCheck as { mode: unknown }).mode)}`,
+            );
         }
     }
 }
@@ -94,7 +101,8 @@ export function caModel(ca: CaSettings): CaModel | undefined {
  * generation g >= 2 is `<name>-key-g<g>`, `<name>-cert-g<g>`.
  */
 export function caGenerationNames(name: string, generation: number): { key: string; cert: string } {
-    if (!Number.isInteger(generation) || generation < 1) throw new Error(`${name}: key generation must be a whole number from 1 (is ${generation})`);
+    if (!Number.isInteger(generation) || generation < 1)
+        throw new Error(`${name}: key generation must be a whole number from 1 (is ${generation})`);
     const suffix = generation === 1 ? "" : `-g${generation}`;
     return { key: `${name}-key${suffix}`, cert: `${name}-cert${suffix}` };
 }
@@ -110,7 +118,9 @@ export function caGenerations(keyGeneration: number, keepPreviousKey: boolean): 
  */
 export function joinTrustBundle(pems: readonly string[]): string {
     if (pems.length === 1) return pems[0];
-    const blocks = pems.flatMap((p) => p.match(/-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g) ?? []);
+    const blocks = pems.flatMap(
+        (p) => p.match(/-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g) ?? [],
+    );
     return [...new Set(blocks.map((b) => b.replace(/\r\n/g, "\n")))].map((b) => `${b}\n`).join("");
 }
 
@@ -160,7 +170,13 @@ function daysUntil(end: string, now: Date): number {
  * undefined otherwise. `test`: a scheduled `up --refresh` renews it; `vault`: renew it in the
  * vault and update the committed trust bundle.
  */
-export function caExpiryWarning(mode: "test" | "vault", expiresAt: string, renewBeforeDays: number, now: Date, stack: string): string | undefined {
+export function caExpiryWarning(
+    mode: "test" | "vault",
+    expiresAt: string,
+    renewBeforeDays: number,
+    now: Date,
+    stack: string,
+): string | undefined {
     const days = daysUntil(expiresAt, now);
     if (days >= renewBeforeDays) return undefined;
     const when = days < 0 ? `expired on ${expiresAt}` : `expires in ${days} days (${expiresAt})`;

@@ -25,7 +25,11 @@ export const ROTATION_GRACE_DAYS = 30;
  * A warning when the password could expire before (or too soon after) the rotation that
  * replaces it, counting the grace period that covers a missed scheduled run.
  */
-export function rotationWarning(secretValidDays: number, rotationDays: number, graceDays: number = ROTATION_GRACE_DAYS): string | undefined {
+export function rotationWarning(
+    secretValidDays: number,
+    rotationDays: number,
+    graceDays: number = ROTATION_GRACE_DAYS,
+): string | undefined {
     if (secretValidDays >= rotationDays + graceDays) return undefined;
     return (
         `service principal password lives ${secretValidDays} days but rotates every ${rotationDays}: ` +

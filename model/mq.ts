@@ -37,7 +37,12 @@ export function substituteKeyVaultRefs(value: unknown, blocks: Readonly<Record<s
     if (value !== null && typeof value === "object") {
         const record = value as Record<string, unknown>;
         const keys = Object.keys(record);
-        if (keys.length === 1 && keys[0] === "keyVaultRef" && typeof record.keyVaultRef === "string" && record.keyVaultRef in blocks) {
+        if (
+            keys.length === 1 &&
+            keys[0] === "keyVaultRef" &&
+            typeof record.keyVaultRef === "string" &&
+            record.keyVaultRef in blocks
+        ) {
             return blocks[record.keyVaultRef];
         }
         return Object.fromEntries(keys.map((k) => [k, substituteKeyVaultRefs(record[k], blocks)]));

@@ -111,7 +111,10 @@ export function uuidV5(name: string, namespace: string): string {
  * the parts are lower-cased.
  */
 export function roleAssignmentName(scope: string, principalId: string, roleDefinitionId: string): string {
-    return uuidV5([scope, principalId, roleDefinitionId].map((p) => p.toLowerCase()).join("|"), ROLE_ASSIGNMENT_NAMESPACE);
+    return uuidV5(
+        [scope, principalId, roleDefinitionId].map((p) => p.toLowerCase()).join("|"),
+        ROLE_ASSIGNMENT_NAMESPACE,
+    );
 }
 
 /** The role definition id of a Key Vault role in a subscription. */
@@ -124,8 +127,16 @@ export function roleDefinitionId(subscriptionId: string, role: RoleKey): string 
  * one of its grants is created anew (another vault, principal or role), whatever the grants'
  * names in the program (a rename through an alias keeps them, and keeps these ids).
  */
-export function grantIds(vaultId: string, subscriptionId: string, principalId: string, roles: readonly RoleKey[]): string[] {
+export function grantIds(
+    vaultId: string,
+    subscriptionId: string,
+    principalId: string,
+    roles: readonly RoleKey[],
+): string[] {
     return roles
-        .map((role) => `${vaultId}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(vaultId, principalId, roleDefinitionId(subscriptionId, role))}`)
+        .map(
+            (role) =>
+                `${vaultId}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(vaultId, principalId, roleDefinitionId(subscriptionId, role))}`,
+        )
         .sort();
 }

@@ -86,7 +86,10 @@ export function workloadSubject(namespace: string, serviceAccount: string): stri
 }
 
 /** The Secret Store extension's settings: AIO's (init / edge-ai), then `extra` (never the checked key). */
-export function secretStoreSettings(rotationPollIntervalInSeconds: number, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+export function secretStoreSettings(
+    rotationPollIntervalInSeconds: number,
+    extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
     return {
         rotationPollIntervalInSeconds: String(rotationPollIntervalInSeconds),
         "validatingAdmissionPolicies.applyPolicies": "false",

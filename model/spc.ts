@@ -148,5 +148,11 @@ export function objectsHash(objects: string): string {
 /** The versions part of the restart annotations (see objectsHash); independent of key order. */
 export function versionsHash(versions: Readonly<Record<string, string>>): string {
     // JSON keeps name/version boundaries unambiguous whatever characters they hold.
-    return sha256Hex(JSON.stringify(Object.keys(versions).sort().map((name) => [name, versions[name]])));
+    return sha256Hex(
+        JSON.stringify(
+            Object.keys(versions)
+                .sort()
+                .map((name) => [name, versions[name]]),
+        ),
+    );
 }

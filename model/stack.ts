@@ -63,7 +63,9 @@ export interface StackModel {
 }
 
 /** The default secret `az iot ops init` created, as a catalog-like entry. */
-function defaultSecretEntry(inputs: ProgramInputs): Pick<CatalogSecret, "name" | "type" | "version" | "alias" | "encoding" | "format" | "filePermission"> {
+function defaultSecretEntry(
+    inputs: ProgramInputs,
+): Pick<CatalogSecret, "name" | "type" | "version" | "alias" | "encoding" | "format" | "filePermission"> {
     return { name: inputs.settings.defaultSecret.name, type: "secret", version: "" };
 }
 
@@ -90,7 +92,13 @@ export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
     const { settings, catalog, enabled } = inputs;
     const managed: ManagedObject[] = [];
     if (settings.defaultSecret.source === "generated") {
-        managed.push({ name: settings.defaultSecret.name, type: "secret", source: "generated", randomBytes: 32, deleteOnRemove: false });
+        managed.push({
+            name: settings.defaultSecret.name,
+            type: "secret",
+            source: "generated",
+            randomBytes: 32,
+            deleteOnRemove: false,
+        });
     }
     for (const s of enabled) {
         switch (s.source) {
@@ -118,11 +126,18 @@ export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
     managed.sort(byName);
 
     const members = new Map<string, SpcObject[]>();
-    for (const spc of catalog.spcs.values()) members.set(spc.name, spc.isDefault ? [spcObjectOf(defaultSecretEntry(inputs))] : []);
+    for (const spc of catalog.spcs.values())
+        members.set(spc.name, spc.isDefault ? [spcObjectOf(defaultSecretEntry(inputs))] : []);
     for (const s of enabled) for (const spc of s.spcs) members.get(spc)?.push(spcObjectOf(s));
 
     const spcs: SpcModel[] = [...catalog.spcs.values()]
-        .map((spc) => ({ name: spc.name, objects: members.get(spc.name) ?? [], restart: spc.restart, pods: spc.pods, isDefault: spc.isDefault }))
+        .map((spc) => ({
+            name: spc.name,
+            objects: members.get(spc.name) ?? [],
+            restart: spc.restart,
+            pods: spc.pods,
+            isDefault: spc.isDefault,
+        }))
         .sort(byName);
 
     // What the cluster reads: the mounted entries (CSI driver), or the synced ones (secret sync).
@@ -133,7 +148,9 @@ export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
         writesKeys: managed.some((m) => m.type === "key"),
     };
     const mq = {
-        references: enabled.flatMap((s) => (s.mq !== undefined ? [{ name: s.name, version: s.version, kind: s.mq }] : [])),
+        references: enabled.flatMap((s) =>
+            s.mq !== undefined ? [{ name: s.name, version: s.version, kind: s.mq }] : [],
+        ),
         resources: catalog.mqResources,
     };
     const sync = mode.sync?.(inputs);
@@ -149,7 +166,8 @@ export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
 export function withCaSync(model: SecretSyncModel, ca: CaSettings): SecretSyncModel {
     if (ca.mode !== "vault" || ca.privateKey === undefined) return model;
     const objects = new Map(model.objects.map((o) => [o.objectName, o]));
-    for (const name of [ca.certificate, ca.privateKey]) if (!objects.has(name)) objects.set(name, { objectName: name, objectType: "secret" });
+    for (const name of [ca.certificate, ca.privateKey])
+        if (!objects.has(name)) objects.set(name, { objectName: name, objectType: "secret" });
     const caSync: SyncModel = {
         name: ca.secretName,
         type: "kubernetes.io/tls",

@@ -1,7 +1,14 @@
 import { types } from "node:util";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as k8s from "@pulumi/kubernetes/core/v1";
-import { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Secret, validateResourceOfType } from "@pulumi/policy";
+import {
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Secret,
+    validateResourceOfType,
+} from "@pulumi/policy";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { parseSpcObjects } from "../model/spc";
 import { SPC_TYPE } from "../components/spc/descriptor";
@@ -45,7 +52,11 @@ export const AZURE_DEFAULT_RETENTION_DAYS = 90;
 
 /** A secret as the engine sends it on the wire (`@pulumi/pulumi/runtime/rpc`). */
 function isWireSecret(value: unknown): value is { value: unknown } {
-    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+    return (
+        value !== null &&
+        typeof value === "object" &&
+        (value as Record<string, unknown>)[specialSigKey] === specialSecretSig
+    );
 }
 
 /** Whether a value carries a visible secret marker: a policy `Secret` or a wire envelope. */
@@ -122,15 +133,24 @@ const vaultProtectionSchema: PolicyConfigSchema = {
  * against the schema (and fills its defaults); this applies the same rules for callers that
  * pass nothing or something else, so a bad value fails loudly instead of weakening the check.
  */
-export function vaultProtectionConfig(raw: Partial<Record<keyof VaultProtectionConfig, unknown>> = {}): VaultProtectionConfig {
+export function vaultProtectionConfig(
+    raw: Partial<Record<keyof VaultProtectionConfig, unknown>> = {},
+): VaultProtectionConfig {
     const name = "vault-purge-protection-in-protected-environments";
     const environments = raw.protectedEnvironments ?? VAULT_PROTECTION_DEFAULTS.protectedEnvironments;
-    if (!Array.isArray(environments) || !environments.every((e): e is string => typeof e === "string" && e.length > 0)) {
-        throw new Error(`${name}: protectedEnvironments must be a list of environment names, got ${show(environments)}`);
+    if (
+        !Array.isArray(environments) ||
+        !environments.every((e): e is string => typeof e === "string" && e.length > 0)
+    ) {
+        throw new Error(
+            `${name}: protectedEnvironments must be a list of environment names, got ${show(environments)}`,
+        );
     }
     const days = raw.minSoftDeleteRetentionDays ?? VAULT_PROTECTION_DEFAULTS.minSoftDeleteRetentionDays;
     if (typeof days !== "number" || !Number.isInteger(days) || days < 7 || days > 90) {
-        throw new Error(`${name}: minSoftDeleteRetentionDays must be a whole number of days from 7 to 90, got ${show(days)}`);
+        throw new Error(
+            `${name}: minSoftDeleteRetentionDays must be a whole number of days from 7 to 90, got ${show(days)}`,
+        );
     }
     return { protectedEnvironments: [...environments], minSoftDeleteRetentionDays: days };
 }
@@ -311,7 +331,9 @@ export const servicePrincipalNeverWrites: ResourceValidationPolicy = {
             }
             return;
         }
-        args.notApplicable("Policy only applies to resources of type 'azure-native:keyvault:AccessPolicy' or 'azure-native:keyvault:Vault'");
+        args.notApplicable(
+            "Policy only applies to resources of type 'azure-native:keyvault:AccessPolicy' or 'azure-native:keyvault:Vault'",
+        );
     },
 };
 
@@ -354,10 +376,12 @@ export function spcProblems(spec: unknown): string[] {
     const provider = at(spec, "provider");
     if (provider !== "azure") problems.push(`spec.provider must be "azure", got ${show(provider)}`);
     const usePodIdentity = at(spec, "parameters", "usePodIdentity");
-    if (usePodIdentity !== "false") problems.push(`spec.parameters.usePodIdentity must be "false" (a string), got ${show(usePodIdentity)}`);
+    if (usePodIdentity !== "false")
+        problems.push(`spec.parameters.usePodIdentity must be "false" (a string), got ${show(usePodIdentity)}`);
     for (const key of ["keyvaultName", "tenantId"]) {
         const value = at(spec, "parameters", key);
-        if (!nonEmptyString(value)) problems.push(`spec.parameters.${key} must be a non-empty string, got ${show(value)}`);
+        if (!nonEmptyString(value))
+            problems.push(`spec.parameters.${key} must be a non-empty string, got ${show(value)}`);
     }
     const objects = at(spec, "parameters", "objects");
     if (typeof objects !== "string") {
@@ -374,18 +398,25 @@ export function spcProblems(spec: unknown): string[] {
     const files = new Map<string, number>();
     parsed.forEach((object, i) => {
         const where = `spec.parameters.objects array[${i}]`;
-        if (!nonEmptyString(object.objectName)) problems.push(`${where}: objectName must be a non-empty string, got ${show(object.objectName)}`);
+        if (!nonEmptyString(object.objectName))
+            problems.push(`${where}: objectName must be a non-empty string, got ${show(object.objectName)}`);
         if (typeof object.objectType !== "string" || !OBJECT_TYPES.includes(object.objectType)) {
-            problems.push(`${where}: objectType must be one of ${OBJECT_TYPES.join(", ")} (lower case), got ${show(object.objectType)}`);
+            problems.push(
+                `${where}: objectType must be one of ${OBJECT_TYPES.join(", ")} (lower case), got ${show(object.objectType)}`,
+            );
         }
         if (object.objectAlias !== undefined && !nonEmptyString(object.objectAlias)) {
-            problems.push(`${where}: objectAlias must be a non-empty string when given, got ${show(object.objectAlias)}`);
+            problems.push(
+                `${where}: objectAlias must be a non-empty string when given, got ${show(object.objectAlias)}`,
+            );
         }
         const file = nonEmptyString(object.objectAlias) ? object.objectAlias : object.objectName;
         if (!nonEmptyString(file)) return;
         const first = files.get(file);
         if (first !== undefined) {
-            problems.push(`${where}: file name "${file}" (objectAlias, else objectName) is already used by array[${first}]; the files would overwrite each other`);
+            problems.push(
+                `${where}: file name "${file}" (objectAlias, else objectName) is already used by array[${first}]; the files would overwrite each other`,
+            );
         } else {
             files.set(file, i);
         }
@@ -403,7 +434,8 @@ export const spcAzureProviderWellFormed: ResourceValidationPolicy = {
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
         if (args.type !== SPC_TYPE) args.notApplicable(`Policy only applies to resources of type '${SPC_TYPE}'`);
         const name = String(at(args.props, "metadata", "name") ?? args.name);
-        for (const problem of spcProblems(at(args.props, "spec"))) reportViolation(`SecretProviderClass "${name}": ${problem}`);
+        for (const problem of spcProblems(at(args.props, "spec")))
+            reportViolation(`SecretProviderClass "${name}": ${problem}`);
     },
 };
 

@@ -184,7 +184,9 @@ export function checkTrustBundle(text: string, file: string, now: Date): { rule:
     // pem.Decode skip to the first BEGIN line, so it is accepted here too.
     const blocks = pemBlocks(text.replace(/^\uFEFF/, ""));
     if (blocks.some((b) => b[1].includes("PRIVATE KEY")) || /PRIVATE KEY-----/.test(text)) {
-        return { rule: `${file} holds a private key: a trust bundle is public and committed; keep only the CA certificates (the key stays in Key Vault)` };
+        return {
+            rule: `${file} holds a private key: a trust bundle is public and committed; keep only the CA certificates (the key stays in Key Vault)`,
+        };
     }
     const other = blocks.find((b) => b[1] !== "CERTIFICATE");
     if (other) return { rule: `${file} holds a "${other[1]}" PEM block; a trust bundle holds only CERTIFICATE blocks` };
@@ -199,9 +201,13 @@ export function checkTrustBundle(text: string, file: string, now: Date): { rule:
             return { rule: `${file}: certificate ${i + 1} is not a valid X.509 certificate` };
         }
         const subject = cert.subject.replace(/\n/g, ", ");
-        if (!cert.ca) return { rule: `${file}: certificate ${i + 1} (${subject}) is not a CA certificate (BasicConstraints ca=true); give the CA chain, not a server certificate` };
+        if (!cert.ca)
+            return {
+                rule: `${file}: certificate ${i + 1} (${subject}) is not a CA certificate (BasicConstraints ca=true); give the CA chain, not a server certificate`,
+            };
         const end = new Date(cert.validTo);
-        if (end.getTime() <= now.getTime()) return { rule: `${file}: certificate ${i + 1} (${subject}) expired on ${end.toISOString()}` };
+        if (end.getTime() <= now.getTime())
+            return { rule: `${file}: certificate ${i + 1} (${subject}) expired on ${end.toISOString()}` };
         if (earliest === undefined || end < earliest) earliest = end;
         subjects.push(subject);
     }
@@ -211,7 +217,8 @@ export function checkTrustBundle(text: string, file: string, now: Date): { rule:
 
 /** A project-relative path that stays inside the project. */
 function projectPathProblem(file: string): string | undefined {
-    if (path.isAbsolute(file) || /^[A-Za-z]:/.test(file) || file.startsWith("/")) return "must be a path relative to the project root (where Pulumi.yaml is)";
+    if (path.isAbsolute(file) || /^[A-Za-z]:/.test(file) || file.startsWith("/"))
+        return "must be a path relative to the project root (where Pulumi.yaml is)";
     if (file.includes("\\")) return "must use '/' as separator";
     if (file.split("/").includes("..")) return "must stay inside the project (no '..')";
     return undefined;
@@ -229,7 +236,8 @@ const TEST_ONLY_KEYS = ["keyGeneration", "keepPreviousKey", "signingGeneration"]
 function defaultMode(ctx: CaContext): { mode: CaMode; why?: string } {
     if (ctx.modeGiven !== false) return { mode: "test" };
     if (ctx.delivery === "secretSync") return { mode: "none", why: "the default in secretSync mode" };
-    if (ctx.adopt === true) return { mode: "none", why: "the default with aio-secrets:adopt: init's CA stays as it is" };
+    if (ctx.adopt === true)
+        return { mode: "none", why: "the default with aio-secrets:adopt: init's CA stays as it is" };
     return { mode: "test" };
 }
 
@@ -242,14 +250,18 @@ function defaultMode(ctx: CaContext): { mode: CaMode; why?: string } {
  */
 function caNames(parsed: ParsedCa, secretSync: boolean): CaNames {
     const defaults = secretSync ? INIT_CA_NAMES.caFile : INIT_CA_NAMES.test;
-    return { secretName: parsed.secretName ?? defaults.secretName, configMapName: parsed.trustBundleConfigMapName ?? defaults.configMapName };
+    return {
+        secretName: parsed.secretName ?? defaults.secretName,
+        configMapName: parsed.trustBundleConfigMapName ?? defaults.configMapName,
+    };
 }
 
 /** `ca.trustBundleFile`, read and checked; problems are added to `problems`. */
 function readTrustBundle(parsed: ParsedCa, ctx: CaContext, problems: CaProblem[]): TrustBundle | undefined {
     const file = parsed.trustBundleFile;
     if (file === undefined) return undefined;
-    const refuse = (rule: string) => void problems.push({ path: "ca.trustBundleFile", rule, value: JSON.stringify(file) });
+    const refuse = (rule: string) =>
+        void problems.push({ path: "ca.trustBundleFile", rule, value: JSON.stringify(file) });
     const pathProblem = projectPathProblem(file);
     if (pathProblem) return refuse(pathProblem);
     if (!ctx.readProjectFile) return refuse("cannot be read here (no project directory)");
@@ -257,7 +269,9 @@ function readTrustBundle(parsed: ParsedCa, ctx: CaContext, problems: CaProblem[]
     try {
         text = ctx.readProjectFile(file);
     } catch (e) {
-        return refuse(e instanceof Error && !("code" in e) ? e.message : "cannot be read (no such file in the project)");
+        return refuse(
+            e instanceof Error && !("code" in e) ? e.message : "cannot be read (no such file in the project)",
+        );
     }
     const checked = checkTrustBundle(text, file, ctx.now ?? new Date());
     if ("rule" in checked) return refuse(checked.rule);
@@ -316,7 +330,11 @@ function refusedMode(r: Pick<Resolving, "parsed" | "ctx" | "secretSync" | "given
  * once clients have the bundle; a certificate cert-manager issues in between is then never signed
  * by a CA its clients do not trust yet. Only the current or the kept previous generation can sign.
  */
-export function signingGenerationOf(keyGeneration: number, keepPreviousKey: boolean, given: number | undefined): { generation: number } | { rule: string } {
+export function signingGenerationOf(
+    keyGeneration: number,
+    keepPreviousKey: boolean,
+    given: number | undefined,
+): { generation: number } | { rule: string } {
     const previousKept = keyGeneration > 1 && keepPreviousKey;
     if (given === undefined) return { generation: previousKept ? keyGeneration - 1 : keyGeneration };
     if (given === keyGeneration || (previousKept && given === keyGeneration - 1)) return { generation: given };
@@ -331,15 +349,24 @@ export function signingGenerationOf(keyGeneration: number, keepPreviousKey: bool
 function resolveTest(r: Resolving): Resolved {
     const { parsed, given, problems } = r;
     for (const key of ["certificate", "syncPod", "syncImage"] as const) {
-        if (given(key)) problems.push({ path: `ca.${key}`, rule: `applies only to ca.mode vault (your own CA in Key Vault); remove it or set ca.mode: vault` });
+        if (given(key))
+            problems.push({
+                path: `ca.${key}`,
+                rule: `applies only to ca.mode vault (your own CA in Key Vault); remove it or set ca.mode: vault`,
+            });
     }
     const keyGeneration = parsed.keyGeneration ?? 1;
     if (given("keepPreviousKey") && keyGeneration === 1) {
-        problems.push({ path: "ca.keepPreviousKey", rule: "has no effect with ca.keyGeneration 1 (there is no previous key); remove it", value: String(parsed.keepPreviousKey) });
+        problems.push({
+            path: "ca.keepPreviousKey",
+            rule: "has no effect with ca.keyGeneration 1 (there is no previous key); remove it",
+            value: String(parsed.keepPreviousKey),
+        });
     }
     const keepPreviousKey = parsed.keepPreviousKey ?? true;
     const signing = signingGenerationOf(keyGeneration, keepPreviousKey, parsed.signingGeneration);
-    if ("rule" in signing) problems.push({ path: "ca.signingGeneration", rule: signing.rule, value: String(parsed.signingGeneration) });
+    if ("rule" in signing)
+        problems.push({ path: "ca.signingGeneration", rule: signing.rule, value: String(parsed.signingGeneration) });
     const trustBundle = readTrustBundle(parsed, r.ctx, problems);
     if (problems.length > 0 || "rule" in signing) return { problems };
     const { validDays, renewBeforeDays, names } = r;
@@ -361,7 +388,11 @@ function resolveTest(r: Resolving): Resolved {
 /** `ca.mode: vault`: your own CA from Key Vault, per delivery mode. */
 function resolveVault(r: Resolving): Resolved {
     const { parsed, given, problems } = r;
-    if (given("validDays")) problems.push({ path: "ca.validDays", rule: "applies only to ca.mode test: your own CA's lifetime is set where it was issued" });
+    if (given("validDays"))
+        problems.push({
+            path: "ca.validDays",
+            rule: "applies only to ca.mode test: your own CA's lifetime is set where it was issued",
+        });
     for (const key of TEST_ONLY_KEYS) {
         if (given(key)) {
             problems.push({
@@ -384,7 +415,11 @@ function resolveVault(r: Resolving): Resolved {
             });
         }
         for (const key of ["syncPod", "syncImage"] as const) {
-            if (given(key)) problems.push({ path: `ca.${key}`, rule: "applies only to the CSI driver (a pod keeps it syncing); the Secret Store extension syncs on its own" });
+            if (given(key))
+                problems.push({
+                    path: `ca.${key}`,
+                    rule: "applies only to the CSI driver (a pod keeps it syncing); the Secret Store extension syncs on its own",
+                });
         }
     } else if (!r.ctx.syncSecret) {
         problems.push({
@@ -430,10 +465,25 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): Resolved {
     if (parsed.mode === "none") {
         // Keys of the other modes would silently do nothing.
         const ignored = (
-            ["validDays", "renewBeforeDays", "certificate", "privateKey", "trustBundleFile", "syncPod", "syncImage", "secretName", "trustBundleConfigMapName", ...TEST_ONLY_KEYS] as const
+            [
+                "validDays",
+                "renewBeforeDays",
+                "certificate",
+                "privateKey",
+                "trustBundleFile",
+                "syncPod",
+                "syncImage",
+                "secretName",
+                "trustBundleConfigMapName",
+                ...TEST_ONLY_KEYS,
+            ] as const
         ).filter(given);
         const why = ctx.modeGiven === false && defaulted.why ? ` (${defaulted.why})` : "";
-        for (const key of ignored) problems.push({ path: `ca.${key}`, rule: `has no effect with ca.mode none${why} (the stack declares no CA); remove it or set ca.mode` });
+        for (const key of ignored)
+            problems.push({
+                path: `ca.${key}`,
+                rule: `has no effect with ca.mode none${why} (the stack declares no CA); remove it or set ca.mode`,
+            });
         return problems.length > 0 ? { problems } : { settings: { mode: "none" }, problems };
     }
     if (secretSync && given("trustBundleConfigMapName")) {
@@ -452,7 +502,16 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): Resolved {
             value: String(given("renewBeforeDays") ? renewBeforeDays : validDays),
         });
     }
-    const r: Resolving = { parsed, ctx, secretSync, given, problems, names: caNames(parsed, secretSync), validDays, renewBeforeDays };
+    const r: Resolving = {
+        parsed,
+        ctx,
+        secretSync,
+        given,
+        problems,
+        names: caNames(parsed, secretSync),
+        validDays,
+        renewBeforeDays,
+    };
     return parsed.mode === "test" ? resolveTest(r) : resolveVault(r);
 }
 
@@ -492,7 +551,11 @@ export function caNameProblems(ca: CaSettings, ctx: CaNameContext): CaProblem[] 
         }
     }
     if (ca.privateKey !== undefined && ca.privateKey.toLowerCase() === ca.certificate.toLowerCase()) {
-        problems.push({ path: "ca.privateKey", rule: "must be another vault object than ca.certificate (one object per Secret key)", value: JSON.stringify(ca.privateKey) });
+        problems.push({
+            path: "ca.privateKey",
+            rule: "must be another vault object than ca.certificate (one object per Secret key)",
+            value: JSON.stringify(ca.privateKey),
+        });
     }
     if (ctx.syncNames?.includes(ca.secretName)) {
         problems.push({

@@ -72,10 +72,15 @@ const secretSchema = strictObject({
         .string()
         .regex(/^([0-9a-fA-F]{32})?$/, 'must be "" (latest) or a 32-character Key Vault version id')
         .default(""),
-    environments: z.array(ruled(rules.environmentName)).min(1, "must list at least one environment (omit the key for all)").optional(),
+    environments: z
+        .array(ruled(rules.environmentName))
+        .min(1, "must list at least one environment (omit the key for all)")
+        .optional(),
     deleteOnRemove: z.boolean().default(false),
     length: intRange(16, 4096).optional(),
-    keySize: z.union([z.literal(2048), z.literal(3072), z.literal(4096)], { error: "must be 2048, 3072 or 4096" }).optional(),
+    keySize: z
+        .union([z.literal(2048), z.literal(3072), z.literal(4096)], { error: "must be 2048, 3072 or 4096" })
+        .optional(),
     contentType: z.string().max(255, "must be at most 255 characters (Key Vault limit)").optional(),
     encoding: z.enum(["utf-8", "hex", "base64"]).optional(),
     format: z.enum(["pem", "pfx"]).optional(),
@@ -91,7 +96,10 @@ const mqResourceSchema = strictObject({
     apiVersion: z
         .string()
         .regex(/^[a-z0-9.-]+\/[a-z0-9]+$/, "must be group/version, e.g. mq.iotoperations.azure.com/v1beta1")
-        .regex(/^([a-z0-9-]+\.)*iotoperations\.azure\.com\//, "must be an Azure IoT Operations API group (*.iotoperations.azure.com), e.g. mq.iotoperations.azure.com/v1beta1"),
+        .regex(
+            /^([a-z0-9-]+\.)*iotoperations\.azure\.com\//,
+            "must be an Azure IoT Operations API group (*.iotoperations.azure.com), e.g. mq.iotoperations.azure.com/v1beta1",
+        ),
     kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "must be a Kubernetes kind, e.g. BrokerListener"),
     metadata: strictObject({
         name: ruled(rules.dns1123Subdomain),
@@ -131,7 +139,10 @@ export interface KeyVaultRefSite {
 }
 
 /** Finds every `{ keyVaultRef: name }` object in a value (and malformed ones, as problems). */
-export function findKeyVaultRefs(value: unknown, at: (string | number)[] = []): { sites: Omit<KeyVaultRefSite, "resource">[]; malformed: (string | number)[][] } {
+export function findKeyVaultRefs(
+    value: unknown,
+    at: (string | number)[] = [],
+): { sites: Omit<KeyVaultRefSite, "resource">[]; malformed: (string | number)[][] } {
     const sites: Omit<KeyVaultRefSite, "resource">[] = [];
     const malformed: (string | number)[][] = [];
     const walk = (node: unknown, path: (string | number)[]) => {
@@ -139,7 +150,8 @@ export function findKeyVaultRefs(value: unknown, at: (string | number)[] = []): 
         else if (node !== null && typeof node === "object") {
             const record = node as Record<string, unknown>;
             if ("keyVaultRef" in record) {
-                if (Object.keys(record).length === 1 && typeof record.keyVaultRef === "string") sites.push({ path, secret: record.keyVaultRef });
+                if (Object.keys(record).length === 1 && typeof record.keyVaultRef === "string")
+                    sites.push({ path, secret: record.keyVaultRef });
                 else malformed.push(path);
                 return;
             }
@@ -202,7 +214,8 @@ function catalogPath(input: unknown, path: readonly PropertyKey[]): string {
 function lineFinder(doc: Document, counter: LineCounter): (path: readonly PropertyKey[]) => number | undefined {
     return (path) => {
         for (let n = path.length; n >= 0; n--) {
-            const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+            const node = doc.getIn(path.slice(0, n) as unknown[], true) as
+                { range?: [number, number, number] } | undefined;
             if (node && node.range) return counter.linePos(node.range[0]).line;
             if (n > 0 && typeof path[n - 1] === "string") {
                 // An unknown key: point at the key itself in its parent map.
@@ -242,7 +255,11 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
         return { problems: [{ file, path: "", rule: "is empty: declare at least `secrets: []`" }] };
     }
     if (typeof input !== "object" || Array.isArray(input)) {
-        return { problems: [{ file, line: 1, path: "", rule: "must be a map with the keys secretProviderClasses and secrets" }] };
+        return {
+            problems: [
+                { file, line: 1, path: "", rule: "must be a map with the keys secretProviderClasses and secrets" },
+            ],
+        };
     }
     const lineOf = lineFinder(doc, counter);
     const at = (path: PropertyKey[], rule: string, value?: string) =>
@@ -285,14 +302,26 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
         const key = entry.name.toLowerCase();
         const first = byName.get(key);
         if (first !== undefined) {
-            at(path("name"), `duplicate secret name (first at secrets[${first}]; Key Vault names are case-insensitive)`, JSON.stringify(entry.name));
+            at(
+                path("name"),
+                `duplicate secret name (first at secrets[${first}]; Key Vault names are case-insensitive)`,
+                JSON.stringify(entry.name),
+            );
         } else byName.set(key, index);
 
         if (entry.type === "cert" && entry.source !== "existing") {
-            at(path("source"), "certificates must be `existing`: import them into the vault (az keyvault certificate import), then mount them", JSON.stringify(entry.source));
+            at(
+                path("source"),
+                "certificates must be `existing`: import them into the vault (az keyvault certificate import), then mount them",
+                JSON.stringify(entry.source),
+            );
         }
         if (entry.type === "key" && entry.source === "config") {
-            at(path("source"), "keys cannot take a value from config; use `generated` (the stack creates a vault key) or `existing`", JSON.stringify(entry.source));
+            at(
+                path("source"),
+                "keys cannot take a value from config; use `generated` (the stack creates a vault key) or `existing`",
+                JSON.stringify(entry.source),
+            );
         }
         if (entry.length !== undefined && !(entry.type === "secret" && entry.source === "generated")) {
             at(path("length"), "applies only to generated secrets (type secret, source generated)");
@@ -313,13 +342,21 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
             at(path("deleteOnRemove"), "the stack never owned an existing object, so it cannot delete it");
         }
         if (entry.version !== "" && entry.source !== "existing") {
-            at(path("version"), "a pinned version applies only to existing objects; the stack's own secrets mount their latest version");
+            at(
+                path("version"),
+                "a pinned version applies only to existing objects; the stack's own secrets mount their latest version",
+            );
         }
         if (entry.environments) {
-            if (new Set(entry.environments).size !== entry.environments.length) at(path("environments"), "lists an environment twice");
+            if (new Set(entry.environments).size !== entry.environments.length)
+                at(path("environments"), "lists an environment twice");
             entry.environments.forEach((env, i) => {
                 if (knownEnvs && !knownEnvs.includes(env)) {
-                    at(path("environments", i), `is not one of the catalog's environments (${knownEnvs.join(", ")})`, JSON.stringify(env));
+                    at(
+                        path("environments", i),
+                        `is not one of the catalog's environments (${knownEnvs.join(", ")})`,
+                        JSON.stringify(env),
+                    );
                 }
             });
         }
@@ -364,7 +401,9 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
         for (const spc of new Set(secret.spcs)) {
             for (let n = 1; n < parts.length; n++) {
                 const dir = parts.slice(0, n).join("/");
-                const file = (byFile.get(`${spc}\u0000${dir}`) ?? []).find((f) => environmentsOverlap(f.environments, secret.environments));
+                const file = (byFile.get(`${spc}\u0000${dir}`) ?? []).find((f) =>
+                    environmentsOverlap(f.environments, secret.environments),
+                );
                 if (file) {
                     at(
                         ["secrets", secret.index, secret.alias !== undefined ? "alias" : "name"],
@@ -380,7 +419,10 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
     for (const secret of secrets) {
         const expected = secret.mq === "cert" ? "cert" : "secret";
         if (secret.mq !== undefined && secret.type !== expected) {
-            at(["secrets", secret.index, "mq"], `mq: ${secret.mq} refers to a vault ${expected}, but the entry has type ${secret.type}`);
+            at(
+                ["secrets", secret.index, "mq"],
+                `mq: ${secret.mq} refers to a vault ${expected}, but the entry has type ${secret.type}`,
+            );
         }
     }
     const keyVaultRefs: KeyVaultRefSite[] = [];
@@ -388,17 +430,33 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
     parsed.mqResources.forEach((resource, index) => {
         const id = `${resource.apiVersion.split("/")[0]}/${resource.kind}/${resource.metadata.name}`;
         const first = seenResources.get(id);
-        if (first !== undefined) at(["mqResources", index, "metadata", "name"], `duplicate ${resource.kind} "${resource.metadata.name}" (first at mqResources[${first}])`);
+        if (first !== undefined)
+            at(
+                ["mqResources", index, "metadata", "name"],
+                `duplicate ${resource.kind} "${resource.metadata.name}" (first at mqResources[${first}])`,
+            );
         else seenResources.set(id, index);
         const { sites, malformed } = findKeyVaultRefs(resource.spec, ["spec"]);
         for (const path of malformed) {
-            at(["mqResources", index, ...path], "a vault reference is written { keyVaultRef: <secret name> } and nothing else");
+            at(
+                ["mqResources", index, ...path],
+                "a vault reference is written { keyVaultRef: <secret name> } and nothing else",
+            );
         }
         for (const site of sites) {
             const secret = secrets.find((s) => s.name === site.secret);
-            if (!secret) at(["mqResources", index, ...site.path, "keyVaultRef"], `names no secret of the catalog`, JSON.stringify(site.secret));
+            if (!secret)
+                at(
+                    ["mqResources", index, ...site.path, "keyVaultRef"],
+                    `names no secret of the catalog`,
+                    JSON.stringify(site.secret),
+                );
             else if (secret.mq === undefined) {
-                at(["mqResources", index, ...site.path, "keyVaultRef"], `secret "${site.secret}" has no mq: (secret, cert or caChain) in its catalog entry`, JSON.stringify(site.secret));
+                at(
+                    ["mqResources", index, ...site.path, "keyVaultRef"],
+                    `secret "${site.secret}" has no mq: (secret, cert or caChain) in its catalog entry`,
+                    JSON.stringify(site.secret),
+                );
             } else keyVaultRefs.push({ resource: index, ...site });
         }
     });
@@ -406,7 +464,18 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
     const syncSecrets = syncSecretsOf(parsed.secretSyncs, secrets, at);
 
     if (problems.length > 0) return { problems };
-    return { catalog: { file, environments: knownEnvs, spcs, secrets, mqResources: parsed.mqResources, keyVaultRefs, syncSecrets }, problems };
+    return {
+        catalog: {
+            file,
+            environments: knownEnvs,
+            spcs,
+            secrets,
+            mqResources: parsed.mqResources,
+            keyVaultRefs,
+            syncSecrets,
+        },
+        problems,
+    };
 }
 
 /**
@@ -448,12 +517,21 @@ function syncSecretsOf(
         }
         byKey.set(id, [...earlier, secret]);
         if (result.get(target)!.type === "kubernetes.io/tls" && !(TLS_KEYS as readonly string[]).includes(key)) {
-            at(["secrets", secret.index, "sync", "key"], `Kubernetes Secret ${target} has type kubernetes.io/tls, whose keys are ${TLS_KEYS.join(" and ")}`, JSON.stringify(key));
+            at(
+                ["secrets", secret.index, "sync", "key"],
+                `Kubernetes Secret ${target} has type kubernetes.io/tls, whose keys are ${TLS_KEYS.join(" and ")}`,
+                JSON.stringify(key),
+            );
         }
     }
     for (const name of Object.keys(declared)) {
         if (result.has(name) && !mapped.has(name)) {
-            at(["secretSyncs", name], "no catalog entry maps into this Secret; add sync: { secret: " + name + ", key: <key> } to an entry, or remove it");
+            at(
+                ["secretSyncs", name],
+                "no catalog entry maps into this Secret; add sync: { secret: " +
+                    name +
+                    ", key: <key> } to an entry, or remove it",
+            );
         }
     }
     return result;

@@ -10,7 +10,14 @@ import type { PrincipalType, StackSettings } from "./settings";
  * application (a service principal or a managed identity), not as a person.
  */
 const APPLICATION_SIGN_IN = {
-    env: ["ARM_CLIENT_ID", "AZURE_CLIENT_ID", "ARM_USE_OIDC", "ARM_USE_MSI", "ARM_OIDC_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL"],
+    env: [
+        "ARM_CLIENT_ID",
+        "AZURE_CLIENT_ID",
+        "ARM_USE_OIDC",
+        "ARM_USE_MSI",
+        "ARM_OIDC_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+    ],
     config: ["azure-native:clientId", "azure-native:useOidc", "azure-native:useMsi"],
 } as const;
 
@@ -23,9 +30,13 @@ export function guessDeployerType(
     env: Readonly<Record<string, string | undefined>>,
     config: Readonly<Record<string, string>>,
 ): { type: PrincipalType; reason: string } {
-    const fromEnv = APPLICATION_SIGN_IN.env.find((name) => Object.hasOwn(env, name) && env[name] !== undefined && env[name] !== "" && env[name] !== "false");
+    const fromEnv = APPLICATION_SIGN_IN.env.find(
+        (name) => Object.hasOwn(env, name) && env[name] !== undefined && env[name] !== "" && env[name] !== "false",
+    );
     if (fromEnv) return { type: "ServicePrincipal", reason: `${fromEnv} is set` };
-    const fromConfig = APPLICATION_SIGN_IN.config.find((key) => Object.hasOwn(config, key) && config[key] !== "" && config[key] !== "false");
+    const fromConfig = APPLICATION_SIGN_IN.config.find(
+        (key) => Object.hasOwn(config, key) && config[key] !== "" && config[key] !== "false",
+    );
     if (fromConfig) return { type: "ServicePrincipal", reason: `${fromConfig} is set` };
     return { type: "User", reason: "no service principal or managed identity sign-in is configured" };
 }
@@ -53,10 +64,15 @@ export function principalTypeFromToken(token: string | undefined): PrincipalType
 }
 
 /** The warning for a stack that lets whoever runs `up` be the deployer. */
-export function defaultDeployerWarning(settings: StackSettings, guess: { type: PrincipalType; reason: string }): string | undefined {
+export function defaultDeployerWarning(
+    settings: StackSettings,
+    guess: { type: PrincipalType; reason: string },
+): string | undefined {
     if (settings.deployers !== undefined) return undefined;
     const roles = [
-        settings.delivery === "csiDriver" && settings.servicePrincipal.mode === "create" ? "owns the app registration and its service principal" : undefined,
+        settings.delivery === "csiDriver" && settings.servicePrincipal.mode === "create"
+            ? "owns the app registration and its service principal"
+            : undefined,
         settings.keyVault.grantDeployer ? "gets the vault writer grant" : undefined,
     ].filter((r): r is string => r !== undefined);
     if (roles.length === 0) return undefined;

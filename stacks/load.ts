@@ -1,6 +1,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Catalog, CATALOG_FILE, CatalogSecret, DEFAULT_SPC_NAMES, fileNameOf, parseCatalog, secretsForEnvironment } from "./catalog";
+import {
+    Catalog,
+    CATALOG_FILE,
+    CatalogSecret,
+    DEFAULT_SPC_NAMES,
+    fileNameOf,
+    parseCatalog,
+    secretsForEnvironment,
+} from "./catalog";
 import { ConfigError, Problem } from "./errors";
 import { closest } from "./names";
 // The delivery modes' catalog checks (pure; they import only stacks/ modules): see test/layers.test.ts.
@@ -10,9 +18,22 @@ import { CA_SPC_NAME, caNameProblems } from "./ca";
 import { CONFIG_NAMESPACE, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
 import { decodeUtf8, NOT_UTF8, readUtf8File, shellWord } from "./text";
 import { stackFilesDir } from "./stackDir";
-import { ConfigOrigins, originOf, parentPath, parseProjectConfig, recordOrigins, stackEnvironments } from "./sharedConfig";
+import {
+    ConfigOrigins,
+    originOf,
+    parentPath,
+    parseProjectConfig,
+    recordOrigins,
+    stackEnvironments,
+} from "./sharedConfig";
 import { readYaml } from "./yaml";
-import { isPlaceholderCiphertext, isPlaceholderGuid, parseStackFile, StackFileLeaves, stackFileLeaves } from "./stackFile";
+import {
+    isPlaceholderCiphertext,
+    isPlaceholderGuid,
+    parseStackFile,
+    StackFileLeaves,
+    stackFileLeaves,
+} from "./stackFile";
 
 /**
  * Everything the program needs, validated once at the edge before any resource is declared.
@@ -115,7 +136,10 @@ function placeholderGuids(value: unknown, at: string): [string, string][] {
  * secrets, no catalog entry shadowing the default secret, environments the catalog knows.
  * Pure: every problem is returned, none thrown.
  */
-export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled: CatalogSecret[]; problems: Problem[]; warnings: string[] } {
+export function crossCheck(
+    settings: StackSettings,
+    catalog: Catalog,
+): { enabled: CatalogSecret[]; problems: Problem[]; warnings: string[] } {
     const problems: Problem[] = [];
     const warnings: string[] = [];
     const file = settings.file;
@@ -149,7 +173,10 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
                     path: `secrets[${secret.index}] (${secret.name}).alias`,
                     rule: `file name "${defaultName}" is the default secret's file in SecretProviderClass ${spc}; set a distinct alias`,
                 });
-            } else if ((DEFAULT_SPC_NAMES as readonly string[]).includes(spc) && fileNameOf(secret).startsWith(`${defaultName}/`)) {
+            } else if (
+                (DEFAULT_SPC_NAMES as readonly string[]).includes(spc) &&
+                fileNameOf(secret).startsWith(`${defaultName}/`)
+            ) {
                 // The driver would need a directory where the default secret is a file.
                 problems.push({
                     file: catalog.file,
@@ -163,14 +190,21 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
 
     // Your own CA is mounted from the vault: nothing the stack writes may share its name.
     const written = [
-        ...(settings.defaultSecret.source === "generated" ? [{ name: defaultName, where: "aio-secrets:defaultSecret.name" }] : []),
-        ...enabled.filter((s) => s.source !== "existing").map((s) => ({ name: s.name, where: `${catalog.file} secrets[${s.index}], source ${s.source}` })),
+        ...(settings.defaultSecret.source === "generated"
+            ? [{ name: defaultName, where: "aio-secrets:defaultSecret.name" }]
+            : []),
+        ...enabled
+            .filter((s) => s.source !== "existing")
+            .map((s) => ({ name: s.name, where: `${catalog.file} secrets[${s.index}], source ${s.source}` })),
     ];
     for (const p of caNameProblems(settings.ca, {
         written,
         spcNames: [...catalog.spcs.keys()],
         caSpcName: CA_SPC_NAME,
-        syncNames: settings.delivery === "secretSync" ? [...new Set(enabled.flatMap((s) => (s.sync ? [s.sync.secret] : [])))] : [],
+        syncNames:
+            settings.delivery === "secretSync"
+                ? [...new Set(enabled.flatMap((s) => (s.sync ? [s.sync.secret] : [])))]
+                : [],
     })) {
         problems.push({ file, path: `${CONFIG_NAMESPACE}:${p.path}`, rule: p.rule, value: p.value });
     }
@@ -180,7 +214,10 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
         if (!enabledByName.has(site.secret)) {
             problems.push({
                 file: catalog.file,
-                path: `mqResources[${site.resource}].${site.path.map((p) => (typeof p === "number" ? `[${p}]` : p)).join(".").replace(/\.\[/g, "[")}.keyVaultRef`,
+                path: `mqResources[${site.resource}].${site.path
+                    .map((p) => (typeof p === "number" ? `[${p}]` : p))
+                    .join(".")
+                    .replace(/\.\[/g, "[")}.keyVaultRef`,
                 value: JSON.stringify(site.secret),
                 rule: `secret "${site.secret}" is not enabled in environment ${env}; add ${env} to its environments`,
             });
@@ -244,7 +281,11 @@ export function crossCheck(settings: StackSettings, catalog: Catalog): { enabled
  * What the catalog means for this stack's delivery mode: the checks of its folder
  * (delivery/<mode>/catalog.ts).
  */
-export function deliveryCheck(settings: StackSettings, catalog: Catalog, enabled: readonly CatalogSecret[]): { problems: Problem[]; warnings: string[] } {
+export function deliveryCheck(
+    settings: StackSettings,
+    catalog: Catalog,
+    enabled: readonly CatalogSecret[],
+): { problems: Problem[]; warnings: string[] } {
     switch (settings.delivery) {
         case "csiDriver":
             return csiDriverCatalogCheck(settings, catalog, enabled);
@@ -252,7 +293,9 @@ export function deliveryCheck(settings: StackSettings, catalog: Catalog, enabled
             return secretSyncCatalogCheck(settings, catalog, enabled);
         default: {
             const exhaustiveCheck: never = settings;
-            throw new Error(`internal error: unknown delivery mode ${JSON.stringify((exhaustiveCheck as { delivery: unknown }).delivery)}`);
+            throw new Error(
+                `internal error: unknown delivery mode ${JSON.stringify((exhaustiveCheck as { delivery: unknown }).delivery)}`,
+            );
         }
     }
 }
@@ -262,7 +305,11 @@ export function deliveryCheck(settings: StackSettings, catalog: Catalog, enabled
  * or an ESC environment set is fixed there, not in the stack file. A line number of the stack
  * file is dropped when the file changes.
  */
-export function withOrigins(problems: readonly Problem[], stackFile: string, originOf: RawStackConfig["originOf"]): Problem[] {
+export function withOrigins(
+    problems: readonly Problem[],
+    stackFile: string,
+    originOf: RawStackConfig["originOf"],
+): Problem[] {
     if (!originOf) return [...problems];
     return problems.map((p) => {
         if (p.file !== stackFile || p.path === "") return p;
@@ -273,7 +320,11 @@ export function withOrigins(problems: readonly Problem[], stackFile: string, ori
 }
 
 /** Validates settings and catalog together and throws every problem at once. */
-export function resolveProgramInputs(raw: RawStackConfig, catalogText: string, catalogFile: string = CATALOG_FILE): ProgramInputs {
+export function resolveProgramInputs(
+    raw: RawStackConfig,
+    catalogText: string,
+    catalogFile: string = CATALOG_FILE,
+): ProgramInputs {
     try {
         return resolveInputs(raw, catalogText, catalogFile);
     } catch (e) {
@@ -315,10 +366,12 @@ export function readInsideProject(projectDir: string, relativePath: string): str
     const root = fs.realpathSync(projectDir);
     const real = fs.realpathSync(path.join(root, relativePath));
     const inside = path.relative(root, real);
-    if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside)) throw new Error("resolves outside the project (a symbolic link?)");
+    if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside))
+        throw new Error("resolves outside the project (a symbolic link?)");
     const stat = fs.statSync(real);
     if (!stat.isFile()) throw new Error("is not a regular file");
-    if (stat.size > MAX_PROJECT_FILE_BYTES) throw new Error(`is ${stat.size} bytes; at most ${MAX_PROJECT_FILE_BYTES} (1 MiB)`);
+    if (stat.size > MAX_PROJECT_FILE_BYTES)
+        throw new Error(`is ${stat.size} bytes; at most ${MAX_PROJECT_FILE_BYTES} (1 MiB)`);
     const text = decodeUtf8(fs.readFileSync(real));
     if (text === undefined) throw new Error(NOT_UTF8);
     return text;
@@ -334,11 +387,9 @@ export interface InputFiles {
 }
 
 /** Reads the catalog and the stack file, then validates everything. */
-export function loadProgramInputs(
-    config: Omit<RawStackConfig, "stackFile">,
-    files: InputFiles,
-): ProgramInputs {
-    const catalogPath = files.catalogPath ?? process.env.AIO_SECRETS_CATALOG ?? path.join(files.projectDir, CATALOG_FILE);
+export function loadProgramInputs(config: Omit<RawStackConfig, "stackFile">, files: InputFiles): ProgramInputs {
+    const catalogPath =
+        files.catalogPath ?? process.env.AIO_SECRETS_CATALOG ?? path.join(files.projectDir, CATALOG_FILE);
     const defaultStackFile = () => path.join(stackFilesDir(files.projectDir), `Pulumi.${config.stack}.yaml`);
     const stackFilePath = files.stackFilePath ?? process.env.AIO_SECRETS_STACK_FILE ?? defaultStackFile();
     const catalogLabel = path.relative(files.projectDir, catalogPath) || catalogPath;
@@ -346,19 +397,31 @@ export function loadProgramInputs(
     try {
         catalogBytes = fs.readFileSync(catalogPath);
     } catch {
-        throw new ConfigError([{ file: catalogLabel, path: "", rule: 'cannot be read; the catalog of secrets is required (see docs/reference.md, "The catalog")' }]);
+        throw new ConfigError([
+            {
+                file: catalogLabel,
+                path: "",
+                rule: 'cannot be read; the catalog of secrets is required (see docs/reference.md, "The catalog")',
+            },
+        ]);
     }
     const catalogText = decodeUtf8(catalogBytes);
     if (catalogText === undefined) throw new ConfigError([{ file: catalogLabel, path: "", rule: NOT_UTF8 }]);
     // The stack file tells which leaves are `secure:` and which plaintext; without it (e.g.
     // config from an environment) we fall back to Pulumi's per-key secrecy.
-    const file = path.basename(stackFilePath) === `Pulumi.${config.stack}.yaml` ? undefined : path.basename(stackFilePath);
+    const file =
+        path.basename(stackFilePath) === `Pulumi.${config.stack}.yaml` ? undefined : path.basename(stackFilePath);
     const stackFileLabel = file ?? `Pulumi.${config.stack}.yaml`;
     const stackText = fs.existsSync(stackFilePath) ? readUtf8File(stackFilePath, stackFileLabel) : undefined;
-    const stackFile = stackText !== undefined ? stackFileLeavesOf(stackText, stackFileLabel, config.project) : undefined;
+    const stackFile =
+        stackText !== undefined ? stackFileLeavesOf(stackText, stackFileLabel, config.project) : undefined;
     const readProjectFile = (relativePath: string) => readInsideProject(files.projectDir, relativePath);
     const originOf = configOriginsOf(config.config, stackText, stackFileLabel, config.project, files.projectDir);
-    return resolveProgramInputs({ ...config, file, stackFile, readProjectFile, originOf }, catalogText, catalogLabel.split(path.sep).join("/"));
+    return resolveProgramInputs(
+        { ...config, file, stackFile, readProjectFile, originOf },
+        catalogText,
+        catalogLabel.split(path.sep).join("/"),
+    );
 }
 
 /**
@@ -386,8 +449,15 @@ function configOriginsOf(
     const environments = stackEnvironments(readYaml(stackText, stackFile, { merge: true }).value, stackFile).names;
     const projectFile = path.join(projectDir, "Pulumi.yaml");
     const projectText = fs.existsSync(projectFile) ? decodeUtf8(fs.readFileSync(projectFile)) : undefined;
-    const projectKeys = new Set((projectText !== undefined ? parseProjectConfig(projectText, "Pulumi.yaml", project).entries : undefined)?.map((e) => e.key) ?? []);
-    const esc = environments.length > 0 ? `the ESC environment${environments.length > 1 ? "s" : ""} ${environments.join(", ")}` : undefined;
+    const projectKeys = new Set(
+        (projectText !== undefined ? parseProjectConfig(projectText, "Pulumi.yaml", project).entries : undefined)?.map(
+            (e) => e.key,
+        ) ?? [],
+    );
+    const esc =
+        environments.length > 0
+            ? `the ESC environment${environments.length > 1 ? "s" : ""} ${environments.join(", ")}`
+            : undefined;
     return (at) => {
         // Written in the stack file (at or above the path), or missing altogether: the stack file.
         for (let p: string | undefined = at; p !== undefined; p = parentPath(p)) if (origins.has(p)) return undefined;

@@ -51,7 +51,11 @@ export const STEP_TEXT: Readonly<Record<DeliveryStep, { what: string; change: st
 };
 
 /** The step a stack's resolved settings put it in. */
-export function deliveryStep(s: { delivery: "csiDriver" | "secretSync"; permissionModel: "accessPolicy" | "rbac"; migration?: MigrationSetting }): DeliveryStep {
+export function deliveryStep(s: {
+    delivery: "csiDriver" | "secretSync";
+    permissionModel: "accessPolicy" | "rbac";
+    migration?: MigrationSetting;
+}): DeliveryStep {
     switch (s.delivery) {
         case "secretSync":
             return s.migration === "both" ? "both" : "secretSync";
@@ -105,8 +109,17 @@ export function reviewMigration(from: DeliveryStep, to: DeliveryStep): Migration
     }
     const next = DELIVERY_STEPS[b + 1] as DeliveryStep | undefined;
     const direction = b > a ? "migration step" : "migration step back";
-    const then = b > a ? (next ? ` Next, after this up: step ${b + 1} (${next}): ${STEP_TEXT[next].change}.` : " The migration is done.") : "";
-    return { from, to, note: `${direction} ${b} of ${DELIVERY_STEPS.length - 1} (${to}): ${STEP_TEXT[to].what}.${then}` };
+    const then =
+        b > a
+            ? next
+                ? ` Next, after this up: step ${b + 1} (${next}): ${STEP_TEXT[next].change}.`
+                : " The migration is done."
+            : "";
+    return {
+        from,
+        to,
+        note: `${direction} ${b} of ${DELIVERY_STEPS.length - 1} (${to}): ${STEP_TEXT[to].what}.${then}`,
+    };
 }
 
 /**
@@ -119,15 +132,33 @@ export function migrationProblems(
     delivery: "csiDriver" | "secretSync",
     permissionModel: "accessPolicy" | "rbac" | undefined,
 ): Problem[] {
-    const at = (rule: string): Problem => ({ file, path: "aio-secrets:migration", rule, value: JSON.stringify(migration) });
+    const at = (rule: string): Problem => ({
+        file,
+        path: "aio-secrets:migration",
+        rule,
+        value: JSON.stringify(migration),
+    });
     if (migration === "rbacRoles") {
-        if (delivery !== "csiDriver") return [at("is step 1 of the move to secret sync and needs aio-secrets:delivery: csiDriver; in secretSync mode use migration: both (step 3)")];
+        if (delivery !== "csiDriver")
+            return [
+                at(
+                    "is step 1 of the move to secret sync and needs aio-secrets:delivery: csiDriver; in secretSync mode use migration: both (step 3)",
+                ),
+            ];
         if (permissionModel === "rbac") {
-            return [at("is step 1 (roles beside the access policies) and has no effect once keyVault.permissionModel is rbac (step 2): remove aio-secrets:migration")];
+            return [
+                at(
+                    "is step 1 (roles beside the access policies) and has no effect once keyVault.permissionModel is rbac (step 2): remove aio-secrets:migration",
+                ),
+            ];
         }
     }
     if (migration === "both" && delivery !== "secretSync") {
-        return [at("is step 3 of the move to secret sync and needs aio-secrets:delivery: secretSync (with the secretSync section and keyVault.permissionModel: rbac)")];
+        return [
+            at(
+                "is step 3 of the move to secret sync and needs aio-secrets:delivery: secretSync (with the secretSync section and keyVault.permissionModel: rbac)",
+            ),
+        ];
     }
     return [];
 }
@@ -144,8 +175,12 @@ export function migrationWarnings(
 ): string[] {
     if (migration !== "rbacRoles") return [];
     const left = [
-        ...(grants.grantReader ? [] : [`the CSI driver's service principal (keyVault.grantReader is off): "Key Vault Secrets User"`]),
-        ...(grants.grantDeployer ? [] : [`the deploying identity (keyVault.grantDeployer is off): "Key Vault Secrets Officer"`]),
+        ...(grants.grantReader
+            ? []
+            : [`the CSI driver's service principal (keyVault.grantReader is off): "Key Vault Secrets User"`]),
+        ...(grants.grantDeployer
+            ? []
+            : [`the deploying identity (keyVault.grantDeployer is off): "Key Vault Secrets Officer"`]),
     ];
     if (left.length === 0) return [];
     return [
@@ -166,7 +201,8 @@ export function oneStepSwitchProblem(
     settings: { file: string; delivery: "csiDriver" | "secretSync"; keyVaultName: string },
     vault: { enableRbacAuthorization?: boolean } | undefined,
 ): Problem | undefined {
-    if (settings.delivery !== "secretSync" || vault === undefined || vault.enableRbacAuthorization === true) return undefined;
+    if (settings.delivery !== "secretSync" || vault === undefined || vault.enableRbacAuthorization === true)
+        return undefined;
     return {
         file: settings.file,
         path: "aio-secrets:delivery",

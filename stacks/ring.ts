@@ -49,6 +49,7 @@ function parseRing(value: unknown): number | undefined {
 export function ringOf(value: unknown, environment: string, file: string): number {
     if (value === undefined) return Object.hasOwn(DEFAULT_RINGS, environment) ? DEFAULT_RINGS[environment] : MAX_RING;
     const ring = parseRing(value);
-    if (ring === undefined) throw new ConfigError([{ file, path: "aio-secrets:ring", value: showValue(value), rule: RULE }]);
+    if (ring === undefined)
+        throw new ConfigError([{ file, path: "aio-secrets:ring", value: showValue(value), rule: RULE }]);
     return ring;
 }

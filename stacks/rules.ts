@@ -37,7 +37,8 @@ export const resourceGroupName: Rule = (v) => {
 /** Arc connected cluster name: 1-63 chars, letters, digits, `-` and `_`, starting with a letter or digit. */
 export const arcClusterName: Rule = (v) => {
     if (v.length < 1 || v.length > 63) return `must be 1-63 characters (is ${v.length})`;
-    if (!/^[A-Za-z0-9][-_A-Za-z0-9]*$/.test(v)) return "only letters, digits, hyphens and underscores, starting with a letter or digit";
+    if (!/^[A-Za-z0-9][-_A-Za-z0-9]*$/.test(v))
+        return "only letters, digits, hyphens and underscores, starting with a letter or digit";
     return undefined;
 };
 
@@ -76,7 +77,8 @@ export const environmentName: Rule = (v) =>
 /** Go duration as the CSI driver reads `rotationPollInterval`: `1h`, `30m`, `1h30m`, `90s`. */
 export const goDuration: Rule = (v) => {
     if (!/^(\d+h)?(\d+m)?(\d+s)?$/.test(v) || v === "") return "must be a duration such as 1h, 30m, 1h30m or 90s";
-    if (durationNanoseconds(v) > MAX_GO_DURATION_NS) return "is longer than Go's longest duration (2562047h47m16s); the driver would refuse it";
+    if (durationNanoseconds(v) > MAX_GO_DURATION_NS)
+        return "is longer than Go's longest duration (2562047h47m16s); the driver would refuse it";
     if (durationSeconds(v) < 1) return "must be at least 1s";
     return undefined;
 };
@@ -128,9 +130,11 @@ export const relativeFileName: Rule = (v) => {
     const parts = v.split("/");
     if (parts.some((p) => p === "..")) return "must not contain '..'";
     if (parts.some((p) => p === "" || p === ".")) return "must not contain empty or '.' path segments";
-    if (parts[0].startsWith("..")) return "must not start with '..' (the CSI driver reserves those names for its own links)";
+    if (parts[0].startsWith(".."))
+        return "must not start with '..' (the CSI driver reserves those names for its own links)";
     const long = parts.find((p) => Buffer.byteLength(p, "utf8") > MAX_FILE_NAME_BYTES);
-    if (long !== undefined) return `path segments must be at most ${MAX_FILE_NAME_BYTES} bytes (one is ${Buffer.byteLength(long, "utf8")})`;
+    if (long !== undefined)
+        return `path segments must be at most ${MAX_FILE_NAME_BYTES} bytes (one is ${Buffer.byteLength(long, "utf8")})`;
     if (Buffer.byteLength(v, "utf8") > MAX_PATH_BYTES) return `must be at most ${MAX_PATH_BYTES} bytes`;
     return undefined;
 };
@@ -150,7 +154,10 @@ export const maxLength =
  * validation.IsConfigMapKey: "must not start with '..'"): a volume would turn it into the
  * kubelet's own `..data` links.
  */
-export const notDotDotPrefixed: Rule = (v) => (v.startsWith("..") ? "must not start with '..' (Kubernetes refuses such Secret keys: the kubelet reserves them)" : undefined);
+export const notDotDotPrefixed: Rule = (v) =>
+    v.startsWith("..")
+        ? "must not start with '..' (Kubernetes refuses such Secret keys: the kubelet reserves them)"
+        : undefined;
 
 /**
  * Key of a Kubernetes Secret's data (`targetKey` of a SecretSync mapping): 1-253 characters,
@@ -222,7 +229,9 @@ export const syncTargetKey: Rule = (v) => {
  * which Key Vault's own names (letters, digits, `-`) match unless they start with `-`.
  */
 export const syncSourcePath: Rule = (v) =>
-    matchesArmSyncPath(v) ? undefined : "is synced by a SecretSync, whose sourcePath must start with a letter or digit (the pattern Azure Resource Manager checks)";
+    matchesArmSyncPath(v)
+        ? undefined
+        : "is synced by a SecretSync, whose sourcePath must start with a letter or digit (the pattern Azure Resource Manager checks)";
 
 /**
  * A SecretSync's `forceSynchronization`: at most 253 characters, starting with a letter or digit
@@ -232,21 +241,24 @@ export const syncSourcePath: Rule = (v) =>
 export const forceSynchronization: Rule = (v) => {
     if (v.length < 1) return "must not be empty (remove the key instead)";
     if (v.length > 253) return `must be at most 253 characters (is ${v.length})`;
-    if (!/^[A-Za-z0-9]/.test(v)) return "must start with a letter or digit (the pattern Azure Resource Manager checks), e.g. a date such as 2026-01-31";
+    if (!/^[A-Za-z0-9]/.test(v))
+        return "must start with a letter or digit (the pattern Azure Resource Manager checks), e.g. a date such as 2026-01-31";
     return undefined;
 };
 
 /** User-assigned managed identity name: 3-128 chars, letters, digits, `-` and `_`, starting with a letter or digit. */
 export const managedIdentityName: Rule = (v) => {
     if (v.length < 3 || v.length > 128) return `must be 3-128 characters (is ${v.length})`;
-    if (!/^[A-Za-z0-9][-_A-Za-z0-9]*$/.test(v)) return "only letters, digits, hyphens and underscores, starting with a letter or digit";
+    if (!/^[A-Za-z0-9][-_A-Za-z0-9]*$/.test(v))
+        return "only letters, digits, hyphens and underscores, starting with a letter or digit";
     return undefined;
 };
 
 /** Arc custom location name: 1-63 chars, letters, digits, `-` and `.`, starting and ending with a letter or digit. */
 export const customLocationName: Rule = (v) => {
     if (v.length < 1 || v.length > 63) return `must be 1-63 characters (is ${v.length})`;
-    if (!/^[A-Za-z0-9]([-.A-Za-z0-9]*[A-Za-z0-9])?$/.test(v)) return "only letters, digits, '-' and '.', starting and ending with a letter or digit";
+    if (!/^[A-Za-z0-9]([-.A-Za-z0-9]*[A-Za-z0-9])?$/.test(v))
+        return "only letters, digits, '-' and '.', starting and ending with a letter or digit";
     return undefined;
 };
 
@@ -262,9 +274,11 @@ export const MAX_ISSUER_LENGTH = 600;
  * spaces, control characters or backslashes, which a parser silently rewrites or drops).
  */
 export const httpsUrl: Rule = (v) => {
-    if (v.length > MAX_ISSUER_LENGTH) return `must be at most ${MAX_ISSUER_LENGTH} characters (Entra's limit for an issuer; is ${v.length})`;
+    if (v.length > MAX_ISSUER_LENGTH)
+        return `must be at most ${MAX_ISSUER_LENGTH} characters (Entra's limit for an issuer; is ${v.length})`;
     // eslint-disable-next-line no-control-regex
-    if (/[\s\u0000-\u001f\u007f\\]/.test(v)) return "must not contain spaces, control characters or backslashes (the token's iss has none)";
+    if (/[\s\u0000-\u001f\u007f\\]/.test(v))
+        return "must not contain spaces, control characters or backslashes (the token's iss has none)";
     if (!v.startsWith("https://")) return "must be an https:// URL (written with https:// in lower case)";
     if (v.includes("?") || v.includes("#")) return "must not have a query or fragment (not even an empty ? or #)";
     let url: URL;
@@ -274,16 +288,19 @@ export const httpsUrl: Rule = (v) => {
         return "must be an https:// URL";
     }
     if (url.hostname === "") return "must name a host";
-    if (url.username !== "" || url.password !== "" || v.slice("https://".length).split("/")[0].includes("@")) return "must not carry user info (user@host)";
+    if (url.username !== "" || url.password !== "" || v.slice("https://".length).split("/")[0].includes("@"))
+        return "must not carry user info (user@host)";
     // The parser's serialisation adds "/" to an empty path; anything else it changes would not
     // match the token's iss as written.
-    if (url.href !== v && url.href !== `${v}/`) return `must be written in canonical form, as the issuer's tokens carry it: ${url.href}`;
+    if (url.href !== v && url.href !== `${v}/`)
+        return `must be written in canonical form, as the issuer's tokens carry it: ${url.href}`;
     return undefined;
 };
 
 /** AIO instance name (Microsoft.IoTOperations/instances): 3-63 lower-case letters, digits and `-`, starting and ending with a letter or digit. */
 export const aioInstanceName: Rule = (v) => {
     if (v.length < 3 || v.length > 63) return `must be 3-63 characters (is ${v.length})`;
-    if (!/^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(v)) return "only lower-case letters, digits and '-', starting and ending with a letter or digit";
+    if (!/^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(v))
+        return "only lower-case letters, digits and '-', starting and ending with a letter or digit";
     return undefined;
 };

@@ -46,7 +46,9 @@ export function withKeyHint(rule: string, key: string): string {
 export function intRange(min: number, max: number): z.ZodNumber {
     const message = `must be a whole number from ${min} to ${max}`;
     return z
-        .number({ error: (issue) => (typeof issue.input === "string" ? `${message}, written without quotes` : message) })
+        .number({
+            error: (issue) => (typeof issue.input === "string" ? `${message}, written without quotes` : message),
+        })
         .int(message)
         .min(min, message)
         .max(max, message);
@@ -123,21 +125,36 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], ctx: Issue
         switch (issue.code) {
             case "unrecognized_keys":
                 // `__proto__` is reported by protoKeyProblems, also where zod drops it silently.
-                for (const key of issue.keys) if (key !== PROTO) push([...issue.path, key], ctx.didYouMean ? withKeyHint(issue.message, key) : issue.message, false);
+                for (const key of issue.keys)
+                    if (key !== PROTO)
+                        push(
+                            [...issue.path, key],
+                            ctx.didYouMean ? withKeyHint(issue.message, key) : issue.message,
+                            false,
+                        );
                 break;
             case "invalid_type": {
                 const missing = valueAt(ctx.input, issue.path) === undefined;
                 const custom = !issue.message.startsWith("Invalid input");
-                push(issue.path, missing ? "is required" : custom ? issue.message : `must be ${describeType(issue.expected)}`, !missing);
+                push(
+                    issue.path,
+                    missing ? "is required" : custom ? issue.message : `must be ${describeType(issue.expected)}`,
+                    !missing,
+                );
                 break;
             }
             case "invalid_value": {
                 const choices = issue.values.map((v) => String(v));
                 const given = valueAt(ctx.input, issue.path);
-                const hint = ctx.didYouMean && typeof given === "string" && !(ctx.isSecretPath?.(issue.path) ?? false) ? didYouMean(given, choices) : "";
+                const hint =
+                    ctx.didYouMean && typeof given === "string" && !(ctx.isSecretPath?.(issue.path) ?? false)
+                        ? didYouMean(given, choices)
+                        : "";
                 push(
                     issue.path,
-                    issue.message.startsWith("Invalid option") || issue.message.startsWith("Invalid input") ? `must be one of ${choices.join(", ")}${hint}` : issue.message,
+                    issue.message.startsWith("Invalid option") || issue.message.startsWith("Invalid input")
+                        ? `must be one of ${choices.join(", ")}${hint}`
+                        : issue.message,
                     true,
                 );
                 break;

@@ -4,7 +4,14 @@ import { ringRule } from "./ring";
 import { intRange, isUnknownKeyRule, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
 import { CONFIG_NAMESPACE, DELIVERY_MODES, DeliveryMode, INIT_DEFAULTS } from "./defaults";
 // The delivery modes' settings sections (pure; they import only stacks/ leaf modules): see test/layers.test.ts.
-import { csiDriverModeWarnings, csiDriverSchema, CsiDriverSettings, csiSideRules, servicePrincipalSchema, ServicePrincipalSettings } from "../delivery/csiDriver/settings";
+import {
+    csiDriverModeWarnings,
+    csiDriverSchema,
+    CsiDriverSettings,
+    csiSideRules,
+    servicePrincipalSchema,
+    ServicePrincipalSettings,
+} from "../delivery/csiDriver/settings";
 import { secretSyncRules, secretSyncSchema, SecretSyncSettings } from "../delivery/secretSync/settings";
 import type { StackFileLeaves } from "./stackFile";
 import { setOwn } from "./yaml";
@@ -73,7 +80,11 @@ const deployerSchema = strictObject({
 /** Every `aio-secrets:*` key and its schema (docs/reference.md lists them; test/reference.test.ts checks). */
 export const settingsShape = {
     // An empty or null value (`aio-secrets:environment:`) is a mistake, not "the stack name".
-    environment: ruled((v) => (v === "" ? "is empty; set an environment name, or remove the key to use the stack name" : rules.environmentName(v))).optional(),
+    environment: ruled((v) =>
+        v === ""
+            ? "is empty; set an environment name, or remove the key to use the stack name"
+            : rules.environmentName(v),
+    ).optional(),
     tenantId: ruled(rules.guid).optional(),
     protect: z.boolean().optional(),
     adopt: z.boolean().default(false),
@@ -82,7 +93,10 @@ export const settingsShape = {
     servicePrincipal: servicePrincipalSchema.default(() => servicePrincipalSchema.parse({})),
     cluster: clusterSchema.default(() => clusterSchema.parse({})),
     defaultSecret: defaultSecretSchema.default(() => defaultSecretSchema.parse({})),
-    deployers: z.array(deployerSchema).min(1, "must list at least one principal (or remove the key to use the deploying identity)").optional(),
+    deployers: z
+        .array(deployerSchema)
+        .min(1, "must list at least one principal (or remove the key to use the deploying identity)")
+        .optional(),
     secretValues: z.record(z.string(), z.string({ error: "must be a string value set with --secret" })).default({}),
     ca: caSchema.default(() => caSchema.parse({})),
     secretSync: secretSyncSchema.optional(),
@@ -93,7 +107,10 @@ export const settingsShape = {
 
 /** Only the top-level keys: each section is parsed on its own below. */
 const topLevelSchema = strictObject(
-    Object.fromEntries(Object.keys(settingsShape).map((k) => [k, z.unknown()])) as Record<keyof typeof settingsShape, z.ZodUnknown>,
+    Object.fromEntries(Object.keys(settingsShape).map((k) => [k, z.unknown()])) as Record<
+        keyof typeof settingsShape,
+        z.ZodUnknown
+    >,
 );
 
 type ParsedSettings = { [K in keyof typeof settingsShape]: z.infer<(typeof settingsShape)[K]> };
@@ -179,7 +196,8 @@ export type SettingsOf<M extends DeliveryMode> = Extract<StackSettings, { delive
  * registry hands each mode only its own stacks), not a validation.
  */
 export function settingsOf<M extends DeliveryMode>(settings: StackSettings, mode: M): SettingsOf<M> {
-    if (settings.delivery !== mode) throw new Error(`internal error: ${mode} settings expected, the stack's delivery is ${settings.delivery}`);
+    if (settings.delivery !== mode)
+        throw new Error(`internal error: ${mode} settings expected, the stack's delivery is ${settings.delivery}`);
     return settings as SettingsOf<M>;
 }
 
@@ -209,7 +227,15 @@ export interface RawStackConfig {
     originOf?: (path: string) => string | undefined;
 }
 
-const OBJECT_KEYS = new Set(["keyVault", "servicePrincipal", "cluster", "defaultSecret", "secretValues", "ca", "secretSync"]);
+const OBJECT_KEYS = new Set([
+    "keyVault",
+    "servicePrincipal",
+    "cluster",
+    "defaultSecret",
+    "secretValues",
+    "ca",
+    "secretSync",
+]);
 /** Keys whose value is a list (Pulumi hands it over as JSON text). */
 const LIST_KEYS = new Set(["deployers"]);
 /** Always secret, whatever the file says: never shown in a message. */
@@ -224,8 +250,10 @@ export function plaintextSecretPaths(key: string, value: unknown): string[] {
     const found: string[] = [];
     const walk = (node: unknown, at: string) => {
         if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${at}[${i}]`));
-        else if (node !== null && typeof node === "object") for (const k of Object.keys(node)) walk((node as Record<string, unknown>)[k], `${at}.${k}`);
-        else if (node !== null && node !== undefined && node !== "" && SECRET_PATHS.some((re) => re.test(at))) found.push(at);
+        else if (node !== null && typeof node === "object")
+            for (const k of Object.keys(node)) walk((node as Record<string, unknown>)[k], `${at}.${k}`);
+        else if (node !== null && node !== undefined && node !== "" && SECRET_PATHS.some((re) => re.test(at)))
+            found.push(at);
     };
     walk(value, key);
     return found;
@@ -236,9 +264,17 @@ export function plaintextSecretPaths(key: string, value: unknown): string[] {
  * settings (which go to the extension's protected settings). Names, locations and ids are
  * shown in plans and sent to Azure in plaintext: a `secure:` one is refused.
  */
-const SECRET_ALLOWED = [/^secretValues(\.|$)/, /^servicePrincipal\.clientSecret$/, /^cluster\.csiDriver\.settings(\.|$)/];
+const SECRET_ALLOWED = [
+    /^secretValues(\.|$)/,
+    /^servicePrincipal\.clientSecret$/,
+    /^cluster\.csiDriver\.settings(\.|$)/,
+];
 /** The top-level keys under which a secret may sit, with the one place it may be. */
-const SECRET_HOMES: Record<string, string> = { secretValues: "secretValues.<name>", servicePrincipal: "servicePrincipal.clientSecret", cluster: "cluster.csiDriver.settings.<name>" };
+const SECRET_HOMES: Record<string, string> = {
+    secretValues: "secretValues.<name>",
+    servicePrincipal: "servicePrincipal.clientSecret",
+    cluster: "cluster.csiDriver.settings.<name>",
+};
 
 /**
  * Whether the value at a settings path is (or may be) a secret: it sits under a `secure:` leaf
@@ -251,7 +287,8 @@ function secretValueTest(raw: RawStackConfig): (path: readonly PropertyKey[]) =>
     return (path) => {
         if (path.length === 0) return false;
         const full = `${CONFIG_NAMESPACE}:${path.map(String).join(".")}`;
-        if (secureLeaves.some((leaf) => full === leaf || full.startsWith(`${leaf}.`) || full.startsWith(`${leaf}[`))) return true;
+        if (secureLeaves.some((leaf) => full === leaf || full.startsWith(`${leaf}.`) || full.startsWith(`${leaf}[`)))
+            return true;
         return secretKeys.has(`${CONFIG_NAMESPACE}:${String(path[0])}`) && !(raw.stackFile?.plain.has(full) ?? false);
     };
 }
@@ -344,12 +381,16 @@ function misplacedSecretProblems(raw: RawStackConfig, decoded: Record<string, un
  */
 function rootErrorsFirst(problems: Problem[], misplaced: readonly Problem[], raw: RawStackConfig): void {
     const unknown = problems.filter((p) => isUnknownKeyRule(p.rule));
-    const under = (path: string, root: string) => path === root || path.startsWith(`${root}.`) || path.startsWith(`${root}[`);
+    const under = (path: string, root: string) =>
+        path === root || path.startsWith(`${root}.`) || path.startsWith(`${root}[`);
     const secretLeaves = [...(raw.stackFile?.secure.keys() ?? []), ...raw.secretKeys];
     const roots = unknown.map((p) => {
         const topLevel = !p.path.slice(CONFIG_NAMESPACE.length + 1).includes(".");
         if (!topLevel || p.rule.includes("did you mean") || !secretLeaves.some((leaf) => under(leaf, p.path))) return p;
-        return { ...p, rule: `${p.rule}. A secret value here is likely a value of secretValues that lost its indentation: indent it under ${CONFIG_NAMESPACE}:secretValues` };
+        return {
+            ...p,
+            rule: `${p.rule}. A secret value here is likely a value of secretValues that lost its indentation: indent it under ${CONFIG_NAMESPACE}:secretValues`,
+        };
     });
     const followOn = (p: Problem) => unknown.some((u) => under(p.path, u.path));
     const rest = problems.filter((p) => !isUnknownKeyRule(p.rule));
@@ -379,7 +420,11 @@ export function settingsKeyPath(path: readonly PropertyKey[]): string {
  * JSON text, booleans as "true"/"false". Keys outside the `aio-secrets` namespace are
  * ignored (they belong to providers).
  */
-function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[]): { decoded: Record<string, unknown>; broken: Set<string> } {
+function decodeRawConfig(
+    raw: RawStackConfig,
+    file: string,
+    problems: Problem[],
+): { decoded: Record<string, unknown>; broken: Set<string> } {
     const decoded: Record<string, unknown> = {};
     const broken = new Set<string>();
     const prefix = `${CONFIG_NAMESPACE}:`;
@@ -406,7 +451,11 @@ function decodeRawConfig(raw: RawStackConfig, file: string, problems: Problem[])
                 value = text;
             }
             if (value === null || typeof value !== "object" || Array.isArray(value)) {
-                problems.push({ file, path: fullKey, rule: "must be a map of keys (see docs/reference.md, Stack settings)" });
+                problems.push({
+                    file,
+                    path: fullKey,
+                    rule: "must be a map of keys (see docs/reference.md, Stack settings)",
+                });
                 broken.add(key);
                 continue;
             }
@@ -446,7 +495,11 @@ function without<T extends object, K extends keyof T>(value: T, key: K): Omit<T,
  * Validates the stack settings and applies defaults. Returns the settings and every problem
  * found (the caller throws them together with the catalog's).
  */
-export function parseStackSettings(raw: RawStackConfig): { settings?: StackSettings; problems: Problem[]; warnings: string[] } {
+export function parseStackSettings(raw: RawStackConfig): {
+    settings?: StackSettings;
+    problems: Problem[];
+    warnings: string[];
+} {
     const file = raw.file ?? `Pulumi.${raw.stack}.yaml`;
     const problems: Problem[] = [];
     const { decoded: input, broken } = decodeRawConfig(raw, file, problems);
@@ -463,7 +516,11 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         );
     problems.push(...protoKeyProblems(input, { file, input, pathOf: settingsKeyPath }));
     const topResult = topLevelSchema.safeParse(input);
-    if (!topResult.success) report(topResult.error.issues.filter((i) => i.code === "unrecognized_keys"), []);
+    if (!topResult.success)
+        report(
+            topResult.error.issues.filter((i) => i.code === "unrecognized_keys"),
+            [],
+        );
     for (const [key, schema] of Object.entries(settingsShape) as [keyof ParsedSettings, z.ZodType][]) {
         if (broken.has(key)) continue;
         const result = schema.safeParse(input[key]);
@@ -480,7 +537,8 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     // stack did not choose would only add follow-on errors (the CA's, secretSync's), so none run.
     // The same for a `migration` step that did not parse: which sides run depends on it.
     const deliveryKnown =
-        (parsed.delivery !== undefined || !Object.hasOwn(input, "delivery")) && (parsed.migration !== undefined || !Object.hasOwn(input, "migration"));
+        (parsed.delivery !== undefined || !Object.hasOwn(input, "delivery")) &&
+        (parsed.migration !== undefined || !Object.hasOwn(input, "migration"));
 
     // The Arc cluster (both modes: the CSI driver extension, or secret sync's issuer and extension).
     const cluster = parsed.cluster ?? clusterSchema.parse({});
@@ -495,7 +553,13 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
     // Secret sync alone has no service principal and no CSI driver (secretSyncRules refuses or warns about their keys).
     const csiRuns = deliveryKnown && (delivery === "csiDriver" || parsed.migration === "both");
     const csiSide = csiRuns
-        ? csiSideRules({ raw, servicePrincipal: parsed.servicePrincipal, csiDriver: cluster.csiDriver, arcNamed: arcGiven === 2, isSecretValue: secretValueTest(raw) })
+        ? csiSideRules({
+              raw,
+              servicePrincipal: parsed.servicePrincipal,
+              csiDriver: cluster.csiDriver,
+              arcNamed: arcGiven === 2,
+              isSecretValue: secretValueTest(raw),
+          })
         : undefined;
     for (const p of csiSide?.problems ?? []) at(p.path, p.rule, p.value);
     const servicePrincipal = csiSide?.servicePrincipal;
@@ -520,42 +584,57 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         }
         const bytes = Buffer.byteLength(secretValues[name], "utf8");
         if (bytes > MAX_SECRET_VALUE_BYTES) {
-            at(`secretValues.${name}`, `is ${bytes} bytes; Key Vault secrets hold at most ${MAX_SECRET_VALUE_BYTES} bytes (25 KiB)`);
+            at(
+                `secretValues.${name}`,
+                `is ${bytes} bytes; Key Vault secrets hold at most ${MAX_SECRET_VALUE_BYTES} bytes (25 KiB)`,
+            );
         }
         if (bytes === 0) at(`secretValues.${name}`, "must not be empty (Key Vault rejects empty secrets)");
     }
 
     const environment = parsed.environment ?? raw.stack;
     if (parsed.environment === undefined && rules.environmentName(raw.stack)) {
-        at("environment", `is not set and the stack name "${raw.stack}" is not a valid environment name; set aio-secrets:environment`);
+        at(
+            "environment",
+            `is not set and the stack name "${raw.stack}" is not a valid environment name; set aio-secrets:environment`,
+        );
     }
     const protect = parsed.protect ?? environment === "prod";
     if (protect && parsed.keyVault && !parsed.keyVault.purgeProtection && !parsed.keyVault.existing) {
         at("keyVault.purgeProtection", "must be true in a protected environment (aio-secrets:protect)", "false");
     }
 
-    const mode = deliveryKnown ? modeRules({ raw, file, input, parsed, cluster, delivery }) : { problems: [], warnings: [] };
+    const mode = deliveryKnown
+        ? modeRules({ raw, file, input, parsed, cluster, delivery })
+        : { problems: [], warnings: [] };
     problems.push(...mode.problems);
-    if (deliveryKnown) problems.push(...migrationProblems(file, parsed.migration, delivery, parsed.keyVault?.permissionModel));
+    if (deliveryKnown)
+        problems.push(...migrationProblems(file, parsed.migration, delivery, parsed.keyVault?.permissionModel));
 
     // The CA: checked only when its section and the delivery mode parsed (its own problems are already reported).
-    const ca = parsed.ca && deliveryKnown
-        ? resolveCa(parsed.ca, {
-              syncSecret: cluster.csiDriver.syncSecret,
-              readProjectFile: raw.readProjectFile,
-              // While both modes run side by side (migration: both) the CA is the CSI side's.
-              delivery: parsed.migration === "both" ? "csiDriver" : delivery,
-              modeGiven: input.ca !== null && typeof input.ca === "object" && Object.hasOwn(input.ca, "mode"),
-              adopt: parsed.adopt ?? false,
-          })
-        : { settings: undefined, problems: [] };
+    const ca =
+        parsed.ca && deliveryKnown
+            ? resolveCa(parsed.ca, {
+                  syncSecret: cluster.csiDriver.syncSecret,
+                  readProjectFile: raw.readProjectFile,
+                  // While both modes run side by side (migration: both) the CA is the CSI side's.
+                  delivery: parsed.migration === "both" ? "csiDriver" : delivery,
+                  modeGiven: input.ca !== null && typeof input.ca === "object" && Object.hasOwn(input.ca, "mode"),
+                  adopt: parsed.adopt ?? false,
+              })
+            : { settings: undefined, problems: [] };
     for (const p of ca.problems) at(p.path, p.rule, p.value);
 
     // Object ids are GUIDs, case-insensitive in Entra: one principal, one grant.
     const deployers = parsed.deployers?.map((d) => ({ ...d, objectId: d.objectId.toLowerCase() }));
     deployers?.forEach((d, i) => {
         const first = deployers.findIndex((e) => e.objectId === d.objectId);
-        if (first < i) at(`deployers[${i}].objectId`, `is the same principal as deployers[${first}] (object ids compare without case); list each principal once`, JSON.stringify(d.objectId));
+        if (first < i)
+            at(
+                `deployers[${i}].objectId`,
+                `is the same principal as deployers[${first}] (object ids compare without case); list each principal once`,
+                JSON.stringify(d.objectId),
+            );
         if (servicePrincipal?.mode === "existing" && servicePrincipal.objectId.toLowerCase() === d.objectId) {
             at(
                 `deployers[${i}].objectId`,
@@ -565,7 +644,14 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         }
     });
 
-    if (problems.length > 0 || (csiSide && !servicePrincipal) || !parsed.keyVault || !parsed.defaultSecret || !ca.settings) return { problems, warnings: mode.warnings };
+    if (
+        problems.length > 0 ||
+        (csiSide && !servicePrincipal) ||
+        !parsed.keyVault ||
+        !parsed.defaultSecret ||
+        !ca.settings
+    )
+        return { problems, warnings: mode.warnings };
     // An existing vault usually grants its creator already, and azure-native refuses to create an
     // access policy for a principal that has one; an adopted cluster's reader was granted by init.
     const grantDeployer = parsed.keyVault.grantDeployer ?? !parsed.keyVault.existing;
@@ -593,14 +679,33 @@ export function parseStackSettings(raw: RawStackConfig): { settings?: StackSetti
         migration: parsed.migration,
     };
     const csi: CsiDriverStackSettings | undefined =
-        csiSide && servicePrincipal ? { ...common, delivery: "csiDriver", servicePrincipal, cluster: { ...clusterSettings, csiDriver: csiSide.csiDriver } } : undefined;
-    const warnings = [...mode.warnings, ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name })];
+        csiSide && servicePrincipal
+            ? {
+                  ...common,
+                  delivery: "csiDriver",
+                  servicePrincipal,
+                  cluster: { ...clusterSettings, csiDriver: csiSide.csiDriver },
+              }
+            : undefined;
+    const warnings = [
+        ...mode.warnings,
+        ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name }),
+    ];
     switch (delivery) {
         case "csiDriver":
             return { problems, warnings, settings: csi };
         case "secretSync":
             // secretSyncRules returns the section whenever it found no problem.
-            return { problems, warnings, settings: mode.secretSync && { ...common, delivery, secretSync: mode.secretSync, ...(csi ? { csiSide: csi } : {}) } };
+            return {
+                problems,
+                warnings,
+                settings: mode.secretSync && {
+                    ...common,
+                    delivery,
+                    secretSync: mode.secretSync,
+                    ...(csi ? { csiSide: csi } : {}),
+                },
+            };
         default: {
             const exhaustiveCheck: never = delivery;
             throw new Error(`internal error: unknown delivery mode ${String(exhaustiveCheck)}`);
@@ -622,7 +727,15 @@ function modeRules(ctx: {
         case "csiDriver":
             return { problems: [], warnings: csiDriverModeWarnings(file, input) };
         case "secretSync":
-            return secretSyncRules({ raw, file, input, keyVault: parsed.keyVault, migration: parsed.migration, section: parsed.secretSync, cluster });
+            return secretSyncRules({
+                raw,
+                file,
+                input,
+                keyVault: parsed.keyVault,
+                migration: parsed.migration,
+                section: parsed.secretSync,
+                cluster,
+            });
         default: {
             const exhaustiveCheck: never = delivery;
             throw new Error(`internal error: unknown delivery mode ${String(exhaustiveCheck)}`);

@@ -54,7 +54,10 @@ function fitsType(type: string, items: string | undefined, value: unknown): bool
         case "string":
             return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
         case "integer":
-            return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^[-+]?\d+$/.test(value));
+            return (
+                (typeof value === "number" && Number.isInteger(value)) ||
+                (typeof value === "string" && /^[-+]?\d+$/.test(value))
+            );
         case "boolean":
             return typeof value === "boolean" || value === "true" || value === "false";
         case "array":
@@ -87,14 +90,25 @@ function securePathIn(value: unknown, at: string): string | undefined {
  * principal's password) in Pulumi.yaml, or of a key the project declares `secret: true`:
  * Pulumi.yaml is committed plaintext, so the secret is out, whatever a stack file sets over it.
  */
-function plaintextSecretProblems(file: string, project: string, key: string, at: string, value: unknown, declaredSecret: boolean): Problem[] {
+function plaintextSecretProblems(
+    file: string,
+    project: string,
+    key: string,
+    at: string,
+    value: unknown,
+    declaredSecret: boolean,
+): Problem[] {
     const rule = (where: string) =>
         `is a secret (${where}) written in plaintext in ${file}, which is committed: remove it from ${file}, rotate the value, ` +
         "and set it per stack with pulumi config set --secret (or in an ESC environment with fn::secret)";
     if (declaredSecret && value !== undefined) return [{ file, path: at, rule: rule("declared secret: true") }];
     if (!key.startsWith(`${project}:`)) return [];
     const below = key.slice(project.length + 1);
-    return plaintextSecretPaths(below, value).map((p) => ({ file, path: `${at}${p.slice(below.length)}`, rule: rule("always secret") }));
+    return plaintextSecretPaths(below, value).map((p) => ({
+        file,
+        path: `${at}${p.slice(below.length)}`,
+        rule: rule("always secret"),
+    }));
 }
 
 const SECURE_IN_PROJECT =
@@ -106,7 +120,11 @@ const SECURE_IN_PROJECT =
  * a map is a declaration with `value:` or `default:` (and optionally `type`, `description`,
  * `items`, `secret`), so an object value is written under `value:` or `default:`.
  */
-export function parseProjectConfig(text: string, file: string, project: string): { entries?: ProjectConfigEntry[]; problems: Problem[] } {
+export function parseProjectConfig(
+    text: string,
+    file: string,
+    project: string,
+): { entries?: ProjectConfigEntry[]; problems: Problem[] } {
     const read = readYaml(text, file, { merge: true });
     if (read.problems.length > 0) return { problems: read.problems };
     const root = read.value;
@@ -125,7 +143,11 @@ export function parseProjectConfig(text: string, file: string, project: string):
         if (!isMap(raw)) {
             // Short form (Pulumi's RewriteShorthandConfigValues): a default, or a value.
             if (raw === null || raw === undefined) {
-                problems.push({ file, path: at, rule: "has no value; write a value, or declare it with value: or default:" });
+                problems.push({
+                    file,
+                    path: at,
+                    rule: "has no value; write a value, or declare it with value: or default:",
+                });
                 continue;
             }
             const secure = securePathIn(raw, at);
@@ -176,13 +198,21 @@ export function parseProjectConfig(text: string, file: string, project: string):
         const itemsRaw = raw.items;
         const items = isMap(itemsRaw) && typeof itemsRaw.type === "string" ? itemsRaw.type : undefined;
         if (type === "array" && items === undefined) {
-            problems.push({ file, path: at, rule: "declares an array but not its item type (items: { type: string })" });
+            problems.push({
+                file,
+                path: at,
+                rule: "declares an array but not its item type (items: { type: string })",
+            });
             continue;
         }
         if (!own) {
             // Another namespace (a provider's): a value only, no type, no default.
             if (type !== undefined || hasDefault || !hasValue) {
-                problems.push({ file, path: at, rule: "is not namespaced by the project: give it a value: (no type, no default)" });
+                problems.push({
+                    file,
+                    path: at,
+                    rule: "is not namespaced by the project: give it a value: (no type, no default)",
+                });
                 continue;
             }
         }
@@ -193,13 +223,24 @@ export function parseProjectConfig(text: string, file: string, project: string):
             problems.push({ file, path: secure, rule: SECURE_IN_PROJECT });
             continue;
         }
-        const plainSecrets = plaintextSecretProblems(file, project, key, `${at}.${hasValue ? "value" : "default"}`, value, raw.secret === true);
+        const plainSecrets = plaintextSecretProblems(
+            file,
+            project,
+            key,
+            `${at}.${hasValue ? "value" : "default"}`,
+            value,
+            raw.secret === true,
+        );
         if (plainSecrets.length > 0) {
             problems.push(...plainSecrets);
             continue;
         }
         if (type !== undefined && value !== undefined && !fitsType(type as string, items, value)) {
-            problems.push({ file, path: at, rule: `its ${hasValue ? "value" : "default"} is not of the declared type ${type === "array" ? `array<${items}>` : String(type)}` });
+            problems.push({
+                file,
+                path: at,
+                rule: `its ${hasValue ? "value" : "default"} is not of the declared type ${type === "array" ? `array<${items}>` : String(type)}`,
+            });
             continue;
         }
         entries.push({
@@ -237,14 +278,31 @@ export function stackEnvironments(root: unknown, file: string): { names: string[
     // `environment: [a, b]`, or the long form `environment: { imports: [a, b] }`.
     const list = Array.isArray(env) ? env : isMap(env) ? env.imports : undefined;
     if (isMap(env) && Object.keys(env).some((k) => k !== "imports")) {
-        return { names: [], problems: [{ file, path: "environment", rule: "only imports: is read offline; put values in an environment and import it" }] };
+        return {
+            names: [],
+            problems: [
+                {
+                    file,
+                    path: "environment",
+                    rule: "only imports: is read offline; put values in an environment and import it",
+                },
+            ],
+        };
     }
-    if (!Array.isArray(list)) return { names: [], problems: [{ file, path: "environment", rule: "must be a list of ESC environment names" }] };
+    if (!Array.isArray(list))
+        return {
+            names: [],
+            problems: [{ file, path: "environment", rule: "must be a list of ESC environment names" }],
+        };
     const names: string[] = [];
     const problems: Problem[] = [];
     list.forEach((item, i) => {
         if (typeof item !== "string" || environmentFile(item) === undefined) {
-            problems.push({ file, path: `environment[${i}]`, rule: "must be an ESC environment name: <project>/<environment> (letters, digits, _ . -)" });
+            problems.push({
+                file,
+                path: `environment[${i}]`,
+                rule: "must be an ESC environment name: <project>/<environment> (letters, digits, _ . -)",
+            });
         } else names.push(item);
     });
     return { names, problems };
@@ -268,21 +326,33 @@ export function parseEscDocument(text: string, file: string): { doc?: EscDocumen
     const read = readYaml(text, file);
     if (read.problems.length > 0) return { problems: read.problems };
     const root = read.value ?? {};
-    if (!isMap(root)) return { problems: [{ file, path: "", rule: "must be a map with values: (the shape of the ESC environment definition)" }] };
+    if (!isMap(root))
+        return {
+            problems: [
+                { file, path: "", rule: "must be a map with values: (the shape of the ESC environment definition)" },
+            ],
+        };
     const problems: Problem[] = [];
     const imports: string[] = [];
     const rawImports = Object.hasOwn(root, "imports") ? root.imports : undefined;
     if (rawImports !== undefined && rawImports !== null) {
-        if (!Array.isArray(rawImports)) problems.push({ file, path: "imports", rule: "must be a list of environment names" });
+        if (!Array.isArray(rawImports))
+            problems.push({ file, path: "imports", rule: "must be a list of environment names" });
         else {
             rawImports.forEach((item, i) => {
                 if (typeof item === "string" && environmentFile(item) !== undefined) imports.push(item);
-                else problems.push({ file, path: `imports[${i}]`, rule: "must be an environment name (<project>/<environment>)" });
+                else
+                    problems.push({
+                        file,
+                        path: `imports[${i}]`,
+                        rule: "must be an environment name (<project>/<environment>)",
+                    });
             });
         }
     }
     const values = Object.hasOwn(root, "values") ? root.values : undefined;
-    if (values !== undefined && values !== null && !isMap(values)) problems.push({ file, path: "values", rule: "must be a map" });
+    if (values !== undefined && values !== null && !isMap(values))
+        problems.push({ file, path: "values", rule: "must be a map" });
     const pc = isMap(values) && Object.hasOwn(values, "pulumiConfig") ? values.pulumiConfig : undefined;
     let pulumiConfig: Record<string, unknown> | undefined;
     if (pc !== undefined && pc !== null) {
@@ -315,10 +385,17 @@ function escValue(value: unknown, at: string, file: string, problems: Problem[])
             if (typeof inner === "string") {
                 // A plaintext stand-in value: kept only as a digest keyed with this run's random
                 // key, so nothing can show it and no digest can be reversed with a dictionary.
-                return new SecureValue(`esc-plaintext:${createHmac("sha256", ESC_SALT).update(inner).digest("hex")}${/placeholder/i.test(inner) ? ":placeholder" : ""}`);
+                return new SecureValue(
+                    `esc-plaintext:${createHmac("sha256", ESC_SALT).update(inner).digest("hex")}${/placeholder/i.test(inner) ? ":placeholder" : ""}`,
+                );
             }
-            if (isMap(inner) && typeof inner.ciphertext === "string" && inner.ciphertext !== "") return new SecureValue(inner.ciphertext);
-            problems.push({ file, path: `${at}.fn::secret`, rule: "must be a string, or { ciphertext: ... } as ESC stores it" });
+            if (isMap(inner) && typeof inner.ciphertext === "string" && inner.ciphertext !== "")
+                return new SecureValue(inner.ciphertext);
+            problems.push({
+                file,
+                path: `${at}.fn::secret`,
+                rule: "must be a string, or { ciphertext: ... } as ESC stores it",
+            });
             return new SecureValue("");
         }
         unresolved(fnKeys[0]);
@@ -354,7 +431,8 @@ export function composePatch(first: unknown, second: unknown): unknown {
     if (!isMap(second) || !isMap(first)) return second;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(first)) setOwn(out, k, first[k]);
-    for (const k of Object.keys(second)) setOwn(out, k, Object.hasOwn(out, k) ? composePatch(out[k], second[k]) : second[k]);
+    for (const k of Object.keys(second))
+        setOwn(out, k, Object.hasOwn(out, k) ? composePatch(out[k], second[k]) : second[k]);
     return out;
 }
 
@@ -368,7 +446,8 @@ export function mergeConfigValue(base: unknown, over: unknown): unknown {
     if (!isMap(over) || !isMap(base)) return over;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(base)) setOwn(out, k, base[k]);
-    for (const k of Object.keys(over)) setOwn(out, k, mergeConfigValue(Object.hasOwn(out, k) ? out[k] : undefined, over[k]));
+    for (const k of Object.keys(over))
+        setOwn(out, k, mergeConfigValue(Object.hasOwn(out, k) ? out[k] : undefined, over[k]));
     return out;
 }
 
@@ -391,22 +470,39 @@ export function namespacedConfig(pulumiConfig: Record<string, unknown>, project:
  * Pulumi's checks of a stack's final config against the project's declarations: required
  * keys set, declared types met, `secret: true` keys secure.
  */
-export function projectConfigProblems(entries: readonly ProjectConfigEntry[], config: ReadonlyMap<string, unknown>, file: string, stack: string): Problem[] {
+export function projectConfigProblems(
+    entries: readonly ProjectConfigEntry[],
+    config: ReadonlyMap<string, unknown>,
+    file: string,
+    stack: string,
+): Problem[] {
     const problems: Problem[] = [];
     for (const entry of entries) {
         const has = config.has(entry.key);
         if (!has) {
             if (entry.required) {
-                problems.push({ file, path: entry.key, rule: `is missing: Pulumi.yaml declares it for every stack without a default; set it with pulumi config set --stack ${stack}` });
+                problems.push({
+                    file,
+                    path: entry.key,
+                    rule: `is missing: Pulumi.yaml declares it for every stack without a default; set it with pulumi config set --stack ${stack}`,
+                });
             }
             continue;
         }
         const value = config.get(entry.key);
         if (entry.secret && !holdsSecret(value)) {
-            problems.push({ file, path: entry.key, rule: `must be secure (Pulumi.yaml declares it secret: true): pulumi config set --secret --stack ${stack}` });
+            problems.push({
+                file,
+                path: entry.key,
+                rule: `must be secure (Pulumi.yaml declares it secret: true): pulumi config set --secret --stack ${stack}`,
+            });
         }
         if (entry.type !== undefined && !(value instanceof SecureValue) && !fitsType(entry.type, entry.items, value)) {
-            problems.push({ file, path: entry.key, rule: `must be of type ${entry.type === "array" ? `array<${entry.items}>` : entry.type} (declared in Pulumi.yaml)` });
+            problems.push({
+                file,
+                path: entry.key,
+                rule: `must be of type ${entry.type === "array" ? `array<${entry.items}>` : entry.type} (declared in Pulumi.yaml)`,
+            });
         }
     }
     return problems;

@@ -16,10 +16,16 @@ export function parseStackConfigDir(text: string, file: string): { dir?: string;
     const read = readYaml(text, file, { merge: true });
     if (read.problems.length > 0) return { problems: read.problems };
     const root = read.value;
-    if (root === null || typeof root !== "object" || Array.isArray(root) || !Object.hasOwn(root, "stackConfigDir")) return { problems: [] };
+    if (root === null || typeof root !== "object" || Array.isArray(root) || !Object.hasOwn(root, "stackConfigDir"))
+        return { problems: [] };
     const dir = (root as Record<string, unknown>).stackConfigDir;
     if (dir === null || dir === undefined) return { problems: [] };
-    if (typeof dir !== "string" || dir.trim() === "") return { problems: [{ file, path: "stackConfigDir", rule: "must be a folder, relative to the project (e.g. stacks)" }] };
+    if (typeof dir !== "string" || dir.trim() === "")
+        return {
+            problems: [
+                { file, path: "stackConfigDir", rule: "must be a folder, relative to the project (e.g. stacks)" },
+            ],
+        };
     return { dir, problems: [] };
 }
 

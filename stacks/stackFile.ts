@@ -43,11 +43,19 @@ export function isPlaceholderCiphertext(ciphertext: string): boolean {
  * group one repeated digit or letter. No real tenant, client or object id looks like that.
  */
 export function isPlaceholderGuid(value: string): boolean {
-    return rules.guid(value) === undefined && value.split("-").every((group) => new Set(group.toLowerCase()).size === 1);
+    return (
+        rules.guid(value) === undefined && value.split("-").every((group) => new Set(group.toLowerCase()).size === 1)
+    );
 }
 
 function isSecureMap(value: unknown): value is { secure: unknown } {
-    return value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && Object.hasOwn(value, "secure");
+    return (
+        value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        Object.keys(value).length === 1 &&
+        Object.hasOwn(value, "secure")
+    );
 }
 
 /** `a.b`, `a[0]`: the path notation of Pulumi's `--path`. */
@@ -55,19 +63,26 @@ function child(at: string, key: string | number): string {
     return typeof key === "number" ? `${at}[${key}]` : `${at}.${key}`;
 }
 
-export function parseStackFile(text: string, file: string, project: string): { entries?: StackFileEntry[]; problems: Problem[] } {
+export function parseStackFile(
+    text: string,
+    file: string,
+    project: string,
+): { entries?: StackFileEntry[]; problems: Problem[] } {
     const read = readYaml(text, file, { merge: true });
     if (read.problems.length > 0) return { problems: read.problems };
     const root = read.value;
     if (root === null || root === undefined || root === "") {
         return { problems: [{ file, path: "", rule: "is empty; it needs a config: map (see Pulumi.dev.yaml)" }] };
     }
-    if (typeof root !== "object" || Array.isArray(root)) return { problems: [{ file, line: 1, path: "", rule: "must be a map with a config: key" }] };
+    if (typeof root !== "object" || Array.isArray(root))
+        return { problems: [{ file, line: 1, path: "", rule: "must be a map with a config: key" }] };
     let config = Object.hasOwn(root, "config") ? (root as Record<string, unknown>).config : undefined;
     // Pulumi accepts a stack file whose settings all come from its ESC environments.
     if ((config === undefined || config === null) && Object.hasOwn(root, "environment")) config = {};
-    if (config === undefined || config === null) return { problems: [{ file, path: "config", rule: "is missing; the stack settings live under config:" }] };
-    if (typeof config !== "object" || Array.isArray(config)) return { problems: [{ file, path: "config", rule: "must be a map of settings" }] };
+    if (config === undefined || config === null)
+        return { problems: [{ file, path: "config", rule: "is missing; the stack settings live under config:" }] };
+    if (typeof config !== "object" || Array.isArray(config))
+        return { problems: [{ file, path: "config", rule: "must be a map of settings" }] };
 
     const problems: Problem[] = [];
     const convert = (value: unknown, at: string): unknown => {
@@ -75,7 +90,11 @@ export function parseStackFile(text: string, file: string, project: string): { e
             if (typeof value.secure !== "string" || value.secure === "") {
                 const key = at.startsWith(`${project}:`) ? at.slice(project.length + 1) : at;
                 const pathFlag = /[.[]/.test(key) ? " --path" : "";
-                problems.push({ file, path: at, rule: `secure: must hold a ciphertext; set the value with pulumi config set --secret${pathFlag} ${shellWord(key)} <value>` });
+                problems.push({
+                    file,
+                    path: at,
+                    rule: `secure: must hold a ciphertext; set the value with pulumi config set --secret${pathFlag} ${shellWord(key)} <value>`,
+                });
                 return new SecureValue("");
             }
             return new SecureValue(value.secure);
@@ -83,7 +102,8 @@ export function parseStackFile(text: string, file: string, project: string): { e
         if (Array.isArray(value)) return value.map((item, i) => convert(item, child(at, i)));
         if (value !== null && typeof value === "object") {
             const out: Record<string, unknown> = {};
-            for (const key of Object.keys(value)) setOwn(out, key, convert((value as Record<string, unknown>)[key], child(at, key)));
+            for (const key of Object.keys(value))
+                setOwn(out, key, convert((value as Record<string, unknown>)[key], child(at, key)));
             return out;
         }
         return value;

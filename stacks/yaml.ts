@@ -38,7 +38,12 @@ function hasCycle(value: unknown, ancestors: Set<object> = new Set()): boolean {
 export function readYaml(text: string, file: string, options: { merge?: boolean } = {}): YamlRead {
     const counter = new LineCounter();
     // Duplicate keys are checked below in linear time: the parser's own check is quadratic.
-    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false, merge: options.merge ?? false });
+    const doc = parseDocument(text, {
+        lineCounter: counter,
+        uniqueKeys: false,
+        prettyErrors: false,
+        merge: options.merge ?? false,
+    });
     const syntax = yamlSyntaxProblems(doc, counter, text, file);
     if (syntax.length > 0) return { doc, counter, problems: syntax };
     const duplicates = yamlDuplicateKeyProblems(doc, counter, file);
@@ -55,11 +60,27 @@ export function readYaml(text: string, file: string, options: { merge?: boolean 
         return {
             doc,
             counter,
-            problems: [{ file, path: "", rule: `YAML aliases expand beyond ${MAX_ALIAS_COUNT} nested uses (an alias bomb?); write the values out` }],
+            problems: [
+                {
+                    file,
+                    path: "",
+                    rule: `YAML aliases expand beyond ${MAX_ALIAS_COUNT} nested uses (an alias bomb?); write the values out`,
+                },
+            ],
         };
     }
     if (hasCycle(value)) {
-        return { doc, counter, problems: [{ file, path: "", rule: "a YAML alias refers to a value that contains it (an endless value); write the values out" }] };
+        return {
+            doc,
+            counter,
+            problems: [
+                {
+                    file,
+                    path: "",
+                    rule: "a YAML alias refers to a value that contains it (an endless value); write the values out",
+                },
+            ],
+        };
     }
     return { doc, counter, value, problems: [] };
 }

@@ -9,10 +9,16 @@ const OPENERS: Record<string, string> = { '"quote': '"', "'quote": "'", "]": "["
  * of the source is ever shown: only the parser's own words and the line number.
  */
 const SOURCE_ECHOES: readonly [RegExp, (m: RegExpExecArray) => string][] = [
-    [/^Block scalar header includes extra characters: [^]*$/, () => "Block scalar header includes extra characters (after | or > only an indentation digit and + or -)"],
+    [
+        /^Block scalar header includes extra characters: [^]*$/,
+        () => "Block scalar header includes extra characters (after | or > only an indentation digit and + or -)",
+    ],
     [/^Invalid escape sequence [^]*$/, () => "Invalid escape sequence in a double-quoted string"],
     [/^Unresolved plain scalar [^]*$/, () => "Unresolved plain scalar"],
-    [/^Plain value cannot start with [^]*$/, () => "Plain value cannot start with a reserved character (@ or `); quote the value"],
+    [
+        /^Plain value cannot start with [^]*$/,
+        () => "Plain value cannot start with a reserved character (@ or `); quote the value",
+    ],
     [/^Not a YAML token: [^]*$/, () => "Not a YAML token"],
     [/^Ordered maps must not include duplicate keys: [^]*$/, () => "Ordered maps must not include duplicate keys"],
     [/^Unsupported YAML version [^]*$/, () => "Unsupported YAML version"],
@@ -23,7 +29,10 @@ const SOURCE_ECHOES: readonly [RegExp, (m: RegExpExecArray) => string][] = [
     [/^Verbatim tags aren't resolved[^]*$/, () => "Verbatim tags aren't resolved"],
     [/^The [^]* tag has no suffix$/, () => "A tag has no suffix"],
     // `Unexpected ${token.source} in ${flow}`: the source may be a scalar; an indicator is harmless.
-    [/^Unexpected ([^]*) in (flow map|flow sequence|collection)$/, (m) => `Unexpected ${/^[,:?\-[\]{}]$/.test(m[1]) ? m[1] : "token"} in ${m[2]}`],
+    [
+        /^Unexpected ([^]*) in (flow map|flow sequence|collection)$/,
+        (m) => `Unexpected ${/^[,:?\-[\]{}]$/.test(m[1]) ? m[1] : "token"} in ${m[2]}`,
+    ],
     [/^Anchors and tags must be after the [^]* indicator$/, () => "Anchors and tags must be after the indicator"],
 ];
 
@@ -74,11 +83,16 @@ export function yamlTagProblems(doc: Document, counter: LineCounter, file: strin
         const offset = node.range?.[0] ?? 0;
         if (seen.has(offset)) return;
         seen.add(offset);
-        const tag = node.tag.startsWith("tag:yaml.org,2002:") ? `!!${node.tag.slice("tag:yaml.org,2002:".length)}` : node.tag;
+        const tag = node.tag.startsWith("tag:yaml.org,2002:")
+            ? `!!${node.tag.slice("tag:yaml.org,2002:".length)}`
+            : node.tag;
         // A "tag" that took the place of the value (`secure: !v1:...`, `fn::secret: !x`) may be
         // the secret itself: a tag is shown only when it is shaped like a tag name and tags a value.
         const swallowed = isScalar(node) && (node.value === null || node.value === "");
-        const shown = !swallowed && /^!!?[A-Za-z][A-Za-z0-9/_.-]{0,31}$/.test(tag) ? `YAML tag ${tag}` : "A YAML tag (not shown: it stands where a value was expected)";
+        const shown =
+            !swallowed && /^!!?[A-Za-z][A-Za-z0-9/_.-]{0,31}$/.test(tag)
+                ? `YAML tag ${tag}`
+                : "A YAML tag (not shown: it stands where a value was expected)";
         problems.push({
             file,
             line: counter.linePos(offset).line,
@@ -99,7 +113,12 @@ export function yamlKeyProblems(doc: Document, counter: LineCounter, file: strin
     visit(doc, {
         Pair(_key, pair) {
             if (!isPair(pair) || !isCollection(pair.key)) return;
-            problems.push({ file, line: counter.linePos(pair.key.range?.[0] ?? 0).line, path: "", rule: "a map or list is used as a key; keys are plain names (a missing line break or a stray ':'?)" });
+            problems.push({
+                file,
+                line: counter.linePos(pair.key.range?.[0] ?? 0).line,
+                path: "",
+                rule: "a map or list is used as a key; keys are plain names (a missing line break or a stray ':'?)",
+            });
         },
     });
     return problems;
@@ -128,5 +147,7 @@ export function yamlDuplicateKeyProblems(doc: Document, counter: LineCounter, fi
             }
         },
     });
-    return first === undefined ? [] : [{ file, line: counter.linePos(first).line, path: "", rule: "YAML syntax: Map keys must be unique" }];
+    return first === undefined
+        ? []
+        : [{ file, line: counter.linePos(first).line, path: "", rule: "YAML syntax: Map keys must be unique" }];
 }

@@ -23,8 +23,14 @@ const LEAF_FILE = "test/fixtures/ca/not-a-ca.pem";
 const CA_PEM = fs.readFileSync(path.join(PROJECT_DIR, CA_FILE), "utf8");
 const NOW = new Date("2026-06-01T00:00:00Z");
 const read = (rel: string) => fs.readFileSync(path.join(PROJECT_DIR, rel), "utf8");
-const ctx = (over: Partial<CaContext> = {}): CaContext => ({ syncSecret: true, readProjectFile: read, now: NOW, ...over });
-const resolve = (input: Record<string, unknown>, over: Partial<CaContext> = {}) => resolveCa(caSchema.parse(input), ctx(over));
+const ctx = (over: Partial<CaContext> = {}): CaContext => ({
+    syncSecret: true,
+    readProjectFile: read,
+    now: NOW,
+    ...over,
+});
+const resolve = (input: Record<string, unknown>, over: Partial<CaContext> = {}) =>
+    resolveCa(caSchema.parse(input), ctx(over));
 const TEST_NAMES = { secretName: "aio-ca-key-pair-test-only", configMapName: "aio-ca-trust-bundle-test-only" };
 const CA_FILE_NAMES = { secretName: "aio-ca-key-pair", configMapName: "aio-ca-trust-bundle" };
 
@@ -47,10 +53,16 @@ describe("settings: aio-secrets:ca", () => {
 
     test("renewBeforeDays must be less than validDays", () => {
         expect(resolve({ validDays: 30, renewBeforeDays: 30 }).problems).toEqual([
-            expect.objectContaining({ path: "ca.renewBeforeDays", value: "30", rule: expect.stringContaining("must be less than ca.validDays (30)") }),
+            expect.objectContaining({
+                path: "ca.renewBeforeDays",
+                value: "30",
+                rule: expect.stringContaining("must be less than ca.validDays (30)"),
+            }),
         ]);
         // Only validDays given: the default renewBeforeDays (30) is named, at validDays.
-        expect(resolve({ validDays: 20 }).problems).toEqual([expect.objectContaining({ path: "ca.validDays", value: "20" })]);
+        expect(resolve({ validDays: 20 }).problems).toEqual([
+            expect.objectContaining({ path: "ca.validDays", value: "20" }),
+        ]);
         expect(resolve({ validDays: 31 }).problems).toEqual([]);
     });
 
@@ -72,14 +84,20 @@ describe("settings: aio-secrets:ca", () => {
     });
 
     test("keys of another mode are refused, not ignored", () => {
-        expect(resolve({ mode: "test", certificate: "aio-ca", syncPod: false }).problems.map((p) => p.path)).toEqual(["ca.certificate", "ca.syncPod"]);
-        expect(resolve({ mode: "vault", certificate: "aio-ca", validDays: 90 }).problems.map((p) => p.path)).toEqual(["ca.validDays"]);
+        expect(resolve({ mode: "test", certificate: "aio-ca", syncPod: false }).problems.map((p) => p.path)).toEqual([
+            "ca.certificate",
+            "ca.syncPod",
+        ]);
+        expect(resolve({ mode: "vault", certificate: "aio-ca", validDays: 90 }).problems.map((p) => p.path)).toEqual([
+            "ca.validDays",
+        ]);
         expect(resolve({ mode: "none", validDays: 90 }).problems.map((p) => p.path)).toEqual(["ca.validDays"]);
         expect(resolve({ mode: "none" })).toEqual({ settings: { mode: "none" }, problems: [] });
     });
 
     test("schema: mode, ranges, vault object name, unknown keys", () => {
-        const bad = (input: unknown) => caSchema.safeParse(input).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+        const bad = (input: unknown) =>
+            caSchema.safeParse(input).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
         expect(bad({ mode: "selfSigned" })).toEqual(["mode: must be one of test, vault, none"]);
         expect(bad({ validDays: 3651 })).toEqual(["validDays: must be a whole number from 1 to 3650"]);
         expect(bad({ mode: "vault", certificate: "aio_ca" })?.[0]).toContain("letters, digits and hyphens");
@@ -100,12 +118,21 @@ describe("settings: aio-secrets:ca", () => {
         const lines = parseStackSettings(raw).problems.map(formatProblem);
         expect(lines).toEqual(
             expect.arrayContaining([
-                expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:ca\.certificate: is required with ca\.mode vault/),
-                expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:ca\.mode "vault": vault needs the CSI driver to sync/),
-                expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:ca\.trustBundleFile "test\/fixtures\/ca\/not-a-ca\.pem": .*is not a CA certificate/),
+                expect.stringMatching(
+                    /^Pulumi\.dev\.yaml: aio-secrets:ca\.certificate: is required with ca\.mode vault/,
+                ),
+                expect.stringMatching(
+                    /^Pulumi\.dev\.yaml: aio-secrets:ca\.mode "vault": vault needs the CSI driver to sync/,
+                ),
+                expect.stringMatching(
+                    /^Pulumi\.dev\.yaml: aio-secrets:ca\.trustBundleFile "test\/fixtures\/ca\/not-a-ca\.pem": .*is not a CA certificate/,
+                ),
             ]),
         );
-        const ok = parseStackSettings({ ...raw, config: { ...raw.config, "aio-secrets:ca": JSON.stringify({ mode: "none" }) } });
+        const ok = parseStackSettings({
+            ...raw,
+            config: { ...raw.config, "aio-secrets:ca": JSON.stringify({ mode: "none" }) },
+        });
         expect(ok.settings?.ca).toEqual({ mode: "none" });
     });
 });
@@ -119,17 +146,31 @@ describe("settings: the committed trust bundle", () => {
     });
 
     test.each([
-        ["a private key", `${CA_PEM}-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIA==\n-----END EC PRIVATE KEY-----\n`, "holds a private key"],
+        [
+            "a private key",
+            `${CA_PEM}-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIA==\n-----END EC PRIVATE KEY-----\n`,
+            "holds a private key",
+        ],
         ["a server certificate", read(LEAF_FILE), "is not a CA certificate"],
         ["no certificate", "hello\n", "holds no PEM certificate"],
-        ["another PEM block", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", 'holds a "PUBLIC KEY" PEM block'],
-        ["a broken certificate", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "certificate 1 is not a valid X.509 certificate"],
+        [
+            "another PEM block",
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+            'holds a "PUBLIC KEY" PEM block',
+        ],
+        [
+            "a broken certificate",
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            "certificate 1 is not a valid X.509 certificate",
+        ],
     ])("refused: %s", (_, text, rule) => {
         expect(checkTrustBundle(text, "x.pem", NOW)).toEqual({ rule: expect.stringContaining(rule) });
     });
 
     test("refused: an expired certificate", () => {
-        expect(checkTrustBundle(CA_PEM, "x.pem", new Date("2040-01-01T00:00:00Z"))).toEqual({ rule: expect.stringContaining("expired on 2036-11-25") });
+        expect(checkTrustBundle(CA_PEM, "x.pem", new Date("2040-01-01T00:00:00Z"))).toEqual({
+            rule: expect.stringContaining("expired on 2036-11-25"),
+        });
     });
 
     test.each([
@@ -147,12 +188,29 @@ describe("settings: the committed trust bundle", () => {
 describe("the CA model", () => {
     test("names, types and keys per mode (init: -test-only for its own CA, without for --ca-file)", () => {
         expect(caModel({ mode: "none" })).toBeUndefined();
-        expect(caModel({ mode: "test", validDays: 365, renewBeforeDays: 30, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true, signingGeneration: 1 })).toEqual({
+        expect(
+            caModel({
+                mode: "test",
+                validDays: 365,
+                renewBeforeDays: 30,
+                ...TEST_NAMES,
+                keyGeneration: 1,
+                keepPreviousKey: true,
+                signingGeneration: 1,
+            }),
+        ).toEqual({
             mode: "test",
             secretName: "aio-ca-key-pair-test-only",
             configMapName: "aio-ca-trust-bundle-test-only",
         });
-        const vault = { mode: "vault" as const, ...CA_FILE_NAMES, certificate: "my-ca", syncPod: false, syncImage: "x", renewBeforeDays: 30 };
+        const vault = {
+            mode: "vault" as const,
+            ...CA_FILE_NAMES,
+            certificate: "my-ca",
+            syncPod: false,
+            syncImage: "x",
+            renewBeforeDays: 30,
+        };
         expect(caModel(vault)).toEqual({
             mode: "vault",
             secretName: "aio-ca-key-pair",
@@ -162,16 +220,50 @@ describe("the CA model", () => {
             syncDeploymentName: undefined,
         });
         const bundle = { file: "f", pem: CA_PEM, subjects: [], expiresAt: "2036-01-01T00:00:00Z" };
-        expect(caModel({ ...vault, syncPod: true, trustBundle: bundle })).toMatchObject({ configMapName: "aio-ca-trust-bundle", syncDeploymentName: "aio-ca-sync" });
+        expect(caModel({ ...vault, syncPod: true, trustBundle: bundle })).toMatchObject({
+            configMapName: "aio-ca-trust-bundle",
+            syncDeploymentName: "aio-ca-sync",
+        });
     });
 
     test("the vault object must not be one the stack writes, nor the SPC a catalog one", () => {
-        const ca = { mode: "vault" as const, ...CA_FILE_NAMES, certificate: "My-CA", syncPod: true, syncImage: "x", renewBeforeDays: 30 };
-        expect(caNameProblems(ca, { written: [{ name: "my-ca", where: "secrets.yaml secrets[0], source config" }], spcNames: [], caSpcName: "aio-ca" })).toEqual([
-            expect.objectContaining({ path: "ca.certificate", rule: expect.stringContaining("the stack would overwrite your CA") }),
+        const ca = {
+            mode: "vault" as const,
+            ...CA_FILE_NAMES,
+            certificate: "My-CA",
+            syncPod: true,
+            syncImage: "x",
+            renewBeforeDays: 30,
+        };
+        expect(
+            caNameProblems(ca, {
+                written: [{ name: "my-ca", where: "secrets.yaml secrets[0], source config" }],
+                spcNames: [],
+                caSpcName: "aio-ca",
+            }),
+        ).toEqual([
+            expect.objectContaining({
+                path: "ca.certificate",
+                rule: expect.stringContaining("the stack would overwrite your CA"),
+            }),
         ]);
-        expect(caNameProblems(ca, { written: [], spcNames: ["aio-ca"], caSpcName: "aio-ca" }).map((p) => p.path)).toEqual(["ca.mode"]);
-        expect(caNameProblems({ mode: "test", validDays: 1, renewBeforeDays: 0, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true, signingGeneration: 1 }, { written: [{ name: "My-CA", where: "" }], spcNames: ["aio-ca"], caSpcName: "aio-ca" })).toEqual([]);
+        expect(
+            caNameProblems(ca, { written: [], spcNames: ["aio-ca"], caSpcName: "aio-ca" }).map((p) => p.path),
+        ).toEqual(["ca.mode"]);
+        expect(
+            caNameProblems(
+                {
+                    mode: "test",
+                    validDays: 1,
+                    renewBeforeDays: 0,
+                    ...TEST_NAMES,
+                    keyGeneration: 1,
+                    keepPreviousKey: true,
+                    signingGeneration: 1,
+                },
+                { written: [{ name: "My-CA", where: "" }], spcNames: ["aio-ca"], caSpcName: "aio-ca" },
+            ),
+        ).toEqual([]);
     });
 
     test("expiry warning within renewBeforeDays, with what to do", () => {
@@ -180,26 +272,42 @@ describe("the CA model", () => {
             "the test CA expires in 19 days (2026-06-20T00:00:00Z); run `pulumi up --refresh --stack dev` to renew it " +
                 "(a new certificate for the same key: issued certificates stay valid; clients fetch the new caTrustBundle before the old one expires)",
         );
-        expect(caExpiryWarning("vault", "2026-05-01T00:00:00Z", 30, NOW, "dev")).toContain("expired on 2026-05-01T00:00:00Z; renew your CA in Key Vault");
+        expect(caExpiryWarning("vault", "2026-05-01T00:00:00Z", 30, NOW, "dev")).toContain(
+            "expired on 2026-05-01T00:00:00Z; renew your CA in Key Vault",
+        );
     });
 });
 
 /** Runs the program for a stack file made of the minimal one plus `extra` config lines. */
-async function runWith(extra: string, mode: "up" | "preview" = "up", catalog = "secrets: []\n", clock?: string): Promise<RunResult> {
+async function runWith(
+    extra: string,
+    mode: "up" | "preview" = "up",
+    catalog = "secrets: []\n",
+    clock?: string,
+): Promise<RunResult> {
     const dir = scratch({ "Pulumi.ca.yaml": `${MINIMAL_STACK}${extra}`, "secrets.yaml": catalog });
-    return runStack({ stack: "ca", stackFile: path.join(dir, "Pulumi.ca.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode, clock });
+    return runStack({
+        stack: "ca",
+        stackFile: path.join(dir, "Pulumi.ca.yaml"),
+        catalogFile: path.join(dir, "secrets.yaml"),
+        mode,
+        clock,
+    });
 }
 
 /** A stack deployed on New Year's Day 2026 (the fake cloud's clocks start then). */
 const DEPLOYED_2026 = "2026-01-01T00:00:00Z";
 
 /** The private key (PEM) a certificate resource is signed with, unwrapped for the test. */
-const certKey = (run: RunResult, cert: string) => (byName(run, cert).inputs.privateKeyPem as Record<string, unknown>).value as string;
+const certKey = (run: RunResult, cert: string) =>
+    (byName(run, cert).inputs.privateKeyPem as Record<string, unknown>).value as string;
 /** `tls.key` / `tls.crt` of the CA Secret, unwrapped for the test. */
-const secretData = (run: RunResult) => inputAt(byName(run, "ca-key-pair").inputs, "stringData") as Record<string, string>;
+const secretData = (run: RunResult) =>
+    inputAt(byName(run, "ca-key-pair").inputs, "stringData") as Record<string, string>;
 const secretKey = (run: RunResult) => secretData(run)["tls.key"];
 
-const isEnvelope = (v: unknown) => v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+const isEnvelope = (v: unknown) =>
+    v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
 
 describe("test CA: parity with az iot ops init", () => {
     let run: RunResult;
@@ -217,7 +325,9 @@ describe("test CA: parity with az iot ops init", () => {
     test("certificate: self-signed CA, init's CN, keyCertSign only, subject key id, 365 days", () => {
         const cert = byName(run, "ca-cert");
         expect(cert.type).toBe("tls:index/selfSignedCert:SelfSignedCert");
-        expect(inputAt(cert.inputs, "subject")).toEqual({ commonName: "Azure IoT Operations Quickstart Root CA - Not for Production" });
+        expect(inputAt(cert.inputs, "subject")).toEqual({
+            commonName: "Azure IoT Operations Quickstart Root CA - Not for Production",
+        });
         expect(cert.inputs).toMatchObject({
             isCaCertificate: true,
             allowedUses: ["cert_signing"],
@@ -254,7 +364,8 @@ describe("test CA: parity with az iot ops init", () => {
     });
 
     test("every CA object goes through the program's Kubernetes provider", () => {
-        for (const name of ["ca-key-pair", "ca-trust-bundle"]) expect(byName(run, name).provider).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
+        for (const name of ["ca-key-pair", "ca-trust-bundle"])
+            expect(byName(run, name).provider).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
     });
 
     test("outputs: trust bundle, expiry and renewal date", () => {
@@ -268,7 +379,12 @@ describe("test CA: parity with az iot ops init", () => {
 
 describe("test CA: renewal", () => {
     test("a time:Rotating clock of validDays - renewBeforeDays re-issues the certificate and keeps the key", async () => {
-        const run = await runWith("  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n", "up", undefined, DEPLOYED_2026);
+        const run = await runWith(
+            "  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n",
+            "up",
+            undefined,
+            DEPLOYED_2026,
+        );
         expect(run.error).toBeUndefined();
         const rotation = byName(run, "ca-rotation");
         expect(rotation.inputs).toEqual({ rotationDays: 80 });
@@ -283,15 +399,25 @@ describe("test CA: renewal", () => {
         expect(byType(run, "tls:index/privateKey:PrivateKey").map((r) => r.name)).toEqual(["ca-key"]);
         expect(certKey(run, "ca-cert")).toBe(secretKey(run));
         // A backstop for engines without replacementTrigger, later than the clock: one renewal, not two.
-        expect(byName(run, "ca-cert").inputs).toMatchObject({ validityPeriodHours: 90 * 24, earlyRenewalHours: 10 * 12 });
+        expect(byName(run, "ca-cert").inputs).toMatchObject({
+            validityPeriodHours: 90 * 24,
+            earlyRenewalHours: 10 * 12,
+        });
         expect(run.outputs.caExpiresAt).toBe("2026-04-01T00:00:00Z");
         expect(run.outputs.caRenewalDueAt).toBe("2026-03-22T00:00:00Z");
     });
 
     test("a CA that expires within renewBeforeDays is warned about; a fresh one is not", async () => {
-        const old = await runWith("  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n", "up", undefined, DEPLOYED_2026);
+        const old = await runWith(
+            "  aio-secrets:ca: { validDays: 90, renewBeforeDays: 10 }\n",
+            "up",
+            undefined,
+            DEPLOYED_2026,
+        );
         expect(old.warnings.filter((w) => w.includes("test CA"))).toEqual([
-            expect.stringMatching(/^Pulumi\.ca\.yaml: the test CA expired on 2026-04-01T00:00:00Z; run `pulumi up --refresh --stack ca`/),
+            expect.stringMatching(
+                /^Pulumi\.ca\.yaml: the test CA expired on 2026-04-01T00:00:00Z; run `pulumi up --refresh --stack ca`/,
+            ),
         ]);
         const fresh = await runWith("  aio-secrets:ca: { validDays: 3650 }\n");
         expect(fresh.warnings.filter((w) => w.includes("CA"))).toEqual([]);
@@ -316,8 +442,16 @@ describe("test CA: a deliberate key change publishes the old and the new CA", ()
         const run = await runWith("  aio-secrets:ca: { keyGeneration: 2 }\n");
         expect(run.error).toBeUndefined();
         // Generation 1 keeps the names it always had: it is neither replaced nor deleted.
-        expect(byType(run, "tls:index/privateKey:PrivateKey").map((r) => r.name).sort()).toEqual(["ca-key", "ca-key-g2"]);
-        expect(byType(run, "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name).sort()).toEqual(["ca-cert", "ca-cert-g2"]);
+        expect(
+            byType(run, "tls:index/privateKey:PrivateKey")
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["ca-key", "ca-key-g2"]);
+        expect(
+            byType(run, "tls:index/selfSignedCert:SelfSignedCert")
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["ca-cert", "ca-cert-g2"]);
         for (const cert of ["ca-cert", "ca-cert-g2"]) expect(byName(run, cert).replacementTrigger).toBeDefined();
         for (const key of ["ca-key", "ca-key-g2"]) expect(byName(run, key).replacementTrigger).toBeUndefined();
         // The new CA is published first: the Secret AIO's issuer reads keeps generation 1's key, so
@@ -331,7 +465,13 @@ describe("test CA: a deliberate key change publishes the old and the new CA", ()
         expect(run.outputs.caTrustBundle).toBe(bundle);
         expect(bundle).not.toContain("PRIVATE KEY");
         // What to do next: switch signing once clients have the bundle, re-issue, drop the previous key.
-        expect(run.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/still signs with the previous key.*ca\.signingGeneration: 2.*cmctl renew --namespace <namespace> --all.*ca\.keepPreviousKey: false/)]));
+        expect(run.warnings).toEqual(
+            expect.arrayContaining([
+                expect.stringMatching(
+                    /still signs with the previous key.*ca\.signingGeneration: 2.*cmctl renew --namespace <namespace> --all.*ca\.keepPreviousKey: false/,
+                ),
+            ]),
+        );
     });
 
     test("signingGeneration 2 (a later up): the Secret takes the new key; the bundle still holds both", async () => {
@@ -343,42 +483,84 @@ describe("test CA: a deliberate key change publishes the old and the new CA", ()
         const bundle = (byName(run, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"];
         expect(bundle).toBe((byName(published, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"]);
         expect(bundle.indexOf(secretData(run)["tls.crt"])).toBe(0);
-        expect(run.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^Pulumi\.ca\.yaml: ca\.keyGeneration 2: Secret .* holds the new CA key; .*cmctl renew/)]));
+        expect(run.warnings).toEqual(
+            expect.arrayContaining([
+                expect.stringMatching(
+                    /^Pulumi\.ca\.yaml: ca\.keyGeneration 2: Secret .* holds the new CA key; .*cmctl renew/,
+                ),
+            ]),
+        );
     });
 
     test("keepPreviousKey false ends the overlap: only the current generation remains", async () => {
         const run = await runWith("  aio-secrets:ca: { keyGeneration: 2, keepPreviousKey: false }\n");
         expect(run.error).toBeUndefined();
         expect(byType(run, "tls:index/privateKey:PrivateKey").map((r) => r.name)).toEqual(["ca-key-g2"]);
-        expect((byName(run, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"]).toBe(secretData(run)["tls.crt"]);
+        expect((byName(run, "ca-trust-bundle").inputs.data as Record<string, string>)["ca.crt"]).toBe(
+            secretData(run)["tls.crt"],
+        );
     });
 
     test("what to do next: re-issue, then end the overlap; without the overlap, what breaks", () => {
-        const base = { mode: "test" as const, validDays: 365, renewBeforeDays: 30, ...TEST_NAMES, keyGeneration: 1, keepPreviousKey: true, signingGeneration: 1 };
+        const base = {
+            mode: "test" as const,
+            validDays: 365,
+            renewBeforeDays: 30,
+            ...TEST_NAMES,
+            keyGeneration: 1,
+            keepPreviousKey: true,
+            signingGeneration: 1,
+        };
         expect(testCaOverlapWarnings(base, "s")).toEqual([]);
-        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, signingGeneration: 1 }, "s")).toEqual([expect.stringMatching(/^ca\.keyGeneration 2: the trust bundle holds the new and the previous CA, and Secret s still signs/)]);
-        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, signingGeneration: 2 }, "s")).toEqual([expect.stringMatching(/^ca\.keyGeneration 2: Secret s holds the new CA key; .*cmctl renew/)]);
-        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, keepPreviousKey: false, signingGeneration: 2 }, "s")).toEqual([
-            expect.stringContaining("certificates issued under an earlier key fail TLS until re-issued"),
+        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, signingGeneration: 1 }, "s")).toEqual([
+            expect.stringMatching(
+                /^ca\.keyGeneration 2: the trust bundle holds the new and the previous CA, and Secret s still signs/,
+            ),
         ]);
+        expect(testCaOverlapWarnings({ ...base, keyGeneration: 2, signingGeneration: 2 }, "s")).toEqual([
+            expect.stringMatching(/^ca\.keyGeneration 2: Secret s holds the new CA key; .*cmctl renew/),
+        ]);
+        expect(
+            testCaOverlapWarnings({ ...base, keyGeneration: 2, keepPreviousKey: false, signingGeneration: 2 }, "s"),
+        ).toEqual([expect.stringContaining("certificates issued under an earlier key fail TLS until re-issued")]);
         const bundle = { file: "init.pem", pem: CA_PEM, subjects: ["CN=init"], expiresAt: "2036-01-01T00:00:00Z" };
-        expect(testCaOverlapWarnings({ ...base, trustBundle: bundle }, "s")).toEqual([expect.stringMatching(/^the trust bundle also holds init\.pem \(CN=init\)/)]);
+        expect(testCaOverlapWarnings({ ...base, trustBundle: bundle }, "s")).toEqual([
+            expect.stringMatching(/^the trust bundle also holds init\.pem \(CN=init\)/),
+        ]);
     });
 
     test("settings: keyGeneration and keepPreviousKey belong to the test CA", () => {
-        expect(resolve({ keyGeneration: 3 }).settings).toMatchObject({ mode: "test", keyGeneration: 3, keepPreviousKey: true, signingGeneration: 2 });
+        expect(resolve({ keyGeneration: 3 }).settings).toMatchObject({
+            mode: "test",
+            keyGeneration: 3,
+            keepPreviousKey: true,
+            signingGeneration: 2,
+        });
         expect(resolve({ keyGeneration: 3, signingGeneration: 3 }).settings).toMatchObject({ signingGeneration: 3 });
         expect(resolve({ keyGeneration: 3, keepPreviousKey: false }).settings).toMatchObject({ signingGeneration: 3 });
         expect(resolve({ keyGeneration: 3, signingGeneration: 1 }).problems).toEqual([
-            expect.objectContaining({ path: "ca.signingGeneration", rule: "must be 3 (the new key) or 2 (the previous key, kept while ca.keepPreviousKey is true)" }),
+            expect.objectContaining({
+                path: "ca.signingGeneration",
+                rule: "must be 3 (the new key) or 2 (the previous key, kept while ca.keepPreviousKey is true)",
+            }),
         ]);
         expect(resolve({ keyGeneration: 3, keepPreviousKey: false, signingGeneration: 2 }).problems).toEqual([
-            expect.objectContaining({ path: "ca.signingGeneration", rule: expect.stringContaining("must be 3, the only key generation declared") }),
+            expect.objectContaining({
+                path: "ca.signingGeneration",
+                rule: expect.stringContaining("must be 3, the only key generation declared"),
+            }),
         ]);
-        expect(resolve({ mode: "none", signingGeneration: 1 }).problems.map((p) => p.path)).toEqual(["ca.signingGeneration"]);
-        expect(resolve({ keepPreviousKey: false }).problems).toEqual([expect.objectContaining({ path: "ca.keepPreviousKey", rule: expect.stringContaining("no previous key") })]);
+        expect(resolve({ mode: "none", signingGeneration: 1 }).problems.map((p) => p.path)).toEqual([
+            "ca.signingGeneration",
+        ]);
+        expect(resolve({ keepPreviousKey: false }).problems).toEqual([
+            expect.objectContaining({ path: "ca.keepPreviousKey", rule: expect.stringContaining("no previous key") }),
+        ]);
         expect(resolve({ mode: "vault", certificate: "aio-ca", keyGeneration: 2 }).problems).toEqual([
-            expect.objectContaining({ path: "ca.keyGeneration", rule: expect.stringContaining("put the old and the new CA in ca.trustBundleFile") }),
+            expect.objectContaining({
+                path: "ca.keyGeneration",
+                rule: expect.stringContaining("put the old and the new CA in ca.trustBundleFile"),
+            }),
         ]);
         expect(resolve({ mode: "none", keyGeneration: 2 }).problems.map((p) => p.path)).toEqual(["ca.keyGeneration"]);
         expect(caSchema.safeParse({ keyGeneration: 0 }).success).toBe(false);
@@ -389,20 +571,41 @@ describe("the CA's Kubernetes names: what AIO on the cluster reads", () => {
     test("defaults: init's -test-only names in a CSI stack (test and vault), aio-ca-key-pair in a secret-sync stack", () => {
         expect(resolve({}).settings).toMatchObject(TEST_NAMES);
         expect(resolve({ mode: "vault", certificate: "aio-ca" }).settings).toMatchObject(TEST_NAMES);
-        const ga = resolveCa(caSchema.parse({ mode: "vault", certificate: "c", privateKey: "k" }), { syncSecret: false, delivery: "secretSync", modeGiven: true });
-        expect(ga.settings).toMatchObject({ secretName: "aio-ca-key-pair" });
-    });
-
-    test("settings: ca.secretName and ca.trustBundleConfigMapName, Kubernetes names, no ConfigMap name in secret-sync mode", () => {
-        expect(resolve({ mode: "vault", certificate: "aio-ca", secretName: "aio-ca-key-pair", trustBundleConfigMapName: "aio-ca-trust-bundle" }).settings).toMatchObject(CA_FILE_NAMES);
-        const bad = caSchema.safeParse({ secretName: "Aio_CA" }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-        expect(bad).toEqual([expect.stringMatching(/^secretName: must be a Kubernetes name/)]);
-        const ga = resolveCa(caSchema.parse({ mode: "vault", certificate: "c", privateKey: "k", trustBundleConfigMapName: "x" }), {
+        const ga = resolveCa(caSchema.parse({ mode: "vault", certificate: "c", privateKey: "k" }), {
             syncSecret: false,
             delivery: "secretSync",
             modeGiven: true,
         });
-        expect(ga.problems).toEqual([expect.objectContaining({ path: "ca.trustBundleConfigMapName", rule: expect.stringContaining("writes no ConfigMap") })]);
+        expect(ga.settings).toMatchObject({ secretName: "aio-ca-key-pair" });
+    });
+
+    test("settings: ca.secretName and ca.trustBundleConfigMapName, Kubernetes names, no ConfigMap name in secret-sync mode", () => {
+        expect(
+            resolve({
+                mode: "vault",
+                certificate: "aio-ca",
+                secretName: "aio-ca-key-pair",
+                trustBundleConfigMapName: "aio-ca-trust-bundle",
+            }).settings,
+        ).toMatchObject(CA_FILE_NAMES);
+        const bad = caSchema
+            .safeParse({ secretName: "Aio_CA" })
+            .error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+        expect(bad).toEqual([expect.stringMatching(/^secretName: must be a Kubernetes name/)]);
+        const ga = resolveCa(
+            caSchema.parse({ mode: "vault", certificate: "c", privateKey: "k", trustBundleConfigMapName: "x" }),
+            {
+                syncSecret: false,
+                delivery: "secretSync",
+                modeGiven: true,
+            },
+        );
+        expect(ga.problems).toEqual([
+            expect.objectContaining({
+                path: "ca.trustBundleConfigMapName",
+                rule: expect.stringContaining("writes no ConfigMap"),
+            }),
+        ]);
         expect(resolve({ mode: "none", secretName: "x" }).problems.map((p) => p.path)).toEqual(["ca.secretName"]);
     });
 
@@ -412,18 +615,35 @@ describe("the CA's Kubernetes names: what AIO on the cluster reads", () => {
         expect(test.error).toBeUndefined();
         expect(inputAt(byName(test, "ca-key-pair").inputs, "metadata.name")).toBe("aio-ca-key-pair");
         expect(inputAt(byName(test, "ca-trust-bundle").inputs, "metadata.name")).toBe("aio-ca-trust-bundle");
-        expect(test.outputs).toMatchObject({ caSecretName: "aio-ca-key-pair", caTrustBundleConfigMap: "aio-ca-trust-bundle" });
+        expect(test.outputs).toMatchObject({
+            caSecretName: "aio-ca-key-pair",
+            caTrustBundleConfigMap: "aio-ca-trust-bundle",
+        });
         const own = await runWith(`${VAULT_CA}${names}    trustBundleFile: ${CA_FILE}\n`);
         expect(own.error).toBeUndefined();
-        expect((inputAt(byName(own, "ca-spc").inputs, "spec.secretObjects") as { secretName: string }[])[0].secretName).toBe("aio-ca-key-pair");
+        expect(
+            (inputAt(byName(own, "ca-spc").inputs, "spec.secretObjects") as { secretName: string }[])[0].secretName,
+        ).toBe("aio-ca-key-pair");
         expect(inputAt(byName(own, "ca-trust-bundle").inputs, "metadata.name")).toBe("aio-ca-trust-bundle");
     });
 
     test("secret sync: the CA's SecretSync takes ca.secretName, and a catalog Secret of that name clashes", () => {
-        const ca = { mode: "vault" as const, ...CA_FILE_NAMES, secretName: "my-ca", certificate: "c", privateKey: "k", syncPod: false, syncImage: "x", renewBeforeDays: 30 };
+        const ca = {
+            mode: "vault" as const,
+            ...CA_FILE_NAMES,
+            secretName: "my-ca",
+            certificate: "c",
+            privateKey: "k",
+            syncPod: false,
+            syncImage: "x",
+            renewBeforeDays: 30,
+        };
         expect(withCaSync({ objects: [], syncs: [] }, ca).syncs.map((s) => s.name)).toEqual(["my-ca"]);
         expect(caNameProblems(ca, { written: [], spcNames: [], caSpcName: "aio-ca", syncNames: ["my-ca"] })).toEqual([
-            expect.objectContaining({ path: "ca.mode", rule: expect.stringContaining("Kubernetes Secret my-ca (ca.secretName)") }),
+            expect.objectContaining({
+                path: "ca.mode",
+                rule: expect.stringContaining("Kubernetes Secret my-ca (ca.secretName)"),
+            }),
         ]);
     });
 });
@@ -449,15 +669,20 @@ describe("switching the CA never deletes what AIO's issuer and clients read", ()
         const vault = await runWith(`${VAULT_CA}    trustBundleFile: ${CA_FILE}\n`);
         expect(vault.error).toBeUndefined();
         const secretOfTest = inputAt(byName(test, "ca-key-pair").inputs, "metadata.name");
-        const synced = (inputAt(byName(vault, "ca-spc").inputs, "spec.secretObjects") as { secretName: string }[])[0].secretName;
+        const synced = (inputAt(byName(vault, "ca-spc").inputs, "spec.secretObjects") as { secretName: string }[])[0]
+            .secretName;
         expect(synced).toBe(secretOfTest);
         // The ConfigMap of the same name is a new resource (another component): created (taking the
         // object over), and the test CA's, retained, is dropped from the state without a delete.
-        expect(inputAt(byName(vault, "ca-trust-bundle").inputs, "metadata.name")).toBe(inputAt(byName(test, "ca-trust-bundle").inputs, "metadata.name"));
+        expect(inputAt(byName(vault, "ca-trust-bundle").inputs, "metadata.name")).toBe(
+            inputAt(byName(test, "ca-trust-bundle").inputs, "metadata.name"),
+        );
         expect(byName(vault, "ca-trust-bundle").retainOnDelete).toBe(true);
         expect(byName(vault, "ca-trust-bundle").deleteBeforeReplace).toBe(false);
         // And the warning says how the driver takes over the Secret the test CA left.
-        expect(vault.warnings).toEqual(expect.arrayContaining([expect.stringContaining("a CSI driver older than v1.6.0 does not overwrite it")]));
+        expect(vault.warnings).toEqual(
+            expect.arrayContaining([expect.stringContaining("a CSI driver older than v1.6.0 does not overwrite it")]),
+        );
     });
 });
 
@@ -468,7 +693,9 @@ describe("adopting an init cluster leaves init's CA key alone", () => {
         const run = await runStack({ stack: "adopt", mode: "up" });
         expect(run.error).toBeUndefined();
         expect(run.resources.filter((r) => r.type.startsWith("tls:") || r.type.startsWith("time:"))).toEqual([]);
-        const names = run.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:")).map((r) => inputAt(r.inputs, "metadata.name"));
+        const names = run.resources
+            .filter((r) => r.type.startsWith("kubernetes:core/v1:"))
+            .map((r) => inputAt(r.inputs, "metadata.name"));
         expect(names).not.toContain("aio-ca-key-pair-test-only");
         expect(names).not.toContain("aio-ca-trust-bundle-test-only");
         expect(run.outputs.caMode).toBe("none");
@@ -480,18 +707,33 @@ describe("adopting an init cluster leaves init's CA key alone", () => {
         expect(run.resources).toHaveLength(0);
         expect(resolve({}, { adopt: true, modeGiven: false })).toEqual({ settings: { mode: "none" }, problems: [] });
         expect(resolve({ validDays: 90 }, { adopt: true, modeGiven: false }).problems).toEqual([
-            expect.objectContaining({ path: "ca.validDays", rule: expect.stringContaining("the default with aio-secrets:adopt") }),
+            expect.objectContaining({
+                path: "ca.validDays",
+                rule: expect.stringContaining("the default with aio-secrets:adopt"),
+            }),
         ]);
     });
 
     test("your own CA on an adopted cluster needs a trust bundle too (it is written over init's Secret)", () => {
         const vault = { mode: "vault", certificate: "aio-ca" };
         expect(resolve(vault, { adopt: true }).problems).toEqual([
-            expect.objectContaining({ path: "ca.mode", value: '"vault"', rule: expect.stringMatching(/^vault on an adopted cluster .*writes your CA over init's Secret.*init's CA certificate and yours/) }),
+            expect.objectContaining({
+                path: "ca.mode",
+                value: '"vault"',
+                rule: expect.stringMatching(
+                    /^vault on an adopted cluster .*writes your CA over init's Secret.*init's CA certificate and yours/,
+                ),
+            }),
         ]);
         expect(resolve({ ...vault, trustBundleFile: CA_FILE }, { adopt: true }).problems).toEqual([]);
         // Not a CSI question in a secret-sync stack: there is no init CA Secret it writes over.
-        expect(resolveCa(caSchema.parse({ ...vault, privateKey: "k" }), { syncSecret: false, delivery: "secretSync", adopt: true }).problems).toEqual([]);
+        expect(
+            resolveCa(caSchema.parse({ ...vault, privateKey: "k" }), {
+                syncSecret: false,
+                delivery: "secretSync",
+                adopt: true,
+            }).problems,
+        ).toEqual([]);
     });
 
     test("taking over with the stack's test CA publishes init's CA next to the new one (ca.trustBundleFile)", async () => {
@@ -502,7 +744,11 @@ describe("adopting an init cluster leaves init's CA key alone", () => {
         expect(bundle.startsWith(secretData(run)["tls.crt"])).toBe(true);
         expect(bundle.endsWith(initCa)).toBe(true);
         expect(run.outputs.caTrustBundle).toBe(bundle);
-        expect(run.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/the trust bundle also holds test\/fixtures\/ca\/example-ca\.pem .*cmctl renew/)]));
+        expect(run.warnings).toEqual(
+            expect.arrayContaining([
+                expect.stringMatching(/the trust bundle also holds test\/fixtures\/ca\/example-ca\.pem .*cmctl renew/),
+            ]),
+        );
     });
 });
 
@@ -513,7 +759,9 @@ describe("--out with the test CA", () => {
         const secret = parse(files.find((f) => f.fileName === "ca-key-pair.yaml")!.yaml) as Record<string, unknown>;
         expect(secret.stringData).toEqual({ "tls.crt": "[secret]", "tls.key": "[secret]" });
         expect(secret.type).toBe("kubernetes.io/tls");
-        const bundle = parse(files.find((f) => f.fileName === "ca-trust-bundle.yaml")!.yaml) as { data: Record<string, string> };
+        const bundle = parse(files.find((f) => f.fileName === "ca-trust-bundle.yaml")!.yaml) as {
+            data: Record<string, string>;
+        };
         expect(bundle.data["ca.crt"]).toBe(run.outputs.caTrustBundle);
         expect(files.find((f) => f.fileName === "ca-trust-bundle.pem")?.yaml).toBe(run.outputs.caTrustBundle);
         for (const f of files) expect(f.yaml).not.toContain("PRIVATE KEY");
@@ -564,14 +812,24 @@ describe("your own CA from the vault (CSI)", () => {
         expect(pod.volumes).toEqual([
             {
                 name: "aio-ca",
-                csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "aio-ca" }, nodePublishSecretRef: { name: "aio-akv-sp" } },
+                csi: {
+                    driver: "secrets-store.csi.k8s.io",
+                    readOnly: true,
+                    volumeAttributes: { secretProviderClass: "aio-ca" },
+                    nodePublishSecretRef: { name: "aio-akv-sp" },
+                },
             },
         ]);
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
         const [container] = pod.containers as Record<string, unknown>[];
         expect(container.image).toBe("registry.k8s.io/pause:3.10");
-        expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-        expect(byName(run, "ca-spc").dependsOn).toEqual(expect.arrayContaining([expect.stringContaining("cluster-sp-secret")]));
+        expect(container.securityContext).toMatchObject({
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+        });
+        expect(byName(run, "ca-spc").dependsOn).toEqual(
+            expect.arrayContaining([expect.stringContaining("cluster-sp-secret")]),
+        );
     });
 
     test("the trust bundle: ConfigMap aio-ca-trust-bundle-test-only and the caTrustBundle output", () => {
@@ -586,8 +844,12 @@ describe("your own CA from the vault (CSI)", () => {
 
     test("the stack never reads the key: no tls resource, no Secret for the CA, nothing written to the vault for it", () => {
         expect(run.resources.filter((r) => r.type.startsWith("tls:"))).toEqual([]);
-        expect(byType(run, "kubernetes:core/v1:Secret").map((r) => inputAt(r.inputs, "metadata.name"))).toEqual(["aio-akv-sp"]);
-        expect(byType(run, "azure-native:keyvault:Secret").map((r) => inputAt(r.inputs, "secretName"))).not.toContain("aio-ca-test");
+        expect(byType(run, "kubernetes:core/v1:Secret").map((r) => inputAt(r.inputs, "metadata.name"))).toEqual([
+            "aio-akv-sp",
+        ]);
+        expect(byType(run, "azure-native:keyvault:Secret").map((r) => inputAt(r.inputs, "secretName"))).not.toContain(
+            "aio-ca-test",
+        );
         expect(run.warnings.filter((w) => w.includes("trustBundleFile"))).toEqual([]);
     });
 
@@ -597,22 +859,32 @@ describe("your own CA from the vault (CSI)", () => {
         expect(byType(bare, "kubernetes:core/v1:ConfigMap")).toEqual([]);
         expect(bare.outputs.caTrustBundle).toBeUndefined();
         expect(bare.warnings).toEqual(
-            expect.arrayContaining([expect.stringContaining("az keyvault certificate download --vault-name <vault> --name aio-ca-test")]),
+            expect.arrayContaining([
+                expect.stringContaining("az keyvault certificate download --vault-name <vault> --name aio-ca-test"),
+            ]),
         );
     });
 
     test("syncPod false: no Deployment, and a warning that something must mount the SPC", async () => {
         const noPod = await runWith(`${VAULT_CA}    syncPod: false\n`);
         expect(byType(noPod, "kubernetes:apps/v1:Deployment")).toEqual([]);
-        expect(noPod.warnings).toEqual(expect.arrayContaining([expect.stringContaining("only while some pod mounts SecretProviderClass aio-ca")]));
+        expect(noPod.warnings).toEqual(
+            expect.arrayContaining([expect.stringContaining("only while some pod mounts SecretProviderClass aio-ca")]),
+        );
     });
 
     test("refused before any resource: vault mode without syncSecret, a CA name the stack writes", async () => {
         const noSync = await runWith("  aio-secrets:ca: { mode: vault, certificate: aio-ca-test }\n");
         expect(noSync.error).toContain('aio-secrets:ca.mode "vault": vault needs the CSI driver to sync the CA');
         expect(noSync.resources).toHaveLength(0);
-        const clash = await runWith(VAULT_CA, "up", "secrets:\n  - { name: AIO-CA-TEST, source: generated, spcs: [] }\n");
-        expect(clash.error).toContain('aio-secrets:ca.certificate "aio-ca-test": is also a vault object the stack writes');
+        const clash = await runWith(
+            VAULT_CA,
+            "up",
+            "secrets:\n  - { name: AIO-CA-TEST, source: generated, spcs: [] }\n",
+        );
+        expect(clash.error).toContain(
+            'aio-secrets:ca.certificate "aio-ca-test": is also a vault object the stack writes',
+        );
         expect(clash.resources).toHaveLength(0);
     });
 });
@@ -630,7 +902,10 @@ describe("the CA in secret-sync mode", () => {
     const parsed = (ca: Record<string, unknown>) => caSchema.parse(ca);
 
     test("no ca.mode: none (AIO GA brings its own quickstart CA); test is refused with the reason", () => {
-        expect(resolveCa(parsed({}), { ...ctx, modeGiven: false })).toEqual({ settings: { mode: "none" }, problems: [] });
+        expect(resolveCa(parsed({}), { ...ctx, modeGiven: false })).toEqual({
+            settings: { mode: "none" },
+            problems: [],
+        });
         const refused = resolveCa(parsed({ mode: "test" }), { ...ctx, modeGiven: true });
         expect(refused.settings).toBeUndefined();
         expect(refused.problems.map((p) => p.path)).toEqual(["ca.mode"]);
@@ -640,20 +915,42 @@ describe("the CA in secret-sync mode", () => {
     });
 
     test("vault needs the private key as its own vault object, and no CSI-only keys", () => {
-        const missing = resolveCa(parsed({ mode: "vault", certificate: "ca-chain", syncPod: false }), { ...ctx, modeGiven: true });
+        const missing = resolveCa(parsed({ mode: "vault", certificate: "ca-chain", syncPod: false }), {
+            ...ctx,
+            modeGiven: true,
+        });
         expect(missing.problems.map((p) => p.path).sort()).toEqual(["ca.privateKey", "ca.syncPod"]);
-        const ok = resolveCa(parsed({ mode: "vault", certificate: "ca-chain", privateKey: "ca-key" }), { ...ctx, modeGiven: true });
+        const ok = resolveCa(parsed({ mode: "vault", certificate: "ca-chain", privateKey: "ca-key" }), {
+            ...ctx,
+            modeGiven: true,
+        });
         expect(ok.problems).toEqual([]);
         expect(ok.settings).toMatchObject({ mode: "vault", certificate: "ca-chain", privateKey: "ca-key" });
         // The CSI driver reads the key from the certificate object: privateKey means nothing there.
-        const csi = resolveCa(parsed({ mode: "vault", certificate: "ca", privateKey: "ca-key" }), { syncSecret: true, modeGiven: true });
+        const csi = resolveCa(parsed({ mode: "vault", certificate: "ca", privateKey: "ca-key" }), {
+            syncSecret: true,
+            modeGiven: true,
+        });
         expect(csi.problems.map((p) => p.path)).toEqual(["ca.privateKey"]);
     });
 
     test("the CA lands as a kubernetes.io/tls SecretSync, next to the catalog's, and its objects in the SPC", () => {
         const model = withCaSync(
-            { objects: [{ objectName: "mq-password", objectType: "secret" }], syncs: [{ name: "mq", type: "Opaque", mappings: [{ sourcePath: "mq-password", targetKey: "password" }] }] },
-            { mode: "vault", ...CA_FILE_NAMES, certificate: "ca-chain", privateKey: "ca-key", syncPod: true, syncImage: "x", renewBeforeDays: 30 },
+            {
+                objects: [{ objectName: "mq-password", objectType: "secret" }],
+                syncs: [
+                    { name: "mq", type: "Opaque", mappings: [{ sourcePath: "mq-password", targetKey: "password" }] },
+                ],
+            },
+            {
+                mode: "vault",
+                ...CA_FILE_NAMES,
+                certificate: "ca-chain",
+                privateKey: "ca-key",
+                syncPod: true,
+                syncImage: "x",
+                renewBeforeDays: 30,
+            },
         );
         expect(model.objects.map((o) => o.objectName)).toEqual(["ca-chain", "ca-key", "mq-password"]);
         expect(model.syncs.map((s) => [s.name, s.type])).toEqual([
@@ -669,14 +966,18 @@ describe("the CA in secret-sync mode", () => {
     test("the ga example syncs its CA through the Secret Store, with no Kubernetes object", async () => {
         const run = await runStack({ stack: "ga", mode: "up" });
         expect(run.error).toBeUndefined();
-        const caSync = byType(run, "azure-native:secretsynccontroller:SecretSync").find((r) => inputAt(r.inputs, "secretSyncName") === "aio-ca-key-pair");
+        const caSync = byType(run, "azure-native:secretsynccontroller:SecretSync").find(
+            (r) => inputAt(r.inputs, "secretSyncName") === "aio-ca-key-pair",
+        );
         expect(caSync && inputAt(caSync.inputs, "kubernetesSecretType")).toBe("kubernetes.io/tls");
         expect(caSync && inputAt(caSync.inputs, "objectSecretMapping")).toEqual([
             { sourcePath: "aio-ca-ga-chain", targetKey: "tls.crt" },
             { sourcePath: "aio-ca-ga-key", targetKey: "tls.key" },
         ]);
         const spc = byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass")[0];
-        expect(String(inputAt(spc.inputs, "objects"))).toMatch(/objectName: aio-ca-ga-chain[\s\S]*objectName: aio-ca-ga-key/);
+        expect(String(inputAt(spc.inputs, "objects"))).toMatch(
+            /objectName: aio-ca-ga-chain[\s\S]*objectName: aio-ca-ga-key/,
+        );
         expect(run.resources.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("tls:"))).toEqual([]);
         expect(run.outputs.caMode).toBe("vault");
         expect(run.outputs.caSecretName).toBe("aio-ca-key-pair");
@@ -685,7 +986,8 @@ describe("the CA in secret-sync mode", () => {
 });
 
 describe("trust bundle files are read safely", () => {
-    const { readInsideProject, MAX_PROJECT_FILE_BYTES } = jest.requireActual<typeof import("../stacks/load")>("../stacks/load");
+    const { readInsideProject, MAX_PROJECT_FILE_BYTES } =
+        jest.requireActual<typeof import("../stacks/load")>("../stacks/load");
     const example = fs.readFileSync(path.join(PROJECT_DIR, "test", "fixtures", "ca", "example-ca.pem"), "utf8");
 
     test("a symlink that points out of the project, a FIFO, a directory and an oversized file are refused", () => {
@@ -713,13 +1015,21 @@ describe("trust bundle files are read safely", () => {
             syncSecret: true,
             readProjectFile: (p) => readInsideProject(dir, p),
         });
-        expect(result.problems).toEqual([{ path: "ca.trustBundleFile", rule: "resolves outside the project (a symbolic link?)", value: '"escape.pem"' }]);
+        expect(result.problems).toEqual([
+            {
+                path: "ca.trustBundleFile",
+                rule: "resolves outside the project (a symbolic link?)",
+                value: '"escape.pem"',
+            },
+        ]);
     });
 
     test("a file of unterminated BEGIN lines is checked in linear time", () => {
         const hostile = "-----BEGIN CERTIFICATE-----\n".repeat(36000);
         const start = Date.now();
-        expect(checkTrustBundle(hostile, "x.pem", new Date())).toEqual({ rule: "x.pem holds no PEM certificate (-----BEGIN CERTIFICATE-----)" });
+        expect(checkTrustBundle(hostile, "x.pem", new Date())).toEqual({
+            rule: "x.pem holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+        });
         expect(Date.now() - start).toBeLessThan(500);
     });
 });

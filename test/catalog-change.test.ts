@@ -52,7 +52,10 @@ function catalog(entries: string[], spcs = SPCS): string {
     return `${spcs}secrets:\n${entries.join("")}`;
 }
 
-async function plan(catalogText: string, values: Record<string, string> = { "aio-secrets:secretValues.mq-password": "value-1" }): Promise<RunResult> {
+async function plan(
+    catalogText: string,
+    values: Record<string, string> = { "aio-secrets:secretValues.mq-password": "value-1" },
+): Promise<RunResult> {
     const dir = scratch({ "Pulumi.dev.yaml": STACK, "secrets.yaml": catalogText });
     const run = await runStack({
         stack: "dev",
@@ -74,7 +77,11 @@ interface Diff {
 /** Resource names added, removed and changed (inputs or options), as the plan diff reports them. */
 function diff(before: RunResult, after: RunResult): Diff {
     const d = diffRuns(before, after);
-    return { added: d.added.map((r) => r.name), removed: d.removed.map((r) => r.name), changed: d.changed.map((r) => r.name) };
+    return {
+        added: d.added.map((r) => r.name),
+        removed: d.removed.map((r) => r.name),
+        changed: d.changed.map((r) => r.name),
+    };
 }
 
 function spcObjectNames(run: RunResult, spc: string): string[] {
@@ -125,7 +132,13 @@ test("moving a secret between SPCs leaves its vault secret untouched", async () 
     expect(d.changed.some((n) => n.startsWith("vault-secrets-"))).toBe(false);
     // Only the SPC it left has restart targets (app-spc keeps it): one workload rolls.
     expect(diffRuns(base, after).restarts).toEqual([
-        { spc: "aio-default-spc", kind: "StatefulSet", namespace: "azure-iot-operations", name: "aio-dp-runner-worker", reason: "objects" },
+        {
+            spc: "aio-default-spc",
+            kind: "StatefulSet",
+            namespace: "azure-iot-operations",
+            name: "aio-dp-runner-worker",
+            reason: "objects",
+        },
     ]);
 });
 
@@ -147,7 +160,12 @@ test("deleteOnRemove: true is the only way a removal deletes, and it warns", asy
 
 test("environments gate a secret: not in dev means no vault secret and no SPC entry", async () => {
     const gated = BASE_ENTRIES.token + "    environments: [staging, prod]\n";
-    const after = await plan(catalog([BASE_ENTRIES.mq, gated, BASE_ENTRIES.cert], SPCS.replace("secretProviderClasses:", "environments: [dev, staging, prod]\nsecretProviderClasses:")));
+    const after = await plan(
+        catalog(
+            [BASE_ENTRIES.mq, gated, BASE_ENTRIES.cert],
+            SPCS.replace("secretProviderClasses:", "environments: [dev, staging, prod]\nsecretProviderClasses:"),
+        ),
+    );
     expect(after.resources.some((r) => r.name === "vault-secrets-api-token")).toBe(false);
     expect(spcObjectNames(after, "app-spc")).toEqual(["broker-cert"]);
 });
@@ -156,9 +174,15 @@ test("a new value rolls the workloads of the SPCs that mount it, once", async ()
     const after = await plan(catalog([BASE_ENTRIES.mq, BASE_ENTRIES.token, BASE_ENTRIES.cert]), {
         "aio-secrets:secretValues.mq-password": "value-2",
     });
-    expect(diff(base, after).changed).toEqual(["spc-aio-default-spc-restart-statefulset-aio-dp-runner-worker", "vault-secrets-mq-password"]);
+    expect(diff(base, after).changed).toEqual([
+        "spc-aio-default-spc-restart-statefulset-aio-dp-runner-worker",
+        "vault-secrets-mq-password",
+    ]);
     const annotation = (run: RunResult) =>
-        inputAt(byName(run, "spc-aio-default-spc-restart-statefulset-aio-dp-runner-worker").inputs, "spec.template.metadata.annotations");
+        inputAt(
+            byName(run, "spc-aio-default-spc-restart-statefulset-aio-dp-runner-worker").inputs,
+            "spec.template.metadata.annotations",
+        );
     expect(annotation(after)).not.toEqual(annotation(base));
     const again = await plan(catalog([BASE_ENTRIES.mq, BASE_ENTRIES.token, BASE_ENTRIES.cert]), {
         "aio-secrets:secretValues.mq-password": "value-2",
@@ -200,16 +224,22 @@ test("the plan diff shows SPC objects as object lists, not YAML text", async () 
     const after = await plan(catalog([BASE_ENTRIES.mq, BASE_ENTRIES.token, BASE_ENTRIES.cert, added]));
     const text = diffText(diffRuns(base, after), "header");
     expect(text).toContain("+ azure-native:keyvault:Secret vault-secrets-new-token");
-    expect(text).toMatch(/~ kubernetes:secrets-store\.csi\.x-k8s\.io\/v1:SecretProviderClass spc-app-spc-spc\n\s+\+ spec\.parameters\.objects\[new-token\]: new-token \(secret/);
+    expect(text).toMatch(
+        /~ kubernetes:secrets-store\.csi\.x-k8s\.io\/v1:SecretProviderClass spc-app-spc-spc\n\s+\+ spec\.parameters\.objects\[new-token\]: new-token \(secret/,
+    );
     expect(text).toMatch(/2 added, 0 removed, 2 changed\n$/);
     expect(text).not.toContain("array:");
     // A no-op lists no change (the plan's warnings still follow).
-    expect(diffText(diffRuns(base, base), "header")).toMatch(/^header\nno changes\n(warning: [^\n]+\n( {2}[^\n]+\n)*)*$/);
+    expect(diffText(diffRuns(base, base), "header")).toMatch(
+        /^header\nno changes\n(warning: [^\n]+\n( {2}[^\n]+\n)*)*$/,
+    );
 });
 
 test("the plan diff marks removed vault secrets as retained", async () => {
     const after = await plan(catalog([BASE_ENTRIES.mq, BASE_ENTRIES.cert]));
-    expect(diffText(diffRuns(base, after), "h")).toContain("- azure-native:keyvault:Secret vault-secrets-api-token  (retained");
+    expect(diffText(diffRuns(base, after), "h")).toContain(
+        "- azure-native:keyvault:Secret vault-secrets-api-token  (retained",
+    );
 });
 
 test("the plan diff reports a new secret value without showing it", async () => {
@@ -217,7 +247,9 @@ test("the plan diff reports a new secret value without showing it", async () => 
         "aio-secrets:secretValues.mq-password": "value-2-PLAINTEXT",
     });
     const text = diffText(diffRuns(base, after), "h");
-    expect(text).toContain("~ azure-native:keyvault:Secret vault-secrets-mq-password\n    ~ properties.value: [secret] -> [secret] (new value)");
+    expect(text).toContain(
+        "~ azure-native:keyvault:Secret vault-secrets-mq-password\n    ~ properties.value: [secret] -> [secret] (new value)",
+    );
     expect(text).not.toContain("value-2-PLAINTEXT");
     expect(text).not.toContain("value-1");
     // The machine-readable diff (plan --against --json) carries neither values nor their digests.

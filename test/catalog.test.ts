@@ -73,12 +73,20 @@ secrets:
     filePermission: "0644"
 `;
 
-    test("defaults: type secret, spcs [], version \"\", deleteOnRemove false", () => {
+    test('defaults: type secret, spcs [], version "", deleteOnRemove false', () => {
         const c = catalogOf(text);
         expect(c.file).toBe(CATALOG_FILE);
         expect(c.file).toBe("stacks/secrets.yaml");
         expect(c.environments).toEqual(["dev", "staging", "prod"]);
-        expect(c.secrets[0]).toMatchObject({ name: "mq-password", type: "secret", source: "config", spcs: [], version: "", deleteOnRemove: false, index: 0 });
+        expect(c.secrets[0]).toMatchObject({
+            name: "mq-password",
+            type: "secret",
+            source: "config",
+            spcs: [],
+            version: "",
+            deleteOnRemove: false,
+            index: 0,
+        });
         expect(c.secrets[0].environments).toBeUndefined();
         expect(c.secrets[0].alias).toBeUndefined();
     });
@@ -86,8 +94,21 @@ secrets:
     test("entries keep their fields, index and line", () => {
         const c = catalogOf(text);
         expect(c.secrets.map((s) => s.name)).toEqual(["mq-password", "api-key", "broker-cert"]);
-        expect(c.secrets[1]).toMatchObject({ type: "key", source: "generated", keySize: 3072, spcs: ["my-app-spc"], environments: ["prod"], index: 1 });
-        expect(c.secrets[2]).toMatchObject({ type: "cert", version: "0123456789abcdef0123456789ABCDEF", alias: "certs/broker.pem", filePermission: "0644", index: 2 });
+        expect(c.secrets[1]).toMatchObject({
+            type: "key",
+            source: "generated",
+            keySize: 3072,
+            spcs: ["my-app-spc"],
+            environments: ["prod"],
+            index: 1,
+        });
+        expect(c.secrets[2]).toMatchObject({
+            type: "cert",
+            version: "0123456789abcdef0123456789ABCDEF",
+            alias: "certs/broker.pem",
+            filePermission: "0644",
+            index: 2,
+        });
         expect(c.secrets.map((s) => s.line)).toEqual([13, 15, 21]);
     });
 
@@ -95,7 +116,12 @@ secrets:
         const c = catalogOf(text);
         for (const name of DEFAULT_SPC_NAMES) expect(c.spcs.get(name)?.isDefault).toBe(true);
         expect(c.spcs.get("aio-default-spc")?.restart).toEqual([{ kind: "StatefulSet", name: "aio-dp-reader-worker" }]);
-        expect(c.spcs.get("aio-opc-ua-broker-trust-list")).toEqual({ name: "aio-opc-ua-broker-trust-list", restart: [], pods: undefined, isDefault: true });
+        expect(c.spcs.get("aio-opc-ua-broker-trust-list")).toEqual({
+            name: "aio-opc-ua-broker-trust-list",
+            restart: [],
+            pods: undefined,
+            isDefault: true,
+        });
         expect(c.spcs.get("my-app-spc")).toEqual({
             name: "my-app-spc",
             restart: [{ kind: "Deployment", name: "my-app", namespace: "apps" }],
@@ -156,23 +182,35 @@ describe("file-level problems", () => {
     });
 
     test.each(["", "\n", "# only a comment\n", "---\n"])("empty file %p", (text) => {
-        expect(problemsOf(text).map(formatProblem)).toEqual(["stacks/secrets.yaml: is empty: declare at least `secrets: []`"]);
+        expect(problemsOf(text).map(formatProblem)).toEqual([
+            "stacks/secrets.yaml: is empty: declare at least `secrets: []`",
+        ]);
     });
 
     test.each(["- a\n- b\n", "hello\n", "42\n"])("non-map root %p", (text) => {
-        expect(problemsOf(text).map(formatProblem)).toEqual(["stacks/secrets.yaml:1: must be a map with the keys secretProviderClasses and secrets"]);
+        expect(problemsOf(text).map(formatProblem)).toEqual([
+            "stacks/secrets.yaml:1: must be a map with the keys secretProviderClasses and secrets",
+        ]);
     });
 
     test.each([
-        ["secrets: foo\n", 'stacks/secrets.yaml:1: secrets "foo": must be a list of secrets (may be empty: secrets: [])'],
-        ["secrets: {a: 1}\n", "stacks/secrets.yaml:1: secrets (a map): must be a list of secrets (may be empty: secrets: [])"],
+        [
+            "secrets: foo\n",
+            'stacks/secrets.yaml:1: secrets "foo": must be a list of secrets (may be empty: secrets: [])',
+        ],
+        [
+            "secrets: {a: 1}\n",
+            "stacks/secrets.yaml:1: secrets (a map): must be a list of secrets (may be empty: secrets: [])",
+        ],
         ["secrets:\n", "stacks/secrets.yaml:1: secrets null: must be a list of secrets (may be empty: secrets: [])"],
     ])("secrets not a list: %p", (text, message) => {
         expect(problemsOf(text).map(formatProblem)).toEqual([message]);
     });
 
     test("secrets missing", () => {
-        expect(problemsOf("secretProviderClasses: {}\n").map(formatProblem)).toEqual(["stacks/secrets.yaml:1: secrets: is required"]);
+        expect(problemsOf("secretProviderClasses: {}\n").map(formatProblem)).toEqual([
+            "stacks/secrets.yaml:1: secrets: is required",
+        ]);
     });
 
     test("problems name another file when told", () => {
@@ -189,7 +227,9 @@ describe("unknown keys", () => {
     });
 
     test("in an SPC", () => {
-        expect(problemsOf("secretProviderClasses:\n  my-spc:\n    restarts: []\nsecrets: []\n").map(formatProblem)).toEqual([
+        expect(
+            problemsOf("secretProviderClasses:\n  my-spc:\n    restarts: []\nsecrets: []\n").map(formatProblem),
+        ).toEqual([
             "stacks/secrets.yaml:3: secretProviderClasses.my-spc.restarts: unknown key; allowed keys here: restart, pods",
         ]);
     });
@@ -202,7 +242,9 @@ describe("unknown keys", () => {
     });
 
     test("in a restart target", () => {
-        const p = onlyProblem("secretProviderClasses:\n  my-spc:\n    restart:\n      - { kind: Deployment, name: app, replicas: 2 }\nsecrets: []\n");
+        const p = onlyProblem(
+            "secretProviderClasses:\n  my-spc:\n    restart:\n      - { kind: Deployment, name: app, replicas: 2 }\nsecrets: []\n",
+        );
         expect(p.path).toBe("secretProviderClasses.my-spc.restart[0].replicas");
         expect(p.rule).toBe("unknown key; allowed keys here: kind, name, namespace");
     });
@@ -229,14 +271,25 @@ describe("secret names", () => {
     });
 
     test("duplicate names", () => {
-        const p = onlyProblem(withSecrets([{ name: "a", source: "config" }, { name: "b", source: "config" }, { name: "a", source: "generated" }]));
+        const p = onlyProblem(
+            withSecrets([
+                { name: "a", source: "config" },
+                { name: "b", source: "config" },
+                { name: "a", source: "generated" },
+            ]),
+        );
         expect(formatProblem(p)).toBe(
             'stacks/secrets.yaml:6: secrets[2] (a).name "a": duplicate secret name (first at secrets[0]; Key Vault names are case-insensitive)',
         );
     });
 
     test("duplicate names that differ only in case", () => {
-        const p = onlyProblem(withSecrets([{ name: "MQ-Password", source: "config" }, { name: "mq-password", source: "config" }]));
+        const p = onlyProblem(
+            withSecrets([
+                { name: "MQ-Password", source: "config" },
+                { name: "mq-password", source: "config" },
+            ]),
+        );
         expect(p.path).toBe("secrets[1] (mq-password).name");
         expect(p.rule).toMatch(/duplicate secret name \(first at secrets\[0\]/);
     });
@@ -277,7 +330,11 @@ describe("type and source", () => {
 
 describe("SecretProviderClasses", () => {
     test("a secret referencing an undeclared SPC lists the declared ones", () => {
-        const p = onlyProblem(withSecrets([{ name: "a", source: "config", spcs: ["aio-default-spc", "my-spc"] }], { secretProviderClasses: { "other-spc": {} } }));
+        const p = onlyProblem(
+            withSecrets([{ name: "a", source: "config", spcs: ["aio-default-spc", "my-spc"] }], {
+                secretProviderClasses: { "other-spc": {} },
+            }),
+        );
         expect(p.path).toBe("secrets[0] (a).spcs[1]");
         expect(p.value).toBe('"my-spc"');
         expect(p.rule).toBe(
@@ -286,15 +343,23 @@ describe("SecretProviderClasses", () => {
     });
 
     test("a secret listing the same SPC twice", () => {
-        const problems = problemsOf(withSecrets([{ name: "a", source: "config", spcs: ["aio-default-spc", "aio-default-spc"] }]));
-        expect(problems.map(formatProblem)).toContain("stacks/secrets.yaml:5: secrets[0] (a).spcs: lists a SecretProviderClass twice");
+        const problems = problemsOf(
+            withSecrets([{ name: "a", source: "config", spcs: ["aio-default-spc", "aio-default-spc"] }]),
+        );
+        expect(problems.map(formatProblem)).toContain(
+            "stacks/secrets.yaml:5: secrets[0] (a).spcs: lists a SecretProviderClass twice",
+        );
     });
 
     // The file-name check walks the entry's spcs without de-duplicating them, so the entry
     // "clashes" with itself: a second, wrong problem naming the entry as its own rival.
     test("a secret listing the same SPC twice is one problem, not a file-name clash with itself", () => {
-        const problems = problemsOf(withSecrets([{ name: "a", source: "config", spcs: ["aio-default-spc", "aio-default-spc"] }]));
-        expect(problems.map(formatProblem)).toEqual(["stacks/secrets.yaml:5: secrets[0] (a).spcs: lists a SecretProviderClass twice"]);
+        const problems = problemsOf(
+            withSecrets([{ name: "a", source: "config", spcs: ["aio-default-spc", "aio-default-spc"] }]),
+        );
+        expect(problems.map(formatProblem)).toEqual([
+            "stacks/secrets.yaml:5: secrets[0] (a).spcs: lists a SecretProviderClass twice",
+        ]);
     });
 
     test("a bad SPC name in a secret's spcs", () => {
@@ -306,28 +371,37 @@ describe("SecretProviderClasses", () => {
     test.each(["My-SPC", "my_spc", "spc-"])("bad declared SPC name %p", (name) => {
         const p = onlyProblem(`secretProviderClasses:\n  ${name}: {}\nsecrets: []\n`);
         expect(formatProblem(p)).toMatch(
-            new RegExp(`^stacks/secrets\\.yaml:2: secretProviderClasses\\.${name}: SecretProviderClass name must be a Kubernetes name \\(DNS-1123 subdomain\\)`),
+            new RegExp(
+                `^stacks/secrets\\.yaml:2: secretProviderClasses\\.${name}: SecretProviderClass name must be a Kubernetes name \\(DNS-1123 subdomain\\)`,
+            ),
         );
     });
 
     test("an SPC declared with null, {} or a restart list", () => {
         const c = catalogOf("secretProviderClasses:\n  a-spc:\n  b-spc: {}\n  c-spc:\n    restart: []\nsecrets: []\n");
-        for (const n of ["a-spc", "b-spc", "c-spc"]) expect(c.spcs.get(n)).toEqual({ name: n, restart: [], pods: undefined, isDefault: false });
+        for (const n of ["a-spc", "b-spc", "c-spc"])
+            expect(c.spcs.get(n)).toEqual({ name: n, restart: [], pods: undefined, isDefault: false });
     });
 
     test.each(["Deployment", "StatefulSet", "DaemonSet"])("restart kind %p is fine", (kind) => {
-        const c = catalogOf(yamlOf({ secretProviderClasses: { "my-spc": { restart: [{ kind, name: "w" }] } }, secrets: [] }));
+        const c = catalogOf(
+            yamlOf({ secretProviderClasses: { "my-spc": { restart: [{ kind, name: "w" }] } }, secrets: [] }),
+        );
         expect(c.spcs.get("my-spc")?.restart).toEqual([{ kind, name: "w" }]);
     });
 
     test.each(["Pod", "deployment", "Job", "ReplicaSet"])("restart kind %p is rejected", (kind) => {
-        const problems = problemsOf(yamlOf({ secretProviderClasses: { "my-spc": { restart: [{ kind, name: "w" }] } }, secrets: [] }));
+        const problems = problemsOf(
+            yamlOf({ secretProviderClasses: { "my-spc": { restart: [{ kind, name: "w" }] } }, secrets: [] }),
+        );
         expect(problems).toHaveLength(1);
         expect(problems[0].path).toMatch(/^secretProviderClasses\.my-spc/);
     });
 
     test("a rejected restart kind names the allowed kinds and the key", () => {
-        const p = onlyProblem(yamlOf({ secretProviderClasses: { "my-spc": { restart: [{ kind: "Pod", name: "w" }] } }, secrets: [] }));
+        const p = onlyProblem(
+            yamlOf({ secretProviderClasses: { "my-spc": { restart: [{ kind: "Pod", name: "w" }] } }, secrets: [] }),
+        );
         expect(p.path).toBe("secretProviderClasses.my-spc.restart[0].kind");
         expect(p.rule).toBe("must be one of Deployment, StatefulSet, DaemonSet");
     });
@@ -339,8 +413,11 @@ describe("SecretProviderClasses", () => {
     });
 
     test("the same workload twice is rejected, with its line", () => {
-        const text = "secretProviderClasses:\n  my-spc:\n    restart:\n      - { kind: Deployment, name: app }\n      - { kind: Deployment, name: app }\nsecrets: []\n";
-        expect(problemsOf(text).map(formatProblem)).toEqual(["stacks/secrets.yaml:5: secretProviderClasses.my-spc.restart[1]: lists the same workload twice"]);
+        const text =
+            "secretProviderClasses:\n  my-spc:\n    restart:\n      - { kind: Deployment, name: app }\n      - { kind: Deployment, name: app }\nsecrets: []\n";
+        expect(problemsOf(text).map(formatProblem)).toEqual([
+            "stacks/secrets.yaml:5: secretProviderClasses.my-spc.restart[1]: lists the same workload twice",
+        ]);
     });
 
     test("same name in another kind or namespace is a different workload", () => {
@@ -363,7 +440,9 @@ describe("SecretProviderClasses", () => {
 
     test("pods must be 1..100000", () => {
         const p = onlyProblem("secretProviderClasses:\n  my-spc:\n    pods: 0\nsecrets: []\n");
-        expect(formatProblem(p)).toBe("stacks/secrets.yaml:3: secretProviderClasses.my-spc.pods 0: must be a whole number from 1 to 100000");
+        expect(formatProblem(p)).toBe(
+            "stacks/secrets.yaml:3: secretProviderClasses.my-spc.pods 0: must be a whole number from 1 to 100000",
+        );
     });
 });
 
@@ -382,7 +461,9 @@ describe("alias and file names", () => {
     });
 
     test("a relative alias with directories is fine", () => {
-        expect(catalogOf(withSecrets([{ name: "a", source: "config", alias: "certs/a.pem" }])).secrets[0].alias).toBe("certs/a.pem");
+        expect(catalogOf(withSecrets([{ name: "a", source: "config", alias: "certs/a.pem" }])).secrets[0].alias).toBe(
+            "certs/a.pem",
+        );
     });
 
     test("two aliases clash in one SPC", () => {
@@ -403,7 +484,9 @@ describe("alias and file names", () => {
             ]),
         );
         expect(p.path).toBe("secrets[1] (other).alias");
-        expect(p.rule).toMatch(/file name "mq-password" is already used in SecretProviderClass aio-default-spc by secrets\[0\] \(mq-password\)/);
+        expect(p.rule).toMatch(
+            /file name "mq-password" is already used in SecretProviderClass aio-default-spc by secrets\[0\] \(mq-password\)/,
+        );
     });
 
     test("a name equal to an earlier alias clashes, reported on the name", () => {
@@ -430,7 +513,13 @@ describe("alias and file names", () => {
         const c = catalogOf(
             withSecrets([
                 { name: "a", source: "existing", spcs: ["aio-default-spc"], alias: "f.txt", environments: ["dev"] },
-                { name: "b", source: "existing", spcs: ["aio-default-spc"], alias: "f.txt", environments: ["prod", "staging"] },
+                {
+                    name: "b",
+                    source: "existing",
+                    spcs: ["aio-default-spc"],
+                    alias: "f.txt",
+                    environments: ["prod", "staging"],
+                },
             ]),
         );
         expect(c.secrets.map(fileNameOf)).toEqual(["f.txt", "f.txt"]);
@@ -443,8 +532,20 @@ describe("alias and file names", () => {
     ])("the same alias clashes when environments %j and %j overlap", (a, b) => {
         const p = onlyProblem(
             withSecrets([
-                { name: "a", source: "existing", spcs: ["aio-default-spc"], alias: "f.txt", ...(a ? { environments: a } : {}) },
-                { name: "b", source: "existing", spcs: ["aio-default-spc"], alias: "f.txt", ...(b ? { environments: b } : {}) },
+                {
+                    name: "a",
+                    source: "existing",
+                    spcs: ["aio-default-spc"],
+                    alias: "f.txt",
+                    ...(a ? { environments: a } : {}),
+                },
+                {
+                    name: "b",
+                    source: "existing",
+                    spcs: ["aio-default-spc"],
+                    alias: "f.txt",
+                    ...(b ? { environments: b } : {}),
+                },
             ]),
         );
         expect(p.path).toBe("secrets[1] (b).alias");
@@ -481,7 +582,11 @@ describe("fields that apply only to some entries", () => {
     ])("length on %j: allowed %p", (entry, allowed) => {
         const text = withSecrets([{ name: "a", ...entry, length: 32 }]);
         if (allowed) expect(catalogOf(text).secrets[0].length).toBe(32);
-        else expect(onlyProblem(text)).toMatchObject({ path: "secrets[0] (a).length", rule: "applies only to generated secrets (type secret, source generated)" });
+        else
+            expect(onlyProblem(text)).toMatchObject({
+                path: "secrets[0] (a).length",
+                rule: "applies only to generated secrets (type secret, source generated)",
+            });
     });
 
     test.each([
@@ -502,11 +607,17 @@ describe("fields that apply only to some entries", () => {
     ])("keySize on %j: allowed %p", (entry, allowed) => {
         const text = withSecrets([{ name: "a", ...entry, keySize: 2048 }]);
         if (allowed) expect(catalogOf(text).secrets[0].keySize).toBe(2048);
-        else expect(onlyProblem(text)).toMatchObject({ path: "secrets[0] (a).keySize", rule: "applies only to generated keys (type key, source generated)" });
+        else
+            expect(onlyProblem(text)).toMatchObject({
+                path: "secrets[0] (a).keySize",
+                rule: "applies only to generated keys (type key, source generated)",
+            });
     });
 
     test("keySize must be 2048, 3072 or 4096", () => {
-        expect(onlyProblem(withSecrets([{ name: "a", type: "key", source: "generated", keySize: 1024 }])).rule).toBe("must be 2048, 3072 or 4096");
+        expect(onlyProblem(withSecrets([{ name: "a", type: "key", source: "generated", keySize: 1024 }])).rule).toBe(
+            "must be 2048, 3072 or 4096",
+        );
     });
 
     test.each([
@@ -516,12 +627,19 @@ describe("fields that apply only to some entries", () => {
     ])("encoding on type %p: allowed %p", (type, allowed) => {
         const text = withSecrets([{ name: "a", type, source: "existing", encoding: "base64" }]);
         if (allowed) expect(catalogOf(text).secrets[0].encoding).toBe("base64");
-        else expect(onlyProblem(text)).toMatchObject({ path: "secrets[0] (a).encoding", rule: "objectEncoding applies only to secrets (type secret)" });
+        else
+            expect(onlyProblem(text)).toMatchObject({
+                path: "secrets[0] (a).encoding",
+                rule: "objectEncoding applies only to secrets (type secret)",
+            });
     });
 
     test("encoding values", () => {
-        for (const encoding of ["utf-8", "hex", "base64"]) catalogOf(withSecrets([{ name: "a", source: "existing", encoding }]));
-        expect(onlyProblem(withSecrets([{ name: "a", source: "existing", encoding: "utf8" }])).rule).toBe("must be one of utf-8, hex, base64");
+        for (const encoding of ["utf-8", "hex", "base64"])
+            catalogOf(withSecrets([{ name: "a", source: "existing", encoding }]));
+        expect(onlyProblem(withSecrets([{ name: "a", source: "existing", encoding: "utf8" }])).rule).toBe(
+            "must be one of utf-8, hex, base64",
+        );
     });
 
     test.each([
@@ -531,7 +649,11 @@ describe("fields that apply only to some entries", () => {
     ])("format pfx on type %p: allowed %p", (type, allowed) => {
         const text = withSecrets([{ name: "a", type, source: "existing", format: "pfx" }]);
         if (allowed) expect(catalogOf(text).secrets[0].format).toBe("pfx");
-        else expect(onlyProblem(text)).toMatchObject({ path: "secrets[0] (a).format", rule: expect.stringMatching(/^pfx applies only to type secret/) });
+        else
+            expect(onlyProblem(text)).toMatchObject({
+                path: "secrets[0] (a).format",
+                rule: expect.stringMatching(/^pfx applies only to type secret/),
+            });
     });
 
     test("format pem on a cert is fine", () => {
@@ -539,7 +661,9 @@ describe("fields that apply only to some entries", () => {
     });
 
     test.each(["0644", "0400", "644"])("filePermission %p is fine", (filePermission) => {
-        expect(catalogOf(withSecrets([{ name: "a", source: "existing", filePermission }])).secrets[0].filePermission).toBe(filePermission);
+        expect(
+            catalogOf(withSecrets([{ name: "a", source: "existing", filePermission }])).secrets[0].filePermission,
+        ).toBe(filePermission);
     });
 
     test.each(["999", "0888", "rw-r--r--"])("filePermission %p is rejected", (filePermission) => {
@@ -559,14 +683,17 @@ describe("fields that apply only to some entries", () => {
         expect(catalogOf(withSecrets([{ name: "a", source: "existing", version }])).secrets[0].version).toBe(version);
     });
 
-    test.each(["abc", "latest", "0123456789abcdef0123456789abcde", "0123456789abcdef0123456789abcdef0", "0123456789abcdef0123456789abcdeg"])(
-        "version %p is rejected",
-        (version) => {
-            const p = onlyProblem(withSecrets([{ name: "a", source: "existing", version }]));
-            expect(p.path).toBe("secrets[0] (a).version");
-            expect(p.rule).toBe('must be "" (latest) or a 32-character Key Vault version id');
-        },
-    );
+    test.each([
+        "abc",
+        "latest",
+        "0123456789abcdef0123456789abcde",
+        "0123456789abcdef0123456789abcdef0",
+        "0123456789abcdef0123456789abcdeg",
+    ])("version %p is rejected", (version) => {
+        const p = onlyProblem(withSecrets([{ name: "a", source: "existing", version }]));
+        expect(p.path).toBe("secrets[0] (a).version");
+        expect(p.rule).toBe('must be "" (latest) or a 32-character Key Vault version id');
+    });
 
     test.each(["config", "generated"])("a pinned version on source %p is rejected", (source) => {
         const p = onlyProblem(withSecrets([{ name: "a", source, version: "0123456789abcdef0123456789abcdef" }]));
@@ -576,26 +703,41 @@ describe("fields that apply only to some entries", () => {
 
     test("contentType only on secrets, at most 255 chars", () => {
         catalogOf(withSecrets([{ name: "a", source: "generated", contentType: "x".repeat(255) }]));
-        expect(onlyProblem(withSecrets([{ name: "a", source: "generated", contentType: "x".repeat(256) }])).rule).toMatch(/at most 255/);
-        expect(onlyProblem(withSecrets([{ name: "a", type: "key", source: "generated", contentType: "x" }])).path).toBe("secrets[0] (a).contentType");
+        expect(
+            onlyProblem(withSecrets([{ name: "a", source: "generated", contentType: "x".repeat(256) }])).rule,
+        ).toMatch(/at most 255/);
+        expect(onlyProblem(withSecrets([{ name: "a", type: "key", source: "generated", contentType: "x" }])).path).toBe(
+            "secrets[0] (a).contentType",
+        );
     });
 
     test("deleteOnRemove on an existing object is rejected", () => {
-        expect(onlyProblem(withSecrets([{ name: "a", source: "existing", deleteOnRemove: true }])).path).toBe("secrets[0] (a).deleteOnRemove");
-        expect(catalogOf(withSecrets([{ name: "a", source: "generated", deleteOnRemove: true }])).secrets[0].deleteOnRemove).toBe(true);
+        expect(onlyProblem(withSecrets([{ name: "a", source: "existing", deleteOnRemove: true }])).path).toBe(
+            "secrets[0] (a).deleteOnRemove",
+        );
+        expect(
+            catalogOf(withSecrets([{ name: "a", source: "generated", deleteOnRemove: true }])).secrets[0]
+                .deleteOnRemove,
+        ).toBe(true);
     });
 });
 
 describe("environments", () => {
     test("entries must be in the top-level list when it exists", () => {
-        const p = onlyProblem(withSecrets([{ name: "a", source: "config", environments: ["dev", "stagin"] }], { environments: ["dev", "staging", "prod"] }));
+        const p = onlyProblem(
+            withSecrets([{ name: "a", source: "config", environments: ["dev", "stagin"] }], {
+                environments: ["dev", "staging", "prod"],
+            }),
+        );
         expect(formatProblem(p)).toBe(
             'stacks/secrets.yaml:10: secrets[0] (a).environments[1] "stagin": is not one of the catalog\'s environments (dev, staging, prod)',
         );
     });
 
     test("any valid name is fine without a top-level list", () => {
-        expect(catalogOf(withSecrets([{ name: "a", source: "config", environments: ["edge-7"] }])).secrets[0].environments).toEqual(["edge-7"]);
+        expect(
+            catalogOf(withSecrets([{ name: "a", source: "config", environments: ["edge-7"] }])).secrets[0].environments,
+        ).toEqual(["edge-7"]);
     });
 
     test("an empty list is rejected", () => {
@@ -612,7 +754,9 @@ describe("environments", () => {
     });
 
     test("an environment listed twice", () => {
-        expect(onlyProblem(withSecrets([{ name: "a", source: "config", environments: ["dev", "dev"] }])).rule).toBe("lists an environment twice");
+        expect(onlyProblem(withSecrets([{ name: "a", source: "config", environments: ["dev", "dev"] }])).rule).toBe(
+            "lists an environment twice",
+        );
         expect(onlyProblem(yamlOf({ environments: ["dev", "dev"], secrets: [] })).path).toBe("environments");
     });
 });
@@ -694,7 +838,9 @@ describe("secretsForEnvironment", () => {
 describe("YAML hazards in the catalog", () => {
     test("a syntax error reports the first error only, with its line", () => {
         // An unclosed quote makes the parser report several errors; the first is the one to fix.
-        const problems = problemsOf('secrets:\n  - name: "mq-password\n    source: generated\n  - name: other\n    source: [x\n');
+        const problems = problemsOf(
+            'secrets:\n  - name: "mq-password\n    source: generated\n  - name: other\n    source: [x\n',
+        );
         expect(problems).toHaveLength(1);
         expect(formatProblem(problems[0])).toMatch(/^stacks\/secrets\.yaml:2: YAML syntax: /);
     });
@@ -703,12 +849,17 @@ describe("YAML hazards in the catalog", () => {
         const bomb =
             "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n" +
             "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nsecrets: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
-        expect(formatProblem(onlyProblem(bomb))).toMatch(/^stacks\/secrets\.yaml: YAML aliases expand beyond 100 nested uses \(an alias bomb\?\)/);
+        expect(formatProblem(onlyProblem(bomb))).toMatch(
+            /^stacks\/secrets\.yaml: YAML aliases expand beyond 100 nested uses \(an alias bomb\?\)/,
+        );
     });
 
     test("an alias inside its own anchor is a problem, not a hang or a crash", () => {
-        const text = "secrets: []\nmqResources:\n  - apiVersion: mq.iotoperations.azure.com/v1beta1\n    kind: Broker\n    metadata: { name: b }\n    spec: &s { loop: *s }\n";
-        expect(formatProblem(onlyProblem(text))).toMatch(/^stacks\/secrets\.yaml: a YAML alias refers to a value that contains it/);
+        const text =
+            "secrets: []\nmqResources:\n  - apiVersion: mq.iotoperations.azure.com/v1beta1\n    kind: Broker\n    metadata: { name: b }\n    spec: &s { loop: *s }\n";
+        expect(formatProblem(onlyProblem(text))).toMatch(
+            /^stacks\/secrets\.yaml: a YAML alias refers to a value that contains it/,
+        );
     });
 
     test("plain anchors and aliases resolve", () => {
@@ -716,7 +867,9 @@ describe("YAML hazards in the catalog", () => {
             "secrets:\n  - { name: a, source: generated, spcs: &spcs [aio-default-spc] }\n  - { name: b, source: generated, spcs: *spcs, alias: b.txt }\n",
         );
         expect(catalog.secrets[1].spcs).toEqual(["aio-default-spc"]);
-        const aliased = parseCatalog("secretProviderClasses: { x: &decl { pods: 3 }, y: *decl }\nsecrets: []\n").catalog!;
+        const aliased = parseCatalog(
+            "secretProviderClasses: { x: &decl { pods: 3 }, y: *decl }\nsecrets: []\n",
+        ).catalog!;
         expect(aliased.spcs.get("y")?.pods).toBe(3);
     });
 
@@ -732,8 +885,16 @@ describe("YAML hazards in the catalog", () => {
     });
 
     test.each([
-        ["a secret entry", "secrets:\n  - { name: a, source: generated, __proto__: { deleteOnRemove: true } }\n", "secrets[0] (a).__proto__"],
-        ["secretProviderClasses", "secretProviderClasses:\n  __proto__: { pods: 3 }\nsecrets: []\n", "secretProviderClasses.__proto__"],
+        [
+            "a secret entry",
+            "secrets:\n  - { name: a, source: generated, __proto__: { deleteOnRemove: true } }\n",
+            "secrets[0] (a).__proto__",
+        ],
+        [
+            "secretProviderClasses",
+            "secretProviderClasses:\n  __proto__: { pods: 3 }\nsecrets: []\n",
+            "secretProviderClasses.__proto__",
+        ],
         ["the top level", "__proto__: {}\nsecrets: []\n", "__proto__"],
         [
             "an MQ resource spec",
@@ -750,11 +911,15 @@ describe("YAML hazards in the catalog", () => {
 describe("SecretProviderClass names and file paths", () => {
     test("a misspelt SPC in an entry's spcs gets a did-you-mean", () => {
         const p = onlyProblem("secrets:\n  - { name: a, source: generated, spcs: [aio-defualt-spc] }\n");
-        expect(p.rule).toMatch(/^is not a declared SecretProviderClass \(did you mean "aio-default-spc"\?\); add it under secretProviderClasses/);
+        expect(p.rule).toMatch(
+            /^is not a declared SecretProviderClass \(did you mean "aio-default-spc"\?\); add it under secretProviderClasses/,
+        );
     });
 
     test("an SPC name far from every declared one gets no hint", () => {
-        expect(onlyProblem("secrets:\n  - { name: a, source: generated, spcs: [my-app] }\n").rule).not.toMatch(/did you mean/);
+        expect(onlyProblem("secrets:\n  - { name: a, source: generated, spcs: [my-app] }\n").rule).not.toMatch(
+            /did you mean/,
+        );
     });
 
     test.each([
@@ -765,7 +930,11 @@ describe("SecretProviderClass names and file paths", () => {
         const text = `secrets:\n  - { name: one, source: generated, spcs: [aio-default-spc], alias: ${first} }\n  - { name: two, source: generated, spcs: [aio-default-spc], alias: ${second} }\n`;
         const p = onlyProblem(text);
         const [file, dir] = first.length > second.length ? [first, second] : [second, first];
-        expect(formatProblem(p)).toMatch(new RegExp(`alias: file name "${file}" needs a directory "${dir}", but secrets\\[\\d\\] \\((one|two)\\) is the file "${dir}" in SecretProviderClass aio-default-spc`));
+        expect(formatProblem(p)).toMatch(
+            new RegExp(
+                `alias: file name "${file}" needs a directory "${dir}", but secrets\\[\\d\\] \\((one|two)\\) is the file "${dir}" in SecretProviderClass aio-default-spc`,
+            ),
+        );
     });
 
     test("a file and a directory of the same name in different SPCs or environments are fine", () => {

@@ -2,7 +2,15 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { inputFileProblem, MAX_INPUT_BYTES, parseCommandLine, parseStackName, resolveUserPath, sanitize, userDirectory } from "../tools/cli";
+import {
+    inputFileProblem,
+    MAX_INPUT_BYTES,
+    parseCommandLine,
+    parseStackName,
+    resolveUserPath,
+    sanitize,
+    userDirectory,
+} from "../tools/cli";
 import * as benchCommand from "../tools/bench";
 import * as planCommand from "../tools/plan";
 import * as promoteCommand from "../tools/promote";
@@ -35,7 +43,8 @@ describe("every command's --help explains each of its flags", () => {
     ] as const)("%s", (name, command) => {
         expect(command.USAGE).toMatch(new RegExp(`^usage: npx aio-secrets ${name} `));
         // Each flag the parser accepts starts a line of the usage and has words after it.
-        for (const flag of Object.keys(command.OPTIONS)) expect(command.USAGE).toMatch(new RegExp(`^ +--${flag}\\b[^\\n]*?\\s{2,}\\S[^\\n]{9,}`, "m"));
+        for (const flag of Object.keys(command.OPTIONS))
+            expect(command.USAGE).toMatch(new RegExp(`^ +--${flag}\\b[^\\n]*?\\s{2,}\\S[^\\n]{9,}`, "m"));
         const write = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
         try {
             expect(parseCommandLine(command.OPTIONS, command.USAGE, ["--json", "--help"])).toEqual({ exit: 0 });
@@ -60,24 +69,35 @@ describe("every command's --help explains each of its flags", () => {
     it.each([
         ["plan", planCommand, ["--bogus"], "aio-secrets plan: Unknown option '--bogus'"],
         ["plan", planCommand, ["--stack"], "aio-secrets plan: Option '--stack <value>' argument missing"],
-        ["promote", promoteCommand, ["--status", "extra"], "aio-secrets promote: Unexpected argument 'extra'. This command does not take positional arguments"],
+        [
+            "promote",
+            promoteCommand,
+            ["--status", "extra"],
+            "aio-secrets promote: Unexpected argument 'extra'. This command does not take positional arguments",
+        ],
         ["bench", benchCommand, ["--quick=1"], "aio-secrets bench: Option '--quick' does not take an argument"],
-    ] as const)("a bad %s command line is one line and the --help hint, not the whole usage (%j)", (name, command, argv, line) => {
-        const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
-        try {
-            expect(parseCommandLine(command.OPTIONS, command.USAGE, [...argv])).toEqual({ exit: 2 });
-            const printed = write.mock.calls.map((c) => String(c[0])).join("");
-            expect(printed.split("\n")).toEqual([line, `Run 'npx aio-secrets ${name} --help' for the flags.`, ""]);
-        } finally {
-            write.mockRestore();
-        }
-    });
+    ] as const)(
+        "a bad %s command line is one line and the --help hint, not the whole usage (%j)",
+        (name, command, argv, line) => {
+            const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+            try {
+                expect(parseCommandLine(command.OPTIONS, command.USAGE, [...argv])).toEqual({ exit: 2 });
+                const printed = write.mock.calls.map((c) => String(c[0])).join("");
+                expect(printed.split("\n")).toEqual([line, `Run 'npx aio-secrets ${name} --help' for the flags.`, ""]);
+            } finally {
+                write.mockRestore();
+            }
+        },
+    );
 });
 
 describe("--stack follows Pulumi's stack-name rule", () => {
-    it.each(["dev", "prod-eu_2.a", "aio-secrets/dev", "my-org/aio-secrets/dev", "x".repeat(100)])("accepts %s", (name) => {
-        expect(parseStackName(name)).toEqual({ stack: name.split("/").pop() });
-    });
+    it.each(["dev", "prod-eu_2.a", "aio-secrets/dev", "my-org/aio-secrets/dev", "x".repeat(100)])(
+        "accepts %s",
+        (name) => {
+            expect(parseStackName(name)).toEqual({ stack: name.split("/").pop() });
+        },
+    );
 
     it.each([
         ["../../etc/passwd", /letters, digits/],
@@ -171,11 +191,14 @@ describe("--out", () => {
         expect(outDirProblem(path.join(PROJECT_DIR, "plan-out", "dev"), PROJECT_DIR)).toBeUndefined();
     });
 
-    testIf(process.getuid?.() !== 0, "run as root, who may write anywhere: the check cannot fail")("refuses a directory it cannot write in", () => {
-        const dir = tmp();
-        fs.chmodSync(dir, 0o555);
-        expect(outDirProblem(path.join(dir, "out"), PROJECT_DIR)).toMatch(/permission denied/);
-    });
+    testIf(process.getuid?.() !== 0, "run as root, who may write anywhere: the check cannot fail")(
+        "refuses a directory it cannot write in",
+        () => {
+            const dir = tmp();
+            fs.chmodSync(dir, 0o555);
+            expect(outDirProblem(path.join(dir, "out"), PROJECT_DIR)).toMatch(/permission denied/);
+        },
+    );
 
     it("replaces the directory whole: no stale manifest, the marker, no temporary directory left", () => {
         const dir = tmp();
@@ -237,9 +260,27 @@ describe("--against reads git and reports git's own error", () => {
     });
 
     it.each([
-        ["an unknown revision", "no-such-revision-xyz", "./Pulumi.yaml", PROJECT_DIR, /not a git revision.*git says: fatal: bad revision 'no-such-revision-xyz'/],
-        ["an option in disguise", "--output=/tmp/x", "./Pulumi.yaml", PROJECT_DIR, /"--output=\/tmp\/x": not a git revision$/],
-        ["a path outside the repository", "HEAD", "./../outside.yaml", PROJECT_DIR, /git says: fatal: .*outside repository/],
+        [
+            "an unknown revision",
+            "no-such-revision-xyz",
+            "./Pulumi.yaml",
+            PROJECT_DIR,
+            /not a git revision.*git says: fatal: bad revision 'no-such-revision-xyz'/,
+        ],
+        [
+            "an option in disguise",
+            "--output=/tmp/x",
+            "./Pulumi.yaml",
+            PROJECT_DIR,
+            /"--output=\/tmp\/x": not a git revision$/,
+        ],
+        [
+            "a path outside the repository",
+            "HEAD",
+            "./../outside.yaml",
+            PROJECT_DIR,
+            /git says: fatal: .*outside repository/,
+        ],
         ["a directory that is no repository", "HEAD", "./x.yaml", os.tmpdir(), /git says: fatal: not a git repository/],
     ])("%s", (_what, revision, file, dir, message) => {
         expect(() => readAtRevision(dir, revision, file)).toThrow(message);
@@ -248,15 +289,40 @@ describe("--against reads git and reports git's own error", () => {
 
 /** A recorded resource with the options a plain custom resource has. */
 function recorded(r: Partial<RecordedResource> & { urn: string; type: string; name: string }): RecordedResource {
-    return { custom: true, inputs: {}, protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [], dependsOn: [], ...r };
+    return {
+        custom: true,
+        inputs: {},
+        protect: false,
+        retainOnDelete: false,
+        deleteBeforeReplace: false,
+        ignoreChanges: [],
+        replaceOnChanges: [],
+        dependsOn: [],
+        ...r,
+    };
 }
 
 describe("the plan as the engine and the CLI show it", () => {
     const res = recorded;
     // URNs as Pulumi's mock monitor forms them: the stack type kept, only the parent's own type.
-    const outer = res({ urn: "urn:pulumi:dev::aio-secrets::pulumi:pulumi:Stack$a:b:Outer::o", type: "a:b:Outer", name: "o", custom: false });
-    const inner = res({ urn: "urn:pulumi:dev::aio-secrets::a:b:Outer$a:b:Inner::i", type: "a:b:Inner", name: "i", custom: false, parent: outer.urn });
-    const provider = res({ urn: "urn:pulumi:dev::aio-secrets::pulumi:pulumi:Stack$pulumi:providers:kubernetes::k", type: "pulumi:providers:kubernetes", name: "k" });
+    const outer = res({
+        urn: "urn:pulumi:dev::aio-secrets::pulumi:pulumi:Stack$a:b:Outer::o",
+        type: "a:b:Outer",
+        name: "o",
+        custom: false,
+    });
+    const inner = res({
+        urn: "urn:pulumi:dev::aio-secrets::a:b:Outer$a:b:Inner::i",
+        type: "a:b:Inner",
+        name: "i",
+        custom: false,
+        parent: outer.urn,
+    });
+    const provider = res({
+        urn: "urn:pulumi:dev::aio-secrets::pulumi:pulumi:Stack$pulumi:providers:kubernetes::k",
+        type: "pulumi:providers:kubernetes",
+        name: "k",
+    });
     const leaf = res({
         urn: "urn:pulumi:dev::aio-secrets::a:b:Inner$kubernetes:core/v1:Secret::s",
         type: "kubernetes:core/v1:Secret",
@@ -295,7 +361,10 @@ describe("the plan as the engine and the CLI show it", () => {
     it("the JSON carries dependsOn and the provider per resource, and no SDK noise", () => {
         const json = planJson(run);
         const s = json.resources.find((r) => r.name === "s")!;
-        expect(s.dependsOn).toEqual(["urn:pulumi:dev::aio-secrets::pulumi:providers:kubernetes::k", "urn:pulumi:dev::aio-secrets::a:b:Outer::o"]);
+        expect(s.dependsOn).toEqual([
+            "urn:pulumi:dev::aio-secrets::pulumi:providers:kubernetes::k",
+            "urn:pulumi:dev::aio-secrets::a:b:Outer::o",
+        ]);
         expect(s.provider).toBe("urn:pulumi:dev::aio-secrets::pulumi:providers:kubernetes::k");
         expect(json.warnings).toEqual(["a real warning"]);
     });
@@ -325,11 +394,18 @@ describe("permissions are derived from the declared types", () => {
                 r("azure-native:keyvault:Secret", "deleted"),
                 r("azure-native:authorization:RoleAssignment", "grant"),
                 r("azuread:index/applicationPassword:ApplicationPassword", "password"),
-                r("kubernetes:core/v1:Namespace", "ns", { retainOnDelete: true, inputs: { metadata: { name: "aio" } } }),
+                r("kubernetes:core/v1:Namespace", "ns", {
+                    retainOnDelete: true,
+                    inputs: { metadata: { name: "aio" } },
+                }),
                 r("kubernetes:core/v1:Secret", "sp", { inputs: { metadata: { namespace: "aio" } } }),
                 r("kubernetes:apps/v1:StatefulSetPatch", "restart", { inputs: { metadata: { namespace: "aio" } } }),
                 r("kubernetes:mqttbroker.iotoperations.azure.com/v1:BrokerAuthentication", "mq", {
-                    inputs: { apiVersion: "mqttbroker.iotoperations.azure.com/v1", kind: "BrokerAuthentication", metadata: { namespace: "aio" } },
+                    inputs: {
+                        apiVersion: "mqttbroker.iotoperations.azure.com/v1",
+                        kind: "BrokerAuthentication",
+                        metadata: { namespace: "aio" },
+                    },
                 }),
                 r("random:index/randomPassword:RandomPassword", "value"),
                 r("azure-native:network:VirtualNetwork", "vnet"),
@@ -337,14 +413,34 @@ describe("permissions are derived from the declared types", () => {
         });
         expect(needs.azure).toEqual(
             expect.arrayContaining([
-                expect.objectContaining({ resourceType: "Microsoft.KeyVault/vaults/secrets", plane: "control", operations: ["read", "write"], resources: ["kept", "deleted"] }),
-                expect.objectContaining({ resourceType: "Microsoft.KeyVault/vaults/secrets", plane: "data", operations: ["delete"], resources: ["deleted"] }),
-                expect.objectContaining({ resourceType: "Microsoft.Authorization/roleAssignments", operations: ["read", "write", "delete"] }),
+                expect.objectContaining({
+                    resourceType: "Microsoft.KeyVault/vaults/secrets",
+                    plane: "control",
+                    operations: ["read", "write"],
+                    resources: ["kept", "deleted"],
+                }),
+                expect.objectContaining({
+                    resourceType: "Microsoft.KeyVault/vaults/secrets",
+                    plane: "data",
+                    operations: ["delete"],
+                    resources: ["deleted"],
+                }),
+                expect.objectContaining({
+                    resourceType: "Microsoft.Authorization/roleAssignments",
+                    operations: ["read", "write", "delete"],
+                }),
             ]),
         );
-        expect(needs.graph).toEqual([expect.objectContaining({ permission: "Application.ReadWrite.OwnedBy", resources: ["password"] })]);
+        expect(needs.graph).toEqual([
+            expect.objectContaining({ permission: "Application.ReadWrite.OwnedBy", resources: ["password"] }),
+        ]);
         expect(needs.kubernetes).toEqual([
-            { resource: "brokerauthentications.mqttbroker.iotoperations.azure.com", namespace: "aio", verbs: ["get", "create", "patch", "delete"], resources: ["mq"] },
+            {
+                resource: "brokerauthentications.mqttbroker.iotoperations.azure.com",
+                namespace: "aio",
+                verbs: ["get", "create", "patch", "delete"],
+                resources: ["mq"],
+            },
             { resource: "namespaces", namespace: null, verbs: ["get", "create", "patch"], resources: ["ns"] },
             { resource: "secrets", namespace: "aio", verbs: ["get", "create", "patch", "delete"], resources: ["sp"] },
             { resource: "statefulsets.apps", namespace: "aio", verbs: ["get", "patch"], resources: ["restart"] },
@@ -353,8 +449,13 @@ describe("permissions are derived from the declared types", () => {
     });
 
     it("a stack that declares no role assignment and no app needs no right to write one", () => {
-        const needs = permissionNeeds({ ...base, resources: [r("azure-native:keyvault:AccessPolicy", "reader")] }, ["kv-existing"]);
-        expect(needs.azure.map((n) => n.resourceType)).toEqual(["Microsoft.KeyVault/vaults", "Microsoft.KeyVault/vaults/accessPolicies"]);
+        const needs = permissionNeeds({ ...base, resources: [r("azure-native:keyvault:AccessPolicy", "reader")] }, [
+            "kv-existing",
+        ]);
+        expect(needs.azure.map((n) => n.resourceType)).toEqual([
+            "Microsoft.KeyVault/vaults",
+            "Microsoft.KeyVault/vaults/accessPolicies",
+        ]);
         expect(needs.azure[0]).toMatchObject({ operations: ["read"], resources: ["kv-existing", "reader"] });
         expect(needs.graph).toEqual([]);
         expect(needs.kubernetes).toEqual([]);

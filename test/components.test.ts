@@ -1,7 +1,13 @@
 import type * as pulumiTypes from "@pulumi/pulumi";
 import type { RecordedResource } from "../tools/harness";
 import { inputAt, SECRET_SIG, SECRET_SIG_KEY } from "../tools/harness";
-import { readerPermissions, roleAssignmentName, writerPermissions, KEY_VAULT_ROLES, VaultUsage } from "../model/permissions";
+import {
+    readerPermissions,
+    roleAssignmentName,
+    writerPermissions,
+    KEY_VAULT_ROLES,
+    VaultUsage,
+} from "../model/permissions";
 import { objectsHash, renderSpcObjects, SpcObject, versionsHash } from "../model/spc";
 import { restartAnnotationKey, versionsAnnotationKey } from "../components/spc/SecretProviderClass";
 import { plaintextPaths } from "./helpers";
@@ -45,7 +51,9 @@ function envelope(value: unknown): Record<string, unknown> {
 }
 
 function isEnvelope(value: unknown): boolean {
-    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+    return (
+        value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+    );
 }
 
 /** Whether the value at `dotted` travels inside a secret envelope (at that node or an enclosing one). */
@@ -69,7 +77,13 @@ function unwrapped(value: unknown): Record<string, unknown> {
 function computed(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
         case "azure-native:keyvault:Vault":
-            return { name: inputs.vaultName, properties: { ...unwrapped(inputs.properties), vaultUri: `https://${String(inputs.vaultName)}.vault.azure.net/` } };
+            return {
+                name: inputs.vaultName,
+                properties: {
+                    ...unwrapped(inputs.properties),
+                    vaultUri: `https://${String(inputs.vaultName)}.vault.azure.net/`,
+                },
+            };
         case "azure-native:keyvault:Secret": {
             // The value makes the whole `properties` output secret, as with the real provider.
             const properties = {
@@ -79,9 +93,14 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
             return { properties: isEnvelope(inputs.properties) ? envelope(properties) : properties };
         }
         case "azure-native:keyvault:Key":
-            return { keyUriWithVersion: `https://kv.vault.azure.net/keys/${String(inputs.keyName)}/version-of-${name}` };
+            return {
+                keyUriWithVersion: `https://kv.vault.azure.net/keys/${String(inputs.keyName)}/version-of-${name}`,
+            };
         case "azuread:index/application:Application":
-            return { clientId: "aaaaaaaa-0000-4000-a000-000000000001", objectId: "aaaaaaaa-0000-4000-a000-000000000002" };
+            return {
+                clientId: "aaaaaaaa-0000-4000-a000-000000000001",
+                objectId: "aaaaaaaa-0000-4000-a000-000000000002",
+            };
         case "azuread:index/servicePrincipal:ServicePrincipal":
             return { objectId: "bbbbbbbb-0000-4000-a000-000000000003" };
         case "azuread:index/applicationPassword:ApplicationPassword":
@@ -89,7 +108,9 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
         case "time:index/rotating:Rotating": {
             // The base is the given one, else "now" (a fixed day here); rotation = base + days.
             const base = typeof inputs.rfc3339 === "string" ? inputs.rfc3339 : "2026-01-01T00:00:00Z";
-            const due = new Date(Date.parse(base) + Number(inputs.rotationDays) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
+            const due = new Date(Date.parse(base) + Number(inputs.rotationDays) * 86400000)
+                .toISOString()
+                .replace(/\.\d{3}Z$/, "Z");
             return { rfc3339: base, rotationRfc3339: due };
         }
         case "random:index/randomPassword:RandomPassword":
@@ -125,7 +146,10 @@ async function setup(): Promise<Env> {
         {
             newResource: (args) => {
                 const inputs = args.inputs as Record<string, unknown>;
-                const id = args.type === "azuread:index/application:Application" ? `/applications/${args.name}` : `${args.name}-id`;
+                const id =
+                    args.type === "azuread:index/application:Application"
+                        ? `/applications/${args.name}`
+                        : `${args.name}-id`;
                 ids.set(args.name, id);
                 return { id, state: { ...inputs, ...computed(args.type, args.name, inputs) } };
             },
@@ -135,7 +159,11 @@ async function setup(): Promise<Env> {
                     return {
                         id: VAULT_ID,
                         name: args.inputs.vaultName,
-                        properties: { tenantId: TENANT, vaultUri: "https://kv-test-01.vault.azure.net/", enableRbacAuthorization: lookedUpVaultRbac },
+                        properties: {
+                            tenantId: TENANT,
+                            vaultUri: "https://kv-test-01.vault.azure.net/",
+                            enableRbacAuthorization: lookedUpVaultRbac,
+                        },
                     };
                 }
                 return {};
@@ -202,7 +230,8 @@ describe("VaultSecrets", () => {
         expect(env.named("vs-token").type).toBe("azure-native:keyvault:Secret");
         expect(env.named("vs-signing").type).toBe("azure-native:keyvault:Key");
         expect(inputAt(env.named("vs-signing").inputs, "keyName")).toBe("signing");
-        for (const r of env.resources.filter((x) => x.parent === component.urn)) expect(r.name.startsWith("vs-")).toBe(true);
+        for (const r of env.resources.filter((x) => x.parent === component.urn))
+            expect(r.name.startsWith("vs-")).toBe(true);
         expect(c.names).toEqual(["mq-password", "token", "signing"]);
     });
 
@@ -223,7 +252,8 @@ describe("VaultSecrets", () => {
         expect(env.named("vs-kept-key").retainOnDelete).toBe(true);
         expect(env.named("vs-dropped").retainOnDelete).toBe(false);
         expect(env.named("vs-dropped-key").retainOnDelete).toBe(false);
-        for (const r of [...env.of("azure-native:keyvault:Secret"), ...env.of("azure-native:keyvault:Key")]) expect(r.protect).toBe(false);
+        for (const r of [...env.of("azure-native:keyvault:Secret"), ...env.of("azure-native:keyvault:Key")])
+            expect(r.protect).toBe(false);
     });
 
     test("protect is set on every vault object when asked", async () => {
@@ -249,7 +279,15 @@ describe("VaultSecrets", () => {
         const { VaultSecrets } = load<VaultSecretsModule>("../components/secrets/VaultSecrets");
         const c = new VaultSecrets("vs", {
             ...base,
-            secrets: [{ name: "mq-password", type: "secret", source: "config", value: "plain-mq-value", contentType: "text/plain" }],
+            secrets: [
+                {
+                    name: "mq-password",
+                    type: "secret",
+                    source: "config",
+                    value: "plain-mq-value",
+                    contentType: "text/plain",
+                },
+            ],
         });
         await env.settle(c);
         const secret = env.named("vs-mq-password");
@@ -262,7 +300,9 @@ describe("VaultSecrets", () => {
     test("a config secret without a value throws", async () => {
         await setup();
         const { VaultSecrets } = load<VaultSecretsModule>("../components/secrets/VaultSecrets");
-        expect(() => new VaultSecrets("vs", { ...base, secrets: [{ name: "a", type: "secret", source: "config" }] })).toThrow(/needs a value/);
+        expect(
+            () => new VaultSecrets("vs", { ...base, secrets: [{ name: "a", type: "secret", source: "config" }] }),
+        ).toThrow(/needs a value/);
     });
 
     test("a generated secret gets a RandomPassword of the given length, its result written as a secret", async () => {
@@ -327,7 +367,10 @@ describe("VaultSecrets", () => {
     test("versions hold the version id of each object, not secret", async () => {
         const env = await setup();
         const { VaultSecrets } = load<VaultSecretsModule>("../components/secrets/VaultSecrets");
-        const c = new VaultSecrets("vs", { ...base, secrets: [{ name: "a", type: "secret", source: "config", value: "v" }] });
+        const c = new VaultSecrets("vs", {
+            ...base,
+            secrets: [{ name: "a", type: "secret", source: "config", value: "v" }],
+        });
         await env.settle(c);
         expect(await resolved(c.versionOf("a"))).toBe("version-of-vs-a");
         expect(await env.pulumi.isSecret(c.versionOf("a"))).toBe(false);
@@ -386,7 +429,12 @@ describe("VaultAccess", () => {
         const env = await setup();
         const { VaultAccess } = load<VaultAccessModule>("../components/access/VaultAccess");
         const usage: VaultUsage = { mountsKeys: true, mountsCerts: false, writesKeys: true };
-        const c = new VaultAccess("access", { ...base, permissionModel: "accessPolicy", writers: [{ objectId: WRITER, type: "User" }], usage });
+        const c = new VaultAccess("access", {
+            ...base,
+            permissionModel: "accessPolicy",
+            writers: [{ objectId: WRITER, type: "User" }],
+            usage,
+        });
         await env.settle(c);
         expect(env.of("azure-native:authorization:RoleAssignment")).toHaveLength(0);
         const policies = env.of("azure-native:keyvault:AccessPolicy");
@@ -413,7 +461,11 @@ describe("VaultAccess", () => {
         const c = new VaultAccess("access", { ...base, permissionModel: "accessPolicy", writers, usage: NO_USAGE });
         await env.settle(c);
         const policies = env.of("azure-native:keyvault:AccessPolicy");
-        expect(policies.map((p) => p.name)).toEqual(["access-reader", `access-writer-${WRITER}`, `access-writer-${GROUP}`]);
+        expect(policies.map((p) => p.name)).toEqual([
+            "access-reader",
+            `access-writer-${WRITER}`,
+            `access-writer-${GROUP}`,
+        ]);
         // A chain: each policy waits for the one before, so no two writes to the vault overlap.
         expect(policies[0].dependsOn).toEqual([]);
         expect(policies[1].dependsOn).toEqual([policies[0].urn]);
@@ -430,19 +482,34 @@ describe("VaultAccess", () => {
         await env.settle(c);
         const policies = env.of("azure-native:keyvault:AccessPolicy");
         expect(policies.map((p) => p.name)).toEqual(["access-reader"]);
-        expect(inputAt(policies[0].inputs, "policy.permissions")).toEqual({ secrets: ["get", "list"], keys: [], certificates: [], storage: [] });
+        expect(inputAt(policies[0].inputs, "policy.permissions")).toEqual({
+            secrets: ["get", "list"],
+            keys: [],
+            certificates: [],
+            storage: [],
+        });
     });
 
     test("rbac mode: role assignments scoped exactly to the vault, each naming its principal type, with deterministic names", async () => {
         const env = await setup();
         const { VaultAccess } = load<VaultAccessModule>("../components/access/VaultAccess");
         const usage: VaultUsage = { mountsKeys: true, mountsCerts: true, writesKeys: false };
-        const c = new VaultAccess("access", { ...base, permissionModel: "rbac", writers: [{ objectId: WRITER, type: "ServicePrincipal" }], usage });
+        const c = new VaultAccess("access", {
+            ...base,
+            permissionModel: "rbac",
+            writers: [{ objectId: WRITER, type: "ServicePrincipal" }],
+            usage,
+        });
         await env.settle(c);
         expect(env.of("azure-native:keyvault:AccessPolicy")).toHaveLength(0);
         const roles = env.of("azure-native:authorization:RoleAssignment");
         expect(roles.map((r) => r.name).sort()).toEqual(
-            ["access-reader-certificateUser", "access-reader-cryptoUser", "access-reader-secretsUser", "access-writer-secretsOfficer"].sort(),
+            [
+                "access-reader-certificateUser",
+                "access-reader-cryptoUser",
+                "access-reader-secretsUser",
+                "access-writer-secretsOfficer",
+            ].sort(),
         );
         for (const r of roles) {
             expect(inputAt(r.inputs, "scope")).toBe(VAULT_ID);
@@ -457,12 +524,17 @@ describe("VaultAccess", () => {
             );
             expect(r.deleteBeforeReplace).toBe(true);
         }
-        for (const r of roles.filter((x) => x.name.startsWith("access-reader-"))) expect(inputAt(r.inputs, "principalId")).toBe(base.readerObjectId);
+        for (const r of roles.filter((x) => x.name.startsWith("access-reader-")))
+            expect(inputAt(r.inputs, "principalId")).toBe(base.readerObjectId);
         const secretsUser = env.named("access-reader-secretsUser");
-        expect(String(inputAt(secretsUser.inputs, "roleDefinitionId")).endsWith(`/${KEY_VAULT_ROLES.secretsUser.id}`)).toBe(true);
+        expect(
+            String(inputAt(secretsUser.inputs, "roleDefinitionId")).endsWith(`/${KEY_VAULT_ROLES.secretsUser.id}`),
+        ).toBe(true);
         const officer = env.named("access-writer-secretsOfficer");
         expect(inputAt(officer.inputs, "principalId")).toBe(WRITER);
-        expect(String(inputAt(officer.inputs, "roleDefinitionId")).endsWith(`/${KEY_VAULT_ROLES.secretsOfficer.id}`)).toBe(true);
+        expect(
+            String(inputAt(officer.inputs, "roleDefinitionId")).endsWith(`/${KEY_VAULT_ROLES.secretsOfficer.id}`),
+        ).toBe(true);
         expect(c.grants).toHaveLength(4);
     });
 
@@ -473,13 +545,25 @@ describe("VaultAccess", () => {
             { objectId: WRITER, type: "User" as const, key: WRITER },
             { objectId: GROUP, type: "Group" as const, key: GROUP },
         ];
-        const c = new VaultAccess("access", { ...base, readerObjectId: undefined, permissionModel: "rbac", writers, usage: NO_USAGE });
+        const c = new VaultAccess("access", {
+            ...base,
+            readerObjectId: undefined,
+            permissionModel: "rbac",
+            writers,
+            usage: NO_USAGE,
+        });
         await env.settle(c);
         expect(inputAt(env.named(`access-writer-${WRITER}-secretsOfficer`).inputs, "principalType")).toBe("User");
         expect(inputAt(env.named(`access-writer-${GROUP}-secretsOfficer`).inputs, "principalType")).toBe("Group");
-        expect(() => new VaultAccess("again", { ...base, permissionModel: "rbac", writers: [writers[0], writers[0]], usage: NO_USAGE })).toThrow(
-            /two writers share the key/,
-        );
+        expect(
+            () =>
+                new VaultAccess("again", {
+                    ...base,
+                    permissionModel: "rbac",
+                    writers: [writers[0], writers[0]],
+                    usage: NO_USAGE,
+                }),
+        ).toThrow(/two writers share the key/);
     });
 
     test("rbac mode without a writer: no writer assignment", async () => {
@@ -505,7 +589,9 @@ describe("ServicePrincipal", () => {
             clientSecret: "plain-client-secret",
         });
         await env.settle(c);
-        expect(env.resources.filter((r) => r.type.startsWith("azuread:") || r.type.startsWith("time:"))).toHaveLength(0);
+        expect(env.resources.filter((r) => r.type.startsWith("azuread:") || r.type.startsWith("time:"))).toHaveLength(
+            0,
+        );
         expect(env.resources.filter((r) => r.custom)).toHaveLength(0);
         expect(await env.pulumi.isSecret(c.clientSecret)).toBe(true);
         expect(await resolved(c.clientSecret)).toBe("plain-client-secret");
@@ -527,9 +613,18 @@ describe("ServicePrincipal", () => {
     test("create mode declares Application, ServicePrincipal, two rotating password slots, wired by id", async () => {
         const env = await setup();
         const { ServicePrincipal } = load<ServicePrincipalModule>("../components/identity/ServicePrincipal");
-        const c = new ServicePrincipal("identity", { mode: "create", displayName: "aio-secrets-test", secretValidDays: 365, rotationDays: 180, overlapDays: 7 });
+        const c = new ServicePrincipal("identity", {
+            mode: "create",
+            displayName: "aio-secrets-test",
+            secretValidDays: 365,
+            rotationDays: 180,
+            overlapDays: 7,
+        });
         await env.settle(c);
-        const types = env.resources.filter((r) => r.custom).map((r) => r.type).sort();
+        const types = env.resources
+            .filter((r) => r.custom)
+            .map((r) => r.type)
+            .sort();
         expect(types).toEqual(
             [
                 "azuread:index/application:Application",
@@ -549,7 +644,9 @@ describe("ServicePrincipal", () => {
             const password = env.named(`identity-password-${slot}`);
             // applicationId is the Application's id (/applications/...), not its client id.
             expect(inputAt(password.inputs, "applicationId")).toBe(env.ids.get("identity-app"));
-            expect(inputAt(password.inputs, "rotateWhenChanged")).toEqual({ rotation: env.ids.get(`identity-rotation-${slot}`) });
+            expect(inputAt(password.inputs, "rotateWhenChanged")).toEqual({
+                rotation: env.ids.get(`identity-rotation-${slot}`),
+            });
             // Each slot is reissued every other rotation.
             expect(inputAt(env.named(`identity-rotation-${slot}`).inputs, "rotationDays")).toBe(360);
         }
@@ -569,21 +666,33 @@ describe("ServicePrincipal", () => {
         expect(await resolved(c.clientId)).toBe("aaaaaaaa-0000-4000-a000-000000000001");
         expect(await env.pulumi.isSecret(c.clientSecret)).toBe(true);
         expect(await resolved(c.clientSecret)).toBe("password-of-identity-password-b");
-        for (const r of env.resources) expect(r.parent === undefined || r.parent === env.named("identity").urn).toBe(true);
+        for (const r of env.resources)
+            expect(r.parent === undefined || r.parent === env.named("identity").urn).toBe(true);
     });
 
     test("create mode refuses an overlap the slots cannot give", async () => {
         await setup();
         const { ServicePrincipal } = load<ServicePrincipalModule>("../components/identity/ServicePrincipal");
         expect(
-            () => new ServicePrincipal("identity", { mode: "create", displayName: "x", secretValidDays: 30, rotationDays: 25, overlapDays: 7 }),
+            () =>
+                new ServicePrincipal("identity", {
+                    mode: "create",
+                    displayName: "x",
+                    secretValidDays: 30,
+                    rotationDays: 25,
+                    overlapDays: 7,
+                }),
         ).toThrow(/^internal error: identity: overlapDays/);
     });
-
 });
 
 describe("WorkloadIdentity", () => {
-    const base = { identityName: "id-aio", resourceGroupName: "rg-id", issuer: "https://issuer.example/x/", audience: "api://AzureADTokenExchange" };
+    const base = {
+        identityName: "id-aio",
+        resourceGroupName: "rg-id",
+        issuer: "https://issuer.example/x/",
+        audience: "api://AzureADTokenExchange",
+    };
 
     test("several federated credentials on one identity are written one after another, each after the identity", async () => {
         const env = await setup();
@@ -617,9 +726,15 @@ describe("WorkloadIdentity", () => {
         await setup();
         const { WorkloadIdentity } = load<WorkloadIdentityModule>("../components/identity/WorkloadIdentity");
         const subject = (i: number) => ({ name: `c${i + 10}`, subject: "s" });
-        expect(() => new WorkloadIdentity("a", { ...base, subjects: Array.from({ length: 21 }, (_, i) => subject(i)) })).toThrow(/1 to 20/);
-        expect(() => new WorkloadIdentity("b", { ...base, subjects: [subject(1), subject(1)] })).toThrow(/two federated credentials are named c11/);
-        expect(() => new WorkloadIdentity("c", { ...base, subjects: [{ name: "aio-ssc-cl.a", subject: "s" }] })).toThrow(/"aio-ssc-cl.a" must be 3-120 letters/);
+        expect(
+            () => new WorkloadIdentity("a", { ...base, subjects: Array.from({ length: 21 }, (_, i) => subject(i)) }),
+        ).toThrow(/1 to 20/);
+        expect(() => new WorkloadIdentity("b", { ...base, subjects: [subject(1), subject(1)] })).toThrow(
+            /two federated credentials are named c11/,
+        );
+        expect(
+            () => new WorkloadIdentity("c", { ...base, subjects: [{ name: "aio-ssc-cl.a", subject: "s" }] }),
+        ).toThrow(/"aio-ssc-cl.a" must be 3-120 letters/);
     });
 });
 
@@ -652,7 +767,12 @@ describe("KeyVault", () => {
     test("createResourceGroup declares the ResourceGroup", async () => {
         const env = await setup();
         const { KeyVault } = load<KeyVaultModule>("../components/keyvault/KeyVault");
-        const c = new KeyVault("keyvault", { ...base, createResourceGroup: true, location: "westeurope", protect: true });
+        const c = new KeyVault("keyvault", {
+            ...base,
+            createResourceGroup: true,
+            location: "westeurope",
+            protect: true,
+        });
         await env.settle(c);
         const groups = env.of("azure-native:resources:ResourceGroup");
         expect(groups).toHaveLength(1);
@@ -697,7 +817,12 @@ describe("ClusterStore", () => {
     test("the namespace is retained on delete; the credential Secret carries the secret enveloped", async () => {
         const env = await setup();
         const { ClusterStore } = load<ClusterStoreModule>("../components/cluster/ClusterStore");
-        const c = new ClusterStore("cluster", { namespace: "azure-iot-operations", secretName: "aio-akv-sp", clientId: "client-id-1", clientSecret: "plain-sp-secret" });
+        const c = new ClusterStore("cluster", {
+            namespace: "azure-iot-operations",
+            secretName: "aio-akv-sp",
+            clientId: "client-id-1",
+            clientSecret: "plain-sp-secret",
+        });
         await env.settle(c);
         const namespaces = env.of("kubernetes:core/v1:Namespace");
         expect(namespaces).toHaveLength(1);
@@ -714,7 +839,12 @@ describe("ClusterStore", () => {
     test("a custom namespace is used", async () => {
         const env = await setup();
         const { ClusterStore } = load<ClusterStoreModule>("../components/cluster/ClusterStore");
-        const c = new ClusterStore("cluster", { namespace: "aio-edge", secretName: "aio-akv-sp", clientId: "c", clientSecret: "s" });
+        const c = new ClusterStore("cluster", {
+            namespace: "aio-edge",
+            secretName: "aio-akv-sp",
+            clientId: "c",
+            clientSecret: "s",
+        });
         await env.settle(c);
         expect(inputAt(env.of("kubernetes:core/v1:Namespace")[0].inputs, "metadata.name")).toBe("aio-edge");
         expect(inputAt(env.named("cluster-sp-secret").inputs, "metadata.namespace")).toBe("aio-edge");
@@ -781,9 +911,17 @@ describe("SecretProviderClass", () => {
         const hashFor = async (versions: Record<string, string>) => {
             const env = await setup();
             const { SecretProviderClass } = load<SpcModule>("../components/spc/SecretProviderClass");
-            const c = new SecretProviderClass("s", { ...base, spcName: "s", restart: [{ kind: "Deployment", name: "d" }], versions });
+            const c = new SecretProviderClass("s", {
+                ...base,
+                spcName: "s",
+                restart: [{ kind: "Deployment", name: "d" }],
+                versions,
+            });
             await env.settle(c);
-            const annotations = inputAt(patches(env)[0].inputs, "spec.template.metadata.annotations") as Record<string, unknown>;
+            const annotations = inputAt(patches(env)[0].inputs, "spec.template.metadata.annotations") as Record<
+                string,
+                unknown
+            >;
             return annotations[versionsAnnotationKey("s")];
         };
         const a = await hashFor({ "mq-password": "v1" });
@@ -798,7 +936,10 @@ describe("SecretProviderClass", () => {
         expect(spcName.length).toBeGreaterThan(63);
         const c = new SecretProviderClass("long", { ...base, spcName, restart: [{ kind: "Deployment", name: "d" }] });
         await env.settle(c);
-        const annotations = inputAt(patches(env)[0].inputs, "spec.template.metadata.annotations") as Record<string, unknown>;
+        const annotations = inputAt(patches(env)[0].inputs, "spec.template.metadata.annotations") as Record<
+            string,
+            unknown
+        >;
         expect(Object.keys(annotations)).toEqual([restartAnnotationKey(spcName), versionsAnnotationKey(spcName)]);
         expect(restartAnnotationKey(spcName).split("/")[1].length).toBeLessThanOrEqual(63);
     });

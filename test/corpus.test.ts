@@ -92,7 +92,10 @@ interface CliRun {
 /** Starts the offline plan without blocking, so it runs alongside the corpus runner. */
 function startPlan(args: string[]): Promise<CliRun> {
     return new Promise((resolve) => {
-        const child = spawn(TSX, [path.join(PROJECT_DIR, "tools", "plan.ts"), ...args], { cwd: PROJECT_DIR, timeout: 60000 });
+        const child = spawn(TSX, [path.join(PROJECT_DIR, "tools", "plan.ts"), ...args], {
+            cwd: PROJECT_DIR,
+            timeout: 60000,
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -122,12 +125,33 @@ beforeAll(() => {
         fs.mkdirSync(dir);
         fs.writeFileSync(path.join(dir, STACK_FILE), c.stackFile ?? BASE_STACK);
         fs.writeFileSync(path.join(dir, CATALOG_BASENAME), c.catalog ?? BASE_CATALOG);
-        cliRuns.set(id, startPlan(["--stack", STACK, "--stack-file", path.join(dir, STACK_FILE), "--catalog", path.join(dir, CATALOG_BASENAME), "--dir", dir]));
+        cliRuns.set(
+            id,
+            startPlan([
+                "--stack",
+                STACK,
+                "--stack-file",
+                path.join(dir, STACK_FILE),
+                "--catalog",
+                path.join(dir, CATALOG_BASENAME),
+                "--dir",
+                dir,
+            ]),
+        );
     }
     const renamed = path.join(scratchDir, "settings-corpus.yaml");
     fs.writeFileSync(renamed, BASE_STACK.replace("name: kv-corpus-01", "name: kv--corpus"));
     fs.writeFileSync(path.join(scratchDir, CATALOG_BASENAME), BASE_CATALOG);
-    renamedRun = startPlan(["--stack", STACK, "--stack-file", renamed, "--catalog", path.join(scratchDir, CATALOG_BASENAME), "--dir", scratchDir]);
+    renamedRun = startPlan([
+        "--stack",
+        STACK,
+        "--stack-file",
+        renamed,
+        "--catalog",
+        path.join(scratchDir, CATALOG_BASENAME),
+        "--dir",
+        scratchDir,
+    ]);
     const run = spawnSync(TSX, [path.join("test", "corpus", "run-corpus.ts")], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
@@ -159,17 +183,55 @@ test("the runner ran every case in one process", () => {
 
 test("every key of both files has a broken value somewhere in the corpus", () => {
     const stackKeys = [
-        "environment", "tenantId", "protect",
-        "keyVault.name", "keyVault.resourceGroupName", "keyVault.existing", "keyVault.createResourceGroup", "keyVault.location",
-        "keyVault.permissionModel", "keyVault.softDeleteRetentionDays", "keyVault.purgeProtection", "keyVault.publicNetworkAccess", "keyVault.grantDeployer",
-        "servicePrincipal.displayName", "servicePrincipal.secretValidDays", "servicePrincipal.rotationDays",
-        "servicePrincipal.clientId", "servicePrincipal.objectId", "servicePrincipal.clientSecret",
-        "cluster.namespace", "cluster.arcClusterName", "cluster.arcResourceGroupName",
-        "cluster.csiDriver.install", "cluster.csiDriver.extensionName", "cluster.csiDriver.version", "cluster.csiDriver.enableSecretRotation",
-        "cluster.csiDriver.rotationPollInterval", "cluster.csiDriver.syncSecret", "cluster.csiDriver.settings",
-        "defaultSecret.name", "defaultSecret.source", "secretValues",
+        "environment",
+        "tenantId",
+        "protect",
+        "keyVault.name",
+        "keyVault.resourceGroupName",
+        "keyVault.existing",
+        "keyVault.createResourceGroup",
+        "keyVault.location",
+        "keyVault.permissionModel",
+        "keyVault.softDeleteRetentionDays",
+        "keyVault.purgeProtection",
+        "keyVault.publicNetworkAccess",
+        "keyVault.grantDeployer",
+        "servicePrincipal.displayName",
+        "servicePrincipal.secretValidDays",
+        "servicePrincipal.rotationDays",
+        "servicePrincipal.clientId",
+        "servicePrincipal.objectId",
+        "servicePrincipal.clientSecret",
+        "cluster.namespace",
+        "cluster.arcClusterName",
+        "cluster.arcResourceGroupName",
+        "cluster.csiDriver.install",
+        "cluster.csiDriver.extensionName",
+        "cluster.csiDriver.version",
+        "cluster.csiDriver.enableSecretRotation",
+        "cluster.csiDriver.rotationPollInterval",
+        "cluster.csiDriver.syncSecret",
+        "cluster.csiDriver.settings",
+        "defaultSecret.name",
+        "defaultSecret.source",
+        "secretValues",
     ];
-    const secretFields = ["name", "type", "source", "spcs", "alias", "version", "environments", "deleteOnRemove", "length", "keySize", "contentType", "encoding", "format", "filePermission"];
+    const secretFields = [
+        "name",
+        "type",
+        "source",
+        "spcs",
+        "alias",
+        "version",
+        "environments",
+        "deleteOnRemove",
+        "length",
+        "keySize",
+        "contentType",
+        "encoding",
+        "format",
+        "filePermission",
+    ];
     const catalogKeys: RegExp[] = [
         /^environments(\[\d+\])?$/,
         /^secretProviderClasses\.[^.]+$/,
@@ -184,14 +246,22 @@ test("every key of both files has a broken value somewhere in the corpus", () =>
     const paths = cases.filter((c) => !c.ok).flatMap((c) => c.expect);
     const stackPaths = paths.filter((e) => e.file === STACK_FILE).map((e) => e.path);
     const catalogPaths = paths.filter((e) => e.file !== STACK_FILE).map((e) => e.path);
-    const uncoveredStack = stackKeys.filter((k) => !stackPaths.some((p) => p === `aio-secrets:${k}` || p.startsWith(`aio-secrets:${k}.`)));
+    const uncoveredStack = stackKeys.filter(
+        (k) => !stackPaths.some((p) => p === `aio-secrets:${k}` || p.startsWith(`aio-secrets:${k}.`)),
+    );
     const uncoveredCatalog = catalogKeys.filter((re) => !catalogPaths.some((p) => re.test(p))).map(String);
     expect({ uncoveredStack, uncoveredCatalog }).toEqual({ uncoveredStack: [], uncoveredCatalog: [] });
 });
 
 test("several problems are reported together: three sections of one stack file in one message", () => {
     const section = (e: ExpectedProblem) => e.path.replace(/^aio-secrets:/, "").split(/[.[ ]/)[0];
-    const multi = cases.find((c) => !c.ok && !(c.id in knownBugs) && c.catalog === undefined && new Set(c.expect.filter((e) => e.file === STACK_FILE).map(section)).size >= 3);
+    const multi = cases.find(
+        (c) =>
+            !c.ok &&
+            !(c.id in knownBugs) &&
+            c.catalog === undefined &&
+            new Set(c.expect.filter((e) => e.file === STACK_FILE).map(section)).size >= 3,
+    );
     expect(multi).toBeDefined();
     const r = results.get(multi!.id);
     expect(r?.error).toMatch(/^\d+ problems in the stack settings or the catalog:\n/);
@@ -242,6 +312,14 @@ test.each(CLI_CASES)("the plan CLI rejects %s: exit 1, the problems on stderr, n
 test("the plan CLI names the file given with --stack-file in settings problems", async () => {
     const run = await renamedRun!;
     expect(run.code).toBe(1);
-    const expected: ExpectedProblem = { file: "settings-corpus.yaml", path: "aio-secrets:keyVault.name", value: '"kv--corpus"', rule: "no consecutive hyphens" };
-    expect({ stderr: run.stderr, missing: missingProblems(run.stderr, [expected]) }).toEqual({ stderr: run.stderr, missing: [] });
+    const expected: ExpectedProblem = {
+        file: "settings-corpus.yaml",
+        path: "aio-secrets:keyVault.name",
+        value: '"kv--corpus"',
+        rule: "no consecutive hyphens",
+    };
+    expect({ stderr: run.stderr, missing: missingProblems(run.stderr, [expected]) }).toEqual({
+        stderr: run.stderr,
+        missing: [],
+    });
 });

@@ -21,7 +21,15 @@ const PROVIDER = /^pulumi:providers:/;
 
 /** Every `.ts` file under components/, relative paths. */
 function componentFiles(dir = path.join(PROJECT_DIR, "components")): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? componentFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) =>
+            e.isDirectory()
+                ? componentFiles(path.join(dir, e.name))
+                : e.name.endsWith(".ts")
+                  ? [path.join(dir, e.name)]
+                  : [],
+        );
 }
 
 /** Whether a component's descriptor covers a child type, exactly or by pattern. */
@@ -68,23 +76,27 @@ describe.each(stackNames())("stack %s: what the program declares is described", 
             if (PROVIDER.test(r.type)) continue;
             const parent = r.parent !== undefined ? byUrn.get(r.parent) : undefined;
             const component = parent ? componentDescriptor(parent.type) : undefined;
-            if (component === undefined || !covers(component, r.type)) missing.push(`${r.type} under ${parent?.type ?? "the stack"}`);
+            if (component === undefined || !covers(component, r.type))
+                missing.push(`${r.type} under ${parent?.type ?? "the stack"}`);
             const descriptor = resourceDescriptor(r.type);
             if (descriptor === undefined) continue;
-            expect([r.type, descriptor.display.length > 0 || (component?.patterns ?? []).length > 0]).toEqual([r.type, true]);
+            expect([r.type, descriptor.display.length > 0 || (component?.patterns ?? []).length > 0]).toEqual([
+                r.type,
+                true,
+            ]);
         }
         expect(missing).toEqual([]);
         expect(permissionNeeds(preview).unknownTypes).toEqual([]);
     });
-
 });
 
 describe("the fake cloud's outputs are the descriptors'", () => {
     it("up mode answers an Entra application with its descriptor's fake (the stack's servicePrincipalClientId)", async () => {
         await runStack({ stack: "dev" });
         // The module instance the harness loaded (runStack gives it a fresh registry).
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const identity = require("../components/identity/descriptor") as typeof import("../components/identity/descriptor");
+        const identity =
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            require("../components/identity/descriptor") as typeof import("../components/identity/descriptor");
         const application = identity.servicePrincipalDescriptor.resources["azuread:index/application:Application"];
         const fake = application.fake!;
         const before = await runStack({ stack: "dev", mode: "up" });
@@ -121,7 +133,17 @@ describe("the tools read the descriptors, not tables of their own", () => {
     const secret = vaultSecretsDescriptor.resources["azure-native:keyvault:Key"];
 
     it("the plan's settings line shows a descriptor's display keys, and only those", () => {
-        const run = { ...base, resources: [resource("azure-native:keyvault:Key", { keyName: "k1", vaultName: "kv", extra: "not-shown", properties: { kty: "RSA" } })] };
+        const run = {
+            ...base,
+            resources: [
+                resource("azure-native:keyvault:Key", {
+                    keyName: "k1",
+                    vaultName: "kv",
+                    extra: "not-shown",
+                    properties: { kty: "RSA" },
+                }),
+            ],
+        };
         expect(planText(run, files)).toContain("keyName=k1 vaultName=kv kty=RSA\n");
         const display = secret.display;
         try {
@@ -138,20 +160,37 @@ describe("the tools read the descriptors, not tables of their own", () => {
         const rights = secret.rights;
         expect(permissionNeeds(run).azure.map((n) => n.resourceType)).toEqual(["Microsoft.KeyVault/vaults/keys"]);
         try {
-            (secret as { rights: unknown }).rights = { kind: "azure", rights: [{ resourceType: "Microsoft.Test/things", operations: ["read"], role: "Tester", deletes: false }] };
-            expect(permissionNeeds(run).azure).toEqual([{ resourceType: "Microsoft.Test/things", operations: ["read"], plane: "control", role: "Tester", resources: ["x"] }]);
+            (secret as { rights: unknown }).rights = {
+                kind: "azure",
+                rights: [
+                    { resourceType: "Microsoft.Test/things", operations: ["read"], role: "Tester", deletes: false },
+                ],
+            };
+            expect(permissionNeeds(run).azure).toEqual([
+                {
+                    resourceType: "Microsoft.Test/things",
+                    operations: ["read"],
+                    plane: "control",
+                    role: "Tester",
+                    resources: ["x"],
+                },
+            ]);
             (secret as { rights: unknown }).rights = { kind: "local" };
             expect(permissionNeeds(run)).toEqual({ azure: [], graph: [], kubernetes: [], unknownTypes: [] });
         } finally {
             (secret as { rights: unknown }).rights = rights;
         }
         // A type no component declares is listed as unknown, never silently dropped.
-        expect(permissionNeeds({ ...base, resources: [resource("azure-native:network:VirtualNetwork", {})] }).unknownTypes).toEqual(["azure-native:network:VirtualNetwork"]);
+        expect(
+            permissionNeeds({ ...base, resources: [resource("azure-native:network:VirtualNetwork", {})] }).unknownTypes,
+        ).toEqual(["azure-native:network:VirtualNetwork"]);
     });
 
     it("an existing vault's read right is the KeyVault descriptor's lookup", () => {
         expect(permissionNeeds({ ...base, resources: [] }, ["kv-existing"]).azure).toEqual(
-            (keyVaultDescriptor.lookups ?? []).map((l) => expect.objectContaining({ resourceType: l.resourceType, role: l.role, resources: ["kv-existing"] })),
+            (keyVaultDescriptor.lookups ?? []).map((l) =>
+                expect.objectContaining({ resourceType: l.resourceType, role: l.role, resources: ["kv-existing"] }),
+            ),
         );
     });
 

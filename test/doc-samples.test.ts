@@ -18,17 +18,53 @@ describe("the sample blocks", () => {
         const current = withSamples(stale, samples, "doc.md");
         expect(current).toBe("# Doc\n<!-- sample: x -->\n```text\nnew output\n```\n<!-- /sample -->\n");
         expect(withSamples(current, samples, "doc.md")).toBe(current);
-        expect(() => withSamples("<!-- sample: y -->\n<!-- /sample -->", samples, "doc.md")).toThrow("doc.md: <!-- sample: y -->: no such sample");
+        expect(() => withSamples("<!-- sample: y -->\n<!-- /sample -->", samples, "doc.md")).toThrow(
+            "doc.md: <!-- sample: y -->: no such sample",
+        );
     });
 
     test("a shortened plan keeps the header, the summary, the warnings and the next steps", () => {
-        const plan = ["header", "", "     Type  Name  Plan", " + a", " + b", " + c", "Resources: 3 to create", "", "Outputs:", "  o1: 1", "  o2: 2", "", "Warnings:", "  - w", ""].join("\n");
-        expect(shortenPlan(plan, 1, 1).split("\n")).toEqual(["header", "", "     Type  Name  Plan", " + a", " ...", "Resources: 3 to create", "", "Outputs:", "  o1: 1", "  ...", "", "Warnings:", "  - w"]);
+        const plan = [
+            "header",
+            "",
+            "     Type  Name  Plan",
+            " + a",
+            " + b",
+            " + c",
+            "Resources: 3 to create",
+            "",
+            "Outputs:",
+            "  o1: 1",
+            "  o2: 2",
+            "",
+            "Warnings:",
+            "  - w",
+            "",
+        ].join("\n");
+        expect(shortenPlan(plan, 1, 1).split("\n")).toEqual([
+            "header",
+            "",
+            "     Type  Name  Plan",
+            " + a",
+            " ...",
+            "Resources: 3 to create",
+            "",
+            "Outputs:",
+            "  o1: 1",
+            "  ...",
+            "",
+            "Warnings:",
+            "  - w",
+        ]);
     });
 
     test("every file of SAMPLE_FILES holds samples, and no other doc has a sample block", () => {
         for (const { file, text } of texts) expect([file, sampleIds(text).length > 0]).toEqual([file, true]);
-        const others = ["CONTRIBUTING.md", "CHANGELOG.md", ...fs.readdirSync(path.join(PROJECT_DIR, "docs")).map((f) => `docs/${f}`)]
+        const others = [
+            "CONTRIBUTING.md",
+            "CHANGELOG.md",
+            ...fs.readdirSync(path.join(PROJECT_DIR, "docs")).map((f) => `docs/${f}`),
+        ]
             .filter((f) => f.endsWith(".md") && !(SAMPLE_FILES as readonly string[]).includes(f))
             .filter((f) => sampleIds(fs.readFileSync(path.join(PROJECT_DIR, f), "utf8")).length > 0);
         expect(others).toEqual([]);
@@ -46,10 +82,13 @@ describe("the samples in the docs", () => {
         expect([...samples.keys()].filter((id) => !shown.has(id))).toEqual([]);
     });
 
-    test.each(texts.map(({ file }) => [file]))("%s shows what the tools print now (npm run docs:samples refreshes it)", (file) => {
-        const text = texts.find((t) => t.file === file)?.text ?? "";
-        expect(withSamples(text, samples, file)).toBe(text);
-    });
+    test.each(texts.map(({ file }) => [file]))(
+        "%s shows what the tools print now (npm run docs:samples refreshes it)",
+        (file) => {
+            const text = texts.find((t) => t.file === file)?.text ?? "";
+            expect(withSamples(text, samples, file)).toBe(text);
+        },
+    );
 
     test("the walkthrough shows every restart and the count the diff prints", () => {
         const diff = samples.get("walkthrough-diff") ?? "";

@@ -94,32 +94,46 @@ function repoFiles(dir: string): string[] {
 const README = path.join(PROJECT_DIR, "README.md");
 const readme = fs.readFileSync(README, "utf8");
 // Drafts the lead folds into the docs; their references are checked once merged.
-const docPages = repoFiles(path.join(PROJECT_DIR, "docs")).filter((f) => f.endsWith(".md") && !f.includes(`${path.sep}pending${path.sep}`));
-const markdownFiles = [README, path.join(PROJECT_DIR, "CONTRIBUTING.md"), path.join(PROJECT_DIR, "CHANGELOG.md"), ...docPages];
+const docPages = repoFiles(path.join(PROJECT_DIR, "docs")).filter(
+    (f) => f.endsWith(".md") && !f.includes(`${path.sep}pending${path.sep}`),
+);
+const markdownFiles = [
+    README,
+    path.join(PROJECT_DIR, "CONTRIBUTING.md"),
+    path.join(PROJECT_DIR, "CHANGELOG.md"),
+    ...docPages,
+];
 
 describe("the helpers", () => {
     test("anchors follow GitHub's rules", () => {
-        expect(headingAnchors("## Stack settings: `Pulumi.<stack>.yaml`\n```sh\n# not a heading\n```\n### 1. Replace it\n## A\n## A").map((h) => h.anchor)).toEqual([
-            "stack-settings-pulumistackyaml",
-            "1-replace-it",
-            "a",
-            "a-1",
-        ]);
+        expect(
+            headingAnchors(
+                "## Stack settings: `Pulumi.<stack>.yaml`\n```sh\n# not a heading\n```\n### 1. Replace it\n## A\n## A",
+            ).map((h) => h.anchor),
+        ).toEqual(["stack-settings-pulumistackyaml", "1-replace-it", "a", "a-1"]);
     });
 
     test("a link to a missing anchor or file is reported, code is ignored", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-docs-"));
         try {
             const file = path.join(dir, "x.md");
-            fs.writeFileSync(file, "# Title\n[ok](#title) [bad](#nope) [gone](missing.md) [web](https://example.com)\n`[code](#code)`\n```\n[fenced](#fenced)\n```\n");
-            expect(deadLinks(file).map((p) => p.replace(/^.*?: /, ""))).toEqual(["(#nope): no heading with anchor #nope", "(missing.md): no file " + path.relative(PROJECT_DIR, path.join(dir, "missing.md"))]);
+            fs.writeFileSync(
+                file,
+                "# Title\n[ok](#title) [bad](#nope) [gone](missing.md) [web](https://example.com)\n`[code](#code)`\n```\n[fenced](#fenced)\n```\n",
+            );
+            expect(deadLinks(file).map((p) => p.replace(/^.*?: /, ""))).toEqual([
+                "(#nope): no heading with anchor #nope",
+                "(missing.md): no file " + path.relative(PROJECT_DIR, path.join(dir, "missing.md")),
+            ]);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 
     test("citations are found in both forms, with their page", () => {
-        expect(docCitations(`# See README, "The catalog: x".\nrule: "(see docs/reference.md, Stack settings)"`)).toEqual([
+        expect(
+            docCitations(`# See README, "The catalog: x".\nrule: "(see docs/reference.md, Stack settings)"`),
+        ).toEqual([
             { page: "README.md", section: "The catalog: x" },
             { page: "docs/reference.md", section: "Stack settings" },
         ]);
@@ -129,7 +143,10 @@ describe("the helpers", () => {
 describe("README.md", () => {
     test("its first commands are the two set-up commands", () => {
         const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
-        const commands = firstBlock.split("\n").map((l) => l.replace(/#.*$/, "").trim()).filter(Boolean);
+        const commands = firstBlock
+            .split("\n")
+            .map((l) => l.replace(/#.*$/, "").trim())
+            .filter(Boolean);
         expect(commands).toEqual(["npm ci && npm run plan -- --stack dev", "npm test"]);
         expect(readme.indexOf("```")).toBe(readme.indexOf("```sh\nnpm ci && npm run plan -- --stack dev"));
     });
@@ -165,7 +182,9 @@ test("every section a file cites exists on the page it names", () => {
     };
     const citations = repoFiles(PROJECT_DIR)
         .filter((f) => !f.includes(`${path.sep}test${path.sep}docs.test.ts`))
-        .flatMap((f) => docCitations(fs.readFileSync(f, "utf8")).map((c) => ({ file: path.relative(PROJECT_DIR, f), ...c })));
+        .flatMap((f) =>
+            docCitations(fs.readFileSync(f, "utf8")).map((c) => ({ file: path.relative(PROJECT_DIR, f), ...c })),
+        );
     expect(citations.length).toBeGreaterThan(10); // the error messages, workflows and example stacks cite pages
     expect(citations.filter(({ page, section }) => !headingsOf(page).some((h) => h.startsWith(section)))).toEqual([]);
 });

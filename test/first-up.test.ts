@@ -3,7 +3,12 @@ import { roleAssignmentName, uuidV5 } from "../model/permissions";
 import { activeSlot, firstSlotLifetimeWarning } from "../model/expiry";
 import { permissionModelProblem } from "../components/keyvault/existing";
 import { formatProblem } from "../stacks/errors";
-import { clusterIdentifier, defaultDeployerWarning, guessDeployerType, principalTypeFromToken } from "../stacks/deployers";
+import {
+    clusterIdentifier,
+    defaultDeployerWarning,
+    guessDeployerType,
+    principalTypeFromToken,
+} from "../stacks/deployers";
 import { parseStackSettings, StackSettings } from "../stacks/settings";
 import { inputAt } from "../tools/harness";
 import { byName, byType, MINIMAL_STACK, runStack, scratch } from "./helpers";
@@ -30,7 +35,9 @@ function settingsFor(yamlSections: Record<string, unknown>): StackSettings {
 
 describe("pure pieces", () => {
     test("uuidV5 follows RFC 4122 (known vectors)", () => {
-        expect(uuidV5("python.org", "6ba7b810-9dad-11d1-80b4-00c04fd430c8")).toBe("886313e1-3b8a-5372-9b90-0c9aee199e5d");
+        expect(uuidV5("python.org", "6ba7b810-9dad-11d1-80b4-00c04fd430c8")).toBe(
+            "886313e1-3b8a-5372-9b90-0c9aee199e5d",
+        );
         expect(uuidV5("a|b|c", "3f0c5a5e-8d7b-4c1e-9a57-6a4de2b0c7f1")).toBe("d76de4f8-f6a0-5286-8456-fcb5a2750de1");
     });
 
@@ -45,9 +52,15 @@ describe("pure pieces", () => {
 
     test("the deployer type is a service principal only when the provider signs in as an application", () => {
         expect(guessDeployerType({}, {}).type).toBe("User");
-        expect(guessDeployerType({ ARM_USE_OIDC: "true", ARM_CLIENT_ID: GUID_CI }, {})).toEqual({ type: "ServicePrincipal", reason: "ARM_CLIENT_ID is set" });
+        expect(guessDeployerType({ ARM_USE_OIDC: "true", ARM_CLIENT_ID: GUID_CI }, {})).toEqual({
+            type: "ServicePrincipal",
+            reason: "ARM_CLIENT_ID is set",
+        });
         expect(guessDeployerType({ ARM_USE_MSI: "false" }, {}).type).toBe("User");
-        expect(guessDeployerType({}, { "azure-native:useOidc": "true" })).toEqual({ type: "ServicePrincipal", reason: "azure-native:useOidc is set" });
+        expect(guessDeployerType({}, { "azure-native:useOidc": "true" })).toEqual({
+            type: "ServicePrincipal",
+            reason: "azure-native:useOidc is set",
+        });
         expect(guessDeployerType({ toString: "x" } as unknown as Record<string, string>, {}).type).toBe("User");
     });
 
@@ -56,7 +69,12 @@ describe("pure pieces", () => {
         const warning = defaultDeployerWarning(settingsFor({ keyVault: kv }), { type: "User", reason: "no sign-in" });
         expect(warning).toMatch(/^Pulumi\.dev\.yaml: aio-secrets:deployers is not set/);
         expect(warning).toMatch(/owns the app registration and its service principal and gets the vault writer grant/);
-        expect(defaultDeployerWarning(settingsFor({ keyVault: kv, deployers: [{ objectId: GUID_CI, type: "ServicePrincipal" }] }), { type: "User", reason: "" })).toBeUndefined();
+        expect(
+            defaultDeployerWarning(
+                settingsFor({ keyVault: kv, deployers: [{ objectId: GUID_CI, type: "ServicePrincipal" }] }),
+                { type: "User", reason: "" },
+            ),
+        ).toBeUndefined();
         // Nothing to take over: bring-your-own SP and an existing vault (no writer grant).
         const quiet = settingsFor({
             keyVault: { ...kv, existing: true },
@@ -69,7 +87,11 @@ describe("pure pieces", () => {
         const kv = { name: "kv-aio-dev-01", resourceGroupName: "rg" };
         expect(clusterIdentifier({ ...settingsFor({ keyVault: kv }), stack: "renamed" })).toBe("aio-secrets");
         expect(clusterIdentifier(settingsFor({ keyVault: kv }))).toBe("aio-secrets");
-        expect(clusterIdentifier(settingsFor({ keyVault: kv, cluster: { arcClusterName: "arc", arcResourceGroupName: "rg-arc" } }))).toBe("aio-secrets");
+        expect(
+            clusterIdentifier(
+                settingsFor({ keyVault: kv, cluster: { arcClusterName: "arc", arcResourceGroupName: "rg-arc" } }),
+            ),
+        ).toBe("aio-secrets");
         expect(clusterIdentifier(settingsFor({ keyVault: kv, cluster: { identifier: "edge-07" } }))).toBe("edge-07");
     });
 
@@ -87,7 +109,9 @@ describe("pure pieces", () => {
     test("slot b's first password lifetime is warned about past the common 2-year cap", () => {
         expect(firstSlotLifetimeWarning(365, 180)).toBeUndefined();
         expect(firstSlotLifetimeWarning(550, 180)).toBeUndefined();
-        expect(firstSlotLifetimeWarning(730, 180)).toMatch(/lives rotationDays \+ secretValidDays = 910 days; .*at most 730/);
+        expect(firstSlotLifetimeWarning(730, 180)).toMatch(
+            /lives rotationDays \+ secretValidDays = 910 days; .*at most 730/,
+        );
     });
 
     test("the principal type a token states (idtyp, scp), and nothing from a token that says nothing", () => {
@@ -95,7 +119,8 @@ describe("pure pieces", () => {
         expect(principalTypeFromToken(jwt({ idtyp: "app" }))).toBe("ServicePrincipal");
         expect(principalTypeFromToken(jwt({ idtyp: "user" }))).toBe("User");
         expect(principalTypeFromToken(jwt({ scp: "user_impersonation" }))).toBe("User");
-        for (const t of [undefined, "", "not-a-jwt", "a.!!!.c", jwt({}), jwt(null), jwt({ idtyp: 7 })]) expect(principalTypeFromToken(t)).toBeUndefined();
+        for (const t of [undefined, "", "not-a-jwt", "a.!!!.c", jwt({}), jwt(null), jwt({ idtyp: 7 })])
+            expect(principalTypeFromToken(t)).toBeUndefined();
     });
 
     test("the newest password slot is the active one", () => {
@@ -107,7 +132,12 @@ describe("pure pieces", () => {
 
 /** The dev example in RBAC mode, with no deployers set. */
 const RBAC_DEV = {
-    "aio-secrets:keyVault": JSON.stringify({ name: "kv-aio-dev-01", resourceGroupName: "rg-aio-dev", createResourceGroup: true, permissionModel: "rbac" }),
+    "aio-secrets:keyVault": JSON.stringify({
+        name: "kv-aio-dev-01",
+        resourceGroupName: "rg-aio-dev",
+        createResourceGroup: true,
+        permissionModel: "rbac",
+    }),
 };
 
 describe("the whole program", () => {
@@ -116,7 +146,15 @@ describe("the whole program", () => {
         process.env = { ...env };
     });
     const clearSignIn = () => {
-        for (const k of ["ARM_CLIENT_ID", "AZURE_CLIENT_ID", "ARM_USE_OIDC", "ARM_USE_MSI", "ARM_OIDC_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL"]) delete process.env[k];
+        for (const k of [
+            "ARM_CLIENT_ID",
+            "AZURE_CLIENT_ID",
+            "ARM_USE_OIDC",
+            "ARM_USE_MSI",
+            "ARM_OIDC_TOKEN",
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+        ])
+            delete process.env[k];
     };
 
     test("RBAC role assignments state the principal type of every principal (default deployer under CI's OIDC sign-in)", async () => {
@@ -128,22 +166,43 @@ describe("the whole program", () => {
         for (const r of roles) {
             expect(inputAt(r.inputs, "principalType")).toBe("ServicePrincipal");
             expect(inputAt(r.inputs, "roleAssignmentName")).toBe(
-                roleAssignmentName(String(inputAt(r.inputs, "scope")), String(inputAt(r.inputs, "principalId")), String(inputAt(r.inputs, "roleDefinitionId"))),
+                roleAssignmentName(
+                    String(inputAt(r.inputs, "scope")),
+                    String(inputAt(r.inputs, "principalId")),
+                    String(inputAt(r.inputs, "roleDefinitionId")),
+                ),
             );
         }
-        expect(run.warnings.some((w) => /aio-secrets:deployers is not set.*taken as a ServicePrincipal: ARM_USE_OIDC is set/.test(w))).toBe(true);
+        expect(
+            run.warnings.some((w) =>
+                /aio-secrets:deployers is not set.*taken as a ServicePrincipal: ARM_USE_OIDC is set/.test(w),
+            ),
+        ).toBe(true);
     });
 
     test("the access token's own claim decides the type over the environment", async () => {
-        const jwt = (claims: Record<string, unknown>) => `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
+        const jwt = (claims: Record<string, unknown>) =>
+            `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
         clearSignIn();
-        const app = await runStack({ stack: "dev", mode: "up", configOverrides: RBAC_DEV, deployer: { token: jwt({ idtyp: "app", oid: "x" }) } });
+        const app = await runStack({
+            stack: "dev",
+            mode: "up",
+            configOverrides: RBAC_DEV,
+            deployer: { token: jwt({ idtyp: "app", oid: "x" }) },
+        });
         expect(inputAt(byName(app, "access-writer-secretsOfficer").inputs, "principalType")).toBe("ServicePrincipal");
         process.env.ARM_USE_OIDC = "true";
-        const person = await runStack({ stack: "dev", mode: "up", configOverrides: RBAC_DEV, deployer: { token: jwt({ scp: "user_impersonation" }) } });
+        const person = await runStack({
+            stack: "dev",
+            mode: "up",
+            configOverrides: RBAC_DEV,
+            deployer: { token: jwt({ scp: "user_impersonation" }) },
+        });
         expect(inputAt(byName(person, "access-writer-secretsOfficer").inputs, "principalType")).toBe("User");
         // The token never travels anywhere: not in inputs, outputs or warnings.
-        expect(JSON.stringify([person.resources.map((r) => r.inputs), person.outputs, person.warnings])).not.toContain("user_impersonation");
+        expect(JSON.stringify([person.resources.map((r) => r.inputs), person.outputs, person.warnings])).not.toContain(
+            "user_impersonation",
+        );
     });
 
     test("a person's sign-in is a User, and a second run names the same assignments", async () => {
@@ -152,7 +211,10 @@ describe("the whole program", () => {
         const b = await runStack({ stack: "dev", mode: "up", configOverrides: RBAC_DEV });
         const writer = byName(a, "access-writer-secretsOfficer");
         expect(inputAt(writer.inputs, "principalType")).toBe("User");
-        const names = (run: typeof a) => byType(run, "azure-native:authorization:RoleAssignment").map((r) => inputAt(r.inputs, "roleAssignmentName"));
+        const names = (run: typeof a) =>
+            byType(run, "azure-native:authorization:RoleAssignment").map((r) =>
+                inputAt(r.inputs, "roleAssignmentName"),
+            );
         expect(names(b)).toEqual(names(a));
     });
 
@@ -167,7 +229,12 @@ describe("the whole program", () => {
 `,
             "secrets.yaml": "secrets: []\n",
         });
-        const opts = { stack: "ci", stackFile: path.join(dir, "Pulumi.ci.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "up" as const };
+        const opts = {
+            stack: "ci",
+            stackFile: path.join(dir, "Pulumi.ci.yaml"),
+            catalogFile: path.join(dir, "secrets.yaml"),
+            mode: "up" as const,
+        };
 
         test("own the app (groups cannot) and get one writer policy each, whoever runs up", async () => {
             const a = await runStack({ ...opts, deployer: { objectId: "aaaaaaaa-0000-4000-a000-00000000000a" } });
@@ -177,48 +244,75 @@ describe("the whole program", () => {
                 expect(inputAt(byName(run, "identity-app").inputs, "owners")).toEqual([GUID_CI]);
                 expect(inputAt(byName(run, "identity-sp").inputs, "owners")).toEqual([GUID_CI]);
                 const policies = byType(run, "azure-native:keyvault:AccessPolicy");
-                expect(policies.map((p) => p.name)).toEqual(["access-reader", `access-writer-${GUID_CI}`, `access-writer-${GUID_GROUP}`]);
-                expect(policies.map((p) => inputAt(p.inputs, "policy.objectId"))).toEqual([expect.any(String), GUID_CI, GUID_GROUP]);
+                expect(policies.map((p) => p.name)).toEqual([
+                    "access-reader",
+                    `access-writer-${GUID_CI}`,
+                    `access-writer-${GUID_GROUP}`,
+                ]);
+                expect(policies.map((p) => inputAt(p.inputs, "policy.objectId"))).toEqual([
+                    expect.any(String),
+                    GUID_CI,
+                    GUID_GROUP,
+                ]);
                 expect(run.warnings.some((w) => w.includes("aio-secrets:deployers is not set"))).toBe(false);
             }
             // Nothing about the grants or owners depends on who ran the update.
-            expect(JSON.stringify(a.resources.map((r) => [r.urn, r.inputs]))).toBe(JSON.stringify(b.resources.map((r) => [r.urn, r.inputs])));
+            expect(JSON.stringify(a.resources.map((r) => [r.urn, r.inputs]))).toBe(
+                JSON.stringify(b.resources.map((r) => [r.urn, r.inputs])),
+            );
         });
     });
 
     test("the staging example names its deployers: typed grants, no warning", async () => {
         const run = await runStack({ stack: "staging", mode: "up" });
-        const writers = byType(run, "azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("access-writer-"));
+        const writers = byType(run, "azure-native:authorization:RoleAssignment").filter((r) =>
+            r.name.startsWith("access-writer-"),
+        );
         expect(writers.map((r) => [r.name, inputAt(r.inputs, "principalType")])).toEqual([
             ["access-writer-77777777-8888-9999-aaaa-bbbbbbbbbbbb-secretsOfficer", "ServicePrincipal"],
             ["access-writer-88888888-9999-aaaa-bbbb-cccccccccccc-secretsOfficer", "Group"],
         ]);
         expect(run.warnings.some((w) => w.includes("aio-secrets:deployers is not set"))).toBe(false);
         // The example's object ids are placeholders, and the plan says so.
-        expect(run.warnings.filter((w) => /aio-secrets:deployers\[\d\]\.objectId .* is an example placeholder id/.test(w))).toHaveLength(2);
+        expect(
+            run.warnings.filter((w) => /aio-secrets:deployers\[\d\]\.objectId .* is an example placeholder id/.test(w)),
+        ).toHaveLength(2);
     });
 
     test("every vault-level write waits for the one before: access policies, then each secret in name order", async () => {
         const run = await runStack({ stack: "dev", mode: "preview" });
         const policies = byType(run, "azure-native:keyvault:AccessPolicy");
-        const objects = run.resources.filter((r) => r.type === "azure-native:keyvault:Secret" || r.type === "azure-native:keyvault:Key");
+        const objects = run.resources.filter(
+            (r) => r.type === "azure-native:keyvault:Secret" || r.type === "azure-native:keyvault:Key",
+        );
         const chain = [...policies, ...objects];
         expect(objects.length).toBeGreaterThan(2);
         for (let i = 1; i < chain.length; i++) {
-            expect({ resource: chain[i].name, waitsFor: chain[i].dependsOn.includes(chain[i - 1].urn) }).toEqual({ resource: chain[i].name, waitsFor: true });
+            expect({ resource: chain[i].name, waitsFor: chain[i].dependsOn.includes(chain[i - 1].urn) }).toEqual({
+                resource: chain[i].name,
+                waitsFor: true,
+            });
         }
         const names = objects.map((o) => String(inputAt(o.inputs, "secretName") ?? inputAt(o.inputs, "keyName")));
         expect(names).toEqual([...names].sort());
     });
 
     test("an existing vault whose permission model differs stops the run before anything is declared", async () => {
-        const run = await runStack({ stack: "adopt", mode: "preview", existingVault: { enableRbacAuthorization: true } });
+        const run = await runStack({
+            stack: "adopt",
+            mode: "preview",
+            existingVault: { enableRbacAuthorization: true },
+        });
         expect(run.error).toBe(
             'Pulumi.adopt.yaml: aio-secrets:keyVault.permissionModel "accessPolicy": existing vault kv-aio-edge-07 uses Azure RBAC, so grants made as accessPolicy would be ignored and every mount would fail with 403; ' +
                 "set aio-secrets:keyVault.permissionModel: rbac (the vault uses Azure RBAC), or switch the vault to access policies first: az keyvault update --name kv-aio-edge-07 --enable-rbac-authorization false",
         );
         expect(run.resources.filter((r) => r.custom)).toEqual([]);
-        const ok = await runStack({ stack: "adopt", mode: "preview", existingVault: { enableRbacAuthorization: false } });
+        const ok = await runStack({
+            stack: "adopt",
+            mode: "preview",
+            existingVault: { enableRbacAuthorization: false },
+        });
         expect(ok.error).toBeUndefined();
     });
 
@@ -227,18 +321,34 @@ describe("the whole program", () => {
         const provider = byType(dev, "pulumi:providers:kubernetes")[0];
         expect(inputAt(provider.inputs, "clusterIdentifier")).toBe("aio-secrets");
         expect(byName(dev, "cluster-sp-secret").retainOnDelete).toBe(true);
-        const other = await runStack({ stack: "dev", mode: "preview", configOverrides: { "kubernetes:context": "ci-proxy" } });
-        expect(inputAt(byType(other, "pulumi:providers:kubernetes")[0].inputs, "clusterIdentifier")).toBe("aio-secrets");
+        const other = await runStack({
+            stack: "dev",
+            mode: "preview",
+            configOverrides: { "kubernetes:context": "ci-proxy" },
+        });
+        expect(inputAt(byType(other, "pulumi:providers:kubernetes")[0].inputs, "clusterIdentifier")).toBe(
+            "aio-secrets",
+        );
     });
 
     test("with an existing vault the default secret is mounted, not created (init made it)", async () => {
         const dir = scratch({
-            "Pulumi.ex.yaml": MINIMAL_STACK.replace("resourceGroupName: rg-test\n", "resourceGroupName: rg-test\n    existing: true\n"),
+            "Pulumi.ex.yaml": MINIMAL_STACK.replace(
+                "resourceGroupName: rg-test\n",
+                "resourceGroupName: rg-test\n    existing: true\n",
+            ),
             "secrets.yaml": "secrets: []\n",
         });
-        const run = await runStack({ stack: "ex", stackFile: path.join(dir, "Pulumi.ex.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
+        const run = await runStack({
+            stack: "ex",
+            stackFile: path.join(dir, "Pulumi.ex.yaml"),
+            catalogFile: path.join(dir, "secrets.yaml"),
+            mode: "up",
+        });
         expect(run.error).toBeUndefined();
         expect(byType(run, "azure-native:keyvault:Secret")).toHaveLength(0);
-        expect(String(inputAt(byName(run, "spc-aio-default-spc-spc").inputs, "spec.parameters.objects"))).toContain("objectName: azure-iot-operations");
+        expect(String(inputAt(byName(run, "spc-aio-default-spc-spc").inputs, "spec.parameters.objects"))).toContain(
+            "objectName: azure-iot-operations",
+        );
     });
 });

@@ -20,8 +20,10 @@ secrets:
   - { name: api-token, source: generated, spcs: [aio-default-spc] }
   - { name: dev-token, source: generated, spcs: [aio-default-spc], environments: [dev] }
 `;
-const PROJECT = "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:tenantId: 0f0e0d0c-0b0a-4909-8807-060504030201\n";
-const EDGE = "values:\n  pulumiConfig:\n    aio-secrets:environment: prod\n    aio-secrets:cluster: { namespace: azure-iot-operations }\n";
+const PROJECT =
+    "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:tenantId: 0f0e0d0c-0b0a-4909-8807-060504030201\n";
+const EDGE =
+    "values:\n  pulumiConfig:\n    aio-secrets:environment: prod\n    aio-secrets:cluster: { namespace: azure-iot-operations }\n";
 const site = (n: string) =>
     `environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-site-${n}, resourceGroupName: rg-site-${n} }\n`;
 
@@ -33,8 +35,10 @@ function fleetDir(): string {
         "Pulumi.site-1.yaml": site("1"),
         "Pulumi.site-2.yaml": site("2"),
         // Invalid: a vault name with a double hyphen.
-        "Pulumi.site-3.yaml": "environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv--bad, resourceGroupName: rg-3 }\n",
-        "Pulumi.lab.yaml": "config:\n  aio-secrets:environment: dev\n  aio-secrets:keyVault: { name: kv-lab-1, resourceGroupName: rg-lab }\n",
+        "Pulumi.site-3.yaml":
+            "environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv--bad, resourceGroupName: rg-3 }\n",
+        "Pulumi.lab.yaml":
+            "config:\n  aio-secrets:environment: dev\n  aio-secrets:keyVault: { name: kv-lab-1, resourceGroupName: rg-lab }\n",
     });
 }
 
@@ -66,10 +70,20 @@ describe("plan --all in one process", () => {
         expect(lab.resources).toBe(site1.resources + 2);
         expect(site2.resources).toBe(site1.resources);
         expect(site3.resources).toBe(0);
-        expect(site3.errors).toEqual([expect.stringMatching(/^Pulumi\.site-3\.yaml: aio-secrets:keyVault\.name "kv--bad": no consecutive hyphens/)]);
+        expect(site3.errors).toEqual([
+            expect.stringMatching(
+                /^Pulumi\.site-3\.yaml: aio-secrets:keyVault\.name "kv--bad": no consecutive hyphens/,
+            ),
+        ]);
         expect(seen).toEqual(summaries.map((s) => s.resources));
         // The JSON of `plan --all --json` is { stacks: these }: plain data, nothing else.
-        expect(Object.keys(JSON.parse(JSON.stringify({ stacks: summaries })).stacks[0]).sort()).toEqual(["environment", "errors", "resources", "stack", "warnings"]);
+        expect(Object.keys(JSON.parse(JSON.stringify({ stacks: summaries })).stacks[0]).sort()).toEqual([
+            "environment",
+            "errors",
+            "resources",
+            "stack",
+            "warnings",
+        ]);
     });
 
     test("the text: one line per stack, the problems of an invalid one under it, a summary", () => {
@@ -77,7 +91,9 @@ describe("plan --all in one process", () => {
         expect(lines[0]).toMatch(/^ok {7}lab {5}dev {3}\s*\d+ resources\s+\d+ warnings?$/);
         expect(lines[3]).toMatch(/^INVALID {2}site-3 {2}prod\s+0 resources\s+\d+ warnings?\s+1 error$/);
         expect(lines[4]).toMatch(/^ {4}error: Pulumi\.site-3\.yaml: aio-secrets:keyVault\.name/);
-        expect(lines[lines.length - 1]).toMatch(/^4 stacks planned in 1\.3 s: 3 ok, 1 invalid; \d+ resources, \d+ warnings/);
+        expect(lines[lines.length - 1]).toMatch(
+            /^4 stacks planned in 1\.3 s: 3 ok, 1 invalid; \d+ resources, \d+ warnings/,
+        );
     });
 });
 
@@ -120,7 +136,9 @@ test("--stacks: a pattern that cannot match as meant is a clean error (exit 2), 
     const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
         expect(await fleetMain({ json: false, verbose: false, stacks: ["[z-a]"] })).toBe(2);
-        expect(write.mock.calls.map((c) => String(c[0])).join("")).toMatch(/^aio-secrets plan: --stacks "\[z-a\]": not a valid pattern/);
+        expect(write.mock.calls.map((c) => String(c[0])).join("")).toMatch(
+            /^aio-secrets plan: --stacks "\[z-a\]": not a valid pattern/,
+        );
     } finally {
         write.mockRestore();
     }
@@ -128,10 +146,15 @@ test("--stacks: a pattern that cannot match as meant is a clean error (exit 2), 
 
 describe("--changed <rev>: the stacks whose inputs differ", () => {
     const git = (dir: string, ...args: string[]) =>
-        execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
+        execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], {
+            cwd: dir,
+            stdio: "pipe",
+        });
     let dir: string;
     const changed = () =>
-        changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: listStacks(dir), rev: "HEAD" }).map((c) => `${c.stack}: ${c.reasons.join("; ")}`);
+        changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: listStacks(dir), rev: "HEAD" }).map(
+            (c) => `${c.stack}: ${c.reasons.join("; ")}`,
+        );
     beforeEach(() => {
         dir = fleetDir();
         git(dir, "init", "-q");
@@ -160,13 +183,24 @@ describe("--changed <rev>: the stacks whose inputs differ", () => {
         fs.appendFileSync(path.join(dir, "Pulumi.yaml"), "  aio-secrets:environment: dev\n");
         expect(changed()).toEqual([]);
         fs.appendFileSync(path.join(dir, "Pulumi.yaml"), "  aio-secrets:protect: true\n");
-        expect(changed()).toEqual(["lab: its config from Pulumi.yaml changed", "site-1: its config from Pulumi.yaml changed", "site-2: its config from Pulumi.yaml changed", "site-3: its config from Pulumi.yaml changed"]);
+        expect(changed()).toEqual([
+            "lab: its config from Pulumi.yaml changed",
+            "site-1: its config from Pulumi.yaml changed",
+            "site-2: its config from Pulumi.yaml changed",
+            "site-3: its config from Pulumi.yaml changed",
+        ]);
     });
 
     test("the catalog: only the stacks of an environment whose enabled entries changed", () => {
-        fs.appendFileSync(path.join(dir, "secrets.yaml"), "  - { name: dev-extra, source: generated, spcs: [aio-default-spc], environments: [dev] }\n");
+        fs.appendFileSync(
+            path.join(dir, "secrets.yaml"),
+            "  - { name: dev-extra, source: generated, spcs: [aio-default-spc], environments: [dev] }\n",
+        );
         expect(changed()).toEqual(["lab: catalog entries enabled in dev changed"]);
-        fs.appendFileSync(path.join(dir, "secrets.yaml"), "  - { name: everywhere, source: generated, spcs: [aio-default-spc] }\n");
+        fs.appendFileSync(
+            path.join(dir, "secrets.yaml"),
+            "  - { name: everywhere, source: generated, spcs: [aio-default-spc] }\n",
+        );
         expect(changed()).toHaveLength(4);
     });
 
@@ -183,12 +217,27 @@ describe("--changed <rev>: the stacks whose inputs differ", () => {
 
     test("an invalid Pulumi.yaml: every stack, planned as invalid (exit 1, as without --changed)", async () => {
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `${PROJECT}  aio-secrets:cluster: { namespace: x }\n`);
-        expect(changed()).toEqual(["lab: Pulumi.yaml is invalid", "site-1: Pulumi.yaml is invalid", "site-2: Pulumi.yaml is invalid", "site-3: Pulumi.yaml is invalid"]);
+        expect(changed()).toEqual([
+            "lab: Pulumi.yaml is invalid",
+            "site-1: Pulumi.yaml is invalid",
+            "site-2: Pulumi.yaml is invalid",
+            "site-3: Pulumi.yaml is invalid",
+        ]);
         const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
         const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
         try {
-            expect(await fleetMain({ json: false, verbose: false, dir, changed: "HEAD", catalog: path.join(dir, "secrets.yaml") })).toBe(1);
-            expect(stdout.mock.calls.map((c) => String(c[0])).join("")).toMatch(/INVALID {2}site-1 .*\n {4}error: Pulumi\.yaml: config\.aio-secrets:cluster: 'namespace' is not a project config attribute/);
+            expect(
+                await fleetMain({
+                    json: false,
+                    verbose: false,
+                    dir,
+                    changed: "HEAD",
+                    catalog: path.join(dir, "secrets.yaml"),
+                }),
+            ).toBe(1);
+            expect(stdout.mock.calls.map((c) => String(c[0])).join("")).toMatch(
+                /INVALID {2}site-1 .*\n {4}error: Pulumi\.yaml: config\.aio-secrets:cluster: 'namespace' is not a project config attribute/,
+            );
         } finally {
             stdout.mockRestore();
             stderr.mockRestore();
@@ -212,24 +261,36 @@ describe("--changed <rev>: the stacks whose inputs differ", () => {
 
     test("promoting an entry (adding an environment to its list): only that environment's stacks", () => {
         const catalog = path.join(dir, "secrets.yaml");
-        fs.writeFileSync(catalog, fs.readFileSync(catalog, "utf8").replace("environments: [dev] }", "environments: [dev, prod] }"));
-        expect(changed()).toEqual(["site-1: catalog entries enabled in prod changed", "site-2: catalog entries enabled in prod changed", "site-3: catalog entries enabled in prod changed"]);
+        fs.writeFileSync(
+            catalog,
+            fs.readFileSync(catalog, "utf8").replace("environments: [dev] }", "environments: [dev, prod] }"),
+        );
+        expect(changed()).toEqual([
+            "site-1: catalog entries enabled in prod changed",
+            "site-2: catalog entries enabled in prod changed",
+            "site-3: catalog entries enabled in prod changed",
+        ]);
     });
 
     test("the program itself: every stack", () => {
         fs.writeFileSync(path.join(dir, "index.ts"), "// changed\n");
-        expect(changed()).toEqual(expect.arrayContaining([expect.stringMatching(/^site-2: the program changed \(index\.ts\)$/)]));
+        expect(changed()).toEqual(
+            expect.arrayContaining([expect.stringMatching(/^site-2: the program changed \(index\.ts\)$/)]),
+        );
         expect(changed()).toHaveLength(4);
     });
 
     test("a revision git does not know: an error naming it", () => {
-        expect(() => changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: [], rev: "no-such-rev" })).toThrow(/"no-such-rev": not a git revision/);
+        expect(() =>
+            changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: [], rev: "no-such-rev" }),
+        ).toThrow(/"no-such-rev": not a git revision/);
     });
 });
 
 test("a FIFO, a device or a huge file as an environment stand-in or Pulumi.yaml: a problem naming it, never a hang", () => {
     const dir = fleetDir();
-    const read = () => readStackConfig(site("1"), "Pulumi.site-1.yaml", "aio-secrets", {}, projectSources(dir, "aio-secrets"));
+    const read = () =>
+        readStackConfig(site("1"), "Pulumi.site-1.yaml", "aio-secrets", {}, projectSources(dir, "aio-secrets"));
     const edge = path.join(dir, "environments/aio-secrets/edge.yaml");
     fs.writeFileSync(edge, `${EDGE}#${"x".repeat(MAX_INPUT_BYTES)}\n`);
     expect(read).toThrow(/^environments\/aio-secrets\/edge\.yaml: is \d+ bytes; the limit is 1048576/);
@@ -250,7 +311,15 @@ test("promote --status for 200 stacks: grouped by environment, only what is miss
         const name = `site-${String(i).padStart(3, "0")}`;
         const environment = i < 20 ? "staging" : "prod";
         const value = i % 50 === 7 ? "" : "  aio-secrets:secretValues:\n    mq-password: { secure: v1:abc }\n";
-        stacks.push({ stack: name, environment, config: readStackConfig(`config:\n  aio-secrets:environment: ${environment}\n${value}`, `Pulumi.${name}.yaml`, "aio-secrets") });
+        stacks.push({
+            stack: name,
+            environment,
+            config: readStackConfig(
+                `config:\n  aio-secrets:environment: ${environment}\n${value}`,
+                `Pulumi.${name}.yaml`,
+                "aio-secrets",
+            ),
+        });
     }
     const text = fleetStatusText(promotionStatus(catalog, stacks), { order: catalog.environments });
     expect(text.split("\n").length).toBeLessThan(20);

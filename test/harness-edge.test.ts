@@ -16,7 +16,9 @@ describe("restartPatchName", () => {
         expect(restartPatchName("spc-aio-default-spc", { kind: "StatefulSet", name: "aio-dp-runner-worker" })).toBe(
             "spc-aio-default-spc-restart-statefulset-aio-dp-runner-worker",
         );
-        expect(restartPatchName("spc-app", { kind: "Deployment", name: "web", namespace: "apps" })).toBe("spc-app-restart-deployment-apps/web");
+        expect(restartPatchName("spc-app", { kind: "Deployment", name: "web", namespace: "apps" })).toBe(
+            "spc-app-restart-deployment-apps/web",
+        );
     });
 
     test("SPC a rolling b-restart-deployment-c and SPC a-restart-deployment-b rolling c get two names", () => {
@@ -26,7 +28,18 @@ describe("restartPatchName", () => {
     });
 
     test("injective over names made of `-restart-` pieces, kinds and namespaces", () => {
-        const pieces = ["a", "c", "restart", "a-restart", "restart-b", "a-restart-deployment", "deployment-b", "a-restart-deployment-b", "b-restart-deployment-c", "a.restart-x"];
+        const pieces = [
+            "a",
+            "c",
+            "restart",
+            "a-restart",
+            "restart-b",
+            "a-restart-deployment",
+            "deployment-b",
+            "a-restart-deployment-b",
+            "b-restart-deployment-c",
+            "a.restart-x",
+        ];
         const namespaces = [undefined, ...pieces.filter((p) => !p.includes("."))];
         const seen = new Map<string, string>();
         for (const spc of pieces) {
@@ -55,7 +68,11 @@ describe("the program and the harness", () => {
                 "  a-restart-deployment-b:\n    restart:\n      - { kind: Deployment, name: c }\n" +
                 "secrets:\n  - { name: s1, source: generated, spcs: [a, a-restart-deployment-b] }\n",
         });
-        const run = await runStack({ stack: "urns", stackFile: path.join(dir, "Pulumi.urns.yaml"), catalogFile: path.join(dir, "secrets.yaml") });
+        const run = await runStack({
+            stack: "urns",
+            stackFile: path.join(dir, "Pulumi.urns.yaml"),
+            catalogFile: path.join(dir, "secrets.yaml"),
+        });
         expect(run.error).toBeUndefined();
         const patches = byType(run, "kubernetes:apps/v1:DeploymentPatch").map((r) => r.urn);
         expect(patches).toHaveLength(2);
@@ -73,29 +90,42 @@ describe("the program and the harness", () => {
                 `export = () => { new pulumi.ComponentResource("test:index:Thing", "twice"); new pulumi.ComponentResource("test:index:Thing", "twice"); return {}; };\n`,
         });
         const run = await runStack({ stack: "dup", projectDir: dir, stackFile: path.join(dir, "Pulumi.dup.yaml") });
-        expect(run.error).toMatch(/^Duplicate resource URN 'urn:pulumi:dup::aio-secrets::[^']*test:index:Thing::twice'; try giving it a unique name$/);
+        expect(run.error).toMatch(
+            /^Duplicate resource URN 'urn:pulumi:dup::aio-secrets::[^']*test:index:Thing::twice'; try giving it a unique name$/,
+        );
         fs.rmSync(dir, { recursive: true, force: true });
     });
 });
 
 describe("values the offline plan cannot know", () => {
     test("tenant (when not set), deployer and subscription ids are (known after up) in text, JSON and manifests, never made up", async () => {
-        const stackText = MINIMAL_STACK.replace(/ {2}aio-secrets:tenantId: .*\n/, "") + "  aio-secrets:environment: dev\n";
+        const stackText =
+            MINIMAL_STACK.replace(/ {2}aio-secrets:tenantId: .*\n/, "") + "  aio-secrets:environment: dev\n";
         expect(stackText).not.toContain("tenantId");
         const dir = scratch({ "Pulumi.unknown.yaml": stackText, "secrets.yaml": "secrets: []\n" });
         // configDir: the scratch directory (no Pulumi.yaml), so no project config sets the tenant.
-        const run = await runStack({ stack: "unknown", stackFile: path.join(dir, "Pulumi.unknown.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml"), mode: "preview" });
+        const run = await runStack({
+            stack: "unknown",
+            stackFile: path.join(dir, "Pulumi.unknown.yaml"),
+            configDir: dir,
+            catalogFile: path.join(dir, "secrets.yaml"),
+            mode: "preview",
+        });
         expect(run.error).toBeUndefined();
         const text = planText(run, { stackFile: "Pulumi.unknown.yaml", catalogFile: "secrets.yaml" });
         const json = JSON.stringify(planJson(run));
-        const manifests = outputFiles(run).map((f) => f.yaml).join("\n");
+        const manifests = outputFiles(run)
+            .map((f) => f.yaml)
+            .join("\n");
         for (const shown of [text, json, manifests]) {
             expect(shown).not.toMatch(/00000000-0000-0000-0000-0000000000(aa|cc)/);
             expect(shown).not.toContain("deploying identity");
         }
         const spc = outputFiles(run).find((f) => f.fileName === "spc-aio-default-spc-spc.yaml")!;
         expect(spc.yaml).toMatch(/tenantId: \(known after up\)/);
-        const writer = planJson(run).resources.find((r) => r.type === "azure-native:keyvault:AccessPolicy" && JSON.stringify(r.inputs).includes('"set"'));
+        const writer = planJson(run).resources.find(
+            (r) => r.type === "azure-native:keyvault:AccessPolicy" && JSON.stringify(r.inputs).includes('"set"'),
+        );
         expect(writer && JSON.stringify(writer.inputs)).toContain('"objectId":"(known after up)"');
         expect(text).toMatch(/vaultTenantId: "\(known after up\)"/);
     });

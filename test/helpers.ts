@@ -19,7 +19,10 @@ export const FIXTURES = path.resolve(PROJECT_DIR, "test", "fixtures", "az-iot-op
  * the run's summary lists every skipped test with its title (test/skip-reporter.cjs), so a
  * skip never passes for a pass.
  */
-export function testIf(ready: boolean, reason: string): (title: string, fn: jest.ProvidesCallback, timeout?: number) => void {
+export function testIf(
+    ready: boolean,
+    reason: string,
+): (title: string, fn: jest.ProvidesCallback, timeout?: number) => void {
     return ready ? test : (title, fn, timeout) => test.skip(`${title} [skipped: ${reason}]`, fn, timeout);
 }
 

@@ -36,35 +36,52 @@ describe("files that are not valid UTF-8 are refused, naming the file; a BOM is 
         const file = path.join(dir, "Pulumi.latin.yaml");
         fs.writeFileSync(file, Buffer.concat([Buffer.from(MINIMAL_STACK), LATIN1]));
         const run = await runStack({ stack: "latin", stackFile: file });
-        expect(run.error).toBe("Pulumi.latin.yaml: is not valid UTF-8 text (Pulumi reads only UTF-8); save it as UTF-8");
+        expect(run.error).toBe(
+            "Pulumi.latin.yaml: is not valid UTF-8 text (Pulumi reads only UTF-8); save it as UTF-8",
+        );
         expect(run.resources).toEqual([]);
     });
 
     test("Pulumi.yaml and an ESC stand-in", () => {
         const dir = scratch({ "environments/aio-secrets/e.yaml": "values: {}\n" });
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), Buffer.concat([Buffer.from("name: aio-secrets\nconfig:\n  a: b\n"), LATIN1]));
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.yaml"),
+            Buffer.concat([Buffer.from("name: aio-secrets\nconfig:\n  a: b\n"), LATIN1]),
+        );
         expect(configErrorOf(() => projectSources(dir, "aio-secrets"))).toMatch(/^Pulumi\.yaml: is not valid UTF-8/);
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: aio-secrets\n");
-        fs.writeFileSync(path.join(dir, "environments/aio-secrets/e.yaml"), Buffer.concat([Buffer.from("values:\n"), LATIN1]));
+        fs.writeFileSync(
+            path.join(dir, "environments/aio-secrets/e.yaml"),
+            Buffer.concat([Buffer.from("values:\n"), LATIN1]),
+        );
         const shared = projectSources(dir, "aio-secrets");
-        expect(configErrorOf(() => shared.readEnvironment!("environments/aio-secrets/e.yaml"))).toMatch(/^environments\/aio-secrets\/e\.yaml: is not valid UTF-8/);
+        expect(configErrorOf(() => shared.readEnvironment!("environments/aio-secrets/e.yaml"))).toMatch(
+            /^environments\/aio-secrets\/e\.yaml: is not valid UTF-8/,
+        );
     });
 
     test("a file as of a git revision (plan --against, --changed)", () => {
         const dir = scratch({ "Pulumi.yaml": "name: aio-secrets\n" });
         fs.writeFileSync(path.join(dir, "Pulumi.old.yaml"), Buffer.concat([Buffer.from(MINIMAL_STACK), LATIN1]));
-        const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
+        const git = (...args: string[]) =>
+            execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
         git("init", "-q");
         git("add", "-A");
         git("commit", "-qm", "base");
-        expect(() => readAtRevision(dir, "HEAD", "./Pulumi.old.yaml")).toThrow('--against "HEAD": Pulumi.old.yaml there is not valid UTF-8');
+        expect(() => readAtRevision(dir, "HEAD", "./Pulumi.old.yaml")).toThrow(
+            '--against "HEAD": Pulumi.old.yaml there is not valid UTF-8',
+        );
         expect(readAtRevision(dir, "HEAD", "./Pulumi.yaml")).toBe("name: aio-secrets\n");
     });
 
     test("the catalog", async () => {
         const dir = scratch({ "Pulumi.c.yaml": MINIMAL_STACK });
         fs.writeFileSync(path.join(dir, "secrets.yaml"), Buffer.concat([Buffer.from("secrets: []\n"), LATIN1]));
-        const run = await runStack({ stack: "c", stackFile: path.join(dir, "Pulumi.c.yaml"), catalogFile: path.join(dir, "secrets.yaml") });
+        const run = await runStack({
+            stack: "c",
+            stackFile: path.join(dir, "Pulumi.c.yaml"),
+            catalogFile: path.join(dir, "secrets.yaml"),
+        });
         expect(run.error).toMatch(/secrets\.yaml: is not valid UTF-8/);
     });
 
@@ -88,7 +105,11 @@ describe("files that are not valid UTF-8 are refused, naming the file; a BOM is 
  */
 function withinTime(code: string, ms: number): string {
     const started = Date.now();
-    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: PROJECT_DIR, timeout: ms, encoding: "utf8" });
+    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], {
+        cwd: PROJECT_DIR,
+        timeout: ms,
+        encoding: "utf8",
+    });
     expect(Date.now() - started).toBeLessThan(ms);
     return out;
 }
@@ -126,7 +147,8 @@ describe("bounded time", () => {
             "environments/p/d.yaml": "imports: [p/c, p/a]\n",
         };
         const read = (rel: string) => (Object.hasOwn(envs, rel) ? envs[rel] : undefined);
-        const resolved = (names: string[]) => Object.fromEntries(environmentConfig(names, "Pulumi.s.yaml", "p", read).config);
+        const resolved = (names: string[]) =>
+            Object.fromEntries(environmentConfig(names, "Pulumi.s.yaml", "p", read).config);
         expect(resolved(["p/a", "p/b"])).toEqual({ "p:k": { y: 2 } });
         expect(resolved(["p/c"])).toEqual({ "p:k": { y: 2, z: 3 } });
         // a again after c: its values come back over c's nulls.
@@ -171,7 +193,13 @@ describe("bounded time", () => {
         const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
         const pieces = ["a", "b", "-", ".", "*", "?", "[ab]", "[!a]", "[a-b]"];
         const toRegex = (glob: string) =>
-            new RegExp(`^${glob.replace(/\[!/g, "[^").replace(/\*/g, "[^]*").replace(/\?/g, "[^]").replace(/\.(?![^[]*\])/g, "\\.")}$`);
+            new RegExp(
+                `^${glob
+                    .replace(/\[!/g, "[^")
+                    .replace(/\*/g, "[^]*")
+                    .replace(/\?/g, "[^]")
+                    .replace(/\.(?![^[]*\])/g, "\\.")}$`,
+            );
         for (let i = 0; i < 2000; i++) {
             const glob = Array.from({ length: 1 + next(5) }, () => pieces[next(pieces.length)]).join("");
             const name = Array.from({ length: next(7) }, () => "ab-."[next(4)]).join("");
@@ -205,12 +233,19 @@ describe("--out never writes inside a .git folder", () => {
     test("of any repository, in any case, also through a symbolic link; nor a stack named .git", () => {
         const other = scratch({ ".git/HEAD": "ref: refs/heads/main\n", "work/keep": "" });
         fs.symlinkSync(path.join(other, ".git"), path.join(other, "work", "link"));
-        for (const out of [path.join(other, ".git"), path.join(other, ".git", "plan"), path.join(other, ".GIT", "x"), path.join(other, "work", "link", "plan")]) {
+        for (const out of [
+            path.join(other, ".git"),
+            path.join(other, ".git", "plan"),
+            path.join(other, ".GIT", "x"),
+            path.join(other, "work", "link", "plan"),
+        ]) {
             expect(outDirProblem(out, PROJECT_DIR)).toMatch(/is inside a \.git folder/);
         }
         expect(outDirProblem(path.join(other, "work", "plan"), PROJECT_DIR)).toBeUndefined();
         expect(stackOutDir(path.join(other, "work", "plan"), ".git")).toBeUndefined();
-        expect(stackOutDir(path.join(other, "work", "plan"), "site-1")).toBe(path.join(other, "work", "plan", "site-1"));
+        expect(stackOutDir(path.join(other, "work", "plan"), "site-1")).toBe(
+            path.join(other, "work", "plan", "site-1"),
+        );
     });
 });
 
@@ -219,7 +254,9 @@ describe("Kubernetes Secret keys starting with '..' are refused", () => {
         const text = `secrets:\n  - name: mq-password\n    source: generated\n    sync: { secret: mq, key: "${key}" }\n`;
         const { catalog, problems } = parseCatalog(text, "stacks/secrets.yaml");
         expect(catalog).toBeUndefined();
-        expect(problems.map(formatProblem)).toEqual([expect.stringMatching(/^stacks\/secrets\.yaml:4: secrets\[0\].*sync\.key .*must not start with '\.\.'/)]);
+        expect(problems.map(formatProblem)).toEqual([
+            expect.stringMatching(/^stacks\/secrets\.yaml:4: secrets\[0\].*sync\.key .*must not start with '\.\.'/),
+        ]);
     });
 
     test("a single '.' inside or at the end stays fine", () => {
@@ -236,13 +273,24 @@ describe("secretSync.oidcIssuerUrl: validated in the exact form in which it is u
             config: {
                 "azure-native:location": "westeurope",
                 "aio-secrets:delivery": "secretSync",
-                "aio-secrets:keyVault": JSON.stringify({ name: "kv-sync-01", resourceGroupName: "rg-sync", permissionModel: "rbac" }),
-                "aio-secrets:secretSync": JSON.stringify({ customLocation: { name: "cl", resourceGroupName: "rg-arc" }, identity: { name: "id-sync" }, oidcIssuerUrl, extension: { install: false } }),
+                "aio-secrets:keyVault": JSON.stringify({
+                    name: "kv-sync-01",
+                    resourceGroupName: "rg-sync",
+                    permissionModel: "rbac",
+                }),
+                "aio-secrets:secretSync": JSON.stringify({
+                    customLocation: { name: "cl", resourceGroupName: "rg-arc" },
+                    identity: { name: "id-sync" },
+                    oidcIssuerUrl,
+                    extension: { install: false },
+                }),
             },
         }).problems.map(formatProblem);
 
     test.each([
-        ["https://westeurope.oic.prod-arc.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/"],
+        [
+            "https://westeurope.oic.prod-arc.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/",
+        ],
         ["https://issuer.example"],
         ["https://issuer.example:8443/x"],
     ])("accepted: %s", (url) => {
@@ -269,7 +317,9 @@ describe("secretSync.oidcIssuerUrl: validated in the exact form in which it is u
         [`https://issuer.example/${"a".repeat(600)}`, "at most 600 characters"],
     ])("refused: %j (%s)", (url, rule) => {
         expect(rules.httpsUrl(url)).toContain(rule);
-        expect(settingsProblems(url)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:secretSync\.oidcIssuerUrl .*: /)]);
+        expect(settingsProblems(url)).toEqual([
+            expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:secretSync\.oidcIssuerUrl .*: /),
+        ]);
     });
 });
 
@@ -280,15 +330,36 @@ describe("leaks: a YAML syntax error never echoes the source of a secret", () =>
     /** Broken variants: each special character put at each place of the secret's line, and escapes. */
     const variants: string[] = [];
     for (const c of [..."\"'[]{}:|>&*!%@`#,?-\t\\"]) {
-        for (let i = base.lastIndexOf("\n", line) + 1; i <= line + SECRET.length; i++) variants.push(base.slice(0, i) + c + base.slice(i));
+        for (let i = base.lastIndexOf("\n", line) + 1; i <= line + SECRET.length; i++)
+            variants.push(base.slice(0, i) + c + base.slice(i));
     }
-    for (const shape of [`"\\${SECRET}"`, `"${SECRET}\\q"`, `|${SECRET}`, `>${SECRET}`, `@${SECRET}`, `\`${SECRET}`, `[${SECRET}`, `{${SECRET}`, `"${SECRET}`, `"x"${SECRET}`, `${SECRET}: x`]) {
+    for (const shape of [
+        `"\\${SECRET}"`,
+        `"${SECRET}\\q"`,
+        `|${SECRET}`,
+        `>${SECRET}`,
+        `@${SECRET}`,
+        `\`${SECRET}`,
+        `[${SECRET}`,
+        `{${SECRET}`,
+        `"${SECRET}`,
+        `"x"${SECRET}`,
+        `${SECRET}: x`,
+    ]) {
         variants.push(base.replace(`v1:${SECRET}`, shape));
     }
     const readers: [string, (text: string) => Problem[]][] = [
         ["stack file", (t) => parseStackFile(t, "Pulumi.dev.yaml", "aio-secrets").problems],
-        ["Pulumi.yaml", (t) => parseProjectConfig(t.replace("config:", "name: aio-secrets\nconfig:"), "Pulumi.yaml", "aio-secrets").problems],
-        ["ESC stand-in", (t) => parseEscDocument(t.replace("config:", "values:\n pulumiConfig:"), "environments/x.yaml").problems],
+        [
+            "Pulumi.yaml",
+            (t) =>
+                parseProjectConfig(t.replace("config:", "name: aio-secrets\nconfig:"), "Pulumi.yaml", "aio-secrets")
+                    .problems,
+        ],
+        [
+            "ESC stand-in",
+            (t) => parseEscDocument(t.replace("config:", "values:\n pulumiConfig:"), "environments/x.yaml").problems,
+        ],
     ];
 
     test.each(readers)("%s", (_name, read) => {
@@ -320,10 +391,14 @@ describe("leaks: no view prints a digest a dictionary can reverse", () => {
         const read = () => parseEscDocument(env, "environments/aio-secrets/e.yaml").doc!.pulumiConfig!;
         const [a, b] = [read(), read()];
         const ciphertext = (a["aio-secrets:secretValues"] as Record<string, SecureValue>)["mq-password"].ciphertext;
-        expect(ciphertext).toBe((b["aio-secrets:secretValues"] as Record<string, SecureValue>)["mq-password"].ciphertext);
+        expect(ciphertext).toBe(
+            (b["aio-secrets:secretValues"] as Record<string, SecureValue>)["mq-password"].ciphertext,
+        );
         for (const digest of [sha("hunter2"), sha(`esc-plaintext:${sha("hunter2")}`)]) {
             expect(ciphertext).not.toContain(digest.slice(0, 12));
-            expect(securePlaceholder("aio-secrets:secretValues.mq-password", ciphertext)).not.toContain(digest.slice(0, 12));
+            expect(securePlaceholder("aio-secrets:secretValues.mq-password", ciphertext)).not.toContain(
+                digest.slice(0, 12),
+            );
         }
         // The placeholder of a stack file's ciphertext is keyed too.
         expect(securePlaceholder("x", "v1:abc")).not.toContain(sha("v1:abc").slice(0, 12));
@@ -337,13 +412,35 @@ describe("leaks: no view prints a digest a dictionary can reverse", () => {
             "secrets.yaml": "secrets:\n  - { name: mq-password, source: config, spcs: [aio-default-spc] }\n",
         });
         const promote = (args: string[]) =>
-            spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "tools", "promote.ts"), "--status", "--verbose", "--dir", dir, "--catalog", path.join(dir, "secrets.yaml"), ...args], {
-                encoding: "utf8",
-            });
+            spawnSync(
+                process.execPath,
+                [
+                    "--import",
+                    "tsx",
+                    path.join(PROJECT_DIR, "tools", "promote.ts"),
+                    "--status",
+                    "--verbose",
+                    "--dir",
+                    dir,
+                    "--catalog",
+                    path.join(dir, "secrets.yaml"),
+                    ...args,
+                ],
+                {
+                    encoding: "utf8",
+                },
+            );
         const outputs = [promote([]), promote(["--json"])].map((r) => `${r.stdout}${r.stderr}`);
         const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
         try {
-            for (const json of [false, true]) await fleetMain({ json, verbose: true, dir, stacks: ["site-*"], catalog: path.join(dir, "secrets.yaml") });
+            for (const json of [false, true])
+                await fleetMain({
+                    json,
+                    verbose: true,
+                    dir,
+                    stacks: ["site-*"],
+                    catalog: path.join(dir, "secrets.yaml"),
+                });
             outputs.push(stdout.mock.calls.map((c) => String(c[0])).join(""));
         } finally {
             stdout.mockRestore();
@@ -360,8 +457,15 @@ describe("leaks: a secret in a provider's namespace is refused before it is used
 
     test("azure-native:location secure in the stack file: refused, never in a resource, a message or an output", async () => {
         const dir = scratch({ "Pulumi.loc.yaml": locationSecure, "secrets.yaml": "secrets: []\n" });
-        const run = await runStack({ stack: "loc", stackFile: path.join(dir, "Pulumi.loc.yaml"), catalogFile: path.join(dir, "secrets.yaml"), secureValues: { "azure-native:location": "westeurope-secret-value" } });
-        expect(run.error).toMatch(/^Pulumi\.loc\.yaml: azure-native:location: is secret \(secure: in the stack file\), but names, locations/);
+        const run = await runStack({
+            stack: "loc",
+            stackFile: path.join(dir, "Pulumi.loc.yaml"),
+            catalogFile: path.join(dir, "secrets.yaml"),
+            secureValues: { "azure-native:location": "westeurope-secret-value" },
+        });
+        expect(run.error).toMatch(
+            /^Pulumi\.loc\.yaml: azure-native:location: is secret \(secure: in the stack file\), but names, locations/,
+        );
         expect(run.resources).toEqual([]);
         expect(JSON.stringify([run.error, run.warnings, run.outputs])).not.toContain("westeurope-secret");
     });
@@ -370,11 +474,17 @@ describe("leaks: a secret in a provider's namespace is refused before it is used
         const syncStack = `environment: [aio-secrets/e]\nconfig:\n  aio-secrets:environment: ga\n  aio-secrets:tenantId: 11111111-2222-3333-4444-555555555555\n  aio-secrets:delivery: secretSync\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a, permissionModel: rbac }\n  aio-secrets:secretSync: { customLocation: { name: cl, resourceGroupName: rg-arc }, identity: { name: id-a }, oidcIssuerUrl: "https://issuer.example/x/", extension: { install: false } }\n`;
         const dir = scratch({
             "Pulumi.yaml": "name: aio-secrets\n",
-            "environments/aio-secrets/e.yaml": "values:\n  pulumiConfig:\n    azure-native:location: { fn::secret: northeurope-secret }\n",
+            "environments/aio-secrets/e.yaml":
+                "values:\n  pulumiConfig:\n    azure-native:location: { fn::secret: northeurope-secret }\n",
             "Pulumi.s.yaml": syncStack,
             "secrets.yaml": "secrets: []\n",
         });
-        const run = await runStack({ stack: "s", stackFile: path.join(dir, "Pulumi.s.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml") });
+        const run = await runStack({
+            stack: "s",
+            stackFile: path.join(dir, "Pulumi.s.yaml"),
+            configDir: dir,
+            catalogFile: path.join(dir, "secrets.yaml"),
+        });
         expect(run.error).toMatch(/azure-native:location: is secret \(secret to Pulumi\)/);
         expect(run.resources).toEqual([]);
         expect(JSON.stringify(run)).not.toMatch(/northeurope-secret|placeholder-for-azure-native/);
@@ -384,36 +494,63 @@ describe("leaks: a secret in a provider's namespace is refused before it is used
         const raw = (key: string) => ({
             project: "aio-secrets",
             stack: "dev",
-            config: { "azure-native:location": "westeurope", "aio-secrets:keyVault": JSON.stringify({ name: "kv-a", resourceGroupName: "rg-a" }), [key]: "x" },
+            config: {
+                "azure-native:location": "westeurope",
+                "aio-secrets:keyVault": JSON.stringify({ name: "kv-a", resourceGroupName: "rg-a" }),
+                [key]: "x",
+            },
             secretKeys: [key],
         });
-        for (const key of ["azure-native:clientSecret", "azuread:clientSecret", "kubernetes:kubeconfig", "mytool:token"]) expect(parseStackSettings(raw(key)).problems).toEqual([]);
+        for (const key of [
+            "azure-native:clientSecret",
+            "azuread:clientSecret",
+            "kubernetes:kubeconfig",
+            "mytool:token",
+        ])
+            expect(parseStackSettings(raw(key)).problems).toEqual([]);
         for (const key of ["azure-native:subscriptionId", "azuread:tenantId", "random:x", "kubernetes:context"]) {
-            expect(parseStackSettings(raw(key)).problems.map(formatProblem)).toEqual([expect.stringMatching(new RegExp(`^Pulumi\\.dev\\.yaml: ${key}: is secret`))]);
+            expect(parseStackSettings(raw(key)).problems.map(formatProblem)).toEqual([
+                expect.stringMatching(new RegExp(`^Pulumi\\.dev\\.yaml: ${key}: is secret`)),
+            ]);
         }
     });
 });
 
 describe("leaks: a plaintext secret in Pulumi.yaml is refused, naming Pulumi.yaml", () => {
-    const project = (config: string) => parseProjectConfig(`name: aio-secrets\nconfig:\n${config}`, "Pulumi.yaml", "aio-secrets").problems.map(formatProblem);
+    const project = (config: string) =>
+        parseProjectConfig(`name: aio-secrets\nconfig:\n${config}`, "Pulumi.yaml", "aio-secrets").problems.map(
+            formatProblem,
+        );
 
     test.each([
-        ["  aio-secrets:secretValues: { value: { mq-password: hunter2 } }\n", "config.aio-secrets:secretValues.value.mq-password"],
+        [
+            "  aio-secrets:secretValues: { value: { mq-password: hunter2 } }\n",
+            "config.aio-secrets:secretValues.value.mq-password",
+        ],
         ["  secretValues: { default: { mq-password: hunter2 } }\n", "config.secretValues.default.mq-password"],
         ["  aio-secrets:secretValues: { mq-password: hunter2 }\n", "config.aio-secrets:secretValues.mq-password"],
-        ["  aio-secrets:servicePrincipal: { default: { clientId: 11111111-2222-3333-4444-555555555555, clientSecret: hunter2 } }\n", "config.aio-secrets:servicePrincipal.default.clientSecret"],
-        ["  aio-secrets:servicePrincipal: { clientSecret: hunter2 }\n", "config.aio-secrets:servicePrincipal.clientSecret"],
+        [
+            "  aio-secrets:servicePrincipal: { default: { clientId: 11111111-2222-3333-4444-555555555555, clientSecret: hunter2 } }\n",
+            "config.aio-secrets:servicePrincipal.default.clientSecret",
+        ],
+        [
+            "  aio-secrets:servicePrincipal: { clientSecret: hunter2 }\n",
+            "config.aio-secrets:servicePrincipal.clientSecret",
+        ],
         ["  aio-secrets:apiToken: { secret: true, default: hunter2 }\n", "config.aio-secrets:apiToken.default"],
     ])("%s", (config, at) => {
         const problems = project(config);
         expect(problems).toEqual([`Pulumi.yaml: ${at}: ${problems[0]?.split(": ").slice(2).join(": ")}`]);
-        expect(problems[0]).toMatch(/is a secret \((always secret|declared secret: true)\) written in plaintext in Pulumi\.yaml/);
+        expect(problems[0]).toMatch(
+            /is a secret \((always secret|declared secret: true)\) written in plaintext in Pulumi\.yaml/,
+        );
         expect(problems.join("\n")).not.toContain("hunter2");
     });
 
     test("even when the stack file sets the secret over it", async () => {
         const dir = scratch({
-            "Pulumi.yaml": "name: aio-secrets\nconfig:\n  aio-secrets:secretValues:\n    value: { mq-password: hunter2 }\n",
+            "Pulumi.yaml":
+                "name: aio-secrets\nconfig:\n  aio-secrets:secretValues:\n    value: { mq-password: hunter2 }\n",
             "Pulumi.p.yaml": `${MINIMAL_STACK}  aio-secrets:environment: dev\n  aio-secrets:secretValues:\n    mq-password:\n      secure: v1:abc\n`,
         });
         const run = await runStack({ stack: "p", stackFile: path.join(dir, "Pulumi.p.yaml"), configDir: dir });
@@ -423,28 +560,45 @@ describe("leaks: a plaintext secret in Pulumi.yaml is refused, naming Pulumi.yam
     });
 
     test("plain settings and declarations stay fine", () => {
-        expect(project("  aio-secrets:secretValues: { default: {} }\n  aio-secrets:servicePrincipal: { default: { rotationDays: 90 } }\n  aio-secrets:apiToken: { secret: true }\n")).toEqual([]);
+        expect(
+            project(
+                "  aio-secrets:secretValues: { default: {} }\n  aio-secrets:servicePrincipal: { default: { rotationDays: 90 } }\n  aio-secrets:apiToken: { secret: true }\n",
+            ),
+        ).toEqual([]);
     });
 });
 
 describe("errors name the file the value came from", () => {
     const files = {
-        "Pulumi.yaml": "name: aio-secrets\nconfig:\n  aio-secrets:cluster:\n    default: { namespace: Bad_Namespace }\n",
-        "environments/aio-secrets/e.yaml": "values:\n  pulumiConfig:\n    aio-secrets:keyVault:\n      softDeleteRetentionDays: 200\n    aio-secrets:deployers:\n      - { objectId: not-a-guid, type: User }\n",
+        "Pulumi.yaml":
+            "name: aio-secrets\nconfig:\n  aio-secrets:cluster:\n    default: { namespace: Bad_Namespace }\n",
+        "environments/aio-secrets/e.yaml":
+            "values:\n  pulumiConfig:\n    aio-secrets:keyVault:\n      softDeleteRetentionDays: 200\n    aio-secrets:deployers:\n      - { objectId: not-a-guid, type: User }\n",
         "Pulumi.o.yaml":
             "environment: [aio-secrets/e]\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:environment: dev\n  aio-secrets:tenantId: not-a-tenant\n  aio-secrets:keyVault: { name: kv-o, resourceGroupName: rg-o }\n",
         "secrets.yaml": "secrets: []\n",
     };
     const expected = [
         expect.stringMatching(/^Pulumi\.o\.yaml: aio-secrets:tenantId "not-a-tenant": must be a GUID/),
-        expect.stringMatching(/^environments\/aio-secrets\/e\.yaml: aio-secrets:keyVault\.softDeleteRetentionDays 200: /),
-        expect.stringMatching(/^environments\/aio-secrets\/e\.yaml: aio-secrets:deployers\[0\]\.objectId "not-a-guid": must be a GUID/),
-        expect.stringMatching(/^Pulumi\.yaml: aio-secrets:cluster\.namespace "Bad_Namespace": must be a DNS-1123 label/),
+        expect.stringMatching(
+            /^environments\/aio-secrets\/e\.yaml: aio-secrets:keyVault\.softDeleteRetentionDays 200: /,
+        ),
+        expect.stringMatching(
+            /^environments\/aio-secrets\/e\.yaml: aio-secrets:deployers\[0\]\.objectId "not-a-guid": must be a GUID/,
+        ),
+        expect.stringMatching(
+            /^Pulumi\.yaml: aio-secrets:cluster\.namespace "Bad_Namespace": must be a DNS-1123 label/,
+        ),
     ];
 
     test("the stack file, an ESC stand-in, Pulumi.yaml (offline tools: every value's file)", async () => {
         const dir = scratch(files);
-        const run = await runStack({ stack: "o", stackFile: path.join(dir, "Pulumi.o.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml") });
+        const run = await runStack({
+            stack: "o",
+            stackFile: path.join(dir, "Pulumi.o.yaml"),
+            configDir: dir,
+            catalogFile: path.join(dir, "secrets.yaml"),
+        });
         const problems = (run.errorObject as ConfigError).problems.map(formatProblem);
         expect(problems).toEqual(expect.arrayContaining(expected));
         expect(problems).toHaveLength(expected.length);
@@ -452,13 +606,26 @@ describe("errors name the file the value came from", () => {
 
     test("under pulumi up (config merged by the CLI): the stack file's own values, else its ESC environments, else Pulumi.yaml", () => {
         const dir = scratch(files);
-        const { config } = readStackConfig(files["Pulumi.o.yaml"], "Pulumi.o.yaml", "aio-secrets", {}, projectSources(dir, "aio-secrets"));
+        const { config } = readStackConfig(
+            files["Pulumi.o.yaml"],
+            "Pulumi.o.yaml",
+            "aio-secrets",
+            {},
+            projectSources(dir, "aio-secrets"),
+        );
         const message = configErrorOf(() =>
-            loadProgramInputs({ project: "aio-secrets", stack: "o", config, secretKeys: [] }, { projectDir: dir, catalogPath: path.join(dir, "secrets.yaml") }),
+            loadProgramInputs(
+                { project: "aio-secrets", stack: "o", config, secretKeys: [] },
+                { projectDir: dir, catalogPath: path.join(dir, "secrets.yaml") },
+            ),
         );
         expect(message).toMatch(/- Pulumi\.o\.yaml: aio-secrets:tenantId "not-a-tenant"/);
-        expect(message).toMatch(/- the ESC environment aio-secrets\/e: aio-secrets:keyVault\.softDeleteRetentionDays 200/);
-        expect(message).toMatch(/- the ESC environment aio-secrets\/e \(or Pulumi\.yaml\): aio-secrets:cluster\.namespace "Bad_Namespace"/);
+        expect(message).toMatch(
+            /- the ESC environment aio-secrets\/e: aio-secrets:keyVault\.softDeleteRetentionDays 200/,
+        );
+        expect(message).toMatch(
+            /- the ESC environment aio-secrets\/e \(or Pulumi\.yaml\): aio-secrets:cluster\.namespace "Bad_Namespace"/,
+        );
     });
 
     test("origins follow the merge: a stack file's map merges over an environment's, a list replaces", () => {
@@ -485,7 +652,11 @@ describe("Pulumi parity: stackConfigDir is honoured by every tool", () => {
             "secrets.yaml": "secrets: []\n",
         });
     const cli = (tool: string, args: string[]) => {
-        const r = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "tools", `${tool}.ts`), ...args], { encoding: "utf8" });
+        const r = spawnSync(
+            process.execPath,
+            ["--import", "tsx", path.join(PROJECT_DIR, "tools", `${tool}.ts`), ...args],
+            { encoding: "utf8" },
+        );
         return { code: r.status, out: `${r.stdout}${r.stderr}` };
     };
 
@@ -495,10 +666,20 @@ describe("Pulumi parity: stackConfigDir is honoured by every tool", () => {
         expect(run.error).toBeUndefined();
         expect(run.resources.length).toBeGreaterThan(0);
         // The program under pulumi up (no tool in between): it reads the stack file for its secure leaves.
-        fs.writeFileSync(path.join(dir, "config/stacks/Pulumi.s1.yaml"), `${stack}  aio-secrets:secretValues: { x: in-plaintext }\n`);
-        const config = readStackConfig(fs.readFileSync(path.join(dir, "config/stacks/Pulumi.s1.yaml"), "utf8"), "Pulumi.s1.yaml", "aio-secrets").config;
+        fs.writeFileSync(
+            path.join(dir, "config/stacks/Pulumi.s1.yaml"),
+            `${stack}  aio-secrets:secretValues: { x: in-plaintext }\n`,
+        );
+        const config = readStackConfig(
+            fs.readFileSync(path.join(dir, "config/stacks/Pulumi.s1.yaml"), "utf8"),
+            "Pulumi.s1.yaml",
+            "aio-secrets",
+        ).config;
         const message = configErrorOf(() =>
-            loadProgramInputs({ project: "aio-secrets", stack: "s1", config, secretKeys: ["aio-secrets:secretValues"] }, { projectDir: dir, catalogPath: path.join(dir, "secrets.yaml") }),
+            loadProgramInputs(
+                { project: "aio-secrets", stack: "s1", config, secretKeys: ["aio-secrets:secretValues"] },
+                { projectDir: dir, catalogPath: path.join(dir, "secrets.yaml") },
+            ),
         );
         expect(message).toContain("aio-secrets:secretValues.x: is plaintext in the stack file");
     });
@@ -509,7 +690,13 @@ describe("Pulumi parity: stackConfigDir is honoured by every tool", () => {
         let code: number;
         let printed: string;
         try {
-            code = await fleetMain({ json: true, verbose: false, dir, stacks: ["s*"], catalog: path.join(dir, "secrets.yaml") });
+            code = await fleetMain({
+                json: true,
+                verbose: false,
+                dir,
+                stacks: ["s*"],
+                catalog: path.join(dir, "secrets.yaml"),
+            });
             printed = stdout.mock.calls.map((c) => String(c[0])).join("");
         } finally {
             stdout.mockRestore();
@@ -520,21 +707,45 @@ describe("Pulumi parity: stackConfigDir is honoured by every tool", () => {
             ["s1", []],
             ["s2", []],
         ]);
-        const promote = cli("promote", ["--status", "--json", "--dir", dir, "--catalog", path.join(dir, "secrets.yaml")]);
+        const promote = cli("promote", [
+            "--status",
+            "--json",
+            "--dir",
+            dir,
+            "--catalog",
+            path.join(dir, "secrets.yaml"),
+        ]);
         expect(promote.code).toBe(0);
-        expect((JSON.parse(promote.out) as { stacks: { stack: string }[] }).stacks.map((s) => s.stack)).toEqual(["s1", "s2"]);
-        const plan = cli("plan", ["--stack", "s2", "--json", "--dir", dir, "--catalog", path.join(dir, "secrets.yaml")]);
+        expect((JSON.parse(promote.out) as { stacks: { stack: string }[] }).stacks.map((s) => s.stack)).toEqual([
+            "s1",
+            "s2",
+        ]);
+        const plan = cli("plan", [
+            "--stack",
+            "s2",
+            "--json",
+            "--dir",
+            dir,
+            "--catalog",
+            path.join(dir, "secrets.yaml"),
+        ]);
         expect(plan.code).toBe(0);
     });
 
     test("plan --changed names the stack file under stackConfigDir", () => {
         const dir = project();
-        const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
+        const git = (...args: string[]) =>
+            execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
         git("init", "-q");
         git("add", "-A");
         git("commit", "-qm", "base");
         fs.appendFileSync(path.join(dir, "config/stacks/Pulumi.s2.yaml"), "  aio-secrets:protect: false\n");
-        const changed = changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: ["s1", "s2"], rev: "HEAD" });
+        const changed = changedStacks({
+            dir,
+            catalogFile: path.join(dir, "secrets.yaml"),
+            stacks: ["s1", "s2"],
+            rev: "HEAD",
+        });
         expect(changed).toEqual([{ stack: "s2", reasons: ["config/stacks/Pulumi.s2.yaml changed"] }]);
     });
 
@@ -547,7 +758,9 @@ describe("Pulumi parity: stackConfigDir is honoured by every tool", () => {
 
     test("a bad stackConfigDir names Pulumi.yaml", () => {
         const dir = scratch({ "Pulumi.yaml": "name: aio-secrets\nstackConfigDir: [a]\n" });
-        expect(configErrorOf(() => stackFilesDir(dir))).toBe("Pulumi.yaml: stackConfigDir: must be a folder, relative to the project (e.g. stacks)");
+        expect(configErrorOf(() => stackFilesDir(dir))).toBe(
+            "Pulumi.yaml: stackConfigDir: must be a folder, relative to the project (e.g. stacks)",
+        );
     });
 });
 
@@ -556,7 +769,9 @@ describe("commands printed for users to paste quote a key from a file as one she
     const HOSTILE = "x'; touch pwned; echo '";
     /** The words bash makes of `command` (without running it): each printed as one line. */
     const words = (command: string): string[] =>
-        execFileSync("bash", ["-c", `printf '%s\\n' ${command}`], { cwd: scratch({}), encoding: "utf8" }).split("\n").slice(0, -1);
+        execFileSync("bash", ["-c", `printf '%s\\n' ${command}`], { cwd: scratch({}), encoding: "utf8" })
+            .split("\n")
+            .slice(0, -1);
     const pasted = (message: string): string => {
         const m = /pulumi config set --secret(?: --path)? (.*?) <value>/.exec(message);
         if (!m) throw new Error(`no command in ${message}`);
@@ -564,14 +779,27 @@ describe("commands printed for users to paste quote a key from a file as one she
     };
 
     test("secure: with no ciphertext (stackFile.ts)", () => {
-        const { problems } = parseStackFile(`config:\n  aio-secrets:secretValues:\n    "${HOSTILE}":\n      secure: ""\n`, "Pulumi.dev.yaml", "aio-secrets");
+        const { problems } = parseStackFile(
+            `config:\n  aio-secrets:secretValues:\n    "${HOSTILE}":\n      secure: ""\n`,
+            "Pulumi.dev.yaml",
+            "aio-secrets",
+        );
         expect(problems).toHaveLength(1);
         expect(words(pasted(formatProblem(problems[0])))).toEqual([`secretValues.${HOSTILE}`]);
     });
 
     test("an example placeholder ciphertext (load.ts)", () => {
         const warnings = configWarnings(
-            { project: "aio-secrets", stack: "dev", config: {}, secretKeys: [], stackFile: { secure: new Map([[`aio-secrets:secretValues.${HOSTILE}`, "v1:placeholder"]]), plain: new Set() } },
+            {
+                project: "aio-secrets",
+                stack: "dev",
+                config: {},
+                secretKeys: [],
+                stackFile: {
+                    secure: new Map([[`aio-secrets:secretValues.${HOSTILE}`, "v1:placeholder"]]),
+                    plain: new Set(),
+                },
+            },
             "Pulumi.dev.yaml",
         );
         expect(warnings).toHaveLength(1);
@@ -579,8 +807,17 @@ describe("commands printed for users to paste quote a key from a file as one she
     });
 
     test("a plaintext secret value (settings.ts)", () => {
-        const config = { "aio-secrets:keyVault": JSON.stringify({ name: "kv-edge-01", resourceGroupName: "rg" }), "aio-secrets:secretValues": JSON.stringify({ [HOSTILE]: "in-plaintext" }) };
-        const { problems } = parseStackSettings({ project: "aio-secrets", stack: "dev", config, secretKeys: ["aio-secrets:secretValues"], stackFile: { secure: new Map(), plain: new Set([`aio-secrets:secretValues.${HOSTILE}`]) } });
+        const config = {
+            "aio-secrets:keyVault": JSON.stringify({ name: "kv-edge-01", resourceGroupName: "rg" }),
+            "aio-secrets:secretValues": JSON.stringify({ [HOSTILE]: "in-plaintext" }),
+        };
+        const { problems } = parseStackSettings({
+            project: "aio-secrets",
+            stack: "dev",
+            config,
+            secretKeys: ["aio-secrets:secretValues"],
+            stackFile: { secure: new Map(), plain: new Set([`aio-secrets:secretValues.${HOSTILE}`]) },
+        });
         const line = problems.map(formatProblem).find((l) => l.includes("is plaintext in the stack file"));
         expect(line).toBeDefined();
         expect(words(pasted(line as string))).toEqual([`secretValues.${HOSTILE}`]);

@@ -9,7 +9,9 @@ import * as path from "node:path";
  */
 
 const ROOT = path.resolve(__dirname, "..");
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { allowScripts?: Record<string, boolean> };
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    allowScripts?: Record<string, boolean>;
+};
 const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as {
     packages: Record<string, { hasInstallScript?: boolean }>;
 };

@@ -12,7 +12,8 @@ const ROOT = path.join(__dirname, "..");
 /** Every relative or package import of a TypeScript source, static or dynamic. */
 export function importsOf(source: string): string[] {
     const found: string[] = [];
-    const re = /(?:^|[^.\w])(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|(?:import|require)\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm;
+    const re =
+        /(?:^|[^.\w])(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|(?:import|require)\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm;
     for (let m = re.exec(source); m; m = re.exec(source)) found.push(m[1] ?? m[2] ?? m[3]);
     return found;
 }
@@ -53,18 +54,23 @@ describe("layers", () => {
             'type E = typeof import("@pulumi/pulumi");',
             "import {\n    F,\n    G,\n} from '../components/f';",
         ].join("\n");
-        expect(importsOf(text).sort()).toEqual(["../components/a", "../model/b", "./c", "../components/f", "../delivery/d", "@pulumi/pulumi"].sort());
+        expect(importsOf(text).sort()).toEqual(
+            ["../components/a", "../model/b", "./c", "../components/f", "../delivery/d", "@pulumi/pulumi"].sort(),
+        );
         expect(target("stacks/load.ts", "../components/ca/model")).toBe("components");
         expect(target("delivery/secretSync/flow.ts", "../../model/stack")).toBe("model");
     });
 
     test("the parsing layer (stacks/) imports nothing from components/, model/ or the program", () => {
-        expect(offending("stacks", (t) => ["components", "model", "index.ts", "tools", "policy"].includes(t))).toEqual([]);
+        expect(offending("stacks", (t) => ["components", "model", "index.ts", "tools", "policy"].includes(t))).toEqual(
+            [],
+        );
     });
 
     test("the parsing layer reads the delivery modes' settings sections and catalog checks, which are pure parsing too", () => {
         const modeParsing = /^delivery\/[A-Za-z]+\/(settings|catalog)$/;
-        const resolved = (file: string, spec: string) => path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+        const resolved = (file: string, spec: string) =>
+            path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
         const fromStacks = sources("stacks").flatMap((file) =>
             importsOf(fs.readFileSync(path.join(ROOT, file), "utf8"))
                 .filter((spec) => target(file, spec) === "delivery")
@@ -84,14 +90,24 @@ describe("layers", () => {
     });
 
     test("the model layer (model/) is pure: no components/, no delivery/, no @pulumi/* package", () => {
-        expect(offending("model", (t) => ["components", "delivery", "index.ts", "tools"].includes(t) || t.startsWith("@pulumi/"))).toEqual([]);
+        expect(
+            offending(
+                "model",
+                (t) => ["components", "delivery", "index.ts", "tools"].includes(t) || t.startsWith("@pulumi/"),
+            ),
+        ).toEqual([]);
     });
 
     test("components/ import no delivery mode and not the program, and take model types (from stacks/ only its errors and the well-known names, a leaf of pure data)", () => {
         expect(offending("components", (t) => ["delivery", "index.ts", "tools"].includes(t))).toEqual([]);
         const fromStacks = sources("components").flatMap((file) =>
             importsOf(fs.readFileSync(path.join(ROOT, file), "utf8"))
-                .filter((spec) => target(file, spec) === "stacks" && !spec.endsWith("/stacks/errors") && !spec.endsWith("/stacks/wellKnown"))
+                .filter(
+                    (spec) =>
+                        target(file, spec) === "stacks" &&
+                        !spec.endsWith("/stacks/errors") &&
+                        !spec.endsWith("/stacks/wellKnown"),
+                )
                 .map((spec) => `${file}: ${spec}`),
         );
         expect(fromStacks).toEqual([]);
@@ -107,7 +123,10 @@ describe("layers", () => {
         ];
         for (const [file, subject] of sites) {
             const text = fs.readFileSync(path.join(ROOT, file), "utf8");
-            expect([file, text.includes(`switch (${subject}${subject === "ca" ? ".mode" : ""}) {`)]).toEqual([file, true]);
+            expect([file, text.includes(`switch (${subject}${subject === "ca" ? ".mode" : ""}) {`)]).toEqual([
+                file,
+                true,
+            ]);
             expect([file, text.includes(`const exhaustiveCheck: never = ${subject};`)]).toEqual([file, true]);
         }
     });

@@ -1,7 +1,13 @@
 import * as fs from "node:fs";
 import { Catalog, parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
-import { configWarnings, crossCheck, KUBERNETES_CONFIG_KEYS, resolveProgramInputs, stackFileLeavesOf } from "../stacks/load";
+import {
+    configWarnings,
+    crossCheck,
+    KUBERNETES_CONFIG_KEYS,
+    resolveProgramInputs,
+    stackFileLeavesOf,
+} from "../stacks/load";
 import { parseStackSettings, RawStackConfig, StackSettings } from "../stacks/settings";
 
 const KV = { name: "kv-aio-dev-01", resourceGroupName: "rg-aio-dev" };
@@ -16,7 +22,8 @@ interface RawOpts {
 function rawConfig(sections: Record<string, unknown>, opts: RawOpts = {}): RawStackConfig {
     const config: Record<string, string> = {};
     if (opts.location !== null) config["azure-native:location"] = opts.location ?? "westeurope";
-    for (const [key, value] of Object.entries(sections)) config[`aio-secrets:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    for (const [key, value] of Object.entries(sections))
+        config[`aio-secrets:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     const secretKeys: string[] = [];
     const secure = new Map<string, string>();
     if (opts.secretValues) {
@@ -24,7 +31,13 @@ function rawConfig(sections: Record<string, unknown>, opts: RawOpts = {}): RawSt
         secretKeys.push("aio-secrets:secretValues");
         for (const name of Object.keys(opts.secretValues)) secure.set(`aio-secrets:secretValues.${name}`, "v1:x");
     }
-    return { project: "aio-secrets", stack: opts.stack ?? "dev", config, secretKeys, stackFile: { secure, plain: new Set() } };
+    return {
+        project: "aio-secrets",
+        stack: opts.stack ?? "dev",
+        config,
+        secretKeys,
+        stackFile: { secure, plain: new Set() },
+    };
 }
 
 function settingsOf(sections: Record<string, unknown>, opts: RawOpts = {}): StackSettings {
@@ -69,58 +82,91 @@ describe("crossCheck", () => {
         const result = crossCheck(settingsOf({ keyVault: KV }, { secretValues: DEV_VALUES }), catalogOf(CATALOG));
         expect(result.problems.map(formatProblem)).toEqual([]);
         expect(result.warnings).toEqual([]);
-        expect(result.enabled.map((s) => s.name)).toEqual(["mq-password", "opcua-user-password", "dataflow-api-token", "broker-cert"]);
+        expect(result.enabled.map((s) => s.name)).toEqual([
+            "mq-password",
+            "opcua-user-password",
+            "dataflow-api-token",
+            "broker-cert",
+        ]);
     });
 
     test("a missing value for an enabled config secret names the exact command", () => {
-        const result = crossCheck(settingsOf({ keyVault: KV }, { secretValues: { "mq-password": "v" } }), catalogOf(CATALOG));
+        const result = crossCheck(
+            settingsOf({ keyVault: KV }, { secretValues: { "mq-password": "v" } }),
+            catalogOf(CATALOG),
+        );
         expect(result.problems.map(formatProblem)).toEqual([
             "Pulumi.dev.yaml: aio-secrets:secretValues.opcua-user-password: is missing: secret \"opcua-user-password\" (stacks/secrets.yaml) takes its value from config in environment dev. Set it with: pulumi config set --secret --path 'secretValues.opcua-user-password' --stack dev",
         ]);
     });
 
     test("the command names the stack, which may differ from the environment", () => {
-        const result = crossCheck(settingsOf({ keyVault: KV, environment: "staging" }, { stack: "staging-eu" }), catalogOf(CATALOG));
+        const result = crossCheck(
+            settingsOf({ keyVault: KV, environment: "staging" }, { stack: "staging-eu" }),
+            catalogOf(CATALOG),
+        );
         expect(result.problems).toHaveLength(1);
         expect(result.problems[0].path).toBe("aio-secrets:secretValues.mq-password");
         expect(result.problems[0].file).toBe("Pulumi.staging-eu.yaml");
         expect(result.problems[0].rule).toContain("in environment staging");
-        expect(result.problems[0].rule).toContain("pulumi config set --secret --path 'secretValues.mq-password' --stack staging-eu");
+        expect(result.problems[0].rule).toContain(
+            "pulumi config set --secret --path 'secretValues.mq-password' --stack staging-eu",
+        );
     });
 
     test("no values at all: one problem per enabled config secret", () => {
         const result = crossCheck(settingsOf({ keyVault: KV }), catalogOf(CATALOG));
-        expect(result.problems.map((p) => p.path)).toEqual(["aio-secrets:secretValues.mq-password", "aio-secrets:secretValues.opcua-user-password"]);
+        expect(result.problems.map((p) => p.path)).toEqual([
+            "aio-secrets:secretValues.mq-password",
+            "aio-secrets:secretValues.opcua-user-password",
+        ]);
     });
 
     test("a value for an undeclared secret, with a did-you-mean", () => {
-        const result = crossCheck(settingsOf({ keyVault: KV }, { secretValues: { ...DEV_VALUES, "mq-pasword": "v" } }), catalogOf(CATALOG));
+        const result = crossCheck(
+            settingsOf({ keyVault: KV }, { secretValues: { ...DEV_VALUES, "mq-pasword": "v" } }),
+            catalogOf(CATALOG),
+        );
         expect(result.problems.map(formatProblem)).toEqual([
             'Pulumi.dev.yaml: aio-secrets:secretValues.mq-pasword: stacks/secrets.yaml declares no secret named "mq-pasword" (did you mean "mq-password"?); declare it there or remove the value',
         ]);
     });
 
     test("a value for an undeclared secret far from every name has no hint", () => {
-        const result = crossCheck(settingsOf({ keyVault: KV }, { secretValues: { ...DEV_VALUES, "something-else": "v" } }), catalogOf(CATALOG));
+        const result = crossCheck(
+            settingsOf({ keyVault: KV }, { secretValues: { ...DEV_VALUES, "something-else": "v" } }),
+            catalogOf(CATALOG),
+        );
         expect(result.problems).toHaveLength(1);
-        expect(result.problems[0].rule).toBe('stacks/secrets.yaml declares no secret named "something-else"; declare it there or remove the value');
+        expect(result.problems[0].rule).toBe(
+            'stacks/secrets.yaml declares no secret named "something-else"; declare it there or remove the value',
+        );
     });
 
     test("a value for a generated secret is an error", () => {
-        const result = crossCheck(settingsOf({ keyVault: KV }, { secretValues: { ...DEV_VALUES, "dataflow-api-token": "v" } }), catalogOf(CATALOG));
+        const result = crossCheck(
+            settingsOf({ keyVault: KV }, { secretValues: { ...DEV_VALUES, "dataflow-api-token": "v" } }),
+            catalogOf(CATALOG),
+        );
         expect(result.problems.map(formatProblem)).toEqual([
             'Pulumi.dev.yaml: aio-secrets:secretValues.dataflow-api-token: secret "dataflow-api-token" has source generated in stacks/secrets.yaml, so this value would be ignored; remove it or set source: config',
         ]);
     });
 
     test("a value for an existing secret is an error", () => {
-        const result = crossCheck(settingsOf({ keyVault: KV }, { secretValues: { ...DEV_VALUES, "broker-cert": "v" } }), catalogOf(CATALOG));
+        const result = crossCheck(
+            settingsOf({ keyVault: KV }, { secretValues: { ...DEV_VALUES, "broker-cert": "v" } }),
+            catalogOf(CATALOG),
+        );
         expect(result.problems).toHaveLength(1);
         expect(result.problems[0].rule).toMatch(/has source existing/);
     });
 
     test("a value for a declared secret not enabled here is only a warning", () => {
-        const result = crossCheck(settingsOf({ keyVault: KV }, { secretValues: { ...DEV_VALUES, "prod-only": "v" } }), catalogOf(CATALOG));
+        const result = crossCheck(
+            settingsOf({ keyVault: KV }, { secretValues: { ...DEV_VALUES, "prod-only": "v" } }),
+            catalogOf(CATALOG),
+        );
         expect(result.problems).toEqual([]);
         expect(result.warnings).toEqual([
             'Pulumi.dev.yaml: aio-secrets:secretValues.prod-only is set but secret "prod-only" is not enabled for environment dev (stacks/secrets.yaml environments: prod); the value is not used',
@@ -138,17 +184,23 @@ describe("crossCheck", () => {
 
     test("the default-secret check ignores case (Key Vault names are case-insensitive)", () => {
         const catalog = catalogOf("secrets:\n  - name: Azure-IoT-Operations\n    source: existing\n");
-        expect(crossCheck(settingsOf({ keyVault: KV }), catalog).problems.map((p) => p.path)).toEqual(["secrets[0] (Azure-IoT-Operations).name"]);
+        expect(crossCheck(settingsOf({ keyVault: KV }), catalog).problems.map((p) => p.path)).toEqual([
+            "secrets[0] (Azure-IoT-Operations).name",
+        ]);
     });
 
     test("the default-secret check follows defaultSecret.name", () => {
-        const catalog = catalogOf("secrets:\n  - name: azure-iot-operations\n    source: existing\n  - name: my-default\n    source: existing\n");
+        const catalog = catalogOf(
+            "secrets:\n  - name: azure-iot-operations\n    source: existing\n  - name: my-default\n    source: existing\n",
+        );
         const result = crossCheck(settingsOf({ keyVault: KV, defaultSecret: { name: "my-default" } }), catalog);
         expect(result.problems.map((p) => p.path)).toEqual(["secrets[1] (my-default).name"]);
     });
 
     test("an alias equal to the default secret's file name in a default SPC is an error", () => {
-        const catalog = catalogOf("secrets:\n  - name: other\n    source: existing\n    spcs: [aio-default-spc]\n    alias: azure-iot-operations\n");
+        const catalog = catalogOf(
+            "secrets:\n  - name: other\n    source: existing\n    spcs: [aio-default-spc]\n    alias: azure-iot-operations\n",
+        );
         const result = crossCheck(settingsOf({ keyVault: KV }), catalog);
         expect(result.problems).toHaveLength(1);
         expect(result.problems[0].path).toBe("secrets[0] (other).alias");
@@ -163,13 +215,19 @@ describe("crossCheck", () => {
     });
 
     test("any environment is fine when the catalog has no list", () => {
-        const result = crossCheck(settingsOf({ keyVault: KV }, { stack: "qa" }), catalogOf("secrets:\n  - name: a\n    source: generated\n"));
+        const result = crossCheck(
+            settingsOf({ keyVault: KV }, { stack: "qa" }),
+            catalogOf("secrets:\n  - name: a\n    source: generated\n"),
+        );
         expect(result.problems).toEqual([]);
         expect(result.enabled.map((s) => s.name)).toEqual(["a"]);
     });
 
     test("deleteOnRemove on an enabled secret warns", () => {
-        const result = crossCheck(settingsOf({ keyVault: KV }), catalogOf("secrets:\n  - name: a\n    source: generated\n    deleteOnRemove: true\n"));
+        const result = crossCheck(
+            settingsOf({ keyVault: KV }),
+            catalogOf("secrets:\n  - name: a\n    source: generated\n    deleteOnRemove: true\n"),
+        );
         expect(result.problems).toEqual([]);
         expect(result.warnings).toHaveLength(1);
         expect(result.warnings[0]).toMatch(/secret "a" has deleteOnRemove: true/);
@@ -178,12 +236,19 @@ describe("crossCheck", () => {
     test("secret values never appear in problems or warnings", () => {
         const MARK = "Cr0ss-Check-Marker-41b7";
         const result = crossCheck(
-            settingsOf({ keyVault: KV }, { stack: "qa", secretValues: { "mq-pasword": MARK, "dataflow-api-token": MARK, "prod-only": MARK } }),
+            settingsOf(
+                { keyVault: KV },
+                { stack: "qa", secretValues: { "mq-pasword": MARK, "dataflow-api-token": MARK, "prod-only": MARK } },
+            ),
             catalogOf(CATALOG),
         );
         expect(result.problems.length).toBeGreaterThan(0);
         expect(result.warnings.length).toBeGreaterThan(0);
-        const all = [...result.problems.map(formatProblem), ...result.problems.map((p) => JSON.stringify(p)), ...result.warnings];
+        const all = [
+            ...result.problems.map(formatProblem),
+            ...result.problems.map((p) => JSON.stringify(p)),
+            ...result.warnings,
+        ];
         for (const line of all) expect(line).not.toContain(MARK);
     });
 });
@@ -192,7 +257,10 @@ describe("resolveProgramInputs", () => {
     const DEV_CATALOG = "secrets:\n  - name: mq-password\n    source: config\n";
 
     test("valid inputs", () => {
-        const inputs = resolveProgramInputs(rawConfig({ keyVault: KV }, { secretValues: { "mq-password": "v" } }), DEV_CATALOG);
+        const inputs = resolveProgramInputs(
+            rawConfig({ keyVault: KV }, { secretValues: { "mq-password": "v" } }),
+            DEV_CATALOG,
+        );
         expect(inputs.settings.keyVault.name).toBe("kv-aio-dev-01");
         expect(inputs.catalog.secrets.map((s) => s.name)).toEqual(["mq-password"]);
         expect(inputs.enabled.map((s) => s.name)).toEqual(["mq-password"]);
@@ -229,7 +297,10 @@ describe("resolveProgramInputs", () => {
             error = e;
         }
         expect(error).toBeInstanceOf(ConfigError);
-        expect((error as ConfigError).problems.map((p) => p.path)).toEqual(["aio-secrets:secretValues.mq-password", "azure-native:location"]);
+        expect((error as ConfigError).problems.map((p) => p.path)).toEqual([
+            "aio-secrets:secretValues.mq-password",
+            "azure-native:location",
+        ]);
     });
 
     test("one problem: the message is that problem alone", () => {
@@ -258,12 +329,18 @@ describe("resolveProgramInputs", () => {
     });
 
     test("no location is fine for an existing vault", () => {
-        const inputs = resolveProgramInputs(rawConfig({ keyVault: { ...KV, existing: true } }, { location: null }), "secrets: []\n");
+        const inputs = resolveProgramInputs(
+            rawConfig({ keyVault: { ...KV, existing: true } }, { location: null }),
+            "secrets: []\n",
+        );
         expect(inputs.settings.keyVault.existing).toBe(true);
     });
 
     test("keyVault.location stands in for azure-native:location", () => {
-        const inputs = resolveProgramInputs(rawConfig({ keyVault: { ...KV, location: "northeurope" } }, { location: null }), "secrets: []\n");
+        const inputs = resolveProgramInputs(
+            rawConfig({ keyVault: { ...KV, location: "northeurope" } }, { location: null }),
+            "secrets: []\n",
+        );
         expect(inputs.settings.keyVault.location).toBe("northeurope");
     });
 
@@ -317,19 +394,26 @@ config:
     });
 
     test("a whole key set with --secret is a leaf at its top-level name", () => {
-        expect([...leavesOf("config:\n  aio-secrets:tenantId:\n    secure: v1:xyz\n").secure.keys()]).toEqual(["aio-secrets:tenantId"]);
+        expect([...leavesOf("config:\n  aio-secrets:tenantId:\n    secure: v1:xyz\n").secure.keys()]).toEqual([
+            "aio-secrets:tenantId",
+        ]);
     });
 
     test("a plaintext secretValues map has no secure leaves", () => {
         expect(leavesOf("config:\n  aio-secrets:secretValues:\n    a: x\n    b: y\n").secure.size).toBe(0);
     });
 
-    test.each(["", "config:\n", "config: 5\n", "other: {}\n"])("no config map (%p): a problem naming the file", (text) => {
-        expect(() => leavesOf(text)).toThrow(/^Pulumi\.dev\.yaml/);
-    });
+    test.each(["", "config:\n", "config: 5\n", "other: {}\n"])(
+        "no config map (%p): a problem naming the file",
+        (text) => {
+            expect(() => leavesOf(text)).toThrow(/^Pulumi\.dev\.yaml/);
+        },
+    );
 
     test("a map with 'secure' next to other keys is not a secure leaf", () => {
-        expect(leavesOf("config:\n  aio-secrets:secretValues:\n    a:\n      secure: v1:x\n      other: y\n").secure.size).toBe(0);
+        expect(
+            leavesOf("config:\n  aio-secrets:secretValues:\n    a:\n      secure: v1:x\n      other: y\n").secure.size,
+        ).toBe(0);
     });
 
     test("aliases resolve: a secure value reached through an alias is a secure leaf", () => {
@@ -349,25 +433,39 @@ config:
 });
 
 describe("own-property lookups", () => {
-    test.each(["toString", "constructor", "valueOf", "hasOwnProperty"])("a config secret named %s with no value is missing", (name) => {
-        const result = crossCheck(settingsOf({ keyVault: KV }), catalogOf(`secrets:\n  - { name: ${name}, source: config }\n`));
-        expect(result.problems.map((p) => p.path)).toEqual([`aio-secrets:secretValues.${name}`]);
-        expect(result.problems[0].rule).toMatch(/^is missing/);
-    });
+    test.each(["toString", "constructor", "valueOf", "hasOwnProperty"])(
+        "a config secret named %s with no value is missing",
+        (name) => {
+            const result = crossCheck(
+                settingsOf({ keyVault: KV }),
+                catalogOf(`secrets:\n  - { name: ${name}, source: config }\n`),
+            );
+            expect(result.problems.map((p) => p.path)).toEqual([`aio-secrets:secretValues.${name}`]);
+            expect(result.problems[0].rule).toMatch(/^is missing/);
+        },
+    );
 
     test("a directory of the default secret's file in a default SPC is an error", () => {
         const result = crossCheck(
             settingsOf({ keyVault: KV }),
-            catalogOf("secrets:\n  - { name: a, source: generated, spcs: [aio-default-spc], alias: azure-iot-operations/a }\n"),
+            catalogOf(
+                "secrets:\n  - { name: a, source: generated, spcs: [aio-default-spc], alias: azure-iot-operations/a }\n",
+            ),
         );
         expect(result.problems.map(formatProblem)).toEqual([
-            expect.stringMatching(/secrets\[0\] \(a\)\.alias: file name "azure-iot-operations\/a" needs a directory "azure-iot-operations", but that is the default secret's file/),
+            expect.stringMatching(
+                /secrets\[0\] \(a\)\.alias: file name "azure-iot-operations\/a" needs a directory "azure-iot-operations", but that is the default secret's file/,
+            ),
         ]);
     });
 });
 
 describe("configWarnings", () => {
-    const warningsOf = (extra: Record<string, string>, stackFile?: RawStackConfig["stackFile"], secretKeys: string[] = []) => {
+    const warningsOf = (
+        extra: Record<string, string>,
+        stackFile?: RawStackConfig["stackFile"],
+        secretKeys: string[] = [],
+    ) => {
         const raw = rawConfig({ keyVault: KV });
         Object.assign(raw.config, extra);
         raw.secretKeys = secretKeys;
@@ -376,7 +474,13 @@ describe("configWarnings", () => {
     };
 
     test("a kubernetes: typo warns with the key and a did-you-mean", () => {
-        expect(warningsOf({ "kubernetes:contxt": "edge", "kubernetes:context": "edge", "kubernetes:enableServerSideAply": "true" })).toEqual([
+        expect(
+            warningsOf({
+                "kubernetes:contxt": "edge",
+                "kubernetes:context": "edge",
+                "kubernetes:enableServerSideAply": "true",
+            }),
+        ).toEqual([
             "Pulumi.dev.yaml: kubernetes:contxt is not a pulumi-kubernetes setting (did you mean kubernetes:context?); it has no effect",
             "Pulumi.dev.yaml: kubernetes:enableServerSideAply is not a pulumi-kubernetes setting (did you mean kubernetes:enableServerSideApply?); it has no effect",
         ]);
@@ -403,12 +507,17 @@ describe("configWarnings", () => {
         const warnings = warningsOf(
             {
                 "aio-secrets:tenantId": "11111111-2222-3333-4444-555555555555",
-                "aio-secrets:servicePrincipal": JSON.stringify({ clientId: "44444444-5555-6666-7777-888888888888", objectId: "9f0c2a51-7d4e-4b8a-a1c3-5e6f7a8b9c0d" }),
+                "aio-secrets:servicePrincipal": JSON.stringify({
+                    clientId: "44444444-5555-6666-7777-888888888888",
+                    objectId: "9f0c2a51-7d4e-4b8a-a1c3-5e6f7a8b9c0d",
+                }),
             },
             stackFile,
         );
         expect(warnings).toEqual([
-            expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:secretValues\.a is an example placeholder, not a real secret; set it with pulumi config set --secret --path 'secretValues\.a'/),
+            expect.stringMatching(
+                /^Pulumi\.dev\.yaml: aio-secrets:secretValues\.a is an example placeholder, not a real secret; set it with pulumi config set --secret --path 'secretValues\.a'/,
+            ),
             "Pulumi.dev.yaml: aio-secrets:tenantId 11111111-2222-3333-4444-555555555555 is an example placeholder id; replace it with the real one",
             "Pulumi.dev.yaml: aio-secrets:servicePrincipal.clientId 44444444-5555-6666-7777-888888888888 is an example placeholder id; replace it with the real one",
         ]);
@@ -435,8 +544,12 @@ describe("stack files the way Pulumi reads them", () => {
         }
     };
 
-    test("secure: \"\" and secure: null are refused naming the key", () => {
-        expect(problemsOf('config:\n  aio-secrets:secretValues:\n    a:\n      secure: ""\n  kubernetes:kubeconfig:\n    secure:\n')).toEqual([
+    test('secure: "" and secure: null are refused naming the key', () => {
+        expect(
+            problemsOf(
+                'config:\n  aio-secrets:secretValues:\n    a:\n      secure: ""\n  kubernetes:kubeconfig:\n    secure:\n',
+            ),
+        ).toEqual([
             "Pulumi.dev.yaml: aio-secrets:secretValues.a: secure: must hold a ciphertext; set the value with pulumi config set --secret --path 'secretValues.a' <value>",
             "Pulumi.dev.yaml: kubernetes:kubeconfig: secure: must hold a ciphertext; set the value with pulumi config set --secret 'kubernetes:kubeconfig' <value>",
         ]);
@@ -452,16 +565,27 @@ describe("stack files the way Pulumi reads them", () => {
     });
 
     test("an alias bomb is a problem naming the file", () => {
-        const bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nconfig:\n  aio-secrets:environment: dev\n  other:bomb: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n";
-        expect(problemsOf(bomb)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: YAML aliases expand beyond 100 nested uses/)]);
+        const bomb =
+            "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nconfig:\n  aio-secrets:environment: dev\n  other:bomb: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n";
+        expect(problemsOf(bomb)).toEqual([
+            expect.stringMatching(/^Pulumi\.dev\.yaml: YAML aliases expand beyond 100 nested uses/),
+        ]);
     });
 
     test("an alias inside its own anchor is a problem, not a hang", () => {
-        expect(problemsOf("config:\n  other:loop: &x [ *x ]\n")).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: a YAML alias refers to a value that contains it/)]);
+        expect(problemsOf("config:\n  other:loop: &x [ *x ]\n")).toEqual([
+            expect.stringMatching(/^Pulumi\.dev\.yaml: a YAML alias refers to a value that contains it/),
+        ]);
     });
 
     test("<< merge keys apply", () => {
-        const leaves = leavesOf("base: &kv { name: kv-aio-dev-01, resourceGroupName: rg }\nconfig:\n  aio-secrets:keyVault:\n    <<: *kv\n    existing: true\n");
-        expect([...leaves.plain].sort()).toEqual(["aio-secrets:keyVault.existing", "aio-secrets:keyVault.name", "aio-secrets:keyVault.resourceGroupName"]);
+        const leaves = leavesOf(
+            "base: &kv { name: kv-aio-dev-01, resourceGroupName: rg }\nconfig:\n  aio-secrets:keyVault:\n    <<: *kv\n    existing: true\n",
+        );
+        expect([...leaves.plain].sort()).toEqual([
+            "aio-secrets:keyVault.existing",
+            "aio-secrets:keyVault.name",
+            "aio-secrets:keyVault.resourceGroupName",
+        ]);
     });
 });

@@ -46,7 +46,12 @@ mqResources:
 
 async function plan(catalog = CATALOG, stack = STACK) {
     const dir = scratch({ "Pulumi.mq.yaml": stack, "secrets.yaml": catalog });
-    return runStack({ stack: "mq", stackFile: path.join(dir, "Pulumi.mq.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
+    return runStack({
+        stack: "mq",
+        stackFile: path.join(dir, "Pulumi.mq.yaml"),
+        catalogFile: path.join(dir, "secrets.yaml"),
+        mode: "up",
+    });
 }
 
 const VAULT = {
@@ -65,14 +70,23 @@ describe("MQ vault references", () => {
         expect(run.error).toBeUndefined();
         expect(run.outputs.mqVaultReferences).toEqual({
             "broker-password": { vault: VAULT, vaultSecret: { name: "broker-password", version: "" } },
-            "broker-server-cert": { vault: VAULT, vaultCert: { name: "broker-server-cert", version: "0123456789abcdef0123456789abcdef" } },
+            "broker-server-cert": {
+                vault: VAULT,
+                vaultCert: { name: "broker-server-cert", version: "0123456789abcdef0123456789abcdef" },
+            },
             "broker-ca-chain": { vault: VAULT, vaultCaChainSecret: { name: "broker-ca-chain", version: "" } },
         });
     });
 
     test("a secret used by MQ and an SPC at once is written once and mounted", () => {
-        expect(byType(run, "azure-native:keyvault:Secret").filter((r) => inputAt(r.inputs, "secretName") === "broker-password")).toHaveLength(1);
-        expect(String(inputAt(byName(run, "spc-broker-spc-spc").inputs, "spec.parameters.objects"))).toContain("objectName: broker-password");
+        expect(
+            byType(run, "azure-native:keyvault:Secret").filter(
+                (r) => inputAt(r.inputs, "secretName") === "broker-password",
+            ),
+        ).toHaveLength(1);
+        expect(String(inputAt(byName(run, "spc-broker-spc-spc").inputs, "spec.parameters.objects"))).toContain(
+            "objectName: broker-password",
+        );
     });
 
     test("mqResources are applied in the AIO namespace with keyVaultRef replaced by the block", () => {
@@ -86,14 +100,23 @@ describe("MQ vault references", () => {
         });
         expect(inputAt(authn.inputs, "spec")).toEqual({
             listenerRef: ["listener"],
-            authenticationMethods: [{ usernamePassword: { keyVault: { vault: VAULT, vaultSecret: { name: "broker-password", version: "" } } } }],
+            authenticationMethods: [
+                {
+                    usernamePassword: {
+                        keyVault: { vault: VAULT, vaultSecret: { name: "broker-password", version: "" } },
+                    },
+                },
+            ],
         });
         const listener = byName(run, "mq-brokerlistener-listener");
         expect(inputAt(listener.inputs, "spec.ports")).toEqual([
             {
                 port: 8883,
                 tls: {
-                    keyVault: { vault: VAULT, vaultCert: { name: "broker-server-cert", version: "0123456789abcdef0123456789abcdef" } },
+                    keyVault: {
+                        vault: VAULT,
+                        vaultCert: { name: "broker-server-cert", version: "0123456789abcdef0123456789abcdef" },
+                    },
                     caChain: { vault: VAULT, vaultCaChainSecret: { name: "broker-ca-chain", version: "" } },
                 },
             },
@@ -107,7 +130,9 @@ describe("MQ vault references", () => {
         const refs = files.find((f) => f.fileName === "mq-keyvault-references.yaml");
         expect(refs?.yaml).toMatch(/broker-password:\n\s+vault:\n/);
         expect(refs?.yaml).toContain("vaultCaChainSecret:");
-        expect(files.map((f) => f.fileName)).toEqual(expect.arrayContaining(["mq-brokerauthentication-authn.yaml", "mq-brokerlistener-listener.yaml"]));
+        expect(files.map((f) => f.fileName)).toEqual(
+            expect.arrayContaining(["mq-brokerauthentication-authn.yaml", "mq-brokerlistener-listener.yaml"]),
+        );
     });
 });
 
@@ -123,25 +148,42 @@ describe("MQ reference errors", () => {
     test("a reference to a secret without mq:", () => {
         const text = CATALOG.replace(", mq: caChain }", " }");
         expect(problems(text)).toEqual([
-            expect.stringMatching(/mqResources\[1\]\.spec\.ports\[0\]\.tls\.caChain\.keyVaultRef "broker-ca-chain": secret "broker-ca-chain" has no mq:/),
+            expect.stringMatching(
+                /mqResources\[1\]\.spec\.ports\[0\]\.tls\.caChain\.keyVaultRef "broker-ca-chain": secret "broker-ca-chain" has no mq:/,
+            ),
         ]);
     });
 
     test("a malformed reference, and mq kinds that do not fit the object type", () => {
-        const text = CATALOG.replace("{ keyVaultRef: broker-password }", "{ keyVaultRef: broker-password, extra: 1 }").replace(
-            "source: existing, mq: caChain",
-            "type: cert, source: existing, mq: caChain",
-        );
+        const text = CATALOG.replace(
+            "{ keyVaultRef: broker-password }",
+            "{ keyVaultRef: broker-password, extra: 1 }",
+        ).replace("source: existing, mq: caChain", "type: cert, source: existing, mq: caChain");
         const found = problems(text);
-        expect(found).toContainEqual(expect.stringMatching(/secrets\[2\] \(broker-ca-chain\)\.mq: mq: caChain refers to a vault secret, but the entry has type cert/));
-        expect(found).toContainEqual(expect.stringMatching(/usernamePassword\.keyVault: a vault reference is written \{ keyVaultRef: <secret name> \}/));
+        expect(found).toContainEqual(
+            expect.stringMatching(
+                /secrets\[2\] \(broker-ca-chain\)\.mq: mq: caChain refers to a vault secret, but the entry has type cert/,
+            ),
+        );
+        expect(found).toContainEqual(
+            expect.stringMatching(
+                /usernamePassword\.keyVault: a vault reference is written \{ keyVaultRef: <secret name> \}/,
+            ),
+        );
     });
 
     test("a referenced secret not enabled in the stack's environment, and a foreign namespace", async () => {
-        const text = CATALOG.replace("mq: caChain }", "mq: caChain, environments: [prod] }").replace("metadata: { name: listener }", "metadata: { name: listener, namespace: other }");
+        const text = CATALOG.replace("mq: caChain }", "mq: caChain, environments: [prod] }").replace(
+            "metadata: { name: listener }",
+            "metadata: { name: listener, namespace: other }",
+        );
         const run = await plan(text);
-        expect(run.error).toContain('mqResources[1].spec.ports[0].tls.caChain.keyVaultRef "broker-ca-chain": secret "broker-ca-chain" is not enabled in environment dev');
-        expect(run.error).toContain('mqResources[1].metadata.namespace "other": MQ resources are applied in the AIO namespace (azure-iot-operations)');
+        expect(run.error).toContain(
+            'mqResources[1].spec.ports[0].tls.caChain.keyVaultRef "broker-ca-chain": secret "broker-ca-chain" is not enabled in environment dev',
+        );
+        expect(run.error).toContain(
+            'mqResources[1].metadata.namespace "other": MQ resources are applied in the AIO namespace (azure-iot-operations)',
+        );
         expect(run.resources).toHaveLength(0);
     });
 });
@@ -167,7 +209,9 @@ describe("adopting a cluster set up by az iot ops init (Pulumi.adopt.yaml)", () 
             expect({ type, count: byType(adopt, type).length }).toEqual({ type, count: 0 });
         }
         expect(adopt.resources.some((r) => r.name === "vault-secrets-azure-iot-operations")).toBe(false);
-        expect(String(inputAt(byName(adopt, "spc-aio-default-spc-spc").inputs, "spec.parameters.objects"))).toContain("objectName: azure-iot-operations");
+        expect(String(inputAt(byName(adopt, "spc-aio-default-spc-spc").inputs, "spec.parameters.objects"))).toContain(
+            "objectName: azure-iot-operations",
+        );
     });
 
     test("takes init's objects over in place and never deletes them", () => {
@@ -177,7 +221,8 @@ describe("adopting a cluster set up by az iot ops init (Pulumi.adopt.yaml)", () 
             ...byType(adopt, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"),
         ];
         expect(adopted.length).toBe(7);
-        for (const r of adopted) expect({ name: r.name, retainOnDelete: r.retainOnDelete }).toEqual({ name: r.name, retainOnDelete: true });
+        for (const r of adopted)
+            expect({ name: r.name, retainOnDelete: r.retainOnDelete }).toEqual({ name: r.name, retainOnDelete: true });
         for (const r of adopted.filter((x) => x.type.startsWith("kubernetes:"))) {
             expect(inputAt(r.inputs, "metadata.annotations")).toEqual({ "pulumi.com/patchForce": "true" });
         }
@@ -198,13 +243,20 @@ describe("adopting a cluster set up by az iot ops init (Pulumi.adopt.yaml)", () 
             expect(inputAt(providers[0].inputs, "enableConfigMapMutable")).toBe("true");
             const k8s = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
             expect(k8s.length).toBeGreaterThan(5);
-            for (const r of k8s) expect({ name: r.name, provider: r.provider?.split("::")[3] }).toEqual({ name: r.name, provider: "kubernetes" });
+            for (const r of k8s)
+                expect({ name: r.name, provider: r.provider?.split("::")[3] }).toEqual({
+                    name: r.name,
+                    provider: "kubernetes",
+                });
         }
     });
 
     test("adopted objects have the same identities as in a stack that created them", () => {
         const names = (run: typeof adopt) =>
-            run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.endsWith("Patch")).map((r) => r.urn.split("::").slice(2).join("::")).sort();
+            run.resources
+                .filter((r) => r.type.startsWith("kubernetes:") && !r.type.endsWith("Patch"))
+                .map((r) => r.urn.split("::").slice(2).join("::"))
+                .sort();
         // Except the CA: an adopted cluster keeps init's (ca.mode defaults to none there).
         expect(names(adopt)).toEqual(names(fresh).filter((n) => !n.startsWith("aio-secrets:ca:")));
         expect(names(fresh).filter((n) => n.startsWith("aio-secrets:ca:"))).toHaveLength(2);
@@ -213,11 +265,16 @@ describe("adopting a cluster set up by az iot ops init (Pulumi.adopt.yaml)", () 
     test("a fresh stack also force-applies every fixed-name object (init may have made it) but does not retain its SPCs", () => {
         const spc = byName(fresh, "spc-aio-default-spc-spc");
         expect(spc.retainOnDelete).toBe(false);
-        const fixedNames = fresh.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
+        const fixedNames = fresh.resources.filter(
+            (r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes",
+        );
         expect(fixedNames.length).toBeGreaterThan(5);
         for (const r of fixedNames) {
             const annotations = inputAt(r.inputs, "metadata.annotations") as Record<string, string> | undefined;
-            expect({ name: r.name, force: annotations?.["pulumi.com/patchForce"] }).toEqual({ name: r.name, force: "true" });
+            expect({ name: r.name, force: annotations?.["pulumi.com/patchForce"] }).toEqual({
+                name: r.name,
+                force: "true",
+            });
         }
         // The credential Secret is never deleted by the stack, adopted or not.
         expect(byName(fresh, "cluster-sp-secret").retainOnDelete).toBe(true);

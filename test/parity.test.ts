@@ -59,7 +59,10 @@ async function runParity(csiDriver = ""): Promise<RunResult> {
 
 /** Replaces init's per-deployment placeholders with this stack's values. */
 function instantiate(text: string): string {
-    return text.replace(/<vault>/g, VAULT).replace(/<tenant>/g, TENANT).replace(/<default-secret>/g, DEFAULT_SECRET);
+    return text
+        .replace(/<vault>/g, VAULT)
+        .replace(/<tenant>/g, TENANT)
+        .replace(/<default-secret>/g, DEFAULT_SECRET);
 }
 
 function readYaml(file: string): Record<string, unknown> {
@@ -80,7 +83,9 @@ function at(value: unknown, dotted: string): unknown {
 }
 
 function isEnvelope(value: unknown): boolean {
-    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+    return (
+        value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+    );
 }
 
 let run: RunResult;
@@ -151,13 +156,19 @@ describe("credential Secret aio-akv-sp (secret-aio-akv-sp.yaml)", () => {
     const fixture = readYaml("secret-aio-akv-sp.yaml");
     let secret: RecordedResource;
     beforeAll(() => {
-        const found = byType(run, SECRET_TYPE).find((r) => inputAt(r.inputs, "metadata.name") === at(fixture, "metadata.name"));
+        const found = byType(run, SECRET_TYPE).find(
+            (r) => inputAt(r.inputs, "metadata.name") === at(fixture, "metadata.name"),
+        );
         if (!found) throw new Error("no aio-akv-sp Secret");
         secret = found;
     });
 
     test("the Secrets declared are init's: aio-akv-sp and the test CA's key pair", () => {
-        expect(byType(run, SECRET_TYPE).map((r) => inputAt(r.inputs, "metadata.name")).sort()).toEqual(["aio-akv-sp", "aio-ca-key-pair-test-only"]);
+        expect(
+            byType(run, SECRET_TYPE)
+                .map((r) => inputAt(r.inputs, "metadata.name"))
+                .sort(),
+        ).toEqual(["aio-akv-sp", "aio-ca-key-pair-test-only"]);
     });
 
     test("name, namespace, label and type", () => {
@@ -166,7 +177,9 @@ describe("credential Secret aio-akv-sp (secret-aio-akv-sp.yaml)", () => {
         expect(inputAt(secret.inputs, "metadata.name")).toBe("aio-akv-sp");
         expect(inputAt(secret.inputs, "metadata.namespace")).toBe(at(fixture, "metadata.namespace"));
         expect(inputAt(secret.inputs, "metadata.labels")).toEqual(at(fixture, "metadata.labels"));
-        expect((inputAt(secret.inputs, "metadata.labels") as Record<string, unknown>)["secrets-store.csi.k8s.io/used"]).toBe("true");
+        expect(
+            (inputAt(secret.inputs, "metadata.labels") as Record<string, unknown>)["secrets-store.csi.k8s.io/used"],
+        ).toBe("true");
         expect(inputAt(secret.inputs, "type")).toBe("Opaque");
         expect(inputAt(secret.inputs, "type")).toBe(fixture.type);
     });
@@ -215,7 +228,9 @@ describe("CSI driver extension (extension-akvsecretsprovider.json)", () => {
     test("configuration settings exactly equal", () => {
         expect(inputAt(extension.inputs, "configurationSettings")).toEqual(props.configurationSettings);
         expect(inputAt(extension.inputs, "configurationProtectedSettings")).toEqual({});
-        expect(inputAt(extension.inputs, "configurationProtectedSettings")).toEqual(props.configurationProtectedSettings);
+        expect(inputAt(extension.inputs, "configurationProtectedSettings")).toEqual(
+            props.configurationProtectedSettings,
+        );
     });
 
     test("identity, cluster and name", () => {
@@ -259,7 +274,12 @@ describe("vault access policy for the service principal (vault-access-policy.jso
     });
 
     test("permissions exactly as init granted", () => {
-        expect(inputAt(policy.inputs, "policy.permissions")).toEqual({ secrets: ["get", "list"], keys: [], certificates: [], storage: [] });
+        expect(inputAt(policy.inputs, "policy.permissions")).toEqual({
+            secrets: ["get", "list"],
+            keys: [],
+            certificates: [],
+            storage: [],
+        });
         expect(inputAt(policy.inputs, "policy.permissions")).toEqual(fixture.permissions);
     });
 
@@ -276,17 +296,22 @@ describe("vault access policy for the service principal (vault-access-policy.jso
 
     test("tenantId is the tenant", () => {
         expect(inputAt(policy.inputs, "policy.tenantId")).toBe(TENANT);
-        expect(Object.keys(inputAt(policy.inputs, "policy") as Record<string, unknown>).sort()).toEqual(Object.keys(fixture).sort());
+        expect(Object.keys(inputAt(policy.inputs, "policy") as Record<string, unknown>).sort()).toEqual(
+            Object.keys(fixture).sort(),
+        );
     });
 });
 
 describe("the committed fixtures", () => {
-    testIf(fs.existsSync(SHARED_FIXTURES), sharedFixturesReason(SHARED_FIXTURES))("are the design brief's fixtures, byte for byte", () => {
-        for (const file of fs.readdirSync(SHARED_FIXTURES)) {
-            expect({ file, text: fs.readFileSync(path.join(FIXTURES, file), "utf8") }).toEqual({
-                file,
-                text: fs.readFileSync(path.join(SHARED_FIXTURES, file), "utf8"),
-            });
-        }
-    });
+    testIf(fs.existsSync(SHARED_FIXTURES), sharedFixturesReason(SHARED_FIXTURES))(
+        "are the design brief's fixtures, byte for byte",
+        () => {
+            for (const file of fs.readdirSync(SHARED_FIXTURES)) {
+                expect({ file, text: fs.readFileSync(path.join(FIXTURES, file), "utf8") }).toEqual({
+                    file,
+                    text: fs.readFileSync(path.join(SHARED_FIXTURES, file), "utf8"),
+                });
+            }
+        },
+    );
 });

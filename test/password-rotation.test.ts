@@ -21,7 +21,8 @@ describe("a stack deployed long ago whose rotation was missed (harness clock)", 
         expect(run.error).toBeUndefined();
         const passwords = byType(run, PASSWORD);
         expect(passwords.map((p) => p.name).sort()).toEqual(["identity-password-a", "identity-password-b"]);
-        for (const p of passwords) expect({ name: p.name, retainOnDelete: p.retainOnDelete }).toEqual({ name: p.name, retainOnDelete: true });
+        for (const p of passwords)
+            expect({ name: p.name, retainOnDelete: p.retainOnDelete }).toEqual({ name: p.name, retainOnDelete: true });
         // Create-before-delete as before: the new password exists before the old one would go.
         for (const p of passwords) expect(p.deleteBeforeReplace).toBe(false);
     });
@@ -48,6 +49,8 @@ describe("missedRotationWarning", () => {
     test("only when both slots are due", () => {
         expect(missedRotationWarning("2026-05-01T00:00:00Z", "2026-07-01T00:00:00Z", now, "dev")).toBeUndefined();
         expect(missedRotationWarning("2026-07-01T00:00:00Z", "2026-05-01T00:00:00Z", now, "dev")).toBeUndefined();
-        expect(missedRotationWarning("2026-05-01T00:00:00Z", "2026-06-01T00:00:00Z", now, "dev")).toContain("slot b since 2026-06-01T00:00:00Z");
+        expect(missedRotationWarning("2026-05-01T00:00:00Z", "2026-06-01T00:00:00Z", now, "dev")).toContain(
+            "slot b since 2026-06-01T00:00:00Z",
+        );
     });
 });

@@ -25,7 +25,11 @@ interface Run {
 /** Runs the bin with stdout a pipe read slowly: nothing for `stallMs`, then one chunk per tick. */
 function slowlyRead(args: string[], stallMs: number): Promise<Run> {
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_DIR, timeout: 60000, env: { ...process.env, INIT_CWD: PROJECT_DIR } });
+        const child = spawn(process.execPath, [BIN, ...args], {
+            cwd: PROJECT_DIR,
+            timeout: 60000,
+            env: { ...process.env, INIT_CWD: PROJECT_DIR },
+        });
         const chunks: Buffer[] = [];
         let stderr = "";
         child.stdout.pause();
@@ -39,7 +43,9 @@ function slowlyRead(args: string[], stallMs: number): Promise<Run> {
             child.stdout.resume();
         }, stallMs);
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("close", (code, signal) => resolve({ code, signal, stdout: Buffer.concat(chunks).toString("utf8"), stderr }));
+        child.on("close", (code, signal) =>
+            resolve({ code, signal, stdout: Buffer.concat(chunks).toString("utf8"), stderr }),
+        );
     });
 }
 
@@ -60,7 +66,8 @@ function fleet(stacks: number): Record<string, string> {
     };
     for (let i = 0; i < stacks; i++) {
         const site = `site-${String(i).padStart(3, "0")}`;
-        files[`Pulumi.${site}.yaml`] = `config:\n  aio-secrets:environment: prod\n  aio-secrets:keyVault: { name: kv-${site}, resourceGroupName: rg-${site} }\n`;
+        files[`Pulumi.${site}.yaml`] =
+            `config:\n  aio-secrets:environment: prod\n  aio-secrets:keyVault: { name: kv-${site}, resourceGroupName: rg-${site} }\n`;
     }
     return files;
 }
@@ -69,7 +76,10 @@ const dir = scratch({ ...fleet(100), "big.yaml": bigCatalog(420) });
 const catalog = path.join(dir, "big.yaml");
 
 function expectWhole(run: Run, check: (parsed: unknown) => void): void {
-    expect({ code: run.code, signal: run.signal, stderr: run.stderr.replace(/^npm warn.*\n/gm, "") }).toMatchObject({ code: 0, signal: null });
+    expect({ code: run.code, signal: run.signal, stderr: run.stderr.replace(/^npm warn.*\n/gm, "") }).toMatchObject({
+        code: 0,
+        signal: null,
+    });
     expect(Buffer.byteLength(run.stdout)).toBeGreaterThanOrEqual(MIB);
     expect(run.stdout.endsWith("}\n")).toBe(true);
     check(JSON.parse(run.stdout));
@@ -80,7 +90,13 @@ describe("output survives a pipe read slowly, through the bin", () => {
         // Two at a time (two cores): each run reads files only, no program.
         const runs: Run[] = [];
         for (let i = 0; i < 10; i += 2) {
-            runs.push(...(await Promise.all([0, 1].map(() => slowlyRead(["promote", "--status", "--json", "--dir", dir, "--catalog", catalog], 300)))));
+            runs.push(
+                ...(await Promise.all(
+                    [0, 1].map(() =>
+                        slowlyRead(["promote", "--status", "--json", "--dir", dir, "--catalog", catalog], 300),
+                    ),
+                )),
+            );
         }
         for (const run of runs) {
             expectWhole(run, (parsed) => {

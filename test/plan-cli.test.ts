@@ -32,7 +32,11 @@ function start(command: string, args: string[], env: Record<string, string> = {}
     return new Promise((resolve) => {
         const go = () => {
             running++;
-            const child = spawn(command, args, { cwd: PROJECT_DIR, timeout: 60000, env: { ...process.env, INIT_CWD: PROJECT_DIR, ...env } });
+            const child = spawn(command, args, {
+                cwd: PROJECT_DIR,
+                timeout: 60000,
+                env: { ...process.env, INIT_CWD: PROJECT_DIR, ...env },
+            });
             live.set(child, new Promise((ended) => child.on("close", () => ended(live.delete(child)))));
             let stdout = "";
             let stderr = "";
@@ -60,7 +64,8 @@ afterAll(async () => {
     await Promise.all(live.values());
 });
 
-const tool = (name: string, args: string[], env?: Record<string, string>) => start(process.execPath, ["--import", TSX, path.join(PROJECT_DIR, "tools", `${name}.ts`), ...args], env);
+const tool = (name: string, args: string[], env?: Record<string, string>) =>
+    start(process.execPath, ["--import", TSX, path.join(PROJECT_DIR, "tools", `${name}.ts`), ...args], env);
 const plan = (args: string[], env?: Record<string, string>) => tool("plan", args, env);
 
 /** A stack trace line, which no user-facing error may print. */
@@ -90,12 +95,27 @@ const badDir = scratch({
 const misindentedDir = scratch({
     "Pulumi.dev.yaml": fs
         .readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")
-        .replace(/^ {2}aio-secrets:secretValues:\n((?: {4}.*\n)+)/m, (_, body: string) => `  aio-secrets:secretValues:\n${body.replace(/^ {2}/gm, "")}`),
+        .replace(
+            /^ {2}aio-secrets:secretValues:\n((?: {4}.*\n)+)/m,
+            (_, body: string) => `  aio-secrets:secretValues:\n${body.replace(/^ {2}/gm, "")}`,
+        ),
 });
 
 const runs = {
     // Through the package's bin, as the README documents it for piping JSON.
-    json: start("npm", ["exec", "--no", "--", "aio-secrets", "plan", "--stack", "dev", "--json", "--permissions", "--out", out]),
+    json: start("npm", [
+        "exec",
+        "--no",
+        "--",
+        "aio-secrets",
+        "plan",
+        "--stack",
+        "dev",
+        "--json",
+        "--permissions",
+        "--out",
+        out,
+    ]),
     text: plan(["--stack", "staging"]),
     prod: plan(["--stack", "prod", "--permissions", "--out", "manifests/prod"], { INIT_CWD: userDir }),
     bad: plan(["--stack", "bad", "--stack-file", path.join(badDir, "Pulumi.bad.yaml")]),
@@ -117,7 +137,13 @@ test("npx aio-secrets plan --json: pipeable JSON, engine URNs, dependsOn, permis
     expect(stderr).not.toMatch(/internal error/);
     expect(code).toBe(0);
     // npm prints nothing on stdout before the JSON (its warnings go to stderr).
-    const json = JSON.parse(stdout) as { stack: string; environment: string; resources: JsonResource[]; warnings: string[]; permissions: { graph: { permission: string }[] } };
+    const json = JSON.parse(stdout) as {
+        stack: string;
+        environment: string;
+        resources: JsonResource[];
+        warnings: string[];
+        permissions: { graph: { permission: string }[] };
+    };
     expect(json.stack).toBe("dev");
     expect(json.environment).toBe("dev");
     expect(json.warnings.filter((w) => w.startsWith("Undefined value"))).toEqual([]);
@@ -131,7 +157,9 @@ test("npx aio-secrets plan --json: pipeable JSON, engine URNs, dependsOn, permis
     }
     const urn = (name: string) => json.resources.find((r) => r.name === name)!.urn;
     expect(json.resources.find((r) => r.name === "identity-sp")!.dependsOn).toContain(urn("identity-app"));
-    expect(json.resources.find((r) => r.name === "cluster-sp-secret")!.provider).toBe("urn:pulumi:dev::aio-secrets::pulumi:providers:kubernetes::kubernetes");
+    expect(json.resources.find((r) => r.name === "cluster-sp-secret")!.provider).toBe(
+        "urn:pulumi:dev::aio-secrets::pulumi:providers:kubernetes::kubernetes",
+    );
     expect(json.permissions.graph.map((g) => g.permission)).toEqual(["Application.ReadWrite.OwnedBy"]);
 
     const k8s = json.resources.filter((r) => r.type.startsWith("kubernetes:"));
@@ -174,11 +202,17 @@ test("an existing vault shows as looked up; --permissions lists the rights; --ou
     const { code, stdout, stderr } = await runs.prod;
     expect(code).toBe(0);
     // The row's note goes under it when the row would pass 120 columns.
-    expect(stdout).toMatch(/^ > {3}│ {2}└─ azure-native:keyvault:Vault +kv-aio-prod-01 +read(?: {2}|\n +)\(existing, looked up/m);
+    expect(stdout).toMatch(
+        /^ > {3}│ {2}└─ azure-native:keyvault:Vault +kv-aio-prod-01 +read(?: {2}|\n +)\(existing, looked up/m,
+    );
     expect(stdout).toContain("existing vault kv-aio-prod-01: looked up, not managed");
     expect(stdout).toContain("Permissions this stack needs");
-    expect(stdout).toMatch(/Microsoft\.KeyVault\/vaults\/read {2}Reader \(or Key Vault Contributor\) on the vault {2}\(kv-aio-prod-01/);
-    expect(stdout).toMatch(/secretproviderclasses\.secrets-store\.csi\.x-k8s\.io in azure-iot-operations: get, create, patch, delete/);
+    expect(stdout).toMatch(
+        /Microsoft\.KeyVault\/vaults\/read {2}Reader \(or Key Vault Contributor\) on the vault {2}\(kv-aio-prod-01/,
+    );
+    expect(stdout).toMatch(
+        /secretproviderclasses\.secrets-store\.csi\.x-k8s\.io in azure-iot-operations: get, create, patch, delete/,
+    );
     // prod brings its own service principal: no Graph rights.
     expect(stdout).not.toContain("Microsoft Graph");
     expect(stderr).toContain("wrote");
@@ -218,9 +252,17 @@ test("an unknown stack lists the stacks there are", async () => {
 
 describe("the command line is checked before the plan runs: exit 2, one message, no trace", () => {
     test.each([
-        ["a --stack that is a path with a terminal escape", "hostile", /--stack "\.\.\/\\u\{1b\}\[2Jx": a stack name is letters/],
+        [
+            "a --stack that is a path with a terminal escape",
+            "hostile",
+            /--stack "\.\.\/\\u\{1b\}\[2Jx": a stack name is letters/,
+        ],
         ["a --catalog that is a FIFO", "fifo", /--catalog ".*catalog\.fifo": is not a regular file/],
-        ["an --against git does not know, with git's own message", "badRevision", /--against "no-such-revision-xyz": not a git revision .*git says: fatal: bad revision 'no-such-revision-xyz'/],
+        [
+            "an --against git does not know, with git's own message",
+            "badRevision",
+            /--against "no-such-revision-xyz": not a git revision .*git says: fatal: bad revision 'no-such-revision-xyz'/,
+        ],
     ] as const)("%s", async (_what, key, message) => {
         const { code, stdout, stderr } = await runs[key];
         expect(code).toBe(2);
@@ -244,7 +286,9 @@ describe("promote", () => {
     test("--check ends with a one-line verdict", async () => {
         const { code, stdout } = await runs.promoteCheck;
         const last = stdout.trimEnd().split("\n").pop();
-        expect(last).toMatch(/^promote --check: (OK: every enabled secret has its value|FAILED: \d+ values? missing or in plaintext) \(\d+ secrets x 8 stacks\)/);
+        expect(last).toMatch(
+            /^promote --check: (OK: every enabled secret has its value|FAILED: \d+ values? missing or in plaintext) \(\d+ secrets x 8 stacks\)/,
+        );
         expect(code).toBe(last!.includes(": OK:") ? 0 : 1);
     });
 
@@ -252,6 +296,8 @@ describe("promote", () => {
         const { code, stdout, stderr } = await runs.promoteNoCatalog;
         expect(code).toBe(2);
         expect(stdout).toBe("");
-        expect(stderr).toBe(`aio-secrets promote: --catalog "${path.join(PROJECT_DIR, "no-such-catalog.yaml")}": no such file\n`);
+        expect(stderr).toBe(
+            `aio-secrets promote: --catalog "${path.join(PROJECT_DIR, "no-such-catalog.yaml")}": no such file\n`,
+        );
     });
 });

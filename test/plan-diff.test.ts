@@ -53,7 +53,12 @@ function catalog(entries: string[], spcs = SPCS): string {
 
 async function plan(catalogText: string, stack = stackFile()): Promise<RunResult> {
     const dir = scratch({ "Pulumi.dev.yaml": stack, "secrets.yaml": catalogText });
-    const run = await runStack({ stack: "dev", stackFile: path.join(dir, "Pulumi.dev.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "preview" });
+    const run = await runStack({
+        stack: "dev",
+        stackFile: path.join(dir, "Pulumi.dev.yaml"),
+        catalogFile: path.join(dir, "secrets.yaml"),
+        mode: "preview",
+    });
     if (run.error) throw new Error(run.error);
     return run;
 }
@@ -79,7 +84,8 @@ describe("restarts", () => {
     });
 
     test("the objects annotation is known in a plan, the versions annotation only after up", () => {
-        const annotations = byName(base, "spc-aio-default-spc-restart-statefulset-aio-dp-reader-worker").inputs.spec as {
+        const annotations = byName(base, "spc-aio-default-spc-restart-statefulset-aio-dp-reader-worker").inputs
+            .spec as {
             template: { metadata: { annotations: Record<string, unknown> } };
         };
         const values = annotations.template.metadata.annotations;
@@ -91,15 +97,31 @@ describe("restarts", () => {
         const after = await plan(catalog([MQ, token("app-spc")]));
         const diff = diffRuns(base, after);
         const expected = [
-            { spc: "aio-default-spc", kind: "StatefulSet", namespace: "azure-iot-operations", name: "aio-dp-reader-worker", reason: "objects" },
-            { spc: "aio-default-spc", kind: "StatefulSet", namespace: "azure-iot-operations", name: "aio-dp-runner-worker", reason: "objects" },
+            {
+                spc: "aio-default-spc",
+                kind: "StatefulSet",
+                namespace: "azure-iot-operations",
+                name: "aio-dp-reader-worker",
+                reason: "objects",
+            },
+            {
+                spc: "aio-default-spc",
+                kind: "StatefulSet",
+                namespace: "azure-iot-operations",
+                name: "aio-dp-runner-worker",
+                reason: "objects",
+            },
             { spc: "app-spc", kind: "Deployment", namespace: "apps", name: "my-app", reason: "objects" },
         ];
         expect(diff.restarts).toEqual(expected);
         expect(asJson(diff).restarts).toEqual(expected);
         const text = diffText(diff, "h");
-        expect(text).toContain("restarts: StatefulSet azure-iot-operations/aio-dp-reader-worker (aio-default-spc: objects changed)\n");
-        expect(text).toContain("restarts: StatefulSet azure-iot-operations/aio-dp-runner-worker (aio-default-spc: objects changed)\n");
+        expect(text).toContain(
+            "restarts: StatefulSet azure-iot-operations/aio-dp-reader-worker (aio-default-spc: objects changed)\n",
+        );
+        expect(text).toContain(
+            "restarts: StatefulSet azure-iot-operations/aio-dp-runner-worker (aio-default-spc: objects changed)\n",
+        );
         expect(text).toContain("restarts: Deployment apps/my-app (app-spc: objects changed)\n");
         // The patches themselves show as changed: the objects annotation differs in the plan.
         expect(diff.changed.map((r) => r.name)).toContain("spc-app-spc-restart-deployment-apps/my-app");
@@ -127,7 +149,9 @@ describe("restarts", () => {
         expect(diff.restarts).toEqual(expected);
         expect(asJson(diff).restarts).toEqual(expected);
         const text = diffText(diff, "h");
-        expect(text).toContain("restarts: StatefulSet azure-iot-operations/aio-dp-reader-worker (aio-default-spc: new value of mq-password)\n");
+        expect(text).toContain(
+            "restarts: StatefulSet azure-iot-operations/aio-dp-reader-worker (aio-default-spc: new value of mq-password)\n",
+        );
         for (const leak of ["ciphertext-two", "ciphertext-one", "placeholder-for"]) {
             expect(text).not.toContain(leak);
             expect(JSON.stringify(diff)).not.toContain(leak);
@@ -151,18 +175,38 @@ describe("restarts", () => {
     version: "${version}"
 `;
         const before = await plan(catalog([MQ, token("aio-default-spc"), cert("")]));
-        const diff = diffRuns(before, await plan(catalog([MQ, token("aio-default-spc"), cert("0123456789abcdef0123456789abcdef")])));
-        expect(diff.restarts).toEqual([{ spc: "app-spc", kind: "Deployment", namespace: "apps", name: "my-app", reason: "objects" }]);
+        const diff = diffRuns(
+            before,
+            await plan(catalog([MQ, token("aio-default-spc"), cert("0123456789abcdef0123456789abcdef")])),
+        );
+        expect(diff.restarts).toEqual([
+            { spc: "app-spc", kind: "Deployment", namespace: "apps", name: "my-app", reason: "objects" },
+        ]);
     });
 
     test("a restart target added or removed rolls that workload once", async () => {
-        const more = SPCS.replace("      - { kind: Deployment, name: my-app, namespace: apps }\n", "      - { kind: Deployment, name: my-app, namespace: apps }\n      - { kind: DaemonSet, name: agent }\n");
+        const more = SPCS.replace(
+            "      - { kind: Deployment, name: my-app, namespace: apps }\n",
+            "      - { kind: Deployment, name: my-app, namespace: apps }\n      - { kind: DaemonSet, name: agent }\n",
+        );
         const fewer = SPCS.replace("      - { kind: StatefulSet, name: aio-dp-runner-worker }\n", "");
         const added = diffRuns(base, await plan(catalog([MQ, token("aio-default-spc")], more)));
-        expect(added.restarts).toEqual([{ spc: "app-spc", kind: "DaemonSet", namespace: "azure-iot-operations", name: "agent", reason: "added" }]);
-        expect(diffText(added, "h")).toContain("restarts: DaemonSet azure-iot-operations/agent (app-spc: restart target added)\n");
+        expect(added.restarts).toEqual([
+            { spc: "app-spc", kind: "DaemonSet", namespace: "azure-iot-operations", name: "agent", reason: "added" },
+        ]);
+        expect(diffText(added, "h")).toContain(
+            "restarts: DaemonSet azure-iot-operations/agent (app-spc: restart target added)\n",
+        );
         const removed = diffRuns(base, await plan(catalog([MQ, token("aio-default-spc")], fewer)));
-        expect(removed.restarts).toEqual([{ spc: "aio-default-spc", kind: "StatefulSet", namespace: "azure-iot-operations", name: "aio-dp-runner-worker", reason: "removed" }]);
+        expect(removed.restarts).toEqual([
+            {
+                spc: "aio-default-spc",
+                kind: "StatefulSet",
+                namespace: "azure-iot-operations",
+                name: "aio-dp-runner-worker",
+                reason: "removed",
+            },
+        ]);
     });
 });
 
@@ -172,12 +216,16 @@ describe("blockers and warnings", () => {
         const after = await plan(catalog([MQ]), stackFile({ protect: true }));
         const secret = byName(before, "vault-secrets-api-token");
         expect(secret.protect).toBe(true);
-        expect(secret.urn).toBe("urn:pulumi:dev::aio-secrets::aio-secrets:secrets:VaultSecrets$azure-native:keyvault:Secret::vault-secrets-api-token");
+        expect(secret.urn).toBe(
+            "urn:pulumi:dev::aio-secrets::aio-secrets:secrets:VaultSecrets$azure-native:keyvault:Secret::vault-secrets-api-token",
+        );
         const diff = diffRuns(before, after);
         expect(diff.blockers).toEqual([
             {
                 urn: secret.urn,
-                reason: expect.stringMatching(/vault-secrets-api-token is protected and this change removes it: `pulumi up` stops before deleting it/),
+                reason: expect.stringMatching(
+                    /vault-secrets-api-token is protected and this change removes it: `pulumi up` stops before deleting it/,
+                ),
                 fix: `pulumi state unprotect --stack dev '${secret.urn}'`,
             },
         ]);
@@ -201,7 +249,9 @@ describe("blockers and warnings", () => {
         ]);
         const vault = diff.blockers.find((b) => b.urn.endsWith("::keyvault-vault"))!;
         expect(vault.reason).toMatch(/is protected and a new vaultName replaces it/);
-        expect(vault.fix).toBe(`revert the change; to replace it anyway: pulumi state unprotect --stack dev '${byName(before, "keyvault-vault").urn}'`);
+        expect(vault.fix).toBe(
+            `revert the change; to replace it anyway: pulumi state unprotect --stack dev '${byName(before, "keyvault-vault").urn}'`,
+        );
         // Unprotected, the same change blocks nothing.
         expect(diffRuns(base, await plan(BASE, stackFile({ vaultName: "kv-diff-02" }))).blockers).toEqual([]);
     });
@@ -225,7 +275,10 @@ describe("blockers and warnings", () => {
         const marked = catalog([MQ, token("aio-default-spc", "    deleteOnRemove: true\n")]);
         const one = await plan(marked);
         const two = await plan(marked);
-        const diff = diffRuns(one, { ...two, warnings: [...two.warnings, "Undefined value (passwordExpiresAt) will not show as a stack output."] });
+        const diff = diffRuns(one, {
+            ...two,
+            warnings: [...two.warnings, "Undefined value (passwordExpiresAt) will not show as a stack output."],
+        });
         const text = diffText(diff, "h");
         expect(text).toMatch(/^h\nno changes\nwarning: .*deleteOnRemove/s);
         expect(text).not.toContain("Undefined value");

@@ -70,7 +70,8 @@ function makeArgs(resource: TestResource, config: object = {}): ResourceValidati
         },
         stackTags: new Map<string, string>(),
         isType,
-        asType: ((resourceClass: unknown) => (isType(resourceClass) ? resource.props : undefined)) as unknown as ResourceValidationArgs["asType"],
+        asType: ((resourceClass: unknown) =>
+            isType(resourceClass) ? resource.props : undefined) as unknown as ResourceValidationArgs["asType"],
         getConfig: <T extends object>() => config as T,
         notApplicable: (reason?: string): never => {
             throw new NotApplicableError(reason ?? "not applicable");
@@ -82,7 +83,12 @@ function makeArgs(resource: TestResource, config: object = {}): ResourceValidati
 async function check(policy: ResourceValidationPolicy, resource: TestResource, config: object = {}): Promise<Outcome> {
     const reportViolation = jest.fn<void, [string, string?]>();
     const report: ReportViolation = reportViolation;
-    const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    const validations =
+        policy.validateResource === undefined
+            ? []
+            : Array.isArray(policy.validateResource)
+              ? policy.validateResource
+              : [policy.validateResource];
     let notApplicable: string | undefined;
     for (const validate of validations) {
         try {
@@ -125,7 +131,9 @@ describe("the pack", () => {
             // The server module index.ts will load (policy/node_modules when the pack was installed there).
             const serverPath = require.resolve("@pulumi/policy/server", { paths: [path.join(PROJECT_DIR, "policy")] });
             // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const server = require(serverPath) as { serve: (name: string, version: string, level: string, args: PolicyPackArgs) => void };
+            const server = require(serverPath) as {
+                serve: (name: string, version: string, level: string, args: PolicyPackArgs) => void;
+            };
             const serve = jest.spyOn(server, "serve").mockImplementation(() => undefined);
 
             // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -156,13 +164,22 @@ describe("vault-purge-protection-in-protected-environments", () => {
             vaultName: "kv-aio-test-01",
             resourceGroupName: "rg-aio-test",
             tags: environment === undefined ? { "managed-by": "aio-secrets" } : { [ENVIRONMENT_TAG]: environment },
-            properties: { tenantId: TENANT, sku: { family: "A", name: "standard" }, enableSoftDelete: true, ...properties },
+            properties: {
+                tenantId: TENANT,
+                sku: { family: "A", name: "standard" },
+                enableSoftDelete: true,
+                ...properties,
+            },
         },
     });
 
     test("passes a protected vault with purge protection and enough retention", async () => {
-        expect((await check(p, vault("prod", { enablePurgeProtection: true, softDeleteRetentionInDays: 90 }))).violations).toEqual([]);
-        expect((await check(p, vault("prod", { enablePurgeProtection: true, softDeleteRetentionInDays: 7 }))).violations).toEqual([]);
+        expect(
+            (await check(p, vault("prod", { enablePurgeProtection: true, softDeleteRetentionInDays: 90 }))).violations,
+        ).toEqual([]);
+        expect(
+            (await check(p, vault("prod", { enablePurgeProtection: true, softDeleteRetentionInDays: 7 }))).violations,
+        ).toEqual([]);
         // Absent retention is Azure's default, 90 days.
         expect((await check(p, vault("prod", { enablePurgeProtection: true }))).violations).toEqual([]);
     });
@@ -183,7 +200,9 @@ describe("vault-purge-protection-in-protected-environments", () => {
 
     test("fails a protected vault with too short a retention, or soft delete off", async () => {
         const short = await check(p, vault("prod", { enablePurgeProtection: true, softDeleteRetentionInDays: 5 }));
-        expect(short.violations).toEqual([expect.stringContaining("softDeleteRetentionInDays must be at least 7 days, got 5")]);
+        expect(short.violations).toEqual([
+            expect.stringContaining("softDeleteRetentionInDays must be at least 7 days, got 5"),
+        ]);
         const noSoftDelete = await check(p, vault("prod", { enablePurgeProtection: true, enableSoftDelete: false }));
         expect(noSoftDelete.violations).toEqual([expect.stringContaining("enableSoftDelete must not be false")]);
         const both = await check(p, vault("prod", { softDeleteRetentionInDays: 3 }));
@@ -195,10 +214,15 @@ describe("vault-purge-protection-in-protected-environments", () => {
         expect((await check(p, vault("staging", { softDeleteRetentionInDays: 30 }))).violations).toEqual([]);
         const staging = await check(p, vault("staging", { softDeleteRetentionInDays: 14 }), config);
         expect(staging.violations).toEqual([
-            expect.stringContaining('(environment "staging" is protected): properties.enablePurgeProtection must be true'),
+            expect.stringContaining(
+                '(environment "staging" is protected): properties.enablePurgeProtection must be true',
+            ),
             expect.stringContaining("softDeleteRetentionInDays must be at least 30 days, got 14"),
         ]);
-        expect((await check(p, vault("staging", { enablePurgeProtection: true, softDeleteRetentionInDays: 30 }), config)).violations).toEqual([]);
+        expect(
+            (await check(p, vault("staging", { enablePurgeProtection: true, softDeleteRetentionInDays: 30 }), config))
+                .violations,
+        ).toEqual([]);
         // prod is no longer protected when the list leaves it out.
         expect((await check(p, vault("prod", {}), { protectedEnvironments: ["production"] })).violations).toEqual([]);
     });
@@ -206,25 +230,45 @@ describe("vault-purge-protection-in-protected-environments", () => {
     test("config defaults: schema and resolution agree (prod, 7 days in 7..90)", () => {
         expect(VAULT_PROTECTION_DEFAULTS).toEqual({ protectedEnvironments: ["prod"], minSoftDeleteRetentionDays: 7 });
         expect(p.configSchema?.properties.protectedEnvironments).toMatchObject({ type: "array", default: ["prod"] });
-        expect(p.configSchema?.properties.minSoftDeleteRetentionDays).toMatchObject({ type: "integer", default: 7, minimum: 7, maximum: 90 });
+        expect(p.configSchema?.properties.minSoftDeleteRetentionDays).toMatchObject({
+            type: "integer",
+            default: 7,
+            minimum: 7,
+            maximum: 90,
+        });
         expect(p.configSchema?.required ?? []).toEqual([]);
         // What the CLI hands over without a config file (an empty object), or with one.
         expect(vaultProtectionConfig({})).toEqual({ protectedEnvironments: ["prod"], minSoftDeleteRetentionDays: 7 });
-        expect(vaultProtectionConfig({ minSoftDeleteRetentionDays: 90 })).toEqual({ protectedEnvironments: ["prod"], minSoftDeleteRetentionDays: 90 });
-        expect(vaultProtectionConfig({ protectedEnvironments: [] })).toEqual({ protectedEnvironments: [], minSoftDeleteRetentionDays: 7 });
+        expect(vaultProtectionConfig({ minSoftDeleteRetentionDays: 90 })).toEqual({
+            protectedEnvironments: ["prod"],
+            minSoftDeleteRetentionDays: 90,
+        });
+        expect(vaultProtectionConfig({ protectedEnvironments: [] })).toEqual({
+            protectedEnvironments: [],
+            minSoftDeleteRetentionDays: 7,
+        });
     });
 
     test("config out of range fails loudly instead of weakening the check", async () => {
-        expect(() => vaultProtectionConfig({ minSoftDeleteRetentionDays: 6 })).toThrow("minSoftDeleteRetentionDays must be a whole number of days from 7 to 90, got 6");
+        expect(() => vaultProtectionConfig({ minSoftDeleteRetentionDays: 6 })).toThrow(
+            "minSoftDeleteRetentionDays must be a whole number of days from 7 to 90, got 6",
+        );
         expect(() => vaultProtectionConfig({ minSoftDeleteRetentionDays: 91 })).toThrow("from 7 to 90, got 91");
         expect(() => vaultProtectionConfig({ minSoftDeleteRetentionDays: 7.5 })).toThrow("got 7.5");
-        expect(() => vaultProtectionConfig({ protectedEnvironments: "prod" })).toThrow('protectedEnvironments must be a list of environment names, got "prod"');
-        await expect(check(p, vault("prod", { enablePurgeProtection: true }), { minSoftDeleteRetentionDays: 3 })).rejects.toThrow("got 3");
+        expect(() => vaultProtectionConfig({ protectedEnvironments: "prod" })).toThrow(
+            'protectedEnvironments must be a list of environment names, got "prod"',
+        );
+        await expect(
+            check(p, vault("prod", { enablePurgeProtection: true }), { minSoftDeleteRetentionDays: 3 }),
+        ).rejects.toThrow("got 3");
     });
 
     test("applies to vaults only", async () => {
         const outcome = await check(p, { type: VAULT_SECRET, name: "x", props: {} });
-        expect(outcome).toEqual({ violations: [], notApplicable: `Policy only applies to resources of type '${VAULT}'` });
+        expect(outcome).toEqual({
+            violations: [],
+            notApplicable: `Policy only applies to resources of type '${VAULT}'`,
+        });
     });
 });
 
@@ -232,7 +276,10 @@ describe("vault-purge-protection-in-protected-environments", () => {
 // 2. vault-secret-value-is-secret
 
 type DeserializeModule = {
-    deserializeProperties(struct: { toJavaScript(): Record<string, unknown> }, proxySecrets: boolean): Record<string, unknown>;
+    deserializeProperties(
+        struct: { toJavaScript(): Record<string, unknown> },
+        proxySecrets: boolean,
+    ): Record<string, unknown>;
 };
 type ProxyModule = { unknownCheckingProxy<T>(value: T): T };
 const { deserializeProperties } = policyDeserialize as unknown as DeserializeModule;
@@ -250,7 +297,9 @@ describe("vault-secret-value-is-secret", () => {
 
     test("passes a value marked secret (policy Secret, wire envelope, or all of properties secret)", async () => {
         expect((await check(p, vaultSecret({ value: new Secret(PLAINTEXT) }))).violations).toEqual([]);
-        expect((await check(p, vaultSecret({ value: wire(PLAINTEXT), contentType: "text/plain" }))).violations).toEqual([]);
+        expect((await check(p, vaultSecret({ value: wire(PLAINTEXT), contentType: "text/plain" }))).violations).toEqual(
+            [],
+        );
         expect((await check(p, vaultSecret(new Secret({ value: PLAINTEXT })))).violations).toEqual([]);
         expect((await check(p, vaultSecret(wire({ value: PLAINTEXT })))).violations).toEqual([]);
     });
@@ -273,7 +322,11 @@ describe("vault-secret-value-is-secret", () => {
         const sent = { vaultName: "kv-aio-test-01", secretName: "mq-password", properties: { value: wire(PLAINTEXT) } };
         // ... and what @pulumi/policy 1.21's analyze RPC makes of it before any policy runs.
         const deserialized = deserializeProperties({ toJavaScript: () => sent }, false);
-        expect(deserialized).toEqual({ vaultName: "kv-aio-test-01", secretName: "mq-password", properties: { value: PLAINTEXT } });
+        expect(deserialized).toEqual({
+            vaultName: "kv-aio-test-01",
+            secretName: "mq-password",
+            properties: { value: PLAINTEXT },
+        });
         // Even the remediation path (markers kept as Secret objects) unwraps them on every read.
         const remediation = deserializeProperties({ toJavaScript: () => sent }, true);
         expect((remediation.properties as Record<string, unknown>).value).toBe(PLAINTEXT);
@@ -284,8 +337,12 @@ describe("vault-secret-value-is-secret", () => {
         expect(outcome.notApplicable).toBe(SECRETNESS_UNOBSERVABLE);
         expect(outcome.notApplicable).toContain("pulumi/pulumi-policy#241");
         // A plaintext value looks exactly the same there: that is the limitation.
-        const plain = unknownCheckingProxy(deserializeProperties({ toJavaScript: () => ({ properties: { value: PLAINTEXT } }) }, false));
-        expect((await check(p, { type: VAULT_SECRET, name: "s", props: plain })).notApplicable).toBe(SECRETNESS_UNOBSERVABLE);
+        const plain = unknownCheckingProxy(
+            deserializeProperties({ toJavaScript: () => ({ properties: { value: PLAINTEXT } }) }, false),
+        );
+        expect((await check(p, { type: VAULT_SECRET, name: "s", props: plain })).notApplicable).toBe(
+            SECRETNESS_UNOBSERVABLE,
+        );
     });
 
     test("applies to vault secrets only", async () => {
@@ -312,17 +369,41 @@ describe("service-principal-never-writes", () => {
     const none = { keys: [], certificates: [], storage: [] };
 
     test("passes the reader with read permissions only, and a writer without purge", async () => {
-        expect((await check(p, accessPolicy("access-reader", { secrets: ["get", "list"], ...none }))).violations).toEqual([]);
-        expect((await check(p, accessPolicy("access-reader", { secrets: ["Get", "List"], keys: ["get"], certificates: ["get"], storage: [] }))).violations).toEqual([]);
+        expect(
+            (await check(p, accessPolicy("access-reader", { secrets: ["get", "list"], ...none }))).violations,
+        ).toEqual([]);
+        expect(
+            (
+                await check(
+                    p,
+                    accessPolicy("access-reader", {
+                        secrets: ["Get", "List"],
+                        keys: ["get"],
+                        certificates: ["get"],
+                        storage: [],
+                    }),
+                )
+            ).violations,
+        ).toEqual([]);
         expect((await check(p, accessPolicy("access-reader", {}))).violations).toEqual([]);
-        const writer = { secrets: ["get", "list", "set", "delete", "recover"], keys: ["get", "list", "create", "update", "delete", "recover"], certificates: [], storage: [] };
+        const writer = {
+            secrets: ["get", "list", "set", "delete", "recover"],
+            keys: ["get", "list", "create", "update", "delete", "recover"],
+            certificates: [],
+            storage: [],
+        };
         expect((await check(p, accessPolicy("access-writer", writer))).violations).toEqual([]);
     });
 
     test("fails a reader that may write, delete, recover or touch storage", async () => {
         const { violations } = await check(
             p,
-            accessPolicy("access-reader", { secrets: ["get", "list", "set", "delete"], keys: ["get", "backup"], certificates: ["get", "restore"], storage: ["get"] }),
+            accessPolicy("access-reader", {
+                secrets: ["get", "list", "set", "delete"],
+                keys: ["get", "backup"],
+                certificates: ["get", "restore"],
+                storage: ["get"],
+            }),
         );
         expect(violations).toHaveLength(1);
         expect(violations[0]).toContain(`access policy "access-reader" is the CSI driver's service principal`);
@@ -335,7 +416,9 @@ describe("service-principal-never-writes", () => {
 
     test("fails any access policy that grants purge, the writer included (all implies purge)", async () => {
         const writer = await check(p, accessPolicy("access-writer", { secrets: ["get", "set", "purge"] }));
-        expect(writer.violations).toEqual([expect.stringContaining('access policy "access-writer" grants purge (secrets: purge)')]);
+        expect(writer.violations).toEqual([
+            expect.stringContaining('access policy "access-writer" grants purge (secrets: purge)'),
+        ]);
         expect(writer.violations[0]).toContain("the deploying identity included");
         const all = await check(p, accessPolicy("deployer", { keys: ["All"] }));
         expect(all.violations).toEqual([expect.stringContaining("grants purge (keys: all)")]);
@@ -343,7 +426,10 @@ describe("service-principal-never-writes", () => {
         expect(storage.violations).toEqual([expect.stringContaining("grants purge (storage: purge)")]);
         // A reader with purge breaks both rules.
         const reader = await check(p, accessPolicy("access-reader", { secrets: ["get", "list", "purge"] }));
-        expect(reader.violations).toEqual([expect.stringContaining("it also grants secrets: purge"), expect.stringContaining("grants purge (secrets: purge)")]);
+        expect(reader.violations).toEqual([
+            expect.stringContaining("it also grants secrets: purge"),
+            expect.stringContaining("grants purge (secrets: purge)"),
+        ]);
     });
 
     test("checks inline access policies of a vault for purge", async () => {
@@ -352,13 +438,30 @@ describe("service-principal-never-writes", () => {
             name: "keyvault-vault",
             props: { vaultName: "kv-aio-test-01", properties: { tenantId: TENANT, accessPolicies } },
         });
-        expect((await check(p, vault([{ objectId: "a", tenantId: TENANT, permissions: { secrets: ["get", "set"] } }]))).violations).toEqual([]);
-        const { violations } = await check(p, vault([{ objectId: "a", permissions: { secrets: ["get"] } }, { objectId: "b", permissions: { certificates: ["purge"] } }]));
-        expect(violations).toEqual([expect.stringContaining('vault "kv-aio-test-01": inline properties.accessPolicies[1] (object b) grants purge (certificates: purge)')]);
+        expect(
+            (await check(p, vault([{ objectId: "a", tenantId: TENANT, permissions: { secrets: ["get", "set"] } }])))
+                .violations,
+        ).toEqual([]);
+        const { violations } = await check(
+            p,
+            vault([
+                { objectId: "a", permissions: { secrets: ["get"] } },
+                { objectId: "b", permissions: { certificates: ["purge"] } },
+            ]),
+        );
+        expect(violations).toEqual([
+            expect.stringContaining(
+                'vault "kv-aio-test-01": inline properties.accessPolicies[1] (object b) grants purge (certificates: purge)',
+            ),
+        ]);
     });
 
     test("applies to access policies and vaults only", async () => {
-        const outcome = await check(p, { type: "azure-native:authorization:RoleAssignment", name: "access-reader-secretsUser", props: {} });
+        const outcome = await check(p, {
+            type: "azure-native:authorization:RoleAssignment",
+            name: "access-reader-secretsUser",
+            props: {},
+        });
         expect(outcome.violations).toEqual([]);
         expect(outcome.notApplicable).toContain(ACCESS_POLICY);
     });
@@ -382,9 +485,13 @@ describe("csi-credential-secret-labelled", () => {
     });
 
     test("passes the labelled Opaque credential Secret, and leaves other Secrets alone", async () => {
-        expect((await check(p, k8sSecret(CSI_SECRET_NAME, { [CSI_USED_LABEL]: "true" }, "Opaque"))).violations).toEqual([]);
+        expect((await check(p, k8sSecret(CSI_SECRET_NAME, { [CSI_USED_LABEL]: "true" }, "Opaque"))).violations).toEqual(
+            [],
+        );
         // No type is Opaque (the API server's default).
-        expect((await check(p, k8sSecret(CSI_SECRET_NAME, { [CSI_USED_LABEL]: "true", app: "aio" }))).violations).toEqual([]);
+        expect(
+            (await check(p, k8sSecret(CSI_SECRET_NAME, { [CSI_USED_LABEL]: "true", app: "aio" }))).violations,
+        ).toEqual([]);
         expect((await check(p, k8sSecret("some-other-secret", undefined, "kubernetes.io/tls"))).violations).toEqual([]);
     });
 
@@ -396,7 +503,10 @@ describe("csi-credential-secret-labelled", () => {
     });
 
     test("fails a type other than Opaque", async () => {
-        const { violations } = await check(p, k8sSecret(CSI_SECRET_NAME, { [CSI_USED_LABEL]: "true" }, "kubernetes.io/basic-auth"));
+        const { violations } = await check(
+            p,
+            k8sSecret(CSI_SECRET_NAME, { [CSI_USED_LABEL]: "true" }, "kubernetes.io/basic-auth"),
+        );
         expect(violations).toEqual(['Secret "aio-akv-sp": type must be Opaque, got "kubernetes.io/basic-auth"']);
     });
 
@@ -426,19 +536,49 @@ describe("spc-azure-provider-well-formed", () => {
             metadata: { name: "aio-default-spc", namespace: "azure-iot-operations" },
             spec: {
                 provider,
-                parameters: { keyvaultName: "kv-aio-test-01", tenantId: TENANT, usePodIdentity: "false", objects: objects(DEFAULT_OBJECTS), ...parameters },
+                parameters: {
+                    keyvaultName: "kv-aio-test-01",
+                    tenantId: TENANT,
+                    usePodIdentity: "false",
+                    objects: objects(DEFAULT_OBJECTS),
+                    ...parameters,
+                },
             },
         },
     });
-    const handWritten = (...items: string[]) => `array:\n${items.map((i) => `  - |\n${i.split("\n").map((l) => `    ${l}`).join("\n")}\n`).join("")}`;
+    const handWritten = (...items: string[]) =>
+        `array:\n${items
+            .map(
+                (i) =>
+                    `  - |\n${i
+                        .split("\n")
+                        .map((l) => `    ${l}`)
+                        .join("\n")}\n`,
+            )
+            .join("")}`;
 
     test("passes an SPC as the project renders it", async () => {
         expect((await check(p, spc({}))).violations).toEqual([]);
-        expect((await check(p, spc({ objects: handWritten("objectName: a\nobjectType: secret", "objectName: b\nobjectType: secret\nobjectAlias: c") }))).violations).toEqual([]);
+        expect(
+            (
+                await check(
+                    p,
+                    spc({
+                        objects: handWritten(
+                            "objectName: a\nobjectType: secret",
+                            "objectName: b\nobjectType: secret\nobjectAlias: c",
+                        ),
+                    }),
+                )
+            ).violations,
+        ).toEqual([]);
     });
 
     test("fails a wrong provider, pod identity, missing vault or tenant", async () => {
-        const { violations } = await check(p, spc({ usePodIdentity: "true", keyvaultName: "", tenantId: undefined }, "gcp"));
+        const { violations } = await check(
+            p,
+            spc({ usePodIdentity: "true", keyvaultName: "", tenantId: undefined }, "gcp"),
+        );
         expect(violations).toEqual([
             'SecretProviderClass "aio-default-spc": spec.provider must be "azure", got "gcp"',
             'SecretProviderClass "aio-default-spc": spec.parameters.usePodIdentity must be "false" (a string), got "true"',
@@ -446,41 +586,87 @@ describe("spc-azure-provider-well-formed", () => {
             'SecretProviderClass "aio-default-spc": spec.parameters.tenantId must be a non-empty string, got absent',
         ]);
         // A boolean false is not the string the provider reads.
-        expect((await check(p, spc({ usePodIdentity: false }))).violations).toEqual([expect.stringContaining('usePodIdentity must be "false" (a string), got false')]);
+        expect((await check(p, spc({ usePodIdentity: false }))).violations).toEqual([
+            expect.stringContaining('usePodIdentity must be "false" (a string), got false'),
+        ]);
     });
 
     test("fails objects the provider cannot parse", async () => {
         const nested = await check(p, spc({ objects: "array:\n  - objectName: a\n    objectType: secret\n" }));
-        expect(nested.violations).toEqual([expect.stringContaining("spec.parameters.objects does not parse: objects: array[0] must be a YAML string, not a nested map")]);
+        expect(nested.violations).toEqual([
+            expect.stringContaining(
+                "spec.parameters.objects does not parse: objects: array[0] must be a YAML string, not a nested map",
+            ),
+        ]);
         const noArray = await check(p, spc({ objects: "objects:\n  - a\n" }));
         expect(noArray.violations).toEqual([expect.stringContaining("missing `array`")]);
         const absent = await check(p, spc({ objects: undefined }));
-        expect(absent.violations).toEqual([expect.stringContaining("spec.parameters.objects must be a YAML string, got absent")]);
+        expect(absent.violations).toEqual([
+            expect.stringContaining("spec.parameters.objects must be a YAML string, got absent"),
+        ]);
     });
 
     test("fails an object without a name or with a wrong type", async () => {
-        const { violations } = await check(p, spc({ objects: handWritten("objectType: secret", "objectName: b\nobjectType: Secret", "objectName: c\nobjectType: password", "objectName: d") }));
+        const { violations } = await check(
+            p,
+            spc({
+                objects: handWritten(
+                    "objectType: secret",
+                    "objectName: b\nobjectType: Secret",
+                    "objectName: c\nobjectType: password",
+                    "objectName: d",
+                ),
+            }),
+        );
         expect(violations).toEqual([
             expect.stringContaining("array[0]: objectName must be a non-empty string, got absent"),
             expect.stringContaining('array[1]: objectType must be one of secret, key, cert (lower case), got "Secret"'),
-            expect.stringContaining('array[2]: objectType must be one of secret, key, cert (lower case), got "password"'),
+            expect.stringContaining(
+                'array[2]: objectType must be one of secret, key, cert (lower case), got "password"',
+            ),
             expect.stringContaining("array[3]: objectType must be one of secret, key, cert (lower case), got absent"),
         ]);
     });
 
     test("fails two objects that write the same file", async () => {
-        const sameName = await check(p, spc({ objects: handWritten("objectName: a\nobjectType: secret", "objectName: a\nobjectType: cert") }));
-        expect(sameName.violations).toEqual([expect.stringContaining('array[1]: file name "a" (objectAlias, else objectName) is already used by array[0]')]);
-        const aliasClash = await check(p, spc({ objects: handWritten("objectName: mq-password\nobjectType: secret", "objectName: other\nobjectType: secret\nobjectAlias: mq-password") }));
+        const sameName = await check(
+            p,
+            spc({ objects: handWritten("objectName: a\nobjectType: secret", "objectName: a\nobjectType: cert") }),
+        );
+        expect(sameName.violations).toEqual([
+            expect.stringContaining(
+                'array[1]: file name "a" (objectAlias, else objectName) is already used by array[0]',
+            ),
+        ]);
+        const aliasClash = await check(
+            p,
+            spc({
+                objects: handWritten(
+                    "objectName: mq-password\nobjectType: secret",
+                    "objectName: other\nobjectType: secret\nobjectAlias: mq-password",
+                ),
+            }),
+        );
         expect(aliasClash.violations).toEqual([expect.stringContaining('file name "mq-password"')]);
         // Same object name under different aliases is fine.
-        const aliased = await check(p, spc({ objects: handWritten("objectName: a\nobjectType: secret\nobjectAlias: a1", "objectName: a\nobjectType: secret\nobjectAlias: a2") }));
+        const aliased = await check(
+            p,
+            spc({
+                objects: handWritten(
+                    "objectName: a\nobjectType: secret\nobjectAlias: a1",
+                    "objectName: a\nobjectType: secret\nobjectAlias: a2",
+                ),
+            }),
+        );
         expect(aliased.violations).toEqual([]);
     });
 
     test("applies to SecretProviderClasses only", async () => {
         const outcome = await check(p, { type: "kubernetes:core/v1:ConfigMap", name: "x", props: {} });
-        expect(outcome).toEqual({ violations: [], notApplicable: `Policy only applies to resources of type '${SPC_TYPE}'` });
+        expect(outcome).toEqual({
+            violations: [],
+            notApplicable: `Policy only applies to resources of type '${SPC_TYPE}'`,
+        });
     });
 });
 
@@ -516,11 +702,18 @@ interface PackResult {
     applied: Record<string, number>;
 }
 
-async function runPack(resources: RecordedResource[], props: (inputs: Record<string, unknown>) => unknown = withSecretMarkers): Promise<PackResult> {
+async function runPack(
+    resources: RecordedResource[],
+    props: (inputs: Record<string, unknown>) => unknown = withSecretMarkers,
+): Promise<PackResult> {
     const result: PackResult = { violations: [], applied: Object.fromEntries(policies.map((p) => [p.name, 0])) };
     for (const r of resources.filter((x) => x.custom)) {
         for (const p of policies) {
-            const outcome = await check(p, { type: r.type, name: r.name, props: props(r.inputs) as Record<string, unknown> });
+            const outcome = await check(p, {
+                type: r.type,
+                name: r.name,
+                props: props(r.inputs) as Record<string, unknown>,
+            });
             if (outcome.notApplicable === undefined) result.applied[p.name] += 1;
             result.violations.push(...outcome.violations.map((v) => `${p.name}: ${r.name}: ${v}`));
         }
@@ -539,7 +732,13 @@ describe("the project's stacks pass the pack", () => {
         prodCreated = await runStack({
             stack: "prod",
             mode: "up",
-            configOverrides: { "aio-secrets:keyVault": JSON.stringify({ name: "kv-aio-prod-01", resourceGroupName: "rg-aio-prod", permissionModel: "accessPolicy" }) },
+            configOverrides: {
+                "aio-secrets:keyVault": JSON.stringify({
+                    name: "kv-aio-prod-01",
+                    resourceGroupName: "rg-aio-prod",
+                    permissionModel: "accessPolicy",
+                }),
+            },
         });
     });
 
@@ -555,31 +754,51 @@ describe("the project's stacks pass the pack", () => {
         expect(result.violations).toEqual([]);
     });
 
-    test.each(STACKS)("%s: not vacuous: with the secret markers stripped, every vault secret is flagged", async (stack) => {
-        const run = runOf(stack);
-        const vaultSecrets = run.resources.filter((r) => r.type === VAULT_SECRET).map((r) => r.name);
-        expect(vaultSecrets.length).toBeGreaterThan(0);
-        const stripped = await runPack(run.resources, withoutSecretMarkers);
-        expect(stripped.violations).toHaveLength(vaultSecrets.length);
-        for (const name of vaultSecrets) {
-            expect(stripped.violations).toContainEqual(expect.stringMatching(new RegExp(`^vault-secret-value-is-secret: ${name}: .*plaintext`)));
-        }
-    });
+    test.each(STACKS)(
+        "%s: not vacuous: with the secret markers stripped, every vault secret is flagged",
+        async (stack) => {
+            const run = runOf(stack);
+            const vaultSecrets = run.resources.filter((r) => r.type === VAULT_SECRET).map((r) => r.name);
+            expect(vaultSecrets.length).toBeGreaterThan(0);
+            const stripped = await runPack(run.resources, withoutSecretMarkers);
+            expect(stripped.violations).toHaveLength(vaultSecrets.length);
+            for (const name of vaultSecrets) {
+                expect(stripped.violations).toContainEqual(
+                    expect.stringMatching(new RegExp(`^vault-secret-value-is-secret: ${name}: .*plaintext`)),
+                );
+            }
+        },
+    );
 
-    test.each(STACKS)("%s: through the analyzer host's own deserialization and proxy: no violations; the secretness check says why it cannot run", async (stack) => {
-        const run = runOf(stack);
-        const asHost = (inputs: Record<string, unknown>) => unknownCheckingProxy(deserializeProperties({ toJavaScript: () => inputs }, false));
-        const result = await runPack(run.resources, asHost);
-        expect(result.violations).toEqual([]);
-        expect(result.applied["vault-secret-value-is-secret"]).toBe(0);
-        for (const p of policies.filter((x) => x.name !== "vault-secret-value-is-secret" && x.name !== "vault-purge-protection-in-protected-environments")) {
-            expect({ policy: p.name, applied: result.applied[p.name] > 0 }).toEqual({ policy: p.name, applied: true });
-        }
-        const secret = run.resources.find((r) => r.type === VAULT_SECRET);
-        if (!secret) throw new Error("no vault secret");
-        const outcome = await check(policy("vault-secret-value-is-secret"), { type: secret.type, name: secret.name, props: asHost(secret.inputs) });
-        expect(outcome.notApplicable).toBe(SECRETNESS_UNOBSERVABLE);
-    });
+    test.each(STACKS)(
+        "%s: through the analyzer host's own deserialization and proxy: no violations; the secretness check says why it cannot run",
+        async (stack) => {
+            const run = runOf(stack);
+            const asHost = (inputs: Record<string, unknown>) =>
+                unknownCheckingProxy(deserializeProperties({ toJavaScript: () => inputs }, false));
+            const result = await runPack(run.resources, asHost);
+            expect(result.violations).toEqual([]);
+            expect(result.applied["vault-secret-value-is-secret"]).toBe(0);
+            for (const p of policies.filter(
+                (x) =>
+                    x.name !== "vault-secret-value-is-secret" &&
+                    x.name !== "vault-purge-protection-in-protected-environments",
+            )) {
+                expect({ policy: p.name, applied: result.applied[p.name] > 0 }).toEqual({
+                    policy: p.name,
+                    applied: true,
+                });
+            }
+            const secret = run.resources.find((r) => r.type === VAULT_SECRET);
+            if (!secret) throw new Error("no vault secret");
+            const outcome = await check(policy("vault-secret-value-is-secret"), {
+                type: secret.type,
+                name: secret.name,
+                props: asHost(secret.inputs),
+            });
+            expect(outcome.notApplicable).toBe(SECRETNESS_UNOBSERVABLE);
+        },
+    );
 
     test("prod with a vault the stack creates: the protected vault passes, and fails without purge protection", async () => {
         expect(prodCreated.error).toBeUndefined();
@@ -602,6 +821,7 @@ describe("the project's stacks pass the pack", () => {
             const result = await runPack(run.resources);
             for (const [name, n] of Object.entries(result.applied)) applied[name] += n;
         }
-        for (const p of policies) expect({ policy: p.name, applied: applied[p.name] > 0 }).toEqual({ policy: p.name, applied: true });
+        for (const p of policies)
+            expect({ policy: p.name, applied: applied[p.name] > 0 }).toEqual({ policy: p.name, applied: true });
     });
 });

@@ -11,9 +11,23 @@ describe("programFiles: index.ts and what it imports", () => {
     const files = programFiles(PROJECT_DIR);
 
     it("every delivery mode's file, the parsing layer and the components the program declares", () => {
-        const under = (dir: string) => fs.readdirSync(path.join(PROJECT_DIR, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`);
-        expect(files).toEqual(expect.arrayContaining(["index.ts", "package.json", "package-lock.json", ...under("delivery"), ...under("stacks")]));
-        expect(files).toEqual(expect.arrayContaining(["components/keyvault/KeyVault.ts", "model/spc.ts", "components/tags.ts"]));
+        const under = (dir: string) =>
+            fs
+                .readdirSync(path.join(PROJECT_DIR, dir))
+                .filter((f) => f.endsWith(".ts"))
+                .map((f) => `${dir}/${f}`);
+        expect(files).toEqual(
+            expect.arrayContaining([
+                "index.ts",
+                "package.json",
+                "package-lock.json",
+                ...under("delivery"),
+                ...under("stacks"),
+            ]),
+        );
+        expect(files).toEqual(
+            expect.arrayContaining(["components/keyvault/KeyVault.ts", "model/spc.ts", "components/tags.ts"]),
+        );
     });
 
     it("not the tools, the tests, the policy pack or the descriptors only tools read", () => {
@@ -22,7 +36,11 @@ describe("programFiles: index.ts and what it imports", () => {
 });
 
 describe("plan --changed: a change to a file the program imports counts for every stack", () => {
-    const git = (dir: string, ...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
+    const git = (dir: string, ...args: string[]) =>
+        execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], {
+            cwd: dir,
+            stdio: "pipe",
+        });
     let dir: string;
     beforeEach(() => {
         dir = scratch({
@@ -32,7 +50,8 @@ describe("plan --changed: a change to a file the program imports counts for ever
             "secrets.yaml": "secrets: []\n",
             "index.ts": 'import { declare } from "./delivery/newMode";\nexport = () => declare();\n',
             "delivery/newMode/index.ts": 'export { declare } from "./declare";\n',
-            "delivery/newMode/declare.ts": 'import type { Model } from "../../model/types";\nexport function declare(): Model { return {}; }\n',
+            "delivery/newMode/declare.ts":
+                'import type { Model } from "../../model/types";\nexport function declare(): Model { return {}; }\n',
             "model/types.ts": "export type Model = Record<string, never>;\n",
             "notes/unused.ts": "export const x = 1;\n",
         });
@@ -40,10 +59,18 @@ describe("plan --changed: a change to a file the program imports counts for ever
         git(dir, "add", "-A");
         git(dir, "commit", "-qm", "base");
     });
-    const changed = () => changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: ["a", "b"], rev: "HEAD" });
+    const changed = () =>
+        changedStacks({ dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: ["a", "b"], rev: "HEAD" });
 
     it("a file two imports deep, in a folder no list names", () => {
-        expect(programFiles(dir)).toEqual(["delivery/newMode/declare.ts", "delivery/newMode/index.ts", "index.ts", "model/types.ts", "package-lock.json", "package.json"]);
+        expect(programFiles(dir)).toEqual([
+            "delivery/newMode/declare.ts",
+            "delivery/newMode/index.ts",
+            "index.ts",
+            "model/types.ts",
+            "package-lock.json",
+            "package.json",
+        ]);
         fs.appendFileSync(path.join(dir, "model/types.ts"), "// changed\n");
         expect(changed()).toEqual([
             { stack: "a", reasons: ["the program changed (model/types.ts)"] },

@@ -8,7 +8,9 @@ import { byName, byType, PROJECT_DIR, runStack, scratch, stackNames } from "./he
 
 /** The stack file's `aio-secrets:delivery` (default csiDriver). */
 function deliveryOf(stack: string): string {
-    const file = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const file = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+    };
     return String(file.config["aio-secrets:delivery"] ?? "csiDriver");
 }
 
@@ -21,13 +23,22 @@ function expectSecretSyncObjects(run: RunResult): void {
     // AIO GA installed the Secret Store extension: checked, never declared by default (issue 17 item 3).
     expect(byType(run, "azure-native:kubernetesconfiguration:Extension")).toEqual([]);
     // No Entra app, no password, no aio-akv-sp, no Kubernetes provider or object.
-    expect(run.resources.filter((r) => r.type.startsWith("azuread:") || r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes")).toEqual([]);
+    expect(
+        run.resources.filter(
+            (r) =>
+                r.type.startsWith("azuread:") ||
+                r.type.startsWith("kubernetes:") ||
+                r.type === "pulumi:providers:kubernetes",
+        ),
+    ).toEqual([]);
 }
 
 /** A CSI stack: init's objects. */
 function expectInitObjects(run: RunResult): void {
     expect(run.error).toBeUndefined();
-    const spcs = byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) => inputAt(r.inputs, "metadata.name"));
+    const spcs = byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) =>
+        inputAt(r.inputs, "metadata.name"),
+    );
     expect(spcs).toEqual(
         expect.arrayContaining([
             "aio-default-spc",
@@ -39,7 +50,9 @@ function expectInitObjects(run: RunResult): void {
     );
     // aio-akv-sp, and init's test CA key pair where the stack makes the test CA (ca.mode test).
     const secrets = byType(run, "kubernetes:core/v1:Secret").map((r) => inputAt(r.inputs, "metadata.name"));
-    expect(secrets.sort()).toEqual(run.outputs.caMode === "test" ? ["aio-akv-sp", "aio-ca-key-pair-test-only"] : ["aio-akv-sp"]);
+    expect(secrets.sort()).toEqual(
+        run.outputs.caMode === "test" ? ["aio-akv-sp", "aio-ca-key-pair-test-only"] : ["aio-akv-sp"],
+    );
     expect(byType(run, "kubernetes:core/v1:Namespace")[0].retainOnDelete).toBe(true);
 }
 
@@ -59,7 +72,13 @@ describe.each(stackNames())("stack %s", (stack) => {
 
     test("environment output matches the stack file (or the ESC environment it imports)", () => {
         const file = `Pulumi.${stack}.yaml`;
-        const { config } = readStackConfig(fs.readFileSync(path.join(PROJECT_DIR, file), "utf8"), file, "aio-secrets", {}, projectSources(PROJECT_DIR, "aio-secrets"));
+        const { config } = readStackConfig(
+            fs.readFileSync(path.join(PROJECT_DIR, file), "utf8"),
+            file,
+            "aio-secrets",
+            {},
+            projectSources(PROJECT_DIR, "aio-secrets"),
+        );
         expect(run.outputs.environment).toBe(config["aio-secrets:environment"] ?? stack);
     });
 
@@ -111,7 +130,8 @@ describe("settings decide the shape", () => {
         const a = await runStack({ stack: "dev", mode: "up" });
         await new Promise((r) => setTimeout(r, 1100));
         const b = await runStack({ stack: "dev", mode: "up" });
-        const end = (run: typeof a, slot: string) => inputAt(byName(run, `identity-password-${slot}`).inputs, "endDate");
+        const end = (run: typeof a, slot: string) =>
+            inputAt(byName(run, `identity-password-${slot}`).inputs, "endDate");
         expect(end(a, "a")).toBe(addDays(MOCK_CLOCK, 365)); // mock rotation base (today) + 365 days
         expect(end(a, "b")).toBe(addDays(MOCK_CLOCK, 180 + 365)); // slot b's base: half a rotation period (360 days) later
         expect(end(b, "a")).toBe(end(a, "a"));
@@ -134,7 +154,9 @@ describe("settings decide the shape", () => {
         // Exactly the vault's ARM id (as the mock cloud assigns it), nothing wider.
         const vaultId = `/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg-aio-staging/providers/Microsoft.KeyVault/vaults/kv-aio-staging-01`;
         for (const r of roles) expect(inputAt(r.inputs, "scope")).toBe(vaultId);
-        expect(String(inputAt(roles[0].inputs, "roleDefinitionId"))).toContain("/providers/Microsoft.Authorization/roleDefinitions/");
+        expect(String(inputAt(roles[0].inputs, "roleDefinitionId"))).toContain(
+            "/providers/Microsoft.Authorization/roleDefinitions/",
+        );
     });
 
     test("without Arc settings no extension is declared", async () => {
@@ -142,14 +164,21 @@ describe("settings decide the shape", () => {
             "Pulumi.min.yaml": `config:\n  azure-native:location: westeurope\n  aio-secrets:keyVault:\n    name: kv-min-01\n    resourceGroupName: rg\n`,
             "secrets.yaml": "secrets: []\n",
         });
-        const run = await runStack({ stack: "min", stackFile: path.join(dir, "Pulumi.min.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
+        const run = await runStack({
+            stack: "min",
+            stackFile: path.join(dir, "Pulumi.min.yaml"),
+            catalogFile: path.join(dir, "secrets.yaml"),
+            mode: "up",
+        });
         expect(run.error).toBeUndefined();
         expect(byType(run, "azure-native:kubernetesconfiguration:Extension")).toHaveLength(0);
         expect(run.outputs.environment).toBe("min");
     });
 
     test("bad input fails before any resource is declared", async () => {
-        const dir = scratch({ "Pulumi.bad.yaml": `config:\n  aio-secrets:keyVault:\n    name: kv--x\n    resourceGroupName: rg\n` });
+        const dir = scratch({
+            "Pulumi.bad.yaml": `config:\n  aio-secrets:keyVault:\n    name: kv--x\n    resourceGroupName: rg\n`,
+        });
         const run = await runStack({ stack: "bad", stackFile: path.join(dir, "Pulumi.bad.yaml") });
         expect(run.error).toContain('Pulumi.bad.yaml: aio-secrets:keyVault.name "kv--x": no consecutive hyphens');
         expect(run.resources).toHaveLength(0);
@@ -171,8 +200,12 @@ describe.each(stackNames())("least privilege in stack %s", (stack) => {
     test("the reader reads exactly the object types the stack's SPCs mount (or sync)", () => {
         const secretSync = deliveryOf(stack) === "secretSync";
         const objects = secretSync
-            ? byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass").map((r) => String(inputAt(r.inputs, "objects")))
-            : byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) => String(inputAt(r.inputs, "spec.parameters.objects")));
+            ? byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass").map((r) =>
+                  String(inputAt(r.inputs, "objects")),
+              )
+            : byType(run, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").map((r) =>
+                  String(inputAt(r.inputs, "spec.parameters.objects")),
+              );
         const mounts = (type: string) => objects.some((o) => o.includes(`objectType: ${type}`));
         const policies = byType(run, "azure-native:keyvault:AccessPolicy");
         const roles = byType(run, "azure-native:authorization:RoleAssignment");
@@ -190,9 +223,14 @@ describe.each(stackNames())("least privilege in stack %s", (stack) => {
                 storage: [],
             });
         } else {
-            const reader = roles.filter((r) => r.name.startsWith("access-reader-")).map((r) => r.name).sort();
+            const reader = roles
+                .filter((r) => r.name.startsWith("access-reader-"))
+                .map((r) => r.name)
+                .sort();
             // Secret sync's identity also gets Key Vault Reader, as `az iot ops secretsync enable` grants.
-            const expected = secretSync ? ["access-reader-secretsUser", "access-reader-vaultReader"] : ["access-reader-secretsUser"];
+            const expected = secretSync
+                ? ["access-reader-secretsUser", "access-reader-vaultReader"]
+                : ["access-reader-secretsUser"];
             if (mounts("cert")) expected.push("access-reader-certificateUser");
             if (mounts("key")) expected.push("access-reader-cryptoUser");
             expect(reader).toEqual(expected.sort());
@@ -208,7 +246,9 @@ describe.each(stackNames())("least privilege in stack %s", (stack) => {
 
     test("role assignments are scoped to the vault, never a group or subscription", () => {
         for (const r of byType(run, "azure-native:authorization:RoleAssignment")) {
-            expect(String(inputAt(r.inputs, "scope"))).toMatch(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/);
+            expect(String(inputAt(r.inputs, "scope"))).toMatch(
+                /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/,
+            );
         }
     });
 
@@ -227,20 +267,45 @@ test("a protected environment protects a created vault and every vault secret, a
   aio-secrets:environment: prod
   aio-secrets:keyVault: { name: kv-prot-01, resourceGroupName: rg, createResourceGroup: true }
 `;
-    const dir = scratch({ "Pulumi.prot.yaml": stack, "secrets.yaml": "secrets:\n  - { name: tok, source: generated }\n" });
-    const run = await runStack({ stack: "prot", stackFile: path.join(dir, "Pulumi.prot.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
+    const dir = scratch({
+        "Pulumi.prot.yaml": stack,
+        "secrets.yaml": "secrets:\n  - { name: tok, source: generated }\n",
+    });
+    const run = await runStack({
+        stack: "prot",
+        stackFile: path.join(dir, "Pulumi.prot.yaml"),
+        catalogFile: path.join(dir, "secrets.yaml"),
+        mode: "up",
+    });
     expect(run.error).toBeUndefined();
     expect(byName(run, "keyvault-vault").protect).toBe(true);
     expect(byName(run, "keyvault-rg").protect).toBe(true);
     for (const s of byType(run, "azure-native:keyvault:Secret")) expect(s.protect).toBe(true);
 
-    const off = scratch({ "Pulumi.prot.yaml": stack.replace("createResourceGroup: true", "purgeProtection: false"), "secrets.yaml": "secrets: []\n" });
-    const refused = await runStack({ stack: "prot", stackFile: path.join(off, "Pulumi.prot.yaml"), catalogFile: path.join(off, "secrets.yaml") });
-    expect(refused.error).toContain("aio-secrets:keyVault.purgeProtection false: must be true in a protected environment");
+    const off = scratch({
+        "Pulumi.prot.yaml": stack.replace("createResourceGroup: true", "purgeProtection: false"),
+        "secrets.yaml": "secrets: []\n",
+    });
+    const refused = await runStack({
+        stack: "prot",
+        stackFile: path.join(off, "Pulumi.prot.yaml"),
+        catalogFile: path.join(off, "secrets.yaml"),
+    });
+    expect(refused.error).toContain(
+        "aio-secrets:keyVault.purgeProtection false: must be true in a protected environment",
+    );
     expect(refused.resources).toHaveLength(0);
 
-    const unprotected = scratch({ "Pulumi.dev2.yaml": stack.replace("environment: prod", "environment: dev"), "secrets.yaml": "secrets: []\n" });
-    const dev = await runStack({ stack: "dev2", stackFile: path.join(unprotected, "Pulumi.dev2.yaml"), catalogFile: path.join(unprotected, "secrets.yaml"), mode: "up" });
+    const unprotected = scratch({
+        "Pulumi.dev2.yaml": stack.replace("environment: prod", "environment: dev"),
+        "secrets.yaml": "secrets: []\n",
+    });
+    const dev = await runStack({
+        stack: "dev2",
+        stackFile: path.join(unprotected, "Pulumi.dev2.yaml"),
+        catalogFile: path.join(unprotected, "secrets.yaml"),
+        mode: "up",
+    });
     expect(byName(dev, "keyvault-vault").protect).toBe(false);
 });
 

@@ -46,7 +46,11 @@ test("each secret in each stack: enabled or not, value present or missing", () =
 });
 
 test("complete when every enabled config secret has a secure value", () => {
-    const fixed = [stacks[0], stack("staging", "staging", "    mq-password: { secure: v1:d }\n    db-password: { secure: v1:e }\n"), stacks[2]];
+    const fixed = [
+        stacks[0],
+        stack("staging", "staging", "    mq-password: { secure: v1:d }\n    db-password: { secure: v1:e }\n"),
+        stacks[2],
+    ];
     const status = promotionStatus(catalog, fixed);
     expect(status.fixes).toEqual([]);
     expect(promotionComplete(status)).toBe(true);
@@ -55,13 +59,18 @@ test("complete when every enabled config secret has a secure value", () => {
 
 test("the project's own stacks are complete (npm run promote -- --status --check)", () => {
     const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-    const run = spawnSync(tsx, [path.join(PROJECT_DIR, "tools", "promote.ts"), "--status", "--check", "--verbose"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    const run = spawnSync(tsx, [path.join(PROJECT_DIR, "tools", "promote.ts"), "--status", "--check", "--verbose"], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+    });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     // Grouped by environment in the catalog's order; the edge sites are in prod (their stack files say so).
     expect(run.stdout).toMatch(/^dev \(1 stack: dev\)\n {2}complete/m);
     expect(run.stdout).toMatch(/^staging \(2 stacks: adopt, staging\)\n {2}complete/m);
-    expect(run.stdout).toMatch(/^prod \(4 stacks: prod, site-a, site-b, site-c\)\n {2}complete: every enabled secret has its value\n/m);
+    expect(run.stdout).toMatch(
+        /^prod \(4 stacks: prod, site-a, site-b, site-c\)\n {2}complete: every enabled secret has its value\n/m,
+    );
     // --verbose: each environment's table. The example stacks hold `v1:placeholder-...`
     // ciphertexts: shown as such, not as set.
     expect(run.stdout).toMatch(/mq-password\s+config\s+placeholder\s+placeholder\n/);
@@ -70,17 +79,25 @@ test("the project's own stacks are complete (npm run promote -- --status --check
 
 test("an example placeholder ciphertext is `placeholder`, not `set`, and listed apart from the fixes", () => {
     const status = promotionStatus(catalog, [
-        stack("dev", "dev", "    mq-password: { secure: v1:placeholder-replace-me }\n    db-password: { secure: v1:b }\n"),
+        stack(
+            "dev",
+            "dev",
+            "    mq-password: { secure: v1:placeholder-replace-me }\n    db-password: { secure: v1:b }\n",
+        ),
     ]);
     const cells = Object.fromEntries(status.rows.map((r) => [r.secret, r.cells.dev]));
     expect(cells).toMatchObject({ "mq-password": "placeholder", "db-password": "set" });
     expect(status.fixes).toEqual([]);
-    expect(status.placeholders).toEqual(["pulumi config set --secret --path 'secretValues.mq-password' --stack dev   # replace the example placeholder"]);
+    expect(status.placeholders).toEqual([
+        "pulumi config set --secret --path 'secretValues.mq-password' --stack dev   # replace the example placeholder",
+    ]);
     expect(statusText(status)).toMatch(/mq-password\s+config\s+placeholder/);
 });
 
 test("a secret named like an Object method (toString, constructor) with no value is missing", () => {
-    const odd = parseCatalog("secrets:\n  - { name: toString, source: config }\n  - { name: constructor, source: config }\n").catalog!;
+    const odd = parseCatalog(
+        "secrets:\n  - { name: toString, source: config }\n  - { name: constructor, source: config }\n",
+    ).catalog!;
     const status = promotionStatus(odd, [stack("dev", "dev", "    other: { secure: v1:a }\n")]);
     expect(status.rows.map((r) => [r.secret, r.cells.dev])).toEqual([
         ["toString", "missing"],
@@ -94,9 +111,14 @@ describe("the fix goes where the value lives (issue 21 item 5)", () => {
     function site(name: string, edge: string, own = ""): StackInfo {
         const text = `environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:environment: prod\n${own}`;
         const shared = { readEnvironment: (relative: string) => (relative === EDGE ? edge : undefined) };
-        return { stack: name, environment: "prod", config: readStackConfig(text, `Pulumi.${name}.yaml`, "aio-secrets", {}, shared) };
+        return {
+            stack: name,
+            environment: "prod",
+            config: readStackConfig(text, `Pulumi.${name}.yaml`, "aio-secrets", {}, shared),
+        };
     }
-    const edge = "values:\n  pulumiConfig:\n    aio-secrets:secretValues:\n      db-password: plaintext-in-the-environment\n      api-key: { fn::secret: k }\n";
+    const edge =
+        "values:\n  pulumiConfig:\n    aio-secrets:secretValues:\n      db-password: plaintext-in-the-environment\n      api-key: { fn::secret: k }\n";
     const sites = ["site-1", "site-2", "site-3"].map((n) => site(n, edge));
 
     it("a plaintext or missing value of a shared environment: one esc env set, not one command per site", () => {
@@ -113,31 +135,52 @@ describe("the fix goes where the value lives (issue 21 item 5)", () => {
     });
 
     it("a missing value goes to the environment the site's other values come from; a site's own value stays its own", () => {
-        const missing = [site("site-1", edge.replace(/ {6}db-password: .*\n/, "")), site("site-2", "values:\n  pulumiConfig: {}\n")];
+        const missing = [
+            site("site-1", edge.replace(/ {6}db-password: .*\n/, "")),
+            site("site-2", "values:\n  pulumiConfig: {}\n"),
+        ];
         const status = promotionStatus(catalog, missing);
         expect(status.rows.find((r) => r.secret === "db-password")!.fixAt).toEqual({ "site-1": EDGE });
         expect(status.fixes).toEqual([
-            expect.stringMatching(/^esc env set aio-secrets\/edge 'pulumiConfig\["aio-secrets:secretValues"\]\["db-password"\]' --secret <value> {3}# missing;/),
+            expect.stringMatching(
+                /^esc env set aio-secrets\/edge 'pulumiConfig\["aio-secrets:secretValues"\]\["db-password"\]' --secret <value> {3}# missing;/,
+            ),
             "pulumi config set --secret --path 'secretValues.db-password' --stack site-2   # missing",
         ]);
         const own = site("site-9", edge, "  aio-secrets:secretValues:\n    db-password: oops-own-plaintext\n");
-        expect(promotionStatus(catalog, [own]).fixes).toEqual(["pulumi config set --secret --path 'secretValues.db-password' --stack site-9   # replace the plaintext value"]);
+        expect(promotionStatus(catalog, [own]).fixes).toEqual([
+            "pulumi config set --secret --path 'secretValues.db-password' --stack site-9   # replace the plaintext value",
+        ]);
     });
 });
 
 describe("enabled in an environment: what the program's cross-check decides", () => {
-    const exampleCatalog = parseCatalog(fs.readFileSync(path.join(PROJECT_DIR, "stacks", "secrets.yaml"), "utf8"), "stacks/secrets.yaml").catalog!;
+    const exampleCatalog = parseCatalog(
+        fs.readFileSync(path.join(PROJECT_DIR, "stacks", "secrets.yaml"), "utf8"),
+        "stacks/secrets.yaml",
+    ).catalog!;
     const names = stackNames();
     const example = (name: string) => {
         const file = `Pulumi.${name}.yaml`;
-        const config = readStackConfig(fs.readFileSync(path.join(PROJECT_DIR, file), "utf8"), file, "aio-secrets", {}, projectSources(PROJECT_DIR, "aio-secrets"));
-        const status = promotionStatus(exampleCatalog, [{ stack: name, environment: environmentNameOf(config, name), config }]);
+        const config = readStackConfig(
+            fs.readFileSync(path.join(PROJECT_DIR, file), "utf8"),
+            file,
+            "aio-secrets",
+            {},
+            projectSources(PROJECT_DIR, "aio-secrets"),
+        );
+        const status = promotionStatus(exampleCatalog, [
+            { stack: name, environment: environmentNameOf(config, name), config },
+        ]);
         return { config, promoted: status.rows.filter((r) => r.cells[name] !== "off").map((r) => r.secret) };
     };
 
     it.each(names)("stack %s: promotion's enabled secrets are the program's", (name) => {
         const { config, promoted } = example(name);
-        const program = loadProgramInputs({ project: "aio-secrets", stack: name, config: config.config, secretKeys: config.secretKeys }, { projectDir: PROJECT_DIR });
+        const program = loadProgramInputs(
+            { project: "aio-secrets", stack: name, config: config.config, secretKeys: config.secretKeys },
+            { projectDir: PROJECT_DIR },
+        );
         expect(promoted).toEqual(program.enabled.map((s) => s.name));
     });
 

@@ -27,9 +27,12 @@ export function schemaKeyPaths(schema: z.ZodType, at: string): string[] {
     }
     if (schema instanceof z.ZodPipe) return schemaKeyPaths(schema.in as z.ZodType, at);
     // A union (StackSettings discriminated on delivery): the keys of every option, once.
-    if (schema instanceof z.ZodUnion) return [...new Set((schema.options as z.ZodType[]).flatMap((option) => schemaKeyPaths(option, at)))];
+    if (schema instanceof z.ZodUnion)
+        return [...new Set((schema.options as z.ZodType[]).flatMap((option) => schemaKeyPaths(option, at)))];
     if (schema instanceof z.ZodObject) {
-        return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, child]) => schemaKeyPaths(child, join(key)));
+        return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, child]) =>
+            schemaKeyPaths(child, join(key)),
+        );
     }
     if (schema instanceof z.ZodArray) {
         const element = schema.element as z.ZodType;
@@ -43,7 +46,8 @@ export function schemaKeyPaths(schema: z.ZodType, at: string): string[] {
 }
 
 function isObject(schema: z.ZodType): boolean {
-    if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) return isObject(schema.unwrap() as z.ZodType);
+    if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault)
+        return isObject(schema.unwrap() as z.ZodType);
     if (schema instanceof z.ZodPipe) return isObject(schema.in as z.ZodType);
     if (schema instanceof z.ZodUnion) return (schema.options as z.ZodType[]).some(isObject);
     return schema instanceof z.ZodObject;
@@ -54,14 +58,13 @@ export function documentedKeyPaths(markdown: string): Record<"settings" | "catal
     const found: Record<"settings" | "catalog", string[]> = { settings: [], catalog: [] };
     for (const { args, rows } of markedTables(markdown, "keys")) {
         const [schema, prefix = ""] = args;
-        if (schema !== "settings" && schema !== "catalog") throw new Error(`<!-- keys: ${args.join(" ")} -->: no schema ${schema}`);
+        if (schema !== "settings" && schema !== "catalog")
+            throw new Error(`<!-- keys: ${args.join(" ")} -->: no schema ${schema}`);
         for (const token of rows.flatMap(firstCellTokens)) {
             // Provider keys (azure-native:location) are the providers'; aio-secrets:x is settings key x.
             if (/^[a-z-]+:/.test(token) && !token.startsWith("aio-secrets:")) continue;
             found[schema].push(
-                `${prefix}${token.replace(/^aio-secrets:/, "")}`
-                    .replace(/<[^>]*>/g, "<name>")
-                    .replace(/\.<name>$/, ""),
+                `${prefix}${token.replace(/^aio-secrets:/, "")}`.replace(/<[^>]*>/g, "<name>").replace(/\.<name>$/, ""),
             );
         }
     }
@@ -72,7 +75,10 @@ export function documentedKeyPaths(markdown: string): Record<"settings" | "catal
 export function documentedFlags(markdown: string): Record<string, string[]> {
     const found: Record<string, string[]> = {};
     for (const { args, rows } of markedTables(markdown, "flags")) {
-        found[args[0]] = [...(found[args[0]] ?? []), ...rows.flatMap(firstCellTokens).map((t) => /^--([a-z-]+)/.exec(t)?.[1] ?? `(not a flag: ${t})`)];
+        found[args[0]] = [
+            ...(found[args[0]] ?? []),
+            ...rows.flatMap(firstCellTokens).map((t) => /^--([a-z-]+)/.exec(t)?.[1] ?? `(not a flag: ${t})`),
+        ];
     }
     return found;
 }
@@ -85,7 +91,8 @@ function markedTables(markdown: string, kind: string): { args: string[]; rows: s
         if (!marker) return [];
         const rows: string[] = [];
         for (let j = i + 3; j < lines.length && lines[j].startsWith("|"); j++) rows.push(lines[j]);
-        if (!lines[i + 1]?.startsWith("|") || rows.length === 0) throw new Error(`line ${i + 1}: <!-- ${kind}: ${marker[1]} --> is not followed by a table`);
+        if (!lines[i + 1]?.startsWith("|") || rows.length === 0)
+            throw new Error(`line ${i + 1}: <!-- ${kind}: ${marker[1]} --> is not followed by a table`);
         return [{ args: marker[1].split(" "), rows }];
     });
 }
@@ -119,9 +126,18 @@ describe("the helpers", () => {
         expect(schemaKeyPaths(schema, "")).toEqual(["a", "b.c", "d[].e", "f.<name>.g", "h", "i"]);
         const byMode = z.discriminatedUnion("mode", [
             z.strictObject({ mode: z.literal("x"), shared: z.string(), onlyX: z.string() }),
-            z.strictObject({ mode: z.literal("y"), shared: z.string(), nested: z.strictObject({ onlyY: z.number() }).optional() }),
+            z.strictObject({
+                mode: z.literal("y"),
+                shared: z.string(),
+                nested: z.strictObject({ onlyY: z.number() }).optional(),
+            }),
         ]);
-        expect(schemaKeyPaths(z.strictObject({ s: byMode.transform((v) => v) }), "")).toEqual(["s.mode", "s.shared", "s.onlyX", "s.nested.onlyY"]);
+        expect(schemaKeyPaths(z.strictObject({ s: byMode.transform((v) => v) }), "")).toEqual([
+            "s.mode",
+            "s.shared",
+            "s.onlyX",
+            "s.nested.onlyY",
+        ]);
     });
 
     test("marked tables are read; an unknown key is reported", () => {
@@ -144,7 +160,10 @@ describe("the helpers", () => {
             "| `--stacks <glob>`, `--dir <dir>` | x |",
         ].join("\n");
         const keys = documentedKeyPaths(doc);
-        expect(keys).toEqual({ settings: ["adopt", "keyVault.name", "keyVault.nope", "secretValues"], catalog: ["secrets[].sync.key"] });
+        expect(keys).toEqual({
+            settings: ["adopt", "keyVault.name", "keyVault.nope", "secretValues"],
+            catalog: ["secrets[].sync.key"],
+        });
         expect(unknownKeys(keys.settings, settingsKeys)).toEqual(["keyVault.nope"]);
         expect(documentedFlags(doc)).toEqual({ plan: ["stacks", "dir"] });
     });
@@ -152,8 +171,23 @@ describe("the helpers", () => {
 
 describe("docs/reference.md and the schemas", () => {
     test("the schemas have keys (the walk found them)", () => {
-        expect(settingsKeys).toEqual(expect.arrayContaining(["keyVault.name", "cluster.csiDriver.version", "deployers[].objectId", "secretValues", "ca.mode"]));
-        expect(catalogKeys).toEqual(expect.arrayContaining(["secrets[].name", "secrets[].sync.key", "secretProviderClasses.<name>.restart[].kind", "mqResources[].metadata.name"]));
+        expect(settingsKeys).toEqual(
+            expect.arrayContaining([
+                "keyVault.name",
+                "cluster.csiDriver.version",
+                "deployers[].objectId",
+                "secretValues",
+                "ca.mode",
+            ]),
+        );
+        expect(catalogKeys).toEqual(
+            expect.arrayContaining([
+                "secrets[].name",
+                "secrets[].sync.key",
+                "secretProviderClasses.<name>.restart[].kind",
+                "mqResources[].metadata.name",
+            ]),
+        );
     });
 
     test("every stack settings key is documented", () => {
@@ -181,10 +215,13 @@ describe("docs/reference.md and the commands' flags", () => {
         ["bench", BENCH_OPTIONS, BENCH_USAGE],
     ];
 
-    test.each(commands)("%s: every flag is in its usage text and in the reference, and the reference names only its flags", (command, options, usage) => {
-        const accepted = Object.keys(options);
-        expect(accepted.filter((f) => !usage.includes(`--${f}`))).toEqual([]);
-        expect(accepted.filter((f) => !(flags[command] ?? []).includes(f))).toEqual([]);
-        expect((flags[command] ?? []).filter((f) => !accepted.includes(f))).toEqual([]);
-    });
+    test.each(commands)(
+        "%s: every flag is in its usage text and in the reference, and the reference names only its flags",
+        (command, options, usage) => {
+            const accepted = Object.keys(options);
+            expect(accepted.filter((f) => !usage.includes(`--${f}`))).toEqual([]);
+            expect(accepted.filter((f) => !(flags[command] ?? []).includes(f))).toEqual([]);
+            expect((flags[command] ?? []).filter((f) => !accepted.includes(f))).toEqual([]);
+        },
+    );
 });

@@ -14,7 +14,8 @@ describe("delivery registry", () => {
 
     test("every mode is a folder delivery/<mode>/ with its module, settings section, catalog checks, model and declarations", () => {
         for (const mode of DELIVERY_MODES) {
-            for (const file of ["index.ts", "settings.ts", "catalog.ts", "model.ts", "flow.ts"]) expect(fs.existsSync(path.join(ROOT, "delivery", mode, file))).toBe(true);
+            for (const file of ["index.ts", "settings.ts", "catalog.ts", "model.ts", "flow.ts"])
+                expect(fs.existsSync(path.join(ROOT, "delivery", mode, file))).toBe(true);
         }
     });
 

@@ -11,7 +11,12 @@ import {
     writerRoles,
 } from "../model/permissions";
 import { csiDriverConfigurationSettings } from "../components/cluster/extension";
-import { RESTART_ANNOTATION_PREFIX, restartAnnotationKey, VERSIONS_ANNOTATION_PREFIX, versionsAnnotationKey } from "../components/spc/SecretProviderClass";
+import {
+    RESTART_ANNOTATION_PREFIX,
+    restartAnnotationKey,
+    VERSIONS_ANNOTATION_PREFIX,
+    versionsAnnotationKey,
+} from "../components/spc/SecretProviderClass";
 
 /** Pure functions: no Pulumi runtime, no mocks. */
 
@@ -76,8 +81,12 @@ describe("renderSpcObjects / parseSpcObjects", () => {
     });
 
     test("a single object renders the shape az iot ops init wrote", () => {
-        const text = renderSpcObjects([{ objectName: "azure-iot-operations", objectType: "secret", objectVersion: "" }]);
-        expect(text).toBe('array:\n  - |\n    objectName: azure-iot-operations\n    objectType: secret\n    objectVersion: ""\n');
+        const text = renderSpcObjects([
+            { objectName: "azure-iot-operations", objectType: "secret", objectVersion: "" },
+        ]);
+        expect(text).toBe(
+            'array:\n  - |\n    objectName: azure-iot-operations\n    objectType: secret\n    objectVersion: ""\n',
+        );
     });
 
     test("an empty list renders an empty array", () => {
@@ -132,7 +141,9 @@ describe("renderSpcObjects / parseSpcObjects", () => {
 
     test("optional keys appear only when set", () => {
         const optional = ["objectAlias", "objectEncoding", "objectFormat", "filePermission"];
-        const plain = parseSpcObjects(renderSpcObjects([{ objectName: "a", objectType: "secret", objectVersion: "" }]))[0];
+        const plain = parseSpcObjects(
+            renderSpcObjects([{ objectName: "a", objectType: "secret", objectVersion: "" }]),
+        )[0];
         expect(Object.keys(plain).sort()).toEqual(["objectName", "objectType", "objectVersion"]);
         const text = renderSpcObjects([{ objectName: "a", objectType: "secret", objectVersion: "" }]);
         for (const key of optional) expect(text).not.toContain(key);
@@ -161,25 +172,30 @@ describe("renderSpcObjects / parseSpcObjects", () => {
         });
         for (const key of optional) {
             const one = parseSpcObjects(
-                renderSpcObjects([{ objectName: "a", objectType: "secret", objectVersion: "", [key]: String(full[key]) }]),
+                renderSpcObjects([
+                    { objectName: "a", objectType: "secret", objectVersion: "", [key]: String(full[key]) },
+                ]),
             )[0];
             expect(Object.keys(one).sort()).toEqual(["objectName", "objectType", "objectVersion", key].sort());
         }
     });
 
     test("an explicitly undefined optional key is not written", () => {
-        const text = renderSpcObjects([{ objectName: "a", objectType: "secret", objectVersion: "", objectAlias: undefined }]);
+        const text = renderSpcObjects([
+            { objectName: "a", objectType: "secret", objectVersion: "", objectAlias: undefined },
+        ]);
         expect(text).not.toContain("objectAlias");
         expect(text).not.toContain("null");
     });
 
     describe("parseSpcObjects rejects what the provider would not read", () => {
         test("array items that are maps instead of strings", () => {
-            const text = "array:\n  - objectName: a\n    objectType: secret\n    objectVersion: \"\"\n";
+            const text = 'array:\n  - objectName: a\n    objectType: secret\n    objectVersion: ""\n';
             expect(() => parseSpcObjects(text)).toThrow(/array\[0\] must be a YAML string/);
         });
         test("a second item that is a map", () => {
-            const text = 'array:\n  - |\n    objectName: a\n    objectType: secret\n    objectVersion: ""\n  - { objectName: b }\n';
+            const text =
+                'array:\n  - |\n    objectName: a\n    objectType: secret\n    objectVersion: ""\n  - { objectName: b }\n';
             expect(() => parseSpcObjects(text)).toThrow(/array\[1\]/);
         });
         test("a missing array", () => {
@@ -370,14 +386,26 @@ describe("permissions", () => {
         const ids = Object.values(KEY_VAULT_ROLES).map((r) => r.id);
         for (const id of ids) expect(id).toMatch(GUID);
         expect(new Set(ids).size).toBe(ids.length);
-        expect(KEY_VAULT_ROLES.secretsUser).toEqual({ name: "Key Vault Secrets User", id: "4633458b-17de-408a-b874-0445c86b69e6" });
-        expect(KEY_VAULT_ROLES.secretsOfficer).toEqual({ name: "Key Vault Secrets Officer", id: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7" });
+        expect(KEY_VAULT_ROLES.secretsUser).toEqual({
+            name: "Key Vault Secrets User",
+            id: "4633458b-17de-408a-b874-0445c86b69e6",
+        });
+        expect(KEY_VAULT_ROLES.secretsOfficer).toEqual({
+            name: "Key Vault Secrets Officer",
+            id: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+        });
     });
 });
 
 describe("csiDriverConfigurationSettings", () => {
     test("init's defaults", () => {
-        expect(csiDriverConfigurationSettings({ enableSecretRotation: true, rotationPollInterval: "1h", syncSecret: false })).toEqual({
+        expect(
+            csiDriverConfigurationSettings({
+                enableSecretRotation: true,
+                rotationPollInterval: "1h",
+                syncSecret: false,
+            }),
+        ).toEqual({
             "secrets-store-csi-driver.enableSecretRotation": "true",
             "secrets-store-csi-driver.rotationPollInterval": "1h",
             "secrets-store-csi-driver.syncSecret.enabled": "false",
@@ -385,7 +413,13 @@ describe("csiDriverConfigurationSettings", () => {
     });
 
     test("settings change the values, as strings", () => {
-        expect(csiDriverConfigurationSettings({ enableSecretRotation: false, rotationPollInterval: "30m", syncSecret: true })).toEqual({
+        expect(
+            csiDriverConfigurationSettings({
+                enableSecretRotation: false,
+                rotationPollInterval: "30m",
+                syncSecret: true,
+            }),
+        ).toEqual({
             "secrets-store-csi-driver.enableSecretRotation": "false",
             "secrets-store-csi-driver.rotationPollInterval": "30m",
             "secrets-store-csi-driver.syncSecret.enabled": "true",
@@ -431,17 +465,25 @@ describe("restartAnnotationKey", () => {
         expect(restartAnnotationKey(spcName)).toBe(restartAnnotationKey(spcName));
     });
 
-    test.each([RESTART_ANNOTATION_PREFIX, VERSIONS_ANNOTATION_PREFIX])("the prefix %s is a valid DNS subdomain", (withSlash) => {
-        const prefix = withSlash.replace(/\/$/, "");
-        expect(prefix.length).toBeLessThanOrEqual(253);
-        expect(prefix).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
-    });
+    test.each([RESTART_ANNOTATION_PREFIX, VERSIONS_ANNOTATION_PREFIX])(
+        "the prefix %s is a valid DNS subdomain",
+        (withSlash) => {
+            const prefix = withSlash.replace(/\/$/, "");
+            expect(prefix.length).toBeLessThanOrEqual(253);
+            expect(prefix).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+        },
+    );
 
-    test.each([10, 63, 100])("the versions key of a %i-character SPC name has the same name part as the objects key", (length) => {
-        const spcName = "s".repeat(length);
-        expect(versionsAnnotationKey(spcName)).toBe(`${VERSIONS_ANNOTATION_PREFIX}${namePart(restartAnnotationKey(spcName))}`);
-        expect(versionsAnnotationKey(spcName)).not.toBe(restartAnnotationKey(spcName));
-    });
+    test.each([10, 63, 100])(
+        "the versions key of a %i-character SPC name has the same name part as the objects key",
+        (length) => {
+            const spcName = "s".repeat(length);
+            expect(versionsAnnotationKey(spcName)).toBe(
+                `${VERSIONS_ANNOTATION_PREFIX}${namePart(restartAnnotationKey(spcName))}`,
+            );
+            expect(versionsAnnotationKey(spcName)).not.toBe(restartAnnotationKey(spcName));
+        },
+    );
 
     test("long names that share a prefix get distinct, stable keys", () => {
         const base = "a".repeat(60);

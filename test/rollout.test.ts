@@ -5,7 +5,17 @@ import { formatProblem } from "../stacks/errors";
 import { MAX_RING, ringOf, ringRule } from "../stacks/ring";
 import { parseStackSettings } from "../stacks/settings";
 import { matrixEntries } from "../tools/fleet";
-import { Matrix, MatrixEntry, readResults, ringMatrix, ringOutcome, rolloutSummary, splitRings, StackResult, withinBudget } from "../tools/rollout";
+import {
+    Matrix,
+    MatrixEntry,
+    readResults,
+    ringMatrix,
+    ringOutcome,
+    rolloutSummary,
+    splitRings,
+    StackResult,
+    withinBudget,
+} from "../tools/rollout";
 import { pathToFileURL } from "node:url";
 import { PROJECT_DIR, scratch } from "./helpers";
 
@@ -36,20 +46,30 @@ describe("a stack's ring (stacks/ring.ts)", () => {
         if (typeof value === "string") expect(ringRule(value)).toBeUndefined();
     });
 
-    it.each(["4", "-1", "1.5", "01", "", "first", "Canary", " 1"])("refuses %p, naming the file, the key and the rule", (value) => {
-        expect(ringRule(value)).toMatch(/canary or a whole number from 0 to 3/);
-        expect(() => ringOf(value, "dev", "Pulumi.yaml")).toThrow(/^Pulumi\.yaml: aio-secrets:ring ".*": must be canary or a whole number from 0 to 3/);
-    });
+    it.each(["4", "-1", "1.5", "01", "", "first", "Canary", " 1"])(
+        "refuses %p, naming the file, the key and the rule",
+        (value) => {
+            expect(ringRule(value)).toMatch(/canary or a whole number from 0 to 3/);
+            expect(() => ringOf(value, "dev", "Pulumi.yaml")).toThrow(
+                /^Pulumi\.yaml: aio-secrets:ring ".*": must be canary or a whole number from 0 to 3/,
+            );
+        },
+    );
 
     it("is a setting the stack settings accept and check (the program refuses a bad ring too)", () => {
         const raw = (ring: string) => ({
             project: "aio-secrets",
             stack: "dev",
-            config: { "aio-secrets:keyVault": JSON.stringify({ name: "kv-aio-dev-01", resourceGroupName: "rg-aio-dev" }), "aio-secrets:ring": ring },
+            config: {
+                "aio-secrets:keyVault": JSON.stringify({ name: "kv-aio-dev-01", resourceGroupName: "rg-aio-dev" }),
+                "aio-secrets:ring": ring,
+            },
             secretKeys: [],
         });
         expect(parseStackSettings(raw("canary")).problems).toEqual([]);
-        expect(parseStackSettings(raw("7")).problems.map(formatProblem)).toEqual([expect.stringMatching(/aio-secrets:ring "7": must be canary or a whole number/)]);
+        expect(parseStackSettings(raw("7")).problems.map(formatProblem)).toEqual([
+            expect.stringMatching(/aio-secrets:ring "7": must be canary or a whole number/),
+        ]);
     });
 });
 
@@ -57,14 +77,22 @@ describe("a stack's ring (stacks/ring.ts)", () => {
 function simulatedFleet(): MatrixEntry[] {
     const entries: MatrixEntry[] = [];
     const add = (n: number, ring: number, prefix: string) => {
-        for (let i = 0; i < n; i++) entries.push({ stack: `${prefix}-${String(i).padStart(3, "0")}`, ring, environment: ring === 0 ? "dev" : "prod" });
+        for (let i = 0; i < n; i++)
+            entries.push({
+                stack: `${prefix}-${String(i).padStart(3, "0")}`,
+                ring,
+                environment: ring === 0 ? "dev" : "prod",
+            });
     };
     add(3, 0, "canary");
     add(20, 1, "early");
     add(60, 2, "site");
     add(5, 3, "late");
     // A fixed shuffle: the input order must not matter.
-    return entries.map((e, i) => ({ e, k: (i * 37) % entries.length })).sort((a, b) => a.k - b.k).map(({ e }) => e);
+    return entries
+        .map((e, i) => ({ e, k: (i * 37) % entries.length }))
+        .sort((a, b) => a.k - b.k)
+        .map(({ e }) => e);
 }
 
 describe("the CI matrix in rings (tools/rollout.ts)", () => {
@@ -82,7 +110,12 @@ describe("the CI matrix in rings (tools/rollout.ts)", () => {
     it("splits into rings 0..3 in order, every stack in exactly one, the canaries first", () => {
         const rings = splitRings(matrix);
         expect(rings.map((r) => r.length)).toEqual([3, 20, 60, 5]);
-        expect(rings.flat().map((e) => e.stack).sort()).toEqual(fleet.map((e) => e.stack).sort());
+        expect(
+            rings
+                .flat()
+                .map((e) => e.stack)
+                .sort(),
+        ).toEqual(fleet.map((e) => e.stack).sort());
         rings.forEach((r, i) => expect(new Set(r.map((e) => e.ring))).toEqual(new Set([i])));
         expect(rings[0].map((e) => e.stack)).toEqual(["canary-000", "canary-001", "canary-002"]);
     });
@@ -94,7 +127,9 @@ describe("the CI matrix in rings (tools/rollout.ts)", () => {
 
     it("a ring with no stack is an empty list, and a ring out of range is refused", () => {
         expect(splitRings(ringMatrix(fleet.filter((e) => e.ring !== 1))).map((r) => r.length)).toEqual([3, 0, 60, 5]);
-        expect(() => splitRings({ include: [{ stack: "x", ring: 4, environment: "prod" }] })).toThrow(/ring 4 is not 0..3/);
+        expect(() => splitRings({ include: [{ stack: "x", ring: 4, environment: "prod" }] })).toThrow(
+            /ring 4 is not 0..3/,
+        );
     });
 });
 
@@ -123,14 +158,24 @@ describe("the failure budget and the summary", () => {
     });
 
     it("a cancelled stack is a failed one; an empty ring passes", () => {
-        const outcome = ringOutcome(0, [{ stack: "a", ring: 0, environment: "dev" }], [{ stack: "a", status: "cancelled" }]);
+        const outcome = ringOutcome(
+            0,
+            [{ stack: "a", ring: 0, environment: "dev" }],
+            [{ stack: "a", status: "cancelled" }],
+        );
         expect(outcome.failed).toEqual(["a"]);
         expect(withinBudget(ringOutcome(1, [], []), 0)).toBe(true);
     });
 
     it("the summary lists per ring the stacks done, failed and not started, and where the rollout stopped", () => {
         const canaries = splitRings(matrix)[0];
-        const all: StackResult[] = [...canaries.map((e): StackResult => ({ stack: e.stack, status: "success" })), ...splitRings(matrix)[1].map((e, i): StackResult => ({ stack: e.stack, status: i < 5 ? "failure" : "success" }))];
+        const all: StackResult[] = [
+            ...canaries.map((e): StackResult => ({ stack: e.stack, status: "success" })),
+            ...splitRings(matrix)[1].map((e, i): StackResult => ({
+                stack: e.stack,
+                status: i < 5 ? "failure" : "success",
+            })),
+        ];
         const text = rolloutSummary(matrix, all, 10);
         expect(text).toContain("| 0 (canary) | 3: canary-000, canary-001, canary-002 | - | - |");
         expect(text).toMatch(/\| 1 \| 15: .* \| 5: early-000, .* \| - \|/);
@@ -139,7 +184,10 @@ describe("the failure budget and the summary", () => {
     });
 
     it("reads the result files the stack jobs upload, and refuses one of another shape", () => {
-        const dir = scratch({ "a.json": JSON.stringify({ stack: "a", status: "success" }), "b.json": JSON.stringify({ stack: "b", status: "failure" }) });
+        const dir = scratch({
+            "a.json": JSON.stringify({ stack: "a", status: "success" }),
+            "b.json": JSON.stringify({ stack: "b", status: "failure" }),
+        });
         expect(readResults(dir)).toEqual([
             { stack: "a", status: "success" },
             { stack: "b", status: "failure" },
@@ -170,7 +218,10 @@ describe("each stack's ring from its resolved settings (plan --matrix)", () => {
     });
 
     it("a bad ring names the file it came from", () => {
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: aio-secrets\nruntime: nodejs\nconfig:\n  aio-secrets:ring: last\n");
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.yaml"),
+            "name: aio-secrets\nruntime: nodejs\nconfig:\n  aio-secrets:ring: last\n",
+        );
         expect(() => matrixEntries(dir, ["dev"])).toThrow(/^Pulumi\.yaml: aio-secrets:ring "last": must be canary/);
         expect(() => matrixEntries(dir, ["site-b"])).not.toThrow();
     });
@@ -178,16 +229,30 @@ describe("each stack's ring from its resolved settings (plan --matrix)", () => {
 
 describe("plan --changed <rev> --matrix as the workflow runs it (a child process)", () => {
     const planTool = (args: string[]) =>
-        execFileSync(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, path.join(PROJECT_DIR, "tools", "plan.ts"), ...args], {
-            cwd: PROJECT_DIR,
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "pipe"],
-            env: { ...process.env, INIT_CWD: PROJECT_DIR },
-        });
+        execFileSync(
+            process.execPath,
+            [
+                "--import",
+                pathToFileURL(require.resolve("tsx")).href,
+                path.join(PROJECT_DIR, "tools", "plan.ts"),
+                ...args,
+            ],
+            {
+                cwd: PROJECT_DIR,
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "pipe"],
+                env: { ...process.env, INIT_CWD: PROJECT_DIR },
+            },
+        );
 
     it("prints one line of JSON: the changed stacks with rings, in rollout order; --ring N is that ring of it", () => {
         // The first commit: every stack of the project counts as changed since then.
-        const first = execFileSync("git", ["rev-list", "--max-parents=0", "HEAD"], { cwd: PROJECT_DIR, encoding: "utf8" }).trim().split("\n")[0];
+        const first = execFileSync("git", ["rev-list", "--max-parents=0", "HEAD"], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+        })
+            .trim()
+            .split("\n")[0];
         const all = planTool(["--changed", first, "--matrix"]);
         expect(all.trim().split("\n")).toHaveLength(1);
         const matrix = JSON.parse(all) as Matrix;
@@ -195,7 +260,9 @@ describe("plan --changed <rev> --matrix as the workflow runs it (a child process
         expect(matrix.include.find((e) => e.stack === "dev")).toEqual({ stack: "dev", ring: 0, environment: "dev" });
         expect(matrix.include.find((e) => e.stack === "staging")?.ring).toBe(1);
         expect(matrix).toEqual(ringMatrix(matrix.include));
-        const ring2 = JSON.parse(planTool(["--changed", first, "--matrix", "--ring", "2", "--exclude", "dev,staging,prod"])) as Matrix;
+        const ring2 = JSON.parse(
+            planTool(["--changed", first, "--matrix", "--ring", "2", "--exclude", "dev,staging,prod"]),
+        ) as Matrix;
         expect(ring2.include).toEqual(splitRings(matrix)[2].filter((e) => e.stack !== "prod"));
         expect(ring2.include.length).toBeGreaterThan(0);
     }, 60000);

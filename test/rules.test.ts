@@ -79,7 +79,11 @@ const cases: Record<string, RuleCases> = {
     },
     guid: {
         rule: guid,
-        good: ["00000000-0000-0000-0000-000000000000", "72f988bf-86f1-41af-91ab-2d7cd011db47", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"],
+        good: [
+            "00000000-0000-0000-0000-000000000000",
+            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "72F988BF-86F1-41AF-91AB-2D7CD011DB47",
+        ],
         bad: [
             ["", /must be a GUID/],
             ["72f988bf86f141af91ab2d7cd011db47", /must be a GUID/],
@@ -131,7 +135,20 @@ const cases: Record<string, RuleCases> = {
     // ARM's pattern on top of Kubernetes' rule (azure-native checks it at preview).
     syncTargetKey: {
         rule: syncTargetKey,
-        good: ["password", "tls.crt", "tls.key", "ca.crt", "ab.c", "xy_z", "a", "ab", "a-", "A-b_c.d", ".a", "k".repeat(253)],
+        good: [
+            "password",
+            "tls.crt",
+            "tls.key",
+            "ca.crt",
+            "ab.c",
+            "xy_z",
+            "a",
+            "ab",
+            "a-",
+            "A-b_c.d",
+            ".a",
+            "k".repeat(253),
+        ],
         bad: [
             ["a.b", /does not match the pattern Azure Resource Manager checks on a SecretSync targetKey/],
             ["x_y", /does not match the pattern Azure Resource Manager/],
@@ -205,7 +222,17 @@ const cases: Record<string, RuleCases> = {
     },
     relativeFileName: {
         rule: relativeFileName,
-        good: ["mq-password.txt", "dir/file.pem", "a..b", ".hidden", "a/b/c", "a/..b", "x".repeat(255), `${"x".repeat(255)}/${"y".repeat(255)}`, "é".repeat(127)],
+        good: [
+            "mq-password.txt",
+            "dir/file.pem",
+            "a..b",
+            ".hidden",
+            "a/b/c",
+            "a/..b",
+            "x".repeat(255),
+            `${"x".repeat(255)}/${"y".repeat(255)}`,
+            "é".repeat(127),
+        ],
         bad: [
             ["", /must not be empty/],
             ["/etc/x", /must be a relative file name \(no leading '\/'\)/],
@@ -253,14 +280,16 @@ describe.each(Object.entries(cases))("rule %s", (_name, { rule, good, bad }) => 
             expect(rule(value)).toBeUndefined();
         },
     );
-    test.each(bad.map(([v, re]) => [v.length > 40 ? `${v.slice(0, 12)}... (${v.length} chars)` : JSON.stringify(v), v, re] as const))(
-        "rejects %s",
-        (_label, value, message) => {
-            const result = rule(value);
-            expect(typeof result).toBe("string");
-            expect(result).toMatch(message);
-        },
-    );
+    test.each(
+        bad.map(
+            ([v, re]) =>
+                [v.length > 40 ? `${v.slice(0, 12)}... (${v.length} chars)` : JSON.stringify(v), v, re] as const,
+        ),
+    )("rejects %s", (_label, value, message) => {
+        const result = rule(value);
+        expect(typeof result).toBe("string");
+        expect(result).toMatch(message);
+    });
 });
 
 describe("durationSeconds", () => {
@@ -294,7 +323,8 @@ describe("matchesArmSyncPath: ARM's SecretSync path pattern in linear time", () 
         for (let length = 1; length <= 7; length++) {
             strings = strings.flatMap((s) => alphabet.map((c) => s + c));
             for (const s of strings) {
-                if (rules.matchesArmSyncPath(s) !== rules.ARM_SYNC_PATH.test(s)) throw new Error(`differs on ${JSON.stringify(s)}`);
+                if (rules.matchesArmSyncPath(s) !== rules.ARM_SYNC_PATH.test(s))
+                    throw new Error(`differs on ${JSON.stringify(s)}`);
                 checked++;
             }
         }

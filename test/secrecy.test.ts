@@ -35,7 +35,11 @@ describe.each(stackNames())("stack %s", (stack) => {
         expect(run.error).toBeUndefined();
         const shown = everythingShown(run);
         for (const needle of NEEDLES) {
-            for (const r of run.resources) expect({ resource: r.name, paths: plaintextPaths(r.inputs, needle) }).toEqual({ resource: r.name, paths: [] });
+            for (const r of run.resources)
+                expect({ resource: r.name, paths: plaintextPaths(r.inputs, needle) }).toEqual({
+                    resource: r.name,
+                    paths: [],
+                });
             expect(plaintextPaths(run.outputs, needle)).toEqual([]);
             expect(shown).not.toContain(needle);
         }
@@ -113,7 +117,10 @@ test("a stress catalog: 60 secrets of every source, none of their values unwrapp
             stackValues += `    stress-${i}:\n      secure: v1:abc\n`;
         }
     }
-    const spcDecls = Array.from({ length: 7 }, (_, i) => `  spc-${i}:\n    restart:\n      - { kind: Deployment, name: app-${i} }\n`).join("");
+    const spcDecls = Array.from(
+        { length: 7 },
+        (_, i) => `  spc-${i}:\n    restart:\n      - { kind: Deployment, name: app-${i} }\n`,
+    ).join("");
     const dir = scratch({
         "Pulumi.stress.yaml": `config:
   azure-native:location: westeurope
@@ -163,38 +170,67 @@ describe("secret config at other paths (CSI driver settings, kubeconfig, names)"
         "aio-secrets:cluster.csiDriver.settings.linux.proxy": "PLAINTEXT-proxy-credential-9d2f",
     };
 
-    test.each(["up", "preview"] as const)("a secure CSI setting and the kubeconfig never travel unwrapped (%s)", async (mode) => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { scratch } = require("./helpers") as typeof import("./helpers");
-        const dir = scratch({ "Pulumi.other.yaml": STACK });
-        const run = await runStack({ stack: "other", stackFile: `${dir}/Pulumi.other.yaml`, secureValues: VALUES, mode });
-        expect(run.error).toBeUndefined();
-        const shown = everythingShown(run);
-        for (const needle of Object.values(VALUES)) {
-            for (const r of run.resources) expect({ resource: r.name, paths: plaintextPaths(r.inputs, needle) }).toEqual({ resource: r.name, paths: [] });
-            expect(plaintextPaths(run.outputs, needle)).toEqual([]);
-            expect(shown).not.toContain(needle);
-        }
-        // The secret setting went to the protected settings, wrapped; the plain one stayed plain.
-        const extension = run.resources.find((r) => r.type === "azure-native:kubernetesconfiguration:Extension")!;
-        expect(JSON.stringify(extension.inputs.configurationSettings)).not.toContain("linux.proxy");
-        expect(plaintextPaths(extension.inputs.configurationProtectedSettings, "PLAINTEXT-proxy")).toEqual([]);
-        expect(JSON.stringify(extension.inputs.configurationProtectedSettings)).toContain(VALUES["aio-secrets:cluster.csiDriver.settings.linux.proxy"]);
-        expect((extension.inputs.configurationSettings as Record<string, string>).logVerbosity).toBe("2");
-        const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
-        expect(JSON.stringify(provider.inputs)).toContain(VALUES["kubernetes:kubeconfig"]);
-    });
+    test.each(["up", "preview"] as const)(
+        "a secure CSI setting and the kubeconfig never travel unwrapped (%s)",
+        async (mode) => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const { scratch } = require("./helpers") as typeof import("./helpers");
+            const dir = scratch({ "Pulumi.other.yaml": STACK });
+            const run = await runStack({
+                stack: "other",
+                stackFile: `${dir}/Pulumi.other.yaml`,
+                secureValues: VALUES,
+                mode,
+            });
+            expect(run.error).toBeUndefined();
+            const shown = everythingShown(run);
+            for (const needle of Object.values(VALUES)) {
+                for (const r of run.resources)
+                    expect({ resource: r.name, paths: plaintextPaths(r.inputs, needle) }).toEqual({
+                        resource: r.name,
+                        paths: [],
+                    });
+                expect(plaintextPaths(run.outputs, needle)).toEqual([]);
+                expect(shown).not.toContain(needle);
+            }
+            // The secret setting went to the protected settings, wrapped; the plain one stayed plain.
+            const extension = run.resources.find((r) => r.type === "azure-native:kubernetesconfiguration:Extension")!;
+            expect(JSON.stringify(extension.inputs.configurationSettings)).not.toContain("linux.proxy");
+            expect(plaintextPaths(extension.inputs.configurationProtectedSettings, "PLAINTEXT-proxy")).toEqual([]);
+            expect(JSON.stringify(extension.inputs.configurationProtectedSettings)).toContain(
+                VALUES["aio-secrets:cluster.csiDriver.settings.linux.proxy"],
+            );
+            expect((extension.inputs.configurationSettings as Record<string, string>).logVerbosity).toBe("2");
+            const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+            expect(JSON.stringify(provider.inputs)).toContain(VALUES["kubernetes:kubeconfig"]);
+        },
+    );
 
     test.each([
-        ["aio-secrets:keyVault.location", "  aio-secrets:keyVault:\n    name: kv-other-01\n    resourceGroupName: rg\n    location:\n      secure: v1:abc\n"],
-        ["aio-secrets:servicePrincipal.displayName", "  aio-secrets:keyVault: { name: kv-other-01, resourceGroupName: rg }\n  aio-secrets:servicePrincipal:\n    displayName:\n      secure: v1:abc\n"],
-        ["kubernetes:context", "  aio-secrets:keyVault: { name: kv-other-01, resourceGroupName: rg }\n  kubernetes:context:\n    secure: v1:abc\n"],
+        [
+            "aio-secrets:keyVault.location",
+            "  aio-secrets:keyVault:\n    name: kv-other-01\n    resourceGroupName: rg\n    location:\n      secure: v1:abc\n",
+        ],
+        [
+            "aio-secrets:servicePrincipal.displayName",
+            "  aio-secrets:keyVault: { name: kv-other-01, resourceGroupName: rg }\n  aio-secrets:servicePrincipal:\n    displayName:\n      secure: v1:abc\n",
+        ],
+        [
+            "kubernetes:context",
+            "  aio-secrets:keyVault: { name: kv-other-01, resourceGroupName: rg }\n  kubernetes:context:\n    secure: v1:abc\n",
+        ],
     ])("a secure %s is refused by name, its value never printed", async (key, section) => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { scratch } = require("./helpers") as typeof import("./helpers");
-        const dir = scratch({ "Pulumi.refuse.yaml": `config:\n  azure-native:location: westeurope\n  aio-secrets:environment: dev\n${section}` });
+        const dir = scratch({
+            "Pulumi.refuse.yaml": `config:\n  azure-native:location: westeurope\n  aio-secrets:environment: dev\n${section}`,
+        });
         const needle = "PLAINTEXT-misplaced-77e1";
-        const run = await runStack({ stack: "refuse", stackFile: `${dir}/Pulumi.refuse.yaml`, secureValues: { [key]: needle } });
+        const run = await runStack({
+            stack: "refuse",
+            stackFile: `${dir}/Pulumi.refuse.yaml`,
+            secureValues: { [key]: needle },
+        });
         expect(run.error).toContain(`${key}: is secret (secure: in the stack file)`);
         expect(run.error).not.toContain(needle);
         expect(run.resources).toHaveLength(0);

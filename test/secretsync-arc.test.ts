@@ -31,8 +31,10 @@ const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
 const UAI = "azure-native:managedidentity:UserAssignedIdentity";
 const EXT = "azure-native:kubernetesconfiguration:Extension";
 const SLEEP = "time:index/sleep:Sleep";
-const ARC_ISSUER = "https://westeurope.oic.prod-arc.azure.com/11111111-2222-3333-4444-555555555555/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/";
-const ISSUER_QUERY = "az connectedk8s show --name arc-sync --resource-group rg-arc-sync --query oidcIssuerProfile.issuerUrl -o tsv";
+const ARC_ISSUER =
+    "https://westeurope.oic.prod-arc.azure.com/11111111-2222-3333-4444-555555555555/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/";
+const ISSUER_QUERY =
+    "az connectedk8s show --name arc-sync --resource-group rg-arc-sync --query oidcIssuerProfile.issuerUrl -o tsv";
 
 function stackFile(opts: { sync?: string; keyVault?: string; top?: string } = {}): string {
     return `config:
@@ -73,7 +75,13 @@ secrets:
 
 async function run(stack: string = stackFile(), extra: Partial<RunOptions> = {}): Promise<RunResult> {
     const dir = scratch({ "Pulumi.sync.yaml": stack, "secrets.yaml": CATALOG });
-    return runStack({ stack: "sync", stackFile: path.join(dir, "Pulumi.sync.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "up", ...extra });
+    return runStack({
+        stack: "sync",
+        stackFile: path.join(dir, "Pulumi.sync.yaml"),
+        catalogFile: path.join(dir, "secrets.yaml"),
+        mode: "up",
+        ...extra,
+    });
 }
 
 describe("item 1: the OIDC issuer, read in a way ARM accepts", () => {
@@ -93,17 +101,33 @@ describe("item 1: the OIDC issuer, read in a way ARM accepts", () => {
 
     test("the discovery document's issuer is what the tokens carry: it wins over the cluster's issuerUrl, and refuses a setting that differs", async () => {
         const slashless = ARC_ISSUER.slice(0, -1);
-        const fromCluster = await run(stackFile(), { arcCluster: { issuerUrl: slashless }, oidcDiscovery: { issuer: ARC_ISSUER } });
+        const fromCluster = await run(stackFile(), {
+            arcCluster: { issuerUrl: slashless },
+            oidcDiscovery: { issuer: ARC_ISSUER },
+        });
         expect(fromCluster.error).toBeUndefined();
         expect(inputAt(byType(fromCluster, FIC)[0].inputs, "issuer")).toBe(ARC_ISSUER);
-        expect(fromCluster.warnings).toContainEqual(expect.stringContaining(`reports issuer ${slashless} but its discovery document says ${ARC_ISSUER}`));
-        const setting = await run(stackFile({ sync: `    oidcIssuerUrl: ${slashless}\n` }), { oidcDiscovery: { issuer: ARC_ISSUER } });
+        expect(fromCluster.warnings).toContainEqual(
+            expect.stringContaining(`reports issuer ${slashless} but its discovery document says ${ARC_ISSUER}`),
+        );
+        const setting = await run(stackFile({ sync: `    oidcIssuerUrl: ${slashless}\n` }), {
+            oidcDiscovery: { issuer: ARC_ISSUER },
+        });
         expect(setting.resources).toEqual([]);
-        expect(setting.error).toContain(`aio-secrets:secretSync.oidcIssuerUrl: is ${slashless} but its discovery document ${slashless}/.well-known/openid-configuration says the tokens' issuer is ${ARC_ISSUER}`);
-        const unreadable = await run(stackFile({ sync: `    oidcIssuerUrl: ${slashless}\n` }), { oidcDiscovery: { status: 404 } });
+        expect(setting.error).toContain(
+            `aio-secrets:secretSync.oidcIssuerUrl: is ${slashless} but its discovery document ${slashless}/.well-known/openid-configuration says the tokens' issuer is ${ARC_ISSUER}`,
+        );
+        const unreadable = await run(stackFile({ sync: `    oidcIssuerUrl: ${slashless}\n` }), {
+            oidcDiscovery: { status: 404 },
+        });
         expect(unreadable.error).toBeUndefined();
         expect(inputAt(byType(unreadable, FIC)[0].inputs, "issuer")).toBe(slashless);
-        expect(unreadable.warnings).toEqual(expect.arrayContaining([expect.stringContaining("cannot be used (answered 404)"), expect.stringContaining("does not end with '/'")]));
+        expect(unreadable.warnings).toEqual(
+            expect.arrayContaining([
+                expect.stringContaining("cannot be used (answered 404)"),
+                expect.stringContaining("does not end with '/'"),
+            ]),
+        );
     });
 
     test("the deployer's cloud: azure-native:environment usgovernment reads from its Resource Manager", async () => {
@@ -127,7 +151,9 @@ describe("item 1: the OIDC issuer, read in a way ARM accepts", () => {
         const token = "eyJ0eXAiOiJKV1QifQ.eyJpZHR5cCI6ImFwcCJ9.c2VjcmV0LXNpZ25hdHVyZQ";
         const r = await run(stackFile(), { arcCluster: { status: 403 }, deployer: { token } });
         expect(r.resources).toEqual([]);
-        expect(r.error).toContain(`aio-secrets:secretSync.oidcIssuerUrl: is not set and Arc cluster arc-sync cannot be read (GET https://management.azure.com/`);
+        expect(r.error).toContain(
+            `aio-secrets:secretSync.oidcIssuerUrl: is not set and Arc cluster arc-sync cannot be read (GET https://management.azure.com/`,
+        );
         expect(r.error).toContain("answered 403 AuthorizationFailed");
         expect(r.error).toContain(`set it to what ${ISSUER_QUERY} prints`);
         expect(JSON.stringify({ error: r.error, warnings: r.warnings })).not.toContain(token);
@@ -155,31 +181,56 @@ describe("item 1: the OIDC issuer, read in a way ARM accepts", () => {
     test("the custom location's namespace is compared with cluster.namespace before the credential's subject is built", async () => {
         const r = await run(stackFile(), { customLocation: { namespace: "aio-prod" } });
         expect(r.resources).toEqual([]);
-        expect(r.error).toMatch(/aio-secrets:cluster\.namespace: is "azure-iot-operations" but custom location cl-sync deploys to namespace "aio-prod".*set cluster\.namespace: aio-prod/);
-        const ok = await run(stackFile().replace("    arcResourceGroupName: rg-arc-sync\n", "    arcResourceGroupName: rg-arc-sync\n    namespace: aio-prod\n"), { customLocation: { namespace: "aio-prod" } });
+        expect(r.error).toMatch(
+            /aio-secrets:cluster\.namespace: is "azure-iot-operations" but custom location cl-sync deploys to namespace "aio-prod".*set cluster\.namespace: aio-prod/,
+        );
+        const ok = await run(
+            stackFile().replace(
+                "    arcResourceGroupName: rg-arc-sync\n",
+                "    arcResourceGroupName: rg-arc-sync\n    namespace: aio-prod\n",
+            ),
+            { customLocation: { namespace: "aio-prod" } },
+        );
         expect(ok.error).toBeUndefined();
         expect(inputAt(byType(ok, FIC)[0].inputs, "subject")).toBe("system:serviceaccount:aio-prod:aio-ssc-sa");
     });
 
     test("a custom location on another Arc cluster is refused, naming both", async () => {
-        const r = await run(stackFile(), { customLocation: { hostCluster: { name: "arc-other", resourceGroupName: "rg-other" } } });
-        expect(r.error).toMatch(/secretSync\.customLocation\.name: names custom location cl-sync, which runs on Arc cluster arc-other \(resource group rg-other\), not on cluster\.arcClusterName arc-sync/);
+        const r = await run(stackFile(), {
+            customLocation: { hostCluster: { name: "arc-other", resourceGroupName: "rg-other" } },
+        });
+        expect(r.error).toMatch(
+            /secretSync\.customLocation\.name: names custom location cl-sync, which runs on Arc cluster arc-other \(resource group rg-other\), not on cluster\.arcClusterName arc-sync/,
+        );
     });
 
     test("pure: the issuer of a cluster body, verbatim; both switches needed; a non-https issuer refused", () => {
         const arc = { name: "c", resourceGroupName: "g" };
-        const on = { oidcIssuerProfile: { enabled: true, issuerUrl: ARC_ISSUER }, securityProfile: { workloadIdentity: { enabled: true } } };
-        expect(clusterIssuer("f.yaml", arc, { location: "eastus2", properties: on })).toEqual({ issuer: ARC_ISSUER, location: "eastus2", problems: [] });
+        const on = {
+            oidcIssuerProfile: { enabled: true, issuerUrl: ARC_ISSUER },
+            securityProfile: { workloadIdentity: { enabled: true } },
+        };
+        expect(clusterIssuer("f.yaml", arc, { location: "eastus2", properties: on })).toEqual({
+            issuer: ARC_ISSUER,
+            location: "eastus2",
+            problems: [],
+        });
         const both = clusterIssuer("f.yaml", arc, { properties: {} }).problems.map((p) => p.rule);
         expect(both).toEqual([expect.stringContaining("does not have its OIDC issuer or workload identity enabled")]);
-        expect(both[0]).toContain("az connectedk8s update --name c --resource-group g --enable-oidc-issuer --enable-workload-identity");
-        const http = clusterIssuer("f.yaml", arc, { properties: { ...on, oidcIssuerProfile: { enabled: true, issuerUrl: "http://x/" } } });
+        expect(both[0]).toContain(
+            "az connectedk8s update --name c --resource-group g --enable-oidc-issuer --enable-workload-identity",
+        );
+        const http = clusterIssuer("f.yaml", arc, {
+            properties: { ...on, oidcIssuerProfile: { enabled: true, issuerUrl: "http://x/" } },
+        });
         expect(http.problems[0].rule).toMatch(/must be an https:\/\/ URL.*: set it yourself/);
     });
 
     test("a configured issuer is validated in the exact form in which it is used", () => {
         expect(httpsUrl(ARC_ISSUER)).toBeUndefined();
-        expect(httpsUrl("https://Issuer.Example/a/")).toMatch(/must be written in canonical form, as the issuer's tokens carry it: https:\/\/issuer\.example\/a\/$/);
+        expect(httpsUrl("https://Issuer.Example/a/")).toMatch(
+            /must be written in canonical form, as the issuer's tokens carry it: https:\/\/issuer\.example\/a\/$/,
+        );
         expect(httpsUrl("https://issuer.example:443/a/")).toMatch(/: https:\/\/issuer\.example\/a\/$/);
         expect(httpsUrl("https://issuer.example/a/../b/")).toMatch(/: https:\/\/issuer\.example\/b\/$/);
         expect(httpsUrl("https://issuer.example/a b/")).toMatch(/must not contain spaces/);
@@ -205,7 +256,12 @@ describe("item 2: the identity waits for the resource group the stack creates", 
     });
 
     test("an identity in another group does not wait for it", async () => {
-        const r = await run(stackFile({ keyVault: "    createResourceGroup: true\n" }).replace("identity: { name: id-sync }", "identity: { name: id-sync, resourceGroupName: rg-ids }"));
+        const r = await run(
+            stackFile({ keyVault: "    createResourceGroup: true\n" }).replace(
+                "identity: { name: id-sync }",
+                "identity: { name: id-sync, resourceGroupName: rg-ids }",
+            ),
+        );
         expect(r.error).toBeUndefined();
         const group = byType(r, "azure-native:resources:ResourceGroup")[0];
         expect(byType(r, UAI)[0].dependsOn).not.toContain(group.urn);
@@ -223,36 +279,49 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
     test("a missing extension stops the run with the command that installs it and the custom location step", async () => {
         const r = await run(stackFile(), { secretStore: { installed: false } });
         expect(r.resources).toEqual([]);
-        expect(r.error).toContain("aio-secrets:secretSync.extension.install: is false (the default: AIO GA installs the extension) but Arc cluster arc-sync has no Secret Store extension azure-secret-store");
+        expect(r.error).toContain(
+            "aio-secrets:secretSync.extension.install: is false (the default: AIO GA installs the extension) but Arc cluster arc-sync has no Secret Store extension azure-secret-store",
+        );
         expect(r.error).toContain(
             "az k8s-extension create --cluster-name arc-sync --resource-group rg-arc-sync --cluster-type connectedClusters --name azure-secret-store --extension-type microsoft.azure.secretstore " +
                 "--release-train stable --version 1.5.1 --auto-upgrade-minor-version false --config rotationPollIntervalInSeconds=120 --config validatingAdmissionPolicies.applyPolicies=false",
         );
-        expect(r.error).toContain("az customlocation patch --name cl-sync --resource-group rg-arc-sync --cluster-extension-ids ");
+        expect(r.error).toContain(
+            "az customlocation patch --name cl-sync --resource-group rg-arc-sync --cluster-extension-ids ",
+        );
         expect(r.error).toContain("set secretSync.extension.install: true");
     });
 
     test("an extension the custom location does not list is refused, with the patch that keeps its other extensions", async () => {
         const r = await run(stackFile(), { secretStore: { inCustomLocation: false } });
         expect(r.resources).toEqual([]);
-        expect(r.error).toMatch(/the Secret Store extension azure-secret-store is on Arc cluster arc-sync but not among custom location cl-sync's cluster extensions/);
-        expect(r.error).toContain(`/connectedClusters/arc-sync/providers/Microsoft.KubernetesConfiguration/extensions/azure-iot-operations-ver "$(az k8s-extension show`);
+        expect(r.error).toMatch(
+            /the Secret Store extension azure-secret-store is on Arc cluster arc-sync but not among custom location cl-sync's cluster extensions/,
+        );
+        expect(r.error).toContain(
+            `/connectedClusters/arc-sync/providers/Microsoft.KubernetesConfiguration/extensions/azure-iot-operations-ver "$(az k8s-extension show`,
+        );
     });
 
     test("an extension that cannot be read (403, no route) is not taken as missing: install: true would create one that exists", async () => {
-        const denied = "GET extensions/azure-secret-store: 403 AuthorizationFailed: The client does not have authorization";
+        const denied =
+            "GET extensions/azure-secret-store: 403 AuthorizationFailed: The client does not have authorization";
         for (const sync of ["", "    extension: { install: true }\n"]) {
             const r = await run(stackFile({ sync }), { secretStore: { readError: denied } });
             expect(r.resources).toEqual([]);
             expect(byType(r, EXT)).toEqual([]);
-            expect(r.error).toContain("aio-secrets:secretSync.extension.name: the Secret Store extension azure-secret-store on Arc cluster arc-sync cannot be read (GET extensions/azure-secret-store: 403 AuthorizationFailed");
+            expect(r.error).toContain(
+                "aio-secrets:secretSync.extension.name: the Secret Store extension azure-secret-store on Arc cluster arc-sync cannot be read (GET extensions/azure-secret-store: 403 AuthorizationFailed",
+            );
             expect(r.error).toContain("Microsoft.KubernetesConfiguration/extensions/read");
         }
     });
 
     test("an extension of another type under that name is refused", async () => {
         const r = await run(stackFile(), { secretStore: { extensionType: "microsoft.azurekeyvaultsecretsprovider" } });
-        expect(r.error).toMatch(/extension azure-secret-store on Arc cluster arc-sync is of type "microsoft\.azurekeyvaultsecretsprovider", not microsoft\.azure\.secretstore/);
+        expect(r.error).toMatch(
+            /extension azure-secret-store on Arc cluster arc-sync is of type "microsoft\.azurekeyvaultsecretsprovider", not microsoft\.azure\.secretstore/,
+        );
     });
 
     test("install: true on a cluster without it is staged: the extension first, the SPC and SecretSyncs after the custom location lists it", async () => {
@@ -264,10 +333,18 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
         expect(byType(stage1, EXT)[0].retainOnDelete).toBe(true);
         expect(byType(stage1, SPC)).toEqual([]);
         expect(byType(stage1, SYNC)).toEqual([]);
-        expect(stage1.warnings).toContainEqual(expect.stringMatching(/stage 1 of 2: this up installs the Secret Store extension azure-secret-store .*az customlocation patch --name cl-sync/));
-        expect(String(stage1.outputs.nextStep)).toMatch(/^az customlocation patch --name cl-sync --resource-group rg-arc-sync --cluster-extension-ids /);
+        expect(stage1.warnings).toContainEqual(
+            expect.stringMatching(
+                /stage 1 of 2: this up installs the Secret Store extension azure-secret-store .*az customlocation patch --name cl-sync/,
+            ),
+        );
+        expect(String(stage1.outputs.nextStep)).toMatch(
+            /^az customlocation patch --name cl-sync --resource-group rg-arc-sync --cluster-extension-ids /,
+        );
         // The plan says so.
-        expect(planText(stage1, { stackFile: "Pulumi.sync.yaml", catalogFile: "secrets.yaml" })).toContain("stage 1 of 2");
+        expect(planText(stage1, { stackFile: "Pulumi.sync.yaml", catalogFile: "secrets.yaml" })).toContain(
+            "stage 1 of 2",
+        );
         const stage2 = await run(stack);
         expect(stage2.error).toBeUndefined();
         expect(byType(stage2, EXT)).toHaveLength(1);
@@ -282,7 +359,9 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
         const diff = diffRuns(installed, expected);
         const urn = byType(installed, EXT)[0].urn;
         expect(diff.removed).toEqual([expect.objectContaining({ urn, retainOnDelete: true })]);
-        const warning = diff.warnings.find((w) => w.startsWith("Arc extension azure-secret-store on cluster arc-sync leaves the stack"));
+        const warning = diff.warnings.find((w) =>
+            w.startsWith("Arc extension azure-secret-store on cluster arc-sync leaves the stack"),
+        );
         expect(warning).toContain("pulumi up UNINSTALLS it from the cluster and AIO loses every secret it reads");
         expect(warning).toContain("keep secretSync.extension.install: true for one more up");
         expect(warning).toContain(`pulumi state delete --stack sync '${urn}'`);
@@ -294,14 +373,29 @@ describe("item 3: the Secret Store extension is expected and checked", () => {
 
     test("pure: the custom location lists an extension by id, without case and whatever the subscription", () => {
         const cluster = { name: "Arc-1", resourceGroupName: "RG" };
-        const id = "/subscriptions/s/resourcegroups/rg/providers/microsoft.kubernetes/connectedclusters/arc-1/providers/Microsoft.KubernetesConfiguration/extensions/azure-secret-store";
+        const id =
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.kubernetes/connectedclusters/arc-1/providers/Microsoft.KubernetesConfiguration/extensions/azure-secret-store";
         expect(listsExtension({ location: "x", clusterExtensionIds: [id] }, cluster, "azure-secret-store")).toBe(true);
         expect(listsExtension({ location: "x", clusterExtensionIds: [id] }, cluster, "other")).toBe(false);
         expect(listsExtension({ location: "x" }, cluster, "azure-secret-store")).toBe(false);
-        expect(customLocationPatchCommand({ name: "cl", resourceGroupName: "g" }, { location: "x", clusterExtensionIds: ["/a"] }, cluster, "e")).toBe(
+        expect(
+            customLocationPatchCommand(
+                { name: "cl", resourceGroupName: "g" },
+                { location: "x", clusterExtensionIds: ["/a"] },
+                cluster,
+                "e",
+            ),
+        ).toBe(
             'az customlocation patch --name cl --resource-group g --cluster-extension-ids /a "$(az k8s-extension show --cluster-name Arc-1 --resource-group RG --cluster-type connectedClusters --name e --query id -o tsv)"',
         );
-        expect(extensionCreateCommand(cluster, { name: "e", version: "1.6.0", releaseTrain: "preview", rotationPollIntervalInSeconds: 60 })).toContain("--release-train preview --version 1.6.0");
+        expect(
+            extensionCreateCommand(cluster, {
+                name: "e",
+                version: "1.6.0",
+                releaseTrain: "preview",
+                rotationPollIntervalInSeconds: 60,
+            }),
+        ).toContain("--release-train preview --version 1.6.0");
     });
 });
 
@@ -309,18 +403,72 @@ describe("commands printed for pasting quote what a shell would misread", () => 
     // Resource group names may hold '(' and ')' (stacks/rules.ts resourceGroupName): unquoted, bash stops with a syntax error.
     const cluster = { name: "arc-1", resourceGroupName: "rg(edge).1" };
     const words = (command: string): string[] =>
-        JSON.parse(execFileSync("bash", ["-c", `node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- ${command.replace(/^az /, "")}`], { encoding: "utf8" })) as string[];
+        JSON.parse(
+            execFileSync(
+                "bash",
+                [
+                    "-c",
+                    `node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- ${command.replace(/^az /, "")}`,
+                ],
+                { encoding: "utf8" },
+            ),
+        ) as string[];
 
     test("each command reaches az as the words it names (checked by bash itself)", () => {
-        expect(words(issuerQuery(cluster))).toEqual(["connectedk8s", "show", "--name", "arc-1", "--resource-group", "rg(edge).1", "--query", "oidcIssuerProfile.issuerUrl", "-o", "tsv"]);
-        const create = words(extensionCreateCommand(cluster, { name: "e", version: "1.6.0", releaseTrain: "stable", rotationPollIntervalInSeconds: 60 }));
-        expect(create.slice(0, 7)).toEqual(["k8s-extension", "create", "--cluster-name", "arc-1", "--resource-group", "rg(edge).1", "--cluster-type"]);
-        const id = "/subscriptions/s/resourceGroups/rg(edge).1/providers/Microsoft.Kubernetes/connectedClusters/arc-1/providers/Microsoft.KubernetesConfiguration/extensions/aio";
-        const patch = customLocationPatchCommand({ name: "cl", resourceGroupName: "rg(edge).1" }, { location: "x", clusterExtensionIds: [id] }, cluster, "e");
-        expect(patch).toContain(`--cluster-extension-ids '${id}' "$(az k8s-extension show --cluster-name arc-1 --resource-group 'rg(edge).1' `);
+        expect(words(issuerQuery(cluster))).toEqual([
+            "connectedk8s",
+            "show",
+            "--name",
+            "arc-1",
+            "--resource-group",
+            "rg(edge).1",
+            "--query",
+            "oidcIssuerProfile.issuerUrl",
+            "-o",
+            "tsv",
+        ]);
+        const create = words(
+            extensionCreateCommand(cluster, {
+                name: "e",
+                version: "1.6.0",
+                releaseTrain: "stable",
+                rotationPollIntervalInSeconds: 60,
+            }),
+        );
+        expect(create.slice(0, 7)).toEqual([
+            "k8s-extension",
+            "create",
+            "--cluster-name",
+            "arc-1",
+            "--resource-group",
+            "rg(edge).1",
+            "--cluster-type",
+        ]);
+        const id =
+            "/subscriptions/s/resourceGroups/rg(edge).1/providers/Microsoft.Kubernetes/connectedClusters/arc-1/providers/Microsoft.KubernetesConfiguration/extensions/aio";
+        const patch = customLocationPatchCommand(
+            { name: "cl", resourceGroupName: "rg(edge).1" },
+            { location: "x", clusterExtensionIds: [id] },
+            cluster,
+            "e",
+        );
+        expect(patch).toContain(
+            `--cluster-extension-ids '${id}' "$(az k8s-extension show --cluster-name arc-1 --resource-group 'rg(edge).1' `,
+        );
         expect(() => execFileSync("bash", ["-n", "-c", patch])).not.toThrow();
-        expect(words(patch.replace(/"\$\(.*\)"$/, "x")).slice(0, 7)).toEqual(["customlocation", "patch", "--name", "cl", "--resource-group", "rg(edge).1", "--cluster-extension-ids"]);
-        const link = instanceLinkCommand(undefined, undefined, "rg(edge).1", { resourceGroupName: "rg(edge).1", name: "spc-ops-1234567" });
+        expect(words(patch.replace(/"\$\(.*\)"$/, "x")).slice(0, 7)).toEqual([
+            "customlocation",
+            "patch",
+            "--name",
+            "cl",
+            "--resource-group",
+            "rg(edge).1",
+            "--cluster-extension-ids",
+        ]);
+        const link = instanceLinkCommand(undefined, undefined, "rg(edge).1", {
+            resourceGroupName: "rg(edge).1",
+            name: "spc-ops-1234567",
+        });
         expect(() => execFileSync("bash", ["-n", "-c", link])).not.toThrow();
         expect(shellArg("it's")).toBe(`'it'\\''s'`);
         expect(words(`x ${shellArg("a b;$(c)'d")}`)).toEqual(["x", "a b;$(c)'d"]);
@@ -335,13 +483,16 @@ describe("item 4: each SecretSync waits until its grants can work", () => {
         const [sleep] = json.resources.filter((x) => x.type === SLEEP);
         expect(sleep).toBeDefined();
         expect(inputAt(sleep.inputs, "createDuration")).toBe("5m");
-        const grants = json.resources.filter((x) => x.type === "azure-native:authorization:RoleAssignment").map((x) => x.urn);
+        const grants = json.resources
+            .filter((x) => x.type === "azure-native:authorization:RoleAssignment")
+            .map((x) => x.urn);
         const credentials = json.resources.filter((x) => x.type === FIC).map((x) => x.urn);
         expect(grants.length).toBeGreaterThan(0);
         expect(sleep.dependsOn).toEqual(expect.arrayContaining([...grants, ...credentials]));
         const syncs = json.resources.filter((x) => x.type === SYNC);
         expect(syncs).toHaveLength(2);
-        for (const s of syncs) expect({ sync: s.name, waits: s.dependsOn.includes(sleep.urn) }).toEqual({ sync: s.name, waits: true });
+        for (const s of syncs)
+            expect({ sync: s.name, waits: s.dependsOn.includes(sleep.urn) }).toEqual({ sync: s.name, waits: true });
     });
 
     test("the hundredth up: unchanged, no diff; a new issuer (credential replaced) or another identity changes its triggers, so it waits again", async () => {
@@ -352,7 +503,10 @@ describe("item 4: each SecretSync waits until its grants can work", () => {
         const changed = diffRuns(first, moved).changed.find((c) => c.name === "propagation-sleep");
         expect(changed?.fields.map((f) => f.path)).toEqual(["triggers.credentials"]);
         const other = await run(stackFile().replace("identity: { name: id-sync }", "identity: { name: id-other }"));
-        const fields = diffRuns(first, other).changed.find((c) => c.name === "propagation-sleep")?.fields.map((f) => f.path) ?? [];
+        const fields =
+            diffRuns(first, other)
+                .changed.find((c) => c.name === "propagation-sleep")
+                ?.fields.map((f) => f.path) ?? [];
         expect(fields).toContain("triggers.principalId");
     });
 
@@ -369,7 +523,10 @@ describe("item 4: each SecretSync waits until its grants can work", () => {
         // The triggers name the identity's role assignments by their ARM ids (scope, principal, role).
         const grants = String(inputAt(byType(first, SLEEP)[0].inputs, "triggers.grants"));
         expect(grants.split(",")).toHaveLength(2);
-        for (const id of grants.split(",")) expect(id).toMatch(/\/providers\/Microsoft\.KeyVault\/vaults\/kv-sync-01\/providers\/Microsoft\.Authorization\/roleAssignments\/[0-9a-f-]{36}$/);
+        for (const id of grants.split(","))
+            expect(id).toMatch(
+                /\/providers\/Microsoft\.KeyVault\/vaults\/kv-sync-01\/providers\/Microsoft\.Authorization\/roleAssignments\/[0-9a-f-]{36}$/,
+            );
     });
 
     test("propagationWait sets the duration; 0s declares no wait", async () => {
@@ -387,13 +544,22 @@ describe("item 7: the Arc cluster's region, not azure-native:location", () => {
     test("SPC, SecretSyncs and the identity default to the Arc cluster's region", async () => {
         const r = await run(stackFile(), { arcCluster: { location: "eastus2" } });
         expect(r.error).toBeUndefined();
-        for (const x of [...byType(r, SPC), ...byType(r, SYNC), ...byType(r, UAI)]) expect({ name: x.name, location: inputAt(x.inputs, "location") }).toEqual({ name: x.name, location: "eastus2" });
+        for (const x of [...byType(r, SPC), ...byType(r, SYNC), ...byType(r, UAI)])
+            expect({ name: x.name, location: inputAt(x.inputs, "location") }).toEqual({
+                name: x.name,
+                location: "eastus2",
+            });
     });
 
     test("an explicit secretSync.location wins; with only an issuer URL, the custom location's region", async () => {
-        const explicit = await run(stackFile({ sync: "    location: northeurope\n" }), { arcCluster: { location: "eastus2" } });
+        const explicit = await run(stackFile({ sync: "    location: northeurope\n" }), {
+            arcCluster: { location: "eastus2" },
+        });
         expect(inputAt(byType(explicit, SPC)[0].inputs, "location")).toBe("northeurope");
-        const issuerOnly = await run(stackFile({ sync: `    oidcIssuerUrl: ${ARC_ISSUER}\n` }), { arcCluster: { location: "eastus2" }, customLocation: { location: "swedencentral" } });
+        const issuerOnly = await run(stackFile({ sync: `    oidcIssuerUrl: ${ARC_ISSUER}\n` }), {
+            arcCluster: { location: "eastus2" },
+            customLocation: { location: "swedencentral" },
+        });
         expect(issuerOnly.error).toBeUndefined();
         expect(inputAt(byType(issuerOnly, SPC)[0].inputs, "location")).toBe("swedencentral");
     });
@@ -406,7 +572,9 @@ describe("item 7: the Arc cluster's region, not azure-native:location", () => {
     });
 
     test("no azure-native:location needed", async () => {
-        const r = await run(stackFile().replace("  azure-native:location: westeurope\n", ""), { arcCluster: { location: "eastus2" } });
+        const r = await run(stackFile().replace("  azure-native:location: westeurope\n", ""), {
+            arcCluster: { location: "eastus2" },
+        });
         expect(r.error).toBeUndefined();
         expect(inputAt(byType(r, SPC)[0].inputs, "location")).toBe("eastus2");
     });
@@ -429,33 +597,52 @@ describe("item 13: the instance link, printed with the stack's ids", () => {
         expect(r.outputs.instanceLinkCommand).toBe(command);
         expect(r.outputs.secretProviderClassId).toBe(command.match(/\\"resourceId\\":\\"([^\\]+)\\"/)![1]);
         expect(planJson(r).outputs).toMatchObject({ instanceLinkCommand: command });
-        expect(planText(r, { stackFile: "Pulumi.sync.yaml", catalogFile: "secrets.yaml" })).toContain("instanceLinkCommand:");
+        expect(planText(r, { stackFile: "Pulumi.sync.yaml", catalogFile: "secrets.yaml" })).toContain(
+            "instanceLinkCommand:",
+        );
     });
 
     test("pure: without a subscription or an instance name, the command finds them itself", () => {
         const c = instanceLinkCommand(undefined, undefined, "rg-arc", { resourceGroupName: "rg-arc", name: "spc" });
         expect(c).toContain(`--ids "$(az iot ops list --resource-group rg-arc --query '[0].id' -o tsv)"`);
-        expect(c).toContain("/subscriptions/$(az account show --query id -o tsv)/resourceGroups/rg-arc/providers/Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses/spc");
+        expect(c).toContain(
+            "/subscriptions/$(az account show --query id -o tsv)/resourceGroups/rg-arc/providers/Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses/spc",
+        );
     });
 
     test("the instance name follows ARM's rule", async () => {
         const r = await run(stackFile({ sync: "    instance: { name: AIO_1 }\n" }));
-        expect(r.error).toMatch(/aio-secrets:secretSync\.instance\.name "AIO_1": only lower-case letters, digits and '-'/);
+        expect(r.error).toMatch(
+            /aio-secrets:secretSync\.instance\.name "AIO_1": only lower-case letters, digits and '-'/,
+        );
     });
 });
 
 describe("the shipped ga stack", () => {
-    test.each(["preview", "up"] as const)("plans as shipped (%s), with no extension and a wait before every SecretSync", async (mode) => {
-        const r = await runStack({ stack: "ga", mode });
-        expect(r.error).toBeUndefined();
-        expect(byType(r, EXT)).toEqual([]);
-        const sleep = byName(r, "propagation-sleep");
-        for (const s of byType(r, SYNC)) expect(s.dependsOn).toContain(sleep.urn);
-        // The identity is ordered after the resource group the stack creates.
-        expect(byType(r, UAI)[0].dependsOn).toContain(byType(r, "azure-native:resources:ResourceGroup")[0].urn);
-        expect(r.outputs.instanceLinkCommand).toContain("/providers/Microsoft.IoTOperations/instances/aio-ga\" --api-version 2025-07-01-preview");
-        // --permissions lists the reads made before anything is declared.
-        const reads = (planJson(r, { permissions: true }).permissions?.azure ?? []).filter((n) => n.operations.includes("read") && n.operations.length === 1).map((n) => n.resourceType);
-        expect(reads).toEqual(expect.arrayContaining(["Microsoft.ExtendedLocation/customLocations", "Microsoft.KubernetesConfiguration/extensions", "Microsoft.Kubernetes/connectedClusters"]));
-    });
+    test.each(["preview", "up"] as const)(
+        "plans as shipped (%s), with no extension and a wait before every SecretSync",
+        async (mode) => {
+            const r = await runStack({ stack: "ga", mode });
+            expect(r.error).toBeUndefined();
+            expect(byType(r, EXT)).toEqual([]);
+            const sleep = byName(r, "propagation-sleep");
+            for (const s of byType(r, SYNC)) expect(s.dependsOn).toContain(sleep.urn);
+            // The identity is ordered after the resource group the stack creates.
+            expect(byType(r, UAI)[0].dependsOn).toContain(byType(r, "azure-native:resources:ResourceGroup")[0].urn);
+            expect(r.outputs.instanceLinkCommand).toContain(
+                '/providers/Microsoft.IoTOperations/instances/aio-ga" --api-version 2025-07-01-preview',
+            );
+            // --permissions lists the reads made before anything is declared.
+            const reads = (planJson(r, { permissions: true }).permissions?.azure ?? [])
+                .filter((n) => n.operations.includes("read") && n.operations.length === 1)
+                .map((n) => n.resourceType);
+            expect(reads).toEqual(
+                expect.arrayContaining([
+                    "Microsoft.ExtendedLocation/customLocations",
+                    "Microsoft.KubernetesConfiguration/extensions",
+                    "Microsoft.Kubernetes/connectedClusters",
+                ]),
+            );
+        },
+    );
 });

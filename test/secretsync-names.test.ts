@@ -42,7 +42,12 @@ const CATALOG = `secrets:
 
 async function run(stack: string, catalog = CATALOG): Promise<RunResult> {
     const dir = scratch({ "Pulumi.site.yaml": stack, "secrets.yaml": catalog });
-    return runStack({ stack: "site", stackFile: path.join(dir, "Pulumi.site.yaml"), catalogFile: path.join(dir, "secrets.yaml"), mode: "preview" });
+    return runStack({
+        stack: "site",
+        stackFile: path.join(dir, "Pulumi.site.yaml"),
+        catalogFile: path.join(dir, "secrets.yaml"),
+        mode: "preview",
+    });
 }
 
 let base: RunResult;
@@ -55,32 +60,56 @@ describe("item 5: a SecretSync's Kubernetes Secret goes with it", () => {
     test("each SecretSync is replaced, deleting first, on a new kubernetesSecretType; the plan JSON and text show it", () => {
         const syncs = byType(base, SYNC);
         expect(syncs.map((s) => inputAt(s.inputs, "secretSyncName")).sort()).toEqual(["broker-tls", "mq-credentials"]);
-        for (const sync of syncs) expect({ replaceOnChanges: sync.replaceOnChanges, deleteBeforeReplace: sync.deleteBeforeReplace }).toEqual({ replaceOnChanges: ["kubernetesSecretType"], deleteBeforeReplace: true });
+        for (const sync of syncs)
+            expect({ replaceOnChanges: sync.replaceOnChanges, deleteBeforeReplace: sync.deleteBeforeReplace }).toEqual({
+                replaceOnChanges: ["kubernetesSecretType"],
+                deleteBeforeReplace: true,
+            });
         expect(byType(base, SPC)[0].replaceOnChanges).toEqual([]);
         const json = planJson(base);
-        expect(json.resources.filter((r) => r.type === SYNC).map((r) => r.replaceOnChanges)).toEqual([["kubernetesSecretType"], ["kubernetesSecretType"]]);
+        expect(json.resources.filter((r) => r.type === SYNC).map((r) => r.replaceOnChanges)).toEqual([
+            ["kubernetesSecretType"],
+            ["kubernetesSecretType"],
+        ]);
         // Every resource has the field, as it has protect and retainOnDelete.
         expect(json.resources.every((r) => Array.isArray(r.replaceOnChanges))).toBe(true);
         const text = planText(base, { stackFile: "Pulumi.site.yaml", catalogFile: "secrets.yaml" });
-        expect(text).toMatch(/secret-sync-mq-credentials\s+create(?: {2}|\n[ │]+)\[replaceOnChanges: kubernetesSecretType\]/);
+        expect(text).toMatch(
+            /secret-sync-mq-credentials\s+create(?: {2}|\n[ │]+)\[replaceOnChanges: kubernetesSecretType\]/,
+        );
     });
 
     test("the review diff warns when a SecretSync is replaced or goes away, naming its Kubernetes Secret and namespace", async () => {
-        const tls = await run(syncStack({ site: "x" }), `secretSyncs:\n  broker-tls: { type: kubernetes.io/tls }\n${CATALOG}`);
+        const tls = await run(
+            syncStack({ site: "x" }),
+            `secretSyncs:\n  broker-tls: { type: kubernetes.io/tls }\n${CATALOG}`,
+        );
         const replaced = diffRuns(base, tls);
-        expect(replaced.changed.map((c) => [c.name, c.fields.map((f) => f.path)])).toEqual([["secret-sync-broker-tls", ["kubernetesSecretType"]]]);
+        expect(replaced.changed.map((c) => [c.name, c.fields.map((f) => f.path)])).toEqual([
+            ["secret-sync-broker-tls", ["kubernetesSecretType"]],
+        ]);
         expect(replaced.warnings[0]).toMatch(
             /^SecretSync broker-tls is replaced \(new kubernetesSecretType\): it is deleted first, and Kubernetes Secret azure-iot-operations\/broker-tls with it; the new SecretSync writes it again/,
         );
 
-        const gone = diffRuns(base, await run(syncStack({ site: "x" }), CATALOG.split("\n").slice(0, 2).join("\n") + "\n"));
+        const gone = diffRuns(
+            base,
+            await run(syncStack({ site: "x" }), CATALOG.split("\n").slice(0, 2).join("\n") + "\n"),
+        );
         expect(gone.removed.filter((r) => r.type === SYNC).map((r) => r.name)).toEqual(["secret-sync-broker-tls"]);
-        expect(gone.warnings[0]).toMatch(/^SecretSync broker-tls goes away: Kubernetes deletes Secret azure-iot-operations\/broker-tls with it \(the Secret's ownerReference\)/);
-        expect(diffText(gone, "diff")).toMatch(/^warning: SecretSync broker-tls goes away: Kubernetes deletes Secret azure-iot-operations\/broker-tls/m);
+        expect(gone.warnings[0]).toMatch(
+            /^SecretSync broker-tls goes away: Kubernetes deletes Secret azure-iot-operations\/broker-tls with it \(the Secret's ownerReference\)/,
+        );
+        expect(diffText(gone, "diff")).toMatch(
+            /^warning: SecretSync broker-tls goes away: Kubernetes deletes Secret azure-iot-operations\/broker-tls/m,
+        );
 
         // Nothing changes, nothing is said; a changed mapping is an update, not a replacement.
         expect(diffRuns(base, base).warnings.filter((w) => /SecretSync|SecretProviderClass/.test(w))).toEqual([]);
-        const renamedKey = diffRuns(base, await run(syncStack({ site: "x" }), CATALOG.replace("key: username", "key: user")));
+        const renamedKey = diffRuns(
+            base,
+            await run(syncStack({ site: "x" }), CATALOG.replace("key: username", "key: user")),
+        );
         expect(renamedKey.changed.map((c) => c.name)).toEqual(["secret-sync-mq-credentials"]);
         expect(renamedKey.warnings.filter((w) => /SecretSync/.test(w))).toEqual([]);
     });
@@ -98,26 +127,40 @@ describe("item 6: SPC and SecretSync names are unique per resource group", () =>
             const config: Record<string, string> = {
                 "azure-native:location": "westeurope",
                 "aio-secrets:delivery": "secretSync",
-                "aio-secrets:keyVault": JSON.stringify({ name: "kv-x-01", resourceGroupName: "rg-x", permissionModel: "rbac" }),
+                "aio-secrets:keyVault": JSON.stringify({
+                    name: "kv-x-01",
+                    resourceGroupName: "rg-x",
+                    permissionModel: "rbac",
+                }),
                 "aio-secrets:cluster": JSON.stringify({ arcClusterName: "arc-x", arcResourceGroupName: "rg-arc-a" }),
                 "aio-secrets:secretSync": JSON.stringify({ identity: { name: "id-x" }, ...secretSync }),
             };
-            return settingsOf(parseStackSettings({ project: "aio-secrets", stack: "x", config, secretKeys: [] }).settings!, "secretSync").secretSync.spcName;
+            return settingsOf(
+                parseStackSettings({ project: "aio-secrets", stack: "x", config, secretKeys: [] }).settings!,
+                "secretSync",
+            ).secretSync.spcName;
         };
         expect(spcName({ customLocation: { name: "cl-a" } })).toBe(name);
-        expect(spcName({ customLocation: { name: "cl-a", resourceGroupName: "rg-other" } })).toBe(defaultSpcName("rg-other", "cl-a"));
+        expect(spcName({ customLocation: { name: "cl-a", resourceGroupName: "rg-other" } })).toBe(
+            defaultSpcName("rg-other", "cl-a"),
+        );
         expect(spcName({ customLocation: { name: "cl-a" }, spcName: "my-spc" })).toBe("my-spc");
     });
 
     test("the program names the SPC by the default, and every SecretSync uses it; Pulumi.ga.yaml plans with its own", async () => {
         const expected = defaultSpcName("rg-arc-x", "cl-x");
         expect(inputAt(byType(base, SPC)[0].inputs, "azureKeyVaultSecretProviderClassName")).toBe(expected);
-        expect(byType(base, SYNC).map((s) => inputAt(s.inputs, "secretProviderClassName"))).toEqual([expected, expected]);
+        expect(byType(base, SYNC).map((s) => inputAt(s.inputs, "secretProviderClassName"))).toEqual([
+            expected,
+            expected,
+        ]);
         expect(base.outputs.secretProviderClassName).toBe(expected);
         const ga = await runStack({ stack: "ga", mode: "preview" });
         expect(ga.error).toBeUndefined();
         const gaSpc = planJson(ga).resources.find((r) => r.type === SPC)!;
-        expect(inputAt(gaSpc.inputs, "azureKeyVaultSecretProviderClassName")).toBe(defaultSpcName("rg-arc-ga", "cl-aio-ga"));
+        expect(inputAt(gaSpc.inputs, "azureKeyVaultSecretProviderClassName")).toBe(
+            defaultSpcName("rg-arc-ga", "cl-aio-ga"),
+        );
     });
 
     test("a stack whose SPC name changes (the old fixed default) is told what the rename does", async () => {
@@ -146,8 +189,14 @@ describe("item 6: SPC and SecretSync names are unique per resource group", () =>
             ]),
         );
         expect([...clashes.keys()]).toEqual(["a", "b"]);
-        expect(clashes.get("a")).toEqual([expect.stringMatching(/^Pulumi\.a\.yaml: SecretSync s in resource group RG-Shared: stack b creates it too\. ARM names SecretSyncs per resource group/)]);
-        expect(clashes.get("b")![0]).toMatch(/^Pulumi\.b\.yaml: SecretSync s in resource group rg-shared: stack a creates it too/);
+        expect(clashes.get("a")).toEqual([
+            expect.stringMatching(
+                /^Pulumi\.a\.yaml: SecretSync s in resource group RG-Shared: stack b creates it too\. ARM names SecretSyncs per resource group/,
+            ),
+        ]);
+        expect(clashes.get("b")![0]).toMatch(
+            /^Pulumi\.b\.yaml: SecretSync s in resource group rg-shared: stack a creates it too/,
+        );
     });
 
     test("plan --all refuses two site stacks that would create the same names in one resource group, naming both", async () => {
@@ -161,17 +210,28 @@ describe("item 6: SPC and SecretSync names are unique per resource group", () =>
             // Its own group: no clash.
             "Pulumi.site-c.yaml": syncStack({ site: "c" }),
         });
-        const summaries = await planFleet({ projectDir: path.resolve(__dirname, ".."), dir, catalogFile: path.join(dir, "secrets.yaml"), stacks: listStacks(dir) });
+        const summaries = await planFleet({
+            projectDir: path.resolve(__dirname, ".."),
+            dir,
+            catalogFile: path.join(dir, "secrets.yaml"),
+            stacks: listStacks(dir),
+        });
         expect(summaries.map((s) => [s.stack, s.errors.length])).toEqual([
             ["site-a", 2],
             ["site-b", 2],
             ["site-c", 0],
         ]);
         expect(summaries[0].errors).toEqual([
-            expect.stringMatching(/^Pulumi\.site-a\.yaml: SecretSync broker-tls in resource group rg-arc-shared: stack site-b creates it too\..*compared by resource group name/),
-            expect.stringMatching(/^Pulumi\.site-a\.yaml: SecretSync mq-credentials in resource group rg-arc-shared: stack site-b creates it too/),
+            expect.stringMatching(
+                /^Pulumi\.site-a\.yaml: SecretSync broker-tls in resource group rg-arc-shared: stack site-b creates it too\..*compared by resource group name/,
+            ),
+            expect.stringMatching(
+                /^Pulumi\.site-a\.yaml: SecretSync mq-credentials in resource group rg-arc-shared: stack site-b creates it too/,
+            ),
         ]);
-        expect(summaries[1].errors[0]).toMatch(/^Pulumi\.site-b\.yaml: SecretSync broker-tls in resource group rg-arc-shared: stack site-a creates it too/);
+        expect(summaries[1].errors[0]).toMatch(
+            /^Pulumi\.site-b\.yaml: SecretSync broker-tls in resource group rg-arc-shared: stack site-a creates it too/,
+        );
 
         // The same SPC name set by hand in both is refused too; the command exits 1 and its JSON names both.
         const same = scratch({
@@ -194,18 +254,39 @@ describe("item 6: SPC and SecretSync names are unique per resource group", () =>
         expect(code).toBe(1);
         const json = JSON.parse(out.join("")) as { stacks: { stack: string; errors: string[] }[] };
         expect(json.stacks.map((s) => [s.stack, s.errors])).toEqual([
-            ["site-a", [expect.stringMatching(/^Pulumi\.site-a\.yaml: SecretProviderClass spc-site in resource group rg-arc-shared: stack site-b creates it too.*set aio-secrets:secretSync\.spcName/)]],
-            ["site-b", [expect.stringMatching(/^Pulumi\.site-b\.yaml: SecretProviderClass spc-site in resource group RG-ARC-SHARED: stack site-a creates it too/)]],
+            [
+                "site-a",
+                [
+                    expect.stringMatching(
+                        /^Pulumi\.site-a\.yaml: SecretProviderClass spc-site in resource group rg-arc-shared: stack site-b creates it too.*set aio-secrets:secretSync\.spcName/,
+                    ),
+                ],
+            ],
+            [
+                "site-b",
+                [
+                    expect.stringMatching(
+                        /^Pulumi\.site-b\.yaml: SecretProviderClass spc-site in resource group RG-ARC-SHARED: stack site-a creates it too/,
+                    ),
+                ],
+            ],
         ]);
     }, 120000);
 });
 
 describe("item 8: sync keys follow ARM's patterns in the whole program", () => {
     test("a key Kubernetes allows but ARM refuses stops the plan before any resource, naming the catalog, the entry and the rule", async () => {
-        const failed = await run(syncStack({ site: "x" }), CATALOG.replace("key: username", "key: x_y").replace("key: tls.crt", "key: a.b"));
+        const failed = await run(
+            syncStack({ site: "x" }),
+            CATALOG.replace("key: username", "key: x_y").replace("key: tls.crt", "key: a.b"),
+        );
         expect(failed.resources).toEqual([]);
-        expect(failed.error).toMatch(/secrets\.yaml:2: secrets\[0\] \(mq-user\)\.sync\.key "x_y": does not match the pattern Azure Resource Manager checks on a SecretSync targetKey/);
-        expect(failed.error).toMatch(/secrets\.yaml:3: secrets\[1\] \(broker-cert\)\.sync\.key "a\.b": does not match the pattern/);
+        expect(failed.error).toMatch(
+            /secrets\.yaml:2: secrets\[0\] \(mq-user\)\.sync\.key "x_y": does not match the pattern Azure Resource Manager checks on a SecretSync targetKey/,
+        );
+        expect(failed.error).toMatch(
+            /secrets\.yaml:3: secrets\[1\] \(broker-cert\)\.sync\.key "a\.b": does not match the pattern/,
+        );
         expect(byName(base, "secret-sync-mq-credentials")).toBeDefined();
     });
 });

@@ -5,7 +5,16 @@ import { inputAt } from "../tools/harness";
 import type { RunOptions, RunResult } from "../tools/harness";
 import { diffRuns } from "../tools/planDiff";
 import { kubernetesManifests, planJson, planText } from "../tools/planRender";
-import { byName, byType, plaintextPaths, PROJECT_DIR, runStack, scratch, sharedFixturesReason, testIf } from "./helpers";
+import {
+    byName,
+    byType,
+    plaintextPaths,
+    PROJECT_DIR,
+    runStack,
+    scratch,
+    sharedFixturesReason,
+    testIf,
+} from "./helpers";
 
 /**
  * Secret sync (issue 12), the whole program: parity with what `az iot ops init` + `secretsync
@@ -61,7 +70,14 @@ const CATALOG = `secrets:
 `;
 
 async function run(
-    opts: { stack?: string; catalog?: string; mode?: "up" | "preview"; arc?: { oidcIssuerEnabled?: boolean }; secure?: Record<string, string>; secretStore?: RunOptions["secretStore"] } = {},
+    opts: {
+        stack?: string;
+        catalog?: string;
+        mode?: "up" | "preview";
+        arc?: { oidcIssuerEnabled?: boolean };
+        secure?: Record<string, string>;
+        secretStore?: RunOptions["secretStore"];
+    } = {},
 ): Promise<RunResult> {
     const dir = scratch({ "Pulumi.sync.yaml": opts.stack ?? stackFile(), "secrets.yaml": opts.catalog ?? CATALOG });
     return runStack({
@@ -90,14 +106,23 @@ describe("parity with az iot ops secretsync enable, field by field", () => {
         const f = fixture("extension-azure-secret-store.json");
         const props = f.properties as Record<string, unknown>;
         const stage1 = await run({
-            stack: stackFile().replace("    identity: { name: id-sync }\n", "    identity: { name: id-sync }\n    extension: { install: true }\n"),
+            stack: stackFile().replace(
+                "    identity: { name: id-sync }\n",
+                "    identity: { name: id-sync }\n    extension: { install: true }\n",
+            ),
             secretStore: { installed: false },
         });
         expect(stage1.error).toBeUndefined();
         const [ext] = byType(stage1, "azure-native:kubernetesconfiguration:Extension");
         expect(inputAt(ext.inputs, "extensionName")).toBe(f.name);
         expect(inputAt(ext.inputs, "identity")).toEqual(f.identity);
-        for (const key of ["extensionType", "autoUpgradeMinorVersion", "releaseTrain", "version", "configurationSettings"]) {
+        for (const key of [
+            "extensionType",
+            "autoUpgradeMinorVersion",
+            "releaseTrain",
+            "version",
+            "configurationSettings",
+        ]) {
             expect({ key, value: inputAt(ext.inputs, key) }).toEqual({ key, value: props[key] });
         }
         expect(inputAt(ext.inputs, "clusterRp")).toBe("Microsoft.Kubernetes");
@@ -119,8 +144,13 @@ describe("parity with az iot ops secretsync enable, field by field", () => {
     });
 
     test("role assignments (role-assignments.json)", () => {
-        const f = JSON.parse(fs.readFileSync(path.join(FIXTURES, "role-assignments.json"), "utf8")) as { properties: Record<string, string>; role: string }[];
-        const readers = byType(base, "azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("access-reader-"));
+        const f = JSON.parse(fs.readFileSync(path.join(FIXTURES, "role-assignments.json"), "utf8")) as {
+            properties: Record<string, string>;
+            role: string;
+        }[];
+        const readers = byType(base, "azure-native:authorization:RoleAssignment").filter((r) =>
+            r.name.startsWith("access-reader-"),
+        );
         expect(readers).toHaveLength(f.length);
         const vaultId = `/subscriptions/${SUB}/resourceGroups/rg-sync/providers/Microsoft.KeyVault/vaults/${VAULT}`;
         for (const expected of f) {
@@ -130,7 +160,9 @@ describe("parity with az iot ops secretsync enable, field by field", () => {
             expect(inputAt(found!.inputs, "scope")).toBe(vaultId);
             expect(inputAt(found!.inputs, "principalType")).toBe(expected.properties.principalType);
             expect(inputAt(found!.inputs, "principalId")).toBe(base.outputs.identityPrincipalId);
-            expect(String(inputAt(found!.inputs, "roleAssignmentName"))).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+            expect(String(inputAt(found!.inputs, "roleAssignmentName"))).toMatch(
+                /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+            );
         }
     });
 
@@ -138,8 +170,14 @@ describe("parity with az iot ops secretsync enable, field by field", () => {
         const f = fixture("secretproviderclass.json");
         const props = f.properties as Record<string, unknown>;
         const [spc] = byType(base, SPC);
-        const customLocation = (f.extendedLocation as Record<string, string>).name.replace("<sub>", SUB).replace("<rg>", "rg-arc-sync").replace("<custom location>", "cl-sync");
-        expect(inputAt(spc.inputs, "extendedLocation")).toEqual({ name: customLocation, type: (f.extendedLocation as Record<string, string>).type });
+        const customLocation = (f.extendedLocation as Record<string, string>).name
+            .replace("<sub>", SUB)
+            .replace("<rg>", "rg-arc-sync")
+            .replace("<custom location>", "cl-sync");
+        expect(inputAt(spc.inputs, "extendedLocation")).toEqual({
+            name: customLocation,
+            type: (f.extendedLocation as Record<string, string>).type,
+        });
         expect(inputAt(spc.inputs, "location")).toBe("westeurope");
         expect(inputAt(spc.inputs, "clientId")).toBe(base.outputs.identityClientId);
         expect(inputAt(spc.inputs, "keyvaultName")).toBe(VAULT);
@@ -161,45 +199,72 @@ describe("parity with az iot ops secretsync enable, field by field", () => {
         const syncs = byType(base, SYNC);
         expect(syncs.map((s) => inputAt(s.inputs, "secretSyncName"))).toEqual(["mq-credentials"]);
         const [sync] = syncs;
-        expect(inputAt(sync.inputs, "extendedLocation")).toEqual(inputAt(byType(base, SPC)[0].inputs, "extendedLocation"));
-        expect(inputAt(sync.inputs, "secretProviderClassName")).toBe(inputAt(byType(base, SPC)[0].inputs, "azureKeyVaultSecretProviderClassName"));
+        expect(inputAt(sync.inputs, "extendedLocation")).toEqual(
+            inputAt(byType(base, SPC)[0].inputs, "extendedLocation"),
+        );
+        expect(inputAt(sync.inputs, "secretProviderClassName")).toBe(
+            inputAt(byType(base, SPC)[0].inputs, "azureKeyVaultSecretProviderClassName"),
+        );
         expect(inputAt(sync.inputs, "serviceAccountName")).toBe(props.serviceAccountName);
         expect(inputAt(sync.inputs, "kubernetesSecretType")).toBe(props.kubernetesSecretType);
         expect(inputAt(sync.inputs, "objectSecretMapping")).toEqual([
             { sourcePath: "mq-password", targetKey: "password" },
             { sourcePath: "mq-user", targetKey: "username" },
         ]);
-        expect(Object.keys((props.objectSecretMapping as Record<string, unknown>[])[0]).sort()).toEqual(["sourcePath", "targetKey"]);
+        expect(Object.keys((props.objectSecretMapping as Record<string, unknown>[])[0]).sort()).toEqual([
+            "sourcePath",
+            "targetKey",
+        ]);
         expect(inputAt(sync.inputs, "forceSynchronization")).toBeUndefined();
         expect(sync.dependsOn).toEqual(expect.arrayContaining([byType(base, SPC)[0].urn, byType(base, FIC)[0].urn]));
     });
 
     test("nothing of the CSI flow: no Entra app, password, aio-akv-sp, CSI extension or Kubernetes provider", () => {
-        expect(base.resources.filter((r) => /^(azuread:|kubernetes:|time:index\/rotating|pulumi:providers:kubernetes)/.test(r.type))).toEqual([]);
+        expect(
+            base.resources.filter((r) =>
+                /^(azuread:|kubernetes:|time:index\/rotating|pulumi:providers:kubernetes)/.test(r.type),
+            ),
+        ).toEqual([]);
         // AIO GA's own Secret Store extension is checked, never declared (issue 17 item 3).
         expect(byType(base, "azure-native:kubernetesconfiguration:Extension")).toEqual([]);
     });
 
-    testIf(fs.existsSync(SHARED), sharedFixturesReason(SHARED))("the committed fixtures are the design brief's, byte for byte", () => {
-        for (const file of fs.readdirSync(SHARED)) {
-            expect({ file, text: fs.readFileSync(path.join(FIXTURES, file), "utf8") }).toEqual({ file, text: fs.readFileSync(path.join(SHARED, file), "utf8") });
-        }
-    });
+    testIf(fs.existsSync(SHARED), sharedFixturesReason(SHARED))(
+        "the committed fixtures are the design brief's, byte for byte",
+        () => {
+            for (const file of fs.readdirSync(SHARED)) {
+                expect({ file, text: fs.readFileSync(path.join(FIXTURES, file), "utf8") }).toEqual({
+                    file,
+                    text: fs.readFileSync(path.join(SHARED, file), "utf8"),
+                });
+            }
+        },
+    );
 });
 
 describe("safe change and review", () => {
     test("adding an entry adds one vault secret, one mapping and one objects line; nothing else changes", async () => {
-        const after = await run({ catalog: `${CATALOG}  - name: mq-token\n    source: generated\n    sync: { secret: mq-credentials, key: token }\n` });
+        const after = await run({
+            catalog: `${CATALOG}  - name: mq-token\n    source: generated\n    sync: { secret: mq-credentials, key: token }\n`,
+        });
         const d = diffRuns(base, after);
         expect(d.removed).toEqual([]);
         expect(d.added.map((a) => a.name).sort()).toEqual(["vault-secrets-mq-token", "vault-secrets-mq-token-value"]);
         expect(d.changed.map((c) => c.name).sort()).toEqual(["secret-sync-mq-credentials", "secret-sync-spc"]);
-        for (const c of d.changed) expect(c.fields.every((f) => f.path.startsWith("objects[") || f.path.startsWith("objectSecretMapping"))).toBe(true);
+        for (const c of d.changed)
+            expect(
+                c.fields.every((f) => f.path.startsWith("objects[") || f.path.startsWith("objectSecretMapping")),
+            ).toBe(true);
         // The SPC's objects read as objects in the diff, like the CSI driver's: one added, nothing else.
         const spcFields = d.changed.find((c) => c.name === "secret-sync-spc")!.fields;
         expect(spcFields.map((f) => f.path)).toEqual(["objects[mq-token]"]);
-        const mappings = (r: RunResult) => (inputAt(byName(r, "secret-sync-mq-credentials").inputs, "objectSecretMapping") as unknown[]).map((m) => JSON.stringify(m));
-        expect(mappings(after).filter((m) => !mappings(base).includes(m))).toEqual([JSON.stringify({ sourcePath: "mq-token", targetKey: "token" })]);
+        const mappings = (r: RunResult) =>
+            (inputAt(byName(r, "secret-sync-mq-credentials").inputs, "objectSecretMapping") as unknown[]).map((m) =>
+                JSON.stringify(m),
+            );
+        expect(mappings(after).filter((m) => !mappings(base).includes(m))).toEqual([
+            JSON.stringify({ sourcePath: "mq-token", targetKey: "token" }),
+        ]);
         expect(mappings(base).every((m) => mappings(after).includes(m))).toBe(true);
         const before = String(inputAt(byName(base, "secret-sync-spc").inputs, "objects")).split("\n");
         const now = String(inputAt(byName(after, "secret-sync-spc").inputs, "objects")).split("\n");
@@ -210,24 +275,37 @@ describe("safe change and review", () => {
         const csi = await run({ stack: stackFile("", "csi") });
         expect(csi.error).toBeUndefined();
         const d = diffRuns(csi, base);
-        const vaultSecrets = (xs: { type: string }[]) => xs.filter((x) => x.type === "azure-native:keyvault:Secret" || x.type.startsWith("random:"));
+        const vaultSecrets = (xs: { type: string }[]) =>
+            xs.filter((x) => x.type === "azure-native:keyvault:Secret" || x.type.startsWith("random:"));
         expect(vaultSecrets(d.removed)).toEqual([]);
         expect(vaultSecrets(d.added)).toEqual([]);
         expect(d.changed.filter((c) => c.type === "azure-native:keyvault:Secret")).toEqual([]);
         // The diff shows the CSI flow going and secret sync coming.
-        expect(d.removed.map((r) => r.type)).toEqual(expect.arrayContaining(["azuread:index/application:Application", "kubernetes:core/v1:Secret"]));
-        expect(d.added.map((r) => r.type)).toEqual(expect.arrayContaining([SPC, SYNC, FIC, "azure-native:managedidentity:UserAssignedIdentity"]));
+        expect(d.removed.map((r) => r.type)).toEqual(
+            expect.arrayContaining(["azuread:index/application:Application", "kubernetes:core/v1:Secret"]),
+        );
+        expect(d.added.map((r) => r.type)).toEqual(
+            expect.arrayContaining([SPC, SYNC, FIC, "azure-native:managedidentity:UserAssignedIdentity"]),
+        );
         expect(d.blockers).toEqual([]);
     });
 
     test("forceSynchronization: from the stack, and a Secret's own from the catalog wins", async () => {
-        const stack = stackFile().replace("    identity: { name: id-sync }\n", "    identity: { name: id-sync }\n    forceSynchronization: \"2\"\n");
-        const bumped = await run({ stack, catalog: `secretSyncs:\n  other: { forceSynchronization: "7" }\n${CATALOG}  - { name: o, source: generated, sync: { secret: other, key: k } }\n` });
+        const stack = stackFile().replace(
+            "    identity: { name: id-sync }\n",
+            '    identity: { name: id-sync }\n    forceSynchronization: "2"\n',
+        );
+        const bumped = await run({
+            stack,
+            catalog: `secretSyncs:\n  other: { forceSynchronization: "7" }\n${CATALOG}  - { name: o, source: generated, sync: { secret: other, key: k } }\n`,
+        });
         expect(bumped.error).toBeUndefined();
         expect(inputAt(byName(bumped, "secret-sync-mq-credentials").inputs, "forceSynchronization")).toBe("2");
         expect(inputAt(byName(bumped, "secret-sync-other").inputs, "forceSynchronization")).toBe("7");
         const d = diffRuns(base, await run({ stack }));
-        expect(d.changed.map((c) => [c.name, c.fields.map((f) => f.path)])).toEqual([["secret-sync-mq-credentials", ["forceSynchronization"]]]);
+        expect(d.changed.map((c) => [c.name, c.fields.map((f) => f.path)])).toEqual([
+            ["secret-sync-mq-credentials", ["forceSynchronization"]],
+        ]);
     });
 });
 
@@ -235,7 +313,9 @@ describe("identity and the Arc cluster", () => {
     test("an Arc cluster without an OIDC issuer stops the run before any resource, with the fix", async () => {
         const failed = await run({ arc: { oidcIssuerEnabled: false } });
         expect(failed.resources).toEqual([]);
-        expect(failed.error).toMatch(/aio-secrets:cluster\.arcClusterName: Arc cluster arc-sync does not have its OIDC issuer enabled, .*: run az connectedk8s update --name arc-sync --resource-group rg-arc-sync --enable-oidc-issuer/);
+        expect(failed.error).toMatch(
+            /aio-secrets:cluster\.arcClusterName: Arc cluster arc-sync does not have its OIDC issuer enabled, .*: run az connectedk8s update --name arc-sync --resource-group rg-arc-sync --enable-oidc-issuer/,
+        );
     });
 
     test("a preview leaves the issuer and the identity's ids unknown (never made up)", async () => {
@@ -249,7 +329,10 @@ describe("identity and the Arc cluster", () => {
     });
 
     test("a given issuer is used as is, and the cluster is not read", async () => {
-        const stack = stackFile().replace("    identity: { name: id-sync }\n", "    identity: { name: id-sync }\n    oidcIssuerUrl: https://issuer.example/abc/\n");
+        const stack = stackFile().replace(
+            "    identity: { name: id-sync }\n",
+            "    identity: { name: id-sync }\n    oidcIssuerUrl: https://issuer.example/abc/\n",
+        );
         const r = await run({ stack, arc: { oidcIssuerEnabled: false } });
         expect(r.error).toBeUndefined();
         expect(inputAt(byType(r, FIC)[0].inputs, "issuer")).toBe("https://issuer.example/abc/");
@@ -258,7 +341,10 @@ describe("identity and the Arc cluster", () => {
     });
 
     test("an existing identity is looked up, never declared; its credential is still the stack's", async () => {
-        const stack = stackFile().replace("identity: { name: id-sync }", "identity: { name: id-shared, resourceGroupName: rg-ids, existing: true }");
+        const stack = stackFile().replace(
+            "identity: { name: id-sync }",
+            "identity: { name: id-shared, resourceGroupName: rg-ids, existing: true }",
+        );
         const r = await run({ stack });
         expect(r.error).toBeUndefined();
         expect(byType(r, "azure-native:managedidentity:UserAssignedIdentity")).toEqual([]);
@@ -282,9 +368,18 @@ describe("secrecy over the new mode", () => {
         expect(r.error).toBeUndefined();
         const raw = JSON.stringify(r.resources.map((x) => x.inputs));
         expect(raw).toContain(KNOWN["aio-secrets:secretValues.mq-password"]);
-        const shown = [planText(r, { stackFile: "Pulumi.sync.yaml", catalogFile: "secrets.yaml" }), JSON.stringify(planJson(r)), ...kubernetesManifests(r).map((m) => m.yaml), ...r.warnings].join("\n");
+        const shown = [
+            planText(r, { stackFile: "Pulumi.sync.yaml", catalogFile: "secrets.yaml" }),
+            JSON.stringify(planJson(r)),
+            ...kubernetesManifests(r).map((m) => m.yaml),
+            ...r.warnings,
+        ].join("\n");
         for (const needle of [KNOWN["aio-secrets:secretValues.mq-password"], "mock-generated-value-"]) {
-            for (const x of r.resources) expect({ resource: x.name, paths: plaintextPaths(x.inputs, needle) }).toEqual({ resource: x.name, paths: [] });
+            for (const x of r.resources)
+                expect({ resource: x.name, paths: plaintextPaths(x.inputs, needle) }).toEqual({
+                    resource: x.name,
+                    paths: [],
+                });
             expect(plaintextPaths(r.outputs, needle)).toEqual([]);
             expect(shown).not.toContain(needle);
         }

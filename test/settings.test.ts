@@ -1,5 +1,11 @@
 import { formatProblem, Problem } from "../stacks/errors";
-import { CsiDriverStackSettings, MAX_SECRET_VALUE_BYTES, parseStackSettings, RawStackConfig, settingsOf as modeSettings } from "../stacks/settings";
+import {
+    CsiDriverStackSettings,
+    MAX_SECRET_VALUE_BYTES,
+    parseStackSettings,
+    RawStackConfig,
+    settingsOf as modeSettings,
+} from "../stacks/settings";
 
 /** Builds what Pulumi hands the program: `aio-secrets:*` object sections as JSON text. */
 function rawConfig(
@@ -122,9 +128,13 @@ describe("defaults (what az iot ops init did)", () => {
     });
 
     test("an existing vault mounts the default secret init made instead of creating it", () => {
-        expect(settingsOf(rawConfig({ keyVault: { ...KV, existing: true } })).defaultSecret).toEqual({ name: "azure-iot-operations", source: "existing" });
+        expect(settingsOf(rawConfig({ keyVault: { ...KV, existing: true } })).defaultSecret).toEqual({
+            name: "azure-iot-operations",
+            source: "existing",
+        });
         expect(
-            settingsOf(rawConfig({ keyVault: { ...KV, existing: true }, defaultSecret: { source: "generated" } })).defaultSecret.source,
+            settingsOf(rawConfig({ keyVault: { ...KV, existing: true }, defaultSecret: { source: "generated" } }))
+                .defaultSecret.source,
         ).toBe("generated");
     });
 
@@ -135,22 +145,50 @@ describe("defaults (what az iot ops init did)", () => {
     test("given values override the defaults", () => {
         const settings = settingsOf(
             rawConfig({
-                keyVault: { ...KV, permissionModel: "rbac", softDeleteRetentionDays: 30, purgeProtection: false, existing: true },
+                keyVault: {
+                    ...KV,
+                    permissionModel: "rbac",
+                    softDeleteRetentionDays: 30,
+                    purgeProtection: false,
+                    existing: true,
+                },
                 cluster: {
                     namespace: "aio",
                     arcClusterName: "arc-aio-dev",
                     arcResourceGroupName: "rg-arc-dev",
-                    csiDriver: { version: "1.6.0", rotationPollInterval: "30m", syncSecret: true, enableSecretRotation: false },
+                    csiDriver: {
+                        version: "1.6.0",
+                        rotationPollInterval: "30m",
+                        syncSecret: true,
+                        enableSecretRotation: false,
+                    },
                 },
                 servicePrincipal: { secretValidDays: 90, rotationDays: 60, displayName: "my-sp" },
                 defaultSecret: { name: "my-default", source: "existing" },
                 tenantId: GUID_A,
             }),
         );
-        expect(settings.keyVault).toMatchObject({ permissionModel: "rbac", softDeleteRetentionDays: 30, purgeProtection: false, existing: true });
+        expect(settings.keyVault).toMatchObject({
+            permissionModel: "rbac",
+            softDeleteRetentionDays: 30,
+            purgeProtection: false,
+            existing: true,
+        });
         expect(settings.cluster.namespace).toBe("aio");
-        expect(settings.cluster.csiDriver).toMatchObject({ version: "1.6.0", rotationPollInterval: "30m", syncSecret: true, enableSecretRotation: false, install: true });
-        expect(settings.servicePrincipal).toEqual({ mode: "create", displayName: "my-sp", secretValidDays: 90, rotationDays: 60, overlapDays: 7 });
+        expect(settings.cluster.csiDriver).toMatchObject({
+            version: "1.6.0",
+            rotationPollInterval: "30m",
+            syncSecret: true,
+            enableSecretRotation: false,
+            install: true,
+        });
+        expect(settings.servicePrincipal).toEqual({
+            mode: "create",
+            displayName: "my-sp",
+            secretValidDays: 90,
+            rotationDays: 60,
+            overlapDays: 7,
+        });
         expect(settings.defaultSecret).toEqual({ name: "my-default", source: "existing" });
         expect(settings.tenantId).toBe(GUID_A);
     });
@@ -201,7 +239,10 @@ describe("keyVault", () => {
     });
 
     test.each([7, 90, 30])("retention %p days is fine", (days) => {
-        expect(settingsOf(rawConfig({ keyVault: { ...KV, softDeleteRetentionDays: days } })).keyVault.softDeleteRetentionDays).toBe(days);
+        expect(
+            settingsOf(rawConfig({ keyVault: { ...KV, softDeleteRetentionDays: days } })).keyVault
+                .softDeleteRetentionDays,
+        ).toBe(days);
     });
 
     test.each([6, 91, 0, 7.5])("retention %p days is rejected", (days) => {
@@ -241,11 +282,20 @@ describe("keyVault", () => {
 
 describe("wrong types", () => {
     test.each([
-        [{ ...KV, softDeleteRetentionDays: "90" }, 'aio-secrets:keyVault.softDeleteRetentionDays "90": must be a whole number from 7 to 90, written without quotes'],
-        [{ ...KV, name: 5 }, "aio-secrets:keyVault.name 5: must be a string (quote numbers and booleans meant as text)"],
+        [
+            { ...KV, softDeleteRetentionDays: "90" },
+            'aio-secrets:keyVault.softDeleteRetentionDays "90": must be a whole number from 7 to 90, written without quotes',
+        ],
+        [
+            { ...KV, name: 5 },
+            "aio-secrets:keyVault.name 5: must be a string (quote numbers and booleans meant as text)",
+        ],
         [{ ...KV, existing: "yes" }, 'aio-secrets:keyVault.existing "yes": must be true or false'],
         [{ ...KV, purgeProtection: 1 }, "aio-secrets:keyVault.purgeProtection 1: must be true or false"],
-        [{ ...KV, name: ["kv"] }, "aio-secrets:keyVault.name (a list): must be a string (quote numbers and booleans meant as text)"],
+        [
+            { ...KV, name: ["kv"] },
+            "aio-secrets:keyVault.name (a list): must be a string (quote numbers and booleans meant as text)",
+        ],
     ])("keyVault %j", (keyVault, message) => {
         expect(messages(rawConfig({ keyVault }))).toEqual([`Pulumi.dev.yaml: ${message}`]);
     });
@@ -263,7 +313,9 @@ describe("wrong types", () => {
     });
 
     test("protect must be true or false", () => {
-        expect(messages(rawConfig({ keyVault: KV, protect: "yes" }))).toEqual(['Pulumi.dev.yaml: aio-secrets:protect "yes": must be true or false']);
+        expect(messages(rawConfig({ keyVault: KV, protect: "yes" }))).toEqual([
+            'Pulumi.dev.yaml: aio-secrets:protect "yes": must be true or false',
+        ]);
     });
 });
 
@@ -292,9 +344,10 @@ describe("tenantId, namespace, durations, version", () => {
     });
 
     test.each(["1h", "30m", "1h30m", "90s"])("rotationPollInterval %p is fine", (rotationPollInterval) => {
-        expect(settingsOf(rawConfig({ keyVault: KV, cluster: { csiDriver: { rotationPollInterval } } })).cluster.csiDriver.rotationPollInterval).toBe(
-            rotationPollInterval,
-        );
+        expect(
+            settingsOf(rawConfig({ keyVault: KV, cluster: { csiDriver: { rotationPollInterval } } })).cluster.csiDriver
+                .rotationPollInterval,
+        ).toBe(rotationPollInterval);
     });
 
     test.each([
@@ -310,12 +363,16 @@ describe("tenantId, namespace, durations, version", () => {
     });
 
     test.each(["1.5.3", "1.6.0-preview.1"])("CSI driver version %p is fine", (version) => {
-        expect(settingsOf(rawConfig({ keyVault: KV, cluster: { csiDriver: { version } } })).cluster.csiDriver.version).toBe(version);
+        expect(
+            settingsOf(rawConfig({ keyVault: KV, cluster: { csiDriver: { version } } })).cluster.csiDriver.version,
+        ).toBe(version);
     });
 
     test.each(["1.5", "v1.5.3", "latest", ""])("CSI driver version %p is rejected", (version) => {
         const p = onlyProblem(rawConfig({ keyVault: KV, cluster: { csiDriver: { version } } }));
-        expect(formatProblem(p)).toBe(`Pulumi.dev.yaml: aio-secrets:cluster.csiDriver.version ${JSON.stringify(version)}: must be a version such as 1.5.3`);
+        expect(formatProblem(p)).toBe(
+            `Pulumi.dev.yaml: aio-secrets:cluster.csiDriver.version ${JSON.stringify(version)}: must be a version such as 1.5.3`,
+        );
     });
 });
 
@@ -338,7 +395,9 @@ describe("unknown keys", () => {
     test("nested two levels down (cluster.csiDriver)", () => {
         const p = onlyProblem(rawConfig({ keyVault: KV, cluster: { csiDriver: { rotationInterval: "1h" } } }));
         expect(p.path).toBe("aio-secrets:cluster.csiDriver.rotationInterval");
-        expect(p.rule).toMatch(/allowed keys here: install, extensionName, version, enableSecretRotation, rotationPollInterval, syncSecret, settings/);
+        expect(p.rule).toMatch(
+            /allowed keys here: install, extensionName, version, enableSecretRotation, rotationPollInterval, syncSecret, settings/,
+        );
     });
 
     test("in servicePrincipal", () => {
@@ -351,7 +410,14 @@ describe("unknown keys", () => {
         const settings = settingsOf(
             rawConfig(
                 { keyVault: KV },
-                { extra: { "azure-native:location": "westeurope", "azure-native:subscriptionId": "x", "kubernetes:context": "edge", "other:keyVault": "not json" } },
+                {
+                    extra: {
+                        "azure-native:location": "westeurope",
+                        "azure-native:subscriptionId": "x",
+                        "kubernetes:context": "edge",
+                        "other:keyVault": "not json",
+                    },
+                },
             ),
         );
         expect(settings.keyVault.name).toBe("kv-aio-dev-01");
@@ -363,11 +429,17 @@ describe("service principal", () => {
     const full = { clientId: GUID_A, objectId: GUID_B, clientSecret: "byo-password" };
 
     test("bring your own with all three, secure", () => {
-        expect(settingsOf(rawConfig({ keyVault: KV, servicePrincipal: full }, secure)).servicePrincipal).toEqual({ mode: "existing", ...full });
+        expect(settingsOf(rawConfig({ keyVault: KV, servicePrincipal: full }, secure)).servicePrincipal).toEqual({
+            mode: "existing",
+            ...full,
+        });
     });
 
     test("bring your own, secure by key when the stack file was not read (no secureLeaves)", () => {
-        expect(settingsOf(rawConfig({ keyVault: KV, servicePrincipal: full }, { secretKeys: secure.secretKeys })).servicePrincipal.mode).toBe("existing");
+        expect(
+            settingsOf(rawConfig({ keyVault: KV, servicePrincipal: full }, { secretKeys: secure.secretKeys }))
+                .servicePrincipal.mode,
+        ).toBe("existing");
     });
 
     test.each([
@@ -388,56 +460,113 @@ describe("service principal", () => {
     });
 
     test("clientSecret not secure: key not in secretKeys", () => {
-        expect(messages(rawConfig({ keyVault: KV, servicePrincipal: full }, { secretKeys: [], secureLeaves: ["servicePrincipal.clientSecret"] }))).toEqual([
+        expect(
+            messages(
+                rawConfig(
+                    { keyVault: KV, servicePrincipal: full },
+                    { secretKeys: [], secureLeaves: ["servicePrincipal.clientSecret"] },
+                ),
+            ),
+        ).toEqual([
             "Pulumi.dev.yaml: aio-secrets:servicePrincipal.clientSecret: must be a secure value: pulumi config set --secret --path 'servicePrincipal.clientSecret' --stack dev",
         ]);
     });
 
     test("clientSecret not secure: secureLeaves lacks servicePrincipal.clientSecret", () => {
-        const p = onlyProblem(rawConfig({ keyVault: KV, servicePrincipal: full }, { secretKeys: secure.secretKeys, secureLeaves: ["secretValues.x"] }));
+        const p = onlyProblem(
+            rawConfig(
+                { keyVault: KV, servicePrincipal: full },
+                { secretKeys: secure.secretKeys, secureLeaves: ["secretValues.x"] },
+            ),
+        );
         expect(p.path).toBe("aio-secrets:servicePrincipal.clientSecret");
         expect(p.rule).toContain("pulumi config set --secret --path 'servicePrincipal.clientSecret' --stack dev");
     });
 
     test("BYO ids must be GUIDs", () => {
-        const p = onlyProblem(rawConfig({ keyVault: KV, servicePrincipal: { ...full, objectId: "sp-object" } }, secure));
-        expect(formatProblem(p)).toBe('Pulumi.dev.yaml: aio-secrets:servicePrincipal.objectId "sp-object": must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)');
+        const p = onlyProblem(
+            rawConfig({ keyVault: KV, servicePrincipal: { ...full, objectId: "sp-object" } }, secure),
+        );
+        expect(formatProblem(p)).toBe(
+            'Pulumi.dev.yaml: aio-secrets:servicePrincipal.objectId "sp-object": must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)',
+        );
     });
 
     test.each([
         // rotationDays, secretValidDays, overlapDays, expected problem
         [180, 365, 7, undefined],
         [358, 365, 7, undefined],
-        [359, 365, 7, "aio-secrets:servicePrincipal.rotationDays 359: rotationDays + overlapDays (359 + 7) must be at most secretValidDays (365) so that the previous password is still valid for the whole overlap"],
-        [365, 365, 7, "aio-secrets:servicePrincipal.rotationDays 365: rotationDays + overlapDays (365 + 7) must be at most secretValidDays (365) so that the previous password is still valid for the whole overlap"],
+        [
+            359,
+            365,
+            7,
+            "aio-secrets:servicePrincipal.rotationDays 359: rotationDays + overlapDays (359 + 7) must be at most secretValidDays (365) so that the previous password is still valid for the whole overlap",
+        ],
+        [
+            365,
+            365,
+            7,
+            "aio-secrets:servicePrincipal.rotationDays 365: rotationDays + overlapDays (365 + 7) must be at most secretValidDays (365) so that the previous password is still valid for the whole overlap",
+        ],
         [20, 30, 10, undefined],
-        [20, 30, 11, "aio-secrets:servicePrincipal.rotationDays 20: rotationDays + overlapDays (20 + 11) must be at most secretValidDays (30) so that the previous password is still valid for the whole overlap"],
-        [5, 30, 6, "aio-secrets:servicePrincipal.overlapDays 6: must be at most rotationDays (5): the previous password's slot is reissued at the next rotation"],
-    ])("rotationDays %p, secretValidDays %p, overlapDays %p", (rotationDays, secretValidDays, overlapDays, expected) => {
-        const result = parseStackSettings(rawConfig({ keyVault: KV, servicePrincipal: { rotationDays, secretValidDays, overlapDays } }));
-        if (expected === undefined) {
-            expect(result.problems).toEqual([]);
-            expect(modeSettings(result.settings!, "csiDriver").servicePrincipal).toMatchObject({ mode: "create", rotationDays, secretValidDays, overlapDays });
-        } else {
-            expect(result.problems.map(formatProblem)).toEqual([`Pulumi.dev.yaml: ${expected}`]);
-        }
-    });
+        [
+            20,
+            30,
+            11,
+            "aio-secrets:servicePrincipal.rotationDays 20: rotationDays + overlapDays (20 + 11) must be at most secretValidDays (30) so that the previous password is still valid for the whole overlap",
+        ],
+        [
+            5,
+            30,
+            6,
+            "aio-secrets:servicePrincipal.overlapDays 6: must be at most rotationDays (5): the previous password's slot is reissued at the next rotation",
+        ],
+    ])(
+        "rotationDays %p, secretValidDays %p, overlapDays %p",
+        (rotationDays, secretValidDays, overlapDays, expected) => {
+            const result = parseStackSettings(
+                rawConfig({ keyVault: KV, servicePrincipal: { rotationDays, secretValidDays, overlapDays } }),
+            );
+            if (expected === undefined) {
+                expect(result.problems).toEqual([]);
+                expect(modeSettings(result.settings!, "csiDriver").servicePrincipal).toMatchObject({
+                    mode: "create",
+                    rotationDays,
+                    secretValidDays,
+                    overlapDays,
+                });
+            } else {
+                expect(result.problems.map(formatProblem)).toEqual([`Pulumi.dev.yaml: ${expected}`]);
+            }
+        },
+    );
 
     test("secretValidDays range 1..730", () => {
-        expect(onlyProblem(rawConfig({ keyVault: KV, servicePrincipal: { secretValidDays: 731 } })).rule).toBe("must be a whole number from 1 to 730");
-        expect(settingsOf(rawConfig({ keyVault: KV, servicePrincipal: { secretValidDays: 730 } })).servicePrincipal).toMatchObject({ secretValidDays: 730 });
+        expect(onlyProblem(rawConfig({ keyVault: KV, servicePrincipal: { secretValidDays: 731 } })).rule).toBe(
+            "must be a whole number from 1 to 730",
+        );
+        expect(
+            settingsOf(rawConfig({ keyVault: KV, servicePrincipal: { secretValidDays: 730 } })).servicePrincipal,
+        ).toMatchObject({ secretValidDays: 730 });
     });
 });
 
 describe("cluster and CSI driver extension", () => {
     test("both Arc names install the extension by default", () => {
-        const s = settingsOf(rawConfig({ keyVault: KV, cluster: { arcClusterName: "arc-aio-dev", arcResourceGroupName: "rg-arc-dev" } }));
+        const s = settingsOf(
+            rawConfig({ keyVault: KV, cluster: { arcClusterName: "arc-aio-dev", arcResourceGroupName: "rg-arc-dev" } }),
+        );
         expect(s.cluster.csiDriver.install).toBe(true);
         expect(s.cluster.arcClusterName).toBe("arc-aio-dev");
     });
 
     test("both Arc names with install: false", () => {
-        const s = settingsOf(rawConfig({ keyVault: KV, cluster: { arcClusterName: "arc", arcResourceGroupName: "rg", csiDriver: { install: false } } }));
+        const s = settingsOf(
+            rawConfig({
+                keyVault: KV,
+                cluster: { arcClusterName: "arc", arcResourceGroupName: "rg", csiDriver: { install: false } },
+            }),
+        );
         expect(s.cluster.csiDriver.install).toBe(false);
     });
 
@@ -460,23 +589,38 @@ describe("cluster and CSI driver extension", () => {
     });
 
     test("bad Arc cluster name", () => {
-        const p = onlyProblem(rawConfig({ keyVault: KV, cluster: { arcClusterName: "-arc", arcResourceGroupName: "rg" } }));
+        const p = onlyProblem(
+            rawConfig({ keyVault: KV, cluster: { arcClusterName: "-arc", arcResourceGroupName: "rg" } }),
+        );
         expect(p.path).toBe("aio-secrets:cluster.arcClusterName");
         expect(p.rule).toMatch(/starting with a letter or digit/);
     });
 
     test("extension setting names are checked", () => {
-        const p = onlyProblem(rawConfig({ keyVault: KV, cluster: { csiDriver: { settings: { "bad key": "x", "secrets-store-csi-driver.ok_1": "y" } } } }));
+        const p = onlyProblem(
+            rawConfig({
+                keyVault: KV,
+                cluster: { csiDriver: { settings: { "bad key": "x", "secrets-store-csi-driver.ok_1": "y" } } },
+            }),
+        );
         expect(p.path).toBe("aio-secrets:cluster.csiDriver.settings.bad key");
         expect(p.rule).toMatch(/extension setting names/);
     });
 });
 
 describe("secret values", () => {
-    const secure = (names: string[]) => ({ secretKeys: ["aio-secrets:secretValues"], secureLeaves: names.map((n) => `secretValues.${n}`) });
+    const secure = (names: string[]) => ({
+        secretKeys: ["aio-secrets:secretValues"],
+        secureLeaves: names.map((n) => `secretValues.${n}`),
+    });
 
     test("secure values pass through", () => {
-        const s = settingsOf(rawConfig({ keyVault: KV, secretValues: { "mq-password": "pw", other: "o" } }, secure(["mq-password", "other"])));
+        const s = settingsOf(
+            rawConfig(
+                { keyVault: KV, secretValues: { "mq-password": "pw", other: "o" } },
+                secure(["mq-password", "other"]),
+            ),
+        );
         expect(s.secretValues).toEqual({ "mq-password": "pw", other: "o" });
     });
 
@@ -488,7 +632,10 @@ describe("secret values", () => {
 
     test("a plaintext leaf next to secure ones", () => {
         const result = parseStackSettings(
-            rawConfig({ keyVault: KV, secretValues: { "mq-password": "pw", "plain-one": "oops" } }, secure(["mq-password"])),
+            rawConfig(
+                { keyVault: KV, secretValues: { "mq-password": "pw", "plain-one": "oops" } },
+                secure(["mq-password"]),
+            ),
         );
         expect(result.settings).toBeUndefined();
         expect(result.problems.map(formatProblem)).toEqual([
@@ -497,7 +644,12 @@ describe("secret values", () => {
     });
 
     test("the stack name in the command follows the stack", () => {
-        const p = onlyProblem(rawConfig({ keyVault: KV, secretValues: { x: "v" } }, { stack: "staging", secretKeys: ["aio-secrets:secretValues"], secureLeaves: [] }));
+        const p = onlyProblem(
+            rawConfig(
+                { keyVault: KV, secretValues: { x: "v" } },
+                { stack: "staging", secretKeys: ["aio-secrets:secretValues"], secureLeaves: [] },
+            ),
+        );
         expect(p.file).toBe("Pulumi.staging.yaml");
         expect(p.rule).toContain("pulumi config set --secret --path 'secretValues.x' <value> --stack staging");
     });
@@ -505,7 +657,9 @@ describe("secret values", () => {
     test("at 25 KiB exactly is fine, one byte more is not", () => {
         const ok = "a".repeat(MAX_SECRET_VALUE_BYTES);
         expect(MAX_SECRET_VALUE_BYTES).toBe(25600);
-        expect(settingsOf(rawConfig({ keyVault: KV, secretValues: { big: ok } }, secure(["big"]))).secretValues.big).toHaveLength(25600);
+        expect(
+            settingsOf(rawConfig({ keyVault: KV, secretValues: { big: ok } }, secure(["big"]))).secretValues.big,
+        ).toHaveLength(25600);
         expect(messages(rawConfig({ keyVault: KV, secretValues: { big: ok + "a" } }, secure(["big"])))).toEqual([
             "Pulumi.dev.yaml: aio-secrets:secretValues.big: is 25601 bytes; Key Vault secrets hold at most 25600 bytes (25 KiB)",
         ]);
@@ -524,30 +678,74 @@ describe("secret values", () => {
 
     test("a value that is not a string", () => {
         const p = onlyProblem(rawConfig({ keyVault: KV, secretValues: { n: 42 } }, secure(["n"])));
-        expect(formatProblem(p)).toBe("Pulumi.dev.yaml: aio-secrets:secretValues.n: must be a string value set with --secret");
+        expect(formatProblem(p)).toBe(
+            "Pulumi.dev.yaml: aio-secrets:secretValues.n: must be a string value set with --secret",
+        );
     });
 });
 
 describe("secret values never appear in problem messages", () => {
     const MARK = "Sup3r-S3cret-Marker-7f3a9c";
     const cases: [string, RawStackConfig][] = [
-        ["too large", rawConfig({ keyVault: KV, secretValues: { big: MARK + "x".repeat(26000) } }, { secretKeys: ["aio-secrets:secretValues"], secureLeaves: ["secretValues.big"] })],
-        ["plaintext leaf", rawConfig({ keyVault: KV, secretValues: { a: MARK } }, { secretKeys: ["aio-secrets:secretValues"], secureLeaves: [] })],
+        [
+            "too large",
+            rawConfig(
+                { keyVault: KV, secretValues: { big: MARK + "x".repeat(26000) } },
+                { secretKeys: ["aio-secrets:secretValues"], secureLeaves: ["secretValues.big"] },
+            ),
+        ],
+        [
+            "plaintext leaf",
+            rawConfig(
+                { keyVault: KV, secretValues: { a: MARK } },
+                { secretKeys: ["aio-secrets:secretValues"], secureLeaves: [] },
+            ),
+        ],
         ["key not secret", rawConfig({ keyVault: KV, secretValues: { a: MARK } })],
-        ["unused value next to a broken vault", rawConfig({ keyVault: { ...KV, name: "kv--x" }, secretValues: { a: MARK } })],
-        ["secret value of the wrong type", rawConfig({ keyVault: KV, secretValues: `{"a": {"nested": "${MARK}"}}` }, { secretKeys: ["aio-secrets:secretValues"] })],
-        ["secretValues not a map", rawConfig({ keyVault: KV, secretValues: MARK }, { secretKeys: ["aio-secrets:secretValues"] })],
-        ["secretValues a list", rawConfig({ keyVault: KV, secretValues: [MARK] }, { secretKeys: ["aio-secrets:secretValues"] })],
-        ["typo in the top-level key", rawConfig({ keyVault: KV, secretValue: MARK }, { secretKeys: ["aio-secrets:secretValue"] })],
+        [
+            "unused value next to a broken vault",
+            rawConfig({ keyVault: { ...KV, name: "kv--x" }, secretValues: { a: MARK } }),
+        ],
+        [
+            "secret value of the wrong type",
+            rawConfig(
+                { keyVault: KV, secretValues: `{"a": {"nested": "${MARK}"}}` },
+                { secretKeys: ["aio-secrets:secretValues"] },
+            ),
+        ],
+        [
+            "secretValues not a map",
+            rawConfig({ keyVault: KV, secretValues: MARK }, { secretKeys: ["aio-secrets:secretValues"] }),
+        ],
+        [
+            "secretValues a list",
+            rawConfig({ keyVault: KV, secretValues: [MARK] }, { secretKeys: ["aio-secrets:secretValues"] }),
+        ],
+        [
+            "typo in the top-level key",
+            rawConfig({ keyVault: KV, secretValue: MARK }, { secretKeys: ["aio-secrets:secretValue"] }),
+        ],
         [
             "BYO clientSecret half-given",
-            rawConfig({ keyVault: KV, servicePrincipal: { clientId: GUID_A, clientSecret: MARK } }, { secretKeys: ["aio-secrets:servicePrincipal"] }),
+            rawConfig(
+                { keyVault: KV, servicePrincipal: { clientId: GUID_A, clientSecret: MARK } },
+                { secretKeys: ["aio-secrets:servicePrincipal"] },
+            ),
         ],
-        ["BYO clientSecret not secure", rawConfig({ keyVault: KV, servicePrincipal: { clientId: GUID_A, objectId: GUID_B, clientSecret: MARK } })],
-        ["BYO clientSecret of the wrong type", rawConfig({ keyVault: KV, servicePrincipal: `{"clientSecret": ["${MARK}"]}` })],
+        [
+            "BYO clientSecret not secure",
+            rawConfig({ keyVault: KV, servicePrincipal: { clientId: GUID_A, objectId: GUID_B, clientSecret: MARK } }),
+        ],
+        [
+            "BYO clientSecret of the wrong type",
+            rawConfig({ keyVault: KV, servicePrincipal: `{"clientSecret": ["${MARK}"]}` }),
+        ],
         [
             "BYO clientSecret next to an unknown key",
-            rawConfig({ keyVault: KV, servicePrincipal: { clientSecret: MARK, password: MARK } }, { secretKeys: ["aio-secrets:servicePrincipal"] }),
+            rawConfig(
+                { keyVault: KV, servicePrincipal: { clientSecret: MARK, password: MARK } },
+                { secretKeys: ["aio-secrets:servicePrincipal"] },
+            ),
         ],
     ];
 
@@ -563,9 +761,14 @@ describe("secret values never appear in problem messages", () => {
     // A top-level key the user set with `pulumi config set --secret` is a secret value too
     // (Pulumi lists it in the secret keys), even when it is not one of the usual secret paths.
     test("a key Pulumi reports as secret (secretKeys) is not echoed when invalid", () => {
-        const result = parseStackSettings(rawConfig({ keyVault: KV, tenantId: MARK }, { secretKeys: ["aio-secrets:tenantId"] }));
+        const result = parseStackSettings(
+            rawConfig({ keyVault: KV, tenantId: MARK }, { secretKeys: ["aio-secrets:tenantId"] }),
+        );
         // Refused as a secret where none belongs, and as not a GUID: neither shows it.
-        expect(result.problems.map((p) => p.rule)).toEqual([expect.stringMatching(/^is secret \(secret to Pulumi\)/), expect.stringMatching(/must be a GUID/)]);
+        expect(result.problems.map((p) => p.rule)).toEqual([
+            expect.stringMatching(/^is secret \(secret to Pulumi\)/),
+            expect.stringMatching(/must be a GUID/),
+        ]);
         for (const p of result.problems) expect(formatProblem(p)).not.toContain(MARK);
     });
 });
@@ -576,7 +779,9 @@ describe("environment and protect", () => {
     });
 
     test("an explicit environment wins", () => {
-        expect(settingsOf(rawConfig({ keyVault: KV, environment: "dev" }, { stack: "edge-site-7" })).environment).toBe("dev");
+        expect(settingsOf(rawConfig({ keyVault: KV, environment: "dev" }, { stack: "edge-site-7" })).environment).toBe(
+            "dev",
+        );
     });
 
     test("a stack name that is no environment name needs aio-secrets:environment", () => {
@@ -616,7 +821,9 @@ describe("environment and protect", () => {
     });
 
     test("purgeProtection false is fine when not protected", () => {
-        expect(settingsOf(rawConfig({ keyVault: { ...KV, purgeProtection: false } })).keyVault.purgeProtection).toBe(false);
+        expect(settingsOf(rawConfig({ keyVault: { ...KV, purgeProtection: false } })).keyVault.purgeProtection).toBe(
+            false,
+        );
     });
 });
 
@@ -653,8 +860,16 @@ describe("problems are collected, not first-only", () => {
     });
 
     test("a broken keyVault does not hide the Arc cross-field problem", () => {
-        const paths = parseStackSettings(rawConfig({ keyVault: { name: "x" }, cluster: { arcClusterName: "arc" } })).problems.map((p) => p.path);
-        expect(paths).toEqual(expect.arrayContaining(["aio-secrets:keyVault.name", "aio-secrets:keyVault.resourceGroupName", "aio-secrets:cluster.arcResourceGroupName"]));
+        const paths = parseStackSettings(
+            rawConfig({ keyVault: { name: "x" }, cluster: { arcClusterName: "arc" } }),
+        ).problems.map((p) => p.path);
+        expect(paths).toEqual(
+            expect.arrayContaining([
+                "aio-secrets:keyVault.name",
+                "aio-secrets:keyVault.resourceGroupName",
+                "aio-secrets:cluster.arcResourceGroupName",
+            ]),
+        );
     });
 });
 
@@ -681,7 +896,9 @@ describe("deployers and cluster identifier", () => {
     });
 
     test("cluster.identifier is taken as given", () => {
-        expect(settingsOf(rawConfig({ keyVault: KV, cluster: { identifier: "edge-07" } })).cluster.identifier).toBe("edge-07");
+        expect(settingsOf(rawConfig({ keyVault: KV, cluster: { identifier: "edge-07" } })).cluster.identifier).toBe(
+            "edge-07",
+        );
         expect(onlyProblem(rawConfig({ keyVault: KV, cluster: { identifier: "" } })).rule).toBe("must not be empty");
     });
 });
@@ -694,24 +911,39 @@ describe("secrets from an ESC environment (not in the stack file)", () => {
     });
 
     test("secretValues supplied by ESC (secret key, no leaf in the file) are accepted", () => {
-        const raw = rawConfig({ keyVault: KV, secretValues: { "mq-password": "from-esc" } }, { secretKeys: ["aio-secrets:secretValues"] });
+        const raw = rawConfig(
+            { keyVault: KV, secretValues: { "mq-password": "from-esc" } },
+            { secretKeys: ["aio-secrets:secretValues"] },
+        );
         raw.stackFile = fileWith(["keyVault.name", "keyVault.resourceGroupName"]);
         expect(settingsOf(raw).secretValues["mq-password"]).toBe("from-esc");
     });
 
     test("next to secure leaves of the file, an ESC value is accepted and a plaintext file value is refused", () => {
-        const raw = rawConfig({ keyVault: KV, secretValues: { a: "x", b: "from-esc", c: "oops" } }, { secretKeys: ["aio-secrets:secretValues"] });
+        const raw = rawConfig(
+            { keyVault: KV, secretValues: { a: "x", b: "from-esc", c: "oops" } },
+            { secretKeys: ["aio-secrets:secretValues"] },
+        );
         raw.stackFile = fileWith(["keyVault.name", "secretValues.c"], ["secretValues.a"]);
         expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual(["aio-secrets:secretValues.c"]);
     });
 
     test("servicePrincipal.clientSecret from ESC is accepted; written in plaintext in the file it is refused", () => {
         const full = { clientId: GUID_A, objectId: GUID_B, clientSecret: "byo" };
-        const raw = rawConfig({ keyVault: KV, servicePrincipal: full }, { secretKeys: ["aio-secrets:servicePrincipal"] });
+        const raw = rawConfig(
+            { keyVault: KV, servicePrincipal: full },
+            { secretKeys: ["aio-secrets:servicePrincipal"] },
+        );
         raw.stackFile = fileWith(["servicePrincipal.clientId", "servicePrincipal.objectId"]);
         expect(settingsOf(raw).servicePrincipal.mode).toBe("existing");
-        raw.stackFile = fileWith(["servicePrincipal.clientId", "servicePrincipal.objectId", "servicePrincipal.clientSecret"]);
-        expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual(["aio-secrets:servicePrincipal.clientSecret"]);
+        raw.stackFile = fileWith([
+            "servicePrincipal.clientId",
+            "servicePrincipal.objectId",
+            "servicePrincipal.clientSecret",
+        ]);
+        expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual([
+            "aio-secrets:servicePrincipal.clientSecret",
+        ]);
     });
 });
 
@@ -723,7 +955,9 @@ describe("secure: where a secret makes no sense", () => {
         ["tenantId", { keyVault: KV, tenantId: GUID_A }],
     ])("a secure leaf at %s is refused by its path, without the value", (leaf, sections) => {
         const top = leaf.split(".")[0];
-        const result = parseStackSettings(rawConfig(sections, { secretKeys: [`aio-secrets:${top}`], secureLeaves: [leaf] }));
+        const result = parseStackSettings(
+            rawConfig(sections, { secretKeys: [`aio-secrets:${top}`], secureLeaves: [leaf] }),
+        );
         const refused = result.problems.filter((p) => p.rule.startsWith("is secret"));
         expect(refused.map((p) => p.path)).toEqual([`aio-secrets:${leaf}`]);
         expect(refused[0].rule).toMatch(/set it without --secret/);
@@ -731,22 +965,42 @@ describe("secure: where a secret makes no sense", () => {
     });
 
     test("kubernetes:context secure is refused; kubernetes:kubeconfig secure is fine", () => {
-        const raw = rawConfig({ keyVault: KV }, { secretKeys: ["kubernetes:context", "kubernetes:kubeconfig"], extra: { "kubernetes:context": "edge", "kubernetes:kubeconfig": "apiVersion: v1" } });
-        raw.stackFile = { secure: new Map([["kubernetes:context", "v1:x"], ["kubernetes:kubeconfig", "v1:y"]]), plain: new Set() };
+        const raw = rawConfig(
+            { keyVault: KV },
+            {
+                secretKeys: ["kubernetes:context", "kubernetes:kubeconfig"],
+                extra: { "kubernetes:context": "edge", "kubernetes:kubeconfig": "apiVersion: v1" },
+            },
+        );
+        raw.stackFile = {
+            secure: new Map([
+                ["kubernetes:context", "v1:x"],
+                ["kubernetes:kubeconfig", "v1:y"],
+            ]),
+            plain: new Set(),
+        };
         expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual(["kubernetes:context"]);
         raw.stackFile = undefined;
         expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual(["kubernetes:context"]);
     });
 
     test("a key secret to Pulumi (ESC) with no value that may be secret is refused by key", () => {
-        const raw = rawConfig({ keyVault: { ...KV, location: "westeurope" } }, { secretKeys: ["aio-secrets:keyVault"] });
+        const raw = rawConfig(
+            { keyVault: { ...KV, location: "westeurope" } },
+            { secretKeys: ["aio-secrets:keyVault"] },
+        );
         raw.stackFile = { secure: new Map(), plain: new Set(["aio-secrets:keyVault.name"]) };
         expect(parseStackSettings(raw).problems.map((p) => p.path)).toEqual(["aio-secrets:keyVault"]);
     });
 
     test("a secure CSI setting goes to the protected settings, a plain one stays plain", () => {
-        const cluster = { csiDriver: { settings: { "linux.proxy": "http://user:pw@proxy", "logVerbosity": "2" } } };
-        const s = settingsOf(rawConfig({ keyVault: KV, cluster }, { secretKeys: ["aio-secrets:cluster"], secureLeaves: ["cluster.csiDriver.settings.linux.proxy"] }));
+        const cluster = { csiDriver: { settings: { "linux.proxy": "http://user:pw@proxy", logVerbosity: "2" } } };
+        const s = settingsOf(
+            rawConfig(
+                { keyVault: KV, cluster },
+                { secretKeys: ["aio-secrets:cluster"], secureLeaves: ["cluster.csiDriver.settings.linux.proxy"] },
+            ),
+        );
         expect({ ...s.cluster.csiDriver.settings }).toEqual({ logVerbosity: "2" });
         expect({ ...s.cluster.csiDriver.protectedSettings }).toEqual({ "linux.proxy": "http://user:pw@proxy" });
     });
@@ -761,7 +1015,8 @@ describe("secure: where a secret makes no sense", () => {
 describe("own keys only", () => {
     test("__proto__ is an unknown key, in a section and in the string maps", () => {
         const raw = rawConfig({ keyVault: KV });
-        raw.config["aio-secrets:keyVault"] = '{"name":"kv-aio-dev-01","resourceGroupName":"rg","__proto__":{"existing":true}}';
+        raw.config["aio-secrets:keyVault"] =
+            '{"name":"kv-aio-dev-01","resourceGroupName":"rg","__proto__":{"existing":true}}';
         raw.config["aio-secrets:secretValues"] = '{"__proto__":"x"}';
         raw.config["aio-secrets:cluster"] = '{"csiDriver":{"settings":{"__proto__":"x"}}}';
         raw.secretKeys = ["aio-secrets:secretValues"];
@@ -795,7 +1050,7 @@ describe("CSI settings that override the typed rotation keys", () => {
 });
 
 describe("environment empty or null", () => {
-    test("environment \"\" (also what a YAML null reads as): refused, not taken as a name", () => {
+    test('environment "" (also what a YAML null reads as): refused, not taken as a name', () => {
         const p = onlyProblem(rawConfig({ keyVault: KV, environment: "" }));
         expect(p.path).toBe("aio-secrets:environment");
         expect(p.rule).toMatch(/is empty/);
@@ -810,24 +1065,46 @@ describe("Go durations", () => {
         ["2562047h47m17s", false],
         ["99999999999999999999h", false],
     ])("rotationPollInterval %s valid: %p", (interval, valid) => {
-        const result = parseStackSettings(rawConfig({ keyVault: KV, cluster: { csiDriver: { rotationPollInterval: interval } } }));
+        const result = parseStackSettings(
+            rawConfig({ keyVault: KV, cluster: { csiDriver: { rotationPollInterval: interval } } }),
+        );
         if (valid) expect(result.problems).toEqual([]);
-        else expect(result.problems.map((p) => p.rule)).toEqual([expect.stringMatching(/longer than Go's longest duration/)]);
+        else
+            expect(result.problems.map((p) => p.rule)).toEqual([
+                expect.stringMatching(/longer than Go's longest duration/),
+            ]);
     });
 });
 
 describe("deployers: one principal, one grant", () => {
     test("object ids are lower-cased; the same principal twice (any case) is an error", () => {
         const upper = GUID_B.toUpperCase();
-        expect(settingsOf(rawConfig({ keyVault: KV, deployers: [{ objectId: upper, type: "User" }] })).deployers).toEqual([{ objectId: GUID_B, type: "User" }]);
-        expect(messages(rawConfig({ keyVault: KV, deployers: [{ objectId: GUID_B, type: "User" }, { objectId: upper, type: "Group" }] }))).toEqual([
+        expect(
+            settingsOf(rawConfig({ keyVault: KV, deployers: [{ objectId: upper, type: "User" }] })).deployers,
+        ).toEqual([{ objectId: GUID_B, type: "User" }]);
+        expect(
+            messages(
+                rawConfig({
+                    keyVault: KV,
+                    deployers: [
+                        { objectId: GUID_B, type: "User" },
+                        { objectId: upper, type: "Group" },
+                    ],
+                }),
+            ),
+        ).toEqual([
             `Pulumi.dev.yaml: aio-secrets:deployers[1].objectId "${GUID_B}": is the same principal as deployers[0] (object ids compare without case); list each principal once`,
         ]);
     });
 
     test("the CSI driver's own service principal cannot also be a deployer", () => {
         const sp = { clientId: GUID_A, objectId: GUID_B, clientSecret: "s" };
-        const p = messages(rawConfig({ keyVault: KV, servicePrincipal: sp, deployers: [{ objectId: GUID_B, type: "ServicePrincipal" }] }, { secretKeys: ["aio-secrets:servicePrincipal"] }));
+        const p = messages(
+            rawConfig(
+                { keyVault: KV, servicePrincipal: sp, deployers: [{ objectId: GUID_B, type: "ServicePrincipal" }] },
+                { secretKeys: ["aio-secrets:servicePrincipal"] },
+            ),
+        );
         expect(p).toEqual([expect.stringMatching(/deployers\[0\]\.objectId .*is the CSI driver's service principal/)]);
     });
 });
@@ -837,30 +1114,58 @@ describe("errors in the right order", () => {
     const SECRET_ADVICE = /set it without --secret/;
 
     test("a mistyped secretValues key is an unknown key with a did-you-mean, not a 'set it without --secret'", () => {
-        const raw = rawConfig({ keyVault: KV, secretValue: { "mq-password": "s3cret" } }, { secureLeaves: ["secretValue.mq-password"], secretKeys: ["aio-secrets:secretValue"] });
+        const raw = rawConfig(
+            { keyVault: KV, secretValue: { "mq-password": "s3cret" } },
+            { secureLeaves: ["secretValue.mq-password"], secretKeys: ["aio-secrets:secretValue"] },
+        );
         const all = messages(raw);
-        expect(all).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:secretValue: unknown key \(did you mean "secretValues"\?\); allowed keys here: /)]);
+        expect(all).toEqual([
+            expect.stringMatching(
+                /^Pulumi\.dev\.yaml: aio-secrets:secretValue: unknown key \(did you mean "secretValues"\?\); allowed keys here: /,
+            ),
+        ]);
         expect(all.join("\n")).not.toMatch(SECRET_ADVICE);
         expect(all.join("\n")).not.toContain("s3cret");
     });
 
     test("a secretValues entry that lost its indentation says where it belongs, and the root error comes first", () => {
         // `mq-password:` at the level of `aio-secrets:secretValues:` leaves secretValues empty (null).
-        const raw = rawConfig({ keyVault: KV, secretValues: "null", "mq-password": "s3cret" }, { secureLeaves: ["mq-password"], secretKeys: ["aio-secrets:mq-password"] });
+        const raw = rawConfig(
+            { keyVault: KV, secretValues: "null", "mq-password": "s3cret" },
+            { secureLeaves: ["mq-password"], secretKeys: ["aio-secrets:mq-password"] },
+        );
         const all = messages(raw);
-        expect(all[0]).toMatch(/^Pulumi\.dev\.yaml: aio-secrets:mq-password: unknown key; allowed keys here: .*indent it under aio-secrets:secretValues$/);
-        expect(all.slice(1)).toEqual(["Pulumi.dev.yaml: aio-secrets:secretValues: must be a map of keys (see docs/reference.md, Stack settings)"]);
+        expect(all[0]).toMatch(
+            /^Pulumi\.dev\.yaml: aio-secrets:mq-password: unknown key; allowed keys here: .*indent it under aio-secrets:secretValues$/,
+        );
+        expect(all.slice(1)).toEqual([
+            "Pulumi.dev.yaml: aio-secrets:secretValues: must be a map of keys (see docs/reference.md, Stack settings)",
+        ]);
         expect(all.join("\n")).not.toMatch(SECRET_ADVICE);
     });
 
     test("a secure leaf under a mistyped nested key is reported once, as the unknown key", () => {
-        const raw = rawConfig({ keyVault: KV, servicePrincipal: { clientSecrt: "s3cret" } }, { secureLeaves: ["servicePrincipal.clientSecrt"], secretKeys: ["aio-secrets:servicePrincipal"] });
-        expect(messages(raw)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:servicePrincipal\.clientSecrt: unknown key \(did you mean "clientSecret"\?\)/)]);
+        const raw = rawConfig(
+            { keyVault: KV, servicePrincipal: { clientSecrt: "s3cret" } },
+            { secureLeaves: ["servicePrincipal.clientSecrt"], secretKeys: ["aio-secrets:servicePrincipal"] },
+        );
+        expect(messages(raw)).toEqual([
+            expect.stringMatching(
+                /^Pulumi\.dev\.yaml: aio-secrets:servicePrincipal\.clientSecrt: unknown key \(did you mean "clientSecret"\?\)/,
+            ),
+        ]);
     });
 
     test("a secure key that is misplaced but known still gets the 'set it without --secret' advice", () => {
-        const raw = rawConfig({ keyVault: KV, environment: "dev" }, { secureLeaves: ["environment"], secretKeys: ["aio-secrets:environment"] });
-        expect(messages(raw)).toEqual([expect.stringMatching(/^Pulumi\.dev\.yaml: aio-secrets:environment: is secret \(secure: in the stack file\).*set it without --secret/)]);
+        const raw = rawConfig(
+            { keyVault: KV, environment: "dev" },
+            { secureLeaves: ["environment"], secretKeys: ["aio-secrets:environment"] },
+        );
+        expect(messages(raw)).toEqual([
+            expect.stringMatching(
+                /^Pulumi\.dev\.yaml: aio-secrets:environment: is secret \(secure: in the stack file\).*set it without --secret/,
+            ),
+        ]);
     });
 
     test("unknown keys come before every other problem", () => {
@@ -877,10 +1182,16 @@ describe("errors in the right order", () => {
             delivery,
             // Valid only in secretSync mode: the CSI rules would refuse both.
             ca: { mode: "vault", certificate: "ca-cert", privateKey: "ca-key" },
-            secretSync: { customLocation: { name: "cl-aio", resourceGroupName: "rg-arc" }, identity: { name: "id-aio-sse" }, oidcIssuerUrl: "https://issuer.example/" },
+            secretSync: {
+                customLocation: { name: "cl-aio", resourceGroupName: "rg-arc" },
+                identity: { name: "id-aio-sse" },
+                oidcIssuerUrl: "https://issuer.example/",
+            },
         });
         const result = parseStackSettings(rawConfig(sections("secretsync")));
-        expect(result.problems.map(formatProblem)).toEqual(['Pulumi.dev.yaml: aio-secrets:delivery "secretsync": must be one of csiDriver, secretSync (did you mean "secretSync"?)']);
+        expect(result.problems.map(formatProblem)).toEqual([
+            'Pulumi.dev.yaml: aio-secrets:delivery "secretsync": must be one of csiDriver, secretSync (did you mean "secretSync"?)',
+        ]);
         // Nor a warning that the secretSync section is ignored "because delivery is csiDriver".
         expect(result.warnings).toEqual([]);
         // With the typo fixed, the same settings are valid.
@@ -888,19 +1199,32 @@ describe("errors in the right order", () => {
     });
 
     test("a migration step that does not parse is one error too: which sides run depends on it", () => {
-        const raw = rawConfig({
-            keyVault: { ...KV, permissionModel: "rbac" },
-            delivery: "secretSync",
-            migration: "bth",
-            // Step 3's CSI side: refused in secret sync alone, so it would add a follow-on error.
-            servicePrincipal: { clientId: GUID_A, objectId: GUID_B, clientSecret: "s3cret" },
-            secretSync: { customLocation: { name: "cl-aio", resourceGroupName: "rg-arc" }, identity: { name: "id-aio-sse" }, oidcIssuerUrl: "https://issuer.example/" },
-        }, { secretKeys: ["aio-secrets:servicePrincipal"], secureLeaves: ["servicePrincipal.clientSecret"] });
-        expect(messages(raw)).toEqual(['Pulumi.dev.yaml: aio-secrets:migration "bth": must be one of rbacRoles, both (did you mean "both"?)']);
+        const raw = rawConfig(
+            {
+                keyVault: { ...KV, permissionModel: "rbac" },
+                delivery: "secretSync",
+                migration: "bth",
+                // Step 3's CSI side: refused in secret sync alone, so it would add a follow-on error.
+                servicePrincipal: { clientId: GUID_A, objectId: GUID_B, clientSecret: "s3cret" },
+                secretSync: {
+                    customLocation: { name: "cl-aio", resourceGroupName: "rg-arc" },
+                    identity: { name: "id-aio-sse" },
+                    oidcIssuerUrl: "https://issuer.example/",
+                },
+            },
+            { secretKeys: ["aio-secrets:servicePrincipal"], secureLeaves: ["servicePrincipal.clientSecret"] },
+        );
+        expect(messages(raw)).toEqual([
+            'Pulumi.dev.yaml: aio-secrets:migration "bth": must be one of rbacRoles, both (did you mean "both"?)',
+        ]);
     });
 
     test("a choice far from every allowed value gets no guess", () => {
-        expect(messages(rawConfig({ keyVault: KV, delivery: "helm" }))).toEqual(['Pulumi.dev.yaml: aio-secrets:delivery "helm": must be one of csiDriver, secretSync']);
-        expect(messages(rawConfig({ keyVault: KV, frobnicate: "x" }))).toEqual([expect.stringMatching(/aio-secrets:frobnicate: unknown key; allowed keys here: /)]);
+        expect(messages(rawConfig({ keyVault: KV, delivery: "helm" }))).toEqual([
+            'Pulumi.dev.yaml: aio-secrets:delivery "helm": must be one of csiDriver, secretSync',
+        ]);
+        expect(messages(rawConfig({ keyVault: KV, frobnicate: "x" }))).toEqual([
+            expect.stringMatching(/aio-secrets:frobnicate: unknown key; allowed keys here: /),
+        ]);
     });
 });

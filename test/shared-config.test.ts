@@ -12,8 +12,14 @@ const P = "aio-secrets";
 
 function sources(projectYaml: string | undefined, environments: Record<string, string> = {}): SharedSources {
     const projectConfig = projectYaml === undefined ? [] : parseProjectConfig(projectYaml, "Pulumi.yaml", P).entries;
-    if (!projectConfig) throw new Error(`bad test Pulumi.yaml: ${JSON.stringify(parseProjectConfig(projectYaml!, "Pulumi.yaml", P).problems)}`);
-    return { projectConfig, readEnvironment: (rel) => (Object.hasOwn(environments, rel) ? environments[rel] : undefined) };
+    if (!projectConfig)
+        throw new Error(
+            `bad test Pulumi.yaml: ${JSON.stringify(parseProjectConfig(projectYaml!, "Pulumi.yaml", P).problems)}`,
+        );
+    return {
+        projectConfig,
+        readEnvironment: (rel) => (Object.hasOwn(environments, rel) ? environments[rel] : undefined),
+    };
 }
 
 function resolve(stackYaml: string, shared: SharedSources) {
@@ -34,39 +40,93 @@ config:
 `;
 
     test("applies to a stack that does not set the key; keys without namespace are the project's", () => {
-        const { config } = resolve("config:\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a }\n", sources(project));
+        const { config } = resolve(
+            "config:\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a }\n",
+            sources(project),
+        );
         expect(config["azure-native:location"]).toBe("westeurope");
         expect(config["aio-secrets:environment"]).toBe("prod");
         expect(config["aio-secrets:tenantId"]).toBe("11111111-2222-3333-4444-555555555555");
-        expect(JSON.parse(config["aio-secrets:cluster"])).toEqual({ namespace: "azure-iot-operations", csiDriver: { version: "1.5.3" } });
+        expect(JSON.parse(config["aio-secrets:cluster"])).toEqual({
+            namespace: "azure-iot-operations",
+            csiDriver: { version: "1.5.3" },
+        });
     });
 
     test("a stack's value replaces the project's whole: objects are not merged (as Pulumi)", () => {
-        const { config } = resolve("config:\n  aio-secrets:environment: dev\n  aio-secrets:cluster: { arcClusterName: arc-1, arcResourceGroupName: rg-arc-1 }\n", sources(project));
+        const { config } = resolve(
+            "config:\n  aio-secrets:environment: dev\n  aio-secrets:cluster: { arcClusterName: arc-1, arcResourceGroupName: rg-arc-1 }\n",
+            sources(project),
+        );
         expect(config["aio-secrets:environment"]).toBe("dev");
-        expect(JSON.parse(config["aio-secrets:cluster"])).toEqual({ arcClusterName: "arc-1", arcResourceGroupName: "rg-arc-1" });
+        expect(JSON.parse(config["aio-secrets:cluster"])).toEqual({
+            arcClusterName: "arc-1",
+            arcResourceGroupName: "rg-arc-1",
+        });
     });
 
     test.each([
-        ["a map without value: or default:", "config:\n  aio-secrets:cluster: { namespace: x }\n", /'namespace' is not a project config attribute .* a map value goes under value: or default:/],
-        ["a secure value", "config:\n  aio-secrets:secretValues: { secure: v1:abc }\n", /project config cannot hold secure values/],
-        ["a secure value inside a value", "config:\n  aio-secrets:secretValues: { value: { mq-password: { secure: v1:abc } } }\n", /config\.aio-secrets:secretValues\.value\.mq-password: project config cannot hold secure values/],
-        ["a secure value inside a default", "config:\n  aio-secrets:x: { default: { a: [ { secure: v1:abc } ] } }\n", /config\.aio-secrets:x\.default\.a\[0\]: project config cannot hold secure values/],
-        ["a secure value inside a short-form list", "config:\n  aio-secrets:x: [ { secure: v1:abc } ]\n", /config\.aio-secrets:x\[0\]: project config cannot hold secure values/],
-        ["both value and default", "config:\n  aio-secrets:protect: { value: true, default: false }\n", /cannot have both a default and a value/],
-        ["a default for another namespace", "config:\n  azure-native:location: { default: westeurope }\n", /is not namespaced by the project: give it a value:/],
-        ["a default of the wrong type", "config:\n  aio-secrets:protect: { type: boolean, default: maybe }\n", /its default is not of the declared type boolean/],
+        [
+            "a map without value: or default:",
+            "config:\n  aio-secrets:cluster: { namespace: x }\n",
+            /'namespace' is not a project config attribute .* a map value goes under value: or default:/,
+        ],
+        [
+            "a secure value",
+            "config:\n  aio-secrets:secretValues: { secure: v1:abc }\n",
+            /project config cannot hold secure values/,
+        ],
+        [
+            "a secure value inside a value",
+            "config:\n  aio-secrets:secretValues: { value: { mq-password: { secure: v1:abc } } }\n",
+            /config\.aio-secrets:secretValues\.value\.mq-password: project config cannot hold secure values/,
+        ],
+        [
+            "a secure value inside a default",
+            "config:\n  aio-secrets:x: { default: { a: [ { secure: v1:abc } ] } }\n",
+            /config\.aio-secrets:x\.default\.a\[0\]: project config cannot hold secure values/,
+        ],
+        [
+            "a secure value inside a short-form list",
+            "config:\n  aio-secrets:x: [ { secure: v1:abc } ]\n",
+            /config\.aio-secrets:x\[0\]: project config cannot hold secure values/,
+        ],
+        [
+            "both value and default",
+            "config:\n  aio-secrets:protect: { value: true, default: false }\n",
+            /cannot have both a default and a value/,
+        ],
+        [
+            "a default for another namespace",
+            "config:\n  azure-native:location: { default: westeurope }\n",
+            /is not namespaced by the project: give it a value:/,
+        ],
+        [
+            "a default of the wrong type",
+            "config:\n  aio-secrets:protect: { type: boolean, default: maybe }\n",
+            /its default is not of the declared type boolean/,
+        ],
     ])("refused: %s", (_what, yaml, rule) => {
-        const { entries, problems } = parseProjectConfig(`name: aio-secrets\nruntime: nodejs\n${yaml}`, "Pulumi.yaml", P);
+        const { entries, problems } = parseProjectConfig(
+            `name: aio-secrets\nruntime: nodejs\n${yaml}`,
+            "Pulumi.yaml",
+            P,
+        );
         expect(entries).toBeUndefined();
         expect(problems.map((p) => `${p.file}: ${p.path}: ${p.rule}`).join("\n")).toMatch(rule);
     });
 
     test("a project key declared without a value must be set by every stack; secret: true must be secure", () => {
-        const shared = sources("name: aio-secrets\nruntime: nodejs\nconfig:\n  aio-secrets:keyVault: { description: each site its own vault }\n  aio-secrets:secretValues: { secret: true }\n");
+        const shared = sources(
+            "name: aio-secrets\nruntime: nodejs\nconfig:\n  aio-secrets:keyVault: { description: each site its own vault }\n  aio-secrets:secretValues: { secret: true }\n",
+        );
         const message = problemsOf(() => resolve("config:\n  aio-secrets:secretValues: { a: plain }\n", shared));
-        expect(message).toContain("Pulumi.site-1.yaml: aio-secrets:keyVault: is missing: Pulumi.yaml declares it for every stack without a default");
-        expect(message).toContain("Pulumi.site-1.yaml: aio-secrets:secretValues: must be secure (Pulumi.yaml declares it secret: true)");
+        expect(message).toContain(
+            "Pulumi.site-1.yaml: aio-secrets:keyVault: is missing: Pulumi.yaml declares it for every stack without a default",
+        );
+        expect(message).toContain(
+            "Pulumi.site-1.yaml: aio-secrets:secretValues: must be secure (Pulumi.yaml declares it secret: true)",
+        );
     });
 });
 
@@ -79,14 +139,19 @@ values:
       mq-password:
         fn::secret: hunter2-from-esc
 `;
-    const base = "values:\n  pulumiConfig:\n    aio-secrets:environment: staging\n    aio-secrets:keyVault: { softDeleteRetentionDays: 7, purgeProtection: true }\n";
+    const base =
+        "values:\n  pulumiConfig:\n    aio-secrets:environment: staging\n    aio-secrets:keyVault: { softDeleteRetentionDays: 7, purgeProtection: true }\n";
     const envs = { "environments/aio-secrets/edge.yaml": edge, "environments/aio-secrets/base.yaml": base };
-    const stackYaml = "environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a }\n";
+    const stackYaml =
+        "environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a }\n";
 
     test("imports merge in order, the stack file over them key by key (JSON merge patch, as Pulumi)", () => {
         const resolved = resolve(stackYaml, sources(undefined, envs));
         expect(resolved.environments).toEqual(["aio-secrets/edge"]);
-        expect(resolved.sharedFiles).toEqual(["environments/aio-secrets/edge.yaml", "environments/aio-secrets/base.yaml"]);
+        expect(resolved.sharedFiles).toEqual([
+            "environments/aio-secrets/edge.yaml",
+            "environments/aio-secrets/base.yaml",
+        ]);
         expect(resolved.config["aio-secrets:environment"]).toBe("staging");
         expect(JSON.parse(resolved.config["aio-secrets:keyVault"])).toEqual({
             name: "kv-a",
@@ -110,13 +175,18 @@ values:
     ])("a stack file with environment: and %s takes every setting from its environments (as Pulumi)", (_what, yaml) => {
         const resolved = resolve(yaml, sources(undefined, envs));
         expect(resolved.config["aio-secrets:environment"]).toBe("staging");
-        expect(JSON.parse(resolved.config["aio-secrets:keyVault"])).toMatchObject({ permissionModel: "accessPolicy", softDeleteRetentionDays: 90 });
+        expect(JSON.parse(resolved.config["aio-secrets:keyVault"])).toMatchObject({
+            permissionModel: "accessPolicy",
+            softDeleteRetentionDays: 90,
+        });
         // Without environment: it is still refused.
         expect(problemsOf(() => resolve("config:\n", sources(undefined, envs)))).toMatch(/config: is missing/);
     });
 
     test("an environment with no stand-in: a message naming it and the file to write", () => {
-        expect(problemsOf(() => resolve(stackYaml, sources(undefined, { "environments/aio-secrets/edge.yaml": edge })))).toBe(
+        expect(
+            problemsOf(() => resolve(stackYaml, sources(undefined, { "environments/aio-secrets/edge.yaml": edge }))),
+        ).toBe(
             'environments/aio-secrets/edge.yaml: imports "aio-secrets/base": is a Pulumi ESC environment, which the offline tools cannot open. ' +
                 "Write its resolved values to environments/aio-secrets/base.yaml (the shape of the ESC definition: values.pulumiConfig, secrets as fn::secret), " +
                 "or remove the import to plan without it",
@@ -140,12 +210,22 @@ values:
             sources(undefined, envs),
         );
         // The program then sees the null and reports it, as under pulumi up.
-        expect(JSON.parse(resolved.config["aio-secrets:keyVault"])).toMatchObject({ name: "kv-a", softDeleteRetentionDays: null, purgeProtection: true });
-        expect(mergeConfigValue({ a: { b: 1, c: 2 }, d: [1] }, { a: { c: null }, d: [2] })).toEqual({ a: { b: 1, c: null }, d: [2] });
+        expect(JSON.parse(resolved.config["aio-secrets:keyVault"])).toMatchObject({
+            name: "kv-a",
+            softDeleteRetentionDays: null,
+            purgeProtection: true,
+        });
+        expect(mergeConfigValue({ a: { b: 1, c: 2 }, d: [1] }, { a: { c: null }, d: [2] })).toEqual({
+            a: { b: 1, c: null },
+            d: [2],
+        });
     });
 
     test("merge patch: maps merge, other values replace, null removes", () => {
-        expect(mergePatch({ a: { b: 1, c: 2 }, d: [1], e: 1 }, { a: { c: 3 }, d: [2], e: null })).toEqual({ a: { b: 1, c: 3 }, d: [2] });
+        expect(mergePatch({ a: { b: 1, c: 2 }, d: [1], e: 1 }, { a: { c: 3 }, d: [2], e: null })).toEqual({
+            a: { b: 1, c: 3 },
+            d: [2],
+        });
     });
 });
 
@@ -155,16 +235,25 @@ secretProviderClasses: {}
 secrets:
   - { name: mq-password, source: config, spcs: [aio-default-spc] }
 `;
-    const stack = "environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-site-1, resourceGroupName: rg-site-1 }\n";
+    const stack =
+        "environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-site-1, resourceGroupName: rg-site-1 }\n";
 
     test("a secret from an ESC environment reaches the vault as a secret, never in plaintext", async () => {
         const dir = scratch({
-            "Pulumi.yaml": "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:tenantId: 0f0e0d0c-0b0a-4909-8807-060504030201\n",
-            "environments/aio-secrets/edge.yaml": "values:\n  pulumiConfig:\n    aio-secrets:environment: prod\n    aio-secrets:secretValues:\n      mq-password: { fn::secret: hunter2-from-esc }\n",
+            "Pulumi.yaml":
+                "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:tenantId: 0f0e0d0c-0b0a-4909-8807-060504030201\n",
+            "environments/aio-secrets/edge.yaml":
+                "values:\n  pulumiConfig:\n    aio-secrets:environment: prod\n    aio-secrets:secretValues:\n      mq-password: { fn::secret: hunter2-from-esc }\n",
             "Pulumi.site-1.yaml": stack,
             "secrets.yaml": catalog,
         });
-        const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml"), mode: "up" });
+        const run = await runStack({
+            stack: "site-1",
+            stackFile: path.join(dir, "Pulumi.site-1.yaml"),
+            configDir: dir,
+            catalogFile: path.join(dir, "secrets.yaml"),
+            mode: "up",
+        });
         expect(run.error).toBeUndefined();
         expect(run.environment).toBe("prod");
         const secret = byType(run, "azure-native:keyvault:Secret").find((r) => r.inputs.secretName === "mq-password");
@@ -178,11 +267,19 @@ secrets:
         const dir = scratch({
             "Pulumi.yaml":
                 "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:secretValues:\n    default: { mq-password: in-plaintext }\n",
-            "Pulumi.site-1.yaml": "config:\n  aio-secrets:environment: prod\n  aio-secrets:keyVault: { name: kv-site-1, resourceGroupName: rg-site-1 }\n",
+            "Pulumi.site-1.yaml":
+                "config:\n  aio-secrets:environment: prod\n  aio-secrets:keyVault: { name: kv-site-1, resourceGroupName: rg-site-1 }\n",
             "secrets.yaml": catalog,
         });
-        const run = await runStack({ stack: "site-1", stackFile: path.join(dir, "Pulumi.site-1.yaml"), configDir: dir, catalogFile: path.join(dir, "secrets.yaml") });
-        expect(run.error).toMatch(/^Pulumi\.yaml: config\.aio-secrets:secretValues\.default\.mq-password: is a secret \(always secret\) written in plaintext/);
+        const run = await runStack({
+            stack: "site-1",
+            stackFile: path.join(dir, "Pulumi.site-1.yaml"),
+            configDir: dir,
+            catalogFile: path.join(dir, "secrets.yaml"),
+        });
+        expect(run.error).toMatch(
+            /^Pulumi\.yaml: config\.aio-secrets:secretValues\.default\.mq-password: is a secret \(always secret\) written in plaintext/,
+        );
         expect(run.error).not.toContain("in-plaintext");
     });
 
@@ -191,9 +288,14 @@ secrets:
             // Beside the stack file: a Pulumi.yaml that does not parse as project config.
             "Pulumi.yaml": "name: aio-secrets\nruntime: nodejs\nconfig:\n  aio-secrets:cluster: { namespace: x }\n",
             "Pulumi.dev.yaml": MINIMAL_STACK,
-            "secrets.yaml": "environments: [dev]\nsecretProviderClasses: {}\nsecrets:\n  - { name: api-token, source: generated, spcs: [aio-default-spc] }\n",
+            "secrets.yaml":
+                "environments: [dev]\nsecretProviderClasses: {}\nsecrets:\n  - { name: api-token, source: generated, spcs: [aio-default-spc] }\n",
         });
-        const run = await runStack({ stack: "dev", stackFile: path.join(dir, "Pulumi.dev.yaml"), catalogFile: path.join(dir, "secrets.yaml") });
+        const run = await runStack({
+            stack: "dev",
+            stackFile: path.join(dir, "Pulumi.dev.yaml"),
+            catalogFile: path.join(dir, "secrets.yaml"),
+        });
         expect(run.error).toBeUndefined();
     });
 });

@@ -21,15 +21,24 @@ describe("one home for the shared names", () => {
         expect(ownershipTags("p", "s", "e")[wellKnown.TAG_KEYS.environment]).toBe("e");
     });
 
-    it.each(["policy/policies.ts", "components/tags.ts", "components/cluster/ClusterStore.ts", "stacks/defaults.ts", "tools/fleet.ts"])(
-        "%s imports them instead of spelling them out",
-        (file) => {
-            const text = read(file);
-            expect(text).toMatch(/from "(\.\.\/)+stacks\/wellKnown"|from "\.\/wellKnown"/);
-            // Quoted literals only: prose in comments may name them.
-            for (const literal of ['"aio-akv-sp"', '"secrets-store.csi.k8s.io/used"', '"aio-secrets-environment"', '"azure-iot-operations"', '"-reader"']) {
-                expect([file, text.includes(literal)]).toEqual([file, false]);
-            }
-        },
-    );
+    it.each([
+        "policy/policies.ts",
+        "components/tags.ts",
+        "components/cluster/ClusterStore.ts",
+        "stacks/defaults.ts",
+        "tools/fleet.ts",
+    ])("%s imports them instead of spelling them out", (file) => {
+        const text = read(file);
+        expect(text).toMatch(/from "(\.\.\/)+stacks\/wellKnown"|from "\.\/wellKnown"/);
+        // Quoted literals only: prose in comments may name them.
+        for (const literal of [
+            '"aio-akv-sp"',
+            '"secrets-store.csi.k8s.io/used"',
+            '"aio-secrets-environment"',
+            '"azure-iot-operations"',
+            '"-reader"',
+        ]) {
+            expect([file, text.includes(literal)]).toEqual([file, false]);
+        }
+    });
 });

@@ -14,7 +14,14 @@ import { parseDocument } from "yaml";
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
 const ENVIRONMENTS = ["dev", "staging", "prod"];
-const ACTION_PINS = ["actions/checkout@v4", "actions/setup-node@v4", "azure/login@v2", "pulumi/actions@v6", "actions/upload-artifact@v4", "actions/download-artifact@v4"];
+const ACTION_PINS = [
+    "actions/checkout@v4",
+    "actions/setup-node@v4",
+    "azure/login@v2",
+    "pulumi/actions@v6",
+    "actions/upload-artifact@v4",
+    "actions/download-artifact@v4",
+];
 const SECRETS = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID", "PULUMI_CONFIG_PASSPHRASE"];
 const VARS = ["PULUMI_BACKEND_URL", "AZURE_STORAGE_ACCOUNT"];
 
@@ -72,7 +79,12 @@ function load(file: string): Workflow {
 function flatten(errors: ValidationError[], depth = 0): string[] {
     const lines: string[] = [];
     for (const e of errors) {
-        const where = "path" in e && e.path !== undefined ? e.path || "/" : "location" in e && e.location ? `line ${e.location.line}` : "";
+        const where =
+            "path" in e && e.path !== undefined
+                ? e.path || "/"
+                : "location" in e && e.location
+                  ? `line ${e.location.line}`
+                  : "";
         lines.push(`${"  ".repeat(depth)}${where} ${e.code}: ${e.title}${e.detail ? ` (${e.detail})` : ""}`);
         if ("states" in e && e.states) for (const s of e.states) lines.push(...flatten(s.errors, depth + 1));
     }
@@ -97,7 +109,9 @@ function stepUsing(job: Job, action: string): Step | undefined {
 
 /** The pulumi/actions step that runs a command (stack.yml has one more that only installs the CLI). */
 function pulumiStep(job: Job): Step {
-    const step = (job.steps ?? []).find((s) => s.uses?.split("@")[0] === "pulumi/actions" && s.with?.command !== undefined);
+    const step = (job.steps ?? []).find(
+        (s) => s.uses?.split("@")[0] === "pulumi/actions" && s.with?.command !== undefined,
+    );
     expect(step).toBeDefined();
     return step!;
 }
@@ -105,7 +119,10 @@ function pulumiStep(job: Job): Step {
 const STACK_WORKFLOW = "./.github/workflows/stack.yml";
 
 /** The `with:` of a job that calls the one job definition, stack.yml (and checks that it does). */
-function callsStack(job: Job, permissions: Record<string, string> = { "id-token": "write", contents: "read" }): Record<string, unknown> {
+function callsStack(
+    job: Job,
+    permissions: Record<string, string> = { "id-token": "write", contents: "read" },
+): Record<string, unknown> {
     expect(job.uses).toBe(STACK_WORKFLOW);
     expect(job.secrets).toBe("inherit");
     expect(job.permissions).toEqual(permissions);
@@ -128,7 +145,8 @@ function strings(value: unknown, at = ""): [string, string][] {
 function pulumiVersion(file: string, step: Step): string {
     const given = String(step.with?.["pulumi-version"]);
     if (given !== "${{ inputs.pulumi-version }}") return given;
-    const call = parseWorkflow(textOf(file)).workflow?.on.workflow_call as { inputs?: Record<string, { default?: unknown }> } | undefined;
+    const call = parseWorkflow(textOf(file)).workflow?.on.workflow_call as
+        { inputs?: Record<string, { default?: unknown }> } | undefined;
     return String(call?.inputs?.["pulumi-version"]?.default);
 }
 
@@ -141,7 +159,9 @@ const pulumiJobs = allJobs.filter(([, , job]) => stepUsing(job, "pulumi/actions"
 
 describe("workflow files", () => {
     it("are the workflows of the flow: three, the one job definition and the fleet rollout", () => {
-        expect(workflowFiles).toEqual(expect.arrayContaining(["deploy.yml", "pull-request.yml", "rotate.yml", "stack.yml", "deploy-fleet.yml"]));
+        expect(workflowFiles).toEqual(
+            expect.arrayContaining(["deploy.yml", "pull-request.yml", "rotate.yml", "stack.yml", "deploy-fleet.yml"]),
+        );
     });
 
     it.each(workflowFiles)("%s is valid against the GitHub workflow schema", (file) => {
@@ -156,7 +176,15 @@ describe("workflow files", () => {
 });
 
 describe("the validator is not a rubber stamp", () => {
-    const good = ["on: push", "jobs:", "  a:", "    runs-on: ubuntu-latest", "    steps:", "      - run: echo hi", ""].join("\n");
+    const good = [
+        "on: push",
+        "jobs:",
+        "  a:",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        "      - run: echo hi",
+        "",
+    ].join("\n");
 
     it("accepts a minimal valid workflow", () => {
         expect(schemaErrors(good)).toEqual([]);
@@ -168,7 +196,11 @@ describe("the validator is not a rubber stamp", () => {
         ["an unknown step key", good.replace("- run: echo hi", "- run: echo hi\n        wiht: { a: 1 }"), "wiht"],
         ["needs of a job that does not exist", good.replace("    steps:", "    needs: build\n    steps:"), "build"],
         ["an invalid cron", good.replace("on: push", 'on:\n  schedule:\n    - cron: "every monday"'), "/on"],
-        ["an unknown permission value", good.replace("    steps:", "    permissions:\n      id-token: wirte\n    steps:"), "id-token"],
+        [
+            "an unknown permission value",
+            good.replace("    steps:", "    permissions:\n      id-token: wirte\n    steps:"),
+            "id-token",
+        ],
         ["broken YAML", good.replace("on: push", "on: [push"), "Parse Error"],
     ])("rejects %s", (_what, text, mentioned) => {
         const errors = schemaErrors(text);
@@ -196,7 +228,7 @@ describe("pull-request.yml", () => {
         expect(needsOf(wf.jobs.preview)).toEqual(["test"]);
     });
 
-    it("test: full checkout, Node 22 and 24 with npm cache, npm ci, npm test", () => {
+    it("test: full checkout, Node 22 and 24 with npm cache, npm ci, type check, lint, format check, npm test", () => {
         const job = wf.jobs.test;
         expect(stepUsing(job, "actions/checkout")?.with?.["fetch-depth"]).toBe(0);
         expect((job.strategy?.matrix as Record<string, unknown>).node).toEqual([22, 24]);
@@ -205,7 +237,14 @@ describe("pull-request.yml", () => {
         expect(String(node?.with?.["node-version"])).toBe("${{ matrix.node }}");
         expect(node?.with?.cache).toBe("npm");
         const runs = (job.steps ?? []).map((s) => s.run?.trim()).filter(Boolean);
-        expect(runs).toEqual(["npm ci", "npm test", "npm run promote -- --status --check"]);
+        expect(runs).toEqual([
+            "npm ci",
+            "npm run -s typecheck",
+            "npm run -s lint",
+            "npm run -s format:check",
+            "npm test",
+            "npm run promote -- --status --check",
+        ]);
     });
 
     it("plan-diff: plans every stack in one process, the changed ones against the base branch, into the step summary", () => {
@@ -225,7 +264,11 @@ describe("pull-request.yml", () => {
         const job = wf.jobs.preview;
         expect((job.strategy?.matrix as Record<string, unknown>).stack).toEqual(ENVIRONMENTS);
         // No environment: the OIDC subject stays `pull_request` and no reviewer is waited for.
-        expect(callsStack(job, { "id-token": "write", contents: "read", "pull-requests": "write" })).toEqual({ stack: "${{ matrix.stack }}", command: "preview", "comment-on-pr": true });
+        expect(callsStack(job, { "id-token": "write", contents: "read", "pull-requests": "write" })).toEqual({
+            stack: "${{ matrix.stack }}",
+            command: "preview",
+            "comment-on-pr": true,
+        });
     });
 });
 
@@ -249,15 +292,29 @@ describe("deploy.yml", () => {
 
 describe("stack.yml: the one job definition (workflow_call)", () => {
     const wf = load("stack.yml");
-    const call = wf.on.workflow_call as { inputs: Record<string, { type: string; required?: boolean; default?: unknown }> };
+    const call = wf.on.workflow_call as {
+        inputs: Record<string, { type: string; required?: boolean; default?: unknown }>;
+    };
     const [name, job] = Object.entries(wf.jobs)[0];
 
     it("is only a reusable workflow, with one job bound to the caller's environment (none for a preview), with the caller's token permissions", () => {
         expect(Object.keys(wf.on)).toEqual(["workflow_call"]);
         expect(Object.keys(wf.jobs)).toEqual([name]);
         expect(environmentOf(job)).toBe("${{ inputs.environment }}");
-        expect(Object.keys(call.inputs)).toEqual(["stack", "environment", "command", "comment-on-pr", "refresh", "pulumi-version", "result-artifact"]);
-        expect([call.inputs.environment.default, call.inputs.command.default, call.inputs.refresh.default]).toEqual(["", "up", false]);
+        expect(Object.keys(call.inputs)).toEqual([
+            "stack",
+            "environment",
+            "command",
+            "comment-on-pr",
+            "refresh",
+            "pulumi-version",
+            "result-artifact",
+        ]);
+        expect([call.inputs.environment.default, call.inputs.command.default, call.inputs.refresh.default]).toEqual([
+            "",
+            "up",
+            false,
+        ]);
         // No permissions of its own: a called workflow can only lower the caller's.
         expect(job.permissions).toBeUndefined();
         expect(wf.permissions).toBeUndefined();
@@ -272,8 +329,11 @@ describe("stack.yml: the one job definition (workflow_call)", () => {
 
     it("every caller grants the job its OIDC token", () => {
         const callers = allJobs.filter(([, , j]) => j.uses === STACK_WORKFLOW);
-        expect(new Set(callers.map(([file]) => file))).toEqual(new Set(["pull-request.yml", "deploy.yml", "rotate.yml", "deploy-fleet.yml"]));
-        for (const [, , caller] of callers) expect(caller.permissions).toMatchObject({ "id-token": "write", contents: "read" });
+        expect(new Set(callers.map(([file]) => file))).toEqual(
+            new Set(["pull-request.yml", "deploy.yml", "rotate.yml", "deploy-fleet.yml"]),
+        );
+        for (const [, , caller] of callers)
+            expect(caller.permissions).toMatchObject({ "id-token": "write", contents: "read" });
     });
 
     it("npm ci, then the pinned CLI, the cluster connection, then pulumi with the inputs", () => {
@@ -306,7 +366,10 @@ describe("stack.yml: the one job definition (workflow_call)", () => {
         const result = steps.find((s) => s.name?.startsWith("Result"));
         expect(result?.env?.STATUS).toBe("${{ job.status }}");
         const upload = stepUsing(job, "actions/upload-artifact");
-        for (const step of [result, upload]) expect(String((step as Step & { if?: string }).if)).toMatch(/^always\(\) && inputs\.result-artifact != ''$/);
+        for (const step of [result, upload])
+            expect(String((step as Step & { if?: string }).if)).toMatch(
+                /^always\(\) && inputs\.result-artifact != ''$/,
+            );
         expect(upload?.with?.name).toBe("${{ inputs.result-artifact }}");
     });
 });
@@ -320,7 +383,10 @@ describe("deploy-fleet.yml: the changed stacks ring by ring", () => {
         expect((wf.on.push as { branches?: string[] }).branches).toEqual(["main"]);
         const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, unknown> }).inputs;
         expect(Object.keys(inputs)).toEqual(["since", "max-parallel", "failure-budget"]);
-        expect((wf as Workflow & { concurrency?: unknown }).concurrency).toEqual({ group: "deploy-fleet", "cancel-in-progress": false });
+        expect((wf as Workflow & { concurrency?: unknown }).concurrency).toEqual({
+            group: "deploy-fleet",
+            "cancel-in-progress": false,
+        });
         expect(wf.env?.FLEET_EXCLUDE).toBe(ENVIRONMENTS.join(",")); // deploy.yml's stacks
     });
 
@@ -332,31 +398,43 @@ describe("deploy-fleet.yml: the changed stacks ring by ring", () => {
         const job = wf.jobs.plan;
         expect(stepUsing(job, "actions/checkout")?.with?.["fetch-depth"]).toBe(0);
         const script = (job.steps ?? []).map((s) => s.run ?? "").join("\n");
-        expect(script).toContain('npm run -s plan -- "${select[@]}" --exclude "$FLEET_EXCLUDE" --matrix --ring "$ring"');
+        expect(script).toContain(
+            'npm run -s plan -- "${select[@]}" --exclude "$FLEET_EXCLUDE" --matrix --ring "$ring"',
+        );
         expect(script).toMatch(/for ring in 0 1 2 3; do/);
         expect(script).toMatch(/select=\(--changed "\$SINCE"\)/);
         const outputs = (job as Job & { outputs: Record<string, string> }).outputs;
         for (const r of rings) expect(outputs[`ring${r}`]).toBe(`\${{ steps.matrix.outputs.ring${r} }}`);
     });
 
-    it.each(rings)("ring-%d: stack.yml per stack of its ring, max-parallel, fail-fast off, after the previous ring's gate", (r) => {
-        const job = wf.jobs[`ring-${r}`];
-        expect(needsOf(job)).toEqual(r === 0 ? ["plan"] : ["plan", `gate-${r - 1}`]);
-        expect(job.if).toContain(`needs.plan.outputs.count${r} != '0'`);
-        if (r > 0) expect(job.if).toContain(`needs.gate-${r - 1}.result == 'success'`);
-        expect(job.strategy).toEqual({
-            "fail-fast": false,
-            "max-parallel": "${{ fromJSON(inputs.max-parallel || 10) }}",
-            matrix: `\${{ fromJSON(needs.plan.outputs.ring${r}) }}`,
-        });
-        expect(callsStack(job)).toEqual({ stack: "${{ matrix.stack }}", environment: "${{ matrix.environment }}", "result-artifact": `rollout-ring-${r}-\${{ matrix.stack }}` });
-    });
+    it.each(rings)(
+        "ring-%d: stack.yml per stack of its ring, max-parallel, fail-fast off, after the previous ring's gate",
+        (r) => {
+            const job = wf.jobs[`ring-${r}`];
+            expect(needsOf(job)).toEqual(r === 0 ? ["plan"] : ["plan", `gate-${r - 1}`]);
+            expect(job.if).toContain(`needs.plan.outputs.count${r} != '0'`);
+            if (r > 0) expect(job.if).toContain(`needs.gate-${r - 1}.result == 'success'`);
+            expect(job.strategy).toEqual({
+                "fail-fast": false,
+                "max-parallel": "${{ fromJSON(inputs.max-parallel || 10) }}",
+                matrix: `\${{ fromJSON(needs.plan.outputs.ring${r}) }}`,
+            });
+            expect(callsStack(job)).toEqual({
+                stack: "${{ matrix.stack }}",
+                environment: "${{ matrix.environment }}",
+                "result-artifact": `rollout-ring-${r}-\${{ matrix.stack }}`,
+            });
+        },
+    );
 
     it.each(rings)("gate-%d: reads ring N's results and applies the failure budget; the next ring needs it", (r) => {
         const job = wf.jobs[`gate-${r}`];
         expect(needsOf(job)).toEqual(r === 0 ? ["plan", "ring-0"] : ["plan", `ring-${r}`, `gate-${r - 1}`]);
         expect(job.if).toMatch(/^\$\{\{ !cancelled\(\)/);
-        expect(stepUsing(job, "actions/download-artifact")?.with).toMatchObject({ pattern: `rollout-ring-${r}-*`, "merge-multiple": true });
+        expect(stepUsing(job, "actions/download-artifact")?.with).toMatchObject({
+            pattern: `rollout-ring-${r}-*`,
+            "merge-multiple": true,
+        });
         const step = (job.steps ?? []).find((s) => s.run?.includes("tools/rollout.ts gate"));
         expect(step?.run).toContain(`--ring ${r} --budget "$FAILURE_BUDGET"`);
         expect(step?.env?.MATRIX).toBe(`\${{ needs.plan.outputs.ring${r} }}`);
@@ -391,7 +469,11 @@ describe("rotate.yml", () => {
     it("rotates every environment through stack.yml, bound to it, with pulumi up --refresh", () => {
         expect(Object.keys(wf.jobs)).toEqual([name]);
         expect((job.strategy?.matrix as Record<string, unknown>).stack).toEqual(ENVIRONMENTS);
-        expect(callsStack(job)).toEqual({ stack: "${{ matrix.stack }}", environment: "${{ matrix.stack }}", refresh: true });
+        expect(callsStack(job)).toEqual({
+            stack: "${{ matrix.stack }}",
+            environment: "${{ matrix.stack }}",
+            refresh: true,
+        });
     });
 
     it("explains the refresh (the concurrency group per stack is stack.yml's)", () => {
@@ -402,7 +484,8 @@ describe("rotate.yml", () => {
 describe("every workflow", () => {
     /** The lowest major a `>=N` range admits. */
     const minimum = (range: string | undefined) => Number(/^>=\s*(\d+)/.exec(range ?? "")?.[1] ?? NaN);
-    const engines = (file: string) => (JSON.parse(fs.readFileSync(file, "utf8")) as { engines?: { node?: string } }).engines?.node;
+    const engines = (file: string) =>
+        (JSON.parse(fs.readFileSync(file, "utf8")) as { engines?: { node?: string } }).engines?.node;
 
     it("package.json engines admit no Node older than @pulumi/pulumi requires", () => {
         const ours = minimum(engines(path.join(ROOT, "package.json")));
@@ -410,27 +493,41 @@ describe("every workflow", () => {
         expect(ours).toBeGreaterThanOrEqual(sdk);
         expect(ours).toBeGreaterThanOrEqual(22);
         // The lockfile's copy of the root package agrees (npm ci reads the lockfile).
-        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } }> };
+        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as {
+            packages: Record<string, { engines?: { node?: string } }>;
+        };
         expect(lock.packages[""].engines?.node).toBe(engines(path.join(ROOT, "package.json")));
     });
 
     const nodeJobs = allJobs.filter(([, , j]) => stepUsing(j, "actions/setup-node"));
-    it.each(nodeJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))("%s sets up a Node that package.json engines admit", (_id, job) => {
-        const step = stepUsing(job, "actions/setup-node")!;
-        const floor = minimum(engines(path.join(ROOT, "package.json")));
-        const given = String(step.with?.["node-version"]);
-        const versions = given === "${{ matrix.node }}" ? (((job.strategy?.matrix as Record<string, unknown>).node as number[] | undefined) ?? []) : [Number(given)];
-        expect(versions.length).toBeGreaterThan(0);
-        for (const v of versions) expect(v).toBeGreaterThanOrEqual(floor);
-    });
+    it.each(nodeJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))(
+        "%s sets up a Node that package.json engines admit",
+        (_id, job) => {
+            const step = stepUsing(job, "actions/setup-node")!;
+            const floor = minimum(engines(path.join(ROOT, "package.json")));
+            const given = String(step.with?.["node-version"]);
+            const versions =
+                given === "${{ matrix.node }}"
+                    ? (((job.strategy?.matrix as Record<string, unknown>).node as number[] | undefined) ?? [])
+                    : [Number(given)];
+            expect(versions.length).toBeGreaterThan(0);
+            for (const v of versions) expect(v).toBeGreaterThanOrEqual(floor);
+        },
+    );
 
-    it.each(allJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))("%s pins actions by major version", (_id, job) => {
-        for (const step of job.steps ?? []) if (step.uses) expect(ACTION_PINS).toContain(step.uses);
-    });
+    it.each(allJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))(
+        "%s pins actions by major version",
+        (_id, job) => {
+            for (const step of job.steps ?? []) if (step.uses) expect(ACTION_PINS).toContain(step.uses);
+        },
+    );
 
-    it.each(allJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))("%s interpolates no expression into a run script", (_id, job) => {
-        for (const step of job.steps ?? []) expect(step.run ?? "").not.toContain("${{");
-    });
+    it.each(allJobs.map(([f, n, j]) => [`${f} ${n}`, j] as [string, Job]))(
+        "%s interpolates no expression into a run script",
+        (_id, job) => {
+            for (const step of job.steps ?? []) expect(step.run ?? "").not.toContain("${{");
+        },
+    );
 
     /**
      * The first Pulumi CLI whose engine honours `replacementTrigger` (the test CA's renewal)
@@ -458,7 +555,13 @@ describe("every workflow", () => {
     );
 
     it("pins one Pulumi CLI version everywhere, and docs/running.md says which and why", () => {
-        const versions = new Set(pulumiJobs.flatMap(([file, , job]) => (job.steps ?? []).filter((s) => s.uses?.startsWith("pulumi/actions@")).map((s) => pulumiVersion(file, s))));
+        const versions = new Set(
+            pulumiJobs.flatMap(([file, , job]) =>
+                (job.steps ?? [])
+                    .filter((s) => s.uses?.startsWith("pulumi/actions@"))
+                    .map((s) => pulumiVersion(file, s)),
+            ),
+        );
         expect(versions.size).toBe(1);
         const [version] = [...versions];
         const readme = fs.readFileSync(path.join(ROOT, "docs", "running.md"), "utf8");
@@ -487,7 +590,8 @@ describe("every workflow", () => {
             });
             expect(step.with?.["cloud-url"]).toBe("${{ vars.PULUMI_BACKEND_URL }}");
             // stack.yml's job has the caller's permissions: every caller grants id-token (tested above).
-            if (file !== "stack.yml") expect(typeof job.permissions === "object" && job.permissions["id-token"]).toBe("write");
+            if (file !== "stack.yml")
+                expect(typeof job.permissions === "object" && job.permissions["id-token"]).toBe("write");
             const steps = job.steps ?? [];
             const login = steps.findIndex((s) => s.uses?.startsWith("azure/login@"));
             expect(login).toBeGreaterThanOrEqual(0);
@@ -508,16 +612,21 @@ describe("every workflow", () => {
         expect(found.filter(([, v]) => guid.test(v))).toEqual([]);
         const credentialKey = /(_ID|-id|PASSPHRASE|SECRET|TOKEN|KEY|PASSWORD|STORAGE_ACCOUNT|cloud-url)$/i;
         const expression = /^\$\{\{ (secrets|vars)\.[A-Z_]+ \}\}$/;
-        const credentials = found.filter(([at]) => !at.includes(".permissions.") && credentialKey.test(at.split(".").pop()!));
+        const credentials = found.filter(
+            ([at]) => !at.includes(".permissions.") && credentialKey.test(at.split(".").pop()!),
+        );
         // A workflow whose jobs only call stack.yml (`secrets: inherit`) names no credential at all.
-        if (Object.values(load(file).jobs).some((j) => stepUsing(j, "azure/login"))) expect(credentials.length).toBeGreaterThan(0);
+        if (Object.values(load(file).jobs).some((j) => stepUsing(j, "azure/login")))
+            expect(credentials.length).toBeGreaterThan(0);
         else expect(textOf(file)).not.toMatch(/\bsecrets\.[A-Z]/);
-        for (const [at, value] of credentials) expect({ at, value }).toEqual({ at, value: expect.stringMatching(expression) });
+        for (const [at, value] of credentials)
+            expect({ at, value }).toEqual({ at, value: expect.stringMatching(expression) });
     });
 
     it("uses only the documented secrets and variables, and docs/ci.md lists them", () => {
         const all = workflowFiles.map(textOf).join("\n");
-        const used = (kind: string) => [...new Set([...all.matchAll(new RegExp(`\\b${kind}\\.([A-Za-z_]+)`, "g"))].map((m) => m[1]))].sort();
+        const used = (kind: string) =>
+            [...new Set([...all.matchAll(new RegExp(`\\b${kind}\\.([A-Za-z_]+)`, "g"))].map((m) => m[1]))].sort();
         expect(used("secrets")).toEqual([...SECRETS].sort());
         expect(used("vars")).toEqual([...VARS].sort());
         const doc = fs.readFileSync(path.join(ROOT, "docs", "ci.md"), "utf8");

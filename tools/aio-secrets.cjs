@@ -39,7 +39,9 @@ function main() {
     }
     if (!Object.hasOwn(COMMANDS, command)) {
         // The name is echoed as JSON: no terminal control characters reach the screen.
-        process.stderr.write(`aio-secrets: unknown command ${JSON.stringify(command)}\nRun 'npx aio-secrets --help' for the commands.\n`);
+        process.stderr.write(
+            `aio-secrets: unknown command ${JSON.stringify(command)}\nRun 'npx aio-secrets --help' for the commands.\n`,
+        );
         return 2;
     }
     // `--import tsx` by file URL: found from this package, whatever the current directory is.
@@ -47,7 +49,11 @@ function main() {
     // A larger young generation: a plan allocates many short-lived objects, and with the default
     // (16 MB) scavenges take a third of a fleet plan's time (package.json's "plan" script too).
     const heap = command === "plan" ? ["--max-semi-space-size=64"] : [];
-    const result = spawnSync(process.execPath, [...heap, "--import", tsx, path.join(__dirname, `${command}.ts`), ...args], { stdio: "inherit" });
+    const result = spawnSync(
+        process.execPath,
+        [...heap, "--import", tsx, path.join(__dirname, `${command}.ts`), ...args],
+        { stdio: "inherit" },
+    );
     if (result.error) {
         process.stderr.write(`aio-secrets: cannot start ${command}: ${result.error.message}\n`);
         return 3;

@@ -171,7 +171,9 @@ async function measureCase(size: CaseSize, dir: string, devStack: string, label:
         const p = plan[plan.length - 1].seconds;
         const b = base[base.length - 1].seconds;
         pairs.push(p / b);
-        log(`${label} ${size.secrets} secrets x ${size.spcs} SPCs, run ${i + 1}/${size.runs}: plan ${p.toFixed(2)} s, baseline ${b.toFixed(2)} s`);
+        log(
+            `${label} ${size.secrets} secrets x ${size.spcs} SPCs, run ${i + 1}/${size.runs}: plan ${p.toFixed(2)} s, baseline ${b.toFixed(2)} s`,
+        );
     }
     const side = (runs: readonly Run[]): SideResult => ({
         seconds: runs.map((r) => r.seconds),
@@ -241,7 +243,11 @@ function linearity(growth: readonly Growth[]): { spcs: number; plan: number; bas
         if (steps.length < 2) continue;
         const first = steps[0];
         const last = steps[steps.length - 1];
-        out.push({ spcs, plan: last.planMarginalMs / first.planMarginalMs, baseline: last.baselineMarginalMs / first.baselineMarginalMs });
+        out.push({
+            spcs,
+            plan: last.planMarginalMs / first.planMarginalMs,
+            baseline: last.baselineMarginalMs / first.baselineMarginalMs,
+        });
     }
     return out;
 }
@@ -270,7 +276,10 @@ function markdown(results: readonly CaseResult[], growth: readonly Growth[], env
             "| SPCs | secrets | plan ms/added secret | baseline ms/added secret |",
             "| ---: | ---: | ---: | ---: |",
         );
-        for (const g of growth) lines.push(`| ${g.spcs} | ${g.from} -> ${g.to} | ${f(g.planMarginalMs, 1)} | ${f(g.baselineMarginalMs, 1)} |`);
+        for (const g of growth)
+            lines.push(
+                `| ${g.spcs} | ${g.from} -> ${g.to} | ${f(g.planMarginalMs, 1)} | ${f(g.baselineMarginalMs, 1)} |`,
+            );
         const lin = linearity(growth);
         if (lin.length > 0) {
             lines.push(
@@ -300,7 +309,10 @@ function markdown(results: readonly CaseResult[], growth: readonly Growth[], env
         );
     }
     for (const r of results) {
-        if (r.mismatches.length > 0) lines.push(`warning: ${r.secrets}x${r.spcs}: the baseline does not match the plan: ${r.mismatches.join("; ")}`);
+        if (r.mismatches.length > 0)
+            lines.push(
+                `warning: ${r.secrets}x${r.spcs}: the baseline does not match the plan: ${r.mismatches.join("; ")}`,
+            );
     }
     lines.push(`${String(env.wallSeconds)} s in all; process peak RSS ${f(Number(env.maxRssMb), 0)} MB.`);
     return `${lines.join("\n")}\n`;
@@ -308,7 +320,8 @@ function markdown(results: readonly CaseResult[], growth: readonly Growth[], env
 
 function parseCase(text: string): { secrets: number; spcs: number } {
     const m = /^(\d+)x(\d+)$/.exec(text);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`--case ${text}: expected <secrets>x<spcs>, e.g. 1000x50`);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1)
+        throw new Error(`--case ${text}: expected <secrets>x<spcs>, e.g. 1000x50`);
     return { secrets: Number(m[1]), spcs: Number(m[2]) };
 }
 
@@ -320,7 +333,8 @@ async function main(): Promise<number> {
     let sizes: CaseSize[];
     try {
         const runs = values.runs !== undefined ? Number(values.runs) : undefined;
-        if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new Error(`--runs ${values.runs}: expected a whole number >= 1`);
+        if (runs !== undefined && (!Number.isInteger(runs) || runs < 1))
+            throw new Error(`--runs ${values.runs}: expected a whole number >= 1`);
         sizes = values.case?.length
             ? values.case.map(parseCase).map((c) => ({ ...c, runs: runs ?? (c.secrets >= 1000 ? 3 : 5) }))
             : defaultSizes(values.quick).map((s) => ({ ...s, runs: runs ?? s.runs }));
@@ -336,7 +350,8 @@ async function main(): Promise<number> {
     const results: CaseResult[] = [];
     let profiles: { plan: ProfileSummary; baseline: ProfileSummary; files: string[]; size: string } | undefined;
     try {
-        if (!fullGc()) log("note: no full GC between runs (could not expose gc); runs may pay for each other's garbage");
+        if (!fullGc())
+            log("note: no full GC between runs (could not expose gc); runs may pay for each other's garbage");
         // Warm-up, untimed: loads the SDKs and providers and compiles the project once.
         log("warm-up (loading the SDKs and the program)...");
         const warm: BenchSpec = makeSpec(10, 1);
@@ -344,10 +359,13 @@ async function main(): Promise<number> {
         await planOnce(warmFiles);
         await runBaseline(warm, warmFiles.stackFile);
 
-        for (const [i, size] of sizes.entries()) results.push(await measureCase(size, dir, devStack, `[${i + 1}/${sizes.length}]`));
+        for (const [i, size] of sizes.entries())
+            results.push(await measureCase(size, dir, devStack, `[${i + 1}/${sizes.length}]`));
 
         if (values.profile) {
-            const largest = [...sizes].sort((a, b) => b.secrets * b.spcs - a.secrets * a.spcs || b.secrets - a.secrets)[0];
+            const largest = [...sizes].sort(
+                (a, b) => b.secrets * b.spcs - a.secrets * a.spcs || b.secrets - a.secrets,
+            )[0];
             const spec = makeSpec(largest.secrets, largest.spcs);
             const files = writeBenchFiles(spec, dir, devStack);
             const tag = `${largest.secrets}x${largest.spcs}`;
@@ -360,7 +378,12 @@ async function main(): Promise<number> {
             const baseFile = path.join(resolveUserPath(values.profile), `baseline-${tag}.cpuprofile`);
             writeProfile(planFile, p.profile);
             writeProfile(baseFile, b.profile);
-            profiles = { size: tag, plan: summarize(p.profile, PROJECT_DIR), baseline: summarize(b.profile, PROJECT_DIR), files: [planFile, baseFile] };
+            profiles = {
+                size: tag,
+                plan: summarize(p.profile, PROJECT_DIR),
+                baseline: summarize(b.profile, PROJECT_DIR),
+                files: [planFile, baseFile],
+            };
         }
     } finally {
         if (values.keep) log(`generated files kept in ${dir}`);
@@ -378,7 +401,9 @@ async function main(): Promise<number> {
     };
     if (values.json) {
         const targets = { ratio: TARGET_RATIO, seconds: TARGET_SECONDS };
-        process.stdout.write(`${JSON.stringify({ env, targets, results, growth, linearity: linearity(growth), profiles }, null, 2)}\n`);
+        process.stdout.write(
+            `${JSON.stringify({ env, targets, results, growth, linearity: linearity(growth), profiles }, null, 2)}\n`,
+        );
     } else {
         process.stdout.write(markdown(results, growth, env));
         if (profiles) {
@@ -390,7 +415,12 @@ async function main(): Promise<number> {
     return 0;
 }
 
-async function fleetBench(values: { json: boolean; keep: boolean; "fleet-stacks"?: string; sample?: string }): Promise<number> {
+async function fleetBench(values: {
+    json: boolean;
+    keep: boolean;
+    "fleet-stacks"?: string;
+    sample?: string;
+}): Promise<number> {
     const whole = (flag: string, text: string | undefined, fallback: number) => {
         const n = text === undefined ? fallback : Number(text);
         if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${text}: expected a whole number >= 1`);

@@ -20,8 +20,11 @@ export const MAX_INPUT_BYTES = 1024 * 1024;
  * holds) can never move the cursor, recolour the screen or reorder what is shown.
  */
 export function sanitize(text: string): string {
-    // eslint-disable-next-line no-control-regex
-    return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+    return text.replace(
+        // eslint-disable-next-line no-control-regex
+        /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+        (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`,
+    );
 }
 
 /** A user-given value for a message: sanitized and quoted. */
@@ -63,11 +66,16 @@ export function fileProblem(file: string): string | undefined {
         stat = fs.statSync(file);
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        return code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot be read (${code ?? "error"})`;
+        return code === "ENOENT"
+            ? "no such file"
+            : code === "EACCES"
+              ? "permission denied"
+              : `cannot be read (${code ?? "error"})`;
     }
     if (stat.isDirectory()) return "is a directory, not a file";
     if (!stat.isFile()) return "is not a regular file (a FIFO, socket or device is never read)";
-    if (stat.size > MAX_INPUT_BYTES) return `is ${stat.size} bytes; the limit is ${MAX_INPUT_BYTES} (1 MiB): is this the right file?`;
+    if (stat.size > MAX_INPUT_BYTES)
+        return `is ${stat.size} bytes; the limit is ${MAX_INPUT_BYTES} (1 MiB): is this the right file?`;
     try {
         fs.accessSync(file, fs.constants.R_OK);
     } catch {
@@ -100,8 +108,10 @@ export function isStackName(name: string): boolean {
  */
 export function parseStackName(given: string): { stack: string } | { error: string } {
     const parts = given.split("/");
-    const rule = "a stack name is letters, digits, '_', '.' and '-' (at most 100), optionally qualified as project/stack or org/project/stack";
-    if (parts.length > 3 || !parts.every((p) => STACK_NAME_PART.test(p))) return { error: `--stack ${quote(given)}: ${rule}` };
+    const rule =
+        "a stack name is letters, digits, '_', '.' and '-' (at most 100), optionally qualified as project/stack or org/project/stack";
+    if (parts.length > 3 || !parts.every((p) => STACK_NAME_PART.test(p)))
+        return { error: `--stack ${quote(given)}: ${rule}` };
     const stack = parts[parts.length - 1];
     const dots = parts.find((p) => p === "." || p === "..");
     if (dots !== undefined) return { error: `--stack ${quote(given)}: ${rule}; "${dots}" is a path, not a name` };
@@ -116,7 +126,11 @@ export function parseStackName(given: string): { stack: string } | { error: stri
  * Returns the values, or the exit code when the command should stop: 2 for bad flags (usage on
  * stderr), 0 after printing the usage for `--help`.
  */
-export function parseCommandLine<O extends Options>(options: O, usage: string, argv: string[] = process.argv.slice(2)): { values: Values<O> } | { exit: number } {
+export function parseCommandLine<O extends Options>(
+    options: O,
+    usage: string,
+    argv: string[] = process.argv.slice(2),
+): { values: Values<O> } | { exit: number } {
     if (argv.some((a) => a === "--help" || a === "-h")) {
         process.stdout.write(`${usage}\n`);
         return { exit: 0 };

@@ -24,13 +24,16 @@ export const SAMPLE_FILES = ["README.md", "docs/secret-sync.md", "docs/fleets.md
 
 /** What the walkthroughs append; the docs show the same lines. */
 const PLACEHOLDER_VALUE = "      secure: v1:placeholder-replace-with-pulumi-config-set-secret\n";
-const WALKTHROUGH_ENTRY = "  - name: historian-db-password\n    source: config\n    spcs: [aio-default-spc]\n    environments: [dev]\n";
-const GA_ENTRY = "  - name: historian-db-password\n    source: config\n    sync: { secret: historian-db, key: password }\n    environments: [ga]\n";
+const WALKTHROUGH_ENTRY =
+    "  - name: historian-db-password\n    source: config\n    spcs: [aio-default-spc]\n    environments: [dev]\n";
+const GA_ENTRY =
+    "  - name: historian-db-password\n    source: config\n    sync: { secret: historian-db, key: password }\n    environments: [ga]\n";
 /** The sites of the generated fleet that lack the new value (docs/fleets.md). */
 const FLEET_MISSING = [57, 107, 157];
 /** Step 1's own ids: made-up, but not the examples' placeholder shape (groups of one repeated digit). */
 const STEP1_TENANT = "3f2b7c1e-9d4a-4e8b-a6c5-0b1d2e3f4a5b";
-const STEP1_DEPLOYERS = "  aio-secrets:deployers:\n    - objectId: 5c8e2a90-1b7d-4f3e-9a64-2d0c7e1f8b35\n      type: User\n";
+const STEP1_DEPLOYERS =
+    "  aio-secrets:deployers:\n    - objectId: 5c8e2a90-1b7d-4f3e-9a64-2d0c7e1f8b35\n      type: User\n";
 
 interface Run {
     stdout: string;
@@ -60,7 +63,17 @@ class Scratch {
 
     commit(message: string): void {
         this.git(["add", "-A"]);
-        this.git(["-c", "user.name=docs", "-c", "user.email=docs@example.invalid", "commit", "-q", "--allow-empty", "-m", message]);
+        this.git([
+            "-c",
+            "user.name=docs",
+            "-c",
+            "user.email=docs@example.invalid",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+        ]);
     }
 
     /** Back to the first commit: the files as they are in the repository. */
@@ -85,7 +98,8 @@ class Scratch {
     /** Replaces exactly one occurrence, or says which edit no longer fits the file. */
     replace(file: string, from: string, to: string): void {
         const text = this.read(file);
-        if (text.split(from).length !== 2) throw new Error(`docSamples: ${file} does not hold ${JSON.stringify(from)} exactly once`);
+        if (text.split(from).length !== 2)
+            throw new Error(`docSamples: ${file} does not hold ${JSON.stringify(from)} exactly once`);
         this.write(file, text.replace(from, to));
     }
 
@@ -103,7 +117,8 @@ class Scratch {
         });
         if (result.error) throw result.error;
         const run = { stdout: result.stdout, stderr: result.stderr, status: result.status };
-        if (run.stdout.includes(this.dir) || run.stderr.includes(this.dir)) throw new Error(`docSamples: ${tool} ${args.join(" ")} printed the scratch path`);
+        if (run.stdout.includes(this.dir) || run.stderr.includes(this.dir))
+            throw new Error(`docSamples: ${tool} ${args.join(" ")} printed the scratch path`);
         return run;
     }
 
@@ -120,7 +135,8 @@ function git(cwd: string, args: string[]): string {
 
 /** The run's output, or an error that says what the docs expected. */
 function expectExit(run: Run, status: number, what: string): Run {
-    if (run.status !== status) throw new Error(`docSamples: ${what} exited ${run.status}, not ${status}:\n${run.stderr}${run.stdout}`);
+    if (run.status !== status)
+        throw new Error(`docSamples: ${what} exited ${run.status}, not ${status}:\n${run.stderr}${run.stdout}`);
     return run;
 }
 
@@ -164,14 +180,21 @@ export function generateSamples(): Map<string, string> {
     try {
         // The example stacks as they are.
         const dev = expectExit(scratch.tool("plan", ["--stack", "dev"]), 0, "plan --stack dev");
-        samples.set("plan-dev-tail", `${linesFrom(dev.stdout, "Resources:").split("\n")[0]}\n...\n${linesFrom(dev.stdout, "Warnings:")}`);
+        samples.set(
+            "plan-dev-tail",
+            `${linesFrom(dev.stdout, "Resources:").split("\n")[0]}\n...\n${linesFrom(dev.stdout, "Warnings:")}`,
+        );
         const staging = expectExit(scratch.tool("plan", ["--stack", "staging"]), 0, "plan --stack staging");
         samples.set("plan-staging", shortenPlan(staging.stdout, 8, 8));
         const all = expectExit(scratch.tool("plan", ["--all"]), 0, "plan --all");
         samples.set("plan-all", all.stdout.trimEnd().replace(/ planned in \d+(\.\d+)? s:/, " planned in <time> s:"));
 
         // The README's walkthrough. Step 1: the stack's own ids, committed.
-        scratch.replace("Pulumi.dev.yaml", "  aio-secrets:tenantId: 11111111-2222-3333-4444-555555555555\n", `  aio-secrets:tenantId: ${STEP1_TENANT}\n${STEP1_DEPLOYERS}`);
+        scratch.replace(
+            "Pulumi.dev.yaml",
+            "  aio-secrets:tenantId: 11111111-2222-3333-4444-555555555555\n",
+            `  aio-secrets:tenantId: ${STEP1_TENANT}\n${STEP1_DEPLOYERS}`,
+        );
         scratch.commit("dev stack: our ids and names");
         // Step 2: a new secret without a value.
         scratch.append("stacks/secrets.yaml", WALKTHROUGH_ENTRY);
@@ -179,13 +202,18 @@ export function generateSamples(): Map<string, string> {
         samples.set("walkthrough-missing-value", missing.stderr.trimEnd());
         // Its placeholder value; step 3: the diff.
         scratch.append("Pulumi.dev.yaml", `    historian-db-password:\n${PLACEHOLDER_VALUE}`);
-        const diff = expectExit(scratch.tool("plan", ["--stack", "dev", "--against", "HEAD"]), 0, "plan --stack dev --against HEAD");
+        const diff = expectExit(
+            scratch.tool("plan", ["--stack", "dev", "--against", "HEAD"]),
+            0,
+            "plan --stack dev --against HEAD",
+        );
         samples.set("walkthrough-diff", diff.stdout.trimEnd());
         // Step 4: promoted to staging, then the staging environment's values.
         scratch.replace("stacks/secrets.yaml", WALKTHROUGH_ENTRY, WALKTHROUGH_ENTRY.replace("[dev]", "[dev, staging]"));
         const status = expectExit(scratch.tool("promote", ["--status"]), 0, "promote --status");
         samples.set("walkthrough-promote-status", status.stdout.trimEnd());
-        for (const file of ["Pulumi.staging.yaml", "Pulumi.adopt.yaml"]) scratch.append(file, `    historian-db-password:\n${PLACEHOLDER_VALUE}`);
+        for (const file of ["Pulumi.staging.yaml", "Pulumi.adopt.yaml"])
+            scratch.append(file, `    historian-db-password:\n${PLACEHOLDER_VALUE}`);
         const check = scratch.tool("promote", ["--check"]);
         expectExit(check, 0, "promote --check");
         samples.set("walkthrough-promote-check", linesFrom(`${check.stdout}${check.stderr}`, "promote --check:"));
@@ -194,19 +222,33 @@ export function generateSamples(): Map<string, string> {
         scratch.reset();
         scratch.append("stacks/secrets.yaml", GA_ENTRY);
         scratch.append("Pulumi.ga.yaml", `    historian-db-password:\n${PLACEHOLDER_VALUE}`);
-        const ga = expectExit(scratch.tool("plan", ["--stack", "ga", "--against", "HEAD"]), 0, "plan --stack ga --against HEAD");
+        const ga = expectExit(
+            scratch.tool("plan", ["--stack", "ga", "--against", "HEAD"]),
+            0,
+            "plan --stack ga --against HEAD",
+        );
         samples.set("secret-sync-diff", ga.stdout.trimEnd());
 
         // docs/fleets.md: the fleet benchmark's 200 generated sites, a new prod secret, its value in all but three.
         const fleet = path.join(scratch.dir, "fleet");
         fs.mkdirSync(fleet);
         writeFleet(fleet, 200, 100);
-        scratch.append("fleet/secrets.yaml", "  - { name: historian-db-password, source: config, spcs: [aio-default-spc], environments: [prod] }\n");
+        scratch.append(
+            "fleet/secrets.yaml",
+            "  - { name: historian-db-password, source: config, spcs: [aio-default-spc], environments: [prod] }\n",
+        );
         for (let i = 0; i < 200; i++) {
             if (FLEET_MISSING.includes(i)) continue;
-            scratch.append(`fleet/Pulumi.site-${String(i).padStart(3, "0")}.yaml`, "  aio-secrets:secretValues:\n    historian-db-password:\n      secure: v1:ZXhhbXBsZS1jaXBoZXJ0ZXh0\n");
+            scratch.append(
+                `fleet/Pulumi.site-${String(i).padStart(3, "0")}.yaml`,
+                "  aio-secrets:secretValues:\n    historian-db-password:\n      secure: v1:ZXhhbXBsZS1jaXBoZXJ0ZXh0\n",
+            );
         }
-        const fleetStatus = expectExit(scratch.tool("promote", ["--status", "--dir", "fleet", "--catalog", "fleet/secrets.yaml"]), 0, "promote --status over the fleet");
+        const fleetStatus = expectExit(
+            scratch.tool("promote", ["--status", "--dir", "fleet", "--catalog", "fleet/secrets.yaml"]),
+            0,
+            "promote --status over the fleet",
+        );
         samples.set("fleet-promote-status", fleetStatus.stdout.trimEnd());
     } finally {
         scratch.remove();
@@ -225,7 +267,10 @@ export function sampleIds(markdown: string): string[] {
 export function withSamples(markdown: string, samples: ReadonlyMap<string, string>, file: string): string {
     return markdown.replace(SAMPLE_BLOCK, (_all, open: string, id: string, _old: string, close: string) => {
         const sample = samples.get(id);
-        if (sample === undefined) throw new Error(`${file}: <!-- sample: ${id} -->: no such sample (tools/docSamples.ts makes: ${[...samples.keys()].join(", ")})`);
+        if (sample === undefined)
+            throw new Error(
+                `${file}: <!-- sample: ${id} -->: no such sample (tools/docSamples.ts makes: ${[...samples.keys()].join(", ")})`,
+            );
         return `${open}\`\`\`text\n${sample}\n\`\`\`\n${close}`;
     });
 }

@@ -57,7 +57,11 @@ function splitPatterns(pattern: string): string[] {
 }
 
 /** One element of a parsed glob: a character, any one character, any run, or a set. */
-type GlobPart = { kind: "char"; c: string } | { kind: "one" } | { kind: "star" } | { kind: "set"; negated: boolean; ranges: [string, string][] };
+type GlobPart =
+    | { kind: "char"; c: string }
+    | { kind: "one" }
+    | { kind: "star" }
+    | { kind: "set"; negated: boolean; ranges: [string, string][] };
 
 /** Parses one glob, or says what is wrong with it. */
 function parseGlob(glob: string): GlobPart[] | { error: string } {
@@ -75,11 +79,17 @@ function parseGlob(glob: string): GlobPart[] | { error: string } {
             const negated = set.startsWith("!");
             if (negated) set = set.slice(1);
             // `[]` would match nothing and `[!]` any character: neither is meant.
-            if (set === "") return { error: `--stacks "${glob}": [${negated ? "!" : ""}] is an empty set; list the characters, e.g. [abc] or [!a]` };
+            if (set === "")
+                return {
+                    error: `--stacks "${glob}": [${negated ? "!" : ""}] is an empty set; list the characters, e.g. [abc] or [!a]`,
+                };
             const ranges: [string, string][] = [];
             for (let j = 0; j < set.length; j++) {
                 if (set[j + 1] === "-" && j + 2 < set.length) {
-                    if (set[j] > set[j + 2]) return { error: `--stacks "${glob}": not a valid pattern (a range such as [z-a] must go from low to high)` };
+                    if (set[j] > set[j + 2])
+                        return {
+                            error: `--stacks "${glob}": not a valid pattern (a range such as [z-a] must go from low to high)`,
+                        };
                     ranges.push([set[j], set[j + 2]]);
                     j += 2;
                 } else ranges.push([set[j], set[j]]);
@@ -137,7 +147,9 @@ export function stackFilter(patterns: readonly string[] | undefined): ((stack: s
     const parsed: GlobPart[][] = [];
     for (const glob of globs) {
         if (glob === "" || !/^[A-Za-z0-9_.*?[\]!,-]+$/.test(glob)) {
-            return { error: `--stacks "${glob}": a pattern is letters, digits, _ . - and the wildcards * ? [...] (several: a,b)` };
+            return {
+                error: `--stacks "${glob}": a pattern is letters, digits, _ . - and the wildcards * ? [...] (several: a,b)`,
+            };
         }
         const parts = parseGlob(glob);
         if ("error" in parts) return parts;
@@ -172,14 +184,24 @@ export interface FleetOptions {
 /** The problems of an error message, one per line (a ConfigError lists them as `  - ...`). */
 function problemLines(error: string): string[] {
     const lines = error.split("\n");
-    if (lines.length > 1 && /^\d+ problems in /.test(lines[0])) return lines.slice(1).map((l) => l.replace(/^\s+- /, ""));
+    if (lines.length > 1 && /^\d+ problems in /.test(lines[0]))
+        return lines.slice(1).map((l) => l.replace(/^\s+- /, ""));
     return lines;
 }
 
 /** The environment a stack belongs to, from its resolved config (also for an invalid stack). */
 function environmentOf(stack: string, stackFile: string, shared: SharedSources): string {
     try {
-        return environmentNameOf(readStackConfig(readUtf8File(stackFile, path.basename(stackFile)), path.basename(stackFile), PROJECT, {}, shared), stack);
+        return environmentNameOf(
+            readStackConfig(
+                readUtf8File(stackFile, path.basename(stackFile)),
+                path.basename(stackFile),
+                PROJECT,
+                {},
+                shared,
+            ),
+            stack,
+        );
     } catch {
         return stack;
     }
@@ -211,12 +233,31 @@ export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
         if (shared === undefined) {
             run = { stack, project: PROJECT, resources: [], outputs: {}, warnings: [], error: sharedError };
         } else {
-            run = await runProgram({ stack, projectDir: opts.projectDir, stackFile, catalogFile: opts.catalogFile, shared, mode: "preview" });
+            run = await runProgram({
+                stack,
+                projectDir: opts.projectDir,
+                stackFile,
+                catalogFile: opts.catalogFile,
+                shared,
+                mode: "preview",
+            });
         }
         if (run.error !== undefined) {
-            summary = { stack, environment: shared ? environmentOf(stack, stackFile, shared) : stack, resources: 0, warnings: run.warnings, errors: problemLines(run.error) };
+            summary = {
+                stack,
+                environment: shared ? environmentOf(stack, stackFile, shared) : stack,
+                resources: 0,
+                warnings: run.warnings,
+                errors: problemLines(run.error),
+            };
         } else {
-            summary = { stack, environment: run.environment ?? stack, resources: run.resources.length, warnings: run.warnings, errors: [] };
+            summary = {
+                stack,
+                environment: run.environment ?? stack,
+                resources: run.resources.length,
+                warnings: run.warnings,
+                errors: [],
+            };
             claims.set(stack, armNameClaims(run));
         }
         out.push(summary);
@@ -236,7 +277,10 @@ export interface ArmNameClaim {
 
 /** The secret-sync resources named per resource group, and the input that holds the name. */
 const NAMED_PER_GROUP: Readonly<Record<string, { kind: ArmNameClaim["kind"]; nameInput: string }>> = {
-    "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": { kind: "SecretProviderClass", nameInput: "azureKeyVaultSecretProviderClassName" },
+    "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass": {
+        kind: "SecretProviderClass",
+        nameInput: "azureKeyVaultSecretProviderClassName",
+    },
     "azure-native:secretsynccontroller:SecretSync": { kind: "SecretSync", nameInput: "secretSyncName" },
 };
 
@@ -247,7 +291,8 @@ export function armNameClaims(run: RunResult): ArmNameClaim[] {
         const named = Object.hasOwn(NAMED_PER_GROUP, r.type) ? NAMED_PER_GROUP[r.type] : undefined;
         const name = named ? inputAt(r.inputs, named.nameInput) : undefined;
         const resourceGroup = inputAt(r.inputs, "resourceGroupName");
-        if (named && typeof name === "string" && typeof resourceGroup === "string") claims.push({ kind: named.kind, resourceGroup, name });
+        if (named && typeof name === "string" && typeof resourceGroup === "string")
+            claims.push({ kind: named.kind, resourceGroup, name });
     }
     const key = (c: ArmNameClaim) => `${c.kind}\u0000${c.resourceGroup}\u0000${c.name}`;
     return claims.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -298,7 +343,12 @@ export function matrixEntries(dir: string, stacks: readonly string[]): MatrixEnt
     const sources = projectSources(dir, PROJECT);
     return stacks.map((stack) => {
         const file = `Pulumi.${stack}.yaml`;
-        const { entries, origins } = resolveStackEntries(readUtf8File(path.join(stackDir, file), file), file, PROJECT, sources);
+        const { entries, origins } = resolveStackEntries(
+            readUtf8File(path.join(stackDir, file), file),
+            file,
+            PROJECT,
+            sources,
+        );
         const valueOf = (key: string) => entries.find((e) => e.key === `${PROJECT}:${key}`)?.value;
         const env = valueOf("environment");
         const environment = typeof env === "string" && env !== "" ? env : stack;
@@ -310,7 +360,11 @@ export function matrixEntries(dir: string, stacks: readonly string[]): MatrixEnt
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** The text of `plan --all`: one line per stack, the problems of invalid ones under it, a summary. */
-export function fleetText(summaries: readonly StackSummary[], seconds: number, options: { verbose?: boolean; note?: string } = {}): string {
+export function fleetText(
+    summaries: readonly StackSummary[],
+    seconds: number,
+    options: { verbose?: boolean; note?: string } = {},
+): string {
     const w = (f: (s: StackSummary) => string) => Math.max(0, ...summaries.map((s) => f(s).length));
     const stackWidth = w((s) => s.stack);
     const envWidth = w((s) => s.environment);
@@ -318,11 +372,17 @@ export function fleetText(summaries: readonly StackSummary[], seconds: number, o
     if (options.note) lines.push(options.note);
     for (const s of summaries) {
         const status = s.errors.length > 0 ? "INVALID" : "ok";
-        const counts = [plural(s.resources, "resource").padStart(13), plural(s.warnings.length, "warning").padStart(11)];
+        const counts = [
+            plural(s.resources, "resource").padStart(13),
+            plural(s.warnings.length, "warning").padStart(11),
+        ];
         if (s.errors.length > 0) counts.push(plural(s.errors.length, "error"));
-        lines.push(`${status.padEnd(7)}  ${s.stack.padEnd(stackWidth)}  ${s.environment.padEnd(envWidth)}  ${counts.join("  ")}`.trimEnd());
+        lines.push(
+            `${status.padEnd(7)}  ${s.stack.padEnd(stackWidth)}  ${s.environment.padEnd(envWidth)}  ${counts.join("  ")}`.trimEnd(),
+        );
         for (const e of s.errors) lines.push(`    error: ${e}`);
-        if (options.verbose) for (const warning of s.warnings) lines.push(...wrapProse(warning, TEXT_WIDTH, "    warning: ", "      "));
+        if (options.verbose)
+            for (const warning of s.warnings) lines.push(...wrapProse(warning, TEXT_WIDTH, "    warning: ", "      "));
     }
     const invalid = summaries.filter((s) => s.errors.length > 0).length;
     const resources = summaries.reduce((n, s) => n + s.resources, 0);
@@ -335,7 +395,12 @@ export function fleetText(summaries: readonly StackSummary[], seconds: number, o
 }
 
 function git(dir: string, args: string[]): string {
-    return execFileSync("git", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    return execFileSync("git", args, {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
 }
 
 /**
@@ -354,13 +419,15 @@ function catalogView(text: string | undefined, environment: string): string | un
     if (Array.isArray(copy.secrets)) {
         copy.secrets = copy.secrets
             .filter((s: unknown) => {
-                const envs = s !== null && typeof s === "object" ? (s as Record<string, unknown>).environments : undefined;
+                const envs =
+                    s !== null && typeof s === "object" ? (s as Record<string, unknown>).environments : undefined;
                 return !Array.isArray(envs) || envs.includes(environment);
             })
             .map((s: unknown) => {
                 // Enabled here is all the list says to this environment: promoting the entry
                 // to another one (adding to its list) changes nothing for this one.
-                if (s === null || typeof s !== "object" || Array.isArray(s) || !Object.hasOwn(s, "environments")) return s;
+                if (s === null || typeof s !== "object" || Array.isArray(s) || !Object.hasOwn(s, "environments"))
+                    return s;
                 const entry: Record<string, unknown> = { ...(s as Record<string, unknown>) };
                 delete entry.environments;
                 return entry;
@@ -379,7 +446,8 @@ function trustBundleFile(ca: unknown): string | undefined {
             return undefined;
         }
     }
-    if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, "trustBundleFile")) return undefined;
+    if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, "trustBundleFile"))
+        return undefined;
     const file = (value as Record<string, unknown>).trustBundleFile;
     return typeof file === "string" && file !== "" && !path.isAbsolute(file) ? file : undefined;
 }
@@ -398,7 +466,13 @@ export interface ChangedStack {
  * (`projectDir`'s index.ts and every file it imports, package.json, package-lock.json: programFiles) counts for every stack.
  * Uncommitted edits count: the working tree is compared with `rev`. Throws on a bad revision.
  */
-export function changedStacks(opts: { dir: string; catalogFile: string; stacks: readonly string[]; rev: string; projectDir?: string }): ChangedStack[] {
+export function changedStacks(opts: {
+    dir: string;
+    catalogFile: string;
+    stacks: readonly string[];
+    rev: string;
+    projectDir?: string;
+}): ChangedStack[] {
     const { dir, rev } = opts;
     const rel = (file: string) => path.relative(dir, file).split(path.sep).join("/");
     // Verifies the revision (with a message naming it) and reads the old Pulumi.yaml at once.
@@ -409,7 +483,8 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
             .split("\0")
             .filter((l) => l !== ""),
     );
-    for (const f of git(dir, ["ls-files", "-z", "--others", "--exclude-standard"]).split("\0")) if (f !== "") changed.add(f);
+    for (const f of git(dir, ["ls-files", "-z", "--others", "--exclude-standard"]).split("\0"))
+        if (f !== "") changed.add(f);
     // The program itself (index.ts and what it imports, package.json, package-lock.json), as git names them.
     const programRoot = opts.projectDir ?? dir;
     const programPaths = new Set(programFiles(programRoot).map((f) => rel(path.join(programRoot, f))));
@@ -442,7 +517,8 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
         // As git names it (relative to `dir`): under Pulumi.yaml's stackConfigDir, if any.
         const fileRel = rel(path.join(stackDir, file));
         const reasons: string[] = [];
-        if (program.length > 0) reasons.push(`the program changed (${program.slice(0, 3).join(", ")}${program.length > 3 ? ", ..." : ""})`);
+        if (program.length > 0)
+            reasons.push(`the program changed (${program.slice(0, 3).join(", ")}${program.length > 3 ? ", ..." : ""})`);
         if (changed.has(fileRel)) reasons.push(`${fileRel} changed`);
         let environment = stack;
         try {
@@ -461,7 +537,12 @@ export function changedStacks(opts: { dir: string; catalogFile: string; stacks: 
                 // Only the config this stack ends up with counts, not Pulumi.yaml's other lines.
                 let before: string | undefined;
                 try {
-                    before = oldProject ? JSON.stringify(resolveStackEntries(text, file, PROJECT, { ...sources, projectConfig: oldProject }).entries) : undefined;
+                    before = oldProject
+                        ? JSON.stringify(
+                              resolveStackEntries(text, file, PROJECT, { ...sources, projectConfig: oldProject })
+                                  .entries,
+                          )
+                        : undefined;
                 } catch {
                     before = undefined;
                 }

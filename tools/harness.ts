@@ -89,7 +89,12 @@ export interface RunOptions {
      * the stack's Arc cluster, listing the Secret Store extension; region westeurope (`up`) or
      * unknown (preview). `missing`: the read fails.
      */
-    customLocation?: { namespace?: string; location?: string; hostCluster?: { name: string; resourceGroupName: string }; missing?: boolean };
+    customLocation?: {
+        namespace?: string;
+        location?: string;
+        hostCluster?: { name: string; resourceGroupName: string };
+        missing?: boolean;
+    };
     /**
      * What the issuer's OpenID Connect discovery document says (any issuer host). Default: the
      * issuer asked for, with a trailing '/' (Arc's form). `status` other than 200 fails the read.
@@ -157,8 +162,13 @@ function fakeGuid(seed: string): string {
 /** A PEM block of deterministic made-up bytes: the shape of the real thing, no real key. */
 function fakePem(label: string, seed: string, bytes: number): string {
     let body = Buffer.alloc(0);
-    for (let i = 0; body.length < bytes; i++) body = Buffer.concat([body, createHash("sha256").update(`${seed}/${i}`).digest()]);
-    const lines = body.subarray(0, bytes).toString("base64").match(/.{1,64}/g) ?? [];
+    for (let i = 0; body.length < bytes; i++)
+        body = Buffer.concat([body, createHash("sha256").update(`${seed}/${i}`).digest()]);
+    const lines =
+        body
+            .subarray(0, bytes)
+            .toString("base64")
+            .match(/.{1,64}/g) ?? [];
     return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
@@ -166,10 +176,20 @@ function fakePem(label: string, seed: string, bytes: number): string {
 const MOCK_ARM_TOKEN = "mock-arm-access-token";
 
 /** API versions of Microsoft.Kubernetes/connectedClusters that return `oidcIssuerProfile` (azure-rest-api-specs). */
-const OIDC_CLUSTER_APIS = ["2024-07-15-preview", "2024-12-01-preview", "2025-08-01-preview", "2025-12-01-preview", "2026-02-01-preview", "2026-05-01"];
+const OIDC_CLUSTER_APIS = [
+    "2024-07-15-preview",
+    "2024-12-01-preview",
+    "2025-08-01-preview",
+    "2025-12-01-preview",
+    "2026-02-01-preview",
+    "2026-05-01",
+];
 
 /** The stack's Arc cluster (`cluster.arcClusterName` / `arcResourceGroupName`), from the config JSON. */
-function stackArcCluster(config: Record<string, string>, project: string): { name: string; resourceGroupName: string } | undefined {
+function stackArcCluster(
+    config: Record<string, string>,
+    project: string,
+): { name: string; resourceGroupName: string } | undefined {
     try {
         const cluster = JSON.parse(config[`${project}:cluster`] ?? "{}") as Record<string, unknown>;
         const name = cluster.arcClusterName;
@@ -222,20 +242,45 @@ function fakeResourceManager(opts: RunOptions, requests: string[]): typeof fetch
             const base = url.href.slice(0, -"/.well-known/openid-configuration".length);
             return armAnswer(200, { issuer: doc.issuer ?? `${base}/`, jwks_uri: `${base}/openid/v1/jwks` });
         }
-        if (url.host !== "management.azure.com" && !url.host.startsWith("management.")) throw new TypeError(`fetch failed: the harness is offline (${url.host})`);
-        if (auth !== `Bearer ${opts.deployer?.token ?? MOCK_ARM_TOKEN}`) return armAnswer(401, { error: { code: "AuthenticationFailed", message: "Authentication failed." } });
-        const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Kubernetes\/connectedClusters\/([^/]+)$/.exec(url.pathname);
-        if (method !== "GET" || !m) return armAnswer(400, { error: { code: "InvalidRequest", message: `the harness answers only the Arc cluster GET (${method} ${url.pathname})` } });
+        if (url.host !== "management.azure.com" && !url.host.startsWith("management."))
+            throw new TypeError(`fetch failed: the harness is offline (${url.host})`);
+        if (auth !== `Bearer ${opts.deployer?.token ?? MOCK_ARM_TOKEN}`)
+            return armAnswer(401, { error: { code: "AuthenticationFailed", message: "Authentication failed." } });
+        const m =
+            /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Kubernetes\/connectedClusters\/([^/]+)$/.exec(
+                url.pathname,
+            );
+        if (method !== "GET" || !m)
+            return armAnswer(400, {
+                error: {
+                    code: "InvalidRequest",
+                    message: `the harness answers only the Arc cluster GET (${method} ${url.pathname})`,
+                },
+            });
         const apiVersion = url.searchParams.get("api-version") ?? "";
         if (!OIDC_CLUSTER_APIS.includes(apiVersion)) {
-            return armAnswer(400, { error: { code: "NoRegisteredProviderFound", message: `No registered resource provider found for location and API version '${apiVersion}'` } });
+            return armAnswer(400, {
+                error: {
+                    code: "NoRegisteredProviderFound",
+                    message: `No registered resource provider found for location and API version '${apiVersion}'`,
+                },
+            });
         }
         const arc = opts.arcCluster ?? {};
         if (arc.hang) {
-            if (!init?.signal) throw new TypeError("the harness: this read has no timeout and would hang forever on a black-holed route");
+            if (!init?.signal)
+                throw new TypeError(
+                    "the harness: this read has no timeout and would hang forever on a black-holed route",
+                );
             throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
         }
-        if (arc.status !== undefined && arc.status !== 200) return armAnswer(arc.status, { error: { code: "AuthorizationFailed", message: "The client does not have authorization to perform action." } });
+        if (arc.status !== undefined && arc.status !== 200)
+            return armAnswer(arc.status, {
+                error: {
+                    code: "AuthorizationFailed",
+                    message: "The client does not have authorization to perform action.",
+                },
+            });
         const oidc = arc.oidcIssuerEnabled ?? true;
         return armAnswer(200, {
             id: url.pathname,
@@ -260,7 +305,9 @@ function secretEnvelope(value: unknown): Record<string, unknown> {
 }
 
 function isEnvelope(value: unknown): value is { value: unknown } {
-    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+    return (
+        value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+    );
 }
 
 /** Replaces every secret with `[secret]`, unknowns with `(known after up)`, references with URNs. */
@@ -290,7 +337,10 @@ export function inputAt(inputs: unknown, dotted: string): unknown {
 }
 
 function versionOf(value: unknown): string {
-    return createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 32);
+    return createHash("sha256")
+        .update(JSON.stringify(value ?? null))
+        .digest("hex")
+        .slice(0, 32);
 }
 
 type MockArgs = pulumiTypes.runtime.MockResourceArgs;
@@ -300,13 +350,19 @@ type MockArgs = pulumiTypes.runtime.MockResourceArgs;
  * clocks and certificates start here, as in a fresh `pulumi up` today, so expiry warnings
  * behave as they would for a new stack, whatever the date the tests run on.
  */
-export const MOCK_CLOCK = new Date(Math.floor(Date.now() / 86400000) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
+export const MOCK_CLOCK = new Date(Math.floor(Date.now() / 86400000) * 86400000)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z");
 
 /** Whether the stack file's `keyVault` section (JSON text) asks for Azure RBAC. */
 function configuredRbac(keyVaultJson: string | undefined): boolean {
     try {
         const parsed: unknown = JSON.parse(keyVaultJson ?? "{}");
-        return parsed !== null && typeof parsed === "object" && (parsed as Record<string, unknown>).permissionModel === "rbac";
+        return (
+            parsed !== null &&
+            typeof parsed === "object" &&
+            (parsed as Record<string, unknown>).permissionModel === "rbac"
+        );
     } catch {
         return false;
     }
@@ -356,7 +412,16 @@ interface RegisterRequest {
 /** An alias as the SDK sends it (proto alias.proto): a URN, or a spec of what differs. */
 interface AliasMessage {
     getUrn(): string;
-    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+    getSpec():
+        | {
+              getName(): string;
+              getType(): string;
+              getStack(): string;
+              getProject(): string;
+              getParenturn(): string;
+              getNoparent(): boolean;
+          }
+        | undefined;
 }
 
 /**
@@ -381,12 +446,18 @@ export function aliasUrns(urn: string, parent: string, aliases: readonly AliasMe
 }
 interface RecordingMonitor {
     registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): unknown;
-    registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): unknown;
+    registerResourceOutputs(
+        req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined },
+        cb: unknown,
+    ): unknown;
 }
 
 function aliasesOf(urn: string, req: RegisterRequest): { aliases?: string[] } {
     // Structured aliases when the monitor takes them, else URNs the SDK computed.
-    const aliases = [...aliasUrns(urn, req.getParent(), req.getAliasesList?.() ?? []), ...(req.getAliasurnsList?.() ?? [])];
+    const aliases = [
+        ...aliasUrns(urn, req.getParent(), req.getAliasesList?.() ?? []),
+        ...(req.getAliasurnsList?.() ?? []),
+    ];
     return aliases.length > 0 ? { aliases } : {};
 }
 
@@ -415,7 +486,10 @@ export function installRecorder(pulumi: typeof pulumiTypes): {
                     urn: res.getUrn(),
                     type: req.getType(),
                     name: req.getName(),
-                    parent: req.getParent() && !req.getParent().includes("::pulumi:pulumi:Stack::") ? req.getParent() : undefined,
+                    parent:
+                        req.getParent() && !req.getParent().includes("::pulumi:pulumi:Stack::")
+                            ? req.getParent()
+                            : undefined,
                     custom: req.getCustom(),
                     inputs: req.getObject()?.toJavaScript() ?? {},
                     protect: req.getProtect() === true,
@@ -425,7 +499,9 @@ export function installRecorder(pulumi: typeof pulumiTypes): {
                     replaceOnChanges: req.getReplaceonchangesList(),
                     dependsOn: req.getDependenciesList(),
                     provider: req.getProvider() || undefined,
-                    ...(req.getReplacementTrigger?.() ? { replacementTrigger: req.getReplacementTrigger()!.toJavaScript() } : {}),
+                    ...(req.getReplacementTrigger?.()
+                        ? { replacementTrigger: req.getReplacementTrigger()!.toJavaScript() }
+                        : {}),
                     ...aliasesOf(res.getUrn(), req),
                 });
             }
@@ -474,7 +550,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     let stackFile: string;
     try {
         // Where Pulumi looks: Pulumi.yaml's stackConfigDir, else beside it.
-        stackFile = opts.stackFile ?? path.join(stackFilesDir(opts.configDir ?? projectDir), `Pulumi.${opts.stack}.yaml`);
+        stackFile =
+            opts.stackFile ?? path.join(stackFilesDir(opts.configDir ?? projectDir), `Pulumi.${opts.stack}.yaml`);
     } catch (e) {
         if (!isInputError(e)) throw e;
         result.error = e.message;
@@ -519,19 +596,28 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                 // renders as (known after up), never as a made-up id. `up`: made up, for tests.
                 case "azure-native:authorization:getClientConfig":
                     return {
-                        tenantId: opts.deployer?.tenantId ?? tenantFromConfig ?? (mode === "up" ? PLACEHOLDER_TENANT : UNKNOWN),
+                        tenantId:
+                            opts.deployer?.tenantId ??
+                            tenantFromConfig ??
+                            (mode === "up" ? PLACEHOLDER_TENANT : UNKNOWN),
                         objectId: opts.deployer?.objectId ?? (mode === "up" ? fakeGuid("deployer") : UNKNOWN),
                         clientId: opts.deployer?.clientId ?? (mode === "up" ? fakeGuid("deployer-client") : UNKNOWN),
-                        subscriptionId: opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : UNKNOWN),
+                        subscriptionId:
+                            opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : UNKNOWN),
                     };
                 case "azure-native:authorization:getClientToken":
                     // An access token (JWT) when a test gives one (its claims tell the principal type);
                     // `up` mode: an opaque one for the fake Resource Manager; preview: none (no credentials).
-                    return opts.deployer?.token !== undefined ? { token: opts.deployer.token } : mode === "up" ? { token: MOCK_ARM_TOKEN } : {};
+                    return opts.deployer?.token !== undefined
+                        ? { token: opts.deployer.token }
+                        : mode === "up"
+                          ? { token: MOCK_ARM_TOKEN }
+                          : {};
                 case "azure-native:keyvault:getVault": {
                     const name = String(args.inputs.vaultName);
                     if (opts.existingVault?.absent) throw invokeError(`GET vaults/${name}: 404 ResourceNotFound`);
-                    const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
+                    const subscription =
+                        opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
                     return {
                         id:
                             subscription !== undefined
@@ -541,17 +627,28 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                         properties: {
                             tenantId: tenantFromConfig ?? (mode === "up" ? PLACEHOLDER_TENANT : UNKNOWN),
                             vaultUri: `https://${name}.vault.azure.net/`,
-                            enableRbacAuthorization: opts.existingVault?.enableRbacAuthorization ?? configuredRbac(config[`${project}:keyVault`]),
+                            enableRbacAuthorization:
+                                opts.existingVault?.enableRbacAuthorization ??
+                                configuredRbac(config[`${project}:keyVault`]),
                         },
                     };
                 }
                 case "azure-native:extendedlocation:getCustomLocation": {
                     const cl = opts.customLocation ?? {};
-                    if (cl.missing) throw invokeError(`GET customLocations/${String(args.inputs.resourceName)}: 404 ResourceNotFound`);
+                    if (cl.missing)
+                        throw invokeError(
+                            `GET customLocations/${String(args.inputs.resourceName)}: 404 ResourceNotFound`,
+                        );
                     const sub = opts.deployer?.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION;
                     // Every custom location runs on a cluster: the stack's, else one in its own group.
-                    const host = cl.hostCluster ?? stackArcCluster(config, project) ?? { name: "arc-cluster", resourceGroupName: String(args.inputs.resourceGroupName) };
-                    const hostId = host ? `/subscriptions/${sub}/resourceGroups/${host.resourceGroupName}/providers/Microsoft.Kubernetes/connectedClusters/${host.name}` : undefined;
+                    const host = cl.hostCluster ??
+                        stackArcCluster(config, project) ?? {
+                            name: "arc-cluster",
+                            resourceGroupName: String(args.inputs.resourceGroupName),
+                        };
+                    const hostId = host
+                        ? `/subscriptions/${sub}/resourceGroups/${host.resourceGroupName}/providers/Microsoft.Kubernetes/connectedClusters/${host.name}`
+                        : undefined;
                     const ext = opts.secretStore ?? {};
                     const extensionName = stackSecretStoreName(config, project);
                     return {
@@ -564,7 +661,11 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                         clusterExtensionIds: hostId
                             ? [
                                   `${hostId}/providers/Microsoft.KubernetesConfiguration/extensions/azure-iot-operations-ver`,
-                                  ...((ext.installed ?? true) && (ext.inCustomLocation ?? true) ? [`${hostId}/providers/Microsoft.KubernetesConfiguration/extensions/${extensionName}`] : []),
+                                  ...((ext.installed ?? true) && (ext.inCustomLocation ?? true)
+                                      ? [
+                                            `${hostId}/providers/Microsoft.KubernetesConfiguration/extensions/${extensionName}`,
+                                        ]
+                                      : []),
                               ]
                             : [],
                     };
@@ -573,13 +674,19 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                     // The Secret Store extension (secret sync); a missing one fails the read, as ARM's 404 does.
                     const ext = opts.secretStore ?? {};
                     if (ext.readError !== undefined) throw invokeError(ext.readError);
-                    if (!(ext.installed ?? true)) throw invokeError(`GET extensions/${String(args.inputs.extensionName)}: 404 ExtensionNotFound`);
-                    return { name: String(args.inputs.extensionName), extensionType: ext.extensionType ?? SECRET_SYNC_DEFAULTS.extensionType, provisioningState: "Succeeded" };
+                    if (!(ext.installed ?? true))
+                        throw invokeError(`GET extensions/${String(args.inputs.extensionName)}: 404 ExtensionNotFound`);
+                    return {
+                        name: String(args.inputs.extensionName),
+                        extensionType: ext.extensionType ?? SECRET_SYNC_DEFAULTS.extensionType,
+                        provisioningState: "Succeeded",
+                    };
                 }
                 case "azure-native:managedidentity:getUserAssignedIdentity": {
                     // An existing identity (secret sync). Preview: its ids unknown; never made up.
                     const name = String(args.inputs.resourceName);
-                    const subscription = opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
+                    const subscription =
+                        opts.deployer?.subscriptionId ?? (mode === "up" ? PLACEHOLDER_SUBSCRIPTION : undefined);
                     return {
                         id:
                             subscription !== undefined
@@ -654,7 +761,9 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     result.outputs = recorder.stackOutputs();
     if (recorder.duplicates.length > 0 && result.error === undefined) {
         // As the engine says it (pkg/resource/deploy: GetDuplicateResourceURNError); it stops the update.
-        result.error = recorder.duplicates.map((urn) => `Duplicate resource URN '${urn}'; try giving it a unique name`).join("\n");
+        result.error = recorder.duplicates
+            .map((urn) => `Duplicate resource URN '${urn}'; try giving it a unique name`)
+            .join("\n");
     }
     const environment = result.outputs.environment;
     result.environment = typeof environment === "string" ? environment : undefined;

@@ -13,7 +13,20 @@ import { quote } from "./cli";
 export const OUT_MARKER = ".aio-secrets-plan";
 
 /** Project folders that hold sources, never plan output. */
-const SOURCE_DIRS = [".git", ".github", ".ci", "components", "model", "delivery", "stacks", "tools", "test", "policy", "docs", "node_modules"];
+const SOURCE_DIRS = [
+    ".git",
+    ".github",
+    ".ci",
+    "components",
+    "model",
+    "delivery",
+    "stacks",
+    "tools",
+    "test",
+    "policy",
+    "docs",
+    "node_modules",
+];
 
 function within(child: string, parent: string): boolean {
     const rel = path.relative(parent, child);
@@ -54,7 +67,8 @@ export function outDirProblem(out: string, projectDir: string): string | undefin
     const flag = `--out ${quote(out)}`;
     const real = realish(out);
     const project = realish(projectDir);
-    if (insideGitDir(out) || insideGitDir(real)) return `${flag}: is inside a .git folder (git's own store); choose a directory of its own (e.g. plan-out/<stack>)`;
+    if (insideGitDir(out) || insideGitDir(real))
+        return `${flag}: is inside a .git folder (git's own store); choose a directory of its own (e.g. plan-out/<stack>)`;
     if (real === project || SOURCE_DIRS.some((d) => within(real, path.join(project, d)))) {
         return `${flag}: is the project or one of its source folders; choose a directory of its own (e.g. plan-out/<stack>)`;
     }
@@ -96,7 +110,15 @@ export function outDirProblem(out: string, projectDir: string): string | undefin
 export function stackOutDir(out: string, stack: string): string | undefined {
     const dir = path.resolve(out, stack);
     const rel = path.relative(path.resolve(out), dir);
-    if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel) || rel.includes(path.sep) || rel !== stack || insideGitDir(stack)) return undefined;
+    if (
+        rel === "" ||
+        rel.startsWith("..") ||
+        path.isAbsolute(rel) ||
+        rel.includes(path.sep) ||
+        rel !== stack ||
+        insideGitDir(stack)
+    )
+        return undefined;
     return dir;
 }
 
@@ -126,7 +148,10 @@ export function writeOutDir(out: string, files: readonly { fileName: string; yam
     let old: string | undefined;
     try {
         for (const f of files) fs.writeFileSync(path.join(staging, f.fileName), f.yaml, { flag: "wx" });
-        fs.writeFileSync(path.join(staging, OUT_MARKER), "Written by `npm run plan -- --out`: replaced whole by the next plan.\n");
+        fs.writeFileSync(
+            path.join(staging, OUT_MARKER),
+            "Written by `npm run plan -- --out`: replaced whole by the next plan.\n",
+        );
         if (fs.existsSync(out)) {
             old = `${staging.replace(/\.new-([^/\\]+)$/, ".old-$1")}`;
             fs.renameSync(out, old);

@@ -73,7 +73,13 @@ function kubernetesKind(r: RecordedResource): { group: string; kind: string; pat
 }
 
 /** Kinds without a namespace (the ones this program can declare). */
-const CLUSTER_SCOPED = new Set(["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "StorageClass"]);
+const CLUSTER_SCOPED = new Set([
+    "Namespace",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+]);
 
 function addTo<T>(list: T[], value: T): void {
     if (!list.includes(value)) list.push(value);
@@ -90,7 +96,13 @@ export function permissionNeeds(run: RunResult, lookedUpVaults: readonly string[
         if (rule.deletes !== false && !r.retainOnDelete) operations.push("delete");
         if (operations.length === 0) return;
         const key = `${plane} ${rule.resourceType}`;
-        const need = azure.get(key) ?? { resourceType: rule.resourceType, operations: [], plane, role: rule.role, resources: [] };
+        const need = azure.get(key) ?? {
+            resourceType: rule.resourceType,
+            operations: [],
+            plane,
+            role: rule.role,
+            resources: [],
+        };
         for (const o of operations) addTo(need.operations, o);
         addTo(need.resources, r.name);
         azure.set(key, need);
@@ -116,11 +128,17 @@ export function permissionNeeds(run: RunResult, lookedUpVaults: readonly string[
                 continue;
             }
             const namespaceValue = redact(inputAt(r.inputs, "metadata.namespace"));
-            const namespace = CLUSTER_SCOPED.has(k.kind) ? null : typeof namespaceValue === "string" ? namespaceValue : "(the provider's default namespace)";
+            const namespace = CLUSTER_SCOPED.has(k.kind)
+                ? null
+                : typeof namespaceValue === "string"
+                  ? namespaceValue
+                  : "(the provider's default namespace)";
             const resource = k.group ? `${plural(k.kind)}.${k.group}` : plural(k.kind);
             // Server-side apply: get to read, patch to apply (and to dry-run a preview); a patch
             // resource only ever patches the fields it owns.
-            const verbs = k.patch ? ["get", "patch"] : ["get", "create", "patch", ...(r.retainOnDelete ? [] : ["delete"])];
+            const verbs = k.patch
+                ? ["get", "patch"]
+                : ["get", "create", "patch", ...(r.retainOnDelete ? [] : ["delete"])];
             const key = `${resource} ${namespace ?? ""}`;
             const need = kubernetes.get(key) ?? { resource, namespace, verbs: [], resources: [] };
             for (const v of verbs) addTo(need.verbs, v);
@@ -133,9 +151,13 @@ export function permissionNeeds(run: RunResult, lookedUpVaults: readonly string[
     const order = ["read", "get", "create", "write", "patch", "delete"];
     const sortOps = (ops: string[]) => [...ops].sort((a, b) => order.indexOf(a) - order.indexOf(b));
     return {
-        azure: [...azure.values()].map((n) => ({ ...n, operations: sortOps(n.operations) })).sort((a, b) => (a.plane + a.resourceType < b.plane + b.resourceType ? -1 : 1)),
+        azure: [...azure.values()]
+            .map((n) => ({ ...n, operations: sortOps(n.operations) }))
+            .sort((a, b) => (a.plane + a.resourceType < b.plane + b.resourceType ? -1 : 1)),
         graph: [...graph.values()],
-        kubernetes: [...kubernetes.values()].map((n) => ({ ...n, verbs: sortOps(n.verbs) })).sort((a, b) => (a.resource + (a.namespace ?? "") < b.resource + (b.namespace ?? "") ? -1 : 1)),
+        kubernetes: [...kubernetes.values()]
+            .map((n) => ({ ...n, verbs: sortOps(n.verbs) }))
+            .sort((a, b) => (a.resource + (a.namespace ?? "") < b.resource + (b.namespace ?? "") ? -1 : 1)),
         unknownTypes: [...unknown].sort(),
     };
 }
@@ -146,7 +168,9 @@ function names(list: readonly string[]): string {
 
 /** `Microsoft.X/y/read` or `Microsoft.X/y/{read,write}`, as Azure writes actions. */
 function actions(n: AzureNeed): string {
-    return n.operations.length === 1 ? `${n.resourceType}/${n.operations[0]}` : `${n.resourceType}/{${n.operations.join(",")}}`;
+    return n.operations.length === 1
+        ? `${n.resourceType}/${n.operations[0]}`
+        : `${n.resourceType}/{${n.operations.join(",")}}`;
 }
 
 /** The `--permissions` section of the text plan. */
@@ -163,15 +187,20 @@ export function permissionsText(needs: PermissionNeeds, kubernetesTarget: string
         for (const n of data) lines.push(`    ${actions(n)}  ${n.role}  (${names(n.resources)})`);
     }
     if (needs.graph.length > 0) {
-        lines.push("  Microsoft Graph, for the deploying identity (application permission; for a user: the Application Developer role):");
+        lines.push(
+            "  Microsoft Graph, for the deploying identity (application permission; for a user: the Application Developer role):",
+        );
         for (const n of needs.graph) lines.push(`    ${n.permission}: ${n.why}  (${names(n.resources)})`);
     }
     if (needs.kubernetes.length > 0) {
         lines.push(`  Kubernetes, for the kubeconfig's user (${kubernetesTarget}):`);
         for (const n of needs.kubernetes) {
-            lines.push(`    ${n.resource}${n.namespace === null ? " (cluster-scoped)" : ` in ${n.namespace}`}: ${n.verbs.join(", ")}  (${names(n.resources)})`);
+            lines.push(
+                `    ${n.resource}${n.namespace === null ? " (cluster-scoped)" : ` in ${n.namespace}`}: ${n.verbs.join(", ")}  (${names(n.resources)})`,
+            );
         }
     }
-    if (needs.unknownTypes.length > 0) lines.push(`  Not in the table (check the provider's documentation): ${needs.unknownTypes.join(", ")}`);
+    if (needs.unknownTypes.length > 0)
+        lines.push(`  Not in the table (check the provider's documentation): ${needs.unknownTypes.join(", ")}`);
     return lines;
 }

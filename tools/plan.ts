@@ -1,7 +1,17 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fail, inputFileProblem, parseCommandLine, parseStackName, quote, resolveUserPath, sanitize, usageError, userDirectory } from "./cli";
+import {
+    fail,
+    inputFileProblem,
+    parseCommandLine,
+    parseStackName,
+    quote,
+    resolveUserPath,
+    sanitize,
+    usageError,
+    userDirectory,
+} from "./cli";
 import type { RunResult } from "./harness";
 import { fileNameClashes, outDirProblem, writeOutDir } from "./outDir";
 
@@ -80,17 +90,25 @@ async function main(): Promise<number> {
     const parsed = parseCommandLine(OPTIONS, USAGE);
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
-    const fleet = values.all || values.stacks !== undefined || values.changed !== undefined || values.exclude !== undefined;
+    const fleet =
+        values.all || values.stacks !== undefined || values.changed !== undefined || values.exclude !== undefined;
     if (fleet) {
-        if (values.stack !== undefined) return fail(TOOL, "--stack plans one stack; --all, --stacks and --changed plan many: give one or the other", 2);
+        if (values.stack !== undefined)
+            return fail(
+                TOOL,
+                "--stack plans one stack; --all, --stacks and --changed plan many: give one or the other",
+                2,
+            );
         for (const flag of ["stack-file", "against", "permissions"] as const) {
-            if (values[flag] !== undefined && values[flag] !== false) return fail(TOOL, `--${flag} goes with --stack, not with --all`, 2);
+            if (values[flag] !== undefined && values[flag] !== false)
+                return fail(TOOL, `--${flag} goes with --stack, not with --all`, 2);
         }
         const { fleetMain } = await import("./planFleet");
         return fleetMain(values);
     }
     if (values.verbose) return fail(TOOL, "--verbose goes with --all", 2);
-    if (values.matrix || values.ring !== undefined) return fail(TOOL, "--matrix and --ring go with --changed, --all or --stacks", 2);
+    if (values.matrix || values.ring !== undefined)
+        return fail(TOOL, "--matrix and --ring go with --changed, --all or --stacks", 2);
     if (values.stack === undefined || values.stack === "") {
         return usageError(USAGE, "--stack (or --all) is required");
     }
@@ -132,12 +150,16 @@ async function main(): Promise<number> {
         const problem = inputFileProblem("--stack", stackFile);
         if (problem) return fail(TOOL, problem, 2);
     }
-    const catalogFile = values.catalog !== undefined ? resolveUserPath(values.catalog) : path.join(projectDir, "stacks", "secrets.yaml");
+    const catalogFile =
+        values.catalog !== undefined
+            ? resolveUserPath(values.catalog)
+            : path.join(projectDir, "stacks", "secrets.yaml");
     const catalogProblem = inputFileProblem("--catalog", catalogFile);
     if (catalogProblem) return fail(TOOL, catalogProblem, 2);
     const out = values.out !== undefined ? resolveUserPath(values.out) : undefined;
     if (out !== undefined) {
-        if (values.against !== undefined) return fail(TOOL, "--out writes the manifests of one plan; it does not go with --against", 2);
+        if (values.against !== undefined)
+            return fail(TOOL, "--out writes the manifests of one plan; it does not go with --against", 2);
         const problem = outDirProblem(out, projectDir);
         if (problem) return fail(TOOL, problem, 2);
     }
@@ -169,15 +191,31 @@ async function main(): Promise<number> {
     }
     const run = engineView(recorded);
     if (values.against !== undefined && previous !== undefined) {
-        return planAgainst(run, values.against, previous, { projectDir, configDir, stackFile, stack, json: values.json });
+        return planAgainst(run, values.against, previous, {
+            projectDir,
+            configDir,
+            stackFile,
+            stack,
+            json: values.json,
+        });
     }
     const display = (p: string) => sanitize(path.relative(userDirectory(), p) || p);
     const files = out !== undefined ? outputFiles(run) : [];
     const clashes = fileNameClashes(files);
-    if (clashes.length > 0) return fail(TOOL, `--out: two objects would share a file name:\n  ${clashes.join("\n  ")}`, 1);
+    if (clashes.length > 0)
+        return fail(TOOL, `--out: two objects would share a file name:\n  ${clashes.join("\n  ")}`, 1);
 
     if (values.json) process.stdout.write(`${jsonText(planJson(run, { permissions: values.permissions }))}\n`);
-    else process.stdout.write(sanitize(planText(run, { stackFile: display(stackFile), catalogFile: display(catalogFile) }, { permissions: values.permissions })));
+    else
+        process.stdout.write(
+            sanitize(
+                planText(
+                    run,
+                    { stackFile: display(stackFile), catalogFile: display(catalogFile) },
+                    { permissions: values.permissions },
+                ),
+            ),
+        );
     if (out !== undefined) {
         try {
             writeOutDir(out, files);
@@ -194,7 +232,10 @@ async function main(): Promise<number> {
  * a terminal control sequence); they are escaped too, which keeps the JSON equal.
  */
 function jsonText(value: unknown): string {
-    return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    return JSON.stringify(value, null, 2).replace(
+        /[\u007f-\u009f\u2028\u2029]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
 }
 
 /** Plans the same stack with its files as of `revision` and prints the difference. */
@@ -228,23 +269,39 @@ async function planAgainst(
                 try {
                     return readAtRevision(o.configDir, revision, relative);
                 } catch (e) {
-                    throw new ConfigError([{ file: relative.replace(/^\.\//, ""), path: "", rule: (e as Error).message }]);
+                    throw new ConfigError([
+                        { file: relative.replace(/^\.\//, ""), path: "", rule: (e as Error).message },
+                    ]);
                 }
             };
             let old: Pick<RunResult, "error"> & Partial<RunResult>;
             try {
                 const projectText = atRevision("./Pulumi.yaml");
-                const projectConfig = projectText === undefined ? [] : parseProjectConfig(projectText, "Pulumi.yaml", "aio-secrets").entries;
-                const shared = { projectConfig: projectConfig ?? [], readEnvironment: (relative: string) => atRevision(`./${relative}`) };
+                const projectConfig =
+                    projectText === undefined
+                        ? []
+                        : parseProjectConfig(projectText, "Pulumi.yaml", "aio-secrets").entries;
+                const shared = {
+                    projectConfig: projectConfig ?? [],
+                    readEnvironment: (relative: string) => atRevision(`./${relative}`),
+                };
                 old =
                     projectConfig === undefined
                         ? { error: `Pulumi.yaml at ${revision} has invalid config` }
-                        : await runProgram({ stack: o.stack, projectDir: o.projectDir, stackFile, catalogFile, shared, mode: "preview" });
+                        : await runProgram({
+                              stack: o.stack,
+                              projectDir: o.projectDir,
+                              stackFile,
+                              catalogFile,
+                              shared,
+                              mode: "preview",
+                          });
             } catch (e) {
                 if (!(e instanceof ConfigError)) throw e;
                 old = { error: e.message };
             }
-            if (old.error !== undefined) note = ` (the inputs at ${revision} are invalid, so everything counts as new: ${old.error.split("\n")[0]})`;
+            if (old.error !== undefined)
+                note = ` (the inputs at ${revision} are invalid, so everything counts as new: ${old.error.split("\n")[0]})`;
             else base = engineView(old as RunResult);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -254,12 +311,18 @@ async function planAgainst(
     // A change that skips a step of the move from CSI to secret sync is refused, with the steps.
     const migration = migrationReviewOf(base, current);
     if (migration?.refused) {
-        process.stderr.write(sanitize(`aio-secrets plan: stack ${o.stack} against ${revision}: refused: ${migration.refused}\n`));
+        process.stderr.write(
+            sanitize(`aio-secrets plan: stack ${o.stack} against ${revision}: refused: ${migration.refused}\n`),
+        );
         return 1;
     }
     const diff = { ...diffRuns(base, current), ...(migration ? { migration: migration.note } : {}) };
-    if (o.json) process.stdout.write(`${jsonText({ stack: o.stack, against: revision, note: note || undefined, ...diff })}\n`);
-    else process.stdout.write(sanitize(diffText(diff, `aio-secrets plan diff: stack ${o.stack} against ${revision}${note}`)));
+    if (o.json)
+        process.stdout.write(`${jsonText({ stack: o.stack, against: revision, note: note || undefined, ...diff })}\n`);
+    else
+        process.stdout.write(
+            sanitize(diffText(diff, `aio-secrets plan diff: stack ${o.stack} against ${revision}${note}`)),
+        );
     return 0;
 }
 
@@ -271,7 +334,9 @@ if (require.main === module) {
         },
         (e: unknown) => {
             // Not bad input: a defect in the program or the tool. Show everything.
-            process.stderr.write(`aio-secrets plan: internal error\n${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+            process.stderr.write(
+                `aio-secrets plan: internal error\n${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`,
+            );
             process.exitCode = 3;
         },
     );

@@ -72,7 +72,9 @@ export interface PlanDiff {
 /** The step a run's `deliveryStep` output names; undefined for a run without one (no plan, invalid inputs). */
 function stepOf(run: RunResult): DeliveryStep | undefined {
     const step = run.outputs.deliveryStep;
-    return typeof step === "string" && (DELIVERY_STEPS as readonly string[]).includes(step) ? (step as DeliveryStep) : undefined;
+    return typeof step === "string" && (DELIVERY_STEPS as readonly string[]).includes(step)
+        ? (step as DeliveryStep)
+        : undefined;
 }
 
 /**
@@ -119,7 +121,12 @@ function secretDigests(value: unknown, at: string, out: Map<string, string>): vo
     if (value !== null && typeof value === "object") {
         const record = value as Record<string, unknown>;
         if (record[SECRET_SIG_KEY] === SECRET_SIG) {
-            out.set(at, createHash("sha256").update(JSON.stringify(record.value ?? null)).digest("hex"));
+            out.set(
+                at,
+                createHash("sha256")
+                    .update(JSON.stringify(record.value ?? null))
+                    .digest("hex"),
+            );
             return;
         }
         for (const [k, v] of Object.entries(record)) secretDigests(v, at === "" ? k : `${at}.${k}`, out);
@@ -161,13 +168,20 @@ function known(value: unknown): string {
 function restartTargets(run: RunResult): Map<string, Target> {
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
     const spcNames = new Map<string, string>();
-    for (const r of run.resources) if (r.type === SPC_RESOURCE && r.parent) spcNames.set(r.parent, known(inputAt(r.inputs, "metadata.name")));
+    for (const r of run.resources)
+        if (r.type === SPC_RESOURCE && r.parent) spcNames.set(r.parent, known(inputAt(r.inputs, "metadata.name")));
     const targets = new Map<string, Target>();
     for (const r of run.resources) {
         const kind = PATCH_TYPE.exec(r.type)?.[1];
         if (kind === undefined || r.parent === undefined || byUrn.get(r.parent)?.type !== SPC_COMPONENT) continue;
         const spc = spcNames.get(r.parent) ?? byUrn.get(r.parent)!.name;
-        targets.set(r.urn, { spc, kind, namespace: known(inputAt(r.inputs, "metadata.namespace")), name: known(inputAt(r.inputs, "metadata.name")), patch: r });
+        targets.set(r.urn, {
+            spc,
+            kind,
+            namespace: known(inputAt(r.inputs, "metadata.namespace")),
+            name: known(inputAt(r.inputs, "metadata.name")),
+            patch: r,
+        });
     }
     return targets;
 }
@@ -180,10 +194,16 @@ function annotation(patch: RecordedResource, key: string): unknown {
 }
 
 /** Whether a vault object's stored value (and so its version) changes: its properties or its generator. */
-function valueChanged(old: RecordedResource, now: RecordedResource, oldIndex: Map<string, RecordedResource>, newIndex: Map<string, RecordedResource>): boolean {
+function valueChanged(
+    old: RecordedResource,
+    now: RecordedResource,
+    oldIndex: Map<string, RecordedResource>,
+    newIndex: Map<string, RecordedResource>,
+): boolean {
     const fa = fields(old);
     const fb = fields(now);
-    const props = (m: Map<string, unknown>) => JSON.stringify([...m].filter(([k]) => k === "properties" || k.startsWith("properties.")).sort());
+    const props = (m: Map<string, unknown>) =>
+        JSON.stringify([...m].filter(([k]) => k === "properties" || k.startsWith("properties.")).sort());
     if (props(fa.shown) !== props(fb.shown) || props(fa.secrets) !== props(fb.secrets)) return true;
     // A generated value is unknown in a plan: a changed generator (replaced) is a new value.
     for (const urn of now.dependsOn) {
@@ -207,10 +227,16 @@ function changedValues(
     newIndex: Map<string, RecordedResource>,
 ): { changed: string[]; joinedOrLeft: string[] } {
     const vaultObjects = (patch: RecordedResource, index: Map<string, RecordedResource>) =>
-        new Map(patch.dependsOn.map((urn) => index.get(urn)).filter((r): r is RecordedResource => r !== undefined && VAULT_OBJECT_TYPES.has(r.type)).map((r) => [r.urn, r]));
+        new Map(
+            patch.dependsOn
+                .map((urn) => index.get(urn))
+                .filter((r): r is RecordedResource => r !== undefined && VAULT_OBJECT_TYPES.has(r.type))
+                .map((r) => [r.urn, r]),
+        );
     const a = vaultObjects(old.patch, oldIndex);
     const b = vaultObjects(now.patch, newIndex);
-    const objectName = (r: RecordedResource) => known(inputAt(r.inputs, r.type.endsWith(":Key") ? "keyName" : "secretName"));
+    const objectName = (r: RecordedResource) =>
+        known(inputAt(r.inputs, r.type.endsWith(":Key") ? "keyName" : "secretName"));
     const changed: string[] = [];
     const joinedOrLeft: string[] = [];
     for (const urn of new Set([...a.keys(), ...b.keys()])) {
@@ -233,7 +259,13 @@ function restartsOf(before: RunResult, after: RunResult): Restart[] {
     const newTargets = restartTargets(after);
     const oldIndex = new Map(before.resources.map((r) => [r.urn, r]));
     const newIndex = new Map(after.resources.map((r) => [r.urn, r]));
-    const entry = (t: Target, reason: RestartReason): Restart => ({ spc: t.spc, kind: t.kind, namespace: t.namespace, name: t.name, reason });
+    const entry = (t: Target, reason: RestartReason): Restart => ({
+        spc: t.spc,
+        kind: t.kind,
+        namespace: t.namespace,
+        name: t.name,
+        reason,
+    });
     const restarts: Restart[] = [];
     for (const [urn, now] of newTargets) {
         const old = oldTargets.get(urn);
@@ -243,7 +275,10 @@ function restartsOf(before: RunResult, after: RunResult): Restart[] {
         }
         const { changed, joinedOrLeft } = changedValues(old, now, oldIndex, newIndex);
         const values = (names: string[]) => (names.length > 0 ? { values: names } : {});
-        if (annotation(old.patch, restartAnnotationKey(old.spc)) !== annotation(now.patch, restartAnnotationKey(now.spc))) {
+        if (
+            annotation(old.patch, restartAnnotationKey(old.spc)) !==
+            annotation(now.patch, restartAnnotationKey(now.spc))
+        ) {
             restarts.push({ ...entry(now, "objects"), ...values(changed) });
             continue;
         }
@@ -317,8 +352,15 @@ function secretSyncWarnings(before: RunResult, after: RunResult): string[] {
                         "the new SecretSync writes it again once it syncs, and until then whatever reads it fails",
                 );
             }
-        } else if (old.type === ARM_SPC && next && replacingChanges(old, next).includes("azureKeyVaultSecretProviderClassName")) {
-            const [from, to] = [name(old, "azureKeyVaultSecretProviderClassName"), name(next, "azureKeyVaultSecretProviderClassName")];
+        } else if (
+            old.type === ARM_SPC &&
+            next &&
+            replacingChanges(old, next).includes("azureKeyVaultSecretProviderClassName")
+        ) {
+            const [from, to] = [
+                name(old, "azureKeyVaultSecretProviderClassName"),
+                name(next, "azureKeyVaultSecretProviderClassName"),
+            ];
             warnings.push(
                 `SecretProviderClass ${from} is replaced by ${to}: the SecretSyncs move to ${to} and their Secrets stay, but an AIO instance linked to ${from} ` +
                     `(defaultSecretProviderClassRef) must be linked to ${to} again; to keep the name, set aio-secrets:secretSync.spcName: ${from}`,
@@ -345,7 +387,10 @@ function extensionRemovalWarnings(before: RunResult, after: RunResult): string[]
     return before.resources
         .filter((r) => r.type === ARC_EXTENSION && r.retainOnDelete && !now.has(r.urn) && !aliased.has(r.urn))
         .map((r) => {
-            const [name, cluster] = [known(inputAt(r.inputs, "extensionName")), known(inputAt(r.inputs, "clusterName"))];
+            const [name, cluster] = [
+                known(inputAt(r.inputs, "extensionName")),
+                known(inputAt(r.inputs, "clusterName")),
+            ];
             const secretStore = inputAt(r.inputs, "extensionType") === "microsoft.azure.secretstore";
             return (
                 `Arc extension ${name} on cluster ${cluster} leaves the stack: if the stack's last up ran a version of this program that did not mark it retainOnDelete ` +
@@ -376,7 +421,9 @@ function blockersOf(before: RunResult, after: RunResult): Blocker[] {
                 urn: r.urn,
                 reason:
                     `${r.type} ${r.name} is protected and this change removes it: \`pulumi up\` stops before deleting it` +
-                    (r.retainOnDelete ? " (once unprotected, it leaves the stack and stays in Azure/the cluster)" : " (once unprotected, `up` deletes it)"),
+                    (r.retainOnDelete
+                        ? " (once unprotected, it leaves the stack and stays in Azure/the cluster)"
+                        : " (once unprotected, `up` deletes it)"),
                 fix: unprotect(r.urn),
             });
             continue;
@@ -410,19 +457,28 @@ export function diffRuns(before: RunResult, after: RunResult): PlanDiff {
         changed: [],
         restarts: restartsOf(before, after),
         blockers: blockersOf(before, after),
-        warnings: [...secretSyncWarnings(before, after), ...extensionRemovalWarnings(before, after), ...reviewWarnings(after.warnings)],
+        warnings: [
+            ...secretSyncWarnings(before, after),
+            ...extensionRemovalWarnings(before, after),
+            ...reviewWarnings(after.warnings),
+        ],
     };
     // A new URN that names an old one among its aliases is that resource renamed: the engine
     // takes it over (no delete, no create), so the review shows a change of name.
     const renamed = new Map<string, string>();
     for (const [urn, r] of b) {
         if (a.has(urn)) continue;
-        const from = (r.aliases ?? []).find((alias) => a.has(alias) && !b.has(alias) && ![...renamed.values()].includes(alias));
+        const from = (r.aliases ?? []).find(
+            (alias) => a.has(alias) && !b.has(alias) && ![...renamed.values()].includes(alias),
+        );
         if (from !== undefined) renamed.set(urn, from);
     }
     const takenOver = new Set(renamed.values());
-    for (const [urn, r] of b) if (!a.has(urn) && !renamed.has(urn)) diff.added.push({ urn, type: r.type, name: r.name });
-    for (const [urn, r] of a) if (!b.has(urn) && !takenOver.has(urn)) diff.removed.push({ urn, type: r.type, name: r.name, retainOnDelete: r.retainOnDelete });
+    for (const [urn, r] of b)
+        if (!a.has(urn) && !renamed.has(urn)) diff.added.push({ urn, type: r.type, name: r.name });
+    for (const [urn, r] of a)
+        if (!b.has(urn) && !takenOver.has(urn))
+            diff.removed.push({ urn, type: r.type, name: r.name, retainOnDelete: r.retainOnDelete });
     for (const [urn, r] of b) {
         const old = a.get(urn) ?? a.get(renamed.get(urn) ?? "");
         if (!old) continue;
@@ -438,9 +494,16 @@ export function diffRuns(before: RunResult, after: RunResult): PlanDiff {
         for (const path of new Set([...fa.secrets.keys(), ...fb.secrets.keys()])) {
             const x = fa.secrets.get(path);
             const y = fb.secrets.get(path);
-            if (x !== undefined && y !== undefined && x !== y) changes.push({ path, before: "[secret]", after: "[secret] (new value)" });
+            if (x !== undefined && y !== undefined && x !== y)
+                changes.push({ path, before: "[secret]", after: "[secret] (new value)" });
         }
-        if (changes.length > 0) diff.changed.push({ urn, type: r.type, name: r.name, fields: changes.sort((p, q) => (p.path < q.path ? -1 : 1)) });
+        if (changes.length > 0)
+            diff.changed.push({
+                urn,
+                type: r.type,
+                name: r.name,
+                fields: changes.sort((p, q) => (p.path < q.path ? -1 : 1)),
+            });
     }
     const byName = <T extends { name: string }>(p: T, q: T) => (p.name < q.name ? -1 : p.name > q.name ? 1 : 0);
     diff.added.sort(byName);
@@ -480,22 +543,27 @@ export function diffText(diff: PlanDiff, header: string): string {
     if (resources === 0) lines.push("no changes");
     for (const r of diff.added) lines.push(`+ ${r.type} ${r.name}`);
     for (const r of diff.removed) {
-        lines.push(`- ${r.type} ${r.name}${r.retainOnDelete ? "  (retained: leaves the stack, stays in Azure/the cluster)" : ""}`);
+        lines.push(
+            `- ${r.type} ${r.name}${r.retainOnDelete ? "  (retained: leaves the stack, stays in Azure/the cluster)" : ""}`,
+        );
     }
     for (const r of diff.changed) {
         lines.push(`~ ${r.type} ${r.name}`);
         for (const f of r.fields) {
             if (f.before === undefined) lines.push(`    + ${f.path}: ${show(f.after)}`);
             else if (f.after === undefined) lines.push(`    - ${f.path}: ${show(f.before)}`);
-            else if (f.after === "[secret] (new value)") lines.push(`    ~ ${f.path}: [secret] -> [secret] (new value)`);
+            else if (f.after === "[secret] (new value)")
+                lines.push(`    ~ ${f.path}: [secret] -> [secret] (new value)`);
             else lines.push(`    ~ ${f.path}: ${show(f.before)} -> ${show(f.after)}`);
         }
     }
-    for (const r of diff.restarts) lines.push(`restarts: ${r.kind} ${r.namespace}/${r.name} (${r.spc}: ${restartReason(r)})`);
+    for (const r of diff.restarts)
+        lines.push(`restarts: ${r.kind} ${r.namespace}/${r.name} (${r.spc}: ${restartReason(r)})`);
     for (const b of diff.blockers) lines.push(`blocked: ${b.reason}; fix: ${b.fix}`);
     if (diff.migration) lines.push(`migration: ${diff.migration}`);
     for (const w of diff.warnings) lines.push(...wrapProse(w, TEXT_WIDTH, "warning: ", "  "));
-    if (resources > 0) lines.push(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`);
+    if (resources > 0)
+        lines.push(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`);
     return lines.join("\n") + "\n";
 }
 
@@ -506,8 +574,10 @@ export function diffText(diff: PlanDiff, header: string): string {
  */
 export function readAtRevision(repoDir: string, revision: string, relativePath: string): string | undefined {
     const visible = (text: string) =>
-        // eslint-disable-next-line no-control-regex
-        text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).trim();
+        text
+            // eslint-disable-next-line no-control-regex
+            .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)
+            .trim();
     const gitError = (e: unknown) => {
         const err = e as { code?: string; stderr?: Buffer | string; message?: string };
         if (err.code === "ENOENT") return "git is not installed (or not on PATH)";
@@ -515,31 +585,48 @@ export function readAtRevision(repoDir: string, revision: string, relativePath: 
         return visible(stderr || err.message || String(e));
     };
     // A revision is never an option: `--output=...` must not reach git as one.
-    if (revision === "" || revision.startsWith("-")) throw new Error(`--against ${JSON.stringify(visible(revision))}: not a git revision`);
+    if (revision === "" || revision.startsWith("-"))
+        throw new Error(`--against ${JSON.stringify(visible(revision))}: not a git revision`);
     try {
-        execFileSync("git", ["rev-parse", "--verify", "--end-of-options", `${revision}^{commit}`], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
+        execFileSync("git", ["rev-parse", "--verify", "--end-of-options", `${revision}^{commit}`], {
+            cwd: repoDir,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
     } catch (e) {
         // rev-parse only says "Needed a single revision"; log names the problem ("bad revision 'x'").
         let said = gitError(e);
         try {
-            execFileSync("git", ["log", "-1", "--format=%H", "--end-of-options", revision, "--"], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
+            execFileSync("git", ["log", "-1", "--format=%H", "--end-of-options", revision, "--"], {
+                cwd: repoDir,
+                stdio: ["ignore", "pipe", "pipe"],
+            });
             said = `${said} (it names no commit)`;
         } catch (detail) {
             said = gitError(detail);
         }
-        throw new Error(`--against ${JSON.stringify(visible(revision))}: not a git revision of ${repoDir}: git says: ${said}`);
+        throw new Error(
+            `--against ${JSON.stringify(visible(revision))}: not a git revision of ${repoDir}: git says: ${said}`,
+        );
     }
     let bytes: Buffer;
     try {
-        bytes = execFileSync("git", ["show", `${revision}:${relativePath}`], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
+        bytes = execFileSync("git", ["show", `${revision}:${relativePath}`], {
+            cwd: repoDir,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
     } catch (e) {
         const message = gitError(e);
         // The file is new since that revision: everything in it is an addition.
         if (/does not exist in|exists on disk, but not in/.test(message)) return undefined;
-        throw new Error(`--against ${JSON.stringify(visible(revision))}: cannot read ${relativePath} there: git says: ${message}`);
+        throw new Error(
+            `--against ${JSON.stringify(visible(revision))}: cannot read ${relativePath} there: git says: ${message}`,
+        );
     }
     // As today's files: UTF-8 or refused (a lenient decoding would turn bad bytes into U+FFFD).
     const text = decodeUtf8(bytes);
-    if (text === undefined) throw new Error(`--against ${JSON.stringify(visible(revision))}: ${relativePath.replace(/^\.\//, "")} there ${NOT_UTF8}`);
+    if (text === undefined)
+        throw new Error(
+            `--against ${JSON.stringify(visible(revision))}: ${relativePath.replace(/^\.\//, "")} there ${NOT_UTF8}`,
+        );
     return text;
 }

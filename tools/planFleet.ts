@@ -35,21 +35,30 @@ export interface FleetFlags {
 export async function fleetMain(values: FleetFlags): Promise<number> {
     const projectDir = path.resolve(__dirname, "..");
     const dir = values.dir !== undefined ? resolveUserPath(values.dir) : projectDir;
-    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return fail(TOOL, `--dir ${quote(dir)}: no such directory`, 2);
-    const catalogFile = values.catalog !== undefined ? resolveUserPath(values.catalog) : path.join(projectDir, "stacks", "secrets.yaml");
+    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+        return fail(TOOL, `--dir ${quote(dir)}: no such directory`, 2);
+    const catalogFile =
+        values.catalog !== undefined
+            ? resolveUserPath(values.catalog)
+            : path.join(projectDir, "stacks", "secrets.yaml");
     const catalogProblem = inputFileProblem("--catalog", catalogFile);
     if (catalogProblem) return fail(TOOL, catalogProblem, 2);
     const filter = stackFilter(values.stacks);
     if ("error" in filter) return fail(TOOL, filter.error, 2);
     const excluded = values.exclude === undefined ? undefined : stackFilter(values.exclude);
-    if (excluded !== undefined && "error" in excluded) return fail(TOOL, excluded.error.replace(/^--stacks/, "--exclude"), 2);
+    if (excluded !== undefined && "error" in excluded)
+        return fail(TOOL, excluded.error.replace(/^--stacks/, "--exclude"), 2);
     const found = stackFilesDirOrError(dir);
     if ("error" in found) return fail(TOOL, found.error, 1);
     const stackDir = found.dir;
     const all = listStacks(stackDir);
     let stacks = all.filter((s) => filter(s) && !excluded?.(s));
     if (values.stacks !== undefined && stacks.length === 0) {
-        return fail(TOOL, `--stacks ${values.stacks.map(quote).join(" ")}: matches none of the ${all.length} stacks (${all.slice(0, 5).join(", ")}${all.length > 5 ? ", ..." : ""})`, 2);
+        return fail(
+            TOOL,
+            `--stacks ${values.stacks.map(quote).join(" ")}: matches none of the ${all.length} stacks (${all.slice(0, 5).join(", ")}${all.length > 5 ? ", ..." : ""})`,
+            2,
+        );
     }
     for (const stack of stacks) {
         const problem = inputFileProblem("stack file", path.join(stackDir, `Pulumi.${stack}.yaml`));
@@ -62,7 +71,8 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
         if (problem) return fail(TOOL, `--ring ${quote(values.ring)}: ${problem}`, 2);
         ring = ringOf(values.ring, "", "--ring");
     }
-    if (values.matrix && (values.json || values.out !== undefined || values.verbose)) return fail(TOOL, "--matrix prints the matrix only: it does not go with --json, --out or --verbose", 2);
+    if (values.matrix && (values.json || values.out !== undefined || values.verbose))
+        return fail(TOOL, "--matrix prints the matrix only: it does not go with --json, --out or --verbose", 2);
     const out = values.out !== undefined ? resolveUserPath(values.out) : undefined;
     if (out !== undefined) {
         const problem = outDirProblem(out, projectDir);
@@ -90,7 +100,10 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
     const written: string[] = [];
     if (out !== undefined) {
         fs.mkdirSync(out, { recursive: true });
-        fs.writeFileSync(path.join(out, OUT_MARKER), "Written by `npm run plan -- --all --out`: one directory per stack.\n");
+        fs.writeFileSync(
+            path.join(out, OUT_MARKER),
+            "Written by `npm run plan -- --all --out`: one directory per stack.\n",
+        );
     }
     const started = Date.now();
     let clash: string | undefined;

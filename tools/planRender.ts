@@ -73,7 +73,8 @@ export function engineView(run: RunResult): RunResult {
         return result;
     };
     const renamed = new Map<string, string>();
-    for (const r of run.resources) renamed.set(r.urn, `urn:pulumi:${run.stack}::${run.project}::${qualifiedType(r)}::${r.name}`);
+    for (const r of run.resources)
+        renamed.set(r.urn, `urn:pulumi:${run.stack}::${run.project}::${qualifiedType(r)}::${r.name}`);
     const urnOf = (urn: string): string => renamed.get(urn) ?? urn.replace(`::${ROOT_STACK}$`, "::");
     const providerRef = (ref: string): string => {
         // `<urn>::<id>`: the id is the last `::` segment.
@@ -98,7 +99,15 @@ export function engineView(run: RunResult): RunResult {
             provider: r.provider === undefined ? undefined : providerRef(r.provider),
             inputs: deep(r.inputs) as Record<string, unknown>,
             // A rename keeps type and parent: the alias is the engine URN with the old name.
-            ...(r.aliases ? { aliases: r.aliases.map((a) => (a.slice(0, a.lastIndexOf("::")) === r.urn.slice(0, r.urn.lastIndexOf("::")) ? `${urnOf(r.urn).slice(0, urnOf(r.urn).lastIndexOf("::"))}${a.slice(a.lastIndexOf("::"))}` : urnOf(a))) } : {}),
+            ...(r.aliases
+                ? {
+                      aliases: r.aliases.map((a) =>
+                          a.slice(0, a.lastIndexOf("::")) === r.urn.slice(0, r.urn.lastIndexOf("::"))
+                              ? `${urnOf(r.urn).slice(0, urnOf(r.urn).lastIndexOf("::"))}${a.slice(a.lastIndexOf("::"))}`
+                              : urnOf(a),
+                      ),
+                  }
+                : {}),
         })),
         outputs: deep(run.outputs) as Record<string, unknown>,
         warnings: run.warnings.filter((w) => !SDK_NOISE.test(w)),
@@ -116,7 +125,9 @@ function providerUrn(ref: string | undefined): string | null {
 function lookedUpVaults(run: RunResult): { component: RecordedResource; vaultName: string }[] {
     const hasChildren = new Set(run.resources.map((r) => r.parent).filter((p): p is string => p !== undefined));
     const vaultName = typeof run.outputs.vaultName === "string" ? run.outputs.vaultName : "(the vault)";
-    return run.resources.filter((r) => r.type === keyVaultDescriptor.type && !hasChildren.has(r.urn)).map((component) => ({ component, vaultName }));
+    return run.resources
+        .filter((r) => r.type === keyVaultDescriptor.type && !hasChildren.has(r.urn))
+        .map((component) => ({ component, vaultName }));
 }
 
 export function planJson(recorded: RunResult, options: PlanOptions = {}): PlanJson {
@@ -139,7 +150,11 @@ export function planJson(recorded: RunResult, options: PlanOptions = {}): PlanJs
         outputs: redact(run.outputs),
         warnings: run.warnings,
     };
-    if (options.permissions) json.permissions = permissionNeeds(run, lookedUpVaults(run).map((v) => v.vaultName));
+    if (options.permissions)
+        json.permissions = permissionNeeds(
+            run,
+            lookedUpVaults(run).map((v) => v.vaultName),
+        );
     return json;
 }
 
@@ -211,8 +226,13 @@ export function kubernetesTarget(run: RunResult): string | undefined {
     const context = inputAt(provider.inputs, "context");
     const kubeconfig = provider.inputs.kubeconfig !== undefined;
     const cluster = inputAt(provider.inputs, "clusterIdentifier");
-    const where = kubeconfig ? "the kubeconfig in the stack settings (kubernetes:kubeconfig)" : "the ambient kubeconfig ($KUBECONFIG or ~/.kube/config)";
-    const which = typeof context === "string" && context !== "" ? `context ${compact(context)} of ${where}` : `the current context of ${where}`;
+    const where = kubeconfig
+        ? "the kubeconfig in the stack settings (kubernetes:kubeconfig)"
+        : "the ambient kubeconfig ($KUBECONFIG or ~/.kube/config)";
+    const which =
+        typeof context === "string" && context !== ""
+            ? `context ${compact(context)} of ${where}`
+            : `the current context of ${where}`;
     return `${which}${typeof cluster === "string" ? `; cluster identifier ${compact(cluster)}` : ""}`;
 }
 
@@ -221,7 +241,9 @@ function providerSettings(r: RecordedResource): string {
     const parts: string[] = [];
     const context = redacted.context;
     parts.push(`context=${context === undefined ? "(kubeconfig's current context)" : compact(context)}`);
-    parts.push(`kubeconfig=${redacted.kubeconfig === undefined ? "(ambient: $KUBECONFIG or ~/.kube/config)" : "[secret] (kubernetes:kubeconfig)"}`);
+    parts.push(
+        `kubeconfig=${redacted.kubeconfig === undefined ? "(ambient: $KUBECONFIG or ~/.kube/config)" : "[secret] (kubernetes:kubeconfig)"}`,
+    );
     for (const key of Object.keys(redacted).sort()) {
         if (key === "context" || key === "kubeconfig" || key === "version") continue;
         parts.push(`${key}=${compact(redacted[key])}`);
@@ -246,14 +268,20 @@ interface Row {
  * a first `up` creates (`>` for what it only looks up), key settings under each resource, a
  * summary line with counts, the outputs, warnings, and the next step.
  */
-export function planText(recorded: RunResult, files: { stackFile: string; catalogFile: string }, options: PlanOptions = {}): string {
+export function planText(
+    recorded: RunResult,
+    files: { stackFile: string; catalogFile: string },
+    options: PlanOptions = {},
+): string {
     const run = engineView(recorded);
     const lines: string[] = [];
     const target = kubernetesTarget(run);
     lines.push(`aio-secrets offline plan: stack ${run.stack}, environment ${run.environment ?? "?"}`);
     lines.push(`  inputs: ${files.stackFile}, ${files.catalogFile}`);
     if (target) lines.push(`  cluster: ${target}`);
-    lines.push("  no cloud calls: (known after up) is filled in by Azure at `pulumi up`; [secret] values are never shown");
+    lines.push(
+        "  no cloud calls: (known after up) is filled in by Azure at `pulumi up`; [secret] values are never shown",
+    );
     lines.push("");
 
     const children = new Map<string, RecordedResource[]>();
@@ -268,7 +296,16 @@ export function planText(recorded: RunResult, files: { stackFile: string; catalo
     };
     const lookedUp = new Map(lookedUpVaults(run).map((v) => [v.component.urn, v.vaultName]));
     const rows: Row[] = [
-        { marker: "+", guide: "", type: ROOT_STACK, name: `${run.project}-${run.stack}`, plan: "create", info: "", details: [], detailGuide: "" },
+        {
+            marker: "+",
+            guide: "",
+            type: ROOT_STACK,
+            name: `${run.project}-${run.stack}`,
+            plan: "create",
+            info: "",
+            details: [],
+            detailGuide: "",
+        },
     ];
     const walk = (parent: string, prefix: string) => {
         const list = order(children.get(parent) ?? []);
@@ -312,7 +349,10 @@ export function planText(recorded: RunResult, files: { stackFile: string; catalo
     walk("", "");
     const typeWidth = Math.max(4, ...rows.map((r) => r.guide.length + r.type.length));
     // Names give way when the table would pass the width: their middle is elided (--json has them whole).
-    const nameWidth = Math.max(4, Math.min(Math.max(...rows.map((r) => r.name.length)), Math.max(24, TEXT_WIDTH - 15 - typeWidth)));
+    const nameWidth = Math.max(
+        4,
+        Math.min(Math.max(...rows.map((r) => r.name.length)), Math.max(24, TEXT_WIDTH - 15 - typeWidth)),
+    );
     lines.push(`     ${"Type".padEnd(typeWidth)}  ${"Name".padEnd(nameWidth)}  Plan`);
     for (const row of rows) {
         const head = ` ${row.marker}   ${(row.guide + row.type).padEnd(typeWidth)}  ${elideMiddle(row.name, nameWidth).padEnd(nameWidth)}  ${row.plan}`;
@@ -322,14 +362,19 @@ export function planText(recorded: RunResult, files: { stackFile: string; catalo
         const indent = `     ${row.detailGuide}    `;
         if (!flagsFit) lines.push(`${indent}${row.info}`);
         // A value too long for any line (a JSON map) is cut; --json has it whole.
-        const fit = (token: string) => (indent.length + 2 + token.length > TEXT_WIDTH ? `${token.slice(0, Math.max(8, TEXT_WIDTH - indent.length - 3))}…` : token);
+        const fit = (token: string) =>
+            indent.length + 2 + token.length > TEXT_WIDTH
+                ? `${token.slice(0, Math.max(8, TEXT_WIDTH - indent.length - 3))}…`
+                : token;
         for (const d of row.details) lines.push(...fill(topLevelTokens(d).map(fit), TEXT_WIDTH, indent, `${indent}  `));
     }
 
     const components = run.resources.filter((r) => !r.custom).length;
     const custom = run.resources.length - components;
     lines.push("");
-    lines.push(`Resources: ${run.resources.length + 1} to create (the stack, ${components} components, ${custom} resources)`);
+    lines.push(
+        `Resources: ${run.resources.length + 1} to create (the stack, ${components} components, ${custom} resources)`,
+    );
     for (const name of lookedUp.values()) lines.push(`           existing vault ${name}: looked up, not managed`);
     lines.push("");
     lines.push("Outputs:");
@@ -344,12 +389,15 @@ export function planText(recorded: RunResult, files: { stackFile: string; catalo
     }
     if (options.permissions) {
         lines.push("");
-        lines.push(...permissionsText(permissionNeeds(run, [...lookedUp.values()]), target ?? "no Kubernetes provider"));
+        lines.push(
+            ...permissionsText(permissionNeeds(run, [...lookedUp.values()]), target ?? "no Kubernetes provider"),
+        );
     }
     lines.push("");
     lines.push(`Next: pulumi preview --stack ${run.stack}`);
     lines.push(`      the real preview: compares with the stack's state; needs the Pulumi CLI and Azure credentials`);
-    if (!options.permissions) lines.push(`      add --permissions to list the Azure, Microsoft Graph and Kubernetes rights this stack needs`);
+    if (!options.permissions)
+        lines.push(`      add --permissions to list the Azure, Microsoft Graph and Kubernetes rights this stack needs`);
     return lines.join("\n") + "\n";
 }
 
@@ -358,7 +406,9 @@ export function manifestFileName(name: string): string {
     const encoded = [...Buffer.from(name, "utf8")]
         .map((b, i) => {
             const c = String.fromCharCode(b);
-            return /[A-Za-z0-9_-]/.test(c) || (c === "." && i > 0) ? c : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+            return /[A-Za-z0-9_-]/.test(c) || (c === "." && i > 0)
+                ? c
+                : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
         })
         .join("");
     return `${encoded}.yaml`;
@@ -393,8 +443,14 @@ export function kubernetesManifests(run: RunResult): OutputFile[] {
             for (const key of ["apiVersion", "kind", "metadata", "type", "spec", "data", "stringData"]) {
                 if (manifest[key] !== undefined) ordered[key] = manifest[key];
             }
-            const header = r.type.endsWith("Patch") ? "# Server-side apply patch: only the fields below are managed by this stack.\n" : "";
-            return { fileName: manifestFileName(r.name), source: `${displayType(r.type)} ${r.name}`, yaml: header + stringify(ordered, { blockQuote: "literal" }) };
+            const header = r.type.endsWith("Patch")
+                ? "# Server-side apply patch: only the fields below are managed by this stack.\n"
+                : "";
+            return {
+                fileName: manifestFileName(r.name),
+                source: `${displayType(r.type)} ${r.name}`,
+                yaml: header + stringify(ordered, { blockQuote: "literal" }),
+            };
         });
 }
 

@@ -16,7 +16,15 @@ const DEPENDENCY_FILES = ["package.json", "package-lock.json"];
 /** The first existing file a relative specifier names, as TypeScript's node resolution tries them. */
 function resolveRelative(fromFile: string, specifier: string): string | undefined {
     const base = path.resolve(path.dirname(fromFile), specifier);
-    const candidates = [base, `${base}.ts`, `${base}.tsx`, `${base}.js`, `${base}.cjs`, `${base}.json`, path.join(base, "index.ts")];
+    const candidates = [
+        base,
+        `${base}.ts`,
+        `${base}.tsx`,
+        `${base}.js`,
+        `${base}.cjs`,
+        `${base}.json`,
+        path.join(base, "index.ts"),
+    ];
     return candidates.find((c) => fs.statSync(c, { throwIfNoEntry: false })?.isFile() === true);
 }
 

@@ -6,7 +6,14 @@ import { ConfigError, formatProblem } from "../stacks/errors";
 import { decodeUtf8, NOT_UTF8, readUtf8File } from "../stacks/text";
 import { stackFilesDirOrError } from "../stacks/stackDir";
 import { listStacks, stackFilter } from "./fleet";
-import { fleetStatusText, promotionComplete, promotionStatus, PromotionStatus, StackInfo, statusText } from "./promotion";
+import {
+    fleetStatusText,
+    promotionComplete,
+    promotionStatus,
+    PromotionStatus,
+    StackInfo,
+    statusText,
+} from "./promotion";
 import { environmentNameOf, projectSources, readStackConfig, SharedSources } from "./stackfile";
 
 /**
@@ -67,7 +74,10 @@ function main(): number {
         return usageError(USAGE, "--status or --check is required");
     }
     const projectDir = path.resolve(__dirname, "..");
-    const catalogPath = values.catalog !== undefined ? resolveUserPath(values.catalog) : path.join(projectDir, "stacks", "secrets.yaml");
+    const catalogPath =
+        values.catalog !== undefined
+            ? resolveUserPath(values.catalog)
+            : path.join(projectDir, "stacks", "secrets.yaml");
     const problem = inputFileProblem("--catalog", catalogPath);
     if (problem) return fail(TOOL, problem, 2);
     const catalogLabel = path.relative(projectDir, catalogPath) || catalogPath;
@@ -79,7 +89,8 @@ function main(): number {
         return 1;
     }
     const dir = values.dir !== undefined ? resolveUserPath(values.dir) : projectDir;
-    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return fail(TOOL, `--dir "${sanitize(dir)}": no such directory`, 2);
+    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+        return fail(TOOL, `--dir "${sanitize(dir)}": no such directory`, 2);
     const filter = stackFilter(values.stacks);
     if ("error" in filter) return fail(TOOL, filter.error, 2);
     const found = stackFilesDirOrError(dir);
@@ -101,7 +112,13 @@ function main(): number {
         const stackProblem = inputFileProblem("stack file", path.join(stackDir, file));
         if (stackProblem) return fail(TOOL, stackProblem, 1);
         try {
-            const config = readStackConfig(readUtf8File(path.join(stackDir, file), file), file, "aio-secrets", {}, shared);
+            const config = readStackConfig(
+                readUtf8File(path.join(stackDir, file), file),
+                file,
+                "aio-secrets",
+                {},
+                shared,
+            );
             stacks.push({ stack, environment: environmentNameOf(config, stack), config });
         } catch (e) {
             if (!(e instanceof ConfigError)) throw e;
@@ -110,8 +127,18 @@ function main(): number {
         }
     }
     const status = promotionStatus(catalog, stacks);
-    const tables = (environment: string) => statusText(promotionStatus(catalog, stacks.filter((s) => s.environment === environment)));
-    process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : sanitize(fleetStatusText(status, { verbose: values.verbose, tables, order: catalog.environments })));
+    const tables = (environment: string) =>
+        statusText(
+            promotionStatus(
+                catalog,
+                stacks.filter((s) => s.environment === environment),
+            ),
+        );
+    process.stdout.write(
+        values.json
+            ? `${JSON.stringify(status, null, 2)}\n`
+            : sanitize(fleetStatusText(status, { verbose: values.verbose, tables, order: catalog.environments })),
+    );
     if (values.check) {
         // Last line of the output: in the text, or on stderr when stdout is JSON.
         (values.json ? process.stderr : process.stdout).write(`${verdict(status)}\n`);
@@ -126,7 +153,8 @@ if (require.main === module) {
         process.exitCode = main();
     } catch (e) {
         // Never a stack trace for a user: one line (AIO_SECRETS_DEBUG=1 shows the trace).
-        const detail = e instanceof Error ? (process.env.AIO_SECRETS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
+        const detail =
+            e instanceof Error ? (process.env.AIO_SECRETS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
         process.exitCode = fail(TOOL, `internal error: ${detail}`, 3);
     }
 }

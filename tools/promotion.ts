@@ -74,7 +74,12 @@ export function sharedFixFile(config: StackConfig, secret: string, state: CellSt
 /** The one edit of a shared environment that fixes `secret` for every stack importing it. */
 export function sharedFixCommand(file: string, secret: string, state: CellState): string {
     const env = environmentOfStandIn(file) ?? file;
-    const why = state === "missing" ? "missing" : state === "plaintext" ? "replace the plaintext value" : "replace the example placeholder";
+    const why =
+        state === "missing"
+            ? "missing"
+            : state === "plaintext"
+              ? "replace the plaintext value"
+              : "replace the example placeholder";
     return `esc env set ${env} 'pulumiConfig["${KEY}"]["${secret}"]' --secret <value>   # ${why}; offline stand-in: ${file}, as fn::secret`;
 }
 
@@ -106,7 +111,10 @@ export function promotionStatus(catalog: Catalog, stacks: readonly StackInfo[]):
                 }
                 state = present ? "plaintext" : "missing";
             }
-            const shared = state === "missing" || state === "plaintext" || state === "placeholder" ? sharedFixFile(s.config, secret.name, state) : undefined;
+            const shared =
+                state === "missing" || state === "plaintext" || state === "placeholder"
+                    ? sharedFixFile(s.config, secret.name, state)
+                    : undefined;
             const list = state === "placeholder" ? placeholders : fixes;
             if (shared !== undefined) {
                 // One edit of the shared environment, whatever the number of stacks importing it.
@@ -115,7 +123,8 @@ export function promotionStatus(catalog: Catalog, stacks: readonly StackInfo[]):
                 if (!list.includes(command)) list.push(command);
             } else {
                 const command = `pulumi config set --secret --path 'secretValues.${secret.name}' --stack ${s.stack}`;
-                if (state === "missing" || state === "plaintext") fixes.push(`${command}   # ${state === "missing" ? "missing" : "replace the plaintext value"}`);
+                if (state === "missing" || state === "plaintext")
+                    fixes.push(`${command}   # ${state === "missing" ? "missing" : "replace the plaintext value"}`);
                 if (state === "placeholder") placeholders.push(`${command}   # replace the example placeholder`);
             }
             setOwnKey(cells, s.stack, state);
@@ -136,10 +145,18 @@ export function promotionComplete(status: PromotionStatus): boolean {
 }
 
 export function statusText(status: PromotionStatus): string {
-    const headers = ["secret", "source", ...status.stacks.map((s) => (s.stack === s.environment ? s.stack : `${s.stack} (${s.environment})`))];
+    const headers = [
+        "secret",
+        "source",
+        ...status.stacks.map((s) => (s.stack === s.environment ? s.stack : `${s.stack} (${s.environment})`)),
+    ];
     const body = status.rows.map((r) => [r.secret, r.source, ...status.stacks.map((s) => r.cells[s.stack])]);
     const widths = headers.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
     const lines = [line(headers), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
     if (status.fixes.length > 0) {
         lines.push("", "To fix:");
@@ -172,7 +189,9 @@ export function fleetStatusText(
 ): string {
     // The catalog's order of environments (dev, staging, prod), then any other by name.
     const rank = (env: string) => (options.order?.includes(env) ? options.order.indexOf(env) : Number.MAX_SAFE_INTEGER);
-    const environments = [...new Set(status.stacks.map((s) => s.environment))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    const environments = [...new Set(status.stacks.map((s) => s.environment))].sort(
+        (a, b) => rank(a) - rank(b) || a.localeCompare(b),
+    );
     const lines: string[] = [
         `${status.rows.length} secrets, ${status.stacks.length} stacks in ${environments.length} environment${environments.length === 1 ? "" : "s"}` +
             (options.verbose ? "" : " (--verbose shows every secret in every stack)"),
@@ -188,7 +207,9 @@ export function fleetStatusText(
                 const where = stacks.filter((s) => row.cells[s] === state);
                 if (where.length === 0) continue;
                 problems++;
-                lines.push(`  ${state === "missing" ? "missing  " : "plaintext"}  ${row.secret} (${row.source}): ${where.length} of ${stacks.length}: ${someOf(where)}`);
+                lines.push(
+                    `  ${state === "missing" ? "missing  " : "plaintext"}  ${row.secret} (${row.source}): ${where.length} of ${stacks.length}: ${someOf(where)}`,
+                );
                 // A value from a shared environment: one edit there; the others: their stack files.
                 const own = where.filter((s) => !Object.hasOwn(row.fixAt, s));
                 for (const file of new Set(where.filter((s) => Object.hasOwn(row.fixAt, s)).map((s) => row.fixAt[s]))) {
@@ -196,20 +217,41 @@ export function fleetStatusText(
                     if (!fixes.includes(command)) fixes.push(command);
                 }
                 const set = `pulumi config set --secret --path 'secretValues.${row.secret}'`;
-                if (own.length > 0) fixes.push(own.length === 1 ? `${set} --stack ${own[0]}` : `for s in ${own.join(" ")}; do ${set} --stack "$s"; done`);
+                if (own.length > 0)
+                    fixes.push(
+                        own.length === 1
+                            ? `${set} --stack ${own[0]}`
+                            : `for s in ${own.join(" ")}; do ${set} --stack "$s"; done`,
+                    );
             }
             placeholderCount += stacks.filter((s) => row.cells[s] === "placeholder").length;
         }
-        const placeholders = status.rows.reduce((n, r) => n + stacks.filter((s) => r.cells[s] === "placeholder").length, 0);
-        if (problems === 0) lines.push(`  complete: every enabled secret has its value${placeholders > 0 ? ` (${placeholders} of them example placeholders)` : ""}`);
-        if (options.verbose && options.tables) lines.push(...options.tables(env).trimEnd().split("\n").map((l) => (l === "" ? "" : `    ${l}`)));
+        const placeholders = status.rows.reduce(
+            (n, r) => n + stacks.filter((s) => r.cells[s] === "placeholder").length,
+            0,
+        );
+        if (problems === 0)
+            lines.push(
+                `  complete: every enabled secret has its value${placeholders > 0 ? ` (${placeholders} of them example placeholders)` : ""}`,
+            );
+        if (options.verbose && options.tables)
+            lines.push(
+                ...options
+                    .tables(env)
+                    .trimEnd()
+                    .split("\n")
+                    .map((l) => (l === "" ? "" : `    ${l}`)),
+            );
     }
     if (fixes.length > 0) {
         lines.push("", "To fix (each command prompts for the value):");
         for (const f of fixes) lines.push(`  ${f}`);
     }
     if (placeholderCount > 0 && !options.verbose) {
-        lines.push("", `${placeholderCount} value${placeholderCount === 1 ? " is an example placeholder" : "s are example placeholders"} to replace before a real pulumi up (--verbose lists the commands).`);
+        lines.push(
+            "",
+            `${placeholderCount} value${placeholderCount === 1 ? " is an example placeholder" : "s are example placeholders"} to replace before a real pulumi up (--verbose lists the commands).`,
+        );
     }
     return `${lines.join("\n")}\n`;
 }

@@ -28,7 +28,9 @@ export interface Matrix {
 
 /** The matrix of the given stacks, in rollout order: by ring, then by name. `ring`: only that ring's stacks. */
 export function ringMatrix(entries: readonly MatrixEntry[], ring?: number): Matrix {
-    const ordered = [...entries].sort((a, b) => a.ring - b.ring || (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
+    const ordered = [...entries].sort(
+        (a, b) => a.ring - b.ring || (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0),
+    );
     return { include: ring === undefined ? ordered : ordered.filter((e) => e.ring === ring) };
 }
 
@@ -36,7 +38,8 @@ export function ringMatrix(entries: readonly MatrixEntry[], ring?: number): Matr
 export function splitRings(matrix: Matrix): MatrixEntry[][] {
     const rings: MatrixEntry[][] = RINGS.map(() => []);
     for (const entry of ringMatrix(matrix.include).include) {
-        if (!Number.isInteger(entry.ring) || entry.ring < 0 || entry.ring > MAX_RING) throw new Error(`matrix entry ${entry.stack}: ring ${entry.ring} is not 0..${MAX_RING}`);
+        if (!Number.isInteger(entry.ring) || entry.ring < 0 || entry.ring > MAX_RING)
+            throw new Error(`matrix entry ${entry.stack}: ring ${entry.ring} is not 0..${MAX_RING}`);
         rings[entry.ring].push(entry);
     }
     return rings;
@@ -63,7 +66,11 @@ export interface RingOutcome {
 }
 
 /** A ring's outcome from its planned entries and the results found. */
-export function ringOutcome(ring: number, planned: readonly MatrixEntry[], results: readonly StackResult[]): RingOutcome {
+export function ringOutcome(
+    ring: number,
+    planned: readonly MatrixEntry[],
+    results: readonly StackResult[],
+): RingOutcome {
     const byStack = new Map(results.map((r) => [r.stack, r.status]));
     const outcome: RingOutcome = { ring, done: [], failed: [], notStarted: [] };
     for (const { stack } of planned) {
@@ -88,17 +95,27 @@ export function withinBudget(outcome: RingOutcome, budgetPercent: number): boole
 
 /** The rollout's summary (Markdown, for the job summary): per ring, the stacks done, failed and not started. */
 export function rolloutSummary(matrix: Matrix, results: readonly StackResult[], budgetPercent: number): string {
-    const lines = [`### Fleet rollout: ${matrix.include.length} stacks in rings 0 (canary) to ${MAX_RING}, failure budget ${budgetPercent}% per ring`, ""];
+    const lines = [
+        `### Fleet rollout: ${matrix.include.length} stacks in rings 0 (canary) to ${MAX_RING}, failure budget ${budgetPercent}% per ring`,
+        "",
+    ];
     lines.push("| ring | done | failed | not started |", "| --- | --- | --- | --- |");
     const list = (stacks: string[]) => (stacks.length === 0 ? "-" : `${stacks.length}: ${stacks.join(", ")}`);
     let stopped: number | undefined;
     for (const [ring, planned] of splitRings(matrix).entries()) {
         if (planned.length === 0) continue;
         const outcome = ringOutcome(ring, planned, results);
-        lines.push(`| ${ring === 0 ? "0 (canary)" : ring} | ${list(outcome.done)} | ${list(outcome.failed)} | ${list(outcome.notStarted)} |`);
+        lines.push(
+            `| ${ring === 0 ? "0 (canary)" : ring} | ${list(outcome.done)} | ${list(outcome.failed)} | ${list(outcome.notStarted)} |`,
+        );
         if (stopped === undefined && !withinBudget(outcome, budgetPercent)) stopped = ring;
     }
-    lines.push("", stopped === undefined ? "Every ring stayed within the failure budget." : `Ring ${stopped} went over the failure budget: the rollout stopped after it.`);
+    lines.push(
+        "",
+        stopped === undefined
+            ? "Every ring stayed within the failure budget."
+            : `Ring ${stopped} went over the failure budget: the rollout stopped after it.`,
+    );
     return `${lines.join("\n")}\n`;
 }
 
@@ -106,7 +123,10 @@ export function rolloutSummary(matrix: Matrix, results: readonly StackResult[], 
 export function readResults(dir: string): StackResult[] {
     if (!fs.existsSync(dir)) return [];
     const results: StackResult[] = [];
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+    for (const file of fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .sort()) {
         const value = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) as Partial<StackResult>;
         if (typeof value.stack !== "string" || !["success", "failure", "cancelled"].includes(String(value.status))) {
             throw new Error(`${file}: expected {"stack": <name>, "status": success | failure | cancelled}`);
@@ -141,9 +161,11 @@ function main(argv: string[]): number {
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
     if (command !== "gate" && command !== "summary") return fail(TOOL, `expected gate or summary\n${USAGE}`, 2);
-    if (values.matrix === undefined || values.results === undefined) return fail(TOOL, "--matrix and --results are required", 2);
+    if (values.matrix === undefined || values.results === undefined)
+        return fail(TOOL, "--matrix and --results are required", 2);
     const budget = Number(values.budget);
-    if (!Number.isFinite(budget) || budget < 0 || budget > 100) return fail(TOOL, `--budget ${values.budget}: expected a percentage from 0 to 100`, 2);
+    if (!Number.isFinite(budget) || budget < 0 || budget > 100)
+        return fail(TOOL, `--budget ${values.budget}: expected a percentage from 0 to 100`, 2);
     const matrix = JSON.parse(fs.readFileSync(resolveUserPath(values.matrix), "utf8")) as Matrix;
     const results = readResults(resolveUserPath(values.results));
     if (command === "summary") {

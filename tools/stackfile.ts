@@ -87,21 +87,36 @@ export function environmentConfig(
     // often it is imported: a diamond of imports costs one visit per environment, not 2^depth.
     const resolved = new Map<string, { config: Record<string, unknown>; origins: ConfigOrigins }>();
     const none = () => ({ config: {}, origins: new Map<string, string>() });
-    const visit = (name: string, from: string, trail: string[]): { config: Record<string, unknown>; origins: ConfigOrigins } => {
+    const visit = (
+        name: string,
+        from: string,
+        trail: string[],
+    ): { config: Record<string, unknown>; origins: ConfigOrigins } => {
         const relative = environmentFile(name);
         if (relative === undefined) {
-            problems.push({ file: from, path: "imports", value: JSON.stringify(name), rule: "is not an environment name" });
+            problems.push({
+                file: from,
+                path: "imports",
+                value: JSON.stringify(name),
+                rule: "is not an environment name",
+            });
             return none();
         }
         if (trail.includes(relative)) {
-            problems.push({ file: from, path: "imports", value: JSON.stringify(name), rule: `imports itself (${[...trail, relative].join(" -> ")})` });
+            problems.push({
+                file: from,
+                path: "imports",
+                value: JSON.stringify(name),
+                rule: `imports itself (${[...trail, relative].join(" -> ")})`,
+            });
             return none();
         }
         const done = resolved.get(relative);
         if (done !== undefined) return done;
         const own = none();
         const text = read(relative);
-        if (text === undefined) problems.push(missingEnvironment(from, trail.length === 0 ? "environment" : "imports", name, relative));
+        if (text === undefined)
+            problems.push(missingEnvironment(from, trail.length === 0 ? "environment" : "imports", name, relative));
         else {
             if (!files.includes(relative)) files.push(relative);
             const parsed = parseEscDocument(text, relative);
@@ -115,7 +130,8 @@ export function environmentConfig(
                 }
                 if (doc.pulumiConfig) {
                     own.config = composePatch(own.config, doc.pulumiConfig) as Record<string, unknown>;
-                    for (const k of Object.keys(doc.pulumiConfig)) recordOrigins(own.origins, doc.pulumiConfig[k], fullConfigKey(k, project), relative);
+                    for (const k of Object.keys(doc.pulumiConfig))
+                        recordOrigins(own.origins, doc.pulumiConfig[k], fullConfigKey(k, project), relative);
                 }
             }
         }
@@ -202,7 +218,8 @@ export function resolveStackEntries(
         }
         const problems = projectConfigProblems(shared.projectConfig, config, file, stackName);
         // A value from an environment or Pulumi.yaml is fixed there: name that file.
-        if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ ...p, file: originOf(origins, p.path) ?? p.file })));
+        if (problems.length > 0)
+            throw new ConfigError(problems.map((p) => ({ ...p, file: originOf(origins, p.path) ?? p.file })));
     }
     const entries = [...config].map(([key, value]) => ({ key, value }));
     return { entries, environments: envs.names, sharedFiles, origins };
@@ -234,13 +251,22 @@ export function readStackConfig(
             if (Array.isArray(node)) return node.map((item, i) => materialize(item, `${at}[${i}]`));
             if (node !== null && typeof node === "object") {
                 const out: Record<string, unknown> = {};
-                for (const k of Object.keys(node)) setOwn(out, k, materialize((node as Record<string, unknown>)[k], `${at}.${k}`));
+                for (const k of Object.keys(node))
+                    setOwn(out, k, materialize((node as Record<string, unknown>)[k], `${at}.${k}`));
                 return out;
             }
             return node;
         };
         const plain = materialize(value, key);
-        setOwn(config, key, typeof plain === "string" ? plain : plain !== null && typeof plain === "object" ? JSON.stringify(plain) : String(plain));
+        setOwn(
+            config,
+            key,
+            typeof plain === "string"
+                ? plain
+                : plain !== null && typeof plain === "object"
+                  ? JSON.stringify(plain)
+                  : String(plain),
+        );
         if (secret) secretKeys.push(key);
     }
     return {
@@ -263,7 +289,14 @@ export function readStackConfig(
 function readSharedFile(file: string, shown: string): string | undefined {
     const problem = fileProblem(file);
     if (problem === "no such file") return undefined;
-    if (problem !== undefined) throw new ConfigError([{ file: shown, path: "", rule: `${problem}; it is read as ${shown === "Pulumi.yaml" ? "the project file" : "an environment stand-in"}` }]);
+    if (problem !== undefined)
+        throw new ConfigError([
+            {
+                file: shown,
+                path: "",
+                rule: `${problem}; it is read as ${shown === "Pulumi.yaml" ? "the project file" : "an environment stand-in"}`,
+            },
+        ]);
     return readUtf8File(file, shown);
 }
 
@@ -277,7 +310,11 @@ export function readProjectConfig(projectFile: string, project: string): Project
 }
 
 /** The shared sources of a project directory: its Pulumi.yaml and its `environments/` stand-ins. */
-export function projectSources(projectDir: string, project: string, projectFile = path.join(projectDir, "Pulumi.yaml")): SharedSources {
+export function projectSources(
+    projectDir: string,
+    project: string,
+    projectFile = path.join(projectDir, "Pulumi.yaml"),
+): SharedSources {
     return {
         projectConfig: readProjectConfig(projectFile, project),
         readEnvironment: (relative) => readSharedFile(path.join(projectDir, relative), relative),

@@ -62,7 +62,14 @@ export function fill(tokens: readonly string[], width: number, first: string, re
 
 /** Prose (a warning) wrapped at spaces, continuation lines indented by `rest`. */
 export function wrapProse(text: string, width: number, first: string, rest: string): string[] {
-    return text.split("\n").flatMap((paragraph, i) => fill(paragraph.split(" ").filter((w) => w !== ""), width, i === 0 ? first : rest, rest));
+    return text.split("\n").flatMap((paragraph, i) =>
+        fill(
+            paragraph.split(" ").filter((w) => w !== ""),
+            width,
+            i === 0 ? first : rest,
+            rest,
+        ),
+    );
 }
 
 /**

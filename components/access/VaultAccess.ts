@@ -131,8 +131,10 @@ export class VaultAccess extends pulumi.ComponentResource {
                 previous = created;
                 this.grants.push(created);
             };
-            if (args.readerObjectId !== undefined) policy(READER_PART, args.readerObjectId, readerPermissions(args.usage));
-            for (const writer of writers) policy(part("writer", writer.key), writer.objectId, writerPermissions(args.usage));
+            if (args.readerObjectId !== undefined)
+                policy(READER_PART, args.readerObjectId, readerPermissions(args.usage));
+            for (const writer of writers)
+                policy(part("writer", writer.key), writer.objectId, writerPermissions(args.usage));
         }
         if (args.permissionModel === "rbac" || args.rolesBesidePolicies) {
             const assign = (
@@ -142,14 +144,18 @@ export class VaultAccess extends pulumi.ComponentResource {
                 role: RoleKey,
                 more: { aliasParts?: readonly string[]; retainOnDelete?: boolean; label?: string } = {},
             ) => {
-                const definitionId = pulumi.output(args.subscriptionId).apply((subscription) => roleDefinitionId(subscription, role));
+                const definitionId = pulumi
+                    .output(args.subscriptionId)
+                    .apply((subscription) => roleDefinitionId(subscription, role));
                 this.grants.push(
                     new authorization.RoleAssignment(
                         `${name}-${child}-${role}`,
                         {
                             roleAssignmentName: pulumi
                                 .all([args.vaultId, principalId, definitionId])
-                                .apply(([scope, principal, definition]) => roleAssignmentName(scope, principal, definition)),
+                                .apply(([scope, principal, definition]) =>
+                                    roleAssignmentName(scope, principal, definition),
+                                ),
                             principalId,
                             principalType,
                             scope: args.vaultId,
@@ -168,15 +174,25 @@ export class VaultAccess extends pulumi.ComponentResource {
                 );
             };
             const reader = args.readerObjectId;
-            const readerOpts = { aliasParts: args.readerAliasParts, retainOnDelete: args.readerRetainOnDelete, label: "reader" };
+            const readerOpts = {
+                aliasParts: args.readerAliasParts,
+                retainOnDelete: args.readerRetainOnDelete,
+                label: "reader",
+            };
             if (reader !== undefined) {
-                for (const role of args.readerRoles ?? readerRoles(args.usage)) assign(args.readerPart ?? READER_PART, reader, "ServicePrincipal", role, readerOpts);
+                for (const role of args.readerRoles ?? readerRoles(args.usage))
+                    assign(args.readerPart ?? READER_PART, reader, "ServicePrincipal", role, readerOpts);
             }
             for (const extra of args.extraReaders ?? []) {
-                for (const role of extra.roles) assign(extra.part, extra.objectId, "ServicePrincipal", role, { aliasParts: extra.aliasParts, label: "reader" });
+                for (const role of extra.roles)
+                    assign(extra.part, extra.objectId, "ServicePrincipal", role, {
+                        aliasParts: extra.aliasParts,
+                        label: "reader",
+                    });
             }
             for (const writer of writers) {
-                for (const role of writerRoles(args.usage)) assign(part("writer", writer.key), writer.objectId, writer.type, role);
+                for (const role of writerRoles(args.usage))
+                    assign(part("writer", writer.key), writer.objectId, writer.type, role);
             }
         }
         this.lastVaultWrite = previous;

@@ -24,8 +24,18 @@ export const vaultAccessDescriptor: ComponentDescriptor = {
             rights: {
                 kind: "azure",
                 rights: [
-                    { resourceType: "Microsoft.KeyVault/vaults/accessPolicies", operations: ["write"], role: KEY_VAULT_CONTRIBUTOR, deletes: false },
-                    { resourceType: "Microsoft.KeyVault/vaults", operations: ["read"], role: KEY_VAULT_CONTRIBUTOR, deletes: false },
+                    {
+                        resourceType: "Microsoft.KeyVault/vaults/accessPolicies",
+                        operations: ["write"],
+                        role: KEY_VAULT_CONTRIBUTOR,
+                        deletes: false,
+                    },
+                    {
+                        resourceType: "Microsoft.KeyVault/vaults",
+                        operations: ["read"],
+                        role: KEY_VAULT_CONTRIBUTOR,
+                        deletes: false,
+                    },
                 ],
             },
             display: ["vaultName", "policy.objectId", "policy.permissions"],

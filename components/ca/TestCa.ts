@@ -4,7 +4,14 @@ import * as time from "@pulumiverse/time";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { CA_KEYS, CA_SECRET_TYPE, caGenerationNames, caGenerations, INIT_TEST_CA, joinTrustBundle } from "../../model/ca";
+import {
+    CA_KEYS,
+    CA_SECRET_TYPE,
+    caGenerationNames,
+    caGenerations,
+    INIT_TEST_CA,
+    joinTrustBundle,
+} from "../../model/ca";
 import { invariant } from "../invariant";
 
 export interface TestCaArgs {
@@ -85,13 +92,25 @@ export class TestCa extends pulumi.ComponentResource {
         super("aio-secrets:ca:TestCa", name, {}, opts);
         const { validDays, renewBeforeDays } = args;
         // Validated with the CA settings (stacks/ca.ts).
-        invariant(renewBeforeDays < validDays, name, `renewBeforeDays (${renewBeforeDays}) must be less than validDays (${validDays})`);
+        invariant(
+            renewBeforeDays < validDays,
+            name,
+            `renewBeforeDays (${renewBeforeDays}) must be less than validDays (${validDays})`,
+        );
 
-        const rotation = new time.Rotating(`${name}-rotation`, { rotationDays: validDays - renewBeforeDays }, { parent: this });
+        const rotation = new time.Rotating(
+            `${name}-rotation`,
+            { rotationDays: validDays - renewBeforeDays },
+            { parent: this },
+        );
         const generation = (g: number) => {
             const names = caGenerationNames(name, g);
             // No trigger on the key: nothing but a new generation makes a new one.
-            const key = new tls.PrivateKey(names.key, { algorithm: INIT_TEST_CA.algorithm, ecdsaCurve: INIT_TEST_CA.ecdsaCurve }, { parent: this });
+            const key = new tls.PrivateKey(
+                names.key,
+                { algorithm: INIT_TEST_CA.algorithm, ecdsaCurve: INIT_TEST_CA.ecdsaCurve },
+                { parent: this },
+            );
             const cert = new tls.SelfSignedCert(
                 names.cert,
                 {
@@ -113,27 +132,44 @@ export class TestCa extends pulumi.ComponentResource {
         const generations = caGenerations(args.keyGeneration ?? 1, args.keepPreviousKey ?? true);
         const declared = generations.map(generation);
         const signingIndex = generations.indexOf(args.signingGeneration ?? generations[0]);
-        invariant(signingIndex >= 0, name, `signingGeneration ${args.signingGeneration} is not a declared key generation (${generations.join(", ")}); stacks/ca.ts signingGenerationOf validates it`);
+        invariant(
+            signingIndex >= 0,
+            name,
+            `signingGeneration ${args.signingGeneration} is not a declared key generation (${generations.join(", ")}); stacks/ca.ts signingGenerationOf validates it`,
+        );
         // The Secret holds the signing generation; the trust bundle every declared one, newest first.
         const signing = declared[signingIndex];
         const extra = args.extraTrustBundlePem !== undefined ? [args.extraTrustBundlePem] : [];
-        const trustBundle = pulumi.all(declared.map((g) => g.cert.certPem)).apply((pems) => joinTrustBundle([...pems, ...extra]));
+        const trustBundle = pulumi
+            .all(declared.map((g) => g.cert.certPem))
+            .apply((pems) => joinTrustBundle([...pems, ...extra]));
 
         const childOpts = { parent: this, provider: args.provider, dependsOn: args.dependsOn, retainOnDelete: true };
         const secret = new corev1.Secret(
             `${name}-key-pair`,
             {
                 // Fixed name: init's object of the same name is taken over, never a 409.
-                metadata: { name: args.secretName ?? INIT_TEST_CA.secretName, namespace: args.namespace, annotations: { ...FORCE_APPLY } },
+                metadata: {
+                    name: args.secretName ?? INIT_TEST_CA.secretName,
+                    namespace: args.namespace,
+                    annotations: { ...FORCE_APPLY },
+                },
                 type: CA_SECRET_TYPE,
-                stringData: { [CA_KEYS.cert]: signing.cert.certPem, [CA_KEYS.key]: pulumi.secret(signing.key.privateKeyPem) },
+                stringData: {
+                    [CA_KEYS.cert]: signing.cert.certPem,
+                    [CA_KEYS.key]: pulumi.secret(signing.key.privateKeyPem),
+                },
             },
             childOpts,
         );
         const bundle = new corev1.ConfigMap(
             `${name}-trust-bundle`,
             {
-                metadata: { name: args.configMapName ?? INIT_TEST_CA.configMapName, namespace: args.namespace, annotations: { ...FORCE_APPLY } },
+                metadata: {
+                    name: args.configMapName ?? INIT_TEST_CA.configMapName,
+                    namespace: args.namespace,
+                    annotations: { ...FORCE_APPLY },
+                },
                 data: { [CA_KEYS.bundle]: trustBundle },
             },
             childOpts,

@@ -62,7 +62,11 @@ export class VaultCaCsi extends pulumi.ComponentResource {
 
     constructor(name: string, args: VaultCaCsiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:ca:VaultCaCsi", name, {}, opts);
-        invariant(args.vaultObject.objectAlias === CA_MOUNT_FILE, name, `the CA object must be mounted as ${CA_MOUNT_FILE} (model/ca.ts caModel)`);
+        invariant(
+            args.vaultObject.objectAlias === CA_MOUNT_FILE,
+            name,
+            `the CA object must be mounted as ${CA_MOUNT_FILE} (model/ca.ts caModel)`,
+        );
         const childOpts = { parent: this, provider: args.provider, retainOnDelete: args.retainOnDelete };
 
         const spc = new apiextensions.CustomResource(
@@ -95,11 +99,20 @@ export class VaultCaCsi extends pulumi.ComponentResource {
         );
 
         if (args.syncDeploymentName !== undefined) {
-            invariant(args.syncImage && args.credentialSecretName !== undefined, name, "the sync pod needs syncImage and credentialSecretName");
+            invariant(
+                args.syncImage && args.credentialSecretName !== undefined,
+                name,
+                "the sync pod needs syncImage and credentialSecretName",
+            );
             new appsv1.Deployment(
                 `${name}-sync`,
                 {
-                    metadata: { name: args.syncDeploymentName, namespace: args.namespace, labels: { ...SYNC_LABELS }, annotations: { ...FORCE_APPLY } },
+                    metadata: {
+                        name: args.syncDeploymentName,
+                        namespace: args.namespace,
+                        labels: { ...SYNC_LABELS },
+                        annotations: { ...FORCE_APPLY },
+                    },
                     spec: {
                         replicas: 1,
                         selector: { matchLabels: { ...SYNC_LABELS } },
@@ -107,13 +120,25 @@ export class VaultCaCsi extends pulumi.ComponentResource {
                             metadata: { labels: { ...SYNC_LABELS } },
                             spec: {
                                 automountServiceAccountToken: false,
-                                securityContext: { runAsNonRoot: true, runAsUser: 65535, runAsGroup: 65535, seccompProfile: { type: "RuntimeDefault" } },
+                                securityContext: {
+                                    runAsNonRoot: true,
+                                    runAsUser: 65535,
+                                    runAsGroup: 65535,
+                                    seccompProfile: { type: "RuntimeDefault" },
+                                },
                                 containers: [
                                     {
                                         name: "pause",
                                         image: args.syncImage,
-                                        resources: { requests: { cpu: "1m", memory: "8Mi" }, limits: { memory: "16Mi" } },
-                                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                        resources: {
+                                            requests: { cpu: "1m", memory: "8Mi" },
+                                            limits: { memory: "16Mi" },
+                                        },
+                                        securityContext: {
+                                            allowPrivilegeEscalation: false,
+                                            readOnlyRootFilesystem: true,
+                                            capabilities: { drop: ["ALL"] },
+                                        },
                                         volumeMounts: [{ name: "aio-ca", mountPath: "/mnt/aio-ca", readOnly: true }],
                                     },
                                 ],

@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider";
-import { caExpiryWarning, INIT_TEST_CA, OWN_CA_NAMES, testCaOverlapWarnings, type CaModel, type CaSettings } from "../../model/ca";
+import {
+    caExpiryWarning,
+    INIT_TEST_CA,
+    OWN_CA_NAMES,
+    testCaOverlapWarnings,
+    type CaModel,
+    type CaSettings,
+} from "../../model/ca";
 import { TestCa } from "./TestCa";
 import { VaultCaCsi } from "./VaultCaCsi";
 
@@ -47,7 +54,14 @@ const none = () => pulumi.output(undefined as string | undefined);
  */
 export function declareCaForCsi(ca: CaSettings, model: CaModel | undefined, ctx: CaCsiContext): CaOutputs {
     if (!model || ca.mode === "none") {
-        return { caMode: "none", caTrustBundle: none(), caExpiresAt: none(), caRenewalDueAt: none(), caSecretName: none(), caTrustBundleConfigMap: none() };
+        return {
+            caMode: "none",
+            caTrustBundle: none(),
+            caExpiresAt: none(),
+            caRenewalDueAt: none(),
+            caSecretName: none(),
+            caTrustBundleConfigMap: none(),
+        };
     }
     const warnExpiry = (expiresAt: string | undefined) => {
         if (!expiresAt) return;
@@ -56,20 +70,25 @@ export function declareCaForCsi(ca: CaSettings, model: CaModel | undefined, ctx:
     };
 
     if (ca.mode === "test") {
-        const testCa = new TestCa("ca", {
-            namespace: ctx.namespace,
-            validDays: ca.validDays,
-            renewBeforeDays: ca.renewBeforeDays,
-            secretName: model.secretName,
-            configMapName: model.configMapName,
-            keyGeneration: ca.keyGeneration,
-            keepPreviousKey: ca.keepPreviousKey,
-            signingGeneration: ca.signingGeneration,
-            extraTrustBundlePem: ca.trustBundle?.pem,
-            provider: ctx.provider,
-            dependsOn: ctx.dependsOn,
-        }, ctx.componentOptions);
-        for (const warning of testCaOverlapWarnings(ca, model.secretName)) void pulumi.log.warn(`${ctx.file}: ${warning}`);
+        const testCa = new TestCa(
+            "ca",
+            {
+                namespace: ctx.namespace,
+                validDays: ca.validDays,
+                renewBeforeDays: ca.renewBeforeDays,
+                secretName: model.secretName,
+                configMapName: model.configMapName,
+                keyGeneration: ca.keyGeneration,
+                keepPreviousKey: ca.keepPreviousKey,
+                signingGeneration: ca.signingGeneration,
+                extraTrustBundlePem: ca.trustBundle?.pem,
+                provider: ctx.provider,
+                dependsOn: ctx.dependsOn,
+            },
+            ctx.componentOptions,
+        );
+        for (const warning of testCaOverlapWarnings(ca, model.secretName))
+            void pulumi.log.warn(`${ctx.file}: ${warning}`);
         return {
             caMode: "test",
             caTrustBundle: testCa.trustBundle,
@@ -83,22 +102,26 @@ export function declareCaForCsi(ca: CaSettings, model: CaModel | undefined, ctx:
         };
     }
 
-    const own = new VaultCaCsi("ca", {
-        namespace: ctx.namespace,
-        keyvaultName: ctx.keyvaultName,
-        tenantId: ctx.tenantId,
-        vaultObject: model.vaultObject!,
-        spcName: model.spcName!,
-        secretName: model.secretName,
-        syncDeploymentName: model.syncDeploymentName,
-        syncImage: ca.syncImage,
-        credentialSecretName: ctx.credentialSecretName,
-        configMapName: model.configMapName,
-        trustBundlePem: ca.trustBundle?.pem,
-        provider: ctx.provider,
-        dependsOn: ctx.dependsOn,
-        retainOnDelete: ctx.retainOnDelete,
-    }, ctx.componentOptions);
+    const own = new VaultCaCsi(
+        "ca",
+        {
+            namespace: ctx.namespace,
+            keyvaultName: ctx.keyvaultName,
+            tenantId: ctx.tenantId,
+            vaultObject: model.vaultObject!,
+            spcName: model.spcName!,
+            secretName: model.secretName,
+            syncDeploymentName: model.syncDeploymentName,
+            syncImage: ca.syncImage,
+            credentialSecretName: ctx.credentialSecretName,
+            configMapName: model.configMapName,
+            trustBundlePem: ca.trustBundle?.pem,
+            provider: ctx.provider,
+            dependsOn: ctx.dependsOn,
+            retainOnDelete: ctx.retainOnDelete,
+        },
+        ctx.componentOptions,
+    );
     if (!ca.trustBundle) {
         void pulumi.log.warn(
             `${ctx.file}: aio-secrets:ca.trustBundleFile is not set: the stack publishes no trust bundle for your CA, so clients of the MQTT broker ` +

@@ -4,7 +4,10 @@ import { ROTATING } from "../identity/descriptor";
 import { SECRET_PROVIDER_CLASS, SPC_TYPE } from "../spc/descriptor";
 
 /** `kubernetes:core/v1:ConfigMap` (the CA's trust bundle). */
-const CONFIG_MAP: ResourceDescriptor = { rights: { kind: "kubernetes" }, display: ["metadata.namespace", "metadata.name"] };
+const CONFIG_MAP: ResourceDescriptor = {
+    rights: { kind: "kubernetes" },
+    display: ["metadata.namespace", "metadata.name"],
+};
 
 /** TestCa (TestCa.ts): a self-signed CA made and renewed by the stack, as init's test CA. */
 export const testCaDescriptor: ComponentDescriptor = {
@@ -16,16 +19,34 @@ export const testCaDescriptor: ComponentDescriptor = {
             display: ["algorithm", "ecdsaCurve"],
             fake: ({ name, inputs, guid, pem, secret }) => ({
                 id: guid(`tls-key-${name}`),
-                state: { ...inputs, privateKeyPem: secret(pem("EC PRIVATE KEY", `key-${name}`, 121)), publicKeyPem: pem("PUBLIC KEY", `pub-${name}`, 91) },
+                state: {
+                    ...inputs,
+                    privateKeyPem: secret(pem("EC PRIVATE KEY", `key-${name}`, 121)),
+                    publicKeyPem: pem("PUBLIC KEY", `pub-${name}`, 91),
+                },
             }),
         },
         "tls:index/selfSignedCert:SelfSignedCert": {
             rights: { kind: "local" },
-            display: ["subject.commonName", "isCaCertificate", "allowedUses", "validityPeriodHours", "earlyRenewalHours"],
+            display: [
+                "subject.commonName",
+                "isCaCertificate",
+                "allowedUses",
+                "validityPeriodHours",
+                "earlyRenewalHours",
+            ],
             fake: ({ name, inputs, clock, pem, sha256 }) => {
                 // Issued at the fake cloud's "now", valid validityPeriodHours.
-                const end = new Date(Date.parse(clock) + Number(inputs.validityPeriodHours ?? 0) * 3600000).toISOString().replace(/\.\d{3}Z$/, "Z");
-                const state = { ...inputs, certPem: pem("CERTIFICATE", `cert-${name}`, 420), validityStartTime: clock, validityEndTime: end, readyForRenewal: false };
+                const end = new Date(Date.parse(clock) + Number(inputs.validityPeriodHours ?? 0) * 3600000)
+                    .toISOString()
+                    .replace(/\.\d{3}Z$/, "Z");
+                const state = {
+                    ...inputs,
+                    certPem: pem("CERTIFICATE", `cert-${name}`, 420),
+                    validityStartTime: clock,
+                    validityEndTime: end,
+                    readyForRenewal: false,
+                };
                 return { id: BigInt(`0x${sha256(name).toString("hex").slice(0, 32)}`).toString(), state };
             },
         },
@@ -39,7 +60,10 @@ export const vaultCaCsiDescriptor: ComponentDescriptor = {
     type: "aio-secrets:ca:VaultCaCsi",
     resources: {
         [SPC_TYPE]: SECRET_PROVIDER_CLASS,
-        "kubernetes:apps/v1:Deployment": { rights: { kind: "kubernetes" }, display: ["metadata.namespace", "metadata.name"] },
+        "kubernetes:apps/v1:Deployment": {
+            rights: { kind: "kubernetes" },
+            display: ["metadata.namespace", "metadata.name"],
+        },
         "kubernetes:core/v1:ConfigMap": CONFIG_MAP,
     },
 };

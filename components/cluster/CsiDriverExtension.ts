@@ -41,7 +41,9 @@ export class CsiDriverExtension extends pulumi.ComponentResource {
                 configurationSettings: csiDriverConfigurationSettings(args.settings),
                 // Secret settings only here (Azure never returns them); wrapped so they stay secret in state.
                 configurationProtectedSettings:
-                    Object.keys(args.settings.protectedExtra ?? {}).length > 0 ? pulumi.secret({ ...args.settings.protectedExtra }) : {},
+                    Object.keys(args.settings.protectedExtra ?? {}).length > 0
+                        ? pulumi.secret({ ...args.settings.protectedExtra })
+                        : {},
             },
             { parent: this },
         );

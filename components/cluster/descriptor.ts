@@ -11,12 +11,33 @@ export const CLUSTER_EXTENSION: ResourceDescriptor = {
     rights: {
         kind: "azure",
         rights: [
-            { resourceType: "Microsoft.KubernetesConfiguration/extensions", operations: ["read", "write"], role: "Kubernetes Extension Contributor on the Arc cluster" },
-            { resourceType: "Microsoft.KubernetesConfiguration/extensions/operations", operations: ["read"], role: "Kubernetes Extension Contributor on the Arc cluster", deletes: false },
-            { resourceType: "Microsoft.Kubernetes/connectedClusters", operations: ["read"], role: "Kubernetes Extension Contributor on the Arc cluster", deletes: false },
+            {
+                resourceType: "Microsoft.KubernetesConfiguration/extensions",
+                operations: ["read", "write"],
+                role: "Kubernetes Extension Contributor on the Arc cluster",
+            },
+            {
+                resourceType: "Microsoft.KubernetesConfiguration/extensions/operations",
+                operations: ["read"],
+                role: "Kubernetes Extension Contributor on the Arc cluster",
+                deletes: false,
+            },
+            {
+                resourceType: "Microsoft.Kubernetes/connectedClusters",
+                operations: ["read"],
+                role: "Kubernetes Extension Contributor on the Arc cluster",
+                deletes: false,
+            },
         ],
     },
-    display: ["extensionName", "extensionType", "version", "autoUpgradeMinorVersion", "clusterName", "configurationSettings"],
+    display: [
+        "extensionName",
+        "extensionType",
+        "version",
+        "autoUpgradeMinorVersion",
+        "clusterName",
+        "configurationSettings",
+    ],
 };
 
 /** ClusterStore (ClusterStore.ts): the AIO namespace and `aio-akv-sp`. */

@@ -111,7 +111,10 @@ export class ServicePrincipal extends pulumi.ComponentResource {
             );
             const rotationB = new time.Rotating(
                 `${name}-rotation-b`,
-                { rfc3339: rotationA.rfc3339.apply((base) => addDays(base, rotationDays)), rotationDays: 2 * rotationDays },
+                {
+                    rfc3339: rotationA.rfc3339.apply((base) => addDays(base, rotationDays)),
+                    rotationDays: 2 * rotationDays,
+                },
                 { parent: this, ignoreChanges: ["rfc3339"] },
             );
             const rotations = { a: rotationA, b: rotationB };
@@ -142,13 +145,13 @@ export class ServicePrincipal extends pulumi.ComponentResource {
                 );
             }
             // The slot with the later base is the newest password: the active one.
-            const active = pulumi
-                .all([rotationA.rfc3339, rotationB.rfc3339])
-                .apply(([a, b]) => activeSlot(a, b));
+            const active = pulumi.all([rotationA.rfc3339, rotationB.rfc3339]).apply(([a, b]) => activeSlot(a, b));
             this.clientId = app.clientId;
             this.objectId = sp.objectId;
             this.clientSecret = pulumi.secret(
-                pulumi.all([active, passwords.a.value, passwords.b.value]).apply(([slot, a, b]) => (slot === "a" ? a : b)),
+                pulumi
+                    .all([active, passwords.a.value, passwords.b.value])
+                    .apply(([slot, a, b]) => (slot === "a" ? a : b)),
             );
             this.passwordExpiresAt = pulumi
                 .all([active, passwords.a.endDate, passwords.b.endDate])

@@ -57,12 +57,20 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:identity:WorkloadIdentity", name, {}, opts);
         // The flow gives one credential per custom location, named by federatedCredentialName (model/secretSync.ts).
-        invariant(args.subjects.length >= 1 && args.subjects.length <= 20, name, `an identity takes 1 to 20 federated credentials (got ${args.subjects.length})`);
+        invariant(
+            args.subjects.length >= 1 && args.subjects.length <= 20,
+            name,
+            `an identity takes 1 to 20 federated credentials (got ${args.subjects.length})`,
+        );
         const names = args.subjects.map((s) => s.name);
         const duplicate = names.find((n, i) => names.indexOf(n) !== i);
         invariant(duplicate === undefined, name, `two federated credentials are named ${duplicate}`);
         const refused = names.find((n) => !FEDERATED_CREDENTIAL_NAME.test(n));
-        invariant(refused === undefined, name, `federated credential name ${JSON.stringify(refused)} must be 3-120 letters, digits, '-' or '_', starting with a letter or digit`);
+        invariant(
+            refused === undefined,
+            name,
+            `federated credential name ${JSON.stringify(refused)} must be 3-120 letters, digits, '-' or '_', starting with a letter or digit`,
+        );
 
         // The name is known up front (a preview shows it); a created identity is waited for.
         let created: managedidentity.UserAssignedIdentity | undefined;
@@ -77,7 +85,12 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         } else {
             created = new managedidentity.UserAssignedIdentity(
                 `${name}-identity`,
-                { resourceName: args.identityName, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+                {
+                    resourceName: args.identityName,
+                    resourceGroupName: args.resourceGroupName,
+                    location: args.location,
+                    tags: args.tags,
+                },
                 { parent: this, dependsOn: args.dependsOn, ignoreChanges: ["location"] },
             );
             this.clientId = created.clientId;
@@ -87,19 +100,24 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
 
         let previous: pulumi.Resource | undefined = created;
         for (const subject of args.subjects) {
-            const credential: managedidentity.FederatedIdentityCredential = new managedidentity.FederatedIdentityCredential(
-                `${name}-${subject.name}`,
-                {
-                    resourceGroupName: args.resourceGroupName,
-                    resourceName: args.identityName,
-                    federatedIdentityCredentialResourceName: subject.name,
-                    issuer: args.issuer,
-                    subject: subject.subject,
-                    audiences: [args.audience],
-                },
-                // Issuer and subject are unique per identity: a replacement removes the old one first.
-                { parent: this, deleteBeforeReplace: true, dependsOn: previous ? [previous] : (args.dependsOn ?? []) },
-            );
+            const credential: managedidentity.FederatedIdentityCredential =
+                new managedidentity.FederatedIdentityCredential(
+                    `${name}-${subject.name}`,
+                    {
+                        resourceGroupName: args.resourceGroupName,
+                        resourceName: args.identityName,
+                        federatedIdentityCredentialResourceName: subject.name,
+                        issuer: args.issuer,
+                        subject: subject.subject,
+                        audiences: [args.audience],
+                    },
+                    // Issuer and subject are unique per identity: a replacement removes the old one first.
+                    {
+                        parent: this,
+                        deleteBeforeReplace: true,
+                        dependsOn: previous ? [previous] : (args.dependsOn ?? []),
+                    },
+                );
             this.credentials.push(credential);
             previous = credential;
         }

@@ -9,7 +9,9 @@ export const ROTATING: ResourceDescriptor = {
     display: ["rotationDays"],
     fake: ({ inputs, clock }) => {
         const base = typeof inputs.rfc3339 === "string" ? inputs.rfc3339 : clock;
-        const due = new Date(Date.parse(base) + Number(inputs.rotationDays ?? 0) * 86400000).toISOString().replace(/\.\d{3}Z$/, "Z");
+        const due = new Date(Date.parse(base) + Number(inputs.rotationDays ?? 0) * 86400000)
+            .toISOString()
+            .replace(/\.\d{3}Z$/, "Z");
         return { id: base, state: { ...inputs, rfc3339: base, rotationRfc3339: due } };
     },
 };
@@ -19,20 +21,34 @@ export const servicePrincipalDescriptor: ComponentDescriptor = {
     type: "aio-secrets:identity:ServicePrincipal",
     resources: {
         "azuread:index/application:Application": {
-            rights: { kind: "graph", permission: GRAPH_APPS, why: "create the application (the deploying identity becomes an owner)" },
+            rights: {
+                kind: "graph",
+                permission: GRAPH_APPS,
+                why: "create the application (the deploying identity becomes an owner)",
+            },
             display: ["displayName", "signInAudience"],
             fake: ({ name, inputs, guid }) => {
                 const objectId = guid(`app-object-${name}`);
-                return { id: `/applications/${objectId}`, state: { ...inputs, clientId: guid(`app-client-${name}`), objectId } };
+                return {
+                    id: `/applications/${objectId}`,
+                    state: { ...inputs, clientId: guid(`app-client-${name}`), objectId },
+                };
             },
         },
         "azuread:index/servicePrincipal:ServicePrincipal": {
             rights: { kind: "graph", permission: GRAPH_APPS, why: "create the application's service principal" },
             display: ["clientId"],
-            fake: ({ name, inputs, guid }) => ({ id: guid(`sp-${name}`), state: { ...inputs, objectId: guid(`sp-${name}`) } }),
+            fake: ({ name, inputs, guid }) => ({
+                id: guid(`sp-${name}`),
+                state: { ...inputs, objectId: guid(`sp-${name}`) },
+            }),
         },
         "azuread:index/applicationPassword:ApplicationPassword": {
-            rights: { kind: "graph", permission: GRAPH_APPS, why: "add and remove the application's passwords (rotation)" },
+            rights: {
+                kind: "graph",
+                permission: GRAPH_APPS,
+                why: "add and remove the application's passwords (rotation)",
+            },
             display: ["endDate", "rotateWhenChanged"],
             fake: ({ name, inputs, guid, secret }) => ({
                 id: `${name}-id`,
@@ -50,20 +66,40 @@ export const workloadIdentityDescriptor: ComponentDescriptor = {
     type: "aio-secrets:identity:WorkloadIdentity",
     resources: {
         "azure-native:managedidentity:UserAssignedIdentity": {
-            rights: { kind: "azure", rights: [{ resourceType: "Microsoft.ManagedIdentity/userAssignedIdentities", operations: ["read", "write"], role: IDENTITY_CONTRIBUTOR }] },
+            rights: {
+                kind: "azure",
+                rights: [
+                    {
+                        resourceType: "Microsoft.ManagedIdentity/userAssignedIdentities",
+                        operations: ["read", "write"],
+                        role: IDENTITY_CONTRIBUTOR,
+                    },
+                ],
+            },
             display: ["resourceName", "resourceGroupName", "location"],
             fake: ({ name: resourceName, inputs, subscriptionId, guid }) => {
                 const name = String(inputs.resourceName ?? resourceName);
                 return {
                     id: `/subscriptions/${subscriptionId}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
-                    state: { ...inputs, name, clientId: guid(`uai-client-${name}`), principalId: guid(`uai-principal-${name}`) },
+                    state: {
+                        ...inputs,
+                        name,
+                        clientId: guid(`uai-client-${name}`),
+                        principalId: guid(`uai-principal-${name}`),
+                    },
                 };
             },
         },
         "azure-native:managedidentity:FederatedIdentityCredential": {
             rights: {
                 kind: "azure",
-                rights: [{ resourceType: "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials", operations: ["read", "write"], role: IDENTITY_CONTRIBUTOR }],
+                rights: [
+                    {
+                        resourceType: "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+                        operations: ["read", "write"],
+                        role: IDENTITY_CONTRIBUTOR,
+                    },
+                ],
             },
             display: ["federatedIdentityCredentialResourceName", "resourceName", "issuer", "subject", "audiences"],
         },

@@ -60,7 +60,10 @@ export class KeyVault extends pulumi.ComponentResource {
         let createdResourceGroup: resources.ResourceGroup | undefined;
 
         if (args.existing) {
-            const lookedUp = keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.vaultName }, { parent: this });
+            const lookedUp = keyvault.getVaultOutput(
+                { resourceGroupName: args.resourceGroupName, vaultName: args.vaultName },
+                { parent: this },
+            );
             // Everything the stack uses of the vault flows through this check, so a mismatch stops
             // the run before any grant or secret is written.
             const file = args.settingsFile ?? `Pulumi.${pulumi.getStack()}.yaml`;

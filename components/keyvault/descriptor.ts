@@ -5,7 +5,12 @@ export const KEY_VAULT_CONTRIBUTOR = "Key Vault Contributor (or Contributor) on 
 
 /** `azure-native:keyvault:Vault`. */
 export const VAULT: ResourceDescriptor = {
-    rights: { kind: "azure", rights: [{ resourceType: "Microsoft.KeyVault/vaults", operations: ["read", "write"], role: KEY_VAULT_CONTRIBUTOR }] },
+    rights: {
+        kind: "azure",
+        rights: [
+            { resourceType: "Microsoft.KeyVault/vaults", operations: ["read", "write"], role: KEY_VAULT_CONTRIBUTOR },
+        ],
+    },
     display: [
         "vaultName",
         "resourceGroupName",
@@ -27,14 +32,28 @@ export const VAULT: ResourceDescriptor = {
 };
 
 /** Reading an existing vault (`existing: true`): the component then declares nothing. */
-const VAULT_LOOKUP: AzureRight = { resourceType: "Microsoft.KeyVault/vaults", operations: ["read"], role: "Reader (or Key Vault Contributor) on the vault", deletes: false };
+const VAULT_LOOKUP: AzureRight = {
+    resourceType: "Microsoft.KeyVault/vaults",
+    operations: ["read"],
+    role: "Reader (or Key Vault Contributor) on the vault",
+    deletes: false,
+};
 
 /** KeyVault (KeyVault.ts): the vault, and its resource group when the stack creates it. */
 export const keyVaultDescriptor: ComponentDescriptor = {
     type: "aio-secrets:keyvault:KeyVault",
     resources: {
         "azure-native:resources:ResourceGroup": {
-            rights: { kind: "azure", rights: [{ resourceType: "Microsoft.Resources/subscriptions/resourceGroups", operations: ["read", "write"], role: "Contributor on the subscription" }] },
+            rights: {
+                kind: "azure",
+                rights: [
+                    {
+                        resourceType: "Microsoft.Resources/subscriptions/resourceGroups",
+                        operations: ["read", "write"],
+                        role: "Contributor on the subscription",
+                    },
+                ],
+            },
             display: ["resourceGroupName", "location"],
         },
         "azure-native:keyvault:Vault": VAULT,

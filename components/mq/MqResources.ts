@@ -43,7 +43,12 @@ export class MqResources extends pulumi.ComponentResource {
                     },
                     spec: substituteKeyVaultRefs(resource.spec, args.blocks) as Record<string, unknown>,
                 },
-                { parent: this, provider: args.provider, dependsOn: args.dependsOn, retainOnDelete: args.retainOnDelete },
+                {
+                    parent: this,
+                    provider: args.provider,
+                    dependsOn: args.dependsOn,
+                    retainOnDelete: args.retainOnDelete,
+                },
             );
             this.applied.push(`${resource.kind}/${resource.metadata.name}`);
         }

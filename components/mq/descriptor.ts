@@ -4,5 +4,10 @@ import type { ComponentDescriptor } from "../descriptor";
 export const mqResourcesDescriptor: ComponentDescriptor = {
     type: "aio-secrets:mq:MqResources",
     resources: {},
-    patterns: [{ match: /^kubernetes:([a-z0-9-]+\.)*iotoperations\.azure\.com\/[a-z0-9]+:[A-Z][A-Za-z0-9]*$/, descriptor: { rights: { kind: "kubernetes" }, display: [] } }],
+    patterns: [
+        {
+            match: /^kubernetes:([a-z0-9-]+\.)*iotoperations\.azure\.com\/[a-z0-9]+:[A-Z][A-Za-z0-9]*$/,
+            descriptor: { rights: { kind: "kubernetes" }, display: [] },
+        },
+    ],
 };

@@ -10,7 +10,12 @@ export const vaultSecretsDescriptor: ComponentDescriptor = {
                 kind: "azure",
                 rights: [
                     // Written through Azure Resource Manager; a delete goes to the data plane instead.
-                    { resourceType: "Microsoft.KeyVault/vaults/secrets", operations: ["read", "write"], role: KEY_VAULT_CONTRIBUTOR, deletes: false },
+                    {
+                        resourceType: "Microsoft.KeyVault/vaults/secrets",
+                        operations: ["read", "write"],
+                        role: KEY_VAULT_CONTRIBUTOR,
+                        deletes: false,
+                    },
                     {
                         resourceType: "Microsoft.KeyVault/vaults/secrets",
                         operations: [],
@@ -26,28 +31,50 @@ export const vaultSecretsDescriptor: ComponentDescriptor = {
                 const props = (input("properties") ?? {}) as Record<string, unknown>;
                 const uri = `https://${String(inputs.vaultName)}.vault.azure.net/secrets/${String(inputs.secretName)}`;
                 const properties = { ...props, secretUri: uri, secretUriWithVersion: `${uri}/${version(props.value)}` };
-                return { id: `${name}-id`, state: { ...inputs, properties: isSecret(inputs.properties) ? secret(properties) : properties } };
+                return {
+                    id: `${name}-id`,
+                    state: { ...inputs, properties: isSecret(inputs.properties) ? secret(properties) : properties },
+                };
             },
         },
         "azure-native:keyvault:Key": {
-            rights: { kind: "azure", rights: [{ resourceType: "Microsoft.KeyVault/vaults/keys", operations: ["read", "write"], role: KEY_VAULT_CONTRIBUTOR, deletes: false }] },
+            rights: {
+                kind: "azure",
+                rights: [
+                    {
+                        resourceType: "Microsoft.KeyVault/vaults/keys",
+                        operations: ["read", "write"],
+                        role: KEY_VAULT_CONTRIBUTOR,
+                        deletes: false,
+                    },
+                ],
+            },
             display: ["keyName", "vaultName", "properties.kty", "properties.keySize"],
             fake: ({ name, inputs, version }) => {
                 const uri = `https://${String(inputs.vaultName)}.vault.azure.net/keys/${String(inputs.keyName)}`;
-                return { id: `${name}-id`, state: { ...inputs, keyUri: uri, keyUriWithVersion: `${uri}/${version(inputs.properties)}` } };
+                return {
+                    id: `${name}-id`,
+                    state: { ...inputs, keyUri: uri, keyUriWithVersion: `${uri}/${version(inputs.properties)}` },
+                };
             },
         },
         "random:index/randomPassword:RandomPassword": {
             rights: { kind: "local" },
             display: ["length", "special"],
-            fake: ({ name, inputs, secret }) => ({ id: "none", state: { ...inputs, result: secret(`mock-generated-value-${name}`) } }),
+            fake: ({ name, inputs, secret }) => ({
+                id: "none",
+                state: { ...inputs, result: secret(`mock-generated-value-${name}`) },
+            }),
         },
         "random:index/randomBytes:RandomBytes": {
             rights: { kind: "local" },
             display: ["length"],
             fake: ({ name, inputs, secret, sha256 }) => {
                 const bytes = sha256(name);
-                return { id: "none", state: { ...inputs, base64: secret(bytes.toString("base64")), hex: secret(bytes.toString("hex")) } };
+                return {
+                    id: "none",
+                    state: { ...inputs, base64: secret(bytes.toString("base64")), hex: secret(bytes.toString("hex")) },
+                };
             },
         },
     },

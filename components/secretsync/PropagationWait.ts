@@ -30,11 +30,17 @@ export class PropagationWait extends pulumi.ComponentResource {
         super("aio-secrets:secretsync:PropagationWait", name, {}, opts);
         // Validated as secretSync.propagationWait (delivery/secretSync/settings.ts).
         invariant(
-            /^(\d+h)?(\d+m)?(\d+s)?$/.test(args.duration) && args.duration !== "" && !/^(0+[hms])+$/.test(args.duration),
+            /^(\d+h)?(\d+m)?(\d+s)?$/.test(args.duration) &&
+                args.duration !== "" &&
+                !/^(0+[hms])+$/.test(args.duration),
             name,
             `duration ${JSON.stringify(args.duration)} must be a positive Go duration such as 5m or 90s`,
         );
-        this.sleep = new time.Sleep(`${name}-sleep`, { createDuration: args.duration, triggers: args.triggers }, { parent: this, dependsOn: args.after });
+        this.sleep = new time.Sleep(
+            `${name}-sleep`,
+            { createDuration: args.duration, triggers: args.triggers },
+            { parent: this, dependsOn: args.after },
+        );
         this.registerOutputs({ sleepId: this.sleep.id });
     }
 }

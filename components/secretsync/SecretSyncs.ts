@@ -41,7 +41,9 @@ export interface SecretSyncsArgs {
  * secretsync_controller.go, serverSidePatchSecret), so Kubernetes deletes the Secret with it
  * and the new SecretSync writes it anew.
  */
-export const SECRET_SYNC_REPLACEMENT: Readonly<Pick<pulumi.CustomResourceOptions, "replaceOnChanges" | "deleteBeforeReplace">> = {
+export const SECRET_SYNC_REPLACEMENT: Readonly<
+    Pick<pulumi.CustomResourceOptions, "replaceOnChanges" | "deleteBeforeReplace">
+> = {
     replaceOnChanges: ["kubernetesSecretType"],
     deleteBeforeReplace: true,
 };
@@ -61,7 +63,10 @@ export class SecretSyncs extends pulumi.ComponentResource {
 
     constructor(name: string, args: SecretSyncsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:secretsync:SecretSyncs", name, {}, opts);
-        const extendedLocation = { name: args.customLocationId, type: secretsynccontroller.ExtendedLocationType.CustomLocation };
+        const extendedLocation = {
+            name: args.customLocationId,
+            type: secretsynccontroller.ExtendedLocationType.CustomLocation,
+        };
         this.objects = renderSyncObjects(args.objects);
         this.secretProviderClass = new secretsynccontroller.AzureKeyVaultSecretProviderClass(
             `${name}-spc`,
@@ -90,12 +95,19 @@ export class SecretSyncs extends pulumi.ComponentResource {
                     secretProviderClassName: args.spcName,
                     serviceAccountName: args.serviceAccountName,
                     kubernetesSecretType: sync.type,
-                    objectSecretMapping: sync.mappings.map((m) => ({ sourcePath: m.sourcePath, targetKey: m.targetKey })),
+                    objectSecretMapping: sync.mappings.map((m) => ({
+                        sourcePath: m.sourcePath,
+                        targetKey: m.targetKey,
+                    })),
                     ...(force !== undefined ? { forceSynchronization: force } : {}),
                     tags: args.tags,
                 },
                 // The name is known up front; the dependency makes the SPC exist first.
-                { parent: this, dependsOn: [...(args.dependsOn ?? []), this.secretProviderClass], ...SECRET_SYNC_REPLACEMENT },
+                {
+                    parent: this,
+                    dependsOn: [...(args.dependsOn ?? []), this.secretProviderClass],
+                    ...SECRET_SYNC_REPLACEMENT,
+                },
             );
         }
         this.registerOutputs({ secretProviderClassId: this.secretProviderClass.id });

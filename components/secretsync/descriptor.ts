@@ -15,9 +15,24 @@ const CUSTOM_LOCATION_DEPLOY: AzureRight = {
  * issuer, unless `secretSync.oidcIssuerUrl` is set). Listed with the SPC, which only that mode declares.
  */
 const ARC_READS: AzureRight[] = [
-    { resourceType: "Microsoft.ExtendedLocation/customLocations", operations: ["read"], role: "Reader on the custom location's resource group", deletes: false },
-    { resourceType: "Microsoft.KubernetesConfiguration/extensions", operations: ["read"], role: "Reader on the Arc cluster's resource group", deletes: false },
-    { resourceType: "Microsoft.Kubernetes/connectedClusters", operations: ["read"], role: "Reader on the Arc cluster's resource group", deletes: false },
+    {
+        resourceType: "Microsoft.ExtendedLocation/customLocations",
+        operations: ["read"],
+        role: "Reader on the custom location's resource group",
+        deletes: false,
+    },
+    {
+        resourceType: "Microsoft.KubernetesConfiguration/extensions",
+        operations: ["read"],
+        role: "Reader on the Arc cluster's resource group",
+        deletes: false,
+    },
+    {
+        resourceType: "Microsoft.Kubernetes/connectedClusters",
+        operations: ["read"],
+        role: "Reader on the Arc cluster's resource group",
+        deletes: false,
+    },
 ];
 
 const CUSTOM_LOCATION_CONTRIBUTOR = "Contributor on the custom location's resource group";
@@ -30,12 +45,23 @@ export const secretSyncsDescriptor: ComponentDescriptor = {
             rights: {
                 kind: "azure",
                 rights: [
-                    { resourceType: "Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses", operations: ["read", "write"], role: CUSTOM_LOCATION_CONTRIBUTOR },
+                    {
+                        resourceType: "Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses",
+                        operations: ["read", "write"],
+                        role: CUSTOM_LOCATION_CONTRIBUTOR,
+                    },
                     CUSTOM_LOCATION_DEPLOY,
                     ...ARC_READS,
                 ],
             },
-            display: ["azureKeyVaultSecretProviderClassName", "resourceGroupName", "extendedLocation.name", "keyvaultName", "clientId", { path: "objects", show: "objectNames" }],
+            display: [
+                "azureKeyVaultSecretProviderClassName",
+                "resourceGroupName",
+                "extendedLocation.name",
+                "keyvaultName",
+                "clientId",
+                { path: "objects", show: "objectNames" },
+            ],
             fake: ({ inputs, subscriptionId }) => {
                 const name = String(inputs.azureKeyVaultSecretProviderClassName);
                 return {
@@ -47,9 +73,22 @@ export const secretSyncsDescriptor: ComponentDescriptor = {
         "azure-native:secretsynccontroller:SecretSync": {
             rights: {
                 kind: "azure",
-                rights: [{ resourceType: "Microsoft.SecretSyncController/secretSyncs", operations: ["read", "write"], role: CUSTOM_LOCATION_CONTRIBUTOR }, CUSTOM_LOCATION_DEPLOY],
+                rights: [
+                    {
+                        resourceType: "Microsoft.SecretSyncController/secretSyncs",
+                        operations: ["read", "write"],
+                        role: CUSTOM_LOCATION_CONTRIBUTOR,
+                    },
+                    CUSTOM_LOCATION_DEPLOY,
+                ],
             },
-            display: ["secretSyncName", "secretProviderClassName", "kubernetesSecretType", { path: "objectSecretMapping", show: "mappings" }, "forceSynchronization"],
+            display: [
+                "secretSyncName",
+                "secretProviderClassName",
+                "kubernetesSecretType",
+                { path: "objectSecretMapping", show: "mappings" },
+                "forceSynchronization",
+            ],
         },
     },
 };

@@ -4,10 +4,22 @@ import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import { Provider } from "@pulumi/kubernetes/provider";
 import type { RestartTarget } from "../../model/stack";
 import { FORCE_APPLY } from "../cluster/ClusterStore";
-import { objectsHash, renderSpcObjects, restartAnnotationKey, SpcObject, versionsAnnotationKey, versionsHash } from "../../model/spc";
+import {
+    objectsHash,
+    renderSpcObjects,
+    restartAnnotationKey,
+    SpcObject,
+    versionsAnnotationKey,
+    versionsHash,
+} from "../../model/spc";
 
 // The annotation keys live with the pure rendering (the plan diff reads them too).
-export { RESTART_ANNOTATION_PREFIX, restartAnnotationKey, VERSIONS_ANNOTATION_PREFIX, versionsAnnotationKey } from "../../model/spc";
+export {
+    RESTART_ANNOTATION_PREFIX,
+    restartAnnotationKey,
+    VERSIONS_ANNOTATION_PREFIX,
+    versionsAnnotationKey,
+} from "../../model/spc";
 
 const RESTART_MARK = "-restart-";
 
@@ -108,7 +120,9 @@ export class SecretProviderClass extends pulumi.ComponentResource {
         this.spcName = pulumi.output(args.spcName);
 
         this.objectsHash = objectsHash(this.objects);
-        this.versionsHash = pulumi.all(args.versions ?? {}).apply((versions) => versionsHash(versions as Record<string, string>));
+        this.versionsHash = pulumi
+            .all(args.versions ?? {})
+            .apply((versions) => versionsHash(versions as Record<string, string>));
 
         for (const target of args.restart ?? []) {
             const patchArgs = {
@@ -148,6 +162,11 @@ export class SecretProviderClass extends pulumi.ComponentResource {
             }
         }
 
-        this.registerOutputs({ spcName: this.spcName, ...((args.restart ?? []).length > 0 ? { objectsHash: this.objectsHash, versionsHash: this.versionsHash } : {}) });
+        this.registerOutputs({
+            spcName: this.spcName,
+            ...((args.restart ?? []).length > 0
+                ? { objectsHash: this.objectsHash, versionsHash: this.versionsHash }
+                : {}),
+        });
     }
 }

@@ -6,7 +6,12 @@ export const SPC_TYPE = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProvider
 /** A CSI SecretProviderClass (the catalog's, the CA's). */
 export const SECRET_PROVIDER_CLASS: ResourceDescriptor = {
     rights: { kind: "kubernetes" },
-    display: ["metadata.namespace", "metadata.name", "spec.parameters.keyvaultName", { path: "spec.parameters.objects", show: "objectNames" }],
+    display: [
+        "metadata.namespace",
+        "metadata.name",
+        "spec.parameters.keyvaultName",
+        { path: "spec.parameters.objects", show: "objectNames" },
+    ],
 };
 
 /** A workload's pod-template patch: the annotation that rolls it when its SPC's content changes. */

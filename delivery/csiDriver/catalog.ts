@@ -8,7 +8,11 @@ import type { CsiDriverStackSettings } from "../../stacks/settings";
  * an entry with only `sync` is not delivered to the cluster (a warning). Pure; the parsing layer
  * runs it (stacks/load.ts deliveryCheck).
  */
-export function csiDriverCatalogCheck(settings: CsiDriverStackSettings, catalog: Catalog, enabled: readonly CatalogSecret[]): { problems: Problem[]; warnings: string[] } {
+export function csiDriverCatalogCheck(
+    settings: CsiDriverStackSettings,
+    catalog: Catalog,
+    enabled: readonly CatalogSecret[],
+): { problems: Problem[]; warnings: string[] } {
     const problems: Problem[] = [];
     const warnings: string[] = [];
     const undelivered = enabled.filter((s) => s.sync !== undefined && s.spcs.length === 0).map((s) => s.name);

@@ -25,7 +25,10 @@ export interface CsiFlowOptions {
 }
 
 /** Every resource of a component (the component and all its children) kept when it leaves the stack. */
-const retainEverything: pulumi.ResourceTransformation = (args) => ({ props: args.props, opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }) });
+const retainEverything: pulumi.ResourceTransformation = (args) => ({
+    props: args.props,
+    opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }),
+});
 
 /**
  * init's flow (`aio-secrets:delivery: csiDriver`, the default): a service principal whose
@@ -35,7 +38,9 @@ const retainEverything: pulumi.ResourceTransformation = (args) => ({ props: args
 export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options: CsiFlowOptions = {}): DeliveryFlow {
     const settings = settingsOf(inputs.settings, "csiDriver");
     // Options of each top-level component of the side; the transformation reaches every child.
-    const keep: pulumi.ComponentResourceOptions | undefined = options.retain ? { transformations: [retainEverything] } : undefined;
+    const keep: pulumi.ComponentResourceOptions | undefined = options.retain
+        ? { transformations: [retainEverything] }
+        : undefined;
     return {
         reader(owners) {
             const sp = settings.servicePrincipal;
@@ -50,10 +55,18 @@ export function csiDriverFlow(inputs: ProgramInputs, model: StackModel, options:
                           rotationDays: sp.rotationDays,
                           overlapDays: sp.overlapDays,
                       }
-                    : { mode: "existing", clientId: sp.clientId, objectId: sp.objectId, clientSecret: pulumi.secret(sp.clientSecret) },
+                    : {
+                          mode: "existing",
+                          clientId: sp.clientId,
+                          objectId: sp.objectId,
+                          clientSecret: pulumi.secret(sp.clientSecret),
+                      },
                 keep,
             );
-            return { readers: [{ objectId: identity.objectId }], cluster: (azure) => declareCluster(settings, model, azure, identity, keep) };
+            return {
+                readers: [{ objectId: identity.objectId }],
+                cluster: (azure) => declareCluster(settings, model, azure, identity, keep),
+            };
         },
     };
 }
@@ -91,74 +104,96 @@ function declareCluster(
         enableConfigMapMutable: true,
     });
 
-    const store = new ClusterStore("cluster", {
-        provider: kubernetes,
-        namespace: settings.cluster.namespace,
-        secretName: INIT_DEFAULTS.spSecretName,
-        clientId: identity.clientId,
-        clientSecret: identity.clientSecret,
-    }, keep);
+    const store = new ClusterStore(
+        "cluster",
+        {
+            provider: kubernetes,
+            namespace: settings.cluster.namespace,
+            secretName: INIT_DEFAULTS.spSecretName,
+            clientId: identity.clientId,
+            clientSecret: identity.clientSecret,
+        },
+        keep,
+    );
 
     const extension = csi.install
-        ? new CsiDriverExtension("csi-driver", {
-              clusterName: settings.cluster.arcClusterName!,
-              resourceGroupName: settings.cluster.arcResourceGroupName!,
-              extensionName: csi.extensionName,
-              extensionType: INIT_DEFAULTS.extensionType,
-              version: csi.version,
-              settings: {
-                  enableSecretRotation: csi.enableSecretRotation,
-                  rotationPollInterval: csi.rotationPollInterval,
-                  syncSecret: csi.syncSecret,
-                  extra: csi.settings,
-                  protectedExtra: csi.protectedSettings,
+        ? new CsiDriverExtension(
+              "csi-driver",
+              {
+                  clusterName: settings.cluster.arcClusterName!,
+                  resourceGroupName: settings.cluster.arcResourceGroupName!,
+                  extensionName: csi.extensionName,
+                  extensionType: INIT_DEFAULTS.extensionType,
+                  version: csi.version,
+                  settings: {
+                      enableSecretRotation: csi.enableSecretRotation,
+                      rotationPollInterval: csi.rotationPollInterval,
+                      syncSecret: csi.syncSecret,
+                      extra: csi.settings,
+                      protectedExtra: csi.protectedSettings,
+                  },
               },
-          }, keep)
+              keep,
+          )
         : undefined;
 
     const spcs = model.spcs.map(
         (spc) =>
-            new SecretProviderClass(`spc-${spc.name}`, {
-                spcName: spc.name,
-                namespace: store.namespace,
-                keyvaultName: vault.vaultName,
-                tenantId: vault.tenantId,
-                objects: spc.objects,
-                restart: spc.restart,
-                // Versions feed the restart hash; SPCs that roll nothing need none.
-                versions:
-                    spc.restart.length > 0
-                        ? Object.fromEntries(
-                              spc.objects.filter((o) => secrets.manages(o.objectName)).map((o) => [o.objectName, secrets.versionOf(o.objectName)]),
-                          )
-                        : undefined,
-                dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
-                adopt: settings.adopt,
-                provider: kubernetes,
-            }, keep),
+            new SecretProviderClass(
+                `spc-${spc.name}`,
+                {
+                    spcName: spc.name,
+                    namespace: store.namespace,
+                    keyvaultName: vault.vaultName,
+                    tenantId: vault.tenantId,
+                    objects: spc.objects,
+                    restart: spc.restart,
+                    // Versions feed the restart hash; SPCs that roll nothing need none.
+                    versions:
+                        spc.restart.length > 0
+                            ? Object.fromEntries(
+                                  spc.objects
+                                      .filter((o) => secrets.manages(o.objectName))
+                                      .map((o) => [o.objectName, secrets.versionOf(o.objectName)]),
+                              )
+                            : undefined,
+                    dependsOn: [...store.ready, ...(extension ? [extension.extension] : [])],
+                    adopt: settings.adopt,
+                    provider: kubernetes,
+                },
+                keep,
+            ),
     );
 
     // Azure IoT MQ takes vault references in its own resources instead of SPC entries.
     const mqVaultReferences = Object.fromEntries(
         model.mq.references.map((r) => [
             r.name,
-            mqKeyVaultBlock(r.kind, { name: r.name, version: r.version }, {
-                name: vault.vaultName,
-                directoryId: vault.tenantId,
-                servicePrincipalLocalSecretName: store.secretName,
-            }),
+            mqKeyVaultBlock(
+                r.kind,
+                { name: r.name, version: r.version },
+                {
+                    name: vault.vaultName,
+                    directoryId: vault.tenantId,
+                    servicePrincipalLocalSecretName: store.secretName,
+                },
+            ),
         ]),
     );
     const mq =
         model.mq.resources.length > 0
-            ? new MqResources("mq", {
-                  resources: model.mq.resources,
-                  blocks: mqVaultReferences,
-                  namespace: store.namespace,
-                  retainOnDelete: settings.adopt,
-                  dependsOn: store.ready,
-                  provider: kubernetes,
-              }, keep)
+            ? new MqResources(
+                  "mq",
+                  {
+                      resources: model.mq.resources,
+                      blocks: mqVaultReferences,
+                      namespace: store.namespace,
+                      retainOnDelete: settings.adopt,
+                      dependsOn: store.ready,
+                      provider: kubernetes,
+                  },
+                  keep,
+              )
             : undefined;
 
     // The CA of AIO's TLS (stacks/ca.ts): init's test CA, or your own from the vault.

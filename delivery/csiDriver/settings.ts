@@ -113,7 +113,11 @@ export function csiSideRules(ctx: {
     arcNamed: boolean;
     /** Whether the value at a settings path is secret to Pulumi. */
     isSecretValue: (path: readonly PropertyKey[]) => boolean;
-}): { problems: { path: string; rule: string; value?: string }[]; servicePrincipal?: ServicePrincipalSettings; csiDriver: CsiDriverSettings } {
+}): {
+    problems: { path: string; rule: string; value?: string }[];
+    servicePrincipal?: ServicePrincipalSettings;
+    csiDriver: CsiDriverSettings;
+} {
     const { raw, arcNamed, isSecretValue } = ctx;
     const problems: { path: string; rule: string; value?: string }[] = [];
     const at = (path: string, rule: string, value?: string) => problems.push({ path, rule, value });
@@ -122,7 +126,9 @@ export function csiSideRules(ctx: {
     // Bring-your-own service principal: all three credentials or none.
     const sp = ctx.servicePrincipal ?? servicePrincipalSchema.parse({});
     const byo = { clientId: sp.clientId, objectId: sp.objectId, clientSecret: sp.clientSecret };
-    const given = Object.entries(byo).filter(([, v]) => v !== undefined).map(([k]) => k);
+    const given = Object.entries(byo)
+        .filter(([, v]) => v !== undefined)
+        .map(([k]) => k);
     let servicePrincipal: ServicePrincipalSettings | undefined;
     if (given.length > 0 && given.length < 3) {
         const missing = Object.keys(byo).filter((k) => !given.includes(k));
@@ -140,7 +146,12 @@ export function csiSideRules(ctx: {
                 `must be a secure value: pulumi config set --secret --path 'servicePrincipal.clientSecret' --stack ${raw.stack}`,
             );
         }
-        servicePrincipal = { mode: "existing", clientId: sp.clientId!, objectId: sp.objectId!, clientSecret: sp.clientSecret! };
+        servicePrincipal = {
+            mode: "existing",
+            clientId: sp.clientId!,
+            objectId: sp.objectId!,
+            clientSecret: sp.clientSecret!,
+        };
     } else if (ctx.servicePrincipal) {
         const overlapProblem = passwordOverlapProblem(sp.secretValidDays, sp.rotationDays, sp.overlapDays);
         if (overlapProblem) at(overlapProblem.path, overlapProblem.rule, overlapProblem.value);
@@ -155,7 +166,10 @@ export function csiSideRules(ctx: {
 
     const install = ctx.csiDriver.install ?? arcNamed;
     if (install && !arcNamed) {
-        at("cluster.csiDriver.install", "installing the CSI driver extension needs cluster.arcClusterName and cluster.arcResourceGroupName");
+        at(
+            "cluster.csiDriver.install",
+            "installing the CSI driver extension needs cluster.arcClusterName and cluster.arcResourceGroupName",
+        );
     }
     const plainCsiSettings: Record<string, string> = {};
     const protectedCsiSettings: Record<string, string> = {};
@@ -173,13 +187,20 @@ export function csiSideRules(ctx: {
         if (isSecretValue(["cluster", "csiDriver", "settings", key])) protectedCsiSettings[key] = value;
         else plainCsiSettings[key] = value;
     }
-    const csiDriver = { ...ctx.csiDriver, install, settings: ownMap(plainCsiSettings), protectedSettings: ownMap(protectedCsiSettings) };
+    const csiDriver = {
+        ...ctx.csiDriver,
+        install,
+        settings: ownMap(plainCsiSettings),
+        protectedSettings: ownMap(protectedCsiSettings),
+    };
     return { problems, servicePrincipal, csiDriver };
 }
 
 /** csiDriver mode's rule for the other mode's keys: a `secretSync` section is ignored (a warning). */
 export function csiDriverModeWarnings(file: string, input: Record<string, unknown>): string[] {
     return Object.hasOwn(input, "secretSync")
-        ? [`${file}: ${CONFIG_NAMESPACE}:secretSync is ignored: aio-secrets:delivery is csiDriver (set it to secretSync to use it)`]
+        ? [
+              `${file}: ${CONFIG_NAMESPACE}:secretSync is ignored: aio-secrets:delivery is csiDriver (set it to secretSync to use it)`,
+          ]
         : [];
 }

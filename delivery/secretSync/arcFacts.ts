@@ -68,7 +68,11 @@ const ISSUER_PATH = `${CONFIG_NAMESPACE}:secretSync.oidcIssuerUrl`;
 
 /** The settings problem when the Arc cluster cannot be read: the way out is the setting, with the query that fills it. */
 export function unreadableClusterProblem(file: string, arc: NamedResource, why: string): Problem {
-    return { file, path: ISSUER_PATH, rule: `is not set and Arc cluster ${arc.name} cannot be read (${why}): set it to what ${issuerQuery(arc)} prints` };
+    return {
+        file,
+        path: ISSUER_PATH,
+        rule: `is not set and Arc cluster ${arc.name} cannot be read (${why}): set it to what ${issuerQuery(arc)} prints`,
+    };
 }
 
 /**
@@ -77,13 +81,22 @@ export function unreadableClusterProblem(file: string, arc: NamedResource, why: 
  * verbatim, since the service account tokens' `iss` claim is exactly `issuerUrl` (Arc's ends
  * with '/'; dropping or adding it is AADSTS700211).
  */
-export function clusterIssuer(file: string, arc: NamedResource, body: ConnectedClusterBody): { issuer?: string; location?: string; problems: Problem[] } {
+export function clusterIssuer(
+    file: string,
+    arc: NamedResource,
+    body: ConnectedClusterBody,
+): { issuer?: string; location?: string; problems: Problem[] } {
     const oidc = body.properties?.oidcIssuerProfile;
     const workloadIdentity = body.properties?.securityProfile?.workloadIdentity?.enabled === true;
-    const missing = [oidc?.enabled === true ? "" : "--enable-oidc-issuer", workloadIdentity ? "" : "--enable-workload-identity"].filter(Boolean);
+    const missing = [
+        oidc?.enabled === true ? "" : "--enable-oidc-issuer",
+        workloadIdentity ? "" : "--enable-workload-identity",
+    ].filter(Boolean);
     if (missing.length > 0) {
         const fix = `az connectedk8s update --name ${shellArg(arc.name)} --resource-group ${shellArg(arc.resourceGroupName)} ${missing.join(" ")}`;
-        const what = missing.map((m) => (m === "--enable-oidc-issuer" ? "its OIDC issuer" : "workload identity")).join(" or ");
+        const what = missing
+            .map((m) => (m === "--enable-oidc-issuer" ? "its OIDC issuer" : "workload identity"))
+            .join(" or ");
         return {
             problems: [
                 {
@@ -96,11 +109,28 @@ export function clusterIssuer(file: string, arc: NamedResource, body: ConnectedC
     }
     const url = oidc?.issuerUrl;
     if (typeof url !== "string" || url === "") {
-        return { problems: [{ file, path: ISSUER_PATH, rule: `is not set and Arc cluster ${arc.name} reports no issuer URL yet: set it to what ${issuerQuery(arc)} prints once it does` }] };
+        return {
+            problems: [
+                {
+                    file,
+                    path: ISSUER_PATH,
+                    rule: `is not set and Arc cluster ${arc.name} reports no issuer URL yet: set it to what ${issuerQuery(arc)} prints once it does`,
+                },
+            ],
+        };
     }
     const refused = httpsUrl(url);
     if (refused !== undefined) {
-        return { problems: [{ file, path: ISSUER_PATH, rule: `is not set and the issuer URL Arc cluster ${arc.name} reports ${refused}: set it yourself`, value: JSON.stringify(url) }] };
+        return {
+            problems: [
+                {
+                    file,
+                    path: ISSUER_PATH,
+                    rule: `is not set and the issuer URL Arc cluster ${arc.name} reports ${refused}: set it yourself`,
+                    value: JSON.stringify(url),
+                },
+            ],
+        };
     }
     return { issuer: url, location: body.location, problems: [] };
 }
@@ -123,29 +153,51 @@ export function reconcileIssuer(
     discovered: { issuer?: unknown; error?: string },
 ): { issuer: string; problems: Problem[]; warnings: string[] } {
     const where = discoveryUrl(given);
-    if (discovered.error !== undefined || typeof discovered.issuer !== "string" || httpsUrl(discovered.issuer) !== undefined) {
-        const why = discovered.error ?? `its issuer ${JSON.stringify(discovered.issuer)} is not an https URL written as the tokens carry it`;
-        return { issuer: given, problems: [], warnings: [`${file}: the issuer's discovery document ${where} cannot be used (${why}): the federated credential takes ${given} verbatim`] };
+    if (
+        discovered.error !== undefined ||
+        typeof discovered.issuer !== "string" ||
+        httpsUrl(discovered.issuer) !== undefined
+    ) {
+        const why =
+            discovered.error ??
+            `its issuer ${JSON.stringify(discovered.issuer)} is not an https URL written as the tokens carry it`;
+        return {
+            issuer: given,
+            problems: [],
+            warnings: [
+                `${file}: the issuer's discovery document ${where} cannot be used (${why}): the federated credential takes ${given} verbatim`,
+            ],
+        };
     }
     if (discovered.issuer === given) return { issuer: given, problems: [], warnings: [] };
     if (source === "setting") {
         return {
             issuer: given,
-            problems: [{ file, path: ISSUER_PATH, rule: `is ${given} but its discovery document ${where} says the tokens' issuer is ${discovered.issuer}: set that (Entra compares verbatim: AADSTS700211)` }],
+            problems: [
+                {
+                    file,
+                    path: ISSUER_PATH,
+                    rule: `is ${given} but its discovery document ${where} says the tokens' issuer is ${discovered.issuer}: set that (Entra compares verbatim: AADSTS700211)`,
+                },
+            ],
             warnings: [],
         };
     }
     return {
         issuer: discovered.issuer,
         problems: [],
-        warnings: [`${file}: the Arc cluster reports issuer ${given} but its discovery document says ${discovered.issuer}, which the tokens carry: the federated credential uses ${discovered.issuer}`],
+        warnings: [
+            `${file}: the Arc cluster reports issuer ${given} but its discovery document says ${discovered.issuer}, which the tokens carry: the federated credential uses ${discovered.issuer}`,
+        ],
     };
 }
 
 /** A soft problem of a configured issuer: Arc's issuer URLs end with '/', and Entra compares verbatim. */
 export function issuerSlashWarning(file: string, url: string, arc: NamedResource | undefined): string | undefined {
     if (url.endsWith("/")) return undefined;
-    const copy = arc ? `copy it from ${issuerQuery(arc)}` : "copy it from az connectedk8s show --query oidcIssuerProfile.issuerUrl -o tsv";
+    const copy = arc
+        ? `copy it from ${issuerQuery(arc)}`
+        : "copy it from az connectedk8s show --query oidcIssuerProfile.issuerUrl -o tsv";
     return `${file}: ${ISSUER_PATH} does not end with '/': Arc's issuer URLs do, and Entra compares it with the token's iss character for character (AADSTS700211 on a mismatch); ${copy}`;
 }
 
@@ -158,7 +210,9 @@ export function armTail(id: string): string {
 
 /** The Arc cluster a custom location runs on (its `hostResourceId`), or undefined when it is not one. */
 export function hostCluster(hostResourceId: string | undefined): NamedResource | undefined {
-    const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Kubernetes\/connectedClusters\/([^/]+)$/i.exec(hostResourceId ?? "");
+    const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Kubernetes\/connectedClusters\/([^/]+)$/i.exec(
+        hostResourceId ?? "",
+    );
     return m ? { resourceGroupName: m[1], name: m[2] } : undefined;
 }
 
@@ -167,7 +221,13 @@ export function hostCluster(hostResourceId: string | undefined): NamedResource |
  * the federated credential's subject names (`system:serviceaccount:<namespace>:aio-ssc-sa`; the
  * CLI builds it from the custom location's namespace, never from a setting).
  */
-export function customLocationProblems(file: string, customLocation: NamedResource, facts: CustomLocationFacts, namespace: string, arc: NamedResource | undefined): Problem[] {
+export function customLocationProblems(
+    file: string,
+    customLocation: NamedResource,
+    facts: CustomLocationFacts,
+    namespace: string,
+    arc: NamedResource | undefined,
+): Problem[] {
     const problems: Problem[] = [];
     if (facts.namespace !== undefined && facts.namespace !== namespace) {
         problems.push({
@@ -194,7 +254,9 @@ export type ExtensionState = "ready" | "missing" | "notInCustomLocation";
 
 /** Whether the custom location lists the extension `<cluster id>/providers/Microsoft.KubernetesConfiguration/extensions/<name>`. */
 export function listsExtension(facts: CustomLocationFacts, cluster: NamedResource, extensionName: string): boolean {
-    const wanted = armTail(`${connectedClusterId("-", cluster)}/providers/Microsoft.KubernetesConfiguration/extensions/${extensionName}`);
+    const wanted = armTail(
+        `${connectedClusterId("-", cluster)}/providers/Microsoft.KubernetesConfiguration/extensions/${extensionName}`,
+    );
     return (facts.clusterExtensionIds ?? []).some((id) => armTail(id) === wanted);
 }
 
@@ -214,7 +276,12 @@ export function extensionCreateCommand(
  * The custom location step: `--cluster-extension-ids` replaces the list, so it repeats the ids
  * the custom location has (AIO's own extension among them) and adds the Secret Store's.
  */
-export function customLocationPatchCommand(customLocation: NamedResource, facts: CustomLocationFacts, cluster: NamedResource, extensionName: string): string {
+export function customLocationPatchCommand(
+    customLocation: NamedResource,
+    facts: CustomLocationFacts,
+    cluster: NamedResource,
+    extensionName: string,
+): string {
     const extensionId = `$(az k8s-extension show --cluster-name ${shellArg(cluster.name)} --resource-group ${shellArg(cluster.resourceGroupName)} --cluster-type connectedClusters --name ${shellArg(extensionName)} --query id -o tsv)`;
     const ids = [...(facts.clusterExtensionIds ?? []).map(shellArg), `"${extensionId}"`];
     return `az customlocation patch --name ${shellArg(customLocation.name)} --resource-group ${shellArg(customLocation.resourceGroupName)} --cluster-extension-ids ${ids.join(" ")}`;
@@ -227,7 +294,12 @@ export function customLocationPatchCommand(customLocation: NamedResource, facts:
  * the property goes in with a read-modify-PUT, as the CLI (`instances.py` update:
  * begin_create_or_update) and edge-ai (`azapi_update_resource`) do: `az resource update`.
  */
-export function instanceLinkCommand(subscriptionId: string | undefined, instance: NamedResource | undefined, fallbackGroup: string, spc: { resourceGroupName: string; name: string }): string {
+export function instanceLinkCommand(
+    subscriptionId: string | undefined,
+    instance: NamedResource | undefined,
+    fallbackGroup: string,
+    spc: { resourceGroupName: string; name: string },
+): string {
     const sub = subscriptionId ?? "$(az account show --query id -o tsv)";
     const instanceId = instance
         ? `/subscriptions/${sub}/resourceGroups/${instance.resourceGroupName}/providers/Microsoft.IoTOperations/instances/${instance.name}`

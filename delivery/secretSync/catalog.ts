@@ -9,7 +9,11 @@ import type { SecretSyncStackSettings } from "../../stacks/settings";
  * and the CSI flow's MQ resources are not applied. Pure; the parsing layer runs it
  * (stacks/load.ts deliveryCheck).
  */
-export function secretSyncCatalogCheck(settings: SecretSyncStackSettings, catalog: Catalog, enabled: readonly CatalogSecret[]): { problems: Problem[]; warnings: string[] } {
+export function secretSyncCatalogCheck(
+    settings: SecretSyncStackSettings,
+    catalog: Catalog,
+    enabled: readonly CatalogSecret[],
+): { problems: Problem[]; warnings: string[] } {
     const problems: Problem[] = [];
     const warnings: string[] = [];
     const env = settings.environment;
@@ -22,7 +26,9 @@ export function secretSyncCatalogCheck(settings: SecretSyncStackSettings, catalo
     }
     const pinned = enabled.filter((s) => s.sync !== undefined && s.version !== "").map((s) => s.name);
     if (pinned.length > 0) {
-        warnings.push(`${catalog.file}: ${someNames(pinned)} pin${pinned.length === 1 ? "s" : ""} a version, but secret sync always syncs the latest version of a vault object`);
+        warnings.push(
+            `${catalog.file}: ${someNames(pinned)} pin${pinned.length === 1 ? "s" : ""} a version, but secret sync always syncs the latest version of a vault object`,
+        );
     }
     for (const decl of catalog.syncSecrets.values()) {
         if (decl.type !== "kubernetes.io/tls") continue;

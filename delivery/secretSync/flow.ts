@@ -8,7 +8,12 @@ import { SecretSyncs } from "../../components/secretsync/SecretSyncs";
 import { ownershipTags } from "../../components/tags";
 import type { ProgramInputs } from "../../stacks/load";
 import type { StackModel } from "../../model/stack";
-import { SECRET_SYNC_DEFAULTS, settingsOf, type SecretSyncStackSettings, type StackSettings } from "../../stacks/settings";
+import {
+    SECRET_SYNC_DEFAULTS,
+    settingsOf,
+    type SecretSyncStackSettings,
+    type StackSettings,
+} from "../../stacks/settings";
 import type { ArcFacts } from "./preflight";
 import { instanceLinkCommand } from "./arcFacts";
 import type { DeliveryFlow, VaultSide } from "../types";
@@ -27,7 +32,12 @@ function caOutputs(settings: StackSettings): Record<string, unknown> {
             : `${settings.file}: aio-secrets:ca.trustBundleFile is not set: the stack publishes no trust bundle for your CA; clients need the CA certificate from the vault ` +
                   `(az keyvault secret show --vault-name ${settings.keyVault.name} --name ${ca.certificate} --query value -o tsv > ca.crt)`,
     );
-    return { caMode: "vault", caSecretName: ca.secretName, caTrustBundle: ca.trustBundle?.pem, caExpiresAt: ca.trustBundle?.expiresAt };
+    return {
+        caMode: "vault",
+        caSecretName: ca.secretName,
+        caTrustBundle: ca.trustBundle?.pem,
+        caExpiresAt: ca.trustBundle?.expiresAt,
+    };
 }
 
 /** Resource group names compare without case in Azure. */
@@ -55,7 +65,9 @@ function propagationWait(
     // migration) propagates nothing the SecretSyncs need, so it must not wait again.
     const grants = pulumi
         .all([azure.vault.vaultId, azure.deployer.subscriptionId, identity.principalId])
-        .apply(([vaultId, subscriptionId, principalId]) => grantIds(vaultId, subscriptionId, principalId, roles).join(","));
+        .apply(([vaultId, subscriptionId, principalId]) =>
+            grantIds(vaultId, subscriptionId, principalId, roles).join(","),
+        );
     return new PropagationWait("propagation", {
         duration,
         triggers: {
@@ -82,7 +94,8 @@ export function secretSyncFlow(inputs: ProgramInputs, model: StackModel, arc: Ar
         reader(_owners, vault) {
             // A group the stack creates exists before the identity in it (and its credentials).
             const group = vault.createdResourceGroup;
-            const inCreatedGroup = group !== undefined && sameGroup(settings.keyVault.resourceGroupName, sync.identity.resourceGroupName);
+            const inCreatedGroup =
+                group !== undefined && sameGroup(settings.keyVault.resourceGroupName, sync.identity.resourceGroupName);
             const identity = new WorkloadIdentity("workload-identity", {
                 identityName: sync.identity.name,
                 resourceGroupName: sync.identity.resourceGroupName,
@@ -150,7 +163,10 @@ function declareSync(
         return { ...common, secretProviderClassName: sync.spcName, secretSyncs: [], nextStep: arc.customLocationStep };
     }
     // Nothing to wait for without a SecretSync.
-    const wait = synced.syncs.length > 0 ? propagationWait(settings, identity, syncReaderRoles(model.usage), azure, arc.issuer, [subject]) : undefined;
+    const wait =
+        synced.syncs.length > 0
+            ? propagationWait(settings, identity, syncReaderRoles(model.usage), azure, arc.issuer, [subject])
+            : undefined;
     const locationId = azure.deployer.subscriptionId.apply((sub) =>
         customLocationId(sub, sync.customLocation.resourceGroupName, sync.customLocation.name),
     );
@@ -181,10 +197,15 @@ function declareSync(
         secretProviderClassName: sync.spcName,
         /** Link it from the AIO instance (defaultSecretProviderClassRef): the instance is not this stack's. */
         secretProviderClassId: syncs.secretProviderClass.id,
-        instanceLinkCommand: instanceLinkCommand(arc.subscriptionId, sync.instance, sync.customLocation.resourceGroupName, {
-            resourceGroupName: sync.customLocation.resourceGroupName,
-            name: sync.spcName,
-        }),
+        instanceLinkCommand: instanceLinkCommand(
+            arc.subscriptionId,
+            sync.instance,
+            sync.customLocation.resourceGroupName,
+            {
+                resourceGroupName: sync.customLocation.resourceGroupName,
+                name: sync.spcName,
+            },
+        ),
         secretSyncs: Object.keys(syncs.syncs),
     };
 }

@@ -72,13 +72,20 @@ export const READ_TIMEOUT_MS = 15000;
  */
 function fetchFailure(e: unknown): string {
     const proxied = ["HTTPS_PROXY", "https_proxy"].some((k) => (process.env[k] ?? "") !== "");
-    const hint = proxied && process.env.NODE_USE_ENV_PROXY !== "1" ? " (HTTPS_PROXY is set: Node's fetch uses it only with NODE_USE_ENV_PROXY=1)" : "";
+    const hint =
+        proxied && process.env.NODE_USE_ENV_PROXY !== "1"
+            ? " (HTTPS_PROXY is set: Node's fetch uses it only with NODE_USE_ENV_PROXY=1)"
+            : "";
     return `${reason(e)}${hint}`;
 }
 
 /** Resource Manager of the deployer's cloud (`azure-native:environment`, else ARM_ENVIRONMENT, else public). */
 function armEndpoint(): string | undefined {
-    const environment = (new pulumi.Config("azure-native").get("environment") ?? process.env.ARM_ENVIRONMENT ?? "public").toLowerCase();
+    const environment = (
+        new pulumi.Config("azure-native").get("environment") ??
+        process.env.ARM_ENVIRONMENT ??
+        "public"
+    ).toLowerCase();
     return Object.hasOwn(ARM_ENDPOINTS, environment) ? ARM_ENDPOINTS[environment] : undefined;
 }
 
@@ -100,12 +107,21 @@ async function readConnectedCluster(
     }
     const endpoint = armEndpoint();
     if (endpoint === undefined) {
-        return { problem: unreadableClusterProblem(file, arc, `azure-native:environment is not one of ${Object.keys(ARM_ENDPOINTS).join(", ")}`) };
+        return {
+            problem: unreadableClusterProblem(
+                file,
+                arc,
+                `azure-native:environment is not one of ${Object.keys(ARM_ENDPOINTS).join(", ")}`,
+            ),
+        };
     }
     const url = `${endpoint}${connectedClusterId(subscriptionId, arc)}?api-version=${CONNECTED_CLUSTER_API}`;
     let response: Response;
     try {
-        response = await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" }, signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
+        response = await fetch(url, {
+            headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+            signal: AbortSignal.timeout(READ_TIMEOUT_MS),
+        });
     } catch (e) {
         return { problem: unreadableClusterProblem(file, arc, `GET ${url}: ${fetchFailure(e)}`) };
     }
@@ -126,7 +142,8 @@ async function readConnectedCluster(
         const detail = error ? `${String(error.code)}: ${String(error.message)}`.slice(0, 300) : response.statusText;
         return { problem: unreadableClusterProblem(file, arc, `GET ${url} answered ${response.status} ${detail}`) };
     }
-    if (body === null || typeof body !== "object") return { problem: unreadableClusterProblem(file, arc, `GET ${url} answered no JSON object`) };
+    if (body === null || typeof body !== "object")
+        return { problem: unreadableClusterProblem(file, arc, `GET ${url} answered no JSON object`) };
     return { body: body as ConnectedClusterBody };
 }
 
@@ -137,10 +154,15 @@ async function readConnectedCluster(
 async function readDiscovery(issuer: string): Promise<{ issuer?: unknown; error?: string }> {
     const url = discoveryUrl(issuer);
     try {
-        const response = await fetch(url, { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
+        const response = await fetch(url, {
+            headers: { Accept: "application/json" },
+            signal: AbortSignal.timeout(READ_TIMEOUT_MS),
+        });
         if (!response.ok) return { error: `answered ${response.status}` };
         const body = (await response.json()) as unknown;
-        return { issuer: body !== null && typeof body === "object" ? (body as Record<string, unknown>).issuer : undefined };
+        return {
+            issuer: body !== null && typeof body === "object" ? (body as Record<string, unknown>).issuer : undefined,
+        };
     } catch (e) {
         return { error: fetchFailure(e) };
     }
@@ -154,17 +176,32 @@ async function issuerAndLocation(
     subscriptionId: unknown,
 ): Promise<{ issuer: pulumi.Input<string>; location: pulumi.Input<string>; problems: Problem[]; warnings: string[] }> {
     if (sync.oidcIssuerUrl !== undefined) {
-        const checked = reconcileIssuer(settings.file, "setting", sync.oidcIssuerUrl, await readDiscovery(sync.oidcIssuerUrl));
+        const checked = reconcileIssuer(
+            settings.file,
+            "setting",
+            sync.oidcIssuerUrl,
+            await readDiscovery(sync.oidcIssuerUrl),
+        );
         const slash = issuerSlashWarning(settings.file, sync.oidcIssuerUrl, sync.arcCluster);
         const warnings = [...checked.warnings, ...(slash && checked.warnings.length > 0 ? [slash] : [])];
-        return { issuer: checked.issuer, location: sync.location ?? customLocation.location, problems: checked.problems, warnings };
+        return {
+            issuer: checked.issuer,
+            location: sync.location ?? customLocation.location,
+            problems: checked.problems,
+            warnings,
+        };
     }
     const arc = sync.arcCluster!; // settings.ts requires the Arc cluster when no issuer is set
     const read = await readConnectedCluster(settings.file, arc, subscriptionId);
-    if (read.problem) return { issuer: unknownValue(), location: unknownValue(), problems: [read.problem], warnings: [] };
-    if (!read.body) return { issuer: unknownValue(), location: sync.location ?? unknownValue(), problems: [], warnings: [] };
+    if (read.problem)
+        return { issuer: unknownValue(), location: unknownValue(), problems: [read.problem], warnings: [] };
+    if (!read.body)
+        return { issuer: unknownValue(), location: sync.location ?? unknownValue(), problems: [], warnings: [] };
     const found = clusterIssuer(settings.file, arc, read.body);
-    const checked = found.issuer !== undefined ? reconcileIssuer(settings.file, "cluster", found.issuer, await readDiscovery(found.issuer)) : undefined;
+    const checked =
+        found.issuer !== undefined
+            ? reconcileIssuer(settings.file, "cluster", found.issuer, await readDiscovery(found.issuer))
+            : undefined;
     return {
         issuer: checked?.issuer ?? unknownValue(),
         location: sync.location ?? found.location ?? customLocation.location,
@@ -176,7 +213,10 @@ async function issuerAndLocation(
 /** The custom location, read with azure-native's typed invoke (2021-08-31-preview has namespace and clusterExtensionIds). */
 async function readCustomLocation(file: string, customLocation: NamedResource): Promise<CustomLocationFacts> {
     try {
-        return await extendedlocation.getCustomLocation({ resourceGroupName: customLocation.resourceGroupName, resourceName: customLocation.name });
+        return await extendedlocation.getCustomLocation({
+            resourceGroupName: customLocation.resourceGroupName,
+            resourceName: customLocation.name,
+        });
     } catch (e) {
         throw new ConfigError([
             {
@@ -198,7 +238,10 @@ function notFound(e: unknown): boolean {
  * (404 only), or unreadable. A 403 or a network failure is no proof that it is missing: taken as
  * missing, `install: true` would try to create an extension that exists.
  */
-async function readExtension(cluster: NamedResource, name: string): Promise<{ found?: { extensionType?: string }; error?: string }> {
+async function readExtension(
+    cluster: NamedResource,
+    name: string,
+): Promise<{ found?: { extensionType?: string }; error?: string }> {
     try {
         const found = await kubernetesconfiguration.getExtension({
             clusterName: cluster.name,
@@ -226,7 +269,15 @@ async function extensionFacts(
     const path = `${CONFIG_NAMESPACE}:secretSync.extension`;
     const cluster = sync.arcCluster ?? hostCluster(customLocation.hostResourceId);
     if (!cluster) {
-        return { problems: [{ file: settings.file, path: `${CONFIG_NAMESPACE}:secretSync.customLocation.name`, rule: `custom location ${sync.customLocation.name} does not run on an Arc cluster (hostResourceId ${JSON.stringify(customLocation.hostResourceId ?? "")})` }] };
+        return {
+            problems: [
+                {
+                    file: settings.file,
+                    path: `${CONFIG_NAMESPACE}:secretSync.customLocation.name`,
+                    rule: `custom location ${sync.customLocation.name} does not run on an Arc cluster (hostResourceId ${JSON.stringify(customLocation.hostResourceId ?? "")})`,
+                },
+            ],
+        };
     }
     const name = sync.extension.name;
     const read = await readExtension(cluster, name);
@@ -247,11 +298,27 @@ async function extensionFacts(
     const listed = listsExtension(customLocation, cluster, name);
     const patch = customLocationPatchCommand(sync.customLocation, customLocation, cluster, name);
     if (found && (found.extensionType ?? "").toLowerCase() !== SECRET_SYNC_DEFAULTS.extensionType) {
-        return { problems: [{ file: settings.file, path: `${path}.name`, rule: `extension ${name} on Arc cluster ${cluster.name} is of type ${JSON.stringify(found.extensionType ?? "")}, not ${SECRET_SYNC_DEFAULTS.extensionType}: name the Secret Store's (az k8s-extension list --cluster-name ${shellArg(cluster.name)} --resource-group ${shellArg(cluster.resourceGroupName)} --cluster-type connectedClusters -o table)` }] };
+        return {
+            problems: [
+                {
+                    file: settings.file,
+                    path: `${path}.name`,
+                    rule: `extension ${name} on Arc cluster ${cluster.name} is of type ${JSON.stringify(found.extensionType ?? "")}, not ${SECRET_SYNC_DEFAULTS.extensionType}: name the Secret Store's (az k8s-extension list --cluster-name ${shellArg(cluster.name)} --resource-group ${shellArg(cluster.resourceGroupName)} --cluster-type connectedClusters -o table)`,
+                },
+            ],
+        };
     }
     if (found && listed) return { state: "ready", cluster, problems: [] };
     if (found) {
-        return { problems: [{ file: settings.file, path: `${path}.name`, rule: `the Secret Store extension ${name} is on Arc cluster ${cluster.name} but not among custom location ${sync.customLocation.name}'s cluster extensions, so the SPC and SecretSyncs cannot reach it: ${patch}` }] };
+        return {
+            problems: [
+                {
+                    file: settings.file,
+                    path: `${path}.name`,
+                    rule: `the Secret Store extension ${name} is on Arc cluster ${cluster.name} but not among custom location ${sync.customLocation.name}'s cluster extensions, so the SPC and SecretSyncs cannot reach it: ${patch}`,
+                },
+            ],
+        };
     }
     if (sync.extension.install) return { state: "missing", cluster, step: patch, problems: [] };
     return {
@@ -272,7 +339,13 @@ async function extensionFacts(
 export async function readArcFacts(settings: StackSettings, sync: SecretSyncSettings): Promise<ArcFacts> {
     const { subscriptionId } = await authorization.getClientConfig();
     const customLocation = await readCustomLocation(settings.file, sync.customLocation);
-    const problems = customLocationProblems(settings.file, sync.customLocation, customLocation, settings.cluster.namespace, sync.arcCluster);
+    const problems = customLocationProblems(
+        settings.file,
+        sync.customLocation,
+        customLocation,
+        settings.cluster.namespace,
+        sync.arcCluster,
+    );
     const extension = await extensionFacts(settings, sync, customLocation);
     const found = await issuerAndLocation(settings, sync, customLocation, subscriptionId);
     problems.push(...extension.problems, ...found.problems);

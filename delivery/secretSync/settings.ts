@@ -22,7 +22,9 @@ import type { RawStackConfig } from "../../stacks/settings";
  * cliSpcName), so a stack never claims the SPC that `az iot ops secretsync enable` made.
  */
 export function defaultSpcName(customLocationGroup: string, customLocation: string): string {
-    const digest = createHash("sha256").update(`${customLocationGroup.toLowerCase()}/${customLocation.toLowerCase()}`).digest("hex");
+    const digest = createHash("sha256")
+        .update(`${customLocationGroup.toLowerCase()}/${customLocation.toLowerCase()}`)
+        .digest("hex");
     return `spc-ops-${digest.slice(0, 7)}`;
 }
 
@@ -48,7 +50,9 @@ export const secretSyncSchema = strictObject({
     }).optional(),
     oidcIssuerUrl: ruled(rules.httpsUrl).optional(),
     location: z.string().min(1, "must not be empty").optional(),
-    propagationWait: ruled((v) => (v === "0s" ? undefined : rules.goDuration(v))).default(SECRET_SYNC_DEFAULTS.propagationWait),
+    propagationWait: ruled((v) => (v === "0s" ? undefined : rules.goDuration(v))).default(
+        SECRET_SYNC_DEFAULTS.propagationWait,
+    ),
     instance: strictObject({
         name: ruled(rules.aioInstanceName),
         resourceGroupName: ruled(rules.resourceGroupName).optional(),
@@ -91,7 +95,8 @@ const STEPS_HINT = ` (if this stack ran in csiDriver mode, do not switch it in o
 
 /** The CSI-mode keys that mean nothing in secret-sync mode, and why. */
 const CSI_ONLY_KEYS: Readonly<Record<string, string>> = {
-    servicePrincipal: "secret sync reads the vault with a federated managed identity (secretSync.identity): there is no service principal and no password",
+    servicePrincipal:
+        "secret sync reads the vault with a federated managed identity (secretSync.identity): there is no service principal and no password",
     "cluster.csiDriver": "secret sync uses the Secret Store extension (secretSync.extension), not the CSI driver",
 };
 
@@ -117,7 +122,8 @@ export function secretSyncRules(ctx: {
     const { raw, file, input, cluster } = ctx;
     const problems: Problem[] = [];
     const warnings: string[] = [];
-    const at = (path: string, rule: string, value?: string) => problems.push({ file, path: `${CONFIG_NAMESPACE}:${path}`, rule, value });
+    const at = (path: string, rule: string, value?: string) =>
+        problems.push({ file, path: `${CONFIG_NAMESPACE}:${path}`, rule, value });
     const keyVault = ctx.keyVault;
     if (keyVault && keyVault.permissionModel !== "rbac") {
         at(
@@ -137,21 +143,38 @@ export function secretSyncRules(ctx: {
     if (sp !== null && typeof sp === "object" && !bothModes) {
         const credentials = ["clientId", "objectId", "clientSecret"].filter((k) => Object.hasOwn(sp, k));
         if (credentials.length > 0) {
-            at(`servicePrincipal.${credentials[0]}`, `is not used in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove servicePrincipal`);
+            at(
+                `servicePrincipal.${credentials[0]}`,
+                `is not used in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove servicePrincipal`,
+            );
         } else {
-            warnings.push(`${file}: ${CONFIG_NAMESPACE}:servicePrincipal is ignored in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove it${STEPS_HINT}`);
+            warnings.push(
+                `${file}: ${CONFIG_NAMESPACE}:servicePrincipal is ignored in secretSync mode: ${CSI_ONLY_KEYS.servicePrincipal}; remove it${STEPS_HINT}`,
+            );
         }
     }
     const clusterInput = input.cluster;
-    const csiInput = clusterInput !== null && typeof clusterInput === "object" ? (clusterInput as Record<string, unknown>).csiDriver : undefined;
+    const csiInput =
+        clusterInput !== null && typeof clusterInput === "object"
+            ? (clusterInput as Record<string, unknown>).csiDriver
+            : undefined;
     if (csiInput !== null && typeof csiInput === "object" && !bothModes) {
         if ((csiInput as Record<string, unknown>).install === true) {
-            at("cluster.csiDriver.install", `contradicts delivery: secretSync: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove cluster.csiDriver`);
+            at(
+                "cluster.csiDriver.install",
+                `contradicts delivery: secretSync: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove cluster.csiDriver`,
+            );
         } else {
-            warnings.push(`${file}: ${CONFIG_NAMESPACE}:cluster.csiDriver is ignored in secretSync mode: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove it${STEPS_HINT}`);
+            warnings.push(
+                `${file}: ${CONFIG_NAMESPACE}:cluster.csiDriver is ignored in secretSync mode: ${CSI_ONLY_KEYS["cluster.csiDriver"]}; remove it${STEPS_HINT}`,
+            );
         }
     }
-    for (const key of bothModes ? [] : Object.keys(raw.config).filter((k) => k.startsWith("kubernetes:")).sort()) {
+    for (const key of bothModes
+        ? []
+        : Object.keys(raw.config)
+              .filter((k) => k.startsWith("kubernetes:"))
+              .sort()) {
         warnings.push(
             `${file}: ${key} is ignored in secretSync mode: every resource goes through Azure Resource Manager and the custom location, so the stack needs no kubeconfig`,
         );
@@ -159,18 +182,31 @@ export function secretSyncRules(ctx: {
 
     const section = ctx.section;
     if (!Object.hasOwn(input, "secretSync")) {
-        at("secretSync", 'is required when aio-secrets:delivery is secretSync (customLocation and identity at least; see docs/secret-sync.md, "Secret sync (AIO GA)")');
+        at(
+            "secretSync",
+            'is required when aio-secrets:delivery is secretSync (customLocation and identity at least; see docs/secret-sync.md, "Secret sync (AIO GA)")',
+        );
         return { problems, warnings };
     }
     if (!section) return { problems, warnings }; // its own schema problems are reported already
     const arcGiven = cluster.arcClusterName !== undefined && cluster.arcResourceGroupName !== undefined;
-    const arcCluster = arcGiven ? { name: cluster.arcClusterName!, resourceGroupName: cluster.arcResourceGroupName! } : undefined;
-    if (!section.customLocation) at("secretSync.customLocation", "is required: the AIO custom location (name, resourceGroupName) that carries the secret syncs to the cluster");
+    const arcCluster = arcGiven
+        ? { name: cluster.arcClusterName!, resourceGroupName: cluster.arcResourceGroupName! }
+        : undefined;
+    if (!section.customLocation)
+        at(
+            "secretSync.customLocation",
+            "is required: the AIO custom location (name, resourceGroupName) that carries the secret syncs to the cluster",
+        );
     const customLocationGroup = section.customLocation?.resourceGroupName ?? cluster.arcResourceGroupName;
     if (section.customLocation && customLocationGroup === undefined) {
         at("secretSync.customLocation.resourceGroupName", "is required when cluster.arcResourceGroupName is not set");
     }
-    if (!section.identity) at("secretSync.identity", "is required: the user-assigned managed identity (name; existing: true to use one made elsewhere)");
+    if (!section.identity)
+        at(
+            "secretSync.identity",
+            "is required: the user-assigned managed identity (name; existing: true to use one made elsewhere)",
+        );
     if (section.oidcIssuerUrl === undefined && !arcGiven) {
         at(
             "secretSync.oidcIssuerUrl",
@@ -178,10 +214,14 @@ export function secretSyncRules(ctx: {
         );
     }
     if (section.extension.install && !arcGiven) {
-        at("secretSync.extension.install", "installing the Secret Store extension needs cluster.arcClusterName and cluster.arcResourceGroupName (or set install: false)");
+        at(
+            "secretSync.extension.install",
+            "installing the Secret Store extension needs cluster.arcClusterName and cluster.arcResourceGroupName (or set install: false)",
+        );
     }
     for (const key of Object.keys(section.extension.settings)) {
-        if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(key)) at(`secretSync.extension.settings.${key}`, "extension setting names are letters, digits, '-', '_' and '.'");
+        if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(key))
+            at(`secretSync.extension.settings.${key}`, "extension setting names are letters, digits, '-', '_' and '.'");
         if (Object.hasOwn(CHECKED_SECRET_STORE_SETTINGS, key)) {
             at(
                 `secretSync.extension.settings.${key}`,
@@ -197,7 +237,13 @@ export function secretSyncRules(ctx: {
         );
     }
     // The region defaults to the Arc cluster's (read at run time), as the CLI does; never azure-native:location.
-    if (problems.length > 0 || !section.customLocation || !section.identity || !keyVault || customLocationGroup === undefined) {
+    if (
+        problems.length > 0 ||
+        !section.customLocation ||
+        !section.identity ||
+        !keyVault ||
+        customLocationGroup === undefined
+    ) {
         return { problems, warnings };
     }
     return {
@@ -215,7 +261,10 @@ export function secretSyncRules(ctx: {
             location: section.location,
             spcName: section.spcName ?? defaultSpcName(customLocationGroup, section.customLocation.name),
             propagationWait: section.propagationWait,
-            instance: section.instance && { name: section.instance.name, resourceGroupName: section.instance.resourceGroupName ?? customLocationGroup },
+            instance: section.instance && {
+                name: section.instance.name,
+                resourceGroupName: section.instance.resourceGroupName ?? customLocationGroup,
+            },
             forceSynchronization: section.forceSynchronization,
             extension: { ...section.extension, settings: ownMap(section.extension.settings) },
         },

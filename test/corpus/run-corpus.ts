@@ -2,7 +2,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runProgram } from "../../tools/harness";
-import { BASE_CATALOG, BASE_STACK, CATALOG_BASENAME, cases, type CorpusResult, STACK, STACK_FILE, STACK_TRACE } from "./cases";
+import {
+    BASE_CATALOG,
+    BASE_STACK,
+    CATALOG_BASENAME,
+    cases,
+    type CorpusResult,
+    STACK,
+    STACK_FILE,
+    STACK_TRACE,
+} from "./cases";
 
 /**
  * Runs every case of the bad input corpus through the real program, one after the other in
@@ -33,7 +42,13 @@ async function main(): Promise<void> {
                 // Not a ConfigError: a defect. Keep the whole stack so the test shows it.
                 error = e instanceof Error ? (e.stack ?? e.message) : String(e);
             }
-            results.push({ id: c.id, error, resources, stackTrace: error !== undefined && STACK_TRACE.test(error), warnings });
+            results.push({
+                id: c.id,
+                error,
+                resources,
+                stackTrace: error !== undefined && STACK_TRACE.test(error),
+                warnings,
+            });
         }
     } finally {
         fs.rmSync(root, { recursive: true, force: true });

@@ -102,14 +102,24 @@ export async function runBaseline(spec: BenchSpec, stackFile: string): Promise<B
             const resourceGroupName = "rg-aio-dev";
             const namespace = "azure-iot-operations";
             const tenantId = config[`${project}:tenantId`] ?? "00000000-0000-0000-0000-0000000000aa";
-            const tags = { "managed-by": "aio-secrets", "aio-secrets-stack": `${project}/dev`, "aio-secrets-environment": "dev" };
+            const tags = {
+                "managed-by": "aio-secrets",
+                "aio-secrets-stack": `${project}/dev`,
+                "aio-secrets-environment": "dev",
+            };
             const secretOpts = { retainOnDelete: true };
 
             // The default secret: random bytes, written to the vault.
             const defaultValue = new random.RandomBytes(`vault-secrets-${DEFAULT_SECRET}-value`, { length: 32 }).base64;
             new keyvault.Secret(
                 `vault-secrets-${DEFAULT_SECRET}`,
-                { vaultName, resourceGroupName, secretName: DEFAULT_SECRET, properties: { value: pulumi.secret(defaultValue) }, tags },
+                {
+                    vaultName,
+                    resourceGroupName,
+                    secretName: DEFAULT_SECRET,
+                    properties: { value: pulumi.secret(defaultValue) },
+                    tags,
+                },
                 secretOpts,
             );
             // Every written catalog secret (existing ones are only mounted).
@@ -118,10 +128,19 @@ export async function runBaseline(spec: BenchSpec, stackFile: string): Promise<B
                 const value =
                     s.source === "config"
                         ? pulumi.secret(values[s.name])
-                        : new random.RandomPassword(`vault-secrets-${s.name}-value`, { length: s.length ?? 32, special: false }).result;
+                        : new random.RandomPassword(`vault-secrets-${s.name}-value`, {
+                              length: s.length ?? 32,
+                              special: false,
+                          }).result;
                 new keyvault.Secret(
                     `vault-secrets-${s.name}`,
-                    { vaultName, resourceGroupName, secretName: s.name, properties: { value: pulumi.secret(value) }, tags },
+                    {
+                        vaultName,
+                        resourceGroupName,
+                        secretName: s.name,
+                        properties: { value: pulumi.secret(value) },
+                        tags,
+                    },
                     secretOpts,
                 );
             }
@@ -130,7 +149,8 @@ export async function runBaseline(spec: BenchSpec, stackFile: string): Promise<B
             const members = new Map<string, Mounted[]>();
             for (const name of INIT_SPCS) members.set(name, [{ name: DEFAULT_SECRET }]);
             for (const spc of spec.declared) if (!members.has(spc.name)) members.set(spc.name, []);
-            for (const s of spec.entries) for (const spc of s.spcs) members.get(spc)?.push({ name: s.name, alias: s.alias });
+            for (const s of spec.entries)
+                for (const spc of s.spcs) members.get(spc)?.push({ name: s.name, alias: s.alias });
             const restarts = new Map(spec.declared.map((d) => [d.name, d.restart]));
 
             for (const [spcName, objects] of members) {
@@ -139,17 +159,23 @@ export async function runBaseline(spec: BenchSpec, stackFile: string): Promise<B
                     apiVersion: "secrets-store.csi.x-k8s.io/v1",
                     kind: "SecretProviderClass",
                     metadata: { name: spcName, namespace },
-                    spec: { provider: "azure", parameters: { usePodIdentity: "false", keyvaultName: vaultName, objects: rendered, tenantId } },
+                    spec: {
+                        provider: "azure",
+                        parameters: { usePodIdentity: "false", keyvaultName: vaultName, objects: rendered, tenantId },
+                    },
                 });
                 const hash = createHash("sha256").update(rendered).digest("hex").slice(0, 32);
                 for (const target of restarts.get(spcName) ?? []) {
                     const args = {
                         metadata: { name: target.name, namespace, annotations: { "pulumi.com/patchForce": "true" } },
-                        spec: { template: { metadata: { annotations: { [`secrets.aio-secrets.io/${spcName}`]: hash } } } },
+                        spec: {
+                            template: { metadata: { annotations: { [`secrets.aio-secrets.io/${spcName}`]: hash } } },
+                        },
                     };
                     const name = `spc-${spcName}-restart-${target.kind.toLowerCase()}-${target.name}`;
                     if (target.kind === "Deployment") new appsv1.DeploymentPatch(name, args, { dependsOn: [spc] });
-                    else if (target.kind === "StatefulSet") new appsv1.StatefulSetPatch(name, args, { dependsOn: [spc] });
+                    else if (target.kind === "StatefulSet")
+                        new appsv1.StatefulSetPatch(name, args, { dependsOn: [spc] });
                     else new appsv1.DaemonSetPatch(name, args, { dependsOn: [spc] });
                 }
             }

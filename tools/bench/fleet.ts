@@ -58,7 +58,9 @@ export function writeFleet(dir: string, stacks: number, secrets: number): void {
         "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:tenantId: 0f0e0d0c-0b0a-4909-8807-060504030201\n",
     );
     // Every config secret enabled in prod gets its (fleet-wide) value from the environment.
-    const values = spec.entries.filter((s) => s.source === "config" && (!s.environments || s.environments.includes("prod")));
+    const values = spec.entries.filter(
+        (s) => s.source === "config" && (!s.environments || s.environments.includes("prod")),
+    );
     const env = [
         "values:",
         "  pulumiConfig:",
@@ -82,20 +84,29 @@ export function writeFleet(dir: string, stacks: number, secrets: number): void {
 }
 
 /** Runs a project command in its own process, as `npm run` would (tsx as a loader), and times it. */
-function timedCommand(tool: string, args: string[]): Promise<{ seconds: number; code: number | null; stdout: string; stderr: string }> {
+function timedCommand(
+    tool: string,
+    args: string[],
+): Promise<{ seconds: number; code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const start = process.hrtime.bigint();
         // As package.json's scripts start them (plan with a larger young generation).
         const heap = tool === "plan" ? ["--max-semi-space-size=64"] : [];
-        const child = spawn(process.execPath, [...heap, "--import", TSX, path.join(PROJECT_DIR, "tools", `${tool}.ts`), ...args], {
-            cwd: PROJECT_DIR,
-            env: { ...process.env, INIT_CWD: PROJECT_DIR },
-        });
+        const child = spawn(
+            process.execPath,
+            [...heap, "--import", TSX, path.join(PROJECT_DIR, "tools", `${tool}.ts`), ...args],
+            {
+                cwd: PROJECT_DIR,
+                env: { ...process.env, INIT_CWD: PROJECT_DIR },
+            },
+        );
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("close", (code) => resolve({ seconds: Number(process.hrtime.bigint() - start) / 1e9, code, stdout, stderr }));
+        child.on("close", (code) =>
+            resolve({ seconds: Number(process.hrtime.bigint() - start) / 1e9, code, stdout, stderr }),
+        );
     });
 }
 
@@ -108,9 +119,11 @@ export async function runFleetBench(o: FleetBenchOptions): Promise<FleetBenchRes
 
         o.log(`plan --all over ${stacks.length} stacks (one process)...`);
         const all = await timedCommand("plan", ["--all", "--dir", dir, "--catalog", catalog, "--json"]);
-        if (all.code !== 0) throw new Error(`plan --all failed (a defect of tools/bench):\n${all.stderr}${all.stdout.slice(0, 2000)}`);
+        if (all.code !== 0)
+            throw new Error(`plan --all failed (a defect of tools/bench):\n${all.stderr}${all.stdout.slice(0, 2000)}`);
         const summaries = (JSON.parse(all.stdout) as { stacks: { resources: number }[] }).stacks;
-        if (summaries.length !== stacks.length) throw new Error(`plan --all planned ${summaries.length} of ${stacks.length} stacks`);
+        if (summaries.length !== stacks.length)
+            throw new Error(`plan --all planned ${summaries.length} of ${stacks.length} stacks`);
 
         const sample: number[] = [];
         const step = Math.max(1, Math.floor(stacks.length / o.sample));
@@ -142,7 +155,9 @@ export async function runFleetBench(o: FleetBenchOptions): Promise<FleetBenchRes
                 fullGc();
                 const m = process.memoryUsage();
                 memory.push({ after: done, rssMb: m.rss / 1048576, heapMb: m.heapUsed / 1048576 });
-                o.log(`  after ${done} stacks: RSS ${(m.rss / 1048576).toFixed(0)} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB`);
+                o.log(
+                    `  after ${done} stacks: RSS ${(m.rss / 1048576).toFixed(0)} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB`,
+                );
             },
         });
         const inProcessSeconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -165,7 +180,10 @@ export async function runFleetBench(o: FleetBenchOptions): Promise<FleetBenchRes
     }
 }
 
-export function fleetMarkdown(r: FleetBenchResult, env: { node: string; cpus: number; loadStart: string; loadEnd: string }): string {
+export function fleetMarkdown(
+    r: FleetBenchResult,
+    env: { node: string; cpus: number; loadStart: string; loadEnd: string },
+): string {
     const f = (n: number, d = 1) => n.toFixed(d);
     const ok = (b: boolean) => (b ? "met" : "NOT met");
     const lines = [

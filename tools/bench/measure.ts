@@ -64,7 +64,13 @@ export async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         const cpu = process.cpuUsage(cpuStart);
         sample();
-        return { value, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: peakRss / MB, peakHeapMb: peakHeap / MB };
+        return {
+            value,
+            seconds,
+            cpuSeconds: (cpu.user + cpu.system) / 1e6,
+            peakRssMb: peakRss / MB,
+            peakHeapMb: peakHeap / MB,
+        };
     } finally {
         clearInterval(timer);
     }

@@ -38,7 +38,10 @@ function post<T>(session: inspector.Session, method: string, params: object = {}
 }
 
 /** Profiles one call of `fn` and returns its result and the profile. */
-export async function profiled<T>(fn: () => Promise<T>, intervalMicros = 250): Promise<{ value: T; profile: CpuProfile }> {
+export async function profiled<T>(
+    fn: () => Promise<T>,
+    intervalMicros = 250,
+): Promise<{ value: T; profile: CpuProfile }> {
     const session = new inspector.Session();
     session.connect();
     try {
@@ -100,7 +103,12 @@ function toPath(url: string): string | undefined {
 
 /** Code the comparison is about: the program (index.ts, components/, stacks/) and the baseline. */
 function isUserFile(rel: string): boolean {
-    return rel === "index.ts" || rel.startsWith(`components${path.sep}`) || rel.startsWith(`stacks${path.sep}`) || rel === path.join("tools", "bench", "baseline.ts");
+    return (
+        rel === "index.ts" ||
+        rel.startsWith(`components${path.sep}`) ||
+        rel.startsWith(`stacks${path.sep}`) ||
+        rel === path.join("tools", "bench", "baseline.ts")
+    );
 }
 
 /** Summarises a profile: user sites (innermost user frame) split into own and SDK time, then the rest. */
@@ -122,8 +130,7 @@ export function summarize(profile: CpuProfile, projectDir: string, top = 20): Pr
                 let line = node.callFrame.lineNumber + 1;
                 const map = findSourceMap(file) ?? findSourceMap(node.callFrame.url);
                 const entry = map?.findEntry(node.callFrame.lineNumber, node.callFrame.columnNumber) as
-                    | { originalLine?: number }
-                    | undefined;
+                    { originalLine?: number } | undefined;
                 if (entry && typeof entry.originalLine === "number") line = entry.originalLine + 1;
                 site = `${rel}:${line} ${node.callFrame.functionName || "(anonymous)"}`;
             }
@@ -131,7 +138,8 @@ export function summarize(profile: CpuProfile, projectDir: string, top = 20): Pr
         siteCache.set(node.id, site);
         return site;
     };
-    const isSdk = (f: CallFrame) => f.url.includes("node_modules/@pulumi/") || f.functionName === "get stack" || f.url.includes("source_map");
+    const isSdk = (f: CallFrame) =>
+        f.url.includes("node_modules/@pulumi/") || f.functionName === "get stack" || f.url.includes("source_map");
 
     const category = (leaf: ProfileNode): string => {
         const name = leaf.callFrame.functionName;
