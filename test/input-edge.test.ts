@@ -490,6 +490,27 @@ describe("leaks: a secret in a provider's namespace is refused before it is used
         expect(JSON.stringify(run)).not.toMatch(/northeurope-secret|placeholder-for-azure-native/);
     });
 
+    test("a secret an ESC environment puts into a key the stack file also sets is refused naming the ESC file, not the stack file", async () => {
+        const dir = scratch({
+            "Pulumi.yaml": "name: aio-secrets\n",
+            "environments/aio-secrets/e.yaml":
+                "values:\n  pulumiConfig:\n    aio-secrets:keyVault:\n      name: { fn::secret: kv-secret-name }\n",
+            "Pulumi.s.yaml": `environment: [aio-secrets/e]\n${MINIMAL_STACK.replace(/ {2}aio-secrets:keyVault:[^\n]*\n( {4}[^\n]*\n)*/, "  aio-secrets:keyVault: { resourceGroupName: rg-a }\n")}`,
+            "secrets.yaml": "secrets: []\n",
+        });
+        const run = await runStack({
+            stack: "s",
+            stackFile: path.join(dir, "Pulumi.s.yaml"),
+            configDir: dir,
+            catalogFile: path.join(dir, "secrets.yaml"),
+        });
+        expect(run.error).toMatch(
+            /- environments\/aio-secrets\/e\.yaml: aio-secrets:keyVault: is secret \(secret to Pulumi\)/,
+        );
+        expect(run.error).not.toMatch(/Pulumi\.s\.yaml: aio-secrets:keyVault: is secret/);
+        expect(JSON.stringify(run)).not.toContain("kv-secret-name");
+    });
+
     test("the providers' sign-in credentials may be secret; other namespaces are nobody's business", () => {
         const raw = (key: string) => ({
             project: "aio-secrets",
