@@ -334,9 +334,9 @@ function misplacedSecretProblems(raw: RawStackConfig, decoded: Record<string, un
     const credentials = Object.entries(PROVIDER_SECRET_KEYS)
         .flatMap(([ns, keys]) => keys.map((k) => `${ns}:${k}`))
         .filter((k) => k !== "kubernetes:kubeconfig");
-    const refuse = (path: string, where: string) =>
+    const refuse = (path: string, where: string, from: string = file) =>
         problems.push({
-            file,
+            file: from,
             path,
             rule:
                 `is secret (${where}), but names, locations, ids and switches are shown in plans and sent to Azure in plaintext; set it without --secret. ` +
@@ -367,9 +367,29 @@ function misplacedSecretProblems(raw: RawStackConfig, decoded: Record<string, un
         const mayHoldSecret =
             (top === "servicePrincipal" && valueIsPresent(value, ["clientSecret"])) ||
             (top === "cluster" && valueIsPresent(value, ["csiDriver", "settings"]));
-        if (!mayHoldSecret) refuse(key, "secret to Pulumi");
+        if (!mayHoldSecret) refuse(key, "secret to Pulumi", secretOrigin(raw, key, value, file));
     }
     return problems;
+}
+
+/**
+ * Where a top-level key that is secret to Pulumi got its secret, when its value merges several
+ * files: not the stack file (its `secure:` leaves are refused by their own path) nor
+ * Pulumi.yaml (refused as plaintext there), so the one other file a leaf came from (an ESC
+ * environment); else the stack file.
+ */
+function secretOrigin(raw: RawStackConfig, key: string, value: unknown, stackFile: string): string {
+    const files = new Set<string>();
+    const walk = (v: unknown, at: string): void => {
+        if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+            for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k], `${at}.${k}`);
+            return;
+        }
+        const origin = raw.originOf?.(at);
+        if (origin !== undefined && origin !== stackFile && origin !== "Pulumi.yaml") files.add(origin);
+    };
+    walk(value, key);
+    return files.size === 1 ? [...files][0] : stackFile;
 }
 
 /**

@@ -470,24 +470,43 @@ describe("leaks: a secret in a provider's namespace is refused before it is used
         expect(JSON.stringify([run.error, run.warnings, run.outputs])).not.toContain("westeurope-secret");
     });
 
-    test("from an ESC environment (fn::secret), in secret-sync mode where the location is used", async () => {
-        const syncStack = `environment: [aio-secrets/e]\nconfig:\n  aio-secrets:environment: ga\n  aio-secrets:tenantId: 11111111-2222-3333-4444-555555555555\n  aio-secrets:delivery: secretSync\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a, permissionModel: rbac }\n  aio-secrets:secretSync: { customLocation: { name: cl, resourceGroupName: rg-arc }, identity: { name: id-a }, oidcIssuerUrl: "https://issuer.example/x/", extension: { install: false } }\n`;
+    /** Stack `s` importing the ESC stand-in `aio-secrets/e`, in a scratch project. */
+    const runWithEsc = (stackFile: string, esc: string) => {
         const dir = scratch({
             "Pulumi.yaml": "name: aio-secrets\n",
-            "environments/aio-secrets/e.yaml":
-                "values:\n  pulumiConfig:\n    azure-native:location: { fn::secret: northeurope-secret }\n",
-            "Pulumi.s.yaml": syncStack,
+            "environments/aio-secrets/e.yaml": esc,
+            "Pulumi.s.yaml": stackFile,
             "secrets.yaml": "secrets: []\n",
         });
-        const run = await runStack({
+        return runStack({
             stack: "s",
             stackFile: path.join(dir, "Pulumi.s.yaml"),
             configDir: dir,
             catalogFile: path.join(dir, "secrets.yaml"),
         });
+    };
+
+    test("from an ESC environment (fn::secret), in secret-sync mode where the location is used", async () => {
+        const syncStack = `environment: [aio-secrets/e]\nconfig:\n  aio-secrets:environment: ga\n  aio-secrets:tenantId: 11111111-2222-3333-4444-555555555555\n  aio-secrets:delivery: secretSync\n  aio-secrets:keyVault: { name: kv-a, resourceGroupName: rg-a, permissionModel: rbac }\n  aio-secrets:secretSync: { customLocation: { name: cl, resourceGroupName: rg-arc }, identity: { name: id-a }, oidcIssuerUrl: "https://issuer.example/x/", extension: { install: false } }\n`;
+        const run = await runWithEsc(
+            syncStack,
+            "values:\n  pulumiConfig:\n    azure-native:location: { fn::secret: northeurope-secret }\n",
+        );
         expect(run.error).toMatch(/azure-native:location: is secret \(secret to Pulumi\)/);
         expect(run.resources).toEqual([]);
         expect(JSON.stringify(run)).not.toMatch(/northeurope-secret|placeholder-for-azure-native/);
+    });
+
+    test("a secret an ESC environment puts into a key the stack file also sets is refused naming the ESC file, not the stack file", async () => {
+        const run = await runWithEsc(
+            `environment: [aio-secrets/e]\n${MINIMAL_STACK.replace(/ {2}aio-secrets:keyVault:[^\n]*\n( {4}[^\n]*\n)*/, "  aio-secrets:keyVault: { resourceGroupName: rg-a }\n")}`,
+            "values:\n  pulumiConfig:\n    aio-secrets:keyVault:\n      name: { fn::secret: kv-secret-name }\n",
+        );
+        expect(run.error).toMatch(
+            /- environments\/aio-secrets\/e\.yaml: aio-secrets:keyVault: is secret \(secret to Pulumi\)/,
+        );
+        expect(run.error).not.toMatch(/Pulumi\.s\.yaml: aio-secrets:keyVault: is secret/);
+        expect(JSON.stringify(run)).not.toContain("kv-secret-name");
     });
 
     test("the providers' sign-in credentials may be secret; other namespaces are nobody's business", () => {

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import {
     clusterIssuer,
@@ -11,12 +12,12 @@ import {
     shellArg,
 } from "../delivery/secretSync/arcFacts";
 import { httpsUrl } from "../stacks/rules";
-import { defaultSpcName } from "../stacks/settings";
+import { defaultSpcName, SECRET_SYNC_DEFAULTS } from "../stacks/settings";
 import { inputAt } from "../tools/harness";
 import type { RunOptions, RunResult } from "../tools/harness";
 import { diffRuns } from "../tools/planDiff";
 import { planJson, planText } from "../tools/planRender";
-import { byName, byType, runStack, scratch } from "./helpers";
+import { byName, byType, PROJECT_DIR, runStack, scratch } from "./helpers";
 
 /**
  * Issue 17, items 1, 2, 3, 4, 7 and 13: what a real AIO GA cluster accepts. The Arc cluster is
@@ -538,6 +539,15 @@ describe("item 4: each SecretSync waits until its grants can work", () => {
         const bad = await run(stackFile({ sync: "    propagationWait: soon\n" }));
         expect(bad.error).toMatch(/aio-secrets:secretSync\.propagationWait "soon": must be a duration/);
     });
+});
+
+test("item 4: the README says how long a first sync can take and how to force one", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8").replace(/\s+/g, " ");
+    const said = /\*\*First sync in secret-sync mode\*\*([^*]*)/.exec(readme)?.[1] ?? "";
+    expect(said).toMatch(/minutes to propagate/);
+    expect(said).toMatch(/about 16 minutes/);
+    expect(said).toContain(`\`secretSync.propagationWait\` (default \`${SECRET_SYNC_DEFAULTS.propagationWait}\`)`);
+    expect(said).toContain("`secretSync.forceSynchronization`");
 });
 
 describe("item 7: the Arc cluster's region, not azure-native:location", () => {
