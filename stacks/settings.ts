@@ -396,7 +396,8 @@ function secretOrigin(raw: RawStackConfig, key: string, value: unknown, stackFil
  * Puts root errors first and drops what exists only because of them: every unknown key (a typo,
  * a mis-indented line) comes before the other problems, and a misplaced secret at or below an
  * unknown key is not reported (its advice, "set it without --secret", would store a password in
- * plain text; the unknown key is what to fix). An unknown top-level key holding a secret is
+ * plain text; the unknown key is what to fix); a misplaced secret's own value rules are not
+ * reported either (they would describe the secret). An unknown top-level key holding a secret is
  * likely a value of `secretValues` that lost its indentation: the rule says so. Edits `problems`.
  */
 function rootErrorsFirst(problems: Problem[], misplaced: readonly Problem[], raw: RawStackConfig): void {
@@ -413,8 +414,12 @@ function rootErrorsFirst(problems: Problem[], misplaced: readonly Problem[], raw
         };
     });
     const followOn = (p: Problem) => unknown.some((u) => under(p.path, u.path));
-    const rest = problems.filter((p) => !isUnknownKeyRule(p.rule));
-    problems.splice(0, problems.length, ...roots, ...misplaced.filter((p) => !followOn(p)), ...rest);
+    const shown = misplaced.filter((p) => !followOn(p));
+    // A value rule on a misplaced secret would describe the secret (its length, its form): the
+    // misplaced secret is the root error, and the only one said about that value.
+    const aboutSecret = (p: Problem) => shown.some((m) => under(p.path, m.path));
+    const rest = problems.filter((p) => !isUnknownKeyRule(p.rule) && !aboutSecret(p));
+    problems.splice(0, problems.length, ...roots, ...shown, ...rest);
 }
 
 function valueIsPresent(root: unknown, path: readonly string[]): boolean {

@@ -503,7 +503,7 @@ describe("leaks: a secret in a provider's namespace is refused before it is used
             "values:\n  pulumiConfig:\n    aio-secrets:keyVault:\n      name: { fn::secret: kv-secret-name }\n",
         );
         expect(run.error).toMatch(
-            /- environments\/aio-secrets\/e\.yaml: aio-secrets:keyVault: is secret \(secret to Pulumi\)/,
+            /(^|- )environments\/aio-secrets\/e\.yaml: aio-secrets:keyVault: is secret \(secret to Pulumi\)/m,
         );
         expect(run.error).not.toMatch(/Pulumi\.s\.yaml: aio-secrets:keyVault: is secret/);
         expect(JSON.stringify(run)).not.toContain("kv-secret-name");

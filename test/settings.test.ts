@@ -764,11 +764,8 @@ describe("secret values never appear in problem messages", () => {
         const result = parseStackSettings(
             rawConfig({ keyVault: KV, tenantId: MARK }, { secretKeys: ["aio-secrets:tenantId"] }),
         );
-        // Refused as a secret where none belongs, and as not a GUID: neither shows it.
-        expect(result.problems.map((p) => p.rule)).toEqual([
-            expect.stringMatching(/^is secret \(secret to Pulumi\)/),
-            expect.stringMatching(/must be a GUID/),
-        ]);
+        // Refused as a secret where none belongs, and only that: a "must be a GUID" would describe it.
+        expect(result.problems.map((p) => p.rule)).toEqual([expect.stringMatching(/^is secret \(secret to Pulumi\)/)]);
         for (const p of result.problems) expect(formatProblem(p)).not.toContain(MARK);
     });
 });
@@ -1126,6 +1123,22 @@ describe("errors in the right order", () => {
         ]);
         expect(all.join("\n")).not.toMatch(SECRET_ADVICE);
         expect(all.join("\n")).not.toContain("s3cret");
+    });
+
+    test("a misplaced secret is the only problem said about its value: no rule describes it (its length, its form)", () => {
+        const secret = "a-secret-much-longer-than-a-vault-name-may-be";
+        const raw = rawConfig(
+            { keyVault: { ...KV, name: secret } },
+            { secureLeaves: ["keyVault.name"], secretKeys: ["aio-secrets:keyVault"] },
+        );
+        const all = messages(raw);
+        expect(all).toEqual([
+            expect.stringMatching(
+                /^Pulumi\.dev\.yaml: aio-secrets:keyVault\.name: is secret \(secure: in the stack file\)/,
+            ),
+        ]);
+        expect(all.join("\n")).not.toMatch(/characters|is \d+\)/);
+        expect(all.join("\n")).not.toContain(secret);
     });
 
     test("a secretValues entry that lost its indentation says where it belongs, and the root error comes first", () => {
