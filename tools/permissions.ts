@@ -175,7 +175,8 @@ function actions(n: AzureNeed): string {
 }
 
 /**
- * One right, `what  detail  (resources)` (`separator` between what and detail), on one line when it fits in {@link TEXT_WIDTH}
+ * One right, `what  detail  (resources)` (`separator` between what and detail), on one line when it fits in {@link
+ * TEXT_WIDTH}
  * columns; else the resources on the next line, and when `what  detail` alone is too long,
  * `what` on its own line and `detail` wrapped at spaces below it.
  */
