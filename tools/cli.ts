@@ -164,6 +164,17 @@ export function usageError(usage: string, message: string): number {
     return 2;
 }
 
+/**
+ * A bad flag, flag value or combination of flags that parsed: the error, then where the flags
+ * are explained (as {@link usageError}). Returns 2, the exit code of a bad command line.
+ */
+export function flagError(tool: string, message: string): number {
+    process.stderr.write(
+        `aio-secrets ${tool}: ${sanitize(message)}\nRun 'npx aio-secrets ${tool} --help' for the flags.\n`,
+    );
+    return 2;
+}
+
 /** Prints a one-line (or few-line) error for `tool`, sanitized, and returns `code`. */
 export function fail(tool: string, message: string, code: number): number {
     process.stderr.write(`aio-secrets ${tool}: ${sanitize(message)}\n`);
