@@ -195,7 +195,10 @@ async function main(): Promise<Record<string, unknown>> {
     const { vault, secrets } = azure;
     return {
         environment: settings.environment,
-        /** Where the stack is on the way from CSI delivery to secret sync (stacks/migration.ts); the review diff compares it. */
+        /**
+         * Where the stack is on the way from CSI delivery to secret sync (stacks/migration.ts); the review diff
+         * compares it.
+         */
         deliveryStep: deliveryStep({
             delivery: settings.delivery,
             permissionModel: settings.keyVault.permissionModel,

@@ -36,7 +36,10 @@ export type Rights =
 export type DisplayKey =
     /** An input path; labelled without a leading `properties.`, `metadata.`, `spec.parameters.` or `policy.`. */
     | string
-    /** An input path shown another way: a SecretProviderClass's `objects` YAML as its object names, a SecretSync's mappings as `key<-object`. */
+    /**
+     * An input path shown another way: a SecretProviderClass's `objects` YAML as its object names, a SecretSync's
+     * mappings as `key<-object`.
+     */
     | { path: string; show: "objectNames" | "mappings" }
     /** Several input paths joined by `/` under one label (a workload as `namespace/name`). */
     | { label: string; paths: readonly string[] }

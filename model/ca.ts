@@ -42,7 +42,9 @@ export const OWN_CA_NAMES = INIT_CA_NAMES.caFile;
 export const CA_KEYS = { cert: "tls.crt", key: "tls.key", bundle: "ca.crt" } as const;
 export const CA_SECRET_TYPE = "kubernetes.io/tls";
 
-/** CSI delivery of your own CA: the SPC that mounts it (named in the parsing layer) and the pod that keeps it synced. */
+/**
+ * CSI delivery of your own CA: the SPC that mounts it (named in the parsing layer) and the pod that keeps it synced.
+ */
 export { CA_SPC_NAME };
 export const CA_SYNC_DEPLOYMENT_NAME = "aio-ca-sync";
 /** The file the SPC writes in the sync pod (objectAlias): also the `objectName` of its secretObjects data. */

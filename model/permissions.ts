@@ -57,7 +57,10 @@ export const KEY_VAULT_ROLES = {
     certificateUser: { name: "Key Vault Certificate User", id: "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba" },
     cryptoUser: { name: "Key Vault Crypto User", id: "12338af0-0e69-4776-bea7-57ae8d297424" },
     cryptoOfficer: { name: "Key Vault Crypto Officer", id: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603" },
-    /** Control plane: read the vault's properties (secret sync's identity gets it, as `az iot ops secretsync enable` grants). */
+    /**
+     * Control plane: read the vault's properties (secret sync's identity gets it, as `az iot ops secretsync enable`
+     * grants).
+     */
     vaultReader: { name: "Key Vault Reader", id: "21090545-7ca7-4776-b22c-e363652d74d2" },
 } as const;
 

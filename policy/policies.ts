@@ -40,7 +40,10 @@ export const ENVIRONMENT_TAG = TAG_KEYS.environment;
 export const CSI_SECRET_NAME = CSI_CREDENTIAL_SECRET;
 /** Label the Secrets Store CSI driver requires on a `nodePublishSecretRef` Secret. */
 export const CSI_USED_LABEL = CSI_USED_LABEL_KEY;
-/** Pulumi type of a SecretProviderClass declared as a `kubernetes.apiextensions.CustomResource` (the SPC component's descriptor). */
+/**
+ * Pulumi type of a SecretProviderClass declared as a `kubernetes.apiextensions.CustomResource` (the SPC component's
+ * descriptor).
+ */
 export { SPC_TYPE };
 /** Suffix of the Pulumi resource name of the CSI driver's access policy (components/access/VaultAccess.ts). */
 export const READER_SUFFIX = `-${READER_PART}`;

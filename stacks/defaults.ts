@@ -1,7 +1,8 @@
 /**
  * The defaults of the stack settings, once: what `az iot ops init` and `az iot ops secretsync
  * enable` set up, the config namespace and the delivery modes. A leaf module (it imports only
- * the well-known names, stacks/wellKnown.ts), so that the settings sections of the delivery modes (delivery/<mode>/settings.ts)
+ * the well-known names, stacks/wellKnown.ts), so that the settings sections of the delivery modes
+ * (delivery/<mode>/settings.ts)
  * and stacks/settings.ts share them without an import cycle.
  */
 

@@ -382,7 +382,10 @@ export interface InputFiles {
     projectDir: string;
     /** Catalog path; default `<projectDir>/stacks/secrets.yaml`, or `AIO_SECRETS_CATALOG`. */
     catalogPath?: string;
-    /** Stack file path; default `<stack files folder>/Pulumi.<stack>.yaml` ({@link stackFilesDir}), or `AIO_SECRETS_STACK_FILE`. */
+    /**
+     * Stack file path; default `<stack files folder>/Pulumi.<stack>.yaml` ({@link stackFilesDir}), or
+     * `AIO_SECRETS_STACK_FILE`.
+     */
     stackFilePath?: string;
 }
 

@@ -262,7 +262,10 @@ export const customLocationName: Rule = (v) => {
     return undefined;
 };
 
-/** Longest issuer Entra stores on a federated identity credential (Microsoft Graph federatedIdentityCredential: "limited to 600 characters"). */
+/**
+ * Longest issuer Entra stores on a federated identity credential (Microsoft Graph federatedIdentityCredential: "limited
+ * to 600 characters").
+ */
 export const MAX_ISSUER_LENGTH = 600;
 
 /**
@@ -297,7 +300,10 @@ export const httpsUrl: Rule = (v) => {
     return undefined;
 };
 
-/** AIO instance name (Microsoft.IoTOperations/instances): 3-63 lower-case letters, digits and `-`, starting and ending with a letter or digit. */
+/**
+ * AIO instance name (Microsoft.IoTOperations/instances): 3-63 lower-case letters, digits and `-`, starting and ending
+ * with a letter or digit.
+ */
 export const aioInstanceName: Rule = (v) => {
     if (v.length < 3 || v.length > 63) return `must be 3-63 characters (is ${v.length})`;
     if (!/^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(v))

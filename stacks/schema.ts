@@ -27,7 +27,10 @@ export function strictObject<T extends z.ZodRawShape>(shape: T): z.ZodObject<T, 
 /** How {@link strictObject} words an unknown key, before the list of allowed keys. */
 const UNKNOWN_KEY = "unknown key; allowed keys here: ";
 
-/** Whether a problem is an unknown key of a strict object or an unknown config namespace (a root error: what follows from it is noise). */
+/**
+ * Whether a problem is an unknown key of a strict object or an unknown config namespace (a root error: what follows
+ * from it is noise).
+ */
 export function isUnknownKeyRule(rule: string): boolean {
     return rule.startsWith("unknown key") || rule.startsWith("unknown namespace");
 }

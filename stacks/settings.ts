@@ -630,7 +630,15 @@ export function parseStackSettings(raw: RawStackConfig): {
     }
 
     const mode = deliveryKnown
-        ? modeRules({ raw, file, input, parsed, cluster, delivery })
+        ? modeRules({
+              raw,
+              file,
+              input,
+              parsed,
+              // A cluster section that did not parse is the root error: no mode rule reads its defaults.
+              cluster: parsed.cluster !== undefined || !Object.hasOwn(input, "cluster") ? cluster : undefined,
+              delivery,
+          })
         : { problems: [], warnings: [] };
     problems.push(...mode.problems);
     if (deliveryKnown)
@@ -744,7 +752,8 @@ function modeRules(ctx: {
     file: string;
     input: Record<string, unknown>;
     parsed: Partial<ParsedSettings>;
-    cluster: ParsedSettings["cluster"];
+    /** The parsed cluster section; undefined when it did not parse. */
+    cluster: ParsedSettings["cluster"] | undefined;
     delivery: DeliveryMode;
 }): { problems: Problem[]; warnings: string[]; secretSync?: SecretSyncSettings } {
     const { raw, file, input, parsed, cluster, delivery } = ctx;

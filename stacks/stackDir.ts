@@ -29,7 +29,9 @@ export function parseStackConfigDir(text: string, file: string): { dir?: string;
     return { dir, problems: [] };
 }
 
-/** The folder of the stack files of the project in `projectDir` (absolute). Throws a ConfigError for a bad Pulumi.yaml. */
+/**
+ * The folder of the stack files of the project in `projectDir` (absolute). Throws a ConfigError for a bad Pulumi.yaml.
+ */
 export function stackFilesDir(projectDir: string): string {
     const projectFile = path.join(projectDir, "Pulumi.yaml");
     if (!fs.existsSync(projectFile)) return projectDir;

@@ -250,7 +250,7 @@ test("an unknown stack lists the stacks there are", async () => {
     expect(stderr).toContain("the stacks here are: adopt, dev, ga, prod, site-a, site-b, site-c, staging");
 });
 
-describe("the command line is checked before the plan runs: exit 2, one message, no trace", () => {
+describe("the command line is checked before the plan runs: exit 2, one message and the --help hint, no trace", () => {
     test.each([
         [
             "a --stack that is a path with a terminal escape",
@@ -270,7 +270,10 @@ describe("the command line is checked before the plan runs: exit 2, one message,
         expect(stderr).toMatch(message);
         expect(stderr).not.toContain("\u001b");
         expect(stderr).not.toMatch(TRACE);
-        expect(stderr.trim().split("\n")).toHaveLength(1);
+        // One line, then where the flags are explained (issue 22 item 5).
+        const lines = stderr.trim().split("\n");
+        expect(lines).toHaveLength(2);
+        expect(lines[1]).toBe("Run 'npx aio-secrets plan --help' for the flags.");
     });
 });
 
@@ -292,12 +295,13 @@ describe("promote", () => {
         expect(code).toBe(last!.includes(": OK:") ? 0 : 1);
     });
 
-    test("a missing --catalog is a one-line error, exit 2, no stack trace", async () => {
+    test("a missing --catalog is a one-line error and the --help hint, exit 2, no stack trace", async () => {
         const { code, stdout, stderr } = await runs.promoteNoCatalog;
         expect(code).toBe(2);
         expect(stdout).toBe("");
         expect(stderr).toBe(
-            `aio-secrets promote: --catalog "${path.join(PROJECT_DIR, "no-such-catalog.yaml")}": no such file\n`,
+            `aio-secrets promote: --catalog "${path.join(PROJECT_DIR, "no-such-catalog.yaml")}": no such file\n` +
+                "Run 'npx aio-secrets promote --help' for the flags.\n",
         );
     });
 });

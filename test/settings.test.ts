@@ -1232,6 +1232,41 @@ describe("errors in the right order", () => {
         ]);
     });
 
+    test("in secretSync mode a cluster section that does not parse is one error: the Arc cluster is not 'not set'", () => {
+        const secretSync = {
+            customLocation: { name: "cl-aio" }, // its group defaults to cluster.arcResourceGroupName
+            identity: { name: "id-aio-sse" },
+            extension: { install: true }, // needs the Arc cluster named
+        };
+        const cluster = (namespace: string) => ({
+            namespace,
+            arcClusterName: "arc-aio",
+            arcResourceGroupName: "rg-arc",
+        });
+        const settings = (namespace: string) => ({
+            keyVault: { ...KV, permissionModel: "rbac" },
+            delivery: "secretSync",
+            cluster: cluster(namespace),
+            secretSync,
+        });
+        expect(messages(rawConfig(settings("Bad_NS")))).toEqual([
+            expect.stringMatching(
+                /^Pulumi\.dev\.yaml: aio-secrets:cluster\.namespace "Bad_NS": must be a DNS-1123 label/,
+            ),
+        ]);
+        // With the namespace fixed, the same settings are valid (the Arc cluster names the group and the issuer).
+        expect(messages(rawConfig(settings("azure-iot-operations")))).toEqual([]);
+        // Without the Arc cluster, the rules that need it still run.
+        const noCluster = { keyVault: { ...KV, permissionModel: "rbac" }, delivery: "secretSync", secretSync };
+        expect(messages(rawConfig(noCluster))).toEqual([
+            expect.stringContaining("aio-secrets:secretSync.customLocation.resourceGroupName: is required"),
+            expect.stringContaining("aio-secrets:secretSync.oidcIssuerUrl: is required"),
+            expect.stringContaining(
+                "aio-secrets:secretSync.extension.install: installing the Secret Store extension needs",
+            ),
+        ]);
+    });
+
     test("a choice far from every allowed value gets no guess", () => {
         expect(messages(rawConfig({ keyVault: KV, delivery: "helm" }))).toEqual([
             'Pulumi.dev.yaml: aio-secrets:delivery "helm": must be one of csiDriver, secretSync',

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { elideMiddle, fill, shortenValue, TEXT_WIDTH, topLevelTokens, wrapProse } from "../tools/textWidth";
-import { planText } from "../tools/planRender";
+import { planJson, planText } from "../tools/planRender";
 import { runStack } from "./helpers";
 
 /** Code points, as a terminal counts columns for these characters (box drawing, ellipsis). */
@@ -54,6 +54,28 @@ describe("the text views fit about 120 columns (issue 22 item 4)", () => {
             const ours = run.warnings.filter((w) => w.startsWith(`Pulumi.${stack}.yaml: `));
             expect(ours.length).toBeGreaterThan(0);
             for (const warning of ours) expect(text.replace(/\n +/g, " ")).toContain(warning);
+        },
+    );
+    test.each(["dev", "ga", "prod", "adopt"])(
+        "with --permissions every line of the %s plan text is at most 120 columns, and no right is lost",
+        async (stack) => {
+            const run = await runStack({ stack });
+            expect(run.error).toBeUndefined();
+            const text = planText(
+                run,
+                {
+                    stackFile: `Pulumi.${stack}.yaml`,
+                    catalogFile: path.join("stacks", "secrets.yaml"),
+                },
+                { permissions: true },
+            );
+            expect(text.split("\n").filter((line) => columns(line) > TEXT_WIDTH)).toEqual([]);
+            const section = text.slice(text.indexOf("Permissions this stack needs")).replace(/\s+/g, " ");
+            const needs = planJson(run, { permissions: true }).permissions!;
+            expect(needs.azure.length).toBeGreaterThan(0);
+            for (const n of needs.azure) expect(section).toContain(`${n.resourceType}/`);
+            for (const n of needs.azure) expect(section).toContain(n.role);
+            for (const n of needs.kubernetes) expect(section).toContain(`${n.resource}`);
         },
     );
 });

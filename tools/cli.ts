@@ -157,9 +157,21 @@ export function commandOf(usage: string): string {
 export function usageError(usage: string, message: string): number {
     const command = commandOf(usage);
     const tool = command === "" ? "aio-secrets" : `aio-secrets ${command}`;
-    // parseArgs ends its messages with "To specify a positional argument starting with a '-', ...": one sentence is enough.
+    // parseArgs ends its messages with "To specify a positional argument starting with a '-', ...": one sentence is
+    // enough.
     const line = message.split("\n")[0].replace(/\. To specify a positional argument .*$/, "");
     process.stderr.write(`${tool}: ${sanitize(line)}\nRun 'npx ${tool} --help' for the flags.\n`);
+    return 2;
+}
+
+/**
+ * A bad flag, flag value or combination of flags that parsed: the error, then where the flags
+ * are explained (as {@link usageError}). Returns 2, the exit code of a bad command line.
+ */
+export function flagError(tool: string, message: string): number {
+    process.stderr.write(
+        `aio-secrets ${tool}: ${sanitize(message)}\nRun 'npx aio-secrets ${tool} --help' for the flags.\n`,
+    );
     return 2;
 }
 

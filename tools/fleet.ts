@@ -463,7 +463,8 @@ export interface ChangedStack {
  * config it ends up with, an environment stand-in it imports, or the catalog entries enabled in
  * its environment (and the catalog's shared parts), the CA trust bundle file it names
  * (`aio-secrets:ca.trustBundleFile`, relative to `projectDir`, default `dir`). A change to the program itself
- * (`projectDir`'s index.ts and every file it imports, package.json, package-lock.json: programFiles) counts for every stack.
+ * (`projectDir`'s index.ts and every file it imports, package.json, package-lock.json: programFiles) counts for every
+ * stack.
  * Uncommitted edits count: the working tree is compared with `rev`. Throws on a bad revision.
  */
 export function changedStacks(opts: {

@@ -34,7 +34,10 @@ export interface RunOptions {
     stack: string;
     /** Project root (where `index.ts` and `Pulumi.yaml` are). Default: this repository. */
     projectDir?: string;
-    /** Stack settings file. Default `Pulumi.<stack>.yaml` in the folder Pulumi.yaml's `stackConfigDir` names (default: beside Pulumi.yaml in `configDir`). */
+    /**
+     * Stack settings file. Default `Pulumi.<stack>.yaml` in the folder Pulumi.yaml's `stackConfigDir` names (default:
+     * beside Pulumi.yaml in `configDir`).
+     */
     stackFile?: string;
     /**
      * Where the shared settings are read: `Pulumi.yaml` (project config) and `environments/`
@@ -145,7 +148,10 @@ export interface RunResult {
     error?: string;
     /** The error object, for tests. */
     errorObject?: unknown;
-    /** Every request the program sent to the fake Azure Resource Manager (method and URL; never a header). Set by runProgram. */
+    /**
+     * Every request the program sent to the fake Azure Resource Manager (method and URL; never a header). Set by
+     * runProgram.
+     */
     armRequests?: string[];
 }
 
@@ -172,7 +178,10 @@ function fakePem(label: string, seed: string, bytes: number): string {
     return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
-/** The opaque access token `up` mode hands out (getClientToken); the fake Resource Manager accepts only it or the test's own. */
+/**
+ * The opaque access token `up` mode hands out (getClientToken); the fake Resource Manager accepts only it or the test's
+ * own.
+ */
 const MOCK_ARM_TOKEN = "mock-arm-access-token";
 
 /** API versions of Microsoft.Kubernetes/connectedClusters that return `oidcIssuerProfile` (azure-rest-api-specs). */

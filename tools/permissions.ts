@@ -2,6 +2,7 @@ import type { AzureRight } from "../components/descriptor";
 import { resourceDescriptor } from "../components/descriptors";
 import { keyVaultDescriptor } from "../components/keyvault/descriptor";
 import { inputAt, RecordedResource, redact, RunResult } from "./harness";
+import { TEXT_WIDTH, wrapProse } from "./textWidth";
 
 /**
  * The rights a stack's deployment needs, derived from what it declares: each recorded resource
@@ -173,34 +174,53 @@ function actions(n: AzureNeed): string {
         : `${n.resourceType}/{${n.operations.join(",")}}`;
 }
 
-/** The `--permissions` section of the text plan. */
+/**
+ * One right, `what  detail  (resources)` (`separator` between what and detail), on one line when it fits in {@link
+ * TEXT_WIDTH}
+ * columns; else the resources on the next line, and when `what  detail` alone is too long,
+ * `what` on its own line and `detail` wrapped at spaces below it.
+ */
+function entry(what: string, detail: string, resources: readonly string[], separator = "  "): string[] {
+    const fits = (line: string) => [...line].length <= TEXT_WIDTH;
+    const list = `(${names(resources)})`;
+    const head = `    ${what}${separator}${detail}`;
+    if (fits(`${head}  ${list}`)) return [`${head}  ${list}`];
+    const tail = wrapProse(list, TEXT_WIDTH, "      ", "      ");
+    if (fits(head)) return [head, ...tail];
+    return [`    ${what}`, ...wrapProse(detail, TEXT_WIDTH, "      ", "      "), ...tail];
+}
+
+/** The `--permissions` section of the text plan, fitted to about {@link TEXT_WIDTH} columns. */
 export function permissionsText(needs: PermissionNeeds, kubernetesTarget: string): string[] {
     const lines = ["Permissions this stack needs (derived from the resources it declares):"];
     const control = needs.azure.filter((n) => n.plane === "control");
     const data = needs.azure.filter((n) => n.plane === "data");
     if (control.length > 0) {
         lines.push("  Azure Resource Manager, for the deploying identity (actions; a built-in role that has them):");
-        for (const n of control) lines.push(`    ${actions(n)}  ${n.role}  (${names(n.resources)})`);
+        for (const n of control) lines.push(...entry(actions(n), n.role, n.resources));
     }
     if (data.length > 0) {
         lines.push("  Key Vault data plane, for the deploying identity:");
-        for (const n of data) lines.push(`    ${actions(n)}  ${n.role}  (${names(n.resources)})`);
+        for (const n of data) lines.push(...entry(actions(n), n.role, n.resources));
     }
     if (needs.graph.length > 0) {
         lines.push(
             "  Microsoft Graph, for the deploying identity (application permission; for a user: the Application Developer role):",
         );
-        for (const n of needs.graph) lines.push(`    ${n.permission}: ${n.why}  (${names(n.resources)})`);
+        for (const n of needs.graph) lines.push(...entry(`${n.permission}:`, n.why, n.resources, " "));
     }
     if (needs.kubernetes.length > 0) {
-        lines.push(`  Kubernetes, for the kubeconfig's user (${kubernetesTarget}):`);
+        lines.push(
+            ...wrapProse(`Kubernetes, for the kubeconfig's user (${kubernetesTarget}):`, TEXT_WIDTH, "  ", "    "),
+        );
         for (const n of needs.kubernetes) {
-            lines.push(
-                `    ${n.resource}${n.namespace === null ? " (cluster-scoped)" : ` in ${n.namespace}`}: ${n.verbs.join(", ")}  (${names(n.resources)})`,
-            );
+            const where = n.namespace === null ? " (cluster-scoped)" : ` in ${n.namespace}`;
+            lines.push(...entry(`${n.resource}${where}:`, n.verbs.join(", "), n.resources, " "));
         }
     }
-    if (needs.unknownTypes.length > 0)
-        lines.push(`  Not in the table (check the provider's documentation): ${needs.unknownTypes.join(", ")}`);
+    if (needs.unknownTypes.length > 0) {
+        const unknown = `Not in the table (check the provider's documentation): ${needs.unknownTypes.join(", ")}`;
+        lines.push(...wrapProse(unknown, TEXT_WIDTH, "  ", "    "));
+    }
     return lines;
 }

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
     fail,
+    flagError,
     inputFileProblem,
     parseCommandLine,
     parseStackName,
@@ -94,31 +95,30 @@ async function main(): Promise<number> {
         values.all || values.stacks !== undefined || values.changed !== undefined || values.exclude !== undefined;
     if (fleet) {
         if (values.stack !== undefined)
-            return fail(
+            return flagError(
                 TOOL,
                 "--stack plans one stack; --all, --stacks and --changed plan many: give one or the other",
-                2,
             );
         for (const flag of ["stack-file", "against", "permissions"] as const) {
             if (values[flag] !== undefined && values[flag] !== false)
-                return fail(TOOL, `--${flag} goes with --stack, not with --all`, 2);
+                return flagError(TOOL, `--${flag} goes with --stack, not with --all`);
         }
         const { fleetMain } = await import("./planFleet");
         return fleetMain(values);
     }
-    if (values.verbose) return fail(TOOL, "--verbose goes with --all", 2);
+    if (values.verbose) return flagError(TOOL, "--verbose goes with --all");
     if (values.matrix || values.ring !== undefined)
-        return fail(TOOL, "--matrix and --ring go with --changed, --all or --stacks", 2);
+        return flagError(TOOL, "--matrix and --ring go with --changed, --all or --stacks");
     if (values.stack === undefined || values.stack === "") {
         return usageError(USAGE, "--stack (or --all) is required");
     }
     const name = parseStackName(values.stack);
-    if ("error" in name) return fail(TOOL, name.error, 2);
+    if ("error" in name) return flagError(TOOL, name.error);
     const stack = name.stack;
     const projectDir = path.resolve(__dirname, "..");
     const configDir = values.dir !== undefined ? resolveUserPath(values.dir) : projectDir;
     if (values.dir !== undefined && !fs.statSync(configDir, { throwIfNoEntry: false })?.isDirectory()) {
-        return fail(TOOL, `--dir ${quote(configDir)}: no such directory`, 2);
+        return flagError(TOOL, `--dir ${quote(configDir)}: no such directory`);
     }
 
     // Every check of the command line comes before the (slow) plan runs.
@@ -126,7 +126,7 @@ async function main(): Promise<number> {
     if (values["stack-file"] !== undefined) {
         stackFile = resolveUserPath(values["stack-file"]);
         const problem = inputFileProblem("--stack-file", stackFile);
-        if (problem) return fail(TOOL, problem, 2);
+        if (problem) return flagError(TOOL, problem);
     } else {
         // Where Pulumi.yaml's stackConfigDir puts the stack files (loaded only now: see below).
         const { stackFilesDirOrError } = await import("../stacks/stackDir");
@@ -148,20 +148,20 @@ async function main(): Promise<number> {
             );
         }
         const problem = inputFileProblem("--stack", stackFile);
-        if (problem) return fail(TOOL, problem, 2);
+        if (problem) return flagError(TOOL, problem);
     }
     const catalogFile =
         values.catalog !== undefined
             ? resolveUserPath(values.catalog)
             : path.join(projectDir, "stacks", "secrets.yaml");
     const catalogProblem = inputFileProblem("--catalog", catalogFile);
-    if (catalogProblem) return fail(TOOL, catalogProblem, 2);
+    if (catalogProblem) return flagError(TOOL, catalogProblem);
     const out = values.out !== undefined ? resolveUserPath(values.out) : undefined;
     if (out !== undefined) {
         if (values.against !== undefined)
-            return fail(TOOL, "--out writes the manifests of one plan; it does not go with --against", 2);
+            return flagError(TOOL, "--out writes the manifests of one plan; it does not go with --against");
         const problem = outDirProblem(out, projectDir);
-        if (problem) return fail(TOOL, problem, 2);
+        if (problem) return flagError(TOOL, problem);
     }
     // Loaded only now: a mistyped command line fails fast, without loading the program's modules.
     const { readAtRevision } = await import("./planDiff");
@@ -178,7 +178,7 @@ async function main(): Promise<number> {
                 catalog: readAtRevision(projectDir, values.against, relative(catalogFile)),
             };
         } catch (e) {
-            return fail(TOOL, (e as Error).message, 2);
+            return flagError(TOOL, (e as Error).message);
         }
     }
 

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fail, inputFileProblem, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
+import { fail, flagError, inputFileProblem, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
 import { changedStacks, fleetText, listStacks, matrixEntries, planFleet, stackFilter, StackSummary } from "./fleet";
 import { stackFilesDirOrError } from "../stacks/stackDir";
 import { ringOf, ringRule } from "../stacks/ring";
@@ -36,18 +36,18 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
     const projectDir = path.resolve(__dirname, "..");
     const dir = values.dir !== undefined ? resolveUserPath(values.dir) : projectDir;
     if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory())
-        return fail(TOOL, `--dir ${quote(dir)}: no such directory`, 2);
+        return flagError(TOOL, `--dir ${quote(dir)}: no such directory`);
     const catalogFile =
         values.catalog !== undefined
             ? resolveUserPath(values.catalog)
             : path.join(projectDir, "stacks", "secrets.yaml");
     const catalogProblem = inputFileProblem("--catalog", catalogFile);
-    if (catalogProblem) return fail(TOOL, catalogProblem, 2);
+    if (catalogProblem) return flagError(TOOL, catalogProblem);
     const filter = stackFilter(values.stacks);
-    if ("error" in filter) return fail(TOOL, filter.error, 2);
+    if ("error" in filter) return flagError(TOOL, filter.error);
     const excluded = values.exclude === undefined ? undefined : stackFilter(values.exclude);
     if (excluded !== undefined && "error" in excluded)
-        return fail(TOOL, excluded.error.replace(/^--stacks/, "--exclude"), 2);
+        return flagError(TOOL, excluded.error.replace(/^--stacks/, "--exclude"));
     const found = stackFilesDirOrError(dir);
     if ("error" in found) return fail(TOOL, found.error, 1);
     const stackDir = found.dir;
@@ -66,17 +66,17 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
     }
     let ring: number | undefined;
     if (values.ring !== undefined) {
-        if (!values.matrix) return fail(TOOL, "--ring goes with --matrix", 2);
+        if (!values.matrix) return flagError(TOOL, "--ring goes with --matrix");
         const problem = ringRule(values.ring);
-        if (problem) return fail(TOOL, `--ring ${quote(values.ring)}: ${problem}`, 2);
+        if (problem) return flagError(TOOL, `--ring ${quote(values.ring)}: ${problem}`);
         ring = ringOf(values.ring, "", "--ring");
     }
     if (values.matrix && (values.json || values.out !== undefined || values.verbose))
-        return fail(TOOL, "--matrix prints the matrix only: it does not go with --json, --out or --verbose", 2);
+        return flagError(TOOL, "--matrix prints the matrix only: it does not go with --json, --out or --verbose");
     const out = values.out !== undefined ? resolveUserPath(values.out) : undefined;
     if (out !== undefined) {
         const problem = outDirProblem(out, projectDir);
-        if (problem) return fail(TOOL, problem, 2);
+        if (problem) return flagError(TOOL, problem);
     }
 
     let note: string | undefined;
@@ -85,7 +85,7 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
         try {
             changed = changedStacks({ dir, catalogFile, stacks, rev: values.changed, projectDir });
         } catch (e) {
-            return fail(TOOL, (e as Error).message.replace(/^--against/, "--changed"), 2);
+            return flagError(TOOL, (e as Error).message.replace(/^--against/, "--changed"));
         }
         note = `changed since ${values.changed}: ${changed.length} of ${stacks.length} stacks`;
         // Why each one is planned: stderr, so --json stays one document.

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fail, inputFileProblem, parseCommandLine, resolveUserPath, sanitize, usageError } from "./cli";
+import { fail, flagError, inputFileProblem, parseCommandLine, resolveUserPath, sanitize, usageError } from "./cli";
 import { parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
 import { decodeUtf8, NOT_UTF8, readUtf8File } from "../stacks/text";
@@ -79,7 +79,7 @@ function main(): number {
             ? resolveUserPath(values.catalog)
             : path.join(projectDir, "stacks", "secrets.yaml");
     const problem = inputFileProblem("--catalog", catalogPath);
-    if (problem) return fail(TOOL, problem, 2);
+    if (problem) return flagError(TOOL, problem);
     const catalogLabel = path.relative(projectDir, catalogPath) || catalogPath;
     const catalogText = decodeUtf8(fs.readFileSync(catalogPath));
     if (catalogText === undefined) return fail(TOOL, `${catalogLabel}: ${NOT_UTF8}`, 1);
@@ -90,14 +90,15 @@ function main(): number {
     }
     const dir = values.dir !== undefined ? resolveUserPath(values.dir) : projectDir;
     if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory())
-        return fail(TOOL, `--dir "${sanitize(dir)}": no such directory`, 2);
+        return flagError(TOOL, `--dir "${sanitize(dir)}": no such directory`);
     const filter = stackFilter(values.stacks);
-    if ("error" in filter) return fail(TOOL, filter.error, 2);
+    if ("error" in filter) return flagError(TOOL, filter.error);
     const found = stackFilesDirOrError(dir);
     if ("error" in found) return fail(TOOL, found.error, 1);
     const stackDir = found.dir;
     const names = listStacks(stackDir).filter(filter);
-    if (values.stacks !== undefined && names.length === 0) return fail(TOOL, `--stacks: matches no stack in ${dir}`, 2);
+    if (values.stacks !== undefined && names.length === 0)
+        return flagError(TOOL, `--stacks: matches no stack in ${dir}`);
     const stacks: StackInfo[] = [];
     let shared: SharedSources;
     try {

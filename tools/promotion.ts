@@ -12,7 +12,10 @@ export type CellState =
     | "off"
     /** Enabled, value set as a secure value. */
     | "set"
-    /** Enabled, but the secure value is an example file's placeholder (`v1:placeholder-...`): `pulumi up` cannot decrypt it. */
+    /**
+     * Enabled, but the secure value is an example file's placeholder (`v1:placeholder-...`): `pulumi up` cannot decrypt
+     * it.
+     */
     | "placeholder"
     /** Enabled, source config, no value: `pulumi up` would stop. */
     | "missing"

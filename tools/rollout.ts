@@ -21,7 +21,10 @@ export interface MatrixEntry {
     environment: string;
 }
 
-/** The CI matrix (GitHub Actions `strategy.matrix` as JSON): `include` only, no other key (another key would be a matrix dimension). */
+/**
+ * The CI matrix (GitHub Actions `strategy.matrix` as JSON): `include` only, no other key (another key would be a matrix
+ * dimension).
+ */
 export interface Matrix {
     include: MatrixEntry[];
 }
@@ -34,7 +37,10 @@ export function ringMatrix(entries: readonly MatrixEntry[], ring?: number): Matr
     return { include: ring === undefined ? ordered : ordered.filter((e) => e.ring === ring) };
 }
 
-/** The matrix split into rings, in the order they deploy: one list per ring 0..MAX_RING (empty when a ring has no stack). */
+/**
+ * The matrix split into rings, in the order they deploy: one list per ring 0..MAX_RING (empty when a ring has no
+ * stack).
+ */
 export function splitRings(matrix: Matrix): MatrixEntry[][] {
     const rings: MatrixEntry[][] = RINGS.map(() => []);
     for (const entry of ringMatrix(matrix.include).include) {

@@ -38,7 +38,10 @@ export interface StackConfig {
     securePaths: string[];
     /** The secure values whose ciphertext is an example file's placeholder (`v1:placeholder-...`). */
     placeholderPaths: string[];
-    /** The config as resolved (stack file over its environments, then project config), for callers that need more than strings. */
+    /**
+     * The config as resolved (stack file over its environments, then project config), for callers that need more than
+     * strings.
+     */
     entries: StackFileEntry[];
     /** The ESC environments the stack file imports, in order. */
     environments: string[];
@@ -55,7 +58,10 @@ export interface StackConfig {
 export interface SharedSources {
     /** Project config entries of Pulumi.yaml (parsed once for many stacks). */
     projectConfig?: readonly ProjectConfigEntry[];
-    /** Reads an environment stand-in by its project-relative path (`environments/x/y.yaml`); undefined when there is none. */
+    /**
+     * Reads an environment stand-in by its project-relative path (`environments/x/y.yaml`); undefined when there is
+     * none.
+     */
     readEnvironment?: (relative: string) => string | undefined;
 }
 

@@ -59,15 +59,24 @@ export interface VaultAccessArgs {
     subscriptionId: pulumi.Input<string>;
     /** `accessPolicy` or `rbac`, as the vault is configured. Required. */
     permissionModel: "accessPolicy" | "rbac";
-    /** Object id of the principal that reads for the cluster (a service principal); omit to grant it nothing (already granted). */
+    /**
+     * Object id of the principal that reads for the cluster (a service principal); omit to grant it nothing (already
+     * granted).
+     */
     readerObjectId?: pulumi.Input<string>;
     /** RBAC roles of the reader. Default: the CSI driver's, `readerRoles(usage)`. */
     readerRoles?: readonly RoleKey[];
     /** Child name part of the reader's role assignments, `<name>-<part>-<role>`. Default `reader`. */
     readerPart?: string;
-    /** Earlier name parts of the reader's role assignments, kept by aliases (a rename never re-creates a grant). Default none. */
+    /**
+     * Earlier name parts of the reader's role assignments, kept by aliases (a rename never re-creates a grant). Default
+     * none.
+     */
     readerAliasParts?: readonly string[];
-    /** Keep the reader's role assignments in Azure when they leave the stack (a migration's CSI reader). Default: `retainOnDelete`. */
+    /**
+     * Keep the reader's role assignments in Azure when they leave the stack (a migration's CSI reader). Default:
+     * `retainOnDelete`.
+     */
     readerRetainOnDelete?: boolean;
     /** More readers, by RBAC roles (RBAC only). Default none. */
     extraReaders?: readonly ExtraReader[];
@@ -160,7 +169,8 @@ export class VaultAccess extends pulumi.ComponentResource {
                             principalType,
                             scope: args.vaultId,
                             roleDefinitionId: definitionId,
-                            // Named by what the principal does, not by the child's name: a rename changes nothing in Azure.
+                            // Named by what the principal does, not by the child's name: a rename changes nothing in
+                            // Azure.
                             description: `aio-secrets: ${KEY_VAULT_ROLES[role].name} for the ${more.label ?? child}`,
                         },
                         // Azure allows one assignment per scope, principal and role.

@@ -19,9 +19,14 @@ export interface TestCaArgs {
     namespace: pulumi.Input<string>;
     /** Lifetime of each CA certificate in days (init's `--ca-valid-days`). Required (settings default 365); 1..3650. */
     validDays: number;
-    /** Renew (a new certificate for the same key) this many days before expiry. Required (settings default 30); less than `validDays`. */
+    /**
+     * Renew (a new certificate for the same key) this many days before expiry. Required (settings default 30); less
+     * than `validDays`.
+     */
     renewBeforeDays: number;
-    /** The `kubernetes.io/tls` Secret AIO's issuer reads. Default init's `aio-ca-key-pair-test-only`; a Kubernetes name. */
+    /**
+     * The `kubernetes.io/tls` Secret AIO's issuer reads. Default init's `aio-ca-key-pair-test-only`; a Kubernetes name.
+     */
     secretName?: string;
     /** The trust bundle ConfigMap (`ca.crt`). Default init's `aio-ca-trust-bundle-test-only`; a Kubernetes name. */
     configMapName?: string;

@@ -15,19 +15,29 @@ export interface VaultCaCsiArgs {
     keyvaultName: pulumi.Input<string>;
     /** Tenant of the vault, the SPC's `tenantId`. Required. */
     tenantId: pulumi.Input<string>;
-    /** The vault object holding the CA, mounted as objectType secret (PEM chain and key) under `aio-ca.pem`. Required. */
+    /**
+     * The vault object holding the CA, mounted as objectType secret (PEM chain and key) under `aio-ca.pem`. Required.
+     */
     vaultObject: SpcObject;
     /** Kubernetes name of the SPC. Required (model: `aio-ca`). */
     spcName: string;
-    /** The Secret the CSI driver syncs the CA into (type kubernetes.io/tls). Required (`ca.secretName`, default `aio-ca-key-pair-test-only`). */
+    /**
+     * The Secret the CSI driver syncs the CA into (type kubernetes.io/tls). Required (`ca.secretName`, default
+     * `aio-ca-key-pair-test-only`).
+     */
     secretName: string;
     /** Name of the sync pod's Deployment; undefined: none (something else must mount the SPC). */
     syncDeploymentName?: string;
     /** The sync pod's image (it only sleeps). Required with `syncDeploymentName`. */
     syncImage?: string;
-    /** The credential Secret of the CSI driver's service principal (`nodePublishSecretRef`). Required with `syncDeploymentName`. */
+    /**
+     * The credential Secret of the CSI driver's service principal (`nodePublishSecretRef`). Required with
+     * `syncDeploymentName`.
+     */
     credentialSecretName?: pulumi.Input<string>;
-    /** ConfigMap for the public CA chain; with `trustBundlePem`. Default: none. Retained on delete (clients read it). */
+    /**
+     * ConfigMap for the public CA chain; with `trustBundlePem`. Default: none. Retained on delete (clients read it).
+     */
     configMapName?: string;
     /** The committed, checked public CA chain (PEM). Default: none. */
     trustBundlePem?: string;

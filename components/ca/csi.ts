@@ -33,7 +33,10 @@ export interface CaCsiContext {
 export interface CaOutputs {
     /** `test`, `vault` or `none`. */
     caMode: string;
-    /** The CA certificates clients trust the broker with, PEM (public): during a key change, the new and the previous CA. */
+    /**
+     * The CA certificates clients trust the broker with, PEM (public): during a key change, the new and the previous
+     * CA.
+     */
     caTrustBundle: pulumi.Output<string | undefined>;
     /** When the CA certificate (test) or the earliest certificate of the trust bundle (vault) expires. */
     caExpiresAt: pulumi.Output<string | undefined>;

@@ -7,7 +7,10 @@ import { CSI_USED_LABEL } from "../../stacks/wellKnown";
 export { CSI_USED_LABEL };
 
 export interface ClusterStoreArgs {
-    /** Namespace of Azure IoT Operations. Required (settings default `azure-iot-operations`). Taken over if it exists; never deleted. */
+    /**
+     * Namespace of Azure IoT Operations. Required (settings default `azure-iot-operations`). Taken over if it exists;
+     * never deleted.
+     */
     namespace: string;
     /** Name of the credential Secret the SPCs' pods use. Required (init's `aio-akv-sp`, stacks/defaults.ts). */
     secretName: string;

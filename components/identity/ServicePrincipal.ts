@@ -19,7 +19,10 @@ export interface CreatedServicePrincipalArgs {
     secretValidDays: number;
     /** Days between rotations; at most `secretValidDays - overlapDays`. Required (settings default 180). */
     rotationDays: number;
-    /** Clients of the old password must keep working this many days after the switch; at most `rotationDays`. Required (settings default 7). */
+    /**
+     * Clients of the old password must keep working this many days after the switch; at most `rotationDays`. Required
+     * (settings default 7).
+     */
     overlapDays: number;
 }
 

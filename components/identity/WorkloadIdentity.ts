@@ -23,7 +23,10 @@ export interface WorkloadIdentityArgs {
      * `azure-native:location` to the Arc cluster's region) is ignored, never a failed update.
      */
     location?: pulumi.Input<string>;
-    /** `true`: look the identity up by name, never create or delete it (the credentials are still the stack's). Default false. */
+    /**
+     * `true`: look the identity up by name, never create or delete it (the credentials are still the stack's). Default
+     * false.
+     */
     existing?: boolean;
     /** The Arc cluster's OIDC issuer URL (`oidcIssuerProfile.issuerUrl`). Required. */
     issuer: pulumi.Input<string>;
@@ -33,7 +36,10 @@ export interface WorkloadIdentityArgs {
     audience: string;
     /** Tags of a created identity. Default none. */
     tags?: Record<string, string>;
-    /** What the identity (or, for an existing one, its first credential) waits for, e.g. a resource group the stack creates. Default none. */
+    /**
+     * What the identity (or, for an existing one, its first credential) waits for, e.g. a resource group the stack
+     * creates. Default none.
+     */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 

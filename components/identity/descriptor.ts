@@ -16,7 +16,9 @@ export const ROTATING: ResourceDescriptor = {
     },
 };
 
-/** ServicePrincipal (ServicePrincipal.ts): the Entra application, its service principal and two rotating password slots. */
+/**
+ * ServicePrincipal (ServicePrincipal.ts): the Entra application, its service principal and two rotating password slots.
+ */
 export const servicePrincipalDescriptor: ComponentDescriptor = {
     type: "aio-secrets:identity:ServicePrincipal",
     resources: {

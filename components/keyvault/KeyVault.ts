@@ -23,13 +23,19 @@ export interface KeyVaultArgs {
     softDeleteRetentionDays: number;
     /** Purge protection; once on it can never be turned off. Required (settings default true). */
     purgeProtection: boolean;
-    /** Public network access. Required (settings default `Enabled`: the CSI driver on an edge cluster reaches the vault over the internet). */
+    /**
+     * Public network access. Required (settings default `Enabled`: the CSI driver on an edge cluster reaches the vault
+     * over the internet).
+     */
     publicNetworkAccess: "Enabled" | "Disabled";
     /** Set Pulumi's `protect` on the vault (protected environments). Default false. */
     protect?: boolean;
     /** Tags on the vault. Default none. */
     tags?: Record<string, string>;
-    /** The settings file, named in the error when an existing vault's permission model differs. Default `Pulumi.<stack>.yaml`. */
+    /**
+     * The settings file, named in the error when an existing vault's permission model differs. Default
+     * `Pulumi.<stack>.yaml`.
+     */
     settingsFile?: string;
 }
 
@@ -51,7 +57,9 @@ export class KeyVault extends pulumi.ComponentResource {
     readonly tenantId: pulumi.Output<string>;
     /** Whether access is by Azure RBAC rather than access policies. */
     readonly rbac: boolean;
-    /** The resource group this component creates (`createResourceGroup`), for others in it to wait for; else undefined. */
+    /**
+     * The resource group this component creates (`createResourceGroup`), for others in it to wait for; else undefined.
+     */
     readonly createdResourceGroup: resources.ResourceGroup | undefined;
 
     constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {

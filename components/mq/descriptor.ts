@@ -1,6 +1,9 @@
 import type { ComponentDescriptor } from "../descriptor";
 
-/** MqResources (MqResources.ts): the catalog's Azure IoT Operations custom resources (any `*.iotoperations.azure.com` kind). */
+/**
+ * MqResources (MqResources.ts): the catalog's Azure IoT Operations custom resources (any `*.iotoperations.azure.com`
+ * kind).
+ */
 export const mqResourcesDescriptor: ComponentDescriptor = {
     type: "aio-secrets:mq:MqResources",
     resources: {},

@@ -16,7 +16,9 @@ export interface SecretStoreExtensionArgs {
     releaseTrain: string;
     /** How often the controller reads each synced object from the vault, in seconds. Required. */
     rotationPollIntervalInSeconds: number;
-    /** Further chart settings, verbatim (never `rotationPollIntervalInSeconds`: settings.ts refuses it). Default none. */
+    /**
+     * Further chart settings, verbatim (never `rotationPollIntervalInSeconds`: settings.ts refuses it). Default none.
+     */
     settings?: Record<string, string>;
 }
 

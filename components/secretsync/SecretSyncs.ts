@@ -28,7 +28,10 @@ export interface SecretSyncsArgs {
     forceSynchronization?: string;
     /** Tags. Default none. */
     tags?: Record<string, string>;
-    /** What the SPC and the syncs wait for: the extension, the identity's credentials and roles, the vault secrets. Default none. */
+    /**
+     * What the SPC and the syncs wait for: the extension, the identity's credentials and roles, the vault secrets.
+     * Default none.
+     */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 

@@ -66,7 +66,9 @@ export function issuerQuery(arc: NamedResource): string {
 
 const ISSUER_PATH = `${CONFIG_NAMESPACE}:secretSync.oidcIssuerUrl`;
 
-/** The settings problem when the Arc cluster cannot be read: the way out is the setting, with the query that fills it. */
+/**
+ * The settings problem when the Arc cluster cannot be read: the way out is the setting, with the query that fills it.
+ */
 export function unreadableClusterProblem(file: string, arc: NamedResource, why: string): Problem {
     return {
         file,
@@ -135,7 +137,10 @@ export function clusterIssuer(
     return { issuer: url, location: body.location, problems: [] };
 }
 
-/** Where OpenID Connect Discovery publishes an issuer's metadata: the issuer without its trailing '/', plus `/.well-known/openid-configuration`. */
+/**
+ * Where OpenID Connect Discovery publishes an issuer's metadata: the issuer without its trailing '/', plus
+ * `/.well-known/openid-configuration`.
+ */
 export function discoveryUrl(issuer: string): string {
     return `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
 }
@@ -252,7 +257,10 @@ export function customLocationProblems(
 /** The Secret Store extension as the custom location and the cluster see it. */
 export type ExtensionState = "ready" | "missing" | "notInCustomLocation";
 
-/** Whether the custom location lists the extension `<cluster id>/providers/Microsoft.KubernetesConfiguration/extensions/<name>`. */
+/**
+ * Whether the custom location lists the extension `<cluster
+ * id>/providers/Microsoft.KubernetesConfiguration/extensions/<name>`.
+ */
 export function listsExtension(facts: CustomLocationFacts, cluster: NamedResource, extensionName: string): boolean {
     const wanted = armTail(
         `${connectedClusterId("-", cluster)}/providers/Microsoft.KubernetesConfiguration/extensions/${extensionName}`,
@@ -260,7 +268,10 @@ export function listsExtension(facts: CustomLocationFacts, cluster: NamedResourc
     return (facts.clusterExtensionIds ?? []).some((id) => armTail(id) === wanted);
 }
 
-/** What `az iot ops init` / edge-ai run to install the extension (test/fixtures/az-iot-ops-secretsync/extension-azure-secret-store.json). */
+/**
+ * What `az iot ops init` / edge-ai run to install the extension
+ * (test/fixtures/az-iot-ops-secretsync/extension-azure-secret-store.json).
+ */
 export function extensionCreateCommand(
     cluster: NamedResource,
     ext: { name: string; version: string; releaseTrain: string; rotationPollIntervalInSeconds: number },

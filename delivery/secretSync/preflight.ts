@@ -36,7 +36,10 @@ import {
 export interface ArcFacts {
     /** The issuer exactly as the cluster's tokens carry it; unknown in a preview that cannot read the cluster. */
     issuer: pulumi.Input<string>;
-    /** Region of the SPC, SecretSyncs and a created identity: the setting, else the Arc cluster's (the custom location's with a configured issuer). */
+    /**
+     * Region of the SPC, SecretSyncs and a created identity: the setting, else the Arc cluster's (the custom location's
+     * with a configured issuer).
+     */
     location: pulumi.Input<string>;
     /** The deployer's subscription, when known (ids in printed commands). */
     subscriptionId?: string;
@@ -210,7 +213,10 @@ async function issuerAndLocation(
     };
 }
 
-/** The custom location, read with azure-native's typed invoke (2021-08-31-preview has namespace and clusterExtensionIds). */
+/**
+ * The custom location, read with azure-native's typed invoke (2021-08-31-preview has namespace and
+ * clusterExtensionIds).
+ */
 async function readCustomLocation(file: string, customLocation: NamedResource): Promise<CustomLocationFacts> {
     try {
         return await extendedlocation.getCustomLocation({

@@ -117,9 +117,15 @@ export function secretSyncRules(ctx: {
     migration?: string;
     /** The parsed `secretSync` section; undefined when absent or when it did not parse. */
     section?: z.infer<typeof secretSyncSchema>;
-    cluster: { arcClusterName?: string; arcResourceGroupName?: string };
+    /**
+     * The parsed `cluster` section (defaults when absent); undefined when it did not parse: its own
+     * problems are reported, and the rules that read it do not run (no follow-on errors).
+     */
+    cluster?: { arcClusterName?: string; arcResourceGroupName?: string };
 }): { problems: Problem[]; warnings: string[]; secretSync?: SecretSyncSettings } {
-    const { raw, file, input, cluster } = ctx;
+    const { raw, file, input } = ctx;
+    const clusterKnown = ctx.cluster !== undefined;
+    const cluster = ctx.cluster ?? {};
     const problems: Problem[] = [];
     const warnings: string[] = [];
     const at = (path: string, rule: string, value?: string) =>
@@ -199,7 +205,7 @@ export function secretSyncRules(ctx: {
             "is required: the AIO custom location (name, resourceGroupName) that carries the secret syncs to the cluster",
         );
     const customLocationGroup = section.customLocation?.resourceGroupName ?? cluster.arcResourceGroupName;
-    if (section.customLocation && customLocationGroup === undefined) {
+    if (section.customLocation && customLocationGroup === undefined && clusterKnown) {
         at("secretSync.customLocation.resourceGroupName", "is required when cluster.arcResourceGroupName is not set");
     }
     if (!section.identity)
@@ -207,13 +213,13 @@ export function secretSyncRules(ctx: {
             "secretSync.identity",
             "is required: the user-assigned managed identity (name; existing: true to use one made elsewhere)",
         );
-    if (section.oidcIssuerUrl === undefined && !arcGiven) {
+    if (section.oidcIssuerUrl === undefined && !arcGiven && clusterKnown) {
         at(
             "secretSync.oidcIssuerUrl",
             "is required when the Arc cluster is not named: set it, or set cluster.arcClusterName and cluster.arcResourceGroupName to read it from the cluster",
         );
     }
-    if (section.extension.install && !arcGiven) {
+    if (section.extension.install && !arcGiven && clusterKnown) {
         at(
             "secretSync.extension.install",
             "installing the Secret Store extension needs cluster.arcClusterName and cluster.arcResourceGroupName (or set install: false)",
@@ -239,6 +245,7 @@ export function secretSyncRules(ctx: {
     // The region defaults to the Arc cluster's (read at run time), as the CLI does; never azure-native:location.
     if (
         problems.length > 0 ||
+        !clusterKnown ||
         !section.customLocation ||
         !section.identity ||
         !keyVault ||
