@@ -52,35 +52,18 @@ export function readYaml(text: string, file: string, options: { merge?: boolean 
     if (tags.length > 0) return { doc, counter, problems: tags };
     const keys = yamlKeyProblems(doc, counter, file);
     if (keys.length > 0) return { doc, counter, problems: keys };
+    const refuse = (rule: string) => ({ doc, counter, problems: [{ file, path: "", rule }] });
     let value: unknown;
     try {
         value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
         if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) throw e;
-        return {
-            doc,
-            counter,
-            problems: [
-                {
-                    file,
-                    path: "",
-                    rule: `YAML aliases expand beyond ${MAX_ALIAS_COUNT} nested uses (an alias bomb?); write the values out`,
-                },
-            ],
-        };
+        return refuse(
+            `YAML aliases expand beyond ${MAX_ALIAS_COUNT} nested uses (an alias bomb?); write the values out`,
+        );
     }
     if (hasCycle(value)) {
-        return {
-            doc,
-            counter,
-            problems: [
-                {
-                    file,
-                    path: "",
-                    rule: "a YAML alias refers to a value that contains it (an endless value); write the values out",
-                },
-            ],
-        };
+        return refuse("a YAML alias refers to a value that contains it (an endless value); write the values out");
     }
     return { doc, counter, value, problems: [] };
 }
