@@ -11,6 +11,7 @@ import { defaultDeployerWarning, guessDeployerType, principalTypeFromToken } fro
 import type { StackSettings } from "./stacks/settings";
 import { checkExistingVault } from "./delivery/preflight";
 import { DELIVERY } from "./delivery/registry";
+import { createsApp, MODES } from "./delivery/modes";
 import type { DeliveryFlow, ReaderStep, VaultSide } from "./delivery/types";
 import { deliveryStep } from "./stacks/migration";
 
@@ -52,7 +53,7 @@ function deployingPrincipals(
         return { owners: [currentObjectId], writers: [{ objectId: currentObjectId, type }] };
     }
     const owners = settings.deployers.filter((d) => d.type !== "Group").map((d) => d.objectId);
-    if (owners.length === 0 && settings.delivery === "csiDriver" && settings.servicePrincipal.mode === "create") {
+    if (owners.length === 0 && createsApp(settings)) {
         void pulumi.log.warn(
             `${settings.file}: aio-secrets:deployers lists only groups, and Entra app owners must be users or service principals: ` +
                 `nobody owns the app registration, so rotating its password needs Application.ReadWrite.All`,
@@ -68,7 +69,7 @@ function deployingPrincipals(
 function warnAboutInputs(inputs: ProgramInputs, model: StackModel, overBudget: string | undefined): void {
     const { settings } = inputs;
     for (const warning of inputs.warnings) void pulumi.log.warn(warning);
-    if (settings.delivery === "csiDriver" && settings.servicePrincipal.mode === "create") {
+    if ("servicePrincipal" in settings && settings.servicePrincipal.mode === "create") {
         const sp = settings.servicePrincipal;
         for (const warning of [
             rotationWarning(sp.secretValidDays, sp.rotationDays),
@@ -135,7 +136,7 @@ function declareVault(
         readerRoles: reader.roles,
         readerPart: reader.part,
         // A migration (stacks/migration.ts) renames the reader's grants in step 3 and back in step 4.
-        readerAliasParts: reader.aliasParts ?? [settings.delivery === "csiDriver" ? "csi-reader" : "sync-reader"],
+        readerAliasParts: reader.aliasParts ?? [MODES[settings.delivery].readerAliasPart],
         readerRetainOnDelete: reader.retainOnDelete,
         extraReaders: grantReaders
             ? extraReaders.map((r) => ({

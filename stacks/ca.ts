@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { intRange, ruled, strictObject } from "./schema";
 import * as rules from "./rules";
+import { DEFAULT_DELIVERY, type DeliveryMode, MODES } from "../delivery/modes";
 
 /**
  * `aio-secrets:ca`: the certificate authority AIO's MQTT broker issues its TLS server
@@ -137,8 +138,14 @@ export interface CaProblem {
 export interface CaContext {
     /** `cluster.csiDriver.syncSecret`: the CSI driver syncs `secretObjects` only with it on. */
     syncSecret: boolean;
-    /** The stack's delivery mode. Default `csiDriver`. */
-    delivery?: "csiDriver" | "secretSync";
+    /** The stack's delivery mode. Default: the default mode (delivery/modes.ts). */
+    delivery?: DeliveryMode;
+    /**
+     * Whether the stack writes through a Kubernetes provider (init's test CA, the trust bundle
+     * ConfigMap); false: Azure Resource Manager only, so the CA defaults to `none` and to the
+     * names AIO GA reads. Default: the delivery mode's (delivery/modes.ts `kubernetesProvider`).
+     */
+    kubernetesProvider?: boolean;
     /** Whether `ca.mode` was written (its default depends on the delivery mode). Default true. */
     modeGiven?: boolean;
     /** `aio-secrets:adopt`: the cluster went through `az iot ops init`, which made its own CA. Default false. */
@@ -227,6 +234,11 @@ function projectPathProblem(file: string): string | undefined {
 /** Keys that apply only to `ca.mode: test`, with why. */
 const TEST_ONLY_KEYS = ["keyGeneration", "keepPreviousKey", "signingGeneration"] as const;
 
+/** Whether the stack has a Kubernetes provider: given, else its delivery mode's. */
+function hasKubernetes(ctx: CaContext): boolean {
+    return ctx.kubernetesProvider ?? MODES[ctx.delivery ?? DEFAULT_DELIVERY].kubernetesProvider;
+}
+
 /**
  * Where the CA's mode comes from when `ca.mode` is not written: a secret-sync stack deploys
  * through Azure Resource Manager only and AIO GA brings its own quickstart CA; an adopted
@@ -235,7 +247,7 @@ const TEST_ONLY_KEYS = ["keyGeneration", "keepPreviousKey", "signingGeneration"]
  */
 function defaultMode(ctx: CaContext): { mode: CaMode; why?: string } {
     if (ctx.modeGiven !== false) return { mode: "test" };
-    if (ctx.delivery === "secretSync") return { mode: "none", why: "the default in secretSync mode" };
+    if (!hasKubernetes(ctx)) return { mode: "none", why: `the default in ${ctx.delivery ?? DEFAULT_DELIVERY} mode` };
     if (ctx.adopt === true)
         return { mode: "none", why: "the default with aio-secrets:adopt: init's CA stays as it is" };
     return { mode: "test" };
@@ -248,8 +260,8 @@ function defaultMode(ctx: CaContext): { mode: CaMode; why?: string } {
  * issuer and a ConfigMap), so a secret-sync stack's Secret is `aio-ca-key-pair`, the one its
  * cert-manager Issuer points at.
  */
-function caNames(parsed: ParsedCa, secretSync: boolean): CaNames {
-    const defaults = secretSync ? INIT_CA_NAMES.caFile : INIT_CA_NAMES.test;
+function caNames(parsed: ParsedCa, armOnly: boolean): CaNames {
+    const defaults = armOnly ? INIT_CA_NAMES.caFile : INIT_CA_NAMES.test;
     return {
         secretName: parsed.secretName ?? defaults.secretName,
         configMapName: parsed.trustBundleConfigMapName ?? defaults.configMapName,
@@ -282,7 +294,8 @@ function readTrustBundle(parsed: ParsedCa, ctx: CaContext, problems: CaProblem[]
 interface Resolving {
     parsed: ParsedCa;
     ctx: CaContext;
-    secretSync: boolean;
+    /** The stack deploys through Azure Resource Manager only (no Kubernetes provider). */
+    armOnly: boolean;
     given: (key: keyof ParsedCa) => boolean;
     problems: CaProblem[];
     names: CaNames;
@@ -296,9 +309,9 @@ type Resolved = { settings?: CaSettings; problems: CaProblem[] };
  * A mode the context refuses outright: test in a secret-sync stack; on an adopted cluster, a CA
  * written over init's without a trust bundle that keeps init's CA trusted.
  */
-function refusedMode(r: Pick<Resolving, "parsed" | "ctx" | "secretSync" | "given">): CaProblem | undefined {
+function refusedMode(r: Pick<Resolving, "parsed" | "ctx" | "armOnly" | "given">): CaProblem | undefined {
     const mode = r.parsed.mode;
-    if (r.secretSync && mode === "test") {
+    if (r.armOnly && mode === "test") {
         return {
             path: "ca.mode",
             rule:
@@ -307,7 +320,7 @@ function refusedMode(r: Pick<Resolving, "parsed" | "ctx" | "secretSync" | "given
             value: '"test"',
         };
     }
-    if (r.ctx.adopt === true && !r.secretSync && mode !== "none" && !r.given("trustBundleFile")) {
+    if (r.ctx.adopt === true && !r.armOnly && mode !== "none" && !r.given("trustBundleFile")) {
         const what = mode === "test" ? "makes a new CA key and writes it" : "writes your CA";
         const also = mode === "test" ? "" : " and yours";
         return {
@@ -407,7 +420,7 @@ function resolveVault(r: Resolving): Resolved {
             rule: "is required with ca.mode vault: the Key Vault object holding your CA (a certificate with its private key, or a secret with the PEM chain and key)",
         });
     }
-    if (r.secretSync) {
+    if (r.armOnly) {
         if (parsed.privateKey === undefined) {
             problems.push({
                 path: "ca.privateKey",
@@ -450,13 +463,13 @@ function resolveVault(r: Resolving): Resolved {
 /** Cross-field rules of `aio-secrets:ca` and the validated settings. */
 export function resolveCa(input: ParsedCa, ctx: CaContext): Resolved {
     const problems: CaProblem[] = [];
-    const secretSync = ctx.delivery === "secretSync";
+    const armOnly = !hasKubernetes(ctx);
     const defaulted = defaultMode(ctx);
     const parsed: ParsedCa = ctx.modeGiven === false ? { ...input, mode: defaulted.mode } : input;
     const given = (key: keyof ParsedCa) => Object.hasOwn(parsed, key) && parsed[key] !== undefined;
-    const refused = refusedMode({ parsed, ctx, secretSync, given });
+    const refused = refusedMode({ parsed, ctx, armOnly, given });
     if (refused) return { problems: [refused] };
-    if (!secretSync && given("privateKey")) {
+    if (!armOnly && given("privateKey")) {
         problems.push({
             path: "ca.privateKey",
             rule: "applies only to aio-secrets:delivery secretSync; the CSI driver reads the certificate and its key from ca.certificate",
@@ -486,7 +499,7 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): Resolved {
             });
         return problems.length > 0 ? { problems } : { settings: { mode: "none" }, problems };
     }
-    if (secretSync && given("trustBundleConfigMapName")) {
+    if (armOnly && given("trustBundleConfigMapName")) {
         problems.push({
             path: "ca.trustBundleConfigMapName",
             rule: "has no effect in secretSync mode: the stack writes no ConfigMap (no Kubernetes provider); name it in AIO's trust settings (configMapName) instead",
@@ -505,10 +518,10 @@ export function resolveCa(input: ParsedCa, ctx: CaContext): Resolved {
     const r: Resolving = {
         parsed,
         ctx,
-        secretSync,
+        armOnly,
         given,
         problems,
-        names: caNames(parsed, secretSync),
+        names: caNames(parsed, armOnly),
         validDays,
         renewBeforeDays,
     };

@@ -1,6 +1,6 @@
 /**
  * The defaults of the stack settings, once: what `az iot ops init` and `az iot ops secretsync
- * enable` set up, the config namespace and the delivery modes. A leaf module (it imports only
+ * enable` set up, and the config namespace (the delivery modes: delivery/modes.ts). A leaf module (it imports only
  * the well-known names, stacks/wellKnown.ts), so that the settings sections of the delivery modes
  * (delivery/<mode>/settings.ts)
  * and stacks/settings.ts share them without an import cycle.
@@ -21,10 +21,6 @@ export const INIT_DEFAULTS = {
     secretValidDays: 365,
     spSecretName: CSI_CREDENTIAL_SECRET,
 } as const;
-
-/** How the cluster gets the vault's secrets: init's CSI driver flow, or AIO GA's secret sync. */
-export const DELIVERY_MODES = ["csiDriver", "secretSync"] as const;
-export type DeliveryMode = (typeof DELIVERY_MODES)[number];
 
 /**
  * What `az iot ops init` + `az iot ops secretsync enable` (GA) set up, from the CLI source and

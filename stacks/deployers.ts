@@ -1,3 +1,4 @@
+import { createsApp } from "../delivery/modes";
 import type { PrincipalType, StackSettings } from "./settings";
 
 /**
@@ -70,9 +71,7 @@ export function defaultDeployerWarning(
 ): string | undefined {
     if (settings.deployers !== undefined) return undefined;
     const roles = [
-        settings.delivery === "csiDriver" && settings.servicePrincipal.mode === "create"
-            ? "owns the app registration and its service principal"
-            : undefined,
+        createsApp(settings) ? "owns the app registration and its service principal" : undefined,
         settings.keyVault.grantDeployer ? "gets the vault writer grant" : undefined,
     ].filter((r): r is string => r !== undefined);
     if (roles.length === 0) return undefined;

@@ -12,8 +12,7 @@ import {
 import { ConfigError, Problem } from "./errors";
 import { closest } from "./names";
 // The delivery modes' catalog checks (pure; they import only stacks/ modules): see test/layers.test.ts.
-import { csiDriverCatalogCheck } from "../delivery/csiDriver/catalog";
-import { secretSyncCatalogCheck } from "../delivery/secretSync/catalog";
+import { modeCatalogCheck, MODES } from "../delivery/modes";
 import { CA_SPC_NAME, caNameProblems } from "./ca";
 import { CONFIG_NAMESPACE, parseStackSettings, RawStackConfig, StackSettings } from "./settings";
 import { decodeUtf8, NOT_UTF8, readUtf8File, shellWord } from "./text";
@@ -201,10 +200,9 @@ export function crossCheck(
         written,
         spcNames: [...catalog.spcs.keys()],
         caSpcName: CA_SPC_NAME,
-        syncNames:
-            settings.delivery === "secretSync"
-                ? [...new Set(enabled.flatMap((s) => (s.sync ? [s.sync.secret] : [])))]
-                : [],
+        syncNames: MODES[settings.delivery].syncsSecrets
+            ? [...new Set(enabled.flatMap((s) => (s.sync ? [s.sync.secret] : [])))]
+            : [],
     })) {
         problems.push({ file, path: `${CONFIG_NAMESPACE}:${p.path}`, rule: p.rule, value: p.value });
     }
@@ -279,25 +277,14 @@ export function crossCheck(
 
 /**
  * What the catalog means for this stack's delivery mode: the checks of its folder
- * (delivery/<mode>/catalog.ts).
+ * (delivery/<mode>/catalog.ts), through the parsing registry (delivery/modes.ts).
  */
 export function deliveryCheck(
     settings: StackSettings,
     catalog: Catalog,
     enabled: readonly CatalogSecret[],
 ): { problems: Problem[]; warnings: string[] } {
-    switch (settings.delivery) {
-        case "csiDriver":
-            return csiDriverCatalogCheck(settings, catalog, enabled);
-        case "secretSync":
-            return secretSyncCatalogCheck(settings, catalog, enabled);
-        default: {
-            const exhaustiveCheck: never = settings;
-            throw new Error(
-                `internal error: unknown delivery mode ${JSON.stringify((exhaustiveCheck as { delivery: unknown }).delivery)}`,
-            );
-        }
-    }
+    return modeCatalogCheck(settings, catalog, enabled);
 }
 
 /**

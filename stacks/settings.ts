@@ -2,17 +2,18 @@ import { z } from "zod";
 import { Problem } from "./errors";
 import { ringRule } from "./ring";
 import { intRange, isUnknownKeyRule, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
-import { CONFIG_NAMESPACE, DELIVERY_MODES, DeliveryMode, INIT_DEFAULTS } from "./defaults";
-// The delivery modes' settings sections (pure; they import only stacks/ leaf modules): see test/layers.test.ts.
+import { CONFIG_NAMESPACE, INIT_DEFAULTS } from "./defaults";
+// The delivery modes' parsing registry and the CSI side's section (pure: see test/layers.test.ts).
 import {
-    csiDriverModeWarnings,
-    csiDriverSchema,
-    CsiDriverSettings,
-    csiSideRules,
-    servicePrincipalSchema,
-    ServicePrincipalSettings,
-} from "../delivery/csiDriver/settings";
-import { secretSyncRules, secretSyncSchema, SecretSyncSettings } from "../delivery/secretSync/settings";
+    DEFAULT_DELIVERY,
+    DELIVERY_MODES,
+    DeliveryMode,
+    MODE_SECTIONS,
+    ModeSettings,
+    MODES,
+    runModeRules,
+} from "../delivery/modes";
+import { csiDriverSchema, csiSideRules, csiSideSettings } from "../delivery/csiDriver/settings";
 import type { StackFileLeaves } from "./stackFile";
 import { setOwn } from "./yaml";
 import * as rules from "./rules";
@@ -28,12 +29,17 @@ import { MIGRATION_SETTINGS, MigrationSetting, migrationProblems, migrationWarni
  * (delivery/<mode>/settings.ts); the defaults, once, in stacks/defaults.ts.
  */
 
-export { CONFIG_NAMESPACE, DELIVERY_MODES, INIT_DEFAULTS, SECRET_SYNC_DEFAULTS } from "./defaults";
-export type { DeliveryMode } from "./defaults";
+export { CONFIG_NAMESPACE, INIT_DEFAULTS, SECRET_SYNC_DEFAULTS } from "./defaults";
+export { DEFAULT_DELIVERY, DELIVERY_MODES } from "../delivery/modes";
+export type { DeliveryMode } from "../delivery/modes";
 export { CHECKED_CSI_SETTINGS, passwordOverlapProblem } from "../delivery/csiDriver/settings";
-export type { CsiDriverSettings, ServicePrincipalSettings } from "../delivery/csiDriver/settings";
+export type {
+    CsiDriverSettings,
+    CsiDriverStackSettings,
+    ServicePrincipalSettings,
+} from "../delivery/csiDriver/settings";
 export { CHECKED_SECRET_STORE_SETTINGS, defaultSpcName } from "../delivery/secretSync/settings";
-export type { SecretSyncSettings } from "../delivery/secretSync/settings";
+export type { SecretSyncSettings, SecretSyncStackSettings } from "../delivery/secretSync/settings";
 
 /** Longest value Key Vault stores in a secret: 25 KiB. */
 export const MAX_SECRET_VALUE_BYTES = 25 * 1024;
@@ -88,9 +94,8 @@ export const settingsShape = {
     tenantId: ruled(rules.guid).optional(),
     protect: z.boolean().optional(),
     adopt: z.boolean().default(false),
-    delivery: z.enum(DELIVERY_MODES).default("csiDriver"),
+    delivery: z.enum(DELIVERY_MODES).default(DEFAULT_DELIVERY),
     keyVault: keyVaultSchema,
-    servicePrincipal: servicePrincipalSchema.default(() => servicePrincipalSchema.parse({})),
     cluster: clusterSchema.default(() => clusterSchema.parse({})),
     defaultSecret: defaultSecretSchema.default(() => defaultSecretSchema.parse({})),
     deployers: z
@@ -99,7 +104,8 @@ export const settingsShape = {
         .optional(),
     secretValues: z.record(z.string(), z.string({ error: "must be a string value set with --secret" })).default({}),
     ca: caSchema.default(() => caSchema.parse({})),
-    secretSync: secretSyncSchema.optional(),
+    // Each delivery mode's own sections (delivery/modes.ts): `servicePrincipal`, `secretSync`.
+    ...MODE_SECTIONS,
     migration: z.enum(MIGRATION_SETTINGS).optional(),
     /** Deployment ring of a fleet rollout (stacks/ring.ts); read by the tools, not the program. */
     ring: ruled(ringRule).optional(),
@@ -123,7 +129,7 @@ export interface Deployer {
 }
 
 /** The cluster both modes deliver to: its namespace and Arc cluster (`cluster` without `csiDriver`). */
-export type ClusterSettings = Omit<ParsedSettings["cluster"], "csiDriver">;
+export type ClusterSettings = Omit<z.infer<typeof clusterSchema>, "csiDriver">;
 
 /** Validated, defaulted settings every delivery mode has. */
 export interface CommonStackSettings {
@@ -140,7 +146,7 @@ export interface CommonStackSettings {
      * apply, forced) and never deleted by a destroy.
      */
     adopt: boolean;
-    keyVault: Omit<ParsedSettings["keyVault"], "grantDeployer" | "grantReader"> & {
+    keyVault: Omit<z.infer<typeof keyVaultSchema>, "grantDeployer" | "grantReader"> & {
         /** Grant the deploying identity (default: only for a vault the stack creates). */
         grantDeployer: boolean;
         /** Grant the cluster's reader (default: unless adopting, where init granted it). */
@@ -166,27 +172,11 @@ export interface CommonStackSettings {
     migration?: MigrationSetting;
 }
 
-/** init's flow (`aio-secrets:delivery: csiDriver`, the default): a service principal and the CSI driver. */
-export interface CsiDriverStackSettings extends CommonStackSettings {
-    delivery: "csiDriver";
-    servicePrincipal: ServicePrincipalSettings;
-    cluster: ClusterSettings & { csiDriver: CsiDriverSettings };
-}
-
-/** AIO GA's secret sync (`aio-secrets:delivery: secretSync`): a federated managed identity, no service principal. */
-export interface SecretSyncStackSettings extends CommonStackSettings {
-    delivery: "secretSync";
-    secretSync: SecretSyncSettings;
-    /**
-     * The CSI side that still runs beside secret sync in step 3 of the move from CSI delivery
-     * (`aio-secrets:migration: both`), as the csiDriver settings of the same stack (declared by
-     * the CSI driver's flow); undefined otherwise.
-     */
-    csiSide?: CsiDriverStackSettings;
-}
-
-/** Validated, defaulted stack settings: a union discriminated on `delivery`. */
-export type StackSettings = CsiDriverStackSettings | SecretSyncStackSettings;
+/**
+ * Validated, defaulted stack settings: a union discriminated on `delivery`, one member per
+ * delivery mode (delivery/modes.ts, each member declared in its folder's settings.ts).
+ */
+export type StackSettings = { [M in DeliveryMode]: ModeSettings<M> }[DeliveryMode];
 
 /** The settings of one delivery mode. */
 export type SettingsOf<M extends DeliveryMode> = Extract<StackSettings, { delivery: M }>;
@@ -229,12 +219,11 @@ export interface RawStackConfig {
 
 const OBJECT_KEYS = new Set([
     "keyVault",
-    "servicePrincipal",
     "cluster",
     "defaultSecret",
     "secretValues",
     "ca",
-    "secretSync",
+    ...Object.keys(MODE_SECTIONS),
 ]);
 /** Keys whose value is a list (Pulumi hands it over as JSON text). */
 const LIST_KEYS = new Set(["deployers"]);
@@ -557,7 +546,7 @@ export function parseStackSettings(raw: RawStackConfig): {
         problems.push({ file, path: `${CONFIG_NAMESPACE}:${path}`, rule, value });
     const secretKeys = new Set(raw.secretKeys);
 
-    const delivery = parsed.delivery ?? "csiDriver";
+    const delivery = parsed.delivery ?? DEFAULT_DELIVERY;
     // A `delivery` that did not parse (`secretsync`) is the root error: the rules of a mode the
     // stack did not choose would only add follow-on errors (the CA's, secretSync's), so none run.
     // The same for a `migration` step that did not parse: which sides run depends on it.
@@ -576,7 +565,7 @@ export function parseStackSettings(raw: RawStackConfig): {
     }
     // The CSI side: in csiDriver mode, and beside secret sync in step 3 of the move (migration: both).
     // Secret sync alone has no service principal and no CSI driver (secretSyncRules refuses or warns about their keys).
-    const csiRuns = deliveryKnown && (delivery === "csiDriver" || parsed.migration === "both");
+    const csiRuns = deliveryKnown && (MODES[delivery].csiSide || parsed.migration === "both");
     const csiSide = csiRuns
         ? csiSideRules({
               raw,
@@ -639,7 +628,7 @@ export function parseStackSettings(raw: RawStackConfig): {
               cluster: parsed.cluster !== undefined || !Object.hasOwn(input, "cluster") ? cluster : undefined,
               delivery,
           })
-        : { problems: [], warnings: [] };
+        : { problems: [], warnings: [], assemble: () => undefined };
     problems.push(...mode.problems);
     if (deliveryKnown)
         problems.push(...migrationProblems(file, parsed.migration, delivery, parsed.keyVault?.permissionModel));
@@ -651,7 +640,8 @@ export function parseStackSettings(raw: RawStackConfig): {
                   syncSecret: cluster.csiDriver.syncSecret,
                   readProjectFile: raw.readProjectFile,
                   // While both modes run side by side (migration: both) the CA is the CSI side's.
-                  delivery: parsed.migration === "both" ? "csiDriver" : delivery,
+                  kubernetesProvider: parsed.migration === "both" || MODES[delivery].kubernetesProvider,
+                  delivery,
                   modeGiven: input.ca !== null && typeof input.ca === "object" && Object.hasOwn(input.ca, "mode"),
                   adopt: parsed.adopt ?? false,
               })
@@ -711,42 +701,15 @@ export function parseStackSettings(raw: RawStackConfig): {
         ca: ca.settings,
         migration: parsed.migration,
     };
-    const csi: CsiDriverStackSettings | undefined =
-        csiSide && servicePrincipal
-            ? {
-                  ...common,
-                  delivery: "csiDriver",
-                  servicePrincipal,
-                  cluster: { ...clusterSettings, csiDriver: csiSide.csiDriver },
-              }
-            : undefined;
+    const csi = csiSide && servicePrincipal ? csiSideSettings(common, servicePrincipal, csiSide.csiDriver) : undefined;
     const warnings = [
         ...mode.warnings,
         ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name }),
     ];
-    switch (delivery) {
-        case "csiDriver":
-            return { problems, warnings, settings: csi };
-        case "secretSync":
-            // secretSyncRules returns the section whenever it found no problem.
-            return {
-                problems,
-                warnings,
-                settings: mode.secretSync && {
-                    ...common,
-                    delivery,
-                    secretSync: mode.secretSync,
-                    ...(csi ? { csiSide: csi } : {}),
-                },
-            };
-        default: {
-            const exhaustiveCheck: never = delivery;
-            throw new Error(`internal error: unknown delivery mode ${String(exhaustiveCheck)}`);
-        }
-    }
+    return { problems, warnings, settings: mode.assemble(common, csi) };
 }
 
-/** The rules of the stack's delivery mode (its folder's settings section), and its resolved section. */
+/** The rules of the stack's delivery mode (its registry entry, delivery/modes.ts), and what they resolved. */
 function modeRules(ctx: {
     raw: RawStackConfig;
     file: string;
@@ -755,24 +718,15 @@ function modeRules(ctx: {
     /** The parsed cluster section; undefined when it did not parse. */
     cluster: ParsedSettings["cluster"] | undefined;
     delivery: DeliveryMode;
-}): { problems: Problem[]; warnings: string[]; secretSync?: SecretSyncSettings } {
+}): ReturnType<typeof runModeRules<DeliveryMode>> {
     const { raw, file, input, parsed, cluster, delivery } = ctx;
-    switch (delivery) {
-        case "csiDriver":
-            return { problems: [], warnings: csiDriverModeWarnings(file, input) };
-        case "secretSync":
-            return secretSyncRules({
-                raw,
-                file,
-                input,
-                keyVault: parsed.keyVault,
-                migration: parsed.migration,
-                section: parsed.secretSync,
-                cluster,
-            });
-        default: {
-            const exhaustiveCheck: never = delivery;
-            throw new Error(`internal error: unknown delivery mode ${String(exhaustiveCheck)}`);
-        }
-    }
+    return runModeRules(delivery, {
+        raw,
+        file,
+        input,
+        keyVault: parsed.keyVault,
+        migration: parsed.migration,
+        sections: parsed,
+        cluster,
+    });
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CONFIG_NAMESPACE, INIT_DEFAULTS } from "../../stacks/defaults";
 import * as rules from "../../stacks/rules";
 import { intRange, ownMap, ruled, strictObject } from "../../stacks/schema";
-import type { RawStackConfig } from "../../stacks/settings";
+import type { ClusterSettings, CommonStackSettings, RawStackConfig } from "../../stacks/settings";
 
 /**
  * The CSI driver mode's settings section (`aio-secrets:servicePrincipal`,
@@ -203,4 +203,23 @@ export function csiDriverModeWarnings(file: string, input: Record<string, unknow
               `${file}: ${CONFIG_NAMESPACE}:secretSync is ignored: aio-secrets:delivery is csiDriver (set it to secretSync to use it)`,
           ]
         : [];
+}
+
+/** init's flow (`aio-secrets:delivery: csiDriver`, the default): a service principal and the CSI driver. */
+export interface CsiDriverStackSettings extends CommonStackSettings {
+    delivery: "csiDriver";
+    servicePrincipal: ServicePrincipalSettings;
+    cluster: ClusterSettings & { csiDriver: CsiDriverSettings };
+}
+
+/**
+ * The CSI side's stack settings: a csiDriver stack's settings, or the CSI side that runs beside
+ * secret sync in step 3 of the migration (`migration: both`).
+ */
+export function csiSideSettings(
+    common: CommonStackSettings,
+    servicePrincipal: ServicePrincipalSettings,
+    csiDriver: CsiDriverSettings,
+): CsiDriverStackSettings {
+    return { ...common, delivery: "csiDriver", servicePrincipal, cluster: { ...common.cluster, csiDriver } };
 }

@@ -4,7 +4,8 @@ import { CONFIG_NAMESPACE, SECRET_SYNC_DEFAULTS } from "../../stacks/defaults";
 import type { Problem } from "../../stacks/errors";
 import * as rules from "../../stacks/rules";
 import { intRange, ownMap, ruled, strictObject } from "../../stacks/schema";
-import type { RawStackConfig } from "../../stacks/settings";
+import type { CommonStackSettings, RawStackConfig } from "../../stacks/settings";
+import type { CsiDriverStackSettings } from "../csiDriver/settings";
 
 /**
  * Secret sync's settings section (`aio-secrets:secretSync`): schema, defaults
@@ -276,4 +277,16 @@ export function secretSyncRules(ctx: {
             extension: { ...section.extension, settings: ownMap(section.extension.settings) },
         },
     };
+}
+
+/** AIO GA's secret sync (`aio-secrets:delivery: secretSync`): a federated managed identity, no service principal. */
+export interface SecretSyncStackSettings extends CommonStackSettings {
+    delivery: "secretSync";
+    secretSync: SecretSyncSettings;
+    /**
+     * The CSI side that still runs beside secret sync in step 3 of the move from CSI delivery
+     * (`aio-secrets:migration: both`), as the csiDriver settings of the same stack (declared by
+     * the CSI driver's flow); undefined otherwise.
+     */
+    csiSide?: CsiDriverStackSettings;
 }
