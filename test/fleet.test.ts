@@ -97,6 +97,38 @@ describe("plan --all in one process", () => {
     });
 });
 
+test("--verbose: a warning said of several stacks is one entry with its count, the others stay under their stack", () => {
+    const deployers = (stack: string) => `Pulumi.${stack}.yaml: aio-secrets:deployers is not set`;
+    const placeholder = (stack: string) =>
+        `Pulumi.${stack}.yaml: aio-secrets:secretValues.a is an example placeholder; set it with ... --stack ${stack}`;
+    const summaries: StackSummary[] = Array.from({ length: 200 }, (_, i) => {
+        const stack = `site-${String(i).padStart(3, "0")}`;
+        const warnings = [deployers(stack), placeholder(stack)];
+        if (i === 7) warnings.push(`Pulumi.${stack}.yaml: only this one`);
+        return { stack, environment: "prod", resources: 3, warnings, errors: [] };
+    });
+    summaries[1] = { ...summaries[1], warnings: [deployers("site-001"), deployers("site-001")] };
+    const text = fleetText(summaries, 2, { verbose: true });
+    expect(text.match(/deployers is not set/g)).toHaveLength(1);
+    expect(text).toContain(
+        "warning in 200 stacks (site-000, site-001, site-002 and 197 more): aio-secrets:deployers is not set\n",
+    );
+    // Wrapped at the text width: joined back for the comparison.
+    expect(text.replace(/\n {2}/g, " ")).toContain(
+        "warning in 199 stacks (site-000, site-002, site-003 and 196 more): aio-secrets:secretValues.a is an example placeholder; set it with ... --stack <stack>\n",
+    );
+    expect(text).toContain(
+        "ok       site-007  prod    3 resources   3 warnings\n    warning: Pulumi.site-007.yaml: only this one\n",
+    );
+    expect(text.split("\n").filter((l) => l.includes("warning:"))).toHaveLength(1);
+    // A warning of one stack only, or a fleet of one: under the stack, as before.
+    const one = fleetText([summaries[7]], 2, { verbose: true });
+    expect(one).not.toContain("warning in");
+    expect(one.match(/^ {4}warning: /gm)).toHaveLength(3);
+    // Without --verbose: counts only, as before.
+    expect(fleetText(summaries, 2)).not.toContain("warning in");
+});
+
 test("listStacks: only files named after a valid stack name; never . or ..", () => {
     const dir = scratch({
         "Pulumi.yaml": PROJECT,

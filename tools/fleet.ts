@@ -359,7 +359,27 @@ export function matrixEntries(dir: string, stacks: readonly string[]): MatrixEnt
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-/** The text of `plan --all`: one line per stack, the problems of invalid ones under it, a summary. */
+/**
+ * A warning as said of any stack: without the stack file's name in front (`Pulumi.<stack>.yaml: `)
+ * and with `--stack <stack>` as a placeholder, so that the same warning of two stacks is one text.
+ */
+export function warningPattern(stack: string, warning: string): string {
+    const prefix = `Pulumi.${stack}.yaml: `;
+    const text = warning.startsWith(prefix) ? warning.slice(prefix.length) : warning;
+    return text.split(`--stack ${stack}`).join("--stack <stack>");
+}
+
+/** The stacks a warning shared by several is said of: all of them up to 5, else the first 3 and a count. */
+function stackList(stacks: readonly string[]): string {
+    return stacks.length <= 5 ? stacks.join(", ") : `${stacks.slice(0, 3).join(", ")} and ${stacks.length - 3} more`;
+}
+
+/**
+ * The text of `plan --all`: one line per stack, the problems of invalid ones under it, a summary.
+ * `verbose`: the warnings too; one said of several stacks once, after the stacks ("... in 200
+ * stacks (site-000, site-001, site-002 and 197 more): aio-secrets:deployers is not set, ..."), in
+ * the order it first appears; the others under their stack.
+ */
 export function fleetText(
     summaries: readonly StackSummary[],
     seconds: number,
@@ -370,6 +390,16 @@ export function fleetText(
     const envWidth = w((s) => s.environment);
     const lines: string[] = [];
     if (options.note) lines.push(options.note);
+    // Each distinct warning and the stacks it is said of (a stack once, however often it says it).
+    const shared = new Map<string, string[]>();
+    if (options.verbose)
+        for (const s of summaries)
+            for (const warning of s.warnings) {
+                const stacks = shared.get(warningPattern(s.stack, warning)) ?? [];
+                if (stacks.at(-1) !== s.stack) stacks.push(s.stack);
+                shared.set(warningPattern(s.stack, warning), stacks);
+            }
+    const isShared = (stack: string, warning: string) => (shared.get(warningPattern(stack, warning))?.length ?? 0) > 1;
     for (const s of summaries) {
         const status = s.errors.length > 0 ? "INVALID" : "ok";
         const counts = [
@@ -382,7 +412,14 @@ export function fleetText(
         );
         for (const e of s.errors) lines.push(`    error: ${e}`);
         if (options.verbose)
-            for (const warning of s.warnings) lines.push(...wrapProse(warning, TEXT_WIDTH, "    warning: ", "      "));
+            for (const warning of s.warnings)
+                if (!isShared(s.stack, warning))
+                    lines.push(...wrapProse(warning, TEXT_WIDTH, "    warning: ", "      "));
+    }
+    for (const [warning, stacks] of shared) {
+        if (stacks.length < 2) continue;
+        const head = `warning in ${plural(stacks.length, "stack")} (${stackList(stacks)}): `;
+        lines.push(...wrapProse(`${head}${warning}`, TEXT_WIDTH, "", "  "));
     }
     const invalid = summaries.filter((s) => s.errors.length > 0).length;
     const resources = summaries.reduce((n, s) => n + s.resources, 0);
