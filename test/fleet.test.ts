@@ -7,25 +7,14 @@ import { fleetMain } from "../tools/planFleet";
 import { fleetStatusText, promotionStatus, StackInfo } from "../tools/promotion";
 import { MAX_INPUT_BYTES } from "../tools/cli";
 import { projectSources, readStackConfig } from "../tools/stackfile";
-import { PROJECT_DIR, scratch } from "./helpers";
+import { FLEET, PROJECT_DIR, scratch } from "./helpers";
 
 /**
  * Fleets: many stacks planned in one process (`plan --all`), `--stacks` filters, `--changed`
  * against a git revision, and the promotion status grouped by environment.
  */
 
-const CATALOG = `environments: [dev, prod]
-secretProviderClasses: {}
-secrets:
-  - { name: api-token, source: generated, spcs: [aio-default-spc] }
-  - { name: dev-token, source: generated, spcs: [aio-default-spc], environments: [dev] }
-`;
-const PROJECT =
-    "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:tenantId: 0f0e0d0c-0b0a-4909-8807-060504030201\n";
-const EDGE =
-    "values:\n  pulumiConfig:\n    aio-secrets:environment: prod\n    aio-secrets:cluster: { namespace: azure-iot-operations }\n";
-const site = (n: string) =>
-    `environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-site-${n}, resourceGroupName: rg-site-${n} }\n`;
+const { catalog: CATALOG, project: PROJECT, edge: EDGE, site } = FLEET;
 
 function fleetDir(): string {
     return scratch({
