@@ -57,7 +57,8 @@ export async function planInWorkers(
                 });
                 children.push(child);
                 child.on("error", fail);
-                // A worker ends when told (`done`); ending with a stack in hand (or before it is given one) is a failure.
+                // A worker ends when told (`done`); ending with a stack in hand, or before it is
+                // given one, is a failure.
                 let told = false;
                 child.on("exit", (code, signal) => {
                     if (!told)
