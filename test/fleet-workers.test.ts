@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { workerExecArgv } from "../tools/fleetWorkers";
 import { workerCount } from "../tools/planFleet";
 import { FLEET, PROJECT_DIR, scratch } from "./helpers";
 
@@ -57,6 +58,16 @@ test("workerCount: none for a small fleet, at most the cores, at least 8 stacks 
     expect(workerCount(200, 1)).toBe(1);
     expect(workerCount(24, 8)).toBe(3);
     expect(workerCount(0, 2)).toBe(1);
+});
+
+test("a worker gets the parent's node flags with its own young generation", () => {
+    const loader = ["--require", "/x/preflight.cjs", "--import", "file:///x/loader.mjs"];
+    expect(workerExecArgv([...loader, "--max-semi-space-size=64"])).toEqual([...loader, "--max-semi-space-size=128"]);
+    expect(workerExecArgv(["--max-semi-space-size", "16", ...loader])).toEqual([
+        ...loader,
+        "--max-semi-space-size=128",
+    ]);
+    expect(workerExecArgv([])).toEqual(["--max-semi-space-size=128"]);
 });
 
 test("2 workers and one process: the same JSON, text and --out, in stack order", () => {

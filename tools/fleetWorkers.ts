@@ -20,6 +20,25 @@ export type FromWorker = { kind: "ready" } | { kind: "planned"; index: number; p
 
 const WORKER = path.join(__dirname, "fleetWorker.ts");
 
+/**
+ * A worker's young generation: each run of the mock runtime allocates far more than the 64 MB
+ * that `npm run plan` gives a single stack, and scavenges were most of a fleet's time. 200
+ * stacks on 2 cores (docs/benchmark.md): 20.3 s with 64 MB, 14.5 s with 128, 13.2 s with 256
+ * (but 720 MB resident per worker).
+ */
+export const WORKER_SEMI_SPACE_MB = 128;
+
+/** This process's node flags (tsx's loader among them), with the worker's young generation. */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+    const kept: string[] = [];
+    for (let i = 0; i < execArgv.length; i++) {
+        if (execArgv[i] === "--max-semi-space-size")
+            i++; // and its value, the next argument
+        else if (!execArgv[i].startsWith("--max-semi-space-size=")) kept.push(execArgv[i]);
+    }
+    return [...kept, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+}
+
 /** Plans `opts.stacks` in `workers` child processes; calls `take` once per stack, in stack order. */
 export async function planInWorkers(
     opts: FleetOptions,
@@ -50,8 +69,8 @@ export async function planInWorkers(
                 }
             };
             for (let w = 0; w < workers; w++) {
-                // The same node flags as this process (tsx's loader, the young generation size).
                 const child = fork(WORKER, [], {
+                    execArgv: workerExecArgv(process.execArgv),
                     serialization: "advanced",
                     stdio: ["ignore", "ignore", "inherit", "ipc"],
                 });
