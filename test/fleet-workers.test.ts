@@ -91,3 +91,27 @@ test("2 workers and one process: the same JSON, text and --out, in stack order",
         plan(w, [...common, "--verbose"]).stdout.replace(/planned in [\d.]+ s/, "planned in X s");
     expect(text(2)).toBe(text(1));
 });
+
+test("one process, several catalogs: each run reads its own (the parsed catalog is kept only for the same text)", async () => {
+    const { runProgram } = await import("../tools/harness");
+    const dir = scratch({
+        "Pulumi.yaml": PROJECT,
+        "environments/aio-secrets/edge.yaml": EDGE,
+        "one.yaml": CATALOG.replace(/\n {2}- \{ name: dev-token.*\n/, "\n"),
+        "two.yaml": CATALOG,
+        "Pulumi.lab.yaml":
+            "config:\n  aio-secrets:environment: dev\n  aio-secrets:keyVault: { name: kv-lab-1, resourceGroupName: rg-lab }\n",
+    });
+    const count = async (catalog: string) =>
+        (
+            await runProgram({
+                stack: "lab",
+                projectDir: PROJECT_DIR,
+                configDir: dir,
+                catalogFile: path.join(dir, catalog),
+            })
+        ).resources.length;
+    const [one, two, again] = [await count("one.yaml"), await count("two.yaml"), await count("one.yaml")];
+    expect(two).toBe(one + 2); // dev-token: a vault secret and its generator
+    expect(again).toBe(one);
+});
