@@ -320,9 +320,22 @@ export function resolveProgramInputs(
     }
 }
 
+/**
+ * The last catalog parsed, by its text and file label: `plan --all` runs the program once per
+ * stack in one process, and every stack reads the same catalog. The parse is a pure function of
+ * the two, and its result is only read.
+ */
+let lastCatalog: { text: string; file: string; parsed: ReturnType<typeof parseCatalog> } | undefined;
+
+function parseCatalogOnce(text: string, file: string): ReturnType<typeof parseCatalog> {
+    if (lastCatalog?.text !== text || lastCatalog.file !== file)
+        lastCatalog = { text, file, parsed: parseCatalog(text, file) };
+    return lastCatalog.parsed;
+}
+
 function resolveInputs(raw: RawStackConfig, catalogText: string, catalogFile: string): ProgramInputs {
     const fromSettings = parseStackSettings(raw);
-    const fromCatalog = parseCatalog(catalogText, catalogFile);
+    const fromCatalog = parseCatalogOnce(catalogText, catalogFile);
     const problems = [...fromSettings.problems, ...fromCatalog.problems];
     if (!fromSettings.settings || !fromCatalog.catalog) throw new ConfigError(problems);
     const checked = crossCheck(fromSettings.settings, fromCatalog.catalog);

@@ -7,25 +7,14 @@ import { fleetMain } from "../tools/planFleet";
 import { fleetStatusText, promotionStatus, StackInfo } from "../tools/promotion";
 import { MAX_INPUT_BYTES } from "../tools/cli";
 import { projectSources, readStackConfig } from "../tools/stackfile";
-import { PROJECT_DIR, scratch } from "./helpers";
+import { FLEET, PROJECT_DIR, scratch } from "./helpers";
 
 /**
  * Fleets: many stacks planned in one process (`plan --all`), `--stacks` filters, `--changed`
  * against a git revision, and the promotion status grouped by environment.
  */
 
-const CATALOG = `environments: [dev, prod]
-secretProviderClasses: {}
-secrets:
-  - { name: api-token, source: generated, spcs: [aio-default-spc] }
-  - { name: dev-token, source: generated, spcs: [aio-default-spc], environments: [dev] }
-`;
-const PROJECT =
-    "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:tenantId: 0f0e0d0c-0b0a-4909-8807-060504030201\n";
-const EDGE =
-    "values:\n  pulumiConfig:\n    aio-secrets:environment: prod\n    aio-secrets:cluster: { namespace: azure-iot-operations }\n";
-const site = (n: string) =>
-    `environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-site-${n}, resourceGroupName: rg-site-${n} }\n`;
+const { catalog: CATALOG, project: PROJECT, edge: EDGE, site } = FLEET;
 
 function fleetDir(): string {
     return scratch({
@@ -95,6 +84,38 @@ describe("plan --all in one process", () => {
             /^4 stacks planned in 1\.3 s: 3 ok, 1 invalid; \d+ resources, \d+ warnings/,
         );
     });
+});
+
+test("--verbose: a warning said of several stacks is one entry with its count, the others stay under their stack", () => {
+    const deployers = (stack: string) => `Pulumi.${stack}.yaml: aio-secrets:deployers is not set`;
+    const placeholder = (stack: string) =>
+        `Pulumi.${stack}.yaml: aio-secrets:secretValues.a is an example placeholder; set it with ... --stack ${stack}`;
+    const summaries: StackSummary[] = Array.from({ length: 200 }, (_, i) => {
+        const stack = `site-${String(i).padStart(3, "0")}`;
+        const warnings = [deployers(stack), placeholder(stack)];
+        if (i === 7) warnings.push(`Pulumi.${stack}.yaml: only this one`);
+        return { stack, environment: "prod", resources: 3, warnings, errors: [] };
+    });
+    summaries[1] = { ...summaries[1], warnings: [deployers("site-001"), deployers("site-001")] };
+    const text = fleetText(summaries, 2, { verbose: true });
+    expect(text.match(/deployers is not set/g)).toHaveLength(1);
+    expect(text).toContain(
+        "warning in 200 stacks (site-000, site-001, site-002 and 197 more): aio-secrets:deployers is not set\n",
+    );
+    // Wrapped at the text width: joined back for the comparison.
+    expect(text.replace(/\n {2}/g, " ")).toContain(
+        "warning in 199 stacks (site-000, site-002, site-003 and 196 more): aio-secrets:secretValues.a is an example placeholder; set it with ... --stack <stack>\n",
+    );
+    expect(text).toContain(
+        "ok       site-007  prod    3 resources   3 warnings\n    warning: Pulumi.site-007.yaml: only this one\n",
+    );
+    expect(text.split("\n").filter((l) => l.includes("warning:"))).toHaveLength(1);
+    // A warning of one stack only, or a fleet of one: under the stack, as before.
+    const one = fleetText([summaries[7]], 2, { verbose: true });
+    expect(one).not.toContain("warning in");
+    expect(one.match(/^ {4}warning: /gm)).toHaveLength(3);
+    // Without --verbose: counts only, as before.
+    expect(fleetText(summaries, 2)).not.toContain("warning in");
 });
 
 test("listStacks: only files named after a valid stack name; never . or ..", () => {

@@ -109,3 +109,19 @@ export function configErrorOf(f: () => unknown): string {
     }
     throw new Error("no ConfigError");
 }
+
+/** A small fleet's shared files (tests of `plan --all`): a two-secret catalog, Pulumi.yaml and one ESC stand-in. */
+export const FLEET = {
+    catalog: `environments: [dev, prod]
+secretProviderClasses: {}
+secrets:
+  - { name: api-token, source: generated, spcs: [aio-default-spc] }
+  - { name: dev-token, source: generated, spcs: [aio-default-spc], environments: [dev] }
+`,
+    project:
+        "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:tenantId: 0f0e0d0c-0b0a-4909-8807-060504030201\n",
+    edge: "values:\n  pulumiConfig:\n    aio-secrets:environment: prod\n    aio-secrets:cluster: { namespace: azure-iot-operations }\n",
+    /** A prod site stack on the ESC stand-in, vault kv-site-<n>. */
+    site: (n: string) =>
+        `environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault: { name: kv-site-${n}, resourceGroupName: rg-site-${n} }\n`,
+};

@@ -43,7 +43,7 @@ Progress goes to stderr, results to stdout. Takes a few minutes; --quick about 3
                     in) and print where the time goes
   --keep            keep the generated stack files and catalogs (their directory is printed)
   --fleet           instead: a fleet of generated stack files sharing one catalog of 100 secrets:
-                    plan --all (one process) against separate plan runs (a sample, extrapolated),
+                    plan --all (one command) against separate plan runs (a sample, extrapolated),
                     memory after every 50 stacks, promote --status (about 2 minutes)
   --fleet-stacks <n>  stacks in the fleet (default 200)
   --sample <k>      separate plan processes timed for the fleet (default 10)

@@ -177,7 +177,15 @@ export interface FleetOptions {
     dir?: string;
     catalogFile: string;
     stacks: readonly string[];
-    /** Called after each stack with its run (before the next one starts; nothing of it is kept). */
+    /**
+     * Child processes that plan the stacks (default 1: all in this process). The program must run
+     * under tsx (as `npm run plan` does): the workers are TypeScript, started with this process's
+     * node flags.
+     */
+    workers?: number;
+    /** With `workers`: whether `onStack` needs each stack's run (sent from the worker; else an empty run). */
+    needRuns?: boolean;
+    /** Called after each stack with its run (in stack order; nothing of it is kept). */
     onStack?: (summary: StackSummary, run: RunResult, index: number) => void | Promise<void>;
 }
 
@@ -207,11 +215,22 @@ function environmentOf(stack: string, stackFile: string, shared: SharedSources):
     }
 }
 
-/**
- * Plans every given stack in this process, one after the other, and summarizes each. The
- * shared settings (Pulumi.yaml) are read once; a bad Pulumi.yaml makes every stack invalid.
- */
-export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
+/** One stack planned: its summary, its run, and the names it claims (none when invalid). */
+export interface PlannedStack {
+    summary: StackSummary;
+    run: RunResult;
+    claims: ArmNameClaim[];
+}
+
+/** What planning a stack needs besides its name: the shared settings, read once per process. */
+export interface StackPlanner {
+    plan: (stack: string) => Promise<PlannedStack>;
+}
+
+/** Reads the shared settings (Pulumi.yaml) once; a bad Pulumi.yaml makes every stack invalid. */
+export async function stackPlanner(
+    opts: Pick<FleetOptions, "projectDir" | "dir" | "catalogFile">,
+): Promise<StackPlanner> {
     const { runProgram } = await import("./harness");
     const dir = opts.dir ?? opts.projectDir;
     let shared: SharedSources | undefined;
@@ -224,44 +243,63 @@ export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
         if (!(e instanceof ConfigError)) throw e;
         sharedError = e.message;
     }
-    const out: StackSummary[] = [];
-    const claims = new Map<string, ArmNameClaim[]>();
-    for (const [i, stack] of opts.stacks.entries()) {
-        const stackFile = path.join(stackDir, `Pulumi.${stack}.yaml`);
-        let summary: StackSummary;
-        let run: RunResult;
-        if (shared === undefined) {
-            run = { stack, project: PROJECT, resources: [], outputs: {}, warnings: [], error: sharedError };
-        } else {
-            run = await runProgram({
-                stack,
-                projectDir: opts.projectDir,
-                stackFile,
-                catalogFile: opts.catalogFile,
-                shared,
-                mode: "preview",
-            });
-        }
-        if (run.error !== undefined) {
-            summary = {
-                stack,
-                environment: shared ? environmentOf(stack, stackFile, shared) : stack,
-                resources: 0,
-                warnings: run.warnings,
-                errors: problemLines(run.error),
-            };
-        } else {
-            summary = {
+    return {
+        plan: async (stack) => {
+            const stackFile = path.join(stackDir, `Pulumi.${stack}.yaml`);
+            const run: RunResult =
+                shared === undefined
+                    ? { stack, project: PROJECT, resources: [], outputs: {}, warnings: [], error: sharedError }
+                    : await runProgram({
+                          stack,
+                          projectDir: opts.projectDir,
+                          stackFile,
+                          catalogFile: opts.catalogFile,
+                          shared,
+                          mode: "preview",
+                      });
+            if (run.error !== undefined) {
+                const summary = {
+                    stack,
+                    environment: shared ? environmentOf(stack, stackFile, shared) : stack,
+                    resources: 0,
+                    warnings: run.warnings,
+                    errors: problemLines(run.error),
+                };
+                return { summary, run, claims: [] };
+            }
+            const summary = {
                 stack,
                 environment: run.environment ?? stack,
                 resources: run.resources.length,
                 warnings: run.warnings,
                 errors: [],
             };
-            claims.set(stack, armNameClaims(run));
-        }
-        out.push(summary);
-        await opts.onStack?.(summary, run, i);
+            return { summary, run, claims: armNameClaims(run) };
+        },
+    };
+}
+
+/**
+ * Plans every given stack and summarizes each, in stack order. `workers` above 1 (and more than
+ * one stack): that many child processes (tools/fleetWorker.ts, each with its own mock runtime)
+ * take the next stack as they finish one; their results come back in stack order, so the
+ * summaries, `onStack`'s calls and the output are those of one process. Else in this process.
+ */
+export async function planFleet(opts: FleetOptions): Promise<StackSummary[]> {
+    const out: StackSummary[] = [];
+    const claims = new Map<string, ArmNameClaim[]>();
+    const take = async (planned: PlannedStack, index: number) => {
+        out.push(planned.summary);
+        if (planned.summary.errors.length === 0) claims.set(planned.summary.stack, planned.claims);
+        await opts.onStack?.(planned.summary, planned.run, index);
+    };
+    const workers = Math.min(opts.workers ?? 1, opts.stacks.length);
+    if (workers > 1) {
+        const { planInWorkers } = await import("./fleetWorkers");
+        await planInWorkers(opts, workers, take);
+    } else {
+        const planner = await stackPlanner(opts);
+        for (const [i, stack] of opts.stacks.entries()) await take(await planner.plan(stack), i);
     }
     // Names ARM scopes to a resource group, compared across the stacks planned together.
     for (const [stack, problems] of nameClashes(claims)) out.find((s) => s.stack === stack)!.errors.push(...problems);
@@ -359,7 +397,27 @@ export function matrixEntries(dir: string, stacks: readonly string[]): MatrixEnt
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-/** The text of `plan --all`: one line per stack, the problems of invalid ones under it, a summary. */
+/**
+ * A warning as said of any stack: without the stack file's name in front (`Pulumi.<stack>.yaml: `)
+ * and with `--stack <stack>` as a placeholder, so that the same warning of two stacks is one text.
+ */
+export function warningPattern(stack: string, warning: string): string {
+    const prefix = `Pulumi.${stack}.yaml: `;
+    const text = warning.startsWith(prefix) ? warning.slice(prefix.length) : warning;
+    return text.split(`--stack ${stack}`).join("--stack <stack>");
+}
+
+/** The stacks a warning shared by several is said of: all of them up to 5, else the first 3 and a count. */
+function stackList(stacks: readonly string[]): string {
+    return stacks.length <= 5 ? stacks.join(", ") : `${stacks.slice(0, 3).join(", ")} and ${stacks.length - 3} more`;
+}
+
+/**
+ * The text of `plan --all`: one line per stack, the problems of invalid ones under it, a summary.
+ * `verbose`: the warnings too; one said of several stacks once, after the stacks ("... in 200
+ * stacks (site-000, site-001, site-002 and 197 more): aio-secrets:deployers is not set, ..."), in
+ * the order it first appears; the others under their stack.
+ */
 export function fleetText(
     summaries: readonly StackSummary[],
     seconds: number,
@@ -370,6 +428,16 @@ export function fleetText(
     const envWidth = w((s) => s.environment);
     const lines: string[] = [];
     if (options.note) lines.push(options.note);
+    // Each distinct warning and the stacks it is said of (a stack once, however often it says it).
+    const shared = new Map<string, string[]>();
+    if (options.verbose)
+        for (const s of summaries)
+            for (const warning of s.warnings) {
+                const stacks = shared.get(warningPattern(s.stack, warning)) ?? [];
+                if (stacks.at(-1) !== s.stack) stacks.push(s.stack);
+                shared.set(warningPattern(s.stack, warning), stacks);
+            }
+    const isShared = (stack: string, warning: string) => (shared.get(warningPattern(stack, warning))?.length ?? 0) > 1;
     for (const s of summaries) {
         const status = s.errors.length > 0 ? "INVALID" : "ok";
         const counts = [
@@ -382,7 +450,14 @@ export function fleetText(
         );
         for (const e of s.errors) lines.push(`    error: ${e}`);
         if (options.verbose)
-            for (const warning of s.warnings) lines.push(...wrapProse(warning, TEXT_WIDTH, "    warning: ", "      "));
+            for (const warning of s.warnings)
+                if (!isShared(s.stack, warning))
+                    lines.push(...wrapProse(warning, TEXT_WIDTH, "    warning: ", "      "));
+    }
+    for (const [warning, stacks] of shared) {
+        if (stacks.length < 2) continue;
+        const head = `warning in ${plural(stacks.length, "stack")} (${stackList(stacks)}): `;
+        lines.push(...wrapProse(`${head}${warning}`, TEXT_WIDTH, "", "  "));
     }
     const invalid = summaries.filter((s) => s.errors.length > 0).length;
     const resources = summaries.reduce((n, s) => n + s.resources, 0);

@@ -524,17 +524,48 @@ export function installRecorder(pulumi: typeof pulumiTypes): {
     return { resources, stackOutputs: () => outputs, duplicates };
 }
 
+/** The SDK's internals that a run turns off (not in its public types: read through `require`). */
+interface SdkDebugHooks {
+    resource: { Resource: { callsites: () => unknown[] } };
+    debuggable: { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+}
+
 /**
- * The SDK captures a stack trace for every internal promise (tens of thousands in a large
- * plan) and tsx maps each through source maps: most of a run's time. Turned off for the run
- * (and for the benchmark's baseline, so both pay the same); `AIO_SECRETS_DEBUG=1` keeps them
- * for debugging the program itself. Returns the function that restores the setting.
+ * The SDK's debugging aids, turned off for a run (and for the benchmark's baseline, so both pay
+ * the same); `AIO_SECRETS_DEBUG=1` keeps them for debugging the program itself:
+ * - a stack trace for every internal promise (tens of thousands in a large plan), which tsx
+ *   maps through source maps: `Error.stackTraceLimit` 0;
+ * - the callsite of every resource (an unlimited stack trace, parsed line by line), which the
+ *   engine only shows in diagnostics and the recorder does not keep;
+ * - the promise-leak bookkeeping (three properties, a stack and a Set entry per RPC), read only
+ *   by the leak report at process exit, which a plan never shows. Its two promise steps stay:
+ *   the order in which resources register depends on them.
+ * Nothing the engine receives changes. Returns the function that restores all three.
  */
 export function suspendStackTraces(): () => void {
     const limit = Error.stackTraceLimit;
-    if (!process.env.AIO_SECRETS_DEBUG) Error.stackTraceLimit = 0;
+    if (process.env.AIO_SECRETS_DEBUG) return () => undefined;
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const hooks: SdkDebugHooks = {
+        resource: require("@pulumi/pulumi/resource") as SdkDebugHooks["resource"],
+        debuggable: require("@pulumi/pulumi/runtime/debuggable") as SdkDebugHooks["debuggable"],
+    };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const callsites = hooks.resource.Resource.callsites;
+    const debuggablePromise = hooks.debuggable.debuggablePromise;
+    Error.stackTraceLimit = 0;
+    hooks.resource.Resource.callsites = () => [];
+    // The same two steps as the SDK's (registration order depends on them), minus the bookkeeping.
+    hooks.debuggable.debuggablePromise = (p) =>
+        p
+            .then((value) => value)
+            .catch((e: unknown) => {
+                throw e;
+            });
     return () => {
         Error.stackTraceLimit = limit;
+        hooks.resource.Resource.callsites = callsites;
+        hooks.debuggable.debuggablePromise = debuggablePromise;
     };
 }
 

@@ -104,7 +104,10 @@ async function main(): Promise<number> {
                 return flagError(TOOL, `--${flag} goes with --stack, not with --all`);
         }
         const { fleetMain } = await import("./planFleet");
-        return fleetMain(values);
+        // The command uses the cores (AIO_SECRETS_PLAN_WORKERS: at most that many worker processes;
+        // 1: none); fleetMain called in-process (tests) plans in its own process.
+        const most = Number(process.env.AIO_SECRETS_PLAN_WORKERS ?? os.availableParallelism());
+        return fleetMain({ ...values, workers: Number.isSafeInteger(most) && most > 0 ? most : 1 });
     }
     if (values.verbose) return flagError(TOOL, "--verbose goes with --all");
     if (values.matrix || values.ring !== undefined)

@@ -30,6 +30,20 @@ export interface FleetFlags {
     matrix?: boolean;
     /** With `matrix`: only this ring (0..MAX_RING, or `canary`). */
     ring?: string;
+    /**
+     * At most this many worker processes plan the stacks (`npm run plan` passes the core count), each
+     * given at least {@link STACKS_PER_WORKER} stacks; default 1: all in this process (it must run
+     * under tsx to start workers).
+     */
+    workers?: number;
+}
+
+/** Fewer stacks than this per worker do not repay a worker's start (loading the SDK, ~1.5 s). */
+export const STACKS_PER_WORKER = 8;
+
+/** How many worker processes plan `stacks` stacks: 1 (this process) for a small fleet. */
+export function workerCount(stacks: number, most: number): number {
+    return Math.max(1, Math.min(most, Math.floor(stacks / STACKS_PER_WORKER)));
 }
 
 export async function fleetMain(values: FleetFlags): Promise<number> {
@@ -112,6 +126,8 @@ export async function fleetMain(values: FleetFlags): Promise<number> {
         dir,
         catalogFile,
         stacks,
+        workers: workerCount(stacks.length, values.workers ?? 1),
+        needRuns: out !== undefined,
         // Each stack's manifests are written as soon as it is planned: no run is kept.
         onStack: (summary, run) => {
             if (out === undefined || summary.errors.length > 0 || clash !== undefined) return;

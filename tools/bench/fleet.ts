@@ -117,7 +117,7 @@ export async function runFleetBench(o: FleetBenchOptions): Promise<FleetBenchRes
         const catalog = path.join(dir, "secrets.yaml");
         const stacks = listStacks(dir);
 
-        o.log(`plan --all over ${stacks.length} stacks (one process)...`);
+        o.log(`plan --all over ${stacks.length} stacks (one command; worker processes from 16 stacks on)...`);
         const all = await timedCommand("plan", ["--all", "--dir", dir, "--catalog", catalog, "--json"]);
         if (all.code !== 0)
             throw new Error(`plan --all failed (a defect of tools/bench):\n${all.stderr}${all.stdout.slice(0, 2000)}`);
@@ -192,9 +192,9 @@ export function fleetMarkdown(
         "",
         "| measure | value | target |",
         "| --- | ---: | --- |",
-        `| \`plan --all\`, one process, ${r.stacks} stacks | ${f(r.planAllSeconds)} s | < 60 s: ${ok(r.planAllSeconds < 60)} |`,
+        `| \`plan --all\`, one command, ${r.stacks} stacks | ${f(r.planAllSeconds)} s | < 60 s: ${ok(r.planAllSeconds < 60)} |`,
         `| ${r.stacks} separate \`plan --stack\` processes (extrapolated from ${r.separateSampleSeconds.length}: mean ${f(r.separateExtrapolatedSeconds / r.stacks, 2)} s each) | ${f(r.separateExtrapolatedSeconds)} s | |`,
-        `| ratio plan --all / separate | **${f(r.ratio, 3)}** | <= 0.2: ${ok(r.ratio <= 0.2)} |`,
+        `| ratio plan --all / separate | **${f(r.ratio, 3)}** | <= 0.05 (issue 21): ${ok(r.ratio <= 0.05)} |`,
         `| \`promote --status\`, one process, ${r.stacks} stacks | ${f(r.promoteSeconds, 2)} s | < 5 s: ${ok(r.promoteSeconds < 5)} |`,
         "",
         "Memory of the same loop run in the benchmark's own process (after a full GC at each point):",
