@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { inputAt, RunResult } from "../tools/harness";
+import { inputAt, RunOptions, RunResult } from "../tools/harness";
 import { diffRuns } from "../tools/planDiff";
 import { engineView } from "../tools/planRender";
 import {
@@ -72,15 +72,20 @@ ${sync ? "  aio-secrets:delivery: secretSync\n" : ""}${migration}  aio-secrets:k
     );
 }
 
-async function plan(step: (typeof DELIVERY_STEPS)[number]): Promise<RunResult> {
-    const dir = scratch({ "Pulumi.move.yaml": stackFile(step), "secrets.yaml": CATALOG });
-    const run = await runStack({
+/** Plans a stack file of this test (stack `move`) with CATALOG, in a scratch directory. */
+async function planText(text: string, options: Partial<RunOptions> = { mode: "up" }): Promise<RunResult> {
+    const dir = scratch({ "Pulumi.move.yaml": text, "secrets.yaml": CATALOG });
+    return runStack({
         stack: "move",
         stackFile: path.join(dir, "Pulumi.move.yaml"),
         catalogFile: path.join(dir, "secrets.yaml"),
         configDir: dir,
-        mode: "up",
+        ...options,
     });
+}
+
+async function plan(step: (typeof DELIVERY_STEPS)[number]): Promise<RunResult> {
+    const run = await planText(stackFile(step));
     if (run.error) throw new Error(`${step}: ${run.error}`);
     return run;
 }
@@ -250,14 +255,7 @@ describe("the rules of aio-secrets:migration", () => {
             "    permissionModel: accessPolicy\n",
             "    permissionModel: accessPolicy\n    grantReader: false\n",
         );
-        const dir = scratch({ "Pulumi.move.yaml": text, "secrets.yaml": CATALOG });
-        const run = await runStack({
-            stack: "move",
-            stackFile: path.join(dir, "Pulumi.move.yaml"),
-            catalogFile: path.join(dir, "secrets.yaml"),
-            configDir: dir,
-            mode: "up",
-        });
+        const run = await planText(text);
         expect(run.error).toBeUndefined();
         const warned = run.warnings.filter((w) =>
             w.includes("migration: rbacRoles grants RBAC roles only where the stack grants access"),
@@ -277,13 +275,7 @@ describe("the rules of aio-secrets:migration", () => {
             "  aio-secrets:secretSync:",
             "  aio-secrets:servicePrincipal:\n    rotationDays: 180\n  aio-secrets:secretSync:",
         );
-        const dir = scratch({ "Pulumi.move.yaml": text, "secrets.yaml": CATALOG });
-        const run = await runStack({
-            stack: "move",
-            stackFile: path.join(dir, "Pulumi.move.yaml"),
-            catalogFile: path.join(dir, "secrets.yaml"),
-            configDir: dir,
-        });
+        const run = await planText(text, {});
         expect(run.warnings.filter((w) => w.includes("servicePrincipal is ignored in secretSync mode"))).toEqual([
             expect.stringContaining(
                 "if this stack ran in csiDriver mode, do not switch it in one up: move it in steps with aio-secrets:migration",
@@ -428,15 +420,7 @@ describe("a one-step switch of a deployed CSI stack is refused by the program it
         enableRbacAuthorization?: boolean;
         absent?: boolean;
     }): Promise<RunResult> {
-        const dir = scratch({ "Pulumi.move.yaml": stackFile("secretSync"), "secrets.yaml": CATALOG });
-        return runStack({
-            stack: "move",
-            stackFile: path.join(dir, "Pulumi.move.yaml"),
-            catalogFile: path.join(dir, "secrets.yaml"),
-            configDir: dir,
-            mode: "up",
-            existingVault,
-        });
+        return planText(stackFile("secretSync"), { mode: "up", existingVault });
     }
 
     test("the stack's vault exists with access policies: refused with the steps, nothing declared", async () => {
@@ -449,12 +433,7 @@ describe("a one-step switch of a deployed CSI stack is refused by the program it
     });
 
     test("also in step 3 (migration: both) while the vault still reads access policies (step 2 skipped)", async () => {
-        const dir = scratch({ "Pulumi.move.yaml": stackFile("both"), "secrets.yaml": CATALOG });
-        const run = await runStack({
-            stack: "move",
-            stackFile: path.join(dir, "Pulumi.move.yaml"),
-            catalogFile: path.join(dir, "secrets.yaml"),
-            configDir: dir,
+        const run = await planText(stackFile("both"), {
             mode: "up",
             existingVault: { enableRbacAuthorization: false },
         });
