@@ -151,8 +151,10 @@ describe("README.md", () => {
         expect(readme.indexOf("```")).toBe(readme.indexOf("```sh\nnpm ci && npm run plan -- --stack dev"));
     });
 
-    test("is a guide of at most about 300 lines", () => {
-        expect(readme.split("\n").length).toBeLessThanOrEqual(300);
+    // About 300 lines of guide, plus the short sections issues 18-23 ask for by name (consumers,
+    // an existing cluster, rotation and expiry, a production vault); the detail is in docs/.
+    test("is a guide of at most about 350 lines", () => {
+        expect(readme.split("\n").length).toBeLessThanOrEqual(350);
     });
 
     test("links every docs page", () => {
