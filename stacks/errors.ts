@@ -1,4 +1,6 @@
-import { RunError } from "@pulumi/pulumi";
+// The SDK's errors module alone (the class `pulumi.RunError` re-exports): a tool that only parses
+// settings (promote, the parent of `plan --all`) does not load the whole SDK for it.
+import { RunError } from "@pulumi/pulumi/errors";
 
 /**
  * One thing wrong with the user's input: which file, which key path, which rule.

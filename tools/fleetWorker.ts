@@ -1,3 +1,4 @@
+import "./noSourceMaps"; // first: before the SDK loads
 import type { RunResult } from "./harness";
 import { stackPlanner, StackPlanner } from "./fleet";
 import type { FromWorker, ToWorker } from "./fleetWorkers";
