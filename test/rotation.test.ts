@@ -4,6 +4,7 @@ import { catalogOutageConsumers, outageWarning, rotationModel, seenBy } from "..
 import { lifetimeProblems, parseCatalog } from "../stacks/catalog";
 import { MOCK_CLOCK, RecordedResource, RunResult, SECRET_SIG_KEY } from "../tools/harness";
 import { rotationsText } from "../tools/planRender";
+import { contentTypeOf } from "../model/stack";
 import { byName, runStack } from "./helpers";
 
 /**
@@ -180,5 +181,14 @@ describe("rotationModel", () => {
         });
         expect(text.join("\n")).toContain("s1: every 7 days, next 2026-01-08T00:00:00Z; x; OUTAGE unless staged: E/f");
         expect(rotationsText(undefined)).toEqual([]);
+    });
+});
+
+describe("content type of a secret holding a certificate", () => {
+    test("Key Vault's own content types by format; an explicit contentType wins", () => {
+        expect(contentTypeOf({ format: "pem" })).toBe("application/x-pem-file");
+        expect(contentTypeOf({ format: "pfx" })).toBe("application/x-pkcs12");
+        expect(contentTypeOf({ format: "pfx", contentType: "text/plain" })).toBe("text/plain");
+        expect(contentTypeOf({})).toBeUndefined();
     });
 });
