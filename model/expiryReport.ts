@@ -45,7 +45,8 @@ export function stackExpiryItems(stack: string, inputs: ProgramInputs, now: stri
     const items: ExpiryItem[] = [];
     const sp = createdServicePrincipal(settings);
     if (sp) {
-        // ServicePrincipal.ts: slot a's clock starts now, slot b's rotationDays later; each password lives secretValidDays.
+        // ServicePrincipal.ts: slot a's clock starts now, slot b's rotationDays later; each password
+        // lives secretValidDays.
         items.push({ stack, kind: "sp-password", name: "slot a", dueAt: addDays(now, sp.secretValidDays) });
         items.push({
             stack,
