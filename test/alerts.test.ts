@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { alertsRules, alertsSchema } from "../stacks/alerts";
 import { EXPIRY_EVENT_TYPES } from "../model/alerts";
 import { eventDestination } from "../components/alerts/ExpiryAlerts";
+import { securePlaceholder } from "../tools/stackfile";
 import { byName, byType, MINIMAL_STACK, plaintextPaths, runStack, scratch } from "./helpers";
 
 /** Issue 20: `aio-secrets:alerts`, the vault's Event Grid system topic and the expiry subscription. */
@@ -127,7 +128,12 @@ describe("alertsRules", () => {
         expect(
             alertsSchema.safeParse({ storageQueue: { storageAccountId: QUEUE_ACCOUNT, queueName: "Q" } }).success,
         ).toBe(false);
-        expect(alertsSchema.safeParse({ webhook: { url: "http://x" } }).success).toBe(false);
+        expect(alertsRules(parse({ webhook: { url: "http://x" } }), "kv", secret, "s").problems).toEqual([
+            { path: "alerts.webhook.url", rule: "must be an https:// URL" },
+        ]);
+        // The offline tools' placeholder for the secure URL is accepted (a webhook stack plans offline).
+        const offline = securePlaceholder("aio-secrets:alerts.webhook.url", "v1:abc");
+        expect(alertsRules(parse({ webhook: { url: offline } }), "kv", secret, "s").problems).toEqual([]);
     });
 
     test("Azure Monitor alerts take only the CloudEvents schema", () => {
