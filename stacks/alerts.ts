@@ -98,7 +98,8 @@ export function alertsRules(
     vaultName: string,
     isSecret: (path: readonly string[]) => boolean,
     stack: string,
-): { settings?: AlertsSettings; problems: { path: string; rule: string }[] } {
+    existingVault = false,
+): { settings?: AlertsSettings; problems: { path: string; rule: string }[]; warnings: string[] } {
     const problems: { path: string; rule: string }[] = [];
     const given = DESTINATIONS.filter((d) => input[d] !== undefined);
     if (given.length !== 1)
@@ -118,7 +119,17 @@ export function alertsRules(
             path: "alerts.systemTopic.name",
             rule: "is required with existing: true: the name of the system topic the vault already has (az eventgrid system-topic list)",
         });
-    if (problems.length > 0 || given.length !== 1) return { problems };
+    if (problems.length > 0 || given.length !== 1) return { problems, warnings: [] };
+    // Azure allows one system topic per source resource; a vault made elsewhere may have one already (the portal's
+    // Events blade creates it), and then creating ours fails at `up`.
+    const warnings =
+        existingVault && !input.systemTopic?.existing
+            ? [
+                  `aio-secrets:alerts creates an Event Grid system topic on the existing vault ${vaultName}; Azure allows one per vault, so if it ` +
+                      `has one already (az eventgrid system-topic list --query "[?source=='<vault id>']") the up fails: set ` +
+                      `alerts.systemTopic: { name: <its name>, existing: true } to attach to it`,
+              ]
+            : [];
     const destination: AlertDestination = input.storageQueue
         ? { kind: "storageQueue", ...input.storageQueue }
         : input.webhook
@@ -126,6 +137,7 @@ export function alertsRules(
           : { kind: "monitorAlert", ...input.monitorAlert! };
     return {
         problems,
+        warnings,
         settings: {
             destination,
             systemTopic: {

@@ -679,7 +679,13 @@ export function parseStackSettings(raw: RawStackConfig): {
     const isSecretValue = secretValueTest(raw);
     const alerts =
         parsed.alerts && parsed.keyVault
-            ? alertsRules(parsed.alerts, parsed.keyVault.name, (p) => isSecretValue(p), raw.stack)
+            ? alertsRules(
+                  parsed.alerts,
+                  parsed.keyVault.name,
+                  (p) => isSecretValue(p),
+                  raw.stack,
+                  parsed.keyVault.existing,
+              )
             : undefined;
     for (const p of alerts?.problems ?? []) at(p.path, p.rule);
 
@@ -722,6 +728,7 @@ export function parseStackSettings(raw: RawStackConfig): {
     const warnings = [
         ...mode.warnings,
         ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name }),
+        ...(alerts?.warnings ?? []).map((w) => `${file}: ${w}`),
     ];
     return { problems, warnings, settings: mode.assemble(common, csi) };
 }

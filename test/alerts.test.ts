@@ -43,6 +43,10 @@ describe("a stack with alerts plans the system topic and the subscription", () =
             expect.objectContaining({ endpointType: "MonitorAlert", severity: "Sev2" }),
         );
         expect(sub.protect).toBe(true);
+        // An existing vault may have its one system topic already: the plan says how to attach to it.
+        expect(run.warnings.filter((w) => w.includes("Azure allows one per vault"))).toEqual([
+            expect.stringMatching(/^Pulumi\.prod\.yaml: .*alerts\.systemTopic: \{ name: <its name>, existing: true \}/),
+        ]);
     });
 
     test("a webhook: its URL travels only as a secret", async () => {
