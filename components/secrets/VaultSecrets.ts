@@ -147,10 +147,11 @@ export class VaultSecrets extends pulumi.ComponentResource {
     /**
      * The value of a secret, always a Pulumi secret (the provider does not mark it by itself), and
      * the rotation clock of a rotating generated value. The clock (`time:Rotating`, kept in state)
-     * is replaced by the `pulumi up --refresh` that finds it due (terraform-provider-time's
-     * time_rotating: "proposes resource recreation when the current time is beyond the rotation
-     * time"); its id is a keeper of the RandomPassword, so the value changes in that `up` and only
-     * then, as the service principal's password slots do (ServicePrincipal.ts).
+     * is replaced by the `pulumi up --refresh` that finds it due (terraform-provider-time,
+     * resource_time_rotating.go: Read removes it from state once now is after rotation_rfc3339,
+     * and Create bases the new one on now; a change of rotationDays is an in-place Update that
+     * keeps the base and so the id). Its id is a keeper of the RandomPassword, so the value changes
+     * in that `up` and only then, as the service principal's password slots do (ServicePrincipal.ts).
      */
     private valueOf(
         child: string,
