@@ -163,6 +163,11 @@ export class VaultSecrets extends pulumi.ComponentResource {
                 child,
                 "a config secret needs a value (stacks/load.ts requires it in secretValues)",
             );
+            invariant(
+                spec.rotateDays === undefined,
+                child,
+                "only generated secrets rotate (stacks/catalog.ts refuses rotate on a config entry)",
+            );
             return { value: pulumi.secret(spec.value) };
         }
         if (spec.randomBytes !== undefined) {
