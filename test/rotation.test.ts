@@ -5,7 +5,9 @@ import { lifetimeProblems, parseCatalog } from "../stacks/catalog";
 import { MOCK_CLOCK, RecordedResource, RunResult, SECRET_SIG_KEY } from "../tools/harness";
 import { rotationsText } from "../tools/planRender";
 import { contentTypeOf } from "../model/stack";
-import { byName, runStack } from "./helpers";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { byName, plaintextPaths, PROJECT_DIR, runStack, scratch } from "./helpers";
 
 /**
  * Issue 20: generated secrets rotate on a schedule. The harness plays a stack deployed at `clock`
@@ -190,5 +192,35 @@ describe("content type of a secret holding a certificate", () => {
         expect(contentTypeOf({ format: "pfx" })).toBe("application/x-pkcs12");
         expect(contentTypeOf({ format: "pfx", contentType: "text/plain" })).toBe("text/plain");
         expect(contentTypeOf({})).toBeUndefined();
+    });
+});
+
+describe("a config secret with expiresInDays", () => {
+    const catalog = () => {
+        const text = fs
+            .readFileSync(path.join(PROJECT_DIR, "stacks", "secrets.yaml"), "utf8")
+            .replace(
+                "  - name: mq-password\n",
+                "  - name: mq-password\n    expiresInDays: 90\n    notBefore: 2026-01-01\n",
+            );
+        return path.join(scratch({ "secrets.yaml": text }), "secrets.yaml");
+    };
+
+    test("its expiry counts from a time:Static replaced with the value (kept secret), not from the run", async () => {
+        const catalogFile = catalog();
+        const run = await runStack({ stack: "dev", mode: "up", catalogFile });
+        expect(run.error).toBeUndefined();
+        const written = byName(run, "vault-secrets-mq-password-written");
+        expect(written.type).toBe("time:index/static:Static");
+        // The trigger is the value itself, only ever as a secret.
+        expect(JSON.stringify(written.inputs)).toContain("placeholder-for-aio-secrets:secretValues.mq-password");
+        expect(plaintextPaths(written.inputs, "placeholder-for-")).toEqual([]);
+        const props = open(byName(run, "vault-secrets-mq-password").inputs.properties) as Record<string, unknown>;
+        expect(open(props.attributes)).toEqual({
+            notBefore: Date.UTC(2026, 0, 1) / 1000,
+            expires: expiresEpoch(MOCK_CLOCK, 90),
+        });
+        const later = await runStack({ stack: "dev", mode: "up", catalogFile, now: addDays(MOCK_CLOCK, 40) });
+        expect(changed(run, later).filter((n) => n.startsWith("vault-secrets-mq-password"))).toEqual([]);
     });
 });
