@@ -14,6 +14,8 @@ import { DELIVERY } from "./delivery/registry";
 import { createsApp, MODES } from "./delivery/modes";
 import type { DeliveryFlow, ReaderStep, VaultSide } from "./delivery/types";
 import { deliveryStep } from "./stacks/migration";
+import { outageWarning, seenBy } from "./model/rotation";
+import { ExpiryAlerts } from "./components/alerts/ExpiryAlerts";
 
 /**
  * aio-secrets: what `az iot ops init` did for Azure IoT Operations secrets, as code, plus every
@@ -79,6 +81,10 @@ function warnAboutInputs(inputs: ProgramInputs, model: StackModel, overBudget: s
         }
     }
     if (overBudget) void pulumi.log.warn(`${settings.file}: ${overBudget}`);
+    for (const rotation of model.rotations) {
+        const warning = outageWarning(inputs.catalog.file, rotation);
+        if (warning) void pulumi.log.warn(warning);
+    }
     if (!settings.keyVault.grantReader && (model.usage.mountsCerts || model.usage.mountsKeys)) {
         void pulumi.log.warn(
             `${settings.file}: the catalog mounts ${model.usage.mountsCerts ? "certificates" : "keys"} but keyVault.grantReader is off ` +
@@ -163,6 +169,22 @@ function declareVault(
         protect: settings.protect,
         dependsOn: access.grants,
     });
+    // Expiry alerts (issue 20): an ARM resource beside the vault, not a vault data-plane write. Its source is the
+    // vault id, which for an existing vault carries the permission-model check like every grant and secret.
+    if (settings.alerts) {
+        new ExpiryAlerts("alerts", {
+            vaultId: vault.vaultId,
+            resourceGroupName: vault.resourceGroupName,
+            location: settings.keyVault.existing
+                ? vault.location
+                : (settings.keyVault.location ?? config["azure-native:location"]),
+            systemTopicName: settings.alerts.systemTopic.name,
+            existingSystemTopic: settings.alerts.systemTopic.existing,
+            destination: settings.alerts.destination,
+            tags,
+            protect: settings.protect,
+        });
+    }
     return { azure: { vault, access, secrets, deployer, tags }, step };
 }
 
@@ -210,6 +232,22 @@ async function main(): Promise<Record<string, unknown>> {
         vaultTenantId: vault.tenantId,
         managedSecrets: secrets.names,
         vaultReadsPer10s: { estimate: Math.round(budget.budget.getsPer10s * 100) / 100, limit: budget.budget.limit },
+        // Issue 20: each rotating generated secret, when it next rotates and who sees it (only when there are some).
+        ...(model.rotations.length > 0
+            ? {
+                  rotations: Object.fromEntries(
+                      model.rotations.map((r) => [
+                          r.name,
+                          {
+                              everyDays: r.days,
+                              nextRotation: secrets.rotationDueAt.get(r.name),
+                              seenBy: seenBy(r),
+                              ...(r.outage.length > 0 ? { outage: r.outage } : {}),
+                          },
+                      ]),
+                  ),
+              }
+            : {}),
         ...step.cluster(azure),
     };
 }

@@ -56,6 +56,11 @@ export interface FakeContext {
     subscriptionId: string;
     /** "Now" of the fake cloud, RFC 3339. */
     clock: string;
+    /**
+     * When this run happens, if later than `clock` (a plan of a stack deployed at `clock`): a rotation clock due by
+     * then was re-created by the refresh (its base is `now`). Undefined: `clock`.
+     */
+    now?: string;
     /** A deterministic made-up GUID for a seed. */
     guid(seed: string): string;
     /** A PEM block of deterministic made-up bytes. */

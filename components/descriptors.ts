@@ -1,5 +1,6 @@
 import type { ComponentDescriptor, ResourceDescriptor } from "./descriptor";
 import { vaultAccessDescriptor } from "./access/descriptor";
+import { expiryAlertsDescriptor } from "./alerts/descriptor";
 import { testCaDescriptor, vaultCaCsiDescriptor } from "./ca/descriptor";
 import { clusterStoreDescriptor, csiDriverExtensionDescriptor } from "./cluster/descriptor";
 import { servicePrincipalDescriptor, workloadIdentityDescriptor } from "./identity/descriptor";
@@ -32,6 +33,7 @@ export const COMPONENT_DESCRIPTORS: readonly ComponentDescriptor[] = [
     testCaDescriptor,
     vaultCaCsiDescriptor,
     mqResourcesDescriptor,
+    expiryAlertsDescriptor,
 ];
 
 /** A component's descriptor by its type token. */

@@ -7,6 +7,7 @@ import type { ProgramInputs } from "../stacks/load";
 import { caModel, CaModel } from "./ca";
 import type { ReadBudget } from "./budget";
 import type { StackSettings } from "../stacks/settings";
+import { catalogOutageConsumers, OutageConsumersOf, rotationModel, RotationModel } from "./rotation";
 
 /**
  * What the stack declares, derived from the validated inputs. Pure: the same inputs give the
@@ -23,6 +24,12 @@ export interface ManagedObject {
     keySize?: number;
     contentType?: string;
     deleteOnRemove: boolean;
+    /** Generated secrets: a new value every this many days (catalog `rotate.days`). */
+    rotateDays?: number;
+    /** Vault attribute `exp`: this many days after the value is written (catalog `expiresInDays`). */
+    expiresInDays?: number;
+    /** Vault attribute `nbf` (catalog `notBefore`), RFC 3339. */
+    notBefore?: string;
 }
 
 export interface SpcModel {
@@ -60,6 +67,20 @@ export interface StackModel {
     ca?: CaModel;
     /** The vault read budget of the delivery mode, and its warning (undefined within budget). */
     budget: { budget: ReadBudget; warning?: string };
+    /** Generated secrets that rotate on a schedule, sorted by name (model/rotation.ts). */
+    rotations: RotationModel[];
+}
+
+/**
+ * The content type of a secret that holds a certificate (catalog `format`), as Key Vault itself
+ * stores a certificate's secret: `application/x-pem-file` or `application/x-pkcs12`. An explicit
+ * `contentType` wins.
+ */
+export function contentTypeOf(entry: Pick<CatalogSecret, "contentType" | "format">): string | undefined {
+    if (entry.contentType !== undefined) return entry.contentType;
+    if (entry.format === "pem") return "application/x-pem-file";
+    if (entry.format === "pfx") return "application/x-pkcs12";
+    return undefined;
 }
 
 /** The default secret `az iot ops init` created, as a catalog-like entry. */
@@ -88,7 +109,11 @@ export interface ModeModel {
 }
 
 /** Everything the stack declares, built once from the validated inputs and the stack's delivery mode. */
-export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
+export function buildModel(
+    inputs: ProgramInputs,
+    mode: ModeModel,
+    outageOf: OutageConsumersOf = catalogOutageConsumers,
+): StackModel {
     const { settings, catalog, enabled } = inputs;
     const managed: ManagedObject[] = [];
     if (settings.defaultSecret.source === "generated") {
@@ -119,8 +144,11 @@ export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
             source: s.source,
             length: s.length,
             keySize: s.keySize,
-            contentType: s.contentType,
+            contentType: contentTypeOf(s),
             deleteOnRemove: s.deleteOnRemove,
+            ...(s.rotate !== undefined ? { rotateDays: s.rotate.days } : {}),
+            ...(s.expiresInDays !== undefined ? { expiresInDays: s.expiresInDays } : {}),
+            ...(s.notBefore !== undefined ? { notBefore: s.notBefore } : {}),
         });
     }
     managed.sort(byName);
@@ -155,7 +183,11 @@ export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
     };
     const sync = mode.sync?.(inputs);
     const parts = { managed, spcs, usage, ...(sync ? { sync } : {}) };
-    return { ...parts, mq, ca: caModel(settings.ca), budget: mode.budget(settings, parts) };
+    // SPC restarts happen only where the CSI side runs: a csiDriver stack (it has a service
+    // principal) or a secret-sync stack beside it during a migration (`csiSide`).
+    const csiRuns = "servicePrincipal" in settings || ("csiSide" in settings && settings.csiSide !== undefined);
+    const rotations = rotationModel(enabled, csiRuns ? spcs : [], sync, outageOf);
+    return { ...parts, mq, ca: caModel(settings.ca), budget: mode.budget(settings, parts), rotations };
 }
 
 /**

@@ -11,6 +11,7 @@
  * | `vault-secret-value-is-secret` | a Key Vault secret's `properties.value` is a Pulumi secret (see "Limits") |
  * | `service-principal-never-writes` | the `*-reader` access policy (the CSI driver's SP) holds only secrets get/list, keys get, certificates get; no access policy, separate or inline, grants purge |
  * | `csi-credential-secret-labelled` | Secret `aio-akv-sp` is Opaque and labelled `secrets-store.csi.k8s.io/used: "true"` |
+ * | `vault-secret-expiry-in-protected-environments` | advisory (a warning; make it `mandatory` in the pack config): in a protected environment (default `prod`), a vault secret from config has `expiresInDays` (policy/expiry.ts) |
  * | `spc-azure-provider-well-formed` | every SecretProviderClass: provider `azure`, `usePodIdentity: "false"`, `keyvaultName`, `tenantId`, an `objects` string the provider can parse, unique file names |
  *
  * ## Run it
@@ -58,9 +59,10 @@
  */
 import { PolicyPack } from "@pulumi/policy";
 import { PACK_DESCRIPTION, PACK_NAME, policies } from "./policies";
+import { vaultSecretExpiry } from "./expiry";
 
 export const pack = new PolicyPack(PACK_NAME, {
-    policies,
+    policies: [...policies, vaultSecretExpiry],
     enforcementLevel: "mandatory",
     description: PACK_DESCRIPTION,
     displayName: "aio-secrets: Azure IoT Operations secrets",

@@ -55,6 +55,20 @@ const syncSchema = strictObject({
     key: ruled(rules.syncTargetKey),
 });
 
+/**
+ * Issue 20: a generated value's rotation schedule. `days`: a new value every N days (a `time:Rotating` clock per
+ * entry, fired by `pulumi up --refresh`). `outage`: consumers outside the stack's delivery that hold a copy of the
+ * value and break when it changes (a password on the other side of a dataflow endpoint); the plan names them and
+ * docs/rotation.md says how to stage such a rotation.
+ */
+const rotateSchema = strictObject({
+    days: intRange(1, 3650),
+    outage: z.array(z.string().min(1, "must not be empty").max(253, "must be at most 253 characters")).default([]),
+});
+
+/** `notBefore`: an RFC 3339 UTC date or timestamp (`2026-01-01`, `2026-01-01T00:00:00Z`). */
+const NOT_BEFORE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$/;
+
 /** A Kubernetes Secret that secret sync writes, when it needs more than the defaults. */
 const secretSyncDeclSchema = strictObject({
     type: z.enum(SYNC_SECRET_TYPES).default("Opaque"),
@@ -87,6 +101,15 @@ const secretSchema = strictObject({
     filePermission: ruled(rules.octalFileMode).optional(),
     mq: z.enum(MQ_REFERENCE_KINDS).optional(),
     sync: syncSchema.optional(),
+    rotate: rotateSchema.optional(),
+    expiresInDays: intRange(1, 36500).optional(),
+    notBefore: ruled((v) =>
+        NOT_BEFORE.test(v) &&
+        !Number.isNaN(Date.parse(v)) &&
+        new Date(Date.parse(v)).toISOString().startsWith(v.slice(0, 10))
+            ? undefined
+            : "must be a real UTC date (2026-01-01) or timestamp (2026-01-01T00:00:00Z)",
+    ).optional(),
 });
 
 /** A whole Azure IoT MQ custom resource; `{ keyVaultRef: <secret> }` marks where a vault reference goes. */
@@ -338,6 +361,7 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
         if (entry.contentType !== undefined && entry.type !== "secret") {
             at(path("contentType"), "applies only to secrets the stack writes (type secret)");
         }
+        for (const p of lifetimeProblems(entry)) at(path(p.key), p.rule);
         if (entry.deleteOnRemove && entry.source === "existing") {
             at(path("deleteOnRemove"), "the stack never owned an existing object, so it cannot delete it");
         }
@@ -535,6 +559,42 @@ function syncSecretsOf(
         }
     }
     return result;
+}
+
+/** A rule broken by an entry's rotation or vault attributes, at one of its keys. */
+export interface LifetimeProblem {
+    key: "rotate" | "expiresInDays" | "notBefore";
+    rule: string;
+}
+
+/**
+ * The rules of `rotate`, `expiresInDays` and `notBefore` (issue 20), pure: only generated secrets rotate (a config
+ * value changes when its config does, an existing object is not the stack's); only objects the stack writes as
+ * secrets carry attributes; an expiry shorter than the rotation period would let the value expire before its
+ * replacement is written.
+ */
+export function lifetimeProblems(
+    entry: Pick<CatalogSecret, "type" | "source" | "rotate" | "expiresInDays" | "notBefore">,
+): LifetimeProblem[] {
+    const out: LifetimeProblem[] = [];
+    if (entry.rotate !== undefined && !(entry.type === "secret" && entry.source === "generated"))
+        out.push({
+            key: "rotate",
+            rule: "applies only to generated secrets (type secret, source generated): a config value changes with its config, an existing object is not the stack's",
+        });
+    for (const key of ["expiresInDays", "notBefore"] as const) {
+        if (entry[key] !== undefined && !(entry.type === "secret" && entry.source !== "existing"))
+            out.push({
+                key,
+                rule: "applies only to secrets the stack writes (type secret, source config or generated)",
+            });
+    }
+    if (entry.rotate !== undefined && entry.expiresInDays !== undefined && entry.expiresInDays < entry.rotate.days)
+        out.push({
+            key: "expiresInDays",
+            rule: `(${entry.expiresInDays}) must be at least rotate.days (${entry.rotate.days}): the value would expire before the rotation that replaces it`,
+        });
+    return out;
 }
 
 /** The catalog entries that exist in an environment. */

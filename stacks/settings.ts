@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Problem } from "./errors";
 import { ringRule } from "./ring";
+import { alertsRules, alertsSchema, AlertsSettings } from "./alerts";
 import { intRange, isUnknownKeyRule, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
 import { CONFIG_NAMESPACE, INIT_DEFAULTS } from "./defaults";
 // The delivery modes' parsing registry and the CSI side's section (pure: see test/layers.test.ts).
@@ -109,6 +110,8 @@ export const settingsShape = {
     migration: z.enum(MIGRATION_SETTINGS).optional(),
     /** Deployment ring of a fleet rollout (stacks/ring.ts); read by the tools, not the program. */
     ring: ruled(ringRule).optional(),
+    /** Expiry alerts: an Event Grid system topic on the vault and a subscription (stacks/alerts.ts, issue 20). */
+    alerts: alertsSchema.optional(),
 };
 
 /** Only the top-level keys: each section is parsed on its own below. */
@@ -170,6 +173,8 @@ export interface CommonStackSettings {
      * delivery modes side by side). Default: none.
      */
     migration?: MigrationSetting;
+    /** Expiry alerts (stacks/alerts.ts); undefined: none. */
+    alerts?: AlertsSettings;
 }
 
 /**
@@ -224,11 +229,12 @@ const OBJECT_KEYS = new Set([
     "secretValues",
     "ca",
     ...Object.keys(MODE_SECTIONS),
+    "alerts",
 ]);
 /** Keys whose value is a list (Pulumi hands it over as JSON text). */
 const LIST_KEYS = new Set(["deployers"]);
 /** Always secret, whatever the file says: never shown in a message. */
-const SECRET_PATHS = [/^secretValues\./, /^servicePrincipal\.clientSecret$/];
+const SECRET_PATHS = [/^secretValues\./, /^servicePrincipal\.clientSecret$/, /^alerts\.webhook\.url$/];
 
 /**
  * The paths (`secretValues.mq-password`, `servicePrincipal.clientSecret`) below a settings key
@@ -257,12 +263,14 @@ const SECRET_ALLOWED = [
     /^secretValues(\.|$)/,
     /^servicePrincipal\.clientSecret$/,
     /^cluster\.csiDriver\.settings(\.|$)/,
+    /^alerts\.webhook\.url$/,
 ];
 /** The top-level keys under which a secret may sit, with the one place it may be. */
 const SECRET_HOMES: Record<string, string> = {
     secretValues: "secretValues.<name>",
     servicePrincipal: "servicePrincipal.clientSecret",
     cluster: "cluster.csiDriver.settings.<name>",
+    alerts: "alerts.webhook.url",
 };
 
 /**
@@ -667,6 +675,20 @@ export function parseStackSettings(raw: RawStackConfig): {
         }
     });
 
+    // Expiry alerts (issue 20).
+    const isSecretValue = secretValueTest(raw);
+    const alerts =
+        parsed.alerts && parsed.keyVault
+            ? alertsRules(
+                  parsed.alerts,
+                  parsed.keyVault.name,
+                  (p) => isSecretValue(p),
+                  raw.stack,
+                  parsed.keyVault.existing,
+              )
+            : undefined;
+    for (const p of alerts?.problems ?? []) at(p.path, p.rule);
+
     if (
         problems.length > 0 ||
         (csiSide && !servicePrincipal) ||
@@ -700,11 +722,13 @@ export function parseStackSettings(raw: RawStackConfig): {
         secretValues,
         ca: ca.settings,
         migration: parsed.migration,
+        ...(alerts?.settings ? { alerts: alerts.settings } : {}),
     };
     const csi = csiSide && servicePrincipal ? csiSideSettings(common, servicePrincipal, csiSide.csiDriver) : undefined;
     const warnings = [
         ...mode.warnings,
         ...migrationWarnings(file, parsed.migration, { grantReader, grantDeployer, vaultName: parsed.keyVault.name }),
+        ...(alerts?.warnings ?? []).map((w) => `${file}: ${w}`),
     ];
     return { problems, warnings, settings: mode.assemble(common, csi) };
 }

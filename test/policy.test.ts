@@ -147,7 +147,12 @@ describe("the pack", () => {
             const [name, , level, args] = serve.mock.calls[0];
             expect(name).toBe(PACK_NAME);
             expect(level).toBe("mandatory");
-            expect(args.policies).toBe(isolated.policies);
+            // The resource policies, then the stack policy of issue 20 (policy/expiry.ts).
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const expiry = require("../policy/expiry") as typeof import("../policy/expiry");
+            expect(args.policies).toHaveLength(isolated.policies.length + 1);
+            isolated.policies.forEach((p, i) => expect(args.policies[i]).toBe(p));
+            expect(args.policies[isolated.policies.length]).toBe(expiry.vaultSecretExpiry);
         });
     });
 });

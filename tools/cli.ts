@@ -180,3 +180,18 @@ export function fail(tool: string, message: string, code: number): number {
     process.stderr.write(`aio-secrets ${tool}: ${sanitize(message)}\n`);
     return code;
 }
+
+/**
+ * Runs a command's `main` and sets the exit code from it (never `process.exit()` after writing);
+ * an unexpected error is one line with exit 3, never a stack trace for a user
+ * (AIO_SECRETS_DEBUG=1 shows the trace).
+ */
+export function runAsCommand(tool: string, main: () => number): void {
+    try {
+        process.exitCode = main();
+    } catch (e) {
+        const detail =
+            e instanceof Error ? (process.env.AIO_SECRETS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
+        process.exitCode = fail(tool, `internal error: ${detail}`, 3);
+    }
+}

@@ -61,6 +61,12 @@ export interface RunOptions {
      */
     clock?: string;
     /**
+     * When this run happens (`up` mode), RFC 3339, for a stack deployed at `clock`: a `time:Rotating` clock due by
+     * then answers as re-created now (what `pulumi up --refresh` does), every other resource as kept in state since
+     * `clock`. Default: `clock`.
+     */
+    now?: string;
+    /**
      * What the lookup of an existing vault finds. Default: a vault whose permission model is
      * the one the stack file configures.
      */
@@ -391,6 +397,7 @@ function computedState(args: MockArgs, opts: RunOptions): { id: string; state: R
         inputs,
         subscriptionId: opts.deployer?.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION,
         clock: opts.clock ?? MOCK_CLOCK,
+        ...(opts.now !== undefined ? { now: opts.now } : {}),
         guid: fakeGuid,
         pem: fakePem,
         secret: secretEnvelope,

@@ -382,6 +382,7 @@ export function planText(
     for (const key of Object.keys(outputs).sort()) {
         lines.push(shortenValue(`  ${key}: `, compact(outputs[key]), TEXT_WIDTH, "--json shows it whole"));
     }
+    lines.push(...rotationsText(outputs.rotations));
     if (run.warnings.length > 0) {
         lines.push("");
         lines.push("Warnings:");
@@ -474,4 +475,27 @@ export function outputFiles(run: RunResult): OutputFile[] {
         });
     }
     return files;
+}
+
+/**
+ * Issue 20: the `rotations` output as its own block: per rotating secret, its period, the next
+ * rotation date (known after the first `up`), who sees the change and who cannot take it. Empty
+ * without rotations.
+ */
+export function rotationsText(rotations: unknown): string[] {
+    if (rotations === null || typeof rotations !== "object") return [];
+    const lines = ["", "Rotations (pulumi up --refresh makes the new value once due):"];
+    for (const [name, value] of Object.entries(rotations as Record<string, unknown>)) {
+        const r = (value ?? {}) as { everyDays?: unknown; nextRotation?: unknown; seenBy?: unknown; outage?: unknown };
+        lines.push(
+            ...wrapProse(
+                `${name}: every ${String(r.everyDays)} days, next ${String(r.nextRotation ?? "(known after up)")}; ${String(r.seenBy)}` +
+                    (Array.isArray(r.outage) ? `; OUTAGE unless staged: ${r.outage.map(String).join(", ")}` : ""),
+                TEXT_WIDTH,
+                "  ",
+                "    ",
+            ),
+        );
+    }
+    return lines;
 }

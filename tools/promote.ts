@@ -1,6 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fail, flagError, inputFileProblem, parseCommandLine, resolveUserPath, sanitize, usageError } from "./cli";
+import {
+    fail,
+    flagError,
+    runAsCommand,
+    inputFileProblem,
+    parseCommandLine,
+    resolveUserPath,
+    sanitize,
+    usageError,
+} from "./cli";
 import { parseCatalog } from "../stacks/catalog";
 import { ConfigError, formatProblem } from "../stacks/errors";
 import { decodeUtf8, NOT_UTF8, readUtf8File } from "../stacks/text";
@@ -149,13 +158,4 @@ function main(): number {
 }
 
 // Run as a command (not when a test imports USAGE and OPTIONS).
-if (require.main === module) {
-    try {
-        process.exitCode = main();
-    } catch (e) {
-        // Never a stack trace for a user: one line (AIO_SECRETS_DEBUG=1 shows the trace).
-        const detail =
-            e instanceof Error ? (process.env.AIO_SECRETS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
-        process.exitCode = fail(TOOL, `internal error: ${detail}`, 3);
-    }
-}
+if (require.main === module) runAsCommand(TOOL, main);

@@ -55,6 +55,8 @@ export class KeyVault extends pulumi.ComponentResource {
     readonly resourceGroupName: pulumi.Output<string>;
     /** Tenant the vault trusts. */
     readonly tenantId: pulumi.Output<string>;
+    /** The vault's Azure region (a created vault's, or what the lookup of an existing one found). */
+    readonly location: pulumi.Output<string>;
     /** Whether access is by Azure RBAC rather than access policies. */
     readonly rbac: boolean;
     /**
@@ -88,6 +90,7 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultId = found.id;
             this.vaultUri = found.properties.apply((p) => p.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
             this.tenantId = found.properties.tenantId;
+            this.location = found.apply((v) => v.location ?? "");
             this.resourceGroupName = pulumi.output(args.resourceGroupName);
             // Known up front (and so in a preview); the id and tenant carry the check.
             this.vaultName = pulumi.output(args.vaultName);
@@ -135,6 +138,7 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultId = vault.id;
             this.vaultUri = vault.properties.apply((p) => p.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
             this.tenantId = pulumi.output(args.tenantId);
+            this.location = vault.location.apply((l) => l ?? "");
             this.resourceGroupName = resourceGroupName;
         }
         this.createdResourceGroup = createdResourceGroup;

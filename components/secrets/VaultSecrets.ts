@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as random from "@pulumi/random";
+import * as time from "@pulumiverse/time";
 import { invariant } from "../invariant";
+import { expiresEpoch, notBeforeEpoch } from "../../model/lifetime";
 
 /** One vault object the stack writes. */
 export interface ManagedSecretSpec {
@@ -23,6 +25,18 @@ export interface ManagedSecretSpec {
     contentType?: string;
     /** Delete from the vault (soft delete) when removed from the catalog. Default false: retained. */
     deleteOnRemove?: boolean;
+    /**
+     * Generated secrets (characters, not `randomBytes`): a new value every this many days, 1..3650. Default none:
+     * the value never changes.
+     */
+    rotateDays?: number;
+    /**
+     * Vault attribute `exp`: this many days after the value is written (counted from a clock kept in state,
+     * never from the run's time). Default none: no expiry. At least `rotateDays` (stacks/catalog.ts).
+     */
+    expiresInDays?: number;
+    /** Vault attribute `nbf`: an RFC 3339 UTC date or timestamp. Default none. */
+    notBefore?: string;
 }
 
 export interface VaultSecretsArgs {
@@ -61,6 +75,8 @@ export class VaultSecrets extends pulumi.ComponentResource {
     private readonly versionCache = new Map<string, pulumi.Output<string>>();
     /** Names of the objects written, in input order. */
     readonly names: string[];
+    /** When each rotating value's clock is next due (RFC 3339), by object name. */
+    readonly rotationDueAt = new Map<string, pulumi.Output<string>>();
 
     constructor(name: string, args: VaultSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aio-secrets:secrets:VaultSecrets", name, {}, opts);
@@ -103,35 +119,16 @@ export class VaultSecrets extends pulumi.ComponentResource {
                 previous = key;
                 continue;
             }
-            // The provider does not mark the value secret by itself: every source is wrapped here, once.
-            let value: pulumi.Output<string>;
-            if (spec.source === "config") {
-                invariant(
-                    spec.value !== undefined,
-                    child,
-                    "a config secret needs a value (stacks/load.ts requires it in secretValues)",
-                );
-                value = pulumi.secret(spec.value);
-            } else if (spec.randomBytes !== undefined) {
-                value = pulumi.secret(
-                    new random.RandomBytes(`${child}-value`, { length: spec.randomBytes }, { parent: this }).base64,
-                );
-            } else {
-                value = pulumi.secret(
-                    new random.RandomPassword(
-                        `${child}-value`,
-                        { length: spec.length ?? 32, special: false },
-                        { parent: this },
-                    ).result,
-                );
-            }
+            const { value, rotation } = this.valueOf(child, spec);
+            if (rotation) this.rotationDueAt.set(spec.name, rotation.rotationRfc3339);
+            const attributes = this.attributesOf(child, spec, value, rotation);
             const secret = new keyvault.Secret(
                 child,
                 {
                     vaultName: args.vaultName,
                     resourceGroupName: args.resourceGroupName,
                     secretName: spec.name,
-                    properties: { value, contentType: spec.contentType },
+                    properties: { value, contentType: spec.contentType, ...(attributes ? { attributes } : {}) },
                     tags: args.tags,
                 },
                 objectOpts,
@@ -145,6 +142,80 @@ export class VaultSecrets extends pulumi.ComponentResource {
         }
 
         this.registerOutputs({ names: this.names });
+    }
+
+    /**
+     * The value of a secret, always a Pulumi secret (the provider does not mark it by itself), and
+     * the rotation clock of a rotating generated value. The clock (`time:Rotating`, kept in state)
+     * is replaced by the `pulumi up --refresh` that finds it due (terraform-provider-time,
+     * resource_time_rotating.go: Read removes it from state once now is after rotation_rfc3339,
+     * and Create bases the new one on now; a change of rotationDays is an in-place Update that
+     * keeps the base and so the id). Its id is a keeper of the RandomPassword, so the value changes
+     * in that `up` and only then, as the service principal's password slots do (ServicePrincipal.ts).
+     */
+    private valueOf(
+        child: string,
+        spec: ManagedSecretSpec,
+    ): { value: pulumi.Output<string>; rotation?: time.Rotating } {
+        if (spec.source === "config") {
+            invariant(
+                spec.value !== undefined,
+                child,
+                "a config secret needs a value (stacks/load.ts requires it in secretValues)",
+            );
+            invariant(
+                spec.rotateDays === undefined,
+                child,
+                "only generated secrets rotate (stacks/catalog.ts refuses rotate on a config entry)",
+            );
+            return { value: pulumi.secret(spec.value) };
+        }
+        if (spec.randomBytes !== undefined) {
+            invariant(
+                spec.rotateDays === undefined,
+                child,
+                "only catalog entries rotate (init's default secret does not)",
+            );
+            const bytes = new random.RandomBytes(`${child}-value`, { length: spec.randomBytes }, { parent: this });
+            return { value: pulumi.secret(bytes.base64) };
+        }
+        const rotation =
+            spec.rotateDays !== undefined
+                ? new time.Rotating(`${child}-rotation`, { rotationDays: spec.rotateDays }, { parent: this })
+                : undefined;
+        const password = new random.RandomPassword(
+            `${child}-value`,
+            {
+                length: spec.length ?? 32,
+                special: false,
+                ...(rotation ? { keepers: { rotation: rotation.id } } : {}),
+            },
+            { parent: this },
+        );
+        return { value: pulumi.secret(password.result), rotation };
+    }
+
+    /**
+     * The vault attributes `exp` and `nbf` (epoch seconds, azure-native's SecretAttributes), or
+     * undefined when the entry sets neither (the inputs stay as before). The expiry counts from when
+     * the value was written: the rotation clock's base for a rotating value (replaced in the same
+     * `up` as the value), else a `time:Static` replaced whenever the value changes (its trigger is
+     * the value, kept secret in state). Both are kept in state, so every later `up` sends the same
+     * number and the attribute never drifts with the time of the run.
+     */
+    private attributesOf(
+        child: string,
+        spec: ManagedSecretSpec,
+        value: pulumi.Output<string>,
+        rotation: time.Rotating | undefined,
+    ): pulumi.Input<{ expires?: pulumi.Input<number>; notBefore?: number }> | undefined {
+        if (spec.expiresInDays === undefined && spec.notBefore === undefined) return undefined;
+        const notBefore = spec.notBefore !== undefined ? { notBefore: notBeforeEpoch(spec.notBefore) } : {};
+        if (spec.expiresInDays === undefined) return notBefore;
+        const days = spec.expiresInDays;
+        const written =
+            rotation?.rfc3339 ?? new time.Static(`${child}-written`, { triggers: { value } }, { parent: this }).rfc3339;
+        return { ...notBefore, expires: written.apply((at) => expiresEpoch(at, days)) };
     }
 
     /** Whether the stack writes this object (and so knows its version). */

@@ -1,5 +1,6 @@
 import type { ComponentDescriptor } from "../descriptor";
 import { KEY_VAULT_CONTRIBUTOR } from "../keyvault/descriptor";
+import { ROTATING } from "../identity/descriptor";
 
 /** VaultSecrets (VaultSecrets.ts): the catalog's secrets and keys, and generated values. */
 export const vaultSecretsDescriptor: ComponentDescriptor = {
@@ -24,7 +25,7 @@ export const vaultSecretsDescriptor: ComponentDescriptor = {
                     },
                 ],
             },
-            display: ["secretName", "vaultName", "properties.value", "properties.contentType"],
+            display: ["secretName", "vaultName", "properties.value", "properties.contentType", "properties.attributes"],
             fake: ({ name, inputs, input, isSecret, secret, version }) => {
                 // The secret value makes all of `properties` secret on the wire; the engine keeps
                 // outputs secret where inputs were, so the answer is enveloped again.
@@ -60,11 +61,26 @@ export const vaultSecretsDescriptor: ComponentDescriptor = {
         },
         "random:index/randomPassword:RandomPassword": {
             rights: { kind: "local" },
-            display: ["length", "special"],
-            fake: ({ name, inputs, secret }) => ({
+            display: ["length", "special", "keepers"],
+            // A new value when the keepers change (a rotation clock re-created), as the provider replaces it.
+            fake: ({ name, inputs, secret, version }) => ({
                 id: "none",
-                state: { ...inputs, result: secret(`mock-generated-value-${name}`) },
+                state: {
+                    ...inputs,
+                    result: secret(
+                        inputs.keepers === undefined
+                            ? `mock-generated-value-${name}`
+                            : `mock-generated-value-${name}-${version(inputs.keepers).slice(0, 8)}`,
+                    ),
+                },
             }),
+        },
+        "time:index/rotating:Rotating": ROTATING,
+        // When a value was written: created with it, replaced when it changes (its trigger), kept in state.
+        "time:index/static:Static": {
+            rights: { kind: "local" },
+            display: [],
+            fake: ({ inputs, clock }) => ({ id: clock, state: { ...inputs, rfc3339: clock } }),
         },
         "random:index/randomBytes:RandomBytes": {
             rights: { kind: "local" },
