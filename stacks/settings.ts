@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Problem } from "./errors";
 import { ringRule } from "./ring";
+import { outOfBandRule } from "./outOfBand";
 import { intRange, isUnknownKeyRule, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
 import { CONFIG_NAMESPACE, INIT_DEFAULTS } from "./defaults";
 // The delivery modes' parsing registry and the CSI side's section (pure: see test/layers.test.ts).
@@ -109,6 +110,8 @@ export const settingsShape = {
     migration: z.enum(MIGRATION_SETTINGS).optional(),
     /** Deployment ring of a fleet rollout (stacks/ring.ts); read by the tools, not the program. */
     ring: ruled(ringRule).optional(),
+    /** What `plan --live` does with entries added beside the stack (stacks/outOfBand.ts); read by the tools. */
+    outOfBand: ruled(outOfBandRule).optional(),
 };
 
 /** Only the top-level keys: each section is parsed on its own below. */

@@ -6,6 +6,8 @@ import { settingsShape } from "../stacks/settings";
 import { OPTIONS as BENCH_OPTIONS, USAGE as BENCH_USAGE } from "../tools/bench";
 import { OPTIONS as PLAN_OPTIONS, USAGE as PLAN_USAGE } from "../tools/plan";
 import { OPTIONS as PROMOTE_OPTIONS, USAGE as PROMOTE_USAGE } from "../tools/promote";
+import { OPTIONS as IMPORT_OPTIONS, USAGE as IMPORT_USAGE } from "../tools/import";
+import { OPTIONS as DRIFT_OPTIONS, USAGE as DRIFT_USAGE } from "../tools/drift";
 import { PROJECT_DIR } from "./helpers";
 
 /**
@@ -213,6 +215,8 @@ describe("docs/reference.md and the commands' flags", () => {
         ["plan", PLAN_OPTIONS, PLAN_USAGE],
         ["promote", PROMOTE_OPTIONS, PROMOTE_USAGE],
         ["bench", BENCH_OPTIONS, BENCH_USAGE],
+        ["import", IMPORT_OPTIONS, IMPORT_USAGE],
+        ["drift", DRIFT_OPTIONS, DRIFT_USAGE],
     ];
 
     test.each(commands)(
