@@ -8,7 +8,7 @@ import type { RunResult } from "../tools/harness";
 import { importLive } from "../tools/import";
 import { parseExport } from "../tools/liveExport";
 import { planOf, StackFiles } from "../tools/liveStack";
-import { driftOf, liveSecrets, plannedSecrets, PLANNED_TYPES, removedByNextUp } from "../tools/ownership";
+import { driftOf, importFileOf, liveSecrets, plannedSecrets, PLANNED_TYPES, removedByNextUp } from "../tools/ownership";
 import { liveNotice } from "../tools/drift";
 import { PROJECT_DIR, scratch } from "./helpers";
 
@@ -315,5 +315,119 @@ describe("drift and plan --live", () => {
         const adopted = await planOf(files);
         expect(adopted.error).toBeUndefined();
         expect(liveNotice(adopted, files)).toMatchObject({ json: { removes: [] } });
+    });
+});
+
+describe("the import command and the import file", () => {
+    const bin = path.join(PROJECT_DIR, "tools", "aio-secrets.cjs");
+
+    test("--json prints {catalog, settings, importFile, unmapped}; --write edits the catalog it was given; a bad flag is one line", () => {
+        const dir = scratch({ "secrets.yaml": fs.readFileSync(CATALOG, "utf8") });
+        const catalog = path.join(dir, "secrets.yaml");
+        const args = ["import", "--stack", "ga", "--from", path.join(LIVE, "ga-cli.json"), "--catalog", catalog];
+        const json = JSON.parse(execFileSync(process.execPath, [bin, ...args, "--json"], { encoding: "utf8" }));
+        expect(Object.keys(json)).toEqual(["catalog", "settings", "importFile", "unmapped"]);
+        expect(fs.readFileSync(catalog, "utf8")).toBe(fs.readFileSync(CATALOG, "utf8")); // no --write: untouched
+        const text = execFileSync(process.execPath, [bin, ...args, "--write"], { encoding: "utf8" });
+        expect(text).toContain("# catalog: entries added to");
+        const written = fs.readFileSync(catalog, "utf8");
+        expect(written.startsWith(fs.readFileSync(CATALOG, "utf8"))).toBe(true);
+        expect(written).toContain("    sync: {secret: eventhub-sasl, key: password}\n    environments: [ga]\n");
+        const bad = spawnSync(process.execPath, [bin, "import", "--stack", "ga", "--form", "x"], { encoding: "utf8" });
+        expect(bad.status).toBe(2);
+        expect(bad.stderr.split("\n").filter(Boolean)).toEqual([
+            expect.stringMatching(/^aio-secrets import: Unknown option '--form'/),
+            "Run 'npx aio-secrets import --help' for the flags.",
+        ]);
+    });
+
+    test("a vault secret the stack writes that exists is imported by ARM id; without a subscription it is a line", () => {
+        const vaultItem = { id: "https://kv-aio-ga-01.vault.azure.net/secrets/mq-password", attributes: {} };
+        const planned = {
+            spcs: [],
+            syncs: [],
+            vaultSecrets: [
+                {
+                    urn: "urn:pulumi:ga::aio-secrets::aio-secrets:secrets:VaultSecrets$azure-native:keyvault:Secret::vault-secrets-mq-password",
+                    type: PLANNED_TYPES.vaultSecret,
+                    name: "vault-secrets-mq-password",
+                    parent: { type: "aio-secrets:secrets:VaultSecrets", name: "vault-secrets", urn: "u" },
+                    secretName: "mq-password",
+                    resourceGroupName: "rg-aio-ga",
+                },
+            ],
+        };
+        const withSub = liveSecrets(
+            parseExport(
+                JSON.stringify([
+                    vaultItem,
+                    { id: "/subscriptions/s-1/resourceGroups/rg/providers/X/y/z", type: "X/y", name: "z" },
+                ]),
+                "x",
+            ),
+        );
+        expect(importFileOf(withSub, planned)).toEqual({
+            file: {
+                resources: [
+                    { type: "aio-secrets:secrets:VaultSecrets", name: "vault-secrets", component: true },
+                    {
+                        type: PLANNED_TYPES.vaultSecret,
+                        name: "vault-secrets-mq-password",
+                        id: "/subscriptions/s-1/resourceGroups/rg-aio-ga/providers/Microsoft.KeyVault/vaults/kv-aio-ga-01/secrets/mq-password",
+                        parent: "vault-secrets",
+                    },
+                ],
+            },
+            unmapped: [],
+        });
+        const without = importFileOf(liveSecrets(parseExport(JSON.stringify([vaultItem]), "x")), planned);
+        expect(without.file.resources).toEqual([]);
+        expect(without.unmapped).toEqual([
+            expect.stringMatching(/^vault secret mq-password: .*needs the subscription/),
+        ]);
+    });
+
+    test("an SPC of another namespace is not the stack's; objects the CLI wrote double-quoted are read", () => {
+        const k8s = (namespace: string, objects: string) => ({
+            apiVersion: "secrets-store.csi.x-k8s.io/v1",
+            kind: "SecretProviderClass",
+            metadata: { name: "aio-default-spc", namespace },
+            spec: { parameters: { objects } },
+        });
+        const live = liveSecrets(
+            parseExport(
+                JSON.stringify([
+                    k8s("other", "array:\n  - |\n    objectName: a\n    objectType: secret\n"),
+                    k8s("azure-iot-operations", 'array:\n- "objectName: b\\nobjectType: secret\\n"\n'),
+                ]),
+                "x",
+            ),
+        );
+        const planned = {
+            spcs: [
+                {
+                    kind: "kubernetes" as const,
+                    spcName: "aio-default-spc",
+                    namespace: "azure-iot-operations",
+                    objects: [],
+                    urn: "u",
+                    type: PLANNED_TYPES.k8sSpc,
+                    name: "spc-aio-default-spc-spc",
+                },
+            ],
+            syncs: [],
+            vaultSecrets: [],
+        };
+        const a = adoptionOf(live, planned, { environment: "dev", catalogNames: new Set(), defaultSecret: "x" });
+        expect(a.unmapped).toEqual([
+            "spc other/aio-default-spc: the stack's SPCs are in namespace azure-iot-operations",
+        ]);
+        expect(a.secrets).toEqual([
+            { name: "b", type: "secret", source: "existing", spcs: ["aio-default-spc"], environments: ["dev"] },
+        ]);
+        expect(driftOf(live, planned).map((d) => [d.kind, d.in, d.name])).toEqual([
+            ["spc", "spc aio-default-spc", "aio-default-spc"],
+            ["object", "spc aio-default-spc", "b"],
+        ]);
     });
 });

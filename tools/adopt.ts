@@ -2,6 +2,7 @@ import { Document, isMap, isSeq, parseDocument, stringify } from "yaml";
 import { ConfigError } from "../stacks/errors";
 import { OBJECT_TYPES } from "../stacks/catalog";
 import * as rules from "../stacks/rules";
+import { sameSpc } from "./ownership";
 import type { LiveSecrets, LiveSpc, LiveSpcObject, LiveSync, PlannedSecrets } from "./ownership";
 
 /**
@@ -203,12 +204,17 @@ function syncEntry(
 function adoptCsi(live: LiveSecrets, planned: PlannedSecrets, ctx: AdoptionContext): Adoption {
     const out = emptyAdoption();
     const byName = new Map<string, { object: LiveSpcObject; spcs: string[] }>();
+    const namespace = planned.spcs.find((p) => p.kind === "kubernetes")?.namespace;
     for (const spc of live.spcs.filter((s) => s.source === "kubernetes")) {
+        if (namespace !== undefined && spc.namespace !== namespace) {
+            out.unmapped.push(`spc ${spc.namespace ?? ""}/${spc.name}: the stack's SPCs are in namespace ${namespace}`);
+            continue;
+        }
         if (spc.problem) {
             out.unmapped.push(`spc ${spc.name}: objects cannot be read: ${spc.problem}`);
             continue;
         }
-        const mine = planned.spcs.find((p) => p.kind === "kubernetes" && p.spcName === spc.name);
+        const mine = planned.spcs.find((p) => sameSpc(spc, p));
         if (!mine) {
             const rule = rules.dns1123Subdomain(spc.name);
             if (rule) {

@@ -30,6 +30,8 @@ export interface LiveSpc {
     objects: LiveSpcObject[];
     /** Why `objects` could not be read (then `objects` is empty). */
     problem?: string;
+    /** Kubernetes: the namespace. */
+    namespace?: string;
     at: string;
 }
 
@@ -89,6 +91,7 @@ function liveSpc(o: LiveObject, objectsText: unknown): LiveSpc {
         name: o.name,
         id: o.id,
         objects: [],
+        ...(o.source === "kubernetes" && o.scope !== undefined ? { namespace: o.scope } : {}),
         at: o.at,
     };
     if (objectsText === undefined || objectsText === "") return spc; // the CLI creates its SPC without objects
@@ -286,11 +289,20 @@ function objectName(o: LiveSpcObject): string {
     return Object.hasOwn(o, "objectName") ? o.objectName : "";
 }
 
+/** Whether a live SPC is the planned one: same kind and name, and for Kubernetes the same namespace. */
+export function sameSpc(live: LiveSpc, planned: PlannedSpc): boolean {
+    return (
+        live.source === planned.kind &&
+        live.name === planned.spcName &&
+        (live.source === "arm" || live.namespace === planned.namespace)
+    );
+}
+
 /** Differences between the SPCs of the export and the plan, SPC by SPC (matched by name). */
 function spcDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: string) => string | undefined): Drift[] {
     const out: Drift[] = [];
     for (const spc of live.spcs) {
-        const mine = planned.spcs.find((p) => p.spcName === spc.name && p.kind === spc.source);
+        const mine = planned.spcs.find((p) => sameSpc(spc, p));
         const at = `spc ${spc.name}`;
         if (!mine) {
             // Not the stack's: `up` leaves it alone (import adopts it, or secretSync.spcName takes it over).
@@ -489,7 +501,7 @@ export function importFileOf(live: LiveSecrets, planned: PlannedSecrets): { file
         resources.push(entry);
     };
     for (const spc of planned.spcs) {
-        const found = live.spcs.find((l) => l.name === spc.spcName && l.source === spc.kind);
+        const found = live.spcs.find((l) => sameSpc(l, spc));
         if (found) add(spc, found.id);
     }
     for (const sync of planned.syncs) {
