@@ -71,7 +71,10 @@ function settingsOverrides(files: StackFiles, settings: ImportResult["settings"]
     return out;
 }
 
-/** The import of `files.live` into the stack: the entries, the settings, the import file, and the plan made from them. */
+/**
+ * The import of `files.live` into the stack: the entries, the settings, the import file, and the
+ * plan made from them.
+ */
 export async function importLive(files: StackFiles): Promise<ImportResult> {
     const before = await planOf(files);
     if (before.error)

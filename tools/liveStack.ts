@@ -86,7 +86,10 @@ export function stackFilesOf(
     };
 }
 
-/** A resolved `aio-secrets:<key>` of the stack (stack file over its environments, then Pulumi.yaml) and where it came from. */
+/**
+ * A resolved `aio-secrets:<key>` of the stack (stack file over its environments, then Pulumi.yaml)
+ * and where it came from.
+ */
 export function stackValue(files: StackFiles, key: string): { value: unknown; file: string } {
     const file = path.basename(files.stackFile);
     const { entries, origins } = resolveStackEntries(

@@ -362,7 +362,6 @@ function syncDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: str
         const mine = planned.syncs.find((p) => p.syncName === sync.name);
         const at = `secretSync ${sync.name}`;
         if (!mine) {
-            // Only a SecretSync on one of the stack's SPCs (or on an SPC of this export that the stack does not declare) counts.
             const keys = sync.mappings.map((m) => `${m.sourcePath} -> ${m.targetKey}`).join(", ");
             out.push({
                 kind: "sync",
@@ -457,7 +456,10 @@ export function removedByNextUp(drift: readonly Drift[]): Drift[] {
     return drift.filter((d) => d.removedByUp && (d.kind === "object" || d.kind === "mapping"));
 }
 
-/** One resource of a `pulumi import --file` file (pulumi/pulumi `ImportResource`; engine >= 3.94 for `component` and in-file parents). */
+/**
+ * One resource of a `pulumi import --file` file (pulumi/pulumi `ImportResource`; engine >= 3.94 for
+ * `component` and in-file parents: pulumi/pulumi#14467, #14461, #14524).
+ */
 export interface ImportEntry {
     type: string;
     name: string;
