@@ -267,7 +267,7 @@ describe("drift and plan --live", () => {
         });
         expect(drifted.status).toBe(1);
         expect(drifted.stdout).toMatch(
-            /object +spc spc-ops-487b058: cli-extra: an SPC object the stack does not declare \(the next up removes it\)/,
+            /object: spc spc-ops-487b058: cli-extra: an SPC object the stack does not declare \(the next up removes it\)/,
         );
         const clean = writeExport(armExportOf(run));
         const json = execFileSync(process.execPath, [bin, "drift", "--stack", "ga", "--live", clean, "--json"], {
@@ -429,5 +429,33 @@ describe("the import command and the import file", () => {
             ["spc", "spc aio-default-spc", "aio-default-spc"],
             ["object", "spc aio-default-spc", "b"],
         ]);
+    });
+});
+
+describe("exports that cannot be used as they are", () => {
+    const bin = path.join(PROJECT_DIR, "tools", "aio-secrets.cjs");
+
+    test("az resource list (no properties) is refused naming the item and the command that exports them", () => {
+        const listed = JSON.parse(fs.readFileSync(path.join(LIVE, "ga-cli.json"), "utf8")) as Record<string, unknown>[];
+        const live = writeExport(listed.map((o) => (Object.hasOwn(o, "properties") ? { ...o, properties: null } : o)));
+        const run = spawnSync(process.execPath, [bin, "drift", "--stack", "ga", "--live", live], { encoding: "utf8" });
+        expect(run.status).toBe(1);
+        expect(run.stderr).toMatch(
+            /live\.json: \[0\]: spc-ops-ab35d0c was exported without properties .*az resource show --ids/,
+        );
+    });
+
+    test("a secret value in the export (az keyvault secret show) never reaches the output", async () => {
+        const listed = JSON.parse(fs.readFileSync(path.join(LIVE, "ga-cli.json"), "utf8")) as Record<string, unknown>[];
+        const value = "Sup3r-s3cret-export-value";
+        const live = writeExport(listed.map((o) => (String(o.id).startsWith("https://") ? { ...o, value } : o)));
+        const result = await importLive(filesOf("ga", live));
+        const { catalog, settings, importFile, unmapped } = result;
+        expect(JSON.stringify({ catalog, settings, importFile, unmapped })).not.toContain(value);
+        const drift = spawnSync(process.execPath, [bin, "drift", "--stack", "ga", "--live", live, "--json"], {
+            encoding: "utf8",
+        });
+        expect(`${drift.stdout}${drift.stderr}`).not.toContain(value);
+        expect(drift.status).toBe(1);
     });
 });

@@ -14,6 +14,7 @@ import {
     stackFilesOf,
 } from "./liveStack";
 import type { OutOfBandMode } from "../stacks/outOfBand";
+import { TEXT_WIDTH, wrapProse } from "./textWidth";
 
 /**
  * `npm run -s drift -- --stack <name> --live <file> [--json]`: what differs between a live export
@@ -48,9 +49,15 @@ export const OPTIONS = { ...STACK_OPTIONS, live: { type: "string" } } as const;
 /** The text of one difference: kind, where, what, then the catalog entry that adopts it. */
 export function driftLine(d: Drift): string {
     const removes = d.removedByUp ? " (the next up removes it)" : "";
-    const adopt =
-        d.adopt !== undefined ? `\n      adopt with: ${d.adopt.split("\n").join("\n                  ")}` : "";
-    return `  ${d.kind.padEnd(11)} ${d.in}: ${d.name}: ${d.detail}${removes}${adopt}`;
+    // `spc x` and `secretSync x` name the object itself: not `spc x: x`.
+    const where = d.in.endsWith(` ${d.name}`) ? d.in : `${d.in}: ${d.name}`;
+    const text = wrapProse(`${d.kind}: ${where}: ${d.detail}${removes}`, TEXT_WIDTH, "  ", "      ");
+    return [...text, ...adoptLines(d.adopt)].join("\n");
+}
+
+/** The catalog entries that adopt a difference, each a whole line of YAML to paste (never wrapped). */
+function adoptLines(adopt: string | undefined): string[] {
+    return adopt === undefined ? [] : ["      adopt with:", ...adopt.split("\n").map((l) => `        ${l}`)];
 }
 
 /** The drift report as text. */
@@ -71,14 +78,15 @@ export function driftText(stack: string, live: string, review: LiveReview, mode:
 export function removalNotice(review: LiveReview, mode: OutOfBandMode): { refused: boolean; text: string } | undefined {
     const removed = removedByNextUp(review.drift);
     if (removed.length === 0) return undefined;
-    const names = removed.map((d) => `${d.in}: ${d.name}${d.adopt !== undefined ? ` (adopt with: ${d.adopt})` : ""}`);
+    const names = removed.flatMap((d) => [`  ${d.in}: ${d.name}`, ...adoptLines(d.adopt)]);
     const lead =
         mode === "fail"
             ? "refused: the next up would remove entries added beside the stack (aio-secrets:outOfBand: fail); adopt them in the catalog, remove them by hand, or set outOfBand to warn or remove"
             : mode === "warn"
               ? "warning: the next up removes entries added beside the stack (aio-secrets:outOfBand: warn)"
               : "the next up removes entries added beside the stack (aio-secrets:outOfBand: remove)";
-    return { refused: mode === "fail", text: `${lead}:\n${names.map((n) => `  ${n}`).join("\n")}\n` };
+    const head = wrapProse(`${lead}:`, TEXT_WIDTH, "", "  ");
+    return { refused: mode === "fail", text: `${[...head, ...names].join("\n")}\n` };
 }
 
 /**

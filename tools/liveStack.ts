@@ -148,6 +148,14 @@ export interface LiveReview {
 /** The export against the plan: the differences, each with the catalog entry that adopts it. */
 export function reviewLive(files: StackFiles, run: RunResult): LiveReview {
     const live = liveSecrets(readExport(files.live, files.liveShown));
+    if (live.unread.length > 0)
+        throw new ConfigError(
+            live.unread.map((u) => ({
+                file: files.liveShown,
+                path: u.at,
+                rule: `${u.name} was exported without properties (az resource list prints none): export with az resource show --ids <ids> -o json`,
+            })),
+        );
     const planned = plannedSecrets(run);
     const adoption = adoptionOf(
         live,

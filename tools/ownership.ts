@@ -58,6 +58,11 @@ export interface LiveSecrets {
     vault: LiveVaultSecret[];
     /** The subscription of the ARM objects, when the export holds any. */
     subscriptionId?: string;
+    /**
+     * SPCs and SecretSyncs exported without `properties` (`az resource list` prints none): left
+     * out above, since their objects and mappings are unknown. Where each is in the file.
+     */
+    unread: { at: string; name: string }[];
 }
 
 const ARM_SPC = "microsoft.secretsynccontroller/azurekeyvaultsecretproviderclasses";
@@ -113,13 +118,15 @@ function mappingsOf(body: Readonly<Record<string, unknown>>): SyncMapping[] {
 
 /** The SPCs, SecretSyncs and vault secrets of an export; everything else in it is left out. */
 export function liveSecrets(objects: readonly LiveObject[]): LiveSecrets {
-    const live: LiveSecrets = { spcs: [], syncs: [], vault: [] };
+    const live: LiveSecrets = { spcs: [], syncs: [], vault: [], unread: [] };
     for (const o of objects) {
         if (o.source === "arm") {
             const sub = /^\/subscriptions\/([^/]+)\//i.exec(o.id)?.[1];
             if (sub !== undefined && live.subscriptionId === undefined) live.subscriptionId = sub;
         }
-        if (o.type === ARM_SPC) live.spcs.push(liveSpc(o, own(o.body, "objects")));
+        if ((o.type === ARM_SPC || o.type === ARM_SYNC) && Object.keys(o.body).length === 0)
+            live.unread.push({ at: o.at, name: o.name });
+        else if (o.type === ARM_SPC) live.spcs.push(liveSpc(o, own(o.body, "objects")));
         else if (o.type === K8S_SPC) live.spcs.push(liveSpc(o, own(ownRecord(o.body, "parameters"), "objects")));
         else if (o.type === ARM_SYNC)
             live.syncs.push({
