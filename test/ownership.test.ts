@@ -458,4 +458,18 @@ describe("exports that cannot be used as they are", () => {
         expect(`${drift.stdout}${drift.stderr}`).not.toContain(value);
         expect(drift.status).toBe(1);
     });
+
+    test("a declared object changed by hand is a line of import (the next up reverts it)", async () => {
+        const list = JSON.parse(fs.readFileSync(path.join(LIVE, "csi-hand-edited.json"), "utf8")) as {
+            items: { spec: { parameters: { objects: string } } }[];
+        };
+        const params = list.items[0].spec.parameters;
+        const before = params.objects;
+        params.objects = before.replace('objectVersion: ""\n', 'objectVersion: ""\n    objectAlias: default.txt\n');
+        expect(params.objects).not.toBe(before);
+        const result = await importLive(filesOf("adopt", writeExport(list)));
+        expect(result.unmapped).toContain(
+            'spc aio-default-spc: azure-iot-operations: changed by hand: objectAlias "default.txt" (declared null); the next up reverts it (change the catalog entry to keep it)',
+        );
+    });
 });

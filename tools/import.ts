@@ -8,7 +8,7 @@ import { parseCommandLine, sanitize } from "./cli";
 import { catalogFragment, fragmentText, withAdoption } from "./adopt";
 import type { RunResult } from "./harness";
 import { planOf, reviewLive, runTool, STACK_OPTIONS, StackFiles, stackFilesOf, stackValue } from "./liveStack";
-import { ImportFile, importFileOf, plannedSecrets } from "./ownership";
+import { driftOf, ImportFile, importFileOf, plannedSecrets } from "./ownership";
 
 /**
  * `npm run -s import -- --stack <name> --from <file> [--json] [--write]`: brings what a cluster
@@ -101,13 +101,18 @@ export async function importLive(files: StackFiles): Promise<ImportResult> {
                 rule: `the entries made from the export do not plan: ${plan.error}`,
             },
         ]);
-    const imported = importFileOf(live, plannedSecrets(plan));
+    const planned = plannedSecrets(plan);
+    const imported = importFileOf(live, planned);
+    // What the catalog declares differently from the cluster: an entry cannot adopt it, the next up reverts it.
+    const reverted = driftOf(live, planned)
+        .filter((d) => d.kind === "changed")
+        .map((d) => `${d.in}: ${d.name}: ${d.detail}; the next up reverts it (change the catalog entry to keep it)`);
     return {
         catalog: catalogFragment(adoption),
         catalogFragment: fragmentText(adoption),
         settings: adoption.settings,
         importFile: imported.file,
-        unmapped: [...adoption.unmapped, ...imported.unmapped],
+        unmapped: [...adoption.unmapped, ...imported.unmapped, ...reverted],
         catalogText,
         plan,
     };
