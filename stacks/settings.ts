@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Problem } from "./errors";
 import { ringRule } from "./ring";
 import { alertsRules, alertsSchema, AlertsSettings } from "./alerts";
+import { outOfBandRule } from "./outOfBand";
 import { intRange, isUnknownKeyRule, issuesToProblems, ownMap, protoKeyProblems, ruled, strictObject } from "./schema";
 import { CONFIG_NAMESPACE, INIT_DEFAULTS } from "./defaults";
 // The delivery modes' parsing registry and the CSI side's section (pure: see test/layers.test.ts).
@@ -112,6 +113,8 @@ export const settingsShape = {
     ring: ruled(ringRule).optional(),
     /** Expiry alerts: an Event Grid system topic on the vault and a subscription (stacks/alerts.ts, issue 20). */
     alerts: alertsSchema.optional(),
+    /** What `plan --live` does with entries added beside the stack (stacks/outOfBand.ts); read by the tools. */
+    outOfBand: ruled(outOfBandRule).optional(),
 };
 
 /** Only the top-level keys: each section is parsed on its own below. */

@@ -7,6 +7,8 @@ import { OPTIONS as BENCH_OPTIONS, USAGE as BENCH_USAGE } from "../tools/bench";
 import { OPTIONS as PLAN_OPTIONS, USAGE as PLAN_USAGE } from "../tools/plan";
 import { OPTIONS as PROMOTE_OPTIONS, USAGE as PROMOTE_USAGE } from "../tools/promote";
 import { OPTIONS as EXPIRY_OPTIONS, USAGE as EXPIRY_USAGE } from "../tools/expiry";
+import { OPTIONS as IMPORT_OPTIONS, USAGE as IMPORT_USAGE } from "../tools/import";
+import { OPTIONS as DRIFT_OPTIONS, USAGE as DRIFT_USAGE } from "../tools/drift";
 import { PROJECT_DIR } from "./helpers";
 
 /**
@@ -215,6 +217,8 @@ describe("docs/reference.md and the commands' flags", () => {
         ["promote", PROMOTE_OPTIONS, PROMOTE_USAGE],
         ["bench", BENCH_OPTIONS, BENCH_USAGE],
         ["expiry", EXPIRY_OPTIONS, EXPIRY_USAGE],
+        ["import", IMPORT_OPTIONS, IMPORT_USAGE],
+        ["drift", DRIFT_OPTIONS, DRIFT_USAGE],
     ];
 
     test.each(commands)(

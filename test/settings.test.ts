@@ -379,7 +379,7 @@ describe("tenantId, namespace, durations, version", () => {
 describe("unknown keys", () => {
     test("at the top level, listing the allowed keys, with the closest one", () => {
         expect(messages(rawConfig({ keyVault: KV, keyvault: { name: "x" } }))).toEqual([
-            'Pulumi.dev.yaml: aio-secrets:keyvault: unknown key (did you mean "keyVault"?); allowed keys here: environment, tenantId, protect, adopt, delivery, keyVault, cluster, defaultSecret, deployers, secretValues, ca, servicePrincipal, secretSync, migration, ring, alerts',
+            'Pulumi.dev.yaml: aio-secrets:keyvault: unknown key (did you mean "keyVault"?); allowed keys here: environment, tenantId, protect, adopt, delivery, keyVault, cluster, defaultSecret, deployers, secretValues, ca, servicePrincipal, secretSync, migration, ring, alerts, outOfBand',
         ]);
     });
 

@@ -309,6 +309,8 @@ describe("stack.yml: the one job definition (workflow_call)", () => {
             "refresh",
             "pulumi-version",
             "result-artifact",
+            "expect-no-changes",
+            "drift-report",
         ]);
         expect([call.inputs.environment.default, call.inputs.command.default, call.inputs.refresh.default]).toEqual([
             "",
@@ -330,7 +332,7 @@ describe("stack.yml: the one job definition (workflow_call)", () => {
     it("every caller grants the job its OIDC token", () => {
         const callers = allJobs.filter(([, , j]) => j.uses === STACK_WORKFLOW);
         expect(new Set(callers.map(([file]) => file))).toEqual(
-            new Set(["pull-request.yml", "deploy.yml", "rotate.yml", "deploy-fleet.yml"]),
+            new Set(["pull-request.yml", "deploy.yml", "rotate.yml", "deploy-fleet.yml", "drift.yml"]),
         );
         for (const [, , caller] of callers)
             expect(caller.permissions).toMatchObject({ "id-token": "write", contents: "read" });
@@ -633,5 +635,48 @@ describe("every workflow", () => {
         for (const name of [...SECRETS, ...VARS]) expect(doc).toContain(name);
         for (const env of ENVIRONMENTS) expect(doc).toContain(`:environment:${env}`);
         expect(doc).toContain(":pull_request");
+    });
+});
+
+describe("drift.yml: the scheduled drift report (issue 19)", () => {
+    const wf = load("drift.yml");
+
+    it("runs on a schedule and by hand", () => {
+        expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+        expect(wf.on.schedule).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) }]);
+    });
+
+    it("per stack of the matrix: stack.yml's preview with refresh and expect-no-changes, then the drift report", () => {
+        const job = wf.jobs.drift;
+        expect(needsOf(job)).toEqual(["stacks"]);
+        expect(job.strategy?.["fail-fast"]).toBe(false);
+        expect(job.strategy?.matrix).toBe("${{ fromJSON(needs.stacks.outputs.matrix) }}");
+        expect(callsStack(job)).toEqual({
+            stack: "${{ matrix.stack }}",
+            command: "preview",
+            refresh: true,
+            "expect-no-changes": true,
+            "drift-report": true,
+        });
+        expect(wf.jobs.stacks.steps?.find((s) => s.name === "The stacks")?.run).toMatch(
+            /plan -- "\$\{select\[@\]\}" --matrix/,
+        );
+    });
+
+    it("stack.yml passes expect-no-changes to pulumi and runs the drift report over an az/kubectl export, into the job summary, failing on drift", () => {
+        const job = Object.values(load("stack.yml").jobs)[0];
+        expect(pulumiStep(job).with?.["expect-no-changes"]).toBe("${{ inputs.expect-no-changes }}");
+        const report = (job.steps ?? []).find((s) => s.name === "Drift report");
+        expect((report as Step & { if?: string }).if).toBe("always() && inputs.drift-report");
+        const script = report?.run ?? "";
+        for (const part of [
+            "az resource show --ids",
+            "kubectl get secretproviderclass",
+            "az keyvault secret list",
+            'npx aio-secrets drift --stack "$STACK" --live',
+            "GITHUB_STEP_SUMMARY",
+            'exit "$status"',
+        ])
+            expect(script).toContain(part);
     });
 });

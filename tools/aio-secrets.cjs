@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `aio-secrets` command (package.json `bin`): `npx aio-secrets plan|promote|bench [flags]`
+ * The `aio-secrets` command (package.json `bin`): `npx aio-secrets plan|promote|bench|import|drift [flags]`
  * runs tools/<command>.ts under tsx, exactly as `npm run <command> --` does, but without npm's
  * script banner on stdout, so `--json` output pipes straight into jq.
  */
@@ -14,6 +14,8 @@ const COMMANDS = {
     promote: "which catalog secret is enabled and has its value in which stack (--status, --check)",
     bench: "the offline plan's speed against a bare-SDK baseline",
     expiry: "what falls due across the fleet: password slots, the CA, rotations, vault expiries (--within 30d)",
+    import: "catalog entries, settings and a pulumi import file for what a cluster already holds (--from)",
+    drift: "what differs between a live export and the stack's plan (--live); exit 1 on drift",
 };
 
 const usage = `usage: npx aio-secrets <command> [flags]

@@ -20,7 +20,13 @@ import { writeFleet } from "./bench/fleet";
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** The files that hold samples, relative to the project root. */
-export const SAMPLE_FILES = ["README.md", "docs/secret-sync.md", "docs/fleets.md", "docs/reference.md"] as const;
+export const SAMPLE_FILES = [
+    "README.md",
+    "docs/secret-sync.md",
+    "docs/fleets.md",
+    "docs/reference.md",
+    "docs/ownership.md",
+] as const;
 
 /** What the walkthroughs append; the docs show the same lines. */
 const PLACEHOLDER_VALUE = "      secure: v1:placeholder-replace-with-pulumi-config-set-secret\n";
@@ -104,7 +110,7 @@ class Scratch {
     }
 
     /** A tool, as `npx aio-secrets <tool> ...` runs it, from the copy's root. */
-    tool(tool: "plan" | "promote", args: string[]): Run {
+    tool(tool: "plan" | "promote" | "import" | "drift", args: string[]): Run {
         const env = { ...process.env };
         delete env.INIT_CWD;
         delete env.AIO_SECRETS_CATALOG;
@@ -250,10 +256,33 @@ export function generateSamples(): Map<string, string> {
             "promote --status over the fleet",
         );
         samples.set("fleet-promote-status", fleetStatus.stdout.trimEnd());
+
+        // docs/ownership.md: the two worked examples, from the fixtures shaped like real exports.
+        scratch.reset();
+        ownershipSamples(scratch, samples);
     } finally {
         scratch.remove();
     }
     return samples;
+}
+
+/** docs/ownership.md's samples: import and drift over test/fixtures/live/ (issue 19). */
+function ownershipSamples(scratch: Scratch, samples: Map<string, string>): void {
+    const ga = ["--stack", "ga", "--from", "test/fixtures/live/ga-cli.json"];
+    samples.set("ownership-import-ga", expectExit(scratch.tool("import", ga), 0, "import ga").stdout.trimEnd());
+    const gaDrift = ["--stack", "ga", "--live", "test/fixtures/live/ga-cli.json"];
+    samples.set("ownership-drift-ga", expectExit(scratch.tool("drift", gaDrift), 1, "drift ga").stdout.trimEnd());
+    const csi = ["--stack", "adopt", "--from", "test/fixtures/live/csi-hand-edited.json"];
+    const text = expectExit(scratch.tool("import", csi), 0, "import adopt").stdout;
+    // The import file of five init SPCs is long: its first SPC, then the unmapped lines.
+    const file = text.indexOf("# import file:");
+    const unmapped = text.indexOf("# not mapped");
+    samples.set(
+        "ownership-import-csi",
+        `${text.slice(0, file)}${text.slice(file, text.indexOf("\n", file) + 1)}...\n\n${text.slice(unmapped).trimEnd()}`,
+    );
+    const plan = ["--stack", "adopt", "--live", "test/fixtures/live/csi-hand-edited.json"];
+    samples.set("ownership-plan-live", expectExit(scratch.tool("plan", plan), 0, "plan --live").stderr.trimEnd());
 }
 
 const SAMPLE_BLOCK = /(<!-- sample: ([a-z0-9-]+) -->\n)([\s\S]*?)(<!-- \/sample -->)/g;

@@ -44,6 +44,10 @@ prints what a first \`pulumi up\` would declare, laid out like \`pulumi preview\
   --catalog <path>     read this catalog instead of stacks/secrets.yaml
   --dir <dir>          read Pulumi.yaml, the stack files and environments/ from <dir> (the program
                        stays this repository's)
+  --live <file>        compare with an export of the cluster and vault (as drift --live reads) and
+                       say by name which entries added beside the stack the next up removes:
+                       refused (exit 1) under aio-secrets:outOfBand fail, a warning under warn,
+                       stated under remove; --json adds {"live": {file, outOfBand, removes}}
 
 Many stacks in one process (a fleet):
   --all                plan every Pulumi.<stack>.yaml: one line per stack (resources, warnings,
@@ -85,6 +89,7 @@ export const OPTIONS = {
     exclude: { type: "string", multiple: true },
     matrix: { type: "boolean", default: false },
     ring: { type: "string" },
+    live: { type: "string" },
 } as const;
 
 async function main(): Promise<number> {
@@ -99,7 +104,7 @@ async function main(): Promise<number> {
                 TOOL,
                 "--stack plans one stack; --all, --stacks and --changed plan many: give one or the other",
             );
-        for (const flag of ["stack-file", "against", "permissions"] as const) {
+        for (const flag of ["stack-file", "against", "permissions", "live"] as const) {
             if (values[flag] !== undefined && values[flag] !== false)
                 return flagError(TOOL, `--${flag} goes with --stack, not with --all`);
         }
@@ -159,6 +164,8 @@ async function main(): Promise<number> {
             : path.join(projectDir, "stacks", "secrets.yaml");
     const catalogProblem = inputFileProblem("--catalog", catalogFile);
     if (catalogProblem) return flagError(TOOL, catalogProblem);
+    if (values.live !== undefined && values.against !== undefined)
+        return flagError(TOOL, "--live compares one plan with a live export; it does not go with --against");
     const out = values.out !== undefined ? resolveUserPath(values.out) : undefined;
     if (out !== undefined) {
         if (values.against !== undefined)
@@ -208,7 +215,29 @@ async function main(): Promise<number> {
     if (clashes.length > 0)
         return fail(TOOL, `--out: two objects would share a file name:\n  ${clashes.join("\n  ")}`, 1);
 
-    if (values.json) process.stdout.write(`${jsonText(planJson(run, { permissions: values.permissions }))}\n`);
+    // --live: the entries added beside the stack that the next up removes (issue 19).
+    let live: { json: Record<string, unknown>; text: string } | undefined;
+    if (values.live !== undefined) {
+        const { liveNotice } = await import("./drift");
+        const notice = liveNotice(run, {
+            stack,
+            projectDir,
+            stackFile,
+            catalogFile,
+            live: resolveUserPath(values.live),
+        });
+        if ("refused" in notice) {
+            process.stderr.write(sanitize(`aio-secrets plan: stack ${stack}: ${notice.refused}`));
+            return 1;
+        }
+        live = notice;
+        if (notice.warning !== undefined)
+            process.stderr.write(sanitize(`aio-secrets plan: stack ${stack}: ${notice.warning}`));
+    }
+    if (values.json)
+        process.stdout.write(
+            `${jsonText({ ...planJson(run, { permissions: values.permissions }), ...(live ? { live: live.json } : {}) })}\n`,
+        );
     else
         process.stdout.write(
             sanitize(
@@ -216,7 +245,7 @@ async function main(): Promise<number> {
                     run,
                     { stackFile: display(stackFile), catalogFile: display(catalogFile) },
                     { permissions: values.permissions },
-                ),
+                ) + (live?.text ?? ""),
             ),
         );
     if (out !== undefined) {

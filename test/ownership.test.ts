@@ -1,0 +1,475 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError } from "../stacks/errors";
+import { outOfBandOf } from "../stacks/outOfBand";
+import { adoptionOf, withAdoption } from "../tools/adopt";
+import type { RunResult } from "../tools/harness";
+import { importLive } from "../tools/import";
+import { parseExport } from "../tools/liveExport";
+import { planOf, StackFiles } from "../tools/liveStack";
+import { driftOf, importFileOf, liveSecrets, plannedSecrets, PLANNED_TYPES, removedByNextUp } from "../tools/ownership";
+import { liveNotice } from "../tools/drift";
+import { PROJECT_DIR, scratch } from "./helpers";
+
+jest.setTimeout(120_000);
+
+const LIVE = path.join(PROJECT_DIR, "test", "fixtures", "live");
+const CATALOG = path.join(PROJECT_DIR, "stacks", "secrets.yaml");
+
+function filesOf(stack: string, live: string, over: Partial<StackFiles> = {}): StackFiles {
+    return {
+        stack,
+        projectDir: PROJECT_DIR,
+        stackFile: path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`),
+        catalogFile: CATALOG,
+        live,
+        liveShown: path.basename(live),
+        ...over,
+    };
+}
+
+const SYSTEM_DATA = { createdBy: "someone@example.com", createdByType: "User", createdAt: "2026-04-14T09:12:44Z" };
+
+/** An `az resource show` export of the secret-sync resources a plan declares, shaped like the real one. */
+function armExportOf(run: RunResult, extraObject?: string): unknown[] {
+    const planned = plannedSecrets(run);
+    const id = (kind: string, name: string) =>
+        `/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg-arc-ga/providers/Microsoft.SecretSyncController/${kind}/${name}`;
+    const common = {
+        location: "westeurope",
+        tags: {},
+        systemData: SYSTEM_DATA,
+        extendedLocation: { type: "CustomLocation", name: "/x" },
+    };
+    return [
+        ...planned.spcs.map((s) => {
+            const objects = run.resources.find((r) => r.urn === s.urn)!.inputs.objects as string;
+            const extra = extraObject ? `  - |\n    objectName: ${extraObject}\n    objectType: secret\n` : "";
+            return {
+                id: id("azureKeyVaultSecretProviderClasses", s.spcName),
+                name: s.spcName,
+                type: "Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses",
+                ...common,
+                properties: { keyvaultName: "kv-aio-ga-01", objects: objects + extra, provisioningState: "Succeeded" },
+            };
+        }),
+        ...planned.syncs.map((s) => ({
+            id: id("secretSyncs", s.syncName),
+            name: s.syncName,
+            type: "Microsoft.SecretSyncController/secretSyncs",
+            ...common,
+            properties: {
+                secretProviderClassName: s.spcName,
+                serviceAccountName: "aio-ssc-sa",
+                kubernetesSecretType: s.secretType,
+                objectSecretMapping: s.mappings,
+                provisioningState: "Succeeded",
+            },
+        })),
+    ];
+}
+
+function writeExport(value: unknown): string {
+    const dir = scratch({ "live.json": JSON.stringify(value, null, 2) });
+    return path.join(dir, "live.json");
+}
+
+/** The SPC and SecretSync resources of a plan: URN and inputs. */
+function secretSyncResources(run: RunResult): unknown[] {
+    return run.resources
+        .filter((r) => r.type === PLANNED_TYPES.armSpc || r.type === PLANNED_TYPES.sync)
+        .map((r) => ({ urn: r.urn, inputs: r.inputs }));
+}
+
+describe("outOfBand setting", () => {
+    test("defaults to fail in prod and warn elsewhere; names the file and key of a bad value", () => {
+        expect(outOfBandOf(undefined, "prod", "Pulumi.prod.yaml")).toBe("fail");
+        expect(outOfBandOf(undefined, "dev", "Pulumi.dev.yaml")).toBe("warn");
+        expect(outOfBandOf("remove", "prod", "Pulumi.prod.yaml")).toBe("remove");
+        expect(() => outOfBandOf("toString", "prod", "Pulumi.prod.yaml")).toThrow(ConfigError);
+        expect(() => outOfBandOf("toString", "prod", "Pulumi.prod.yaml")).toThrow(
+            /Pulumi\.prod\.yaml.*aio-secrets:outOfBand/s,
+        );
+    });
+});
+
+describe("import --from", () => {
+    test("a GA export with two CLI-added objects and one SecretSync: entries, the CLI's SPC name and an import file; the plan creates none of them anew", async () => {
+        const live = path.join(LIVE, "ga-cli.json");
+        const result = await importLive(filesOf("ga", live));
+        const secrets = (result.catalog.secrets as { name: string; sync: unknown }[]).map((s) => [s.name, s.sync]);
+        expect(secrets).toEqual([
+            ["eventhub-sasl-user", { secret: "eventhub-sasl", key: "username" }],
+            ["eventhub-sasl-password", { secret: "eventhub-sasl", key: "password" }],
+        ]);
+        expect(result.settings).toEqual({ "aio-secrets:secretSync": { spcName: "spc-ops-ab35d0c" } });
+        expect(result.unmapped).toEqual([expect.stringMatching(/^vault secret old-broker-token: nothing reads it/)]);
+        // Every SPC and SecretSync of the export is imported under the exact type and name the plan declares.
+        const exported = liveSecrets(parseExport(fs.readFileSync(live, "utf8"), "ga-cli.json"));
+        const planned = plannedSecrets(result.plan);
+        const imported = new Map(result.importFile.resources.map((r) => [`${r.type}::${r.name}`, r]));
+        for (const spc of exported.spcs) {
+            const p = planned.spcs.find((s) => s.spcName === spc.name)!;
+            expect(imported.get(`${p.type}::${p.name}`)).toMatchObject({ id: spc.id, parent: p.parent!.name });
+        }
+        for (const sync of exported.syncs) {
+            const p = planned.syncs.find((s) => s.syncName === sync.name)!;
+            expect(imported.get(`${p.type}::${p.name}`)).toMatchObject({ id: sync.id, parent: "secret-sync" });
+        }
+        expect(imported.get("aio-secrets:secretsync:SecretSyncs::secret-sync")).toMatchObject({ component: true });
+        // No object, SecretSync or mapping of the export is left out of the new plan.
+        const left = driftOf(exported, planned).filter((d) => d.kind !== "missing" && d.kind !== "vaultSecret");
+        expect(left).toEqual([]);
+        expect(removedByNextUp(driftOf(exported, planned))).toEqual([]);
+    });
+
+    test("a CSI kubectl export of a hand-edited SPC gives the same kind of result", async () => {
+        const live = path.join(LIVE, "csi-hand-edited.json");
+        const result = await importLive(filesOf("adopt", live));
+        expect(result.catalog.secretProviderClasses).toEqual({ "line-3-historian": {} });
+        expect((result.catalog.secrets as { name: string; spcs: string[] }[]).map((s) => [s.name, s.spcs])).toEqual([
+            ["opcua-client-pass", ["aio-default-spc"]],
+            ["opcua-client-cert", ["aio-opc-ua-broker-client-certificate"]],
+            ["historian-api-key", ["line-3-historian"]],
+        ]);
+        expect(result.unmapped).toEqual([
+            "object historian-db-conn (spc aio-default-spc): its objectVersionHistory has no catalog field",
+        ]);
+        const kinds = result.importFile.resources.filter((r) => r.type === PLANNED_TYPES.k8sSpc);
+        expect(kinds.map((r) => r.id)).toContain("azure-iot-operations/line-3-historian");
+        expect(kinds.every((r) => r.provider === "kubernetes")).toBe(true);
+        expect(result.importFile.nameTable).toEqual({
+            kubernetes: "urn:pulumi:adopt::aio-secrets::pulumi:providers:kubernetes::kubernetes",
+        });
+        const exported = liveSecrets(parseExport(fs.readFileSync(live, "utf8"), "x"));
+        const removed = removedByNextUp(driftOf(exported, plannedSecrets(result.plan))).map((d) => d.name);
+        expect(removed).toEqual(["historian-db-conn"]); // the unmapped one, and only it
+    });
+
+    test("round trip: an export of a plan's own resources, imported into a catalog without them, plans the same SPC and SecretSyncs", async () => {
+        const original = await planOf(filesOf("ga", ""));
+        const live = writeExport(armExportOf(original));
+        const catalogText = fs.readFileSync(CATALOG, "utf8");
+        // Same catalog, untouched: nothing to add, and the plan is the same plan.
+        const same = await importLive(filesOf("ga", live));
+        expect(same.catalog).toEqual({});
+        expect(same.settings).toEqual({});
+        expect(same.catalogText).toBe(catalogText);
+        expect(same.plan.resources).toEqual(original.resources);
+        // The catalog without its entries: import brings them back as existing secrets.
+        const dir = scratch({
+            "secrets.yaml": "# a comment kept\nenvironments: [dev, staging, prod, ga]\nsecrets: []\n",
+        });
+        const gaText = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.ga.yaml"), "utf8");
+        const stackDir = scratch({ "Pulumi.ga.yaml": gaText.slice(0, gaText.indexOf("  aio-secrets:secretValues:")) });
+        const bare = filesOf("ga", live, {
+            catalogFile: path.join(dir, "secrets.yaml"),
+            stackFile: path.join(stackDir, "Pulumi.ga.yaml"),
+        });
+        const back = await importLive(bare);
+        expect(back.catalogText.startsWith("# a comment kept\n")).toBe(true);
+        expect(secretSyncResources(back.plan)).toEqual(secretSyncResources(original));
+        expect(back.importFile.resources.filter((r) => !r.component).length).toBe(secretSyncResources(original).length);
+    });
+
+    test("--write keeps the catalog's comments and order, and unmapped entries say why", () => {
+        const text = fs.readFileSync(CATALOG, "utf8");
+        const live = liveSecrets(
+            parseExport(
+                JSON.stringify([
+                    {
+                        id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses/spc-x",
+                        name: "spc-x",
+                        type: "Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses",
+                        properties: {
+                            objects:
+                                "array:\n  - |\n    objectName: toString\n    objectType: secret\n  - |\n    objectName: lonely\n    objectType: secret\n  - |\n    objectName: bad-key\n    objectType: secret\n",
+                        },
+                    },
+                    {
+                        id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.SecretSyncController/secretSyncs/s1",
+                        name: "s1",
+                        type: "Microsoft.SecretSyncController/secretSyncs",
+                        properties: {
+                            secretProviderClassName: "spc-x",
+                            objectSecretMapping: [
+                                { sourcePath: "toString", targetKey: "__proto__" },
+                                { sourcePath: "bad-key", targetKey: "a..b" },
+                            ],
+                        },
+                    },
+                ]),
+                "x.json",
+            ),
+        );
+        const planned = {
+            spcs: [{ kind: "arm" as const, spcName: "spc-x", objects: [], urn: "u", type: "t", name: "n" }],
+            syncs: [],
+            vaultSecrets: [],
+        };
+        const a = adoptionOf(live, planned, {
+            environment: "ga",
+            catalogNames: new Set(),
+            defaultSecret: "azure-iot-operations",
+        });
+        expect(a.unmapped).toEqual([
+            expect.stringMatching(/^object toString: its mapping s1\/__proto__ breaks the rules: /),
+            "object lonely: it is in no SecretSync (nothing writes it to the cluster)",
+            expect.stringMatching(/^object bad-key: its mapping s1\/a\.\.b breaks the rules: /),
+        ]);
+        const written = withAdoption(text, {
+            ...a,
+            secrets: [
+                {
+                    name: "cli-one",
+                    type: "secret",
+                    source: "existing",
+                    sync: { secret: "s1", key: "k" },
+                    environments: ["ga"],
+                },
+            ],
+        });
+        expect(written.startsWith(text.trimEnd())).toBe(true);
+        expect(written.slice(text.trimEnd().length)).toBe(
+            "\n\n  - name: cli-one\n    type: secret\n    source: existing\n    sync: {secret: s1, key: k}\n    environments: [ga]\n",
+        );
+    });
+});
+
+describe("drift and plan --live", () => {
+    let run: RunResult;
+    let live: string;
+    beforeAll(async () => {
+        run = await planOf(filesOf("ga", ""));
+        live = writeExport(armExportOf(run, "cli-extra"));
+    });
+
+    test("one extra SPC object: drift names it, with the entry that would adopt it", () => {
+        const drift = driftOf(
+            liveSecrets(parseExport(fs.readFileSync(live, "utf8"), "live.json")),
+            plannedSecrets(run),
+        );
+        expect(drift).toEqual([
+            expect.objectContaining({
+                kind: "object",
+                name: "cli-extra",
+                in: "spc spc-ops-487b058",
+                removedByUp: true,
+            }),
+        ]);
+    });
+
+    test("the CLI exits 1 on drift and names it; 0 without (also through the bin)", () => {
+        const bin = path.join(PROJECT_DIR, "tools", "aio-secrets.cjs");
+        const drifted = spawnSync(process.execPath, [bin, "drift", "--stack", "ga", "--live", live], {
+            encoding: "utf8",
+        });
+        expect(drifted.status).toBe(1);
+        expect(drifted.stdout).toMatch(
+            /object: spc spc-ops-487b058: cli-extra: an SPC object the stack does not declare \(the next up removes it\)/,
+        );
+        const clean = writeExport(armExportOf(run));
+        const json = execFileSync(process.execPath, [bin, "drift", "--stack", "ga", "--live", clean, "--json"], {
+            encoding: "utf8",
+        });
+        expect(JSON.parse(json)).toMatchObject({ stack: "ga", outOfBand: "warn", differences: [] });
+        const bad = spawnSync(process.execPath, [bin, "drift", "--stack", "ga"], { encoding: "utf8" });
+        expect([bad.status, bad.stderr.split("\n")[0]]).toEqual([
+            2,
+            expect.stringMatching(/^aio-secrets drift: --live <file> is required/),
+        ]);
+    });
+
+    test("the plan says the next up removes it: refused under fail, a warning under warn, unless adopted", () => {
+        const stackFile = path.join(PROJECT_DIR, "Pulumi.ga.yaml");
+        const base = { stack: "ga", projectDir: PROJECT_DIR, stackFile, catalogFile: CATALOG, live };
+        const warned = liveNotice(run, base);
+        expect(warned).toMatchObject({ json: { outOfBand: "warn", removes: [{ name: "cli-extra" }] } });
+        expect("warning" in warned && warned.warning).toMatch(
+            /next up removes .*\n {2}spc spc-ops-487b058: cli-extra/s,
+        );
+        const dir = scratch({
+            "Pulumi.ga.yaml": `${fs.readFileSync(stackFile, "utf8")}  aio-secrets:outOfBand: fail\n`,
+        });
+        const failing = { ...base, stackFile: path.join(dir, "Pulumi.ga.yaml") };
+        expect(liveNotice(run, failing)).toEqual({
+            refused: expect.stringMatching(/^refused: .*\n {2}spc spc-ops-487b058: cli-extra/s),
+        });
+        const removing = scratch({
+            "Pulumi.ga.yaml": `${fs.readFileSync(stackFile, "utf8")}  aio-secrets:outOfBand: remove\n`,
+        });
+        expect(liveNotice(run, { ...base, stackFile: path.join(removing, "Pulumi.ga.yaml") })).toMatchObject({
+            text: expect.stringMatching(
+                /the next up removes entries added beside the stack \(aio-secrets:outOfBand: remove\):\n {2}spc spc-ops-487b058: cli-extra/,
+            ),
+        });
+    });
+
+    test("adopted in the catalog, the entry is no longer removed", async () => {
+        const text = fs.readFileSync(CATALOG, "utf8");
+        const dir = scratch({
+            "secrets.yaml": `${text}\n  - { name: cli-extra, type: secret, source: existing, sync: { secret: cli-extra, key: value }, environments: [ga] }\n`,
+        });
+        const files = filesOf("ga", live, { catalogFile: path.join(dir, "secrets.yaml") });
+        const adopted = await planOf(files);
+        expect(adopted.error).toBeUndefined();
+        expect(liveNotice(adopted, files)).toMatchObject({ json: { removes: [] } });
+    });
+});
+
+describe("the import command and the import file", () => {
+    const bin = path.join(PROJECT_DIR, "tools", "aio-secrets.cjs");
+
+    test("--json prints {catalog, settings, importFile, unmapped}; --write edits the catalog it was given; a bad flag is one line", () => {
+        const dir = scratch({ "secrets.yaml": fs.readFileSync(CATALOG, "utf8") });
+        const catalog = path.join(dir, "secrets.yaml");
+        const args = ["import", "--stack", "ga", "--from", path.join(LIVE, "ga-cli.json"), "--catalog", catalog];
+        const json = JSON.parse(execFileSync(process.execPath, [bin, ...args, "--json"], { encoding: "utf8" }));
+        expect(Object.keys(json)).toEqual(["catalog", "settings", "importFile", "unmapped"]);
+        expect(fs.readFileSync(catalog, "utf8")).toBe(fs.readFileSync(CATALOG, "utf8")); // no --write: untouched
+        const text = execFileSync(process.execPath, [bin, ...args, "--write"], { encoding: "utf8" });
+        expect(text).toContain("# catalog: entries added to");
+        const written = fs.readFileSync(catalog, "utf8");
+        expect(written.startsWith(fs.readFileSync(CATALOG, "utf8"))).toBe(true);
+        expect(written).toContain("    sync: {secret: eventhub-sasl, key: password}\n    environments: [ga]\n");
+        const bad = spawnSync(process.execPath, [bin, "import", "--stack", "ga", "--form", "x"], { encoding: "utf8" });
+        expect(bad.status).toBe(2);
+        expect(bad.stderr.split("\n").filter(Boolean)).toEqual([
+            expect.stringMatching(/^aio-secrets import: Unknown option '--form'/),
+            "Run 'npx aio-secrets import --help' for the flags.",
+        ]);
+    });
+
+    test("a vault secret the stack writes that exists is imported by ARM id; without a subscription it is a line", () => {
+        const vaultItem = { id: "https://kv-aio-ga-01.vault.azure.net/secrets/mq-password", attributes: {} };
+        const planned = {
+            spcs: [],
+            syncs: [],
+            vaultSecrets: [
+                {
+                    urn: "urn:pulumi:ga::aio-secrets::aio-secrets:secrets:VaultSecrets$azure-native:keyvault:Secret::vault-secrets-mq-password",
+                    type: PLANNED_TYPES.vaultSecret,
+                    name: "vault-secrets-mq-password",
+                    parent: { type: "aio-secrets:secrets:VaultSecrets", name: "vault-secrets", urn: "u" },
+                    secretName: "mq-password",
+                    resourceGroupName: "rg-aio-ga",
+                },
+            ],
+        };
+        const withSub = liveSecrets(
+            parseExport(
+                JSON.stringify([
+                    vaultItem,
+                    { id: "/subscriptions/s-1/resourceGroups/rg/providers/X/y/z", type: "X/y", name: "z" },
+                ]),
+                "x",
+            ),
+        );
+        expect(importFileOf(withSub, planned)).toEqual({
+            file: {
+                resources: [
+                    { type: "aio-secrets:secrets:VaultSecrets", name: "vault-secrets", component: true },
+                    {
+                        type: PLANNED_TYPES.vaultSecret,
+                        name: "vault-secrets-mq-password",
+                        id: "/subscriptions/s-1/resourceGroups/rg-aio-ga/providers/Microsoft.KeyVault/vaults/kv-aio-ga-01/secrets/mq-password",
+                        parent: "vault-secrets",
+                    },
+                ],
+            },
+            unmapped: [],
+        });
+        const without = importFileOf(liveSecrets(parseExport(JSON.stringify([vaultItem]), "x")), planned);
+        expect(without.file.resources).toEqual([]);
+        expect(without.unmapped).toEqual([
+            expect.stringMatching(/^vault secret mq-password: .*needs the subscription/),
+        ]);
+    });
+
+    test("an SPC of another namespace is not the stack's; objects the CLI wrote double-quoted are read", () => {
+        const k8s = (namespace: string, objects: string) => ({
+            apiVersion: "secrets-store.csi.x-k8s.io/v1",
+            kind: "SecretProviderClass",
+            metadata: { name: "aio-default-spc", namespace },
+            spec: { parameters: { objects } },
+        });
+        const live = liveSecrets(
+            parseExport(
+                JSON.stringify([
+                    k8s("other", "array:\n  - |\n    objectName: a\n    objectType: secret\n"),
+                    k8s("azure-iot-operations", 'array:\n- "objectName: b\\nobjectType: secret\\n"\n'),
+                ]),
+                "x",
+            ),
+        );
+        const planned = {
+            spcs: [
+                {
+                    kind: "kubernetes" as const,
+                    spcName: "aio-default-spc",
+                    namespace: "azure-iot-operations",
+                    objects: [],
+                    urn: "u",
+                    type: PLANNED_TYPES.k8sSpc,
+                    name: "spc-aio-default-spc-spc",
+                },
+            ],
+            syncs: [],
+            vaultSecrets: [],
+        };
+        const a = adoptionOf(live, planned, { environment: "dev", catalogNames: new Set(), defaultSecret: "x" });
+        expect(a.unmapped).toEqual([
+            "spc other/aio-default-spc: the stack's SPCs are in namespace azure-iot-operations",
+        ]);
+        expect(a.secrets).toEqual([
+            { name: "b", type: "secret", source: "existing", spcs: ["aio-default-spc"], environments: ["dev"] },
+        ]);
+        expect(driftOf(live, planned).map((d) => [d.kind, d.in, d.name])).toEqual([
+            ["spc", "spc aio-default-spc", "aio-default-spc"],
+            ["object", "spc aio-default-spc", "b"],
+        ]);
+    });
+});
+
+describe("exports that cannot be used as they are", () => {
+    const bin = path.join(PROJECT_DIR, "tools", "aio-secrets.cjs");
+
+    test("az resource list (no properties) is refused naming the item and the command that exports them", () => {
+        const listed = JSON.parse(fs.readFileSync(path.join(LIVE, "ga-cli.json"), "utf8")) as Record<string, unknown>[];
+        const live = writeExport(listed.map((o) => (Object.hasOwn(o, "properties") ? { ...o, properties: null } : o)));
+        const run = spawnSync(process.execPath, [bin, "drift", "--stack", "ga", "--live", live], { encoding: "utf8" });
+        expect(run.status).toBe(1);
+        expect(run.stderr).toMatch(
+            /live\.json: \[0\]: spc-ops-ab35d0c was exported without properties .*az resource show --ids/,
+        );
+    });
+
+    test("a secret value in the export (az keyvault secret show) never reaches the output", async () => {
+        const listed = JSON.parse(fs.readFileSync(path.join(LIVE, "ga-cli.json"), "utf8")) as Record<string, unknown>[];
+        const value = "Sup3r-s3cret-export-value";
+        const live = writeExport(listed.map((o) => (String(o.id).startsWith("https://") ? { ...o, value } : o)));
+        const result = await importLive(filesOf("ga", live));
+        const { catalog, settings, importFile, unmapped } = result;
+        expect(JSON.stringify({ catalog, settings, importFile, unmapped })).not.toContain(value);
+        const drift = spawnSync(process.execPath, [bin, "drift", "--stack", "ga", "--live", live, "--json"], {
+            encoding: "utf8",
+        });
+        expect(`${drift.stdout}${drift.stderr}`).not.toContain(value);
+        expect(drift.status).toBe(1);
+    });
+
+    test("a declared object changed by hand is a line of import (the next up reverts it)", async () => {
+        const list = JSON.parse(fs.readFileSync(path.join(LIVE, "csi-hand-edited.json"), "utf8")) as {
+            items: { spec: { parameters: { objects: string } } }[];
+        };
+        const params = list.items[0].spec.parameters;
+        const before = params.objects;
+        params.objects = before.replace('objectVersion: ""\n', 'objectVersion: ""\n    objectAlias: default.txt\n');
+        expect(params.objects).not.toBe(before);
+        const result = await importLive(filesOf("adopt", writeExport(list)));
+        expect(result.unmapped).toContain(
+            'spc aio-default-spc: azure-iot-operations: changed by hand: objectAlias "default.txt" (declared null); the next up reverts it (change the catalog entry to keep it)',
+        );
+    });
+});
