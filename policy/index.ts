@@ -57,10 +57,10 @@
  * constructing a `PolicyPack` starts the analyzer's gRPC server.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { PACK_DESCRIPTION, PACK_NAME, policies } from "./policies";
+import { PACK_DESCRIPTION, PACK_NAME, policies, stackPolicies } from "./policies";
 
 export const pack = new PolicyPack(PACK_NAME, {
-    policies,
+    policies: [...policies, ...stackPolicies],
     enforcementLevel: "mandatory",
     description: PACK_DESCRIPTION,
     displayName: "aio-secrets: Azure IoT Operations secrets",
