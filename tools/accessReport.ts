@@ -14,9 +14,14 @@ export type AccessSource = "reader" | "deployer" | "grant";
 export interface AccessPrincipal {
     /** Entra object id; `(known after up)` for a principal the stack creates or the identity running `pulumi up`. */
     objectId: string;
-    /** `ServicePrincipal`, `User` or `Group`; `unknown` for the identity running `pulumi up` when deployers is unset. */
+    /**
+     * `ServicePrincipal`, `User` or `Group`; `unknown` for the identity running `pulumi up` when deployers is unset.
+     */
     type: string;
-    /** `reader` (the cluster's), `deployer` (aio-secrets:deployers or the identity running up), `grant` (another kept grant). */
+    /**
+     * `reader` (the cluster's), `deployer` (aio-secrets:deployers or the identity running up), `grant` (another kept
+     * grant).
+     */
     source: AccessSource;
     /** The grant's name part (`reader`, `writer-<id>`, `extra-reader`, ...). */
     part: string;

@@ -3,14 +3,14 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import type { VaultDiagnostics } from "../../model/vaultSecurity";
 
 /**
- * The vault's audit log (`keyVault.diagnostics`), declared by the KeyVault component as its child, on a vault it creates
- * or one it looks up (a diagnostic setting is a resource of its own, an extension of the vault: it changes nothing of
- * the vault). azure-native v3 has it as `monitor.DiagnosticSetting` (API 2021-05-01-preview; the v2 token
- * `azure-native:insights:DiagnosticSetting` is an alias of it). Key Vault's log category is `AuditEvent` (category group
- * `audit` holds it too); its metric category is `AllMetrics`
+ * The vault's audit log (`keyVault.diagnostics`), declared by the KeyVault component as its child, on a vault it
+ * creates or one it looks up (a diagnostic setting is a resource of its own, an extension of the vault: it changes
+ * nothing of the vault). azure-native v3 has it as `monitor.DiagnosticSetting` (API 2021-05-01-preview; the v2 token
+ * `azure-native:insights:DiagnosticSetting` is an alias of it). Key Vault's log category is `AuditEvent` (category
+ * group `audit` holds it too); its metric category is `AllMetrics`
  * (MicrosoftDocs/azure-docs articles/key-vault/general/monitor-key-vault-reference.md). With no
- * `logAnalyticsDestinationType` the records go to the workspace's `AzureDiagnostics` table (docs/vault-security.md has the
- * query).
+ * `logAnalyticsDestinationType` the records go to the workspace's `AzureDiagnostics` table (docs/vault-security.md
+ * has the query).
  */
 export interface VaultDiagnosticsArgs {
     /** The vault's ARM id (the setting's `resourceUri`). Required. */

@@ -8,7 +8,9 @@ import { normalizedIpRule, type VaultNetwork } from "../../model/vaultSecurity";
  * ignoreMissingVnetServiceEndpoint}]), and the check of an existing vault's firewall against the settings. Pure.
  */
 
-/** `properties.networkAcls` for the settings; undefined without `keyVault.network` (the vault keeps Azure's default). */
+/**
+ * `properties.networkAcls` for the settings; undefined without `keyVault.network` (the vault keeps Azure's default).
+ */
 export function networkAcls(network: VaultNetwork | undefined): inputs.keyvault.NetworkRuleSetArgs | undefined {
     if (!network) return undefined;
     return {
@@ -36,8 +38,8 @@ export interface FoundNetwork {
 /**
  * The stack never changes a vault it did not create, so on an existing vault `keyVault.network` is what the vault must
  * already have: a vault more open than the settings say (Allow where they say Deny, a rule they do not list) stops the
- * run. Rules the settings list but the vault lacks are the owner's to add and are reported too (the reader may depend on
- * them). Azure's defaults: defaultAction Allow, bypass AzureServices, publicNetworkAccess Enabled.
+ * run. Rules the settings list but the vault lacks are the owner's to add and are reported too (the reader may
+ * depend on them). Azure's defaults: defaultAction Allow, bypass AzureServices, publicNetworkAccess Enabled.
  */
 export function existingNetworkProblem(
     file: string,
