@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import type { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { formatProblem } from "../stacks/errors";
 import { parseStackSettings, type RawStackConfig } from "../stacks/settings";
@@ -15,7 +17,7 @@ import { accessReport, accessText, fleetAccessText } from "../tools/accessReport
 import { deployerTypes } from "../tools/access";
 import { sendsAuditLog, stackPolicies, vaultAuditDiagnostics, vaultNetworkRestricted } from "../policy/policies";
 import type { RecordedResource, RunResult } from "../tools/harness";
-import { byName, byType, runStack } from "./helpers";
+import { byName, byType, PROJECT_DIR, runStack, scratch } from "./helpers";
 
 /**
  * The vault as a production system (issue 23): keyVault.network / privateEndpoint / diagnostics from settings to
@@ -517,5 +519,62 @@ describe("vault-network-restricted-in-protected-environments", () => {
         expect(byName(run, "keyvault-vault").inputs.tags).toMatchObject({
             "aio-secrets-open-network-reason": "lab site, no static egress",
         });
+    });
+});
+
+describe("a fleet shares the network rules through an ESC environment", () => {
+    test("the environment's defaultAction and bypass, the site's own egress address", async () => {
+        const dir = scratch({
+            "Pulumi.yaml":
+                "name: aio-secrets\nruntime: nodejs\nconfig:\n  azure-native:location: westeurope\n  aio-secrets:tenantId: 0f0e0d0c-0b0a-4909-8807-060504030201\n",
+            "environments/aio-secrets/edge.yaml":
+                "values:\n  pulumiConfig:\n    aio-secrets:environment: prod\n    aio-secrets:keyVault:\n      network: { defaultAction: Deny, bypass: None }\n      diagnostics: { workspaceId: " +
+                WORKSPACE +
+                " }\n",
+            "Pulumi.site-1.yaml":
+                "environment: [aio-secrets/edge]\nconfig:\n  aio-secrets:keyVault:\n    name: kv-site-1\n    resourceGroupName: rg-site-1\n    network: { ipRules: [198.51.100.7] }\n",
+            "secrets.yaml":
+                "secretProviderClasses: {}\nsecrets:\n  - { name: api-token, source: generated, spcs: [aio-default-spc] }\n",
+        });
+        const run = await runStack({
+            stack: "site-1",
+            stackFile: path.join(dir, "Pulumi.site-1.yaml"),
+            configDir: dir,
+            catalogFile: path.join(dir, "secrets.yaml"),
+            mode: "up",
+        });
+        expect(run.error).toBeUndefined();
+        expect(byName(run, "keyvault-vault").inputs.properties).toMatchObject({
+            networkAcls: { defaultAction: "Deny", bypass: "None", ipRules: [{ value: "198.51.100.7/32" }] },
+        });
+        expect(byName(run, "keyvault-diagnostics").inputs.workspaceId).toBe(WORKSPACE);
+    });
+});
+
+describe("the access command", () => {
+    const bin = path.join(PROJECT_DIR, "tools", "aio-secrets.cjs");
+    test("aio-secrets access --stack dev --json pipes the report; a bad flag is one line and the hint", () => {
+        const ok = spawnSync(process.execPath, [bin, "access", "--stack", "dev", "--json"], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+            timeout: 60000,
+        });
+        expect(ok.status).toBe(0);
+        const report = JSON.parse(ok.stdout) as { principals: { source: string; rights: string[]; who?: string }[] };
+        expect(report.principals.map((p) => p.source)).toEqual(["reader", "deployer"]);
+        expect(report.principals[1].who).toContain("the identity running pulumi up");
+        const bad = spawnSync(process.execPath, [bin, "access", "--stack", "dev", "--bogus"], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+            timeout: 60000,
+        });
+        expect(bad.status).toBe(2);
+        expect(bad.stderr.trim().split("\n")).toEqual([
+            expect.stringContaining("aio-secrets access: Unknown option '--bogus'"),
+            "Run 'npx aio-secrets access --help' for the flags.",
+        ]);
+        const neither = spawnSync(process.execPath, [bin, "access"], { cwd: PROJECT_DIR, encoding: "utf8" });
+        expect(neither.status).toBe(2);
+        expect(neither.stderr).toContain("give --stack <name> or --all");
     });
 });

@@ -31,6 +31,8 @@ export interface AccessPrincipal {
     secrets: string[];
     /** The plan resources that grant them. */
     resources: string[];
+    /** Who it is when the plan cannot say (an object id known only after `up`). */
+    who?: string;
 }
 
 export interface AccessReport {
@@ -167,7 +169,7 @@ export function accessReport(run: RunResult, deployerTypes: ReadonlyMap<string, 
         }
     }
     const order: AccessSource[] = ["reader", "deployer", "grant"];
-    const principals = [...byKey.values()]
+    const principals: AccessPrincipal[] = [...byKey.values()]
         .map(({ types, ...p }) => ({
             ...p,
             secrets: objects
@@ -176,6 +178,15 @@ export function accessReport(run: RunResult, deployerTypes: ReadonlyMap<string, 
                 .sort(),
         }))
         .sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source) || (a.part < b.part ? -1 : 1));
+    for (const p of principals) {
+        if (p.objectId !== UNKNOWN) continue;
+        p.who =
+            p.source === "reader"
+                ? "the cluster's reader this stack creates (its object id is an output after up)"
+                : p.source === "deployer"
+                  ? "the identity running pulumi up (aio-secrets:deployers is not set)"
+                  : "a principal this stack creates";
+    }
     const vault = run.outputs.vaultName;
     return {
         stack: run.stack,
@@ -194,6 +205,7 @@ export function accessText(report: AccessReport): string {
     if (report.principals.length === 0) lines.push("  the stack grants no principal a right on the vault");
     for (const p of report.principals) {
         lines.push(`  ${p.source} ${p.objectId} (${p.type}, grant ${p.part})`);
+        if (p.who) lines.push(`    who:     ${p.who}`);
         lines.push(`    rights:  ${p.rights.join("; ")}`);
         lines.push(
             `    reaches: ${p.secrets.length > 0 ? p.secrets.join(", ") : "no vault object (control plane only)"}`,
