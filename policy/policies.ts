@@ -521,8 +521,12 @@ export const vaultAuditDiagnostics: StackValidationPolicy = {
         // The vault's holder: the KeyVault component (a created vault's parent, or a looked-up vault's only trace);
         // a Vault of another program stands for itself.
         const holders = args.resources.filter((r) => r.type === KEY_VAULT_COMPONENT_TYPE);
+        // Without the component among the resources (a host that hands over custom resources only), every Vault
+        // stands for itself, and a diagnostic setting beside it (same parent) counts.
         const vaults = args.resources.filter(
-            (r) => r.type === "azure-native:keyvault:Vault" && r.parent?.type !== KEY_VAULT_COMPONENT_TYPE,
+            (r) =>
+                r.type === "azure-native:keyvault:Vault" &&
+                (holders.length === 0 || r.parent?.type !== KEY_VAULT_COMPONENT_TYPE),
         );
         for (const holder of [...holders, ...vaults]) {
             const audited = args.resources.some(

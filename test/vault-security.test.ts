@@ -578,3 +578,26 @@ describe("the access command", () => {
         expect(neither.stderr).toContain("give --stack <name> or --all");
     });
 });
+
+describe("vault-audit-diagnostics-in-protected-environments without component resources", () => {
+    test("a created vault still needs its diagnostic setting beside it", async () => {
+        const created = await runStack({
+            stack: "prod",
+            mode: "up",
+            configOverrides: {
+                "aio-secrets:keyVault": JSON.stringify({
+                    name: "kv-aio-prod-01",
+                    resourceGroupName: "rg-aio-prod",
+                    network: { defaultAction: "Deny", ipRules: ["203.0.113.10"] },
+                    diagnostics: { workspaceId: WORKSPACE },
+                }),
+            },
+        });
+        const customOnly = created.resources.filter((r) => r.custom);
+        expect(validateStack(vaultAuditDiagnostics, customOnly)).toEqual([]);
+        const without = customOnly.filter((r) => r.type !== "azure-native:monitor:DiagnosticSetting");
+        expect(validateStack(vaultAuditDiagnostics, without)).toEqual([
+            expect.stringMatching(/^keyvault-vault: the vault of a stack in protected environment "prod"/),
+        ]);
+    });
+});
