@@ -601,3 +601,24 @@ describe("vault-audit-diagnostics-in-protected-environments without component re
         ]);
     });
 });
+
+describe("the rights the new resources need (--permissions)", () => {
+    test("prod: diagnostic settings, the endpoint, joining the subnet and the zone, approving the connection", async () => {
+        const { permissionNeeds } = await import("../tools/permissions");
+        const prod = await runStack({ stack: "prod", mode: "preview" });
+        const needs = permissionNeeds(prod, ["kv-aio-prod-01"]);
+        const line = (type: string) => needs.azure.find((n) => n.resourceType === type);
+        expect(line("Microsoft.Insights/diagnosticSettings")).toMatchObject({
+            operations: ["read", "write", "delete"],
+            resources: ["keyvault-diagnostics"],
+        });
+        expect(line("Microsoft.Network/virtualNetworks/subnets/join")?.operations).toEqual(["action"]);
+        expect(line("Microsoft.Network/privateDnsZones/join")?.operations).toEqual(["action"]);
+        expect(line("Microsoft.KeyVault/vaults/privateEndpointConnectionsApproval")?.role).toContain(
+            "Key Vault Contributor",
+        );
+        // The lookup's read keeps its own role line.
+        expect(line("Microsoft.KeyVault/vaults")).toMatchObject({ operations: ["read"] });
+        expect(needs.unknownTypes).toEqual([]);
+    });
+});
