@@ -60,6 +60,11 @@ export interface ModeParsing<S extends CommonStackSettings & { delivery: string 
     syncsSecrets: boolean;
     /** The child name part of the reader's role assignments in this mode (`access-<part>-<role>`), for aliases. */
     readerAliasPart: string;
+    /**
+     * Who reads the vault's data plane from the cluster, and how, for the network lock-out warnings
+     * (stacks/vaultSecurity.ts; docs/vault-security.md, "What reaches the vault").
+     */
+    vaultReader: string;
     /** The mode's cross-field rules; `resolved` whenever they found no problem. */
     rules(ctx: ModeRulesContext): { problems: Problem[]; warnings: string[]; resolved?: R };
     /**
@@ -87,6 +92,8 @@ const csiDriver = {
     kubernetesProvider: true,
     syncsSecrets: false,
     readerAliasPart: "csi-reader",
+    vaultReader:
+        "the CSI driver's Azure provider on the cluster signs in as the service principal and reads the vault's data plane from the cluster's egress address at every mount and rotation poll",
     rules: ({ file, input }) => ({ problems: [], warnings: csiDriverModeWarnings(file, input) }),
     assemble: (_common, _resolved, csi) => csi,
     catalogCheck: csiDriverCatalogCheck,
@@ -99,6 +106,8 @@ const secretSync = {
     kubernetesProvider: false,
     syncsSecrets: true,
     readerAliasPart: "sync-reader",
+    vaultReader:
+        "the Secret Store extension on the cluster exchanges its service account token for the managed identity's and reads the vault's data plane from the cluster's egress address at every sync and rotation poll",
     rules: (ctx) => {
         const { secretSync: resolved, ...rest } = secretSyncRules({
             raw: ctx.raw,

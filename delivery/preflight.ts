@@ -1,5 +1,6 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { permissionModelProblem } from "../components/keyvault/existing";
+import { existingNetworkProblem } from "../components/keyvault/network";
 import { ConfigError } from "../stacks/errors";
 import { isNotFound, oneStepSwitchProblem } from "../stacks/migration";
 import type { StackSettings } from "../stacks/settings";
@@ -8,7 +9,8 @@ import type { StackSettings } from "../stacks/settings";
  * The preflight every mode shares: reads an existing vault and checks that it uses the
  * configured permission model. The KeyVault component reads it again (as an Output, for its
  * values) and checks again; this first read only turns a mismatch into the settings error
- * before anything is declared. Only for an existing vault (`keyVault.existing`).
+ * before anything is declared; the same for its firewall against `keyVault.network`. Only for an existing vault
+ * (`keyVault.existing`).
  */
 export async function checkExistingVault(settings: StackSettings): Promise<void> {
     const vault = await keyvault.getVault({
@@ -21,7 +23,15 @@ export async function checkExistingVault(settings: StackSettings): Promise<void>
         settings.keyVault.permissionModel,
         vault.properties.enableRbacAuthorization,
     );
-    if (problem) throw new ConfigError([problem]);
+    // keyVault.network on an existing vault is what the vault must already have (components/keyvault/network.ts).
+    const network = existingNetworkProblem(
+        settings.file,
+        settings.keyVault.name,
+        settings.keyVault.network,
+        vault.properties,
+    );
+    const problems = [problem, network].filter((p) => p !== undefined);
+    if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /**

@@ -58,11 +58,11 @@
  * constructing a `PolicyPack` starts the analyzer's gRPC server.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { PACK_DESCRIPTION, PACK_NAME, policies } from "./policies";
+import { PACK_DESCRIPTION, PACK_NAME, policies, stackPolicies } from "./policies";
 import { vaultSecretExpiry } from "./expiry";
 
 export const pack = new PolicyPack(PACK_NAME, {
-    policies: [...policies, vaultSecretExpiry],
+    policies: [...policies, ...stackPolicies, vaultSecretExpiry],
     enforcementLevel: "mandatory",
     description: PACK_DESCRIPTION,
     displayName: "aio-secrets: Azure IoT Operations secrets",

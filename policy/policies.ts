@@ -7,11 +7,13 @@ import {
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Secret,
+    StackValidationPolicy,
     validateResourceOfType,
 } from "@pulumi/policy";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { parseSpcObjects } from "../model/spc";
 import { SPC_TYPE } from "../components/spc/descriptor";
+import { OPEN_NETWORK_REASON_TAG } from "../stacks/vaultSecurity";
 import { CSI_CREDENTIAL_SECRET, CSI_USED_LABEL_KEY, READER_PART, TAG_KEYS } from "../stacks/wellKnown";
 
 /**
@@ -158,6 +160,14 @@ export function vaultProtectionConfig(
     return { protectedEnvironments: [...environments], minSoftDeleteRetentionDays: days };
 }
 
+/** The environment tag of a resource when it names a protected environment; else undefined. */
+function protectedEnvironmentOf(resource: unknown, config: VaultProtectionConfig): string | undefined {
+    const environment = at(resource, "tags", ENVIRONMENT_TAG);
+    return typeof environment === "string" && config.protectedEnvironments.includes(environment)
+        ? environment
+        : undefined;
+}
+
 export const vaultPurgeProtection: ResourceValidationPolicy = {
     name: "vault-purge-protection-in-protected-environments",
     description:
@@ -168,8 +178,8 @@ export const vaultPurgeProtection: ResourceValidationPolicy = {
     configSchema: vaultProtectionSchema,
     validateResource: validateResourceOfType(keyvault.Vault, (vault, args, reportViolation) => {
         const config = vaultProtectionConfig(args.getConfig<Partial<Record<keyof VaultProtectionConfig, unknown>>>());
-        const environment = at(vault, "tags", ENVIRONMENT_TAG);
-        if (typeof environment !== "string" || !config.protectedEnvironments.includes(environment)) return;
+        const environment = protectedEnvironmentOf(vault, config);
+        if (environment === undefined) return;
         const label = `vault "${String(at(vault, "vaultName") ?? args.name)}" (environment "${environment}" is protected)`;
 
         const purgeProtection = at(vault, "properties", "enablePurgeProtection");
@@ -442,6 +452,102 @@ export const spcAzureProviderWellFormed: ResourceValidationPolicy = {
     },
 };
 
+// ---------------------------------------------------------------------------------------------
+// The vault as a production system (issue 23; docs/vault-security.md). Purge protection staying on
+// in a protected environment is policy 1 (vault-purge-protection-in-protected-environments).
+
+/** Pulumi type of the vault's diagnostic setting (azure-native v3 `monitor`; components/keyvault/diagnostics.ts). */
+export const DIAGNOSTIC_SETTING_TYPE = "azure-native:monitor:DiagnosticSetting";
+/** The component that holds the vault, created or looked up, and its diagnostic setting (components/keyvault). */
+export const KEY_VAULT_COMPONENT_TYPE = "aio-secrets:keyvault:KeyVault";
+
+/** Whether a diagnostic setting's inputs send Key Vault's audit log somewhere. */
+export function sendsAuditLog(props: unknown): boolean {
+    const destination = ["workspaceId", "storageAccountId", "eventHubAuthorizationRuleId"].some(
+        (key) => typeof at(props, key) === "string" && (at(props, key) as string).length > 0,
+    );
+    const logs = reveal(at(props, "logs"));
+    const audit =
+        Array.isArray(logs) &&
+        logs.some(
+            (log) =>
+                at(log, "enabled") === true &&
+                (at(log, "category") === "AuditEvent" ||
+                    ["audit", "allLogs"].includes(String(at(log, "categoryGroup")))),
+        );
+    return destination && audit;
+}
+
+export const vaultNetworkRestricted: ResourceValidationPolicy = {
+    name: "vault-network-restricted-in-protected-environments",
+    description:
+        `A Key Vault of a protected environment (tag ${ENVIRONMENT_TAG}) is not open to every network: its firewall ` +
+        `denies by default (networkAcls.defaultAction Deny) or public network access is off, unless its tag ` +
+        `${OPEN_NETWORK_REASON_TAG} (aio-secrets:keyVault.network.openReason) says why.`,
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: vaultProtectionSchema,
+    validateResource: validateResourceOfType(keyvault.Vault, (vault, args, reportViolation) => {
+        const config = vaultProtectionConfig(args.getConfig<Partial<Record<keyof VaultProtectionConfig, unknown>>>());
+        const environment = protectedEnvironmentOf(vault, config);
+        if (environment === undefined) return;
+        const publicAccess = at(vault, "properties", "publicNetworkAccess");
+        const defaultAction = at(vault, "properties", "networkAcls", "defaultAction");
+        if (publicAccess === "Disabled" || defaultAction === "Deny") return;
+        const reason = at(vault, "tags", OPEN_NETWORK_REASON_TAG);
+        if (typeof reason === "string" && reason.trim().length > 0) return;
+        reportViolation(
+            `vault "${String(at(vault, "vaultName") ?? args.name)}" (environment "${environment}" is protected) is open to every network ` +
+                `(properties.networkAcls.defaultAction ${show(defaultAction)}, properties.publicNetworkAccess ${show(publicAccess)}): ` +
+                "set aio-secrets:keyVault.network.defaultAction: Deny with the rules the cluster needs, or say why it stays open in keyVault.network.openReason",
+        );
+    }),
+};
+
+export const vaultAuditDiagnostics: StackValidationPolicy = {
+    name: "vault-audit-diagnostics-in-protected-environments",
+    description:
+        `The Key Vault of a stack in a protected environment (tag ${ENVIRONMENT_TAG} on the stack's resources), created or ` +
+        "looked up, has a diagnostic setting that sends its AuditEvent log to a workspace, storage account or event hub.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: vaultProtectionSchema,
+    validateStack: (args, reportViolation) => {
+        const config = vaultProtectionConfig(args.getConfig<Partial<Record<keyof VaultProtectionConfig, unknown>>>());
+        const protectedEnvironment = args.resources
+            .map((r) => protectedEnvironmentOf(r.props, config))
+            .find((e) => e !== undefined);
+        if (protectedEnvironment === undefined) return;
+        // The vault's holder: the KeyVault component (a created vault's parent, or a looked-up vault's only trace);
+        // a Vault of another program stands for itself.
+        const holders = args.resources.filter((r) => r.type === KEY_VAULT_COMPONENT_TYPE);
+        // Without the component among the resources (a host that hands over custom resources only), every Vault
+        // stands for itself, and a diagnostic setting beside it (same parent) counts.
+        const vaults = args.resources.filter(
+            (r) =>
+                r.type === "azure-native:keyvault:Vault" &&
+                (holders.length === 0 || r.parent?.type !== KEY_VAULT_COMPONENT_TYPE),
+        );
+        for (const holder of [...holders, ...vaults]) {
+            const audited = args.resources.some(
+                (r) =>
+                    r.type === DIAGNOSTIC_SETTING_TYPE &&
+                    (r.parent?.urn === holder.urn || r.parent?.urn === holder.parent?.urn) &&
+                    sendsAuditLog(r.props),
+            );
+            if (!audited)
+                reportViolation(
+                    `${holder.name}: the vault of a stack in protected environment "${protectedEnvironment}" has no diagnostic setting ` +
+                        "sending its AuditEvent log anywhere: set aio-secrets:keyVault.diagnostics.workspaceId (or storageAccountId)",
+                    holder.urn,
+                );
+        }
+    },
+};
+
+/** The pack's stack policies (they see every resource of the stack at once), after {@link policies}. */
+export const stackPolicies: StackValidationPolicy[] = [vaultAuditDiagnostics];
+
 /** Every policy of the pack, in the order the pack reports them. */
 export const policies: ResourceValidationPolicy[] = [
     vaultPurgeProtection,
@@ -449,4 +555,5 @@ export const policies: ResourceValidationPolicy[] = [
     servicePrincipalNeverWrites,
     csiCredentialSecretLabelled,
     spcAzureProviderWellFormed,
+    vaultNetworkRestricted,
 ];

@@ -26,6 +26,7 @@ import {
     stackEnvironments,
 } from "./sharedConfig";
 import { readYaml } from "./yaml";
+import { vaultLockoutWarnings } from "./vaultSecurity";
 import {
     isPlaceholderCiphertext,
     isPlaceholderGuid,
@@ -350,6 +351,15 @@ function resolveInputs(raw: RawStackConfig, catalogText: string, catalogFile: st
     }
     if (problems.length > 0) throw new ConfigError(problems);
     const warnings = [...configWarnings(raw, settings.file), ...fromSettings.warnings, ...checked.warnings];
+    warnings.push(
+        ...vaultLockoutWarnings({
+            file: settings.file,
+            vaultName: settings.keyVault.name,
+            keyVault: settings.keyVault,
+            reader: MODES[settings.delivery].vaultReader,
+            dataPlaneWrites: checked.enabled.some((s) => s.source === "existing"),
+        }),
+    );
     return { settings, catalog: fromCatalog.catalog, enabled: checked.enabled, warnings };
 }
 

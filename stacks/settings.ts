@@ -23,6 +23,7 @@ import { editDistance } from "./names";
 import { shellWord } from "./text";
 import { caSchema, CaSettings, resolveCa } from "./ca";
 import { MIGRATION_SETTINGS, MigrationSetting, migrationProblems, migrationWarnings } from "./migration";
+import { vaultSecurityKeys, vaultSecurityProblems } from "./vaultSecurity";
 
 /**
  * The stack settings (`aio-secrets:*` keys of `Pulumi.<stack>.yaml`): schema, defaults and
@@ -58,6 +59,8 @@ const keyVaultSchema = strictObject({
     publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
     grantDeployer: z.boolean().optional(),
     grantReader: z.boolean().optional(),
+    // network, privateEndpoint, diagnostics (stacks/vaultSecurity.ts)
+    ...vaultSecurityKeys,
 });
 
 const clusterSchema = strictObject({
@@ -628,6 +631,7 @@ export function parseStackSettings(raw: RawStackConfig): {
     if (protect && parsed.keyVault && !parsed.keyVault.purgeProtection && !parsed.keyVault.existing) {
         at("keyVault.purgeProtection", "must be true in a protected environment (aio-secrets:protect)", "false");
     }
+    if (parsed.keyVault) problems.push(...vaultSecurityProblems(file, parsed.keyVault));
 
     const mode = deliveryKnown
         ? modeRules({

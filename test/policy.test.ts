@@ -111,13 +111,14 @@ function policy(name: string): ResourceValidationPolicy {
 // The pack
 
 describe("the pack", () => {
-    test("has the five mandatory policies, each with a description", () => {
+    test("has the six mandatory resource policies, each with a description", () => {
         expect(policies.map((p) => p.name)).toEqual([
             "vault-purge-protection-in-protected-environments",
             "vault-secret-value-is-secret",
             "service-principal-never-writes",
             "csi-credential-secret-labelled",
             "spc-azure-provider-well-formed",
+            "vault-network-restricted-in-protected-environments",
         ]);
         for (const p of policies) {
             expect(p.enforcementLevel).toBe("mandatory");
@@ -147,12 +148,11 @@ describe("the pack", () => {
             const [name, , level, args] = serve.mock.calls[0];
             expect(name).toBe(PACK_NAME);
             expect(level).toBe("mandatory");
-            // The resource policies, then the stack policy of issue 20 (policy/expiry.ts).
+            // The resource policies, the stack policies (policy/policies.ts), then the stack policy of
+            // issue 20 (policy/expiry.ts).
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             const expiry = require("../policy/expiry") as typeof import("../policy/expiry");
-            expect(args.policies).toHaveLength(isolated.policies.length + 1);
-            isolated.policies.forEach((p, i) => expect(args.policies[i]).toBe(p));
-            expect(args.policies[isolated.policies.length]).toBe(expiry.vaultSecretExpiry);
+            expect(args.policies).toEqual([...isolated.policies, ...isolated.stackPolicies, expiry.vaultSecretExpiry]);
         });
     });
 });
@@ -742,6 +742,7 @@ describe("the project's stacks pass the pack", () => {
                     name: "kv-aio-prod-01",
                     resourceGroupName: "rg-aio-prod",
                     permissionModel: "accessPolicy",
+                    network: { defaultAction: "Deny", ipRules: ["203.0.113.10"] },
                 }),
             },
         });
@@ -787,7 +788,9 @@ describe("the project's stacks pass the pack", () => {
             for (const p of policies.filter(
                 (x) =>
                     x.name !== "vault-secret-value-is-secret" &&
-                    x.name !== "vault-purge-protection-in-protected-environments",
+                    x.name !== "vault-purge-protection-in-protected-environments" &&
+                    // Vault-typed too: prod looks its vault up (no Vault resource).
+                    x.name !== "vault-network-restricted-in-protected-environments",
             )) {
                 expect({ policy: p.name, applied: result.applied[p.name] > 0 }).toEqual({
                     policy: p.name,

@@ -9,6 +9,7 @@ import { OPTIONS as PROMOTE_OPTIONS, USAGE as PROMOTE_USAGE } from "../tools/pro
 import { OPTIONS as EXPIRY_OPTIONS, USAGE as EXPIRY_USAGE } from "../tools/expiry";
 import { OPTIONS as IMPORT_OPTIONS, USAGE as IMPORT_USAGE } from "../tools/import";
 import { OPTIONS as DRIFT_OPTIONS, USAGE as DRIFT_USAGE } from "../tools/drift";
+import { OPTIONS as ACCESS_OPTIONS, USAGE as ACCESS_USAGE } from "../tools/access";
 import { PROJECT_DIR } from "./helpers";
 
 /**
@@ -219,6 +220,7 @@ describe("docs/reference.md and the commands' flags", () => {
         ["expiry", EXPIRY_OPTIONS, EXPIRY_USAGE],
         ["import", IMPORT_OPTIONS, IMPORT_USAGE],
         ["drift", DRIFT_OPTIONS, DRIFT_USAGE],
+        ["access", ACCESS_OPTIONS, ACCESS_USAGE],
     ];
 
     test.each(commands)(

@@ -16,6 +16,7 @@ const COMMANDS = {
     expiry: "what falls due across the fleet: password slots, the CA, rotations, vault expiries (--within 30d)",
     import: "catalog entries, settings and a pulumi import file for what a cluster already holds (--from)",
     drift: "what differs between a live export and the stack's plan (--live); exit 1 on drift",
+    access: "who holds which right on the stack's vault, and which vault objects it reaches (--stack, --all)",
 };
 
 const usage = `usage: npx aio-secrets <command> [flags]

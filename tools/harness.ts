@@ -74,6 +74,11 @@ export interface RunOptions {
         enableRbacAuthorization?: boolean;
         /** No such vault yet (a first deploy): the lookup answers 404. Default false. */
         absent?: boolean;
+        /**
+         * Its firewall (`properties.networkAcls`) and `publicNetworkAccess`. Default: what the stack file's
+         * `keyVault.network` says (none: Azure's defaults).
+         */
+        network?: { networkAcls?: Record<string, unknown>; publicNetworkAccess?: string };
     };
     /**
      * What Azure Resource Manager answers for the Arc cluster (secret sync; `up` mode, or a preview
@@ -383,6 +388,30 @@ function configuredRbac(keyVaultJson: string | undefined): boolean {
     }
 }
 
+/** The firewall an existing vault has when the test says nothing: the one the stack file's `keyVault.network` names. */
+function configuredNetwork(keyVaultJson: string | undefined): Record<string, unknown> {
+    try {
+        const parsed: unknown = JSON.parse(keyVaultJson ?? "{}");
+        if (parsed === null || typeof parsed !== "object") return {};
+        const kv = parsed as Record<string, unknown>;
+        const network = Object.hasOwn(kv, "network") ? kv.network : undefined;
+        const found: Record<string, unknown> = {};
+        if (Object.hasOwn(kv, "publicNetworkAccess")) found.publicNetworkAccess = kv.publicNetworkAccess;
+        if (network === null || typeof network !== "object") return found;
+        const n = network as Record<string, unknown>;
+        const list = (key: string) => (Object.hasOwn(n, key) && Array.isArray(n[key]) ? (n[key] as unknown[]) : []);
+        found.networkAcls = {
+            defaultAction: Object.hasOwn(n, "defaultAction") ? n.defaultAction : "Allow",
+            bypass: Object.hasOwn(n, "bypass") ? n.bypass : "AzureServices",
+            ipRules: list("ipRules").map((value) => ({ value })),
+            virtualNetworkRules: list("virtualNetworkRules").map((id) => ({ id })),
+        };
+        return found;
+    } catch {
+        return {};
+    }
+}
+
 /**
  * Computed outputs a real provider would return, made up deterministically (`up` mode): each
  * resource type's own `fake` from its component's descriptor (components/descriptors.ts);
@@ -677,6 +706,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                             enableRbacAuthorization:
                                 opts.existingVault?.enableRbacAuthorization ??
                                 configuredRbac(config[`${project}:keyVault`]),
+                            ...(opts.existingVault?.network ?? configuredNetwork(config[`${project}:keyVault`])),
                         },
                     };
                 }

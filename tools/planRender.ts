@@ -123,10 +123,17 @@ function providerUrn(ref: string | undefined): string | null {
 
 /** Existing vaults the stack only looks up: a KeyVault component that declares nothing. */
 function lookedUpVaults(run: RunResult): { component: RecordedResource; vaultName: string }[] {
-    const hasChildren = new Set(run.resources.map((r) => r.parent).filter((p): p is string => p !== undefined));
+    // A KeyVault component without a Vault child looked its vault up (its private endpoint and diagnostic setting,
+    // when set, are its children either way).
+    const hasVault = new Set(
+        run.resources
+            .filter((r) => r.type === "azure-native:keyvault:Vault")
+            .map((r) => r.parent)
+            .filter((p): p is string => p !== undefined),
+    );
     const vaultName = typeof run.outputs.vaultName === "string" ? run.outputs.vaultName : "(the vault)";
     return run.resources
-        .filter((r) => r.type === keyVaultDescriptor.type && !hasChildren.has(r.urn))
+        .filter((r) => r.type === keyVaultDescriptor.type && !hasVault.has(r.urn))
         .map((component) => ({ component, vaultName }));
 }
 

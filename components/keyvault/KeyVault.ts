@@ -3,6 +3,15 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as resources from "@pulumi/azure-native/resources";
 import { ConfigError } from "../../stacks/errors";
 import { permissionModelProblem } from "./existing";
+import { existingNetworkProblem, networkAcls } from "./network";
+import { declareVaultEndpoint } from "./endpoint";
+import { declareVaultDiagnostics } from "./diagnostics";
+import {
+    OPEN_NETWORK_REASON_TAG,
+    type VaultDiagnostics,
+    type VaultNetwork,
+    type VaultPrivateEndpoint,
+} from "../../model/vaultSecurity";
 
 export interface KeyVaultArgs {
     /** Vault name (3-24 chars, globally unique). Required. */
@@ -28,6 +37,16 @@ export interface KeyVaultArgs {
      * over the internet).
      */
     publicNetworkAccess: "Enabled" | "Disabled";
+    /**
+     * The vault's firewall (`properties.networkAcls`). On a created vault: applied. On an existing vault: checked (the
+     * lookup stops the run when the vault differs; the stack never changes a vault it did not create). Default none
+     * (Azure's defaults: every network).
+     */
+    network?: VaultNetwork;
+    /** A private endpoint for the vault's `vault` group and its DNS zone group, after the vault. Default none. */
+    privateEndpoint?: VaultPrivateEndpoint;
+    /** A diagnostic setting with the AuditEvent logs (and AllMetrics), also on an existing vault. Default none. */
+    diagnostics?: VaultDiagnostics;
     /** Set Pulumi's `protect` on the vault (protected environments). Default false. */
     protect?: boolean;
     /** Tags on the vault. Default none. */
@@ -78,12 +97,14 @@ export class KeyVault extends pulumi.ComponentResource {
             // the run before any grant or secret is written.
             const file = args.settingsFile ?? `Pulumi.${pulumi.getStack()}.yaml`;
             const found = lookedUp.apply((vault) => {
-                const problem = permissionModelProblem(
-                    file,
-                    args.vaultName,
-                    args.permissionModel,
-                    vault.properties.enableRbacAuthorization,
-                );
+                // keyVault.network on an existing vault is checked, never applied (components/keyvault/network.ts).
+                const problem =
+                    permissionModelProblem(
+                        file,
+                        args.vaultName,
+                        args.permissionModel,
+                        vault.properties.enableRbacAuthorization,
+                    ) ?? existingNetworkProblem(file, args.vaultName, args.network, vault.properties);
                 if (problem) throw new ConfigError([problem]);
                 return vault;
             });
@@ -112,7 +133,7 @@ export class KeyVault extends pulumi.ComponentResource {
                     vaultName: args.vaultName,
                     resourceGroupName,
                     location: args.location,
-                    tags: args.tags,
+                    tags: vaultTags(args),
                     properties: {
                         tenantId: args.tenantId,
                         sku: { family: "A", name: "standard" },
@@ -122,6 +143,7 @@ export class KeyVault extends pulumi.ComponentResource {
                         enablePurgeProtection: args.purgeProtection ? true : undefined,
                         enableRbacAuthorization: this.rbac,
                         publicNetworkAccess: args.publicNetworkAccess,
+                        networkAcls: networkAcls(args.network),
                     },
                 },
                 {
@@ -142,6 +164,23 @@ export class KeyVault extends pulumi.ComponentResource {
             this.resourceGroupName = resourceGroupName;
         }
         this.createdResourceGroup = createdResourceGroup;
+        // Both wait for the vault through its id (a created vault's output, or the checked lookup's).
+        if (args.privateEndpoint)
+            declareVaultEndpoint(
+                name,
+                {
+                    vaultName: args.vaultName,
+                    vaultId: this.vaultId,
+                    resourceGroupName: args.privateEndpoint.resourceGroupName ?? this.resourceGroupName,
+                    location: args.location,
+                    settings: args.privateEndpoint,
+                    tags: args.tags,
+                },
+                this,
+                args.protect,
+            );
+        if (args.diagnostics)
+            declareVaultDiagnostics(name, { vaultId: this.vaultId, settings: args.diagnostics }, this);
 
         this.registerOutputs({
             vaultName: this.vaultName,
@@ -150,4 +189,11 @@ export class KeyVault extends pulumi.ComponentResource {
             tenantId: this.tenantId,
         });
     }
+}
+
+/** The vault's tags: the stack's, and the reason a vault stays open to every network when the settings give one. */
+function vaultTags(args: KeyVaultArgs): Record<string, string> | undefined {
+    const reason = args.network?.openReason;
+    if (reason === undefined) return args.tags;
+    return { ...(args.tags ?? {}), [OPEN_NETWORK_REASON_TAG]: reason };
 }
