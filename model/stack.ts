@@ -7,6 +7,8 @@ import type { ProgramInputs } from "../stacks/load";
 import { caModel, CaModel } from "./ca";
 import type { ReadBudget } from "./budget";
 import type { StackSettings } from "../stacks/settings";
+import type { ConsumerCheck, ConsumerUse } from "./consumers";
+import { ConfigError } from "../stacks/errors";
 
 /**
  * What the stack declares, derived from the validated inputs. Pure: the same inputs give the
@@ -60,6 +62,8 @@ export interface StackModel {
     ca?: CaModel;
     /** The vault read budget of the delivery mode, and its warning (undefined within budget). */
     budget: { budget: ReadBudget; warning?: string };
+    /** Who reads the synced Secrets (catalog `secretSyncs.<name>.consumers`), sorted; none in a mode without syncs. */
+    consumers: { uses: ConsumerUse[]; warnings: string[] };
 }
 
 /** The default secret `az iot ops init` created, as a catalog-like entry. */
@@ -85,11 +89,16 @@ export interface ModeModel {
     sync?(inputs: ProgramInputs): SecretSyncModel;
     /** The mode's vault read budget and its warning (undefined within budget). */
     budget(settings: StackSettings, model: Pick<StackModel, "spcs" | "sync">): StackModel["budget"];
+    /** The consumers of the mode's synced Secrets, checked against their contracts (model/consumers.ts). */
+    consumers?(inputs: ProgramInputs): ConsumerCheck;
 }
 
 /** Everything the stack declares, built once from the validated inputs and the stack's delivery mode. */
 export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
     const { settings, catalog, enabled } = inputs;
+    // A consumer that cannot read its Secret stops the run here, before anything is declared.
+    const consumers = mode.consumers?.(inputs);
+    if (consumers && consumers.problems.length > 0) throw new ConfigError(consumers.problems);
     const managed: ManagedObject[] = [];
     if (settings.defaultSecret.source === "generated") {
         managed.push({
@@ -119,7 +128,7 @@ export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
             source: s.source,
             length: s.length,
             keySize: s.keySize,
-            contentType: s.contentType,
+            contentType: s.contentType ?? consumers?.contentTypes.get(s.name),
             deleteOnRemove: s.deleteOnRemove,
         });
     }
@@ -155,7 +164,13 @@ export function buildModel(inputs: ProgramInputs, mode: ModeModel): StackModel {
     };
     const sync = mode.sync?.(inputs);
     const parts = { managed, spcs, usage, ...(sync ? { sync } : {}) };
-    return { ...parts, mq, ca: caModel(settings.ca), budget: mode.budget(settings, parts) };
+    return {
+        ...parts,
+        mq,
+        ca: caModel(settings.ca),
+        budget: mode.budget(settings, parts),
+        consumers: { uses: consumers?.uses ?? [], warnings: consumers?.warnings ?? [] },
+    };
 }
 
 /**

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { catalogSchema } from "../stacks/catalog";
 import { settingsShape } from "../stacks/settings";
 import { OPTIONS as BENCH_OPTIONS, USAGE as BENCH_USAGE } from "../tools/bench";
+import { OPTIONS as CHECK_OPTIONS, USAGE as CHECK_USAGE } from "../tools/check";
 import { OPTIONS as PLAN_OPTIONS, USAGE as PLAN_USAGE } from "../tools/plan";
 import { OPTIONS as PROMOTE_OPTIONS, USAGE as PROMOTE_USAGE } from "../tools/promote";
 import { PROJECT_DIR } from "./helpers";
@@ -213,6 +214,7 @@ describe("docs/reference.md and the commands' flags", () => {
         ["plan", PLAN_OPTIONS, PLAN_USAGE],
         ["promote", PROMOTE_OPTIONS, PROMOTE_USAGE],
         ["bench", BENCH_OPTIONS, BENCH_USAGE],
+        ["check", CHECK_OPTIONS, CHECK_USAGE],
     ];
 
     test.each(commands)(

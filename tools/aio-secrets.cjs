@@ -13,6 +13,7 @@ const COMMANDS = {
     plan: "the offline plan of a stack (what `pulumi up` would declare), or its diff against a git revision",
     promote: "which catalog secret is enabled and has its value in which stack (--status, --check)",
     bench: "the offline plan's speed against a bare-SDK baseline",
+    check: "who reads each synced Secret (--kinds), and an export of a cluster's AIO resources against a stack (--live)",
 };
 
 const usage = `usage: npx aio-secrets <command> [flags]
