@@ -39,7 +39,10 @@ export interface ConsumerContract {
     requiredKeys: readonly string[];
     /** Keys it reads when present. */
     optionalKeys: readonly string[];
-    /** The reference names its keys (`<secret>/<key>`, `secretKey`, `usernameKey`): the catalog lists them as `keys`. */
+    /**
+     * The reference names its keys (`<secret>/<key>`, `secretKey`, `usernameKey`): the catalog lists
+     * them as `keys`.
+     */
     keysFromReference: boolean;
     secretType: ConsumerSecretType;
     /** Where the reference sits in the resource's ARM `properties` (`*` = any map key, `[]` = any item). */

@@ -35,7 +35,10 @@ export interface LiveObject {
     readonly type: string;
     /** The object's own name (the last segment of an ARM name like `instance/endpoint`). */
     readonly name: string;
-    /** ARM: the full name (`instance/endpoint`); Kubernetes: `namespace/name`; Key Vault: the vault name and the secret. */
+    /**
+     * ARM: the full name (`instance/endpoint`); Kubernetes: `namespace/name`; Key Vault: the vault name
+     * and the secret.
+     */
     readonly fullName: string;
     /** ARM resource id, Kubernetes `namespace/name`, or the secret's id URL without its version. */
     readonly id: string;

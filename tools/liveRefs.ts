@@ -16,7 +16,10 @@ export interface LiveReference {
     at: string;
     /** The contract it falls under. */
     contract: ConsumerContract;
-    /** The field's concrete path in `properties` / `spec`, e.g. `kafkaSettings.authentication.saslSettings.secretRef`. */
+    /**
+     * The field's concrete path in `properties` / `spec`, e.g.
+     * `kafkaSettings.authentication.saslSettings.secretRef`.
+     */
     field: string;
     target: "Secret" | "ConfigMap";
     /** The Secret or ConfigMap name (the part before `/` in the `<secret>/<key>` form). */

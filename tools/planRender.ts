@@ -483,7 +483,7 @@ export function outputFiles(run: RunResult): OutputFile[] {
     return files;
 }
 
-/** One consumer of a synced Secret, as the plan JSON lists it (`consumers: [{secret, kind, name, auth, requiredKeys}]`). */
+/** One consumer of a synced Secret, as the plan JSON lists it (`consumers: [...]`, issue 18). */
 export interface PlanConsumer {
     secret: string;
     kind: string;
