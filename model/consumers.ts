@@ -440,8 +440,12 @@ export function checkConsumers(
         const keys = new Map(entries.map((s) => [s.sync!.key, s]));
         const read = new Set<string>();
         let readsAnyKey = false;
+        const seen = new Set<string>();
         consumers.forEach((consumer, i) => {
             const at = `secretSyncs.${decl.name}.consumers[${i}]`;
+            const id = `${consumer.kind}\u0000${consumer.name}\u0000${consumer.auth ?? ""}`;
+            if (seen.has(id)) problems.push({ file, path: at, rule: `lists ${consumer.kind} ${consumer.name} twice` });
+            seen.add(id);
             const resolved = resolve(consumer, at, file);
             if (resolved.problem) {
                 problems.push(resolved.problem);
@@ -509,9 +513,35 @@ export function checkConsumers(
                 `${file}: Secret ${decl.name} has ${unread.length === 1 ? "a key" : "keys"} no consumer reads: ${someNames(unread)} (its consumers: ${consumers.map((c) => c.name).join(", ")})`,
             );
     }
+    uses.push(...opcuaUses(enabled, uses));
     const byName = (a: ConsumerUse, b: ConsumerUse) =>
         a.secret < b.secret ? -1 : a.secret > b.secret ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
     return { uses: uses.sort(byName), problems, warnings, contentTypes };
+}
+
+/**
+ * The OPC UA connector reads its three fixed Secrets (stacks/opcua.ts) whether or not the catalog
+ * says so: each one the environment syncs gets an implicit consumer `opcuaConnector` (named after
+ * the SPC the CLI created for it, `opc-ua-connector`) reading its file names, unless the catalog
+ * declares one.
+ */
+function opcuaUses(enabled: readonly CatalogSecret[], declared: readonly ConsumerUse[]): ConsumerUse[] {
+    const contract = (auth: string) => CONSUMER_CONTRACTS.find((c) => c.kind === "opcuaConnector" && c.auth === auth)!;
+    return (Object.entries(OPCUA_SYNC_NAMES) as [string, string][]).flatMap(([list, secret]) => {
+        const keys = enabled.filter((s) => s.sync?.secret === secret).map((s) => s.sync!.key);
+        if (keys.length === 0 || declared.some((u) => u.secret === secret && u.kind === "opcuaConnector")) return [];
+        const c = contract(list);
+        return [
+            {
+                secret,
+                kind: c.kind,
+                name: "opc-ua-connector",
+                auth: c.auth,
+                requiredKeys: keys.sort(),
+                onValueChange: c.onValueChange,
+            },
+        ];
+    });
 }
 
 /** The contract table as `check --kinds --json` prints it. */

@@ -89,6 +89,13 @@ describe("consumers in the catalog", () => {
         expect(check(with_("{ kind: dataflowEndpoint, name: a }")).problems[0].rule).toContain(
             "set auth to one of sasl, x509",
         );
+        expect(
+            check(
+                with_(
+                    "{ kind: dataflowEndpoint, name: a, auth: sasl }, { kind: dataflowEndpoint, name: a, auth: sasl }",
+                ),
+            ).problems.map((p) => `${p.path}: ${p.rule}`),
+        ).toEqual(["secretSyncs.kafka-sasl.consumers[1]: lists dataflowEndpoint a twice"]);
         for (const hostile of ["constructor", "toString", "hasOwnProperty"])
             expect(check(with_(`{ kind: ${hostile}, name: a }`)).problems[0].rule).toContain("is not a consumer kind");
         expect(parseCatalog(with_("{ kind: __proto__, name: a }")).problems.length).toBeGreaterThan(0);
@@ -229,6 +236,27 @@ describe("the program", () => {
         const names = byType(run, "azure-native:secretsynccontroller:SecretSync").map((r) => r.inputs.secretSyncName);
         expect(names).toEqual(expect.arrayContaining(Object.values(OPCUA_SYNC_NAMES)));
         expect(run.outputs.consumers).toEqual([
+            {
+                secret: OPCUA_SYNC_NAMES.clientCertificate,
+                kind: "opcuaConnector",
+                name: "opc-ua-connector",
+                auth: "clientCertificate",
+                requiredKeys: ["opcua-client.der", "opcua-client.pem"],
+            },
+            {
+                secret: OPCUA_SYNC_NAMES.issuerList,
+                kind: "opcuaConnector",
+                name: "opc-ua-connector",
+                auth: "issuerList",
+                requiredKeys: ["plant-issuer.crl", "plant-issuer.crt"],
+            },
+            {
+                secret: OPCUA_SYNC_NAMES.trustList,
+                kind: "opcuaConnector",
+                name: "opc-ua-connector",
+                auth: "trustList",
+                requiredKeys: ["plant-ca.der"],
+            },
             {
                 secret: "kafka-sasl",
                 kind: "dataflowEndpoint",
