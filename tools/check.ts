@@ -9,7 +9,6 @@ import {
     sanitize,
     usageError,
 } from "./cli";
-import type { RunResult } from "./harness";
 
 /**
  * `npm run -s check -- --kinds [--json]`: the consumer contract table (model/consumers.ts).
@@ -73,20 +72,6 @@ export function kindsText(): string {
     return `${lines.join("\n")}\n`;
 }
 
-/** The Secrets the run syncs (its SecretSync resources): name, type and keys. */
-export function syncedSecretsOf(run: Pick<RunResult, "resources">): { name: string; type: string; keys: string[] }[] {
-    return run.resources
-        .filter((r) => r.type === "azure-native:secretsynccontroller:SecretSync")
-        .map((r) => {
-            const mappings = Array.isArray(r.inputs.objectSecretMapping) ? r.inputs.objectSecretMapping : [];
-            return {
-                name: String(r.inputs.secretSyncName),
-                type: typeof r.inputs.kubernetesSecretType === "string" ? r.inputs.kubernetesSecretType : "Opaque",
-                keys: mappings.map((m: unknown) => String((m as { targetKey?: unknown }).targetKey)),
-            };
-        });
-}
-
 async function liveCheck(values: {
     stack: string;
     live: string;
@@ -126,12 +111,13 @@ async function liveCheck(values: {
         process.stderr.write(`aio-secrets check: stack ${name.stack}: invalid input\n${sanitize(run.error)}\n`);
         return 1;
     }
-    const { configMapsOf, referencesOf, resolveReferences } = await import("./liveRefs");
+    const { configMapsOf, referencesOf, resolveReferences, stackConfigMapsOf, stackSecretsOf } =
+        await import("./liveRefs");
     const references = resolveReferences(
         objects.flatMap(referencesOf),
-        syncedSecretsOf(run),
+        stackSecretsOf(run),
         values.managed,
-        configMapsOf(objects),
+        [...configMapsOf(objects), ...stackConfigMapsOf(run)],
         name.stack,
     );
     const unresolved = references.filter((r) => r.problem !== undefined);
@@ -140,11 +126,12 @@ async function liveCheck(values: {
             `${JSON.stringify({ stack: name.stack, live: values.live, references, unresolved }, null, 2)}\n`,
         );
     } else {
+        // stdout: exactly one line per unresolved reference; the count goes to stderr.
         for (const r of unresolved)
             process.stdout.write(
                 sanitize(`${values.live} ${r.at || "(the file)"}: ${r.object} ${r.field} -> ${r.name}: ${r.problem}\n`),
             );
-        process.stdout.write(
+        process.stderr.write(
             sanitize(
                 `${references.length} reference${references.length === 1 ? "" : "s"} in ${values.live}, ${unresolved.length} unresolved (stack ${name.stack})\n`,
             ),

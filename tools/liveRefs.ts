@@ -1,4 +1,5 @@
 import { CONSUMER_CONTRACTS, kindLabel, type ConsumerContract } from "../model/consumers";
+import { SECRET_SIG, SECRET_SIG_KEY, type RunResult } from "./harness";
 import { isRecord, own, ownArray, ownRecord, ownString, type LiveObject } from "./liveExport";
 
 /**
@@ -197,11 +198,11 @@ export function referencesOf(obj: LiveObject): LiveReference[] {
  */
 export const AIO_OWN_CONFIG_MAPS: readonly string[] = ["azure-iot-operations-aio-ca-trust-bundle"];
 
-/** A Secret the stack syncs: its type and keys. */
+/** A Secret the stack syncs (or writes): its type and keys (undefined: not known offline, not checked). */
 export interface SyncedSecret {
     name: string;
     type: string;
-    keys: string[];
+    keys?: string[];
 }
 
 /** What `check --live` says about one reference: resolved, or why not. */
@@ -250,20 +251,20 @@ export function resolveReferences(
         if (!secret)
             return {
                 ...base,
-                problem: `Secret ${ref.name} is not synced by stack ${stack}${
+                problem: `Secret ${ref.name} is not synced or written by stack ${stack}${
                     synced.length > 0
-                        ? ` (it syncs ${synced
+                        ? ` (it has ${synced
                               .map((s) => s.name)
                               .sort()
                               .join(", ")})`
                         : ""
                 }; add it to the catalog, or give --managed ${ref.name} if something else writes it`,
             };
-        const missing = ref.keys.filter((k) => !secret.keys.includes(k));
+        const missing = secret.keys === undefined ? [] : ref.keys.filter((k) => !secret.keys!.includes(k));
         if (missing.length > 0)
             return {
                 ...base,
-                problem: `Secret ${ref.name} lacks ${missing.length === 1 ? "key" : "keys"} ${missing.join(", ")} (it has ${secret.keys.join(", ")})`,
+                problem: `Secret ${ref.name} lacks ${missing.length === 1 ? "key" : "keys"} ${missing.join(", ")} (it has ${(secret.keys ?? []).join(", ")})`,
             };
         const type = ref.contract.secretType;
         if (type !== "any" && type !== secret.type)
@@ -283,4 +284,58 @@ export function configMapsOf(objects: readonly LiveObject[]): string[] {
 /** True when the export holds an object of a type `check` knows (a resource that reads Secrets). */
 export function isConsumerObject(obj: LiveObject): boolean {
     return contractsFor(obj.type).length > 0 && isRecord(obj.body);
+}
+
+/** A secret input's value as the program gave it (the harness wraps secrets in an envelope). Keys only are read. */
+function unwrapped(value: unknown): unknown {
+    const record = value !== null && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
+    return record && record[SECRET_SIG_KEY] === SECRET_SIG ? record.value : value;
+}
+
+/**
+ * The keys of a Kubernetes Secret's `data` / `stringData` input, never its values; undefined when
+ * the offline plan cannot know them (a secret map whose content is known only after `up`).
+ */
+function dataKeys(inputs: Record<string, unknown>): string[] | undefined {
+    const found: string[] = [];
+    for (const given of [inputs.data, inputs.stringData]) {
+        if (given === undefined) continue;
+        const v = unwrapped(given);
+        if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+        found.push(...Object.keys(v));
+    }
+    return [...new Set(found)];
+}
+
+/**
+ * The Secrets the run puts on the cluster: the ones it syncs (SecretSync resources: name, type,
+ * target keys) and the ones it writes itself (CSI mode: `aio-akv-sp`, the test CA's Secret).
+ */
+export function stackSecretsOf(run: Pick<RunResult, "resources">): SyncedSecret[] {
+    return run.resources.flatMap((r) => {
+        if (r.type === "azure-native:secretsynccontroller:SecretSync") {
+            const mappings = Array.isArray(r.inputs.objectSecretMapping) ? r.inputs.objectSecretMapping : [];
+            return [
+                {
+                    name: String(r.inputs.secretSyncName),
+                    type: typeof r.inputs.kubernetesSecretType === "string" ? r.inputs.kubernetesSecretType : "Opaque",
+                    keys: mappings.map((m: unknown) => String((m as { targetKey?: unknown }).targetKey)),
+                },
+            ];
+        }
+        if (r.type === "kubernetes:core/v1:Secret") {
+            const name = (r.inputs.metadata as { name?: unknown } | undefined)?.name;
+            const type = typeof r.inputs.type === "string" ? r.inputs.type : "Opaque";
+            return typeof name === "string" ? [{ name, type, keys: dataKeys(r.inputs) }] : [];
+        }
+        return [];
+    });
+}
+
+/** The ConfigMaps the run writes (CSI mode: the CA's trust bundle). */
+export function stackConfigMapsOf(run: Pick<RunResult, "resources">): string[] {
+    return run.resources
+        .filter((r) => r.type === "kubernetes:core/v1:ConfigMap")
+        .map((r) => (r.inputs.metadata as { name?: unknown } | undefined)?.name)
+        .filter((n): n is string => typeof n === "string");
 }
