@@ -351,6 +351,24 @@ export function outageConsumers(uses: readonly ConsumerUse[], secret: string): C
     return consumersOfSecret(uses, secret).filter((u) => u.onValueChange === "outage");
 }
 
+/**
+ * The consumers that read a catalog entry's value: those of the Secret it syncs into that read its
+ * key (or read any key). For a rotation: the entry's new value reaches exactly these.
+ */
+export function consumersOfEntry(uses: readonly ConsumerUse[], entry: Pick<CatalogSecret, "sync">): ConsumerUse[] {
+    if (entry.sync === undefined) return [];
+    const { secret, key } = entry.sync;
+    return consumersOfSecret(uses, secret).filter((u) => u.requiredKeys.length === 0 || u.requiredKeys.includes(key));
+}
+
+/** The consumers of a catalog entry's value that cannot take a new one without an outage. */
+export function outageConsumersOfEntry(
+    uses: readonly ConsumerUse[],
+    entry: Pick<CatalogSecret, "sync">,
+): ConsumerUse[] {
+    return consumersOfEntry(uses, entry).filter((u) => u.onValueChange === "outage");
+}
+
 /** The result of checking the catalog's consumers for one environment. */
 export interface ConsumerCheck {
     uses: ConsumerUse[];

@@ -6,9 +6,11 @@ import { OPCUA_SYNC_NAMES } from "../stacks/opcua";
 import {
     checkConsumers,
     CONSUMER_CONTRACTS,
+    consumersOfEntry,
     consumersOfSecret,
     contractTable,
     outageConsumers,
+    outageConsumersOfEntry,
     type ConsumerUse,
 } from "../model/consumers";
 import { parseExport } from "../tools/liveExport";
@@ -73,6 +75,10 @@ describe("consumers in the catalog", () => {
         ]);
         expect(outageConsumers(uses, "kafka-sasl").map((u) => u.name)).toEqual(["kafka-out"]);
         expect(consumersOfSecret(uses, "other")).toEqual([]);
+        const entry = (key: string) => ({ sync: { secret: "kafka-sasl", key } });
+        expect(outageConsumersOfEntry(uses, entry("password")).map((u) => u.name)).toEqual(["kafka-out"]);
+        expect(consumersOfEntry(uses, entry("clientId"))).toEqual([]);
+        expect(consumersOfEntry(uses, {})).toEqual([]);
     });
 
     test("unknown kinds and auths get a did-you-mean; a kind with several auths needs one; hostile names find nothing", () => {
