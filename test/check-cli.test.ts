@@ -68,6 +68,9 @@ describe("check", () => {
             "[0]: dataflow endpoint kafka-out kafkaSettings.authentication.saslSettings.secretRef -> kafka-sasl-creds: Secret kafka-sasl-creds is not synced or written by stack ga",
         );
         expect(bad.stderr).toContain("1 unresolved");
+        expect(bad.stderr).toContain(
+            "note: the catalog says dataflow endpoint kafka-out reads Secret kafka-sasl (auth sasl); in the export it reads kafka-sasl-creds\n",
+        );
         expect([kube.code, kube.stdout, kube.stderr]).toEqual([
             0,
             "",
@@ -80,6 +83,7 @@ describe("check", () => {
         };
         expect(report.references).toHaveLength(5);
         expect(report.unresolved.map((u) => u.name)).toEqual(["kafka-sasl-creds"]);
+        expect((report as unknown as { notes: string[] }).notes).toHaveLength(1);
     });
 
     test("a bad command line: one line and the --help hint, exit 2; an export that is not JSON: exit 1; the bin reaches it", async () => {

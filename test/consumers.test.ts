@@ -14,7 +14,13 @@ import {
     type ConsumerUse,
 } from "../model/consumers";
 import { parseExport } from "../tools/liveExport";
-import { referencesOf, resolveReferences, stackConfigMapsOf, stackSecretsOf } from "../tools/liveRefs";
+import {
+    declaredConsumerNotes,
+    referencesOf,
+    resolveReferences,
+    stackConfigMapsOf,
+    stackSecretsOf,
+} from "../tools/liveRefs";
 import { consumerTouches } from "../tools/planDiff";
 import type { RecordedResource, RunResult } from "../tools/harness";
 import { byType, PROJECT_DIR, runStack, scratch } from "./helpers";
@@ -364,6 +370,20 @@ describe("check --live: references in an export", () => {
         const up = await runStack({ stack: "dev", mode: "up" });
         expect(stackSecretsOf(up).find((s) => s.name === "aio-akv-sp")?.keys).toEqual(["clientid", "clientsecret"]);
         expect(stackConfigMapsOf(run)).toEqual(["aio-ca-trust-bundle-test-only"]);
+    });
+
+    test("a declared consumer the cluster wires to another Secret is a note", () => {
+        const refs = parseExport(fixture("arm-unresolved.json"), "live.json").flatMap(referencesOf);
+        const kafka = { secret: "kafka-sasl", kind: "dataflowEndpoint", name: "kafka-out", auth: "sasl" };
+        expect(declaredConsumerNotes([kafka], refs)).toEqual([
+            "the catalog says dataflow endpoint kafka-out reads Secret kafka-sasl (auth sasl); in the export it reads kafka-sasl-creds",
+        ]);
+        expect(declaredConsumerNotes([{ ...kafka, auth: "x509" }], refs)).toEqual([
+            "the catalog says dataflow endpoint kafka-out reads Secret kafka-sasl (auth x509); in the export it has no x509 reference",
+        ]);
+        expect(declaredConsumerNotes([{ ...kafka, name: "absent" }], refs)).toEqual([]);
+        const good = parseExport(fixture("arm-resources.json"), "live.json").flatMap(referencesOf);
+        expect(declaredConsumerNotes([kafka], good)).toEqual([]);
     });
 
     test("hostile names in an export are ordinary names", () => {

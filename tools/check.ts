@@ -36,7 +36,7 @@ Who reads a synced Secret, and whether a cluster's AIO resources can read what t
   --managed <name>     a Secret or ConfigMap written by something else (repeat the flag)
   --stack-file <path>  read the stack settings from this file instead of Pulumi.<name>.yaml
   --catalog <path>     read this catalog instead of stacks/secrets.yaml
-  --json               print JSON: {stack, live, references: [...], unresolved: [...]}
+  --json               print JSON: {stack, live, references: [...], unresolved: [...], notes: [...]}
   -h, --help           this text
 
 Exit codes: 0 every reference resolves, 1 an unresolved reference (one line each) or invalid
@@ -111,10 +111,13 @@ async function liveCheck(values: {
         process.stderr.write(`aio-secrets check: stack ${name.stack}: invalid input\n${sanitize(run.error)}\n`);
         return 1;
     }
-    const { configMapsOf, referencesOf, resolveReferences, stackConfigMapsOf, stackSecretsOf } =
+    const { configMapsOf, declaredConsumerNotes, referencesOf, resolveReferences, stackConfigMapsOf, stackSecretsOf } =
         await import("./liveRefs");
+    const { planConsumers } = await import("./planRender");
+    const refs = objects.flatMap(referencesOf);
+    const notes = declaredConsumerNotes(planConsumers(run), refs);
     const references = resolveReferences(
-        objects.flatMap(referencesOf),
+        refs,
         stackSecretsOf(run),
         values.managed,
         [...configMapsOf(objects), ...stackConfigMapsOf(run)],
@@ -123,10 +126,11 @@ async function liveCheck(values: {
     const unresolved = references.filter((r) => r.problem !== undefined);
     if (values.json) {
         process.stdout.write(
-            `${JSON.stringify({ stack: name.stack, live: values.live, references, unresolved }, null, 2)}\n`,
+            `${JSON.stringify({ stack: name.stack, live: values.live, references, unresolved, notes }, null, 2)}\n`,
         );
     } else {
-        // stdout: exactly one line per unresolved reference; the count goes to stderr.
+        // stdout: exactly one line per unresolved reference; notes and the count go to stderr.
+        for (const note of notes) process.stderr.write(sanitize(`note: ${note}\n`));
         for (const r of unresolved)
             process.stdout.write(
                 sanitize(`${values.live} ${r.at || "(the file)"}: ${r.object} ${r.field} -> ${r.name}: ${r.problem}\n`),

@@ -13,6 +13,8 @@ import { isRecord, own, ownArray, ownRecord, ownString, type LiveObject } from "
 export interface LiveReference {
     /** `dataflow endpoint kafka-out`: the kind and the resource's name. */
     object: string;
+    /** The resource's own name (`kafka-out`). */
+    objectName: string;
     /** Where the object is in the export (`[3]`, `items[0]`). */
     at: string;
     /** The contract it falls under. */
@@ -180,6 +182,7 @@ export function referencesOf(obj: LiveObject): LiveReference[] {
         const read = [...new Set([...contract.requiredKeys, ...(keys ?? []), ...named])].filter((k) => k !== "");
         found.push({
             object: `${kindLabel(contract.kind)} ${obj.name}`,
+            objectName: obj.name,
             at: obj.at,
             contract,
             field,
@@ -208,6 +211,7 @@ export interface SyncedSecret {
 /** What `check --live` says about one reference: resolved, or why not. */
 export interface ReferenceResult {
     object: string;
+    objectName: string;
     at: string;
     kind: string;
     auth: string;
@@ -234,6 +238,7 @@ export function resolveReferences(
     return refs.map((ref) => {
         const base: ReferenceResult = {
             object: ref.object,
+            objectName: ref.objectName,
             at: ref.at,
             kind: ref.contract.kind,
             auth: ref.contract.auth,
@@ -274,6 +279,35 @@ export function resolveReferences(
             };
         return base;
     });
+}
+
+/** A consumer the catalog declares (the plan's `consumers`). */
+export interface DeclaredConsumer {
+    secret: string;
+    kind: string;
+    name: string;
+    auth: string;
+}
+
+/**
+ * Where the catalog and the cluster disagree about a declared consumer: the export holds a
+ * resource of that kind and name whose references of that auth name another Secret, or none.
+ * Notes only (a partial export is normal): the exit code is the references'.
+ */
+export function declaredConsumerNotes(declared: readonly DeclaredConsumer[], refs: readonly LiveReference[]): string[] {
+    const notes: string[] = [];
+    for (const c of declared) {
+        const same = refs.filter((r) => r.contract.kind === c.kind && r.objectName === c.name);
+        if (same.length === 0) continue;
+        const names = [...new Set(same.filter((r) => r.contract.auth === c.auth).map((r) => r.name))];
+        if (names.includes(c.secret)) continue;
+        notes.push(
+            `the catalog says ${kindLabel(c.kind)} ${c.name} reads Secret ${c.secret} (auth ${c.auth}); in the export it ${
+                names.length > 0 ? `reads ${names.join(", ")}` : `has no ${c.auth} reference`
+            }`,
+        );
+    }
+    return notes;
 }
 
 /** Names of the ConfigMaps an export holds (a `kubectl get configmap -o json` beside the resources). */
