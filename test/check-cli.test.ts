@@ -104,6 +104,6 @@ describe("check", () => {
         expect(notJson.code).toBe(1);
         expect(notJson.stderr).toContain("package.json");
         expect(bin.code).toBe(0);
-        expect(bin.stdout).toContain("dataflowEndpoint       sasl");
+        expect(bin.stdout).toContain("dataflowEndpoint sasl: keys username, password; Opaque");
     });
 });

@@ -54,20 +54,21 @@ export const OPTIONS = {
     json: { type: "boolean", default: false },
 } as const;
 
-/** The contract table as text: one line per kind and auth, then its source. */
+/** The contract table as text: one line per kind and auth, then its field and source (at most 120 columns). */
 export function kindsText(): string {
     // Loaded here: `--help` and a bad flag never load the model.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { contractTable } = require("../model/consumers") as typeof import("../model/consumers");
-    const rows = contractTable();
-    const width = (f: (r: (typeof rows)[number]) => string) => Math.max(...rows.map((r) => f(r).length));
-    const kindW = width((r) => r.kind);
-    const authW = width((r) => r.auth);
-    const lines = [`${"kind".padEnd(kindW)}  ${"auth".padEnd(authW)}  keys; Secret type; on a changed value`];
-    for (const r of rows) {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { CONSUMER_CONTRACTS } = require("../model/consumers") as typeof import("../model/consumers");
+    const { TEXT_WIDTH, wrapProse } = require("./textWidth") as typeof import("./textWidth");
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const lines: string[] = [];
+    for (const r of CONSUMER_CONTRACTS) {
         const keys = r.requiredKeys.length > 0 ? r.requiredKeys.join(", ") : "(named by the reference, or any)";
-        lines.push(`${r.kind.padEnd(kindW)}  ${r.auth.padEnd(authW)}  ${keys}; ${r.secretType}; ${r.onValueChange}`);
-        lines.push(`${"".padEnd(kindW + authW + 4)}source: ${r.source}`);
+        const optional = r.optionalKeys.length > 0 ? ` (optional: ${r.optionalKeys.join(", ")})` : "";
+        const head = `${r.kind} ${r.auth}: keys ${keys}${optional}; ${r.secretType}; on a changed value: ${r.onValueChange}`;
+        lines.push(...wrapProse(head, TEXT_WIDTH, "", "    "));
+        lines.push(...wrapProse(`field: ${r.field}`, TEXT_WIDTH, "  ", "    "));
+        lines.push(...wrapProse(`source: ${r.source}`, TEXT_WIDTH, "  ", "    "));
     }
     return `${lines.join("\n")}\n`;
 }

@@ -20,7 +20,13 @@ import { writeFleet } from "./bench/fleet";
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** The files that hold samples, relative to the project root. */
-export const SAMPLE_FILES = ["README.md", "docs/secret-sync.md", "docs/fleets.md", "docs/reference.md"] as const;
+export const SAMPLE_FILES = [
+    "README.md",
+    "docs/secret-sync.md",
+    "docs/fleets.md",
+    "docs/reference.md",
+    "docs/consumers.md",
+] as const;
 
 /** What the walkthroughs append; the docs show the same lines. */
 const PLACEHOLDER_VALUE = "      secure: v1:placeholder-replace-with-pulumi-config-set-secret\n";
@@ -104,7 +110,7 @@ class Scratch {
     }
 
     /** A tool, as `npx aio-secrets <tool> ...` runs it, from the copy's root. */
-    tool(tool: "plan" | "promote", args: string[]): Run {
+    tool(tool: "plan" | "promote" | "check", args: string[]): Run {
         const env = { ...process.env };
         delete env.INIT_CWD;
         delete env.AIO_SECRETS_CATALOG;
@@ -188,6 +194,8 @@ export function generateSamples(): Map<string, string> {
         samples.set("plan-staging", shortenPlan(staging.stdout, 8, 8));
         const all = expectExit(scratch.tool("plan", ["--all"]), 0, "plan --all");
         samples.set("plan-all", all.stdout.trimEnd().replace(/ planned in \d+(\.\d+)? s:/, " planned in <time> s:"));
+        // The consumer contracts (docs/consumers.md), as `check --kinds` prints them.
+        samples.set("check-kinds", expectExit(scratch.tool("check", ["--kinds"]), 0, "check --kinds").stdout.trimEnd());
 
         // The README's walkthrough. Step 1: the stack's own ids, committed.
         scratch.replace(
