@@ -65,6 +65,11 @@ const FAR_SIDE =
     "the far side (broker, server or registry) holds the same credential: a new value works only once both sides have it";
 const AT_START =
     "not documented as reloaded: the AIO docs describe no watch of this Secret, so count on a restart of the reading pods";
+/**
+ * The Akri connector template's custom resource: not confirmed (no public manifest of it found;
+ * `akri.sh` is the group of Akri's own resources in the AIO CLI). Its ARM form is the confirmed one.
+ */
+const AKRI_TEMPLATE_CR = "connectortemplate.akri.sh";
 const ENDPOINT_TYPE = "microsoft.iotoperations/instances/dataflowendpoints";
 const ENDPOINT_CR = "dataflowendpoint.connectivity.iotoperations.azure.com";
 
@@ -218,7 +223,7 @@ export const CONSUMER_CONTRACTS: readonly ConsumerContract[] = [
         secretType: "any",
         field: "runtimeConfiguration.managedConfigurationSettings.secrets[].{secretRef,secretKey,secretAlias}",
         armType: "microsoft.iotoperations/instances/akriconnectortemplates",
-        kubernetesType: "connectortemplate.akri.sh",
+        kubernetesType: AKRI_TEMPLATE_CR,
         source: `${ARM_IOTOPS} AkriConnectorsSecret (secretRef, secretKey, secretAlias: "Connector secrets that will be mounted onto all connector instances")`,
         onValueChange: "restart",
         onValueChangeSource: AT_START,
@@ -230,7 +235,7 @@ export const CONSUMER_CONTRACTS: readonly ConsumerContract[] = [
         secretType: "any",
         field: "runtimeConfiguration.managedConfigurationSettings.trustSettings.trustListSecretRef",
         armType: "microsoft.iotoperations/instances/akriconnectortemplates",
-        kubernetesType: "connectortemplate.akri.sh",
+        kubernetesType: AKRI_TEMPLATE_CR,
         source: `${ARM_IOTOPS} AkriConnectorTemplateTrustList.trustListSecretRef ("certificates that all connector instances should trust")`,
         onValueChange: "restart",
         onValueChangeSource: AT_START,
@@ -242,7 +247,7 @@ export const CONSUMER_CONTRACTS: readonly ConsumerContract[] = [
         secretType: "kubernetes.io/dockerconfigjson",
         field: "runtimeConfiguration.managedConfigurationSettings.imageConfigurationSettings.registrySettings.containerRegistrySettings.imagePullSecrets[].secretRef",
         armType: "microsoft.iotoperations/instances/akriconnectortemplates",
-        kubernetesType: "connectortemplate.akri.sh",
+        kubernetesType: AKRI_TEMPLATE_CR,
         source: `${ARM_IOTOPS} AkriConnectorsImagePullSecret.secretRef (a Kubernetes image pull secret)`,
         onValueChange: "outage",
         onValueChangeSource: FAR_SIDE,
@@ -255,7 +260,7 @@ export const CONSUMER_CONTRACTS: readonly ConsumerContract[] = [
         secretType: "any",
         field: "runtimeConfiguration.helmConfigurationSettings.registrySettings.containerRegistrySettings.authSecretRef.{secretRef,usernameKey,passwordKey}",
         armType: "microsoft.iotoperations/instances/akriconnectortemplates",
-        kubernetesType: "connectortemplate.akri.sh",
+        kubernetesType: AKRI_TEMPLATE_CR,
         source: `${ARM_IOTOPS} AkriConnectorTemplateHelmAuthSecretRef (secretRef, usernameKey, passwordKey)`,
         onValueChange: "outage",
         onValueChangeSource: FAR_SIDE,
