@@ -7,6 +7,7 @@ import { VaultSecrets } from "./components/secrets/VaultSecrets";
 import { ownershipTags } from "./components/tags";
 import { loadProgramInputs, ProgramInputs } from "./stacks/load";
 import { buildModel, StackModel } from "./model/stack";
+import { consumerRow } from "./model/consumers";
 import { defaultDeployerWarning, guessDeployerType, principalTypeFromToken } from "./stacks/deployers";
 import type { StackSettings } from "./stacks/settings";
 import { checkExistingVault } from "./delivery/preflight";
@@ -85,6 +86,7 @@ function warnAboutInputs(inputs: ProgramInputs, model: StackModel, overBudget: s
         const warning = outageWarning(inputs.catalog.file, rotation);
         if (warning) void pulumi.log.warn(warning);
     }
+    for (const warning of model.consumers.warnings) void pulumi.log.warn(warning);
     if (!settings.keyVault.grantReader && (model.usage.mountsCerts || model.usage.mountsKeys)) {
         void pulumi.log.warn(
             `${settings.file}: the catalog mounts ${model.usage.mountsCerts ? "certificates" : "keys"} but keyVault.grantReader is off ` +
@@ -252,6 +254,8 @@ async function main(): Promise<Record<string, unknown>> {
               }
             : {}),
         ...step.cluster(azure),
+        // Who reads the synced Secrets (catalog consumers): plain data, no values. Only where the mode syncs.
+        ...(model.sync ? { consumers: model.consumers.uses.map(consumerRow) } : {}),
     };
 }
 

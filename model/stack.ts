@@ -8,6 +8,8 @@ import { caModel, CaModel } from "./ca";
 import type { ReadBudget } from "./budget";
 import type { StackSettings } from "../stacks/settings";
 import { catalogOutageConsumers, OutageConsumersOf, rotationModel, RotationModel } from "./rotation";
+import { kindLabel, outageConsumersOfEntry, type ConsumerCheck, type ConsumerUse } from "./consumers";
+import { ConfigError } from "../stacks/errors";
 
 /**
  * What the stack declares, derived from the validated inputs. Pure: the same inputs give the
@@ -67,6 +69,8 @@ export interface StackModel {
     ca?: CaModel;
     /** The vault read budget of the delivery mode, and its warning (undefined within budget). */
     budget: { budget: ReadBudget; warning?: string };
+    /** Who reads the synced Secrets (catalog `secretSyncs.<name>.consumers`), sorted; none in a mode without syncs. */
+    consumers: { uses: ConsumerUse[]; warnings: string[] };
     /** Generated secrets that rotate on a schedule, sorted by name (model/rotation.ts). */
     rotations: RotationModel[];
 }
@@ -106,15 +110,16 @@ export interface ModeModel {
     sync?(inputs: ProgramInputs): SecretSyncModel;
     /** The mode's vault read budget and its warning (undefined within budget). */
     budget(settings: StackSettings, model: Pick<StackModel, "spcs" | "sync">): StackModel["budget"];
+    /** The consumers of the mode's synced Secrets, checked against their contracts (model/consumers.ts). */
+    consumers?(inputs: ProgramInputs): ConsumerCheck;
 }
 
 /** Everything the stack declares, built once from the validated inputs and the stack's delivery mode. */
-export function buildModel(
-    inputs: ProgramInputs,
-    mode: ModeModel,
-    outageOf: OutageConsumersOf = catalogOutageConsumers,
-): StackModel {
+export function buildModel(inputs: ProgramInputs, mode: ModeModel, outageOf?: OutageConsumersOf): StackModel {
     const { settings, catalog, enabled } = inputs;
+    // A consumer that cannot read its Secret stops the run here, before anything is declared.
+    const consumers = mode.consumers?.(inputs);
+    if (consumers && consumers.problems.length > 0) throw new ConfigError(consumers.problems);
     const managed: ManagedObject[] = [];
     if (settings.defaultSecret.source === "generated") {
         managed.push({
@@ -144,7 +149,7 @@ export function buildModel(
             source: s.source,
             length: s.length,
             keySize: s.keySize,
-            contentType: contentTypeOf(s),
+            contentType: contentTypeOf(s) ?? consumers?.contentTypes.get(s.name),
             deleteOnRemove: s.deleteOnRemove,
             ...(s.rotate !== undefined ? { rotateDays: s.rotate.days } : {}),
             ...(s.expiresInDays !== undefined ? { expiresInDays: s.expiresInDays } : {}),
@@ -186,8 +191,24 @@ export function buildModel(
     // SPC restarts happen only where the CSI side runs: a csiDriver stack (it has a service
     // principal) or a secret-sync stack beside it during a migration (`csiSide`).
     const csiRuns = "servicePrincipal" in settings || ("csiSide" in settings && settings.csiSide !== undefined);
-    const rotations = rotationModel(enabled, csiRuns ? spcs : [], sync, outageOf);
-    return { ...parts, mq, ca: caModel(settings.ca), budget: mode.budget(settings, parts), rotations };
+    // Who a rotation would break: the catalog's own `rotate.outage` and every declared consumer
+    // whose contract says a changed value is an outage (model/consumers.ts, issue 18).
+    const uses = consumers?.uses ?? [];
+    const outage: OutageConsumersOf =
+        outageOf ??
+        ((entry) => [
+            ...catalogOutageConsumers(entry),
+            ...outageConsumersOfEntry(uses, entry).map((u) => `${kindLabel(u.kind)} ${u.name} (reads ${u.secret})`),
+        ]);
+    const rotations = rotationModel(enabled, csiRuns ? spcs : [], sync, outage);
+    return {
+        ...parts,
+        mq,
+        ca: caModel(settings.ca),
+        budget: mode.budget(settings, parts),
+        rotations,
+        consumers: { uses: consumers?.uses ?? [], warnings: consumers?.warnings ?? [] },
+    };
 }
 
 /**

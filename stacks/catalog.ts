@@ -5,6 +5,7 @@ import { didYouMean } from "./names";
 import { readYaml } from "./yaml";
 import { intRange, issuesToProblems, protoKeyProblems, ruled, strictObject } from "./schema";
 import * as rules from "./rules";
+import { expandOpcuaPresets, opcuaSchema } from "./opcua";
 
 /**
  * The catalog, `stacks/secrets.yaml`: which secrets exist, where they are mounted and in
@@ -69,12 +70,33 @@ const rotateSchema = strictObject({
 /** `notBefore`: an RFC 3339 UTC date or timestamp (`2026-01-01`, `2026-01-01T00:00:00Z`). */
 const NOT_BEFORE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$/;
 
+/** A lower-camel-case name of the consumer contract table (model/consumers.ts), checked against it there. */
+const contractName = (what: string) =>
+    z.string().regex(/^[a-z][A-Za-z0-9]*$/, `must be ${what} (npm run -s check -- --kinds lists them)`);
+
+/**
+ * An Azure IoT Operations resource that reads a synced Secret by name (issue 18): its kind and
+ * auth pick a contract of model/consumers.ts (the keys it reads); `keys` for the kinds whose
+ * reference names the keys itself (a device's `<secret>/<key>`, an Akri `secretKey`).
+ */
+const consumerSchema = strictObject({
+    kind: contractName("a consumer kind such as dataflowEndpoint"),
+    name: ruled(rules.dns1123Subdomain),
+    auth: contractName("an auth of the kind, such as sasl").optional(),
+    keys: z.array(ruled(rules.syncTargetKey)).min(1, "must list at least one key (omit it for none)").optional(),
+});
+
 /** A Kubernetes Secret that secret sync writes, when it needs more than the defaults. */
 const secretSyncDeclSchema = strictObject({
     type: z.enum(SYNC_SECRET_TYPES).default("Opaque"),
     /** Change it to make the controller sync again now (any new string). */
     forceSynchronization: ruled(rules.forceSynchronization).optional(),
+    /** Who reads this Secret (issue 18). */
+    consumers: z.array(consumerSchema).default([]),
 });
+
+/** A consumer as the catalog declares it. */
+export type ConsumerDecl = z.infer<typeof consumerSchema>;
 
 const secretSchema = strictObject({
     name: ruled(rules.vaultObjectName),
@@ -110,6 +132,8 @@ const secretSchema = strictObject({
             ? undefined
             : "must be a real UTC date (2026-01-01) or timestamp (2026-01-01T00:00:00Z)",
     ).optional(),
+    /** An OPC UA certificate preset (stacks/opcua.ts): sets sync, encoding and contentType. */
+    opcua: opcuaSchema.optional(),
 });
 
 /** A whole Azure IoT MQ custom resource; `{ keyVaultRef: <secret> }` marks where a vault reference goes. */
@@ -147,6 +171,8 @@ export interface SyncSecretDecl {
     name: string;
     type: SyncSecretType;
     forceSynchronization?: string;
+    /** Its readers as declared under `secretSyncs.<name>.consumers` ([] when none). */
+    consumers?: ConsumerDecl[];
 }
 
 export type MqResource = z.infer<typeof mqResourceSchema>;
@@ -397,6 +423,8 @@ export function parseCatalog(text: string, file: string = CATALOG_FILE): { catal
         });
         secrets.push({ ...entry, index, line: lineOf(path()) });
     });
+    // OPC UA presets become ordinary synced entries before anything reads `sync`.
+    expandOpcuaPresets(secrets, at, environmentsOverlap);
 
     // Two objects with the same file name in one SPC overwrite each other in the pod; the
     // provider does not notice. Only entries that can be on in the same environment clash.
@@ -519,7 +547,12 @@ function syncSecretsOf(
             at(["secretSyncs", name], `Kubernetes Secret name ${nameProblem}`);
             continue;
         }
-        result.set(name, { name, type: decl?.type ?? "Opaque", forceSynchronization: decl?.forceSynchronization });
+        result.set(name, {
+            name,
+            type: decl?.type ?? "Opaque",
+            forceSynchronization: decl?.forceSynchronization,
+            ...(decl?.consumers.length ? { consumers: decl.consumers } : {}),
+        });
     }
     const mapped = new Set<string>();
     const byKey = new Map<string, CatalogSecret[]>();

@@ -237,7 +237,7 @@ describe("unknown keys", () => {
     test("in a secret, with the entry's index and name", () => {
         const p = onlyProblem("secrets:\n  - name: mq-password\n    source: config\n    objectAlias: x\n");
         expect(formatProblem(p)).toBe(
-            "stacks/secrets.yaml:4: secrets[0] (mq-password).objectAlias: unknown key; allowed keys here: name, type, source, spcs, alias, version, environments, deleteOnRemove, length, keySize, contentType, encoding, format, filePermission, mq, sync, rotate, expiresInDays, notBefore",
+            "stacks/secrets.yaml:4: secrets[0] (mq-password).objectAlias: unknown key; allowed keys here: name, type, source, spcs, alias, version, environments, deleteOnRemove, length, keySize, contentType, encoding, format, filePermission, mq, sync, rotate, expiresInDays, notBefore, opcua",
         );
     });
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { catalogSchema } from "../stacks/catalog";
 import { settingsShape } from "../stacks/settings";
 import { OPTIONS as BENCH_OPTIONS, USAGE as BENCH_USAGE } from "../tools/bench";
+import { OPTIONS as CHECK_OPTIONS, USAGE as CHECK_USAGE } from "../tools/check";
 import { OPTIONS as PLAN_OPTIONS, USAGE as PLAN_USAGE } from "../tools/plan";
 import { OPTIONS as PROMOTE_OPTIONS, USAGE as PROMOTE_USAGE } from "../tools/promote";
 import { OPTIONS as EXPIRY_OPTIONS, USAGE as EXPIRY_USAGE } from "../tools/expiry";
@@ -221,6 +222,7 @@ describe("docs/reference.md and the commands' flags", () => {
         ["import", IMPORT_OPTIONS, IMPORT_USAGE],
         ["drift", DRIFT_OPTIONS, DRIFT_USAGE],
         ["access", ACCESS_OPTIONS, ACCESS_USAGE],
+        ["check", CHECK_OPTIONS, CHECK_USAGE],
     ];
 
     test.each(commands)(

@@ -186,6 +186,26 @@ describe("rotationModel", () => {
     });
 });
 
+describe("a rotating value read by a consumer whose contract says a change is an outage (issue 18's contracts)", () => {
+    test("the plan names the consumer from the catalog's secretSyncs consumers, without rotate.outage", async () => {
+        const catalog = fs.readFileSync(path.join(PROJECT_DIR, "stacks/secrets.yaml"), "utf8");
+        // The generated, rotating token becomes the password the Kafka endpoint reads with SASL (an
+        // outage on change: the broker side holds the same credential); the existing entry that
+        // held that key goes.
+        const edited = catalog
+            .replace("sync: { secret: dataflow-api-token, key: token }", "sync: { secret: kafka-sasl, key: password }")
+            .replace(/\n {2}- name: kafka-sasl-password\n(?: {4}.*\n)+/, "\n");
+        expect(edited).not.toBe(catalog);
+        expect(edited).not.toContain("kafka-sasl-password");
+        const dir = scratch({ "secrets.yaml": edited });
+        const run = await runStack({ stack: "ga", catalogFile: path.join(dir, "secrets.yaml") });
+        expect(run.error).toBeUndefined();
+        const rotation = (run.outputs.rotations as Record<string, { outage?: string[] }>)["dataflow-api-token"];
+        expect(rotation.outage).toEqual(["dataflow endpoint kafka-out (reads kafka-sasl)"]);
+        expect(run.warnings.join("\n")).toContain("dataflow endpoint kafka-out (reads kafka-sasl)");
+    });
+});
+
 describe("content type of a secret holding a certificate", () => {
     test("Key Vault's own content types by format; an explicit contentType wins", () => {
         expect(contentTypeOf({ format: "pem" })).toBe("application/x-pem-file");

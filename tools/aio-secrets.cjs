@@ -17,6 +17,7 @@ const COMMANDS = {
     import: "catalog entries, settings and a pulumi import file for what a cluster already holds (--from)",
     drift: "what differs between a live export and the stack's plan (--live); exit 1 on drift",
     access: "who holds which right on the stack's vault, and which vault objects it reaches (--stack, --all)",
+    check: "who reads each synced Secret (--kinds), and an export of a cluster's AIO resources against a stack (--live)",
 };
 
 const usage = `usage: npx aio-secrets <command> [flags]

@@ -26,6 +26,7 @@ export const SAMPLE_FILES = [
     "docs/fleets.md",
     "docs/reference.md",
     "docs/ownership.md",
+    "docs/consumers.md",
 ] as const;
 
 /** What the walkthroughs append; the docs show the same lines. */
@@ -110,7 +111,7 @@ class Scratch {
     }
 
     /** A tool, as `npx aio-secrets <tool> ...` runs it, from the copy's root. */
-    tool(tool: "plan" | "promote" | "import" | "drift", args: string[]): Run {
+    tool(tool: "plan" | "promote" | "import" | "drift" | "check", args: string[]): Run {
         const env = { ...process.env };
         delete env.INIT_CWD;
         delete env.AIO_SECRETS_CATALOG;
@@ -194,6 +195,8 @@ export function generateSamples(): Map<string, string> {
         samples.set("plan-staging", shortenPlan(staging.stdout, 8, 8));
         const all = expectExit(scratch.tool("plan", ["--all"]), 0, "plan --all");
         samples.set("plan-all", all.stdout.trimEnd().replace(/ planned in \d+(\.\d+)? s:/, " planned in <time> s:"));
+        // The consumer contracts (docs/consumers.md), as `check --kinds` prints them.
+        samples.set("check-kinds", expectExit(scratch.tool("check", ["--kinds"]), 0, "check --kinds").stdout.trimEnd());
 
         // The README's walkthrough. Step 1: the stack's own ids, committed.
         scratch.replace(

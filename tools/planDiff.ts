@@ -5,6 +5,8 @@ import { decodeUtf8, NOT_UTF8 } from "../stacks/text";
 import { inputAt, RecordedResource, redact, RunResult, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN } from "./harness";
 import { parseSpcObjects, restartAnnotationKey, versionsAnnotationKey } from "../model/spc";
 import { DELIVERY_STEPS, DeliveryStep, MigrationReview, reviewMigration } from "../stacks/migration";
+import { kindLabel } from "../model/consumers";
+import { planConsumers, type PlanConsumer } from "./planRender";
 
 /**
  * What changes between two plans of the same stack, for reviews: resources added, removed and
@@ -67,6 +69,11 @@ export interface PlanDiff {
     warnings: string[];
     /** A change of step of the move from CSI delivery to secret sync: which step this is, and the next. */
     migration?: string;
+    /**
+     * The consumers a change touches (issue 18), e.g. "dataflow endpoint kafka-out reads kafka-sasl:
+     * password changes"; absent when none.
+     */
+    consumers?: string[];
 }
 
 /** The step a run's `deliveryStep` output names; undefined for a run without one (no plan, invalid inputs). */
@@ -509,7 +516,68 @@ export function diffRuns(before: RunResult, after: RunResult): PlanDiff {
     diff.added.sort(byName);
     diff.removed.sort(byName);
     diff.changed.sort(byName);
+    const touched = consumerTouches(before, after, diff.changed);
+    if (touched.length > 0) diff.consumers = touched;
     return diff;
+}
+
+/** Per synced Secret: its keys and the vault object each one holds (the SecretSync's mapping). */
+function syncMappings(run: RunResult): Map<string, Map<string, string>> {
+    const result = new Map<string, Map<string, string>>();
+    for (const r of run.resources) {
+        if (r.type !== "azure-native:secretsynccontroller:SecretSync") continue;
+        const mapping = Array.isArray(r.inputs.objectSecretMapping) ? r.inputs.objectSecretMapping : [];
+        const keys = new Map<string, string>();
+        for (const m of mapping as { sourcePath?: unknown; targetKey?: unknown }[])
+            keys.set(String(m.targetKey), String(m.sourcePath));
+        result.set(String(r.inputs.secretSyncName), keys);
+    }
+    return result;
+}
+
+/**
+ * What a change means to the consumers of the synced Secrets, one line each: a key they read gets
+ * a new value (the vault secret behind it changes) or another vault object, comes or goes, and
+ * consumers are declared or dropped.
+ */
+export function consumerTouches(before: RunResult, after: RunResult, changed: readonly ResourceChange[]): string[] {
+    const was = syncMappings(before);
+    const now = syncMappings(after);
+    const newValue = new Set(
+        changed
+            .filter((c) => c.type === "azure-native:keyvault:Secret")
+            .filter((c) => c.fields.some((f) => f.after === "[secret] (new value)"))
+            .map((c) => c.name),
+    );
+    const vaultSecretName = (run: RunResult, resource: string) =>
+        String(
+            run.resources.find((r) => r.name === resource && r.type === "azure-native:keyvault:Secret")?.inputs
+                .secretName,
+        );
+    const newValues = new Set([...newValue].map((n) => vaultSecretName(after, n)));
+    const label = (c: PlanConsumer) => `${kindLabel(c.kind)} ${c.name} reads ${c.secret}`;
+    const id = (c: PlanConsumer) => `${c.secret}\u0000${c.kind}\u0000${c.name}`;
+    const old = new Map(planConsumers(before).map((c) => [id(c), c]));
+    const lines: string[] = [];
+    for (const c of planConsumers(after)) {
+        if (!old.has(id(c))) {
+            lines.push(`${label(c)}: newly declared (auth ${c.auth})`);
+            continue;
+        }
+        const a = was.get(c.secret) ?? new Map<string, string>();
+        const b = now.get(c.secret) ?? new Map<string, string>();
+        for (const key of c.requiredKeys) {
+            const from = a.get(key);
+            const to = b.get(key);
+            if (from === undefined && to !== undefined) lines.push(`${label(c)}: ${key} is added (from ${to})`);
+            else if (to === undefined && from !== undefined) lines.push(`${label(c)}: ${key} is removed`);
+            else if (from !== to) lines.push(`${label(c)}: ${key} now holds ${to} (was ${from})`);
+            else if (to !== undefined && newValues.has(to)) lines.push(`${label(c)}: ${key} changes`);
+        }
+    }
+    const current = new Set(planConsumers(after).map(id));
+    for (const [key, c] of old) if (!current.has(key)) lines.push(`${label(c)}: no longer declared`);
+    return lines;
 }
 
 function show(value: unknown): string {
@@ -561,6 +629,7 @@ export function diffText(diff: PlanDiff, header: string): string {
         lines.push(`restarts: ${r.kind} ${r.namespace}/${r.name} (${r.spc}: ${restartReason(r)})`);
     for (const b of diff.blockers) lines.push(`blocked: ${b.reason}; fix: ${b.fix}`);
     if (diff.migration) lines.push(`migration: ${diff.migration}`);
+    for (const c of diff.consumers ?? []) lines.push(`consumer: ${c}`);
     for (const w of diff.warnings) lines.push(...wrapProse(w, TEXT_WIDTH, "warning: ", "  "));
     if (resources > 0)
         lines.push(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`);

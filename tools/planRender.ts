@@ -34,6 +34,8 @@ export interface PlanJson {
     resources: PlanResource[];
     outputs: unknown;
     warnings: string[];
+    /** Who reads the synced Secrets (issue 18; the stack output `consumers`); [] when none or not syncing. */
+    consumers: PlanConsumer[];
     /** With `--permissions`: the rights the deployment needs, derived from the resources. */
     permissions?: PermissionNeeds;
 }
@@ -156,6 +158,7 @@ export function planJson(recorded: RunResult, options: PlanOptions = {}): PlanJs
         })),
         outputs: redact(run.outputs),
         warnings: run.warnings,
+        consumers: planConsumers(run),
     };
     if (options.permissions)
         json.permissions = permissionNeeds(
@@ -386,10 +389,14 @@ export function planText(
     lines.push("");
     lines.push("Outputs:");
     const outputs = redact(run.outputs) as Record<string, unknown>;
-    for (const key of Object.keys(outputs).sort()) {
+    // The consumers get their own section below.
+    for (const key of Object.keys(outputs)
+        .filter((k) => k !== "consumers")
+        .sort()) {
         lines.push(shortenValue(`  ${key}: `, compact(outputs[key]), TEXT_WIDTH, "--json shows it whole"));
     }
     lines.push(...rotationsText(outputs.rotations));
+    lines.push(...consumersText(planConsumers(run)));
     if (run.warnings.length > 0) {
         lines.push("");
         lines.push("Warnings:");
@@ -502,6 +509,44 @@ export function rotationsText(rotations: unknown): string[] {
                 "  ",
                 "    ",
             ),
+        );
+    }
+    return lines;
+}
+
+/** One consumer of a synced Secret, as the plan JSON lists it (`consumers: [...]`, issue 18). */
+export interface PlanConsumer {
+    secret: string;
+    kind: string;
+    name: string;
+    auth: string;
+    requiredKeys: string[];
+}
+
+/** The consumers the run declared (its stack output `consumers`), read defensively. */
+export function planConsumers(run: Pick<RunResult, "outputs">): PlanConsumer[] {
+    const listed = Object.hasOwn(run.outputs, "consumers") ? run.outputs.consumers : undefined;
+    if (!Array.isArray(listed)) return [];
+    const text = (v: unknown) => (typeof v === "string" ? v : "");
+    return listed
+        .filter((c): c is Record<string, unknown> => c !== null && typeof c === "object")
+        .map((c) => ({
+            secret: text(c.secret),
+            kind: text(c.kind),
+            name: text(c.name),
+            auth: text(c.auth),
+            requiredKeys: Array.isArray(c.requiredKeys) ? c.requiredKeys.map(text) : [],
+        }));
+}
+
+/** The plan text's consumers section: one line per consumer (nothing when there are none). */
+function consumersText(consumers: readonly PlanConsumer[]): string[] {
+    if (consumers.length === 0) return [];
+    const lines = ["", "Consumers (who reads each synced Secret, checked against its contract):"];
+    for (const c of consumers) {
+        const keys = c.requiredKeys.length > 0 ? `keys ${c.requiredKeys.join(", ")}` : "any key";
+        lines.push(
+            ...wrapProse(`${c.secret}: ${c.kind} ${c.name} (auth ${c.auth}) reads ${keys}`, TEXT_WIDTH, "  ", "    "),
         );
     }
     return lines;

@@ -1,4 +1,5 @@
 import { budgetWarning, SYNC_REMEDY, syncReadBudget } from "../../model/budget";
+import { checkConsumers } from "../../model/consumers";
 import { secretSyncModel } from "../../model/secretSync";
 import { withCaSync, type ModeModel } from "../../model/stack";
 import { settingsOf } from "../../stacks/settings";
@@ -17,4 +18,5 @@ export const secretSyncModeModel: ModeModel = {
         const budget = syncReadBudget(sync.spcName, model.sync?.objects ?? [], interval);
         return { budget, warning: budgetWarning(budget, `${interval}s`, SYNC_REMEDY) };
     },
+    consumers: (inputs) => checkConsumers(inputs.catalog, inputs.enabled, inputs.settings.environment),
 };

@@ -1,0 +1,158 @@
+import { z } from "zod";
+import type { CatalogSecret } from "./catalog";
+import * as rules from "./rules";
+import { ruled, strictObject } from "./schema";
+
+/**
+ * OPC UA certificates as catalog presets (issue 18 item 3): an entry with
+ * `opcua: { list: trustList | issuerList | clientCertificate, file: <name>.<ext> }` lands in the
+ * fixed SecretSync the OPC UA connector reads, under its file name, as the CLI puts it there.
+ * Pure: the parsing layer expands and checks these entries before anything else reads `sync`.
+ *
+ * Facts from Azure/azure-iot-ops-cli-extension,
+ * `azext_edge/edge/providers/orchestration/resources/connector/opcua/certs.py` (`az iot ops
+ * connector opcua trust|issuer|client add`):
+ * - SecretSync names `aio-opc-ua-broker-trust-list`, `aio-opc-ua-broker-issuer-list`,
+ *   `aio-opc-ua-broker-client-certificate`; `kubernetesSecretType: Opaque`; each mapping is
+ *   `{sourcePath: <vault secret>, targetKey: <file name>}`.
+ * - The vault secret holds the file's bytes as hex (`read_file_content(...).hex()`, tag
+ *   `file-encoding: hex`), and the SPC object is `{objectType: secret, objectEncoding: hex}`, so the
+ *   Secret gets the original bytes back.
+ * - Content type by extension: `.crl` application/pkix-crl, `.der` application/pkix-cert, anything
+ *   else (`.crt`, `.pem`) application/x-pem-file.
+ * - trust list: `.der` or `.crt`; issuer list: `.der`, `.crt` or `.crl`, and a `.crl` only when a
+ *   `.crt` or `.der` of the same stem is already in the issuer list; client certificate: a `.der`
+ *   public key and a `.pem` private key with the same stem, and `client add` replaces the whole
+ *   mapping (one pair at a time).
+ * - Older CLI releases put the objects into an SPC named `opc-ua-connector` (`OPCUA_SPC_NAME`);
+ *   current ones use the instance's default SPC. Here they go into the stack's own SPC
+ *   (`secretSync.spcName`), which is the default SPC a stack links to its instance.
+ */
+
+/** The three OPC UA lists and the fixed SecretSync (and Kubernetes Secret) each one fills. */
+export const OPCUA_SYNC_NAMES = {
+    trustList: "aio-opc-ua-broker-trust-list",
+    issuerList: "aio-opc-ua-broker-issuer-list",
+    clientCertificate: "aio-opc-ua-broker-client-certificate",
+} as const;
+
+export type OpcuaList = keyof typeof OPCUA_SYNC_NAMES;
+export const OPCUA_LISTS = Object.keys(OPCUA_SYNC_NAMES) as [OpcuaList, ...OpcuaList[]];
+
+/** The file extensions the CLI accepts per list. */
+export const OPCUA_EXTENSIONS: Readonly<Record<OpcuaList, readonly string[]>> = {
+    trustList: [".der", ".crt"],
+    issuerList: [".der", ".crt", ".crl"],
+    clientCertificate: [".der", ".pem"],
+};
+
+/** The content type the CLI sets on the vault secret, by file extension. */
+export function opcuaContentType(file: string): string {
+    const ext = extensionOf(file);
+    if (ext === ".crl") return "application/pkix-crl";
+    if (ext === ".der") return "application/pkix-cert";
+    return "application/x-pem-file";
+}
+
+/** The catalog key `opcua` of an entry. */
+export const opcuaSchema = strictObject({
+    list: z.enum(OPCUA_LISTS),
+    file: ruled(rules.syncTargetKey),
+});
+
+export type OpcuaPreset = z.infer<typeof opcuaSchema>;
+
+function extensionOf(file: string): string {
+    const dot = file.lastIndexOf(".");
+    return dot <= 0 ? "" : file.slice(dot).toLowerCase();
+}
+
+function stemOf(file: string): string {
+    const dot = file.lastIndexOf(".");
+    return dot <= 0 ? file : file.slice(0, dot);
+}
+
+type At = (path: PropertyKey[], rule: string, value?: string) => void;
+
+/**
+ * Expands the OPC UA entries in place (their `sync`, `encoding: hex` and `contentType`) and
+ * reports what the CLI would refuse: a wrong extension, a CRL without its certificate, half a
+ * client certificate pair, more than one pair, and settings that contradict the preset.
+ */
+export function expandOpcuaPresets(
+    secrets: CatalogSecret[],
+    at: At,
+    overlap: (a?: readonly string[], b?: readonly string[]) => boolean,
+): void {
+    const presets = secrets.filter((s): s is CatalogSecret & { opcua: OpcuaPreset } => s.opcua !== undefined);
+    for (const s of presets) {
+        const path = (...rest: PropertyKey[]) => ["secrets", s.index, ...rest];
+        const { list, file } = s.opcua;
+        const allowed = OPCUA_EXTENSIONS[list];
+        if (!allowed.includes(extensionOf(file)))
+            at(
+                path("opcua", "file"),
+                `the OPC UA ${list} takes ${allowed.join(", ")} files (as the CLI)`,
+                JSON.stringify(file),
+            );
+        if (s.type !== "secret")
+            at(
+                path("type"),
+                "an OPC UA certificate is a vault secret holding the file as hex (az iot ops connector opcua), not a Key Vault certificate or key",
+                JSON.stringify(s.type),
+            );
+        if (s.sync !== undefined)
+            at(path("sync"), `opcua: sets it (Secret ${OPCUA_SYNC_NAMES[list]}, key ${file}); remove sync:`);
+        if (s.encoding !== undefined && s.encoding !== "hex")
+            at(
+                path("encoding"),
+                "an OPC UA file is stored hex-encoded (the CLI's objectEncoding: hex)",
+                JSON.stringify(s.encoding),
+            );
+        const contentType = opcuaContentType(file);
+        if (s.contentType !== undefined && s.contentType !== contentType)
+            at(
+                path("contentType"),
+                `the CLI stores a ${extensionOf(file) || "file"} file as ${contentType}`,
+                JSON.stringify(s.contentType),
+            );
+        s.sync = { secret: OPCUA_SYNC_NAMES[list], key: file };
+        s.encoding = "hex";
+        s.contentType = contentType;
+    }
+    const together = (a: CatalogSecret, b: CatalogSecret) => overlap(a.environments, b.environments);
+    for (const s of presets) {
+        const { list, file } = s.opcua;
+        const stem = stemOf(file);
+        const sameList = presets.filter((o) => o !== s && o.opcua.list === list && together(o, s));
+        if (list === "issuerList" && extensionOf(file) === ".crl") {
+            const certificate = sameList.some(
+                (o) => stemOf(o.opcua.file) === stem && [".crt", ".der"].includes(extensionOf(o.opcua.file)),
+            );
+            if (!certificate)
+                at(
+                    ["secrets", s.index, "opcua", "file"],
+                    `a CRL goes into the issuer list only with its certificate: add ${stem}.crt or ${stem}.der to the issuer list (in the same environments)`,
+                    JSON.stringify(file),
+                );
+        }
+        if (list === "clientCertificate") {
+            const want = extensionOf(file) === ".der" ? ".pem" : ".der";
+            const partner = sameList.some((o) => o.opcua.file === `${stem}${want}`);
+            if (!partner)
+                at(
+                    ["secrets", s.index, "opcua", "file"],
+                    `the OPC UA client certificate is a pair: ${stem}.der (public key) and ${stem}.pem (private key), in the same environments; ` +
+                        `${stem}${want} is missing (remove both, or neither)`,
+                    JSON.stringify(file),
+                );
+            const otherStems = new Set(sameList.map((o) => stemOf(o.opcua.file)).filter((x) => x !== stem));
+            if (otherStems.size > 0)
+                at(
+                    ["secrets", s.index, "opcua", "file"],
+                    `the connector takes one client certificate pair (the CLI replaces it); also listed: ${[...otherStems].join(", ")}`,
+                    JSON.stringify(file),
+                );
+        }
+    }
+}
