@@ -453,6 +453,8 @@ interface RegisterRequest {
     getReplacementTrigger?(): { toJavaScript(): unknown } | undefined;
     getAliasesList?(): AliasMessage[];
     getAliasurnsList?(): string[];
+    getImportid(): string;
+    getTransformsList(): { getToken(): string }[];
 }
 /** An alias as the SDK sends it (proto alias.proto): a URN, or a spec of what differs. */
 interface AliasMessage {
@@ -489,8 +491,22 @@ export function aliasUrns(urn: string, parent: string, aliases: readonly AliasMe
     }
     return out;
 }
+/** What the SDK reads of a registration's response (runtime/resource.js, registerResource). */
+interface RegisterResponse {
+    getUrn(): string;
+    getId(): string;
+    getObject(): { toJavaScript(): Record<string, unknown> };
+    getPropertydependenciesMap(): undefined;
+    getResult(): number;
+    getUnknown(): boolean;
+}
+/** The SDK's MockMonitor (runtime/mocks.js): its own state, used by {@link installRecorder}. */
 interface RecordingMonitor {
-    registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): unknown;
+    registerResource(req: RegisterRequest, cb: (err: unknown, res: RegisterResponse | undefined) => void): unknown;
+    mocks: { newResource(args: Record<string, unknown>): Promise<{ id?: string; state: Record<string, unknown> }> };
+    transformCallbacks: Map<string, unknown>;
+    resources: Map<string, { urn: string; id: string | null; state: Record<string, unknown> }>;
+    newUrn(parent: string, type: string, name: string): string;
     registerResourceOutputs(
         req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined },
         cb: unknown,
@@ -521,9 +537,61 @@ export function installRecorder(pulumi: typeof pulumiTypes): {
     const duplicates: string[] = [];
     let outputs: Record<string, unknown> = {};
     const monitor = pulumi.runtime.getMonitor() as unknown as RecordingMonitor;
-    const registerResource = monitor.registerResource.bind(monitor);
+    // The SDK's rpc module (not in its public types): the (de)serializers the MockMonitor uses.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const rpc = require("@pulumi/pulumi/runtime/rpc") as {
+        deserializeProperties(struct: { toJavaScript(): Record<string, unknown> }): Record<string, unknown>;
+        serializeProperties(label: string, props: Record<string, unknown>): Promise<Record<string, unknown>>;
+    };
+    // MockMonitor.registerResource (runtime/mocks.js) with each property map converted once: it
+    // turns the request's inputs into JavaScript for the mocks and the recorder reads them again,
+    // then packs the state into a protobuf Struct that the SDK unpacks at once. Here the inputs
+    // are unpacked once for both, and the state goes back as a Struct-like object with
+    // `toJavaScript()`, as the SDK's own offline path answers (runtime/resource.js). Same
+    // mocks, URNs and state; a large part of a fleet plan's allocation less.
+    const registerResource = async (
+        req: RegisterRequest,
+        done: (err: unknown, res: RegisterResponse | undefined, inputs: Record<string, unknown>) => void,
+    ): Promise<void> => {
+        let inputs: Record<string, unknown> = {};
+        try {
+            inputs = req.getObject()?.toJavaScript() ?? {};
+            const unpacked = inputs;
+            const transforms = req
+                .getTransformsList()
+                .map((t) => monitor.transformCallbacks.get(t.getToken()))
+                .filter((t) => t !== undefined);
+            const result = await monitor.mocks.newResource({
+                type: req.getType(),
+                name: req.getName(),
+                inputs: rpc.deserializeProperties({ toJavaScript: () => unpacked }),
+                provider: req.getProvider(),
+                custom: req.getCustom(),
+                id: req.getImportid(),
+                transforms,
+            });
+            const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+            const state = await rpc.serializeProperties("", result.state);
+            monitor.resources.set(urn, { urn, id: result.id ?? null, state });
+            const id = result.id || "";
+            done(
+                null,
+                {
+                    getUrn: () => urn,
+                    getId: () => id,
+                    getObject: () => ({ toJavaScript: () => state }),
+                    getPropertydependenciesMap: () => undefined,
+                    getResult: () => 0, // Result.SUCCESS
+                    getUnknown: () => false,
+                },
+                inputs,
+            );
+        } catch (err) {
+            done(err, undefined, inputs);
+        }
+    };
     monitor.registerResource = (req, cb) =>
-        registerResource(req, (err, res) => {
+        registerResource(req, (err, res, inputs) => {
             if (!err && res && req.getType() !== "pulumi:pulumi:Stack") {
                 if (seen.has(res.getUrn())) duplicates.push(res.getUrn());
                 seen.add(res.getUrn());
@@ -536,7 +604,7 @@ export function installRecorder(pulumi: typeof pulumiTypes): {
                             ? req.getParent()
                             : undefined,
                     custom: req.getCustom(),
-                    inputs: req.getObject()?.toJavaScript() ?? {},
+                    inputs,
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
                     deleteBeforeReplace: req.getDeletebeforereplace() === true,
