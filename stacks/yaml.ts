@@ -35,7 +35,49 @@ function hasCycle(value: unknown, ancestors: Set<object> = new Set()): boolean {
     return found;
 }
 
+/**
+ * The last few valid small documents read, by file, options and text: one offline plan reads its
+ * stack file, `Pulumi.yaml` and environment stand-ins several times, and `plan --all` reads the
+ * same `Pulumi.yaml` and environments for every stack. A hit hands out a deep copy of the value
+ * (callers may change theirs) with the parsed document, which callers only read (line numbers).
+ */
+const recentReads = new Map<string, YamlRead>();
+const RECENT_READS = 8;
+const RECENT_MAX_TEXT = 64 * 1024;
+
 export function readYaml(text: string, file: string, options: { merge?: boolean } = {}): YamlRead {
+    const key = text.length <= RECENT_MAX_TEXT ? `${file}\0${options.merge === true}\0${text}` : undefined;
+    const recent = key !== undefined ? recentReads.get(key) : undefined;
+    if (recent) return { ...recent, value: copyValue(recent.value), problems: [] };
+    const read = parseYaml(text, file, options);
+    if (key !== undefined && read.problems.length === 0) {
+        recentReads.set(key, { ...read, value: copyValue(read.value) });
+        if (recentReads.size > RECENT_READS) recentReads.delete(recentReads.keys().next().value!);
+    }
+    return read;
+}
+
+/**
+ * A deep copy of a value read from YAML (maps, lists, scalars): an own `__proto__` key stays an
+ * own key, and a value an alias shares stays shared, as in a fresh read.
+ */
+function copyValue(value: unknown, copies = new Map<object, unknown>()): unknown {
+    if (value === null || typeof value !== "object") return value;
+    const known = copies.get(value);
+    if (known !== undefined) return known;
+    if (Array.isArray(value)) {
+        const list: unknown[] = [];
+        copies.set(value, list);
+        for (const item of value) list.push(copyValue(item, copies));
+        return list;
+    }
+    const map: Record<string, unknown> = {};
+    copies.set(value, map);
+    for (const key of Object.keys(value)) setOwn(map, key, copyValue((value as Record<string, unknown>)[key], copies));
+    return map;
+}
+
+function parseYaml(text: string, file: string, options: { merge?: boolean }): YamlRead {
     const counter = new LineCounter();
     // Duplicate keys are checked below in linear time: the parser's own check is quadratic.
     const doc = parseDocument(text, {

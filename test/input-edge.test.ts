@@ -1,3 +1,4 @@
+import { readYaml } from "../stacks/yaml";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -840,5 +841,34 @@ describe("commands printed for users to paste quote a key from a file as one she
         const line = problems.map(formatProblem).find((l) => l.includes("is plaintext in the stack file"));
         expect(line).toBeDefined();
         expect(words(pasted(line as string))).toEqual([`secretValues.${HOSTILE}`]);
+    });
+});
+
+describe("readYaml keeps the last few documents it read (one plan reads a stack file several times)", () => {
+    test("a repeated read is equal, its value a copy the caller may change", () => {
+        const text = "config:\n  __proto__: { polluted: true }\n  a: &x [1, { b: 2 }]\n  c: *x\n";
+        const first = readYaml(text, "Pulumi.cache.yaml");
+        (first.value as { config: { a: unknown[] } }).config.a.push("changed by the caller");
+        const second = readYaml(text, "Pulumi.cache.yaml");
+        expect(second.problems).toEqual([]);
+        const config = (second.value as { config: Record<string, unknown> }).config;
+        expect(config.a).toEqual([1, { b: 2 }]);
+        expect(Object.hasOwn(config, "__proto__")).toBe(true);
+        expect(Object.getPrototypeOf(config)).toBe(Object.prototype);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        // An alias stays one value shared by its uses, as in a fresh read.
+        expect(config.c).toBe(config.a);
+        (config.a as unknown[]).push(3);
+        expect((readYaml(text, "Pulumi.cache.yaml").value as { config: { a: unknown[] } }).config.a).toHaveLength(2);
+    });
+
+    test("the file name and the merge option are part of what was read; problems are read anew", () => {
+        const merged = "a: &m { x: 1 }\nb:\n  <<: *m\n";
+        expect((readYaml(merged, "f.yaml", { merge: true }).value as { b: unknown }).b).toEqual({ x: 1 });
+        expect((readYaml(merged, "f.yaml").value as { b: unknown }).b).toEqual({ "<<": { x: 1 } });
+        const bad = "a: [1\n";
+        expect(readYaml(bad, "one.yaml").problems[0].file).toBe("one.yaml");
+        expect(readYaml(bad, "two.yaml").problems[0].file).toBe("two.yaml");
+        expect(readYaml("a: 1\n", "two.yaml").problems).toEqual([]);
     });
 });
