@@ -625,6 +625,32 @@ describe("every workflow", () => {
             expect({ at, value }).toEqual({ at, value: expect.stringMatching(expression) });
     });
 
+    /** A script's command pipes (`a | b`), outside quoted strings and `||`. */
+    const pipes = (script: string) =>
+        script
+            .split("\n")
+            .map((l) => l.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, "''").replace(/#.*$/, ""))
+            .filter((l) => /(^|[^|])\|([^|]|$)/.test(l));
+
+    it.each(workflowFiles)(
+        "%s: a step whose script pipes runs with pipefail (GitHub's default `bash -e` keeps only the last command's exit status)",
+        (file) => {
+            const wf = load(file) as Workflow & { defaults?: { run?: { shell?: string } } };
+            const unsafe: string[] = [];
+            for (const [name, job] of Object.entries(wf.jobs)) {
+                const jobShell = (job as Job & { defaults?: { run?: { shell?: string } } }).defaults?.run?.shell;
+                for (const step of job.steps ?? []) {
+                    if (step.run === undefined || pipes(step.run).length === 0) continue;
+                    // `shell: bash` (explicit) runs `bash --noprofile --norc -eo pipefail {0}`.
+                    const shell = (step as Step & { shell?: string }).shell ?? jobShell ?? wf.defaults?.run?.shell;
+                    if (shell === "bash" || /set -[a-z]*o pipefail/.test(step.run)) continue;
+                    unsafe.push(`${name}: ${step.name ?? pipes(step.run)[0].trim()}`);
+                }
+            }
+            expect(unsafe).toEqual([]);
+        },
+    );
+
     it("uses only the documented secrets and variables, and docs/ci.md lists them", () => {
         const all = workflowFiles.map(textOf).join("\n");
         const used = (kind: string) =>
