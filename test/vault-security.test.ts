@@ -4,6 +4,7 @@ import type { PolicyResource, StackValidationArgs, StackValidationPolicy } from 
 import { formatProblem } from "../stacks/errors";
 import { parseStackSettings, type RawStackConfig } from "../stacks/settings";
 import {
+    ipRulesAdmitEveryAddress,
     normalizedIpRule,
     openToAllNetworks,
     publicIpv4Cidr,
@@ -162,6 +163,17 @@ describe("lock-out warnings", () => {
     test("an open vault: nothing to warn about", () => {
         expect(openToAllNetworks(base)).toBe(true);
         expect(lockout(base, "csiDriver", true)).toEqual([]);
+    });
+
+    test("Deny with IP rules that together let in every address is open; it takes an openReason", () => {
+        const every = { ...base, network: { ...deny, ipRules: ["0.0.0.0/1", "128.0.0.0/1"] } };
+        expect(openToAllNetworks(every)).toBe(true);
+        expect(ipRulesAdmitEveryAddress(["0.0.0.0/0"])).toBe(true);
+        expect(ipRulesAdmitEveryAddress(["0.0.0.0/1", "128.0.0.0/2"])).toBe(false);
+        expect(ipRulesAdmitEveryAddress(["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"])).toBe(true);
+        expect(openToAllNetworks({ ...base, network: { ...deny, ipRules: ["203.0.113.0/24"] } })).toBe(false);
+        expect(openToAllNetworks({ ...every, publicNetworkAccess: "Disabled" })).toBe(false);
+        expect(vaultSecurityProblems("F", { ...every, network: { ...every.network, openReason: "lab" } })).toEqual([]);
     });
 
     test("Deny without a rule or an endpoint locks the reader out: the warning names the mode's reader and the keys", () => {
@@ -502,6 +514,19 @@ describe("vault-network-restricted-in-protected-environments", () => {
         expect(check(prodVault({}, { "aio-secrets-open-network-reason": "lab site without NAT" }))).toEqual([]);
         expect(check(prodVault({}, { "aio-secrets-open-network-reason": " " }))).toHaveLength(1);
         expect(check({ ...prodVault({}), tags: { "aio-secrets-environment": "dev" } })).toEqual([]);
+    });
+
+    test("a Deny whose IP rules let in every address is open to every network", () => {
+        const acls = (...values: string[]) => ({
+            networkAcls: { defaultAction: "Deny", ipRules: values.map((value) => ({ value })) },
+        });
+        expect(check(prodVault(acls("0.0.0.0/0")))).toEqual([
+            expect.stringContaining(`"Deny" with IP rules that let in every address`),
+        ]);
+        expect(check(prodVault(acls("128.0.0.0/1", "0.0.0.0/1")))).toHaveLength(1);
+        expect(check(prodVault(acls("0.0.0.0/1", "203.0.113.10/32")))).toEqual([]);
+        expect(check(prodVault(acls("0.0.0.0/0"), { "aio-secrets-open-network-reason": "lab" }))).toEqual([]);
+        expect(check(prodVault({ ...acls("0.0.0.0/0"), publicNetworkAccess: "Disabled" }))).toEqual([]);
     });
 
     test("openReason reaches the vault's tag", async () => {
