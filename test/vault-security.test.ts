@@ -356,6 +356,9 @@ describe("access", () => {
             expect(p.secrets).toContain("secret/mq-password");
         }
         expect(accessText(report)).toContain("reader (known after up) (ServicePrincipal, grant reader)");
+        // Access policies are vault-wide: the rights reach objects the plan does not know too.
+        expect(report.principals.map((p) => p.objectTypes)).toEqual([["secret"], ["secret"]]);
+        expect(accessText(report)).toContain("reaches: every secret in the vault; the plan's: secret/");
     });
 
     test("RBAC: roles, principal types, and the object types a role reaches", async () => {
@@ -367,6 +370,7 @@ describe("access", () => {
         const ga = accessReport(await runStack({ stack: "ga", mode: "preview" }));
         const reader = ga.principals.find((p) => p.source === "reader");
         expect(reader?.rights).toEqual(["Key Vault Secrets User", "Key Vault Reader"]);
+        expect(reader?.objectTypes).toEqual(["secret"]); // roles scoped to the vault: every secret in it
         expect(fleetAccessText([report, ga]).split("\n")).toHaveLength(4);
     });
 
