@@ -153,6 +153,17 @@ export function vaultSecurityProblems(file: string, kv: VaultSecurityInput): Pro
             );
         seen.add(normal);
     });
+    const subnets = new Set<string>();
+    net?.virtualNetworkRules.forEach((id, i) => {
+        // Key Vault keeps subnet ids in lower case: two spellings of one id are one rule.
+        if (subnets.has(id.toLowerCase()))
+            at(
+                `network.virtualNetworkRules[${i}]`,
+                "is listed twice (ARM ids are case-insensitive)",
+                JSON.stringify(id),
+            );
+        subnets.add(id.toLowerCase());
+    });
     return problems;
 }
 

@@ -76,7 +76,8 @@ describe("settings: keyVault.network, privateEndpoint, diagnostics", () => {
             defaultAction: "Deny",
             bypass: "AzureServices",
             ipRules: [{ value: "203.0.113.10/32" }],
-            virtualNetworkRules: [{ id: SUBNET, ignoreMissingVnetServiceEndpoint: false }],
+            // Lower case, as Key Vault stores it (a refresh reads back what was sent: no diff on the next run).
+            virtualNetworkRules: [{ id: SUBNET.toLowerCase(), ignoreMissingVnetServiceEndpoint: false }],
         });
         expect(networkAcls(undefined)).toBeUndefined();
     });
@@ -144,6 +145,12 @@ describe("settings: keyVault.network, privateEndpoint, diagnostics", () => {
                 network: { ...deny, ipRules: ["203.0.113.10", "203.0.113.10/32"] },
             }).map((p) => p.path),
         ).toEqual(["aio-secrets:keyVault.network.ipRules[1]"]);
+        expect(
+            vaultSecurityProblems("F", {
+                ...base,
+                network: { ...deny, virtualNetworkRules: [SUBNET, SUBNET.toUpperCase()] },
+            }).map((p) => p.path),
+        ).toEqual(["aio-secrets:keyVault.network.virtualNetworkRules[1]"]);
         expect(
             vaultSecurityProblems("F", { ...base, diagnostics: { storageAccountId: STORAGE, metrics: false } }),
         ).toEqual([]);
