@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Problem } from "./errors";
-import type { Rule } from "./rules";
+import { resourceGroupName as resourceGroupNameRule, type Rule } from "./rules";
 import { ruled, strictObject } from "./schema";
 
 /**
@@ -92,8 +92,8 @@ export const privateEndpointSchema = strictObject({
     subnetId: ruled(subnetId),
     /** The `privatelink.vaultcore.azure.net` zone the endpoint's A record goes into. Required. */
     privateDnsZoneId: ruled(privateDnsZoneId),
-    /** Resource group of the endpoint. Default: the vault's. */
-    resourceGroupName: z.string().min(1, "must not be empty").optional(),
+    /** Resource group of the endpoint (Azure's resource group name rules). Default: the vault's. */
+    resourceGroupName: ruled(resourceGroupNameRule).optional(),
 });
 export type PrivateEndpointSettings = z.infer<typeof privateEndpointSchema>;
 

@@ -126,6 +126,13 @@ describe("settings: keyVault.network, privateEndpoint, diagnostics", () => {
         ]);
         expect(problems({ diagnostics: { storageAccountId: WORKSPACE } })[0]).toMatch(/storage account/);
         expect(problems({ network: { toString: "x" } })[0]).toMatch(/keyVault\.network/);
+        // The endpoint's resource group follows Azure's rules like the vault's (it goes into an ARM URL).
+        expect(
+            problems({ privateEndpoint: { subnetId: SUBNET, privateDnsZoneId: ZONE, resourceGroupName: "../rg" } }),
+        ).toEqual([expect.stringContaining("aio-secrets:keyVault.privateEndpoint.resourceGroupName")]);
+        expect(
+            problems({ privateEndpoint: { subnetId: SUBNET, privateDnsZoneId: ZONE, resourceGroupName: "rg-net" } }),
+        ).toEqual([]);
     });
 
     test("cross-field rules", () => {
