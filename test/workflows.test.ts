@@ -651,6 +651,17 @@ describe("every workflow", () => {
         },
     );
 
+    it.each(workflowFiles)(
+        "%s: no command substitution inside an echo or printf argument (echo's status would hide its failure)",
+        (file) => {
+            const hidden = Object.values(load(file).jobs)
+                .flatMap((job) => job.steps ?? [])
+                .flatMap((step) => (step.run ?? "").split("\n"))
+                .filter((line) => /^\s*(echo|printf)\b[^#]*\$\(/.test(line));
+            expect(hidden).toEqual([]);
+        },
+    );
+
     it("uses only the documented secrets and variables, and docs/ci.md lists them", () => {
         const all = workflowFiles.map(textOf).join("\n");
         const used = (kind: string) =>
