@@ -13,6 +13,7 @@ import {
     type VaultSecurityInput,
 } from "../stacks/vaultSecurity";
 import { existingNetworkProblem, networkAcls } from "../components/keyvault/network";
+import { existingProtectionWarnings } from "../components/keyvault/existing";
 import { MODES } from "../delivery/modes";
 import { accessReport, accessText, fleetAccessText } from "../tools/accessReport";
 import { deployerTypes } from "../tools/access";
@@ -240,6 +241,41 @@ describe("an existing vault's firewall is checked, never changed", () => {
             },
         });
         expect(extra?.rule).toContain("it lets in 198.51.100.0/24");
+    });
+
+    test("a protected stack's existing vault: purge protection off, or open with no keyVault.network, is a warning", () => {
+        const closed = { enablePurgeProtection: true, networkAcls: { defaultAction: "Deny" } };
+        const on = { protect: true, network: undefined };
+        expect(existingProtectionWarnings("F", "kv", on, closed)).toEqual([]);
+        expect(existingProtectionWarnings("F", "kv", { ...on, protect: false }, {})).toEqual([]);
+        const [purge] = existingProtectionWarnings("F", "kv", on, { ...closed, enablePurgeProtection: false });
+        expect(purge).toContain("F: existing vault kv has purge protection off");
+        expect(purge).toContain("az keyvault update --name kv --enable-purge-protection true");
+        const [open] = existingProtectionWarnings("F", "kv", on, { enablePurgeProtection: true });
+        expect(open).toContain("existing vault kv is open to every network");
+        expect(
+            existingProtectionWarnings("F", "kv", on, {
+                enablePurgeProtection: true,
+                networkAcls: { defaultAction: "Deny", ipRules: [{ value: "0.0.0.0/0" }] },
+            }),
+        ).toHaveLength(1);
+        expect(
+            existingProtectionWarnings("F", "kv", on, { enablePurgeProtection: true, publicNetworkAccess: "Disabled" }),
+        ).toEqual([]);
+        // With keyVault.network set, the lookup holds the vault to it (existingNetworkProblem): no warning.
+        expect(
+            existingProtectionWarnings("F", "kv", { ...on, network: deny }, { enablePurgeProtection: true }),
+        ).toEqual([]);
+    });
+
+    test("prod (existing vault, protect): the lookup warns when the vault has purge protection off", async () => {
+        const off = await runStack({ stack: "prod", mode: "up", existingVault: { enablePurgeProtection: false } });
+        expect(off.error).toBeUndefined();
+        expect(off.warnings).toContainEqual(
+            expect.stringContaining("existing vault kv-aio-prod-01 has purge protection off"),
+        );
+        const on = await runStack({ stack: "prod", mode: "up" });
+        expect(on.warnings.filter((w) => w.includes("purge protection off"))).toEqual([]);
     });
 
     test("the program stops before any grant when the existing vault is open", async () => {
