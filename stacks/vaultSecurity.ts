@@ -101,7 +101,10 @@ export type PrivateEndpointSettings = z.infer<typeof privateEndpointSchema>;
 export const diagnosticsSchema = strictObject({
     /** Log Analytics workspace id. One of workspaceId and storageAccountId is required. */
     workspaceId: ruled(workspaceId).optional(),
-    /** Storage account id (archive). One of workspaceId and storageAccountId is required. */
+    /**
+     * Storage account id (archive): a standard account in the vault's region (Azure Monitor refuses others). One of
+     * workspaceId and storageAccountId is required.
+     */
     storageAccountId: ruled(storageAccountId).optional(),
     /** Also send the AllMetrics category. Default true. */
     metrics: z.boolean().default(true),
