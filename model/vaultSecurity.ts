@@ -7,4 +7,4 @@ export type {
     PrivateEndpointSettings as VaultPrivateEndpoint,
     VaultNetworkSettings as VaultNetwork,
 } from "../stacks/vaultSecurity";
-export { normalizedIpRule, OPEN_NETWORK_REASON_TAG } from "../stacks/vaultSecurity";
+export { normalizedIpRule, openToAllNetworks, OPEN_NETWORK_REASON_TAG } from "../stacks/vaultSecurity";

@@ -13,7 +13,7 @@ import {
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { parseSpcObjects } from "../model/spc";
 import { SPC_TYPE } from "../components/spc/descriptor";
-import { OPEN_NETWORK_REASON_TAG } from "../stacks/vaultSecurity";
+import { ipRulesAdmitEveryAddress, OPEN_NETWORK_REASON_TAG } from "../stacks/vaultSecurity";
 import { CSI_CREDENTIAL_SECRET, CSI_USED_LABEL_KEY, READER_PART, TAG_KEYS } from "../stacks/wellKnown";
 
 /**
@@ -493,12 +493,15 @@ export const vaultNetworkRestricted: ResourceValidationPolicy = {
         if (environment === undefined) return;
         const publicAccess = at(vault, "properties", "publicNetworkAccess");
         const defaultAction = at(vault, "properties", "networkAcls", "defaultAction");
-        if (publicAccess === "Disabled" || defaultAction === "Deny") return;
+        const ipRules = reveal(at(vault, "properties", "networkAcls", "ipRules"));
+        const rules = Array.isArray(ipRules) ? ipRules.map((r) => String(at(r, "value"))) : [];
+        // A Deny whose IP rules let in every address (0.0.0.0/0) is open all the same.
+        if (publicAccess === "Disabled" || (defaultAction === "Deny" && !ipRulesAdmitEveryAddress(rules))) return;
         const reason = at(vault, "tags", OPEN_NETWORK_REASON_TAG);
         if (typeof reason === "string" && reason.trim().length > 0) return;
         reportViolation(
             `vault "${String(at(vault, "vaultName") ?? args.name)}" (environment "${environment}" is protected) is open to every network ` +
-                `(properties.networkAcls.defaultAction ${show(defaultAction)}, properties.publicNetworkAccess ${show(publicAccess)}): ` +
+                `(properties.networkAcls.defaultAction ${show(defaultAction)}${defaultAction === "Deny" ? " with IP rules that let in every address" : ""}, properties.publicNetworkAccess ${show(publicAccess)}): ` +
                 "set aio-secrets:keyVault.network.defaultAction: Deny with the rules the cluster needs, or say why it stays open in keyVault.network.openReason",
         );
     }),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Problem } from "./errors";
-import type { Rule } from "./rules";
+import { resourceGroupName as resourceGroupNameRule, type Rule } from "./rules";
 import { ruled, strictObject } from "./schema";
 
 /**
@@ -92,8 +92,8 @@ export const privateEndpointSchema = strictObject({
     subnetId: ruled(subnetId),
     /** The `privatelink.vaultcore.azure.net` zone the endpoint's A record goes into. Required. */
     privateDnsZoneId: ruled(privateDnsZoneId),
-    /** Resource group of the endpoint. Default: the vault's. */
-    resourceGroupName: z.string().min(1, "must not be empty").optional(),
+    /** Resource group of the endpoint (Azure's resource group name rules). Default: the vault's. */
+    resourceGroupName: ruled(resourceGroupNameRule).optional(),
 });
 export type PrivateEndpointSettings = z.infer<typeof privateEndpointSchema>;
 
@@ -101,7 +101,10 @@ export type PrivateEndpointSettings = z.infer<typeof privateEndpointSchema>;
 export const diagnosticsSchema = strictObject({
     /** Log Analytics workspace id. One of workspaceId and storageAccountId is required. */
     workspaceId: ruled(workspaceId).optional(),
-    /** Storage account id (archive). One of workspaceId and storageAccountId is required. */
+    /**
+     * Storage account id (archive): a standard account in the vault's region (Azure Monitor refuses others). One of
+     * workspaceId and storageAccountId is required.
+     */
     storageAccountId: ruled(storageAccountId).optional(),
     /** Also send the AllMetrics category. Default true. */
     metrics: z.boolean().default(true),
@@ -137,7 +140,7 @@ export function vaultSecurityProblems(file: string, kv: VaultSecurityInput): Pro
             "network",
             "has IP or virtual network rules, but keyVault.publicNetworkAccess is Disabled, which overrides every firewall rule (only private endpoints and trusted services get through): remove the rules or set publicNetworkAccess: Enabled",
         );
-    if (net?.openReason !== undefined && (net.defaultAction === "Deny" || kv.publicNetworkAccess === "Disabled"))
+    if (net?.openReason !== undefined && !openToAllNetworks(kv))
         at(
             "network.openReason",
             "says why the vault is open to every network, but it is not (defaultAction Deny or publicNetworkAccess Disabled): remove it",
@@ -153,12 +156,54 @@ export function vaultSecurityProblems(file: string, kv: VaultSecurityInput): Pro
             );
         seen.add(normal);
     });
+    const subnets = new Set<string>();
+    net?.virtualNetworkRules.forEach((id, i) => {
+        // Key Vault keeps subnet ids in lower case: two spellings of one id are one rule.
+        if (subnets.has(id.toLowerCase()))
+            at(
+                `network.virtualNetworkRules[${i}]`,
+                "is listed twice (ARM ids are case-insensitive)",
+                JSON.stringify(id),
+            );
+        subnets.add(id.toLowerCase());
+    });
     return problems;
 }
 
-/** Whether the vault answers requests from any network: no Deny, and public access on. */
+/** The addresses an IP rule lets in, as [first, last] (numbers 0..2^32-1); undefined when it is not a rule. */
+function ipRuleRange(rule: string): [number, number] | undefined {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(rule.trim());
+    if (!m) return undefined;
+    const address = m.slice(1, 5).reduce((n, octet) => n * 256 + Number(octet), 0);
+    const bits = m[5] === undefined ? 32 : Number(m[5]);
+    if (bits > 32) return undefined;
+    const size = 2 ** (32 - bits);
+    const first = Math.floor(address / size) * size;
+    return [first, first + size - 1];
+}
+
+/**
+ * Whether IP rules together let in every IPv4 address (`0.0.0.0/0`, or `0.0.0.0/1` with `128.0.0.0/1`, ...): a
+ * firewall that denies by default with such rules is open to every network all the same.
+ */
+export function ipRulesAdmitEveryAddress(rules: readonly string[]): boolean {
+    const ranges = rules.map(ipRuleRange).filter((r): r is [number, number] => r !== undefined);
+    ranges.sort((a, b) => a[0] - b[0]);
+    let next = 0;
+    for (const [first, last] of ranges) {
+        if (first > next) return false;
+        next = Math.max(next, last + 1);
+    }
+    return next > 0xffffffff;
+}
+
+/**
+ * Whether the vault answers requests from any network: public access on, and no Deny, or a Deny whose IP rules let
+ * in every address.
+ */
 export function openToAllNetworks(kv: Pick<VaultSecurityInput, "network" | "publicNetworkAccess">): boolean {
-    return kv.publicNetworkAccess === "Enabled" && (kv.network?.defaultAction ?? "Allow") === "Allow";
+    if (kv.publicNetworkAccess !== "Enabled") return false;
+    return (kv.network?.defaultAction ?? "Allow") === "Allow" || ipRulesAdmitEveryAddress(kv.network?.ipRules ?? []);
 }
 
 /** What the lock-out warnings need to know about a stack. */

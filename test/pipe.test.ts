@@ -116,3 +116,28 @@ describe("output survives a pipe read slowly, through the bin", () => {
         });
     }, 60000);
 });
+
+describe("no tool ends itself after writing", () => {
+    /** Every file under tools/ (the commands, the bin, the fleet workers, the bench). */
+    function toolFiles(dir: string): string[] {
+        return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+            const file = path.join(dir, e.name);
+            if (e.isDirectory()) return toolFiles(file);
+            return /\.(ts|cjs|mjs|js)$/.test(e.name) ? [file] : [];
+        });
+    }
+
+    it("no process.exit() call in tools/ (set process.exitCode; Node exits once stdout has drained)", () => {
+        const calls: string[] = [];
+        for (const file of toolFiles(path.join(PROJECT_DIR, "tools"))) {
+            fs.readFileSync(file, "utf8")
+                .split("\n")
+                .forEach((line, i) => {
+                    const code = line.replace(/\/\/.*$/, "").replace(/^\s*\*.*$/, "");
+                    if (/\bprocess\s*\.\s*(exit|reallyExit|abort)\s*\(/.test(code))
+                        calls.push(`${path.relative(PROJECT_DIR, file)}:${i + 1}`);
+                });
+        }
+        expect(calls).toEqual([]);
+    });
+});

@@ -4,6 +4,7 @@ import type { PolicyResource, StackValidationArgs, StackValidationPolicy } from 
 import { formatProblem } from "../stacks/errors";
 import { parseStackSettings, type RawStackConfig } from "../stacks/settings";
 import {
+    ipRulesAdmitEveryAddress,
     normalizedIpRule,
     openToAllNetworks,
     publicIpv4Cidr,
@@ -12,6 +13,7 @@ import {
     type VaultSecurityInput,
 } from "../stacks/vaultSecurity";
 import { existingNetworkProblem, networkAcls } from "../components/keyvault/network";
+import { existingProtectionWarnings } from "../components/keyvault/existing";
 import { MODES } from "../delivery/modes";
 import { accessReport, accessText, fleetAccessText } from "../tools/accessReport";
 import { deployerTypes } from "../tools/access";
@@ -75,7 +77,8 @@ describe("settings: keyVault.network, privateEndpoint, diagnostics", () => {
             defaultAction: "Deny",
             bypass: "AzureServices",
             ipRules: [{ value: "203.0.113.10/32" }],
-            virtualNetworkRules: [{ id: SUBNET, ignoreMissingVnetServiceEndpoint: false }],
+            // Lower case, as Key Vault stores it (a refresh reads back what was sent: no diff on the next run).
+            virtualNetworkRules: [{ id: SUBNET.toLowerCase(), ignoreMissingVnetServiceEndpoint: false }],
         });
         expect(networkAcls(undefined)).toBeUndefined();
     });
@@ -124,6 +127,13 @@ describe("settings: keyVault.network, privateEndpoint, diagnostics", () => {
         ]);
         expect(problems({ diagnostics: { storageAccountId: WORKSPACE } })[0]).toMatch(/storage account/);
         expect(problems({ network: { toString: "x" } })[0]).toMatch(/keyVault\.network/);
+        // The endpoint's resource group follows Azure's rules like the vault's (it goes into an ARM URL).
+        expect(
+            problems({ privateEndpoint: { subnetId: SUBNET, privateDnsZoneId: ZONE, resourceGroupName: "../rg" } }),
+        ).toEqual([expect.stringContaining("aio-secrets:keyVault.privateEndpoint.resourceGroupName")]);
+        expect(
+            problems({ privateEndpoint: { subnetId: SUBNET, privateDnsZoneId: ZONE, resourceGroupName: "rg-net" } }),
+        ).toEqual([]);
     });
 
     test("cross-field rules", () => {
@@ -144,6 +154,12 @@ describe("settings: keyVault.network, privateEndpoint, diagnostics", () => {
             }).map((p) => p.path),
         ).toEqual(["aio-secrets:keyVault.network.ipRules[1]"]);
         expect(
+            vaultSecurityProblems("F", {
+                ...base,
+                network: { ...deny, virtualNetworkRules: [SUBNET, SUBNET.toUpperCase()] },
+            }).map((p) => p.path),
+        ).toEqual(["aio-secrets:keyVault.network.virtualNetworkRules[1]"]);
+        expect(
             vaultSecurityProblems("F", { ...base, diagnostics: { storageAccountId: STORAGE, metrics: false } }),
         ).toEqual([]);
     });
@@ -162,6 +178,17 @@ describe("lock-out warnings", () => {
     test("an open vault: nothing to warn about", () => {
         expect(openToAllNetworks(base)).toBe(true);
         expect(lockout(base, "csiDriver", true)).toEqual([]);
+    });
+
+    test("Deny with IP rules that together let in every address is open; it takes an openReason", () => {
+        const every = { ...base, network: { ...deny, ipRules: ["0.0.0.0/1", "128.0.0.0/1"] } };
+        expect(openToAllNetworks(every)).toBe(true);
+        expect(ipRulesAdmitEveryAddress(["0.0.0.0/0"])).toBe(true);
+        expect(ipRulesAdmitEveryAddress(["0.0.0.0/1", "128.0.0.0/2"])).toBe(false);
+        expect(ipRulesAdmitEveryAddress(["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"])).toBe(true);
+        expect(openToAllNetworks({ ...base, network: { ...deny, ipRules: ["203.0.113.0/24"] } })).toBe(false);
+        expect(openToAllNetworks({ ...every, publicNetworkAccess: "Disabled" })).toBe(false);
+        expect(vaultSecurityProblems("F", { ...every, network: { ...every.network, openReason: "lab" } })).toEqual([]);
     });
 
     test("Deny without a rule or an endpoint locks the reader out: the warning names the mode's reader and the keys", () => {
@@ -214,6 +241,41 @@ describe("an existing vault's firewall is checked, never changed", () => {
             },
         });
         expect(extra?.rule).toContain("it lets in 198.51.100.0/24");
+    });
+
+    test("a protected stack's existing vault: purge protection off, or open with no keyVault.network, is a warning", () => {
+        const closed = { enablePurgeProtection: true, networkAcls: { defaultAction: "Deny" } };
+        const on = { protect: true, network: undefined };
+        expect(existingProtectionWarnings("F", "kv", on, closed)).toEqual([]);
+        expect(existingProtectionWarnings("F", "kv", { ...on, protect: false }, {})).toEqual([]);
+        const [purge] = existingProtectionWarnings("F", "kv", on, { ...closed, enablePurgeProtection: false });
+        expect(purge).toContain("F: existing vault kv has purge protection off");
+        expect(purge).toContain("az keyvault update --name kv --enable-purge-protection true");
+        const [open] = existingProtectionWarnings("F", "kv", on, { enablePurgeProtection: true });
+        expect(open).toContain("existing vault kv is open to every network");
+        expect(
+            existingProtectionWarnings("F", "kv", on, {
+                enablePurgeProtection: true,
+                networkAcls: { defaultAction: "Deny", ipRules: [{ value: "0.0.0.0/0" }] },
+            }),
+        ).toHaveLength(1);
+        expect(
+            existingProtectionWarnings("F", "kv", on, { enablePurgeProtection: true, publicNetworkAccess: "Disabled" }),
+        ).toEqual([]);
+        // With keyVault.network set, the lookup holds the vault to it (existingNetworkProblem): no warning.
+        expect(
+            existingProtectionWarnings("F", "kv", { ...on, network: deny }, { enablePurgeProtection: true }),
+        ).toEqual([]);
+    });
+
+    test("prod (existing vault, protect): the lookup warns when the vault has purge protection off", async () => {
+        const off = await runStack({ stack: "prod", mode: "up", existingVault: { enablePurgeProtection: false } });
+        expect(off.error).toBeUndefined();
+        expect(off.warnings).toContainEqual(
+            expect.stringContaining("existing vault kv-aio-prod-01 has purge protection off"),
+        );
+        const on = await runStack({ stack: "prod", mode: "up" });
+        expect(on.warnings.filter((w) => w.includes("purge protection off"))).toEqual([]);
     });
 
     test("the program stops before any grant when the existing vault is open", async () => {
@@ -344,6 +406,9 @@ describe("access", () => {
             expect(p.secrets).toContain("secret/mq-password");
         }
         expect(accessText(report)).toContain("reader (known after up) (ServicePrincipal, grant reader)");
+        // Access policies are vault-wide: the rights reach objects the plan does not know too.
+        expect(report.principals.map((p) => p.objectTypes)).toEqual([["secret"], ["secret"]]);
+        expect(accessText(report)).toContain("reaches: every secret in the vault; the plan's: secret/");
     });
 
     test("RBAC: roles, principal types, and the object types a role reaches", async () => {
@@ -355,6 +420,7 @@ describe("access", () => {
         const ga = accessReport(await runStack({ stack: "ga", mode: "preview" }));
         const reader = ga.principals.find((p) => p.source === "reader");
         expect(reader?.rights).toEqual(["Key Vault Secrets User", "Key Vault Reader"]);
+        expect(reader?.objectTypes).toEqual(["secret"]); // roles scoped to the vault: every secret in it
         expect(fleetAccessText([report, ga]).split("\n")).toHaveLength(4);
     });
 
@@ -502,6 +568,19 @@ describe("vault-network-restricted-in-protected-environments", () => {
         expect(check(prodVault({}, { "aio-secrets-open-network-reason": "lab site without NAT" }))).toEqual([]);
         expect(check(prodVault({}, { "aio-secrets-open-network-reason": " " }))).toHaveLength(1);
         expect(check({ ...prodVault({}), tags: { "aio-secrets-environment": "dev" } })).toEqual([]);
+    });
+
+    test("a Deny whose IP rules let in every address is open to every network", () => {
+        const acls = (...values: string[]) => ({
+            networkAcls: { defaultAction: "Deny", ipRules: values.map((value) => ({ value })) },
+        });
+        expect(check(prodVault(acls("0.0.0.0/0")))).toEqual([
+            expect.stringContaining(`"Deny" with IP rules that let in every address`),
+        ]);
+        expect(check(prodVault(acls("128.0.0.0/1", "0.0.0.0/1")))).toHaveLength(1);
+        expect(check(prodVault(acls("0.0.0.0/1", "203.0.113.10/32")))).toEqual([]);
+        expect(check(prodVault(acls("0.0.0.0/0"), { "aio-secrets-open-network-reason": "lab" }))).toEqual([]);
+        expect(check(prodVault({ ...acls("0.0.0.0/0"), publicNetworkAccess: "Disabled" }))).toEqual([]);
     });
 
     test("openReason reaches the vault's tag", async () => {

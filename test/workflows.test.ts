@@ -625,6 +625,43 @@ describe("every workflow", () => {
             expect({ at, value }).toEqual({ at, value: expect.stringMatching(expression) });
     });
 
+    /** A script's command pipes (`a | b`), outside quoted strings and `||`. */
+    const pipes = (script: string) =>
+        script
+            .split("\n")
+            .map((l) => l.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, "''").replace(/#.*$/, ""))
+            .filter((l) => /(^|[^|])\|([^|]|$)/.test(l));
+
+    it.each(workflowFiles)(
+        "%s: a step whose script pipes runs with pipefail (GitHub's default `bash -e` keeps only the last command's exit status)",
+        (file) => {
+            const wf = load(file) as Workflow & { defaults?: { run?: { shell?: string } } };
+            const unsafe: string[] = [];
+            for (const [name, job] of Object.entries(wf.jobs)) {
+                const jobShell = (job as Job & { defaults?: { run?: { shell?: string } } }).defaults?.run?.shell;
+                for (const step of job.steps ?? []) {
+                    if (step.run === undefined || pipes(step.run).length === 0) continue;
+                    // `shell: bash` (explicit) runs `bash --noprofile --norc -eo pipefail {0}`.
+                    const shell = (step as Step & { shell?: string }).shell ?? jobShell ?? wf.defaults?.run?.shell;
+                    if (shell === "bash" || /set -[a-z]*o pipefail/.test(step.run)) continue;
+                    unsafe.push(`${name}: ${step.name ?? pipes(step.run)[0].trim()}`);
+                }
+            }
+            expect(unsafe).toEqual([]);
+        },
+    );
+
+    it.each(workflowFiles)(
+        "%s: no command substitution inside an echo or printf argument (echo's status would hide its failure)",
+        (file) => {
+            const hidden = Object.values(load(file).jobs)
+                .flatMap((job) => job.steps ?? [])
+                .flatMap((step) => (step.run ?? "").split("\n"))
+                .filter((line) => /^\s*(echo|printf)\b[^#]*\$\(/.test(line));
+            expect(hidden).toEqual([]);
+        },
+    );
+
     it("uses only the documented secrets and variables, and docs/ci.md lists them", () => {
         const all = workflowFiles.map(textOf).join("\n");
         const used = (kind: string) =>

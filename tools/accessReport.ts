@@ -29,6 +29,12 @@ export interface AccessPrincipal {
     rights: string[];
     /** The stack's vault objects those rights reach, `<type>/<name>` (`secret/mq-password`), sorted. */
     secrets: string[];
+    /**
+     * The object types the rights reach, every object of each in the vault, not only the plan's: access policies are
+     * vault-wide and the stack scopes role assignments to the vault (`secret`, `key`, `cert`; empty: control plane
+     * only).
+     */
+    objectTypes: ObjectType[];
     /** The plan resources that grant them. */
     resources: string[];
     /** Who it is when the plan cannot say (an object id known only after `up`). */
@@ -135,6 +141,7 @@ export function accessReport(run: RunResult, deployerTypes: ReadonlyMap<string, 
             part,
             rights: [],
             secrets: [],
+            objectTypes: [],
             resources: [],
             types: new Set<ObjectType>(),
         };
@@ -172,6 +179,7 @@ export function accessReport(run: RunResult, deployerTypes: ReadonlyMap<string, 
     const principals: AccessPrincipal[] = [...byKey.values()]
         .map(({ types, ...p }) => ({
             ...p,
+            objectTypes: (["secret", "key", "cert"] as const).filter((t) => types.has(t)),
             secrets: objects
                 .filter((o) => types.has(o.type))
                 .map((o) => `${o.type}/${o.name}`)
@@ -197,6 +205,8 @@ export function accessReport(run: RunResult, deployerTypes: ReadonlyMap<string, 
     };
 }
 
+const OBJECT_NOUN: Record<ObjectType, string> = { secret: "secret", key: "key", cert: "certificate" };
+
 /** The report as text: one block per principal. */
 export function accessText(report: AccessReport): string {
     const lines = [
@@ -207,8 +217,10 @@ export function accessText(report: AccessReport): string {
         lines.push(`  ${p.source} ${p.objectId} (${p.type}, grant ${p.part})`);
         if (p.who) lines.push(`    who:     ${p.who}`);
         lines.push(`    rights:  ${p.rights.join("; ")}`);
+        // A grant on the vault reaches every object of its types there, also those the stack does not know.
+        const every = p.objectTypes.map((t) => `every ${OBJECT_NOUN[t]}`).join(", ");
         lines.push(
-            `    reaches: ${p.secrets.length > 0 ? p.secrets.join(", ") : "no vault object (control plane only)"}`,
+            `    reaches: ${every === "" ? "no vault object (control plane only)" : `${every} in the vault; the plan's: ${p.secrets.join(", ") || "none"}`}`,
         );
     }
     return `${lines.join("\n")}\n`;

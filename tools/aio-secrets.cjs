@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `aio-secrets` command (package.json `bin`): `npx aio-secrets plan|promote|bench|import|drift [flags]`
+ * The `aio-secrets` command (package.json `bin`): `npx aio-secrets <command> [flags]` (COMMANDS below)
  * runs tools/<command>.ts under tsx, exactly as `npm run <command> --` does, but without npm's
  * script banner on stdout, so `--json` output pipes straight into jq.
  */

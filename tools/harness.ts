@@ -72,6 +72,8 @@ export interface RunOptions {
      */
     existingVault?: {
         enableRbacAuthorization?: boolean;
+        /** Its purge protection. Default: what the stack file's `keyVault.purgeProtection` says (default true). */
+        enablePurgeProtection?: boolean;
         /** No such vault yet (a first deploy): the lookup answers 404. Default false. */
         absent?: boolean;
         /**
@@ -389,6 +391,19 @@ function configuredRbac(keyVaultJson: string | undefined): boolean {
 }
 
 /** The firewall an existing vault has when the test says nothing: the one the stack file's `keyVault.network` names. */
+/** The stack file's `keyVault.purgeProtection` (default true), as the fake lookup of an existing vault finds it. */
+function configuredPurgeProtection(keyVaultJson: string | undefined): boolean {
+    try {
+        const parsed: unknown = JSON.parse(keyVaultJson ?? "{}");
+        if (parsed === null || typeof parsed !== "object") return true;
+        return !(
+            Object.hasOwn(parsed, "purgeProtection") && (parsed as Record<string, unknown>).purgeProtection === false
+        );
+    } catch {
+        return true;
+    }
+}
+
 function configuredNetwork(keyVaultJson: string | undefined): Record<string, unknown> {
     try {
         const parsed: unknown = JSON.parse(keyVaultJson ?? "{}");
@@ -774,6 +789,9 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                             enableRbacAuthorization:
                                 opts.existingVault?.enableRbacAuthorization ??
                                 configuredRbac(config[`${project}:keyVault`]),
+                            enablePurgeProtection:
+                                opts.existingVault?.enablePurgeProtection ??
+                                configuredPurgeProtection(config[`${project}:keyVault`]),
                             ...(opts.existingVault?.network ?? configuredNetwork(config[`${project}:keyVault`])),
                         },
                     };

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as resources from "@pulumi/azure-native/resources";
 import { ConfigError } from "../../stacks/errors";
-import { permissionModelProblem } from "./existing";
+import { existingProtectionWarnings, permissionModelProblem } from "./existing";
 import { existingNetworkProblem, networkAcls } from "./network";
 import { declareVaultEndpoint } from "./endpoint";
 import { declareVaultDiagnostics } from "./diagnostics";
@@ -106,6 +106,13 @@ export class KeyVault extends pulumi.ComponentResource {
                         vault.properties.enableRbacAuthorization,
                     ) ?? existingNetworkProblem(file, args.vaultName, args.network, vault.properties);
                 if (problem) throw new ConfigError([problem]);
+                for (const warning of existingProtectionWarnings(
+                    file,
+                    args.vaultName,
+                    { protect: args.protect === true, network: args.network },
+                    vault.properties,
+                ))
+                    void pulumi.log.warn(warning, this);
                 return vault;
             });
             this.vaultId = found.id;

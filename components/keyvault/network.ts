@@ -19,8 +19,14 @@ export function networkAcls(network: VaultNetwork | undefined): inputs.keyvault.
         // Key Vault stores a single address as a.b.c.d/32 (stacks/vaultSecurity.ts): send it that way.
         ipRules: network.ipRules.map((value) => ({ value: normalizedIpRule(value) })),
         // Without the subnet's Microsoft.KeyVault service endpoint Azure refuses the rule: a missing endpoint is an
-        // error at `up`, not a rule that silently lets nothing in.
-        virtualNetworkRules: network.virtualNetworkRules.map((id) => ({ id, ignoreMissingVnetServiceEndpoint: false })),
+        // error at `up`, not a rule that silently lets nothing in. Key Vault stores the subnet id in lower case
+        // (Azure/azure-cli#10365, "subnet ID getting converted to lowercase by keyvault service"): sent that way, a
+        // refresh (rotate.yml, drift.yml) reads back what was sent and the next run sees no difference. ARM ids are
+        // case-insensitive.
+        virtualNetworkRules: network.virtualNetworkRules.map((id) => ({
+            id: id.toLowerCase(),
+            ignoreMissingVnetServiceEndpoint: false,
+        })),
     };
 }
 
