@@ -185,9 +185,10 @@ export function runTool(tool: string, main: () => Promise<number>): void {
                 process.exitCode = 1;
                 return;
             }
-            process.stderr.write(
-                `aio-secrets ${tool}: internal error\n${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`,
-            );
+            // The stack trace only when debugging, as the other tools (tools/cli.ts, runAsCommand).
+            const detail =
+                e instanceof Error ? (process.env.AIO_SECRETS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
+            process.stderr.write(`aio-secrets ${tool}: internal error: ${sanitize(detail)}\n`);
             process.exitCode = 3;
         },
     );
