@@ -473,3 +473,43 @@ describe("exports that cannot be used as they are", () => {
         );
     });
 });
+
+describe("an SPC that reads another vault than the stack's", () => {
+    test("drift names it; import says the next up points it at the stack's vault (a CLI SPC made for another vault)", async () => {
+        const run = await planOf(filesOf("ga", ""));
+        const exported = armExportOf(run) as { properties: Record<string, unknown> }[];
+        exported[0].properties.keyvaultName = "kv-made-by-cli";
+        const drift = driftOf(liveSecrets(parseExport(JSON.stringify(exported), "live.json")), plannedSecrets(run));
+        expect(drift).toEqual([
+            expect.objectContaining({
+                kind: "changed",
+                in: "spc spc-ops-487b058",
+                name: "spc-ops-487b058",
+                detail: expect.stringContaining("reads vault kv-made-by-cli (declared kv-aio-ga-01)"),
+            }),
+        ]);
+
+        const cli = JSON.parse(fs.readFileSync(path.join(LIVE, "ga-cli.json"), "utf8")) as {
+            type: string;
+            properties: Record<string, unknown>;
+        }[];
+        cli.find((o) => o.type.endsWith("azureKeyVaultSecretProviderClasses"))!.properties.keyvaultName =
+            "kv-made-by-cli";
+        const result = await importLive(filesOf("ga", writeExport(cli)));
+        expect(result.unmapped).toContain(
+            "spc spc-ops-ab35d0c: reads vault kv-made-by-cli (declared kv-aio-ga-01): the next up points it at kv-aio-ga-01, so each of its objects must be in that vault first (or set aio-secrets:keyVault to that vault)",
+        );
+    });
+
+    test("the same vault, or an export without keyvaultName, is no difference", async () => {
+        const run = await planOf(filesOf("ga", ""));
+        const exported = armExportOf(run) as { properties: Record<string, unknown> }[];
+        expect(driftOf(liveSecrets(parseExport(JSON.stringify(exported), "live.json")), plannedSecrets(run))).toEqual(
+            [],
+        );
+        delete exported[0].properties.keyvaultName;
+        expect(driftOf(liveSecrets(parseExport(JSON.stringify(exported), "live.json")), plannedSecrets(run))).toEqual(
+            [],
+        );
+    });
+});
