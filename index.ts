@@ -14,7 +14,7 @@ import { DELIVERY } from "./delivery/registry";
 import { createsApp, MODES } from "./delivery/modes";
 import type { DeliveryFlow, ReaderStep, VaultSide } from "./delivery/types";
 import { deliveryStep } from "./stacks/migration";
-import { outageWarning, seenBy } from "./model/rotation";
+import { expiryMarginWarning, outageWarning, seenBy } from "./model/rotation";
 import { ExpiryAlerts } from "./components/alerts/ExpiryAlerts";
 
 /**
@@ -83,6 +83,10 @@ function warnAboutInputs(inputs: ProgramInputs, model: StackModel, overBudget: s
     if (overBudget) void pulumi.log.warn(`${settings.file}: ${overBudget}`);
     for (const rotation of model.rotations) {
         const warning = outageWarning(inputs.catalog.file, rotation);
+        if (warning) void pulumi.log.warn(warning);
+    }
+    for (const entry of inputs.enabled) {
+        const warning = expiryMarginWarning(inputs.catalog.file, entry);
         if (warning) void pulumi.log.warn(warning);
     }
     if (!settings.keyVault.grantReader && (model.usage.mountsCerts || model.usage.mountsKeys)) {
