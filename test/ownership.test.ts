@@ -513,3 +513,59 @@ describe("an SPC that reads another vault than the stack's", () => {
         );
     });
 });
+
+describe("an export that holds another vault", () => {
+    const sub = { id: "/subscriptions/s-1/resourceGroups/rg/providers/X/y/z", type: "X/y", name: "z" };
+    const secretOf = (vault: string, name: string) => ({
+        id: `https://${vault}.vault.azure.net/secrets/${name}`,
+        attributes: {},
+    });
+
+    test("a written secret of the same name in another vault is not imported (its id would be the other vault's)", () => {
+        const planned = {
+            spcs: [],
+            syncs: [],
+            vaultSecrets: [
+                {
+                    urn: "urn:pulumi:ga::aio-secrets::aio-secrets:secrets:VaultSecrets$azure-native:keyvault:Secret::vault-secrets-mq-password",
+                    type: PLANNED_TYPES.vaultSecret,
+                    name: "vault-secrets-mq-password",
+                    secretName: "mq-password",
+                    resourceGroupName: "rg-aio-ga",
+                    vaultName: "kv-aio-ga-01",
+                },
+            ],
+        };
+        const other = liveSecrets(parseExport(JSON.stringify([secretOf("kv-other", "mq-password"), sub]), "x"));
+        expect(importFileOf(other, planned).file.resources).toEqual([]);
+        const mine = liveSecrets(
+            parseExport(
+                JSON.stringify([secretOf("kv-other", "mq-password"), secretOf("kv-aio-ga-01", "mq-password"), sub]),
+                "x",
+            ),
+        );
+        expect(importFileOf(mine, planned).file.resources.map((r) => r.id)).toEqual([
+            "/subscriptions/s-1/resourceGroups/rg-aio-ga/providers/Microsoft.KeyVault/vaults/kv-aio-ga-01/secrets/mq-password",
+        ]);
+    });
+
+    test("drift lists vault secrets of the stack's vault only; import says another vault's are not the stack's", async () => {
+        const cli = JSON.parse(fs.readFileSync(path.join(LIVE, "ga-cli.json"), "utf8")) as unknown[];
+        const run = await planOf(filesOf("prod", ""));
+        const drift = driftOf(liveSecrets(parseExport(JSON.stringify(cli), "live.json")), plannedSecrets(run));
+        expect(drift.filter((d) => d.kind === "vaultSecret")).toEqual([]);
+        const result = await importLive(filesOf("prod", writeExport(cli)));
+        expect(result.unmapped).toContain(
+            "vault secret old-broker-token: in vault kv-aio-ga-01, not the stack's (kv-aio-prod-01)",
+        );
+        // The stack's own vault: the secrets in use are listed, as before.
+        const ga = driftOf(
+            liveSecrets(parseExport(JSON.stringify(cli), "live.json")),
+            plannedSecrets(await planOf(filesOf("ga", ""))),
+        );
+        expect(ga.filter((d) => d.kind === "vaultSecret").map((d) => d.name)).toEqual([
+            "eventhub-sasl-user",
+            "eventhub-sasl-password",
+        ]);
+    });
+});

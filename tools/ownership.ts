@@ -464,12 +464,27 @@ function syncDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: str
     return out;
 }
 
-/** Vault secrets that a live SPC reads and that no planned SPC lists. */
+/**
+ * The stack's vaults as its SPCs name them: a vault secret of another vault is not the stack's
+ * (an export may hold several vaults). Empty when the plan does not know them offline: then any.
+ */
+function stackVaults(planned: PlannedSecrets): ReadonlySet<string> {
+    return new Set(planned.spcs.flatMap((s) => (s.vault !== undefined ? [s.vault] : [])));
+}
+
+/** Whether a live SPC reads vault secrets of `vault` (an SPC without `keyvaultName` in the export may). */
+function readsVault(spc: LiveSpc, vault: string): boolean {
+    return spc.vault === undefined || spc.vault === vault;
+}
+
+/** Vault secrets of the stack's vault that a live SPC reading that vault lists, and that no planned SPC lists. */
 function vaultDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: string) => string | undefined): Drift[] {
-    const read = new Set(live.spcs.flatMap((s) => s.objects.map(objectName)));
+    const vaults = stackVaults(planned);
     const declared = new Set(planned.spcs.flatMap((s) => s.objects.map(objectName)));
+    const read = (v: LiveVaultSecret) =>
+        live.spcs.some((s) => readsVault(s, v.vault) && s.objects.some((o) => objectName(o) === v.name));
     return live.vault
-        .filter((v) => read.has(v.name) && !declared.has(v.name))
+        .filter((v) => (vaults.size === 0 || vaults.has(v.vault)) && read(v) && !declared.has(v.name))
         .map((v) => ({
             kind: "vaultSecret" as const,
             in: `vault ${v.vault}`,
@@ -553,7 +568,11 @@ export function importFileOf(live: LiveSecrets, planned: PlannedSecrets): { file
         if (found) add(sync, found.id);
     }
     for (const secret of planned.vaultSecrets) {
-        const found = live.vault.find((v) => v.name === secret.secretName);
+        // The same name in another vault of the export is another secret: importing it would
+        // give the program's Secret another vault's id (the first up would replace it).
+        const found = live.vault.find(
+            (v) => v.name === secret.secretName && (secret.vaultName === undefined || v.vault === secret.vaultName),
+        );
         if (!found) continue;
         if (live.subscriptionId === undefined || secret.resourceGroupName === undefined) {
             unmapped.push(
