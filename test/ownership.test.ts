@@ -8,7 +8,15 @@ import type { RunResult } from "../tools/harness";
 import { importLive } from "../tools/import";
 import { parseExport } from "../tools/liveExport";
 import { planOf, StackFiles } from "../tools/liveStack";
-import { driftOf, importFileOf, liveSecrets, plannedSecrets, PLANNED_TYPES, removedByNextUp } from "../tools/ownership";
+import {
+    driftOf,
+    importFileOf,
+    liveSecrets,
+    plannedSecrets,
+    PLANNED_TYPES,
+    removedByNextUp,
+    type PlannedSecrets,
+} from "../tools/ownership";
 import { liveNotice } from "../tools/drift";
 import { PROJECT_DIR, scratch } from "./helpers";
 
@@ -237,6 +245,24 @@ describe("import --from", () => {
     });
 });
 
+/** A plan that writes one vault secret, mq-password, in resource group rg-aio-ga. */
+function plannedMqPassword(extra: Partial<PlannedSecrets["vaultSecrets"][number]>): PlannedSecrets {
+    return {
+        spcs: [],
+        syncs: [],
+        vaultSecrets: [
+            {
+                urn: "urn:pulumi:ga::aio-secrets::aio-secrets:secrets:VaultSecrets$azure-native:keyvault:Secret::vault-secrets-mq-password",
+                type: PLANNED_TYPES.vaultSecret,
+                name: "vault-secrets-mq-password",
+                secretName: "mq-password",
+                resourceGroupName: "rg-aio-ga",
+                ...extra,
+            },
+        ],
+    };
+}
+
 describe("drift and plan --live", () => {
     let run: RunResult;
     let live: string;
@@ -343,20 +369,9 @@ describe("the import command and the import file", () => {
 
     test("a vault secret the stack writes that exists is imported by ARM id; without a subscription it is a line", () => {
         const vaultItem = { id: "https://kv-aio-ga-01.vault.azure.net/secrets/mq-password", attributes: {} };
-        const planned = {
-            spcs: [],
-            syncs: [],
-            vaultSecrets: [
-                {
-                    urn: "urn:pulumi:ga::aio-secrets::aio-secrets:secrets:VaultSecrets$azure-native:keyvault:Secret::vault-secrets-mq-password",
-                    type: PLANNED_TYPES.vaultSecret,
-                    name: "vault-secrets-mq-password",
-                    parent: { type: "aio-secrets:secrets:VaultSecrets", name: "vault-secrets", urn: "u" },
-                    secretName: "mq-password",
-                    resourceGroupName: "rg-aio-ga",
-                },
-            ],
-        };
+        const planned = plannedMqPassword({
+            parent: { type: "aio-secrets:secrets:VaultSecrets", name: "vault-secrets", urn: "u" },
+        });
         const withSub = liveSecrets(
             parseExport(
                 JSON.stringify([
@@ -522,20 +537,7 @@ describe("an export that holds another vault", () => {
     });
 
     test("a written secret of the same name in another vault is not imported (its id would be the other vault's)", () => {
-        const planned = {
-            spcs: [],
-            syncs: [],
-            vaultSecrets: [
-                {
-                    urn: "urn:pulumi:ga::aio-secrets::aio-secrets:secrets:VaultSecrets$azure-native:keyvault:Secret::vault-secrets-mq-password",
-                    type: PLANNED_TYPES.vaultSecret,
-                    name: "vault-secrets-mq-password",
-                    secretName: "mq-password",
-                    resourceGroupName: "rg-aio-ga",
-                    vaultName: "kv-aio-ga-01",
-                },
-            ],
-        };
+        const planned = plannedMqPassword({ vaultName: "kv-aio-ga-01" });
         const other = liveSecrets(parseExport(JSON.stringify([secretOf("kv-other", "mq-password"), sub]), "x"));
         expect(importFileOf(other, planned).file.resources).toEqual([]);
         const mine = liveSecrets(
