@@ -15,7 +15,7 @@ import { DELIVERY } from "./delivery/registry";
 import { createsApp, MODES } from "./delivery/modes";
 import type { DeliveryFlow, ReaderStep, VaultSide } from "./delivery/types";
 import { deliveryStep } from "./stacks/migration";
-import { outageWarning, seenBy } from "./model/rotation";
+import { expiryMarginWarning, outageWarning, seenBy } from "./model/rotation";
 import { ExpiryAlerts } from "./components/alerts/ExpiryAlerts";
 
 /**
@@ -87,6 +87,10 @@ function warnAboutInputs(inputs: ProgramInputs, model: StackModel, overBudget: s
         if (warning) void pulumi.log.warn(warning);
     }
     for (const warning of model.consumers.warnings) void pulumi.log.warn(warning);
+    for (const entry of inputs.enabled) {
+        const warning = expiryMarginWarning(inputs.catalog.file, entry);
+        if (warning) void pulumi.log.warn(warning);
+    }
     if (!settings.keyVault.grantReader && (model.usage.mountsCerts || model.usage.mountsKeys)) {
         void pulumi.log.warn(
             `${settings.file}: the catalog mounts ${model.usage.mountsCerts ? "certificates" : "keys"} but keyVault.grantReader is off ` +

@@ -68,6 +68,45 @@ export function stackExpiryItems(stack: string, inputs: ProgramInputs, now: stri
     return sortItems(items);
 }
 
+function ownValue(obj: unknown, key: string): unknown {
+    return typeof obj === "object" && obj !== null && !Array.isArray(obj) && Object.hasOwn(obj, key)
+        ? (obj as Record<string, unknown>)[key]
+        : undefined;
+}
+
+/** An RFC 3339 timestamp of the outputs, or undefined (unset, `null`, or not a date). */
+function outputDate(value: unknown): string | undefined {
+    return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? value : undefined;
+}
+
+/**
+ * The items of one stack with the dates its state knows, from `pulumi stack output --json`
+ * (`outputs`): the service principal's passwords (`passwordExpiresAt`, the one in use, and
+ * `previousPasswordExpiresAt`), the CA (`caExpiresAt`) and each rotation
+ * (`rotations.<name>.nextRotation`). An item the outputs do not date keeps its date from now;
+ * configured vault expiries are not among the outputs and always do.
+ */
+export function withStackOutputs(items: readonly ExpiryItem[], outputs: unknown): ExpiryItem[] {
+    const inUse = outputDate(ownValue(outputs, "passwordExpiresAt"));
+    const previous = outputDate(ownValue(outputs, "previousPasswordExpiresAt"));
+    const ca = outputDate(ownValue(outputs, "caExpiresAt"));
+    const rotations = ownValue(outputs, "rotations");
+    const out: ExpiryItem[] = [];
+    for (const item of items) {
+        if (item.kind === "sp-password" && inUse !== undefined) {
+            // The slots as the state knows them: the password in use and the one before it.
+            if (item.name !== "slot a") continue;
+            out.push({ ...item, name: "password in use", dueAt: inUse });
+            if (previous !== undefined) out.push({ ...item, name: "previous password", dueAt: previous });
+        } else if (item.kind === "ca" && ca !== undefined) out.push({ ...item, dueAt: ca });
+        else if (item.kind === "rotation") {
+            const next = outputDate(ownValue(ownValue(rotations, item.name), "nextRotation"));
+            out.push(next !== undefined ? { ...item, dueAt: next } : item);
+        } else out.push(item);
+    }
+    return sortItems(out);
+}
+
 /** By due date, then stack, kind and name. */
 export function sortItems(items: readonly ExpiryItem[]): ExpiryItem[] {
     const key = (i: ExpiryItem) => [Date.parse(i.dueAt), i.stack, i.kind, i.name] as const;
@@ -93,8 +132,11 @@ export function dueWithin(items: readonly ExpiryItem[], now: string, days: numbe
 }
 
 /** The report as text: one line per item, then the verdict when a window is given. */
-export function expiryText(items: readonly ExpiryItem[], now: string, within?: number): string {
-    const lines = [`expiry: ${items.length} item${items.length === 1 ? "" : "s"}, periods counted from ${now}`];
+export function expiryText(items: readonly ExpiryItem[], now: string, within?: number, fromState = false): string {
+    const counted = fromState
+        ? `dates from the stacks' outputs, the others counted from ${now}`
+        : `periods counted from ${now}`;
+    const lines = [`expiry: ${items.length} item${items.length === 1 ? "" : "s"}, ${counted}`];
     const w = (k: (i: ExpiryItem) => string) => Math.max(0, ...items.map((i) => k(i).length));
     const [ws, wk] = [w((i) => i.stack), w((i) => i.kind)];
     for (const i of items) lines.push(`  ${i.dueAt}  ${i.stack.padEnd(ws)}  ${i.kind.padEnd(wk)}  ${i.name}`);

@@ -85,3 +85,29 @@ export function outageWarning(
         `stage each rotation (docs/rotation.md, "Staging a rotation")`
     );
 }
+
+/**
+ * Days the scheduled `pulumi up --refresh` may take to find a due clock: `.github/workflows/rotate.yml`
+ * runs weekly. A rotation writes the new value only in that run, after the clock falls due.
+ */
+export const SCHEDULED_REFRESH_DAYS = 7;
+
+/**
+ * The warning for a rotating entry whose vault expiry leaves less than {@link SCHEDULED_REFRESH_DAYS}
+ * after the rotation falls due: the value expires before the scheduled refresh writes the next one
+ * (Key Vault's SecretExpired fires every period). The catalog refuses only an expiry shorter than
+ * the period (stacks/catalog.ts `lifetimeProblems`).
+ */
+export function expiryMarginWarning(
+    file: string,
+    entry: Pick<CatalogSecret, "name" | "rotate" | "expiresInDays">,
+): string | undefined {
+    if (entry.rotate === undefined || entry.expiresInDays === undefined) return undefined;
+    const least = entry.rotate.days + SCHEDULED_REFRESH_DAYS;
+    if (entry.expiresInDays >= least) return undefined;
+    return (
+        `${file}: ${entry.name} expires ${entry.expiresInDays} days after it is written and rotates every ${entry.rotate.days}, ` +
+        `but the new value is written by the first scheduled up --refresh after the rotation falls due (weekly, rotate.yml): ` +
+        `it can expire first; set expiresInDays to at least ${least}`
+    );
+}

@@ -1,7 +1,14 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { addDays } from "../model/expiry";
-import { dueWithin, expiryText, parseWindow, sortItems, type ExpiryItem } from "../model/expiryReport";
+import {
+    dueWithin,
+    expiryText,
+    parseWindow,
+    sortItems,
+    withStackOutputs,
+    type ExpiryItem,
+} from "../model/expiryReport";
 import { fleetExpiryItems } from "../tools/expiry";
 import { FLEET, PROJECT_DIR, scratch } from "./helpers";
 
@@ -91,5 +98,75 @@ describe("the report's pure parts", () => {
         const text = expiryText(sortItems(items), now, 30);
         expect(text).toContain("2026-01-31T00:00:00Z  a  rotation  y");
         expect(text).toContain("expiry --within 30d: 1 item falls due within 30 days");
+    });
+});
+
+describe("--outputs: the dates a stack's state knows (pulumi stack output --json)", () => {
+    const outputs = {
+        passwordExpiresAt: "2027-03-01T00:00:00Z",
+        previousPasswordExpiresAt: "2026-12-20T00:00:00Z",
+        caExpiresAt: "2027-06-01T00:00:00Z",
+        rotations: { "dataflow-api-token": { everyDays: 30, nextRotation: "2026-12-10T00:00:00Z" } },
+    };
+
+    test("a rotation of 30 days is due under --within 30d when counted from now, and not when the state says later", () => {
+        const dir = scratch({
+            "dev.json": JSON.stringify({
+                ...outputs,
+                rotations: { "dataflow-api-token": { everyDays: 30, nextRotation: "2099-01-01T00:00:00Z" } },
+                passwordExpiresAt: "2099-01-01T00:00:00Z",
+                previousPasswordExpiresAt: "2099-01-01T00:00:00Z",
+                caExpiresAt: "2099-01-01T00:00:00Z",
+            }),
+        });
+        const counted = expiry("--stacks", "dev", "--within", "30d");
+        expect(counted.status).toBe(1);
+        const known = expiry("--stacks", "dev", "--within", "30d", "--outputs", dir, "--json");
+        expect(known.stderr).toBe("");
+        expect(known.status).toBe(0);
+        const { items } = JSON.parse(known.stdout) as { items: ExpiryItem[] };
+        expect(items.map((i) => `${i.kind} ${i.name} ${i.dueAt.slice(0, 4)}`)).toEqual([
+            // configured expiries are not outputs: counted from now (60 days)
+            expect.stringMatching(/^expiry dataflow-api-token 20\d\d$/),
+            "ca aio-ca-key-pair-test-only 2099",
+            "rotation dataflow-api-token 2099",
+            "sp-password password in use 2099",
+            "sp-password previous password 2099",
+        ]);
+    });
+
+    test("the passwords in use and before, the CA and each rotation take the outputs' dates; own properties only", () => {
+        const now = "2026-12-05T00:00:00Z";
+        const counted: ExpiryItem[] = [
+            { stack: "dev", kind: "sp-password", name: "slot a", dueAt: addDays(now, 365) },
+            { stack: "dev", kind: "sp-password", name: "slot b", dueAt: addDays(now, 545) },
+            { stack: "dev", kind: "ca", name: "aio-ca", dueAt: addDays(now, 365) },
+            { stack: "dev", kind: "rotation", name: "dataflow-api-token", dueAt: addDays(now, 30) },
+            { stack: "dev", kind: "rotation", name: "toString", dueAt: addDays(now, 30) },
+            { stack: "dev", kind: "expiry", name: "dataflow-api-token", dueAt: addDays(now, 60) },
+        ];
+        expect(withStackOutputs(counted, outputs).map((i) => `${i.dueAt} ${i.kind} ${i.name}`)).toEqual([
+            "2026-12-10T00:00:00Z rotation dataflow-api-token",
+            "2026-12-20T00:00:00Z sp-password previous password",
+            `${addDays(now, 30)} rotation toString`,
+            `${addDays(now, 60)} expiry dataflow-api-token`,
+            "2027-03-01T00:00:00Z sp-password password in use",
+            "2027-06-01T00:00:00Z ca aio-ca",
+        ]);
+        // Unknown or missing values keep the dates counted from now.
+        expect(withStackOutputs(counted, { passwordExpiresAt: null, caExpiresAt: "soon", rotations: [] })).toEqual(
+            sortItems(counted),
+        );
+    });
+
+    test("an output file that is not JSON names the file; a missing --outputs directory is a usage error", () => {
+        const dir = scratch({ "dev.json": "{ not json" });
+        const bad = expiry("--stacks", "dev", "--outputs", dir);
+        expect(bad.status).toBe(1);
+        expect(bad.stderr).toContain("dev.json");
+        expect(bad.stderr).toContain("pulumi stack output --json --stack dev");
+        const missing = expiry("--outputs", path.join(dir, "nowhere"));
+        expect(missing.status).toBe(2);
+        expect(missing.stderr).toContain("--outputs");
     });
 });

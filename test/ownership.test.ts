@@ -8,7 +8,15 @@ import type { RunResult } from "../tools/harness";
 import { importLive } from "../tools/import";
 import { parseExport } from "../tools/liveExport";
 import { planOf, StackFiles } from "../tools/liveStack";
-import { driftOf, importFileOf, liveSecrets, plannedSecrets, PLANNED_TYPES, removedByNextUp } from "../tools/ownership";
+import {
+    driftOf,
+    importFileOf,
+    liveSecrets,
+    plannedSecrets,
+    PLANNED_TYPES,
+    removedByNextUp,
+    type PlannedSecrets,
+} from "../tools/ownership";
 import { liveNotice } from "../tools/drift";
 import { PROJECT_DIR, scratch } from "./helpers";
 
@@ -237,6 +245,24 @@ describe("import --from", () => {
     });
 });
 
+/** A plan that writes one vault secret, mq-password, in resource group rg-aio-ga. */
+function plannedMqPassword(extra: Partial<PlannedSecrets["vaultSecrets"][number]>): PlannedSecrets {
+    return {
+        spcs: [],
+        syncs: [],
+        vaultSecrets: [
+            {
+                urn: "urn:pulumi:ga::aio-secrets::aio-secrets:secrets:VaultSecrets$azure-native:keyvault:Secret::vault-secrets-mq-password",
+                type: PLANNED_TYPES.vaultSecret,
+                name: "vault-secrets-mq-password",
+                secretName: "mq-password",
+                resourceGroupName: "rg-aio-ga",
+                ...extra,
+            },
+        ],
+    };
+}
+
 describe("drift and plan --live", () => {
     let run: RunResult;
     let live: string;
@@ -343,20 +369,9 @@ describe("the import command and the import file", () => {
 
     test("a vault secret the stack writes that exists is imported by ARM id; without a subscription it is a line", () => {
         const vaultItem = { id: "https://kv-aio-ga-01.vault.azure.net/secrets/mq-password", attributes: {} };
-        const planned = {
-            spcs: [],
-            syncs: [],
-            vaultSecrets: [
-                {
-                    urn: "urn:pulumi:ga::aio-secrets::aio-secrets:secrets:VaultSecrets$azure-native:keyvault:Secret::vault-secrets-mq-password",
-                    type: PLANNED_TYPES.vaultSecret,
-                    name: "vault-secrets-mq-password",
-                    parent: { type: "aio-secrets:secrets:VaultSecrets", name: "vault-secrets", urn: "u" },
-                    secretName: "mq-password",
-                    resourceGroupName: "rg-aio-ga",
-                },
-            ],
-        };
+        const planned = plannedMqPassword({
+            parent: { type: "aio-secrets:secrets:VaultSecrets", name: "vault-secrets", urn: "u" },
+        });
         const withSub = liveSecrets(
             parseExport(
                 JSON.stringify([
@@ -471,5 +486,88 @@ describe("exports that cannot be used as they are", () => {
         expect(result.unmapped).toContain(
             'spc aio-default-spc: azure-iot-operations: changed by hand: objectAlias "default.txt" (declared null); the next up reverts it (change the catalog entry to keep it)',
         );
+    });
+});
+
+describe("an SPC that reads another vault than the stack's", () => {
+    test("drift names it; import says the next up points it at the stack's vault (a CLI SPC made for another vault)", async () => {
+        const run = await planOf(filesOf("ga", ""));
+        const exported = armExportOf(run) as { properties: Record<string, unknown> }[];
+        exported[0].properties.keyvaultName = "kv-made-by-cli";
+        const drift = driftOf(liveSecrets(parseExport(JSON.stringify(exported), "live.json")), plannedSecrets(run));
+        expect(drift).toEqual([
+            expect.objectContaining({
+                kind: "changed",
+                in: "spc spc-ops-487b058",
+                name: "spc-ops-487b058",
+                detail: expect.stringContaining("reads vault kv-made-by-cli (declared kv-aio-ga-01)"),
+            }),
+        ]);
+
+        const cli = JSON.parse(fs.readFileSync(path.join(LIVE, "ga-cli.json"), "utf8")) as {
+            type: string;
+            properties: Record<string, unknown>;
+        }[];
+        cli.find((o) => o.type.endsWith("azureKeyVaultSecretProviderClasses"))!.properties.keyvaultName =
+            "kv-made-by-cli";
+        const result = await importLive(filesOf("ga", writeExport(cli)));
+        expect(result.unmapped).toContain(
+            "spc spc-ops-ab35d0c: reads vault kv-made-by-cli (declared kv-aio-ga-01): the next up points it at kv-aio-ga-01, so each of its objects must be in that vault first (or set aio-secrets:keyVault to that vault)",
+        );
+    });
+
+    test("the same vault, or an export without keyvaultName, is no difference", async () => {
+        const run = await planOf(filesOf("ga", ""));
+        const exported = armExportOf(run) as { properties: Record<string, unknown> }[];
+        expect(driftOf(liveSecrets(parseExport(JSON.stringify(exported), "live.json")), plannedSecrets(run))).toEqual(
+            [],
+        );
+        delete exported[0].properties.keyvaultName;
+        expect(driftOf(liveSecrets(parseExport(JSON.stringify(exported), "live.json")), plannedSecrets(run))).toEqual(
+            [],
+        );
+    });
+});
+
+describe("an export that holds another vault", () => {
+    const sub = { id: "/subscriptions/s-1/resourceGroups/rg/providers/X/y/z", type: "X/y", name: "z" };
+    const secretOf = (vault: string, name: string) => ({
+        id: `https://${vault}.vault.azure.net/secrets/${name}`,
+        attributes: {},
+    });
+
+    test("a written secret of the same name in another vault is not imported (its id would be the other vault's)", () => {
+        const planned = plannedMqPassword({ vaultName: "kv-aio-ga-01" });
+        const other = liveSecrets(parseExport(JSON.stringify([secretOf("kv-other", "mq-password"), sub]), "x"));
+        expect(importFileOf(other, planned).file.resources).toEqual([]);
+        const mine = liveSecrets(
+            parseExport(
+                JSON.stringify([secretOf("kv-other", "mq-password"), secretOf("kv-aio-ga-01", "mq-password"), sub]),
+                "x",
+            ),
+        );
+        expect(importFileOf(mine, planned).file.resources.map((r) => r.id)).toEqual([
+            "/subscriptions/s-1/resourceGroups/rg-aio-ga/providers/Microsoft.KeyVault/vaults/kv-aio-ga-01/secrets/mq-password",
+        ]);
+    });
+
+    test("drift lists vault secrets of the stack's vault only; import says another vault's are not the stack's", async () => {
+        const cli = JSON.parse(fs.readFileSync(path.join(LIVE, "ga-cli.json"), "utf8")) as unknown[];
+        const run = await planOf(filesOf("prod", ""));
+        const drift = driftOf(liveSecrets(parseExport(JSON.stringify(cli), "live.json")), plannedSecrets(run));
+        expect(drift.filter((d) => d.kind === "vaultSecret")).toEqual([]);
+        const result = await importLive(filesOf("prod", writeExport(cli)));
+        expect(result.unmapped).toContain(
+            "vault secret old-broker-token: in vault kv-aio-ga-01, not the stack's (kv-aio-prod-01)",
+        );
+        // The stack's own vault: the secrets in use are listed, as before.
+        const ga = driftOf(
+            liveSecrets(parseExport(JSON.stringify(cli), "live.json")),
+            plannedSecrets(await planOf(filesOf("ga", ""))),
+        );
+        expect(ga.filter((d) => d.kind === "vaultSecret").map((d) => d.name)).toEqual([
+            "eventhub-sasl-user",
+            "eventhub-sasl-password",
+        ]);
     });
 });

@@ -141,3 +141,35 @@ describe("no tool ends itself after writing", () => {
         expect(calls).toEqual([]);
     });
 });
+
+/** Runs the bin with stdout a pipe its reader closes at once (`| head -c 0`). */
+function closedEarly(args: string[]): Promise<Run> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args], {
+            cwd: PROJECT_DIR,
+            timeout: 60000,
+            env: { ...process.env, INIT_CWD: PROJECT_DIR },
+        });
+        child.stdout.destroy();
+        let stderr = "";
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("close", (code, signal) => resolve({ code, signal, stdout: "", stderr }));
+    });
+}
+
+describe("a reader that closes the pipe early (| head) ends the output, not the command", () => {
+    it("expiry, drift and import: no EPIPE stack trace, each command's own exit code", async () => {
+        const live = path.join(PROJECT_DIR, "test", "fixtures", "live", "ga-cli.json");
+        const [expiry, due, drift, imported] = await Promise.all([
+            closedEarly(["expiry", "--json"]),
+            closedEarly(["expiry", "--within", "400d"]),
+            closedEarly(["drift", "--stack", "ga", "--live", live]),
+            closedEarly(["import", "--stack", "ga", "--from", live, "--json"]),
+        ]);
+        for (const run of [expiry, due, drift, imported]) {
+            expect(run.stderr).not.toContain("EPIPE");
+            expect(run.signal).toBeNull();
+        }
+        expect([expiry.code, due.code, drift.code, imported.code]).toEqual([0, 1, 1, 0]);
+    }, 60000);
+});

@@ -244,3 +244,32 @@ describe("a config secret with expiresInDays", () => {
         expect(changed(run, later).filter((n) => n.startsWith("vault-secrets-mq-password"))).toEqual([]);
     });
 });
+
+describe("an expiry that leaves the scheduled refresh no time", () => {
+    const catalogWith = (expires: number) => {
+        const text = fs
+            .readFileSync(path.join(PROJECT_DIR, "stacks", "secrets.yaml"), "utf8")
+            .replace("    expiresInDays: 60 ", `    expiresInDays: ${expires} `);
+        expect(text).toContain(`expiresInDays: ${expires} `);
+        return path.join(scratch({ "secrets.yaml": text }), "secrets.yaml");
+    };
+
+    test("rotate 30 and expiresInDays 30 (allowed) warns that the value can expire before the weekly refresh rotates it", async () => {
+        const run = await runStack({ stack: "dev", mode: "preview", catalogFile: catalogWith(30) });
+        expect(run.error).toBeUndefined();
+        expect(run.warnings.filter((w) => w.includes("dataflow-api-token expires"))).toEqual([
+            expect.stringContaining(
+                "dataflow-api-token expires 30 days after it is written and rotates every 30, but the new value is written by " +
+                    "the first scheduled up --refresh after the rotation falls due (weekly, rotate.yml): it can expire first; " +
+                    "set expiresInDays to at least 37",
+            ),
+        ]);
+    });
+
+    test("37 days or more (the example catalog's 60) is quiet", async () => {
+        for (const catalogFile of [catalogWith(37), path.join(PROJECT_DIR, "stacks", "secrets.yaml")]) {
+            const run = await runStack({ stack: "dev", mode: "preview", catalogFile });
+            expect(run.warnings.filter((w) => w.includes("dataflow-api-token expires"))).toEqual([]);
+        }
+    });
+});

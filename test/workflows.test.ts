@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { validateWorkflow, ValidationError } from "@action-validator/core";
@@ -716,4 +717,35 @@ describe("drift.yml: the scheduled drift report (issue 19)", () => {
         ])
             expect(script).toContain(part);
     });
+
+    it("a vault whose firewall denies the runner (prod's keyVault.network) does not fail the report: the SPCs are compared, the summary says the vault was not", () => {
+        const job = Object.values(load("stack.yml").jobs)[0];
+        const script = (job.steps ?? []).find((s) => s.name === "Drift report")?.run ?? "";
+        expect(script).toMatch(
+            /if ! az keyvault secret list --vault-name "\$vault" -o json >"\$dir\/vault\.json"; then/,
+        );
+        expect(script).toContain(`echo '[]' >"$dir/vault.json"`);
+        expect(script).toMatch(/\[ -z "\$vaultNote" \] \|\| echo "\$vaultNote"/);
+    });
+
+    it("the vault and the namespace come from the offline plan's outputs (a keyVault shared through an ESC environment or Pulumi.yaml included)", () => {
+        const job = Object.values(load("stack.yml").jobs)[0];
+        const script = (job.steps ?? []).find((s) => s.name === "Drift report")?.run ?? "";
+        expect(script).toContain(`vault=$(jq -r '.outputs.vaultName' <<<"$plan")`);
+        expect(script).toContain(`namespace=$(jq -r '.outputs.namespace // "azure-iot-operations"' <<<"$plan")`);
+        expect(script).not.toContain("pulumi config");
+        // Both outputs are in the plan of a secret-sync and a CSI example stack.
+        for (const stack of ["ga", "prod"]) {
+            const run = spawnSync(
+                path.join(ROOT, "node_modules", ".bin", "tsx"),
+                [path.join(ROOT, "tools", "plan.ts"), "--stack", stack, "--json"],
+                { cwd: ROOT, encoding: "utf8" },
+            );
+            const { outputs } = JSON.parse(run.stdout) as { outputs: Record<string, unknown> };
+            expect([outputs.vaultName, outputs.namespace]).toEqual([
+                expect.stringMatching(/^kv-aio-/),
+                "azure-iot-operations",
+            ]);
+        }
+    }, 60000);
 });

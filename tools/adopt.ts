@@ -268,8 +268,16 @@ export function adoptionOf(live: LiveSecrets, planned: PlannedSecrets, ctx: Adop
             out.unmapped.push(`secretSync ${sync.name}: the stack delivers with the CSI driver`);
     const read = new Set(live.spcs.flatMap((s) => s.objects.map(objectNameOf)));
     const declared = new Set(planned.spcs.flatMap((s) => s.objects.map(objectNameOf)));
+    const vaults = [...new Set(planned.spcs.flatMap((s) => (s.vault !== undefined ? [s.vault] : [])))];
     for (const v of live.vault)
-        if (!read.has(v.name) && !declared.has(v.name) && !ctx.catalogNames.has(v.name) && v.name !== ctx.defaultSecret)
+        if (vaults.length > 0 && !vaults.includes(v.vault))
+            out.unmapped.push(`vault secret ${v.name}: in vault ${v.vault}, not the stack's (${vaults.join(", ")})`);
+        else if (
+            !read.has(v.name) &&
+            !declared.has(v.name) &&
+            !ctx.catalogNames.has(v.name) &&
+            v.name !== ctx.defaultSecret
+        )
             out.unmapped.push(`vault secret ${v.name}: nothing reads it (no SPC lists it), so no entry is written`);
     return out;
 }

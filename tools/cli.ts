@@ -121,16 +121,36 @@ export function parseStackName(given: string): { stack: string } | { error: stri
     return { stack };
 }
 
+let pipeGuarded = false;
+
+/**
+ * A reader that stops reading (`| head`, `| grep -q`) ends the output, not the command: Node
+ * reports the closed pipe as an `EPIPE` 'error' event on the stream, which without a listener is
+ * an uncaught exception (a stack trace, exit 1). With this the command runs to its end and its
+ * own exit code stands (`expiry --within 30d | head` still exits 1 when something falls due).
+ * Any other stream error is thrown as before. Installed once, by {@link parseCommandLine}.
+ */
+export function guardClosedPipes(): void {
+    if (pipeGuarded) return;
+    pipeGuarded = true;
+    for (const stream of [process.stdout, process.stderr])
+        stream.on("error", (e: NodeJS.ErrnoException) => {
+            if (e.code !== "EPIPE") throw e;
+        });
+}
+
 /**
  * The flag handling the project's commands share: `node:util` parseArgs, strict, plus `--help`.
  * Returns the values, or the exit code when the command should stop: 2 for bad flags (usage on
- * stderr), 0 after printing the usage for `--help`.
+ * stderr), 0 after printing the usage for `--help`. Makes the command safe in a pipe whose reader
+ * stops early ({@link guardClosedPipes}).
  */
 export function parseCommandLine<O extends Options>(
     options: O,
     usage: string,
     argv: string[] = process.argv.slice(2),
 ): { values: Values<O> } | { exit: number } {
+    guardClosedPipes();
     if (argv.some((a) => a === "--help" || a === "-h")) {
         process.stdout.write(`${usage}\n`);
         return { exit: 0 };

@@ -32,6 +32,8 @@ export interface LiveSpc {
     problem?: string;
     /** Kubernetes: the namespace. */
     namespace?: string;
+    /** The vault its objects are read from (`keyvaultName`), when the export has it. */
+    vault?: string;
     at: string;
 }
 
@@ -90,13 +92,16 @@ function spcObjectsOf(text: string): LiveSpcObject[] {
     });
 }
 
-function liveSpc(o: LiveObject, objectsText: unknown): LiveSpc {
+function liveSpc(o: LiveObject, parameters: Readonly<Record<string, unknown>>): LiveSpc {
+    const objectsText = own(parameters, "objects");
+    const vault = ownString(parameters, "keyvaultName");
     const spc: LiveSpc = {
         source: o.source === "arm" ? "arm" : "kubernetes",
         name: o.name,
         id: o.id,
         objects: [],
         ...(o.source === "kubernetes" && o.scope !== undefined ? { namespace: o.scope } : {}),
+        ...(vault !== undefined ? { vault } : {}),
         at: o.at,
     };
     if (objectsText === undefined || objectsText === "") return spc; // the CLI creates its SPC without objects
@@ -126,8 +131,8 @@ export function liveSecrets(objects: readonly LiveObject[]): LiveSecrets {
         }
         if ((o.type === ARM_SPC || o.type === ARM_SYNC) && Object.keys(o.body).length === 0)
             live.unread.push({ at: o.at, name: o.name });
-        else if (o.type === ARM_SPC) live.spcs.push(liveSpc(o, own(o.body, "objects")));
-        else if (o.type === K8S_SPC) live.spcs.push(liveSpc(o, own(ownRecord(o.body, "parameters"), "objects")));
+        else if (o.type === ARM_SPC) live.spcs.push(liveSpc(o, o.body));
+        else if (o.type === K8S_SPC) live.spcs.push(liveSpc(o, ownRecord(o.body, "parameters")));
         else if (o.type === ARM_SYNC)
             live.syncs.push({
                 name: o.name,
@@ -156,6 +161,8 @@ export interface PlannedSpc extends PlannedResource {
     /** The SPC's own name (ARM name, or metadata.name). */
     spcName: string;
     namespace?: string;
+    /** The vault the plan points it at (`keyvaultName`), when known offline. */
+    vault?: string;
     objects: LiveSpcObject[];
 }
 
@@ -203,20 +210,24 @@ export function plannedSecrets(run: Pick<RunResult, "resources">): PlannedSecret
         const base = plannedResource(r, byUrn);
         if (r.type === PLANNED_TYPES.armSpc) {
             const objects = plainString(r.inputs, "objects");
+            const vault = plainString(r.inputs, "keyvaultName");
             planned.spcs.push({
                 ...base,
                 kind: "arm",
                 spcName: plainString(r.inputs, "azureKeyVaultSecretProviderClassName") ?? r.name,
+                ...(vault !== undefined ? { vault } : {}),
                 objects: objects ? spcObjectsOf(objects) : [],
             });
         } else if (r.type === PLANNED_TYPES.k8sSpc) {
             const objects = plainString(r.inputs, "spec", "parameters", "objects");
             const namespace = plainString(r.inputs, "metadata", "namespace");
+            const vault = plainString(r.inputs, "spec", "parameters", "keyvaultName");
             planned.spcs.push({
                 ...base,
                 kind: "kubernetes",
                 spcName: plainString(r.inputs, "metadata", "name") ?? r.name,
                 ...(namespace !== undefined ? { namespace } : {}),
+                ...(vault !== undefined ? { vault } : {}),
                 objects: objects ? spcObjectsOf(objects) : [],
             });
         } else if (r.type === PLANNED_TYPES.sync) {
@@ -305,6 +316,22 @@ export function sameSpc(live: LiveSpc, planned: PlannedSpc): boolean {
     );
 }
 
+const VAULT_CHANGE = "reads vault";
+
+/**
+ * A declared SPC that reads another vault than the stack's: the next `up` points it at the
+ * stack's vault, so every object it lists must exist there (a CLI-made SPC reads the vault that
+ * `az iot ops secretsync enable` was given).
+ */
+function vaultChangeDetail(live: string, declared: string): string {
+    return `${VAULT_CHANGE} ${live} (declared ${declared}): the next up points it at ${declared}, so each of its objects must be in that vault first`;
+}
+
+/** Whether a difference is an SPC reading another vault (no catalog entry changes that: the stack's keyVault does). */
+export function isVaultChange(d: Drift): boolean {
+    return d.kind === "changed" && d.detail.startsWith(`${VAULT_CHANGE} `);
+}
+
 /** Differences between the SPCs of the export and the plan, SPC by SPC (matched by name). */
 function spcDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: string) => string | undefined): Drift[] {
     const out: Drift[] = [];
@@ -323,6 +350,14 @@ function spcDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: stri
             });
             continue;
         }
+        if (spc.vault !== undefined && mine.vault !== undefined && spc.vault !== mine.vault)
+            out.push({
+                kind: "changed",
+                in: at,
+                name: spc.name,
+                detail: vaultChangeDetail(spc.vault, mine.vault),
+                removedByUp: true,
+            });
         const declared = new Map(mine.objects.map((o) => [objectName(o), o]));
         const seen = new Set<string>();
         for (const object of spc.objects) {
@@ -429,12 +464,27 @@ function syncDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: str
     return out;
 }
 
-/** Vault secrets that a live SPC reads and that no planned SPC lists. */
+/**
+ * The stack's vaults as its SPCs name them: a vault secret of another vault is not the stack's
+ * (an export may hold several vaults). Empty when the plan does not know them offline: then any.
+ */
+function stackVaults(planned: PlannedSecrets): ReadonlySet<string> {
+    return new Set(planned.spcs.flatMap((s) => (s.vault !== undefined ? [s.vault] : [])));
+}
+
+/** Whether a live SPC reads vault secrets of `vault` (an SPC without `keyvaultName` in the export may). */
+function readsVault(spc: LiveSpc, vault: string): boolean {
+    return spc.vault === undefined || spc.vault === vault;
+}
+
+/** Vault secrets of the stack's vault that a live SPC reading that vault lists, and that no planned SPC lists. */
 function vaultDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: string) => string | undefined): Drift[] {
-    const read = new Set(live.spcs.flatMap((s) => s.objects.map(objectName)));
+    const vaults = stackVaults(planned);
     const declared = new Set(planned.spcs.flatMap((s) => s.objects.map(objectName)));
+    const read = (v: LiveVaultSecret) =>
+        live.spcs.some((s) => readsVault(s, v.vault) && s.objects.some((o) => objectName(o) === v.name));
     return live.vault
-        .filter((v) => read.has(v.name) && !declared.has(v.name))
+        .filter((v) => (vaults.size === 0 || vaults.has(v.vault)) && read(v) && !declared.has(v.name))
         .map((v) => ({
             kind: "vaultSecret" as const,
             in: `vault ${v.vault}`,
@@ -518,7 +568,11 @@ export function importFileOf(live: LiveSecrets, planned: PlannedSecrets): { file
         if (found) add(sync, found.id);
     }
     for (const secret of planned.vaultSecrets) {
-        const found = live.vault.find((v) => v.name === secret.secretName);
+        // The same name in another vault of the export is another secret: importing it would
+        // give the program's Secret another vault's id (the first up would replace it).
+        const found = live.vault.find(
+            (v) => v.name === secret.secretName && (secret.vaultName === undefined || v.vault === secret.vaultName),
+        );
         if (!found) continue;
         if (live.subscriptionId === undefined || secret.resourceGroupName === undefined) {
             unmapped.push(
