@@ -94,6 +94,15 @@ export const privateEndpointSchema = strictObject({
     privateDnsZoneId: ruled(privateDnsZoneId),
     /** Resource group of the endpoint (Azure's resource group name rules). Default: the vault's. */
     resourceGroupName: ruled(resourceGroupNameRule).optional(),
+    /**
+     * Region of the endpoint: it must be the subnet's virtual network's (ARM refuses another), which
+     * need not be the vault's. An Azure region name such as `westeurope`. Default: the vault's
+     * location (`azure-native:location`).
+     */
+    location: z
+        .string()
+        .regex(/^[a-z][a-z0-9]{1,49}$/, "must be an Azure region name such as westeurope (lower case, no spaces)")
+        .optional(),
 });
 export type PrivateEndpointSettings = z.infer<typeof privateEndpointSchema>;
 

@@ -350,6 +350,31 @@ describe("the program", () => {
         expect(zoneGroup.dependsOn ?? []).toContain(endpoint.urn);
     });
 
+    test("the endpoint takes the vault's region, or privateEndpoint.location (the subnet's region)", async () => {
+        expect(byName(run, "keyvault-pe").inputs.location).toBe(byName(run, "keyvault-vault").inputs.location);
+        const elsewhere = await runStack({
+            stack: "dev",
+            configOverrides: {
+                "aio-secrets:keyVault": JSON.stringify({
+                    ...PRODUCTION_VAULT,
+                    privateEndpoint: { ...PRODUCTION_VAULT.privateEndpoint, location: "northeurope" },
+                }),
+            },
+        });
+        expect(elsewhere.error).toBeUndefined();
+        expect(byName(elsewhere, "keyvault-pe").inputs.location).toBe("northeurope");
+        const bad = await runStack({
+            stack: "dev",
+            configOverrides: {
+                "aio-secrets:keyVault": JSON.stringify({
+                    ...PRODUCTION_VAULT,
+                    privateEndpoint: { ...PRODUCTION_VAULT.privateEndpoint, location: "North Europe" },
+                }),
+            },
+        });
+        expect(bad.error).toMatch(/aio-secrets:keyVault\.privateEndpoint\.location.*Azure region name/);
+    });
+
     test("a diagnostic setting with AuditEvent and AllMetrics on the vault", () => {
         const setting = byName(run, "keyvault-diagnostics");
         expect(setting.type).toBe("azure-native:monitor:DiagnosticSetting");

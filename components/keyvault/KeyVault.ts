@@ -179,7 +179,7 @@ export class KeyVault extends pulumi.ComponentResource {
                     vaultName: args.vaultName,
                     vaultId: this.vaultId,
                     resourceGroupName: args.privateEndpoint.resourceGroupName ?? this.resourceGroupName,
-                    location: args.location,
+                    location: args.privateEndpoint.location ?? args.location,
                     settings: args.privateEndpoint,
                     tags: args.tags,
                 },
