@@ -1,3 +1,4 @@
+import * as os from "node:os";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -726,6 +727,37 @@ describe("drift.yml: the scheduled drift report (issue 19)", () => {
         );
         expect(script).toContain(`echo '[]' >"$dir/vault.json"`);
         expect(script).toMatch(/\[ -z "\$vaultNote" \] \|\| echo "\$vaultNote"/);
+    });
+
+    it("the job summary escapes what the live export names: no HTML, link or code span breaks out", () => {
+        const job = Object.values(load("stack.yml").jobs)[0];
+        const script = (job.steps ?? []).find((s) => s.name === "Drift report")?.run ?? "";
+        const line = script.split("\n").find((l) => l.includes("def md"));
+        expect(line).toBeDefined();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drift-summary-"));
+        fs.writeFileSync(
+            path.join(dir, "drift.json"),
+            JSON.stringify({
+                differences: [
+                    {
+                        kind: "spc",
+                        in: "spc <b>x</b>",
+                        name: "evil`name<img src=x>",
+                        detail: "objects: a_b, *c*, [link](http://x) | y",
+                        removedByUp: true,
+                    },
+                ],
+            }),
+        );
+        // The step's own jq line, run by bash as the runner does (jq is on GitHub's runners and here).
+        const run = spawnSync("bash", ["-c", line!.trim().replace('"$dir/drift.json"', "drift.json")], {
+            cwd: dir,
+            encoding: "utf8",
+        });
+        expect(run.stderr).toBe("");
+        expect(run.stdout.trim()).toBe(
+            "- **spc** spc \\<b\\>x\\</b\\>: `evil'name<img src=x>`: objects: a\\_b, \\*c\\*, \\[link\\](http://x) \\| y (the next up removes it)",
+        );
     });
 
     it("the vault and the namespace come from the offline plan's outputs (a keyVault shared through an ESC environment or Pulumi.yaml included)", () => {
