@@ -313,6 +313,7 @@ describe("stack.yml: the one job definition (workflow_call)", () => {
             "result-artifact",
             "expect-no-changes",
             "drift-report",
+            "out-of-band-check",
         ]);
         expect([call.inputs.environment.default, call.inputs.command.default, call.inputs.refresh.default]).toEqual([
             "",
@@ -705,23 +706,52 @@ describe("drift.yml: the scheduled drift report (issue 19)", () => {
     it("stack.yml passes expect-no-changes to pulumi and runs the drift report over an az/kubectl export, into the job summary, failing on drift", () => {
         const job = Object.values(load("stack.yml").jobs)[0];
         expect(pulumiStep(job).with?.["expect-no-changes"]).toBe("${{ inputs.expect-no-changes }}");
-        const report = (job.steps ?? []).find((s) => s.name === "Drift report");
-        expect((report as Step & { if?: string }).if).toBe("always() && inputs.drift-report");
-        const script = report?.run ?? "";
+        const exported = (job.steps ?? []).find((s) => s.name === "Export the live state");
+        expect((exported as Step & { if?: string }).if).toBe(
+            "inputs.drift-report || (inputs.command == 'up' && inputs.out-of-band-check)",
+        );
         for (const part of [
             "az resource show --ids",
             "kubectl get secretproviderclass",
             "az keyvault secret list",
-            'npx aio-secrets drift --stack "$STACK" --live',
+            '"$dir/live.json"',
+        ])
+            expect(exported?.run ?? "").toContain(part);
+        const report = (job.steps ?? []).find((s) => s.name === "Drift report");
+        expect((report as Step & { if?: string }).if).toBe("always() && inputs.drift-report");
+        const script = report?.run ?? "";
+        for (const part of [
+            'npx aio-secrets drift --stack "$STACK" --live "$dir/live.json"',
             "GITHUB_STEP_SUMMARY",
             'exit "$status"',
         ])
             expect(script).toContain(part);
     });
 
+    it("before an up, the out-of-band check runs plan --live over the export, before pulumi (issue 19: never removed silently)", () => {
+        const job = Object.values(load("stack.yml").jobs)[0];
+        const steps = job.steps ?? [];
+        const at = (name: string) => steps.findIndex((s) => s.name === name);
+        const check = steps[at("Out-of-band entries the up would remove")] as Step & { if?: string };
+        expect(check.if).toBe("inputs.command == 'up' && inputs.out-of-band-check");
+        expect(check.run).toBe(
+            'npx aio-secrets plan --stack "$STACK" --live "$RUNNER_TEMP/drift/live.json" >/dev/null',
+        );
+        expect(at("Export the live state")).toBeLessThan(at("Out-of-band entries the up would remove"));
+        expect(at("Out-of-band entries the up would remove")).toBeLessThan(steps.indexOf(pulumiStep(job)));
+        expect(at("Cluster connection (CSI stacks only)")).toBeLessThan(at("Export the live state"));
+        // A first up: no resource group, no SecretProviderClass type yet: an empty export, not a failure.
+        const exported = steps[at("Export the live state")].run ?? "";
+        expect(exported).toContain('if [ "$(az group exists --name "$group")" = true ]; then');
+        expect(exported).toContain(`grep -q "the server doesn't have a resource type"`);
+    });
+
     it("a vault whose firewall denies the runner (prod's keyVault.network) does not fail the report: the SPCs are compared, the summary says the vault was not", () => {
         const job = Object.values(load("stack.yml").jobs)[0];
-        const script = (job.steps ?? []).find((s) => s.name === "Drift report")?.run ?? "";
+        const script = (job.steps ?? [])
+            .filter((s) => s.name === "Export the live state" || s.name === "Drift report")
+            .map((s) => s.run ?? "")
+            .join("\n");
         expect(script).toMatch(
             /if ! az keyvault secret list --vault-name "\$vault" -o json >"\$dir\/vault\.json"; then/,
         );
@@ -762,7 +792,7 @@ describe("drift.yml: the scheduled drift report (issue 19)", () => {
 
     it("the vault and the namespace come from the offline plan's outputs (a keyVault shared through an ESC environment or Pulumi.yaml included)", () => {
         const job = Object.values(load("stack.yml").jobs)[0];
-        const script = (job.steps ?? []).find((s) => s.name === "Drift report")?.run ?? "";
+        const script = (job.steps ?? []).find((s) => s.name === "Export the live state")?.run ?? "";
         expect(script).toContain(`vault=$(jq -r '.outputs.vaultName' <<<"$plan")`);
         expect(script).toContain(`namespace=$(jq -r '.outputs.namespace // "azure-iot-operations"' <<<"$plan")`);
         expect(script).not.toContain("pulumi config");
