@@ -7,7 +7,7 @@ import { adoptionOf, withAdoption } from "../tools/adopt";
 import type { RunResult } from "../tools/harness";
 import { importLive } from "../tools/import";
 import { parseExport } from "../tools/liveExport";
-import { planOf, StackFiles } from "../tools/liveStack";
+import { ofThisCustomLocation, planOf, reviewLive, StackFiles } from "../tools/liveStack";
 import {
     driftOf,
     importFileOf,
@@ -569,5 +569,66 @@ describe("an export that holds another vault", () => {
             "eventhub-sasl-user",
             "eventhub-sasl-password",
         ]);
+    });
+});
+
+describe("the secret-sync resources of another custom location in the same resource group", () => {
+    const otherSite = (o: Record<string, unknown>, location: string) => ({
+        ...o,
+        id: String(o.id).replace(/\/([^/]+)$/, "/site-b-$1"),
+        name: `site-b-${String(o.name)}`,
+        extendedLocation: {
+            type: "CustomLocation",
+            name: `/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg-arc-ga/providers/Microsoft.ExtendedLocation/customLocations/${location}`,
+        },
+    });
+
+    test("are neither the stack's nor out of band: drift leaves them out; the stack's own (any case) stay", async () => {
+        const cli = JSON.parse(fs.readFileSync(path.join(LIVE, "ga-cli.json"), "utf8")) as Record<string, unknown>[];
+        const arm = cli.filter(
+            (o) => typeof o.type === "string" && o.type.startsWith("Microsoft.SecretSyncController/"),
+        );
+        const withOther = [...cli, ...arm.map((o) => otherSite(o, "cl-aio-site-b"))];
+        const run = await planOf(filesOf("ga", writeExport(cli)));
+        const alone = reviewLive(filesOf("ga", writeExport(cli)), run).drift.map((d) => d.name);
+        const beside = reviewLive(filesOf("ga", writeExport(withOther)), run).drift.map((d) => d.name);
+        expect(alone.length).toBeGreaterThan(0);
+        expect(beside).toEqual(alone);
+        // The stack's own custom location, written in another case, is still compared.
+        const upper = [...cli, ...arm.map((o) => otherSite(o, "CL-AIO-GA"))];
+        expect(reviewLive(filesOf("ga", writeExport(upper)), run).drift.map((d) => d.name)).toEqual(
+            expect.arrayContaining(["site-b-spc-ops-ab35d0c"]),
+        );
+    });
+
+    test("ofThisCustomLocation keeps what names no custom location, and everything without settings", () => {
+        const objects = parseExport(
+            JSON.stringify([
+                {
+                    id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.SecretSyncController/secretSyncs/a",
+                    name: "a",
+                    type: "Microsoft.SecretSyncController/secretSyncs",
+                    extendedLocation: { name: "/x" },
+                    properties: {},
+                },
+                {
+                    id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.SecretSyncController/secretSyncs/b",
+                    name: "b",
+                    type: "Microsoft.SecretSyncController/secretSyncs",
+                    extendedLocation: {
+                        name: "/subscriptions/s/resourceGroups/other-rg/providers/Microsoft.ExtendedLocation/customLocations/cl",
+                    },
+                    properties: {},
+                },
+            ]),
+            "e.json",
+        );
+        expect(ofThisCustomLocation(objects, { name: "cl", resourceGroupName: "rg" }).map((o) => o.name)).toEqual([
+            "a",
+        ]);
+        expect(ofThisCustomLocation(objects, { name: "CL", resourceGroupName: "OTHER-RG" }).map((o) => o.name)).toEqual(
+            ["a", "b"],
+        );
+        expect(ofThisCustomLocation(objects, undefined)).toHaveLength(2);
     });
 });

@@ -7,7 +7,7 @@ import { stackFilesDirOrError } from "../stacks/stackDir";
 import { readUtf8File } from "../stacks/text";
 import { flagError, inputFileProblem, parseStackName, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
 import type { RunResult } from "./harness";
-import { readExport } from "./liveExport";
+import { LiveObject, own, ownString, readExport } from "./liveExport";
 import { adoptionOf, AdoptionContext, Adoption, entryLine } from "./adopt";
 import { driftOf, Drift, LiveSecrets, liveSecrets, PlannedSecrets, plannedSecrets } from "./ownership";
 import { parseCatalog } from "../stacks/catalog";
@@ -138,6 +138,46 @@ export function adoptionContext(files: StackFiles, run: RunResult, catalogText: 
     };
 }
 
+/** The stack's AIO custom location (secret sync), from its settings: name and resource group. */
+export function customLocationOf(files: StackFiles): { name: string; resourceGroupName?: string } | undefined {
+    const location = own(stackValue(files, "secretSync").value, "customLocation");
+    const name = ownString(location, "name");
+    if (name === undefined) return undefined;
+    const group =
+        ownString(location, "resourceGroupName") ??
+        ownString(stackValue(files, "cluster").value, "arcResourceGroupName");
+    return { name, ...(group !== undefined ? { resourceGroupName: group } : {}) };
+}
+
+/**
+ * The export without the secret-sync resources of other custom locations: `az resource list -g`
+ * over a resource group that holds several Arc clusters (a fleet's sites) returns theirs too, and
+ * they are neither the stack's nor out of band. A resource whose custom location the export does
+ * not name as a custom location id is kept. ARM ids compare without regard to case.
+ */
+export function ofThisCustomLocation(
+    objects: readonly LiveObject[],
+    location: { name: string; resourceGroupName?: string } | undefined,
+): LiveObject[] {
+    if (location === undefined) return [...objects];
+    return objects.filter((o) => {
+        if (o.source !== "arm" || !o.type.startsWith("microsoft.secretsynccontroller/") || o.scope === undefined)
+            return true;
+        const id = CUSTOM_LOCATION_ID.exec(o.scope);
+        if (!id) return true;
+        const [, group, name] = id;
+        return (
+            name.toLowerCase() === location.name.toLowerCase() &&
+            (location.resourceGroupName === undefined ||
+                group.toLowerCase() === location.resourceGroupName.toLowerCase())
+        );
+    });
+}
+
+/** A custom location's ARM id: its resource group and name. */
+const CUSTOM_LOCATION_ID =
+    /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ExtendedLocation\/customLocations\/([^/]+)$/i;
+
 export interface LiveReview {
     live: LiveSecrets;
     planned: PlannedSecrets;
@@ -147,7 +187,7 @@ export interface LiveReview {
 
 /** The export against the plan: the differences, each with the catalog entry that adopts it. */
 export function reviewLive(files: StackFiles, run: RunResult): LiveReview {
-    const live = liveSecrets(readExport(files.live, files.liveShown));
+    const live = liveSecrets(ofThisCustomLocation(readExport(files.live, files.liveShown), customLocationOf(files)));
     if (live.unread.length > 0)
         throw new ConfigError(
             live.unread.map((u) => ({
