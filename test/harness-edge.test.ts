@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { restartPatchName } from "../components/spc/SecretProviderClass";
 import { WORKLOAD_KINDS } from "../stacks/catalog";
+import { typeAliasTransformation, withoutTypeAliases } from "../tools/harness";
 import { outputFiles, planJson, planText } from "../tools/planRender";
 import { byType, MINIMAL_STACK, runStack, scratch } from "./helpers";
 
@@ -128,5 +129,32 @@ describe("values the offline plan cannot know", () => {
         );
         expect(writer && JSON.stringify(writer.inputs)).toContain('"objectId":"(known after up)"');
         expect(text).toMatch(/vaultTenantId: "\(known after up\)"/);
+    });
+});
+
+describe("an offline run drops the aliases that only rename the type (azure-native's API versions)", () => {
+    test("withoutTypeAliases keeps names, parents, URNs and Outputs", () => {
+        const output = { isOutput: true };
+        const aliases: unknown[] = [
+            { type: "azure-native:keyvault/v20230701:Secret" },
+            { name: "old-name" },
+            { type: "t", name: "n" },
+            "urn:pulumi:dev::aio-secrets::t::n",
+            output,
+            JSON.parse('{"__proto__": {"type": "x"}}'),
+        ];
+        expect(withoutTypeAliases(aliases, (a) => a === output)).toEqual(aliases.slice(1));
+    });
+
+    test("the stack transformation: options without a type alias are left alone", () => {
+        const transform = typeAliasTransformation(() => false);
+        const args = (aliases?: unknown[]) =>
+            ({ type: "t", name: "n", props: { a: 1 }, opts: { aliases, protect: true } }) as never;
+        expect(transform(args([{ type: "a" }, { name: "b" }]))).toEqual({
+            props: { a: 1 },
+            opts: { aliases: [{ name: "b" }], protect: true },
+        });
+        expect(transform(args([{ name: "b" }]))).toBeUndefined();
+        expect(transform(args(undefined))).toBeUndefined();
     });
 });

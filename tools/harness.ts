@@ -688,6 +688,44 @@ export function suspendStackTraces(): () => void {
     };
 }
 
+/**
+ * azure-native gives each resource every API version's type token as an alias (20 for
+ * `keyvault.Secret`), for state an older version wrote; the SDK resolves each into Outputs before
+ * registering. An offline run has no state and the recorder keeps no type alias (`aliasUrns`),
+ * so a stack transformation drops the aliases that only rename the type before the SDK sees
+ * them; every other alias (a name, a parent) stays. Call inside `runInPulumiStack`.
+ * `AIO_SECRETS_DEBUG=1` keeps them.
+ */
+export function dropTypeAliases(pulumi: typeof pulumiTypes): void {
+    if (process.env.AIO_SECRETS_DEBUG) return;
+    pulumi.runtime.registerStackTransformation(typeAliasTransformation((a) => pulumi.Output.isInstance(a)));
+}
+
+/** The stack transformation of {@link dropTypeAliases}: undefined (no change) unless a type alias goes. */
+export function typeAliasTransformation(
+    isOutput: (a: unknown) => boolean,
+): (args: pulumiTypes.ResourceTransformationArgs) => pulumiTypes.ResourceTransformationResult | undefined {
+    return (args) => {
+        const aliases = args.opts.aliases;
+        const kept = aliases && withoutTypeAliases(aliases, isOutput);
+        return kept && kept.length < aliases.length
+            ? { props: args.props, opts: { ...args.opts, aliases: kept } }
+            : undefined;
+    };
+}
+
+/** The aliases that are more than a type token (`{type}` alone); `isOutput` tells an Output apart. */
+export function withoutTypeAliases<T>(aliases: readonly T[], isOutput: (a: T) => boolean): T[] {
+    return aliases.filter(
+        (a) =>
+            a === null ||
+            typeof a !== "object" ||
+            isOutput(a) ||
+            Object.keys(a).length !== 1 ||
+            !Object.hasOwn(a, "type"),
+    );
+}
+
 /** Whether a value is an Error raised for bad user input (shown without a trace). */
 function isInputError(e: unknown): e is Error {
     return e instanceof Error && (e.name === "ConfigError" || e.constructor?.name === "ConfigError");
@@ -890,6 +928,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     globalThis.fetch = fakeResourceManager(opts, armRequests);
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
+            dropTypeAliases(pulumi);
             try {
                 // index.ts exports the program as a function, as the Pulumi host expects; it
                 // runs anew on every call (the module itself is loaded once).

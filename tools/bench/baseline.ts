@@ -6,7 +6,7 @@ import type * as keyvaultTypes from "@pulumi/azure-native/keyvault";
 import type * as randomTypes from "@pulumi/random";
 import type * as apiextensionsTypes from "@pulumi/kubernetes/apiextensions";
 import type * as appsv1Types from "@pulumi/kubernetes/apps/v1";
-import { installRecorder, RecordedResource, suspendStackTraces } from "../harness";
+import { dropTypeAliases, installRecorder, RecordedResource, suspendStackTraces } from "../harness";
 import { readStackConfig } from "../stackfile";
 import { BenchSpec, DEFAULT_SECRET, INIT_SPCS } from "./catalog";
 
@@ -97,6 +97,7 @@ export async function runBaseline(spec: BenchSpec, stackFile: string): Promise<B
     const restoreTraces = suspendStackTraces();
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
+            dropTypeAliases(pulumi);
             const values = JSON.parse(config[`${project}:secretValues`] ?? "{}") as Record<string, string>;
             const vaultName = "kv-aio-dev-01";
             const resourceGroupName = "rg-aio-dev";
