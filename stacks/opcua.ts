@@ -72,6 +72,23 @@ function stemOf(file: string): string {
     return dot <= 0 ? file : file.slice(0, dot);
 }
 
+/**
+ * Where an entry is on but none of `partners` is: undefined when they cover every environment of
+ * the entry (an entry without `environments` is on everywhere), else `""` (everywhere) or
+ * ` in environment(s) a, b`. A partner that merely overlaps leaves the entry alone elsewhere: a
+ * half-removed pair there.
+ */
+function uncovered(
+    environments: readonly string[] | undefined,
+    partners: readonly Pick<CatalogSecret, "environments">[],
+): string | undefined {
+    if (partners.some((p) => p.environments === undefined)) return undefined;
+    if (partners.length === 0) return "";
+    if (environments === undefined) return " in the environments its partner does not list";
+    const alone = environments.filter((e) => !partners.some((p) => p.environments!.includes(e)));
+    return alone.length === 0 ? undefined : ` in environment${alone.length === 1 ? "" : "s"} ${alone.join(", ")}`;
+}
+
 type At = (path: PropertyKey[], rule: string, value?: string) => void;
 
 /**
@@ -126,24 +143,28 @@ export function expandOpcuaPresets(
         const stem = stemOf(file);
         const sameList = presets.filter((o) => o !== s && o.opcua.list === list && together(o, s));
         if (list === "issuerList" && extensionOf(file) === ".crl") {
-            const certificate = sameList.some(
+            const certificates = sameList.filter(
                 (o) => stemOf(o.opcua.file) === stem && [".crt", ".der"].includes(extensionOf(o.opcua.file)),
             );
-            if (!certificate)
+            const without = uncovered(s.environments, certificates);
+            if (without !== undefined)
                 at(
                     ["secrets", s.index, "opcua", "file"],
-                    `a CRL goes into the issuer list only with its certificate: add ${stem}.crt or ${stem}.der to the issuer list (in the same environments)`,
+                    `a CRL goes into the issuer list only with its certificate: add ${stem}.crt or ${stem}.der to the issuer list (in the same environments)${without}`,
                     JSON.stringify(file),
                 );
         }
         if (list === "clientCertificate") {
             const want = extensionOf(file) === ".der" ? ".pem" : ".der";
-            const partner = sameList.some((o) => o.opcua.file === `${stem}${want}`);
-            if (!partner)
+            const without = uncovered(
+                s.environments,
+                sameList.filter((o) => o.opcua.file === `${stem}${want}`),
+            );
+            if (without !== undefined)
                 at(
                     ["secrets", s.index, "opcua", "file"],
                     `the OPC UA client certificate is a pair: ${stem}.der (public key) and ${stem}.pem (private key), in the same environments; ` +
-                        `${stem}${want} is missing (remove both, or neither)`,
+                        `${stem}${want} is missing${without} (remove both, or neither)`,
                     JSON.stringify(file),
                 );
             const otherStems = new Set(sameList.map((o) => stemOf(o.opcua.file)).filter((x) => x !== stem));

@@ -229,6 +229,33 @@ describe("OPC UA certificates as presets", () => {
                     entry("a-pem", "clientCertificate", "ca.pem", ", environments: [prod]"),
             ),
         ).toHaveLength(2);
+        // A pair (or a CRL's certificate) that only overlaps leaves the other half alone where it is not.
+        expect(
+            rules(
+                entry("d", "clientCertificate", "cl.der", ", environments: [dev, prod]") +
+                    entry("p", "clientCertificate", "cl.pem", ", environments: [dev]"),
+            ),
+        ).toEqual([expect.stringContaining("cl.pem is missing in environment prod (remove both, or neither)")]);
+        expect(
+            rules(
+                entry("d", "clientCertificate", "cl.der") +
+                    entry("p", "clientCertificate", "cl.pem", ", environments: [dev]"),
+            ),
+        ).toEqual([expect.stringContaining("cl.pem is missing in the environments its partner does not list")]);
+        expect(
+            rules(
+                entry("d", "clientCertificate", "cl.der", ", environments: [dev, prod]") +
+                    entry("p1", "clientCertificate", "cl.pem", ", environments: [dev]") +
+                    entry("p2", "clientCertificate", "cl.pem", ", environments: [prod]"),
+            ).filter((r) => r.includes("is missing")),
+        ).toEqual([]);
+        expect(
+            rules(entry("c", "issuerList", "xy.crt", ", environments: [dev]") + entry("l", "issuerList", "xy.crl")),
+        ).toEqual([
+            expect.stringContaining(
+                "add xy.crt or xy.der to the issuer list (in the same environments) in the environments",
+            ),
+        ]);
         expect(rules(entry("s", "trustList", "st.der", ", sync: { secret: x, key: y }"))).toEqual([
             expect.stringContaining("opcua: sets it"),
         ]);
