@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { CONSUMER_CONTRACTS } from "../model/consumers";
@@ -84,6 +86,37 @@ describe("check", () => {
         expect(report.references).toHaveLength(5);
         expect(report.unresolved.map((u) => u.name)).toEqual(["kafka-sasl-creds"]);
         expect((report as unknown as { notes: string[] }).notes).toHaveLength(1);
+        expect((report as unknown as { unchecked: unknown[] }).unchecked).toEqual([]);
+    });
+
+    test("--live on an az resource list export (properties null) exits 1: its references were never read", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "check-list-"));
+        const file = path.join(dir, "list.json");
+        const id =
+            "/subscriptions/x/resourceGroups/g/providers/Microsoft.IoTOperations/instances/i/dataflowEndpoints/kafka-out";
+        fs.writeFileSync(
+            file,
+            JSON.stringify([
+                {
+                    id,
+                    name: "i/kafka-out",
+                    type: "Microsoft.IoTOperations/instances/dataflowEndpoints",
+                    properties: null,
+                },
+            ]),
+        );
+        const [r, none] = await Promise.all([
+            run(["--stack", "ga", "--live", file]),
+            run(["--stack", "ga", "--live", live("ga-cli.json")]),
+        ]);
+        fs.rmSync(dir, { recursive: true, force: true });
+        // An export without any consumer (SPCs and SecretSyncs only) resolves vacuously: said on stderr.
+        expect([none.code, none.stdout]).toEqual([0, ""]);
+        expect(none.stderr).toContain("note: the export holds no AIO resource that reads Secrets");
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe(
+            `${file} [0]: microsoft.iotoperations/instances/dataflowendpoints i/kafka-out has no properties (az resource list leaves them out): export it with az resource show --ids ${id}\n`,
+        );
     });
 
     test("a bad command line: one line and the --help hint, exit 2; an export that is not JSON: exit 1; the bin reaches it", async () => {

@@ -15,6 +15,7 @@ import {
 } from "../model/consumers";
 import { parseExport } from "../tools/liveExport";
 import {
+    contentlessConsumers,
     declaredConsumerNotes,
     referencesOf,
     resolveReferences,
@@ -411,6 +412,51 @@ describe("check --live: references in an export", () => {
         expect(declaredConsumerNotes([{ ...kafka, name: "absent" }], refs)).toEqual([]);
         const good = parseExport(fixture("arm-resources.json"), "live.json").flatMap(referencesOf);
         expect(declaredConsumerNotes([kafka], good)).toEqual([]);
+    });
+
+    test("a consumer exported without its content (az resource list: properties null; no spec) is not a pass", () => {
+        const listed = JSON.stringify([
+            {
+                id: "/subscriptions/x/resourceGroups/g/providers/Microsoft.IoTOperations/instances/i/dataflowEndpoints/kafka-out",
+                name: "i/kafka-out",
+                type: "Microsoft.IoTOperations/instances/dataflowEndpoints",
+                location: "westeurope",
+                properties: null,
+                resourceGroup: "g",
+            },
+            {
+                id: "/subscriptions/x/resourceGroups/g/providers/Microsoft.SecretSyncController/secretSyncs/aio-opc-ua-broker-trust-list",
+                name: "aio-opc-ua-broker-trust-list",
+                type: "Microsoft.SecretSyncController/secretSyncs",
+                properties: null,
+            },
+            {
+                id: "/subscriptions/x/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv",
+                name: "kv",
+                type: "Microsoft.KeyVault/vaults",
+                properties: null,
+            },
+        ]);
+        const objects = parseExport(listed, "list.json");
+        expect(objects.flatMap(referencesOf)).toEqual([]);
+        expect(contentlessConsumers(objects).map((c) => [c.object.at, c.problem])).toEqual([
+            [
+                "[0]",
+                "has no properties (az resource list leaves them out): export it with az resource show --ids /subscriptions/x/resourceGroups/g/providers/Microsoft.IoTOperations/instances/i/dataflowEndpoints/kafka-out",
+            ],
+        ]);
+        const bare = parseExport(
+            JSON.stringify({
+                apiVersion: "connectivity.iotoperations.azure.com/v1",
+                kind: "DataflowEndpoint",
+                metadata: { name: "kafka-out", namespace: "azure-iot-operations" },
+            }),
+            "cr.json",
+        );
+        expect(contentlessConsumers(bare).map((c) => c.problem)).toEqual([
+            "has no spec: export it with kubectl get ... -o json",
+        ]);
+        expect(contentlessConsumers(parseExport(fixture("arm-resources.json"), "a.json"))).toEqual([]);
     });
 
     test("hostile names in an export are ordinary names", () => {

@@ -36,11 +36,12 @@ Who reads a synced Secret, and whether a cluster's AIO resources can read what t
   --managed <name>     a Secret or ConfigMap written by something else (repeat the flag)
   --stack-file <path>  read the stack settings from this file instead of Pulumi.<name>.yaml
   --catalog <path>     read this catalog instead of stacks/secrets.yaml
-  --json               print JSON: {stack, live, references: [...], unresolved: [...], notes: [...]}
+  --json               print JSON: {stack, live, references: [...], unresolved: [...], unchecked:
+                       [...], notes: [...]}
   -h, --help           this text
 
-Exit codes: 0 every reference resolves, 1 an unresolved reference (one line each) or invalid
-input, 2 bad command line, 3 internal error.`;
+Exit codes: 0 every reference resolves, 1 an unresolved reference or a resource exported without
+its properties (one line each) or invalid input, 2 bad command line, 3 internal error.`;
 
 const TOOL = "check";
 
@@ -112,11 +113,25 @@ async function liveCheck(values: {
         process.stderr.write(`aio-secrets check: stack ${name.stack}: invalid input\n${sanitize(run.error)}\n`);
         return 1;
     }
-    const { configMapsOf, declaredConsumerNotes, referencesOf, resolveReferences, stackConfigMapsOf, stackSecretsOf } =
-        await import("./liveRefs");
+    const {
+        configMapsOf,
+        contentlessConsumers,
+        declaredConsumerNotes,
+        isConsumerObject,
+        referencesOf,
+        resolveReferences,
+        stackConfigMapsOf,
+        stackSecretsOf,
+    } = await import("./liveRefs");
     const { planConsumers } = await import("./planRender");
     const refs = objects.flatMap(referencesOf);
     const notes = declaredConsumerNotes(planConsumers(run), refs);
+    // An export with no consumer at all passes vacuously: most often `az resource list`, which
+    // leaves out child resources such as instances/dataflowEndpoints.
+    if (!objects.some(isConsumerObject))
+        notes.push(
+            "the export holds no AIO resource that reads Secrets (az resource list leaves out child resources such as instances/dataflowEndpoints; export them with az iot ops dataflow endpoint list, az iot ops broker listener list, ...)",
+        );
     const references = resolveReferences(
         refs,
         stackSecretsOf(run),
@@ -125,9 +140,15 @@ async function liveCheck(values: {
         name.stack,
     );
     const unresolved = references.filter((r) => r.problem !== undefined);
+    const unchecked = contentlessConsumers(objects).map(({ object, problem }) => ({
+        at: object.at,
+        type: object.type,
+        name: object.fullName,
+        problem,
+    }));
     if (values.json) {
         process.stdout.write(
-            `${JSON.stringify({ stack: name.stack, live: values.live, references, unresolved, notes }, null, 2)}\n`,
+            `${JSON.stringify({ stack: name.stack, live: values.live, references, unresolved, unchecked, notes }, null, 2)}\n`,
         );
     } else {
         // stdout: exactly one line per unresolved reference; notes and the count go to stderr.
@@ -136,13 +157,17 @@ async function liveCheck(values: {
             process.stdout.write(
                 sanitize(`${values.live} ${r.at || "(the file)"}: ${r.object} ${r.field} -> ${r.name}: ${r.problem}\n`),
             );
+        for (const u of unchecked)
+            process.stdout.write(
+                sanitize(`${values.live} ${u.at || "(the file)"}: ${u.type} ${u.name} ${u.problem}\n`),
+            );
         process.stderr.write(
             sanitize(
                 `${references.length} reference${references.length === 1 ? "" : "s"} in ${values.live}, ${unresolved.length} unresolved (stack ${name.stack})\n`,
             ),
         );
     }
-    return unresolved.length > 0 ? 1 : 0;
+    return unresolved.length > 0 || unchecked.length > 0 ? 1 : 0;
 }
 
 async function main(): Promise<number> {

@@ -315,9 +315,31 @@ export function configMapsOf(objects: readonly LiveObject[]): string[] {
     return objects.filter((o) => o.source === "kubernetes" && o.type === "configmap").map((o) => o.name);
 }
 
-/** True when the export holds an object of a type `check` knows (a resource that reads Secrets). */
+/**
+ * True when the export holds an object of a type `check` reads references from (a resource that
+ * names Secrets; not the SecretSyncs the OPC UA contracts name by their fixed names).
+ */
 export function isConsumerObject(obj: LiveObject): boolean {
-    return contractsFor(obj.type).length > 0 && isRecord(obj.body);
+    const kind = contractsFor(obj.type)[0]?.kind;
+    return kind !== undefined && Object.hasOwn(WALKERS, kind) && isRecord(obj.body);
+}
+
+/**
+ * The consumer resources an export names without their content: `az resource list` prints every
+ * resource with `properties: null` (the generic list of Azure Resource Manager returns no
+ * properties), and a custom resource without `spec` says nothing either. Their references cannot
+ * be checked, so they must not pass as resolved; each one says how to export it whole.
+ */
+export function contentlessConsumers(objects: readonly LiveObject[]): { object: LiveObject; problem: string }[] {
+    return objects
+        .filter((o) => isConsumerObject(o) && Object.keys(o.body).length === 0)
+        .map((object) => ({
+            object,
+            problem:
+                object.source === "arm"
+                    ? `has no properties (az resource list leaves them out): export it with az resource show --ids ${object.id}`
+                    : "has no spec: export it with kubectl get ... -o json",
+        }));
 }
 
 /** A secret input's value as the program gave it (the harness wraps secrets in an envelope). Keys only are read. */
