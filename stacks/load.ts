@@ -267,6 +267,20 @@ export function crossCheck(
                 rule: `is missing: secret "${secret.name}" (${catalog.file}) takes its value from config in environment ${env}. Set it with: pulumi config set --secret --path 'secretValues.${secret.name}' --stack ${settings.stack}`,
             });
         }
+        // The SPC object of an OPC UA preset has objectEncoding: hex (stacks/opcua.ts): the vault
+        // value must be the file's bytes as hex, or the provider cannot decode it. The value is not shown.
+        if (
+            secret.source === "config" &&
+            secret.opcua !== undefined &&
+            Object.hasOwn(settings.secretValues, secret.name) &&
+            !/^(?:[0-9a-fA-F]{2})+$/.test(settings.secretValues[secret.name])
+        ) {
+            problems.push({
+                file,
+                path: `${CONFIG_NAMESPACE}:secretValues.${secret.name}`,
+                rule: `must be the bytes of ${secret.opcua.file} as hex (the OPC UA connector's SPC object is hex-encoded, as az iot ops connector opcua writes it). Set it with: xxd -p ${secret.opcua.file} | tr -d '\\n' | pulumi config set --secret --path 'secretValues.${secret.name}' --stack ${settings.stack}`,
+            });
+        }
         if (secret.deleteOnRemove) {
             warnings.push(
                 `${catalog.file}: secret "${secret.name}" has deleteOnRemove: true; removing it from the catalog soft-deletes it and its name cannot be reused until it is purged or recovered`,

@@ -118,6 +118,12 @@ export function expandOpcuaPresets(
                 "an OPC UA certificate is a vault secret holding the file as hex (az iot ops connector opcua), not a Key Vault certificate or key",
                 JSON.stringify(s.type),
             );
+        if (s.source === "generated")
+            at(
+                path("source"),
+                "an OPC UA certificate is a file: upload it (source: existing; az keyvault secret set --file <f> --encoding hex) or give its bytes as hex (source: config); a generated value is no certificate, and the provider cannot hex-decode it",
+                JSON.stringify(s.source),
+            );
         if (s.sync !== undefined)
             at(path("sync"), `opcua: sets it (Secret ${OPCUA_SYNC_NAMES[list]}, key ${file}); remove sync:`);
         if (s.encoding !== undefined && s.encoding !== "hex")

@@ -264,6 +264,11 @@ describe("OPC UA certificates as presets", () => {
             expect.stringContaining("stored hex-encoded"),
         ]);
         expect(rules(entry("s", "trustList", "st.der", ", type: cert"))[0]).toContain("not a Key Vault certificate");
+        expect(
+            preset(`  - { name: g, source: generated, opcua: { list: trustList, file: st.der } }\n`).problems.map(
+                (p) => `${p.path}: ${p.rule}`,
+            ),
+        ).toEqual([expect.stringContaining("source: an OPC UA certificate is a file")]);
     });
 });
 

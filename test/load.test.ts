@@ -233,6 +233,22 @@ describe("crossCheck", () => {
         expect(result.warnings[0]).toMatch(/secret "a" has deleteOnRemove: true/);
     });
 
+    test("an OPC UA preset from config must hold the file as hex (its SPC object is hex-encoded); the value is not shown", () => {
+        const catalog = catalogOf(
+            "secrets:\n  - { name: ca-der, source: config, opcua: { list: trustList, file: ca.der } }\n",
+        );
+        const pem = "-----BEGIN CERTIFICATE-----Pl4in-Marker";
+        const problems = (value: string) =>
+            crossCheck(settingsOf({ keyVault: KV }, { secretValues: { "ca-der": value } }), catalog)
+                .problems.filter((p) => p.path === "aio-secrets:secretValues.ca-der")
+                .map(formatProblem);
+        expect(problems(pem)).toEqual([
+            "Pulumi.dev.yaml: aio-secrets:secretValues.ca-der: must be the bytes of ca.der as hex (the OPC UA connector's SPC object is hex-encoded, as az iot ops connector opcua writes it). Set it with: xxd -p ca.der | tr -d '\\n' | pulumi config set --secret --path 'secretValues.ca-der' --stack dev",
+        ]);
+        expect(problems("30820122300d06")).toEqual([]);
+        expect(problems("3082012")).toHaveLength(1);
+    });
+
     test("secret values never appear in problems or warnings", () => {
         const MARK = "Cr0ss-Check-Marker-41b7";
         const result = crossCheck(
