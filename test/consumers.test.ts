@@ -554,6 +554,18 @@ describe("plan --against names the consumers a change touches", () => {
         expect(consumerTouches(before, remapped, [])).toEqual([
             "dataflow endpoint kafka-out reads kafka-sasl: username now holds kafka-user-2 (was kafka-user)",
         ]);
+        // A consumer that reads any key (a registry endpoint's signing key Secret) is touched by every key.
+        const anyKey = {
+            ...consumer,
+            kind: "registryEndpoint",
+            name: "acr",
+            auth: "trustedSigningKey",
+            requiredKeys: [],
+        };
+        expect(consumerTouches(run(before.resources, [anyKey]), run(remapped.resources, [anyKey]), changed)).toEqual([
+            "registry endpoint acr reads kafka-sasl: password changes",
+            "registry endpoint acr reads kafka-sasl: username now holds kafka-user-2 (was kafka-user)",
+        ]);
         expect(consumerTouches(run([], []), before, [])).toEqual([
             "dataflow endpoint kafka-out reads kafka-sasl: newly declared (auth sasl)",
         ]);

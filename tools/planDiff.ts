@@ -566,7 +566,9 @@ export function consumerTouches(before: RunResult, after: RunResult, changed: re
         }
         const a = was.get(c.secret) ?? new Map<string, string>();
         const b = now.get(c.secret) ?? new Map<string, string>();
-        for (const key of c.requiredKeys) {
+        // A consumer that reads any key (requiredKeys []) reads every key the Secret has or had.
+        const keys = c.requiredKeys.length > 0 ? c.requiredKeys : [...new Set([...a.keys(), ...b.keys()])].sort();
+        for (const key of keys) {
             const from = a.get(key);
             const to = b.get(key);
             if (from === undefined && to !== undefined) lines.push(`${label(c)}: ${key} is added (from ${to})`);
