@@ -464,6 +464,20 @@ describe("check --live: references in an export", () => {
         expect(contentlessConsumers(parseExport(fixture("arm-resources.json"), "a.json"))).toEqual([]);
     });
 
+    test("<secret>/<key> is the Device Registry form only: in an IoT Operations field it names no Secret", () => {
+        const endpoint = JSON.stringify({
+            id: "/subscriptions/x/resourceGroups/g/providers/Microsoft.IoTOperations/instances/i/dataflowEndpoints/kafka-out",
+            name: "i/kafka-out",
+            type: "Microsoft.IoTOperations/instances/dataflowEndpoints",
+            properties: { kafkaSettings: { authentication: { saslSettings: { secretRef: "kafka-sasl/password" } } } },
+        });
+        const refs = parseExport(endpoint, "e.json").flatMap(referencesOf);
+        expect(refs.map((r) => [r.name, r.keys])).toEqual([["kafka-sasl/password", ["username", "password"]]]);
+        expect(resolveReferences(refs, synced, [], [], "ga").map((r) => r.problem)).toEqual([
+            expect.stringContaining("kafka-sasl/password is no Secret name"),
+        ]);
+    });
+
     test("hostile names in an export are ordinary names", () => {
         const hostile = JSON.stringify([
             {

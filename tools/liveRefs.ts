@@ -175,8 +175,9 @@ export function referencesOf(obj: LiveObject): LiveReference[] {
         const contract = contracts.find((c) => c.auth === auth);
         if (!contract) return;
         const target = contract.secretType === "ConfigMap" ? "ConfigMap" : "Secret";
-        // `<secret>/<key>` (devices; accepted everywhere): the key is read too.
-        const slash = value.indexOf("/");
+        // `<secret>/<key>` (Device Registry only): the key is read too. The IoT Operations fields
+        // take a Kubernetes name, which has no `/`: there the whole value is the name, and resolves to nothing.
+        const slash = contract.kind === "device" ? value.indexOf("/") : -1;
         const name = slash < 0 ? value : value.slice(0, slash);
         const named = slash < 0 ? [] : [value.slice(slash + 1)];
         const read = [...new Set([...contract.requiredKeys, ...(keys ?? []), ...named])].filter((k) => k !== "");
@@ -253,6 +254,11 @@ export function resolveReferences(
             return { ...base, problem: `ConfigMap ${ref.name} is neither in the export nor given with --managed` };
         }
         const secret = byName.get(ref.name);
+        if (!secret && ref.name.includes("/"))
+            return {
+                ...base,
+                problem: `${ref.name} is no Secret name (a Kubernetes name has no '/'; only Device Registry references take <secret>/<key>): a ${kindLabel(ref.contract.kind)} reads the Secret named in full`,
+            };
         if (!secret)
             return {
                 ...base,
