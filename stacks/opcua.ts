@@ -24,9 +24,12 @@ import { ruled, strictObject } from "./schema";
  *   `.crt` or `.der` of the same stem is already in the issuer list; client certificate: a `.der`
  *   public key and a `.pem` private key with the same stem, and `client add` replaces the whole
  *   mapping (one pair at a time).
- * - Older CLI releases put the objects into an SPC named `opc-ua-connector` (`OPCUA_SPC_NAME`);
- *   current ones use the instance's default SPC. Here they go into the stack's own SPC
- *   (`secretSync.spcName`), which is the default SPC a stack links to its instance.
+ * - The CLI puts the objects into an SPC named `opc-ua-connector` (`OPCUA_SPC_NAME`, in both
+ *   stored versions of certs.py read for this, commits dabd611 and 069723c) and points the three
+ *   SecretSyncs at it. Here they go into the stack's own SPC (`secretSync.spcName`) instead: the
+ *   connector reads the Kubernetes Secrets, not the SPC, so it sees the same files; but a later
+ *   `az iot ops connector opcua ... add` on the same cluster adds its object to `opc-ua-connector`,
+ *   which the stack's SecretSyncs do not read (use the catalog, not the CLI, on a stack's cluster).
  */
 
 /** The three OPC UA lists and the fixed SecretSync (and Kubernetes Secret) each one fills. */
