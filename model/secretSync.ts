@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CatalogSecret, SyncSecretType } from "../stacks/catalog";
+import { OPCUA_SPC_NAME, OPCUA_SYNC_NAMES } from "../stacks/opcua";
 import { renderSpcObjects, SpcObject } from "./spc";
 
 /**
@@ -23,6 +24,11 @@ export interface SyncModel {
     mappings: SyncMapping[];
     /** This Secret's own resync trigger (catalog `secretSyncs.<name>.forceSynchronization`). */
     forceSynchronization?: string;
+    /**
+     * The SPC it reads when not the stack's own (`secretSync.spcName`): the three OPC UA Secrets
+     * read `opc-ua-connector`, as the CLI sets them up (stacks/opcua.ts).
+     */
+    spc?: string;
 }
 
 export interface SecretSyncModel {
@@ -48,6 +54,24 @@ function compare(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
+const OPCUA_SECRETS: ReadonlySet<string> = new Set(Object.values(OPCUA_SYNC_NAMES));
+
+/**
+ * The SPCs the SecretSyncs read, each with exactly the objects its SecretSyncs map: the stack's
+ * own (`spcName`, first, also when no sync reads it) and each other one a sync names (`spc`).
+ */
+export function spcsOfSyncs(
+    spcName: string,
+    model: Pick<SecretSyncModel, "objects" | "syncs">,
+): { name: string; objects: SpcObject[]; syncs: SyncModel[] }[] {
+    const names = [...new Set([spcName, ...model.syncs.flatMap((s) => (s.spc !== undefined ? [s.spc] : []))])];
+    return names.map((name) => {
+        const syncs = model.syncs.filter((s) => (s.spc ?? spcName) === name);
+        const mapped = new Set(syncs.flatMap((s) => s.mappings.map((m) => m.sourcePath)));
+        return { name, objects: model.objects.filter((o) => mapped.has(o.objectName)), syncs };
+    });
+}
+
 /** The secret-sync model of the enabled catalog entries. */
 export function secretSyncModel(
     enabled: readonly Pick<CatalogSecret, "name" | "type" | "encoding" | "format" | "sync">[],
@@ -64,6 +88,7 @@ export function secretSyncModel(
             type: decl?.type ?? "Opaque",
             mappings: [],
             ...(decl?.forceSynchronization !== undefined ? { forceSynchronization: decl.forceSynchronization } : {}),
+            ...(OPCUA_SECRETS.has(secret.sync.secret) ? { spc: OPCUA_SPC_NAME } : {}),
         };
         sync.mappings.push({ sourcePath: secret.name, targetKey: secret.sync.key });
         syncs.set(secret.sync.secret, sync);

@@ -26,11 +26,13 @@ import { ruled, strictObject } from "./schema";
  *   mapping (one pair at a time).
  * - The CLI puts the objects into an SPC named `opc-ua-connector` (`OPCUA_SPC_NAME`, in both
  *   stored versions of certs.py read for this, commits dabd611 and 069723c) and points the three
- *   SecretSyncs at it. Here they go into the stack's own SPC (`secretSync.spcName`) instead: the
- *   connector reads the Kubernetes Secrets, not the SPC, so it sees the same files; but a later
- *   `az iot ops connector opcua ... add` on the same cluster adds its object to `opc-ua-connector`,
- *   which the stack's SecretSyncs do not read (use the catalog, not the CLI, on a stack's cluster).
+ *   SecretSyncs at it. The stack does the same ({@link OPCUA_SPC_NAME}, model/secretSync.ts): the
+ *   three SecretSyncs read that SPC, whatever entry fills them, so a later `az iot ops connector
+ *   opcua ... add` on the cluster lands in the SPC the stack declares (and `drift` shows it).
  */
+
+/** The SPC the CLI gives the OPC UA certificates (certs.py `OPCUA_SPC_NAME`); the three SecretSyncs read it. */
+export const OPCUA_SPC_NAME = "opc-ua-connector";
 
 /** The three OPC UA lists and the fixed SecretSync (and Kubernetes Secret) each one fills. */
 export const OPCUA_SYNC_NAMES = {

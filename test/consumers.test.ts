@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCatalog, secretsForEnvironment, type Catalog } from "../stacks/catalog";
 import { formatProblem } from "../stacks/errors";
-import { OPCUA_SYNC_NAMES } from "../stacks/opcua";
+import { OPCUA_SPC_NAME, OPCUA_SYNC_NAMES } from "../stacks/opcua";
+import { parseSpcObjects } from "../model/spc";
 import {
     checkConsumers,
     CONSUMER_CONTRACTS,
@@ -280,6 +281,30 @@ describe("the program", () => {
         expect(run.error).toBeUndefined();
         const names = byType(run, "azure-native:secretsynccontroller:SecretSync").map((r) => r.inputs.secretSyncName);
         expect(names).toEqual(expect.arrayContaining(Object.values(OPCUA_SYNC_NAMES)));
+        // As the CLI: the three read the SPC opc-ua-connector, which lists exactly their hex objects;
+        // the stack's own SPC lists the rest.
+        const spcs = byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass");
+        const connector = spcs.find((r) => r.inputs.azureKeyVaultSecretProviderClassName === OPCUA_SPC_NAME)!;
+        const own = spcs.find((r) => r !== connector)!;
+        expect(spcs).toHaveLength(2);
+        const listed = (r: typeof own) => parseSpcObjects(String(r.inputs.objects)).map((o) => o.objectName);
+        expect(listed(connector)).toEqual([
+            "opcua-client-der",
+            "opcua-client-pem",
+            "plant-ca-der",
+            "plant-issuer-crl",
+            "plant-issuer-crt",
+        ]);
+        expect(parseSpcObjects(String(connector.inputs.objects)).every((o) => o.objectEncoding === "hex")).toBe(true);
+        expect(listed(own)).not.toContain("plant-ca-der");
+        expect(listed(own)).toContain("kafka-sasl-password");
+        for (const sync of byType(run, "azure-native:secretsynccontroller:SecretSync")) {
+            const opcua = (Object.values(OPCUA_SYNC_NAMES) as string[]).includes(String(sync.inputs.secretSyncName));
+            expect(sync.inputs.secretProviderClassName).toBe(
+                opcua ? OPCUA_SPC_NAME : own.inputs.azureKeyVaultSecretProviderClassName,
+            );
+            expect(sync.dependsOn).toContain(opcua ? connector.urn : own.urn);
+        }
         expect(run.outputs.consumers).toEqual([
             {
                 secret: OPCUA_SYNC_NAMES.clientCertificate,

@@ -51,9 +51,11 @@ function armExportOf(run: RunResult, extraObject?: string): unknown[] {
         extendedLocation: { type: "CustomLocation", name: "/x" },
     };
     return [
-        ...planned.spcs.map((s) => {
+        ...planned.spcs.map((s, i) => {
             const objects = run.resources.find((r) => r.urn === s.urn)!.inputs.objects as string;
-            const extra = extraObject ? `  - |\n    objectName: ${extraObject}\n    objectType: secret\n` : "";
+            // The extra object in the stack's own SPC (the first; ga also has opc-ua-connector).
+            const extra =
+                extraObject && i === 0 ? `  - |\n    objectName: ${extraObject}\n    objectType: secret\n` : "";
             return {
                 id: id("azureKeyVaultSecretProviderClasses", s.spcName),
                 name: s.spcName,
@@ -630,5 +632,49 @@ describe("the secret-sync resources of another custom location in the same resou
             ["a", "b"],
         );
         expect(ofThisCustomLocation(objects, undefined)).toHaveLength(2);
+    });
+});
+
+describe("the CLI's opc-ua-connector SPC is the stack's too", () => {
+    const spc = (name: string, objects: string) => ({
+        id: `/subscriptions/s/resourceGroups/rg-arc-ga/providers/Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses/${name}`,
+        name,
+        type: "Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses",
+        properties: { keyvaultName: "kv-aio-ga-01", objects },
+    });
+    const sync = (name: string, spcName: string, sourcePath: string, targetKey: string) => ({
+        id: `/subscriptions/s/resourceGroups/rg-arc-ga/providers/Microsoft.SecretSyncController/secretSyncs/${name}`,
+        name,
+        type: "Microsoft.SecretSyncController/secretSyncs",
+        properties: { secretProviderClassName: spcName, objectSecretMapping: [{ sourcePath, targetKey }] },
+    });
+
+    test("its objects become entries of the fixed OPC UA Secrets; it never becomes the stack's own SPC", async () => {
+        const run = await planOf(filesOf("ga", ""));
+        const live = liveSecrets(
+            parseExport(
+                JSON.stringify([
+                    spc(
+                        "opc-ua-connector",
+                        "array:\n  - |\n    objectName: site-ca-der\n    objectType: secret\n    objectEncoding: hex\n",
+                    ),
+                    sync("aio-opc-ua-broker-trust-list", "opc-ua-connector", "site-ca-der", "site-ca.der"),
+                ]),
+                "live.json",
+            ),
+        );
+        const a = adoptionOf(live, plannedSecrets(run), {
+            environment: "ga",
+            catalogNames: new Set(),
+            defaultSecret: "azure-iot-operations",
+        });
+        expect(a.settings).toEqual({});
+        expect(a.secrets).toEqual([
+            expect.objectContaining({
+                name: "site-ca-der",
+                encoding: "hex",
+                sync: { secret: "aio-opc-ua-broker-trust-list", key: "site-ca.der" },
+            }),
+        ]);
     });
 });

@@ -17,7 +17,11 @@ function deliveryOf(stack: string): string {
 /** A secret-sync stack: the GA objects, nothing of the CSI flow. */
 function expectSecretSyncObjects(run: RunResult): void {
     expect(run.error).toBeUndefined();
-    expect(byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass")).toHaveLength(1);
+    // The stack's own SPC, plus opc-ua-connector when the catalog has OPC UA certificates (issue 18).
+    const spcs = byType(run, "azure-native:secretsynccontroller:AzureKeyVaultSecretProviderClass");
+    expect(spcs.filter((r) => r.name === "secret-sync-spc")).toHaveLength(1);
+    expect(spcs.filter((r) => r.name !== "secret-sync-spc").map((r) => r.name)).toEqual(expect.arrayContaining([]));
+    for (const r of spcs) expect(["secret-sync-spc", "secret-sync-spc-opc-ua-connector"]).toContain(r.name);
     expect(byType(run, "azure-native:secretsynccontroller:SecretSync").length).toBeGreaterThan(0);
     expect(byType(run, "azure-native:managedidentity:FederatedIdentityCredential").length).toBeGreaterThan(0);
     // AIO GA installed the Secret Store extension: checked, never declared by default (issue 17 item 3).

@@ -1,6 +1,7 @@
 import { Document, isMap, isSeq, parseDocument, stringify } from "yaml";
 import { ConfigError } from "../stacks/errors";
 import { OBJECT_TYPES } from "../stacks/catalog";
+import { OPCUA_SPC_NAME } from "../stacks/opcua";
 import * as rules from "../stacks/rules";
 import { sameSpc } from "./ownership";
 import type { LiveSecrets, LiveSpc, LiveSpcObject, LiveSync, PlannedSecrets } from "./ownership";
@@ -116,48 +117,56 @@ function adoptSync(live: LiveSecrets, planned: PlannedSecrets, ctx: AdoptionCont
     const armSpcs = live.spcs.filter((s) => s.source === "arm");
     if (!mine) return out;
     let target: LiveSpc | undefined = armSpcs.find((s) => s.name === mine.spcName);
-    if (!target && armSpcs.length === 1) {
-        target = armSpcs[0];
+    const others = armSpcs.filter((s) => s.name !== OPCUA_SPC_NAME);
+    if (!target && others.length === 1) {
+        target = others[0];
         out.settings["aio-secrets:secretSync"] = { spcName: target.name };
     }
+    // The CLI's OPC UA SPC is the stack's too: its three SecretSyncs read it (stacks/opcua.ts).
+    const connector = armSpcs.find((s) => s.name === OPCUA_SPC_NAME && s !== target);
     for (const spc of armSpcs)
-        if (spc !== target)
+        if (spc !== target && spc !== connector)
             out.unmapped.push(
-                `spc ${spc.name}: the stack has one SPC (${target?.name ?? mine.spcName}); set secretSync.spcName to take this one instead`,
+                `spc ${spc.name}: the stack has one SPC (${target?.name ?? mine.spcName}) besides ${OPCUA_SPC_NAME}; set secretSync.spcName to take this one instead`,
             );
-    if (!target) return out;
-    if (target.problem) out.unmapped.push(`spc ${target.name}: objects cannot be read: ${target.problem}`);
-    const declaredObjects = new Set(mine.objects.map(objectNameOf));
+    const targets = [...(target ? [target] : []), ...(connector ? [connector] : [])];
+    if (targets.length === 0) return out;
+    const declaredObjects = new Set(
+        planned.spcs.filter((s) => s.kind === "arm").flatMap((s) => s.objects.map(objectNameOf)),
+    );
     const declaredSyncs = new Map(planned.syncs.map((s) => [s.syncName, s]));
-    const syncs = live.syncs.filter((s) => s.spcName === target.name);
     for (const sync of live.syncs)
-        if (sync.spcName !== target.name)
+        if (!targets.some((t) => t.name === sync.spcName))
             out.unmapped.push(
-                `secretSync ${sync.name}: it reads SPC ${sync.spcName}, not the stack's (${target.name})`,
+                `secretSync ${sync.name}: it reads SPC ${sync.spcName}, not the stack's (${targets.map((t) => t.name).join(" or ")})`,
             );
-    const listed = new Set(target.objects.map(objectNameOf));
-    for (const object of target.objects) {
-        const name = objectNameOf(object);
-        if (declaredObjects.has(name)) continue;
-        const entry = syncEntry(object, syncs, declaredSyncs, ctx, out);
-        if (entry) out.secrets.push(entry);
-    }
-    for (const sync of syncs)
-        for (const m of sync.mappings) {
-            if (!listed.has(m.sourcePath))
-                out.unmapped.push(
-                    `secretSync ${sync.name}: mapping ${m.sourcePath} -> ${m.targetKey}: its vault object is not in SPC ${target.name}, so it cannot sync`,
-                );
-            else if (
-                declaredObjects.has(m.sourcePath) &&
-                !declaredSyncs
-                    .get(sync.name)
-                    ?.mappings.some((d) => d.sourcePath === m.sourcePath && d.targetKey === m.targetKey)
-            )
-                out.unmapped.push(
-                    `secretSync ${sync.name}: mapping ${m.sourcePath} -> ${m.targetKey}: the catalog syncs ${m.sourcePath} elsewhere, and an entry has one sync`,
-                );
+    for (const spc of targets) {
+        if (spc.problem) out.unmapped.push(`spc ${spc.name}: objects cannot be read: ${spc.problem}`);
+        const syncs = live.syncs.filter((s) => s.spcName === spc.name);
+        const listed = new Set(spc.objects.map(objectNameOf));
+        for (const object of spc.objects) {
+            const name = objectNameOf(object);
+            if (declaredObjects.has(name)) continue;
+            const entry = syncEntry(object, syncs, declaredSyncs, ctx, out);
+            if (entry) out.secrets.push(entry);
         }
+        for (const sync of syncs)
+            for (const m of sync.mappings) {
+                if (!listed.has(m.sourcePath))
+                    out.unmapped.push(
+                        `secretSync ${sync.name}: mapping ${m.sourcePath} -> ${m.targetKey}: its vault object is not in SPC ${spc.name}, so it cannot sync`,
+                    );
+                else if (
+                    declaredObjects.has(m.sourcePath) &&
+                    !declaredSyncs
+                        .get(sync.name)
+                        ?.mappings.some((d) => d.sourcePath === m.sourcePath && d.targetKey === m.targetKey)
+                )
+                    out.unmapped.push(
+                        `secretSync ${sync.name}: mapping ${m.sourcePath} -> ${m.targetKey}: the catalog syncs ${m.sourcePath} elsewhere, and an entry has one sync`,
+                    );
+            }
+    }
     return out;
 }
 

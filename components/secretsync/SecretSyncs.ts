@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as secretsynccontroller from "@pulumi/azure-native/secretsynccontroller";
 import type { SpcObject } from "../../model/spc";
-import { renderSyncObjects, SyncModel } from "../../model/secretSync";
+import { renderSyncObjects, spcsOfSyncs, SyncModel } from "../../model/secretSync";
 
 export interface SecretSyncsArgs {
     /** Name of the AzureKeyVaultSecretProviderClass (also its name in the cluster). Required. */
@@ -18,7 +18,11 @@ export interface SecretSyncsArgs {
     keyvaultName: pulumi.Input<string>;
     /** Tenant of the vault and the identity. Required. */
     tenantId: pulumi.Input<string>;
-    /** The vault objects the SPC lists: exactly those some SecretSync maps. Required. */
+    /**
+     * The vault objects the SecretSyncs map. Each SPC lists exactly those its own SecretSyncs map:
+     * the stack's (`spcName`) and each other SPC a sync names (`SyncModel.spc`: `opc-ua-connector`).
+     * Required.
+     */
     objects: readonly SpcObject[];
     /** One SecretSync per Kubernetes Secret. Required (may be empty). */
     syncs: readonly SyncModel[];
@@ -58,10 +62,13 @@ export const SECRET_SYNC_REPLACEMENT: Readonly<
  * object a SecretSync maps, or the sync fails.
  */
 export class SecretSyncs extends pulumi.ComponentResource {
+    /** The stack's own SPC (`spcName`). */
     readonly secretProviderClass: secretsynccontroller.AzureKeyVaultSecretProviderClass;
+    /** Every SPC, by name: the stack's own and each other one a SecretSync reads (`opc-ua-connector`). */
+    readonly secretProviderClasses: Record<string, secretsynccontroller.AzureKeyVaultSecretProviderClass> = {};
     /** By Kubernetes Secret name. */
     readonly syncs: Record<string, secretsynccontroller.SecretSync> = {};
-    /** The rendered `objects` string. */
+    /** The rendered `objects` string of the stack's own SPC. */
     readonly objects: string;
 
     constructor(name: string, args: SecretSyncsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -70,49 +77,65 @@ export class SecretSyncs extends pulumi.ComponentResource {
             name: args.customLocationId,
             type: secretsynccontroller.ExtendedLocationType.CustomLocation,
         };
-        this.objects = renderSyncObjects(args.objects);
-        this.secretProviderClass = new secretsynccontroller.AzureKeyVaultSecretProviderClass(
-            `${name}-spc`,
-            {
-                azureKeyVaultSecretProviderClassName: args.spcName,
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                extendedLocation,
-                clientId: args.clientId,
-                keyvaultName: args.keyvaultName,
-                tenantId: args.tenantId,
-                objects: this.objects,
-                tags: args.tags,
-            },
-            { parent: this, dependsOn: args.dependsOn },
-        );
-        for (const sync of args.syncs) {
-            const force = sync.forceSynchronization ?? args.forceSynchronization;
-            this.syncs[sync.name] = new secretsynccontroller.SecretSync(
-                `${name}-${sync.name}`,
+        const spcs = spcsOfSyncs(args.spcName, { objects: [...args.objects], syncs: [...args.syncs] });
+        this.objects = renderSyncObjects(spcs[0].objects);
+        for (const spc of spcs) {
+            // The stack's own keeps its resource name; another is `${name}-spc-<its name>`.
+            const resourceName = spc.name === args.spcName ? `${name}-spc` : `${name}-spc-${spc.name}`;
+            const provider = new secretsynccontroller.AzureKeyVaultSecretProviderClass(
+                resourceName,
                 {
-                    secretSyncName: sync.name,
+                    azureKeyVaultSecretProviderClassName: spc.name,
                     resourceGroupName: args.resourceGroupName,
                     location: args.location,
                     extendedLocation,
-                    secretProviderClassName: args.spcName,
-                    serviceAccountName: args.serviceAccountName,
-                    kubernetesSecretType: sync.type,
-                    objectSecretMapping: sync.mappings.map((m) => ({
-                        sourcePath: m.sourcePath,
-                        targetKey: m.targetKey,
-                    })),
-                    ...(force !== undefined ? { forceSynchronization: force } : {}),
+                    clientId: args.clientId,
+                    keyvaultName: args.keyvaultName,
+                    tenantId: args.tenantId,
+                    objects: renderSyncObjects(spc.objects),
                     tags: args.tags,
                 },
-                // The name is known up front; the dependency makes the SPC exist first.
-                {
-                    parent: this,
-                    dependsOn: [...(args.dependsOn ?? []), this.secretProviderClass],
-                    ...SECRET_SYNC_REPLACEMENT,
-                },
+                { parent: this, dependsOn: args.dependsOn },
             );
+            this.secretProviderClasses[spc.name] = provider;
+            for (const sync of spc.syncs) this.declareSync(name, args, sync, spc.name, provider, extendedLocation);
         }
+        this.secretProviderClass = this.secretProviderClasses[args.spcName];
         this.registerOutputs({ secretProviderClassId: this.secretProviderClass.id });
+    }
+
+    private declareSync(
+        name: string,
+        args: SecretSyncsArgs,
+        sync: SyncModel,
+        spcName: string,
+        spc: secretsynccontroller.AzureKeyVaultSecretProviderClass,
+        extendedLocation: secretsynccontroller.AzureKeyVaultSecretProviderClassArgs["extendedLocation"],
+    ): void {
+        const force = sync.forceSynchronization ?? args.forceSynchronization;
+        this.syncs[sync.name] = new secretsynccontroller.SecretSync(
+            `${name}-${sync.name}`,
+            {
+                secretSyncName: sync.name,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                extendedLocation,
+                secretProviderClassName: spcName,
+                serviceAccountName: args.serviceAccountName,
+                kubernetesSecretType: sync.type,
+                objectSecretMapping: sync.mappings.map((m) => ({
+                    sourcePath: m.sourcePath,
+                    targetKey: m.targetKey,
+                })),
+                ...(force !== undefined ? { forceSynchronization: force } : {}),
+                tags: args.tags,
+            },
+            // The name is known up front; the dependency makes the SPC exist first.
+            {
+                parent: this,
+                dependsOn: [...(args.dependsOn ?? []), spc],
+                ...SECRET_SYNC_REPLACEMENT,
+            },
+        );
     }
 }

@@ -206,6 +206,6 @@ function declareSync(
                 name: sync.spcName,
             },
         ),
-        secretSyncs: Object.keys(syncs.syncs),
+        secretSyncs: Object.keys(syncs.syncs).sort(),
     };
 }
