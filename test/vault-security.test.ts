@@ -388,6 +388,25 @@ describe("the program", () => {
         expect(sendsAuditLog(setting.inputs)).toBe(true);
     });
 
+    test("retention is written out as Azure stores it (days 0, off), so a refresh finds no change; metrics off is sent, not left out", async () => {
+        const off = { days: 0, enabled: false };
+        const setting = byName(run, "keyvault-diagnostics");
+        expect(setting.inputs.logs).toEqual([{ category: "AuditEvent", enabled: true, retentionPolicy: off }]);
+        expect(setting.inputs.metrics).toEqual([{ category: "AllMetrics", enabled: true, retentionPolicy: off }]);
+        const noMetrics = await runStack({
+            stack: "dev",
+            configOverrides: {
+                "aio-secrets:keyVault": JSON.stringify({
+                    ...PRODUCTION_VAULT,
+                    diagnostics: { workspaceId: WORKSPACE, metrics: false },
+                }),
+            },
+        });
+        expect(byName(noMetrics, "keyvault-diagnostics").inputs.metrics).toEqual([
+            { category: "AllMetrics", enabled: false, retentionPolicy: off },
+        ]);
+    });
+
     test("an existing vault gets the diagnostic setting and the endpoint too", async () => {
         const prod = await runStack({ stack: "prod", mode: "up" });
         expect(prod.error).toBeUndefined();

@@ -19,6 +19,16 @@ export interface VaultDiagnosticsArgs {
     settings: VaultDiagnostics;
 }
 
+/**
+ * Retention off, written out. Azure no longer takes a storage retention on a new diagnostic setting
+ * ("Diagnostic settings does not support retention for new diagnostic settings"), except `{days: 0,
+ * enabled: false}`, and reads every category back with that value: sent as Azure stores it, a
+ * `pulumi refresh` finds nothing to change (pulumi/pulumi-azure-native#2798 is refresh diffs on
+ * diagnostic settings; hashicorp/terraform-provider-azurerm#23051, Azure/azure-saas#238). Likewise
+ * `AllMetrics` is sent with `enabled: false` rather than left out when `metrics: false`.
+ */
+const NO_RETENTION = { days: 0, enabled: false };
+
 /** The diagnostic setting's name on the vault (a vault takes at most five settings). */
 export const DIAGNOSTIC_SETTING_NAME = "aio-secrets-audit";
 
@@ -35,8 +45,8 @@ export function declareVaultDiagnostics(
             resourceUri: args.vaultId,
             workspaceId: args.settings.workspaceId,
             storageAccountId: args.settings.storageAccountId,
-            logs: [{ category: "AuditEvent", enabled: true }],
-            metrics: args.settings.metrics ? [{ category: "AllMetrics", enabled: true }] : [],
+            logs: [{ category: "AuditEvent", enabled: true, retentionPolicy: NO_RETENTION }],
+            metrics: [{ category: "AllMetrics", enabled: args.settings.metrics, retentionPolicy: NO_RETENTION }],
         },
         { parent },
     );
