@@ -64,7 +64,20 @@ const syncSchema = strictObject({
  */
 const rotateSchema = strictObject({
     days: intRange(1, 3650),
-    outage: z.array(z.string().min(1, "must not be empty").max(253, "must be at most 253 characters")).default([]),
+    // Printed in every plan and by pulumi up's warning: no control characters (a newline would forge plan lines).
+    outage: z
+        .array(
+            z
+                .string()
+                .min(1, "must not be empty")
+                .max(253, "must be at most 253 characters")
+                .regex(
+                    // eslint-disable-next-line no-control-regex
+                    /^[^\u0000-\u001f\u007f-\u009f]*$/,
+                    "must not contain control characters (newlines, tabs, escapes)",
+                ),
+        )
+        .default([]),
 });
 
 /** `notBefore`: an RFC 3339 UTC date or timestamp (`2026-01-01`, `2026-01-01T00:00:00Z`). */

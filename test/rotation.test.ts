@@ -147,6 +147,16 @@ describe("catalog rules of rotate, expiresInDays and notBefore", () => {
             "secrets[0] (s1).rotate.days",
         ]);
         expect(notBeforeEpoch("2026-01-01")).toBe(Date.UTC(2026, 0, 1) / 1000);
+        // The outage names are printed in every plan and pulumi up warning: a newline or an escape would forge lines.
+        for (const bad of ["\\n", "\\e[31m", "\\t"]) {
+            const { problems } = parseCatalog(entry(`    rotate: { days: 7, outage: ["a${bad}b"] }\n`));
+            expect(problems.map((p) => [p.path, p.rule])).toEqual([
+                ["secrets[0] (s1).rotate.outage[0]", expect.stringContaining("control characters")],
+            ]);
+        }
+        expect(
+            parseCatalog(entry(`    rotate: { days: 7, outage: ["DataflowEndpoint/kafka (SASL)"] }\n`)).problems,
+        ).toEqual([]);
     });
 });
 
