@@ -74,9 +74,17 @@ function ownValue(obj: unknown, key: string): unknown {
         : undefined;
 }
 
-/** An RFC 3339 timestamp of the outputs, or undefined (unset, `null`, or not a date). */
+/** An RFC 3339 timestamp with seconds and a zone (what the providers' date outputs are). */
+const RFC3339_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * An RFC 3339 timestamp of the outputs in UTC (the report's `dueAt` contract), or undefined (unset,
+ * `null`, or not an RFC 3339 timestamp: `Date.parse` alone takes `"1"` or `"March 7"` as dates in 2001).
+ */
 function outputDate(value: unknown): string | undefined {
-    return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? value : undefined;
+    if (typeof value !== "string" || !RFC3339_TIMESTAMP.test(value)) return undefined;
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().replace(/\.000Z$/, "Z");
 }
 
 /**

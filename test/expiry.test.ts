@@ -157,6 +157,13 @@ describe("--outputs: the dates a stack's state knows (pulumi stack output --json
         expect(withStackOutputs(counted, { passwordExpiresAt: null, caExpiresAt: "soon", rotations: [] })).toEqual(
             sortItems(counted),
         );
+        // Only RFC 3339 timestamps, reported in UTC: Date.parse alone would date "1" and "March 7" in 2001.
+        expect(withStackOutputs(counted, { passwordExpiresAt: "1", caExpiresAt: "March 7" })).toEqual(
+            sortItems(counted),
+        );
+        expect(
+            withStackOutputs(counted, { caExpiresAt: "2027-06-01T02:00:00+02:00" }).find((i) => i.kind === "ca")?.dueAt,
+        ).toBe("2027-06-01T00:00:00Z");
     });
 
     test("an output file that is not JSON names the file; a missing --outputs directory is a usage error", () => {
