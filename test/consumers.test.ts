@@ -110,6 +110,21 @@ describe("consumers in the catalog", () => {
                 ),
             ).problems.map((p) => `${p.path}: ${p.rule}`),
         ).toEqual(["secretSyncs.kafka-sasl.consumers[1]: lists dataflowEndpoint a twice"]);
+        // `auth` left out of a kind with one auth is that auth: the same consumer twice.
+        const tls = (consumers: string) => `secrets:
+  - { name: l-crt, source: existing, sync: { secret: broker-tls, key: tls.crt } }
+  - { name: l-key, source: existing, sync: { secret: broker-tls, key: tls.key } }
+secretSyncs:
+  broker-tls:
+    type: kubernetes.io/tls
+    consumers: [${consumers}]
+`;
+        expect(check(tls("{ kind: brokerListener, name: l }")).problems).toEqual([]);
+        const twice = check(tls("{ kind: brokerListener, name: l }, { kind: brokerListener, name: l, auth: tls }"));
+        expect(twice.problems.map((p) => `${p.path}: ${p.rule}`)).toEqual([
+            "secretSyncs.broker-tls.consumers[1]: lists brokerListener l twice",
+        ]);
+        expect(twice.uses.map((u) => `${u.kind} ${u.name} ${u.auth}`)).toEqual(["brokerListener l tls"]);
         for (const hostile of ["constructor", "toString", "hasOwnProperty"])
             expect(check(with_(`{ kind: ${hostile}, name: a }`)).problems[0].rule).toContain("is not a consumer kind");
         expect(parseCatalog(with_("{ kind: __proto__, name: a }")).problems.length).toBeGreaterThan(0);
