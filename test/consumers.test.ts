@@ -627,6 +627,15 @@ describe("plan --against names the consumers a change touches", () => {
             "dataflow endpoint kafka-out reads kafka-sasl: no longer declared",
         ]);
         expect(consumerTouches(before, before, [])).toEqual([]);
+        // One endpoint declared with two auths: dropping one, or changing the auth, is named.
+        const x509 = { ...consumer, auth: "x509", requiredKeys: ["client_cert.pem", "client_key.pem"] };
+        expect(consumerTouches(run(before.resources, [consumer, x509]), before, [])).toEqual([
+            "dataflow endpoint kafka-out reads kafka-sasl: no longer declared",
+        ]);
+        expect(consumerTouches(before, run(before.resources, [x509]), [])).toEqual([
+            "dataflow endpoint kafka-out reads kafka-sasl: newly declared (auth x509)",
+            "dataflow endpoint kafka-out reads kafka-sasl: no longer declared",
+        ]);
     });
 
     test("the uses type the rotation branch reads stays plain data", () => {
