@@ -221,6 +221,12 @@ describe("OPC UA certificates as presets", () => {
 
     test("the CLI's file rules are catalog rules", () => {
         const rules = (entries: string) => preset(entries).problems.map((p) => `${p.path}: ${p.rule}`);
+        // A plain sync: into a fixed OPC UA Secret would skip these rules and the hex encoding.
+        expect(
+            rules("  - { name: raw, source: existing, sync: { secret: aio-opc-ua-broker-trust-list, key: ca.txt } }\n"),
+        ).toEqual([
+            "secrets[0] (raw).sync.secret: is the OPC UA connector's trustList: declare the entry with opcua: { list: trustList, file: <name> } instead of sync:",
+        ]);
         expect(rules(entry("a", "trustList", "ca.pem"))).toEqual([
             expect.stringContaining("opcua.file: the OPC UA trustList takes .der, .crt files"),
         ]);
