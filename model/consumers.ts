@@ -466,15 +466,19 @@ export function checkConsumers(
         const seen = new Set<string>();
         consumers.forEach((consumer, i) => {
             const at = `secretSyncs.${decl.name}.consumers[${i}]`;
-            const id = `${consumer.kind}\u0000${consumer.name}\u0000${consumer.auth ?? ""}`;
-            if (seen.has(id)) problems.push({ file, path: at, rule: `lists ${consumer.kind} ${consumer.name} twice` });
-            seen.add(id);
             const resolved = resolve(consumer, at, file);
             if (resolved.problem) {
                 problems.push(resolved.problem);
                 return;
             }
             const c = resolved.contract;
+            // By the resolved auth: `auth` left out of a one-auth kind is that auth.
+            const id = `${consumer.kind}\u0000${consumer.name}\u0000${c.auth}`;
+            if (seen.has(id)) {
+                problems.push({ file, path: at, rule: `lists ${consumer.kind} ${consumer.name} twice` });
+                return;
+            }
+            seen.add(id);
             const who = `${kindLabel(c.kind)} ${consumer.name} (auth ${c.auth})`;
             if (c.secretType === "ConfigMap") {
                 problems.push({

@@ -107,6 +107,17 @@ export function expandOpcuaPresets(
     overlap: (a?: readonly string[], b?: readonly string[]) => boolean,
 ): void {
     const presets = secrets.filter((s): s is CatalogSecret & { opcua: OpcuaPreset } => s.opcua !== undefined);
+    // The three fixed Secrets take presets only: a plain `sync:` into one would skip the CLI's
+    // file rules and the hex encoding, and still land in the connector's SPC.
+    for (const s of secrets) {
+        const list = OPCUA_LISTS.find((l) => OPCUA_SYNC_NAMES[l] === s.sync?.secret);
+        if (s.opcua === undefined && s.sync !== undefined && list !== undefined)
+            at(
+                ["secrets", s.index, "sync", "secret"],
+                `is the OPC UA connector's ${list}: declare the entry with opcua: { list: ${list}, file: <name> } instead of sync:`,
+                JSON.stringify(s.sync.secret),
+            );
+    }
     for (const s of presets) {
         const path = (...rest: PropertyKey[]) => ["secrets", s.index, ...rest];
         const { list, file } = s.opcua;

@@ -120,11 +120,18 @@ describe("check", () => {
     });
 
     test("a bad command line: one line and the --help hint, exit 2; an export that is not JSON: exit 1; the bin reaches it", async () => {
-        const [flag, missing, notJson, bin] = await Promise.all([
+        const [flag, missing, notJson, bin, kindsWith] = await Promise.all([
             run(["--kindz"]),
             run(["--stack", "ga"]),
             run(["--stack", "ga", "--live", "package.json"]),
             run(["check", "--kinds"], path.join("tools", "aio-secrets.cjs")),
+            run(["--kinds", "--managed", "x", "--catalog", "stacks/secrets.yaml"]),
+        ]);
+        // A flag of the export check beside --kinds is refused, not ignored.
+        expect([kindsWith.code, kindsWith.stdout, kindsWith.stderr.split("\n")[0]]).toEqual([
+            2,
+            "",
+            "aio-secrets check: --kinds prints the contracts; --managed, --catalog are for checking an export (--stack with --live): give one or the other",
         ]);
         expect(flag.code).toBe(2);
         expect(flag.stderr).toMatch(

@@ -110,6 +110,21 @@ describe("consumers in the catalog", () => {
                 ),
             ).problems.map((p) => `${p.path}: ${p.rule}`),
         ).toEqual(["secretSyncs.kafka-sasl.consumers[1]: lists dataflowEndpoint a twice"]);
+        // `auth` left out of a kind with one auth is that auth: the same consumer twice.
+        const tls = (consumers: string) => `secrets:
+  - { name: l-crt, source: existing, sync: { secret: broker-tls, key: tls.crt } }
+  - { name: l-key, source: existing, sync: { secret: broker-tls, key: tls.key } }
+secretSyncs:
+  broker-tls:
+    type: kubernetes.io/tls
+    consumers: [${consumers}]
+`;
+        expect(check(tls("{ kind: brokerListener, name: l }")).problems).toEqual([]);
+        const twice = check(tls("{ kind: brokerListener, name: l }, { kind: brokerListener, name: l, auth: tls }"));
+        expect(twice.problems.map((p) => `${p.path}: ${p.rule}`)).toEqual([
+            "secretSyncs.broker-tls.consumers[1]: lists brokerListener l twice",
+        ]);
+        expect(twice.uses.map((u) => `${u.kind} ${u.name} ${u.auth}`)).toEqual(["brokerListener l tls"]);
         for (const hostile of ["constructor", "toString", "hasOwnProperty"])
             expect(check(with_(`{ kind: ${hostile}, name: a }`)).problems[0].rule).toContain("is not a consumer kind");
         expect(parseCatalog(with_("{ kind: __proto__, name: a }")).problems.length).toBeGreaterThan(0);
@@ -206,6 +221,12 @@ describe("OPC UA certificates as presets", () => {
 
     test("the CLI's file rules are catalog rules", () => {
         const rules = (entries: string) => preset(entries).problems.map((p) => `${p.path}: ${p.rule}`);
+        // A plain sync: into a fixed OPC UA Secret would skip these rules and the hex encoding.
+        expect(
+            rules("  - { name: raw, source: existing, sync: { secret: aio-opc-ua-broker-trust-list, key: ca.txt } }\n"),
+        ).toEqual([
+            "secrets[0] (raw).sync.secret: is the OPC UA connector's trustList: declare the entry with opcua: { list: trustList, file: <name> } instead of sync:",
+        ]);
         expect(rules(entry("a", "trustList", "ca.pem"))).toEqual([
             expect.stringContaining("opcua.file: the OPC UA trustList takes .der, .crt files"),
         ]);
@@ -612,6 +633,15 @@ describe("plan --against names the consumers a change touches", () => {
             "dataflow endpoint kafka-out reads kafka-sasl: no longer declared",
         ]);
         expect(consumerTouches(before, before, [])).toEqual([]);
+        // One endpoint declared with two auths: dropping one, or changing the auth, is named.
+        const x509 = { ...consumer, auth: "x509", requiredKeys: ["client_cert.pem", "client_key.pem"] };
+        expect(consumerTouches(run(before.resources, [consumer, x509]), before, [])).toEqual([
+            "dataflow endpoint kafka-out reads kafka-sasl: no longer declared",
+        ]);
+        expect(consumerTouches(before, run(before.resources, [x509]), [])).toEqual([
+            "dataflow endpoint kafka-out reads kafka-sasl: newly declared (auth x509)",
+            "dataflow endpoint kafka-out reads kafka-sasl: no longer declared",
+        ]);
     });
 
     test("the uses type the rotation branch reads stays plain data", () => {

@@ -175,10 +175,14 @@ async function main(): Promise<number> {
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
     if (values.kinds) {
-        if (values.stack !== undefined || values.live !== undefined)
+        // Every flag of the export check is refused here, not silently ignored.
+        const given = (["stack", "live", "managed", "stack-file", "catalog"] as const).filter(
+            (f) => values[f] !== undefined,
+        );
+        if (given.length > 0)
             return flagError(
                 TOOL,
-                "--kinds prints the contracts; --stack and --live check an export: give one or the other",
+                `--kinds prints the contracts; ${given.map((f) => `--${f}`).join(", ")} ${given.length === 1 ? "is" : "are"} for checking an export (--stack with --live): give one or the other`,
             );
         if (values.json) {
             const { contractTable } = await import("../model/consumers");

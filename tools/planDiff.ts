@@ -556,7 +556,8 @@ export function consumerTouches(before: RunResult, after: RunResult, changed: re
         );
     const newValues = new Set([...newValue].map((n) => vaultSecretName(after, n)));
     const label = (c: PlanConsumer) => `${kindLabel(c.kind)} ${c.name} reads ${c.secret}`;
-    const id = (c: PlanConsumer) => `${c.secret}\u0000${c.kind}\u0000${c.name}`;
+    // By auth too: one resource may read a Secret in two ways, and a changed auth reads other keys.
+    const id = (c: PlanConsumer) => `${c.secret}\u0000${c.kind}\u0000${c.name}\u0000${c.auth}`;
     const old = new Map(planConsumers(before).map((c) => [id(c), c]));
     const lines: string[] = [];
     for (const c of planConsumers(after)) {
@@ -579,7 +580,8 @@ export function consumerTouches(before: RunResult, after: RunResult, changed: re
     }
     const current = new Set(planConsumers(after).map(id));
     for (const [key, c] of old) if (!current.has(key)) lines.push(`${label(c)}: no longer declared`);
-    return lines;
+    // Two auths of one resource that read the same key give the same line once.
+    return [...new Set(lines)];
 }
 
 function show(value: unknown): string {
