@@ -678,3 +678,60 @@ describe("the CLI's opc-ua-connector SPC is the stack's too", () => {
         ]);
     });
 });
+
+describe("an object without objectVersion", () => {
+    // The provider reads a missing objectVersion as "" (the latest version): Azure/secrets-store-csi-driver-provider-azure,
+    // docs "objectVersion: [OPTIONAL] object versions, default to latest if empty". The catalog cannot declare
+    // the field absent (the model writes objectVersion: ""), so counting the two as different would report
+    // every adopted CLI or hand-made object as changed, on every drift run.
+    const planned: PlannedSecrets = {
+        spcs: [
+            {
+                urn: "urn:pulumi:dev::aio-secrets::kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass::spc",
+                type: PLANNED_TYPES.k8sSpc,
+                name: "spc",
+                kind: "kubernetes",
+                spcName: "aio-default-spc",
+                namespace: "azure-iot-operations",
+                objects: [{ objectName: "cli-one", objectType: "secret", objectVersion: "" }],
+            },
+        ],
+        syncs: [],
+        vaultSecrets: [],
+    };
+    const liveWith = (object: Record<string, string>) =>
+        liveSecrets(
+            parseExport(
+                JSON.stringify({
+                    apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                    kind: "SecretProviderClass",
+                    metadata: { name: "aio-default-spc", namespace: "azure-iot-operations" },
+                    spec: {
+                        parameters: {
+                            objects: `array:\n  - |\n${Object.entries(object)
+                                .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`)
+                                .join("")}`,
+                        },
+                    },
+                }),
+                "live.json",
+            ),
+        );
+
+    test("is the declared latest version: no difference", () => {
+        expect(driftOf(liveWith({ objectName: "cli-one", objectType: "secret" }), planned)).toEqual([]);
+    });
+
+    test("a pinned version is still a change", () => {
+        const version = "0123456789abcdef0123456789abcdef";
+        expect(
+            driftOf(liveWith({ objectName: "cli-one", objectType: "secret", objectVersion: version }), planned),
+        ).toEqual([
+            expect.objectContaining({
+                kind: "changed",
+                name: "cli-one",
+                detail: `changed by hand: objectVersion "${version}" (declared "")`,
+            }),
+        ]);
+    });
+});

@@ -288,17 +288,26 @@ export interface Drift {
     adopt?: string;
 }
 
+/**
+ * An SPC object's field as the provider reads it: a missing `objectVersion` is `""`, the latest
+ * version (Azure/secrets-store-csi-driver-provider-azure docs: "objectVersion: [OPTIONAL] object
+ * versions, default to latest if empty"). The catalog cannot declare it absent (the model writes
+ * `objectVersion: ""`), and objects added by the CLI or by hand often lack it.
+ */
+function objectField(o: LiveSpcObject, key: string): string | undefined {
+    if (Object.hasOwn(o, key)) return o[key];
+    return key === "objectVersion" ? "" : undefined;
+}
+
 function sameObject(a: LiveSpcObject, b: LiveSpcObject): string | undefined {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    const changed = keys.filter(
-        (k) => (Object.hasOwn(a, k) ? a[k] : undefined) !== (Object.hasOwn(b, k) ? b[k] : undefined),
-    );
+    const changed = keys.filter((k) => objectField(a, k) !== objectField(b, k));
     return changed.length === 0
         ? undefined
         : changed
               .map(
                   (k) =>
-                      `${k} ${JSON.stringify(Object.hasOwn(a, k) ? a[k] : null)} (declared ${JSON.stringify(Object.hasOwn(b, k) ? b[k] : null)})`,
+                      `${k} ${JSON.stringify(objectField(a, k) ?? null)} (declared ${JSON.stringify(objectField(b, k) ?? null)})`,
               )
               .join(", ");
 }
