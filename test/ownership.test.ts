@@ -735,3 +735,45 @@ describe("an object without objectVersion", () => {
         ]);
     });
 });
+
+describe("a live SPC whose objects cannot be read", () => {
+    const planned: PlannedSecrets = {
+        spcs: [
+            {
+                urn: "urn:pulumi:dev::aio-secrets::kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass::spc",
+                type: PLANNED_TYPES.k8sSpc,
+                name: "spc",
+                kind: "kubernetes",
+                spcName: "aio-default-spc",
+                namespace: "azure-iot-operations",
+                objects: [{ objectName: "mq-password", objectType: "secret", objectVersion: "" }],
+            },
+        ],
+        syncs: [],
+        vaultSecrets: [],
+    };
+    const live = liveSecrets(
+        parseExport(
+            JSON.stringify({
+                apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                kind: "SecretProviderClass",
+                metadata: { name: "aio-default-spc", namespace: "azure-iot-operations" },
+                spec: { parameters: { objects: "array:\n  - |\n    objectName: *a\n" } },
+            }),
+            "live.json",
+        ),
+    );
+
+    test("is one difference naming why, not its declared objects reported gone", () => {
+        expect(live.spcs[0].problem).toBeDefined();
+        expect(driftOf(live, planned)).toEqual([
+            {
+                kind: "changed",
+                in: "spc aio-default-spc",
+                name: "aio-default-spc",
+                detail: `its objects cannot be read (${live.spcs[0].problem}); the next up writes the declared ones`,
+                removedByUp: true,
+            },
+        ]);
+    });
+});

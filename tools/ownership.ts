@@ -336,6 +336,13 @@ function vaultChangeDetail(live: string, declared: string): string {
     return `${VAULT_CHANGE} ${live} (declared ${declared}): the next up points it at ${declared}, so each of its objects must be in that vault first`;
 }
 
+const UNREADABLE = "its objects cannot be read";
+
+/** Whether a difference is a declared SPC whose live objects cannot be read (import's adoption says so already). */
+export function isUnreadable(d: Drift): boolean {
+    return d.kind === "changed" && d.detail.startsWith(`${UNREADABLE} (`);
+}
+
 /** Whether a difference is an SPC reading another vault (no catalog entry changes that: the stack's keyVault does). */
 export function isVaultChange(d: Drift): boolean {
     return d.kind === "changed" && d.detail.startsWith(`${VAULT_CHANGE} `);
@@ -367,6 +374,17 @@ function spcDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: stri
                 detail: vaultChangeDetail(spc.vault, mine.vault),
                 removedByUp: true,
             });
+        if (spc.problem !== undefined) {
+            // Its objects are unknown: not gone, and the next up writes the declared ones over them.
+            out.push({
+                kind: "changed",
+                in: at,
+                name: spc.name,
+                detail: `${UNREADABLE} (${spc.problem}); the next up writes the declared ones`,
+                removedByUp: true,
+            });
+            continue;
+        }
         const declared = new Map(mine.objects.map((o) => [objectName(o), o]));
         const seen = new Set<string>();
         for (const object of spc.objects) {
