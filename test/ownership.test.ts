@@ -538,6 +538,14 @@ describe("an export that holds another vault", () => {
         attributes: {},
     });
 
+    test("a vault named with capitals in the settings is the same vault as its lower-case secret ids", () => {
+        const planned = plannedMqPassword({ vaultName: "KV-AIO-GA-01" });
+        const mine = liveSecrets(parseExport(JSON.stringify([secretOf("kv-aio-ga-01", "mq-password"), sub]), "x"));
+        expect(importFileOf(mine, planned).file.resources.map((r) => r.id)).toEqual([
+            "/subscriptions/s-1/resourceGroups/rg-aio-ga/providers/Microsoft.KeyVault/vaults/kv-aio-ga-01/secrets/mq-password",
+        ]);
+    });
+
     test("a written secret of the same name in another vault is not imported (its id would be the other vault's)", () => {
         const planned = plannedMqPassword({ vaultName: "kv-aio-ga-01" });
         const other = liveSecrets(parseExport(JSON.stringify([secretOf("kv-other", "mq-password"), sub]), "x"));
@@ -676,5 +684,148 @@ describe("the CLI's opc-ua-connector SPC is the stack's too", () => {
                 sync: { secret: "aio-opc-ua-broker-trust-list", key: "site-ca.der" },
             }),
         ]);
+    });
+});
+
+describe("an object without objectVersion", () => {
+    // The provider reads a missing objectVersion as "" (the latest version): Azure/secrets-store-csi-driver-provider-azure,
+    // docs "objectVersion: [OPTIONAL] object versions, default to latest if empty". The catalog cannot declare
+    // the field absent (the model writes objectVersion: ""), so counting the two as different would report
+    // every adopted CLI or hand-made object as changed, on every drift run.
+    const planned: PlannedSecrets = {
+        spcs: [
+            {
+                urn: "urn:pulumi:dev::aio-secrets::kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass::spc",
+                type: PLANNED_TYPES.k8sSpc,
+                name: "spc",
+                kind: "kubernetes",
+                spcName: "aio-default-spc",
+                namespace: "azure-iot-operations",
+                objects: [{ objectName: "cli-one", objectType: "secret", objectVersion: "" }],
+            },
+        ],
+        syncs: [],
+        vaultSecrets: [],
+    };
+    const liveWith = (object: Record<string, string>) =>
+        liveSecrets(
+            parseExport(
+                JSON.stringify({
+                    apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                    kind: "SecretProviderClass",
+                    metadata: { name: "aio-default-spc", namespace: "azure-iot-operations" },
+                    spec: {
+                        parameters: {
+                            objects: `array:\n  - |\n${Object.entries(object)
+                                .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`)
+                                .join("")}`,
+                        },
+                    },
+                }),
+                "live.json",
+            ),
+        );
+
+    test("is the declared latest version: no difference", () => {
+        expect(driftOf(liveWith({ objectName: "cli-one", objectType: "secret" }), planned)).toEqual([]);
+    });
+
+    test("a pinned version is still a change", () => {
+        const version = "0123456789abcdef0123456789abcdef";
+        expect(
+            driftOf(liveWith({ objectName: "cli-one", objectType: "secret", objectVersion: version }), planned),
+        ).toEqual([
+            expect.objectContaining({
+                kind: "changed",
+                name: "cli-one",
+                detail: `changed by hand: objectVersion "${version}" (declared "")`,
+            }),
+        ]);
+    });
+});
+
+describe("a live SPC whose objects cannot be read", () => {
+    const planned: PlannedSecrets = {
+        spcs: [
+            {
+                urn: "urn:pulumi:dev::aio-secrets::kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass::spc",
+                type: PLANNED_TYPES.k8sSpc,
+                name: "spc",
+                kind: "kubernetes",
+                spcName: "aio-default-spc",
+                namespace: "azure-iot-operations",
+                objects: [{ objectName: "mq-password", objectType: "secret", objectVersion: "" }],
+            },
+        ],
+        syncs: [],
+        vaultSecrets: [],
+    };
+    const live = liveSecrets(
+        parseExport(
+            JSON.stringify({
+                apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                kind: "SecretProviderClass",
+                metadata: { name: "aio-default-spc", namespace: "azure-iot-operations" },
+                spec: { parameters: { objects: "array:\n  - |\n    objectName: *a\n" } },
+            }),
+            "live.json",
+        ),
+    );
+
+    test("is one difference naming why, not its declared objects reported gone", () => {
+        expect(live.spcs[0].problem).toBeDefined();
+        expect(driftOf(live, planned)).toEqual([
+            {
+                kind: "changed",
+                in: "spc aio-default-spc",
+                name: "aio-default-spc",
+                detail: `its objects cannot be read (${live.spcs[0].problem}); the next up writes the declared ones`,
+                removedByUp: true,
+            },
+        ]);
+    });
+});
+
+describe("vault names without regard to case", () => {
+    test("drift: an SPC reading the stack's vault in other case is no change, and its vault secrets are the stack's", () => {
+        const planned: PlannedSecrets = {
+            spcs: [
+                {
+                    urn: "urn:pulumi:dev::aio-secrets::kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass::spc",
+                    type: PLANNED_TYPES.k8sSpc,
+                    name: "spc",
+                    kind: "kubernetes",
+                    spcName: "aio-default-spc",
+                    namespace: "azure-iot-operations",
+                    vault: "KV-Aio-Dev",
+                    objects: [{ objectName: "mq-password", objectType: "secret", objectVersion: "" }],
+                },
+            ],
+            syncs: [],
+            vaultSecrets: [],
+        };
+        const live = liveSecrets(
+            parseExport(
+                JSON.stringify([
+                    {
+                        apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                        kind: "SecretProviderClass",
+                        metadata: { name: "aio-default-spc", namespace: "azure-iot-operations" },
+                        spec: {
+                            parameters: {
+                                keyvaultName: "kv-aio-dev",
+                                objects:
+                                    "array:\n  - |\n    objectName: mq-password\n    objectType: secret\n  - |\n    objectName: extra\n    objectType: secret\n",
+                            },
+                        },
+                    },
+                    { id: "https://kv-aio-dev.vault.azure.net/secrets/extra", attributes: {} },
+                ]),
+                "live.json",
+            ),
+        );
+        expect(driftOf(live, planned).map((d) => `${d.kind} ${d.name}`)).toEqual(["object extra", "vaultSecret extra"]);
+        const ctx = { environment: "dev", catalogNames: new Set<string>(), defaultSecret: "azure-iot-operations" };
+        expect(adoptionOf(live, planned, ctx).unmapped.filter((u) => u.includes("not the stack's"))).toEqual([]);
     });
 });

@@ -3,7 +3,7 @@ import { ConfigError } from "../stacks/errors";
 import { OBJECT_TYPES } from "../stacks/catalog";
 import { OPCUA_SPC_NAME } from "../stacks/opcua";
 import * as rules from "../stacks/rules";
-import { sameSpc } from "./ownership";
+import { sameSpc, sameVault } from "./ownership";
 import type { LiveSecrets, LiveSpc, LiveSpcObject, LiveSync, PlannedSecrets } from "./ownership";
 
 /**
@@ -279,7 +279,7 @@ export function adoptionOf(live: LiveSecrets, planned: PlannedSecrets, ctx: Adop
     const declared = new Set(planned.spcs.flatMap((s) => s.objects.map(objectNameOf)));
     const vaults = [...new Set(planned.spcs.flatMap((s) => (s.vault !== undefined ? [s.vault] : [])))];
     for (const v of live.vault)
-        if (vaults.length > 0 && !vaults.includes(v.vault))
+        if (vaults.length > 0 && !vaults.some((name) => sameVault(name, v.vault)))
             out.unmapped.push(`vault secret ${v.name}: in vault ${v.vault}, not the stack's (${vaults.join(", ")})`);
         else if (
             !read.has(v.name) &&

@@ -8,7 +8,7 @@ import { parseCommandLine, sanitize } from "./cli";
 import { catalogFragment, fragmentText, withAdoption } from "./adopt";
 import type { RunResult } from "./harness";
 import { planOf, reviewLive, runTool, STACK_OPTIONS, StackFiles, stackFilesOf, stackValue } from "./liveStack";
-import { driftOf, ImportFile, importFileOf, isVaultChange, plannedSecrets } from "./ownership";
+import { driftOf, ImportFile, importFileOf, isUnreadable, isVaultChange, plannedSecrets } from "./ownership";
 
 /**
  * `npm run -s import -- --stack <name> --from <file> [--json] [--write]`: brings what a cluster
@@ -105,7 +105,7 @@ export async function importLive(files: StackFiles): Promise<ImportResult> {
     const imported = importFileOf(live, planned);
     // What the catalog declares differently from the cluster: an entry cannot adopt it, the next up reverts it.
     const reverted = driftOf(live, planned)
-        .filter((d) => d.kind === "changed")
+        .filter((d) => d.kind === "changed" && !isUnreadable(d))
         .map((d) =>
             isVaultChange(d)
                 ? `${d.in}: ${d.detail} (or set aio-secrets:keyVault to that vault)`

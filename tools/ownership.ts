@@ -288,17 +288,26 @@ export interface Drift {
     adopt?: string;
 }
 
+/**
+ * An SPC object's field as the provider reads it: a missing `objectVersion` is `""`, the latest
+ * version (Azure/secrets-store-csi-driver-provider-azure docs: "objectVersion: [OPTIONAL] object
+ * versions, default to latest if empty"). The catalog cannot declare it absent (the model writes
+ * `objectVersion: ""`), and objects added by the CLI or by hand often lack it.
+ */
+function objectField(o: LiveSpcObject, key: string): string | undefined {
+    if (Object.hasOwn(o, key)) return o[key];
+    return key === "objectVersion" ? "" : undefined;
+}
+
 function sameObject(a: LiveSpcObject, b: LiveSpcObject): string | undefined {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    const changed = keys.filter(
-        (k) => (Object.hasOwn(a, k) ? a[k] : undefined) !== (Object.hasOwn(b, k) ? b[k] : undefined),
-    );
+    const changed = keys.filter((k) => objectField(a, k) !== objectField(b, k));
     return changed.length === 0
         ? undefined
         : changed
               .map(
                   (k) =>
-                      `${k} ${JSON.stringify(Object.hasOwn(a, k) ? a[k] : null)} (declared ${JSON.stringify(Object.hasOwn(b, k) ? b[k] : null)})`,
+                      `${k} ${JSON.stringify(objectField(a, k) ?? null)} (declared ${JSON.stringify(objectField(b, k) ?? null)})`,
               )
               .join(", ");
 }
@@ -319,12 +328,28 @@ export function sameSpc(live: LiveSpc, planned: PlannedSpc): boolean {
 const VAULT_CHANGE = "reads vault";
 
 /**
+ * Whether two vault names are the same vault: a vault's name is its DNS label, without regard to
+ * case (`az keyvault secret list` ids carry the host as the service prints it, the stack's
+ * settings allow capitals: stacks/rules.ts vaultName).
+ */
+export function sameVault(a: string, b: string): boolean {
+    return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
  * A declared SPC that reads another vault than the stack's: the next `up` points it at the
  * stack's vault, so every object it lists must exist there (a CLI-made SPC reads the vault that
  * `az iot ops secretsync enable` was given).
  */
 function vaultChangeDetail(live: string, declared: string): string {
     return `${VAULT_CHANGE} ${live} (declared ${declared}): the next up points it at ${declared}, so each of its objects must be in that vault first`;
+}
+
+const UNREADABLE = "its objects cannot be read";
+
+/** Whether a difference is a declared SPC whose live objects cannot be read (import's adoption says so already). */
+export function isUnreadable(d: Drift): boolean {
+    return d.kind === "changed" && d.detail.startsWith(`${UNREADABLE} (`);
 }
 
 /** Whether a difference is an SPC reading another vault (no catalog entry changes that: the stack's keyVault does). */
@@ -350,7 +375,7 @@ function spcDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: stri
             });
             continue;
         }
-        if (spc.vault !== undefined && mine.vault !== undefined && spc.vault !== mine.vault)
+        if (spc.vault !== undefined && mine.vault !== undefined && !sameVault(spc.vault, mine.vault))
             out.push({
                 kind: "changed",
                 in: at,
@@ -358,6 +383,17 @@ function spcDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: stri
                 detail: vaultChangeDetail(spc.vault, mine.vault),
                 removedByUp: true,
             });
+        if (spc.problem !== undefined) {
+            // Its objects are unknown: not gone, and the next up writes the declared ones over them.
+            out.push({
+                kind: "changed",
+                in: at,
+                name: spc.name,
+                detail: `${UNREADABLE} (${spc.problem}); the next up writes the declared ones`,
+                removedByUp: true,
+            });
+            continue;
+        }
         const declared = new Map(mine.objects.map((o) => [objectName(o), o]));
         const seen = new Set<string>();
         for (const object of spc.objects) {
@@ -469,12 +505,12 @@ function syncDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: str
  * (an export may hold several vaults). Empty when the plan does not know them offline: then any.
  */
 function stackVaults(planned: PlannedSecrets): ReadonlySet<string> {
-    return new Set(planned.spcs.flatMap((s) => (s.vault !== undefined ? [s.vault] : [])));
+    return new Set(planned.spcs.flatMap((s) => (s.vault !== undefined ? [s.vault.toLowerCase()] : [])));
 }
 
 /** Whether a live SPC reads vault secrets of `vault` (an SPC without `keyvaultName` in the export may). */
 function readsVault(spc: LiveSpc, vault: string): boolean {
-    return spc.vault === undefined || spc.vault === vault;
+    return spc.vault === undefined || sameVault(spc.vault, vault);
 }
 
 /** Vault secrets of the stack's vault that a live SPC reading that vault lists, and that no planned SPC lists. */
@@ -484,7 +520,7 @@ function vaultDrift(live: LiveSecrets, planned: PlannedSecrets, adopt: (name: st
     const read = (v: LiveVaultSecret) =>
         live.spcs.some((s) => readsVault(s, v.vault) && s.objects.some((o) => objectName(o) === v.name));
     return live.vault
-        .filter((v) => (vaults.size === 0 || vaults.has(v.vault)) && read(v) && !declared.has(v.name))
+        .filter((v) => (vaults.size === 0 || vaults.has(v.vault.toLowerCase())) && read(v) && !declared.has(v.name))
         .map((v) => ({
             kind: "vaultSecret" as const,
             in: `vault ${v.vault}`,
@@ -571,7 +607,9 @@ export function importFileOf(live: LiveSecrets, planned: PlannedSecrets): { file
         // The same name in another vault of the export is another secret: importing it would
         // give the program's Secret another vault's id (the first up would replace it).
         const found = live.vault.find(
-            (v) => v.name === secret.secretName && (secret.vaultName === undefined || v.vault === secret.vaultName),
+            (v) =>
+                v.name === secret.secretName &&
+                (secret.vaultName === undefined || sameVault(v.vault, secret.vaultName)),
         );
         if (!found) continue;
         if (live.subscriptionId === undefined || secret.resourceGroupName === undefined) {
