@@ -29,6 +29,7 @@ export async function checkExistingVault(settings: StackSettings): Promise<void>
         settings.keyVault.name,
         settings.keyVault.network,
         vault.properties,
+        settings.keyVault.publicNetworkAccess,
     );
     const problems = [problem, network].filter((p) => p !== undefined);
     if (problems.length > 0) throw new ConfigError(problems);

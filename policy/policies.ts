@@ -168,6 +168,23 @@ function protectedEnvironmentOf(resource: unknown, config: VaultProtectionConfig
         : undefined;
 }
 
+/**
+ * The label `vault "<name>" (environment "<env>" is protected)` and the pack's config, for a vault tagged with a
+ * protected environment; undefined for any other vault, which the vault policies leave alone.
+ */
+function protectedVault(
+    vault: unknown,
+    args: Pick<ResourceValidationArgs, "name" | "getConfig">,
+): { label: string; config: VaultProtectionConfig } | undefined {
+    const config = vaultProtectionConfig(args.getConfig<Partial<Record<keyof VaultProtectionConfig, unknown>>>());
+    const environment = protectedEnvironmentOf(vault, config);
+    if (environment === undefined) return undefined;
+    return {
+        label: `vault "${String(at(vault, "vaultName") ?? args.name)}" (environment "${environment}" is protected)`,
+        config,
+    };
+}
+
 export const vaultPurgeProtection: ResourceValidationPolicy = {
     name: "vault-purge-protection-in-protected-environments",
     description:
@@ -177,10 +194,9 @@ export const vaultPurgeProtection: ResourceValidationPolicy = {
     severity: "high",
     configSchema: vaultProtectionSchema,
     validateResource: validateResourceOfType(keyvault.Vault, (vault, args, reportViolation) => {
-        const config = vaultProtectionConfig(args.getConfig<Partial<Record<keyof VaultProtectionConfig, unknown>>>());
-        const environment = protectedEnvironmentOf(vault, config);
-        if (environment === undefined) return;
-        const label = `vault "${String(at(vault, "vaultName") ?? args.name)}" (environment "${environment}" is protected)`;
+        const found = protectedVault(vault, args);
+        if (found === undefined) return;
+        const { label, config } = found;
 
         const purgeProtection = at(vault, "properties", "enablePurgeProtection");
         if (purgeProtection !== true) {
@@ -488,9 +504,9 @@ export const vaultNetworkRestricted: ResourceValidationPolicy = {
     severity: "high",
     configSchema: vaultProtectionSchema,
     validateResource: validateResourceOfType(keyvault.Vault, (vault, args, reportViolation) => {
-        const config = vaultProtectionConfig(args.getConfig<Partial<Record<keyof VaultProtectionConfig, unknown>>>());
-        const environment = protectedEnvironmentOf(vault, config);
-        if (environment === undefined) return;
+        const found = protectedVault(vault, args);
+        if (found === undefined) return;
+        const { label } = found;
         const publicAccess = at(vault, "properties", "publicNetworkAccess");
         const defaultAction = at(vault, "properties", "networkAcls", "defaultAction");
         const ipRules = reveal(at(vault, "properties", "networkAcls", "ipRules"));
@@ -500,7 +516,7 @@ export const vaultNetworkRestricted: ResourceValidationPolicy = {
         const reason = at(vault, "tags", OPEN_NETWORK_REASON_TAG);
         if (typeof reason === "string" && reason.trim().length > 0) return;
         reportViolation(
-            `vault "${String(at(vault, "vaultName") ?? args.name)}" (environment "${environment}" is protected) is open to every network ` +
+            `${label} is open to every network ` +
                 `(properties.networkAcls.defaultAction ${show(defaultAction)}${defaultAction === "Deny" ? " with IP rules that let in every address" : ""}, properties.publicNetworkAccess ${show(publicAccess)}): ` +
                 "set aio-secrets:keyVault.network.defaultAction: Deny with the rules the cluster needs, or say why it stays open in keyVault.network.openReason",
         );

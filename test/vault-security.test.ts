@@ -243,6 +243,26 @@ describe("an existing vault's firewall is checked, never changed", () => {
         expect(extra?.rule).toContain("it lets in 198.51.100.0/24");
     });
 
+    test("an existing vault still public where the settings say publicNetworkAccess Disabled stops the run", () => {
+        // The lock-out warnings take Disabled to mean only a private endpoint reaches the vault: hold the vault to it.
+        const publicVault = existingNetworkProblem("F", "kv", undefined, {}, "Disabled");
+        expect(publicVault?.path).toBe("aio-secrets:keyVault.network");
+        expect(publicVault?.rule).toContain("publicNetworkAccess is Enabled, the settings say Disabled");
+        const withRules = existingNetworkProblem(
+            "F",
+            "kv",
+            { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
+            { publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Deny" } },
+            "Disabled",
+        );
+        expect(withRules?.rule).toContain("publicNetworkAccess is Enabled, the settings say Disabled");
+        expect(existingNetworkProblem("F", "kv", undefined, { publicNetworkAccess: "Disabled" }, "Disabled")).toBe(
+            undefined,
+        );
+        // Enabled (the default) asks nothing of the vault: a vault less open than that is its owner's choice.
+        expect(existingNetworkProblem("F", "kv", undefined, { publicNetworkAccess: "Disabled" })).toBeUndefined();
+    });
+
     test("a protected stack's existing vault: purge protection off, or open with no keyVault.network, is a warning", () => {
         const closed = { enablePurgeProtection: true, networkAcls: { defaultAction: "Deny" } };
         const on = { protect: true, network: undefined };

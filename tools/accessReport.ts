@@ -154,10 +154,10 @@ export function accessReport(run: RunResult, deployerTypes: ReadonlyMap<string, 
             const { part } = grantOf(r);
             const objectId = known(inputAt(r.inputs, "policy.objectId"));
             const source = sourceOf(part);
+            // An access policy does not say the principal's type: the reader is the stack's service principal, a
+            // deployer's type is in aio-secrets:deployers, any other (or the identity running up) is unknown.
             const type =
-                source === "reader"
-                    ? "ServicePrincipal"
-                    : (deployerTypes.get(objectId.toLowerCase()) ?? (objectId === UNKNOWN ? "unknown" : "unknown"));
+                source === "reader" ? "ServicePrincipal" : (deployerTypes.get(objectId.toLowerCase()) ?? "unknown");
             const p = entry(part, objectId, type);
             const reach = policyReach(inputAt(r.inputs, "policy.permissions"));
             p.rights.push(...reach.rights);

@@ -34,7 +34,8 @@ export interface KeyVaultArgs {
     purgeProtection: boolean;
     /**
      * Public network access. Required (settings default `Enabled`: the CSI driver on an edge cluster reaches the vault
-     * over the internet).
+     * over the internet). On an existing vault: checked, never applied (Disabled stops the run when the vault still
+     * answers on its public endpoint).
      */
     publicNetworkAccess: "Enabled" | "Disabled";
     /**
@@ -104,7 +105,14 @@ export class KeyVault extends pulumi.ComponentResource {
                         args.vaultName,
                         args.permissionModel,
                         vault.properties.enableRbacAuthorization,
-                    ) ?? existingNetworkProblem(file, args.vaultName, args.network, vault.properties);
+                    ) ??
+                    existingNetworkProblem(
+                        file,
+                        args.vaultName,
+                        args.network,
+                        vault.properties,
+                        args.publicNetworkAccess,
+                    );
                 if (problem) throw new ConfigError([problem]);
                 for (const warning of existingProtectionWarnings(
                     file,

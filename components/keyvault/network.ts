@@ -52,10 +52,17 @@ export function existingNetworkProblem(
     vaultName: string,
     network: VaultNetwork | undefined,
     found: FoundNetwork,
+    publicNetworkAccess: "Enabled" | "Disabled" = "Enabled",
 ): Problem | undefined {
-    if (!network) return undefined;
-    const acls = found.networkAcls ?? {};
     const differences: string[] = [];
+    // Settings that say Disabled describe a vault only a private endpoint reaches (the lock-out warnings read them so):
+    // a vault that still answers on its public endpoint is more open than that.
+    if (publicNetworkAccess === "Disabled" && found.publicNetworkAccess !== "Disabled")
+        differences.push(
+            `publicNetworkAccess is ${found.publicNetworkAccess ?? "Enabled"}, the settings say Disabled (az keyvault update --public-network-access Disabled)`,
+        );
+    if (!network) return differences.length === 0 ? undefined : networkProblem(file, vaultName, differences);
+    const acls = found.networkAcls ?? {};
     const defaultAction = acls.defaultAction ?? "Allow";
     if (found.publicNetworkAccess !== "Disabled" && defaultAction !== network.defaultAction)
         differences.push(`defaultAction is ${defaultAction}, the settings say ${network.defaultAction}`);
@@ -73,6 +80,10 @@ export function existingNetworkProblem(
     if ([...haveNets].some((id) => !wantNets.has(id)) || [...wantNets].some((id) => !haveNets.has(id)))
         differences.push("its virtual network rules differ from virtualNetworkRules");
     if (differences.length === 0) return undefined;
+    return networkProblem(file, vaultName, differences);
+}
+
+function networkProblem(file: string, vaultName: string, differences: readonly string[]): Problem {
     return {
         file,
         path: "aio-secrets:keyVault.network",
