@@ -734,9 +734,9 @@ describe("drift.yml: the scheduled drift report (issue 19)", () => {
         const at = (name: string) => steps.findIndex((s) => s.name === name);
         const check = steps[at("Out-of-band entries the up would remove")] as Step & { if?: string };
         expect(check.if).toBe("inputs.command == 'up' && inputs.out-of-band-check");
-        expect(check.run).toBe(
-            'npx aio-secrets plan --stack "$STACK" --live "$RUNNER_TEMP/drift/live.json" >/dev/null',
-        );
+        expect(check.run).toBe('npx aio-secrets plan --stack "$STACK" --live "$RUNNER_TEMP/drift/live.json"');
+        // Under outOfBand: remove the plan text is where the removal is stated: never discarded.
+        expect(check.run).not.toMatch(/>\s*\/dev\/null/);
         expect(at("Export the live state")).toBeLessThan(at("Out-of-band entries the up would remove"));
         expect(at("Out-of-band entries the up would remove")).toBeLessThan(steps.indexOf(pulumiStep(job)));
         expect(at("Cluster connection (CSI stacks only)")).toBeLessThan(at("Export the live state"));
