@@ -67,7 +67,8 @@ export const opcuaSchema = strictObject({
 
 export type OpcuaPreset = z.infer<typeof opcuaSchema>;
 
-function extensionOf(file: string): string {
+/** A file name's extension in lower case (`.der`), or `` for none. */
+export function extensionOf(file: string): string {
     const dot = file.lastIndexOf(".");
     return dot <= 0 ? "" : file.slice(dot).toLowerCase();
 }

@@ -404,6 +404,28 @@ describe("the import command and the import file", () => {
         ]);
     });
 
+    test("a generated vault secret that already exists is never imported: the first up would write a new value over it", async () => {
+        // ga generates dataflow-api-token (a random: resource the Secret depends on).
+        const planned = plannedSecrets(await planOf(filesOf("ga", "")));
+        const token = planned.vaultSecrets.find((v) => v.secretName === "dataflow-api-token");
+        expect(token?.generated).toBe(true);
+        expect(planned.vaultSecrets.find((v) => v.secretName === "mq-password")?.generated).toBeUndefined();
+        const live = liveSecrets(
+            parseExport(
+                JSON.stringify([
+                    { id: "https://kv-aio-ga-01.vault.azure.net/secrets/dataflow-api-token", attributes: {} },
+                    { id: "/subscriptions/s-1/resourceGroups/rg/providers/X/y/z", type: "X/y", name: "z" },
+                ]),
+                "x",
+            ),
+        );
+        const result = importFileOf(live, planned);
+        expect(result.file.resources.filter((r) => !r.component).map((r) => r.name)).not.toContain(token!.name);
+        expect(result.unmapped).toEqual([
+            expect.stringMatching(/^vault secret dataflow-api-token: the stack generates its value .*source: existing/),
+        ]);
+    });
+
     test("an SPC of another namespace is not the stack's; objects the CLI wrote double-quoted are read", () => {
         const k8s = (namespace: string, objects: string) => ({
             apiVersion: "secrets-store.csi.x-k8s.io/v1",
@@ -678,11 +700,14 @@ describe("the CLI's opc-ua-connector SPC is the stack's too", () => {
         });
         expect(a.settings).toEqual({});
         expect(a.secrets).toEqual([
-            expect.objectContaining({
+            // As a preset (a plain sync into the fixed Secret is refused): list and file name.
+            {
                 name: "site-ca-der",
-                encoding: "hex",
-                sync: { secret: "aio-opc-ua-broker-trust-list", key: "site-ca.der" },
-            }),
+                type: "secret",
+                source: "existing",
+                opcua: { list: "trustList", file: "site-ca.der" },
+                environments: ["ga"],
+            },
         ]);
     });
 });

@@ -1,7 +1,7 @@
 import { Document, isMap, isSeq, parseDocument, stringify } from "yaml";
 import { ConfigError } from "../stacks/errors";
 import { OBJECT_TYPES } from "../stacks/catalog";
-import { OPCUA_SPC_NAME } from "../stacks/opcua";
+import { extensionOf, OPCUA_EXTENSIONS, OPCUA_LISTS, OPCUA_SPC_NAME, OPCUA_SYNC_NAMES } from "../stacks/opcua";
 import * as rules from "../stacks/rules";
 import { sameSpc, sameVault } from "./ownership";
 import type { LiveSecrets, LiveSpc, LiveSpcObject, LiveSync, PlannedSecrets } from "./ownership";
@@ -198,6 +198,20 @@ function syncEntry(
         );
     const fields = catalogFieldsOf(object, true);
     if ("why" in fields) return why(fields.why);
+    // The three OPC UA Secrets take presets only (stacks/opcua.ts): the entry says which list and
+    // file, the preset sets the sync, the hex encoding and the content type.
+    const list = OPCUA_LISTS.find((l) => OPCUA_SYNC_NAMES[l] === first.sync.name);
+    if (list !== undefined) {
+        if (!OPCUA_EXTENSIONS[list].includes(extensionOf(first.key)))
+            return why(`the OPC UA ${list} takes ${OPCUA_EXTENSIONS[list].join(", ")} files, not ${first.key}`);
+        const encoding = fields.fields.encoding;
+        if (encoding !== undefined && encoding !== "hex")
+            return why(`an OPC UA file is stored hex-encoded, not ${encoding}`);
+        const rest = { ...fields.fields };
+        delete rest.encoding;
+        delete rest.contentType;
+        return { name, ...rest, source: "existing", opcua: { list, file: first.key }, environments: [ctx.environment] };
+    }
     const type = first.sync.secretType;
     if (type !== "Opaque" && !declaredSyncs.has(first.sync.name)) out.secretSyncs[first.sync.name] = { type };
     return {
