@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fail, parseCommandLine, resolveUserPath, sanitize } from "./cli";
+import { fail, parseCommandLine, resolveUserPath, runAsCommand, sanitize } from "./cli";
 import { MAX_RING, RINGS } from "../stacks/ring";
 
 /**
@@ -193,10 +193,4 @@ function main(argv: string[]): number {
 }
 
 // Run as a command (not when a test imports the functions).
-if (require.main === module) {
-    try {
-        process.exitCode = main(process.argv.slice(2));
-    } catch (e) {
-        process.exitCode = fail(TOOL, e instanceof Error ? e.message : String(e), 3);
-    }
-}
+if (require.main === module) runAsCommand(TOOL, () => main(process.argv.slice(2)));
