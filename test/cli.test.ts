@@ -13,6 +13,8 @@ import {
     userDirectory,
 } from "../tools/cli";
 import * as benchCommand from "../tools/bench";
+import { ConfigError } from "../stacks/errors";
+import { runTool } from "../tools/liveStack";
 import * as planCommand from "../tools/plan";
 import * as promoteCommand from "../tools/promote";
 import type { RecordedResource, RunResult } from "../tools/harness";
@@ -495,6 +497,23 @@ describe("runAsCommand: every tool's runner (plan, check, access, rollout, expir
         } finally {
             if (debug !== undefined) process.env.AIO_SECRETS_DEBUG = debug;
         }
+    });
+
+    it("runTool (import, drift): a ConfigError is its message and exit 1; another error exit 3", async () => {
+        const bad = await run(() => {
+            runTool("demo", () => Promise.reject(new ConfigError([{ file: "f.yaml", path: "a.b", rule: "is bad" }])));
+            return Promise.resolve(7);
+        });
+        // The outer run's code is replaced once runTool's settles.
+        expect(bad.code).toBe(1);
+        expect(bad.stderr).toMatch(/^aio-secrets demo: f\.yaml.*a\.b.*is bad/s);
+        expect(bad.stderr).not.toMatch(/internal error/);
+        const defect = await run(() => {
+            runTool("demo", () => Promise.reject(new TypeError("nope")));
+            return Promise.resolve(7);
+        });
+        expect(defect.code).toBe(3);
+        expect(defect.stderr).toMatch(/^aio-secrets demo: internal error: (TypeError: )?nope\n/);
     });
 
     it("a throwing synchronous main is the same line", async () => {
