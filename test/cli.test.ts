@@ -8,10 +8,13 @@ import {
     parseCommandLine,
     parseStackName,
     resolveUserPath,
+    runAsCommand,
     sanitize,
     userDirectory,
 } from "../tools/cli";
 import * as benchCommand from "../tools/bench";
+import { ConfigError } from "../stacks/errors";
+import { runTool } from "../tools/liveStack";
 import * as planCommand from "../tools/plan";
 import * as promoteCommand from "../tools/promote";
 import type { RecordedResource, RunResult } from "../tools/harness";
@@ -459,5 +462,65 @@ describe("permissions are derived from the declared types", () => {
         expect(needs.azure[0]).toMatchObject({ operations: ["read"], resources: ["kv-existing", "reader"] });
         expect(needs.graph).toEqual([]);
         expect(needs.kubernetes).toEqual([]);
+    });
+});
+
+describe("runAsCommand: every tool's runner (plan, check, access, rollout, expiry, promote)", () => {
+    const run = async (main: () => number | Promise<number>): Promise<{ code: unknown; stderr: string }> => {
+        const saved = process.exitCode;
+        const writes: string[] = [];
+        const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+            writes.push(String(chunk));
+            return true;
+        });
+        try {
+            runAsCommand("demo", main);
+            await new Promise((resolve) => setImmediate(resolve));
+            return { code: process.exitCode, stderr: writes.join("") };
+        } finally {
+            spy.mockRestore();
+            process.exitCode = saved;
+        }
+    };
+
+    it("sets the exit code an async main resolves to, writing nothing", async () => {
+        expect(await run(() => Promise.resolve(1))).toEqual({ code: 1, stderr: "" });
+    });
+
+    it("a rejected async main is one internal-error line, exit 3, no stack trace", async () => {
+        const debug = process.env.AIO_SECRETS_DEBUG;
+        delete process.env.AIO_SECRETS_DEBUG;
+        try {
+            const { code, stderr } = await run(() => Promise.reject(new Error("boom\u001b[2J")));
+            expect(code).toBe(3);
+            expect(stderr).toBe("aio-secrets demo: internal error: boom\\u{1b}[2J\n");
+        } finally {
+            if (debug !== undefined) process.env.AIO_SECRETS_DEBUG = debug;
+        }
+    });
+
+    it("runTool (import, drift): a ConfigError is its message and exit 1; another error exit 3", async () => {
+        const bad = await run(() => {
+            runTool("demo", () => Promise.reject(new ConfigError([{ file: "f.yaml", path: "a.b", rule: "is bad" }])));
+            return Promise.resolve(7);
+        });
+        // The outer run's code is replaced once runTool's settles.
+        expect(bad.code).toBe(1);
+        expect(bad.stderr).toMatch(/^aio-secrets demo: f\.yaml.*a\.b.*is bad/s);
+        expect(bad.stderr).not.toMatch(/internal error/);
+        const defect = await run(() => {
+            runTool("demo", () => Promise.reject(new TypeError("nope")));
+            return Promise.resolve(7);
+        });
+        expect(defect.code).toBe(3);
+        expect(defect.stderr).toMatch(/^aio-secrets demo: internal error: (TypeError: )?nope\n/);
+    });
+
+    it("a throwing synchronous main is the same line", async () => {
+        const { code, stderr } = await run(() => {
+            throw new Error("sync");
+        });
+        expect(code).toBe(3);
+        expect(stderr).toMatch(/^aio-secrets demo: internal error: sync\n$/);
     });
 });

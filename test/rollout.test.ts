@@ -6,6 +6,7 @@ import { MAX_RING, ringOf, ringRule } from "../stacks/ring";
 import { parseStackSettings } from "../stacks/settings";
 import { matrixEntries } from "../tools/fleet";
 import {
+    main as rolloutMain,
     Matrix,
     MatrixEntry,
     readResults,
@@ -266,4 +267,65 @@ describe("plan --changed <rev> --matrix as the workflow runs it (a child process
         expect(ring2.include).toEqual(splitRings(matrix)[2].filter((e) => e.stack !== "prod"));
         expect(ring2.include.length).toBeGreaterThan(0);
     }, 60000);
+});
+
+describe("the rollout command line (tools/rollout.ts main)", () => {
+    const run = (argv: string[]): { code: number; stdout: string; stderr: string } => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const so = jest.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => {
+            out.push(String(c));
+            return true;
+        });
+        const se = jest.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
+            err.push(String(c));
+            return true;
+        });
+        try {
+            return { code: rolloutMain(argv), stdout: out.join(""), stderr: err.join("") };
+        } finally {
+            so.mockRestore();
+            se.mockRestore();
+        }
+    };
+    const files = () => {
+        const dir = scratch({
+            "ring.json": JSON.stringify({ include: [{ stack: "dev", ring: 0, environment: "dev" }] }),
+            "results/dev.json": JSON.stringify({ stack: "dev", status: "success" }),
+        });
+        return ["--matrix", path.join(dir, "ring.json"), "--results", path.join(dir, "results")];
+    };
+
+    it("--help before the subcommand prints the usage, exit 0", () => {
+        const { code, stdout, stderr } = run(["--help"]);
+        expect(code).toBe(0);
+        expect(stdout).toMatch(/^usage: npx tsx tools\/rollout.ts gate/);
+        expect(stderr).toBe("");
+    });
+
+    it("an unknown subcommand is one line and the hint, exit 2", () => {
+        const { code, stderr } = run(["deploy"]);
+        expect(code).toBe(2);
+        expect(stderr.trim().split("\n")).toHaveLength(2);
+        expect(stderr).toMatch(/--help' for the flags/);
+    });
+
+    it.each([[""], [" 0"], ["0x0"], ["0.0"], ["4"]])("--ring %j is refused, not read as a ring", (ring) => {
+        const { code, stdout, stderr } = run(["gate", ...files(), "--ring", ring]);
+        expect(code).toBe(2);
+        expect(stdout).toBe("");
+        expect(stderr).toMatch(/expected 0 to 3/);
+    });
+
+    it.each([[""], [" 5"], ["0x10"], ["1e1"], ["101"]])("--budget %j is refused", (budget) => {
+        const { code, stderr } = run(["gate", ...files(), "--ring", "0", "--budget", budget]);
+        expect(code).toBe(2);
+        expect(stderr).toMatch(/expected a percentage from 0 to 100/);
+    });
+
+    it("a valid gate passes with a decimal budget", () => {
+        const { code, stdout } = run(["gate", ...files(), "--ring", "0", "--budget", "12.5"]);
+        expect(code).toBe(0);
+        expect(stdout).toMatch(/^ring 0: 1 done, 0 failed .*within the failure budget of 12.5%/);
+    });
 });

@@ -395,6 +395,12 @@ describe("deploy-fleet.yml: the changed stacks ring by ring", () => {
         expect(wf.env?.FLEET_EXCLUDE).toBe(ENVIRONMENTS.join(",")); // deploy.yml's stacks
     });
 
+    it("a dispatched failure budget of 0 stays 0 (GitHub's || takes the number 0 as false); a push gets 10", () => {
+        const budget = String(wf.env?.FAILURE_BUDGET);
+        expect(budget).not.toMatch(/inputs\.failure-budget\s*\|\|/);
+        expect(budget).toBe("${{ format('{0}', inputs.failure-budget) || 10 }}");
+    });
+
     it("has a plan job, then a ring job and a gate per ring (4 rings: canary, 1, 2, 3), then the summary", () => {
         expect(Object.keys(wf.jobs)).toEqual(["plan", ...rings.flatMap((r) => [`ring-${r}`, `gate-${r}`]), "summary"]);
     });

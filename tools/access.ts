@@ -1,6 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fail, flagError, parseCommandLine, parseStackName, resolveUserPath, sanitize, usageError } from "./cli";
+import {
+    fail,
+    flagError,
+    parseCommandLine,
+    parseStackName,
+    resolveUserPath,
+    runAsCommand,
+    sanitize,
+    usageError,
+} from "./cli";
 import { listStacks, stackFilter } from "./fleet";
 import { stackFilesDirOrError } from "../stacks/stackDir";
 import { readUtf8File } from "../stacks/text";
@@ -122,16 +131,4 @@ async function main(): Promise<number> {
 }
 
 // Run as a command (not when a test imports USAGE and OPTIONS).
-if (require.main === module) {
-    main().then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (e: unknown) => {
-            // Never a stack trace for a user: one line (AIO_SECRETS_DEBUG=1 shows the trace).
-            const detail =
-                e instanceof Error ? (process.env.AIO_SECRETS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
-            process.exitCode = fail(TOOL, `internal error: ${detail}`, 3);
-        },
-    );
-}
+if (require.main === module) runAsCommand(TOOL, main);

@@ -6,6 +6,7 @@ import {
     parseCommandLine,
     parseStackName,
     resolveUserPath,
+    runAsCommand,
     sanitize,
     usageError,
 } from "./cli";
@@ -203,16 +204,4 @@ async function main(): Promise<number> {
 }
 
 // Run as a command (not when a test imports USAGE and OPTIONS).
-if (require.main === module) {
-    main().then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (e: unknown) => {
-            process.stderr.write(
-                `aio-secrets check: internal error\n${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`,
-            );
-            process.exitCode = 3;
-        },
-    );
-}
+if (require.main === module) runAsCommand(TOOL, main);

@@ -202,16 +202,24 @@ export function fail(tool: string, message: string, code: number): number {
 }
 
 /**
- * Runs a command's `main` and sets the exit code from it (never `process.exit()` after writing);
- * an unexpected error is one line with exit 3, never a stack trace for a user
- * (AIO_SECRETS_DEBUG=1 shows the trace).
+ * Runs a command's `main` (synchronous or async) and sets the exit code from it (never
+ * `process.exit()` after writing); an unexpected error is one line with exit 3, never a stack
+ * trace for a user (AIO_SECRETS_DEBUG=1 shows the trace). Every tool's runner, so they answer alike.
  */
-export function runAsCommand(tool: string, main: () => number): void {
-    try {
-        process.exitCode = main();
-    } catch (e) {
+export function runAsCommand(tool: string, main: () => number | Promise<number>): void {
+    const internal = (e: unknown): void => {
         const detail =
             e instanceof Error ? (process.env.AIO_SECRETS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
         process.exitCode = fail(tool, `internal error: ${detail}`, 3);
+    };
+    try {
+        const code = main();
+        if (typeof code === "number") process.exitCode = code;
+        else
+            code.then((c) => {
+                process.exitCode = c;
+            }, internal);
+    } catch (e) {
+        internal(e);
     }
 }

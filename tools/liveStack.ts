@@ -5,7 +5,16 @@ import { INIT_DEFAULTS } from "../stacks/defaults";
 import { outOfBandOf, OutOfBandMode } from "../stacks/outOfBand";
 import { stackFilesDirOrError } from "../stacks/stackDir";
 import { readUtf8File } from "../stacks/text";
-import { flagError, inputFileProblem, parseStackName, quote, resolveUserPath, sanitize, userDirectory } from "./cli";
+import {
+    fail,
+    flagError,
+    inputFileProblem,
+    parseStackName,
+    quote,
+    resolveUserPath,
+    runAsCommand,
+    userDirectory,
+} from "./cli";
 import type { RunResult } from "./harness";
 import { LiveObject, own, ownString, readExport } from "./liveExport";
 import { adoptionOf, AdoptionContext, Adoption, entryLine } from "./adopt";
@@ -213,23 +222,12 @@ export function outOfBandModeOf(files: StackFiles, run: RunResult): OutOfBandMod
     return outOfBandOf(value, run.environment ?? files.stack, file);
 }
 
-/** Runs a live command's main: bad input is exit 1 with its message, a defect exit 3 with the stack. */
+/** Runs a live command's main ({@link runAsCommand}): bad input (a ConfigError) is exit 1 with its message. */
 export function runTool(tool: string, main: () => Promise<number>): void {
-    main().then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (e: unknown) => {
-            if (e instanceof ConfigError) {
-                process.stderr.write(`aio-secrets ${tool}: ${sanitize(e.message)}\n`);
-                process.exitCode = 1;
-                return;
-            }
-            // The stack trace only when debugging, as the other tools (tools/cli.ts, runAsCommand).
-            const detail =
-                e instanceof Error ? (process.env.AIO_SECRETS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
-            process.stderr.write(`aio-secrets ${tool}: internal error: ${sanitize(detail)}\n`);
-            process.exitCode = 3;
-        },
+    runAsCommand(tool, () =>
+        main().catch((e: unknown) => {
+            if (!(e instanceof ConfigError)) throw e;
+            return fail(tool, e.message, 1);
+        }),
     );
 }

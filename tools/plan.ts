@@ -9,6 +9,7 @@ import {
     parseStackName,
     quote,
     resolveUserPath,
+    runAsCommand,
     sanitize,
     usageError,
     userDirectory,
@@ -359,17 +360,4 @@ async function planAgainst(
 }
 
 // Run as a command (not when a test imports USAGE and OPTIONS).
-if (require.main === module) {
-    main().then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (e: unknown) => {
-            // Not bad input: a defect in the program or the tool. Show everything.
-            process.stderr.write(
-                `aio-secrets plan: internal error\n${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`,
-            );
-            process.exitCode = 3;
-        },
-    );
-}
+if (require.main === module) runAsCommand(TOOL, main);

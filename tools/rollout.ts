@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fail, parseCommandLine, resolveUserPath, sanitize } from "./cli";
+import { fail, parseCommandLine, resolveUserPath, runAsCommand, sanitize } from "./cli";
 import { MAX_RING, RINGS } from "../stacks/ring";
 
 /**
@@ -161,25 +161,32 @@ export const OPTIONS = {
 
 const TOOL = "rollout";
 
-function main(argv: string[]): number {
+const HINT = "Run 'npx tsx tools/rollout.ts --help' for the flags.";
+
+/** The command: exported for the tests (the workflow runs it as `npx tsx tools/rollout.ts`). */
+export function main(argv: string[]): number {
     const [command, ...rest] = argv;
-    const parsed = parseCommandLine(OPTIONS, USAGE, rest);
+    const known = command === "gate" || command === "summary";
+    // `--help` before the subcommand too; a bad first word is one line and the hint, not the usage.
+    const parsed = parseCommandLine(OPTIONS, USAGE, known ? rest : argv);
     if ("exit" in parsed) return parsed.exit;
     const { values } = parsed;
-    if (command !== "gate" && command !== "summary") return fail(TOOL, `expected gate or summary\n${USAGE}`, 2);
+    if (!known) return fail(TOOL, `expected gate or summary first\n${HINT}`, 2);
     if (values.matrix === undefined || values.results === undefined)
-        return fail(TOOL, "--matrix and --results are required", 2);
-    const budget = Number(values.budget);
-    if (!Number.isFinite(budget) || budget < 0 || budget > 100)
-        return fail(TOOL, `--budget ${values.budget}: expected a percentage from 0 to 100`, 2);
+        return fail(TOOL, `--matrix and --results are required\n${HINT}`, 2);
+    // Decimal digits only: Number() would take "", " 5", "0x10" and "1e1".
+    const budget = /^[0-9]{1,3}(\.[0-9]+)?$/.test(values.budget) ? Number(values.budget) : NaN;
+    if (!(budget >= 0 && budget <= 100))
+        return fail(TOOL, `--budget ${values.budget}: expected a percentage from 0 to 100\n${HINT}`, 2);
     const matrix = JSON.parse(fs.readFileSync(resolveUserPath(values.matrix), "utf8")) as Matrix;
     const results = readResults(resolveUserPath(values.results));
     if (command === "summary") {
         process.stdout.write(sanitize(rolloutSummary(matrix, results, budget)));
         return 0;
     }
-    const ring = Number(values.ring);
-    if (!RINGS.includes(ring)) return fail(TOOL, `--ring ${values.ring}: expected 0 to ${MAX_RING}`, 2);
+    const ring = values.ring !== undefined && /^[0-9]$/.test(values.ring) ? Number(values.ring) : NaN;
+    if (!RINGS.includes(ring))
+        return fail(TOOL, `--ring ${values.ring ?? "missing"}: expected 0 to ${MAX_RING}\n${HINT}`, 2);
     const outcome = ringOutcome(ring, splitRings(matrix)[ring], results);
     const ok = withinBudget(outcome, budget);
     process.stdout.write(
@@ -193,10 +200,4 @@ function main(argv: string[]): number {
 }
 
 // Run as a command (not when a test imports the functions).
-if (require.main === module) {
-    try {
-        process.exitCode = main(process.argv.slice(2));
-    } catch (e) {
-        process.exitCode = fail(TOOL, e instanceof Error ? e.message : String(e), 3);
-    }
-}
+if (require.main === module) runAsCommand(TOOL, () => main(process.argv.slice(2)));
